@@ -136,3 +136,22 @@ class ZoningWarning(UserWarning):
 
 class GeometryRepairWarning(ZoningWarning):
     """Invalid geometries were repaired with ``make_valid``; the repair log says which."""
+
+
+class CriteriaError(ZoningError, ValueError):
+    """Restoration criteria, weights or pairwise comparisons are unusable (issue 5).
+
+    Examples: weights that do not sum to 1, an AHP matrix with a consistency ratio above 0.1,
+    a criterion with no variance, rasters on different grids.
+    """
+
+
+class InfeasibleError(ZoningError, ValueError):
+    """A budgeted selection has no solution; ``.shortfall`` says by how much it misses.
+
+    ``shortfall`` maps what is short (``"budget"``, ``"area_ha:<group>"``) to the amount.
+    """
+
+    def __init__(self, message: str, shortfall: dict[str, float] | None = None):
+        super().__init__(message)
+        self.shortfall = dict(shortfall or {})
