@@ -1,8 +1,9 @@
 """Offline interactive maps for zoning (Folium): one builder with a consistent cartography.
 
-Public API::
-
-    new_map, add_layer, add_choropleth, add_raster, finish, save_map, map_html
+Builder: :func:`new_map`, :func:`add_layer`, :func:`add_choropleth`, :func:`add_raster`,
+:func:`finish`, :func:`save_map`, :func:`map_html`. Products: :func:`catalog_map`,
+:func:`site_map`, :func:`choropleth_map`, :func:`restoration_map`, :func:`compare_map`.
+Reports: :func:`report_css`, :func:`report_page`, :func:`embed_map`.
 
 Maps are self-contained HTML files (Leaflet inlined, no CDN), carry a bilingual legend and the
 disclaimer "for planning analysis, not an official map", and simplify geometry for display only.
@@ -23,6 +24,14 @@ from zoning.maps.builder import (
     new_map,
     save_map,
 )
+from zoning.maps.products import (
+    catalog_map,
+    choropleth_map,
+    compare_map,
+    restoration_map,
+    site_map,
+)
+from zoning.maps.report import embed_map, report_css, report_page
 
 __all__ = [
     "DISCLAIMER",
@@ -30,10 +39,18 @@ __all__ = [
     "add_choropleth",
     "add_layer",
     "add_raster",
+    "catalog_map",
+    "choropleth_map",
+    "compare_map",
+    "embed_map",
     "finish",
     "layer_summary",
     "map_html",
     "map_info",
     "new_map",
+    "report_css",
+    "report_page",
+    "restoration_map",
     "save_map",
+    "site_map",
 ]

@@ -72,12 +72,17 @@ FIELD_LABELS: Mapping[str, str] = {
     "city": "市 / City",
     "rule": "规则 / Rule",
     "rule_id": "规则 / Rule",
-    "outcome": "结论 / Outcome",
+    "outcome": "规则结果 / Outcome",
     "citation": "依据 / Citation",
     "site_id": "项目 / Site",
     "distance_m": "距离 (m) / Distance (m)",
     "overlap_m2": "重叠面积 (m²) / Overlap (m²)",
     "score": "得分 / Score",
+    "verdict": "结论代码 / Verdict code",
+    "verdict_label": "结论 / Verdict",
+    "layer_kind": "图层类型 / Layer kind",
+    "change": "变化 / Change",
+    "unit_id": "单元 / Unit",
     "rank": "排名 / Rank",
 }
 

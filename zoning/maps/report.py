@@ -1,0 +1,100 @@
+"""HTML reports that print cleanly to PDF from the browser (screening, statistics).
+
+:func:`report_css` is the shared stylesheet (screen and ``@media print``: A4 pages, tables
+that repeat their header and never split a row, map controls hidden, colours kept);
+:func:`report_page` wraps a body in a complete page with the disclaimer; :func:`embed_map`
+puts an offline map inside a report.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+from typing import TYPE_CHECKING
+
+from zoning.maps.builder import DISCLAIMER, map_html
+
+if TYPE_CHECKING:  # pragma: no cover
+    import folium
+
+__all__ = ["embed_map", "report_css", "report_page"]
+
+_CSS = """
+:root{--ink:#1f1f1f;--muted:#666;--rule:#d0d0d0;--accent:#b2182b}
+html{font:14px/1.5 "Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",
+ "Helvetica Neue",Arial,sans-serif;color:var(--ink)}
+body{max-width:1080px;margin:24px auto;padding:0 18px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:22px 0 8px;border-bottom:1px solid
+ var(--rule);padding-bottom:3px}h3{font-size:15px;margin:16px 0 6px}
+.meta,.note{color:var(--muted);font-size:12px}
+.disclaimer{border:1px solid var(--accent);color:var(--accent);padding:4px 8px;font-size:12px;
+ margin:8px 0;display:inline-block}
+table{border-collapse:collapse;width:100%;margin:8px 0;font-size:12.5px}
+th,td{border:1px solid var(--rule);padding:3px 6px;text-align:left;vertical-align:top}
+th{background:#f2f2f2}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.verdict-prohibited{color:#b2182b;font-weight:600}.verdict-conditional{color:#d6604d;
+ font-weight:600}.verdict-allowed{color:#1a9850;font-weight:600}.verdict-needs_info{color:#555;
+ font-weight:600}
+figure{margin:10px 0}figure img{max-width:100%}figcaption{font-size:12px;color:var(--muted)}
+.map-frame{width:100%;height:480px;border:1px solid var(--rule)}
+@page{size:A4;margin:14mm 12mm 16mm}
+@media print{
+ html{font-size:11pt}body{max-width:none;margin:0;padding:0}
+ *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ a{color:inherit;text-decoration:none}
+ h1,h2,h3{break-after:avoid;page-break-after:avoid}
+ table{page-break-inside:auto}thead{display:table-header-group}
+ tr,figure,.map-frame,.keep-together{break-inside:avoid;page-break-inside:avoid}
+ .no-print,.leaflet-control-container{display:none!important}
+ .map-frame{height:120mm}
+ .page-break{break-before:page;page-break-before:always}
+}
+"""
+
+
+def report_css() -> str:
+    """Return the shared report stylesheet (screen + ``@media print`` rules).
+
+    Examples
+    --------
+    >>> "@media print" in report_css()
+    True
+    """
+    return _CSS.strip()
+
+
+def report_page(title: str, body_html: str, *, lang: str = "zh-CN", subtitle: str = "") -> str:
+    """Return a complete HTML report page around ``body_html`` (already escaped HTML).
+
+    Parameters
+    ----------
+    title : str
+        Page heading and ``<title>`` (escaped here).
+    body_html : str
+        The report body.
+    lang : str
+        Language tag of the page.
+    subtitle : str
+        Line under the heading (escaped here), e.g. catalogue and rule-pack versions.
+
+    Returns
+    -------
+    str
+    """
+    t = html_lib.escape(title)
+    sub = f'<p class="meta">{html_lib.escape(subtitle)}</p>' if subtitle else ""
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html_lib.escape(lang)}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{t}</title>'
+        f"<style>{report_css()}</style></head><body><header><h1>{t}</h1>{sub}"
+        f'<p class="disclaimer">{html_lib.escape(DISCLAIMER)}</p></header>\n{body_html}\n'
+        f'<footer class="note"><p>{html_lib.escape(DISCLAIMER)}</p></footer></body></html>\n'
+    )
+
+
+def embed_map(m: folium.Map, *, title: str = "map") -> str:
+    """Return an ``<iframe srcdoc=…>`` holding the offline map ``m`` (for a report body)."""
+    doc = html_lib.escape(map_html(m), quote=True)
+    return (
+        f'<iframe class="map-frame" title="{html_lib.escape(title)}" srcdoc="{doc}" '
+        'sandbox="allow-scripts allow-popups"></iframe>'
+    )
