@@ -1,0 +1,1 @@
+"""Bundled rule packs and project types (data files, read with ``importlib.resources``)."""
