@@ -14,11 +14,10 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.geometry import shape
-
-import geopandas as gpd
 
 from zoning.errors import InputFileError
 

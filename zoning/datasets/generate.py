@@ -18,17 +18,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import ndimage
-
 import rasterio.features
 import shapely
 from affine import Affine
+from scipy import ndimage
 from shapely.geometry import Point, shape
 from shapely.ops import nearest_points
-
-import geopandas as gpd
 
 from zoning.crs import ALBERS_CHINA, CGCS2000
 
@@ -92,8 +90,11 @@ class Grid:
     def rasterize(self, shapes: list, fill: int = 0, dtype: str = "int32") -> np.ndarray:
         """Burn (geometry, value) pairs onto the grid (cell centres)."""
         return rasterio.features.rasterize(
-            shapes, out_shape=(self.height, self.width), transform=self.transform,
-            fill=fill, dtype=dtype,
+            shapes,
+            out_shape=(self.height, self.width),
+            transform=self.transform,
+            fill=fill,
+            dtype=dtype,
         )
 
 
@@ -149,8 +150,10 @@ def county_redline_targets(
     )
     share = pd.Series(0.0, index=counties.index)
     share[is_yz] = REDLINE_TARGETS["140215"]
-    for mask, group_area in ((is_xz, REDLINE_TARGETS["140900"] * area[is_xz].sum()),
-                             (rest, target_area_rest)):
+    for mask, group_area in (
+        (is_xz, REDLINE_TARGETS["140900"] * area[is_xz].sum()),
+        (rest, target_area_rest),
+    ):
         weights = np.exp(rng.normal(0.0, 0.45, mask.sum()))
         raw = weights / (weights * area[mask]).sum() * group_area
         share[mask] = np.clip(raw, 0.03, 0.62)
@@ -224,9 +227,7 @@ def make_redline(
             clipped = shapely.intersection(merged, cty.geometry[i])
             pieces[i] = [clipped]
             achieved[i] = clipped.area
-        ratio = np.divide(
-            target_m2.to_numpy(), achieved, out=np.ones(len(cty)), where=achieved > 0
-        )
+        ratio = np.divide(target_m2.to_numpy(), achieved, out=np.ones(len(cty)), where=achieved > 0)
         if np.all(np.abs(ratio - 1) < 0.002):
             break
         k = {i: max(1, round(k[i] * ratio[i])) for i in range(len(cty))}
@@ -295,8 +296,11 @@ def make_protected_areas(osm_reserves: gpd.GeoDataFrame, seed: int) -> gpd.GeoDa
         outline = row.geometry
         core = _inner(outline, 0.35)
         buf_outer = _inner(outline, 0.65)
-        zones = [("核心区", core), ("缓冲区", buf_outer.difference(core)),
-                 ("实验区", outline.difference(buf_outer))]
+        zones = [
+            ("核心区", core),
+            ("缓冲区", buf_outer.difference(core)),
+            ("实验区", outline.difference(buf_outer)),
+        ]
         for j, (zone, geom) in enumerate(zones):
             if geom.is_empty:
                 continue
@@ -312,10 +316,14 @@ def make_protected_areas(osm_reserves: gpd.GeoDataFrame, seed: int) -> gpd.GeoDa
                 }
             )
     extra = [
-        ("大同火山群国家地质公园（示意）", (113.62, 40.10), 9000.0, "地质公园",
-         [("核心保护区", 0.4), ("一般控制区", 1.0)]),
-        ("五台山风景名胜区（示意）", (113.59, 39.03), 14000.0, "风景名胜区",
-         [("一般控制区", 1.0)]),
+        (
+            "大同火山群国家地质公园（示意）",
+            (113.62, 40.10),
+            9000.0,
+            "地质公园",
+            [("核心保护区", 0.4), ("一般控制区", 1.0)],
+        ),
+        ("五台山风景名胜区（示意）", (113.59, 39.03), 14000.0, "风景名胜区", [("一般控制区", 1.0)]),
     ]
     for k, (name, (lon, lat), radius, ptype, zones) in enumerate(extra):
         centre = gpd.GeoSeries([Point(lon, lat)], crs=CGCS2000).to_crs(ALBERS_CHINA)[0]
@@ -471,19 +479,19 @@ def make_urban_boundaries(
     rng = np.random.default_rng(seed)
     lc, transform = landcover
     urban = [
-        shape(g) for g, v in rasterio.features.shapes(
+        shape(g)
+        for g, v in rasterio.features.shapes(
             (lc == 13).astype("uint8"), mask=lc == 13, transform=transform
         )
     ]
     urban_gs = gpd.GeoSeries(urban, crs=CGCS2000).to_crs(ALBERS_CHINA).buffer(1000)
     cty = _albers(counties).reset_index(drop=True)
     towns = [
-        _blob(g.representative_point(), np.sqrt(g.area * 0.01 / np.pi), rng)
-        for g in cty.geometry
+        _blob(g.representative_point(), np.sqrt(g.area * 0.01 / np.pi), rng) for g in cty.geometry
     ]
     merged = shapely.union_all(np.concatenate([urban_gs.to_numpy(), np.array(towns)]))
     records = []
-    for i, row in cty.iterrows():
+    for _i, row in cty.iterrows():
         part = shapely.intersection(merged, row.geometry)
         if part.is_empty or part.area < 1e4:
             continue
@@ -509,8 +517,9 @@ def make_basic_farmland(
     """
     lc, transform = landcover
     crop = np.isin(lc, (12, 14)).astype("uint8")
-    cells = [shape(g) for g, _ in rasterio.features.shapes(crop, mask=crop == 1,
-                                                          transform=transform)]
+    cells = [
+        shape(g) for g, _ in rasterio.features.shapes(crop, mask=crop == 1, transform=transform)
+    ]
     farm = shapely.union_all(gpd.GeoSeries(cells, crs=CGCS2000).to_crs(ALBERS_CHINA).to_numpy())
     farm = shapely.simplify(farm, 300)
     holes = [g for frame in exclude for g in _albers(frame).geometry]
@@ -590,14 +599,17 @@ def make_control_units(
     key units: towns and mining areas (urban boundary, subsidence) outside ecological
     space; general units: the rest of the county. The units of a county tile it exactly.
     """
+
     def union(kind_names: list[str]) -> shapely.Geometry:
         geoms = [g for k in kind_names for g in _albers(layers[k]).geometry]
         return shapely.union_all(geoms) if geoms else shapely.Polygon()
 
     ws = layers["water_source"]
     eco = shapely.union_all(
-        [union(["eco_redline", "protected_area"]),
-         union_frame(ws[ws["级别"].isin(["一级保护区", "二级保护区"])])]
+        [
+            union(["eco_redline", "protected_area"]),
+            union_frame(ws[ws["级别"].isin(["一级保护区", "二级保护区"])]),
+        ]
     )
     dev = union(["urban_boundary", "subsidence"])
     cty = _albers(counties).reset_index(drop=True)
@@ -607,8 +619,11 @@ def make_control_units(
         pri = shapely.intersection(county, eco)
         key = shapely.difference(shapely.intersection(county, dev), pri)
         gen = shapely.difference(shapely.difference(county, pri), key)
-        for digit, cls, geom in ((1, "优先保护单元", pri), (2, "重点管控单元", key),
-                                 (3, "一般管控单元", gen)):
+        for digit, cls, geom in (
+            (1, "优先保护单元", pri),
+            (2, "重点管控单元", key),
+            (3, "一般管控单元", gen),
+        ):
             geom = _polygonal(geom)
             if geom.is_empty or geom.area < 1e4:
                 continue

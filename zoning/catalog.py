@@ -1,0 +1,531 @@
+"""The layer catalogue: a TOML file listing the control layers of a place.
+
+A catalogue (PRODUCT.md) names layers by kind, with paths relative to the TOML file::
+
+    name = "my county 2024"
+    coverage = "boundary.gpkg"          # optional: where the catalogue is complete
+    [[layers]]
+    kind = "water_source"
+    path = "data/ws.shp"
+    zone_field = "级别"
+    crs = "EPSG:4490"                   # only when the file has none
+    encoding = "gbk"                    # only when the file needs it
+
+Optional keys per layer: ``layer``, ``name`` (defaults to the kind, suffixed when a kind
+appears twice), ``zone_field``, ``name_field``, ``id_field``, ``crs``, ``encoding``,
+``zone_map`` (raw value → zone id), and provenance: ``illustrative``, ``source``, ``licence``,
+``vintage``. :func:`load_catalog` checks the file itself (collecting every problem); layers are
+read lazily, validated, repaired, reprojected to EPSG:4490 and cached as GeoParquet keyed by
+the checksums of the source and of the layer's declaration, so no run reprojects twice.
+
+Examples
+--------
+>>> import zoning as zn
+>>> cat = zn.load_catalog(zn.datasets.get_path("demo"))
+>>> "eco_redline" in cat.kinds
+True
+>>> ws = cat.frame("water_source")
+>>> sorted(ws["zone"].unique())
+['level1', 'level2', 'quasi']
+>>> str(ws.crs)
+'EPSG:4490'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import tomllib
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from zoning.errors import CatalogError, InputFileError, LayerValidationError, Problem
+from zoning.kinds import KIND_IDS, get_kind
+
+__all__ = ["Catalog", "LayerEntry", "LoadedLayer", "load_catalog"]
+
+logger = logging.getLogger(__name__)
+
+#: bump when the cached frame format changes
+_CACHE_FORMAT = "2"
+
+_LAYER_KEYS = {
+    "kind",
+    "path",
+    "layer",
+    "name",
+    "zone_field",
+    "name_field",
+    "id_field",
+    "crs",
+    "encoding",
+    "zone_map",
+    "illustrative",
+    "source",
+    "licence",
+    "license",
+    "vintage",
+    "title",
+}
+_TOP_KEYS = {"name", "coverage", "layers", "demo_version", "seed", "description", "vintage"}
+_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+@dataclass(frozen=True)
+class LayerEntry:
+    """One ``[[layers]]`` entry of a catalogue, paths resolved."""
+
+    kind: str
+    path: Path
+    name: str
+    layer: str | None = None
+    zone_field: str | None = None
+    name_field: str | None = None
+    id_field: str | None = None
+    crs: str | None = None
+    encoding: str | None = None
+    zone_map: dict[str, str] = field(default_factory=dict)
+    illustrative: bool = False
+    source: str = ""
+    licence: str = ""
+    vintage: str = ""
+
+    def spec_digest(self) -> str:
+        """Checksum of everything in the entry that changes the loaded frame."""
+        spec = {
+            k: v
+            for k, v in asdict(self).items()
+            if k not in {"illustrative", "source", "licence", "vintage"}
+        }
+        spec["path"] = str(self.path)
+        return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class LoadedLayer:
+    """A validated, normalised layer with its problems and repair log."""
+
+    entry: LayerEntry
+    frame: gpd.GeoDataFrame
+    problems: list[Problem]
+    repairs: pd.DataFrame
+    source_sha256: str
+    crs_found: str
+    from_cache: bool
+
+
+def _source_files(path: Path) -> list[Path]:
+    if path.suffix.lower() == ".shp":
+        return [p for p in (path.with_suffix(s) for s in _SIDECARS) if p.exists()]
+    return [path]
+
+
+def _source_checksum(path: Path) -> str:
+    from zoning.io import sha256_file
+
+    files = _source_files(path)
+    if len(files) == 1:
+        return sha256_file(files[0])
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.suffix.encode() + sha256_file(f).encode())
+    return digest.hexdigest()
+
+
+class Catalog:
+    """A loaded catalogue: entries, lazily loaded layers, coverage and provenance.
+
+    Use :func:`load_catalog` to create one.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        name: str,
+        entries: list[LayerEntry],
+        coverage: tuple[Path, str | None] | None,
+        *,
+        use_cache: bool = True,
+    ):
+        self.path = path
+        self.name = name
+        self.entries = entries
+        self._coverage_spec = coverage
+        self._loaded: dict[str, LoadedLayer] = {}
+        self.use_cache = use_cache
+
+    def __repr__(self) -> str:
+        return f"Catalog({self.name!r}, {len(self.entries)} layers, kinds={self.kinds})"
+
+    @property
+    def kinds(self) -> list[str]:
+        """Kinds present in the catalogue, in declaration order."""
+        return list(dict.fromkeys(e.kind for e in self.entries))
+
+    @property
+    def is_illustrative(self) -> bool:
+        """True when any layer is a generated stand-in."""
+        return any(e.illustrative for e in self.entries)
+
+    # ------------------------------------------------------------------ loading
+    def load(self, name: str) -> LoadedLayer:
+        """Load (or fetch from cache) the layer called ``name``.
+
+        Raises
+        ------
+        LayerValidationError
+            When the layer has error-level problems (all of them listed).
+        """
+        if name in self._loaded:
+            return self._loaded[name]
+        entry = next((e for e in self.entries if e.name == name), None)
+        if entry is None:
+            raise KeyError(
+                f"no layer {name!r} in catalogue {self.path}; layers: "
+                f"{', '.join(e.name for e in self.entries)}"
+            )
+        loaded = self._load_entry(entry)
+        errors = [p for p in loaded.problems if p.severity == "error"]
+        if errors:
+            raise LayerValidationError(f"layer '{entry.name}' ({entry.path})", loaded.problems)
+        self._loaded[name] = loaded
+        return loaded
+
+    def check(self) -> list[LoadedLayer]:
+        """Load every layer without raising; problems are in each result."""
+        out = []
+        for entry in self.entries:
+            if entry.name in self._loaded:
+                out.append(self._loaded[entry.name])
+                continue
+            try:
+                loaded = self._load_entry(entry)
+            except (InputFileError, CatalogError) as exc:
+                loaded = LoadedLayer(
+                    entry,
+                    gpd.GeoDataFrame(),
+                    [Problem("unreadable", str(exc))],
+                    pd.DataFrame(),
+                    "",
+                    "",
+                    False,
+                )
+            if all(p.severity != "error" for p in loaded.problems):
+                self._loaded[entry.name] = loaded
+            out.append(loaded)
+        return out
+
+    def frame(self, kind: str) -> gpd.GeoDataFrame:
+        """All layers of ``kind`` as one normalised frame (EPSG:4490; DESIGN.md).
+
+        An absent kind gives an empty frame with the normalised columns.
+        """
+        get_kind(kind)
+        frames = [self.load(e.name).frame for e in self.entries if e.kind == kind]
+        if not frames:
+            from zoning.validation import NORMALISED_COLUMNS
+
+            return gpd.GeoDataFrame(
+                columns=NORMALISED_COLUMNS, geometry=gpd.GeoSeries(), crs="EPSG:4490"
+            )
+        if len(frames) == 1:
+            return frames[0]
+        out = pd.concat(frames, ignore_index=True)
+        return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4490")
+
+    def frames(self, kinds: list[str] | None = None) -> dict[str, gpd.GeoDataFrame]:
+        """``{kind: frame}`` for ``kinds`` (default: every kind present)."""
+        return {k: self.frame(k) for k in (kinds or self.kinds)}
+
+    def admin_units(self, level: str = "county") -> gpd.GeoDataFrame:
+        """The ``admin_unit`` features of a level (province | city | county)."""
+        admin = self.frame("admin_unit")
+        if "level" in admin.columns:
+            picked = admin[admin["level"] == level]
+        else:
+            picked = admin[admin["zone"] == level]
+        return picked.reset_index(drop=True)
+
+    @cached_property
+    def coverage(self) -> shapely.Geometry | None:
+        """Where the catalogue is complete (EPSG:4490), or None when unknown."""
+        if self._coverage_spec is not None:
+            from zoning.io import read_vector
+
+            path, layer = self._coverage_spec
+            cov = read_vector(path, layer=layer).to_crs("EPSG:4490")
+            return shapely.union_all(shapely.make_valid(cov.geometry.to_numpy()))
+        if "admin_unit" in self.kinds:
+            admin = self.frame("admin_unit")
+            top = admin[admin["zone"] == "province"] if "province" in set(admin["zone"]) else admin
+            return shapely.union_all(top.geometry.to_numpy())
+        return None
+
+    def provenance(self) -> dict[str, Any]:
+        """JSON-able provenance: catalogue name, path, and per layer source checksum,
+        vintage, real/illustrative and licence."""
+        layers = []
+        for e in self.entries:
+            loaded = self._loaded.get(e.name)
+            layers.append(
+                {
+                    "name": e.name,
+                    "kind": e.kind,
+                    "path": str(e.path),
+                    "layer": e.layer,
+                    "sha256": loaded.source_sha256 if loaded else _source_checksum(e.path),
+                    "features": len(loaded.frame) if loaded else None,
+                    "vintage": e.vintage,
+                    "illustrative": e.illustrative,
+                    "source": e.source,
+                    "licence": e.licence,
+                }
+            )
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "illustrative": self.is_illustrative,
+            "layers": layers,
+        }
+
+    # ------------------------------------------------------------------ internals
+    def _cache_paths(self, entry: LayerEntry, checksum: str) -> tuple[Path, Path]:
+        from zoning import __version__
+        from zoning.datasets import cache_dir
+
+        key = hashlib.sha256(
+            f"{_CACHE_FORMAT}|{__version__}|{checksum}|{entry.spec_digest()}".encode()
+        ).hexdigest()[:32]
+        folder = cache_dir() / "layers"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{key}.parquet", folder / f"{key}.json"
+
+    def _load_entry(self, entry: LayerEntry) -> LoadedLayer:
+        from zoning.io import read_vector
+        from zoning.validation import validate_layer
+
+        t0 = time.perf_counter()
+        checksum = _source_checksum(entry.path)
+        parquet, meta = self._cache_paths(entry, checksum)
+        if self.use_cache and parquet.is_file() and meta.is_file():
+            info = json.loads(meta.read_text(encoding="utf-8"))
+            frame = gpd.read_parquet(parquet)
+            repairs = pd.DataFrame(info["repairs"])
+            problems = [
+                Problem(p["code"], p["message"], tuple(p["rows"]), p["severity"])
+                for p in info["problems"]
+            ]
+            logger.debug("layer %s from cache in %.2f s", entry.name, time.perf_counter() - t0)
+            return LoadedLayer(entry, frame, problems, repairs, checksum, info["crs_found"], True)
+
+        raw = read_vector(
+            entry.path,
+            layer=entry.layer,
+            encoding=entry.encoding,
+            crs=None,
+            allow_empty=True,
+            require_crs=False,
+        )
+        crs_found = raw.crs.to_string() if raw.crs is not None else ""
+        check = validate_layer(
+            raw,
+            kind=entry.kind,
+            layer_name=entry.name,
+            zone_field=entry.zone_field,
+            name_field=entry.name_field,
+            id_field=entry.id_field,
+            zone_map=entry.zone_map,
+            declared_crs=entry.crs,
+        )
+        loaded = LoadedLayer(
+            entry,
+            check.frame,
+            check.problems,
+            check.repairs,
+            checksum,
+            crs_found or f"(none; declared {entry.crs})",
+            False,
+        )
+        if check.ok and self.use_cache:
+            self._write_cache(loaded, parquet, meta)
+        logger.info("layer %s read and validated in %.2f s", entry.name, time.perf_counter() - t0)
+        return loaded
+
+    @staticmethod
+    def _write_cache(loaded: LoadedLayer, parquet: Path, meta: Path) -> None:
+        from zoning.io import atomic_write_text, write_vector
+
+        frame = loaded.frame.copy()
+        for col in frame.columns:
+            if col != "geometry" and frame[col].dtype == object:
+                frame[col] = frame[col].map(lambda v: v if v is None else str(v))
+        write_vector(frame, parquet, overwrite=True)
+        info = {
+            "problems": [p.to_dict() for p in loaded.problems],
+            "repairs": json.loads(loaded.repairs.to_json(orient="records", force_ascii=False))
+            if len(loaded.repairs)
+            else [],
+            "crs_found": loaded.crs_found,
+        }
+        atomic_write_text(meta, json.dumps(info, ensure_ascii=False), overwrite=True)
+
+
+def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
+    """Read and check a catalogue TOML (not yet its layers: they load lazily).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The catalogue file. Layer paths are relative to it.
+    use_cache : bool
+        Reuse validated, reprojected layers cached by checksum.
+
+    Returns
+    -------
+    Catalog
+
+    Raises
+    ------
+    InputFileError
+        The file is missing or not valid TOML.
+    CatalogError
+        Every problem in the file at once: unknown keys or kinds, missing layer files, …
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(
+            f"catalogue not found: {path}; expected a TOML file listing [[layers]]; fix: check "
+            "the path, or run `zoning demo` to see an example"
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputFileError(
+            f"catalogue {path} is not valid TOML ({exc}); expected the format of PRODUCT.md; "
+            "fix the syntax at the position given"
+        ) from exc
+    base = path.parent
+    problems: list[Problem] = []
+    for key in sorted(set(raw) - _TOP_KEYS):
+        problems.append(
+            Problem(
+                "unknown_key",
+                f"unknown top-level key {key!r}; expected one of {', '.join(sorted(_TOP_KEYS))}",
+            )
+        )
+    layers = raw.get("layers", [])
+    if not isinstance(layers, list) or not layers:
+        problems.append(
+            Problem(
+                "no_layers",
+                "no [[layers]] entries; expected at least one; "
+                "fix: add [[layers]] with kind and path",
+            )
+        )
+        layers = []
+    entries: list[LayerEntry] = []
+    names: dict[str, int] = {}
+    for i, spec in enumerate(layers, start=1):
+        where = f"layer {i}"
+        if not isinstance(spec, dict):
+            problems.append(Problem("bad_layer", f"{where} is not a table"))
+            continue
+        for key in sorted(set(spec) - _LAYER_KEYS):
+            problems.append(
+                Problem(
+                    "unknown_key",
+                    f"{where}: unknown key {key!r}; expected one "
+                    f"of {', '.join(sorted(_LAYER_KEYS))}",
+                )
+            )
+        kind = spec.get("kind")
+        if kind not in KIND_IDS:
+            problems.append(
+                Problem(
+                    "unknown_kind",
+                    f"{where}: unknown kind {kind!r}; expected one of {', '.join(KIND_IDS)}; fix: "
+                    "use one of these ids (zoning layers list)",
+                )
+            )
+            continue
+        if "path" not in spec:
+            problems.append(
+                Problem(
+                    "missing_path",
+                    f"{where} ({kind}): no 'path'; expected a file path relative to the catalogue",
+                )
+            )
+            continue
+        src = (base / spec["path"]).resolve()
+        if not src.exists():
+            problems.append(
+                Problem(
+                    "missing_file",
+                    f"{where} ({kind}): file not found: {src}; expected the path relative to "
+                    f"{path}; fix: correct 'path'",
+                )
+            )
+            continue
+        name = spec.get("name") or kind
+        if name in names:
+            names[name] += 1
+            name = f"{name}_{names[name]}"
+        else:
+            names[name] = 1
+        zone_map = spec.get("zone_map", {})
+        kind_spec = get_kind(kind)
+        for raw_value, zone_id in zone_map.items():
+            if zone_id not in kind_spec.zones:
+                problems.append(
+                    Problem(
+                        "unknown_zone",
+                        f"{where} ({kind}): zone_map maps {raw_value!r} to unknown zone {zone_id!r}; "
+                        f"expected one of {', '.join(kind_spec.zone_ids)}",
+                    )
+                )
+        entries.append(
+            LayerEntry(
+                kind=kind,
+                path=src,
+                name=name,
+                layer=spec.get("layer"),
+                zone_field=spec.get("zone_field"),
+                name_field=spec.get("name_field"),
+                id_field=spec.get("id_field"),
+                crs=spec.get("crs"),
+                encoding=spec.get("encoding"),
+                zone_map=dict(zone_map),
+                illustrative=bool(spec.get("illustrative", False)),
+                source=str(spec.get("source", "")),
+                licence=str(spec.get("licence", spec.get("license", ""))),
+                vintage=str(spec.get("vintage", raw.get("vintage", ""))),
+            )
+        )
+    coverage = None
+    cov = raw.get("coverage")
+    if cov is not None:
+        cov_path, cov_layer = (
+            (cov, None) if isinstance(cov, str) else (cov.get("path", ""), cov.get("layer"))
+        )
+        cov_src = (base / cov_path).resolve()
+        if not cov_src.exists():
+            problems.append(
+                Problem(
+                    "missing_file",
+                    f"coverage file not found: {cov_src}; "
+                    "expected a polygon file relative to the catalogue",
+                )
+            )
+        else:
+            coverage = (cov_src, cov_layer)
+    if problems:
+        raise CatalogError(f"catalogue {path}", problems)
+    return Catalog(path, str(raw.get("name", path.stem)), entries, coverage, use_cache=use_cache)

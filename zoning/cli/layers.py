@@ -1,0 +1,94 @@
+"""``zoning layers``: list the layer kinds, check a catalogue."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+__all__ = ["layers"]
+
+
+@click.group()
+def layers() -> None:
+    """Layer kinds and catalogues."""
+
+
+@layers.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+def list_kinds(as_json: bool) -> None:
+    """List the layer kinds with their Chinese names and canonical zones."""
+    from zoning.kinds import kinds
+
+    rows = [
+        {
+            "kind": k.id,
+            "name_zh": k.name_zh,
+            "name_en": k.name_en,
+            "geometry": k.geometry,
+            "zones": [
+                {"id": z.id, "name_zh": z.name_zh, "name_en": z.name_en} for z in k.zones.values()
+            ],
+        }
+        for k in kinds().values()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        zones = ", ".join(f"{z['id']} ({z['name_zh']})" for z in r["zones"]) or "—"
+        click.echo(f"{r['kind']:<16} {r['name_zh']} / {r['name_en']}\n{'':<16} zones: {zones}")
+
+
+@layers.command("check")
+@click.option(
+    "--catalog",
+    "catalog_path",
+    type=click.Path(dir_okay=False),
+    help="Catalogue TOML (default: the Shanxi demo).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@click.option("--no-cache", is_flag=True, help="Read every layer again (ignore the cache).")
+def check(catalog_path: str | None, as_json: bool, no_cache: bool) -> None:
+    """Check every layer of a catalogue: CRS, geometry validity, repairs, zones, problems.
+
+    Exit code 1 when any layer has an error-level problem.
+    """
+    from zoning.catalog import load_catalog
+    from zoning.checks import catalog_report
+    from zoning.datasets import demo_catalog_path
+    from zoning.errors import ZoningError
+
+    cat = load_catalog(catalog_path or demo_catalog_path(), use_cache=not no_cache)
+    report = catalog_report(cat)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_report(report))
+    failed = [r["name"] for r in report["layers"] if not r["ok"]]
+    if failed:
+        raise ZoningError(
+            f"{len(failed)} layer(s) failed: {', '.join(failed)}; see the problems listed above"
+        )
+
+
+def format_report(report: dict) -> str:
+    """Human-readable text of :func:`zoning.checks.catalog_report`."""
+    lines = [f"catalogue: {report['name']} ({report['path']})"]
+    for r in report["layers"]:
+        size = (
+            f"{r['area_km2']:,.1f} km²"
+            if r["area_km2"] is not None
+            else f"{r['length_km']:,.1f} km"
+            if r["length_km"] is not None
+            else "—"
+        )
+        status = "ok" if r["ok"] else "FAILED"
+        tag = " [illustrative]" if r["illustrative"] else ""
+        lines.append(
+            f"- {r['name']} ({r['kind']}){tag}: {status}; {r['features']} features; "
+            f"CRS {r['crs']}; {size}; invalid repaired {r['repaired']}; "
+            f"zones {', '.join(f'{k}={v}' for k, v in r['zones'].items()) or '—'}"
+        )
+        lines += [f"    {p['severity']}: {p['message']}" for p in r["problems"]]
+    return "\n".join(lines)

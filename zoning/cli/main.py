@@ -1,0 +1,90 @@
+"""The ``zoning`` click group.
+
+Commands live in their own modules (``zoning/cli/<name>.py``) and are imported lazily, so
+``zoning --help`` stays fast and one broken optional command cannot break the others.
+Library errors (:class:`zoning.errors.ZoningError`) become exit code 1 with the error's message;
+usage errors (:class:`zoning.errors.ZoningUsageError`) exit 2. A traceback is shown only with
+``-vv``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+
+from zoning import __version__
+
+__all__ = ["cli"]
+
+#: command name -> "module:attribute"
+COMMANDS: dict[str, str] = {
+    "layers": "zoning.cli.layers:layers",
+    "demo": "zoning.cli.demo:demo",
+    "screen": "zoning.cli.screen:screen",
+    "stats": "zoning.cli.stats:stats",
+    "run": "zoning.cli.run:run",
+    "diff": "zoning.cli.diff:diff",
+    "map": "zoning.cli.map:map_command",
+    "restore": "zoning.cli.restore:restore",
+}
+
+
+class _LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if self._load(name) is not None)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._load(cmd_name)
+
+    @staticmethod
+    def _load(name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:  # command not installed in this build
+                return None
+            raise
+        return getattr(module, attr)
+
+    def invoke(self, ctx: click.Context) -> object:
+        from zoning.errors import ZoningError, ZoningUsageError
+
+        try:
+            return super().invoke(ctx)
+        except ZoningUsageError as exc:
+            if ctx.obj and ctx.obj.get("verbosity", 0) >= 2:
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
+        except ZoningError as exc:
+            if ctx.obj and ctx.obj.get("verbosity", 0) >= 2:
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_LazyGroup)
+@click.version_option(__version__, prog_name="zoning")
+@click.option("-v", "--verbose", "verbose", count=True, help="More log output (-vv: tracebacks).")
+@click.option("-q", "--quiet", "quiet", count=True, help="Less log output.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
+    """Spatial-zoning analysis for ecological planning (Shanxi): screening, statistics,
+    restoration priorities and offline maps.
+    """
+    verbosity = verbose - quiet
+    ctx.ensure_object(dict)
+    ctx.obj["verbosity"] = verbosity
+    level = max(10, 30 - 10 * verbosity)
+    logging.basicConfig(
+        stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s"
+    )
