@@ -1,0 +1,885 @@
+"""Reading vector data as users have it, and writing outputs atomically.
+
+This is the one module of :mod:`zoning` that touches files (``DESIGN.md``).
+
+Reading (:func:`read_vector`) accepts what Chinese planning data arrives as: shapefiles (also
+zipped, and with GBK / GB18030 attribute tables that have no ``.cpg``), GeoPackages with several
+layers, File Geodatabases, GeoJSON, KML / KMZ, GeoParquet and CSV tables with lon/lat or WKT
+columns. Every failure is a :class:`~zoning.errors.ZoningError` that says what was found, what
+was expected and the fix — never a bare GDAL traceback.
+
+Writing (:func:`write_vector`, :func:`atomic_write_text`, :func:`atomic_write_bytes`,
+:func:`atomic_directory`) goes to a temporary sibling first and is renamed into place only
+when complete, so a failure never leaves a half-written output, and an existing output is
+refused unless ``overwrite=True``. Outputs are deterministic: the same frame gives
+byte-identical GeoJSON, CSV, GeoParquet and GeoPackage files.
+
+Examples
+--------
+>>> import geopandas as gpd, tempfile
+>>> from pathlib import Path
+>>> from shapely import box
+>>> from zoning.io import read_vector, write_vector
+>>> gdf = gpd.GeoDataFrame({"name": ["太原"]}, geometry=[box(112, 37, 113, 38)], crs="EPSG:4490")
+>>> out = write_vector(gdf, Path(tempfile.mkdtemp()) / "units.gpkg")
+>>> read_vector(out).loc[0, "name"]
+'太原'
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import hashlib
+import logging
+import os
+import shutil
+import uuid
+import warnings
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+from zoning.errors import (
+    EmptyInputError,
+    InputFileError,
+    OutputExistsError,
+    ZoningError,
+    ZoningUsageError,
+)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+__all__ = [
+    "atomic_directory",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "detect_dbf_encoding",
+    "read_vector",
+    "sha256_file",
+    "write_vector",
+]
+
+log = logging.getLogger(__name__)
+
+Engine = Literal["pyogrio", "fiona"]
+
+#: Fixed GeoPackage timestamp (``gpkg_contents.last_change``) so reruns are byte-identical.
+GPKG_TIMESTAMP = "2000-01-01T00:00:00.000Z"
+
+_LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x")
+_LAT_NAMES = ("lat", "latitude", "纬度", "y")
+_WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape")
+_CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+_PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
+_EXPECTED_FORMATS = (
+    "a shapefile (.shp, or a .zip holding one), GeoPackage (.gpkg), File Geodatabase (.gdb "
+    "folder), GeoJSON (.geojson/.json), KML/KMZ, GeoParquet (.parquet) or CSV with lon/lat or "
+    "WKT columns"
+)
+
+# dBASE language driver ids (DBF header byte 29) → encodings, after the table GDAL uses.
+# Simplified-Chinese code pages are read as GB18030, the superset of GB2312 and GBK.
+_LDID_ENCODINGS = {
+    0x01: "CP437",
+    0x02: "CP850",
+    0x03: "CP1252",
+    0x13: "CP932",
+    0x26: "CP866",
+    0x4D: "GB18030",  # 936 GBK (PRC)
+    0x4E: "CP949",
+    0x4F: "CP950",
+    0x50: "CP874",
+    0x58: "CP1252",
+    0x59: "CP1252",
+    0x64: "CP852",
+    0x65: "CP866",
+    0x78: "CP950",
+    0x79: "CP949",
+    0x7A: "GB18030",  # 936 GBK (PRC, Windows)
+    0x7B: "CP932",
+    0x7C: "CP874",
+    0xC8: "CP1250",
+    0xC9: "CP1251",
+    0xCA: "CP1254",
+    0xCB: "CP1253",
+    0xCC: "CP1257",
+}
+# 0x00 (not set) and 0x57 ("ANSI": the writer's system code page — GBK on Chinese Windows)
+# say nothing reliable: the content decides.
+_CHINESE_CODEPAGES = {"GBK", "GB2312", "CP936", "936", "GB18030", "EUC-CN", "54936"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Encodings of shapefile attribute tables
+# ---------------------------------------------------------------------------------------------
+
+
+def _normalise_cpg(text: str) -> str | None:
+    """Encoding named by a .cpg file, normalised for GDAL; None when not understood."""
+    name = text.strip().strip("\x00").strip().upper()
+    if name.startswith("ANSI "):
+        name = name[5:].strip()
+    if not name:
+        return None
+    if name in _CHINESE_CODEPAGES:
+        return "GB18030"
+    if name in {"UTF-8", "UTF8", "65001"}:
+        return "UTF-8"
+    if name.isdigit():
+        if name.startswith("8859"):
+            return f"ISO-8859-{name[4:]}" if len(name) > 4 else None
+        name = f"CP{name}"
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return None
+    return name
+
+
+def _dbf_string_bytes(fh: IO[bytes], *, max_records: int = 20_000) -> tuple[int, list[bytes]]:
+    """Return (language driver id, raw values of the character fields) of a DBF stream."""
+    head = fh.read(32)
+    if len(head) < 32:
+        raise InputFileError(
+            "the .dbf attribute table is shorter than its 32-byte header; expected a dBASE "
+            "file; fix: re-export the shapefile"
+        )
+    nrec = int.from_bytes(head[4:8], "little")
+    header_len = int.from_bytes(head[8:10], "little")
+    rec_len = int.from_bytes(head[10:12], "little")
+    ldid = head[29]
+    fields: list[tuple[int, int]] = []  # (offset in record, length) of C fields
+    offset = 1  # deletion flag
+    desc_bytes = fh.read(max(header_len - 32, 0))
+    for i in range(0, len(desc_bytes) - 31, 32):
+        desc = desc_bytes[i : i + 32]
+        if desc[0] == 0x0D:
+            break
+        ftype, flen = chr(desc[11]), desc[16]
+        if ftype == "C":
+            fields.append((offset, flen))
+        offset += flen
+    values: list[bytes] = []
+    if not fields or rec_len <= 0:
+        return ldid, values
+    for _ in range(min(nrec, max_records)):
+        rec = fh.read(rec_len)
+        if len(rec) < rec_len:
+            break
+        values.extend(rec[o : o + n].rstrip(b" \x00") for o, n in fields)
+    return ldid, values
+
+
+def _encoding_from_content(values: list[bytes]) -> str:
+    """UTF-8 when every non-ASCII value decodes strictly as UTF-8, else GB18030."""
+    for raw in values:
+        if raw.isascii():
+            continue
+        # an incremental decoder tolerates a multi-byte character cut by the field width
+        try:
+            codecs.getincrementaldecoder("utf-8")("strict").decode(raw, final=False)
+        except UnicodeDecodeError:
+            return "GB18030"
+    return "UTF-8"
+
+
+def _detect_encoding(cpg: str | None, dbf: IO[bytes] | None, what: str) -> str:
+    if cpg is not None:
+        enc = _normalise_cpg(cpg)
+        if enc is not None:
+            return enc
+        log.warning("%s: .cpg says %r, which is not an encoding; guessing", what, cpg.strip())
+    if dbf is None:
+        return "UTF-8"
+    ldid, values = _dbf_string_bytes(dbf)
+    if ldid in _LDID_ENCODINGS:
+        return _LDID_ENCODINGS[ldid]
+    enc = _encoding_from_content(values)
+    if enc != "UTF-8":
+        log.info("%s: no .cpg; attribute text is not UTF-8, read as %s", what, enc)
+    return enc
+
+
+def _sibling(path: Path, suffix: str) -> Path | None:
+    """The file next to ``path`` with another suffix, matched case-insensitively."""
+    want = (path.stem + suffix).lower()
+    exact = path.with_suffix(suffix)
+    if exact.exists():
+        return exact
+    try:
+        for p in path.parent.iterdir():
+            if p.name.lower() == want:
+                return p
+    except OSError:
+        return None
+    return None
+
+
+def detect_dbf_encoding(path: str | os.PathLike[str]) -> str:
+    """Detect the text encoding of a shapefile's attribute table.
+
+    In order: the ``.cpg`` file if present; else the DBF language driver id (byte 29: e.g.
+    0x4D / 0x7A = code page 936, GBK); else the content: UTF-8 when every text value decodes
+    strictly as UTF-8, GB18030 otherwise. Simplified-Chinese code pages (GB2312, GBK, 936) are
+    reported as GB18030, their superset.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.shp`` or ``.dbf`` file.
+
+    Returns
+    -------
+    str
+        An encoding name GDAL and Python both understand, e.g. ``"UTF-8"``, ``"GB18030"``.
+    """
+    p = Path(path)
+    dbf = p if p.suffix.lower() == ".dbf" else _sibling(p, ".dbf")
+    cpg = _sibling(p, ".cpg")
+    cpg_text = cpg.read_text(encoding="ascii", errors="replace") if cpg else None
+    if dbf is None:
+        return _normalise_cpg(cpg_text or "") or "UTF-8"
+    with open(dbf, "rb") as fh:
+        return _detect_encoding(cpg_text, fh, str(p))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------
+
+
+def _summarise(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return (text[:300] + "…") if len(text) > 300 else text or type(exc).__name__
+
+
+def _unreadable(path: Path | str, exc: BaseException, what: str = "") -> InputFileError:
+    return InputFileError(
+        f"cannot read {path}{what}: {_summarise(exc)}; expected {_EXPECTED_FORMATS}; fix: check "
+        "that the file is complete (not truncated by a download or copy) and opens in QGIS, or "
+        "re-export it"
+    )
+
+
+def _check_shapefile_parts(shp_name: str, names: list[str], where: str) -> None:
+    stem = shp_name[: -len(".shp")]
+    lower = {n.lower() for n in names}
+    missing = [s for s in (".shx", ".dbf") if (stem + s).lower() not in lower]
+    if missing:
+        found = sorted(n for n in names if n.lower().startswith(stem.lower() + "."))
+        role = {".shx": "shape index", ".dbf": "attribute table"}
+        parts = ", ".join(f"{stem}{s} ({role[s]})" for s in missing)
+        raise InputFileError(
+            f"shapefile {shp_name} in {where} is missing {parts}; found {', '.join(found)}; "
+            f"expected at least {stem}.shp, {stem}.shx and {stem}.dbf (plus .prj for the CRS "
+            "and .cpg for the encoding); fix: copy or zip all the parts of the shapefile together"
+        )
+
+
+def _open_zip(path: Path, max_archive_bytes: int) -> zipfile.ZipFile:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputFileError(
+            f"cannot open archive {path}: {_summarise(exc)}; expected a valid .zip/.kmz; fix: "
+            "download or re-create the archive"
+        ) from exc
+    total = sum(i.file_size for i in zf.infolist())
+    if total > max_archive_bytes:
+        zf.close()
+        raise InputFileError(
+            f"archive {path} declares {total:,} bytes uncompressed, more than the limit of "
+            f"{max_archive_bytes:,} bytes; nothing was unpacked; expected an archive within "
+            "the limit; fix: unpack it yourself and read the data inside, or raise "
+            "max_archive_bytes if you trust it"
+        )
+    return zf
+
+
+def _resolve_zip(
+    path: Path, layer: str | None, encoding: str | None, max_archive_bytes: int
+) -> tuple[str, str | None, str | None]:
+    """GDAL source, layer and encoding for a .zip holding a shapefile (or one other dataset)."""
+    with _open_zip(path, max_archive_bytes) as zf:
+        names = [n for n in zf.namelist() if not n.endswith("/") and "__MACOSX" not in n]
+        shps = [n for n in names if n.lower().endswith(".shp")]
+        if layer is not None and len(shps) > 1:
+            chosen = [n for n in shps if Path(n).stem == layer]
+            if chosen:
+                shps, layer = chosen, None
+        if len(shps) > 1:
+            raise InputFileError(
+                f"archive {path} holds {len(shps)} shapefiles ({', '.join(sorted(shps))}); "
+                "expected one; fix: pass layer=<file name without .shp> to pick one"
+            )
+        if shps:
+            shp = shps[0]
+            _check_shapefile_parts(shp, names, str(path))
+            if encoding is None:
+                stem = shp[:-4].lower()
+                by_lower = {n.lower(): n for n in names}
+                cpg_name = by_lower.get(stem + ".cpg")
+                cpg = zf.read(cpg_name).decode("ascii", "replace") if cpg_name else None
+                with zf.open(by_lower[stem + ".dbf"]) as fh:
+                    encoding = _detect_encoding(cpg, fh, f"{path}!{shp}")
+            return f"/vsizip/{path.resolve()}/{shp}", None, encoding
+        gdbs = sorted({n.split(".gdb/")[0] + ".gdb" for n in names if ".gdb/" in n.lower()})
+        others = [
+            n for n in names if Path(n).suffix.lower() in {".gpkg", ".geojson", ".json", ".kml"}
+        ]
+        inner = gdbs + others
+        if len(inner) != 1:
+            raise InputFileError(
+                f"archive {path} holds {len(inner) or 'no'} readable datasets "
+                f"({', '.join(inner) or ', '.join(names[:10])}); expected one shapefile, "
+                "GeoPackage, .gdb, GeoJSON or KML; fix: unpack it and read the file you want"
+            )
+        return f"/vsizip/{path.resolve()}/{inner[0]}", layer, encoding
+
+
+def _resolve_kmz(path: Path, max_archive_bytes: int) -> str:
+    with _open_zip(path, max_archive_bytes) as zf:
+        kmls = [n for n in zf.namelist() if n.lower().endswith(".kml")]
+    if not kmls:
+        raise InputFileError(
+            f"KMZ {path} holds no .kml document; expected doc.kml inside; fix: re-export the KMZ"
+        )
+    kml = "doc.kml" if "doc.kml" in kmls else sorted(kmls)[0]
+    return f"/vsizip/{path.resolve()}/{kml}"
+
+
+def _pick_layer(source: str, layer: str | None, shown: Path) -> str | None:
+    import pyogrio
+
+    try:
+        layers = pyogrio.list_layers(source)
+    except Exception as exc:
+        raise _unreadable(shown, exc) from exc
+    names = [str(row[0]) for row in layers]
+    spatial = [str(row[0]) for row in layers if row[1] is not None]
+    if layer is not None:
+        if layer not in names:
+            raise InputFileError(
+                f"{shown} has no layer {layer!r}; found layers: {', '.join(names) or 'none'}; "
+                "fix: pass one of these names as layer"
+            )
+        return layer
+    if len(spatial) == 1:
+        return spatial[0]
+    if len(spatial) > 1:
+        raise InputFileError(
+            f"{shown} holds {len(spatial)} layers ({', '.join(spatial)}) and no layer was "
+            "given; expected one layer name; fix: pass layer=<name> (catalogue: layer = "
+            '"<name>")'
+        )
+    return names[0] if names else None
+
+
+def _read_gdal(
+    source: str, layer: str | None, encoding: str | None, engine: Engine, shown: Path
+) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    kwargs: dict[str, Any] = {"engine": engine}
+    if layer is not None:
+        kwargs["layer"] = layer
+    if encoding is not None:
+        kwargs["encoding"] = encoding
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*has GPKG application_id.*")
+            return gpd.read_file(source, **kwargs)
+    except ZoningError:
+        raise
+    except Exception as exc:
+        raise _unreadable(shown, exc) from exc
+
+
+def _find_column(columns: list[str], wanted: str | None, names: tuple[str, ...]) -> str | None:
+    if wanted is not None:
+        return wanted if wanted in columns else None
+    by_lower = {c.strip().lower(): c for c in columns}
+    for n in names:
+        if n in by_lower:
+            return by_lower[n]
+    return None
+
+
+def _read_csv_frame(path: Path, encoding: str | None) -> pd.DataFrame:
+    import pandas as pd
+
+    sep = "\t" if path.suffix.lower() == ".tsv" else ","
+    tries = [encoding] if encoding else ["utf-8-sig", "gb18030"]
+    last: Exception | None = None
+    for enc in tries:
+        try:
+            df = pd.read_csv(path, sep=sep, encoding=enc)
+        except UnicodeDecodeError as exc:
+            last = exc
+            continue
+        except (ValueError, OSError) as exc:
+            raise _unreadable(path, exc) from exc
+        if enc == "gb18030":
+            log.info("%s: not UTF-8; read as GB18030", path)
+        return df
+    raise _unreadable(path, last or ValueError("unknown encoding"), " (text encoding)")
+
+
+def _read_csv(
+    path: Path,
+    *,
+    encoding: str | None,
+    crs: Any,
+    lon_col: str | None,
+    lat_col: str | None,
+    wkt_col: str | None,
+) -> tuple[gpd.GeoDataFrame, Any]:
+    """Read a CSV table; return the frame and the CRS to declare (may be None)."""
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    df = _read_csv_frame(path, encoding)
+    cols = [str(c) for c in df.columns]
+    for given, label in ((lon_col, "lon_col"), (lat_col, "lat_col"), (wkt_col, "wkt_col")):
+        if given is not None and given not in cols:
+            raise InputFileError(
+                f"{path} has no column {given!r} (given as {label}); found columns: "
+                f"{', '.join(cols)}; fix: pass the right column name"
+            )
+    wkt = _find_column(cols, wkt_col, _WKT_NAMES) if lon_col is None else None
+    lon = _find_column(cols, lon_col, _LON_NAMES) if wkt is None else None
+    lat = _find_column(cols, lat_col, _LAT_NAMES) if wkt is None else None
+    declared = crs
+    if declared is None and "crs" in df.columns:
+        values = df["crs"].dropna().astype(str).unique()
+        if len(values) == 1:
+            declared = values[0]
+            df = df.drop(columns="crs")
+    if wkt is not None:
+        text = df[wkt].astype("string")
+        geoms = shapely.from_wkt(text.fillna("").to_numpy(dtype=object), on_invalid="ignore")
+        bad = np.flatnonzero(pd.isna(geoms) & text.fillna("").str.strip().ne("").to_numpy())
+        if len(bad):
+            rows = ", ".join(str(i + 2) for i in bad[:10])  # +2: 1-based, after the header
+            raise InputFileError(
+                f"{path}: column {wkt!r} holds text that is not WKT on {len(bad)} row(s) "
+                f"(file lines {rows}); expected WKT such as 'POLYGON ((112 37, …))'; fix: "
+                "correct those rows or pass wkt_col=<the WKT column>"
+            )
+        gdf = gpd.GeoDataFrame(df.drop(columns=wkt), geometry=list(geoms))
+        return gdf, declared
+    if lon is None or lat is None:
+        raise InputFileError(
+            f"{path} has no geometry columns: found {', '.join(cols)}; expected lon/lat columns "
+            f"(one of {', '.join(_LON_NAMES)} and one of {', '.join(_LAT_NAMES)}) or a WKT column "
+            f"({', '.join(_WKT_NAMES)}); fix: pass lon_col=, lat_col= or wkt_col="
+        )
+    x = pd.to_numeric(df[lon], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(df[lat], errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(x) | ~np.isfinite(y))
+    if len(bad):
+        rows = ", ".join(str(i + 2) for i in bad[:10])
+        raise InputFileError(
+            f"{path}: {len(bad)} row(s) have no numeric {lon}/{lat} (file lines {rows}); "
+            "expected numbers on every row; fix: fill or delete those rows"
+        )
+    gdf = gpd.GeoDataFrame(df.drop(columns=[lon, lat]), geometry=gpd.points_from_xy(x, y))
+    in_range = len(x) > 0 and bool((np.abs(x) <= 180).all() and (np.abs(y) <= 90).all())
+    if declared is None and in_range:
+        log.warning(
+            "%s: CSV columns %s/%s look like lon/lat degrees and no CRS was given; assuming "
+            "CGCS2000 (EPSG:4490). Pass crs= if they are WGS84 or GCJ-02 (Amap/Tencent).",
+            path,
+            lon,
+            lat,
+        )
+        declared = "EPSG:4490"
+    return gdf, declared
+
+
+def _read_parquet(path: Path) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    try:
+        return gpd.read_parquet(path)
+    except Exception as exc:
+        raise _unreadable(path, exc) from exc
+
+
+def _is_empty(gdf: gpd.GeoDataFrame) -> bool:
+    if len(gdf) == 0:
+        return True
+    if "geometry" not in gdf or not hasattr(gdf, "geometry"):
+        return False
+    geoms = gdf.geometry
+    return bool((geoms.isna() | geoms.is_empty).all())
+
+
+def read_vector(
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    crs: Any = None,
+    engine: Engine = "pyogrio",
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+    wkt_col: str | None = None,
+    allow_empty: bool = False,
+    max_archive_bytes: int = 2_000_000_000,
+    check_crs: bool = True,
+) -> gpd.GeoDataFrame:
+    """Read a vector layer from the formats planning data arrives in.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.shp`` (its ``.shx`` and ``.dbf`` must be beside it), ``.zip`` holding one shapefile
+        (or one .gdb / .gpkg / .geojson / .kml), ``.gpkg``, ``.gdb`` folder, ``.geojson`` /
+        ``.json``, ``.kml``, ``.kmz``, ``.parquet``, ``.csv`` (other GDAL formats are tried).
+    layer : str, optional
+        Layer to read from a multi-layer source (GeoPackage, .gdb, KML). Required when the
+        source has several spatial layers. For a zip of several shapefiles, the file stem.
+    encoding : str, optional
+        Text encoding of shapefile attributes / CSV text. By default detected: for shapefiles
+        by :func:`detect_dbf_encoding` (GBK/GB18030 tables without ``.cpg`` read right), for
+        CSV UTF-8 then GB18030.
+    crs : CRS-like, optional
+        Declared CRS, used only when the data has none (e.g. a shapefile without ``.prj``).
+        See :func:`zoning.crs.ensure_crs` for the checks that catch wrong declarations.
+    engine : {"pyogrio", "fiona"}
+        The GDAL binding used for GDAL formats.
+    lon_col, lat_col, wkt_col : str, optional
+        CSV geometry columns. By default detected by name (lon/lng/longitude/经度/x,
+        lat/latitude/纬度/y, wkt/geometry/geom). A CSV gets its CRS from ``crs``, else from a
+        ``crs`` column holding one value, else EPSG:4490 is assumed (and logged) for lon/lat
+        columns whose values are in degree range; otherwise it has none and fails.
+    allow_empty : bool, default False
+        Return an empty frame instead of raising when the layer has no features.
+    max_archive_bytes : int
+        Largest total declared uncompressed size of a .zip / .kmz; checked before unpacking.
+    check_crs : bool, default True
+        Apply :func:`zoning.crs.ensure_crs`. ``False`` returns the frame as read (with
+        ``crs`` set only when it has none), for validators that collect every problem first.
+
+    Returns
+    -------
+    GeoDataFrame
+        With a CRS.
+
+    Raises
+    ------
+    InputFileError
+        Missing, unreadable or corrupt file; shapefile parts missing; several layers and none
+        chosen; archive too large; CSV without geometry columns.
+    CRSError
+        No CRS in the data and none declared, or a declaration that cannot be right.
+    EmptyInputError
+        No features (unless ``allow_empty``).
+    ZoningUsageError
+        Unknown ``engine``.
+    """
+    from zoning.crs import ensure_crs
+
+    if engine not in ("pyogrio", "fiona"):
+        raise ZoningUsageError(
+            f"unknown engine {engine!r}; expected 'pyogrio' or 'fiona'; fix: pass one of them"
+        )
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError(
+            f"file not found: {p}; expected {_EXPECTED_FORMATS}; fix: check the path (relative "
+            "paths in a catalogue are resolved against the catalogue's folder)"
+        )
+    suffix = p.suffix.lower()
+    declared = crs
+    if suffix in _CSV_SUFFIXES:
+        gdf, declared = _read_csv(
+            p, encoding=encoding, crs=crs, lon_col=lon_col, lat_col=lat_col, wkt_col=wkt_col
+        )
+    elif suffix in _PARQUET_SUFFIXES:
+        gdf = _read_parquet(p)
+    else:
+        source, enc = str(p), encoding
+        if suffix == ".zip":
+            source, layer, enc = _resolve_zip(p, layer, encoding, max_archive_bytes)
+        elif suffix == ".kmz":
+            source = _resolve_kmz(p, max_archive_bytes)
+        elif suffix == ".shp":
+            names = [q.name for q in p.parent.iterdir()]
+            _check_shapefile_parts(p.name, names, str(p.parent))
+            if enc is None:
+                enc = detect_dbf_encoding(p)
+        elif suffix == ".gdb" and not p.is_dir():
+            raise InputFileError(
+                f"{p} is a file, but a File Geodatabase is a folder; expected the .gdb folder; "
+                "fix: pass the folder (or a .zip of it)"
+            )
+        chosen = _pick_layer(source, layer, p)
+        gdf = _read_gdal(source, chosen, enc, engine, p)
+        if layer is None and chosen is not None:
+            log.debug("%s: read layer %s", p, chosen)
+    if _is_empty(gdf):
+        if not allow_empty:
+            raise EmptyInputError(
+                f"{p}{f' layer {layer!r}' if layer else ''} holds no features; expected at "
+                "least one feature with a geometry; fix: check the file (or the layer / filter "
+                "chosen), or pass allow_empty=True if an empty layer is fine"
+            )
+        if gdf.crs is None and declared is not None:
+            gdf = gdf.set_crs(declared)
+        return gdf
+    if not check_crs:
+        return gdf.set_crs(declared) if gdf.crs is None and declared is not None else gdf
+    return ensure_crs(gdf, declared, what=str(p))
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+
+_DRIVERS = {
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".parquet": "Parquet",
+    ".geoparquet": "Parquet",
+    ".csv": "CSV",
+}
+
+
+def _refuse_existing(path: Path, overwrite: bool) -> None:
+    if not overwrite and (path.exists() or path.is_symlink()):
+        raise OutputExistsError(
+            f"output {path} already exists; expected a new path, or an explicit overwrite; fix: "
+            "pass overwrite=True (--overwrite on the command line) or choose another path"
+        )
+
+
+def _temp_sibling(path: Path) -> Path:
+    return path.with_name(f".{path.stem}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}{path.suffix}")
+
+
+def _remove_quietly(path: Path) -> None:
+    for p in (path, *(Path(f"{path}{s}") for s in ("-journal", "-wal", "-shm"))):
+        with contextlib.suppress(FileNotFoundError):
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+
+
+@contextlib.contextmanager
+def _atomic_file(path: Path, overwrite: bool) -> Iterator[Path]:
+    """Yield a temporary sibling path; on success move it to ``path``; on error remove it."""
+    _refuse_existing(path, overwrite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_sibling(path)
+    try:
+        yield tmp
+        if not tmp.exists():
+            raise OSError(f"the writer produced no file at {tmp}")
+        os.replace(tmp, path)
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+    finally:
+        for s in ("-journal", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{tmp}{s}").unlink()
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+@contextlib.contextmanager
+def _gdal_config(**options: str) -> Iterator[None]:
+    import pyogrio
+
+    old = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(old)
+
+
+def _write_csv(gdf: gpd.GeoDataFrame, tmp: Path) -> None:
+    import pandas as pd
+    import shapely
+
+    df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    geom = gdf.geometry.to_numpy()
+    df[gdf.geometry.name] = shapely.to_wkt(geom, rounding_precision=-1)
+    keep_index = not (isinstance(gdf.index, pd.RangeIndex) and gdf.index.name is None)
+    df.to_csv(tmp, index=keep_index, encoding="utf-8", lineterminator="\n")
+
+
+def write_vector(
+    gdf: gpd.GeoDataFrame,
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    overwrite: bool = False,
+    driver: str | None = None,
+) -> Path:
+    """Write a GeoDataFrame atomically as GeoPackage, GeoJSON, GeoParquet or CSV.
+
+    The file is written to a temporary sibling and renamed into place when complete: a
+    failure leaves nothing behind and any existing file intact. Output is deterministic (the
+    GeoPackage timestamp is fixed to :data:`GPKG_TIMESTAMP`), so reruns are byte-identical.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The data.
+    path : path-like
+        Output file; the format follows the suffix (``.gpkg``, ``.geojson``/``.json``,
+        ``.parquet``, ``.csv`` — the CSV holds the geometry as WKT and no CRS).
+    layer : str, optional
+        Layer name (GeoPackage, GeoJSON ``name``); default the file stem. A GeoPackage is
+        written as a new file holding this one layer.
+    overwrite : bool, default False
+        Replace an existing file; otherwise :class:`~zoning.errors.OutputExistsError`.
+    driver : {"GPKG", "GeoJSON", "Parquet", "CSV"}, optional
+        Override the suffix.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    p = Path(path)
+    fmt = driver or _DRIVERS.get(p.suffix.lower())
+    if fmt not in {"GPKG", "GeoJSON", "Parquet", "CSV"}:
+        raise ZoningUsageError(
+            f"cannot write {p}: unknown output format {driver or p.suffix!r}; expected .gpkg, "
+            ".geojson, .parquet or .csv (or driver='GPKG'|'GeoJSON'|'Parquet'|'CSV'); fix: "
+            "change the file name"
+        )
+    name = layer or p.stem
+    with _atomic_file(p, overwrite) as tmp:
+        if fmt == "Parquet":
+            gdf.to_parquet(tmp)
+        elif fmt == "CSV":
+            _write_csv(gdf, tmp)
+        elif fmt == "GPKG":
+            with _gdal_config(OGR_CURRENT_DATE=GPKG_TIMESTAMP):
+                gdf.to_file(tmp, driver="GPKG", layer=name, engine="pyogrio")
+        else:
+            gdf.to_file(tmp, driver="GeoJSON", layer=name, engine="pyogrio")
+        _fsync(tmp)
+    return p
+
+
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes, *, overwrite: bool = False
+) -> Path:
+    """Write bytes to ``path`` atomically (temp sibling + rename).
+
+    Raises :class:`~zoning.errors.OutputExistsError` when ``path`` exists and not
+    ``overwrite``. Returns ``path``.
+    """
+    p = Path(path)
+    with _atomic_file(p, overwrite) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return p
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, *, overwrite: bool = False) -> Path:
+    """Write UTF-8 text (newlines as given, no translation) to ``path`` atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"), overwrite=overwrite)
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
+    """Build a directory atomically: yield a temporary sibling, rename it into place on success.
+
+    Parameters
+    ----------
+    path : path-like
+        The directory to create.
+    overwrite : bool, default False
+        Replace an existing ``path`` on success; otherwise an existing ``path`` raises
+        :class:`~zoning.errors.OutputExistsError` before any work is done.
+
+    Yields
+    ------
+    pathlib.Path
+        An empty temporary directory beside ``path``. On an exception it is removed and any
+        existing ``path`` is left untouched.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp()) / "run"
+    >>> with atomic_directory(out) as tmp:
+    ...     _ = (tmp / "result.txt").write_text("ok")
+    >>> (out / "result.txt").read_text()
+    'ok'
+    """
+    p = Path(path)
+    _refuse_existing(p, overwrite)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(f".{p.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    tmp.mkdir()
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    backup = None
+    try:
+        if p.exists() or p.is_symlink():
+            backup = p.with_name(f".{p.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+            os.replace(p, backup)
+        os.replace(tmp, p)
+    except BaseException:
+        if backup is not None and not p.exists():
+            os.replace(backup, p)
+            backup = None
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if backup is not None:
+        if backup.is_dir() and not backup.is_symlink():
+            shutil.rmtree(backup, ignore_errors=True)
+        else:
+            backup.unlink()
+
+
+def _sha256_of_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """SHA-256 hex digest of a file, or of a directory (such as a ``.gdb``).
+
+    For a directory the digest is over the sorted lines ``"<relative path>\\0<sha256>\\n"`` of
+    every file inside, so it changes when any file's content or name changes.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError(f"file not found: {p}; expected a file or folder; fix: check the path")
+    if p.is_file():
+        return _sha256_of_file(p)
+    h = hashlib.sha256()
+    files = sorted((q.relative_to(p).as_posix(), q) for q in p.rglob("*") if q.is_file())
+    for rel, q in files:
+        h.update(f"{rel}\0{_sha256_of_file(q)}\n".encode())
+    return h.hexdigest()
