@@ -1,0 +1,1200 @@
+"""Site screening: can this project go here? Every constraint hit, by how much, and why.
+
+:func:`screen_sites` screens many sites (points, lines, polygons) against the control layers of
+a catalogue in one pass and returns a :class:`ScreeningResult` (JSON, HTML report, CSV, map).
+
+How it works
+------------
+1. **Candidates** come from one ``shapely.STRtree`` per layer kind, queried in bulk with every
+   site's envelope grown by the search radius (or the largest rule buffer of the kind).
+2. **Exact metrics** are computed only for candidate pairs, in the local CGCS2000 3-degree
+   Gauss–Krüger zone of each site (``zoning.crs.gk_epsg_for_lon``; sites are grouped by zone and
+   only candidate features are projected): containment and distance to the zone boundary for
+   points; length inside and number of boundary crossings for lines; overlap area, share of the
+   site and share of the zone for polygons; distance from the zone boundary for sites outside.
+   A site wholly inside a zone (``contains_properly`` on prepared geometry) is never clipped.
+   Pairs are processed in chunks on a thread pool (shapely releases the GIL).
+3. **by_layer** totals each kind and zone on the dissolved layer: the clipped pieces of one
+   site are unioned, so overlapping features are counted once.
+4. **Rules** (``zoning.rules``) are matched by kind, zone, project type and feature name, and
+   evaluated on the project attributes. A rule with ``buffer_m`` also catches sites outside the
+   zone within that distance of its boundary.
+5. **Verdict**: the strictest outcome wins, in the order ``prohibited`` > ``needs_info`` >
+   ``conditional`` > ``allowed``. ``needs_info`` ranks above ``conditional`` because missing
+   facts (an attribute, the functional zone, data coverage) may still turn a site prohibited,
+   and below ``prohibited`` because a prohibition holds whatever the missing facts are. A zone
+   hit that no rule covers for the project type is ``needs_info``; so is a site not wholly
+   inside the catalogue's coverage. A site that hits nothing inside the coverage is
+   ``allowed``, and for such sites the nearest feature of every kind is reported.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely import box
+>>> zones = gpd.GeoDataFrame(
+...     {"feature_id": ["ws1"], "kind": ["water_source"], "zone": ["level1"], "name": ["A"]},
+...     geometry=[box(500_000, 4_200_000, 501_000, 4_201_000)], crs="EPSG:4547"
+... ).to_crs("EPSG:4490")
+>>> site = gpd.GeoDataFrame(
+...     geometry=[box(500_100, 4_200_100, 500_200, 4_200_200)], crs="EPSG:4547")
+>>> result = screen_sites(site, {"water_source": zones}, "chemical")
+>>> result.sites["verdict"].tolist()
+['prohibited']
+>>> round(result.hits["overlap_area_m2"].iloc[0])
+10000
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from zoning.errors import CRSError, EmptyInputError, ZoningUsageError
+from zoning.rules import SEVERITY, Rule, RulePack, load_rulepacks
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pyproj
+
+    from zoning.projects import ProjectType
+
+__all__ = [
+    "DISCLAIMER",
+    "ScreeningIndex",
+    "ScreeningResult",
+    "build_index",
+    "screen_sites",
+]
+
+DISCLAIMER = "For planning analysis, not an official map / 仅供规划分析，非正式地图"
+_NOT_SCREENED = {"admin_unit"}
+_CHUNK = 4096
+_DEG_LAT_M = 110_574.0
+_DEG_LON_EQ_M = 111_320.0
+OUTCOME_ZH = {
+    "prohibited": "禁止",
+    "needs_info": "需补充信息",
+    "conditional": "有条件允许",
+    "allowed": "允许",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Layer index
+# ---------------------------------------------------------------------------------------------
+class _LayerIndex:
+    """STRtree and lazily projected geometries of one normalised layer frame."""
+
+    def __init__(self, kind: str, frame: gpd.GeoDataFrame):
+        import pyproj
+        import shapely
+
+        self.kind = kind
+        self.frame = frame
+        self.geoms = np.asarray(frame.geometry.values, dtype=object)
+        self.tree = shapely.STRtree(self.geoms)
+        self.crs = pyproj.CRS(frame.crs) if frame.crs is not None else None
+        if self.crs is None:
+            raise CRSError(
+                f"layer frame {kind!r} has no CRS; expected EPSG:4490 (the normalised frame); "
+                "fix: set_crs on the frame or load it through a catalogue"
+            )
+        self.geographic = self.crs.is_geographic
+        self.zones = self._column("zone", "")
+        self.feature_ids = self._column("feature_id", None)
+        if self.feature_ids is None or pd.isna(self.feature_ids).any():
+            self.feature_ids = np.array([f"{kind}:{i}" for i in range(len(frame))], dtype=object)
+        self.names = self._column("name", None)
+        if self.names is None:
+            self.names = np.full(len(frame), None, dtype=object)
+        self._projected: dict[int, np.ndarray] = {}
+        self._done: dict[int, np.ndarray] = {}
+        self._area: dict[int, np.ndarray] = {}
+        lat = shapely.bounds(self.geoms)[:, [1, 3]] if len(self.geoms) else np.zeros((0, 2))
+        self.max_abs_lat = float(np.nanmax(np.abs(lat))) if self.geographic and len(lat) else 0.0
+
+    def _column(self, name: str, default: Any) -> np.ndarray | None:
+        if name in self.frame.columns:
+            return self.frame[name].to_numpy(dtype=object)
+        if default is None:
+            return None
+        return np.full(len(self.frame), default, dtype=object)
+
+    def projected(self, idx: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
+        """Return the features ``idx`` in ``crs`` (projecting and caching only what is new)."""
+        import shapely
+
+        epsg = crs.to_epsg() or hash(crs.to_wkt())
+        if self.crs == crs:
+            return self.geoms[idx]
+        if epsg not in self._projected:
+            self._projected[epsg] = np.full(len(self.geoms), None, dtype=object)
+            self._done[epsg] = np.zeros(len(self.geoms), dtype=bool)
+        store, done = self._projected[epsg], self._done[epsg]
+        todo = np.unique(idx[~done[idx]])
+        if len(todo):
+            store[todo] = _transform(self.geoms[todo], self.crs, crs)
+            shapely.prepare(store[todo])
+            done[todo] = True
+        return store[idx]
+
+    def zone_area(self, idx: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
+        """Area (m²) of features ``idx`` in the projected ``crs`` (cached)."""
+        import shapely
+
+        epsg = crs.to_epsg() or hash(crs.to_wkt())
+        if epsg not in self._area:
+            self._area[epsg] = np.full(len(self.geoms), np.nan)
+        cache = self._area[epsg]
+        todo = np.unique(idx[np.isnan(cache[idx])])
+        if len(todo):
+            cache[todo] = shapely.area(self.projected(todo, crs))
+        return cache[idx]
+
+    def query_pairs(self, sites_native: np.ndarray, radius_m: float) -> tuple[np.ndarray, ...]:
+        """Candidate (site, feature) pairs whose envelopes come within ``radius_m``."""
+        import shapely
+
+        b = shapely.bounds(sites_native)
+        if self.geographic:
+            lat = np.clip(np.maximum(np.abs(b[:, 1]), np.abs(b[:, 3])), 0, 89.0)
+            lat = np.maximum(lat, self.max_abs_lat)
+            dx = radius_m / (_DEG_LON_EQ_M * np.cos(np.radians(lat))) * 1.01
+            dy = np.full(len(b), radius_m / _DEG_LAT_M * 1.01)
+        else:
+            dx = dy = np.full(len(b), radius_m)
+        boxes = shapely.box(b[:, 0] - dx, b[:, 1] - dy, b[:, 2] + dx, b[:, 3] + dy)
+        site_idx, feat_idx = self.tree.query(boxes)
+        return site_idx, feat_idx
+
+
+@dataclass
+class ScreeningIndex:
+    """Spatial indexes of a catalogue's layers, built once and reused across screenings."""
+
+    layers: dict[str, _LayerIndex]
+    coverage: Any = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+    admin: gpd.GeoDataFrame | None = None
+    _prepared_coverage: Any = None
+
+
+def _transform(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.ndarray:
+    import pyproj
+    import shapely
+
+    tr = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+    def fn(coords: np.ndarray) -> np.ndarray:
+        x, y = tr.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geoms, fn)
+
+
+_INDEX_CACHE: dict[int, tuple[Any, ScreeningIndex]] = {}
+
+
+def build_index(
+    catalog_or_frames: Any, *, coverage: Any = None, kinds: Sequence[str] | None = None
+) -> ScreeningIndex:
+    """Build (or fetch from cache) the spatial indexes of a catalogue or of ``{kind: frame}``.
+
+    Parameters
+    ----------
+    catalog_or_frames : zoning.catalog.Catalog, mapping of kind to GeoDataFrame, or ScreeningIndex
+        Layer frames: normalised (EPSG:4490, DESIGN.md) or in any CRS with metres or degrees.
+    coverage : shapely geometry, optional
+        Where the data is complete (EPSG:4490). Default: the catalogue's coverage, else the
+        union of the province (or all) ``admin_unit`` features, else unknown.
+    kinds : sequence of str, optional
+        Restrict to these kinds.
+    """
+    import shapely
+
+    if isinstance(catalog_or_frames, ScreeningIndex):
+        return catalog_or_frames
+    key = id(catalog_or_frames)
+    cached = _INDEX_CACHE.get(key)
+    if cached is not None and cached[0] is catalog_or_frames and coverage is None and not kinds:
+        return cached[1]
+    if isinstance(catalog_or_frames, Mapping):
+        frames = dict(catalog_or_frames)
+        provenance: dict[str, Any] = {
+            "name": "<frames>",
+            "layers": [{"kind": k, "features": len(f)} for k, f in frames.items()],
+        }
+        cov = coverage
+        if cov is None and "admin_unit" in frames and len(frames["admin_unit"]):
+            admin = frames["admin_unit"].to_crs("EPSG:4490")
+            top = admin[admin["zone"] == "province"] if "zone" in admin else admin
+            cov = shapely.union_all((top if len(top) else admin).geometry.to_numpy())
+        admin_frame = frames.get("admin_unit")
+    else:  # a zoning.catalog.Catalog
+        cat = catalog_or_frames
+        frames = {k: cat.frame(k) for k in cat.kinds}
+        provenance = cat.provenance()
+        cov = coverage if coverage is not None else cat.coverage
+        admin_frame = frames.get("admin_unit")
+    if kinds:
+        frames = {k: f for k, f in frames.items() if k in kinds}
+    from zoning.kinds import KIND_IDS
+
+    unknown = [k for k in frames if k not in KIND_IDS]
+    if unknown:
+        raise ZoningUsageError(
+            f"unknown layer kind(s) {unknown}; expected keys among {list(KIND_IDS)}; "
+            "fix: key the frames by layer kind"
+        )
+    layers = {k: _LayerIndex(k, f) for k, f in frames.items() if k not in _NOT_SCREENED and len(f)}
+    index = ScreeningIndex(layers=layers, coverage=cov, provenance=provenance, admin=admin_frame)
+    if cov is not None:
+        index._prepared_coverage = cov
+        shapely.prepare(cov)
+    if coverage is None and not kinds:
+        _INDEX_CACHE.clear()  # keep one catalogue's index alive at a time
+        _INDEX_CACHE[key] = (catalog_or_frames, index)
+    return index
+
+
+# ---------------------------------------------------------------------------------------------
+# Sites
+# ---------------------------------------------------------------------------------------------
+def _site_ids(sites: gpd.GeoDataFrame, site_id_field: str | None) -> list[str]:
+    if site_id_field is not None:
+        if site_id_field not in sites.columns:
+            raise ZoningUsageError(
+                f"site id field {site_id_field!r} not in the site file; columns: "
+                f"{', '.join(map(str, sites.columns))}"
+            )
+        col = site_id_field
+    else:
+        col = next((c for c in ("site_id", "id", "name", "名称") if c in sites.columns), None)
+    if col is None:
+        return [str(i + 1) for i in range(len(sites))]
+    ids = [str(v) if not pd.isna(v) else str(i + 1) for i, v in enumerate(sites[col])]
+    if len(set(ids)) != len(ids):  # keep them unique
+        ids = [f"{v}#{i + 1}" if ids.count(v) > 1 else v for i, v in enumerate(ids)]
+    return ids
+
+
+def _prepare_sites(
+    sites: gpd.GeoDataFrame, site_id_field: str | None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Check and repair the sites; return them in EPSG:4490 with ids and a repair note."""
+    import geopandas as gpd
+    import shapely
+
+    if not isinstance(sites, gpd.GeoDataFrame):
+        if isinstance(sites, gpd.GeoSeries):
+            sites = gpd.GeoDataFrame(geometry=sites)
+        else:
+            raise ZoningUsageError(
+                f"sites must be a GeoDataFrame, found {type(sites).__name__}; "
+                "fix: read the file with zoning.io.read_vector"
+            )
+    if sites.crs is None:
+        raise CRSError(
+            "the site data has no CRS; expected one (EPSG:4490, EPSG:4326 or a CGCS2000 "
+            "Gauss–Krüger zone); fix: declare it (CLI: --crs EPSG:4490; Python: set_crs)"
+        )
+    if len(sites) == 0:
+        raise EmptyInputError("the site data holds no features; expected at least one site")
+    geoms = np.asarray(sites.geometry.values, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.all():
+        raise EmptyInputError(
+            f"all {len(geoms)} site features have empty or missing geometry; expected at least "
+            "one point, line or polygon"
+        )
+    ids = _site_ids(sites, site_id_field)
+    notes = [""] * len(geoms)
+    if missing.any():
+        bad = [ids[i] for i in np.flatnonzero(missing)]
+        raise EmptyInputError(
+            f"{len(bad)} site(s) have empty or missing geometry: {', '.join(bad[:10])}; "
+            "expected a point, line or polygon for every feature; fix: remove or redraw them"
+        )
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        for i in np.flatnonzero(invalid):
+            reason = shapely.is_valid_reason(geoms[i])
+            fixed = shapely.make_valid(geoms[i])
+            fixed = _keep_top_dimension(fixed)
+            notes[i] = f"invalid geometry ({reason}) repaired with make_valid"
+            geoms[i] = fixed
+    out = gpd.GeoDataFrame(
+        {"site_id": ids, "repair": notes},
+        geometry=gpd.GeoSeries(geoms, crs=sites.crs),
+        crs=sites.crs,
+    )
+    if out.crs.to_epsg() != 4490:
+        out = out.to_crs("EPSG:4490")
+    return out, ids
+
+
+def _keep_top_dimension(geom: Any) -> Any:
+    """From a GeometryCollection keep the parts of the highest dimension."""
+    import shapely
+
+    if shapely.get_type_id(geom) != 7:
+        return geom
+    parts = shapely.get_parts(geom)
+    dims = shapely.get_dimensions(parts)
+    top = parts[dims == dims.max()]
+    return shapely.union_all(top) if len(top) > 1 else top[0]
+
+
+def _dimension(geoms: np.ndarray) -> np.ndarray:
+    import shapely
+
+    return shapely.get_dimensions(geoms)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pair metrics
+# ---------------------------------------------------------------------------------------------
+def _pair_metrics(
+    s: np.ndarray, z: np.ndarray, dim: np.ndarray, radius: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Exact metrics of site/zone pairs (projected metres). Runs in worker threads."""
+    import shapely
+
+    n = len(s)
+    inter = shapely.intersects(z, s)
+    inside = np.zeros(n, dtype=bool)
+    inside[inter] = shapely.contains_properly(z[inter], s[inter])
+    partial = inter & ~inside
+    if partial.any():  # points on the boundary and sites touching from within are covered
+        inside[partial] = shapely.covers(z[partial], s[partial])
+    area = np.zeros(n)
+    length = np.zeros(n)
+    crossings = np.zeros(n, dtype=np.int64)
+    clip = np.full(n, None, dtype=object)
+    # wholly inside: the site itself, no clipping
+    full = inside
+    area[full & (dim == 2)] = shapely.area(s[full & (dim == 2)])
+    length[full & (dim == 1)] = shapely.length(s[full & (dim == 1)])
+    clip[full] = s[full]
+    cut = inter & ~inside & (dim > 0)
+    if cut.any():
+        pieces = shapely.intersection(s[cut], z[cut])
+        clip[cut] = pieces
+        d = dim[cut]
+        area[np.flatnonzero(cut)[d == 2]] = shapely.area(pieces[d == 2])
+        length[np.flatnonzero(cut)[d == 1]] = shapely.length(pieces[d == 1])
+    pts_cut = inter & ~inside & (dim == 0)
+    clip[pts_cut] = shapely.intersection(s[pts_cut], z[pts_cut])
+    # crossings of lines with the zone boundary (lines wholly inside cross 0 times)
+    lines = inter & ~inside & (dim == 1)
+    if lines.any():
+        touch = shapely.intersection(s[lines], shapely.boundary(z[lines]))
+        parts_pts = [int(np.sum(shapely.get_type_id(shapely.get_parts(g)) == 0)) for g in touch]
+        crossings[lines] = parts_pts
+    # distance: 0 inside; from the zone for sites outside; boundary distance when inside
+    distance = np.zeros(n)
+    out = ~inter
+    if out.any():
+        distance[out] = shapely.distance(s[out], z[out])
+    boundary_d = np.zeros(n)
+    if inside.any():
+        boundary_d[inside] = shapely.distance(s[inside], shapely.boundary(z[inside]))
+    keep = inter | (distance <= radius)
+    return {
+        "intersects": inter,
+        "inside": inside,
+        "overlap_area_m2": area,
+        "overlap_length_m": length,
+        "crossings": crossings,
+        "distance_m": distance,
+        "boundary_distance_m": boundary_d,
+        "keep": keep,
+        "clip": clip,
+    }
+
+
+def _run_chunks(
+    s: np.ndarray, z: np.ndarray, dim: np.ndarray, radius: np.ndarray, workers: int
+) -> dict[str, np.ndarray]:
+    n = len(s)
+    if n == 0:
+        return _pair_metrics(s, z, dim, radius)
+    bounds = list(range(0, n, _CHUNK)) + [n]
+    jobs = [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    if workers <= 1 or len(jobs) == 1:
+        parts = [_pair_metrics(s[a:b], z[a:b], dim[a:b], radius[a:b]) for a, b in jobs]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [
+                pool.submit(_pair_metrics, s[a:b], z[a:b], dim[a:b], radius[a:b]) for a, b in jobs
+            ]
+            parts = [f.result() for f in futures]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _RuleEval:
+    rule: Rule
+    outcome: str
+    missing: tuple[str, ...]
+
+
+def _evaluate_rules(
+    packs: Sequence[RulePack], pt: ProjectType, attrs: Mapping[str, Any], as_of: dt.date
+) -> dict[str, list[_RuleEval]]:
+    """Rules per kind that cover the project type, are in force and whose conditions hold."""
+    out: dict[str, list[_RuleEval]] = {}
+    for pack in packs:
+        for rule in pack.rules:
+            if not rule.in_effect(as_of) or not rule.covers_type(pt):
+                continue
+            outcome, missing = rule.evaluate(attrs)
+            if outcome is None:
+                continue
+            out.setdefault(rule.kind, []).append(_RuleEval(rule, outcome, tuple(missing)))
+    return out
+
+
+def _apply_rules(hits: pd.DataFrame, evals: dict[str, list[_RuleEval]]) -> pd.DataFrame:
+    """Add ``outcome``, ``rule_id`` and ``rule_ids`` to candidate rows; drop rows no rule needs."""
+    n = len(hits)
+    outcome = np.full(n, "", dtype=object)
+    rule_id = np.full(n, None, dtype=object)
+    rule_ids: list[list[str]] = [[] for _ in range(n)]
+    if n:
+        kinds = hits["layer_kind"].to_numpy()
+        zones = hits["zone"].to_numpy()
+        names = hits["name"].to_numpy()
+        inter = hits["intersects"].to_numpy()
+        dist = hits["distance_m"].to_numpy()
+        best = np.zeros(n, dtype=np.int64)
+        for (kind, zone), rows in hits.groupby(["layer_kind", "zone"], sort=False).indices.items():
+            for ev in evals.get(kind, []):
+                if not ev.rule.covers_zone(zone):
+                    continue
+                mask = inter[rows] | (dist[rows] <= ev.rule.buffer_m)
+                if ev.rule.names:
+                    mask &= np.array([ev.rule.covers_name(x) for x in names[rows]], dtype=bool)
+                sel = rows[mask]
+                sev = SEVERITY[ev.outcome]
+                for r in sel:
+                    rule_ids[r].append(ev.rule.id)
+                better = sel[sev > best[sel]]
+                best[better] = sev
+                outcome[better] = ev.outcome
+                rule_id[better] = ev.rule.id
+        del kinds, zones
+        # a zone hit that no rule covers for this project type: needs_info, never allowed
+        uncovered = inter & (outcome == "")
+        outcome[uncovered] = "needs_info"
+    hits = hits.assign(outcome=outcome, rule_id=rule_id, rule_ids=rule_ids)
+    hits["triggered"] = hits["outcome"] != ""
+    return hits
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine
+# ---------------------------------------------------------------------------------------------
+def screen_sites(
+    sites: gpd.GeoDataFrame,
+    catalog_or_frames: Any,
+    project_type: str | ProjectType,
+    *,
+    attrs: Mapping[str, Any] | Iterable[str] | None = None,
+    rulepacks: Sequence[Any] | None = None,
+    search_radius_m: float = 1000.0,
+    tolerance_m: float = 10.0,
+    coverage: Any = None,
+    as_of: dt.date | str | None = None,
+    site_id_field: str | None = None,
+    workers: int | None = None,
+    check_gcj02: bool = True,
+) -> ScreeningResult:
+    """Screen sites for a project type against every control layer; explain the verdicts.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        One row per site (points, lines, polygons; any CRS, declared). Invalid geometries are
+        repaired with ``make_valid`` and reported.
+    catalog_or_frames : Catalog, mapping of kind to GeoDataFrame, or ScreeningIndex
+        The control layers (normalised frames, DESIGN.md).
+    project_type : str or ProjectType
+        A project type id (``zoning.projects``), alias or Chinese name.
+    attrs : mapping or iterable of "key=value", optional
+        Project attributes that change outcomes (``discharges_wastewater``, ``livestock_scale``…).
+    rulepacks : sequence, optional
+        Rule packs (bundled names, TOML paths, parsed documents or ``RulePack`` objects).
+        Default: the bundled national and Shanxi packs.
+    search_radius_m : float, default 1000
+        Zones within this distance are reported as nearby (rule buffers widen it per kind).
+    tolerance_m : float, default 10
+        Positional tolerance: sites within it of a zone boundary are flagged ``near_boundary``.
+    coverage : shapely geometry, optional
+        Where the data is complete (EPSG:4490); default from the catalogue.
+    as_of : date or ISO string, optional
+        Date on which rules must be in force (default today).
+    site_id_field : str, optional
+        Column holding site ids (default ``site_id``, ``id``, ``name`` or the row number).
+    workers : int, optional
+        Threads for the exact metrics (default: the number of CPUs, at most 4).
+    check_gcj02 : bool, default True
+        Compare the sites with the catalogue's admin boundaries to flag GCJ-02 coordinates.
+
+    Returns
+    -------
+    ScreeningResult
+
+    Raises
+    ------
+    UnknownProjectTypeError
+        For an unknown project type (the closest ids are suggested).
+    CRSError, EmptyInputError
+        For sites without a CRS or without features.
+    RulePackError
+        For an invalid rule pack.
+    """
+    import shapely
+
+    from zoning.crs import gk_epsg_for_lon
+    from zoning.projects import get_project_type, resolve_attrs
+
+    pt = get_project_type(project_type)
+    attrs_resolved = resolve_attrs(pt, attrs)
+    packs = load_rulepacks(rulepacks)
+    if as_of is None:
+        as_of = dt.date.today()
+    elif isinstance(as_of, str):
+        as_of = dt.date.fromisoformat(as_of)
+    if search_radius_m < 0 or tolerance_m < 0:
+        raise ZoningUsageError(
+            f"search_radius_m={search_radius_m}, tolerance_m={tolerance_m}; expected ≥ 0 metres"
+        )
+    workers = workers or min(4, os.cpu_count() or 1)
+    index = build_index(catalog_or_frames, coverage=coverage)
+    site_frame, ids = _prepare_sites(sites, site_id_field)
+    geoms_ll = np.asarray(site_frame.geometry.values, dtype=object)
+    n_sites = len(geoms_ll)
+    dims = _dimension(geoms_ll)
+
+    warnings_: list[str] = []
+    if check_gcj02:
+        warnings_ += _gcj02_warning(site_frame, index)
+
+    # coverage
+    if index.coverage is not None:
+        covered = shapely.covers(index.coverage, geoms_ll)
+    else:
+        covered = np.ones(n_sites, dtype=bool)
+        warnings_.append(
+            "catalogue coverage unknown: sites cannot be checked against where data is complete"
+        )
+
+    # local Gauss–Krüger zone of each site; sites are measured in their own zone
+    import pyproj
+
+    cx = shapely.get_coordinates(shapely.centroid(geoms_ll))[:, 0]
+    epsg = np.array([gk_epsg_for_lon(x) for x in cx], dtype=np.int64)
+    site_gk = np.empty(n_sites, dtype=object)
+    crs_of: dict[int, pyproj.CRS] = {}
+    src = pyproj.CRS("EPSG:4490")
+    for code in np.unique(epsg):
+        crs_of[int(code)] = pyproj.CRS.from_epsg(int(code))
+        sel = epsg == code
+        site_gk[sel] = _transform(geoms_ll[sel], src, crs_of[int(code)])
+    site_area = np.where(dims == 2, shapely.area(site_gk), 0.0)
+    site_length = np.where(dims == 1, shapely.length(site_gk), 0.0)
+
+    evals = _evaluate_rules(packs, pt, attrs_resolved, as_of)
+    frames_rows: list[pd.DataFrame] = []
+    clips: list[np.ndarray] = []
+    native_cache: dict[str, np.ndarray] = {}
+    for kind, layer in index.layers.items():
+        max_buffer = max((ev.rule.buffer_m for ev in evals.get(kind, [])), default=0.0)
+        radius = max(search_radius_m, max_buffer, tolerance_m)
+        key = layer.crs.to_wkt()
+        if key not in native_cache:
+            native_cache[key] = (
+                geoms_ll if layer.crs.to_epsg() == 4490 else _transform(geoms_ll, src, layer.crs)
+            )
+        si, fj = layer.query_pairs(native_cache[key], radius)
+        if len(si) == 0:
+            continue
+        z = np.empty(len(si), dtype=object)
+        for code, crs in crs_of.items():
+            sel = epsg[si] == code
+            if sel.any():
+                z[sel] = layer.projected(fj[sel], crs)
+        m = _run_chunks(site_gk[si], z, dims[si], np.full(len(si), radius), workers)
+        keep = m.pop("keep")
+        clip = m.pop("clip")[keep]
+        si, fj = si[keep], fj[keep]
+        m = {k: v[keep] for k, v in m.items()}
+        zone_area = np.full(len(si), np.nan)
+        poly = (dims[si] == 2) & m["intersects"]
+        for code, crs in crs_of.items():
+            sel = poly & (epsg[si] == code)
+            if sel.any():
+                zone_area[sel] = layer.zone_area(fj[sel], crs)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share_site = np.where(
+                dims[si] == 2,
+                m["overlap_area_m2"] / site_area[si],
+                np.where(dims[si] == 1, m["overlap_length_m"] / site_length[si], 1.0),
+            )
+            share_site = np.where(m["intersects"], share_site, 0.0)
+            share_zone = np.where(poly, m["overlap_area_m2"] / zone_area, np.nan)
+        near = np.where(
+            m["intersects"],
+            (m["boundary_distance_m"] <= tolerance_m) | ~m["inside"],
+            m["distance_m"] <= tolerance_m,
+        )
+        frames_rows.append(
+            pd.DataFrame(
+                {
+                    "site_idx": si,
+                    "layer_kind": kind,
+                    "feature_idx": fj,
+                    "zone": layer.zones[fj],
+                    "feature_id": layer.feature_ids[fj],
+                    "name": layer.names[fj],
+                    **m,
+                    "share_of_site": share_site,
+                    "share_of_zone": share_zone,
+                    "near_boundary": near,
+                }
+            )
+        )
+        clips.append(clip)
+    hits = (
+        pd.concat(frames_rows, ignore_index=True)
+        if frames_rows
+        else pd.DataFrame(
+            columns=[
+                "site_idx", "layer_kind", "feature_idx", "zone", "feature_id", "name",
+                "intersects", "inside", "overlap_area_m2", "overlap_length_m", "crossings",
+                "distance_m", "boundary_distance_m", "share_of_site", "share_of_zone",
+                "near_boundary",
+            ]
+        )
+    )  # fmt: skip
+    clip_all = np.concatenate(clips) if clips else np.empty(0, dtype=object)
+    hits = _apply_rules(hits, evals)
+    by_layer = _by_layer(hits, clip_all, dims, site_area, site_length)
+
+    # nearest feature of every kind for sites that hit nothing
+    hit_any = np.zeros(n_sites, dtype=bool)
+    if len(hits):
+        hit_any[hits.loc[hits["intersects"].astype(bool), "site_idx"].to_numpy(int)] = True
+    nearest = _nearest(index, np.flatnonzero(~hit_any), geoms_ll, site_gk, epsg, crs_of, src)
+
+    # verdicts
+    sev = np.zeros(n_sites, dtype=np.int64)
+    trig = hits[hits["triggered"]] if len(hits) else hits
+    if len(trig):
+        row_sev = trig["outcome"].map(SEVERITY).to_numpy(int)
+        np.maximum.at(sev, trig["site_idx"].to_numpy(int), row_sev)
+    sev[~covered] = np.maximum(sev[~covered], SEVERITY["needs_info"])
+    sev[sev == 0] = SEVERITY["allowed"]
+    by_sev = {v: k for k, v in SEVERITY.items()}
+    verdict = [by_sev[int(v)] for v in sev]
+    near_any = np.zeros(n_sites, dtype=bool)
+    if len(hits):
+        nb = hits[hits["near_boundary"].astype(bool)]
+        near_any[nb["site_idx"].to_numpy(int)] = True
+    counts = (
+        trig[trig["intersects"].astype(bool)].groupby("site_idx").size()
+        if len(trig)
+        else pd.Series(dtype=int)
+    )
+    site_out = site_frame.assign(
+        geometry_type=shapely.get_type_id(geoms_ll),
+        verdict=verdict,
+        covered=covered,
+        n_hits=[int(counts.get(i, 0)) for i in range(n_sites)],
+        site_area_m2=site_area,
+        site_length_m=site_length,
+        gk_epsg=epsg,
+        near_boundary=near_any,
+    )
+    site_out["geometry_type"] = [g.geom_type for g in geoms_ll]
+    missing_kinds = sorted(set(evals) - set(index.layers))
+    if missing_kinds:
+        warnings_.append(
+            "no layer in the catalogue for kind(s) with rules for this project type: "
+            + ", ".join(missing_kinds)
+        )
+    return ScreeningResult(
+        project_type=pt,
+        attrs=attrs_resolved,
+        user_attrs=dict(_user_attrs(attrs)),
+        packs=list(packs),
+        provenance=index.provenance,
+        sites=site_out,
+        hits=hits,
+        by_layer=by_layer,
+        nearest=nearest,
+        parameters={
+            "search_radius_m": search_radius_m,
+            "tolerance_m": tolerance_m,
+            "as_of": as_of.isoformat(),
+        },
+        warnings=warnings_,
+        index=index,
+    )
+
+
+def _user_attrs(attrs: Any) -> Mapping[str, Any]:
+    from zoning.projects import parse_attrs
+
+    return parse_attrs(attrs)
+
+
+def _gcj02_warning(site_frame: gpd.GeoDataFrame, index: ScreeningIndex) -> list[str]:
+    if index.admin is None or not len(index.admin):
+        return []
+    try:
+        from zoning.crs import detect_gcj02
+
+        check = detect_gcj02(site_frame, index.admin, sample=400)
+    except Exception:  # detection is advisory: never fail a screening on it
+        return []
+    if check.likely_gcj02:
+        return [
+            f"sites look GCJ-02 shifted (offset {check.offset_m:.0f} m, "
+            f"{check.offset_after_correction_m:.0f} m after correction): {check.message}"
+        ]
+    return []
+
+
+def _by_layer(
+    hits: pd.DataFrame,
+    clip: np.ndarray,
+    dims: np.ndarray,
+    site_area: np.ndarray,
+    site_length: np.ndarray,
+) -> pd.DataFrame:
+    """Totals per site, kind and zone on the dissolved layer (overlaps counted once)."""
+    import shapely
+
+    cols = ["site_idx", "layer_kind", "zone", "overlap_area_m2", "overlap_length_m"]
+    if not len(hits):
+        return pd.DataFrame(columns=[*cols, "share_of_site", "inside", "n_features"])
+    inter = hits["intersects"].to_numpy(bool)
+    sub = hits[inter]
+    pieces = clip[inter]
+    rows = []
+    for (site, kind, zone), idx in sub.groupby(
+        ["site_idx", "layer_kind", "zone"], sort=True
+    ).indices.items():
+        part = sub.iloc[idx]
+        d = int(dims[site])
+        inside = bool(part["inside"].any())
+        if len(idx) == 1 or inside:
+            area = float(site_area[site]) if inside else float(part["overlap_area_m2"].iloc[0])
+            length = float(site_length[site]) if inside else float(part["overlap_length_m"].iloc[0])
+        else:
+            merged = shapely.union_all(pieces[idx])
+            area = float(shapely.area(merged)) if d == 2 else 0.0
+            length = float(shapely.length(merged)) if d == 1 else 0.0
+        if d == 2:
+            share = area / site_area[site] if site_area[site] else 0.0
+        elif d == 1:
+            share = length / site_length[site] if site_length[site] else 0.0
+        else:
+            share = 1.0
+        rows.append((site, kind, zone, area, length, share, inside, len(idx)))
+    return pd.DataFrame(rows, columns=[*cols, "share_of_site", "inside", "n_features"])
+
+
+def _nearest(
+    index: ScreeningIndex,
+    sites_idx: np.ndarray,
+    geoms_ll: np.ndarray,
+    site_gk: np.ndarray,
+    epsg: np.ndarray,
+    crs_of: Mapping[int, pyproj.CRS],
+    src: pyproj.CRS,
+) -> pd.DataFrame:
+    """Nearest feature of every kind (exact GK distance) for the given sites."""
+    import shapely
+
+    cols = ["site_idx", "layer_kind", "zone", "feature_id", "name", "distance_m"]
+    if not len(sites_idx):
+        return pd.DataFrame(columns=cols)
+    out = []
+    for kind, layer in index.layers.items():
+        native = geoms_ll[sites_idx]
+        if layer.crs.to_epsg() != 4490:
+            native = _transform(native, src, layer.crs)
+        s_idx, f_idx = layer.tree.query_nearest(native, all_matches=False)
+        if layer.geographic:
+            # degrees are anisotropic: widen to every feature that could be nearer in metres
+            d_deg = shapely.distance(native[s_idx], layer.geoms[f_idx])
+            lat = np.abs(shapely.get_coordinates(shapely.centroid(native))[:, 1])
+            factor = 1.0 / np.maximum(np.cos(np.radians(np.minimum(lat + 1.0, 89.0))), 1e-6)
+            boxes_s, boxes_f = layer.tree.query(
+                native, predicate="dwithin", distance=d_deg * factor * 1.01 + 1e-9
+            )
+            s_idx, f_idx = boxes_s, boxes_f
+        gsite = sites_idx[s_idx]
+        dist = np.empty(len(s_idx))
+        for code, crs in crs_of.items():
+            sel = epsg[gsite] == code
+            if sel.any():
+                dist[sel] = shapely.distance(site_gk[gsite[sel]], layer.projected(f_idx[sel], crs))
+        df = pd.DataFrame({"site_idx": gsite, "f": f_idx, "distance_m": dist})
+        df = df.sort_values(["site_idx", "distance_m"]).drop_duplicates("site_idx")
+        out.append(
+            pd.DataFrame(
+                {
+                    "site_idx": df["site_idx"].to_numpy(),
+                    "layer_kind": kind,
+                    "zone": layer.zones[df["f"].to_numpy()],
+                    "feature_id": layer.feature_ids[df["f"].to_numpy()],
+                    "name": layer.names[df["f"].to_numpy()],
+                    "distance_m": df["distance_m"].to_numpy(),
+                }
+            )
+        )
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=cols)
+
+
+# ---------------------------------------------------------------------------------------------
+# The result
+# ---------------------------------------------------------------------------------------------
+def _num(x: Any, nd: int = 2) -> float | None:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return round(float(x), nd)
+
+
+def _zone_label(kind: str, zone: str) -> str:
+    from zoning.kinds import get_kind
+
+    k = get_kind(kind)
+    z = k.zones.get(zone)
+    return f"{k.name_zh}{'·' + z.name_zh if z and z.name_zh != k.name_zh else ''}"
+
+
+@dataclass
+class ScreeningResult:
+    """The outcome of :func:`screen_sites`: verdicts, hits, totals, reasons, provenance.
+
+    Attributes
+    ----------
+    sites : GeoDataFrame
+        One row per site (EPSG:4490): ``site_id``, ``verdict``, ``n_hits``, ``covered``,
+        ``near_boundary``, ``site_area_m2``, ``site_length_m``, ``gk_epsg``, ``repair``.
+    hits : DataFrame
+        One row per site × feature within the search radius, with metrics; ``triggered`` rows
+        (zone hits and buffer catches) carry ``outcome``, ``rule_id`` and ``rule_ids``.
+    by_layer : DataFrame
+        Per site, kind and zone on the dissolved layer.
+    nearest : DataFrame
+        Nearest feature of every kind for sites that hit nothing.
+    """
+
+    project_type: ProjectType
+    attrs: dict[str, Any]
+    user_attrs: dict[str, Any]
+    packs: list[RulePack]
+    provenance: dict[str, Any]
+    sites: gpd.GeoDataFrame
+    hits: pd.DataFrame
+    by_layer: pd.DataFrame
+    nearest: pd.DataFrame
+    parameters: dict[str, Any]
+    warnings: list[str]
+    index: ScreeningIndex | None = field(default=None, repr=False)
+
+    # -------------------------------------------------------------- lookup
+    @property
+    def verdicts(self) -> pd.Series:
+        """Verdict per site id."""
+        return pd.Series(self.sites["verdict"].to_numpy(), index=self.sites["site_id"])
+
+    def rule(self, rule_id: str) -> Rule:
+        """Return a rule of the packs used."""
+        for pack in self.packs:
+            for r in pack.rules:
+                if r.id == rule_id:
+                    return r
+        raise KeyError(rule_id)
+
+    def _site_rows(self, i: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        h = self.hits[self.hits["site_idx"] == i] if len(self.hits) else self.hits
+        trig = h[h["triggered"]] if len(h) else h
+        nearby = h[~h["triggered"]] if len(h) else h
+        bl = self.by_layer[self.by_layer["site_idx"] == i] if len(self.by_layer) else self.by_layer
+        nn = self.nearest[self.nearest["site_idx"] == i] if len(self.nearest) else self.nearest
+        return trig, nearby, bl, nn
+
+    # -------------------------------------------------------------- explanation
+    def _explain(self, i: int, trig: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+        from zoning.projects import attribute_specs
+
+        reasons: list[str] = []
+        evidence: list[str] = []
+        questions: list[str] = []
+        row = self.sites.iloc[i]
+        if not bool(row["covered"]):
+            reasons.append(
+                "needs_info: the site is not wholly inside the catalogue's coverage, so layers "
+                "may be missing there (站点超出数据覆盖范围)"
+            )
+        specs = attribute_specs()
+        for _, h in trig.sort_values("outcome", key=lambda s: -s.map(SEVERITY)).iterrows():
+            where = _zone_label(h["layer_kind"], h["zone"])
+            label = f"{h['layer_kind']}/{h['zone']} {where}"
+            if h["name"] is not None and not pd.isna(h["name"]):
+                label += f" '{h['name']}'"
+            if bool(h["intersects"]):
+                if h["overlap_area_m2"] > 0:
+                    metric = (
+                        f"{h['overlap_area_m2']:,.0f} m² overlap, "
+                        f"{100 * h['share_of_site']:.1f} % of the site"
+                    )
+                elif h["overlap_length_m"] > 0:
+                    metric = f"{h['overlap_length_m']:,.0f} m inside, {h['crossings']} crossing(s)"
+                else:
+                    metric = "inside" if bool(h["inside"]) else "touching"
+                    if bool(h["inside"]):
+                        metric += f", {h['boundary_distance_m']:,.0f} m from the boundary"
+            else:
+                metric = f"{h['distance_m']:,.0f} m outside the zone boundary"
+            if not h["rule_ids"]:
+                reasons.append(
+                    f"needs_info: site hits {label} ({metric}) and no rule in the packs covers "
+                    f"project type {self.project_type.id} there"
+                )
+                continue
+            for rid in h["rule_ids"]:
+                rule = self.rule(rid)
+                outcome, missing = rule.evaluate(self.attrs)
+                outcome = outcome or rule.outcome
+                text = rule.text_en or rule.text_zh
+                reasons.append(
+                    f"{outcome}: {label} ({metric}) — {rid}: {text} [{rule.citation.text()}]"
+                )
+                if outcome in ("conditional", "allowed"):
+                    evidence.extend(rule.evidence_required)
+                if outcome == "needs_info":
+                    if rule.question:
+                        questions.append(rule.question)
+                    for a in missing:
+                        spec = specs[a]
+                        questions.append(f"{spec.question_en} ({spec.question_zh}) → --attr {a}=…")
+        return (
+            list(dict.fromkeys(reasons)),
+            list(dict.fromkeys(evidence)),
+            list(dict.fromkeys(questions)),
+        )
+
+    # -------------------------------------------------------------- outputs
+    def to_dict(self) -> dict[str, Any]:
+        """Return the PRODUCT.md JSON document as a dictionary (plus extra fields)."""
+        out_sites = []
+        for i, row in enumerate(self.sites.itertuples(index=False)):
+            trig, nearby, bl, nn = self._site_rows(i)
+            reasons, evidence, questions = self._explain(i, trig)
+            hits = []
+            for _, h in trig.iterrows():
+                cit = self.rule(h["rule_id"]).citation.to_dict() if h["rule_id"] else None
+                hits.append(
+                    {
+                        "layer_kind": h["layer_kind"],
+                        "zone": h["zone"],
+                        "feature_id": str(h["feature_id"]),
+                        "name": None if pd.isna(h["name"]) else str(h["name"]),
+                        "overlap_area_m2": _num(h["overlap_area_m2"]),
+                        "overlap_length_m": _num(h["overlap_length_m"]),
+                        "inside": bool(h["inside"]),
+                        "distance_m": _num(h["distance_m"]),
+                        "outcome": h["outcome"],
+                        "rule_id": h["rule_id"],
+                        "citation": cit,
+                        "rule_ids": list(h["rule_ids"]),
+                        "intersects": bool(h["intersects"]),
+                        "crossings": int(h["crossings"]),
+                        "boundary_distance_m": _num(h["boundary_distance_m"]),
+                        "share_of_site": _num(h["share_of_site"], 4),
+                        "share_of_zone": _num(h["share_of_zone"], 6),
+                        "near_boundary": bool(h["near_boundary"]),
+                    }
+                )
+            out_sites.append(
+                {
+                    "site_id": row.site_id,
+                    "geometry_type": row.geometry_type,
+                    "verdict": row.verdict,
+                    "verdict_zh": OUTCOME_ZH[row.verdict],
+                    "hits": hits,
+                    "by_layer": [
+                        {
+                            "layer_kind": b.layer_kind,
+                            "zone": b.zone,
+                            "overlap_area_m2": _num(b.overlap_area_m2),
+                            "overlap_length_m": _num(b.overlap_length_m),
+                            "share_of_site": _num(b.share_of_site, 4),
+                            "inside": bool(b.inside),
+                            "n_features": int(b.n_features),
+                        }
+                        for b in bl.itertuples(index=False)
+                    ],
+                    "reasons": reasons,
+                    "evidence_required": evidence,
+                    "questions": questions,
+                    "nearby": [
+                        {
+                            "layer_kind": h.layer_kind,
+                            "zone": h.zone,
+                            "feature_id": str(h.feature_id),
+                            "name": None if pd.isna(h.name) else str(h.name),
+                            "distance_m": _num(h.distance_m),
+                        }
+                        for h in nearby.itertuples(index=False)
+                    ],
+                    "nearest": [
+                        {
+                            "layer_kind": n.layer_kind,
+                            "zone": n.zone,
+                            "feature_id": str(n.feature_id),
+                            "name": None if pd.isna(n.name) else str(n.name),
+                            "distance_m": _num(n.distance_m),
+                        }
+                        for n in nn.itertuples(index=False)
+                    ],
+                    "covered": bool(row.covered),
+                    "near_boundary": bool(row.near_boundary),
+                    "site_area_m2": _num(row.site_area_m2),
+                    "site_length_m": _num(row.site_length_m),
+                    "gk_epsg": int(row.gk_epsg),
+                    "repaired": bool(row.repair),
+                    "repair": row.repair or None,
+                }
+            )
+        return {
+            "project_type": self.project_type.id,
+            "project_type_info": self.project_type.to_dict(),
+            "attrs": self.attrs,
+            "catalog": self.provenance,
+            "rulepacks": [p.provenance() for p in self.packs],
+            "parameters": self.parameters,
+            "warnings": self.warnings,
+            "disclaimer": DISCLAIMER,
+            "sites": out_sites,
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Return the result as the JSON document of PRODUCT.md (UTF-8 text)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, default=str)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per site: verdict, counts, constrained area and length, first reason."""
+        rows = []
+        for i, row in enumerate(self.sites.itertuples(index=False)):
+            trig, nearby, bl, nn = self._site_rows(i)
+            reasons, evidence, questions = self._explain(i, trig)
+            inter = trig[trig["intersects"].astype(bool)] if len(trig) else trig
+            rows.append(
+                {
+                    "site_id": row.site_id,
+                    "geometry_type": row.geometry_type,
+                    "verdict": row.verdict,
+                    "verdict_zh": OUTCOME_ZH[row.verdict],
+                    "n_hits": len(inter),
+                    "n_buffer_hits": int(len(trig) - len(inter)),
+                    "n_nearby": len(nearby),
+                    "constrained_area_m2": round(float(bl["overlap_area_m2"].sum()), 2)
+                    if len(bl)
+                    else 0.0,
+                    "constrained_length_m": round(float(bl["overlap_length_m"].sum()), 2)
+                    if len(bl)
+                    else 0.0,
+                    "rule_ids": ";".join(dict.fromkeys(r for ids in trig["rule_ids"] for r in ids))
+                    if len(trig)
+                    else "",
+                    "covered": bool(row.covered),
+                    "near_boundary": bool(row.near_boundary),
+                    "repaired": bool(row.repair),
+                    "n_evidence": len(evidence),
+                    "n_questions": len(questions),
+                    "first_reason": reasons[0] if reasons else "",
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def compare(self) -> pd.DataFrame:
+        """Rank the sites as alternatives: least severe verdict, then fewest hits, then the
+        smallest area and length inside constrained zones. Rank 1 is the best."""
+        s = self.summary()
+        s["severity"] = s["verdict"].map(SEVERITY)
+        s = s.sort_values(
+            ["severity", "n_hits", "constrained_area_m2", "constrained_length_m", "site_id"],
+            kind="stable",
+        ).reset_index(drop=True)
+        s.insert(0, "rank", np.arange(1, len(s) + 1))
+        return s.drop(columns=["severity"])
+
+    def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
+        """Return (and optionally write, atomically) the per-site CSV summary."""
+        text = self.summary().to_csv(index=False)
+        if path is not None:
+            from zoning.io import atomic_write_text
+
+            atomic_write_text(path, text, overwrite=True)
+        return text
+
+    def to_html(self, *, map_: bool = True) -> str:
+        """Return the self-contained HTML report (see :mod:`zoning.report`)."""
+        from zoning.report import render_html
+
+        return render_html(self, include_map=map_)
+
+    def explore(self, **kwargs: Any) -> Any:
+        """Return a folium map of the sites, the zones they hit and nearby zones."""
+        from zoning.report import result_map
+
+        return result_map(self, **kwargs)
+
+    def hit_features(self) -> gpd.GeoDataFrame:
+        """The features hit or caught by a buffer (EPSG:4490), with outcome and rule."""
+        import geopandas as gpd
+
+        parts = []
+        if self.index is None or not len(self.hits):
+            return gpd.GeoDataFrame(geometry=[], crs="EPSG:4490")
+        for kind, grp in self.hits.groupby("layer_kind"):
+            layer = self.index.layers[kind]
+            g = grp.sort_values("outcome", key=lambda s: -s.map(SEVERITY).fillna(0))
+            g = g.drop_duplicates("feature_idx")
+            geo = gpd.GeoSeries(layer.geoms[g["feature_idx"].to_numpy(int)], crs=layer.crs)
+            parts.append(
+                gpd.GeoDataFrame(
+                    {
+                        "layer_kind": kind,
+                        "zone": g["zone"].to_numpy(),
+                        "feature_id": g["feature_id"].astype(str).to_numpy(),
+                        "name": g["name"].to_numpy(),
+                        "outcome": g["outcome"].replace("", "nearby").to_numpy(),
+                        "rule_id": g["rule_id"].to_numpy(),
+                        "distance_m": g["distance_m"].round(1).to_numpy(),
+                    },
+                    geometry=geo.to_crs("EPSG:4490").to_numpy(),
+                    crs="EPSG:4490",
+                )
+            )
+        return pd.concat(parts, ignore_index=True) if parts else gpd.GeoDataFrame()
