@@ -47,6 +47,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 import os
@@ -428,8 +429,8 @@ def _run_chunks(
     n = len(s)
     if n == 0:
         return _pair_metrics(s, z, dim, radius)
-    bounds = list(range(0, n, _CHUNK)) + [n]
-    jobs = [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    bounds = [*list(range(0, n, _CHUNK)), n]
+    jobs = [(a, b) for a, b in itertools.pairwise(bounds)]
     if workers <= 1 or len(jobs) == 1:
         parts = [_pair_metrics(s[a:b], z[a:b], dim[a:b], radius[a:b]) for a, b in jobs]
     else:
@@ -584,7 +585,7 @@ def screen_sites(
         )
     workers = workers or min(4, os.cpu_count() or 1)
     index = build_index(catalog_or_frames, coverage=coverage)
-    site_frame, ids = _prepare_sites(sites, site_id_field)
+    site_frame, _ids = _prepare_sites(sites, site_id_field)
     geoms_ll = np.asarray(site_frame.geometry.values, dtype=object)
     n_sites = len(geoms_ll)
     dims = _dimension(geoms_ll)
@@ -1106,7 +1107,7 @@ class ScreeningResult:
         """One row per site: verdict, counts, constrained area and length, first reason."""
         rows = []
         for i, row in enumerate(self.sites.itertuples(index=False)):
-            trig, nearby, bl, nn = self._site_rows(i)
+            trig, nearby, bl, _nn = self._site_rows(i)
             reasons, evidence, questions = self._explain(i, trig)
             inter = trig[trig["intersects"].astype(bool)] if len(trig) else trig
             rows.append(
