@@ -568,3 +568,13 @@ def test_csv_output_is_wkt_text(tmp_path, units):
         df["geometry"].iloc[0]
         == "POLYGON ((112.6 37.8, 112.6 37.9, 112.5 37.9, 112.5 37.8, 112.6 37.8))"
     )
+
+
+def test_attribute_only_layers(tmp_path, units):
+    path = tmp_path / "attr.gpkg"
+    pyogrio.write_dataframe(pd.DataFrame({"code": [1, 2]}), path, layer="codes")
+    with pytest.raises(InputFileError, match=r"no geometry column \(found columns: code\)"):
+        zio.read_vector(path)
+    # next to one spatial layer, the table does not count as a choice to make
+    units.to_file(path, layer="units", engine="pyogrio", mode="a")
+    assert zio.read_vector(path)["name"].tolist() == NAMES

@@ -30,6 +30,7 @@ import logging
 import math
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -60,6 +61,7 @@ __all__ = [
     "is_gk_crs",
     "length_m",
     "out_of_china",
+    "project",
     "require_measurable",
     "to_gcj02",
     "wgs84_to_gcj02",
@@ -121,6 +123,11 @@ def describe_crs(crs: Any) -> str:
         c = pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError:
         return repr(crs)
+    return _describe(c)
+
+
+@lru_cache(maxsize=256)
+def _describe(c: pyproj.CRS) -> str:
     auth = c.to_authority(min_confidence=90)
     if auth is not None:
         return f"{auth[0]}:{auth[1]} ({c.name})"
@@ -196,7 +203,7 @@ def gk_central_meridian(crs: Any) -> float | None:
     if crs is None:
         return None
     try:
-        epsg = pyproj.CRS.from_user_input(crs).to_epsg(min_confidence=90)
+        epsg = _epsg(pyproj.CRS.from_user_input(crs))
     except pyproj.exceptions.CRSError:
         return None
     if epsg is None:
@@ -206,6 +213,14 @@ def gk_central_meridian(crs: Any) -> float | None:
     if _GK3_PREFIXED_FIRST_EPSG <= epsg <= _GK3_PREFIXED_FIRST_EPSG + 20:
         return float(_GK3_FIRST_CM + 3 * (epsg - _GK3_PREFIXED_FIRST_EPSG))
     return None
+
+
+@lru_cache(maxsize=256)
+def _epsg(c: pyproj.CRS) -> int | None:
+    # identification searches the PROJ database (~0.1 s for a custom CRS): cached
+    if not c.is_projected:
+        return None
+    return c.to_epsg(min_confidence=90)
 
 
 def is_gk_crs(crs: Any) -> bool:
@@ -316,27 +331,26 @@ def require_measurable(crs: Any, purpose: str = "area") -> pyproj.CRS:
         ) from exc
     if c.is_compound and c.sub_crs_list:
         c = c.sub_crs_list[0]
-    name = describe_crs(c)
     if c.is_geographic:
         raise ProjectionError(
-            f"{purpose} asked in {name}, a geographic CRS whose units are degrees, not metres; "
+            f"{purpose} asked in {describe_crs(c)}, a geographic CRS whose units are degrees, not metres; "
             f"{_FIX_MEASURE}"
         )
     if not c.is_projected:
         raise ProjectionError(
-            f"{purpose} asked in {name}, a {c.type_name}, not a projected CRS; {_FIX_MEASURE}"
+            f"{purpose} asked in {describe_crs(c)}, a {c.type_name}, not a projected CRS; {_FIX_MEASURE}"
         )
     method = (c.coordinate_operation.method_name if c.coordinate_operation else "") or ""
     low = method.lower()
     if "mercator" in low and "transverse" not in low and "oblique" not in low:
         raise ProjectionError(
-            f"{purpose} asked in {name}, a {method} projection whose scale grows as "
+            f"{purpose} asked in {describe_crs(c)}, a {method} projection whose scale grows as "
             f"1/cos(latitude) (about +60 % in area at Shanxi's 37N); {_FIX_MEASURE}"
         )
     units = {a.unit_name for a in c.axis_info}
     if units and units != {"metre"}:
         raise ProjectionError(
-            f"{purpose} asked in {name}, whose units are {', '.join(sorted(units))}, not metres; "
+            f"{purpose} asked in {describe_crs(c)}, whose units are {', '.join(sorted(units))}, not metres; "
             f"{_FIX_MEASURE}"
         )
     return c
@@ -490,20 +504,19 @@ def _check_plausible(gdf: gpd.GeoDataFrame, what: str) -> None:
         return  # only empty geometries: nothing to check
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     crs = pyproj.CRS.from_user_input(gdf.crs)
-    name = describe_crs(crs)
     if crs.is_geographic:
         if 15 <= minx and maxx <= 55 and 70 <= miny and maxy <= 140:
             raise CRSError(
-                f"{what} is labelled {name} but x spans {minx:.3f}..{maxx:.3f} and y spans "
+                f"{what} is labelled {describe_crs(crs)} but x spans {minx:.3f}..{maxx:.3f} and y spans "
                 f"{miny:.3f}..{maxy:.3f}: these look like latitude/longitude swapped (China is "
                 f"about lon 73-136, lat 18-54); expected x = longitude, y = latitude; fix: swap "
                 "the columns (or read CSV with lon_col/lat_col set the right way round)"
             )
         if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
             raise CRSError(
-                f"{what} is labelled {name} (degrees) but its coordinates span x "
+                f"{what} is labelled {describe_crs(crs)} (degrees) but its coordinates span x "
                 f"{minx:,.1f}..{maxx:,.1f}, y {miny:,.1f}..{maxy:,.1f}, outside ±180/±90: the "
-                f"numbers look like projected metres; expected lon/lat degrees for {name}; fix: "
+                f"numbers look like projected metres; expected lon/lat degrees for {describe_crs(crs)}; fix: "
                 f"declare the projected CRS instead — {_suggest_gk_for_metres(minx, maxx)}"
             )
         return
@@ -522,14 +535,14 @@ def _check_plausible(gdf: gpd.GeoDataFrame, what: str) -> None:
         )
         if not ok and -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
             raise CRSError(
-                f"{what} is labelled {name} (metres) but its coordinates span x "
+                f"{what} is labelled {describe_crs(crs)} (metres) but its coordinates span x "
                 f"{minx:.4f}..{maxx:.4f}, y {miny:.4f}..{maxy:.4f}: the numbers look like "
                 "lon/lat degrees; expected Gauss-Kruger metres (x about 250,000-750,000); fix: "
                 'declare crs = "EPSG:4490" (CGCS2000 lon/lat) for this layer instead'
             )
         if not ok:
             raise CRSError(
-                f"{what} is labelled {name}, but its coordinates (x {minx:,.0f}..{maxx:,.0f}, "
+                f"{what} is labelled {describe_crs(crs)}, but its coordinates (x {minx:,.0f}..{maxx:,.0f}, "
                 f"y {miny:,.0f}..{maxy:,.0f}) then fall far outside China (lon "
                 f"{np.nanmin(lon):.1f}..{np.nanmax(lon):.1f}, lat {np.nanmin(lat):.1f}.."
                 f"{np.nanmax(lat):.1f}); expected a Gauss-Kruger zone that matches the data; "
@@ -888,3 +901,55 @@ def detect_gcj02(
             f"{after:.0f} m after a GCJ-02 correction"
         )
     return Gcj02Check(likely, raw, after, msg)
+
+
+def project(data: Any, crs: Any = ALBERS_CHINA) -> Any:
+    """Reproject to a measurable CRS and repair what reprojection broke.
+
+    Reprojection moves collinear vertices off their line by round-off, so a polygon that is
+    valid in EPSG:4490 (a ring touching itself at a vertex, cells of a raster outline) can
+    come out invalid, and GEOS then refuses overlays on it. Those geometries — and only
+    those — are repaired with ``make_valid``, keeping the parts of the original dimension.
+    Use this instead of ``to_crs`` before any overlay measured in metres.
+
+    Parameters
+    ----------
+    data : GeoDataFrame or GeoSeries
+        With a CRS.
+    crs : CRS-like, default :data:`ALBERS_CHINA`
+        Target CRS, validated by :func:`require_measurable`.
+
+    Returns
+    -------
+    GeoDataFrame or GeoSeries
+        Same type and index as ``data``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> gs = gpd.GeoSeries([box(112, 37, 112.1, 37.1)], crs="EPSG:4490")
+    >>> bool(project(gs).is_valid.all())
+    True
+    """
+    import geopandas as gpd
+    import shapely
+
+    target = require_measurable(crs, "overlay")
+    out = data.to_crs(target)
+    geoms = out.geometry.to_numpy() if isinstance(out, gpd.GeoDataFrame) else out.to_numpy()
+    bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    if not bad.any():
+        return out
+    fixed = geoms.copy()
+    dims = shapely.get_dimensions(geoms[bad])
+    # "structure" keeps the area (shells minus holes); "linework" could fill an inverted hole
+    repaired = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+    for i, (geom, dim) in enumerate(zip(repaired, dims, strict=True)):
+        parts = [p for p in shapely.get_parts(geom) if shapely.get_dimensions(p) == dim]
+        repaired[i] = shapely.union_all(parts) if len(parts) > 1 else (parts[0] if parts else geom)
+    fixed[bad] = repaired
+    series = gpd.GeoSeries(fixed, index=out.index, crs=target)
+    if isinstance(out, gpd.GeoDataFrame):
+        return out.set_geometry(series.rename(out.geometry.name))
+    return series

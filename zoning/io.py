@@ -512,6 +512,12 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
         raise _unreadable(path, exc) from exc
 
 
+def _geodataframe_type() -> type:
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame
+
+
 def _is_empty(gdf: gpd.GeoDataFrame) -> bool:
     if len(gdf) == 0:
         return True
@@ -625,6 +631,12 @@ def read_vector(
         gdf = _read_gdal(source, chosen, enc, engine, p)
         if layer is None and chosen is not None:
             log.debug("%s: read layer %s", p, chosen)
+    if not hasattr(gdf, "geometry") or not isinstance(gdf, _geodataframe_type()):
+        raise InputFileError(
+            f"{p}{f' layer {layer!r}' if layer else ''} has no geometry column (found columns: "
+            f"{', '.join(map(str, gdf.columns))}); expected a spatial layer; fix: choose a "
+            "spatial layer, or for a table give lon_col/lat_col or wkt_col"
+        )
     if _is_empty(gdf):
         if not allow_empty:
             raise EmptyInputError(
