@@ -1,0 +1,950 @@
+"""Zoning statistics: area of every layer and zone per administrative unit, nothing counted twice.
+
+How much of each county is under each control line (生态保护红线, 自然保护地, 饮用水水源保护区 …)?
+:func:`area_by_unit` answers it in the equal-area Albers projection
+(:data:`zoning.crs.ALBERS_CHINA`), the way an auditor would: overlapping features of a layer are
+dissolved first (the wdpar recipe: erase overlaps before measuring coverage), features crossing a
+unit boundary are split exactly, and every figure reconciles with the unit totals.
+
+The algorithm avoids the all-pairs overlay of ``geopandas.overlay`` + ``dissolve``:
+
+1. **dissolve** — features whose envelopes overlap are linked; the exact ``intersects`` test runs
+   only on those pairs; connected components of that graph are unioned (one vectorised
+   ``union`` for pairs, ``union_all`` for larger groups, members in a canonical order so that
+   permuting input rows changes nothing). A feature that overlaps nothing is its own piece.
+2. **measure** — a piece whose envelope touches no unit boundary lies wholly inside one unit (or
+   outside all): one point-in-polygon test places it and its whole area counts. Pieces whose
+   envelope touches a boundary are tested with ``contains_properly`` on the prepared unit; only
+   the pieces that really cross a boundary are intersected.
+3. **sum** — areas are added with :func:`math.fsum` (exactly rounded, independent of order), so
+   the single-machine and the Dask paths (:mod:`zoning.scale`) give identical numbers.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely import box
+>>> from zoning.stats import area_by_unit
+>>> units = gpd.GeoDataFrame({"adcode": ["A"]}, geometry=[box(0, 0, 10_000, 10_000)],
+...                          crs="EPSG:4547")
+>>> red = gpd.GeoDataFrame({"zone": ["general", "general"]},
+...                        geometry=[box(0, 0, 2_000, 5_000), box(1_000, 0, 3_000, 5_000)],
+...                        crs="EPSG:4547")
+>>> out = area_by_unit(units, {"eco_redline": red}, crs="EPSG:4547")
+>>> out[["zone", "area_km2", "share_pct"]].round(6).values.tolist()
+[['all', 15.0, 15.0], ['general', 15.0, 15.0]]
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from zoning.errors import CRSError, LayerValidationError, Problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+__all__ = [
+    "ALL_ZONES",
+    "STATS_COLUMNS",
+    "Pieces",
+    "area_by_unit",
+    "dissolve_layer",
+    "measure_pieces",
+    "parent_adcode",
+    "prepare_units",
+    "rollup",
+    "summarise",
+    "validate_units",
+]
+
+logger = logging.getLogger(__name__)
+
+ALL_ZONES = "all"
+"""The ``zone`` label of the whole (dissolved) layer."""
+
+STATS_COLUMNS = ["unit_id", "layer_kind", "zone", "area_km2", "unit_area_km2", "share_pct"]
+"""Columns of the statistics table, in order (PRODUCT.md, ``zoning stats``)."""
+
+_BOUNDARY_CHUNK = 8  # vertices per piece of unit boundary in the boundary index
+_POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+def _albers() -> Any:
+    """Return :data:`zoning.crs.ALBERS_CHINA` (built here if that module is not available)."""
+    try:
+        from zoning.crs import ALBERS_CHINA
+    except ImportError:  # pragma: no cover - foundation module not yet merged
+        from pyproj import CRS
+
+        return CRS.from_proj4(
+            "+proj=aea +lat_0=0 +lon_0=105 +lat_1=25 +lat_2=47 +x_0=0 +y_0=0 "
+            "+ellps=GRS80 +units=m +no_defs"
+        )
+    return ALBERS_CHINA
+
+
+def _check_measurable(crs: Any) -> Any:
+    """Return ``crs`` as a pyproj CRS, refusing geographic and Web Mercator CRSs."""
+    from pyproj import CRS
+
+    target = CRS.from_user_input(crs)
+    try:
+        from zoning.crs import require_measurable
+    except ImportError:  # pragma: no cover - foundation module not yet merged
+        if target.is_geographic or "Pseudo-Mercator" in target.name:
+            raise CRSError(
+                f"statistics asked for in {target.name}, which cannot measure areas; "
+                "expected an equal-area projection; use the default ALBERS_CHINA"
+            ) from None
+        return target
+    require_measurable(target, "zoning statistics")
+    return target
+
+
+# --------------------------------------------------------------------------------------------
+# Units
+# --------------------------------------------------------------------------------------------
+
+
+def validate_units(
+    units: gpd.GeoDataFrame,
+    *,
+    unit_id: str = "adcode",
+    overlap_tolerance: float = 1e-6,
+) -> list[Problem]:
+    """Check a unit layer before statistics: ids present and unique, polygons, CRS, no overlaps.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Administrative (or any) units.
+    unit_id : str
+        Column holding the unit id.
+    overlap_tolerance : float
+        Overlap between two units allowed, as a fraction of the smaller unit's area (slivers
+        left by digitising); larger overlaps would count land twice in roll-ups.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the units are usable.
+    """
+    problems: list[Problem] = []
+    if units.crs is None:
+        problems.append(
+            Problem(
+                "crs_missing",
+                "the unit layer has no CRS; expected one (e.g. EPSG:4490); "
+                "set it with units.set_crs(...) or crs = ... in the catalogue",
+            )
+        )
+    if unit_id not in units.columns:
+        problems.append(
+            Problem(
+                "unit_field_missing",
+                f"the unit layer has no column {unit_id!r}; found {list(units.columns)}; "
+                "pass the id column with --unit-field / unit_id=",
+            )
+        )
+        return problems
+    ids = units[unit_id]
+    if ids.isna().any():
+        rows = tuple(str(i) for i in units.index[ids.isna()][:10])
+        problems.append(
+            Problem("unit_id_missing", f"{int(ids.isna().sum())} unit(s) have no {unit_id}", rows)
+        )
+    dup = ids[ids.duplicated(keep=False) & ids.notna()]
+    if len(dup):
+        shown = sorted({str(v) for v in dup})[:10]
+        problems.append(
+            Problem(
+                "duplicate_unit_id",
+                f"unit ids must be unique; {unit_id} values {', '.join(shown)} occur more than "
+                "once; dissolve the units by id or choose another --unit-field",
+                tuple(shown),
+            )
+        )
+    geoms = np.asarray(units.geometry.values)
+    kinds = shapely.get_type_id(geoms)
+    bad = ~np.isin(kinds, [3, 6])  # Polygon, MultiPolygon
+    if bad.any():
+        rows = tuple(str(v) for v in ids[bad][:10])
+        problems.append(
+            Problem(
+                "unit_not_polygon",
+                f"{int(bad.sum())} unit(s) are not polygons (ids {', '.join(rows)}); "
+                "units must be polygons or multipolygons",
+                rows,
+            )
+        )
+        return problems
+    if units.crs is None:
+        return problems
+    if units.crs.is_geographic:
+        geoms = np.asarray(units.geometry.to_crs(_albers()).values)
+    geoms = _valid(geoms)
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if len(left):
+        inter = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+        smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
+        over = inter > overlap_tolerance * smaller
+        if over.any():
+            pairs = [
+                f"{ids.iloc[a]}×{ids.iloc[b]} ({inter[k] / 1e6:.4g} km²)"
+                for k, (a, b) in enumerate(zip(left, right, strict=True))
+                if over[k]
+            ][:10]
+            problems.append(
+                Problem(
+                    "overlapping_units",
+                    f"{int(over.sum())} pair(s) of units overlap: {', '.join(pairs)}; expected "
+                    "units that partition the territory (one level only, e.g. counties); "
+                    "select one level or fix the boundaries",
+                    tuple(pairs),
+                )
+            )
+    return problems
+
+
+def _valid(geoms: np.ndarray) -> np.ndarray:
+    """Return ``geoms`` with invalid geometries repaired by ``make_valid`` (polygons kept)."""
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        fixed = shapely.make_valid(geoms[invalid])
+        geoms[invalid] = _polygonal(fixed)
+        logger.info("repaired %d invalid geometries with make_valid", int(invalid.sum()))
+    return geoms
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Keep only the polygonal parts of (possibly collection) geometries."""
+    out = geoms.copy()
+    coll = shapely.get_type_id(out) == 7
+    for i in np.flatnonzero(coll):
+        parts = shapely.get_parts(out[i])
+        parts = parts[np.isin(shapely.get_type_id(parts), [3, 6])]
+        out[i] = shapely.union_all(parts) if len(parts) else shapely.Polygon()
+    return out
+
+
+@dataclass(frozen=True)
+class _Units:
+    """Units projected for measuring: ids, geometries, areas, and an index of their boundaries."""
+
+    ids: np.ndarray
+    geoms: np.ndarray
+    area_m2: np.ndarray
+    tree: shapely.STRtree
+    boundary_tree: shapely.STRtree
+
+
+def prepare_units(
+    units: gpd.GeoDataFrame,
+    *,
+    unit_id: str = "adcode",
+    crs: Any = None,
+    validate: bool = True,
+) -> _Units:
+    """Project and index a unit layer for :func:`measure_pieces`.
+
+    Raises
+    ------
+    LayerValidationError
+        Duplicate ids, overlapping units, non-polygons or no CRS (all problems listed).
+    """
+    if validate:
+        problems = validate_units(units, unit_id=unit_id)
+        if any(p.severity == "error" for p in problems):
+            raise LayerValidationError("unit layer", problems)
+    target = _check_measurable(crs if crs is not None else _albers())
+    projected = units.to_crs(target) if not units.crs.equals(target) else units
+    geoms = _valid(np.asarray(projected.geometry.values))
+    ids = projected[unit_id].astype(str).to_numpy()
+    boundaries = _boundary_chunks(geoms)
+    for g in geoms:
+        shapely.prepare(g)
+    return _Units(
+        ids=ids,
+        geoms=geoms,
+        area_m2=shapely.area(geoms),
+        tree=shapely.STRtree(geoms),
+        boundary_tree=shapely.STRtree(boundaries),
+    )
+
+
+def _boundary_chunks(geoms: np.ndarray) -> np.ndarray:
+    """Split unit boundaries into short linestrings with small envelopes.
+
+    Long edges are first segmentized (to 1/500 of the layer's extent), so that each chunk's
+    envelope hugs the boundary; a piece whose envelope meets none of them is away from every
+    boundary.
+    """
+    if len(geoms) == 0:
+        return np.array([], dtype=object)
+    rings = shapely.get_rings(shapely.get_parts(geoms))
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    step = max(xmax - xmin, ymax - ymin) / 500.0
+    if step > 0:
+        rings = shapely.segmentize(rings, step)
+    coords, ring_idx = shapely.get_coordinates(rings, return_index=True)
+    starts = np.flatnonzero(np.r_[True, ring_idx[1:] != ring_idx[:-1]])
+    ends = np.r_[starts[1:], len(coords)]
+    chunks: list[np.ndarray] = []
+    for s, e in zip(starts, ends, strict=True):
+        for a in range(s, e - 1, _BOUNDARY_CHUNK):
+            chunks.append(coords[a : min(a + _BOUNDARY_CHUNK + 1, e)])
+    return shapely.linestrings(chunks) if chunks else np.array([], dtype=object)
+
+
+# --------------------------------------------------------------------------------------------
+# Dissolve
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """A dissolved layer, kept as groups of features that are unioned only when needed.
+
+    A *piece* is a set of features that must be unioned before measuring (a connected group
+    of overlapping features, or its part in one zone). Its geometry is only built when the
+    piece touches a unit boundary; elsewhere its area is enough.
+
+    Attributes
+    ----------
+    feats : ndarray of shapely geometries
+        Features of every layer, in the measuring CRS.
+    indptr, members : ndarray of int
+        Piece ``i`` is ``feats[members[indptr[i]:indptr[i + 1]]]`` (members in canonical order).
+    kind : ndarray of str
+        Layer kind of each piece.
+    group : ndarray of int
+        Connected group each piece belongs to (stable across row permutations).
+    label_piece, label : ndarray
+        Label table: piece ``label_piece[j]`` counts for zone ``label[j]`` (``"all"`` is the
+        whole layer). A group whose features share one zone is one piece with two labels.
+    """
+
+    feats: np.ndarray
+    indptr: np.ndarray
+    members: np.ndarray
+    kind: np.ndarray
+    group: np.ndarray
+    label_piece: np.ndarray
+    label: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def sizes(self) -> np.ndarray:
+        """Number of features in each piece."""
+        return np.diff(self.indptr)
+
+    def bounds(self) -> np.ndarray:
+        """Envelope ``(xmin, ymin, xmax, ymax)`` of each piece."""
+        if len(self) == 0:
+            return np.empty((0, 4))
+        fb = shapely.bounds(self.feats[self.members])
+        starts = self.indptr[:-1]
+        return np.column_stack(
+            [
+                np.minimum.reduceat(fb[:, 0], starts),
+                np.minimum.reduceat(fb[:, 1], starts),
+                np.maximum.reduceat(fb[:, 2], starts),
+                np.maximum.reduceat(fb[:, 3], starts),
+            ]
+        )
+
+    def take(self, idx: np.ndarray) -> Pieces:
+        """Return the pieces at positions ``idx`` with only the features they need."""
+        idx = np.asarray(idx, dtype=np.int64)
+        sizes = self.sizes()[idx]
+        indptr = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+        old = (
+            np.concatenate([self.members[self.indptr[i] : self.indptr[i + 1]] for i in idx])
+            if len(idx)
+            else np.array([], dtype=np.int64)
+        )
+        used, members = np.unique(old, return_inverse=True)
+        new_pos = np.full(len(self.kind), -1, dtype=np.int64)
+        new_pos[idx] = np.arange(len(idx))
+        lab = new_pos[self.label_piece] >= 0
+        return Pieces(
+            feats=self.feats[used],
+            indptr=indptr,
+            members=members.astype(np.int64),
+            kind=self.kind[idx],
+            group=self.group[idx],
+            label_piece=new_pos[self.label_piece[lab]],
+            label=self.label[lab],
+        )
+
+    @staticmethod
+    def concat(parts: Sequence[Pieces]) -> Pieces:
+        """Concatenate piece sets (features renumbered)."""
+        if not parts:
+            i64 = np.array([], dtype=np.int64)
+            obj = np.array([], dtype=object)
+            return Pieces(obj, np.zeros(1, dtype=np.int64), i64, obj, i64, i64, obj)
+        feats, indptr, members, label_piece = [], [np.zeros(1, dtype=np.int64)], [], []
+        f_off = m_off = p_off = 0
+        for p in parts:
+            feats.append(p.feats)
+            members.append(p.members + f_off)
+            indptr.append(p.indptr[1:] + m_off)
+            label_piece.append(p.label_piece + p_off)
+            f_off += len(p.feats)
+            m_off += len(p.members)
+            p_off += len(p.kind)
+        return Pieces(
+            feats=np.concatenate(feats),
+            indptr=np.concatenate(indptr).astype(np.int64),
+            members=np.concatenate(members).astype(np.int64),
+            kind=np.concatenate([p.kind for p in parts]),
+            group=np.concatenate([p.group for p in parts]).astype(np.int64),
+            label_piece=np.concatenate(label_piece).astype(np.int64),
+            label=np.concatenate([p.label for p in parts]),
+        )
+
+
+def _map_chunks(
+    func: Callable[[np.ndarray], np.ndarray], items: np.ndarray, n_jobs: int
+) -> np.ndarray:
+    """Apply a vectorised shapely function to ``items`` in ``n_jobs`` threads (GIL released)."""
+    if n_jobs <= 1 or len(items) < 64:
+        return func(items)
+    parts = np.array_split(items, n_jobs * 4)
+    with ThreadPoolExecutor(n_jobs) as pool:
+        return np.concatenate(list(pool.map(func, parts)))
+
+
+def _default_jobs(n_jobs: int | None) -> int:
+    import os
+
+    return max(1, os.cpu_count() or 1) if n_jobs is None else max(1, n_jobs)
+
+
+def _layer_geoms(
+    kind: str, layer: gpd.GeoDataFrame, target: Any, *, make_valid: bool, n_jobs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return projected polygonal geometries and zone labels of one layer."""
+    if layer.crs is None:
+        raise CRSError(
+            f"layer {kind!r} has no CRS; expected one (e.g. EPSG:4490 or a Gauss-Krüger zone); "
+            f"set it with gdf.set_crs(...) or crs = ... in the catalogue"
+        )
+    if len(layer) == 0:
+        return np.array([], dtype=object), np.array([], dtype=object)
+    projected = layer.to_crs(target) if not layer.crs.equals(target) else layer
+    geoms = np.asarray(projected.geometry.values)
+    if "zone" in projected.columns:
+        zones = projected["zone"].astype(object).where(projected["zone"].notna(), ALL_ZONES)
+        zones = zones.astype(str).to_numpy(dtype=object)
+    else:
+        zones = np.full(len(geoms), ALL_ZONES, dtype=object)
+    keep = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    types = shapely.get_type_id(geoms)
+    coll = types == 7
+    if coll.any():
+        geoms = geoms.copy()
+        geoms[coll] = _polygonal(geoms[coll])
+        types = shapely.get_type_id(geoms)
+    keep &= np.isin(types, [3, 6])
+    if not keep.all():
+        logger.info("layer %s: %d non-polygonal feature(s) ignored", kind, int((~keep).sum()))
+    geoms, zones = geoms[keep], zones[keep]
+    if make_valid:
+        invalid = ~_map_chunks(shapely.is_valid, geoms, n_jobs)
+        if invalid.any():
+            geoms = geoms.copy()
+            geoms[invalid] = _polygonal(shapely.make_valid(geoms[invalid]))
+            logger.info("layer %s: repaired %d invalid geometries", kind, int(invalid.sum()))
+    keep = ~shapely.is_empty(geoms)
+    return geoms[keep], zones[keep]
+
+
+def dissolve_layer(
+    kind: str,
+    geoms: np.ndarray,
+    zones: np.ndarray,
+    *,
+    n_jobs: int = 1,
+    group_offset: int = 0,
+) -> Pieces:
+    """Group the features of one layer into pieces that never overlap within a label.
+
+    Features are linked when they intersect (exact test, run only on pairs whose envelopes
+    overlap); each connected group is one piece for ``all`` and, when its features have several
+    zones, one piece per zone.
+
+    Parameters
+    ----------
+    kind : str
+        Layer kind, copied to the pieces.
+    geoms : ndarray
+        Polygonal geometries in the measuring CRS.
+    zones : ndarray of str
+        Zone of each geometry (``"all"`` when the layer has none).
+    n_jobs : int
+        Threads for the exact tests.
+    group_offset : int
+        Added to the group ids (to keep them unique across layers).
+
+    Returns
+    -------
+    Pieces
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(geoms)
+    if n == 0:
+        return Pieces.concat([])
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms)
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if len(left):
+        pairs = np.stack([left, right], axis=1)
+        hit = _map_chunks(
+            lambda p: shapely.intersects(geoms[p[:, 0]], geoms[p[:, 1]]), pairs, n_jobs
+        )
+        left, right = left[hit], right[hit]
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+
+    # canonical member order (envelope, then area), so permuting rows changes nothing
+    bounds = shapely.bounds(geoms)
+    area = shapely.area(geoms)
+    order = np.lexsort((area, bounds[:, 3], bounds[:, 2], bounds[:, 1], bounds[:, 0], comp))
+    comp_sorted = comp[order]
+    starts = np.flatnonzero(np.r_[True, comp_sorted[1:] != comp_sorted[:-1]])
+    ends = np.r_[starts[1:], n]
+    first = order[starts]
+    canon = np.lexsort((area[first], *(bounds[first, k] for k in (3, 2, 1, 0))))
+    group_of_comp = np.empty(len(starts), dtype=np.int64)
+    group_of_comp[comp[first[canon]]] = np.arange(len(starts)) + group_offset
+
+    indptr: list[int] = [0]
+    members: list[np.ndarray] = []
+    p_group: list[int] = []
+    lab_piece: list[int] = []
+    lab: list[str] = []
+    zones_sorted = zones[order]
+    for s, e in zip(starts, ends, strict=True):
+        m = order[s:e]
+        g = int(group_of_comp[comp_sorted[s]])
+        zs = zones_sorted[s:e]
+        uz = sorted(set(zs))
+        # the whole group, labelled "all" (and its zone when it has only one)
+        pid = len(p_group)
+        members.append(m)
+        indptr.append(indptr[-1] + len(m))
+        p_group.append(g)
+        lab_piece.append(pid)
+        lab.append(ALL_ZONES)
+        if len(uz) == 1:
+            if uz[0] != ALL_ZONES:
+                lab_piece.append(pid)
+                lab.append(uz[0])
+            continue
+        for z in uz:
+            if z == ALL_ZONES:
+                continue
+            sub = m[zs == z]
+            pid = len(p_group)
+            members.append(sub)
+            indptr.append(indptr[-1] + len(sub))
+            p_group.append(g)
+            lab_piece.append(pid)
+            lab.append(z)
+    npieces = len(p_group)
+    return Pieces(
+        feats=geoms,
+        indptr=np.asarray(indptr, dtype=np.int64),
+        members=np.concatenate(members).astype(np.int64),
+        kind=np.full(npieces, kind, dtype=object),
+        group=np.asarray(p_group, dtype=np.int64),
+        label_piece=np.asarray(lab_piece, dtype=np.int64),
+        label=np.asarray(lab, dtype=object),
+    )
+
+
+def _piece_geometries(pieces: Pieces, idx: np.ndarray, n_jobs: int) -> np.ndarray:
+    """Build (union) the geometries of pieces ``idx``."""
+    out = np.empty(len(idx), dtype=object)
+    sizes = pieces.sizes()[idx]
+    first = pieces.members[pieces.indptr[idx]]
+    one = sizes == 1
+    out[one] = pieces.feats[first[one]]
+    two = np.flatnonzero(sizes == 2)
+    if len(two):
+        a = first[two]
+        b = pieces.members[pieces.indptr[idx[two]] + 1]
+        pairs = np.stack([a, b], axis=1)
+        out[two] = _map_chunks(
+            lambda p: shapely.union(pieces.feats[p[:, 0]], pieces.feats[p[:, 1]]), pairs, n_jobs
+        )
+    many = np.flatnonzero(sizes > 2)
+    if len(many):
+
+        def _u(k: int) -> Any:
+            i = idx[k]
+            return shapely.union_all(
+                pieces.feats[pieces.members[pieces.indptr[i] : pieces.indptr[i + 1]]]
+            )
+
+        if n_jobs > 1 and len(many) > 1:
+            with ThreadPoolExecutor(n_jobs) as pool:
+                out[many] = list(pool.map(_u, many))
+        else:
+            out[many] = [_u(k) for k in many]
+    return out
+
+
+def _piece_areas(pieces: Pieces, idx: np.ndarray, n_jobs: int) -> np.ndarray:
+    """Area of the union of pieces ``idx`` without building it where avoidable.
+
+    One feature: its area. Two features: ``area(a) + area(b) - area(a ∩ b)`` (the intersection
+    is clipped to the overlap of the envelopes, far cheaper than the union). More: the union.
+    """
+    out = np.zeros(len(idx), dtype=float)
+    sizes = pieces.sizes()[idx]
+    first = pieces.members[pieces.indptr[idx]]
+    one = sizes == 1
+    out[one] = _map_chunks(shapely.area, pieces.feats[first[one]], n_jobs)
+    two = np.flatnonzero(sizes == 2)
+    if len(two):
+        a = first[two]
+        b = pieces.members[pieces.indptr[idx[two]] + 1]
+        pairs = np.stack([a, b], axis=1)
+        fa, fb = pieces.feats[a], pieces.feats[b]
+        inter = _map_chunks(
+            lambda p: shapely.area(
+                shapely.intersection(pieces.feats[p[:, 0]], pieces.feats[p[:, 1]])
+            ),
+            pairs,
+            n_jobs,
+        )
+        out[two] = shapely.area(fa) + shapely.area(fb) - inter
+    many = np.flatnonzero(sizes > 2)
+    if len(many):
+        out[many] = shapely.area(_piece_geometries(pieces, idx[many], n_jobs))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Measure
+# --------------------------------------------------------------------------------------------
+
+
+def measure_pieces(pieces: Pieces, units: _Units, *, n_jobs: int = 1) -> pd.DataFrame:
+    """Area (m²) of every piece inside every unit it touches, for every label of the piece.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``unit`` (position in ``units``), ``kind``, ``label``, ``group``, ``area_m2``;
+        one row per (piece label, unit) pair with a positive area.
+    """
+    n = len(pieces)
+    if n == 0 or len(units.ids) == 0:
+        return _empty_measure()
+    b = pieces.bounds()
+    boxes = shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
+    # a piece whose envelope touches no unit boundary lies inside one unit (or outside all)
+    near = np.zeros(n, dtype=bool)
+    if len(units.boundary_tree):
+        hit, _ = units.boundary_tree.query(boxes)
+        near[hit] = True
+    far = np.flatnonzero(~near)
+    pts = shapely.points(b[far, 0], b[far, 1])
+    p_idx, u_idx = units.tree.query(pts, predicate="intersects")
+    res_piece = [far[p_idx]]
+    res_unit = [u_idx]
+    res_area = [_piece_areas(pieces, far[p_idx], n_jobs)]
+
+    cand = np.flatnonzero(near)
+    if len(cand):
+        cgeoms = _piece_geometries(pieces, cand, n_jobs)
+        ctree = shapely.STRtree(cgeoms)
+        # unit contains_properly piece (units prepared once): counted whole, never clipped
+        u_in, c_in = ctree.query(units.geoms, predicate="contains_properly")
+        res_piece.append(cand[c_in])
+        res_unit.append(u_in)
+        res_area.append(_map_chunks(shapely.area, cgeoms[c_in], n_jobs))
+        c_all, u_all = units.tree.query(cgeoms)  # envelope candidates
+        inside = np.zeros(len(cand), dtype=bool)
+        inside[c_in] = True
+        keep = ~inside[c_all]
+        c_all, u_all = c_all[keep], u_all[keep]
+        if len(c_all):
+            pairs = np.stack([c_all, u_all], axis=1)
+            res_piece.append(cand[c_all])
+            res_unit.append(u_all)
+            res_area.append(
+                _map_chunks(
+                    lambda p: shapely.area(
+                        shapely.intersection(cgeoms[p[:, 0]], units.geoms[p[:, 1]])
+                    ),
+                    pairs,
+                    n_jobs,
+                )
+            )
+    piece = np.concatenate(res_piece)
+    unit = np.concatenate(res_unit)
+    area = np.concatenate(res_area)
+    pos = area > 0
+    piece, unit, area = piece[pos], unit[pos], area[pos]
+    # expand to labels: a piece may count for "all" and for its zone
+    order = np.argsort(pieces.label_piece, kind="stable")
+    lp = pieces.label_piece[order]
+    lstart = np.searchsorted(lp, piece, side="left")
+    lend = np.searchsorted(lp, piece, side="right")
+    reps = lend - lstart
+    rows = np.repeat(np.arange(len(piece)), reps)
+    lab_idx = (
+        order[np.concatenate([np.arange(s, e) for s, e in zip(lstart, lend, strict=True)])]
+        if len(piece)
+        else np.array([], dtype=np.int64)
+    )
+    return pd.DataFrame(
+        {
+            "unit": unit[rows].astype(np.int64),
+            "kind": pieces.kind[piece[rows]],
+            "label": pieces.label[lab_idx],
+            "group": pieces.group[piece[rows]],
+            "area_m2": area[rows],
+        }
+    )
+
+
+def _empty_measure() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unit": pd.Series(dtype=np.int64),
+            "kind": pd.Series(dtype=object),
+            "label": pd.Series(dtype=object),
+            "group": pd.Series(dtype=np.int64),
+            "area_m2": pd.Series(dtype=float),
+        }
+    )
+
+
+def _zone_order(kind: str, zones: Iterable[str]) -> list[str]:
+    """``all`` first, then the kind's canonical zones in declaration order, then the rest."""
+    present = set(zones) - {ALL_ZONES}
+    declared: tuple[str, ...] = ()
+    try:
+        from zoning.kinds import get_kind
+
+        declared = get_kind(kind).zone_ids
+    except (ImportError, KeyError):
+        pass
+    ordered = [z for z in declared if z in present]
+    ordered += sorted(present - set(ordered))
+    return [ALL_ZONES, *ordered]
+
+
+def summarise(
+    measured: pd.DataFrame,
+    units: _Units,
+    zones_by_kind: Mapping[str, Iterable[str]],
+) -> pd.DataFrame:
+    """Add up measured piece areas per (unit, kind, zone) with :func:`math.fsum`.
+
+    Every (unit, kind, zone) combination appears, with zero area where nothing lies, so that
+    tables of two runs line up row by row.
+    """
+    sums: dict[tuple[int, str, str], float] = {}
+    if len(measured):
+        grouped = measured.groupby(["unit", "kind", "label"], sort=False)["area_m2"]
+        for key, values in grouped:
+            sums[(int(key[0]), str(key[1]), str(key[2]))] = math.fsum(values.to_numpy())
+    rows: list[tuple[str, str, str, float, float]] = []
+    for u, uid in enumerate(units.ids):
+        for kind in sorted(zones_by_kind):
+            for zone in _zone_order(kind, zones_by_kind[kind]):
+                rows.append(
+                    (uid, kind, zone, sums.get((u, kind, zone), 0.0), float(units.area_m2[u]))
+                )
+    out = pd.DataFrame(rows, columns=["unit_id", "layer_kind", "zone", "area_m2", "unit_m2"])
+    out["area_km2"] = out["area_m2"] / 1e6
+    out["unit_area_km2"] = out["unit_m2"] / 1e6
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["share_pct"] = np.where(out["unit_m2"] > 0, 100.0 * out["area_m2"] / out["unit_m2"], 0)
+    out = out[STATS_COLUMNS]
+    return _sort_stats(out)
+
+
+def _sort_stats(df: pd.DataFrame) -> pd.DataFrame:
+    """Sort by unit id, then kind, keeping the zone order within each kind."""
+    df = df.copy()
+    df["_z"] = df.groupby(["unit_id", "layer_kind"], sort=False).cumcount()
+    df = df.sort_values(["unit_id", "layer_kind", "_z"], kind="stable").drop(columns="_z")
+    return df.reset_index(drop=True)
+
+
+def area_by_unit(
+    units: gpd.GeoDataFrame,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    unit_id: str = "adcode",
+    crs: Any = None,
+    n_jobs: int | None = None,
+    make_valid: bool = True,
+    validate: bool = True,
+) -> pd.DataFrame:
+    """Area and share of every layer kind and zone inside every unit, in an equal-area CRS.
+
+    Overlapping features of a layer are dissolved first, so nothing is counted twice; features
+    crossing a unit boundary are split exactly. Layers and units may be in any CRS (EPSG:4490,
+    a Gauss–Krüger zone, WGS84 …): everything is measured in ``crs``.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Units that do not overlap each other (e.g. counties), with an id column.
+    layers : mapping of str to GeoDataFrame
+        Layer kind → features; a ``zone`` column gives zone rows (otherwise only ``all``).
+        Non-polygonal features (rivers as lines) are ignored.
+    unit_id : str
+        Id column of ``units`` (default ``"adcode"``).
+    crs : CRS-like, optional
+        Equal-area CRS to measure in; default :data:`zoning.crs.ALBERS_CHINA`.
+    n_jobs : int, optional
+        Threads to use (default: all cores). Results do not depend on it.
+    make_valid : bool
+        Check layer geometries and repair invalid ones (``False`` for frames already valid,
+        such as :meth:`Catalog.frame` output: the check costs about as much as the rest).
+    validate : bool
+        Check the units (unique ids, no overlaps); turn off only for units already checked.
+
+    Returns
+    -------
+    DataFrame
+        ``unit_id, layer_kind, zone, area_km2, unit_area_km2, share_pct``; ``zone == "all"`` is
+        the whole dissolved layer. One row per unit × kind × zone present, zeros included,
+        sorted by unit id, kind, zone.
+
+    Raises
+    ------
+    LayerValidationError
+        Units with duplicate ids, overlapping units, no CRS.
+    CRSError
+        A layer without a CRS, or ``crs`` unfit for areas.
+    """
+    jobs = _default_jobs(n_jobs)
+    prepared = prepare_units(units, unit_id=unit_id, crs=crs, validate=validate)
+    pieces, zones_by_kind = dissolve_layers(layers, crs=crs, n_jobs=jobs, make_valid=make_valid)
+    measured = measure_pieces(pieces, prepared, n_jobs=jobs)
+    return summarise(measured, prepared, zones_by_kind)
+
+
+def dissolve_layers(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    crs: Any = None,
+    n_jobs: int = 1,
+    make_valid: bool = True,
+) -> tuple[Pieces, dict[str, list[str]]]:
+    """Project and dissolve every layer; return the pieces and the zones present per kind."""
+    target = _check_measurable(crs if crs is not None else _albers())
+    parts: list[Pieces] = []
+    zones_by_kind: dict[str, list[str]] = {}
+    offset = 0
+    for kind in sorted(layers):
+        geoms, zones = _layer_geoms(
+            kind, layers[kind], target, make_valid=make_valid, n_jobs=n_jobs
+        )
+        zones_by_kind[kind] = sorted(set(zones))
+        p = dissolve_layer(kind, geoms, zones, n_jobs=n_jobs, group_offset=offset)
+        offset += len(geoms)
+        parts.append(p)
+    return Pieces.concat(parts), zones_by_kind
+
+
+# --------------------------------------------------------------------------------------------
+# Roll-ups
+# --------------------------------------------------------------------------------------------
+
+
+def parent_adcode(adcode: object, level: str) -> str:
+    """Return the city (``level="city"``) or province adcode of a 6-digit county adcode.
+
+    Examples
+    --------
+    >>> parent_adcode("140215", "city"), parent_adcode(140215, "province")
+    ('140200', '140000')
+    """
+    code = str(adcode).strip()
+    if len(code) != 6 or not code.isdigit():
+        raise ValueError(f"adcode {code!r} is not a 6-digit administrative code")
+    if level == "city":
+        return code[:4] + "00"
+    if level == "province":
+        return code[:2] + "0000"
+    raise ValueError(f"level must be 'city' or 'province', not {level!r}")
+
+
+def rollup(
+    stats: pd.DataFrame,
+    parents: Mapping[str, str] | pd.Series | Callable[[str], str],
+) -> pd.DataFrame:
+    """Roll statistics up to parent units (county → city → province) by adding areas.
+
+    Because layers are dissolved before they are split by units, the pieces inside the child
+    units partition the dissolved layer inside the parent, so the sums equal a direct
+    computation on the parent units (to rounding; sums use :func:`math.fsum`).
+
+    Parameters
+    ----------
+    stats : DataFrame
+        Output of :func:`area_by_unit` for the child units.
+    parents : mapping, Series or callable
+        Child unit id → parent unit id.
+
+    Returns
+    -------
+    DataFrame
+        Same columns, one row per parent × kind × zone.
+    """
+    mapper = parents if callable(parents) and not isinstance(parents, pd.Series) else None
+    df = stats.copy()
+    if mapper is not None:
+        df["_parent"] = [mapper(u) for u in df["unit_id"]]
+    else:
+        lookup = dict(parents.items()) if isinstance(parents, pd.Series) else dict(parents)
+        missing = sorted(set(df["unit_id"]) - set(lookup))
+        if missing:
+            raise ValueError(f"no parent for unit(s) {', '.join(missing[:10])}")
+        df["_parent"] = df["unit_id"].map(lookup)
+    df["_z"] = df.groupby(["unit_id", "layer_kind"], sort=False).cumcount()
+    unit_area = (
+        df.drop_duplicates("unit_id")
+        .groupby("_parent")["unit_area_km2"]
+        .agg(lambda s: math.fsum(s.to_numpy()))
+    )
+    area = df.groupby(["_parent", "layer_kind", "zone"], sort=False).agg(
+        area_km2=("area_km2", lambda s: math.fsum(s.to_numpy())), _z=("_z", "min")
+    )
+    out = area.reset_index().rename(columns={"_parent": "unit_id"})
+    out["unit_area_km2"] = out["unit_id"].map(unit_area)
+    out["share_pct"] = np.where(
+        out["unit_area_km2"] > 0, 100.0 * out["area_km2"] / out["unit_area_km2"], 0.0
+    )
+    out["unit_id"] = out["unit_id"].astype(str)
+    out = out.sort_values(["unit_id", "layer_kind", "_z"], kind="stable")
+    return out[STATS_COLUMNS].reset_index(drop=True)
