@@ -581,19 +581,19 @@ def test_cli_refuses_existing_output(tmp_path):
 @needs_assets
 def test_cli_map_of_the_demo(tmp_path, request):
     pytest.importorskip("zoning.catalog")
-    catalog = request.getfixturevalue("demo_catalog")
+    catalog_path = request.getfixturevalue("demo_catalog_path")
     from zoning.cli.map import map_command
 
     out = tmp_path / "demo.html"
-    path = getattr(catalog, "path", None)
-    args = ["--out", str(out), "--layers", "eco_redline,water_source,admin_unit"]
-    if path is not None:
-        args += ["--catalog", str(path)]
-    result = CliRunner().invoke(map_command, args)
+    args = ["--catalog", str(catalog_path), "--out", str(out)]
+    result = CliRunner().invoke(map_command, [*args, "--layers", "eco_redline,water_source"])
     assert result.exit_code == 0, result.output
+    assert "2 layers" in result.output
     html = out.read_text(encoding="utf-8")
     assert ASSET_TAG.search(html) is None
     assert "生态保护红线 / Ecological protection red line" in html
+    bad = CliRunner().invoke(map_command, [*args, "--overwrite", "--layers", "no_such_kind"])
+    assert isinstance(bad.exception, ZoningUsageError)
 
 
 @needs_assets

@@ -62,14 +62,15 @@ def map_command(
     Geometry is simplified for display only; the map says so. With --basemap gaode the layers
     are shifted to GCJ-02 for display on the AutoNavi tiles.
     """
-    from zoning.catalog import load_catalog
     from zoning.errors import OutputExistsError
-    from zoning.maps import catalog_map, layer_summary, save_map
 
     if out.exists() and not overwrite:
         raise OutputExistsError(
             f"{out} already exists; expected a new file name, or pass --overwrite to replace it"
         )
+    from zoning.catalog import load_catalog
+    from zoning.maps import catalog_map, layer_summary, save_map
+
     if catalog_path is None:
         from zoning.datasets import demo_catalog_path
 

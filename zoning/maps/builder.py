@@ -55,6 +55,9 @@ __all__ = [
     "save_map",
 ]
 
+#: Above this many layers the layer control starts collapsed (a button), so the legend shows.
+COLLAPSE_LAYER_CONTROL_ABOVE = 6
+
 DISCLAIMER = "仅供规划分析，非正式地图 / For planning analysis, not an official map"
 
 #: Default extent: Shanxi province (lon/lat).
@@ -154,6 +157,16 @@ def _drop_cdn_defaults(obj: Any) -> None:
             )
 
 
+class _MetricScale(MacroElement):
+    """Leaflet scale bar in metres / kilometres only."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, maxWidth: 160}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+
 def new_map(
     *,
     bounds: Sequence[float] | None = None,
@@ -192,7 +205,7 @@ def new_map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=7,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # added below: metric only
         prefer_canvas=prefer_canvas,
     )
     _drop_cdn_defaults(m)
@@ -206,8 +219,8 @@ def new_map(
                 "图层已为显示转换至 GCJ-02 以匹配高德底图，统计仍用 CGCS2000 / Layers shifted to "
                 "GCJ-02 for display on the AutoNavi basemap; statistics use CGCS2000"
             )
-    fs = folium.plugins.Fullscreen(position="topleft")
-    fs.add_to(m)
+    _MetricScale().add_to(m)
+    folium.plugins.Fullscreen(position="topleft").add_to(m)
     folium.plugins.MeasureControl(
         position="topleft",
         primary_length_unit="meters",
@@ -707,17 +720,17 @@ _PANEL = Template(
     """
 <style>
 .zoning-panel{position:fixed;z-index:1000;background:rgba(255,255,255,.92);padding:6px 9px;
- border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.35);font:12px/1.35 "Noto Sans CJK SC",
- "Microsoft YaHei","PingFang SC",sans-serif;color:#222}
+ border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.35);color:#222;
+ font:12px/1.35 "Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei","PingFang SC",sans-serif}
 .zoning-title{top:10px;left:50%;transform:translateX(-50%);font-size:15px;font-weight:600}
-.zoning-legend{bottom:28px;right:10px;max-height:60vh;overflow:auto;max-width:320px}
+.zoning-legend{bottom:28px;right:10px;max-height:42vh;overflow:auto;max-width:330px}
 .zoning-legend h4{margin:6px 0 3px;font-size:12px}
 .zoning-legend .row{display:flex;align-items:center;margin:1px 0}
 .zoning-legend .sw{display:inline-block;width:16px;height:11px;margin-right:6px;
  border:1px solid rgba(0,0,0,.45);flex:none}
 .zoning-legend .sw.line{height:0;border:0;border-top:3px solid}
 .zoning-legend .sw.ramp{width:60px}
-.zoning-disclaimer{bottom:28px;left:10px;max-width:46vw;font-size:11px}
+.zoning-disclaimer{bottom:44px;left:10px;max-width:46vw;font-size:11px}
 @media print{.zoning-panel{box-shadow:none;border:1px solid #999}
  .leaflet-control-zoom,.leaflet-control-layers,.leaflet-control-measure,
  .leaflet-control-zoom-fullscreen{display:none}}
@@ -777,7 +790,9 @@ def finish(m: folium.Map) -> folium.Map:
     """
     info = map_info(m)
     if not info.finished:
-        folium.LayerControl(collapsed=False, position="topright").add_to(m)
+        # a long list of layers would hide the legend: collapse it into the layers button
+        many = len(info.layers) > COLLAPSE_LAYER_CONTROL_ABOVE
+        folium.LayerControl(collapsed=many, position="topright").add_to(m)
         _Panels(info).add_to(m)
         info.finished = True
     return m

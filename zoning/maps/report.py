@@ -20,8 +20,8 @@ __all__ = ["embed_map", "report_css", "report_page"]
 
 _CSS = """
 :root{--ink:#1f1f1f;--muted:#666;--rule:#d0d0d0;--accent:#b2182b}
-html{font:14px/1.5 "Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",
- "Helvetica Neue",Arial,sans-serif;color:var(--ink)}
+html{font:14px/1.5 "Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei",
+ "Microsoft YaHei","PingFang SC","Helvetica Neue",Arial,sans-serif;color:var(--ink)}
 body{max-width:1080px;margin:24px auto;padding:0 18px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:22px 0 8px;border-bottom:1px solid
  var(--rule);padding-bottom:3px}h3{font-size:15px;margin:16px 0 6px}

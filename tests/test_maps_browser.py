@@ -1,0 +1,394 @@
+"""Real-browser tests of the offline maps: headless Chromium with networking disabled.
+
+Each map is opened from a ``file://`` URL. The tests assert zero JavaScript console errors,
+the number of vector features Leaflet actually drew, a working layer toggle and popup click,
+and save a screenshot under ``tests/artifacts/`` (ignored by git).
+
+Needs the Debian packages ``chromium`` and ``chromium-driver`` and the Python package
+``selenium``; skipped with the reason when any is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from zoning import maps
+from zoning.maps import assets as assets_mod
+
+CHROMIUM = Path(os.environ.get("ZONING_CHROMIUM", "/usr/bin/chromium"))
+CHROMEDRIVER = Path(os.environ.get("ZONING_CHROMEDRIVER", "/usr/bin/chromedriver"))
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+def _skip_reason() -> str | None:
+    if not CHROMIUM.is_file():
+        return f"{CHROMIUM} not found: install the Debian package `chromium`"
+    if not CHROMEDRIVER.is_file():
+        return f"{CHROMEDRIVER} not found: install the Debian package `chromium-driver`"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed: pip install selenium"
+    if not (assets_mod.assets_dir() / "leaflet.js").is_file():
+        return "offline map assets not installed: run `make setup`"
+    return None
+
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason())),
+]
+
+# --------------------------------------------------------------------------- the browser
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One headless Chromium for the module, with every network request failing."""
+    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium Manager download anything
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--metrics-recording-only",
+        f"--user-data-dir={profile}",
+        # nothing reaches the network: no name resolves and every request goes to a dead proxy
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--proxy-server=http://127.0.0.1:9",
+        "--proxy-bypass-list=<-loopback>",
+        "--window-size=1280,900",
+        "--lang=zh-CN",
+    ):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+_READY = """
+const key = Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map);
+if (!key) return null;
+const map = window[key];
+window.__zmap = map;
+return map._loaded === true;
+"""
+
+_COUNT_PATHS = """
+let n = 0;
+window.__zmap.eachLayer(l => { if (l instanceof L.Path) n += 1; });
+return n;
+"""
+
+_CANVAS_INK = """
+let ink = 0;
+for (const c of document.querySelectorAll('.leaflet-overlay-pane canvas')) {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) ink += 1;
+}
+return ink;
+"""
+
+
+def open_map(driver, path: Path) -> tuple[float, list[dict]]:
+    """Open ``path``; return the load time (s, navigation start → map ready) and console log."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get_log("browser")  # flush
+    start = time.perf_counter()
+    driver.get(path.resolve().as_uri())
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script(_READY))
+    elapsed = time.perf_counter() - start
+    time.sleep(0.2)  # let the canvas renderer finish its frame
+    return elapsed, driver.get_log("browser")
+
+
+def errors(log: list[dict]) -> list[str]:
+    return [entry["message"] for entry in log if entry["level"] == "SEVERE"]
+
+
+def screenshot(driver, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    out = ARTIFACTS / f"{name}.png"
+    driver.save_screenshot(str(out))
+    return out
+
+
+def toggle(driver, label_text: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    for label in driver.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays label"):
+        if label_text in label.text:
+            label.find_element(By.TAG_NAME, "input").click()
+            return
+    raise AssertionError(f"no layer control entry {label_text!r}")
+
+
+def click_feature(driver, lon: float, lat: float) -> str:
+    """Click the map at (lon, lat) like a user; return the text of the popup that opens."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    x, y = driver.execute_script(
+        "const p = window.__zmap.latLngToContainerPoint([arguments[1], arguments[0]]);"
+        "return [p.x, p.y];",
+        lon,
+        lat,
+    )
+    container = driver.find_element(By.CSS_SELECTOR, ".leaflet-container")
+    size = container.size
+    ActionChains(driver).move_to_element_with_offset(
+        container, int(x - size["width"] / 2), int(y - size["height"] / 2)
+    ).click().perform()
+
+    def popup_text(d) -> str:
+        found = d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content")
+        return found[0].get_attribute("textContent").strip() if found else ""
+
+    return WebDriverWait(driver, 5).until(popup_text)
+
+
+# --------------------------------------------------------------------------- maps under test
+
+
+def _frames() -> dict[str, gpd.GeoDataFrame]:
+    water = gpd.GeoDataFrame(
+        {
+            "feature_id": ["w1", "w2", "w3"],
+            "kind": "water_source",
+            "zone": ["level1", "level2", "quasi"],
+            "name": ["汾河水库一级", "汾河水库二级", "汾河水库准保护区"],
+            "layer": "water",
+        },
+        geometry=[
+            box(112.20, 37.90, 112.30, 38.00),
+            box(112.10, 37.80, 112.40, 38.10),
+            box(112.00, 37.70, 112.50, 38.20),
+        ],
+        crs=4490,
+    )
+    redline = gpd.GeoDataFrame(
+        {
+            "feature_id": [f"r{i}" for i in range(4)],
+            "kind": "eco_redline",
+            "zone": "general",
+            "name": [f"红线 {i}" for i in range(4)],
+            "layer": "red",
+        },
+        geometry=[box(112.8 + 0.15 * i, 37.1, 112.9 + 0.15 * i, 37.2) for i in range(4)],
+        crs=4490,
+    )
+    counties = gpd.GeoDataFrame(
+        {
+            "feature_id": ["140100", "140200"],
+            "kind": "admin_unit",
+            "zone": "county",
+            "name": ["甲县", "乙县"],
+            "layer": "admin",
+        },
+        geometry=[box(111.8, 36.9, 112.7, 38.4), box(112.7, 36.9, 113.6, 38.4)],
+        crs=4490,
+    )
+    river = gpd.GeoDataFrame(
+        {
+            "feature_id": ["f1"],
+            "kind": "river",
+            "zone": "seven_rivers",
+            "name": ["汾河"],
+            "layer": "river",
+        },
+        geometry=[LineString([(111.9, 38.3), (112.6, 37.0)])],
+        crs=4490,
+    )
+    return {"admin_unit": counties, "eco_redline": redline, "water_source": water, "river": river}
+
+
+class _Catalog:
+    def __init__(self, frames: dict[str, gpd.GeoDataFrame]):
+        self._frames = frames
+        self.kinds = list(frames)
+        self.coverage = None
+        self.name = "浏览器测试 / Browser test"
+
+    def frame(self, kind: str) -> gpd.GeoDataFrame:
+        return self._frames[kind]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("maps")
+    frames = _frames()
+    paths: dict[str, Path] = {}
+    paths["catalog"] = maps.save_map(maps.catalog_map(_Catalog(frames)), out / "catalog.html")
+    counties = frames["admin_unit"].assign(share=[12.5, 40.0])
+    paths["choropleth"] = maps.save_map(
+        maps.choropleth_map(
+            counties,
+            "share",
+            name="红线占比 / Share",
+            legend_title="红线占比 (%) / Share (%)",
+            classes=2,
+        ),
+        out / "choropleth.html",
+    )
+    grid = np.linspace(0, 1, 60 * 80).reshape(60, 80)
+    grid[:5, :5] = np.nan
+    paths["restoration"] = maps.save_map(
+        maps.restoration_map(
+            grid, (111.8, 36.9, 113.6, 38.4), units=counties.assign(score=[0.3, 0.8]), classes=2
+        ),
+        out / "restoration.html",
+    )
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["S1", "S2"], "verdict": ["prohibited", "allowed"]},
+        geometry=[Point(112.25, 37.95), Point(113.3, 37.5)],
+        crs=4490,
+    )
+    hits = frames["water_source"].iloc[[0]].rename(columns={"kind": "layer_kind"})
+    hits = hits.assign(
+        site_id="S1",
+        outcome="prohibited",
+        rule_id="ws.level1.coal",
+        citation="《水污染防治法》第六十五条",
+    )
+    paths["site"] = maps.save_map(maps.site_map(sites, hits), out / "site.html")
+    left = frames["eco_redline"].iloc[:3]
+    right = frames["eco_redline"].iloc[1:]
+    paths["compare"] = maps.save_map(maps.compare_map(left, right), out / "compare.html")
+    return paths
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_catalogue_map_renders_toggles_and_pops_up(browser, built):
+    elapsed, log = open_map(browser, built["catalog"])
+    assert errors(log) == []
+    # 2 counties + 4 red-line polygons + 3 water zones + 1 river, all drawn
+    assert browser.execute_script(_COUNT_PATHS) == 10
+    assert browser.execute_script(_CANVAS_INK) > 1000
+    toggle(browser, "饮用水水源保护区")
+    assert browser.execute_script(_COUNT_PATHS) == 7
+    toggle(browser, "饮用水水源保护区")
+    assert browser.execute_script(_COUNT_PATHS) == 10
+    text = click_feature(browser, 112.25, 37.95)  # inside all three nested zones
+    assert "汾河水库一级" in text and "一级保护区 / Level-1 protection zone" in text
+    legend = browser.find_element("id", "zoning-legend").text
+    assert "生态保护红线 / Ecological protection red line" in legend
+    assert "仅供规划分析" in browser.find_element("id", "zoning-disclaimer").text
+    screenshot(browser, "catalog_map")
+    assert elapsed < 10
+
+
+def test_choropleth_popup_and_legend(browser, built):
+    _, log = open_map(browser, built["choropleth"])
+    assert errors(log) == []
+    assert browser.execute_script(_COUNT_PATHS) == 2
+    text = click_feature(browser, 113.2, 37.6)
+    assert "乙县" in text and "40.0" in text
+    legend = browser.find_element("id", "zoning-legend").text
+    assert "12.5 – 26.2" in legend and "26.2 – 40.0" in legend
+    screenshot(browser, "choropleth_map")
+
+
+def test_restoration_raster_is_drawn(browser, built):
+    _, log = open_map(browser, built["restoration"])
+    assert errors(log) == []
+    widths = browser.execute_script(
+        "return [...document.querySelectorAll('img.leaflet-image-layer')].map(i => i.naturalWidth);"
+    )
+    assert widths == [80]  # the PNG decoded at its own width (mercator rows re-sampled)
+    assert browser.execute_script(_COUNT_PATHS) == 2
+    toggle(browser, "修复优先级栅格")
+    hidden = browser.execute_script(
+        "return document.querySelectorAll('img.leaflet-image-layer').length;"
+    )
+    assert hidden == 0
+    screenshot(browser, "restoration_map")
+
+
+def test_site_map_popup_shows_rule_and_citation(browser, built):
+    _, log = open_map(browser, built["site"])
+    assert errors(log) == []
+    assert browser.execute_script(_COUNT_PATHS) == 3  # 1 hit zone + 2 site markers
+    text = click_feature(browser, 112.22, 37.92)  # inside the hit zone, away from the site
+    assert "ws.level1.coal" in text and "《水污染防治法》第六十五条" in text
+    screenshot(browser, "site_map")
+
+
+def test_compare_map_layers(browser, built):
+    _, log = open_map(browser, built["compare"])
+    assert errors(log) == []
+    # before 3 + after 3 + added 1 + removed 1
+    assert browser.execute_script(_COUNT_PATHS) == 8
+    toggle(browser, "旧版 / Before")
+    assert browser.execute_script(_COUNT_PATHS) == 5
+    screenshot(browser, "compare_map")
+
+
+def test_network_is_really_off(browser, tmp_path):
+    """Sanity check of the harness: a basemap tile cannot load, so offline maps prove offline."""
+    path = maps.save_map(maps.new_map(basemap="osm"), tmp_path / "osm.html")
+    open_map(browser, path)
+    time.sleep(0.5)
+    loaded = browser.execute_script(
+        "return [...document.querySelectorAll('img.leaflet-tile')]"
+        ".filter(i => i.complete && i.naturalWidth > 0).length;"
+    )
+    assert loaded == 0
+
+
+def test_demo_province_map(browser, demo_catalog, tmp_path):
+    m = maps.catalog_map(demo_catalog)
+    path = maps.save_map(m, tmp_path / "province.html")
+    size_mb = path.stat().st_size / 1e6
+    visible = sum(
+        s["features"]
+        for s in maps.layer_summary(m)
+        if s["kind"] not in maps.products.HIDDEN_BY_DEFAULT
+    )
+    elapsed, log = open_map(browser, path)
+    assert errors(log) == []
+    assert browser.execute_script(_COUNT_PATHS) == visible
+    screenshot(browser, "province_map")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "province_map.json").write_text(
+        json.dumps(
+            {"size_mb": round(size_mb, 2), "load_s": round(elapsed, 2), "features_drawn": visible}
+        ),
+        encoding="utf-8",
+    )
+    assert size_mb < 15.0
+    assert elapsed < 20.0
+
+
+def test_chromium_binary_used():
+    assert shutil.which(str(CHROMIUM)) is not None
