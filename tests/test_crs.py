@@ -452,3 +452,16 @@ def test_gcj02_check_is_frozen(counties):
     check = zc.detect_gcj02(counties, counties)
     with pytest.raises(AttributeError):
         check.likely_gcj02 = True  # type: ignore[misc]
+
+
+def test_detect_gcj02_on_lines_and_collections(counties):
+    # boundaries as MultiLineStrings (e.g. a river or boundary-line layer): the lines themselves
+    # are sampled, not their end points
+    lines = counties.set_geometry(counties.boundary.apply(lambda g: shapely.MultiLineString([g])))
+    check = zc.detect_gcj02(zc.to_gcj02(lines), counties)
+    assert check.likely_gcj02 and check.offset_after_correction_m < 5
+    mixed = gpd.GeoDataFrame(
+        geometry=[shapely.GeometryCollection([counties.geometry.iloc[0], Point(112.5, 37.8)])],
+        crs="EPSG:4326",
+    )
+    assert not zc.detect_gcj02(mixed, counties).likely_gcj02

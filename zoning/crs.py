@@ -772,32 +772,35 @@ class Gcj02Check:
     message: str
 
 
+def _explode(geoms: NDArray[np.object_]) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+    """Split geometries into (linear parts: lines and polygon rings, point parts)."""
+    import shapely
+
+    parts = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    while len(parts) and (shapely.get_type_id(parts) >= 4).any():  # multi-parts, collections
+        parts = shapely.get_parts(parts)
+    parts = parts[~shapely.is_empty(parts)]
+    tid = shapely.get_type_id(parts)
+    rings = shapely.get_rings(parts[tid == 3])
+    linear = np.concatenate([parts[(tid == 1) | (tid == 2)], rings])
+    return linear, parts[tid == 0]
+
+
 def _sample_boundary_points(gs: gpd.GeoSeries, n: int) -> NDArray[np.float64]:
     """About ``n`` points spread evenly (by length) along the boundaries / lines / points."""
     import shapely
 
-    geoms = np.asarray(gs.values)
-    geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
-    polys = shapely.get_type_id(geoms) >= 3  # polygons, multipolygons, collections
-    lines = np.where(polys, shapely.boundary(shapely.make_valid(geoms)), geoms)
-    pts = [shapely.get_coordinates(g) for g in lines if shapely.get_type_id(g) in (0, 4)]
-    linear = [g for g in lines if shapely.get_type_id(g) not in (0, 4)]
-    if linear:
-        merged = shapely.multilinestrings(
-            [p for g in linear for p in shapely.get_parts(shapely.get_parts(g))]
+    linear, points = _explode(np.asarray(gs.values))
+    pts = [shapely.get_coordinates(points)]
+    lengths = shapely.length(linear)
+    total = float(lengths.sum())
+    if total > 0:
+        cum = np.concatenate([[0.0], np.cumsum(lengths)])
+        dist = (np.arange(n) + 0.5) * (total / n)
+        idx = np.clip(np.searchsorted(cum, dist, side="right") - 1, 0, len(linear) - 1)
+        pts.append(
+            shapely.get_coordinates(shapely.line_interpolate_point(linear[idx], dist - cum[idx]))
         )
-        total = float(shapely.length(merged))
-        if total > 0:
-            parts = shapely.get_parts(merged)
-            lengths = shapely.length(parts)
-            cum = np.concatenate([[0.0], np.cumsum(lengths)])
-            dist = (np.arange(n) + 0.5) * (total / n)
-            idx = np.clip(np.searchsorted(cum, dist, side="right") - 1, 0, len(parts) - 1)
-            local = dist - cum[idx]
-            p = shapely.line_interpolate_point(parts[idx], local)
-            pts.append(shapely.get_coordinates(p))
-    if not pts:
-        return np.empty((0, 2))
     allpts = np.concatenate(pts)
     if len(allpts) > n:
         allpts = allpts[np.linspace(0, len(allpts) - 1, n).astype(int)]
@@ -850,14 +853,8 @@ def detect_gcj02(
     to_m = pyproj.Transformer.from_crs(data_ll.crs, measure, always_xy=True)
 
     ref_m = ref.to_crs(measure)
-    ref_geoms = np.asarray(ref_m.values)
-    ref_lines = np.where(
-        shapely.get_type_id(ref_geoms) >= 3,
-        shapely.boundary(shapely.make_valid(ref_geoms)),
-        ref_geoms,
-    )
-    ref_lines = ref_lines[~shapely.is_empty(ref_lines)]
-    tree = shapely.STRtree(ref_lines)
+    ref_linear, ref_points = _explode(np.asarray(ref_m.values))
+    tree = shapely.STRtree(np.concatenate([ref_linear, ref_points]))
 
     # sample along the data's edges as drawn in the measuring CRS (straight there, like the
     # reference's), then go back to lon/lat to undo GCJ-02 on the sampled points
