@@ -640,7 +640,8 @@ def screen_sites(
                 z[sel] = layer.projected(fj[sel], crs)
         m = _run_chunks(site_gk[si], z, dims[si], np.full(len(si), radius), workers)
         keep = m.pop("keep")
-        clip = m.pop("clip")[keep]
+        m.pop("clip")
+        clip = z[keep]  # the projected zone of each kept pair, dissolved later in by_layer
         si, fj = si[keep], fj[keep]
         m = {k: v[keep] for k, v in m.items()}
         zone_area = np.full(len(si), np.nan)
@@ -693,7 +694,7 @@ def screen_sites(
     )  # fmt: skip
     clip_all = np.concatenate(clips) if clips else np.empty(0, dtype=object)
     hits = _apply_rules(hits, evals)
-    by_layer = _by_layer(hits, clip_all, dims, site_area, site_length)
+    by_layer = _by_layer(hits, clip_all, site_gk, dims, site_area, site_length)
 
     # nearest feature of every kind for sites that hit nothing
     hit_any = np.zeros(n_sites, dtype=bool)
@@ -783,6 +784,7 @@ def _gcj02_warning(site_frame: gpd.GeoDataFrame, index: ScreeningIndex) -> list[
 def _by_layer(
     hits: pd.DataFrame,
     clip: np.ndarray,
+    site_gk: np.ndarray,
     dims: np.ndarray,
     site_area: np.ndarray,
     site_length: np.ndarray,
@@ -807,7 +809,9 @@ def _by_layer(
             area = float(site_area[site]) if inside else float(part["overlap_area_m2"].iloc[0])
             length = float(site_length[site]) if inside else float(part["overlap_length_m"].iloc[0])
         else:
-            merged = shapely.union_all(pieces[idx])
+            # dissolve the zones, then clip once: overlapping features count once, and no
+            # near-collinear slivers from clipping each feature separately survive
+            merged = shapely.intersection(site_gk[site], shapely.union_all(pieces[idx]))
             area = float(shapely.area(merged)) if d == 2 else 0.0
             length = float(shapely.length(merged)) if d == 1 else 0.0
         if d == 2:
@@ -880,6 +884,11 @@ def _num(x: Any, nd: int = 2) -> float | None:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return None
     return round(float(x), nd)
+
+
+def _severity_key(s: pd.Series) -> pd.Series:
+    """Sort key: strictest outcome first (unknown outcomes last)."""
+    return -pd.to_numeric(s.map(SEVERITY), errors="coerce").fillna(0)
 
 
 def _zone_label(kind: str, zone: str) -> str:
@@ -957,7 +966,7 @@ class ScreeningResult:
                 "may be missing there (站点超出数据覆盖范围)"
             )
         specs = attribute_specs()
-        for _, h in trig.sort_values("outcome", key=lambda s: -s.map(SEVERITY)).iterrows():
+        for _, h in trig.sort_values("outcome", key=_severity_key).iterrows():
             where = _zone_label(h["layer_kind"], h["zone"])
             label = f"{h['layer_kind']}/{h['zone']} {where}"
             if h["name"] is not None and not pd.isna(h["name"]):
@@ -1180,7 +1189,7 @@ class ScreeningResult:
             return gpd.GeoDataFrame(geometry=[], crs="EPSG:4490")
         for kind, grp in self.hits.groupby("layer_kind"):
             layer = self.index.layers[kind]
-            g = grp.sort_values("outcome", key=lambda s: -s.map(SEVERITY).fillna(0))
+            g = grp.sort_values("outcome", key=_severity_key)
             g = g.drop_duplicates("feature_idx")
             geo = gpd.GeoSeries(layer.geoms[g["feature_idx"].to_numpy(int)], crs=layer.crs)
             parts.append(

@@ -1,0 +1,150 @@
+"""Rule packs: bundled packs load, every problem of a bad pack is collected, citations say so."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import tomllib
+
+import pytest
+
+from zoning.errors import RulePackError
+from zoning.projects import get_project_type
+from zoning.rules import OUTCOMES, SEVERITY, load_rulepack, load_rulepacks
+
+GOOD = {
+    "pack": {"id": "test", "version": "1"},
+    "rules": [
+        {
+            "id": "T-1",
+            "kind": "water_source",
+            "zones": ["level1"],
+            "categories": ["heavily_polluting"],
+            "outcome": "prohibited",
+            "buffer_m": 500,
+            "citation": {"document": "test law", "article": "Art. 1", "verified": True},
+        }
+    ],
+}
+
+
+def test_bundled_packs_load_with_versions():
+    packs = load_rulepacks()
+    assert [p.id for p in packs] == ["national", "shanxi"]
+    for p in packs:
+        assert p.version
+        assert p.provenance()["n_rules"] == len(p.rules) > 10
+
+
+def test_bundled_rules_have_citations_and_valid_outcomes():
+    for pack in load_rulepacks():
+        for rule in pack.rules:
+            assert rule.outcome in OUTCOMES
+            assert rule.citation.document
+            if rule.citation.seed_file:
+                assert rule.citation.line, rule.id
+            if not rule.citation.verified:
+                assert "clause number not verified" in rule.citation.text()
+
+
+def test_water_law_citation_is_flagged_unverified():
+    national = load_rulepack("national")
+    text = national.get("CN-WS-02").citation.text()
+    assert "水污染防治法" in text and "not verified" in text
+
+
+def test_seed_citation_has_file_and_line():
+    shanxi = load_rulepack("shanxi")
+    cit = shanxi.get("SX-LV-01").citation
+    assert cit.seed_file == "004_f2f9b8e90689b124.txt" and cit.line == "404" and cit.verified
+    assert "004_f2f9b8e90689b124.txt:L404" in cit.text()
+
+
+def test_severity_order_is_documented_order():
+    assert SEVERITY["prohibited"] > SEVERITY["needs_info"] > SEVERITY["conditional"]
+    assert SEVERITY["conditional"] > SEVERITY["allowed"]
+
+
+def test_all_problems_collected_in_one_error():
+    data = copy.deepcopy(GOOD)
+    data["rules"][0]["zones"] = ["level9"]
+    data["rules"].append(
+        {
+            "id": "T-2",
+            "kind": "lava_field",
+            "project_types": ["spaceport"],
+            "outcome": "maybe",
+            "citation": {"document": "x"},
+        }
+    )
+    with pytest.raises(RulePackError) as info:
+        load_rulepack(data)
+    codes = sorted(p.code for p in info.value.problems)
+    assert codes == ["unknown_kind", "unknown_outcome", "unknown_project_type", "unknown_zone"]
+    assert "level9" in str(info.value) and "lava_field" in str(info.value)
+
+
+def test_unknown_zone_in_file(tmp_path):
+    text = """
+[pack]
+id = "bad"
+version = "0.1"
+[[rules]]
+id = "B-1"
+kind = "protected_area"
+zones = ["centre"]
+project_types = ["*"]
+outcome = "prohibited"
+citation = { document = "d" }
+"""
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RulePackError, match="unknown zone 'centre' of protected_area"):
+        load_rulepack(path)
+
+
+def test_bad_toml_and_missing_file(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text("[pack\nid=", encoding="utf-8")
+    with pytest.raises(RulePackError, match="not valid UTF-8 TOML"):
+        load_rulepack(path)
+    with pytest.raises(RulePackError, match="not found"):
+        load_rulepack(tmp_path / "nope.toml")
+
+
+def test_duplicate_ids_across_packs():
+    with pytest.raises(RulePackError, match="'T-1' is in packs"):
+        load_rulepacks([GOOD, copy.deepcopy(GOOD)])
+
+
+def test_conditions_evaluate_with_missing_attributes():
+    data = copy.deepcopy(GOOD)
+    data["rules"][0]["categories"] = []
+    data["rules"][0]["project_types"] = ["livestock_farm"]
+    data["rules"][0]["conditions"] = [{"attr": "livestock_scale", "op": "eq", "value": "large"}]
+    rule = load_rulepack(data).get("T-1")
+    assert rule.evaluate({}) == ("needs_info", ["livestock_scale"])
+    assert rule.evaluate({"livestock_scale": "large"}) == ("prohibited", [])
+    assert rule.evaluate({"livestock_scale": "small"}) == (None, [])
+
+
+def test_type_matching_with_exclusions():
+    national = load_rulepack("national")
+    level1 = national.get("CN-WS-02")  # "*" minus water_supply_related
+    assert level1.covers_type(get_project_type("chemical"))
+    assert not level1.covers_type(get_project_type("water_supply_facility"))
+
+
+def test_effective_dates():
+    rule = load_rulepack("national").get("CN-RL-02")
+    assert rule.effective_from == dt.date(2022, 8, 16)
+    assert not rule.in_effect(dt.date(2020, 1, 1))
+    assert rule.in_effect(dt.date(2024, 1, 1))
+
+
+def test_bundled_files_parse_as_plain_toml():
+    from importlib import resources
+
+    for name in ("national", "shanxi", "project_types"):
+        text = resources.files("zoning.rulepacks").joinpath(f"{name}.toml").read_text("utf-8")
+        assert tomllib.loads(text)

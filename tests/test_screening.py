@@ -1,0 +1,418 @@
+"""Screening engine: hand-checked cases on tiny synthetic catalogues.
+
+All shapes are drawn in EPSG:4547 (CGCS2000 Gauss–Krüger, CM 114E) near 114E 37.9N, where the
+engine also measures, then stored in EPSG:4490 like normalised frames. Vertices survive the
+round trip, so lengths and areas of axis-aligned boxes are known by hand.
+"""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely import LineString, Point, Polygon, box
+
+from zoning.errors import CRSError, EmptyInputError, UnknownProjectTypeError
+from zoning.projects import get_project_type, resolve_attrs
+from zoning.rules import load_rulepacks
+from zoning.screening import screen_sites
+
+X0, Y0 = 500_000.0, 4_200_000.0  # EPSG:4547 false easting = CM 114E
+GK = "EPSG:4547"
+
+
+def b(x0, y0, x1, y1):
+    """A box in metres relative to (X0, Y0)."""
+    return box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
+
+
+def layer(kind, rows):
+    """A normalised frame (EPSG:4490) from (feature_id, zone, name, geometry-in-4547) rows."""
+    return gpd.GeoDataFrame(
+        {
+            "feature_id": [r[0] for r in rows],
+            "kind": kind,
+            "zone": [r[1] for r in rows],
+            "name": [r[2] for r in rows],
+            "layer": "test",
+        },
+        geometry=[r[3] for r in rows],
+        crs=GK,
+    ).to_crs("EPSG:4490")
+
+
+def sites(*geoms, ids=None):
+    return gpd.GeoDataFrame(
+        {"site_id": ids or [f"s{i + 1}" for i in range(len(geoms))]}, geometry=list(geoms), crs=GK
+    )
+
+
+COVERAGE = shapely.transform(
+    b(-20_000, -20_000, 20_000, 20_000),
+    lambda c: np.column_stack(
+        __import__("pyproj")
+        .Transformer.from_crs(GK, "EPSG:4490", always_xy=True)
+        .transform(c[:, 0], c[:, 1])
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return {
+        "water_source": layer(
+            "water_source",
+            [
+                ("ws-1", "level1", "水源一级", b(0, 0, 1000, 1000)),
+                ("ws-2", "level2", "水源二级", b(3000, 0, 4000, 1000)),
+            ],
+        ),
+        "eco_redline": layer(
+            "eco_redline",
+            [
+                ("rl-a", "general", "红线A", b(0, 5000, 1000, 6000)),
+                ("rl-b", "general", "红线B", b(500, 5000, 1500, 6000)),  # overlaps A on 500 m
+            ],
+        ),
+        "basic_farmland": layer(
+            "basic_farmland", [("bf-1", "all", None, b(0, 10_000, 1000, 11_000))]
+        ),
+        "protected_area": layer(
+            "protected_area",
+            [
+                ("nr-core", "core", "保护区", b(6000, 0, 7000, 1000)),
+                ("nr-exp", "experimental", "保护区", b(7000, 0, 8000, 1000)),
+            ],
+        ),
+    }
+
+
+def screen(site_geoms, frames, ptype, **kw):
+    kw.setdefault("coverage", COVERAGE)
+    return screen_sites(sites(*site_geoms), frames, ptype, **kw)
+
+
+def only_site(result):
+    doc = json.loads(result.to_json())
+    assert len(doc["sites"]) == 1
+    return doc["sites"][0]
+
+
+# --------------------------------------------------------------------------- hand-checked cases
+def test_chemical_plant_inside_level1_is_prohibited_citing_the_law(frames):
+    result = screen([b(100, 100, 300, 200)], frames, "chemical")
+    site = only_site(result)
+    assert site["verdict"] == "prohibited"
+    (hit,) = [h for h in site["hits"] if h["layer_kind"] == "water_source"]
+    assert hit["zone"] == "level1" and hit["inside"] is True
+    assert hit["overlap_area_m2"] == pytest.approx(200 * 100, rel=1e-6)
+    assert hit["rule_id"] == "CN-WS-02"
+    assert "水污染防治法" in hit["citation"]["document"]
+    assert "clause number not verified" in hit["citation"]["text"]
+    assert any("CN-WS-02" in r and "水污染防治法" in r for r in site["reasons"])
+    # boundary distance: the box is 100 m from the zone's west and south edges
+    assert hit["boundary_distance_m"] == pytest.approx(100, abs=1e-6)
+
+
+BUFFER_PACK = {
+    "pack": {"id": "buffer-test", "version": "1"},
+    "rules": [
+        {
+            "id": "T-BUF",
+            "kind": "water_source",
+            "zones": ["level1"],
+            "categories": ["heavily_polluting"],
+            "buffer_m": 500,
+            "outcome": "prohibited",
+            "citation": {"document": "test buffer rule", "verified": True},
+        }
+    ],
+}
+
+
+def test_same_type_200m_outside_a_500m_buffer_is_caught_with_its_distance(frames):
+    site_geom = b(1200, 400, 1400, 600)  # 200 m east of the level-1 zone (x = 1000)
+    result = screen([site_geom], frames, "chemical", rulepacks=[BUFFER_PACK])
+    site = only_site(result)
+    assert site["verdict"] == "prohibited"
+    (hit,) = site["hits"]
+    assert hit["rule_id"] == "T-BUF" and hit["inside"] is False
+    assert hit["distance_m"] == pytest.approx(200, abs=1e-6)
+    assert hit["overlap_area_m2"] == 0
+    # the national pack alone has no buffer: the zone is only "nearby"
+    plain = only_site(screen([site_geom], frames, "chemical"))
+    assert plain["verdict"] == "allowed"
+    assert [n["feature_id"] for n in plain["nearby"]] == ["ws-1"]
+    assert plain["nearby"][0]["distance_m"] == pytest.approx(200, abs=1e-6)
+
+
+def test_600m_outside_a_500m_buffer_is_not_caught(frames):
+    result = screen([b(1600, 400, 1800, 600)], frames, "chemical", rulepacks=[BUFFER_PACK])
+    assert result.sites["verdict"].tolist() == ["allowed"]
+
+
+def test_road_crossing_a_red_line_is_conditional_with_evidence(frames):
+    road = LineString([(X0 - 500, Y0 + 5500), (X0 + 200, Y0 + 5500)])  # 200 m inside rl-a only
+    site = only_site(screen([road], frames, "road"))
+    assert site["verdict"] == "conditional"
+    (hit,) = site["hits"]
+    assert hit["rule_id"] == "CN-RL-03"
+    assert hit["overlap_length_m"] == pytest.approx(200, abs=1e-6)
+    assert hit["crossings"] == 1
+    assert any("necessary and unavoidable" in e for e in site["evidence_required"])
+    # declared avoidable: prohibited
+    site2 = only_site(screen([road], frames, "road", attrs=["necessary_and_unavoidable=false"]))
+    assert site2["verdict"] == "prohibited"
+
+
+def test_road_inside_two_overlapping_red_lines_is_counted_once(frames):
+    road = LineString([(X0 + 200, Y0 + 5500), (X0 + 1300, Y0 + 5500)])
+    site = only_site(screen([road], frames, "road"))
+    lengths = sorted(h["overlap_length_m"] for h in site["hits"])
+    assert lengths == pytest.approx([800, 800], abs=1e-6)  # per feature: A 200–1000, B 500–1300
+    (total,) = [x for x in site["by_layer"] if x["layer_kind"] == "eco_redline"]
+    assert total["overlap_length_m"] == pytest.approx(1100, abs=1e-6)  # not 1600
+    assert total["share_of_site"] == pytest.approx(1.0)
+
+
+def test_solar_farm_overlapping_basic_farmland_is_prohibited(frames):
+    solar = b(800, 10_500, 1200, 10_700)  # 200 m of its 400 m width lies on the farmland
+    site = only_site(screen([solar], frames, "solar_pv"))
+    assert site["verdict"] == "prohibited"
+    (hit,) = site["hits"]
+    assert hit["overlap_area_m2"] == pytest.approx(200 * 200, rel=1e-6)
+    assert hit["share_of_site"] == pytest.approx(0.5, abs=1e-6)
+    assert hit["share_of_zone"] == pytest.approx(40_000 / 1_000_000, rel=1e-6)
+    rules = set(hit["rule_ids"])
+    assert {"CN-BF-03", "SX-RE-02"} <= rules
+
+
+def test_water_supply_facility_in_level1_is_not_prohibited(frames):
+    site = only_site(screen([b(400, 400, 450, 450)], frames, "water_supply_facility"))
+    assert site["verdict"] == "conditional"
+    assert site["hits"][0]["rule_id"] == "CN-WS-03"
+    assert site["evidence_required"]
+
+
+def test_site_outside_the_catalogue_is_needs_info(frames):
+    far = b(50_000, 50_000, 50_100, 50_100)
+    site = only_site(screen([far], frames, "housing"))
+    assert site["verdict"] == "needs_info"
+    assert site["covered"] is False
+    assert "coverage" in site["reasons"][0]
+
+
+def test_polygon_straddling_two_zones_of_one_reserve(frames):
+    # x 6800–7300, y 200–600: 200 m in the core (to x=7000), 300 m in the experimental zone
+    site = only_site(screen([b(6800, 200, 7300, 600)], frames, "tourism_facility"))
+    assert site["verdict"] == "prohibited"
+    by_zone = {h["zone"]: h for h in site["hits"]}
+    assert set(by_zone) == {"core", "experimental"}
+    assert by_zone["core"]["overlap_area_m2"] == pytest.approx(200 * 400, rel=1e-6)
+    assert by_zone["experimental"]["overlap_area_m2"] == pytest.approx(300 * 400, rel=1e-6)
+    total = sum(h["overlap_area_m2"] for h in site["hits"])
+    assert total == pytest.approx(500 * 400, rel=1e-6)  # the whole site lies in the reserve
+    assert by_zone["core"]["outcome"] == "prohibited"
+    assert by_zone["experimental"]["outcome"] == "conditional"
+    assert {"CN-NR-01", "SX-NR-01"} <= set(by_zone["core"]["rule_ids"])
+
+
+def test_point_exactly_on_a_boundary_vertex(frames):
+    corner = Point(X0 + 1000, Y0 + 1000)  # north-east corner of the level-1 zone
+    result = screen([corner], frames, "chemical")
+    site = only_site(result)
+    (hit,) = site["hits"]
+    assert hit["inside"] is True  # the boundary belongs to the zone: the strict reading
+    assert hit["boundary_distance_m"] == pytest.approx(0, abs=1e-9)
+    assert hit["near_boundary"] is True and site["near_boundary"] is True
+    assert site["verdict"] == "prohibited"
+
+
+def test_point_just_outside_within_tolerance_is_flagged(frames):
+    pt = Point(X0 + 1005, Y0 + 500)
+    result = screen([pt], frames, "chemical", tolerance_m=10)
+    site = only_site(result)
+    assert site["verdict"] == "allowed" and site["near_boundary"] is True
+    assert site["nearby"][0]["distance_m"] == pytest.approx(5, abs=1e-6)
+
+
+def test_point_inside_reports_distance_to_boundary(frames):
+    site = only_site(screen([Point(X0 + 300, Y0 + 450)], frames, "chemical"))
+    assert site["hits"][0]["boundary_distance_m"] == pytest.approx(300, abs=1e-6)
+    assert site["hits"][0]["near_boundary"] is False
+
+
+def test_line_crossing_a_zone_counts_two_crossings(frames):
+    line = LineString([(X0 - 100, Y0 + 500), (X0 + 1100, Y0 + 500)])
+    site = only_site(screen([line], frames, "pipeline"))
+    (hit,) = site["hits"]
+    assert hit["overlap_length_m"] == pytest.approx(1000, abs=1e-6)
+    assert hit["crossings"] == 2
+    assert hit["share_of_site"] == pytest.approx(1000 / 1200, abs=1e-4)  # JSON keeps 4 decimals
+
+
+def test_missing_attribute_gives_needs_info_with_the_question(frames):
+    # tourism facilities have no default for discharges_wastewater; level 2 needs it
+    site = only_site(screen([b(3100, 100, 3200, 200)], frames, "tourism_facility"))
+    assert site["verdict"] == "needs_info"
+    assert any("--attr discharges_wastewater" in q for q in site["questions"])
+    answered = only_site(
+        screen(
+            [b(3100, 100, 3200, 200)],
+            frames,
+            "tourism_facility",
+            attrs={"discharges_wastewater": False},
+        )
+    )
+    assert answered["verdict"] == "conditional"
+
+
+def test_zone_without_rule_for_the_type_is_needs_info(frames):
+    pack = {
+        "pack": {"id": "narrow", "version": "1"},
+        "rules": [
+            {
+                "id": "N-1",
+                "kind": "water_source",
+                "zones": ["level1"],
+                "project_types": ["coking"],
+                "outcome": "prohibited",
+                "citation": {"document": "d"},
+            }
+        ],
+    }
+    site = only_site(screen([b(100, 100, 200, 200)], frames, "housing", rulepacks=[pack]))
+    assert site["verdict"] == "needs_info"
+    assert "no rule in the packs covers" in site["reasons"][0]
+
+
+def test_nearest_zone_for_a_site_that_hits_nothing(frames):
+    site = only_site(screen([b(2000, 2000, 2100, 2100)], frames, "housing"))
+    assert site["verdict"] == "allowed" and site["hits"] == []
+    nearest = {n["layer_kind"]: n for n in site["nearest"]}
+    # level-2 zone corner (3000, 1000) to site corner (2100, 2000): beats level 1 (1,414 m)
+    assert nearest["water_source"]["feature_id"] == "ws-2"
+    assert nearest["water_source"]["distance_m"] == pytest.approx(
+        (900**2 + 1000**2) ** 0.5, abs=0.01
+    )
+    # red line B's south-west corner (1500, 5000) to the site's corner (2000, 2100)
+    assert nearest["eco_redline"]["distance_m"] == pytest.approx(
+        (500**2 + 2900**2) ** 0.5, abs=0.01
+    )
+
+
+def test_many_sites_one_pass_keep_order_and_ids(frames):
+    geoms = [b(100, 100, 200, 200), b(2000, 2000, 2100, 2100), Point(X0 + 6500, Y0 + 500)]
+    result = screen_sites(sites(*geoms, ids=["a", "b", "c"]), frames, "housing", coverage=COVERAGE)
+    assert result.sites["site_id"].tolist() == ["a", "b", "c"]
+    assert result.sites["verdict"].tolist() == ["prohibited", "allowed", "prohibited"]
+    ranked = result.compare()
+    assert ranked["site_id"].tolist()[0] == "b" and ranked["rank"].tolist() == [1, 2, 3]
+
+
+def test_invalid_site_geometry_is_repaired_and_reported(frames):
+    bowtie = Polygon(
+        [(X0 + 100, Y0 + 100), (X0 + 300, Y0 + 300), (X0 + 300, Y0 + 100), (X0 + 100, Y0 + 300)]
+    )
+    site = only_site(screen([bowtie], frames, "chemical"))
+    assert site["repaired"] is True and "Self-intersection" in site["repair"]
+    # two triangles of 200 × 100 / 2 each
+    assert site["site_area_m2"] == pytest.approx(20_000, rel=1e-6)
+    assert site["verdict"] == "prohibited"
+
+
+def test_bad_inputs(frames):
+    no_crs = gpd.GeoDataFrame(geometry=[Point(0, 0)])
+    with pytest.raises(CRSError, match="no CRS"):
+        screen_sites(no_crs, frames, "road")
+    with pytest.raises(EmptyInputError, match="no features"):
+        screen_sites(gpd.GeoDataFrame(geometry=[], crs=GK), frames, "road")
+    with pytest.raises(UnknownProjectTypeError, match="did you mean"):
+        screen_sites(sites(Point(X0, Y0)), frames, "raod")
+
+
+def test_rule_not_yet_in_force_is_ignored(frames):
+    road_in_redline = LineString([(X0 + 100, Y0 + 5500), (X0 + 200, Y0 + 5500)])
+    before = only_site(screen([road_in_redline], frames, "housing", as_of="2020-01-01"))
+    assert "CN-RL-02" not in {r for h in before["hits"] for r in h["rule_ids"]}
+    after = only_site(screen([road_in_redline], frames, "housing", as_of="2024-01-01"))
+    assert after["verdict"] == "prohibited"
+
+
+def test_json_has_the_contract_fields(frames):
+    doc = json.loads(screen([b(100, 100, 200, 200)], frames, "chemical").to_json())
+    assert {"project_type", "catalog", "sites"} <= set(doc)
+    assert [p["id"] for p in doc["rulepacks"]] == ["national", "shanxi"]
+    site = doc["sites"][0]
+    assert {"site_id", "geometry_type", "verdict", "hits", "by_layer", "reasons",
+            "evidence_required"} <= set(site)  # fmt: skip
+    assert {"layer_kind", "zone", "feature_id", "name", "overlap_area_m2", "overlap_length_m",
+            "inside", "distance_m", "outcome", "rule_id", "citation"} <= set(site["hits"][0])  # fmt: skip
+    assert {"layer_kind", "zone", "overlap_area_m2", "overlap_length_m", "share_of_site"} <= set(
+        site["by_layer"][0]
+    )
+
+
+# --------------------------------------------------------------------------- property test
+PROP_TYPES = ["chemical", "housing", "road", "solar_pv", "water_supply_facility", "coal_mine"]
+PACKS = load_rulepacks()
+
+
+def _prohibiting_kinds_zones(type_id):
+    pt = get_project_type(type_id)
+    attrs = resolve_attrs(pt)
+    out = set()
+    for pack in PACKS:
+        for rule in pack.rules:
+            if rule.covers_type(pt) and rule.evaluate(attrs)[0] == "prohibited":
+                out |= {(rule.kind, z) for z in rule.zones}
+    return out
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    x=st.floats(-1500, 9000),
+    y=st.floats(-1500, 12_000),
+    w=st.floats(1, 1500),
+    h=st.floats(1, 1500),
+    type_id=st.sampled_from(PROP_TYPES),
+)
+def test_allowed_site_never_intersects_a_zone_prohibiting_its_type(frames, x, y, w, h, type_id):
+    geom = b(x, y, x + w, y + h)
+    result = screen([geom], frames, type_id)
+    if result.sites["verdict"].iloc[0] != "allowed":
+        return
+    prohibiting = _prohibiting_kinds_zones(type_id)
+    for kind, frame in frames.items():
+        in_gk = frame.to_crs(GK)
+        for zone, g in zip(in_gk["zone"], in_gk.geometry, strict=True):
+            if (kind, zone) in prohibiting or (kind, "*") in prohibiting:
+                assert not g.intersects(geom), f"allowed {type_id} intersects {kind}/{zone}"
+
+
+# --------------------------------------------------------------------------- demo catalogue
+def test_demo_catalogue_screening(demo_catalog):
+    admin = demo_catalog.frame("admin_unit")
+    taiyuan = admin[(admin["level"] == "city") & admin["name"].str.contains("太原")]
+    centre = taiyuan.to_crs(GK).geometry.iloc[0].representative_point()
+    site = gpd.GeoDataFrame(
+        {"site_id": ["p1", "far"]},
+        geometry=[centre.buffer(300), Point(X0 + 2_000_000, Y0)],
+        crs=GK,
+    )
+    result = screen_sites(site, demo_catalog, "chemical")
+    assert result.sites["verdict"].iloc[1] == "needs_info"  # far outside Shanxi
+    assert result.sites["covered"].tolist() == [True, False]
+    doc = json.loads(result.to_json())
+    assert doc["catalog"]["layers"] and doc["sites"][0]["verdict"] in {
+        "prohibited", "needs_info", "conditional", "allowed"}  # fmt: skip
+    # every by_layer total is at most the site's own area
+    for row in doc["sites"][0]["by_layer"]:
+        assert row["overlap_area_m2"] <= doc["sites"][0]["site_area_m2"] * (1 + 1e-9)
