@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import math
 import re
+import sys
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -606,3 +609,71 @@ def test_whole_demo_province_map_under_budget(tmp_path, request):
     assert size_mb < 15.0, f"demo map is {size_mb:.1f} MB, over the 15 MB budget"
     total = sum(s["features"] for s in maps.layer_summary(m))
     assert total == sum(len(catalog.frame(k)) for k in catalog.kinds)
+
+
+# --------------------------------------------------------------------------- set-up step
+
+
+def _fake_npm(tmp_path: Path) -> Path:
+    """An `npm` stand-in that packs tarballs like the registry's (no network)."""
+    script = tmp_path / "npm"
+    script.write_text(
+        f"""#!{sys.executable}
+import io, sys, tarfile
+from pathlib import Path
+spec = sys.argv[2]
+dest = Path(sys.argv[sys.argv.index("--pack-destination") + 1])
+name = spec.split("@")[0] if not spec.startswith("@") else spec
+files = {{
+    "leaflet": {{"package/dist/leaflet.js": "/* L */",
+                 "package/dist/leaflet.css": ".a{{background:url(images/layers.png)}}",
+                 "package/dist/images/layers.png": "PNG"}},
+    "leaflet.fullscreen": {{"package/Control.FullScreen.js": "/* fs */",
+                            "package/Control.FullScreen.css": ".b{{}}"}},
+    "leaflet-measure": {{"package/dist/leaflet-measure.min.js": "/* m */",
+                         "package/dist/leaflet-measure.css": ".c{{}}"}},
+    "leaflet.sync": {{"package/L.Map.Sync.js": "/* sync */"}},
+}}[name]
+out = dest / (spec.replace("@", "-") + ".tgz")
+with tarfile.open(out, "w:gz") as tar:
+    for member, text in files.items():
+        data = text.encode()
+        info = tarfile.TarInfo(member)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+print(out.name)
+""",
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return script
+
+
+def test_fetch_assets_from_packed_tarballs(tmp_path, monkeypatch):
+    npm = _fake_npm(tmp_path)
+    dest = tmp_path / "assets"
+    manifest = assets_mod.fetch_assets(dest, npm=str(npm))
+    assert set(manifest["assets"]) == {a.key for a in assets_mod.ASSETS}
+    assert manifest["assets"]["leaflet.js"]["package"] == "leaflet@1.9.4"
+    assert manifest["assets"]["leaflet.js"]["sha256"] == hashlib.sha256(b"/* L */").hexdigest()
+    monkeypatch.setenv("ZONING_ASSETS_DIR", str(dest))
+    css = assets_mod.load_asset("leaflet.css")
+    assert css == '.a{background:url("data:image/png;base64,UE5H")}'  # b64("PNG")
+    # a second call finds the complete manifest and does not run npm again
+    npm.unlink()
+    assert assets_mod.fetch_assets(dest, npm=str(npm)) == manifest
+
+
+def test_fetch_assets_without_npm_says_what_to_install(tmp_path):
+    with pytest.raises(maps.MapAssetsMissingError, match="npm"):
+        assets_mod.fetch_assets(tmp_path / "a", npm=str(tmp_path / "no-npm"))
+
+
+@needs_assets
+def test_rendering_twice_gives_one_legend():
+    m = maps.new_map()
+    maps.add_layer(m, water_zones())
+    first = maps.map_html(m)
+    second = maps.map_html(m)
+    assert first.count('id="zoning-legend"') == second.count('id="zoning-legend"') == 1
+    assert second.count("L.control.layers(") == 1

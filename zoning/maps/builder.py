@@ -15,7 +15,6 @@ opens with no network. Geometry is simplified *for display only*; the map says s
 from __future__ import annotations
 
 import html as html_lib
-import json
 import math
 import os
 import tempfile
@@ -34,7 +33,7 @@ from zoning.errors import CRSError, OutputExistsError, ZoningError
 from zoning.maps.assets import DROPPED_URL_PARTS, inline_assets
 from zoning.maps.basemaps import Basemap, add_basemap, resolve_basemap
 from zoning.maps.simplify import DEFAULT_DETAIL_ZOOM, display_geometries
-from zoning.maps.style import LayerStyle, kind_label, style_for, zone_label, zone_order
+from zoning.maps.style import kind_label, style_for, zone_label, zone_order
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -49,6 +48,7 @@ __all__ = [
     "add_layer",
     "add_raster",
     "finish",
+    "layer_summary",
     "map_html",
     "map_info",
     "new_map",
@@ -868,10 +868,3 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, overwrite: bool = F
 def layer_summary(m: folium.Map) -> list[dict[str, Any]]:
     """Return one dict per layer added (name, kind, features, simplification figures)."""
     return [dict(layer) for layer in map_info(m).layers]
-
-
-def _jsonable(obj: Any) -> str:  # pragma: no cover - debugging helper
-    return json.dumps(obj, ensure_ascii=False, default=str)
-
-
-_ = LayerStyle  # re-exported type used in docs
