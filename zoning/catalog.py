@@ -330,9 +330,8 @@ class Catalog:
             entry.path,
             layer=entry.layer,
             encoding=entry.encoding,
-            crs=None,
             allow_empty=True,
-            require_crs=False,
+            check_crs=False,
         )
         crs_found = raw.crs.to_string() if raw.crs is not None else ""
         check = validate_layer(

@@ -30,14 +30,14 @@ def catalog_report(catalog: Catalog) -> dict[str, Any]:
     """
     import shapely
 
-    from zoning.crs import ALBERS_CHINA
+    from zoning.crs import ALBERS_CHINA, project
 
     rows = []
     for loaded in catalog.check():
         frame = loaded.frame
         area = length = None
         if len(frame) and frame.crs is not None:
-            proj = frame.to_crs(ALBERS_CHINA).geometry
+            proj = project(frame, ALBERS_CHINA).geometry
             kinds = set(proj.geom_type)
             if kinds & {"Polygon", "MultiPolygon"}:
                 if loaded.entry.kind == "admin_unit" and "level" in frame.columns:

@@ -933,6 +933,7 @@ def project(data: Any, crs: Any = ALBERS_CHINA) -> Any:
     import shapely
 
     target = require_measurable(crs, "overlay")
+    _geoseries(data, "project")  # a CRS is required
     out = data.to_crs(target)
     geoms = out.geometry.to_numpy() if isinstance(out, gpd.GeoDataFrame) else out.to_numpy()
     bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)

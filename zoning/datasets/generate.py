@@ -514,22 +514,24 @@ def make_basic_farmland(
 ) -> gpd.GeoDataFrame:
     """Permanent basic farmland: MODIS cropland cells (IGBP 12 and 14) outside the urban
     boundary, the red line and level-1/2 water zones, one feature per county.
+
+    The overlay runs in EPSG:4490 (topology only, nothing is measured here), so the result
+    needs no reprojection that could break its validity.
     """
     lc, transform = landcover
     crop = np.isin(lc, (12, 14)).astype("uint8")
     cells = [
         shape(g) for g, _ in rasterio.features.shapes(crop, mask=crop == 1, transform=transform)
     ]
-    farm = shapely.union_all(gpd.GeoSeries(cells, crs=CGCS2000).to_crs(ALBERS_CHINA).to_numpy())
-    farm = shapely.simplify(farm, 300)
-    holes = [g for frame in exclude for g in _albers(frame).geometry]
+    farm = shapely.simplify(shapely.union_all(cells), 0.003)  # ≈ 300 m
+    holes = [g for frame in exclude for g in frame.to_crs(CGCS2000).geometry]
     if holes:
         farm = farm.difference(shapely.union_all(holes))
-    cty = _albers(counties).reset_index(drop=True)
+    cty = counties.to_crs(CGCS2000).reset_index(drop=True)
     records = []
     for _, row in cty.iterrows():
-        part = shapely.intersection(farm, row.geometry)
-        if part.is_empty or part.area < 1e5:
+        part = _polygonal(shapely.intersection(farm, row.geometry))
+        if part.is_empty or part.area < 1e-5:  # ≈ 0.1 km²
             continue
         records.append(
             {
@@ -540,7 +542,7 @@ def make_basic_farmland(
                 "geometry": part,
             }
         )
-    return _to_frame(records)
+    return _to_frame(records, crs=CGCS2000)
 
 
 # --------------------------------------------------------------------------- springs
@@ -597,35 +599,36 @@ def make_control_units(
 
     Priority units: ecological space (red line, protected areas, level-1/2 water zones);
     key units: towns and mining areas (urban boundary, subsidence) outside ecological
-    space; general units: the rest of the county. The units of a county tile it exactly.
+    space; general units: the rest of the county. The units of a county tile it exactly
+    (the overlay runs in EPSG:4490, so no reprojection breaks the tiling).
     """
 
-    def union(kind_names: list[str]) -> shapely.Geometry:
-        geoms = [g for k in kind_names for g in _albers(layers[k]).geometry]
+    def union(frames: list[gpd.GeoDataFrame]) -> shapely.Geometry:
+        geoms = [g for f in frames for g in f.to_crs(CGCS2000).geometry]
         return shapely.union_all(geoms) if geoms else shapely.Polygon()
 
     ws = layers["water_source"]
-    eco = shapely.union_all(
+    eco = union(
         [
-            union(["eco_redline", "protected_area"]),
-            union_frame(ws[ws["级别"].isin(["一级保护区", "二级保护区"])]),
+            layers["eco_redline"],
+            layers["protected_area"],
+            ws[ws["级别"].isin(["一级保护区", "二级保护区"])],
         ]
     )
-    dev = union(["urban_boundary", "subsidence"])
-    cty = _albers(counties).reset_index(drop=True)
+    dev = union([layers["urban_boundary"], layers["subsidence"]])
+    cty = counties.to_crs(CGCS2000).reset_index(drop=True)
     records = []
     for _, row in cty.iterrows():
         county = row.geometry
-        pri = shapely.intersection(county, eco)
-        key = shapely.difference(shapely.intersection(county, dev), pri)
-        gen = shapely.difference(shapely.difference(county, pri), key)
+        pri = _polygonal(shapely.intersection(county, eco))
+        key = _polygonal(shapely.difference(shapely.intersection(county, dev), pri))
+        gen = _polygonal(shapely.difference(shapely.difference(county, pri), key))
         for digit, cls, geom in (
             (1, "优先保护单元", pri),
             (2, "重点管控单元", key),
             (3, "一般管控单元", gen),
         ):
-            geom = _polygonal(geom)
-            if geom.is_empty or geom.area < 1e4:
+            if geom.is_empty or geom.area < 1e-6:  # ≈ 0.01 km²
                 continue
             records.append(
                 {
@@ -638,7 +641,7 @@ def make_control_units(
                     "geometry": geom,
                 }
             )
-    return _to_frame(records)
+    return _to_frame(records, crs=CGCS2000)
 
 
 def union_frame(frame: gpd.GeoDataFrame) -> shapely.Geometry:
