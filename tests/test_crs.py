@@ -465,3 +465,34 @@ def test_detect_gcj02_on_lines_and_collections(counties):
         crs="EPSG:4326",
     )
     assert not zc.detect_gcj02(mixed, counties).likely_gcj02
+
+
+# ---------------------------------------------------------------- project
+
+
+def test_project_keeps_valid_geometries_and_index(square_4547):
+    gdf = gpd.GeoDataFrame({"v": [1]}, index=["sq"], geometry=square_4547.to_crs("EPSG:4490"))
+    out = zc.project(gdf)
+    assert isinstance(out, gpd.GeoDataFrame) and list(out.index) == ["sq"]
+    assert out.crs == zc.ALBERS_CHINA
+    assert out.geometry.iloc[0].equals(gdf.to_crs(zc.ALBERS_CHINA).geometry.iloc[0])
+    assert isinstance(zc.project(gdf.geometry, "EPSG:4547"), gpd.GeoSeries)
+
+
+def test_project_repairs_invalid_keeping_area():
+    # bow-tie crossing at (1000, 1000): two triangles of ½·2000·1000 = 1 km² each
+    bow = shapely.Polygon([(0, 0), (2000, 2000), (2000, 0), (0, 2000)])
+    assert not bow.is_valid
+    gs = gpd.GeoSeries([bow], crs="EPSG:4547")
+    out = zc.project(gs, "EPSG:4547")
+    assert out.is_valid.all()
+    assert out.iloc[0].geom_type == "MultiPolygon"
+    assert out.area.iloc[0] == pytest.approx(2e6)
+
+
+def test_project_guards():
+    gs = gpd.GeoSeries([box(112, 37, 112.1, 37.1)], crs="EPSG:4490")
+    with pytest.raises(ProjectionError):
+        zc.project(gs, "EPSG:3857")
+    with pytest.raises(CRSError, match="no CRS"):
+        zc.project(gpd.GeoSeries([box(112, 37, 112.1, 37.1)]))
