@@ -578,3 +578,13 @@ def test_attribute_only_layers(tmp_path, units):
     # next to one spatial layer, the table does not count as a choice to make
     units.to_file(path, layer="units", engine="pyogrio", mode="a")
     assert zio.read_vector(path)["name"].tolist() == NAMES
+
+
+def test_check_crs_false_returns_data_as_found(tmp_path, units):
+    shp = _write_shp(units, tmp_path / "n.shp", "UTF-8", keep_cpg=True)
+    shp.with_suffix(".prj").unlink()
+    out = zio.read_vector(shp, check_crs=False)  # the caller validates the CRS itself
+    assert out.crs is None and out["name"].tolist() == NAMES
+    metres = tmp_path / "m.csv"
+    metres.write_text("x,y\n530000,4190000\n")
+    assert zio.read_vector(metres, crs="EPSG:4490", check_crs=False).crs.to_epsg() == 4490
