@@ -102,8 +102,12 @@ class _ProblemsError(ZoningError, ValueError):
         self.subject = subject
         self.problems = list(problems)
         errors = [p for p in self.problems if p.severity == "error"]
+        others = [p for p in self.problems if p.severity != "error"]
         lines = [f"{subject} failed {len(errors)} check(s):"]
         lines += [f"  - {p.message}" for p in errors]
+        if others:
+            lines.append(f"and {len(others)} repaired or reported problem(s):")
+            lines += [f"  - {p.message}" for p in others]
         super().__init__("\n".join(lines))
 
 

@@ -1,0 +1,208 @@
+import geopandas as gpd
+import pytest
+from shapely.geometry import Polygon, box
+
+from zoning.catalog import load_catalog
+from zoning.errors import CatalogError, InputFileError, LayerValidationError
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "catalog.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def ws_gpkg(tmp_path):
+    frame = gpd.GeoDataFrame(
+        {"级别": ["一级保护区", "二级保护区"], "名称": ["甲水源", "甲水源"], "编码": ["W1", "W2"]},
+        geometry=[
+            box(112.0, 37.0, 112.01, 37.01),
+            box(111.99, 36.99, 112.02, 37.02).difference(box(112.0, 37.0, 112.01, 37.01)),
+        ],
+        crs=4490,
+    )
+    path = tmp_path / "ws.gpkg"
+    frame.to_file(path, layer="ws", engine="pyogrio")
+    return path
+
+
+def test_catalogue_problems_are_all_reported_at_once(tmp_path):
+    path = _write(
+        tmp_path,
+        """
+name = "bad"
+colour = "red"
+[[layers]]
+kind = "red_line"
+path = "x.gpkg"
+[[layers]]
+kind = "water_source"
+path = "missing.shp"
+[[layers]]
+kind = "water_source"
+path = "missing.shp"
+zone_field = "级别"
+bogus = 1
+""",
+    )
+    with pytest.raises(CatalogError) as info:
+        load_catalog(path)
+    codes = [p.code for p in info.value.problems]
+    assert codes.count("unknown_kind") == 1 and codes.count("missing_file") == 2
+    assert codes.count("unknown_key") == 2
+    message = str(info.value)
+    assert "'red_line'" in message and "eco_redline" in message  # found and expected
+    assert "missing.shp" in message
+
+
+def test_missing_and_invalid_toml(tmp_path):
+    with pytest.raises(InputFileError, match="catalogue not found"):
+        load_catalog(tmp_path / "nope.toml")
+    with pytest.raises(InputFileError, match="not valid TOML"):
+        load_catalog(_write(tmp_path, "[[layers]\nkind="))
+
+
+def test_frame_is_normalised_and_cached(tmp_path, ws_gpkg):
+    path = _write(
+        tmp_path,
+        """
+name = "one county"
+[[layers]]
+kind = "water_source"
+path = "ws.gpkg"
+layer = "ws"
+zone_field = "级别"
+name_field = "名称"
+id_field = "编码"
+""",
+    )
+    cat = load_catalog(path)
+    frame = cat.frame("water_source")
+    assert frame["zone"].tolist() == ["level1", "level2"]
+    assert frame["feature_id"].tolist() == ["W1", "W2"]
+    assert cat.load("water_source").from_cache is False
+    again = load_catalog(path)
+    assert again.load("water_source").from_cache is True
+    assert again.frame("water_source").geometry.geom_equals(frame.geometry).all()
+    # a changed source invalidates the cache (keyed by checksum)
+    gpd.GeoDataFrame(
+        {"级别": ["一级"], "名称": ["乙"], "编码": ["W9"]},
+        geometry=[box(113, 37, 113.01, 37.01)],
+        crs=4490,
+    ).to_file(ws_gpkg, layer="ws", engine="pyogrio")
+    third = load_catalog(path)
+    assert third.load("water_source").from_cache is False
+    assert third.frame("water_source")["feature_id"].tolist() == ["W9"]
+    # an absent kind is an empty normalised frame
+    assert third.frame("eco_redline").empty and "zone" in third.frame("eco_redline").columns
+
+
+def test_layer_with_four_problems_raises_once_listing_all(tmp_path):
+    bowtie = Polygon([(112.0, 37.0), (112.01, 37.01), (112.01, 37.0), (112.0, 37.01)])
+    frame = gpd.GeoDataFrame(
+        {"级别": ["一级保护区", "二级保护区", "三级"]},
+        geometry=[bowtie, Polygon(), box(112.1, 37.1, 112.2, 37.2)],
+    )
+    with pytest.warns(UserWarning, match="crs"):  # pyogrio warns about writing no CRS
+        frame.to_file(tmp_path / "bad.shp", engine="pyogrio", encoding="utf-8")
+    path = _write(
+        tmp_path,
+        """
+[[layers]]
+kind = "water_source"
+path = "bad.shp"
+zone_field = "级别"
+""",
+    )
+    cat = load_catalog(path)
+    with pytest.raises(LayerValidationError) as info:
+        cat.frame("water_source")
+    codes = {p.code for p in info.value.problems}
+    assert {"invalid_geometry", "crs_missing", "unknown_zone"} <= codes
+    # a shapefile stores an empty polygon as a null shape
+    assert codes & {"empty_geometry", "null_geometry"}
+    text = str(info.value)
+    assert "no CRS" in text and "'三级'" in text and "invalid" in text
+    assert "null" in text or "empty" in text
+
+
+def test_declared_crs_and_zone_map(tmp_path):
+    frame = gpd.GeoDataFrame({"类型": ["红线核心"]}, geometry=[box(112, 37, 112.1, 37.1)])
+    with pytest.warns(UserWarning, match="crs"):
+        frame.to_file(tmp_path / "rl.shp", engine="pyogrio", encoding="utf-8")
+    path = _write(
+        tmp_path,
+        """
+[[layers]]
+kind = "eco_redline"
+path = "rl.shp"
+crs = "EPSG:4490"
+zone_field = "类型"
+zone_map = { "红线核心" = "core" }
+""",
+    )
+    frame = load_catalog(path).frame("eco_redline")
+    assert frame.crs.to_epsg() == 4490 and frame["zone"].tolist() == ["core"]
+    bad = _write(
+        tmp_path,
+        """
+[[layers]]
+kind = "eco_redline"
+path = "rl.shp"
+zone_map = { "红线核心" = "centre" }
+""",
+    )
+    with pytest.raises(CatalogError, match="unknown zone 'centre'"):
+        load_catalog(bad)
+
+
+def test_gbk_shapefile_without_cpg_through_the_catalogue(tmp_path):
+    frame = gpd.GeoDataFrame(
+        {"名称": ["芦芽山自然保护区"], "功能分区": ["核心区"]},
+        geometry=[box(111.9, 38.7, 112.0, 38.8)],
+        crs=4490,
+    )
+    frame.to_file(tmp_path / "pa.shp", engine="pyogrio", encoding="gbk")
+    (tmp_path / "pa.cpg").unlink(missing_ok=True)
+    path = _write(
+        tmp_path,
+        """
+[[layers]]
+kind = "protected_area"
+path = "pa.shp"
+zone_field = "功能分区"
+name_field = "名称"
+""",
+    )
+    out = load_catalog(path).frame("protected_area")
+    assert out["name"].tolist() == ["芦芽山自然保护区"] and out["zone"].tolist() == ["core"]
+
+
+def test_two_layers_of_one_kind_are_concatenated_with_unique_names(tmp_path, ws_gpkg):
+    path = _write(
+        tmp_path,
+        """
+[[layers]]
+kind = "water_source"
+path = "ws.gpkg"
+zone_field = "级别"
+[[layers]]
+kind = "water_source"
+path = "ws.gpkg"
+zone_field = "级别"
+""",
+    )
+    cat = load_catalog(path)
+    assert [e.name for e in cat.entries] == ["water_source", "water_source_2"]
+    assert len(cat.frame("water_source")) == 4
+
+
+def test_provenance_and_coverage_of_demo(demo_catalog):
+    prov = demo_catalog.provenance()
+    assert prov["illustrative"] is True
+    kinds = {layer["kind"] for layer in prov["layers"]}
+    assert {"eco_redline", "admin_unit", "water_source"} <= kinds
+    assert all(len(layer["sha256"]) == 64 for layer in prov["layers"])
+    assert demo_catalog.coverage.contains(box(112.5, 37.8, 112.6, 37.9))
+    assert not demo_catalog.coverage.contains(box(116.3, 39.9, 116.4, 40.0))  # Beijing
