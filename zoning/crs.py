@@ -889,8 +889,8 @@ def detect_gcj02(
         msg = (
             f"looks GCJ-02-shifted: median misfit to the reference is {raw:.0f} m as given and "
             f"{after:.0f} m after removing the GCJ-02 offset (expected < 100 m for WGS84/CGCS2000 "
-            "data); fix: convert with zoning.crs.from_gcj02(gdf) (or gcj02 = true for the layer "
-            "in the catalogue)"
+            "data); fix: convert it with zoning.crs.from_gcj02(gdf) and save the result before "
+            "using it (Amap / Tencent / many Chinese web-map exports are GCJ-02)"
         )
     else:
         msg = (
