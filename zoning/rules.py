@@ -30,6 +30,7 @@ import operator
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from os import PathLike
 from pathlib import Path
@@ -500,6 +501,11 @@ def load_rulepack(pack: str | PathLike[str] | Mapping[str, Any]) -> RulePack:
     return result
 
 
+@cache
+def _builtin_packs() -> tuple[RulePack, ...]:
+    return tuple(load_rulepacks(BUILTIN_PACKS))
+
+
 def load_rulepacks(
     packs: Sequence[str | PathLike[str] | Mapping[str, Any] | RulePack] | None = None,
 ) -> list[RulePack]:
@@ -508,7 +514,9 @@ def load_rulepacks(
     Rule ids must be unique across the packs; all problems of all packs are collected
     into one :class:`~zoning.errors.RulePackError`.
     """
-    items: Iterable[Any] = BUILTIN_PACKS if packs is None else packs
+    if packs is None:
+        return list(_builtin_packs())
+    items: Iterable[Any] = packs
     loaded: list[RulePack] = []
     problems: list[Problem] = []
     for item in items:

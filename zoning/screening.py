@@ -521,7 +521,7 @@ def screen_sites(
     as_of: dt.date | str | None = None,
     site_id_field: str | None = None,
     workers: int | None = None,
-    check_gcj02: bool = True,
+    check_gcj02: bool = False,
 ) -> ScreeningResult:
     """Screen sites for a project type against every control layer; explain the verdicts.
 
@@ -551,8 +551,9 @@ def screen_sites(
         Column holding site ids (default ``site_id``, ``id``, ``name`` or the row number).
     workers : int, optional
         Threads for the exact metrics (default: the number of CPUs, at most 4).
-    check_gcj02 : bool, default True
-        Compare the sites with the catalogue's admin boundaries to flag GCJ-02 coordinates.
+    check_gcj02 : bool, default False
+        Compare the sites with the catalogue's admin boundaries near them to flag GCJ-02
+        (web-map) coordinates; adds ~50–100 ms, so the CLI turns it on and batch calls may not.
 
     Returns
     -------
@@ -755,6 +756,8 @@ def screen_sites(
         },
         warnings=warnings_,
         index=index,
+        _site_gk=site_gk,
+        _zone_gk=clip_all,
     )
 
 
@@ -765,20 +768,48 @@ def _user_attrs(attrs: Any) -> Mapping[str, Any]:
 
 
 def _gcj02_warning(site_frame: gpd.GeoDataFrame, index: ScreeningIndex) -> list[str]:
-    if index.admin is None or not len(index.admin):
+    """Flag sites that look GCJ-02 shifted against the admin boundaries near them."""
+    import shapely
+
+    admin = index.admin
+    if admin is None or not len(admin):
+        return []
+    if "zone" in admin.columns and (admin["zone"] == "county").any():
+        admin = admin[admin["zone"] == "county"]
+    admin = admin.to_crs("EPSG:4490") if admin.crs and admin.crs.to_epsg() != 4490 else admin
+    minx, miny, maxx, maxy = site_frame.total_bounds
+    near = shapely.box(minx - 0.05, miny - 0.05, maxx + 0.05, maxy + 0.05)
+    ref = admin[shapely.intersects(near, shapely.envelope(admin.geometry.values))]
+    if not len(ref):
         return []
     try:
         from zoning.crs import detect_gcj02
 
-        check = detect_gcj02(site_frame, index.admin, sample=400)
+        check = detect_gcj02(site_frame, ref, sample=400)
     except Exception:  # detection is advisory: never fail a screening on it
         return []
     if check.likely_gcj02:
         return [
-            f"sites look GCJ-02 shifted (offset {check.offset_m:.0f} m, "
-            f"{check.offset_after_correction_m:.0f} m after correction): {check.message}"
+            f"sites look GCJ-02 shifted (median misfit {check.offset_m:.0f} m against admin "
+            f"boundaries, {check.offset_after_correction_m:.0f} m after correction): "
+            f"{check.message}"
         ]
     return []
+
+
+def _safe_clip(site: Any, zones: np.ndarray) -> Any:
+    """``site ∩ union(zones)``, repairing zones that projection made slightly invalid."""
+    import shapely
+    from shapely.errors import GEOSException
+
+    try:
+        return shapely.intersection(site, shapely.union_all(zones))
+    except GEOSException:
+        fixed = shapely.make_valid(zones)
+        try:
+            return shapely.intersection(site, shapely.union_all(fixed))
+        except GEOSException:  # last resort: union the clipped pieces (may keep slivers)
+            return shapely.union_all(shapely.intersection(site, fixed), grid_size=1e-6)
 
 
 def _by_layer(
@@ -811,7 +842,7 @@ def _by_layer(
         else:
             # dissolve the zones, then clip once: overlapping features count once, and no
             # near-collinear slivers from clipping each feature separately survive
-            merged = shapely.intersection(site_gk[site], shapely.union_all(pieces[idx]))
+            merged = _safe_clip(site_gk[site], pieces[idx])
             area = float(shapely.area(merged)) if d == 2 else 0.0
             length = float(shapely.length(merged)) if d == 1 else 0.0
         if d == 2:
@@ -929,6 +960,41 @@ class ScreeningResult:
     parameters: dict[str, Any]
     warnings: list[str]
     index: ScreeningIndex | None = field(default=None, repr=False)
+    _site_gk: np.ndarray | None = field(default=None, repr=False)
+    _zone_gk: np.ndarray | None = field(default=None, repr=False)
+
+    def constrained(self) -> pd.DataFrame:
+        """Per site, the area and length inside zones with a restrictive outcome
+        (prohibited, needs_info, conditional), all layers dissolved together."""
+        import shapely
+
+        n = len(self.sites)
+        area, length = np.zeros(n), np.zeros(n)
+        h = self.hits
+        if len(h) and self._site_gk is not None:
+            restrictive = h["intersects"].astype(bool) & h["outcome"].isin(
+                ["prohibited", "needs_info", "conditional"]
+            )
+            for site, idx in h[restrictive].groupby("site_idx").indices.items():
+                rows = h[restrictive].iloc[idx]
+                if rows["inside"].astype(bool).any():
+                    piece = self._site_gk[site]
+                elif len(rows) == 1:
+                    area[site] = rows["overlap_area_m2"].iloc[0]
+                    length[site] = rows["overlap_length_m"].iloc[0]
+                    continue
+                else:
+                    zones = self._zone_gk[rows.index.to_numpy()]
+                    zones = zones[shapely.get_dimensions(zones) == 2]
+                    if not len(zones):
+                        continue
+                    piece = _safe_clip(self._site_gk[site], zones)
+                dim = shapely.get_dimensions(self._site_gk[site])
+                area[site] = shapely.area(piece) if dim == 2 else 0.0
+                length[site] = shapely.length(piece) if dim == 1 else 0.0
+        return pd.DataFrame(
+            {"site_id": self.sites["site_id"].to_numpy(), "area_m2": area, "length_m": length}
+        )
 
     # -------------------------------------------------------------- lookup
     @property
@@ -944,26 +1010,51 @@ class ScreeningResult:
                     return r
         raise KeyError(rule_id)
 
+    def _groups(self) -> dict[str, dict[int, np.ndarray]]:
+        """Row positions of hits, by_layer and nearest per site (computed once)."""
+        cached = self.__dict__.get("_groups_cache")
+        if cached is None:
+            cached = {
+                name: (
+                    {int(k): v for k, v in frame.groupby("site_idx").indices.items()}
+                    if len(frame)
+                    else {}
+                )
+                for name, frame in (
+                    ("hits", self.hits),
+                    ("by_layer", self.by_layer),
+                    ("nearest", self.nearest),
+                )
+            }
+            self.__dict__["_groups_cache"] = cached
+        return cached
+
     def _site_rows(self, i: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        h = self.hits[self.hits["site_idx"] == i] if len(self.hits) else self.hits
-        trig = h[h["triggered"]] if len(h) else h
-        nearby = h[~h["triggered"]] if len(h) else h
-        bl = self.by_layer[self.by_layer["site_idx"] == i] if len(self.by_layer) else self.by_layer
-        nn = self.nearest[self.nearest["site_idx"] == i] if len(self.nearest) else self.nearest
+        g = self._groups()
+        empty = np.empty(0, dtype=np.int64)
+        h = self.hits.iloc[g["hits"].get(i, empty)]
+        trig = h[h["triggered"].astype(bool)] if len(h) else h
+        nearby = h[~h["triggered"].astype(bool)] if len(h) else h
+        bl = self.by_layer.iloc[g["by_layer"].get(i, empty)]
+        nn = self.nearest.iloc[g["nearest"].get(i, empty)]
         return trig, nearby, bl, nn
 
     # -------------------------------------------------------------- explanation
     def _explain(self, i: int, trig: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
         from zoning.projects import attribute_specs
 
-        reasons: list[str] = []
-        evidence: list[str] = []
+        reasons: list[tuple[int, str]] = []
+        evidence: list[tuple[int, str]] = []
         questions: list[str] = []
         row = self.sites.iloc[i]
+        info = SEVERITY["needs_info"]
         if not bool(row["covered"]):
             reasons.append(
-                "needs_info: the site is not wholly inside the catalogue's coverage, so layers "
-                "may be missing there (站点超出数据覆盖范围)"
+                (
+                    info,
+                    "needs_info: the site is not wholly inside the catalogue's coverage, so layers "
+                    "may be missing there (站点超出数据覆盖范围)",
+                )
             )
         specs = attribute_specs()
         for _, h in trig.sort_values("outcome", key=_severity_key).iterrows():
@@ -987,8 +1078,11 @@ class ScreeningResult:
                 metric = f"{h['distance_m']:,.0f} m outside the zone boundary"
             if not h["rule_ids"]:
                 reasons.append(
-                    f"needs_info: site hits {label} ({metric}) and no rule in the packs covers "
-                    f"project type {self.project_type.id} there"
+                    (
+                        info,
+                        f"needs_info: site hits {label} ({metric}) and no rule in the packs covers "
+                        f"project type {self.project_type.id} there",
+                    )
                 )
                 continue
             for rid in h["rule_ids"]:
@@ -996,22 +1090,24 @@ class ScreeningResult:
                 outcome, missing = rule.evaluate(self.attrs)
                 outcome = outcome or rule.outcome
                 text = rule.text_en or rule.text_zh
+                sev = SEVERITY[outcome]
                 reasons.append(
-                    f"{outcome}: {label} ({metric}) — {rid}: {text} [{rule.citation.text()}]"
+                    (sev, f"{outcome}: {label} ({metric}) — {rid}: {text} [{rule.citation.text()}]")
                 )
                 if outcome in ("conditional", "allowed"):
-                    evidence.extend(rule.evidence_required)
+                    evidence.extend((sev, e) for e in rule.evidence_required)
                 if outcome == "needs_info":
                     if rule.question:
                         questions.append(rule.question)
                     for a in missing:
                         spec = specs[a]
                         questions.append(f"{spec.question_en} ({spec.question_zh}) → --attr {a}=…")
-        return (
-            list(dict.fromkeys(reasons)),
-            list(dict.fromkeys(evidence)),
-            list(dict.fromkeys(questions)),
-        )
+
+        def ordered(items: list[tuple[int, str]]) -> list[str]:
+            ranked = sorted(items, key=lambda t: -t[0])  # stable: strictest first
+            return list(dict.fromkeys(text for _, text in ranked))
+
+        return ordered(reasons), ordered(evidence), list(dict.fromkeys(questions))
 
     # -------------------------------------------------------------- outputs
     def to_dict(self) -> dict[str, Any]:
@@ -1115,8 +1211,9 @@ class ScreeningResult:
     def summary(self) -> pd.DataFrame:
         """One row per site: verdict, counts, constrained area and length, first reason."""
         rows = []
+        cons = self.constrained()
         for i, row in enumerate(self.sites.itertuples(index=False)):
-            trig, nearby, bl, _nn = self._site_rows(i)
+            trig, nearby, _bl, _nn = self._site_rows(i)
             reasons, evidence, questions = self._explain(i, trig)
             inter = trig[trig["intersects"].astype(bool)] if len(trig) else trig
             rows.append(
@@ -1128,12 +1225,8 @@ class ScreeningResult:
                     "n_hits": len(inter),
                     "n_buffer_hits": int(len(trig) - len(inter)),
                     "n_nearby": len(nearby),
-                    "constrained_area_m2": round(float(bl["overlap_area_m2"].sum()), 2)
-                    if len(bl)
-                    else 0.0,
-                    "constrained_length_m": round(float(bl["overlap_length_m"].sum()), 2)
-                    if len(bl)
-                    else 0.0,
+                    "constrained_area_m2": round(float(cons["area_m2"].iloc[i]), 2),
+                    "constrained_length_m": round(float(cons["length_m"].iloc[i]), 2),
                     "rule_ids": ";".join(dict.fromkeys(r for ids in trig["rule_ids"] for r in ids))
                     if len(trig)
                     else "",

@@ -1,0 +1,206 @@
+"""``zoning screen``: can this project go here? Screen sites against every control layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["screen"]
+
+
+@click.command("screen")
+@click.argument("site", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--project-type",
+    "-t",
+    "project_type",
+    required=True,
+    help="Project type id (e.g. chemical, road, solar_pv); unknown ids get suggestions.",
+)
+@click.option(
+    "--catalog",
+    "catalog_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Catalogue TOML (default: the Shanxi demo).",
+)
+@click.option(
+    "--attr",
+    "attrs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Project attribute, repeatable (e.g. discharges_wastewater=false, livestock_scale=large).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write result.json, report.html and summary.csv into this new folder (atomically).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out folder.")
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="Rank the sites as alternatives (severity, then hits, then constrained area/length).",
+)
+@click.option(
+    "--crs",
+    "crs",
+    default=None,
+    help="CRS of the site file when it has none (e.g. EPSG:4490); 'gcj02' converts web-map "
+    "(GCJ-02) coordinates.",
+)
+@click.option(
+    "--rulepack",
+    "rulepacks",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Extra rule pack TOML, repeatable (added to the bundled national and Shanxi packs).",
+)
+@click.option("--search-radius", default=1000.0, show_default=True, help="Nearby radius, m.")
+@click.option("--tolerance", default=10.0, show_default=True, help="Positional tolerance, m.")
+@click.option("--as-of", default=None, help="Date the rules must be in force (YYYY-MM-DD).")
+@click.option("--site-id-field", default=None, help="Column holding site ids.")
+@click.option("--no-map", is_flag=True, help="Leave the map out of report.html.")
+def screen(
+    site: Path,
+    project_type: str,
+    catalog_path: Path | None,
+    attrs: tuple[str, ...],
+    as_json: bool,
+    out: Path | None,
+    overwrite: bool,
+    compare: bool,
+    crs: str | None,
+    rulepacks: tuple[Path, ...],
+    search_radius: float,
+    tolerance: float,
+    as_of: str | None,
+    site_id_field: str | None,
+    no_map: bool,
+) -> None:
+    """Screen SITE (GeoJSON, GPKG, SHP, KML, CSV …; one site per feature) for a project type.
+
+    The verdict of each site is prohibited, needs_info, conditional or allowed (the strictest
+    rule wins), explained down to the rule and the clause. Exit code 0 whatever the verdict.
+
+    \b
+    Examples:
+      zoning screen plant.geojson --project-type chemical --json
+      zoning screen routes.gpkg -t road --compare --out screening/
+      zoning screen farm.csv -t livestock_farm --attr livestock_scale=large
+    """
+    import json
+
+    from zoning.errors import CRSError, OutputExistsError, ZoningUsageError
+    from zoning.projects import get_project_type, parse_attrs
+
+    # usage checks first: nothing is read or written before they pass
+    get_project_type(project_type)
+    parse_attrs(list(attrs))
+    if as_of is not None:
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise ZoningUsageError(
+                f"--as-of {as_of!r} is not a date; expected YYYY-MM-DD"
+            ) from None
+    if out is not None and out.exists() and not overwrite:
+        raise OutputExistsError(
+            f"{out} already exists; expected a new folder, or pass --overwrite to replace it"
+        )
+
+    from zoning.catalog import load_catalog
+    from zoning.io import read_vector
+    from zoning.rules import BUILTIN_PACKS
+    from zoning.screening import screen_sites
+
+    gcj = crs is not None and crs.strip().lower().replace("-", "") in {"gcj02", "gcj"}
+    declared = "EPSG:4326" if gcj else crs
+    try:
+        sites = read_vector(site, crs=declared)
+    except CRSError as exc:
+        raise CRSError(f"{exc} (site file {site}; fix: pass --crs EPSG:4490 or similar)") from None
+    if gcj:
+        from zoning.crs import from_gcj02
+
+        sites = from_gcj02(sites)
+    if catalog_path is None:
+        from zoning.datasets import demo_catalog_path
+
+        catalog_path = demo_catalog_path()
+    catalog = load_catalog(catalog_path)
+    packs = [*BUILTIN_PACKS, *rulepacks]
+    result = screen_sites(
+        sites,
+        catalog,
+        project_type,
+        attrs=list(attrs),
+        rulepacks=packs,
+        search_radius_m=search_radius,
+        tolerance_m=tolerance,
+        as_of=as_of,
+        site_id_field=site_id_field,
+        check_gcj02=not gcj,
+    )
+    if gcj:
+        result.warnings.append("site coordinates converted from GCJ-02 (--crs gcj02)")
+    doc = result.to_dict()
+    ranking = result.compare() if compare else None
+    if ranking is not None:
+        doc["ranking"] = json.loads(ranking.to_json(orient="records", force_ascii=False))
+    text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+
+    if out is not None:
+        from zoning.io import atomic_directory
+
+        html = result.to_html(map_=not no_map)
+        with atomic_directory(out, overwrite=overwrite) as tmp:
+            (tmp / "result.json").write_text(text + "\n", encoding="utf-8")
+            (tmp / "report.html").write_text(html, encoding="utf-8")
+            (tmp / "summary.csv").write_text(result.to_csv(), encoding="utf-8")
+            if ranking is not None:
+                (tmp / "ranking.csv").write_text(ranking.to_csv(index=False), encoding="utf-8")
+
+    for w in result.warnings:
+        click.echo(f"Warning: {w}", err=True)
+    for s in doc["sites"]:
+        if s["repaired"]:
+            click.echo(f"Warning: site {s['site_id']}: {s['repair']}", err=True)
+    if as_json:
+        click.echo(text)
+        return
+    _print_human(doc, ranking)
+    if out is not None:
+        click.echo(f"wrote {out}/result.json, report.html, summary.csv")
+
+
+def _print_human(doc: dict, ranking: object) -> None:
+    pt = doc["project_type_info"]
+    click.echo(f"Project type: {pt['name_en']} / {pt['name_zh']} ({pt['id']})")
+    click.echo("Rule packs: " + ", ".join(f"{p['id']} {p['version']}" for p in doc["rulepacks"]))
+    for s in doc["sites"]:
+        click.echo("")
+        click.echo(
+            f"Site {s['site_id']} ({s['geometry_type']}): {s['verdict'].upper()} / {s['verdict_zh']}"
+        )
+        for r in s["reasons"]:
+            click.echo(f"  - {r}")
+        for q in s["questions"]:
+            click.echo(f"  ? {q}")
+        for e in s["evidence_required"]:
+            click.echo(f"  [ ] {e}")
+    if ranking is not None:
+        click.echo("")
+        click.echo("Ranking (best first):")
+        for r in ranking.itertuples(index=False):  # type: ignore[attr-defined]
+            click.echo(
+                f"  {r.rank}. {r.site_id}: {r.verdict}, {r.n_hits} hit(s), "
+                f"{r.constrained_area_m2:,.0f} m², {r.constrained_length_m:,.0f} m constrained"
+            )
+    click.echo("")
+    click.echo(doc["disclaimer"])
