@@ -677,3 +677,33 @@ def test_rendering_twice_gives_one_legend():
     second = maps.map_html(m)
     assert first.count('id="zoning-legend"') == second.count('id="zoning-legend"') == 1
     assert second.count("L.control.layers(") == 1
+
+
+def test_projected_raster_is_reprojected_for_display():
+    from affine import Affine
+    from pyproj import Transformer
+
+    # 10 x 10 km grid of 1 km cells in CGCS2000 3-degree GK, central meridian 114° E
+    transform = Affine(1000.0, 0.0, 500000.0, 0.0, -1000.0, 4210000.0)
+    arr = np.arange(100, dtype=float).reshape(10, 10)
+    m = maps.new_map()
+    overlay = maps.add_raster(m, arr, name="r", transform=transform, crs="EPSG:4547")
+    (s, w), (n, e) = overlay.bounds
+    to_ll = Transformer.from_crs("EPSG:4547", "EPSG:4326", always_xy=True)
+    # the grid's west edge lies on the central meridian: x = 500 000 m is exactly 114° E
+    assert w == pytest.approx(114.0, abs=1e-6)
+    lon_ne, lat_ne = to_ll.transform(510000.0, 4210000.0)
+    lon_se, lat_sw = to_ll.transform(510000.0, 4200000.0)[0], to_ll.transform(500000, 4200000)[1]
+    assert n == pytest.approx(lat_ne, abs=0.01)  # within one output cell
+    assert s == pytest.approx(lat_sw, abs=0.01)
+    assert e == pytest.approx(max(lon_ne, lon_se), abs=0.01)
+    with pytest.raises(CRSError, match="no crs"):
+        maps.add_raster(m, arr, name="r", transform=transform)
+
+
+def test_large_raster_is_subsampled_and_noted():
+    m = maps.new_map()
+    maps.add_raster(m, np.ones((300, 50)), (112, 37, 112.1, 37.6), name="大 / big", max_size=100)
+    png = _decode_overlay_png(m)
+    assert png.shape[1] == 17  # ceil(300 / 100) = 3: every 3rd of 50 columns → 17
+    assert any("1 cell in 3 per row and column" in note for note in maps.map_info(m).notes)

@@ -616,10 +616,39 @@ def add_choropleth(
 # --------------------------------------------------------------------------- raster
 
 
+def _warp_to_lonlat(
+    arr: np.ndarray, transform: Any, crs: Any, nodata: float | None
+) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """Reproject a projected grid to a lon/lat grid (nearest neighbour, for display only)."""
+    from rasterio.transform import array_bounds
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    rows, cols = arr.shape
+    left, bottom, right, top = array_bounds(rows, cols, transform)
+    dst_transform, width, height = calculate_default_transform(
+        crs, "EPSG:4326", cols, rows, left=left, bottom=bottom, right=right, top=top
+    )
+    src = np.where(arr == nodata, np.nan, arr) if nodata is not None else arr
+    dst = np.full((height, width), np.nan)
+    reproject(
+        src,
+        dst,
+        src_transform=transform,
+        src_crs=crs,
+        src_nodata=np.nan,
+        dst_transform=dst_transform,
+        dst_crs="EPSG:4326",
+        dst_nodata=np.nan,
+        resampling=Resampling.nearest,
+    )
+    west, south, east, north = array_bounds(height, width, dst_transform)
+    return dst, (west, south, east, north)
+
+
 def add_raster(
     m: folium.Map,
     array: np.ndarray,
-    bounds: Sequence[float],
+    bounds: Sequence[float] | None = None,
     *,
     name: str,
     cmap: str = "viridis",
@@ -629,8 +658,11 @@ def add_raster(
     opacity: float = 0.75,
     legend_title: str | None = None,
     show: bool = True,
+    transform: Any = None,
+    crs: Any = None,
+    max_size: int = 2048,
 ) -> folium.raster_layers.ImageOverlay:
-    """Add a single-band raster (north-up, lon/lat grid) as an inline PNG overlay.
+    """Add a single-band raster as an inline PNG overlay.
 
     Parameters
     ----------
@@ -638,9 +670,17 @@ def add_raster(
         A map from :func:`new_map`.
     array : 2-D array
         Values, first row north.
-    bounds : (minx, miny, maxx, maxy)
-        Extent of the array in lon/lat (EPSG:4490/4326). The rows are re-projected to Web
-        Mercator for display (``mercator_project``).
+    bounds : (minx, miny, maxx, maxy), optional
+        Extent of a lon/lat array (EPSG:4490/4326). The rows are re-projected to Web Mercator
+        for display (``mercator_project``). Not needed when ``transform`` and ``crs`` are given.
+    transform : affine.Affine, optional
+        Grid transform of a raster in a projected ``crs`` (e.g. Albers or a Gauss–Krüger
+        zone): the array is reprojected to lon/lat for display (nearest neighbour).
+    crs : CRS-like, optional
+        CRS of ``transform``.
+    max_size : int
+        Largest image side in pixels; bigger arrays are subsampled for display (the map
+        notes it).
     name : str
         Layer name (bilingual).
     cmap : str
@@ -666,6 +706,21 @@ def add_raster(
     arr = np.asarray(array, dtype=float)
     if arr.ndim != 2 or arr.size == 0:
         raise ZoningError(f"add_raster expects a non-empty 2-D array, got shape {arr.shape}")
+    if transform is not None:
+        if crs is None:
+            raise CRSError(
+                "add_raster got a transform but no crs; expected both (e.g. crs='EPSG:4547')"
+            )
+        arr, bounds = _warp_to_lonlat(arr, transform, crs, nodata)
+    elif bounds is None:
+        raise ZoningError("add_raster needs lon/lat bounds, or a transform and crs")
+    step = max(1, math.ceil(max(arr.shape) / max_size))
+    if step > 1:
+        arr = arr[::step, ::step]
+        info.notes.append(
+            f"栅格 {name} 显示时每 {step} 个像元取 1 个 / raster {name} subsampled for display "
+            f"(1 cell in {step} per row and column)"
+        )
     minx, miny, maxx, maxy = (float(b) for b in bounds)
     if not (minx < maxx and miny < maxy) or not (
         -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90

@@ -288,8 +288,10 @@ def choropleth_map(
 
 def restoration_map(
     array: np.ndarray,
-    bounds: Sequence[float],
+    bounds: Sequence[float] | None = None,
     *,
+    transform: Any = None,
+    crs: Any = None,
     units: gpd.GeoDataFrame | None = None,
     score_column: str = "score",
     nodata: float | None = None,
@@ -303,9 +305,12 @@ def restoration_map(
     Parameters
     ----------
     array : 2-D array
-        Priority values, first row north, lon/lat grid covering ``bounds``.
-    bounds : (minx, miny, maxx, maxy)
-        Raster extent in lon/lat.
+        Priority values, first row north.
+    bounds : (minx, miny, maxx, maxy), optional
+        Extent of a lon/lat grid.
+    transform, crs : optional
+        Grid transform and CRS of a projected raster (as written to the GeoTIFF); it is
+        reprojected to lon/lat for display.
     units : GeoDataFrame, optional
         Scored restoration units with ``score_column`` (classed choropleth, popups).
     score_column : str
@@ -317,8 +322,16 @@ def restoration_map(
     classes : int
         Classes of the unit choropleth.
     """
+    if bounds is None and transform is not None and crs is not None:
+        from rasterio.transform import array_bounds
+        from rasterio.warp import transform_bounds
+
+        rows, cols = np.shape(array)
+        view = transform_bounds(crs, "EPSG:4326", *array_bounds(rows, cols, transform))
+    else:
+        view = tuple(bounds) if bounds is not None else None
     m = new_map(
-        bounds=tuple(bounds),
+        bounds=view,
         title=title or "生态修复优先级 / Restoration priority",
         basemap=basemap,
         tianditu_key=tianditu_key,
@@ -330,6 +343,8 @@ def restoration_map(
         name="修复优先级栅格 / Priority raster",
         cmap="YlOrRd",
         nodata=nodata,
+        transform=transform,
+        crs=crs,
         legend_title="修复优先级 / Priority (raster)",
     )
     if units is not None and len(units):
