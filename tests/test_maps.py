@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html as html_lib
 import io
 import json
 import math
@@ -707,3 +708,24 @@ def test_large_raster_is_subsampled_and_noted():
     png = _decode_overlay_png(m)
     assert png.shape[1] == 17  # ceil(300 / 100) = 3: every 3rd of 50 columns → 17
     assert any("1 cell in 3 per row and column" in note for note in maps.map_info(m).notes)
+
+
+@needs_assets
+def test_notebook_display_is_offline():
+    m = maps.new_map()
+    maps.add_layer(m, water_zones())
+    shown = m._repr_html_()
+    assert "srcdoc=" in shown
+    assert ASSET_TAG.search(html_lib.unescape(shown.split('srcdoc="', 1)[1])) is None
+    assert "cdn.jsdelivr" not in shown
+
+
+def test_popup_values_are_escaped():
+    frame = water_zones().iloc[[0]].assign(name="<img src=x onerror=alert(1)>")
+    group = maps.add_layer(maps.new_map(), frame)
+    assert features_of(group)[0]["properties"]["name"] == "&lt;img src=x onerror=alert(1)&gt;"
+
+
+def test_bounds_must_be_lonlat():
+    with pytest.raises(CRSError, match="not lon/lat"):
+        maps.new_map(bounds=(500000, 4.0e6, 510000, 4.1e6))

@@ -44,6 +44,7 @@ __all__ = [
     "SHANXI_BOUNDS",
     "LegendEntry",
     "MapInfo",
+    "ZoningMap",
     "add_choropleth",
     "add_layer",
     "add_raster",
@@ -157,6 +158,19 @@ def _drop_cdn_defaults(obj: Any) -> None:
             )
 
 
+class ZoningMap(folium.Map):
+    """A ``folium.Map`` whose notebook display is offline too (assets inlined, no CDN)."""
+
+    def _repr_html_(self, **kwargs: Any) -> str:
+        doc = html_lib.escape(map_html(self), quote=True)
+        return (
+            '<div style="width:100%;"><div style="position:relative;width:100%;height:0;'
+            'padding-bottom:60%;"><iframe srcdoc="' + doc + '" style="position:absolute;'
+            'width:100%;height:100%;left:0;top:0;border:none !important;" allowfullscreen>'
+            "</iframe></div></div>"
+        )
+
+
 class _MetricScale(MacroElement):
     """Leaflet scale bar in metres / kilometres only."""
 
@@ -201,7 +215,12 @@ def new_map(
     """
     minx, miny, maxx, maxy = bounds if bounds is not None else SHANXI_BOUNDS
     base = resolve_basemap(basemap)
-    m = folium.Map(
+    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
+        raise CRSError(
+            f"map bounds {tuple(bounds or ())} are not lon/lat (minx, miny, maxx, maxy); "
+            "give them in degrees (EPSG:4490), e.g. gdf.to_crs(4490).total_bounds"
+        )
+    m = ZoningMap(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=7,
         tiles=None,
@@ -267,7 +286,10 @@ def _json_value(value: Any) -> Any:
         return "" if np.isnan(value) else round(float(value), 2)
     if isinstance(value, (np.integer,)):
         return int(value)
-    if isinstance(value, (int, str, bool)):
+    if isinstance(value, str):
+        # popups insert values as HTML: escape so data shows as text, never as markup
+        return html_lib.escape(value, quote=False)
+    if isinstance(value, (int, bool)):
         return value
     try:
         import pandas as pd
