@@ -206,3 +206,18 @@ def test_provenance_and_coverage_of_demo(demo_catalog):
     assert all(len(layer["sha256"]) == 64 for layer in prov["layers"])
     assert demo_catalog.coverage.contains(box(112.5, 37.8, 112.6, 37.9))
     assert not demo_catalog.coverage.contains(box(116.3, 39.9, 116.4, 40.0))  # Beijing
+
+
+def test_projected_frame_is_cached_and_equals_a_fresh_projection(demo_catalog_path):
+    from zoning.catalog import load_catalog
+    from zoning.crs import ALBERS_CHINA, project
+
+    cat = load_catalog(demo_catalog_path)
+    albers = cat.frame("water_source", crs=ALBERS_CHINA)
+    assert albers.crs == ALBERS_CHINA
+    fresh = project(cat.frame("water_source"), ALBERS_CHINA)
+    assert albers.area.sum() == pytest.approx(fresh.area.sum(), rel=1e-12)
+    cached = list((cat._cache_paths(cat.entries[0], "x")[0].parent).glob("*-*.parquet"))
+    assert cached  # written next to the validated frames
+    again = load_catalog(demo_catalog_path).frame("water_source", crs=ALBERS_CHINA)
+    assert again.geometry.geom_equals(albers.geometry).all()

@@ -39,7 +39,7 @@ import logging
 import time
 import tomllib
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -129,15 +129,27 @@ def _source_files(path: Path) -> list[Path]:
 
 
 def _source_checksum(path: Path) -> str:
-    from zoning.io import sha256_file
-
+    """sha256 of a layer's source (all shapefile parts together)."""
     files = _source_files(path)
     if len(files) == 1:
-        return sha256_file(files[0])
+        return _file_checksum(files[0])
     digest = hashlib.sha256()
     for f in files:
-        digest.update(f.suffix.encode() + sha256_file(f).encode())
+        digest.update(f.suffix.encode() + _file_checksum(f).encode())
     return digest.hexdigest()
+
+
+def _file_checksum(path: Path) -> str:
+    # one GeoPackage often holds many layers: hash it once per version of the file
+    stat = path.stat()
+    return _checksum_of(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _checksum_of(path: str, mtime_ns: int, size: int) -> str:
+    from zoning.io import sha256_file
+
+    return sha256_file(path)
 
 
 class Catalog:
@@ -160,6 +172,7 @@ class Catalog:
         self.entries = entries
         self._coverage_spec = coverage
         self._loaded: dict[str, LoadedLayer] = {}
+        self._projected_memo: dict[tuple[str, str], gpd.GeoDataFrame] = {}
         self.use_cache = use_cache
 
     def __repr__(self) -> str:
@@ -223,23 +236,66 @@ class Catalog:
             out.append(loaded)
         return out
 
-    def frame(self, kind: str) -> gpd.GeoDataFrame:
+    def frame(self, kind: str, *, crs: Any = None) -> gpd.GeoDataFrame:
         """All layers of ``kind`` as one normalised frame (EPSG:4490; DESIGN.md).
 
-        An absent kind gives an empty frame with the normalised columns.
+        Parameters
+        ----------
+        kind : str
+            Layer kind.
+        crs : CRS-like, optional
+            A measurable CRS (e.g. :data:`zoning.crs.ALBERS_CHINA`) to get the frame in,
+            reprojected with :func:`zoning.crs.project`. The projected frame is cached on
+            disk next to the validated one, so a run never pays a reprojection twice.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            An absent kind gives an empty frame with the normalised columns.
         """
         get_kind(kind)
-        frames = [self.load(e.name).frame for e in self.entries if e.kind == kind]
+        frames = [
+            self.load(e.name).frame if crs is None else self._projected(e.name, crs)
+            for e in self.entries
+            if e.kind == kind
+        ]
         if not frames:
             from zoning.validation import NORMALISED_COLUMNS
 
-            return gpd.GeoDataFrame(
+            empty = gpd.GeoDataFrame(
                 columns=NORMALISED_COLUMNS, geometry=gpd.GeoSeries(), crs="EPSG:4490"
             )
+            return empty if crs is None else empty.to_crs(crs)
         if len(frames) == 1:
             return frames[0]
         out = pd.concat(frames, ignore_index=True)
-        return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4490")
+        return gpd.GeoDataFrame(out, geometry="geometry", crs=frames[0].crs)
+
+    def _projected(self, name: str, crs: Any) -> gpd.GeoDataFrame:
+        """Layer ``name`` reprojected to ``crs`` (memory and disk cache)."""
+        import pyproj
+
+        from zoning.crs import project
+
+        target = pyproj.CRS.from_user_input(crs)
+        crs_key = hashlib.sha256(target.to_wkt().encode()).hexdigest()[:12]
+        memo = self._projected_memo.get((name, crs_key))
+        if memo is not None:
+            return memo
+        entry = next(e for e in self.entries if e.name == name)
+        parquet, _ = self._cache_paths(entry, _source_checksum(entry.path))
+        path = parquet.with_name(f"{parquet.stem}-{crs_key}.parquet")
+        if self.use_cache and path.is_file():
+            # written only after the layer validated, so no need to load the EPSG:4490 frame
+            out = gpd.read_parquet(path)
+        else:
+            out = project(self.load(name).frame, target)
+            if self.use_cache:
+                from zoning.io import write_vector
+
+                write_vector(out, path, overwrite=True)
+        self._projected_memo[(name, crs_key)] = out
+        return out
 
     def frames(self, kinds: list[str] | None = None) -> dict[str, gpd.GeoDataFrame]:
         """``{kind: frame}`` for ``kinds`` (default: every kind present)."""
