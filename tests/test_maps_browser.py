@@ -173,7 +173,9 @@ def click_feature(driver, lon: float, lat: float) -> str:
         found = d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content")
         return found[0].get_attribute("textContent").strip() if found else ""
 
-    return WebDriverWait(driver, 5).until(popup_text)
+    text = WebDriverWait(driver, 5).until(popup_text)
+    time.sleep(0.3)  # let the popup fade in before any screenshot
+    return text
 
 
 # --------------------------------------------------------------------------- maps under test
@@ -327,12 +329,14 @@ def test_restoration_raster_is_drawn(browser, built):
     )
     assert widths == [80]  # the PNG decoded at its own width (mercator rows re-sampled)
     assert browser.execute_script(_COUNT_PATHS) == 2
+    text = click_feature(browser, 113.2, 37.6)  # transparent fill still answers clicks
+    assert "0.80" in text
+    screenshot(browser, "restoration_map")
     toggle(browser, "修复优先级栅格")
     hidden = browser.execute_script(
         "return document.querySelectorAll('img.leaflet-image-layer').length;"
     )
     assert hidden == 0
-    screenshot(browser, "restoration_map")
 
 
 def test_site_map_popup_shows_rule_and_citation(browser, built):

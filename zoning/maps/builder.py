@@ -508,14 +508,15 @@ def _class_breaks(values: np.ndarray, classes: int) -> np.ndarray:
     return breaks
 
 
-def _palette(cmap: str, n: int) -> list[str]:
+def _palette(cmap: str, n: int, *, start: float = 0.15) -> list[str]:
+    """``n`` colours of ``cmap`` from ``start`` to 0.95 (light classes stay visible)."""
     import matplotlib
     from matplotlib.colors import to_hex
 
     colormap = matplotlib.colormaps[cmap]
     if n == 1:
         return [to_hex(colormap(0.6))]
-    return [to_hex(colormap(0.15 + 0.8 * i / (n - 1))) for i in range(n)]
+    return [to_hex(colormap(start + (0.95 - start) * i / (n - 1))) for i in range(n)]
 
 
 def add_choropleth(
@@ -531,6 +532,7 @@ def add_choropleth(
     fmt: str = "{:.1f}",
     popup_fields: Sequence[str] | None = None,
     show: bool = True,
+    outline: bool = False,
 ) -> folium.FeatureGroup:
     """Add a classed choropleth of ``units[column]`` with a classed legend.
 
@@ -558,6 +560,9 @@ def add_choropleth(
         Extra columns in the popup (default: name, adcode when present).
     show : bool
         Visible when the map opens.
+    outline : bool
+        Draw the class colour as a thick outline with a transparent (still clickable) fill,
+        so a raster underneath stays visible.
 
     Returns
     -------
@@ -578,7 +583,7 @@ def add_choropleth(
         np.asarray(breaks, dtype=float) if breaks is not None else _class_breaks(values, classes)
     )
     n_classes = max(1, edges.size - 1)
-    colors = _palette(cmap, n_classes)
+    colors = _palette(cmap, n_classes, start=0.4 if outline else 0.15)
     cls = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, n_classes - 1)
     frame = _display_frame(m, units).copy()
     frame["_class"] = np.where(np.isfinite(values), cls, -1)
@@ -595,6 +600,8 @@ def add_choropleth(
     def style_function(feature: dict[str, Any]) -> dict[str, Any]:
         k = feature["properties"]["_class"]
         fill = colors[k] if k >= 0 else "#d9d9d9"
+        if outline:
+            return {"color": fill, "weight": 3, "fillColor": fill, "fillOpacity": 0.0}
         return {"color": "#525252", "weight": 0.7, "fillColor": fill, "fillOpacity": 0.8}
 
     group = folium.FeatureGroup(name=name, show=show)
@@ -626,11 +633,15 @@ def add_choropleth(
         }
     )
     entries = [
-        LegendEntry(label=f"{fmt.format(edges[i])} – {fmt.format(edges[i + 1])}", color=colors[i])
+        LegendEntry(
+            label=f"{fmt.format(edges[i])} – {fmt.format(edges[i + 1])}",
+            color=colors[i],
+            line=outline,
+        )
         for i in range(n_classes)
     ]
     if (~np.isfinite(values)).any():
-        entries.append(LegendEntry(label="无数据 / No data", color="#d9d9d9"))
+        entries.append(LegendEntry(label="无数据 / No data", color="#d9d9d9", line=outline))
     info.legends.append((legend_title, entries))
     return group
 

@@ -359,6 +359,7 @@ def restoration_map(
             cmap="Purples",
             fmt="{:.2f}",
             popup_fields=popup,
+            outline=True,
         )
     return m
 
