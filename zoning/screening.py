@@ -118,6 +118,7 @@ class _LayerIndex:
         if self.names is None:
             self.names = np.full(len(frame), None, dtype=object)
         self._projected: dict[int, np.ndarray] = {}
+        self._native_prepared = False
         self._done: dict[int, np.ndarray] = {}
         self._area: dict[int, np.ndarray] = {}
         lat = shapely.bounds(self.geoms)[:, [1, 3]] if len(self.geoms) else np.zeros((0, 2))
@@ -136,6 +137,9 @@ class _LayerIndex:
 
         epsg = crs.to_epsg() or hash(crs.to_wkt())
         if self.crs == crs:
+            if not self._native_prepared:
+                shapely.prepare(self.geoms)  # prepared once: fast predicates on big zones
+                self._native_prepared = True
             return self.geoms[idx]
         if epsg not in self._projected:
             self._projected[epsg] = np.full(len(self.geoms), None, dtype=object)
@@ -829,30 +833,51 @@ def _by_layer(
     inter = hits["intersects"].to_numpy(bool)
     sub = hits[inter]
     pieces = clip[inter]
-    rows = []
-    for (site, kind, zone), idx in sub.groupby(
-        ["site_idx", "layer_kind", "zone"], sort=True
-    ).indices.items():
-        part = sub.iloc[idx]
-        d = int(dims[site])
-        inside = bool(part["inside"].any())
-        if len(idx) == 1 or inside:
-            area = float(site_area[site]) if inside else float(part["overlap_area_m2"].iloc[0])
-            length = float(site_length[site]) if inside else float(part["overlap_length_m"].iloc[0])
-        else:
+    grouped = sub.groupby(["site_idx", "layer_kind", "zone"], sort=True)
+    g = grouped.ngroup().to_numpy()
+    agg = grouped.agg(
+        overlap_area_m2=("overlap_area_m2", "first"),
+        overlap_length_m=("overlap_length_m", "first"),
+        inside=("inside", "any"),
+        n_features=("inside", "size"),
+    ).reset_index()
+    site = agg["site_idx"].to_numpy(np.int64)
+    area = agg["overlap_area_m2"].to_numpy(float).copy()
+    length = agg["overlap_length_m"].to_numpy(float).copy()
+    inside = agg["inside"].to_numpy(bool)
+    # a site wholly inside one feature of the zone: the dissolved overlap is the site itself
+    area[inside] = np.where(dims[site[inside]] == 2, site_area[site[inside]], 0.0)
+    length[inside] = np.where(dims[site[inside]] == 1, site_length[site[inside]], 0.0)
+    multi = np.flatnonzero(~inside & (agg["n_features"].to_numpy() > 1))
+    if len(multi):
+        members = pd.Series(np.arange(len(g))).groupby(g).indices
+        for k in multi:
             # dissolve the zones, then clip once: overlapping features count once, and no
             # near-collinear slivers from clipping each feature separately survive
-            merged = _safe_clip(site_gk[site], pieces[idx])
-            area = float(shapely.area(merged)) if d == 2 else 0.0
-            length = float(shapely.length(merged)) if d == 1 else 0.0
-        if d == 2:
-            share = area / site_area[site] if site_area[site] else 0.0
-        elif d == 1:
-            share = length / site_length[site] if site_length[site] else 0.0
-        else:
-            share = 1.0
-        rows.append((site, kind, zone, area, length, share, inside, len(idx)))
-    return pd.DataFrame(rows, columns=[*cols, "share_of_site", "inside", "n_features"])
+            merged = _safe_clip(site_gk[site[k]], pieces[members[k]])
+            d = int(dims[site[k]])
+            area[k] = float(shapely.area(merged)) if d == 2 else 0.0
+            length[k] = float(shapely.length(merged)) if d == 1 else 0.0
+    d = dims[site]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(
+            d == 2,
+            area / site_area[site],
+            np.where(d == 1, length / site_length[site], 1.0),
+        )
+    share = np.nan_to_num(share, nan=0.0)
+    return pd.DataFrame(
+        {
+            "site_idx": site,
+            "layer_kind": agg["layer_kind"].to_numpy(),
+            "zone": agg["zone"].to_numpy(),
+            "overlap_area_m2": area,
+            "overlap_length_m": length,
+            "share_of_site": share,
+            "inside": inside,
+            "n_features": agg["n_features"].to_numpy(np.int64),
+        }
+    )
 
 
 def _nearest(
