@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -396,3 +397,39 @@ def test_demo_province_map(browser, demo_catalog, tmp_path):
 
 def test_chromium_binary_used():
     assert shutil.which(str(CHROMIUM)) is not None
+
+
+def test_report_prints_to_pdf(browser, tmp_path):
+    rows = "".join(f"<tr><td>{i}</td><td class='num'>{i * 1.5:.1f}</td></tr>" for i in range(120))
+    body = (
+        '<p class="no-print">仅屏幕显示 / screen only</p>'
+        f"<table><thead><tr><th>县 / County</th><th class='num'>km²</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+    page = tmp_path / "report.html"
+    page.write_text(maps.report_page("统计报告 / Statistics report", body), encoding="utf-8")
+    browser.get_log("browser")
+    browser.get(page.as_uri())
+    assert errors(browser.get_log("browser")) == []
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        styles = browser.execute_script(
+            "return [getComputedStyle(document.querySelector('.no-print')).display,"
+            " getComputedStyle(document.querySelector('thead')).display];"
+        )
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert styles == ["none", "table-header-group"]
+    import base64
+
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    pdf = base64.b64decode(browser.print_page(PrintOptions()))
+    assert pdf.startswith(b"%PDF")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "report.pdf").write_bytes(pdf)
+    # 120 rows of ~20 px do not fit on one page: the table flows over several pages
+    pages = re.search(rb"/Type\s*/Pages\b.*?/Count (\d+)", pdf, re.S) or re.search(
+        rb"/Count (\d+)", pdf
+    )
+    assert pages is not None and int(pages.group(1)) >= 2
