@@ -27,8 +27,8 @@ True
 >>> ws = cat.frame("water_source")
 >>> sorted(ws["zone"].unique())
 ['level1', 'level2', 'quasi']
->>> str(ws.crs)
-'EPSG:4490'
+>>> ws.crs.to_epsg()
+4490
 """
 
 from __future__ import annotations
