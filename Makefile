@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean browser
 
 ASSETS := zoning/_assets/manifest.json
 
@@ -30,7 +30,15 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup lint
+# Headless Chromium for the real-browser map tests (Debian packages; needs root, as on CI).
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium chromium-driver >/dev/null; \
+	else echo "chromium/chromedriver missing and not root: browser tests will be skipped"; fi
+
+test: setup lint browser
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q --doctest-modules zoning
 	$(BIN)/python -m pytest -q --nbmake notebooks/
