@@ -729,3 +729,19 @@ def test_popup_values_are_escaped():
 def test_bounds_must_be_lonlat():
     with pytest.raises(CRSError, match="not lon/lat"):
         maps.new_map(bounds=(500000, 4.0e6, 510000, 4.1e6))
+
+
+def test_lines_are_never_filled_and_mixed_points_are_circles():
+    mixed = gpd.GeoDataFrame(
+        {"kind": "river", "zone": ["seven_rivers", "other"], "name": ["汾河", "泉"]},
+        geometry=[LineString([(112, 37), (112.5, 37.5), (112.5, 37)]), Point(112.2, 37.1)],
+        crs=4490,
+    )
+    m = maps.new_map()
+    group = maps.add_layer(m, mixed)
+    layer = next(c for c in group._children.values() if isinstance(c, folium.GeoJson))
+    line, point = sorted(features_of(group), key=lambda f: f["geometry"]["type"])
+    assert line["geometry"]["type"] == "LineString"
+    assert layer.style_function(line)["fill"] is False
+    assert layer.style_function(point)["fill"] is True  # the circle marker is filled
+    assert "new L.CircleMarker(latlng, opts)" in m.get_root().render()

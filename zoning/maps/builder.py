@@ -90,6 +90,8 @@ FIELD_LABELS: Mapping[str, str] = {
     "rank": "排名 / Rank",
 }
 
+_LINE_TYPES = frozenset({"LineString", "MultiLineString"})
+
 _DEFAULT_POPUP = ("name", "zone_label", "feature_id", "layer", "adcode")
 _SCREENING_FIELDS = (
     "site_id",
@@ -421,6 +423,7 @@ def add_layer(
         keep.append(zone_column)
     geom_types = set(frame.geometry.geom_type.dropna())
     points = bool(geom_types) and geom_types <= {"Point", "MultiPoint"}
+    any_points = bool(geom_types & {"Point", "MultiPoint"})
     coverage = bool(kind) and kind in {"admin_unit", "control_unit"}
     disp = display_geometries(
         frame.geometry.to_numpy(),
@@ -435,9 +438,14 @@ def add_layer(
 
         def style_function(feature: dict[str, Any]) -> dict[str, Any]:
             zone = feature["properties"].get(zone_column)
-            if zone not in cache:
-                cache[zone] = style_for(kind, zone).to_leaflet()
-            return cache[zone]
+            # a filled polyline would paint the polygon its vertices imply: lines never fill
+            line = (feature.get("geometry") or {}).get("type") in _LINE_TYPES
+            if (zone, line) not in cache:
+                options = style_for(kind, zone).to_leaflet()
+                if line:
+                    options.update(fill=False, fillOpacity=0.0)
+                cache[zone, line] = options
+            return cache[zone, line]
 
     elif callable(style):
         style_function = style
@@ -454,7 +462,7 @@ def add_layer(
         style_function=style_function,
         popup_fields=popup_fields,
         tooltip_fields=tooltip_fields,
-        points=points,
+        points=any_points,  # circle markers: Leaflet's image markers need files offline
         name=label,
     )
     group.add_to(m)
