@@ -302,11 +302,18 @@ def _boundary_chunks(geoms: np.ndarray) -> np.ndarray:
     coords, ring_idx = shapely.get_coordinates(rings, return_index=True)
     starts = np.flatnonzero(np.r_[True, ring_idx[1:] != ring_idx[:-1]])
     ends = np.r_[starts[1:], len(coords)]
-    chunks: list[np.ndarray] = []
+    pos: list[np.ndarray] = []
+    ids: list[np.ndarray] = []
+    k = 0
     for s, e in zip(starts, ends, strict=True):
         for a in range(s, e - 1, _BOUNDARY_CHUNK):
-            chunks.append(coords[a : min(a + _BOUNDARY_CHUNK + 1, e)])
-    return shapely.linestrings(chunks) if chunks else np.array([], dtype=object)
+            b = min(a + _BOUNDARY_CHUNK + 1, e)
+            pos.append(np.arange(a, b))
+            ids.append(np.full(b - a, k))
+            k += 1
+    if not pos:
+        return np.array([], dtype=object)
+    return shapely.linestrings(coords[np.concatenate(pos)], indices=np.concatenate(ids))
 
 
 # --------------------------------------------------------------------------------------------
@@ -430,6 +437,33 @@ def _map_chunks(
         return np.concatenate(list(pool.map(func, parts)))
 
 
+def _repaired(geoms: np.ndarray) -> np.ndarray:
+    """Return ``geoms`` with invalid members replaced by their ``make_valid`` polygons."""
+    bad = ~shapely.is_valid(geoms)
+    if not bad.any():
+        return geoms
+    out = geoms.copy()
+    out[bad] = _polygonal(shapely.make_valid(geoms[bad]))
+    return out
+
+
+def _overlay(op: Callable[..., Any], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Vectorised ``op(a, b)``; on a GEOS topology error, repair the inputs and retry."""
+    try:
+        return op(a, b)
+    except shapely.errors.GEOSException:
+        logger.info("topology error in %s; repairing %d input pairs", op.__name__, len(a))
+        return op(_repaired(a), _repaired(b))
+
+
+def _union_all(geoms: np.ndarray) -> Any:
+    """``union_all`` that repairs invalid inputs on a GEOS topology error."""
+    try:
+        return shapely.union_all(geoms)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(_repaired(geoms))
+
+
 def _default_jobs(n_jobs: int | None) -> int:
     import os
 
@@ -475,6 +509,15 @@ def _layer_geoms(
     return geoms[keep], zones[keep]
 
 
+def _interiors_meet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """True where the interiors of ``a`` and ``b`` intersect (touching features stay apart)."""
+    hit = shapely.intersects(a, b)
+    out = np.zeros(len(a), dtype=bool)
+    if hit.any():
+        out[hit] = shapely.relate_pattern(a[hit], b[hit], "T********")
+    return out
+
+
 def dissolve_layer(
     kind: str,
     geoms: np.ndarray,
@@ -485,8 +528,8 @@ def dissolve_layer(
 ) -> Pieces:
     """Group the features of one layer into pieces that never overlap within a label.
 
-    Features are linked when they intersect (exact test, run only on pairs whose envelopes
-    overlap); each connected group is one piece for ``all`` and, when its features have several
+    Features are linked when their interiors intersect (exact test, run only on pairs whose
+    envelopes overlap; features that only touch need no union); each connected group is one piece for ``all`` and, when its features have several
     zones, one piece per zone.
 
     Parameters
@@ -518,9 +561,7 @@ def dissolve_layer(
     left, right = left[keep], right[keep]
     if len(left):
         pairs = np.stack([left, right], axis=1)
-        hit = _map_chunks(
-            lambda p: shapely.intersects(geoms[p[:, 0]], geoms[p[:, 1]]), pairs, n_jobs
-        )
+        hit = _map_chunks(lambda p: _interiors_meet(geoms[p[:, 0]], geoms[p[:, 1]]), pairs, n_jobs)
         left, right = left[hit], right[hit]
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
@@ -595,16 +636,16 @@ def _piece_geometries(pieces: Pieces, idx: np.ndarray, n_jobs: int) -> np.ndarra
         b = pieces.members[pieces.indptr[idx[two]] + 1]
         pairs = np.stack([a, b], axis=1)
         out[two] = _map_chunks(
-            lambda p: shapely.union(pieces.feats[p[:, 0]], pieces.feats[p[:, 1]]), pairs, n_jobs
+            lambda p: _overlay(shapely.union, pieces.feats[p[:, 0]], pieces.feats[p[:, 1]]),
+            pairs,
+            n_jobs,
         )
     many = np.flatnonzero(sizes > 2)
     if len(many):
 
         def _u(k: int) -> Any:
             i = idx[k]
-            return shapely.union_all(
-                pieces.feats[pieces.members[pieces.indptr[i] : pieces.indptr[i + 1]]]
-            )
+            return _union_all(pieces.feats[pieces.members[pieces.indptr[i] : pieces.indptr[i + 1]]])
 
         if n_jobs > 1 and len(many) > 1:
             with ThreadPoolExecutor(n_jobs) as pool:
@@ -633,7 +674,7 @@ def _piece_areas(pieces: Pieces, idx: np.ndarray, n_jobs: int) -> np.ndarray:
         fa, fb = pieces.feats[a], pieces.feats[b]
         inter = _map_chunks(
             lambda p: shapely.area(
-                shapely.intersection(pieces.feats[p[:, 0]], pieces.feats[p[:, 1]])
+                _overlay(shapely.intersection, pieces.feats[p[:, 0]], pieces.feats[p[:, 1]])
             ),
             pairs,
             n_jobs,
@@ -676,33 +717,19 @@ def measure_pieces(pieces: Pieces, units: _Units, *, n_jobs: int = 1) -> pd.Data
     res_unit = [u_idx]
     res_area = [_piece_areas(pieces, far[p_idx], n_jobs)]
 
-    cand = np.flatnonzero(near)
-    if len(cand):
-        cgeoms = _piece_geometries(pieces, cand, n_jobs)
-        ctree = shapely.STRtree(cgeoms)
-        # unit contains_properly piece (units prepared once): counted whole, never clipped
-        u_in, c_in = ctree.query(units.geoms, predicate="contains_properly")
-        res_piece.append(cand[c_in])
-        res_unit.append(u_in)
-        res_area.append(_map_chunks(shapely.area, cgeoms[c_in], n_jobs))
-        c_all, u_all = units.tree.query(cgeoms)  # envelope candidates
-        inside = np.zeros(len(cand), dtype=bool)
-        inside[c_in] = True
-        keep = ~inside[c_all]
-        c_all, u_all = c_all[keep], u_all[keep]
-        if len(c_all):
-            pairs = np.stack([c_all, u_all], axis=1)
-            res_piece.append(cand[c_all])
-            res_unit.append(u_all)
-            res_area.append(
-                _map_chunks(
-                    lambda p: shapely.area(
-                        shapely.intersection(cgeoms[p[:, 0]], units.geoms[p[:, 1]])
-                    ),
-                    pairs,
-                    n_jobs,
-                )
-            )
+    sizes = pieces.sizes()
+    single = np.flatnonzero(near & (sizes == 1))
+    if len(single):
+        pc, uc, ac = _measure_single(pieces, single, units, n_jobs)
+        res_piece.append(pc)
+        res_unit.append(uc)
+        res_area.append(ac)
+    multi = np.flatnonzero(near & (sizes > 1))
+    if len(multi):
+        pc, uc, ac = _measure_multi(pieces, multi, units, n_jobs)
+        res_piece.append(pc)
+        res_unit.append(uc)
+        res_area.append(ac)
     piece = np.concatenate(res_piece)
     unit = np.concatenate(res_unit)
     area = np.concatenate(res_area)
@@ -729,6 +756,98 @@ def measure_pieces(pieces: Pieces, units: _Units, *, n_jobs: int = 1) -> pd.Data
             "area_m2": area[rows],
         }
     )
+
+
+def _measure_single(
+    pieces: Pieces, cand: np.ndarray, units: _Units, n_jobs: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Measure one-feature pieces near unit boundaries: whole when covered, else clipped."""
+    cgeoms = pieces.feats[pieces.members[pieces.indptr[cand]]]
+    ctree = shapely.STRtree(cgeoms)
+    # unit contains_properly or covers piece (units prepared once): whole, never clipped;
+    # such a piece has no area in any other unit (units do not overlap)
+    u_in, c_in = ctree.query(units.geoms, predicate="contains_properly")
+    inside = np.zeros(len(cand), dtype=bool)
+    inside[c_in] = True
+    rest = np.flatnonzero(~inside)
+    if len(rest):
+        rtree = shapely.STRtree(cgeoms[rest])
+        u_cov, r_cov = rtree.query(units.geoms, predicate="covers")
+        u_in = np.r_[u_in, u_cov]
+        c_in = np.r_[c_in, rest[r_cov]]
+        inside[rest[r_cov]] = True
+    res_piece, res_unit = [cand[c_in]], [u_in]
+    res_area = [_map_chunks(shapely.area, cgeoms[c_in], n_jobs)]
+    c_all, u_all = units.tree.query(cgeoms)  # envelope candidates
+    keep = ~inside[c_all]
+    c_all, u_all = c_all[keep], u_all[keep]
+    if len(c_all):
+        pairs = np.stack([c_all, u_all], axis=1)
+        res_piece.append(cand[c_all])
+        res_unit.append(u_all)
+        res_area.append(
+            _map_chunks(
+                lambda p: shapely.area(
+                    _overlay(shapely.intersection, cgeoms[p[:, 0]], units.geoms[p[:, 1]])
+                ),
+                pairs,
+                n_jobs,
+            )
+        )
+    return np.concatenate(res_piece), np.concatenate(res_unit), np.concatenate(res_area)
+
+
+def _measure_multi(
+    pieces: Pieces, cand: np.ndarray, units: _Units, n_jobs: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Measure groups of overlapping features near unit boundaries: clip each member, then union.
+
+    A large connected group (e.g. a coverage of control units with sliver overlaps) is never
+    unioned as a whole: each member is clipped by the units it meets and the clipped parts are
+    unioned per unit, which gives the same area as clipping the union.
+    """
+    sizes = pieces.sizes()[cand]
+    piece_of = np.repeat(cand, sizes)
+    pos = np.concatenate([np.arange(pieces.indptr[i], pieces.indptr[i + 1]) for i in cand])
+    mgeoms = pieces.feats[pieces.members[pos]]
+    m_idx, u_idx = units.tree.query(mgeoms)
+    # one thread: prepared geometries build their index lazily and are not thread-safe
+    covered = shapely.covers(units.geoms[u_idx], mgeoms[m_idx])
+    parts = mgeoms[m_idx].copy()
+    clip = np.flatnonzero(~covered)
+    if len(clip):
+        pairs = np.stack([m_idx[clip], u_idx[clip]], axis=1)
+        parts[clip] = _map_chunks(
+            lambda p: _overlay(shapely.intersection, mgeoms[p[:, 0]], units.geoms[p[:, 1]]),
+            pairs,
+            n_jobs,
+        )
+    part_area = shapely.area(parts)
+    ok = part_area > 0
+    m_idx, u_idx, parts, part_area = m_idx[ok], u_idx[ok], parts[ok], part_area[ok]
+    p_of = piece_of[m_idx]
+    # group parts by (piece, unit), members in canonical order
+    order = np.lexsort((m_idx, u_idx, p_of))
+    p_of, u_sorted, parts, part_area = p_of[order], u_idx[order], parts[order], part_area[order]
+    if len(order) == 0:
+        return (np.array([], dtype=np.int64),) * 2 + (np.array([], dtype=float),)
+    brk = np.flatnonzero(np.r_[True, (p_of[1:] != p_of[:-1]) | (u_sorted[1:] != u_sorted[:-1])])
+    ends = np.r_[brk[1:], len(order)]
+    area = np.empty(len(brk), dtype=float)
+    lone = (ends - brk) == 1
+    area[lone] = part_area[brk[lone]]
+    groups = [parts[s:e] for s, e in zip(brk[~lone], ends[~lone], strict=True)]
+    if groups:
+
+        def _u(g: np.ndarray) -> float:
+            return float(shapely.area(_union_all(g)))
+
+        if n_jobs > 1 and len(groups) > 1:
+            with ThreadPoolExecutor(n_jobs) as pool:
+                area[~lone] = list(pool.map(_u, groups))
+        else:
+            area[~lone] = [_u(g) for g in groups]
+    return p_of[brk], u_sorted[brk], area
 
 
 def _empty_measure() -> pd.DataFrame:
