@@ -152,7 +152,7 @@ def test_layer_cartography_popups_and_legend():
     assert "饮用水水源保护区 / Drinking-water source protection area" in html  # layer control
     assert '"fillColor": "#08306b"' in html  # level-1 dark blue
     assert '"fillColor": "#9ecae1"' in html  # quasi light blue
-    legend = html.split('id="zoning-legend"', 1)[1].split("</div>\n</div>", 1)[0]
+    legend = html.split('id="zoning-legend"', 1)[1].split('id="zoning-disclaimer"', 1)[0]
     labels = re.findall(r"<span>([^<]+)</span>", legend)
     assert labels == [
         "一级保护区 / Level-1 protection zone",
@@ -244,7 +244,7 @@ def test_choropleth_classes_legend_and_popups():
     assert [f["properties"]["_class"] for f in feats] == [0, 1, 2, 3, 3, -1]
     assert [f["properties"]["value"] for f in feats] == ["0.0", "10.0", "20.0", "30.0", "40.0", "—"]
     html = render(m)
-    legend = html.split('id="zoning-legend"', 1)[1].split("</div>\n</div>", 1)[0]
+    legend = html.split('id="zoning-legend"', 1)[1].split('id="zoning-disclaimer"', 1)[0]
     assert "<h4>红线占比 (%) / Share (%)</h4>" in legend
     labels = re.findall(r"<span>([^<]+)</span>", legend)
     assert labels == [
@@ -287,7 +287,8 @@ def test_raster_overlay_nodata_transparent_and_legend():
     assert np.all(png[:, 3, 3] == 0.0)  # nodata column transparent in every row
     assert np.all(png[:, :3, 3] == 1.0)
     info = maps.map_info(m)
-    heading, entries = info.legends[-1]
+    heading, entries, layer = info.legends[-1]
+    assert layer.startswith("image_overlay_")
     assert heading == "修复 / Priority"
     assert entries[0].label == "0 – 10"  # valid values 0..10 (column 3 excluded)
 

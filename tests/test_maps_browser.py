@@ -298,10 +298,14 @@ def test_catalogue_map_renders_toggles_and_pops_up(browser, built):
     # 2 counties + 4 red-line polygons + 3 water zones + 1 river, all drawn
     assert browser.execute_script(_COUNT_PATHS) == 10
     assert browser.execute_script(_CANVAS_INK) > 1000
+    legend = browser.find_element("id", "zoning-legend")
+    assert "Level-1 protection zone" in legend.text
     toggle(browser, "饮用水水源保护区")
     assert browser.execute_script(_COUNT_PATHS) == 7
+    assert "Level-1 protection zone" not in legend.text  # its legend follows the layer
     toggle(browser, "饮用水水源保护区")
     assert browser.execute_script(_COUNT_PATHS) == 10
+    assert "Level-1 protection zone" in legend.text
     text = click_feature(browser, 112.25, 37.95)  # inside all three nested zones
     assert "汾河水库一级" in text and "一级保护区 / Level-1 protection zone" in text
     legend = browser.find_element("id", "zoning-legend").text
@@ -383,6 +387,9 @@ def test_demo_province_map(browser, demo_catalog, tmp_path):
     elapsed, log = open_map(browser, path)
     assert errors(log) == []
     assert browser.execute_script(_COUNT_PATHS) == visible
+    legend = browser.find_element("id", "zoning-legend").text
+    assert "Ecological protection red line" in legend
+    assert "Environmental control unit" not in legend  # off at start, so is its legend
     screenshot(browser, "province_map")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "province_map.json").write_text(

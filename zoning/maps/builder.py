@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import folium
 import folium.plugins
@@ -42,6 +42,7 @@ __all__ = [
     "DISCLAIMER",
     "FIELD_LABELS",
     "SHANXI_BOUNDS",
+    "LegendBlock",
     "LegendEntry",
     "MapInfo",
     "ZoningMap",
@@ -115,6 +116,14 @@ class LegendEntry:
     gradient: tuple[str, ...] = ()
 
 
+class LegendBlock(NamedTuple):
+    """The legend of one layer: heading, rows, and the JavaScript name of the layer."""
+
+    heading: str
+    entries: list[LegendEntry]
+    layer: str | None = None
+
+
 @dataclass
 class MapInfo:
     """Book-keeping zoning attaches to a folium map (``m._zoning``)."""
@@ -122,7 +131,7 @@ class MapInfo:
     title: str | None = None
     basemap: Basemap | None = None
     detail_zoom: int | None = DEFAULT_DETAIL_ZOOM
-    legends: list[tuple[str, list[LegendEntry]]] = field(default_factory=list)
+    legends: list[LegendBlock] = field(default_factory=list)
     layers: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     finished: bool = False
@@ -494,10 +503,12 @@ def add_layer(
                     line=points is False and geom_types <= {"LineString", "MultiLineString"},
                 )
             )
-        info.legends.append((label, entries))
+        info.legends.append(LegendBlock(label, entries, group.get_name()))
     elif isinstance(style, Mapping) and n:
         color = str(style.get("fillColor", style.get("color", "#3388ff")))
-        info.legends.append((label, [LegendEntry(label=label, color=color)]))
+        info.legends.append(
+            LegendBlock(label, [LegendEntry(label=label, color=color)], group.get_name())
+        )
     return group
 
 
@@ -650,7 +661,7 @@ def add_choropleth(
     ]
     if (~np.isfinite(values)).any():
         entries.append(LegendEntry(label="无数据 / No data", color="#d9d9d9", line=outline))
-    info.legends.append((legend_title, entries))
+    info.legends.append(LegendBlock(legend_title, entries, group.get_name()))
     return group
 
 
@@ -802,9 +813,10 @@ def add_raster(
         matplotlib.colors.to_hex(matplotlib.colormaps[cmap](t)) for t in np.linspace(0, 1, 6)
     )
     info.legends.append(
-        (
+        LegendBlock(
             legend_title or name,
             [LegendEntry(label=f"{lo:.3g} – {hi:.3g}", color=ramp[-1], gradient=ramp)],
+            overlay.get_name(),
         )
     )
     return overlay
@@ -833,15 +845,17 @@ _PANEL = Template(
 </style>
 {% if title %}<div class="zoning-panel zoning-title">{{ title|e }}</div>{% endif %}
 <div class="zoning-panel zoning-legend" id="zoning-legend">
-{% for heading, entries in legends %}<h4>{{ heading|e }}</h4>
-{% for e in entries %}<div class="row">
+{% for block in legends %}<div class="block"
+{%- if block.layer %} data-layer="{{ block.layer }}"{% endif %}><h4>{{ block.heading|e }}</h4>
+{% for e in block.entries %}<div class="row">
 {%- if e.gradient %}<span class="sw ramp"
  style="background:linear-gradient(to right,{{ e.gradient|join(',') }})"></span>
 {%- elif e.line or not e.fill %}<span class="sw line"
  style="border-top-color:{{ e.color }}"></span>
 {%- else %}<span class="sw" style="background:{{ e.color }}"></span>{% endif -%}
 <span>{{ e.label|e }}</span></div>
-{% endfor %}{% endfor %}
+{% endfor %}</div>
+{% endfor %}
 </div>
 <div class="zoning-panel zoning-disclaimer" id="zoning-disclaimer"><b>{{ disclaimer|e }}</b>
 {% for note in notes %}<br>{{ note|e }}{% endfor %}
@@ -851,7 +865,26 @@ _PANEL = Template(
 
 
 class _Panels(MacroElement):
-    """Title, legend and disclaimer, rendered from the map's :class:`MapInfo` at save time."""
+    """Title, legend and disclaimer, rendered from the map's :class:`MapInfo` at save time.
+
+    The legend block of a layer is shown only while the layer is on the map (the layer
+    control's ``overlayadd`` / ``overlayremove`` events).
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map) {
+          function syncLegend() {
+            document.querySelectorAll('#zoning-legend [data-layer]').forEach(function (el) {
+              var layer = window[el.getAttribute('data-layer')];
+              el.style.display = layer && map.hasLayer(layer) ? '' : 'none';
+            });
+          }
+          map.on('overlayadd overlayremove', syncLegend);
+          syncLegend();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
 
     def __init__(self, info: MapInfo):
         super().__init__()
@@ -877,6 +910,7 @@ class _Panels(MacroElement):
         )
         figure = self.get_root()
         figure.html.add_child(Element(html), name="zoning_panels")
+        super().render(**kwargs)
 
 
 def finish(m: folium.Map) -> folium.Map:

@@ -13,6 +13,7 @@ import numpy as np
 
 from zoning.errors import ZoningError, ZoningUsageError
 from zoning.maps.builder import (
+    LegendBlock,
     LegendEntry,
     add_choropleth,
     add_layer,
@@ -238,7 +239,7 @@ def site_map(
         popup_plus = [*popup, "verdict"]
     else:
         popup_plus = popup
-    add_layer(
+    group = add_layer(
         m,
         frame,
         name="项目选址 / Sites",
@@ -254,7 +255,7 @@ def site_map(
         for v in VERDICT_COLORS
         if v in present
     ] or [LegendEntry(label="项目选址 / Site", color="#2b2b2b")]
-    info.legends.append(("项目选址 / Sites", entries))
+    info.legends.append(LegendBlock("项目选址 / Sites", entries, group.get_name()))
     return m
 
 
