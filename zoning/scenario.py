@@ -1,0 +1,390 @@
+"""Scenarios: a batch run declared in TOML, validated before anything runs.
+
+A scenario names the catalogue, the units, the layers, the tables and the outputs of one run of
+``zoning run`` (:mod:`zoning.runner`). Paths are relative to the scenario file; the catalogue
+may be the literal ``"demo"`` (the Shanxi demo, :func:`zoning.datasets.demo_catalog_path`).
+
+.. code-block:: toml
+
+    schema_version = 1
+    id = "demo_province_stats"           # names the output folder
+    title = "Shanxi demo: zoning statistics"
+    catalog = "demo"                     # or "data/catalog.toml"
+    layers = ["eco_redline", "protected_area"]   # optional; default every polygon kind
+
+    [units]                              # default: the catalogue's counties
+    level = "county"                     # admin_unit level, or:
+    # path = "units.gpkg"                # a unit file
+    # layer = "counties"
+    id_field = "adcode"
+
+    [stats]
+    rollup = ["city", "province"]        # by adcode, checked against a direct computation
+    overlaps = true                      # pairwise overlaps + strictest-designation-wins layer
+    indicators = "default"               # targets table: "default", a CSV path, or false
+    # flatten_order = ["eco_redline:core", "protected_area:core", ...]
+
+    [outputs]
+    excel = true
+    gpkg = true
+    map = true
+    map_layer = "eco_redline"            # choropleth of this kind's share
+
+    [screening]                          # optional: screen a site list (zoning.screening)
+    sites = "sites.geojson"
+    project_type = "solar_pv"
+
+    [restoration]                        # optional: handed to zoning.restoration when present
+
+Validation collects every problem (unknown keys, missing files, unknown layer kinds, wrong
+types) and :func:`load_scenario` raises one :class:`~zoning.errors.ScenarioError` listing them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zoning.errors import Problem, ScenarioError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Scenario",
+    "load_scenario",
+    "validate_scenario",
+]
+
+SCHEMA_VERSION = 1
+
+_TOP_KEYS = {
+    "schema_version",
+    "id",
+    "title",
+    "description",
+    "catalog",
+    "layers",
+    "units",
+    "stats",
+    "outputs",
+    "screening",
+    "restoration",
+}
+_UNIT_KEYS = {"level", "path", "layer", "id_field", "name_field"}
+_STATS_KEYS = {"rollup", "overlaps", "indicators", "flatten_order", "scale", "n_jobs"}
+_OUTPUT_KEYS = {"excel", "gpkg", "map", "map_layer"}
+_SCREEN_KEYS = {"sites", "project_type", "layer", "site_id_field", "attrs"}
+_LEVELS = ("province", "city", "county")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario (frozen). Build it with :func:`load_scenario`.
+
+    Attributes
+    ----------
+    path : Path
+        The scenario file.
+    id, title : str
+        Identity; ``id`` names the output folder.
+    catalog : Path
+        The catalogue TOML (``"demo"`` resolved to the demo catalogue).
+    layers : tuple of str or None
+        Layer kinds to measure; None for every polygon kind of the catalogue.
+    units : dict
+        ``level`` (admin level) or ``path``/``layer``; ``id_field``.
+    stats, outputs : dict
+        Options with defaults filled in.
+    screening, restoration : dict or None
+        Optional steps.
+    raw : dict
+        The TOML as read (echoed into ``manifest.json``).
+    """
+
+    path: Path
+    id: str
+    title: str
+    catalog: Path
+    layers: tuple[str, ...] | None
+    units: dict[str, Any]
+    stats: dict[str, Any]
+    outputs: dict[str, Any]
+    screening: dict[str, Any] | None = None
+    restoration: dict[str, Any] | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    catalog_is_demo: bool = False
+
+    def parameters(self) -> dict[str, Any]:
+        """JSON-able parameters of the run (paths relative to the scenario folder)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "catalog": "demo" if self.catalog_is_demo else _rel(self.catalog, self.path.parent),
+            "layers": list(self.layers) if self.layers else None,
+            "units": {k: _rel(v, self.path.parent) for k, v in self.units.items()},
+            "stats": self.stats,
+            "outputs": self.outputs,
+            "screening": (
+                {k: _rel(v, self.path.parent) for k, v in self.screening.items()}
+                if self.screening
+                else None
+            ),
+            "restoration": self.restoration,
+        }
+
+
+def _rel(value: Any, base: Path) -> Any:
+    if isinstance(value, Path):
+        try:
+            return value.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            return value.as_posix()
+    return value
+
+
+def _read(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+    if not path.is_file():
+        return None, [
+            Problem(
+                "scenario_missing",
+                f"scenario file {path} does not exist; expected a TOML file "
+                "(see scenarios/demo_province_stats.toml)",
+            )
+        ]
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")), []
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return None, [Problem("toml_invalid", f"{path} is not valid TOML ({exc}); fix the syntax")]
+
+
+def _unknown(table: Mapping[str, Any], allowed: set[str], where: str) -> list[Problem]:
+    out = []
+    for key in sorted(set(table) - allowed):
+        out.append(
+            Problem(
+                "unknown_key",
+                f"unknown key {key!r} in {where}; expected one of {', '.join(sorted(allowed))}",
+            )
+        )
+    return out
+
+
+def _table(raw: Mapping[str, Any], key: str, problems: list[Problem]) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        problems.append(
+            Problem("wrong_type", f"[{key}] must be a table, found {type(value).__name__}")
+        )
+        return {}
+    return dict(value)
+
+
+def _file(base: Path, value: Any, what: str, problems: list[Problem]) -> Path | None:
+    if not isinstance(value, str) or not value:
+        problems.append(Problem("wrong_type", f"{what} must be a path string, found {value!r}"))
+        return None
+    p = (base / value).resolve()
+    if not p.exists():
+        problems.append(
+            Problem(
+                "file_missing",
+                f"{what} = {value!r}: {p} does not exist; expected a path relative to the "
+                "scenario file; fix the path or create the file",
+            )
+        )
+        return None
+    return p
+
+
+def _check_kinds(names: Any, what: str, problems: list[Problem]) -> tuple[str, ...] | None:
+    from zoning.kinds import KIND_IDS
+
+    if names is None:
+        return None
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",") if n.strip()]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        problems.append(Problem("wrong_type", f"{what} must be a list of layer kinds"))
+        return None
+    for n in names:
+        if n not in KIND_IDS:
+            import difflib
+
+            close = difflib.get_close_matches(n, KIND_IDS, n=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            problems.append(
+                Problem(
+                    "unknown_layer",
+                    f"{what} names unknown layer kind {n!r}{hint}; expected one of "
+                    f"{', '.join(KIND_IDS)}",
+                )
+            )
+    return tuple(names)
+
+
+def _parse(path: Path, raw: dict[str, Any], problems: list[Problem]) -> Scenario | None:
+    base = path.parent
+    problems += _unknown(raw, _TOP_KEYS, path.name)
+    version = raw.get("schema_version")
+    if version != SCHEMA_VERSION:
+        problems.append(
+            Problem(
+                "schema_version",
+                f"schema_version is {version!r}; expected {SCHEMA_VERSION} "
+                "(add `schema_version = 1` at the top)",
+            )
+        )
+    sid = raw.get("id")
+    if not isinstance(sid, str) or not sid or any(c in sid for c in "/\\:"):
+        problems.append(
+            Problem(
+                "id_invalid",
+                f"id is {sid!r}; expected a non-empty name without slashes (it names the "
+                "output folder)",
+            )
+        )
+    title = raw.get("title", sid or "")
+    cat_value = raw.get("catalog", "demo")
+    catalog: Path | None = None
+    is_demo = cat_value == "demo"
+    if not is_demo:
+        catalog = _file(base, cat_value, "catalog", problems)
+    layers = _check_kinds(raw.get("layers"), "layers", problems)
+
+    units = _table(raw, "units", problems)
+    problems += _unknown(units, _UNIT_KEYS, "[units]")
+    if "path" in units:
+        p = _file(base, units["path"], "units.path", problems)
+        units["path"] = p
+        units.setdefault("id_field", "adcode")
+    else:
+        level = units.setdefault("level", "county")
+        if level not in _LEVELS:
+            problems.append(
+                Problem(
+                    "units_level",
+                    f"units.level is {level!r}; expected one of {', '.join(_LEVELS)}",
+                )
+            )
+        units.setdefault("id_field", "adcode")
+
+    stats = _table(raw, "stats", problems)
+    problems += _unknown(stats, _STATS_KEYS, "[stats]")
+    rollup = stats.setdefault("rollup", [])
+    if not isinstance(rollup, list) or any(r not in ("city", "province") for r in rollup):
+        problems.append(
+            Problem("rollup_invalid", f"stats.rollup is {rollup!r}; expected ['city', 'province']")
+        )
+    stats.setdefault("overlaps", True)
+    ind = stats.setdefault("indicators", "default")
+    if ind not in ("default", False) and isinstance(ind, str):
+        p = _file(base, ind, "stats.indicators", problems)
+        stats["indicators"] = p
+    order = stats.get("flatten_order")
+    if order is not None:
+        if not isinstance(order, list):
+            problems.append(Problem("wrong_type", "stats.flatten_order must be a list"))
+        else:
+            _check_kinds([str(o).split(":")[0] for o in order], "stats.flatten_order", problems)
+    scale = stats.setdefault("scale", "local")
+    if scale not in ("local", "dask"):
+        problems.append(
+            Problem("wrong_type", f"stats.scale is {scale!r}; expected 'local' or 'dask'")
+        )
+
+    outputs = _table(raw, "outputs", problems)
+    problems += _unknown(outputs, _OUTPUT_KEYS, "[outputs]")
+    for key in ("excel", "gpkg", "map"):
+        outputs.setdefault(key, True)
+        if not isinstance(outputs[key], bool):
+            problems.append(Problem("wrong_type", f"outputs.{key} must be true or false"))
+    outputs.setdefault("map_layer", "eco_redline")
+    _check_kinds([outputs["map_layer"]], "outputs.map_layer", problems)
+
+    screening = raw.get("screening")
+    if screening is not None:
+        screening = _table(raw, "screening", problems)
+        problems += _unknown(screening, _SCREEN_KEYS, "[screening]")
+        if "sites" not in screening:
+            problems.append(Problem("key_missing", "[screening] needs sites = 'FILE'"))
+        else:
+            screening["sites"] = _file(base, screening["sites"], "screening.sites", problems)
+        pt = screening.get("project_type")
+        if not isinstance(pt, str):
+            problems.append(Problem("key_missing", "[screening] needs project_type = 'TYPE'"))
+        else:
+            problems += _check_project_type(pt)
+    restoration = raw.get("restoration")
+    if restoration is not None:
+        restoration = _table(raw, "restoration", problems)
+
+    if any(p.severity == "error" for p in problems):
+        return None
+    if is_demo:
+        from zoning.datasets import demo_catalog_path
+
+        catalog = demo_catalog_path()
+    assert catalog is not None
+    return Scenario(
+        path=path,
+        id=sid,
+        title=str(title),
+        catalog=catalog,
+        layers=layers,
+        units=units,
+        stats=stats,
+        outputs=outputs,
+        screening=screening,
+        restoration=restoration,
+        raw=raw,
+        catalog_is_demo=is_demo,
+    )
+
+
+def _check_project_type(pt: str) -> list[Problem]:
+    try:
+        from zoning.projects import get_project_type
+    except ImportError:  # screening helper not installed: checked when the step runs
+        return []
+    try:
+        get_project_type(pt)
+    except (KeyError, ValueError, LookupError) as exc:
+        return [Problem("unknown_project_type", f"screening.project_type: {exc}")]
+    return []
+
+
+def validate_scenario(path: str | Path) -> list[Problem]:
+    """Check a scenario file; return every problem found (empty when usable).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import zoning
+    >>> demo = Path(zoning.__file__).parent.parent / "scenarios" / "demo_province_stats.toml"
+    >>> validate_scenario(demo)
+    []
+    """
+    p = Path(path)
+    raw, problems = _read(p)
+    if raw is None:
+        return problems
+    _parse(p, raw, problems)
+    return problems
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario; raise one :class:`ScenarioError` listing every problem.
+
+    Raises
+    ------
+    ScenarioError
+        Unknown keys or layer kinds, missing files, wrong types, missing id.
+    """
+    p = Path(path)
+    raw, problems = _read(p)
+    scenario = _parse(p, raw, problems) if raw is not None else None
+    if scenario is None:
+        raise ScenarioError(f"scenario {p}", problems)
+    return scenario
