@@ -746,3 +746,46 @@ def test_lines_are_never_filled_and_mixed_points_are_circles():
     assert layer.style_function(line)["fill"] is False
     assert layer.style_function(point)["fill"] is True  # the circle marker is filled
     assert "new L.CircleMarker(latlng, opts)" in m.get_root().render()
+
+
+@needs_assets
+def test_empty_layers_render():
+    empty = gpd.GeoDataFrame({"kind": [], "zone": [], "name": []}, geometry=[], crs=4490)
+    m = maps.new_map()
+    maps.add_layer(m, empty, kind="eco_redline")
+    maps.add_choropleth(m, empty.assign(share=[]), "share", name="s", legend_title="s")
+    html = maps.map_html(m)
+    assert [s["features"] for s in maps.layer_summary(m)] == [0, 0]
+    assert js("生态保护红线 / Ecological protection red line") in html  # in the layer control
+
+
+def test_share_map_joins_statistics_to_units():
+    import pandas as pd
+
+    units = gpd.GeoDataFrame(
+        {"adcode": ["140105", "140106", "140107"], "name": ["小店区", "迎泽区", "杏花岭区"]},
+        geometry=[box(112.5 + 0.1 * i, 37.7, 112.6 + 0.1 * i, 37.8) for i in range(3)],
+        crs=4490,
+    )
+    stats = pd.DataFrame(
+        {
+            "unit_id": ["140105", "140106", "140105"],
+            "layer_kind": ["eco_redline", "eco_redline", "water_source"],
+            "zone": ["all", "all", "all"],
+            "area_km2": [20.0, 5.0, 1.0],
+            "share_pct": [22.0, 8.0, 1.1],
+        }
+    )
+    m = maps.share_map(stats, units, layer_kind="eco_redline", classes=1)
+    group = next(c for c in m._children.values() if isinstance(c, folium.FeatureGroup))
+    props = [f["properties"] for f in features_of(group)]
+    # 140107 has no statistics row: "no data" (class -1), never 0 %
+    assert [(p["name"], p["value"], p["_class"]) for p in props] == [
+        ("小店区", "22.0", 0),
+        ("迎泽区", "8.0", 0),
+        ("杏花岭区", "—", -1),
+    ]
+    heading = maps.map_info(m).legends[0].heading
+    assert heading == "生态保护红线占比 (%) / Ecological protection red line share (%)"
+    with pytest.raises(ZoningError, match="share_pct"):
+        maps.share_map(stats.drop(columns="share_pct"), units, layer_kind="eco_redline")

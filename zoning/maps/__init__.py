@@ -2,7 +2,7 @@
 
 Builder: :func:`new_map`, :func:`add_layer`, :func:`add_choropleth`, :func:`add_raster`,
 :func:`finish`, :func:`save_map`, :func:`map_html`. Products: :func:`catalog_map`,
-:func:`site_map`, :func:`choropleth_map`, :func:`restoration_map`, :func:`compare_map`.
+:func:`site_map`, :func:`choropleth_map`, :func:`share_map`, :func:`restoration_map`, :func:`compare_map`.
 Reports: :func:`report_css`, :func:`report_page`, :func:`embed_map`.
 
 Maps are self-contained HTML files (Leaflet inlined, no CDN), carry a bilingual legend and the
@@ -29,6 +29,7 @@ from zoning.maps.products import (
     choropleth_map,
     compare_map,
     restoration_map,
+    share_map,
     site_map,
 )
 from zoning.maps.report import embed_map, report_css, report_page
@@ -52,5 +53,6 @@ __all__ = [
     "report_page",
     "restoration_map",
     "save_map",
+    "share_map",
     "site_map",
 ]

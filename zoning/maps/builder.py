@@ -88,6 +88,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "layer_kind": "图层类型 / Layer kind",
     "change": "变化 / Change",
     "unit_id": "单元 / Unit",
+    "area_km2": "面积 (km²) / Area (km²)",
     "rank": "排名 / Rank",
 }
 
@@ -334,10 +335,6 @@ def _feature_collection(
     return {"type": "FeatureCollection", "features": features}
 
 
-def _labels(fields: Sequence[str]) -> list[str]:
-    return [FIELD_LABELS.get(f, f) for f in fields]
-
-
 def _add_geojson(
     group: folium.FeatureGroup,
     data: dict[str, Any],
@@ -347,15 +344,22 @@ def _add_geojson(
     tooltip_fields: Sequence[str],
     points: bool,
     name: str,
+    labels: Mapping[str, str] | None = None,
 ) -> None:
+    def aliases(fields: Sequence[str]) -> list[str]:
+        table = labels if labels is not None else FIELD_LABELS
+        return [table.get(f, f) for f in fields]
+
     kwargs: dict[str, Any] = {}
+    if not data["features"]:  # folium checks popup fields against the first feature
+        popup_fields, tooltip_fields = (), ()
     if popup_fields:
         kwargs["popup"] = folium.GeoJsonPopup(
-            fields=list(popup_fields), aliases=_labels(popup_fields), localize=False, labels=True
+            fields=list(popup_fields), aliases=aliases(popup_fields), localize=False, labels=True
         )
     if tooltip_fields:
         kwargs["tooltip"] = folium.GeoJsonTooltip(
-            fields=list(tooltip_fields), aliases=_labels(tooltip_fields), sticky=False
+            fields=list(tooltip_fields), aliases=aliases(tooltip_fields), sticky=False
         )
     if points:
         kwargs["marker"] = folium.CircleMarker(radius=6, weight=2, fill=True, fill_opacity=0.9)
@@ -626,18 +630,16 @@ def add_choropleth(
     group = folium.FeatureGroup(name=name, show=show)
     labels = dict(FIELD_LABELS)
     labels["value"] = value_label
-    folium.GeoJson(
+    _add_geojson(
+        group,
         data,
-        name=name,
         style_function=style_function,
-        popup=folium.GeoJsonPopup(
-            fields=fields, aliases=[labels.get(f, f) for f in fields], localize=False
-        ),
-        tooltip=folium.GeoJsonTooltip(
-            fields=fields, aliases=[labels.get(f, f) for f in fields], sticky=False
-        ),
-        zoom_on_click=False,
-    ).add_to(group)
+        popup_fields=fields,
+        tooltip_fields=fields,
+        points=False,
+        name=name,
+        labels=labels,
+    )
     group.add_to(m)
     info.layers.append(
         {

@@ -21,7 +21,7 @@ from zoning.maps.builder import (
     map_info,
     new_map,
 )
-from zoning.maps.style import kind_label
+from zoning.maps.style import kind_label, zone_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -35,6 +35,7 @@ __all__ = [
     "choropleth_map",
     "compare_map",
     "restoration_map",
+    "share_map",
     "site_map",
 ]
 
@@ -285,6 +286,81 @@ def choropleth_map(
         m, units, column, name=name, legend_title=legend_title, classes=classes, **kwargs
     )
     return m
+
+
+def share_map(
+    stats: Any,
+    units: gpd.GeoDataFrame,
+    *,
+    layer_kind: str,
+    zone: str = "all",
+    unit_id: str = "unit_id",
+    units_key: str | None = None,
+    classes: int = 5,
+    title: str | None = None,
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
+) -> folium.Map:
+    """Map a layer's share of each unit from a statistics table (``zoning stats`` output).
+
+    Parameters
+    ----------
+    stats : DataFrame
+        Rows with ``unit_id``, ``layer_kind``, ``zone``, ``share_pct`` (and ``area_km2``).
+    units : GeoDataFrame
+        Unit polygons (e.g. the counties of the catalogue's ``admin_unit`` layer).
+    layer_kind : str
+        Layer kind to map, e.g. ``"eco_redline"``.
+    zone : str
+        Zone row to map (``"all"``: the whole layer).
+    unit_id : str
+        Column of ``stats`` naming the unit.
+    units_key : str, optional
+        Column of ``units`` matching ``unit_id`` (default ``adcode``, else ``feature_id``).
+    classes : int
+        Number of quantile classes.
+    title, basemap, tianditu_key :
+        See :func:`zoning.maps.new_map`.
+
+    Returns
+    -------
+    folium.Map
+        Units without a statistics row are drawn grey ("no data"), never as 0 %.
+    """
+    missing = [c for c in (unit_id, "layer_kind", "zone", "share_pct") if c not in stats.columns]
+    if missing:
+        raise ZoningError(
+            f"statistics table lacks the column(s) {missing}; expected the `zoning stats` "
+            "columns unit_id, layer_kind, zone, area_km2, unit_area_km2, share_pct"
+        )
+    if units_key is None:
+        units_key = next((c for c in ("adcode", "feature_id") if c in units.columns), None)
+    if units_key is None or units_key not in units.columns:
+        raise ZoningError(
+            f"units have no key column {units_key!r} to join the statistics on; pass "
+            f"units_key= one of {[c for c in units.columns if c != units.geometry.name]}"
+        )
+    rows = stats[(stats["layer_kind"] == layer_kind) & (stats["zone"] == zone)]
+    keep = [c for c in (unit_id, "share_pct", "area_km2") if c in rows.columns]
+    rows = rows[keep].assign(_key=rows[unit_id].astype(str)).drop(columns=unit_id)
+    frame = units.assign(_key=units[units_key].astype(str)).merge(rows, on="_key", how="left")
+    frame = frame.drop(columns="_key")
+    kind_name = kind_label(layer_kind)
+    zh, _, en = kind_name.partition(" / ")
+    zone_part = "" if zone == "all" else f" [{zone_label(layer_kind, zone)}]"
+    legend = f"{zh}占比 (%) / {en or zh} share (%){zone_part}"
+    popup = [c for c in ("name", "adcode", "area_km2") if c in frame.columns]
+    return choropleth_map(
+        frame,
+        "share_pct",
+        name=f"{kind_name} 占比 / share",
+        legend_title=legend,
+        classes=classes,
+        title=title or legend,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+        popup_fields=popup,
+    )
 
 
 def restoration_map(
