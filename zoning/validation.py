@@ -195,6 +195,15 @@ def validate_layer(
                 for r in gdf.index[mask]
             ]
     gdf = gdf[~(null | empty)]
+    if len(gdf) == 0 and (null | empty).any():
+        problems.append(
+            Problem(
+                "empty_layer",
+                f"layer '{layer_name}' has no features left: all {int((null | empty).sum())} "
+                "geometries are null or empty; expected at least one feature with a geometry; "
+                "fix: check the export (a broken join or filter often leaves every geometry null)",
+            )
+        )
 
     has_z = shapely.has_z(gdf.geometry.to_numpy())
     if has_z.any():
