@@ -24,6 +24,7 @@ from zoning import maps
 from zoning.errors import CRSError, OutputExistsError, ZoningError, ZoningUsageError
 from zoning.maps import assets as assets_mod
 from zoning.maps.builder import _class_breaks
+from zoning.maps.fetch import main as fetch_main
 from zoning.maps.simplify import display_geometries, tolerance_for_zoom
 
 needs_assets = pytest.mark.skipif(
@@ -789,3 +790,11 @@ def test_share_map_joins_statistics_to_units():
     assert heading == "生态保护红线占比 (%) / Ecological protection red line share (%)"
     with pytest.raises(ZoningError, match="share_pct"):
         maps.share_map(stats.drop(columns="share_pct"), units, layer_kind="eco_redline")
+
+
+def test_fetch_command_line(tmp_path, capsys):
+    npm = _fake_npm(tmp_path)
+    assert fetch_main(["--dest", str(tmp_path / "a"), "--npm", str(npm)]) == 0
+    assert "leaflet.js" in capsys.readouterr().out
+    assert fetch_main(["--dest", str(tmp_path / "b"), "--npm", str(tmp_path / "x")]) == 1
+    assert "npm" in capsys.readouterr().err

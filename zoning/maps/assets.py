@@ -1,7 +1,8 @@
 """Offline web-map assets: Leaflet and the plugins folium references, inlined into the HTML.
 
 The JavaScript and CSS come from the npm registry at set-up time (``make setup`` runs
-``scripts/fetch_map_assets.py``, which calls :func:`fetch_assets`) into the git-ignored folder
+``scripts/fetch_map_assets.py`` = ``python -m zoning.maps.fetch``, which calls
+:func:`fetch_assets`) into the git-ignored folder
 ``zoning/_assets/`` (or ``$ZONING_ASSETS_DIR``). Nothing is copied into the repository by hand
 and nothing is fetched from a CDN when a map is opened: :func:`inline_assets` replaces every
 ``<script src=…>`` / ``<link href=…>`` that folium emits by the file's content, with the images
@@ -149,8 +150,8 @@ def _missing(path: Path) -> MapAssetsMissingError:
     return MapAssetsMissingError(
         f"offline map asset {path} not found; zoning maps inline Leaflet and its plugins so "
         "the HTML opens with no network, and these files are installed by the set-up step. "
-        "Run `make setup` (or `python scripts/fetch_map_assets.py`, which needs npm and the "
-        f"npm registry once), or point ${_ENV} at a folder holding them."
+        "Run `make setup` (or `python -m zoning.maps.fetch`, which needs npm and the npm "
+        f"registry once), or point ${_ENV} at a folder holding them."
     )
 
 
