@@ -162,6 +162,9 @@ def validate_layer(
         except CRSError as exc:
             crs_ok = False
             problems.append(Problem("crs_implausible", str(exc)))
+            # the CRS is known to be wrong: drop it so nothing downstream measures or
+            # reprojects the layer in it (metres taken as degrees reproject to infinity)
+            gdf = gdf.set_crs(None, allow_override=True)
 
     if len(gdf) == 0:
         problems.append(
