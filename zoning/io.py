@@ -37,6 +37,7 @@ import shutil
 import uuid
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
@@ -74,6 +75,10 @@ _LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x")
 _LAT_NAMES = ("lat", "latitude", "纬度", "y")
 _WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape")
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+# Zip-bomb guard, from the declared sizes (before unpacking): vector data (shapefiles, GPKG)
+# compresses 2-20:1; a large archive declaring far more is refused.
+_BOMB_MIN_BYTES = 100_000_000
+_BOMB_MAX_RATIO = 200
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
 _EXPECTED_FORMATS = (
     "a shapefile (.shp, or a .zip holding one), GeoPackage (.gpkg), File Geodatabase (.gdb "
@@ -289,6 +294,8 @@ def _open_zip(path: Path, max_archive_bytes: int) -> zipfile.ZipFile:
             "download or re-create the archive"
         ) from exc
     total = sum(i.file_size for i in zf.infolist())
+    packed = sum(i.compress_size for i in zf.infolist())
+    ratio = total / max(packed, 1)
     if total > max_archive_bytes:
         zf.close()
         raise InputFileError(
@@ -296,6 +303,14 @@ def _open_zip(path: Path, max_archive_bytes: int) -> zipfile.ZipFile:
             f"{max_archive_bytes:,} bytes; nothing was unpacked; expected an archive within "
             "the limit; fix: unpack it yourself and read the data inside, or raise "
             "max_archive_bytes if you trust it"
+        )
+    if total > _BOMB_MIN_BYTES and ratio > _BOMB_MAX_RATIO:
+        zf.close()
+        raise InputFileError(
+            f"archive {path} declares {total:,} bytes uncompressed from {packed:,} bytes "
+            f"(ratio {ratio:,.0f}:1), the signature of a zip bomb; nothing was unpacked; "
+            f"expected real geodata, which compresses less than {_BOMB_MAX_RATIO}:1; fix: "
+            "unpack it yourself and check what is inside"
         )
     return zf
 
@@ -324,8 +339,15 @@ def _resolve_zip(
                 by_lower = {n.lower(): n for n in names}
                 cpg_name = by_lower.get(stem + ".cpg")
                 cpg = zf.read(cpg_name).decode("ascii", "replace") if cpg_name else None
-                with zf.open(by_lower[stem + ".dbf"]) as fh:
-                    encoding = _detect_encoding(cpg, fh, f"{path}!{shp}")
+                try:
+                    with zf.open(by_lower[stem + ".dbf"]) as fh:
+                        encoding = _detect_encoding(cpg, fh, f"{path}!{shp}")
+                except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+                    raise InputFileError(
+                        f"archive {path} is damaged: cannot unpack {stem}.dbf "
+                        f"({_summarise(exc)}); expected a complete .zip; fix: download or "
+                        "re-create the archive"
+                    ) from exc
             return f"/vsizip/{path.resolve()}/{shp}", None, encoding
         gdbs = sorted({n.split(".gdb/")[0] + ".gdb" for n in names if ".gdb/" in n.lower()})
         others = [
