@@ -315,6 +315,24 @@ def _open_zip(path: Path, max_archive_bytes: int) -> zipfile.ZipFile:
     return zf
 
 
+def _verify_members(zf: zipfile.ZipFile, path: Path, names: list[str]) -> None:
+    """Unpack ``names`` to nowhere so their CRC-32 is checked (GDAL's /vsizip does not check).
+
+    A bit flipped in transit would otherwise give silently wrong attributes or coordinates.
+    """
+    for name in names:
+        try:
+            with zf.open(name) as fh:
+                while fh.read(1 << 20):
+                    pass
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            raise InputFileError(
+                f"archive {path} is damaged: {name} cannot be unpacked ({_summarise(exc)}); "
+                "expected a complete .zip whose members pass their checksums; fix: download or "
+                "re-create the archive"
+            ) from exc
+
+
 def _resolve_zip(
     path: Path, layer: str | None, encoding: str | None, max_archive_bytes: int
 ) -> tuple[str, str | None, str | None]:
@@ -334,6 +352,9 @@ def _resolve_zip(
         if shps:
             shp = shps[0]
             _check_shapefile_parts(shp, names, str(path))
+            _verify_members(
+                zf, path, [n for n in names if n.lower().startswith(shp[:-4].lower() + ".")]
+            )
             if encoding is None:
                 stem = shp[:-4].lower()
                 by_lower = {n.lower(): n for n in names}
@@ -354,6 +375,8 @@ def _resolve_zip(
             n for n in names if Path(n).suffix.lower() in {".gpkg", ".geojson", ".json", ".kml"}
         ]
         inner = gdbs + others
+        if len(inner) == 1:
+            _verify_members(zf, path, [n for n in names if n.startswith(inner[0])])
         if len(inner) != 1:
             raise InputFileError(
                 f"archive {path} holds {len(inner) or 'no'} readable datasets "
@@ -366,11 +389,13 @@ def _resolve_zip(
 def _resolve_kmz(path: Path, max_archive_bytes: int) -> str:
     with _open_zip(path, max_archive_bytes) as zf:
         kmls = [n for n in zf.namelist() if n.lower().endswith(".kml")]
-    if not kmls:
-        raise InputFileError(
-            f"KMZ {path} holds no .kml document; expected doc.kml inside; fix: re-export the KMZ"
-        )
-    kml = "doc.kml" if "doc.kml" in kmls else sorted(kmls)[0]
+        if not kmls:
+            raise InputFileError(
+                f"KMZ {path} holds no .kml document; expected doc.kml inside; fix: re-export "
+                "the KMZ"
+            )
+        kml = "doc.kml" if "doc.kml" in kmls else sorted(kmls)[0]
+        _verify_members(zf, path, [kml])
     return f"/vsizip/{path.resolve()}/{kml}"
 
 
