@@ -798,3 +798,28 @@ def test_fetch_command_line(tmp_path, capsys):
     assert "leaflet.js" in capsys.readouterr().out
     assert fetch_main(["--dest", str(tmp_path / "b"), "--npm", str(tmp_path / "x")]) == 1
     assert "npm" in capsys.readouterr().err
+
+
+@needs_assets
+def test_fit_to_budget_coarsens_detail_until_it_fits():
+    circle = gpd.GeoDataFrame(
+        {"kind": ["eco_redline"], "zone": ["general"], "name": ["圆"]},
+        geometry=[Point(112.5, 37.5).buffer(0.5, quad_segs=8000)],  # 32 001 vertices
+        crs=4490,
+    )
+
+    def build(zoom: int) -> folium.Map:
+        m = maps.new_map(detail_zoom=zoom)
+        maps.add_layer(m, circle)
+        return m
+
+    fine = maps.html_size_mb(maps.map_html(build(16)))
+    coarse = maps.html_size_mb(maps.map_html(build(10)))
+    assert coarse < fine
+    budget = (fine + coarse) / 2
+    m, html = maps.fit_to_budget(build, max_mb=budget, start_zoom=16, min_zoom=8)
+    assert 10 <= maps.map_info(m).detail_zoom < 16
+    assert maps.html_size_mb(html) <= budget
+    assert "display detail lowered to zoom" in html
+    with pytest.raises(ZoningError, match="even with display detail at zoom 8"):
+        maps.fit_to_budget(build, max_mb=0.01, start_zoom=9, min_zoom=8)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:  # pragma: no cover
+    import folium
 
 __all__ = ["map_command"]
 
@@ -40,6 +44,13 @@ __all__ = ["map_command"]
     help="Zoom level up to which display geometry is exact to half a pixel.",
 )
 @click.option(
+    "--max-mb",
+    type=click.FloatRange(min=0.5),
+    default=15.0,
+    show_default=True,
+    help="Size budget of the HTML: display detail is coarsened zoom by zoom until it fits.",
+)
+@click.option(
     "--out",
     "out",
     required=True,
@@ -54,6 +65,7 @@ def map_command(
     tianditu_key: str | None,
     title: str | None,
     detail_zoom: int,
+    max_mb: float,
     out: Path,
     overwrite: bool,
 ) -> None:
@@ -69,7 +81,14 @@ def map_command(
             f"{out} already exists; expected a new file name, or pass --overwrite to replace it"
         )
     from zoning.catalog import load_catalog
-    from zoning.maps import catalog_map, layer_summary, save_map
+    from zoning.maps import (
+        catalog_map,
+        fit_to_budget,
+        html_size_mb,
+        layer_summary,
+        map_info,
+        save_html,
+    )
 
     if catalog_path is None:
         from zoning.datasets import demo_catalog_path
@@ -77,16 +96,23 @@ def map_command(
         catalog_path = demo_catalog_path()
     catalog = load_catalog(catalog_path)
     kinds = [k.strip() for k in layers.split(",") if k.strip()] if layers else None
-    m = catalog_map(
-        catalog,
-        kinds=kinds,
-        basemap=None if basemap.lower() == "none" else basemap,
-        tianditu_key=tianditu_key,
-        title=title,
-        detail_zoom=detail_zoom,
-    )
-    path = save_map(m, out, overwrite=overwrite)
+
+    def build(zoom: int) -> folium.Map:
+        return catalog_map(
+            catalog,
+            kinds=kinds,
+            basemap=None if basemap.lower() == "none" else basemap,
+            tianditu_key=tianditu_key,
+            title=title,
+            detail_zoom=zoom,
+        )
+
+    m, html = fit_to_budget(build, max_mb=max_mb, start_zoom=detail_zoom)
+    path = save_html(html, out, overwrite=overwrite)
     summary = layer_summary(m)
     n = sum(s["features"] for s in summary)
-    size_mb = path.stat().st_size / 1e6
-    click.echo(f"wrote {path} ({size_mb:.1f} MB, {len(summary)} layers, {n} features)")
+    zoom = map_info(m).detail_zoom
+    click.echo(
+        f"wrote {path} ({html_size_mb(html):.1f} MB, {len(summary)} layers, {n} features, "
+        f"display detail to zoom {zoom})"
+    )

@@ -50,10 +50,13 @@ __all__ = [
     "add_layer",
     "add_raster",
     "finish",
+    "fit_to_budget",
+    "html_size_mb",
     "layer_summary",
     "map_html",
     "map_info",
     "new_map",
+    "save_html",
     "save_map",
 ]
 
@@ -490,6 +493,7 @@ def add_layer(
             "vertices_after": disp.vertices_after,
             "method": disp.method,
             "tolerance_deg": disp.tolerance,
+            "detail_zoom": None if points else info.detail_zoom,
         }
     )
     if style is None and n:
@@ -984,6 +988,11 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, overwrite: bool = F
     MapAssetsMissingError
         When the offline assets are not installed (run ``make setup``).
     """
+    return save_html(map_html(m), path, overwrite=overwrite)
+
+
+def save_html(html: str, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Write an HTML page from :func:`map_html` atomically (see :func:`save_map`)."""
     out = Path(path)
     if out.exists() and not overwrite:
         raise OutputExistsError(
@@ -992,9 +1001,59 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, overwrite: bool = F
         )
     if not out.parent.is_dir():
         raise ZoningError(f"folder {out.parent} does not exist; create it before saving {out.name}")
-    html = map_html(m)
     _atomic_write_text(out, html, overwrite=overwrite)
     return out
+
+
+def html_size_mb(html: str) -> float:
+    """Size of an HTML page in megabytes (10**6 bytes, UTF-8)."""
+    return len(html.encode("utf-8")) / 1e6
+
+
+def fit_to_budget(
+    build: Callable[[int], folium.Map],
+    *,
+    max_mb: float = 15.0,
+    start_zoom: int = DEFAULT_DETAIL_ZOOM,
+    min_zoom: int = 6,
+) -> tuple[folium.Map, str]:
+    """Build a map, coarsening display detail one zoom level at a time until it fits.
+
+    Parameters
+    ----------
+    build : callable
+        ``build(detail_zoom) -> folium.Map`` (e.g. a ``lambda z: catalog_map(c, detail_zoom=z)``).
+    max_mb : float
+        Size budget of the HTML in MB (10**6 bytes).
+    start_zoom, min_zoom : int
+        First and last detail zoom tried.
+
+    Returns
+    -------
+    (folium.Map, str)
+        The map and its self-contained HTML.
+
+    Raises
+    ------
+    ZoningError
+        When even ``min_zoom`` gives a page over the budget (the message gives its size).
+    """
+    html = ""
+    for zoom in range(start_zoom, min_zoom - 1, -1):
+        m = build(zoom)
+        if zoom < start_zoom:
+            map_info(m).notes.append(
+                f"为控制文件大小（≤ {max_mb:g} MB），显示细节降至缩放级别 {zoom} / "
+                f"display detail lowered to zoom {zoom} to keep the file under {max_mb:g} MB"
+            )
+        html = map_html(m)
+        if html_size_mb(html) <= max_mb:
+            return m, html
+    raise ZoningError(
+        f"the map is {html_size_mb(html):.1f} MB even with display detail at zoom {min_zoom}; "
+        f"expected at most {max_mb:g} MB. Map fewer layers (--layers), raise the budget "
+        "(--max-mb) or lower --detail-zoom"
+    )
 
 
 def layer_summary(m: folium.Map) -> list[dict[str, Any]]:
