@@ -399,7 +399,7 @@ def validate_layer(
     if len(repair_log):
         repair_log.insert(0, "layer", layer_name)
         fid = pd.Series(ids.to_numpy(), index=ids.index) if len(ids) else pd.Series(dtype=str)
-        repair_log.insert(2, "feature_id", repair_log["row"].map(fid).fillna(""))
+        repair_log.insert(2, "feature_id", repair_log["row"].map(fid).astype(object).fillna(""))
     return LayerCheck(out, problems, repair_log)
 
 
