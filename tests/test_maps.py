@@ -823,3 +823,26 @@ def test_fit_to_budget_coarsens_detail_until_it_fits():
     assert "display detail lowered to zoom" in html
     with pytest.raises(ZoningError, match="even with display detail at zoom 8"):
         maps.fit_to_budget(build, max_mb=0.01, start_zoom=9, min_zoom=8)
+
+
+@needs_assets
+def test_side_by_side_compare_is_offline_and_synchronised():
+    left = gpd.GeoDataFrame(
+        {"kind": ["eco_redline"], "zone": ["general"]},
+        geometry=[box(112.0, 37.0, 112.2, 37.1)],
+        crs=4490,
+    )
+    right = left.set_geometry([box(112.1, 37.0, 112.3, 37.1)], crs=4490)
+    dual = maps.compare_map(left, right, side_by_side=True)
+    assert [s["name"] for s in maps.layer_summary(dual)] == [
+        "旧版 / Before",
+        "移除 / Removed",
+        "新版 / After",
+        "新增 / Added",
+    ]
+    html = maps.map_html(dual)
+    assert ASSET_TAG.search(html) is None
+    assert "/* leaflet.sync@0.2.4 */" in html
+    assert f"{dual.m1.get_name()}.sync({dual.m2.get_name()})" in html
+    assert html.count('id="zoning-legend"') == 1 and html.count('id="zoning-disclaimer"') == 1
+    assert js("旧版 / Before") in html and js("新版 / After") in html  # the two map labels

@@ -286,6 +286,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     left = frames["eco_redline"].iloc[:3]
     right = frames["eco_redline"].iloc[1:]
     paths["compare"] = maps.save_map(maps.compare_map(left, right), out / "compare.html")
+    paths["side_by_side"] = maps.save_map(
+        maps.compare_map(left, right, side_by_side=True), out / "side_by_side.html"
+    )
     return paths
 
 
@@ -361,6 +364,43 @@ def test_compare_map_layers(browser, built):
     toggle(browser, "旧版 / Before")
     assert browser.execute_script(_COUNT_PATHS) == 5
     screenshot(browser, "compare_map")
+
+
+def test_side_by_side_maps_move_together(browser, built):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get_log("browser")
+    browser.get(built["side_by_side"].resolve().as_uri())
+    names = WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script(
+            "const ks = Object.keys(window).filter(k => k.startsWith('map_')"
+            " && window[k] instanceof L.Map && window[k]._loaded);"
+            "return ks.length === 2 ? ks : null;"
+        )
+    )
+    assert errors(browser.get_log("browser")) == []
+    counts = browser.execute_script(
+        "return arguments[0].map(k => { let n = 0;"
+        " window[k].eachLayer(l => { if (l instanceof L.Path) n += 1; }); return n; });",
+        names,
+    )
+    # left: 3 earlier red lines + 1 removed; right: 3 later red lines + 1 added
+    assert counts == [4, 4]
+
+    def moved_together(d) -> list | None:
+        # pan and zoom the left map like a user; the right one must follow
+        centre = d.execute_script(
+            "const [a, b] = arguments[0].map(k => window[k]);"
+            "a.setView([37.3, 113.0], 11, {animate: false});"
+            "const c = b.getCenter(); return [c.lat, c.lng, b.getZoom()];",
+            names,
+        )
+        ok = abs(centre[0] - 37.3) < 1e-3 and abs(centre[1] - 113.0) < 1e-3 and centre[2] == 11
+        return centre if ok else None
+
+    # right after loading, the page may still settle its layout, which resets views once
+    assert WebDriverWait(browser, 5, poll_frequency=0.2).until(moved_together)
+    screenshot(browser, "side_by_side_map")
 
 
 def test_network_is_really_off(browser, tmp_path):

@@ -55,6 +55,7 @@ __all__ = [
     "layer_summary",
     "map_html",
     "map_info",
+    "new_dual_map",
     "new_map",
     "save_html",
     "save_map",
@@ -186,6 +187,29 @@ class ZoningMap(folium.Map):
         )
 
 
+class _MapLabel(MacroElement):
+    """A small label in the top-left corner of one map (e.g. the vintage of a pair)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map) {
+          var label = L.control({position: 'topleft'});
+          label.onAdd = function () {
+            var div = L.DomUtil.create('div', 'zoning-map-label');
+            div.textContent = {{ this.text|tojson }};
+            return div;
+          };
+          label.addTo(map);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "MapLabel"
+        self.text = text
+
+
 class _MetricScale(MacroElement):
     """Leaflet scale bar in metres / kilometres only."""
 
@@ -239,31 +263,106 @@ def new_map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=7,
         tiles=None,
-        control_scale=False,  # added below: metric only
+        control_scale=False,  # added by _setup_map: metric only
         prefer_canvas=prefer_canvas,
     )
+    _setup_map(
+        m,
+        bounds=(minx, miny, maxx, maxy),
+        title=title,
+        basemap=base,
+        tianditu_key=tianditu_key,
+        detail_zoom=detail_zoom,
+    )
+    if title:
+        m.get_root().header.add_child(Element(f"<title>{html_lib.escape(title)}</title>"))
+    return m
+
+
+def _setup_map(
+    m: folium.Map,
+    *,
+    bounds: tuple[float, float, float, float],
+    title: str | None,
+    basemap: Basemap | None,
+    tianditu_key: str | None,
+    detail_zoom: int | None,
+    fullscreen: bool = True,
+) -> MapInfo:
+    """Attach :class:`MapInfo`, basemap and the standard controls to a folium map."""
+    minx, miny, maxx, maxy = bounds
     _drop_cdn_defaults(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    info = MapInfo(title=title, basemap=base, detail_zoom=detail_zoom)
+    info = MapInfo(title=title, basemap=basemap, detail_zoom=detail_zoom)
     m._zoning = info  # type: ignore[attr-defined]
-    if base is not None:
-        add_basemap(m, base, tianditu_key=tianditu_key)
-        if base.display_crs == "gcj02":
+    if basemap is not None:
+        add_basemap(m, basemap, tianditu_key=tianditu_key)
+        if basemap.display_crs == "gcj02":
             info.notes.append(
                 "图层已为显示转换至 GCJ-02 以匹配高德底图，统计仍用 CGCS2000 / Layers shifted to "
                 "GCJ-02 for display on the AutoNavi basemap; statistics use CGCS2000"
             )
     _MetricScale().add_to(m)
-    folium.plugins.Fullscreen(position="topleft").add_to(m)
+    if fullscreen:
+        folium.plugins.Fullscreen(position="topleft").add_to(m)
     folium.plugins.MeasureControl(
         position="topleft",
         primary_length_unit="meters",
         secondary_length_unit="kilometers",
         primary_area_unit="hectares",
     ).add_to(m)
+    return info
+
+
+def new_dual_map(
+    *,
+    bounds: Sequence[float] | None = None,
+    title: str | None = None,
+    labels: tuple[str, str] = ("左 / Left", "右 / Right"),
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
+    detail_zoom: int | None = DEFAULT_DETAIL_ZOOM,
+) -> folium.plugins.DualMap:
+    """Create two synchronised zoning maps side by side (``.m1`` left, ``.m2`` right).
+
+    Add layers to ``dual.m1`` and ``dual.m2`` with :func:`add_layer` etc.; save the pair
+    with :func:`save_map`. Panning or zooming one map moves the other (Leaflet.Sync, inlined).
+    One legend and disclaimer serve both; each map shows its own label.
+    """
+    minx, miny, maxx, maxy = bounds if bounds is not None else SHANXI_BOUNDS
+    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
+        raise CRSError(f"map bounds {tuple(bounds or ())} are not lon/lat (minx, miny, maxx, maxy)")
+    base = resolve_basemap(basemap)
+    dual = folium.plugins.DualMap(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=7,
+        tiles=None,
+        control_scale=False,
+        prefer_canvas=True,
+    )
+    _drop_cdn_defaults(dual)
+    for sub, label in zip((dual.m1, dual.m2), labels, strict=True):
+        _setup_map(
+            sub,
+            bounds=(minx, miny, maxx, maxy),
+            title=title,
+            basemap=base,
+            tianditu_key=tianditu_key,
+            detail_zoom=detail_zoom,
+            fullscreen=False,
+        )
+        _MapLabel(label).add_to(sub)
+    dual._zoning_dual = True  # type: ignore[attr-defined]
     if title:
-        m.get_root().header.add_child(Element(f"<title>{html_lib.escape(title)}</title>"))
-    return m
+        dual.get_root().header.add_child(Element(f"<title>{html_lib.escape(title)}</title>"))
+    return dual
+
+
+def _maps_of(obj: Any) -> list[folium.Map]:
+    """The zoning maps of a single map or of a side-by-side pair."""
+    if isinstance(obj, folium.plugins.DualMap):
+        return [obj.m1, obj.m2]
+    return [obj]
 
 
 # --------------------------------------------------------------------------- layers
@@ -845,6 +944,8 @@ _PANEL = Template(
 .zoning-legend .sw.line{height:0;border:0;border-top:3px solid}
 .zoning-legend .sw.ramp{width:60px}
 .zoning-disclaimer{bottom:44px;left:10px;max-width:46vw;font-size:11px}
+.zoning-map-label{background:rgba(255,255,255,.92);padding:4px 8px;border-radius:4px;
+ font-weight:600;box-shadow:0 1px 4px rgba(0,0,0,.35)}
 @media print{.zoning-panel{box-shadow:none;border:1px solid #999}
  .leaflet-control-zoom,.leaflet-control-layers,.leaflet-control-measure,
  .leaflet-control-zoom-fullscreen{display:none}}
@@ -879,29 +980,32 @@ class _Panels(MacroElement):
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        (function (map) {
+        (function (maps) {
           function syncLegend() {
             document.querySelectorAll('#zoning-legend [data-layer]').forEach(function (el) {
               var layer = window[el.getAttribute('data-layer')];
-              el.style.display = layer && map.hasLayer(layer) ? '' : 'none';
+              var shown = layer && maps.some(function (m) { return m.hasLayer(layer); });
+              el.style.display = shown ? '' : 'none';
             });
           }
-          map.on('overlayadd overlayremove', syncLegend);
+          maps.forEach(function (m) { m.on('overlayadd overlayremove', syncLegend); });
           syncLegend();
-        })({{ this._parent.get_name() }});
+        })([{% for m in this.maps %}{{ m.get_name() }}{{ "," if not loop.last }}{% endfor %}]);
         {% endmacro %}"""
     )
 
-    def __init__(self, info: MapInfo):
+    def __init__(self, maps: Sequence[folium.Map]):
         super().__init__()
         self._name = "ZoningPanels"
-        self.info = info
+        self.maps = list(maps)
 
     def render(self, **kwargs: Any) -> None:
-        info = self.info
-        notes = list(info.notes)
-        if info.simplified:
-            simplified = [lay for lay in info.layers if lay.get("simplified")]
+        infos = [map_info(m) for m in self.maps]
+        legends = [block for info in infos for block in info.legends]
+        notes = list(dict.fromkeys(note for info in infos for note in info.notes))
+        layers = [layer for info in infos for layer in info.layers]
+        if any(layer.get("simplified") for layer in layers):
+            simplified = [lay for lay in layers if lay.get("simplified")]
             before = sum(lay["vertices_before"] for lay in simplified)
             after = sum(lay["vertices_after"] for lay in simplified)
             tol_m = max(lay["tolerance_deg"] for lay in simplified) * 111_320
@@ -911,9 +1015,9 @@ class _Panels(MacroElement):
                 f"Display geometry simplified (≈ {tol_m:.0f} m, {before:,} → {after:,} vertices); "
                 "statistics use the full geometry"
             )
-        html = _PANEL.render(
-            title=info.title, legends=info.legends, disclaimer=DISCLAIMER, notes=notes
-        )
+        # side by side, the per-map labels name the maps; a centred title would hide controls
+        title = infos[0].title if len(self.maps) == 1 else None
+        html = _PANEL.render(title=title, legends=legends, disclaimer=DISCLAIMER, notes=notes)
         figure = self.get_root()
         figure.html.add_child(Element(html), name="zoning_panels")
         super().render(**kwargs)
@@ -922,15 +1026,18 @@ class _Panels(MacroElement):
 def finish(m: folium.Map) -> folium.Map:
     """Add the layer control, legend, title and disclaimer (idempotent; :func:`save_map` calls it).
 
-    Layers added after ``finish`` still appear: the panels are rendered at save time.
+    Layers added after ``finish`` still appear: the panels are rendered at save time. ``m``
+    may also be a side-by-side pair from :func:`new_dual_map`.
     """
-    info = map_info(m)
-    if not info.finished:
-        # a long list of layers would hide the legend: collapse it into the layers button
-        many = len(info.layers) > COLLAPSE_LAYER_CONTROL_ABOVE
-        folium.LayerControl(collapsed=many, position="topright").add_to(m)
-        _Panels(info).add_to(m)
-        info.finished = True
+    maps = _maps_of(m)
+    infos = [map_info(sub) for sub in maps]
+    if not infos[0].finished:
+        for sub, info in zip(maps, infos, strict=True):
+            # a long list of layers would hide the legend: collapse it into the layers button
+            many = len(info.layers) > COLLAPSE_LAYER_CONTROL_ABOVE
+            folium.LayerControl(collapsed=many, position="topright").add_to(sub)
+            info.finished = True
+        _Panels(maps).add_to(maps[-1])
     return m
 
 
@@ -1057,5 +1164,8 @@ def fit_to_budget(
 
 
 def layer_summary(m: folium.Map) -> list[dict[str, Any]]:
-    """Return one dict per layer added (name, kind, features, simplification figures)."""
-    return [dict(layer) for layer in map_info(m).layers]
+    """Return one dict per layer added (name, kind, features, simplification figures).
+
+    For a side-by-side pair, the left map's layers come first.
+    """
+    return [dict(layer) for sub in _maps_of(m) for layer in map_info(sub).layers]

@@ -19,12 +19,14 @@ from zoning.maps.builder import (
     add_layer,
     add_raster,
     map_info,
+    new_dual_map,
     new_map,
 )
 from zoning.maps.style import kind_label, zone_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
+    import folium.plugins
     import geopandas as gpd
 
 __all__ = [
@@ -448,14 +450,17 @@ def compare_map(
     kind: str | None = None,
     left_name: str = "旧版 / Before",
     right_name: str = "新版 / After",
+    side_by_side: bool = False,
     title: str | None = None,
     basemap: str | None = None,
     tianditu_key: str | None = None,
-) -> folium.Map:
-    """Compare two vintages of a layer: both as toggleable layers plus what was added/removed.
+) -> folium.Map | folium.plugins.DualMap:
+    """Compare two vintages of a layer, with what was added and removed.
 
-    The "added" and "removed" areas are computed on the display geometry in lon/lat, for
-    display only (areas of change belong to ``zoning diff``, measured in an equal-area CRS).
+    Two views: one map with both vintages as toggleable layers (the default), or with
+    ``side_by_side=True`` two synchronised maps, the earlier vintage left and the later right.
+    The "added" and "removed" areas are computed in lon/lat, for display only (areas of change
+    belong to ``zoning diff``, measured in an equal-area CRS).
 
     Parameters
     ----------
@@ -464,25 +469,37 @@ def compare_map(
     kind : str, optional
         Layer kind (cartography of the right-hand layer; default the ``kind`` column).
     left_name, right_name : str
-        Layer names.
+        Layer names (and map labels side by side).
+    side_by_side : bool
+        Two synchronised maps instead of one (save it with :func:`zoning.maps.save_map`).
     title, basemap, tianditu_key :
         See :func:`zoning.maps.new_map`.
-    """
-    import geopandas as gpd
-    import shapely
 
+    Returns
+    -------
+    folium.Map or folium.plugins.DualMap
+    """
     if kind is None:
         for frame in (right, left):
             if "kind" in frame.columns and frame["kind"].nunique() == 1:
                 kind = str(frame["kind"].iloc[0])
                 break
-    m = new_map(
-        bounds=_bounds_of([left, right]),
-        title=title
+    options = {
+        "bounds": _bounds_of([left, right]),
+        "title": title
         or f"{kind_label(kind) if kind else '图层 / Layer'}：{left_name} ↔ {right_name}",
-        basemap=basemap,
-        tianditu_key=tianditu_key,
-    )
+        "basemap": basemap,
+        "tianditu_key": tianditu_key,
+    }
+    added, removed = _changes(left, right)
+    if side_by_side:
+        dual = new_dual_map(labels=(left_name, right_name), **options)
+        add_layer(dual.m1, left, kind=kind, name=left_name)
+        add_layer(dual.m2, right, kind=kind, name=right_name)
+        _add_change(dual.m1, removed, "移除 / Removed", "#7b3294")
+        _add_change(dual.m2, added, "新增 / Added", "#1a9850")
+        return dual
+    m = new_map(**options)
     add_layer(
         m,
         left,
@@ -497,24 +514,40 @@ def compare_map(
         },
     )
     add_layer(m, right, kind=kind, name=right_name)
-    lg = left.to_crs(4490) if left.crs is not None else left
-    rg = right.to_crs(4490) if right.crs is not None else right
-    lu = shapely.union_all(lg.geometry.to_numpy()) if len(lg) else shapely.Polygon()
-    ru = shapely.union_all(rg.geometry.to_numpy()) if len(rg) else shapely.Polygon()
-    for label, geom, color in (
-        ("新增 / Added", shapely.difference(ru, lu), "#1a9850"),
-        ("移除 / Removed", shapely.difference(lu, ru), "#d73027"),
-    ):
-        parts = [g for g in shapely.get_parts(geom) if not g.is_empty and g.area > 0]
-        change = gpd.GeoDataFrame({"change": [label] * len(parts)}, geometry=parts, crs=4490)
-        if len(change):
-            add_layer(
-                m,
-                change,
-                name=label,
-                popup_fields=["change"],
-                tooltip_fields=["change"],
-                style={"color": color, "fillColor": color, "weight": 2, "fillOpacity": 0.6},
-                zone_column="__none__",
-            )
+    _add_change(m, added, "新增 / Added", "#1a9850")
+    _add_change(m, removed, "移除 / Removed", "#7b3294")
     return m
+
+
+def _changes(
+    left: gpd.GeoDataFrame, right: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Polygons in ``right`` only (added) and in ``left`` only (removed), EPSG:4490."""
+    import geopandas as gpd
+    import shapely
+
+    def union(frame: gpd.GeoDataFrame) -> shapely.Geometry:
+        if len(frame) == 0:
+            return shapely.Polygon()
+        geoms = frame.to_crs(4490).geometry.to_numpy() if frame.crs else frame.geometry.to_numpy()
+        return shapely.union_all(geoms)
+
+    lu, ru = union(left), union(right)
+    out = []
+    for geom in (shapely.difference(ru, lu), shapely.difference(lu, ru)):
+        parts = [g for g in shapely.get_parts(geom) if not g.is_empty and g.area > 0]
+        out.append(gpd.GeoDataFrame(geometry=parts, crs=4490))
+    return out[0], out[1]
+
+
+def _add_change(m: folium.Map, change: gpd.GeoDataFrame, label: str, color: str) -> None:
+    if len(change):
+        add_layer(
+            m,
+            change.assign(change=label),
+            name=label,
+            popup_fields=["change"],
+            tooltip_fields=["change"],
+            style={"color": color, "fillColor": color, "weight": 2, "fillOpacity": 0.6},
+            zone_column="__none__",
+        )
