@@ -288,7 +288,9 @@ def _check_shapefile_parts(shp_name: str, names: list[str], where: str) -> None:
 def _open_zip(path: Path, max_archive_bytes: int) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    # a damaged central directory also raises NotImplementedError (a garbled version or
+    # method), UnicodeDecodeError (a garbled UTF-8 name), ValueError, struct.error, EOFError
+    except Exception as exc:
         raise InputFileError(
             f"cannot open archive {path}: {_summarise(exc)}; expected a valid .zip/.kmz; fix: "
             "download or re-create the archive"
@@ -325,9 +327,11 @@ def _verify_members(zf: zipfile.ZipFile, path: Path, names: list[str]) -> None:
             with zf.open(name) as fh:
                 while fh.read(1 << 20):
                     pass
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        # BadZipFile (CRC), zlib.error, EOFError, NotImplementedError (unknown method),
+        # RuntimeError (encrypted member), ValueError …: all mean "cannot be unpacked"
+        except Exception as exc:
             raise InputFileError(
-                f"archive {path} is damaged: {name} cannot be unpacked ({_summarise(exc)}); "
+                f"archive {path} is damaged or encrypted: {name} cannot be unpacked ({_summarise(exc)}); "
                 "expected a complete .zip whose members pass their checksums; fix: download or "
                 "re-create the archive"
             ) from exc
