@@ -278,7 +278,7 @@ def align_raster(
         src_crs = src.crs or source_crs
         if src_crs is None:
             raise CRSError(
-                f"Raster {source!s} declares no CRS; expected one. Give `crs = \"EPSG:4326\"` "
+                f'Raster {source!s} declares no CRS; expected one. Give `crs = "EPSG:4326"` '
                 "(or the right CRS) for it in the scenario."
             )
         data = src.read(band).astype(np.float32)
@@ -381,7 +381,8 @@ def assign_interventions(
 ) -> pd.Series:
     """Pick an intervention per unit: the first rule whose conditions hold.
 
-    Each rule is ``{"name": str, "when": {criterion: {"min": x, "max": y}, …}}``; a rule
+    Each rule is ``{"name": str, "when": {criterion: {"min": x, "max": y}, …}}`` (or
+    ``{"min_quantile": q}``: at least the q-quantile of the raw criterion); a rule
     without ``when`` matches every unit (put it last, as the default). Units matching no rule
     get None.
 
@@ -408,6 +409,8 @@ def assign_interventions(
                 ok &= v >= cond["min"]
             if "max" in cond:
                 ok &= v <= cond["max"]
+            if "min_quantile" in cond:
+                ok &= v >= v.quantile(float(cond["min_quantile"]))
         out[ok] = rule["name"]
         todo &= ~ok
     return out

@@ -28,7 +28,7 @@ import pandas as pd
 
 from zoning.errors import CriteriaError, InfeasibleError
 
-__all__ = ["PortfolioResult", "ranking_curve", "plot_ranking_curve", "select_portfolio"]
+__all__ = ["PortfolioResult", "plot_ranking_curve", "ranking_curve", "select_portfolio"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ class PortfolioResult:
         Wall-clock solve time.
     n_variables, n_constraints : int
         Problem size.
+    n_fixed : int
+        Variables fixed exactly by reduced-cost fixing before branch and bound.
     targets : dict
         Group → (target area, reached area), ha.
     """
@@ -69,6 +71,7 @@ class PortfolioResult:
     n_variables: int
     n_constraints: int
     targets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    n_fixed: int = 0
 
     def report(self) -> dict[str, object]:
         """JSON-able summary (no per-unit data)."""
@@ -83,6 +86,7 @@ class PortfolioResult:
             "time_s": round(self.time_s, 3),
             "n_variables": self.n_variables,
             "n_constraints": self.n_constraints,
+            "n_fixed_by_reduced_cost": self.n_fixed,
             "solver": "HiGHS (scipy.optimize.milp)",
             "targets": {k: {"target_ha": t, "reached_ha": r} for k, (t, r) in self.targets.items()},
         }
@@ -181,7 +185,6 @@ def select_portfolio(
     >>> r.selected.tolist(), r.objective
     ([False, True, True], 10.0)
     """
-    from scipy.optimize import milp
 
     index = benefit.index
     b = benefit.astype(float).to_numpy()
@@ -214,12 +217,14 @@ def select_portfolio(
     if short:
         raise InfeasibleError(
             "Infeasible area targets: "
-            + "; ".join(f"{k[8:]} can reach at most {targets[k[8:]] - v:.6g} ha of the "
-                        f"{targets[k[8:]]:.6g} ha asked (short by {v:.6g} ha)"
-                        for k, v in short.items())
+            + "; ".join(
+                f"{k[8:]} can reach at most {targets[k[8:]] - v:.6g} ha of the "
+                f"{targets[k[8:]]:.6g} ha asked (short by {v:.6g} ha)"
+                for k, v in short.items()
+            )
             + ". Lower the targets or unlock units in those groups.",
             short,
-        )  # fmt: skip
+        )
     locked_cost = float(c[lock_in].sum())
     if locked_cost > budget + 1e-9:
         raise InfeasibleError(
@@ -228,38 +233,24 @@ def select_portfolio(
             f"{locked_cost - budget:.6g}). Raise the budget or lock in fewer units.",
             {"budget": locked_cost - budget},
         )
-    cons, bounds, n_var, n_con, _ = _build(
-        b, c, a, g, {str(k): v for k, v in targets.items()}, budget, lock_in, lock_out
-    )
-    # HiGHS presolve stalls on one dense knapsack row (minutes for 20,000 columns); the
-    # problem is tiny in rows, so it is solved without it.
-    options = {
-        "time_limit": float(time_limit),
-        "mip_rel_gap": float(mip_rel_gap),
-        "disp": False,
-        "presolve": False,
-    }
+    tg = {str(k): float(v) for k, v in targets.items()}
     t0 = time.perf_counter()
-    res = milp(-b, constraints=cons, bounds=bounds, integrality=np.ones(b.size), options=options)
+    x, bound, status, n_fixed = _solve(
+        b, c, a, g, tg, budget, lock_in, lock_out, time_limit, mip_rel_gap
+    )
     elapsed = time.perf_counter() - t0
-    if res.status == 2 or res.x is None:
-        if res.status == 2:
-            needed = _min_cost(c, a, g, targets, lock_in, lock_out, time_limit)
-            raise InfeasibleError(
-                f"Infeasible: meeting the area targets {targets} with the locked units costs at "
-                f"least {needed:.6g} but the budget is {budget:.6g} (short by "
-                f"{needed - budget:.6g}). Raise the budget or lower the targets.",
-                {"budget": needed - budget},
-            )
+    if x is None:
+        needed = _min_cost(c, a, g, targets, lock_in, lock_out, time_limit)
         raise InfeasibleError(
-            f"HiGHS found no feasible selection within {time_limit:g} s (status {res.status}: "
-            f"{res.message}); raise time_limit or relax the targets."
+            f"Infeasible: meeting the area targets {targets} with the locked units costs at "
+            f"least {needed:.6g} but the budget is {budget:.6g} (short by "
+            f"{needed - budget:.6g}). Raise the budget or lower the targets.",
+            {"budget": needed - budget},
         )
-    x = np.rint(res.x).astype(bool)
+    n_var, n_con = b.size, 1 + len(tg)
     objective = float(b[x].sum())
-    bound = float(-res.mip_dual_bound) if res.mip_dual_bound is not None else objective
-    gap = float(res.mip_gap) if res.mip_gap is not None else 0.0
-    status = "optimal" if res.status == 0 else "time_limit"
+    bound = max(bound, objective)
+    gap = (bound - objective) / abs(objective) if objective else 0.0
     reached = {str(k): (float(t), float(a[(g == str(k)) & x].sum())) for k, t in targets.items()}
     return PortfolioResult(
         selected=pd.Series(x, index=index, name="selected"),
@@ -273,7 +264,134 @@ def select_portfolio(
         n_variables=n_var,
         n_constraints=n_con,
         targets=reached,
+        n_fixed=n_fixed,
     )
+
+
+def _repair(x, b, c, a, g, targets, budget, lock_in, lock_out) -> np.ndarray | None:
+    """Make a rounded-down LP solution meet the area targets, or return None.
+
+    Missing target area is added with the cheapest units per hectare of the group; budget for
+    them is freed by dropping the selected units of lowest benefit per cost that are neither
+    locked in nor in a group with a target.
+    """
+    x = x.copy()
+    spent = float(c[x].sum())
+    in_target = np.isin(g, list(targets)) if targets else np.zeros(b.size, dtype=bool)
+    removable = np.flatnonzero(x & ~lock_in & ~in_target)
+    removable = list(
+        removable[np.argsort(b[removable] / np.maximum(c[removable], 1e-300), kind="stable")][::-1]
+    )
+    for name, t in targets.items():
+        short = t - float(a[(g == name) & x].sum())
+        cand = np.flatnonzero((g == name) & ~x & ~lock_out)
+        cand = cand[np.argsort(c[cand] / np.maximum(a[cand], 1e-12), kind="stable")]
+        for j in cand:
+            if short <= 1e-9:
+                break
+            while spent + c[j] > budget + 1e-9 and removable:
+                k = removable.pop()
+                x[k] = False
+                spent -= c[k]
+            if spent + c[j] > budget + 1e-9:
+                return None
+            x[j] = True
+            spent += c[j]
+            short -= a[j]
+        if short > 1e-9:
+            return None
+    if spent > budget + 1e-9:
+        return None
+    # fill the budget left with the best benefit per cost that still fits
+    rest = np.flatnonzero(~x & ~lock_out & (b > 0))
+    rest = rest[np.argsort(-b[rest] / np.maximum(c[rest], 1e-300), kind="stable")]
+    for j in rest:
+        if spent + c[j] <= budget + 1e-9:
+            x[j] = True
+            spent += c[j]
+    return x
+
+
+def _solve(b, c, a, g, targets, budget, lock_in, lock_out, time_limit, mip_rel_gap):
+    """Exact 0/1 solve: LP relaxation, reduced-cost fixing against a rounded incumbent, MILP.
+
+    Reduced-cost fixing is exact: a variable whose reduced cost exceeds the gap between the LP
+    bound and a known feasible solution cannot change in any better solution, so it is fixed at
+    its LP value. With one budget row and a few target rows nearly all variables are fixed and
+    HiGHS proves optimality on the few hundred left. Returns ``(x, bound, status, n_fixed)``
+    with ``x = None`` when infeasible.
+    """
+    from scipy.optimize import Bounds, linprog, milp
+
+    n = b.size
+    rows = [c] + [-np.where(g == k, a, 0.0) for k in targets]
+    rhs = [budget] + [-t for t in targets.values()]
+    a_ub = np.vstack(rows)
+    lb = lock_in.astype(float)
+    ub = np.where(lock_out, 0.0, 1.0)
+    lp = linprog(-b, A_ub=a_ub, b_ub=rhs, bounds=np.column_stack([lb, ub]), method="highs")
+    if lp.status == 2:
+        return None, float("nan"), "infeasible", 0
+    if lp.status != 0:
+        raise InfeasibleError(f"The LP relaxation failed ({lp.message}).")
+    x_lp = lp.x
+    lp_bound = float(-lp.fun)
+    incumbent = _repair(x_lp > 1 - 1e-9, b, c, a, g, targets, budget, lock_in, lock_out)
+    free = np.ones(n, dtype=bool)
+    if incumbent is not None:
+        inc_val = float(b[incumbent].sum())
+        if lp_bound - inc_val <= mip_rel_gap * abs(inc_val) + 1e-12:
+            return incumbent, lp_bound, "optimal", 0  # within the gap of the LP bound already
+        rc = -b - a_ub.T @ lp.ineqlin.marginals
+        gap_abs = lp_bound - float(b[incumbent].sum())
+        tol = 1e-9 * max(1.0, abs(lp_bound))
+        at0 = (x_lp < 1e-9) & (rc > gap_abs + tol)
+        at1 = (x_lp > 1 - 1e-9) & (-rc > gap_abs + tol)
+        free = ~(at0 | at1)
+        lb = np.where(at1, 1.0, lb)
+        ub = np.where(at0, 0.0, ub)
+    idx = np.flatnonzero(free)
+    fixed_val = float(b[~free & (lb > 0.5)].sum())
+    x = (lb > 0.5) & ~free
+    if idx.size:
+        from scipy.optimize import LinearConstraint
+
+        fixed_use = a_ub[:, ~free] @ lb[~free]
+        cons = LinearConstraint(a_ub[:, idx], -np.inf, np.asarray(rhs) - fixed_use)
+        # HiGHS presolve stalls on a long dense knapsack row (minutes for 20,000 columns):
+        # keep it for the small problems left after fixing only.
+        options = {
+            "time_limit": float(time_limit),
+            "mip_rel_gap": float(mip_rel_gap),
+            "disp": False,
+            "presolve": bool(idx.size <= 5000),
+        }
+        res = milp(
+            -b[idx],
+            constraints=cons,
+            bounds=Bounds(lb[idx], ub[idx]),
+            integrality=np.ones(idx.size),
+            options=options,
+        )
+        if res.x is None:
+            if res.status == 2 and incumbent is None:
+                return None, float("nan"), "infeasible", int(n - idx.size)
+            if incumbent is None:
+                raise InfeasibleError(
+                    f"HiGHS found no feasible selection within {time_limit:g} s (status "
+                    f"{res.status}: {res.message}); raise time_limit or relax the targets."
+                )
+            return incumbent, lp_bound, "time_limit", int(n - idx.size)
+        x[idx] = np.rint(res.x) > 0.5
+        bound = (
+            fixed_val - float(res.mip_dual_bound) if res.mip_dual_bound is not None else lp_bound
+        )
+        status = "optimal" if res.status == 0 else "time_limit"
+    else:
+        bound, status = lp_bound, "optimal"
+    if incumbent is not None and b[incumbent].sum() > b[x].sum():
+        x = incumbent
+    return x, min(bound, lp_bound), status, int(n - idx.size)
 
 
 def _min_cost(c, a, g, targets, lock_in, lock_out, time_limit) -> float:
@@ -281,11 +399,22 @@ def _min_cost(c, a, g, targets, lock_in, lock_out, time_limit) -> float:
     from scipy.optimize import milp
 
     cons, bounds, *_ = _build(
-        np.zeros(c.size), c, a, g, {str(k): v for k, v in targets.items()}, None, lock_in,
+        np.zeros(c.size),
+        c,
+        a,
+        g,
+        {str(k): v for k, v in targets.items()},
+        None,
+        lock_in,
         lock_out,
-    )  # fmt: skip
-    res = milp(c, constraints=cons, bounds=bounds, integrality=np.ones(c.size),
-               options={"time_limit": float(time_limit)})  # fmt: skip
+    )
+    res = milp(
+        c,
+        constraints=cons,
+        bounds=bounds,
+        integrality=np.ones(c.size),
+        options={"time_limit": float(time_limit), "presolve": False},
+    )
     return float(res.fun) if res.x is not None else float("nan")
 
 
@@ -352,8 +481,13 @@ def plot_ranking_curve(
     )
     ax.plot([0, 100], [0, 100], color="grey", ls=":", lw=1, label="random order")
     if selected_area_share is not None:
-        ax.axvline(selected_area_share * 100, color="#d7191c", ls="--", lw=1,
-                   label=f"portfolio area ({selected_area_share:.1%})")  # fmt: skip
+        ax.axvline(
+            selected_area_share * 100,
+            color="#d7191c",
+            ls="--",
+            lw=1,
+            label=f"portfolio area ({selected_area_share:.1%})",
+        )
     ax.set_xlabel("Share of study area restored, top-ranked first (%)")
     ax.set_ylabel("Share of total benefit captured (%)")
     ax.set_xlim(0, 100)

@@ -107,9 +107,10 @@ def grid_units(
         },
         geometry=clipped[keep],
         crs=albers(),
-        index=pd.Index([f"r{r}c{c}" for r, c in zip(rows[keep], cols[keep], strict=True)],
-                       name="unit_id"),
-    )  # fmt: skip
+        index=pd.Index(
+            [f"r{r}c{c}" for r, c in zip(rows[keep], cols[keep], strict=True)], name="unit_id"
+        ),
+    )
     units.attrs["grid"] = {"transform": transform, "shape": (nrow, ncol), "crs": albers()}
     return units
 
@@ -154,15 +155,25 @@ def polygon_units(layer: gpd.GeoDataFrame, *, id_field: str | None = None) -> gp
     if len(dup):
         raise LayerValidationError(
             "planning units",
-            [Problem("duplicate_id", f"Unit ids repeat (e.g. {dup.iloc[0]!r}); expected "
-                     "unique ids. Choose another id_field.")],  # fmt: skip
+            [
+                Problem(
+                    "duplicate_id",
+                    f"Unit ids repeat (e.g. {dup.iloc[0]!r}); expected "
+                    "unique ids. Choose another id_field.",
+                )
+            ],
         )
     kinds = set(units.geom_type.dropna())
     if not kinds <= {"Polygon", "MultiPolygon"}:
         raise LayerValidationError(
             "planning units",
-            [Problem("not_polygon", f"Units have geometry types {sorted(kinds)}; expected "
-                     "polygons. Buffer points or lines first.")],  # fmt: skip
+            [
+                Problem(
+                    "not_polygon",
+                    f"Units have geometry types {sorted(kinds)}; expected "
+                    "polygons. Buffer points or lines first.",
+                )
+            ],
         )
     units.index = pd.Index(ids.to_numpy(), name="unit_id")
     units["area_ha"] = units.geometry.area / 1e4
@@ -182,7 +193,7 @@ def assign_admin(
     """
     import geopandas as gpd
 
-    adm = _to_albers(admin, "admin layer")[list(columns) + ["geometry"]]
+    adm = _to_albers(admin, "admin layer")[[*list(columns), "geometry"]]
     pts = gpd.GeoDataFrame(geometry=units.geometry.representative_point(), crs=units.crs)
     joined = gpd.sjoin(pts, adm, how="left", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]

@@ -228,9 +228,18 @@ def build_zone_index(
     c0, r0, c1, r1, zone = _ring_edges(geoms, transform)
     if c0.size == 0:
         return ZoneIndex(
-            (height, width), transform, crs, n_zones, empty_i, empty_i, empty_f, empty_i,
-            empty_i, empty_i, True,
-        )  # fmt: skip
+            (height, width),
+            transform,
+            crs,
+            n_zones,
+            empty_i,
+            empty_i,
+            empty_f,
+            empty_i,
+            empty_i,
+            empty_i,
+            True,
+        )
     ca, ra, cb, rb, edge = _split_edges(c0, r0, c1, r1)
     dy = rb - ra  # horizontal pieces add nothing but still mark their cell as a boundary cell
     cm = 0.5 * (ca + cb)
@@ -238,9 +247,13 @@ def build_zone_index(
     col = np.floor(cm).astype(np.int64)
     partial = (cm - col - 1.0) * dy
     inside = (row >= 0) & (row < height) & (col < width)
-    row, col, partial, dy, pz = row[inside], col[inside], partial[inside], dy[inside], zone[edge][
-        inside
-    ]
+    row, col, partial, dy, pz = (
+        row[inside],
+        col[inside],
+        partial[inside],
+        dy[inside],
+        zone[edge][inside],
+    )
     left = col < 0
     col[left] = -1
     partial[left] = 0.0

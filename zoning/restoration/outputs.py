@@ -1,0 +1,274 @@
+"""Files written by a restoration run (``zoning restore``).
+
+Into one folder (built atomically by the CLI with :func:`zoning.io.atomic_directory`):
+
+* ``priority.tif`` — bands ``score``, ``priority_class`` (1 = highest), ``selected``
+  (1 = in the portfolio, 0 = not, NaN outside the units); float32, tiled 256 × 256,
+  DEFLATE-compressed, internal overviews. Identical runs give byte-identical files.
+* ``criteria.tif`` — one band per normalised criterion, same grid and layout.
+* ``units.gpkg`` — the units (CGCS2000, EPSG:4490) with raw and normalised criteria, the
+  decomposition ``contrib_*``, ``score``, ``rank``, ``priority_class``, intervention, cost,
+  ``selected`` and ``locked``.
+* ``ranking.csv`` — units by rank with score, class, decomposition and portfolio columns.
+* ``ranking_curve.png`` and ``ranking_curve.csv`` — the Zonation-style curve.
+* ``map.html`` — an offline Folium map (priority raster + portfolio).
+* ``report.json`` — weights, consistency ratio, solver report, class counts, provenance.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from zoning.restoration.scenario import RestorationResult
+
+__all__ = ["DISCLAIMER", "unit_raster", "write_geotiff", "write_outputs"]
+
+DISCLAIMER = "For planning analysis, not an official map (仅供规划分析，非正式地图)."
+
+
+def write_geotiff(
+    path: str | Path,
+    bands: dict[str, np.ndarray],
+    *,
+    transform: Any,
+    crs: Any,
+    blocksize: int = 256,
+    overviews: tuple[int, ...] = (2, 4, 8),
+) -> Path:
+    """Write float32 bands as a tiled, DEFLATE-compressed GeoTIFF with internal overviews.
+
+    NaN is the nodata value. Nothing time-dependent is written, so the same input gives
+    byte-identical files.
+    """
+    import rasterio
+    from rasterio.enums import Resampling
+
+    from zoning.crs import describe_crs  # noqa: F401  (ensures zoning.crs is importable)
+
+    names = list(bands)
+    first = np.asarray(bands[names[0]])
+    height, width = first.shape
+    profile = {
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "count": len(names),
+        "dtype": "float32",
+        "crs": crs,
+        "transform": transform,
+        "nodata": float("nan"),
+        "tiled": True,
+        "blockxsize": blocksize,
+        "blockysize": blocksize,
+        "compress": "deflate",
+        "predictor": 3,
+        "interleave": "band",
+    }
+    path = Path(path)
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
+        with rasterio.open(path, "w", **profile) as dst:
+            for i, name in enumerate(names, start=1):
+                dst.write(np.asarray(bands[name], dtype=np.float32), i)
+                dst.set_band_description(i, name)
+            levels = [f for f in overviews if min(height, width) // f >= 1]
+            if levels:
+                dst.build_overviews(levels, Resampling.nearest)
+                dst.update_tags(ns="rio_overview", resampling="nearest")
+    return path
+
+
+def unit_raster(result: RestorationResult, values: pd.Series) -> tuple[np.ndarray, Any]:
+    """Unit values as a raster: the unit grid for grid units, else the criteria grid.
+
+    Returns ``(array, transform)``; NaN outside the units. Polygon units are burned with the
+    cell-centre rule (each cell takes the unit containing its centre).
+    """
+    units = result.units
+    grid = units.attrs.get("grid")
+    if grid is not None and {"row", "col"} <= set(units.columns):
+        nrow, ncol = grid["shape"]
+        out = np.full((nrow, ncol), np.nan, dtype=np.float32)
+        out[units["row"].to_numpy(), units["col"].to_numpy()] = values.to_numpy(dtype=np.float32)
+        return out, grid["transform"]
+    from rasterio.features import rasterize
+
+    from zoning.restoration.criteria import raster_grid
+
+    transform, shape = raster_grid(units, resolution_m=result.scenario.raster_resolution_m)
+    pos = rasterize(
+        ((g, i) for i, g in enumerate(units.geometry) if g is not None and not g.is_empty),
+        out_shape=shape,
+        transform=transform,
+        fill=-1,
+        dtype="int32",
+    )
+    vals = values.to_numpy(dtype=np.float32)
+    out = np.where(pos >= 0, vals[np.clip(pos, 0, None)], np.nan).astype(np.float32)
+    return out, transform
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.integer | np.floating):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    return str(obj)
+
+
+def _ranking_table(units: pd.DataFrame) -> pd.DataFrame:
+    cols = ["rank", "score", "priority_class"]
+    cols += [
+        c
+        for c in (
+            "county_name",
+            "county_city",
+            "area_ha",
+            "intervention",
+            "cost",
+            "benefit",
+            "selected",
+            "locked",
+        )
+        if c in units.columns
+    ]
+    cols += [c for c in units.columns if c.startswith("contrib_")]
+    cols += [c for c in units.columns if c.startswith("raw_")]
+    table = pd.DataFrame(units[cols]).reset_index(drop=True)
+    table.insert(0, "unit_id", units.index.astype(str))
+    return table.sort_values(["rank", "unit_id"], kind="stable").reset_index(drop=True)
+
+
+def _write_map(result: RestorationResult, path: Path, score: np.ndarray, transform) -> None:
+    import geopandas as gpd
+    from rasterio.warp import calculate_default_transform, reproject
+
+    h, w = score.shape
+    left, top = transform.c, transform.f
+    right, bottom = left + w * transform.a, top + h * transform.e
+    dst_t, dw, dh = calculate_default_transform(
+        result.grid_crs, "EPSG:4326", w, h, left=left, bottom=bottom, right=right, top=top
+    )
+    lonlat = np.full((dh, dw), np.nan, dtype=np.float32)
+    reproject(
+        score,
+        lonlat,
+        src_transform=transform,
+        src_crs=result.grid_crs,
+        dst_transform=dst_t,
+        dst_crs="EPSG:4326",
+        src_nodata=np.nan,
+        dst_nodata=np.nan,
+    )
+    bounds = (dst_t.c, dst_t.f + dh * dst_t.e, dst_t.c + dw * dst_t.a, dst_t.f)
+    units = result.units
+    is_grid = units.attrs.get("grid") is not None
+    title = f"生态修复优先级 / Restoration priority — {result.scenario.title}"
+    try:
+        import zoning.maps as zm
+    except ImportError:  # pragma: no cover - the maps module ships with zoning
+        import folium
+
+        m = folium.Map(
+            tiles=None,
+            location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
+            zoom_start=7,
+        )
+        m.save(str(path))
+        return
+    show_units = None
+    if not is_grid:
+        show_units = units.to_crs("EPSG:4326")[["score", "rank", "geometry"]].copy()
+        show_units["unit_id"] = units.index.astype(str)
+    m = zm.restoration_map(lonlat, bounds, units=show_units, nodata=None, title=title)
+    if "selected" in units.columns and units["selected"].any():
+        chosen = units[units["selected"]]
+        key = "intervention" if "intervention" in chosen.columns else None
+        dissolved = chosen.dissolve(by=key).reset_index() if key else chosen.dissolve()
+        dissolved = gpd.GeoDataFrame(dissolved, geometry="geometry", crs=units.crs)
+        dissolved = dissolved.to_crs("EPSG:4326")
+        fields = [c for c in ("intervention",) if c in dissolved.columns]
+        zm.add_layer(
+            m,
+            dissolved[[*fields, "geometry"]],
+            name="修复组合 / Portfolio",
+            tooltip_fields=fields or None,
+            style={"color": "#2c7bb6", "weight": 1, "fillOpacity": 0.25},
+        )
+    zm.finish(m)
+    path.write_text(zm.map_html(m), encoding="utf-8")
+
+
+def write_outputs(result: RestorationResult, folder: str | Path, *, map_html: bool = True) -> dict:
+    """Write every output of a restoration run into ``folder`` (which must exist).
+
+    Returns the report dictionary written to ``report.json``.
+    """
+    from zoning.restoration.portfolio import plot_ranking_curve
+
+    folder = Path(folder)
+    units = result.units
+    score, transform = unit_raster(result, units["score"])
+    bands = {"score": score, "priority_class": unit_raster(result, units["priority_class"])[0]}
+    if "selected" in units.columns:
+        bands["selected"] = unit_raster(result, units["selected"].astype(float))[0]
+    write_geotiff(folder / "priority.tif", bands, transform=transform, crs=result.grid_crs)
+    crit = {
+        c[len("norm_") :]: unit_raster(result, units[c])[0]
+        for c in units.columns
+        if c.startswith("norm_")
+    }
+    if crit:
+        write_geotiff(folder / "criteria.tif", crit, transform=transform, crs=result.grid_crs)
+    table = _ranking_table(units)
+    table.to_csv(folder / "ranking.csv", index=False, float_format="%.10g")
+    gpkg = units.reset_index(drop=True)
+    gpkg.insert(0, "unit_id", units.index.astype(str))
+    gpkg = gpkg.to_crs("EPSG:4490")
+    for c in gpkg.columns:
+        if gpkg[c].dtype == bool:
+            gpkg[c] = gpkg[c].astype("int8")
+    gpkg.attrs = {}
+    gpkg.to_file(folder / "units.gpkg", layer="restoration_units", driver="GPKG")
+    share = None
+    if result.portfolio is not None:
+        sel = units["selected"]
+        share = float(units.loc[sel, "area_ha"].sum() / units["area_ha"].sum())
+    result.curve.to_csv(folder / "ranking_curve.csv", index=False, float_format="%.10g")
+    plot_ranking_curve(
+        result.curve,
+        folder / "ranking_curve.png",
+        selected_area_share=share,
+        title=f"Ranking curve — {result.scenario.title}",
+    )
+    if map_html:
+        _write_map(result, folder / "map.html", score, transform)
+    report = {
+        "scenario": result.scenario.name,
+        "title": result.scenario.title,
+        "disclaimer": DISCLAIMER,
+        "illustrative": result.scenario.illustrative,
+        "n_units": len(units),
+        "area_ha": float(units["area_ha"].sum()),
+        "weights": result.weights,
+        "weights_method": result.scenario.weights.get("method", "direct"),
+        "consistency_ratio": result.consistency_ratio,
+        "classes": {
+            str(k): int(v) for k, v in units["priority_class"].value_counts().sort_index().items()
+        },
+        "portfolio": result.portfolio.report() if result.portfolio is not None else None,
+        "curve_top_10pct_area_benefit_share": float(
+            np.interp(0.10, result.curve["area_share"], result.curve["benefit_share"])
+        ),
+        "provenance": result.provenance,
+        "files": [*sorted(p.name for p in folder.iterdir()), "report.json"],
+    }
+    (folder / "report.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
+    )
+    return report
