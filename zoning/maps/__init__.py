@@ -13,21 +13,18 @@ from __future__ import annotations
 
 from zoning.maps.assets import MapAssetsMissingError
 from zoning.maps.builder import (
-    DISCLAIMER,
-    add_choropleth,
-    add_layer,
-    add_raster,
     finish,
     fit_to_budget,
     html_size_mb,
     layer_summary,
     map_html,
-    map_info,
     new_dual_map,
     new_map,
     save_html,
     save_map,
 )
+from zoning.maps.info import DISCLAIMER, map_info
+from zoning.maps.layers import add_choropleth, add_layer, add_raster
 from zoning.maps.products import (
     catalog_map,
     choropleth_map,

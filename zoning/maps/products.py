@@ -12,16 +12,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from zoning.errors import ZoningError, ZoningUsageError
-from zoning.maps.builder import (
-    LegendBlock,
-    LegendEntry,
-    add_choropleth,
-    add_layer,
-    add_raster,
-    map_info,
-    new_dual_map,
-    new_map,
-)
+from zoning.maps.builder import new_dual_map, new_map
+from zoning.maps.info import LegendBlock, LegendEntry, map_info
+from zoning.maps.layers import add_choropleth, add_layer, add_raster
 from zoning.maps.style import kind_label, zone_label
 
 if TYPE_CHECKING:  # pragma: no cover

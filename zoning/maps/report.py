@@ -11,7 +11,8 @@ from __future__ import annotations
 import html as html_lib
 from typing import TYPE_CHECKING
 
-from zoning.maps.builder import DISCLAIMER, map_html
+from zoning.maps.builder import map_html
+from zoning.maps.info import DISCLAIMER
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
