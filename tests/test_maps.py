@@ -846,3 +846,18 @@ def test_side_by_side_compare_is_offline_and_synchronised():
     assert f"{dual.m1.get_name()}.sync({dual.m2.get_name()})" in html
     assert html.count('id="zoning-legend"') == 1 and html.count('id="zoning-disclaimer"') == 1
     assert js("旧版 / Before") in html and js("新版 / After") in html  # the two map labels
+
+
+def test_view_fits_the_layers_unless_bounds_are_given():
+    m = maps.new_map()
+    maps.add_layer(m, water_zones())  # 112.45–112.57 E, 37.75–37.87 N
+    maps.finish(m)
+    fits = [c for c in m._children.values() if type(c).__name__ == "FitBounds"]
+    (s, w), (n, e) = fits[-1].bounds
+    # 5 % padding of the 0.12° extent on each side
+    assert (w, s, e, n) == pytest.approx((112.444, 37.744, 112.576, 37.876), abs=1e-9)
+    fixed = maps.new_map(bounds=(110.0, 34.0, 115.0, 41.0))
+    maps.add_layer(fixed, water_zones())
+    maps.finish(fixed)
+    fits = [c for c in fixed._children.values() if type(c).__name__ == "FitBounds"]
+    assert len(fits) == 1 and fits[0].bounds == [[34.0, 110.0], [41.0, 115.0]]

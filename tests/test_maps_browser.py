@@ -476,3 +476,25 @@ def test_report_prints_to_pdf(browser, tmp_path):
         rb"/Count (\d+)", pdf
     )
     assert pages is not None and int(pages.group(1)) >= 2
+
+
+def test_map_embedded_in_a_report_works(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    m = maps.new_map()
+    maps.add_layer(m, _frames()["water_source"])
+    page = tmp_path / "report_with_map.html"
+    page.write_text(
+        maps.report_page("报告 / Report", maps.embed_map(m, title="map")), encoding="utf-8"
+    )
+    browser.get_log("browser")
+    browser.get(page.as_uri())
+    browser.switch_to.frame(browser.find_element(By.CSS_SELECTOR, "iframe.map-frame"))
+    try:
+        WebDriverWait(browser, 30).until(lambda d: d.execute_script(_READY))
+        assert browser.execute_script(_COUNT_PATHS) == 3
+    finally:
+        browser.switch_to.default_content()
+    assert errors(browser.get_log("browser")) == []
+    screenshot(browser, "report_with_map")

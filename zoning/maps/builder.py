@@ -128,7 +128,8 @@ def new_map(
     Parameters
     ----------
     bounds : (minx, miny, maxx, maxy), optional
-        Initial extent in lon/lat (default: Shanxi).
+        Initial extent in lon/lat. Default: the extent of the layers added (Shanxi while
+        there are none).
     title : str, optional
         Title shown on the map and as the HTML title.
     basemap : {None, "none", "osm", "tianditu", "gaode"}
@@ -167,6 +168,7 @@ def new_map(
         basemap=base,
         tianditu_key=tianditu_key,
         detail_zoom=detail_zoom,
+        fit=bounds is None,
     )
     if title:
         m.get_root().header.add_child(Element(f"<title>{html_lib.escape(title)}</title>"))
@@ -182,12 +184,13 @@ def _setup_map(
     tianditu_key: str | None,
     detail_zoom: int | None,
     fullscreen: bool = True,
+    fit: bool = False,
 ) -> MapInfo:
     """Attach :class:`MapInfo`, basemap and the standard controls to a folium map."""
     minx, miny, maxx, maxy = bounds
     _drop_cdn_defaults(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    info = MapInfo(title=title, basemap=basemap, detail_zoom=detail_zoom)
+    info = MapInfo(title=title, basemap=basemap, detail_zoom=detail_zoom, fit_to_layers=fit)
     m._zoning = info  # type: ignore[attr-defined]
     if basemap is not None:
         add_basemap(m, basemap, tianditu_key=tianditu_key)
@@ -244,6 +247,7 @@ def new_dual_map(
             tianditu_key=tianditu_key,
             detail_zoom=detail_zoom,
             fullscreen=False,
+            fit=bounds is None,
         )
         _MapLabel(label).add_to(sub)
     dual._zoning_dual = True  # type: ignore[attr-defined]
@@ -262,6 +266,11 @@ def finish(m: folium.Map) -> folium.Map:
     infos = [map_info(sub) for sub in maps]
     if not infos[0].finished:
         for sub, info in zip(maps, infos, strict=True):
+            box = info.layer_bounds
+            if info.fit_to_layers and box is not None:
+                pad_x = max((box[2] - box[0]) * 0.05, 0.002)
+                pad_y = max((box[3] - box[1]) * 0.05, 0.002)
+                sub.fit_bounds([[box[1] - pad_y, box[0] - pad_x], [box[3] + pad_y, box[2] + pad_x]])
             # a long list of layers would hide the legend: collapse it into the layers button
             many = len(info.layers) > COLLAPSE_LAYER_CONTROL_ABOVE
             folium.LayerControl(collapsed=many, position="topright").add_to(sub)

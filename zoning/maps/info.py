@@ -87,6 +87,21 @@ class MapInfo:
     layers: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     finished: bool = False
+    #: fit the view to the layers at ``finish`` (when ``new_map`` got no bounds)
+    fit_to_layers: bool = False
+
+    @property
+    def layer_bounds(self) -> tuple[float, float, float, float] | None:
+        """Union of the lon/lat bounds of the layers drawn (``None`` when nothing was)."""
+        boxes = [lay["bounds"] for lay in self.layers if lay.get("bounds") is not None]
+        if not boxes:
+            return None
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
 
     @property
     def display_crs(self) -> str:

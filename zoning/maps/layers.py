@@ -55,6 +55,14 @@ def _display_frame(m: folium.Map, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+def _bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
+    """Lon/lat bounds of a display frame, ``None`` when it has no geometry."""
+    if len(frame) == 0 or frame.geometry.is_empty.all():
+        return None
+    minx, miny, maxx, maxy = (float(v) for v in frame.total_bounds)
+    return (minx, miny, maxx, maxy)
+
+
 def _json_value(value: Any) -> Any:
     if value is None:
         return ""
@@ -259,6 +267,7 @@ def add_layer(
             "method": disp.method,
             "tolerance_deg": disp.tolerance,
             "detail_zoom": None if points else info.detail_zoom,
+            "bounds": _bounds(frame),
         }
     )
     if style is None and n:
@@ -415,6 +424,7 @@ def add_choropleth(
             "name": name,
             "kind": "choropleth",
             "features": len(data["features"]),
+            "bounds": _bounds(frame),
             "simplified": disp.simplified,
             "vertices_before": disp.vertices_before,
             "vertices_after": disp.vertices_after,
@@ -578,7 +588,14 @@ def add_raster(
     )
     overlay.add_to(m)
     info.layers.append(
-        {"name": name, "kind": "raster", "features": 1, "simplified": False, "shape": arr.shape}
+        {
+            "name": name,
+            "kind": "raster",
+            "features": 1,
+            "simplified": False,
+            "shape": arr.shape,
+            "bounds": (minx, miny, maxx, maxy),
+        }
     )
     ramp = tuple(
         matplotlib.colors.to_hex(matplotlib.colormaps[cmap](t)) for t in np.linspace(0, 1, 6)
