@@ -173,9 +173,10 @@ def distance_km(
 ) -> pd.Series:
     """Distance in km from each unit to the nearest feature of a layer (0 when touching).
 
-    Distances are measured in the units' CRS (Albers equal-area: scale error under 1 % at
-    Shanxi's latitudes, adequate for a priority criterion). Units farther than ``max_km`` (or
-    all units when the layer is empty) get ``max_km`` (NaN without it).
+    Distances are measured in the local CGCS2000 3-degree Gauss–Krüger zone of the units
+    (``zoning.crs.gk_crs_for``; Albers would be off by about 2 % east–west at 114°E). Units
+    farther than ``max_km`` (or all units when the layer is empty) get ``max_km`` (NaN
+    without it).
 
     Examples
     --------
@@ -189,8 +190,12 @@ def distance_km(
 
     from zoning.crs import require_measurable
 
+    from zoning.crs import gk_crs_for
+
     require_measurable(units.crs, "distance")
-    layer = _same_crs(units, layer, "distance")
+    gk = gk_crs_for(units)
+    layer = _same_crs(units, layer, "distance").to_crs(gk)
+    units = units.to_crs(gk)
     geoms = np.asarray(getattr(layer, "geometry", layer), dtype=object)
     geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
     fill = np.nan if max_km is None else float(max_km)

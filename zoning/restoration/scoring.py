@@ -115,7 +115,11 @@ def normalize(
             if on_constant == "zero":
                 out = pd.Series(np.where(np.isfinite(raw), 0.0, np.nan), index=values.index)
             else:
-                shown = "no finite values" if finite.empty else f"every value = {finite.iloc[0]!r}"
+                shown = (
+                    "no finite values"
+                    if finite.empty
+                    else f"every value = {float(finite.iloc[0]):g}"
+                )
                 raise CriteriaError(
                     f"Criterion {label!r} has no variance ({shown} over {len(raw)} units); "
                     "expected values that differ between units. It cannot rank anything: drop "

@@ -440,9 +440,9 @@ def _one_raster(
     if need_mask:
         need_mask = bool(np.any(flat == flat.dtype.type(nodata)))
     run_sum = _segment_sums(np.add, flat, index, dtype=np.float64)
-    if is_float and not need_mask and np.isnan(run_sum).any():
-        need_mask = True
     b_val = flat[index.b_flat].astype(np.float64)
+    if is_float and not need_mask and (np.isnan(run_sum).any() or np.isnan(b_val).any()):
+        need_mask = True  # NaN cells inside some zone: take the masked path
     if need_mask:
         valid = ~np.isnan(flat) if is_float else np.ones(flat.shape, dtype=bool)
         if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):

@@ -1,0 +1,211 @@
+"""Exact partial-cell zonal statistics (zoning.restoration.zonal), checked by hand and
+against exactextract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from affine import Affine
+from shapely import Point, Polygon, box
+
+from zoning.errors import CRSError, LayerValidationError
+from zoning.restoration.zonal import build_zone_index, coverage_fractions, zonal_stats
+
+UNIT = Affine(1, 0, 0, 0, -1, 4)  # 4 x 4 grid of unit cells, x 0..4, y 0..4
+
+
+def test_half_covered_cell_gets_half():
+    # the polygon covers the left half of the top-left cell exactly: area 0.5 of a unit cell
+    idx = build_zone_index([box(0, 3, 0.5, 4)], shape=(4, 4), transform=UNIT)
+    cov = coverage_fractions(idx, 0)
+    assert cov[0, 0] == 0.5
+    assert cov.sum() == 0.5
+
+
+def test_square_offset_by_half_cells():
+    # box 0.5..2.5 x 0.5..2.5: corners 0.25, edges 0.5, the centre cell (1, 2) fully inside
+    idx = build_zone_index([box(0.5, 0.5, 2.5, 2.5)], shape=(4, 4), transform=UNIT)
+    cov = coverage_fractions(idx, 0)
+    expected = np.array(
+        [
+            [0, 0, 0, 0],
+            [0.25, 0.5, 0.25, 0],
+            [0.5, 1.0, 0.5, 0],
+            [0.25, 0.5, 0.25, 0],
+        ]
+    )
+    np.testing.assert_allclose(cov, expected, atol=1e-15)
+
+
+def test_triangle_matches_shapely_cell_by_cell():
+    tri = Polygon([(0.3, 0.2), (3.9, 1.1), (1.7, 3.8)])
+    idx = build_zone_index([tri], shape=(4, 4), transform=UNIT)
+    cov = coverage_fractions(idx, 0)
+    brute = np.array(
+        [[tri.intersection(box(c, 3 - r, c + 1, 4 - r)).area for c in range(4)] for r in range(4)]
+    )
+    np.testing.assert_allclose(cov, brute, atol=1e-12)
+
+
+def test_hole_is_subtracted():
+    donut = box(0, 0, 4, 4).difference(box(1, 1, 3, 3))
+    idx = build_zone_index([donut], shape=(4, 4), transform=UNIT)
+    assert idx.coverage_count[0] == pytest.approx(12.0)
+    assert coverage_fractions(idx, 0)[1:3, 1:3].sum() == 0
+
+
+def test_polygon_beyond_the_raster_is_clipped():
+    # 2 x 6 box overhanging both sides: inside the grid 4 cells wide, 2 tall -> 8 cells
+    idx = build_zone_index([box(-1, 1, 5, 3)], shape=(4, 4), transform=UNIT)
+    assert idx.coverage_count[0] == pytest.approx(8.0)
+
+
+def test_mean_sum_count_by_hand():
+    # left zone covers columns 0-1 fully and half of column 2; values = column number
+    values = np.tile(np.arange(4, dtype=np.float32), (4, 1))
+    idx = build_zone_index([box(0, 0, 2.5, 4)], shape=(4, 4), transform=UNIT)
+    out = zonal_stats(idx, {"v": values}, stats=("count", "sum", "mean", "min", "max"))
+    # count = 4 rows x 2.5 cells = 10; sum = 4 x (0 + 1 + 0.5 x 2) = 8; mean 0.8
+    assert out.loc[0, "v_count"] == pytest.approx(10.0)
+    assert out.loc[0, "v_sum"] == pytest.approx(8.0)
+    assert out.loc[0, "v_mean"] == pytest.approx(0.8)
+    assert out.loc[0, "v_min"] == 0.0
+    assert out.loc[0, "v_max"] == 2.0
+
+
+def test_nodata_and_nan_are_left_out():
+    values = np.ones((4, 4), dtype=np.float32)
+    values[0, 0] = -9999
+    values[3, 3] = np.nan
+    idx = build_zone_index([box(0, 0, 4, 4)], shape=(4, 4), transform=UNIT)
+    out = zonal_stats(idx, {"v": values}, nodata=-9999)
+    assert out.loc[0, "v_count"] == pytest.approx(14.0)
+    assert out.loc[0, "v_sum"] == pytest.approx(14.0)
+    # a zone wholly in nodata has a count of 0 and no mean
+    idx2 = build_zone_index([box(0, 3, 1, 4)], shape=(4, 4), transform=UNIT)
+    out2 = zonal_stats(idx2, {"v": values}, nodata=-9999)
+    assert out2.loc[0, "v_count"] == 0
+    assert np.isnan(out2.loc[0, "v_mean"])
+
+
+def test_overlapping_zones_each_get_their_share():
+    values = np.arange(16, dtype=np.float64).reshape(4, 4)
+    zones = [box(0, 0, 4, 4), box(0, 0, 2, 4), box(1, 0, 3, 4)]
+    idx = build_zone_index(zones, shape=(4, 4), transform=UNIT)
+    assert not idx.disjoint
+    out = zonal_stats(idx, {"v": values}, stats=("sum", "count"))
+    # whole grid: 0+...+15 = 120; columns 0-1: (0+1)+(4+5)+(8+9)+(12+13) = 52;
+    # columns 1-2: (1+2)+(5+6)+(9+10)+(13+14) = 60
+    assert out["v_sum"].tolist() == pytest.approx([120.0, 52.0, 60.0])
+    assert out["v_count"].tolist() == pytest.approx([16.0, 8.0, 8.0])
+
+
+def test_rasters_on_other_grids_are_refused(tmp_path):
+    import rasterio
+
+    idx = build_zone_index([box(0, 0, 2, 2)], shape=(4, 4), transform=UNIT, crs="EPSG:4547")
+    with pytest.raises(CRSError, match="shape"):
+        zonal_stats(idx, {"v": np.ones((5, 4))})
+    path = tmp_path / "r.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=4,
+        count=1,
+        dtype="float32",
+        transform=Affine(2, 0, 0, 0, -2, 8),
+        crs="EPSG:4547",
+    ) as dst:
+        dst.write(np.ones((4, 4), dtype=np.float32), 1)
+    with pytest.raises(CRSError, match="resolution"):
+        zonal_stats(idx, {"v": path})
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=4,
+        count=1,
+        dtype="float32",
+        transform=UNIT,
+        crs="EPSG:4326",
+    ) as dst:
+        dst.write(np.ones((4, 4), dtype=np.float32), 1)
+    with pytest.raises(CRSError, match="align_raster"):
+        zonal_stats(idx, {"v": path})
+
+
+def test_non_polygons_are_refused():
+    with pytest.raises(LayerValidationError, match="not polygons"):
+        build_zone_index([Point(1, 1)], shape=(4, 4), transform=UNIT)
+
+
+def _random_zones(rng, n=40):
+    zones = []
+    for i in range(n):
+        c = Point(rng.uniform(5, 150), rng.uniform(20, 100))
+        p = c.buffer(rng.uniform(0.3, 30), quad_segs=int(rng.integers(2, 12)))
+        if i % 4 == 0:
+            p = p.difference(c.buffer(p.length / rng.uniform(20, 60)))
+        zones.append(p)
+    zones.append(shapely.MultiPolygon([box(-5, 50, 3, 60), box(150, 10, 170, 15)]))
+    zones.append(box(20.01, 40.03, 20.05, 40.07))  # smaller than one cell
+    return zones
+
+
+def test_matches_exactextract(tmp_path):
+    import geopandas as gpd
+    import rasterio
+    from exactextract import exact_extract
+
+    rng = np.random.default_rng(5)
+    height, width = 300, 400
+    transform = Affine(0.37, 0, 10.0, 0, -0.29, 100.0)
+    values = rng.random((height, width)).astype(np.float32)
+    values[5:60, 5:80] = np.nan
+    path = tmp_path / "v.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype="float32",
+        transform=transform,
+        crs="EPSG:4547",
+        nodata=np.nan,
+    ) as dst:
+        dst.write(values, 1)
+    zones = gpd.GeoDataFrame(geometry=_random_zones(rng), crs="EPSG:4547")
+    idx = build_zone_index(zones, shape=(height, width), transform=transform, crs="EPSG:4547")
+    ours = zonal_stats(idx, {"v": path}, stats=("count", "sum", "mean", "min", "max"))
+    theirs = exact_extract(
+        str(path), zones, ["count", "sum", "mean", "min", "max"], output="pandas"
+    )
+    for stat in ("count", "sum", "mean", "min", "max"):
+        np.testing.assert_allclose(
+            ours[f"v_{stat}"].to_numpy(),
+            theirs[stat].to_numpy(),
+            rtol=1e-6,
+            atol=1e-6,
+            err_msg=stat,
+        )
+    # areas of the zone parts inside the grid, independently from shapely
+    extent = box(10.0, 100.0 - height * 0.29, 10.0 + width * 0.37, 100.0)
+    clipped_area = zones.geometry.intersection(extent).area.to_numpy()
+    np.testing.assert_allclose(idx.coverage_count * 0.37 * 0.29, clipped_area, rtol=1e-9)
+
+
+def test_nan_in_a_boundary_cell_only():
+    # the offset square of test_square_offset_by_half_cells covers 4 cells in total;
+    # its top-left corner cell (coverage 0.25) is NaN: count 3.75, mean of ones = 1
+    values = np.ones((4, 4), dtype=np.float32)
+    values[1, 0] = np.nan
+    idx = build_zone_index([box(0.5, 0.5, 2.5, 2.5)], shape=(4, 4), transform=UNIT)
+    out = zonal_stats(idx, {"v": values})
+    assert out.loc[0, "v_count"] == pytest.approx(3.75)
+    assert out.loc[0, "v_mean"] == pytest.approx(1.0)
