@@ -1,0 +1,276 @@
+"""Restoration scenarios end to end: loading, validation, outputs and ``zoning restore``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from affine import Affine
+from click.testing import CliRunner
+from shapely import LineString, box
+
+from zoning.errors import InfeasibleError, ScenarioError
+from zoning.restoration.scenario import load_restoration_scenario, run_restoration
+
+GK = "EPSG:4547"
+X0, Y0 = 500000.0, 4000000.0
+
+
+def _write_inputs(folder: Path) -> None:
+    import rasterio
+
+    # six 1 km units in a 3 x 2 block
+    units = [
+        box(X0 + i * 1000, Y0 + j * 1000, X0 + (i + 1) * 1000, Y0 + (j + 1) * 1000)
+        for j in range(2)
+        for i in range(3)
+    ]
+    gpd.GeoDataFrame({"code": [f"u{k}" for k in range(6)]}, geometry=units, crs=GK).to_file(
+        folder / "units.gpkg"
+    )
+    # subsidence over the western half of u0 and all of u4
+    gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 500, Y0 + 1000), units[4]], crs=GK).to_file(
+        folder / "subsidence.gpkg"
+    )
+    gpd.GeoDataFrame(
+        geometry=[LineString([(X0 + 3500, Y0 - 1000), (X0 + 3500, Y0 + 3000)])], crs=GK
+    ).to_file(folder / "river.gpkg")
+    gpd.GeoDataFrame(geometry=[units[5]], crs=GK).to_file(folder / "urban.gpkg")
+    lc = np.array([[10, 16, 7], [12, 10, 5]], dtype=np.uint8)  # north row first
+    with rasterio.open(
+        folder / "landcover.tif",
+        "w",
+        driver="GTiff",
+        width=3,
+        height=2,
+        count=1,
+        dtype="uint8",
+        nodata=255,
+        crs=GK,
+        transform=Affine(1000, 0, X0, 0, -1000, Y0 + 2000),
+    ) as dst:
+        dst.write(lc, 1)
+
+
+SCENARIO = """
+name = "toy"
+title = "Toy restoration"
+
+[units]
+path = "units.gpkg"
+id_field = "code"
+
+[rasters]
+resolution_m = 100
+[rasters.landcover]
+path = "landcover.tif"
+
+[[criteria]]
+name = "subsidence"
+type = "coverage"
+layer = {{ path = "subsidence.gpkg" }}
+weight = {w_sub}
+
+[[criteria]]
+name = "river"
+type = "distance"
+layer = {{ path = "river.gpkg" }}
+max_km = 10
+direction = "cost"
+weight = 0.2
+
+[[criteria]]
+name = "vegetation"
+type = "vegetation"
+landcover = "landcover"
+weight = 0.4
+
+[classes]
+method = "quantile"
+k = 3
+
+[[interventions]]
+name = "mine_reclamation"
+cost_per_ha = 1000
+when = {{ subsidence = {{ min = 0.05 }} }}
+
+[[interventions]]
+name = "revegetation"
+cost_per_ha = 100
+
+[portfolio]
+budget = {budget}
+mip_rel_gap = 0
+locked_out = [{{ layer = {{ path = "urban.gpkg" }}, min_share = 0.5 }}]
+"""
+
+
+@pytest.fixture
+def toy(tmp_path):
+    _write_inputs(tmp_path)
+
+    def make(w_sub=0.4, budget=120000.0, name="toy.toml"):
+        path = tmp_path / name
+        path.write_text(SCENARIO.format(w_sub=w_sub, budget=budget), encoding="utf-8")
+        return path
+
+    return make
+
+
+def test_run_scores_and_portfolio(toy):
+    result = run_restoration(load_restoration_scenario(toy()))
+    u = result.units
+    # subsidence share by hand: u0 half covered, u4 fully
+    assert u.loc["u0", "raw_subsidence"] == pytest.approx(0.5, abs=1e-3)
+    assert u.loc["u4", "raw_subsidence"] == pytest.approx(1.0, abs=1e-6)
+    assert u.loc["u1", "raw_subsidence"] == pytest.approx(0.0, abs=1e-6)
+    # the decomposition sums to the score, scores in [0, 1]
+    contrib = u.filter(like="contrib_").sum(axis=1)
+    np.testing.assert_allclose(contrib, u["score"])
+    assert u["score"].between(0, 1).all()
+    # interventions and cost: u0, u4 mine reclamation at 1000 / ha, others 100 / ha
+    assert u.loc["u0", "intervention"] == "mine_reclamation"
+    assert u.loc["u1", "intervention"] == "revegetation"
+    p = result.portfolio
+    assert p.cost <= 120000.0
+    assert not u.loc["u5", "selected"]  # locked out (urban)
+    assert u.loc["u5", "locked"] == "out"
+
+
+def test_cli_writes_every_output_and_identical_rasters(toy, tmp_path):
+    from zoning.cli.main import cli
+
+    scenario = toy()
+    runner = CliRunner()
+    out1, out2 = tmp_path / "run1", tmp_path / "run2"
+    for out in (out1, out2):
+        res = runner.invoke(cli, ["restore", "--scenario", str(scenario), "--out", str(out)])
+        assert res.exit_code == 0, res.output
+    names = {p.name for p in out1.iterdir()}
+    assert {
+        "priority.tif",
+        "criteria.tif",
+        "units.gpkg",
+        "ranking.csv",
+        "ranking_curve.png",
+        "ranking_curve.csv",
+        "map.html",
+        "report.json",
+    } <= names
+
+    def digest(p):
+        return hashlib.sha256(p.read_bytes()).hexdigest()
+
+    assert digest(out1 / "priority.tif") == digest(out2 / "priority.tif")
+    assert digest(out1 / "criteria.tif") == digest(out2 / "criteria.tif")
+    report = json.loads((out1 / "report.json").read_text(encoding="utf-8"))
+    assert report["portfolio"]["n_variables"] == 6
+    assert "not an official map" in report["disclaimer"]
+    import rasterio
+
+    with rasterio.open(out1 / "priority.tif") as src:
+        assert src.profile["tiled"] and src.compression.name.lower() == "deflate"
+        assert src.overviews(1)
+        assert src.descriptions == ("score", "priority_class", "selected")
+    # an existing output is refused without --overwrite, replaced with it
+    res = runner.invoke(cli, ["restore", "--scenario", str(scenario), "--out", str(out1)])
+    assert res.exit_code == 1 and "exists" in res.output
+    res = runner.invoke(
+        cli, ["restore", "--scenario", str(scenario), "--out", str(out1), "--overwrite"]
+    )
+    assert res.exit_code == 0, res.output
+
+
+def test_bad_weights_are_listed(toy):
+    with pytest.raises(ScenarioError, match=r"sum to 1\.2"):
+        load_restoration_scenario(toy(w_sub=0.6))
+
+
+def test_infeasible_budget_leaves_no_output(toy, tmp_path):
+    from zoning.cli.main import cli
+
+    # nothing locked in, so any budget >= 0 is feasible; a negative budget is refused on load
+    with pytest.raises(ScenarioError, match="budget"):
+        load_restoration_scenario(toy(budget=-1))
+    # lock in the subsidence units (cost 100 ha x 1000 each at least) with a tiny budget
+    text = (
+        toy()
+        .read_text(encoding="utf-8")
+        .replace(
+            "locked_out =",
+            'locked_in = [{ layer = { path = "subsidence.gpkg" }, min_share = 0.4 }]\nlocked_out =',
+        )
+        .replace("budget = 120000.0", "budget = 1000.0")
+    )
+    path = tmp_path / "tight.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InfeasibleError, match="short by"):
+        run_restoration(load_restoration_scenario(path))
+    out = tmp_path / "never"
+    res = CliRunner().invoke(cli, ["restore", "--scenario", str(path), "--out", str(out)])
+    assert res.exit_code == 1 and "short by" in res.output
+    assert not out.exists()
+
+
+def test_scenario_problems_are_collected(tmp_path):
+    with pytest.raises(ScenarioError) as info:
+        load_restoration_scenario(
+            {
+                "units": {"path": "u.gpkg"},
+                "criteria": [
+                    {"name": "a", "type": "slope", "weight": 0.5},
+                    {"name": "b", "type": "erosion", "weight": 0.5, "direction": "up"},
+                ],
+            }
+        )
+    codes = {p.code for p in info.value.problems}
+    assert {"criterion_type", "criterion_raster", "direction"} <= codes
+
+
+def test_missing_scenario_file(tmp_path):
+    from zoning.errors import InputFileError
+
+    with pytest.raises(InputFileError, match="does not exist"):
+        load_restoration_scenario(tmp_path / "nope.toml")
+
+
+def test_demo_catalogue_small_grid(demo_catalog_path, tmp_path):
+    # one county of the demo (Ying County, Shuozhou) at 2 km with catalogue layers
+    scenario = {
+        "name": "ying",
+        "catalog": str(demo_catalog_path),
+        "study_area": {"kind": "admin_unit", "level": "county", "names": ["应县"]},
+        "units": {"grid_m": 2000},
+        "rasters": {
+            "resolution_m": 500,
+            "landcover": {"path": "dataset:modis-landcover-shanxi/mcd12c1_2019_igbp_shanxi.tif"},
+        },
+        "criteria": [
+            {
+                "name": "redline",
+                "type": "coverage",
+                "layer": {"kind": "eco_redline"},
+                "weight": 0.3,
+            },
+            {
+                "name": "river",
+                "type": "distance",
+                "layer": {"kind": "river"},
+                "max_km": 30,
+                "direction": "cost",
+                "weight": 0.3,
+            },
+            {"name": "erosion", "type": "erosion", "landcover": "landcover", "weight": 0.4},
+        ],
+    }
+    result = run_restoration(load_restoration_scenario(scenario))
+    u = result.units
+    # Ying County is about 1,700 km2: the clipped 2 km cells add up to the county area
+    assert 1500 * 100 < u["area_ha"].sum() < 1900 * 100
+    assert (u["county_name"] == "应县").mean() > 0.95
+    assert u["score"].between(0, 1).all()
+    assert set(u["priority_class"]) <= {1, 2, 3, 4, 5}
