@@ -105,7 +105,13 @@ def _piece_frame(pieces: Pieces, n_jobs: int) -> tuple[np.ndarray, list[list[str
 
 
 def _single_pieces(geoms: list[Any], kinds: list[str], labels: list[list[str]]) -> Pieces:
-    """Pieces made of one feature each, with several labels per piece."""
+    """Pieces made of one polygon each (multipart geometries exploded; parts never overlap),
+    with several labels per piece."""
+    if len(geoms):
+        parts, idx = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
+        geoms = list(parts)
+        kinds = [kinds[i] for i in idx]
+        labels = [labels[i] for i in idx]
     n = len(geoms)
     lp = [i for i, labs in enumerate(labels) for _ in labs]
     lab = [x for labs in labels for x in labs]
@@ -130,6 +136,7 @@ def overlap_table(
     stats: pd.DataFrame | None = None,
     n_jobs: int | None = None,
     make_valid: bool = True,
+    dissolved: tuple[Pieces, dict[str, list[str]]] | None = None,
 ) -> pd.DataFrame:
     """Area where two designations overlap, per unit, for every pair of layer kinds and zones.
 
@@ -146,6 +153,8 @@ def overlap_table(
     stats : DataFrame, optional
         :func:`zoning.stats.area_by_unit` output for the same units and layers, used for the
         shares of each designation (computed when not given).
+    dissolved : tuple, optional
+        :func:`zoning.stats.dissolve_layers` output to reuse.
 
     Returns
     -------
@@ -159,7 +168,9 @@ def overlap_table(
     jobs = _default_jobs(n_jobs)
     target = _check_measurable(crs) if crs is not None else None
     prepared = prepare_units(units, unit_id=unit_id, crs=target)
-    pieces, _ = dissolve_layers(layers, crs=target, n_jobs=jobs, make_valid=make_valid)
+    if dissolved is None:
+        dissolved = dissolve_layers(layers, crs=target, n_jobs=jobs, make_valid=make_valid)
+    pieces, _ = dissolved
     geoms, labels = _piece_frame(pieces, jobs)
     kinds = sorted(layers)
     wanted = (
@@ -191,7 +202,7 @@ def overlap_table(
     measured = measure_pieces(inter_pieces, prepared, n_jobs=jobs)
     if stats is None:
         stats = area_by_unit(
-            units, layers, unit_id=unit_id, crs=target, n_jobs=jobs, make_valid=make_valid
+            units, layers, unit_id=unit_id, crs=target, n_jobs=jobs, dissolved=dissolved
         )
     if measured.empty:
         return pd.DataFrame(columns=OVERLAP_COLUMNS)
@@ -257,6 +268,7 @@ def flatten_designations(
     crs: Any = None,
     n_jobs: int | None = None,
     make_valid: bool = True,
+    dissolved: tuple[Pieces, dict[str, list[str]]] | None = None,
 ) -> gpd.GeoDataFrame:
     """One layer where each place keeps only its strictest designation.
 
@@ -282,7 +294,9 @@ def flatten_designations(
 
     jobs = _default_jobs(n_jobs)
     target = _check_measurable(crs if crs is not None else _albers())
-    pieces, _ = dissolve_layers(layers, crs=target, n_jobs=jobs, make_valid=make_valid)
+    if dissolved is None:
+        dissolved = dissolve_layers(layers, crs=target, n_jobs=jobs, make_valid=make_valid)
+    pieces, _ = dissolved
     geoms, labels = _piece_frame(pieces, jobs)
     taken: list[Any] = []
     rows: list[tuple[int, str, str, str, Any]] = []
@@ -290,7 +304,7 @@ def flatten_designations(
         idx = [i for i in range(len(pieces)) if pieces.kind[i] == kind and zone in labels[i]]
         if not idx:
             continue
-        cand = geoms[idx]
+        cand = shapely.get_parts(geoms[idx])  # polygons: blockers stay local
         if taken:
             tree = shapely.STRtree(np.asarray(taken, dtype=object))
             c_i, t_i = tree.query(cand)

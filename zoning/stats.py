@@ -925,6 +925,7 @@ def area_by_unit(
     n_jobs: int | None = None,
     make_valid: bool = True,
     validate: bool = True,
+    dissolved: tuple[Pieces, dict[str, list[str]]] | None = None,
 ) -> pd.DataFrame:
     """Area and share of every layer kind and zone inside every unit, in an equal-area CRS.
 
@@ -950,6 +951,9 @@ def area_by_unit(
         such as :meth:`Catalog.frame` output: the check costs about as much as the rest).
     validate : bool
         Check the units (unique ids, no overlaps); turn off only for units already checked.
+    dissolved : tuple, optional
+        :func:`dissolve_layers` output for ``layers`` in ``crs``, to reuse one dissolve for
+        several unit sets (``layers`` is then not read).
 
     Returns
     -------
@@ -967,7 +971,9 @@ def area_by_unit(
     """
     jobs = _default_jobs(n_jobs)
     prepared = prepare_units(units, unit_id=unit_id, crs=crs, validate=validate)
-    pieces, zones_by_kind = dissolve_layers(layers, crs=crs, n_jobs=jobs, make_valid=make_valid)
+    if dissolved is None:
+        dissolved = dissolve_layers(layers, crs=crs, n_jobs=jobs, make_valid=make_valid)
+    pieces, zones_by_kind = dissolved
     measured = measure_pieces(pieces, prepared, n_jobs=jobs)
     return summarise(measured, prepared, zones_by_kind)
 

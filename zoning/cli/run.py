@@ -1,0 +1,58 @@
+"""``zoning run``: run a scenario (statistics, overlaps, indicators, screening) into one folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["run"]
+
+
+@click.command("run")
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: runs/<scenario id>).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
+@click.option(
+    "--resume", is_flag=True, help="Reuse the checkpoints of an interrupted run of this scenario."
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDR",
+    help="Run the statistics on a Dask cluster (tcp://host:8786, or 'local').",
+)
+@click.option("--dask", is_flag=True, help="Run the statistics on a local Dask cluster.")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bars on stderr (default: on a TTY)."
+)
+def run(
+    scenario: Path,
+    out: Path | None,
+    overwrite: bool,
+    resume: bool,
+    scheduler: str | None,
+    dask: bool,
+    progress: bool | None,
+) -> None:
+    """Run SCENARIO (a TOML file) and write one folder: stats.csv, overlaps.csv,
+    indicators.csv, stats.xlsx, units.gpkg, map.html, run.log and manifest.json.
+
+    A failed run leaves no folder behind; an interrupted one can be resumed with --resume.
+    """
+    from zoning.runner import run_scenario
+
+    result = run_scenario(
+        scenario,
+        out=out,
+        overwrite=overwrite,
+        resume=resume,
+        scheduler=scheduler or ("local" if dask else None),
+        progress=progress,
+    )
+    click.echo(str(result["folder"] if "folder" in result else result.folder))
