@@ -19,20 +19,47 @@ Which degraded land do we restore first? The package answers it the way a planne
 
 from __future__ import annotations
 
+from zoning.restoration.outputs import write_outputs
+from zoning.restoration.portfolio import (
+    PortfolioResult,
+    plot_ranking_curve,
+    ranking_curve,
+    select_portfolio,
+)
+from zoning.restoration.scenario import (
+    RestorationResult,
+    RestorationScenario,
+    load_restoration_scenario,
+    run_restoration,
+)
 from zoning.restoration.scoring import (
     ahp_weights,
+    check_weights,
     classify,
     normalize,
     score_units,
 )
+from zoning.restoration.units import grid_units, polygon_units
 from zoning.restoration.zonal import ZoneIndex, build_zone_index, zonal_stats
 
 __all__ = [
+    "PortfolioResult",
+    "RestorationResult",
+    "RestorationScenario",
     "ZoneIndex",
     "ahp_weights",
     "build_zone_index",
+    "check_weights",
     "classify",
+    "grid_units",
+    "load_restoration_scenario",
     "normalize",
+    "plot_ranking_curve",
+    "polygon_units",
+    "ranking_curve",
+    "run_restoration",
     "score_units",
+    "select_portfolio",
+    "write_outputs",
     "zonal_stats",
 ]
