@@ -47,7 +47,6 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import math
 import os
@@ -73,6 +72,7 @@ __all__ = [
     "ScreeningIndex",
     "ScreeningResult",
     "build_index",
+    "screen",
     "screen_sites",
 ]
 
@@ -206,7 +206,7 @@ def _transform(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.ndarra
     return shapely.transform(geoms, fn)
 
 
-_INDEX_CACHE: dict[int, tuple[Any, ScreeningIndex]] = {}
+_INDEX_CACHE: dict[Any, tuple[tuple[Any, ...], ScreeningIndex]] = {}
 
 
 def build_index(
@@ -228,9 +228,20 @@ def build_index(
 
     if isinstance(catalog_or_frames, ScreeningIndex):
         return catalog_or_frames
-    key = id(catalog_or_frames)
+    # the same catalogue, or the same frame objects, reuse their indexes (like GeoDataFrame.sindex)
+    if isinstance(catalog_or_frames, Mapping):
+        ident: tuple[Any, ...] = tuple(catalog_or_frames.values())
+        key: Any = (tuple(catalog_or_frames), tuple(id(f) for f in ident))
+    else:
+        ident = (catalog_or_frames,)
+        key = ((), (id(catalog_or_frames),))
     cached = _INDEX_CACHE.get(key)
-    if cached is not None and cached[0] is catalog_or_frames and coverage is None and not kinds:
+    if (
+        cached is not None
+        and all(a is b for a, b in zip(cached[0], ident, strict=True))
+        and coverage is None
+        and not kinds
+    ):
         return cached[1]
     if isinstance(catalog_or_frames, Mapping):
         frames = dict(catalog_or_frames)
@@ -267,7 +278,7 @@ def build_index(
         shapely.prepare(cov)
     if coverage is None and not kinds:
         _INDEX_CACHE.clear()  # keep one catalogue's index alive at a time
-        _INDEX_CACHE[key] = (catalog_or_frames, index)
+        _INDEX_CACHE[key] = (ident, index)
     return index
 
 
@@ -368,52 +379,246 @@ def _dimension(geoms: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # Pair metrics
 # ---------------------------------------------------------------------------------------------
-def _pair_metrics(
-    s: np.ndarray, z: np.ndarray, dim: np.ndarray, radius: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Exact metrics of site/zone pairs (projected metres). Runs in worker threads."""
+_CLIP_MIN_VERTICES = 48
+#: sites closer than this to a zone touch it (numerical noise of CRS round trips is ~1e-10 m)
+_TOUCH_M = 1e-3
+
+
+def _clip_rects(
+    geoms: np.ndarray, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray
+) -> np.ndarray:
+    """``clip_by_rect`` with one rectangle per geometry, in one vectorised call.
+
+    ``shapely.clip_by_rect`` accepts scalar bounds only; the ufunc behind it broadcasts, so it
+    is called directly (falling back to a loop if a future shapely changes that).
+    """
     import shapely
 
+    try:
+        from shapely import lib
+
+        return lib.clip_by_rect(
+            geoms,
+            np.asarray(x0, dtype=float),
+            np.asarray(y0, dtype=float),
+            np.asarray(x1, dtype=float),
+            np.asarray(y1, dtype=float),
+        )
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - shapely changed
+        return np.array(
+            [
+                shapely.clip_by_rect(g, *r)
+                for g, r in zip(geoms, np.c_[x0, y0, x1, y1], strict=True)
+            ],
+            dtype=object,
+        )
+
+
+def _local_zones(s: np.ndarray, z: np.ndarray, pad: np.ndarray) -> np.ndarray:
+    """Each zone cut to its site's envelope grown by ``pad`` (``clip_by_rect``, linear time).
+
+    Everything measured within ``pad`` of the site is unchanged (site ∩ zone, containment,
+    distances up to ``pad``), while the costly overlay now sees a few vertices instead of
+    thousands. Small zones are left whole.
+    """
+    import shapely
+
+    out = z.copy()
+    big = np.flatnonzero(shapely.get_num_coordinates(z) >= _CLIP_MIN_VERTICES)
+    if len(big):
+        b, p = shapely.bounds(s[big]), pad[big]
+        out[big] = _clip_rects(z[big], b[:, 0] - p, b[:, 1] - p, b[:, 2] + p, b[:, 3] + p)
+    return out
+
+
+def _line_zone_metrics(
+    lines: np.ndarray, zones: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Length inside, boundary crossings and inside intervals of line/zone pairs, in numpy.
+
+    Each line segment is split where it crosses the zone's rings (all segment × edge
+    intersections at once, against the zone cut to the segment's envelope), and the pieces
+    between splits are classified by their midpoints (``intersects_xy``: a piece running along
+    the boundary counts as inside, as in a GEOS intersection). This replaces one overlay per
+    pair, whose fixed cost dominates for short lines against detailed zones.
+
+    Returns
+    -------
+    length : float array
+        Length of each line inside its zone (m).
+    crossings : int array
+        Changes between outside and inside along each line (entries plus exits).
+    intervals : object array
+        Per pair, an ``(k, 2)`` array of inside intervals as distances along the line.
+    """
+    import shapely
+
+    n = len(lines)
+    parts, part_owner = shapely.get_parts(lines, return_index=True)
+    coords, cidx = shapely.get_coordinates(parts, return_index=True)
+    same = cidx[1:] == cidx[:-1]
+    a, b = coords[:-1][same], coords[1:][same]
+    seg_part = cidx[:-1][same]
+    seg_pair = part_owner[seg_part]
+    seg_len = np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])
+    # distance along the whole line (parts in order) at each segment start
+    order_start = np.concatenate([[0.0], np.cumsum(seg_len)[:-1]])
+    first_of_pair = np.r_[True, seg_pair[1:] != seg_pair[:-1]]
+    pair_offset = np.maximum.accumulate(np.where(first_of_pair, order_start, 0.0))
+    seg_start = order_start - pair_offset
+    # the zone cut to each segment's envelope (1 m margin keeps the cut edges off the segment)
+    lo, hi = np.minimum(a, b) - 1.0, np.maximum(a, b) + 1.0
+    zseg = zones[seg_pair]
+    big = shapely.get_num_coordinates(zseg) >= _CLIP_MIN_VERTICES
+    zc = zseg.copy()
+    zc[big] = _clip_rects(zseg[big], lo[big, 0], lo[big, 1], hi[big, 0], hi[big, 1])
+    # every edge of every (clipped) zone ring, tagged with its segment
+    rings, ring_seg = shapely.get_parts(shapely.boundary(zc), return_index=True)
+    rc, ridx = shapely.get_coordinates(rings, return_index=True)
+    rsame = ridx[1:] == ridx[:-1]
+    q0, q1 = rc[:-1][rsame], rc[1:][rsame]
+    eseg = ring_seg[ridx[:-1][rsame]]
+    pa, r = a[eseg], (b - a)[eseg]
+    sv = q1 - q0
+    denom = r[:, 0] * sv[:, 1] - r[:, 1] * sv[:, 0]
+    qa = q0 - pa
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (qa[:, 0] * sv[:, 1] - qa[:, 1] * sv[:, 0]) / denom
+        u = (qa[:, 0] * r[:, 1] - qa[:, 1] * r[:, 0]) / denom
+    eps = 1e-12
+    ok = (denom != 0) & (t > eps) & (t < 1 - eps) & (u >= -eps) & (u <= 1 + eps)
+    # split parameters per segment: 0, crossings, 1
+    nseg = len(a)
+    t_all = np.concatenate([np.zeros(nseg), t[ok], np.ones(nseg)])
+    s_all = np.concatenate([np.arange(nseg), eseg[ok], np.arange(nseg)])
+    o = np.lexsort((t_all, s_all))
+    t_all, s_all = t_all[o], s_all[o]
+    cont = s_all[1:] == s_all[:-1]
+    t0, t1, sk = t_all[:-1][cont], t_all[1:][cont], s_all[:-1][cont]
+    keep = t1 - t0 > 1e-12
+    t0, t1, sk = t0[keep], t1[keep], sk[keep]
+    tm = (t0 + t1) / 2
+    mx = a[sk, 0] + tm * (b[sk, 0] - a[sk, 0])
+    my = a[sk, 1] + tm * (b[sk, 1] - a[sk, 1])
+    inside = shapely.intersects_xy(zc[sk], mx, my)
+    piece_len = (t1 - t0) * seg_len[sk]
+    pair = seg_pair[sk]
+    length = np.bincount(pair[inside], weights=piece_len[inside], minlength=n)
+    # crossings: changes of state along each part of each line
+    part = seg_part[sk]
+    change = (inside[1:] != inside[:-1]) & (part[1:] == part[:-1])
+    crossings = np.bincount(pair[1:][change], minlength=n).astype(np.int64)
+    start = seg_start[sk] + t0 * seg_len[sk]
+    end = seg_start[sk] + t1 * seg_len[sk]
+    intervals = np.empty(n, dtype=object)
+    sel = np.flatnonzero(inside)
+    groups = np.split(sel, np.flatnonzero(np.diff(pair[sel])) + 1) if len(sel) else []
+    for g in groups:
+        intervals[pair[g[0]]] = np.column_stack([start[g], end[g]])
+    for k in range(n):
+        if intervals[k] is None:
+            intervals[k] = np.empty((0, 2))
+    return length, crossings, intervals
+
+
+def _interval_union_length(intervals: list[np.ndarray]) -> float:
+    """Total length of the union of 1-D intervals (overlapping features counted once)."""
+    iv = np.concatenate([x for x in intervals if len(x)]) if intervals else np.empty((0, 2))
+    if not len(iv):
+        return 0.0
+    iv = iv[np.argsort(iv[:, 0])]
+    ends = np.maximum.accumulate(iv[:, 1])
+    starts = iv[:, 0]
+    gap = np.r_[True, starts[1:] > ends[:-1]]
+    lo = starts[gap]
+    hi = np.maximum.reduceat(iv[:, 1], np.flatnonzero(gap))
+    return float(np.sum(hi - lo))
+
+
+def _pair_metrics(
+    s: np.ndarray, z: np.ndarray, dim: np.ndarray, radius: np.ndarray, tolerance: float
+) -> dict[str, np.ndarray]:
+    """Exact metrics of site/zone pairs (projected metres). Runs in worker threads.
+
+    Zones are first cut to the site's neighbourhood (:func:`_local_zones`); a site wholly
+    inside a zone is never clipped; distances are computed only for pairs within ``radius``.
+    """
+    import shapely
+    from shapely.errors import GEOSException
+
     n = len(s)
-    inter = shapely.intersects(z, s)
+    pad = np.maximum(radius, tolerance) + 1.0
+    zl = _local_zones(s, z, pad)
+    empty = shapely.is_empty(zl)  # nothing of the zone within pad: not even nearby
+    inter = np.zeros(n, dtype=bool)
+    inter[~empty] = shapely.intersects(s[~empty], zl[~empty])
     inside = np.zeros(n, dtype=bool)
-    inside[inter] = shapely.contains_properly(z[inter], s[inter])
+    inside[inter] = shapely.contains_properly(zl[inter], s[inter])
+    proper = inside.copy()
     partial = inter & ~inside
     if partial.any():  # points on the boundary and sites touching from within are covered
-        inside[partial] = shapely.covers(z[partial], s[partial])
+        inside[partial] = shapely.covers(zl[partial], s[partial])
     area = np.zeros(n)
     length = np.zeros(n)
     crossings = np.zeros(n, dtype=np.int64)
     clip = np.full(n, None, dtype=object)
     # wholly inside: the site itself, no clipping
-    full = inside
-    area[full & (dim == 2)] = shapely.area(s[full & (dim == 2)])
-    length[full & (dim == 1)] = shapely.length(s[full & (dim == 1)])
-    clip[full] = s[full]
-    cut = inter & ~inside & (dim > 0)
+    area[inside & (dim == 2)] = shapely.area(s[inside & (dim == 2)])
+    length[inside & (dim == 1)] = shapely.length(s[inside & (dim == 1)])
+    clip[inside] = s[inside]
+    intervals = np.full(n, None, dtype=object)
+    cut = inter & ~inside & (dim == 2)
     if cut.any():
-        pieces = shapely.intersection(s[cut], z[cut])
-        clip[cut] = pieces
-        d = dim[cut]
-        area[np.flatnonzero(cut)[d == 2]] = shapely.area(pieces[d == 2])
-        length[np.flatnonzero(cut)[d == 1]] = shapely.length(pieces[d == 1])
-    pts_cut = inter & ~inside & (dim == 0)
-    clip[pts_cut] = shapely.intersection(s[pts_cut], z[pts_cut])
-    # crossings of lines with the zone boundary (lines wholly inside cross 0 times)
-    lines = inter & ~inside & (dim == 1)
-    if lines.any():
-        touch = shapely.intersection(s[lines], shapely.boundary(z[lines]))
-        parts_pts = [int(np.sum(shapely.get_type_id(shapely.get_parts(g)) == 0)) for g in touch]
-        crossings[lines] = parts_pts
-    # distance: 0 inside; from the zone for sites outside; boundary distance when inside
+        pos = np.flatnonzero(cut)
+        b = shapely.bounds(s[pos])
+        rect = np.isclose(shapely.area(s[pos]), (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))
+        rect &= shapely.get_num_coordinates(s[pos]) == 5
+        pieces = np.empty(len(pos), dtype=object)
+        if rect.any():  # an axis-aligned rectangle: clipping is the exact intersection
+            pr, br = pos[rect], b[rect]
+            pieces[rect] = _clip_rects(zl[pr], br[:, 0], br[:, 1], br[:, 2], br[:, 3])
+        other = np.flatnonzero(~rect)
+        if len(other):
+            try:
+                pieces[other] = shapely.intersection(s[pos[other]], zl[pos[other]])
+            except GEOSException:  # a clipped zone came out invalid: use the whole zones
+                pieces[other] = shapely.intersection(s[pos[other]], z[pos[other]])
+        clip[pos] = pieces
+        area[pos] = shapely.area(pieces)
+    lcut = inter & ~inside & (dim == 1)
+    if lcut.any():
+        pos = np.flatnonzero(lcut)
+        length[pos], crossings[pos], intervals[pos] = _line_zone_metrics(s[pos], zl[pos])
+    whole = inside & (dim == 1)
+    for k in np.flatnonzero(whole):
+        intervals[k] = np.array([[0.0, length[k]]])
+    pts_touch = inter & ~inside & (dim == 0)
+    clip[pts_touch] = s[pts_touch]
     distance = np.zeros(n)
-    out = ~inter
-    if out.any():
-        distance[out] = shapely.distance(s[out], z[out])
-    boundary_d = np.zeros(n)
-    if inside.any():
-        boundary_d[inside] = shapely.distance(s[inside], shapely.boundary(z[inside]))
-    keep = inter | (distance <= radius)
+    keep = inter.copy()
+    out = np.flatnonzero(~inter & ~empty)
+    if len(out):
+        d_out = shapely.distance(s[out], zl[out])
+        near = d_out <= radius[out]
+        distance[out[near]] = d_out[near]
+        keep[out[near]] = True
+        # closer than a millimetre is touching: coordinates stored in degrees (EPSG:4490) and
+        # projected back move shared edges by ~1e-10 m, which must not decide a verdict
+        touch = out[d_out <= _TOUCH_M]
+        inter[touch] = True
+        distance[touch] = 0.0
+    # distance to the zone boundary: exact for points inside; for lines and polygons inside,
+    # only whether the site lies within the positional tolerance of the boundary
+    boundary_d = np.full(n, np.nan)
+    boundary_d[inter & ~proper] = 0.0
+    pts = proper & (dim == 0)
+    if pts.any():
+        boundary_d[pts] = shapely.distance(s[pts], shapely.boundary(z[pts]))
+    near_edge = np.where(inter, ~proper, distance <= tolerance)
+    near_edge[pts] = boundary_d[pts] <= tolerance
+    big = proper & (dim > 0)
+    if big.any() and tolerance > 0:
+        near_edge[big] = ~shapely.contains_properly(zl[big], shapely.buffer(s[big], tolerance))
     return {
         "intersects": inter,
         "inside": inside,
@@ -422,28 +627,49 @@ def _pair_metrics(
         "crossings": crossings,
         "distance_m": distance,
         "boundary_distance_m": boundary_d,
+        "near_boundary": near_edge,
         "keep": keep,
         "clip": clip,
+        "intervals": intervals,
     }
 
 
 def _run_chunks(
-    s: np.ndarray, z: np.ndarray, dim: np.ndarray, radius: np.ndarray, workers: int
+    s: np.ndarray,
+    z: np.ndarray,
+    dim: np.ndarray,
+    radius: np.ndarray,
+    tolerance: float,
+    workers: int,
+    owner: np.ndarray,
 ) -> dict[str, np.ndarray]:
+    """Run :func:`_pair_metrics` over the pairs on a thread pool.
+
+    GEOS prepared geometries build their indexes lazily and are not safe to share between
+    threads, so pairs are split into buckets by zone feature (``owner``): a zone is only ever
+    touched by one thread.
+    """
     n = len(s)
-    if n == 0:
-        return _pair_metrics(s, z, dim, radius)
-    bounds = [*list(range(0, n, _CHUNK)), n]
-    jobs = [(a, b) for a, b in itertools.pairwise(bounds)]
-    if workers <= 1 or len(jobs) == 1:
-        parts = [_pair_metrics(s[a:b], z[a:b], dim[a:b], radius[a:b]) for a, b in jobs]
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [
-                pool.submit(_pair_metrics, s[a:b], z[a:b], dim[a:b], radius[a:b]) for a, b in jobs
-            ]
-            parts = [f.result() for f in futures]
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    if n == 0 or workers <= 1 or n <= _CHUNK:
+        return _pair_metrics(s, z, dim, radius, tolerance)
+    n_buckets = workers * 4
+    bucket = owner % n_buckets
+    order = np.argsort(bucket, kind="stable")
+    cuts = np.searchsorted(bucket[order], np.arange(n_buckets + 1))
+
+    def job(k: int) -> dict[str, np.ndarray]:
+        sel = order[cuts[k] : cuts[k + 1]]
+        return _pair_metrics(s[sel], z[sel], dim[sel], radius[sel], tolerance)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(job, range(n_buckets)))
+    out = {}
+    for key in parts[0]:
+        merged = np.concatenate([p[key] for p in parts])
+        res = np.empty_like(merged)
+        res[order] = merged
+        out[key] = res
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -626,6 +852,8 @@ def screen_sites(
     evals = _evaluate_rules(packs, pt, attrs_resolved, as_of)
     frames_rows: list[pd.DataFrame] = []
     clips: list[np.ndarray] = []
+    pieces_list: list[np.ndarray] = []
+    intervals_list: list[np.ndarray] = []
     native_cache: dict[str, np.ndarray] = {}
     for kind, layer in index.layers.items():
         max_buffer = max((ev.rule.buffer_m for ev in evals.get(kind, [])), default=0.0)
@@ -643,9 +871,12 @@ def screen_sites(
             sel = epsg[si] == code
             if sel.any():
                 z[sel] = layer.projected(fj[sel], crs)
-        m = _run_chunks(site_gk[si], z, dims[si], np.full(len(si), radius), workers)
+        m = _run_chunks(
+            site_gk[si], z, dims[si], np.full(len(si), radius), tolerance_m, workers, fj
+        )
         keep = m.pop("keep")
-        m.pop("clip")
+        pieces_all = m.pop("clip")[keep]
+        intervals_list.append(m.pop("intervals")[keep])
         clip = z[keep]  # the projected zone of each kept pair, dissolved later in by_layer
         si, fj = si[keep], fj[keep]
         m = {k: v[keep] for k, v in m.items()}
@@ -663,11 +894,6 @@ def screen_sites(
             )
             share_site = np.where(m["intersects"], share_site, 0.0)
             share_zone = np.where(poly, m["overlap_area_m2"] / zone_area, np.nan)
-        near = np.where(
-            m["intersects"],
-            (m["boundary_distance_m"] <= tolerance_m) | ~m["inside"],
-            m["distance_m"] <= tolerance_m,
-        )
         frames_rows.append(
             pd.DataFrame(
                 {
@@ -680,11 +906,11 @@ def screen_sites(
                     **m,
                     "share_of_site": share_site,
                     "share_of_zone": share_zone,
-                    "near_boundary": near,
                 }
             )
         )
         clips.append(clip)
+        pieces_list.append(pieces_all)
     hits = (
         pd.concat(frames_rows, ignore_index=True)
         if frames_rows
@@ -698,8 +924,10 @@ def screen_sites(
         )
     )  # fmt: skip
     clip_all = np.concatenate(clips) if clips else np.empty(0, dtype=object)
+    pieces_cat = np.concatenate(pieces_list) if pieces_list else np.empty(0, dtype=object)
+    intervals_cat = np.concatenate(intervals_list) if intervals_list else np.empty(0, dtype=object)
     hits = _apply_rules(hits, evals)
-    by_layer = _by_layer(hits, clip_all, site_gk, dims, site_area, site_length)
+    by_layer = _by_layer(hits, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length)
 
     # nearest feature of every kind for sites that hit nothing
     hit_any = np.zeros(n_sites, dtype=bool)
@@ -802,23 +1030,39 @@ def _gcj02_warning(site_frame: gpd.GeoDataFrame, index: ScreeningIndex) -> list[
 
 
 def _safe_clip(site: Any, zones: np.ndarray) -> Any:
-    """``site ∩ union(zones)``, repairing zones that projection made slightly invalid."""
+    """``site ∩ union(zones)``: the zones are first cut to the site's envelope (cheap, so big
+    zones are never unioned whole), then dissolved, then intersected with the site once."""
     import shapely
     from shapely.errors import GEOSException
 
+    x0, y0, x1, y1 = shapely.bounds(site)
+    pad = 1.0 + 1e-6 * max(abs(x0), abs(y0), abs(x1), abs(y1))
+    local = shapely.clip_by_rect(zones, x0 - pad, y0 - pad, x1 + pad, y1 + pad)
     try:
-        return shapely.intersection(site, shapely.union_all(zones))
-    except GEOSException:
-        fixed = shapely.make_valid(zones)
+        return shapely.intersection(site, shapely.union_all(local))
+    except GEOSException:  # projection left a zone slightly invalid: repair and retry
+        fixed = shapely.make_valid(local)
         try:
             return shapely.intersection(site, shapely.union_all(fixed))
         except GEOSException:  # last resort: union the clipped pieces (may keep slivers)
             return shapely.union_all(shapely.intersection(site, fixed), grid_size=1e-6)
 
 
+def _dissolve_pieces(pieces: np.ndarray) -> Any:
+    """Union the parts of one polygon site inside several features (overlaps count once)."""
+    import shapely
+    from shapely.errors import GEOSException
+
+    try:
+        return shapely.union_all(pieces)
+    except GEOSException:
+        return shapely.union_all(pieces, grid_size=1e-3)
+
+
 def _by_layer(
     hits: pd.DataFrame,
     clip: np.ndarray,
+    intervals: np.ndarray,
     site_gk: np.ndarray,
     dims: np.ndarray,
     site_area: np.ndarray,
@@ -833,6 +1077,7 @@ def _by_layer(
     inter = hits["intersects"].to_numpy(bool)
     sub = hits[inter]
     pieces = clip[inter]
+    spans = intervals[inter]
     grouped = sub.groupby(["site_idx", "layer_kind", "zone"], sort=True)
     g = grouped.ngroup().to_numpy()
     agg = grouped.agg(
@@ -854,10 +1099,11 @@ def _by_layer(
         for k in multi:
             # dissolve the zones, then clip once: overlapping features count once, and no
             # near-collinear slivers from clipping each feature separately survive
-            merged = _safe_clip(site_gk[site[k]], pieces[members[k]])
             d = int(dims[site[k]])
-            area[k] = float(shapely.area(merged)) if d == 2 else 0.0
-            length[k] = float(shapely.length(merged)) if d == 1 else 0.0
+            if d == 1:  # lines: union of the inside intervals along the line
+                length[k] = _interval_union_length(list(spans[members[k]]))
+            elif d == 2:
+                area[k] = float(shapely.area(_dissolve_pieces(pieces[members[k]])))
     d = dims[site]
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(
@@ -987,6 +1233,18 @@ class ScreeningResult:
     index: ScreeningIndex | None = field(default=None, repr=False)
     _site_gk: np.ndarray | None = field(default=None, repr=False)
     _zone_gk: np.ndarray | None = field(default=None, repr=False)
+
+    def _boundary_distance(self, row: pd.Series) -> float:
+        """Distance (m) from a site inside a zone to the zone's boundary (computed on demand
+        for lines and polygons; the engine computes it for points)."""
+        import shapely
+
+        value = row["boundary_distance_m"]
+        if not pd.isna(value) or not bool(row["inside"]) or self._zone_gk is None:
+            return value
+        site = self._site_gk[int(row["site_idx"])]
+        zone = self._zone_gk[int(row.name)]
+        return float(shapely.distance(site, shapely.boundary(zone)))
 
     def constrained(self) -> pd.DataFrame:
         """Per site, the area and length inside zones with a restrictive outcome
@@ -1160,7 +1418,7 @@ class ScreeningResult:
                         "rule_ids": list(h["rule_ids"]),
                         "intersects": bool(h["intersects"]),
                         "crossings": int(h["crossings"]),
-                        "boundary_distance_m": _num(h["boundary_distance_m"]),
+                        "boundary_distance_m": _num(self._boundary_distance(h)),
                         "share_of_site": _num(h["share_of_site"], 4),
                         "share_of_zone": _num(h["share_of_zone"], 6),
                         "near_boundary": bool(h["near_boundary"]),
@@ -1326,3 +1584,7 @@ class ScreeningResult:
                 )
             )
         return pd.concat(parts, ignore_index=True) if parts else gpd.GeoDataFrame()
+
+
+#: ``zoning.screen``: the same function as :func:`screen_sites` (the flat public name).
+screen = screen_sites
