@@ -32,6 +32,7 @@ import shutil
 import sys
 import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ __all__ = ["RunResult", "run_scenario", "staging_dir"]
 logger = logging.getLogger(__name__)
 
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+_LOGGED = {"runner", "stats", "overlaps", "scale", "indicators", "scenario"}
 _STEPS = (
     "load",
     "stats",
@@ -58,8 +60,20 @@ _STEPS = (
 )
 
 
-class RunResult(dict):
-    """Paths of the outputs of a run (``name -> Path``), plus ``folder``."""
+@dataclass(frozen=True)
+class RunResult:
+    """Where a run wrote its outputs.
+
+    Attributes
+    ----------
+    folder : Path
+        The output folder.
+    files : dict of str to Path
+        Output name (``"stats.csv"`` …) → path.
+    """
+
+    folder: Path
+    files: dict[str, Path]
 
 
 def staging_dir(out: Path) -> Path:
@@ -318,6 +332,8 @@ def run_scenario(
     log_path = stage / "run.log"
     handler = logging.FileHandler(log_path, mode="a" if resume else "w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    # only the statistics modules: others log timings, which would make reruns differ
+    handler.addFilter(lambda r: r.name.split(".")[1] in _LOGGED if "." in r.name else False)
     root = logging.getLogger("zoning")
     root.addHandler(handler)
     old_level = root.level
@@ -338,7 +354,9 @@ def run_scenario(
     root.removeHandler(handler)
     handler.close()
     _finish(stage, target, result, sc, inputs=inputs, scheduler=scheduler)
-    return RunResult({name: target / p.name for name, p in result.items()}, folder=target)
+    files = {name: target / p.name for name, p in result.items()}
+    files["manifest.json"] = target / "manifest.json"
+    return RunResult(folder=target, files=files)
 
 
 def _run(

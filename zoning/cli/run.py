@@ -55,4 +55,4 @@ def run(
         scheduler=scheduler or ("local" if dask else None),
         progress=progress,
     )
-    click.echo(str(result["folder"] if "folder" in result else result.folder))
+    click.echo(str(result.folder))

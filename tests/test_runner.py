@@ -1,0 +1,183 @@
+"""`zoning run`: one atomic folder, byte-identical reruns, resume, no partial output on error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely import box
+
+from zoning.crs import ALBERS_CHINA
+from zoning.errors import OutputExistsError, ScenarioError
+from zoning.runner import run_scenario, staging_dir
+
+X0, Y0 = 650_000.0, 4_250_000.0
+
+
+def sq(x, y, w, h=None):
+    return box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + (w if h is None else h))
+
+
+def to_file(path: Path, geoms, **cols) -> None:
+    gdf = gpd.GeoDataFrame(cols, geometry=list(geoms), crs=ALBERS_CHINA).to_crs("EPSG:4490")
+    gdf.to_file(path, driver="GeoJSON")
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """A catalogue of two 10 km counties of one city, a red line and basic farmland."""
+    d = tmp_path / "data"
+    d.mkdir()
+    to_file(
+        d / "admin.geojson",
+        [
+            sq(0, 0, 20_000, 10_000),
+            sq(0, 0, 20_000, 10_000),
+            sq(0, 0, 10_000),
+            sq(10_000, 0, 10_000),
+        ],
+        adcode=["140000", "140100", "140101", "140102"],
+        level=["province", "city", "county", "county"],
+        name=["省", "市", "甲县", "乙县"],
+    )
+    # red line 4 x 5 km straddling the county border: 2 x 5 = 10 km² in each county
+    to_file(d / "red.geojson", [sq(8_000, 0, 4_000, 5_000)], 编码=["HX1"], 类型=["生态保护红线"])
+    to_file(d / "farm.geojson", [sq(0, 6_000, 20_000, 2_000)], 编码=["NT1"])
+    (tmp_path / "catalog.toml").write_text(
+        """
+name = "tiny"
+[[layers]]
+kind = "admin_unit"
+path = "data/admin.geojson"
+zone_field = "level"
+name_field = "name"
+id_field = "adcode"
+[[layers]]
+kind = "eco_redline"
+path = "data/red.geojson"
+zone_field = "类型"
+id_field = "编码"
+[[layers]]
+kind = "basic_farmland"
+path = "data/farm.geojson"
+id_field = "编码"
+""",
+        encoding="utf-8",
+    )
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(
+        """
+schema_version = 1
+id = "tiny"
+title = "tiny"
+catalog = "catalog.toml"
+layers = ["eco_redline", "basic_farmland"]
+[stats]
+rollup = ["city", "province"]
+indicators = false
+""",
+        encoding="utf-8",
+    )
+    return scenario
+
+
+def test_run_writes_one_folder_with_every_output(tiny, tmp_path):
+    out = tmp_path / "run1"
+    result = run_scenario(tiny, out=out, progress=False)
+    assert result.folder == out
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "stats.csv",
+        "overlaps.csv",
+        "flattened.csv",
+        "reconciliation.csv",
+        "stats.xlsx",
+        "units.gpkg",
+        "map.html",
+        "run.log",
+        "manifest.json",
+    } <= names
+    assert not staging_dir(out).exists()
+    stats = pd.read_csv(out / "stats.csv", dtype={"unit_id": str})
+    red = stats[(stats.layer_kind == "eco_redline") & (stats.zone == "all")].set_index("unit_id")
+    assert red.loc["140101", "area_km2"] == pytest.approx(10.0, rel=1e-6)
+    assert red.loc["140102", "share_pct"] == pytest.approx(10.0, rel=1e-6)
+    assert red.loc["140100", "area_km2"] == pytest.approx(20.0, rel=1e-6)  # roll-up
+    assert red.loc["140000", "share_pct"] == pytest.approx(10.0, rel=1e-6)
+    assert set(red.level) == {"county", "city", "province"}
+    recon = pd.read_csv(out / "reconciliation.csv")
+    assert recon.difference_km2.abs().max() < 1e-6
+    sheets = pd.ExcelFile(out / "stats.xlsx").sheet_names
+    assert sheets == ["stats", "overlaps", "flattened", "reconciliation"]
+    units = gpd.read_file(out / "units.gpkg", layer="units")
+    assert units.eco_redline_all_pct.round(6).tolist() == [10.0, 10.0]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["inputs"]["scenario"]["sha256"]
+    assert {layer["kind"] for layer in manifest["inputs"]["layers"]} >= {"eco_redline"}
+    assert manifest["versions"]["shapely"]
+    assert "stats.csv" in manifest["outputs"]
+    log = (out / "run.log").read_text(encoding="utf-8")
+    assert log.startswith("INFO zoning.runner: zoning ")  # no clock time: reruns are identical
+    assert "statistics: 6 rows for 2 units" in log
+
+
+def test_rerun_is_byte_identical_except_the_timestamp(tiny, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    run_scenario(tiny, out=a, progress=False)
+    run_scenario(tiny, out=b, progress=False)
+    for f in sorted(a.iterdir()):
+        if f.name == "manifest.json":
+            ma = json.loads(f.read_text(encoding="utf-8"))
+            mb = json.loads((b / f.name).read_text(encoding="utf-8"))
+            ma.pop("created")
+            mb.pop("created")
+            assert ma == mb
+        else:
+            assert f.read_bytes() == (b / f.name).read_bytes(), f.name
+
+
+def test_existing_folder_is_refused_then_replaced(tiny, tmp_path):
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        run_scenario(tiny, out=out, progress=False)
+    assert (out / "old.txt").exists()
+    run_scenario(tiny, out=out, overwrite=True, progress=False)
+    assert not (out / "old.txt").exists() and (out / "stats.csv").exists()
+
+
+def test_unknown_layer_in_catalogue_leaves_nothing(tiny, tmp_path):
+    text = tiny.read_text(encoding="utf-8").replace('"basic_farmland"]', '"water_source"]')
+    tiny.write_text(text, encoding="utf-8")
+    out = tmp_path / "bad"
+    with pytest.raises(ScenarioError, match="water_source"):
+        run_scenario(tiny, out=out, progress=False)
+    assert not out.exists() and not staging_dir(out).exists()
+
+
+def test_interrupted_run_resumes_from_checkpoints(tiny, tmp_path, monkeypatch):
+    import zoning.overlaps
+
+    out = tmp_path / "r"
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(zoning.overlaps, "overlap_table", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run_scenario(tiny, out=out, progress=False)
+    assert not out.exists()
+    steps = staging_dir(out) / ".steps"
+    assert any(p.name.startswith("stats.") for p in steps.iterdir())
+    monkeypatch.undo()
+    run_scenario(tiny, out=out, resume=True, progress=False)
+    log = (out / "run.log").read_text(encoding="utf-8")
+    assert "step stats: resumed from checkpoint" in log
+    fresh = tmp_path / "fresh"
+    run_scenario(tiny, out=fresh, progress=False)
+    assert (out / "stats.csv").read_bytes() == (fresh / "stats.csv").read_bytes()
+    assert not staging_dir(out).exists()
