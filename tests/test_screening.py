@@ -7,6 +7,7 @@ round trip, so lengths and areas of axis-aligned boxes are known by hand.
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import geopandas as gpd
@@ -416,3 +417,34 @@ def test_demo_catalogue_screening(demo_catalog):
     # every by_layer total is at most the site's own area
     for row in doc["sites"][0]["by_layer"]:
         assert row["overlap_area_m2"] <= doc["sites"][0]["site_area_m2"] * (1 + 1e-9)
+
+
+# --------------------------------------------------------------------------- line metrics vs GEOS
+@settings(max_examples=60, deadline=None)
+@given(
+    pts=st.lists(st.tuples(st.floats(-1200, 1200), st.floats(-1200, 1200)), min_size=2, max_size=6),
+    wobble=st.floats(0.0, 0.4),
+    n=st.integers(5, 120),
+)
+def test_numpy_line_metrics_match_geos(pts, wobble, n):
+    from zoning.screening import _line_zone_metrics
+
+    line = LineString(pts)
+    if line.length == 0 or not line.is_simple:
+        return  # a route doubling back: path length (ours) differs from GEOS's point set
+    ang = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    r = 800 * (1 + wobble * np.sin(3 * ang))
+    zone = Polygon(np.column_stack([r * np.cos(ang), r * np.sin(ang)]))
+    length, crossings, intervals = _line_zone_metrics(np.array([line]), np.array([zone]))
+    expected = line.intersection(zone).length
+    assert length[0] == pytest.approx(expected, abs=1e-6)
+    assert float(np.sum(intervals[0][:, 1] - intervals[0][:, 0])) == pytest.approx(
+        expected, abs=1e-6
+    )
+    # crossings: boundary points where the line passes from one side to the other
+    if not line.touches(zone):
+        inside = [
+            zone.contains(Point(p))
+            for p in line.interpolate(np.linspace(0, 1, 2001), normalized=True)
+        ]
+        assert crossings[0] >= sum(a != b for a, b in itertools.pairwise(inside))

@@ -440,7 +440,8 @@ def _line_zone_metrics(
     intersections at once, against the zone cut to the segment's envelope), and the pieces
     between splits are classified by their midpoints (``intersects_xy``: a piece running along
     the boundary counts as inside, as in a GEOS intersection). This replaces one overlay per
-    pair, whose fixed cost dominates for short lines against detailed zones.
+    pair, whose fixed cost dominates for short lines against detailed zones. Lengths are path
+    lengths: a route that doubles back over itself counts both passes (as ``length`` does).
 
     Returns
     -------
@@ -482,7 +483,7 @@ def _line_zone_metrics(
     sv = q1 - q0
     denom = r[:, 0] * sv[:, 1] - r[:, 1] * sv[:, 0]
     qa = q0 - pa
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t = (qa[:, 0] * sv[:, 1] - qa[:, 1] * sv[:, 0]) / denom
         u = (qa[:, 0] * r[:, 1] - qa[:, 1] * r[:, 0]) / denom
     eps = 1e-12
