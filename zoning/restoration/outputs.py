@@ -49,8 +49,6 @@ def write_geotiff(
     import rasterio
     from rasterio.enums import Resampling
 
-    from zoning.crs import describe_crs  # noqa: F401  (ensures zoning.crs is importable)
-
     names = list(bands)
     first = np.asarray(bands[names[0]])
     height, width = first.shape
@@ -71,7 +69,7 @@ def write_geotiff(
         "interleave": "band",
     }
     path = Path(path)
-    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
+    with rasterio.Env():
         with rasterio.open(path, "w", **profile) as dst:
             for i, name in enumerate(names, start=1):
                 dst.write(np.asarray(bands[name], dtype=np.float32), i)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -114,41 +115,48 @@ def _ring_edges(geoms: np.ndarray, transform: Affine) -> tuple[np.ndarray, ...]:
     return col[:-1][same], row[:-1][same], col[1:][same], row[1:][same], zone
 
 
-def _split_edges(c0, r0, c1, r1):
-    """Split edges at every integer column and row; return the end points of the pieces."""
-    n_edges = c0.size
-    edge = np.arange(n_edges)
-    out_t, out_c, out_r, out_e = [np.zeros(n_edges), np.ones(n_edges)], [c0, c1], [r0, r1], []
-    out_e += [edge, edge]
-    for lo_hi, (p0, p1, q0, q1) in enumerate(((c0, c1, r0, r1), (r0, r1, c0, c1))):
-        lo = np.minimum(p0, p1)
-        hi = np.maximum(p0, p1)
-        first = np.floor(lo) + 1.0
-        count = np.maximum(np.ceil(hi) - first, 0).astype(np.int64)
-        total = int(count.sum())
-        if total == 0:
-            continue
-        which = np.repeat(edge, count)
-        offsets = np.cumsum(count) - count
-        k = first[which] + (np.arange(total) - np.repeat(offsets, count))
-        t = (k - p0[which]) / (p1[which] - p0[which])
-        other = q0[which] + t * (q1[which] - q0[which])
-        out_t.append(t)
-        out_e.append(which)
-        if lo_hi == 0:  # column crossing: column exact
-            out_c.append(k)
-            out_r.append(other)
-        else:
-            out_c.append(other)
-            out_r.append(k)
-    t = np.concatenate(out_t)
-    e = np.concatenate(out_e)
-    cc = np.concatenate(out_c)
-    rr = np.concatenate(out_r)
-    order = np.lexsort((t, e))
-    e, cc, rr = e[order], cc[order], rr[order]
-    keep = e[:-1] == e[1:]
-    return cc[:-1][keep], rr[:-1][keep], cc[1:][keep], rr[1:][keep], e[:-1][keep]
+def _split_axis(a0, b0, a1, b1, owner):
+    """Split segments (a, b) at every integer value of ``a``, keeping the order along each.
+
+    The crossings of one segment are generated from its start towards its end, so the pieces
+    come out in order without sorting. Crossing points get the exact integer ``a``.
+    """
+    n_seg = a0.size
+    lo = np.minimum(a0, a1)
+    hi = np.maximum(a0, a1)
+    count = np.maximum(np.ceil(hi) - np.floor(lo) - 1, 0).astype(np.int64)
+    up = a1 > a0
+    first = np.where(up, np.floor(a0) + 1.0, np.ceil(a0) - 1.0)
+    step = np.where(up, 1.0, -1.0)
+    npts = count + 2
+    start = np.cumsum(npts) - npts
+    total = int(npts.sum())
+    pa = np.empty(total)
+    pb = np.empty(total)
+    pa[start] = a0
+    pb[start] = b0
+    pa[start + npts - 1] = a1
+    pb[start + npts - 1] = b1
+    n_cross = int(count.sum())
+    if n_cross:
+        seg = np.repeat(np.arange(n_seg), count)
+        i = np.arange(n_cross) - np.repeat(np.cumsum(count) - count, count)
+        k = first[seg] + step[seg] * i
+        t = (k - a0[seg]) / (a1[seg] - a0[seg])
+        pos = start[seg] + 1 + i
+        pa[pos] = k
+        pb[pos] = b0[seg] + t * (b1[seg] - b0[seg])
+    keep = np.ones(total - 1, dtype=bool)
+    keep[(start + npts - 1)[:-1]] = False  # no piece from one segment's end to the next start
+    seg_of = np.repeat(np.arange(n_seg), npts)[:-1][keep]
+    return pa[:-1][keep], pb[:-1][keep], pa[1:][keep], pb[1:][keep], owner[seg_of]
+
+
+def _split_edges(c0, r0, c1, r1, zone):
+    """Split edges at every integer row, then every integer column: one piece per cell."""
+    ra, ca, rb, cb, zone = _split_axis(r0, c0, r1, c1, zone)
+    ca, ra, cb, rb, zone = _split_axis(ca, ra, cb, rb, zone)
+    return ca, ra, cb, rb, zone
 
 
 def build_zone_index(
@@ -240,7 +248,7 @@ def build_zone_index(
             empty_i,
             True,
         )
-    ca, ra, cb, rb, edge = _split_edges(c0, r0, c1, r1)
+    ca, ra, cb, rb, pz = _split_edges(c0, r0, c1, r1, zone)
     dy = rb - ra  # horizontal pieces add nothing but still mark their cell as a boundary cell
     cm = 0.5 * (ca + cb)
     row = np.floor(0.5 * (ra + rb)).astype(np.int64)
@@ -252,7 +260,7 @@ def build_zone_index(
         col[inside],
         partial[inside],
         dy[inside],
-        zone[edge][inside],
+        pz[inside],
     )
     left = col < 0
     col[left] = -1
@@ -540,14 +548,28 @@ def zonal_stats(
     if not rasters:
         raise EmptyInputError("No rasters were given; expected at least one raster or array.")
     columns: dict[str, np.ndarray] = {}
-    for name, src in rasters.items():
+
+    def load(src):
         if isinstance(src, np.ndarray):
-            array, transform, crs, nd = src, None, None, nodata
-        else:
-            array, transform, crs, nd = read_grid_band(str(src))
-        if array.ndim != 2:
-            raise CRSError(f"Raster {name!r} has {array.ndim} dimensions; expected a 2-D band.")
-        _check_grid(index, array, transform, crs, name)
-        for stat, values in _one_raster(index, array, nd, stats).items():
-            columns[f"{name}_{stat}"] = values
+            return src, None, None, nodata
+        return read_grid_band(str(src))
+
+    items = list(rasters.items())
+    # read the next file while the current one is summed (GDAL and NumPy release the GIL)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(load, items[0][1])
+        for k, (name, _src) in enumerate(items):
+            array, transform, crs, nd = pending.result()
+            if k + 1 < len(items):
+                pending = pool.submit(load, items[k + 1][1])
+            _add_columns(columns, index, name, array, transform, crs, nd, stats)
     return pd.DataFrame(columns, index=pd.RangeIndex(index.n_zones, name="zone"))
+
+
+def _add_columns(columns, index, name, array, transform, crs, nd, stats) -> None:
+    """Check one raster against the index grid and add its statistics columns."""
+    if array.ndim != 2:
+        raise CRSError(f"Raster {name!r} has {array.ndim} dimensions; expected a 2-D band.")
+    _check_grid(index, array, transform, crs, name)
+    for stat, values in _one_raster(index, array, nd, stats).items():
+        columns[f"{name}_{stat}"] = values
