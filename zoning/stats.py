@@ -781,6 +781,9 @@ def _measure_single(
     c_all, u_all = units.tree.query(cgeoms)  # envelope candidates
     keep = ~inside[c_all]
     c_all, u_all = c_all[keep], u_all[keep]
+    # drop pairs that do not meet at all (prepared units; one thread: not thread-safe)
+    meet = shapely.intersects(units.geoms[u_all], cgeoms[c_all])
+    c_all, u_all = c_all[meet], u_all[meet]
     if len(c_all):
         pairs = np.stack([c_all, u_all], axis=1)
         res_piece.append(cand[c_all])
