@@ -118,7 +118,6 @@ class _LayerIndex:
         if self.names is None:
             self.names = np.full(len(frame), None, dtype=object)
         self._projected: dict[int, np.ndarray] = {}
-        self._native_prepared = False
         self._done: dict[int, np.ndarray] = {}
         self._area: dict[int, np.ndarray] = {}
         lat = shapely.bounds(self.geoms)[:, [1, 3]] if len(self.geoms) else np.zeros((0, 2))
@@ -137,9 +136,6 @@ class _LayerIndex:
 
         epsg = crs.to_epsg() or hash(crs.to_wkt())
         if self.crs == crs:
-            if not self._native_prepared:
-                shapely.prepare(self.geoms)  # prepared once: fast predicates on big zones
-                self._native_prepared = True
             return self.geoms[idx]
         if epsg not in self._projected:
             self._projected[epsg] = np.full(len(self.geoms), None, dtype=object)
@@ -147,8 +143,11 @@ class _LayerIndex:
         store, done = self._projected[epsg], self._done[epsg]
         todo = np.unique(idx[~done[idx]])
         if len(todo):
-            store[todo] = _transform(self.geoms[todo], self.crs, crs)
-            shapely.prepare(store[todo])
+            projected = _transform(self.geoms[todo], self.crs, crs)
+            bad = ~shapely.is_valid(projected)
+            if bad.any():  # reprojection can fold near-degenerate rings: repair once, cached
+                projected[bad] = shapely.make_valid(projected[bad])
+            store[todo] = projected
             done[todo] = True
         return store[idx]
 
@@ -536,6 +535,21 @@ def _interval_union_length(intervals: list[np.ndarray]) -> float:
     return float(np.sum(hi - lo))
 
 
+def _robust_intersection(a: Any, b: Any) -> Any:
+    """``a ∩ b``, repairing ``b`` (and then snapping to a 1 mm grid) when GEOS fails."""
+    import shapely
+    from shapely.errors import GEOSException
+
+    try:
+        return shapely.intersection(a, b)
+    except GEOSException:
+        b = shapely.make_valid(b)
+        try:
+            return shapely.intersection(a, b)
+        except GEOSException:
+            return shapely.intersection(a, b, grid_size=1e-3)
+
+
 def _pair_metrics(
     s: np.ndarray, z: np.ndarray, dim: np.ndarray, radius: np.ndarray, tolerance: float
 ) -> dict[str, np.ndarray]:
@@ -582,8 +596,11 @@ def _pair_metrics(
         if len(other):
             try:
                 pieces[other] = shapely.intersection(s[pos[other]], zl[pos[other]])
-            except GEOSException:  # a clipped zone came out invalid: use the whole zones
-                pieces[other] = shapely.intersection(s[pos[other]], z[pos[other]])
+            except GEOSException:  # a clipped zone came out invalid: repair, pair by pair
+                pieces[other] = [
+                    _robust_intersection(a, b)
+                    for a, b in zip(s[pos[other]], zl[pos[other]], strict=True)
+                ]
         clip[pos] = pieces
         area[pos] = shapely.area(pieces)
     lcut = inter & ~inside & (dim == 1)
