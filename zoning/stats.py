@@ -40,7 +40,7 @@ import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -249,6 +249,15 @@ class _Units:
     area_m2: np.ndarray
     tree: shapely.STRtree
     boundary_tree: shapely.STRtree
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def region(self) -> Any:
+        """Union of all units (prepared), built on first use."""
+        if "region" not in self._cache:
+            region = shapely.union_all(self.geoms)
+            shapely.prepare(region)
+            self._cache["region"] = region
+        return self._cache["region"]
 
 
 def prepare_units(
@@ -785,19 +794,55 @@ def _measure_single(
     meet = shapely.intersects(units.geoms[u_all], cgeoms[c_all])
     c_all, u_all = c_all[meet], u_all[meet]
     if len(c_all):
-        pairs = np.stack([c_all, u_all], axis=1)
+        last = _remainder_pairs(c_all, u_all, cgeoms, units)
+        pairs = np.stack([c_all[~last], u_all[~last]], axis=1)
+        area = np.empty(len(c_all), dtype=float)
+        area[~last] = _map_chunks(
+            lambda p: shapely.area(
+                _overlay(shapely.intersection, cgeoms[p[:, 0]], units.geoms[p[:, 1]])
+            ),
+            pairs,
+            n_jobs,
+        )
+        if last.any():
+            # a piece inside the units' union splits among its units: the last unit (by id)
+            # gets the piece's area minus the others' (one intersection saved per piece)
+            others: dict[int, list[float]] = {}
+            for c, a in zip(c_all[~last], area[~last], strict=True):
+                others.setdefault(int(c), []).append(float(a))
+            whole = shapely.area(cgeoms[c_all[last]])
+            rest = [
+                math.fsum([w, *(-x for x in others[int(c)])])
+                for c, w in zip(c_all[last], whole, strict=True)
+            ]
+            area[last] = np.maximum(rest, 0.0)
         res_piece.append(cand[c_all])
         res_unit.append(u_all)
-        res_area.append(
-            _map_chunks(
-                lambda p: shapely.area(
-                    _overlay(shapely.intersection, cgeoms[p[:, 0]], units.geoms[p[:, 1]])
-                ),
-                pairs,
-                n_jobs,
-            )
-        )
+        res_area.append(area)
     return np.concatenate(res_piece), np.concatenate(res_unit), np.concatenate(res_area)
+
+
+def _remainder_pairs(
+    c_all: np.ndarray, u_all: np.ndarray, cgeoms: np.ndarray, units: _Units
+) -> np.ndarray:
+    """Mark, for each piece crossing several units and covered by their union, the pair of
+    its last unit (largest id): its area is the piece's area minus the other parts."""
+    last = np.zeros(len(c_all), dtype=bool)
+    counts = np.bincount(c_all, minlength=len(cgeoms))
+    multi = counts[c_all] > 1
+    if multi.sum() < 64:  # not worth building the units' union
+        return last
+    # order pairs by piece, then unit id; the last pair of each piece is the candidate
+    order = np.lexsort((units.ids[u_all], c_all))
+    c_sorted = c_all[order]
+    is_last = np.r_[c_sorted[1:] != c_sorted[:-1], True]
+    cand_pos = order[is_last & multi[order]]
+    pieces = np.unique(c_all[cand_pos])
+    covered = shapely.covers(units.region(), cgeoms[pieces])  # prepared, one thread
+    ok = np.zeros(len(cgeoms), dtype=bool)
+    ok[pieces[covered]] = True
+    last[cand_pos[ok[c_all[cand_pos]]]] = True
+    return last
 
 
 def _measure_multi(
