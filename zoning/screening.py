@@ -47,6 +47,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import os
@@ -1211,6 +1212,7 @@ def _severity_key(s: pd.Series) -> pd.Series:
     return -pd.to_numeric(s.map(SEVERITY), errors="coerce").fillna(0)
 
 
+@functools.cache
 def _zone_label(kind: str, zone: str) -> str:
     from zoning.kinds import get_kind
 
@@ -1252,7 +1254,7 @@ class ScreeningResult:
     _site_gk: np.ndarray | None = field(default=None, repr=False)
     _zone_gk: np.ndarray | None = field(default=None, repr=False)
 
-    def _boundary_distance(self, row: pd.Series) -> float:
+    def _boundary_distance(self, row: Mapping[str, Any]) -> float:
         """Distance (m) from a site inside a zone to the zone's boundary (computed on demand
         for lines and polygons; the engine computes it for points)."""
         import shapely
@@ -1261,7 +1263,7 @@ class ScreeningResult:
         if not pd.isna(value) or not bool(row["inside"]) or self._zone_gk is None:
             return value
         site = self._site_gk[int(row["site_idx"])]
-        zone = self._zone_gk[int(row.name)]
+        zone = self._zone_gk[int(row["_pos"])]
         return float(shapely.distance(site, shapely.boundary(zone)))
 
     def constrained(self) -> pd.DataFrame:
@@ -1305,51 +1307,48 @@ class ScreeningResult:
 
     def rule(self, rule_id: str) -> Rule:
         """Return a rule of the packs used."""
-        for pack in self.packs:
-            for r in pack.rules:
-                if r.id == rule_id:
-                    return r
-        raise KeyError(rule_id)
+        by_id = self.__dict__.get("_rules_by_id")
+        if by_id is None:
+            by_id = {r.id: r for pack in self.packs for r in pack.rules}
+            self.__dict__["_rules_by_id"] = by_id
+        return by_id[rule_id]
 
-    def _groups(self) -> dict[str, dict[int, np.ndarray]]:
-        """Row positions of hits, by_layer and nearest per site (computed once)."""
-        cached = self.__dict__.get("_groups_cache")
+    def _records(self) -> dict[str, dict[int, list[dict[str, Any]]]]:
+        """Rows of hits, by_layer and nearest as plain dicts grouped per site (built once)."""
+        cached = self.__dict__.get("_records_cache")
         if cached is None:
+
+            def by_site(frame: pd.DataFrame) -> dict[int, list[dict[str, Any]]]:
+                out: dict[int, list[dict[str, Any]]] = {}
+                for pos, rec in enumerate(frame.to_dict("records") if len(frame) else []):
+                    rec["_pos"] = pos
+                    out.setdefault(int(rec["site_idx"]), []).append(rec)
+                return out
+
             cached = {
-                name: (
-                    {int(k): v for k, v in frame.groupby("site_idx").indices.items()}
-                    if len(frame)
-                    else {}
-                )
-                for name, frame in (
-                    ("hits", self.hits),
-                    ("by_layer", self.by_layer),
-                    ("nearest", self.nearest),
-                )
+                "hits": by_site(self.hits),
+                "by_layer": by_site(self.by_layer),
+                "nearest": by_site(self.nearest),
             }
-            self.__dict__["_groups_cache"] = cached
+            self.__dict__["_records_cache"] = cached
         return cached
 
-    def _site_rows(self, i: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        g = self._groups()
-        empty = np.empty(0, dtype=np.int64)
-        h = self.hits.iloc[g["hits"].get(i, empty)]
-        trig = h[h["triggered"].astype(bool)] if len(h) else h
-        nearby = h[~h["triggered"].astype(bool)] if len(h) else h
-        bl = self.by_layer.iloc[g["by_layer"].get(i, empty)]
-        nn = self.nearest.iloc[g["nearest"].get(i, empty)]
-        return trig, nearby, bl, nn
+    def _site_rows(self, i: int) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+        rec = self._records()
+        rows = rec["hits"].get(i, [])
+        trig = [r for r in rows if r["triggered"]]
+        nearby = [r for r in rows if not r["triggered"]]
+        return trig, nearby, rec["by_layer"].get(i, []), rec["nearest"].get(i, [])
 
     # -------------------------------------------------------------- explanation
-    def _explain(self, i: int, trig: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    def _explain(self, i: int, trig: list[dict]) -> tuple[list[str], list[str], list[str]]:
         from zoning.projects import attribute_specs
 
         reasons: list[tuple[int, str]] = []
         evidence: list[tuple[int, str]] = []
         questions: list[str] = []
-        row = self.sites.iloc[i]
         info = SEVERITY["needs_info"]
-        if not bool(row["covered"]):
+        if not bool(self.sites["covered"].iat[i]):
             reasons.append(
                 (
                     info,
@@ -1358,7 +1357,7 @@ class ScreeningResult:
                 )
             )
         specs = attribute_specs()
-        for _, h in trig.sort_values("outcome", key=_severity_key).iterrows():
+        for h in sorted(trig, key=lambda r: -SEVERITY.get(r["outcome"], 0)):
             where = _zone_label(h["layer_kind"], h["zone"])
             label = f"{h['layer_kind']}/{h['zone']} {where}"
             if h["name"] is not None and not pd.isna(h["name"]):
@@ -1418,7 +1417,7 @@ class ScreeningResult:
             trig, nearby, bl, nn = self._site_rows(i)
             reasons, evidence, questions = self._explain(i, trig)
             hits = []
-            for _, h in trig.iterrows():
+            for h in trig:
                 cit = self.rule(h["rule_id"]).citation.to_dict() if h["rule_id"] else None
                 hits.append(
                     {
@@ -1451,38 +1450,38 @@ class ScreeningResult:
                     "hits": hits,
                     "by_layer": [
                         {
-                            "layer_kind": b.layer_kind,
-                            "zone": b.zone,
-                            "overlap_area_m2": _num(b.overlap_area_m2),
-                            "overlap_length_m": _num(b.overlap_length_m),
-                            "share_of_site": _num(b.share_of_site, 4),
-                            "inside": bool(b.inside),
-                            "n_features": int(b.n_features),
+                            "layer_kind": b["layer_kind"],
+                            "zone": b["zone"],
+                            "overlap_area_m2": _num(b["overlap_area_m2"]),
+                            "overlap_length_m": _num(b["overlap_length_m"]),
+                            "share_of_site": _num(b["share_of_site"], 4),
+                            "inside": bool(b["inside"]),
+                            "n_features": int(b["n_features"]),
                         }
-                        for b in bl.itertuples(index=False)
+                        for b in bl
                     ],
                     "reasons": reasons,
                     "evidence_required": evidence,
                     "questions": questions,
                     "nearby": [
                         {
-                            "layer_kind": h.layer_kind,
-                            "zone": h.zone,
-                            "feature_id": str(h.feature_id),
-                            "name": None if pd.isna(h.name) else str(h.name),
-                            "distance_m": _num(h.distance_m),
+                            "layer_kind": h["layer_kind"],
+                            "zone": h["zone"],
+                            "feature_id": str(h["feature_id"]),
+                            "name": None if pd.isna(h["name"]) else str(h["name"]),
+                            "distance_m": _num(h["distance_m"]),
                         }
-                        for h in nearby.itertuples(index=False)
+                        for h in nearby
                     ],
                     "nearest": [
                         {
-                            "layer_kind": n.layer_kind,
-                            "zone": n.zone,
-                            "feature_id": str(n.feature_id),
-                            "name": None if pd.isna(n.name) else str(n.name),
-                            "distance_m": _num(n.distance_m),
+                            "layer_kind": n["layer_kind"],
+                            "zone": n["zone"],
+                            "feature_id": str(n["feature_id"]),
+                            "name": None if pd.isna(n["name"]) else str(n["name"]),
+                            "distance_m": _num(n["distance_m"]),
                         }
-                        for n in nn.itertuples(index=False)
+                        for n in nn
                     ],
                     "covered": bool(row.covered),
                     "near_boundary": bool(row.near_boundary),
@@ -1516,7 +1515,7 @@ class ScreeningResult:
         for i, row in enumerate(self.sites.itertuples(index=False)):
             trig, nearby, _bl, _nn = self._site_rows(i)
             reasons, evidence, questions = self._explain(i, trig)
-            inter = trig[trig["intersects"].astype(bool)] if len(trig) else trig
+            inter = [r for r in trig if r["intersects"]]
             rows.append(
                 {
                     "site_id": row.site_id,
@@ -1528,9 +1527,7 @@ class ScreeningResult:
                     "n_nearby": len(nearby),
                     "constrained_area_m2": round(float(cons["area_m2"].iloc[i]), 2),
                     "constrained_length_m": round(float(cons["length_m"].iloc[i]), 2),
-                    "rule_ids": ";".join(dict.fromkeys(r for ids in trig["rule_ids"] for r in ids))
-                    if len(trig)
-                    else "",
+                    "rule_ids": ";".join(dict.fromkeys(r for h in trig for r in h["rule_ids"])),
                     "covered": bool(row.covered),
                     "near_boundary": bool(row.near_boundary),
                     "repaired": bool(row.repair),
