@@ -183,3 +183,22 @@ def test_diff_two_vintages_of_a_layer(runner, tmp_path):
     r2 = ch[ch.feature_id == "r2"].iloc[0]
     assert r2.gained_m2 == pytest.approx(1e6, rel=1e-6) and r2.lost_m2 == pytest.approx(0, abs=1)
     assert ch[ch.feature_id == "r5"].gained_m2.iloc[0] == pytest.approx(4e6, rel=1e-6)
+
+
+def test_stats_on_a_local_dask_cluster_equals_local(runner, demo_catalog_path, tmp_path):
+    args = [
+        "stats",
+        "--catalog",
+        str(demo_catalog_path),
+        "--layers",
+        "eco_redline",
+        "--level",
+        "city",
+    ]
+    res = runner.invoke(cli, [*args, "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(cli, [*args, "--dask", "--out", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "a" / "stats.csv").read_bytes() == (
+        tmp_path / "b" / "stats.csv"
+    ).read_bytes()

@@ -181,3 +181,41 @@ def test_interrupted_run_resumes_from_checkpoints(tiny, tmp_path, monkeypatch):
     run_scenario(tiny, out=fresh, progress=False)
     assert (out / "stats.csv").read_bytes() == (fresh / "stats.csv").read_bytes()
     assert not staging_dir(out).exists()
+
+
+def test_scenario_with_site_screening(tiny, tmp_path):
+    import shapely
+
+    sites = gpd.GeoDataFrame(
+        {"site": ["in_red_line", "outside"]},
+        geometry=[shapely.Point(X0 + 9_000, Y0 + 1_000), shapely.Point(X0 + 2_000, Y0 + 3_000)],
+        crs=ALBERS_CHINA,
+    ).to_crs("EPSG:4490")
+    sites.to_file(tmp_path / "sites.geojson", driver="GeoJSON")
+    text = tiny.read_text(encoding="utf-8") + (
+        '\n[screening]\nsites = "sites.geojson"\nproject_type = "solar_pv"\nsite_id_field = "site"\n'
+    )
+    tiny.write_text(text, encoding="utf-8")
+    out = tmp_path / "s"
+    run_scenario(tiny, out=out, progress=False)
+    screened = pd.read_csv(out / "screening.csv")
+    verdict = dict(zip(screened.site_id, screened.verdict, strict=True))
+    assert verdict["in_red_line"] == "prohibited"
+    assert verdict["outside"] != "prohibited"
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["inputs"]["sites"]["sha256"]
+    assert manifest["rule_packs"] and manifest["rule_packs"][0]["version"]
+
+
+def test_zoning_run_command(tiny, tmp_path):
+    from click.testing import CliRunner
+
+    from zoning.cli.main import cli
+
+    out = tmp_path / "cli"
+    res = CliRunner().invoke(cli, ["run", str(tiny), "--out", str(out), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert res.output.strip().endswith(str(out))
+    assert (out / "manifest.json").is_file()
+    res = CliRunner().invoke(cli, ["run", str(tiny), "--out", str(out)])
+    assert res.exit_code == 1 and "--overwrite" in res.output
