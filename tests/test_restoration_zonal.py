@@ -209,3 +209,39 @@ def test_nan_in_a_boundary_cell_only():
     out = zonal_stats(idx, {"v": values})
     assert out.loc[0, "v_count"] == pytest.approx(3.75)
     assert out.loc[0, "v_mean"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("rows", [1, 7, 64])
+def test_row_chunks_do_not_change_results(tmp_path, rows):
+    import rasterio
+
+    rng = np.random.default_rng(11)
+    height, width = 90, 70
+    transform = Affine(1, 0, 0, 0, -1, height)
+    values = rng.random((height, width)).astype(np.float32)
+    values[10:20, 5:30] = np.nan
+    values[50:52, :] = -1  # nodata rows
+    zones = [Point(20, 40).buffer(15), box(3.3, 3.3, 60.6, 30.1), Point(50, 70).buffer(12)]
+    idx = build_zone_index(zones, shape=(height, width), transform=transform)
+    stats = ("count", "sum", "mean", "min", "max")
+    whole = zonal_stats(idx, {"v": values}, stats=stats, nodata=-1, rows=height)
+    chunked = zonal_stats(idx, {"v": values}, stats=stats, nodata=-1, rows=rows)
+    np.testing.assert_allclose(chunked.to_numpy(), whole.to_numpy(), rtol=1e-12)
+    path = tmp_path / "v.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype="float32",
+        transform=transform,
+        nodata=-1,
+        tiled=True,
+        blockxsize=16,
+        blockysize=16,
+    ) as dst:
+        dst.write(values, 1)
+    from_file = zonal_stats(idx, {"v": path}, stats=stats, rows=rows)
+    np.testing.assert_allclose(from_file.to_numpy(), whole.to_numpy(), rtol=1e-12)

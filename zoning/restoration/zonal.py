@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -346,11 +345,15 @@ def read_grid_band(path: str, *, band: int = 1) -> tuple[np.ndarray, Affine, Any
     InputFileError
         If the file cannot be opened as a raster.
     """
+    with _open_raster(path) as src:
+        return src.read(band), src.transform, src.crs, src.nodata
+
+
+def _open_raster(path: str):
     import rasterio
 
     try:
-        with rasterio.open(path) as src:
-            return src.read(band), src.transform, src.crs, src.nodata
+        return rasterio.open(str(path))
     except rasterio.errors.RasterioIOError as exc:
         raise InputFileError(
             f"Cannot read raster {path!s}: {exc}. Expected a GeoTIFF or another GDAL raster; "
@@ -358,65 +361,60 @@ def read_grid_band(path: str, *, band: int = 1) -> tuple[np.ndarray, Affine, Any
         ) from exc
 
 
-def _chunked_float64_sums(flat: np.ndarray, index: ZoneIndex, rows: int = 64) -> np.ndarray:
-    """Sum every run in float64, converting the raster a few rows at a time (cache-resident)."""
-    width = index.shape[1]
-    chunk = rows * width
+def _float64_sums(flat: np.ndarray, starts: np.ndarray, stops: np.ndarray, width: int):
+    """Sum runs in float64, converting ``flat`` 64 rows at a time (cache-resident)."""
+    chunk = 64 * width
     n = flat.size
     edges = np.arange(0, n + chunk, chunk)
-    pos = np.searchsorted(index.r_start, edges)
-    out = np.empty(index.r_start.size)
-    buf = np.empty(chunk)
+    pos = np.searchsorted(starts, edges)
+    out = np.empty(starts.size)
+    buf = np.empty(min(chunk, n))
     for k in range(edges.size - 1):
         s0, s1 = int(pos[k]), int(pos[k + 1])
         if s1 == s0:
             continue
         lo = int(edges[k])
-        hi = min(lo + chunk, n)
-        part = buf[: hi - lo]
-        np.copyto(part, flat[lo:hi])
-        bp = np.empty(2 * (s1 - s0), dtype=np.int64)
-        bp[0::2] = index.r_start[s0:s1] - lo
-        bp[1::2] = index.r_stop[s0:s1] - lo
-        if bp[-1] >= part.size:
-            bp = bp[:-1]
-        out[s0:s1] = np.add.reduceat(part, bp)[0::2]
+        part = buf[: min(lo + chunk, n) - lo]
+        np.copyto(part, flat[lo : lo + part.size])
+        out[s0:s1] = _disjoint_reduce(np.add, part, starts[s0:s1] - lo, stops[s0:s1] - lo)
     return out
 
 
-def _segment_sums(ufunc, flat: np.ndarray, index: ZoneIndex, dtype=None) -> np.ndarray:
-    """Reduce ``flat`` over every interior run with ``ufunc.reduceat``."""
-    n = flat.size
-    if index.r_start.size == 0:
+def _disjoint_reduce(ufunc, flat, starts, stops):
+    bp = np.empty(2 * starts.size, dtype=np.int64)
+    bp[0::2] = starts
+    bp[1::2] = stops
+    if bp[-1] >= flat.size:
+        bp = bp[:-1]
+    return ufunc.reduceat(flat, bp)[0::2]
+
+
+def _run_reduce(ufunc, flat, starts, stops, disjoint: bool, width: int) -> np.ndarray:
+    """Reduce ``flat`` over runs ``[start, stop)`` (float64 for sums)."""
+    if starts.size == 0:
         return np.zeros(0)
-    kw = {} if dtype is None else {"dtype": dtype}
-    if index.disjoint and ufunc is np.add and dtype is np.float64 and flat.dtype != np.float64:
-        return _chunked_float64_sums(flat, index)
-    if index.disjoint:
-        bp = np.empty(2 * index.r_start.size, dtype=np.int64)
-        bp[0::2] = index.r_start
-        bp[1::2] = index.r_stop
-        if bp[-1] >= n:
-            bp = bp[:-1]
-        return ufunc.reduceat(flat, bp, **kw)[0::2]
+    if ufunc is np.add and flat.dtype != np.float64:
+        if disjoint:
+            return _float64_sums(flat, starts, stops, width)
+        flat = flat.astype(np.float64)
+    if disjoint:
+        return _disjoint_reduce(ufunc, flat, starts, stops).astype(np.float64)
     if ufunc is not np.add:
         return np.array(
-            [ufunc.reduce(flat[s:t]) for s, t in zip(index.r_start, index.r_stop, strict=True)]
+            [ufunc.reduce(flat[s:t]) for s, t in zip(starts, stops, strict=True)], dtype=float
         )
-    bp = np.unique(np.r_[index.r_start, index.r_stop])
-    bp = bp[bp < n]
-    seg = ufunc.reduceat(flat, bp, **kw).astype(np.float64)
-    seg[-1] = ufunc.reduce(flat[bp[-1] :], **kw) if bp[-1] < n else 0.0
+    # overlapping runs: sums over the segments between all break points, then prefix sums
+    bp = np.unique(np.r_[starts, stops])
+    bp = bp[bp < flat.size]
+    seg = np.add.reduceat(flat, bp).astype(np.float64)
     prefix = np.r_[0.0, np.cumsum(seg)]
-    pos = np.searchsorted(bp, index.r_start)
-    pos_stop = np.searchsorted(bp, index.r_stop)
-    return prefix[pos_stop] - prefix[pos]
+    return prefix[np.searchsorted(bp, stops)] - prefix[np.searchsorted(bp, starts)]
 
 
-def _check_grid(index: ZoneIndex, array: np.ndarray, transform, crs, name: str) -> None:
-    if array.shape != index.shape:
+def _check_grid(index: ZoneIndex, shape, transform, crs, name: str) -> None:
+    if tuple(shape) != tuple(index.shape):
         raise CRSError(
-            f"Raster {name!r} has shape {array.shape} but the zone index grid is "
+            f"Raster {name!r} has shape {tuple(shape)} but the zone index grid is "
             f"{index.shape}; expected rasters on one grid. Align it first with "
             "`zoning.restoration.criteria.align_raster`."
         )
@@ -437,40 +435,79 @@ def _check_grid(index: ZoneIndex, array: np.ndarray, transform, crs, name: str) 
             )
 
 
+def _array_chunks(array: np.ndarray, rows: int):
+    for r0 in range(0, array.shape[0], rows):
+        yield r0, array[r0 : r0 + rows]
+
+
+def _file_chunks(src, rows: int):
+    """Read a band window by window into one reused buffer (block-aligned rows)."""
+    from rasterio.windows import Window
+
+    block_rows = src.block_shapes[0][0]
+    rows = max(block_rows, (rows // block_rows) * block_rows)
+    buf = np.empty((min(rows, src.height), src.width), dtype=src.dtypes[0])
+    for r0 in range(0, src.height, rows):
+        n = min(rows, src.height - r0)
+        src.read(1, window=Window(0, r0, src.width, n), out=buf[:n])
+        yield r0, buf[:n]
+
+
 def _one_raster(
-    index: ZoneIndex, array: np.ndarray, nodata: float | None, stats: Sequence[str]
+    index: ZoneIndex, chunks, nodata: float | None, stats: Sequence[str]
 ) -> dict[str, np.ndarray]:
-    flat = array.reshape(-1)
+    """Statistics of one raster, streamed in row chunks ``(first_row, 2-D array)``."""
+    width = index.shape[1]
     n_z = index.n_zones
-    is_float = np.issubdtype(flat.dtype, np.floating)
-    lengths = (index.r_stop - index.r_start).astype(np.float64)
-    need_mask = nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata))
-    if need_mask:
-        need_mask = bool(np.any(flat == flat.dtype.type(nodata)))
-    run_sum = _segment_sums(np.add, flat, index, dtype=np.float64)
-    b_val = flat[index.b_flat].astype(np.float64)
-    if is_float and not need_mask and (np.isnan(run_sum).any() or np.isnan(b_val).any()):
-        need_mask = True  # NaN cells inside some zone: take the masked path
-    if need_mask:
-        valid = ~np.isnan(flat) if is_float else np.ones(flat.shape, dtype=bool)
-        if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
-            valid &= flat != flat.dtype.type(nodata)
-        clean = np.where(valid, flat, 0)
-        run_sum = _segment_sums(np.add, clean, index, dtype=np.float64)
-        run_cnt = _segment_sums(np.add, valid.view(np.uint8), index, dtype=np.int64).astype(
-            np.float64
-        )
-        b_ok = valid[index.b_flat]
-    else:
+    has_nodata = nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata))
+    n_runs = index.r_start.size
+    run_sum = np.zeros(n_runs)
+    run_cnt = (index.r_stop - index.r_start).astype(np.float64)
+    b_val = np.zeros(index.b_flat.size)
+    b_ok = np.ones(index.b_flat.size, dtype=bool)
+    extremes = [
+        (name, ufunc, fill, np.full(n_runs, fill))
+        for name, ufunc, fill in (("min", np.minimum, np.inf), ("max", np.maximum, -np.inf))
+        if name in stats
+    ]
+    for r0, chunk in chunks:
+        lo = r0 * width
+        hi = lo + chunk.shape[0] * width
+        flat = chunk.reshape(-1)
+        is_float = np.issubdtype(flat.dtype, np.floating)
+        s0, s1 = np.searchsorted(index.r_start, (lo, hi))
+        j0, j1 = np.searchsorted(index.b_flat, (lo, hi))
+        starts = index.r_start[s0:s1] - lo
+        stops = index.r_stop[s0:s1] - lo
+        b_local = index.b_flat[j0:j1] - lo
+        vals = flat[b_local].astype(np.float64)
+        sums = _run_reduce(np.add, flat, starts, stops, index.disjoint, width)
+        masked = has_nodata and bool(np.any(flat == flat.dtype.type(nodata)))
+        if is_float and not masked:
+            masked = bool(np.isnan(sums).any() or np.isnan(vals).any())
         valid = None
-        run_cnt = lengths
-        b_ok = np.ones(index.b_flat.size, dtype=bool)
+        if masked:  # nodata or NaN cells inside some zone of this chunk: the slow path
+            valid = ~np.isnan(flat) if is_float else np.ones(flat.shape, dtype=bool)
+            if has_nodata:
+                valid &= flat != flat.dtype.type(nodata)
+            sums = _run_reduce(
+                np.add, np.where(valid, flat, 0), starts, stops, index.disjoint, width
+            )
+            run_cnt[s0:s1] = _run_reduce(
+                np.add, valid.astype(np.float64), starts, stops, index.disjoint, width
+            )
+            b_ok[j0:j1] = valid[b_local]
+        run_sum[s0:s1] = sums
+        b_val[j0:j1] = np.where(b_ok[j0:j1], vals, 0.0)
+        for _name, ufunc, fill, acc in extremes:
+            src = flat if valid is None else np.where(valid, flat, fill)
+            acc[s0:s1] = _run_reduce(ufunc, src, starts, stops, index.disjoint, width)
     b_w = np.where(b_ok, index.b_frac, 0.0)
     count = np.bincount(index.r_zone, run_cnt, minlength=n_z) + np.bincount(
         index.b_zone, b_w, minlength=n_z
     )
     total = np.bincount(index.r_zone, run_sum, minlength=n_z) + np.bincount(
-        index.b_zone, b_w * np.where(b_ok, b_val, 0.0), minlength=n_z
+        index.b_zone, b_w * b_val, minlength=n_z
     )
     out: dict[str, np.ndarray] = {}
     if "count" in stats:
@@ -480,18 +517,12 @@ def _one_raster(
     if "mean" in stats:
         with np.errstate(invalid="ignore", divide="ignore"):
             out["mean"] = np.where(count > 0, total / np.where(count > 0, count, 1), np.nan)
-    for name, ufunc, fill in (("min", np.minimum, np.inf), ("max", np.maximum, -np.inf)):
-        if name not in stats:
-            continue
-        src = flat
-        if valid is not None:
-            src = np.where(valid, flat, fill).astype(np.float64)
-        acc = np.full(n_z, fill)
-        if index.r_start.size:
-            ufunc.at(acc, index.r_zone, _segment_sums(ufunc, src, index).astype(np.float64))
-        ufunc.at(acc, index.b_zone[b_ok], b_val[b_ok])
-        acc[~np.isfinite(acc)] = np.nan
-        out[name] = acc
+    for name, ufunc, fill, acc in extremes:
+        result = np.full(n_z, fill)
+        ufunc.at(result, index.r_zone, acc)
+        ufunc.at(result, index.b_zone[b_ok], b_val[b_ok])
+        result[~np.isfinite(result)] = np.nan
+        out[name] = result
     return out
 
 
@@ -501,6 +532,7 @@ def zonal_stats(
     *,
     stats: Sequence[str] = ("count", "sum", "mean"),
     nodata: float | None = None,
+    rows: int = 512,
 ) -> pd.DataFrame:
     """Coverage-weighted zonal statistics of one or more rasters on the index grid.
 
@@ -518,6 +550,9 @@ def zonal_stats(
     stats : sequence of {"count", "sum", "mean", "min", "max"}
     nodata : float, optional
         Nodata value of the arrays (files use their own).
+    rows : int
+        Rasters are processed this many rows at a time (files are read window by window into
+        one reused buffer, so memory stays at ``rows × columns`` cells whatever the size).
 
     Returns
     -------
@@ -548,28 +583,21 @@ def zonal_stats(
     if not rasters:
         raise EmptyInputError("No rasters were given; expected at least one raster or array.")
     columns: dict[str, np.ndarray] = {}
-
-    def load(src):
-        if isinstance(src, np.ndarray):
-            return src, None, None, nodata
-        return read_grid_band(str(src))
-
-    items = list(rasters.items())
-    # read the next file while the current one is summed (GDAL and NumPy release the GIL)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(load, items[0][1])
-        for k, (name, _src) in enumerate(items):
-            array, transform, crs, nd = pending.result()
-            if k + 1 < len(items):
-                pending = pool.submit(load, items[k + 1][1])
-            _add_columns(columns, index, name, array, transform, crs, nd, stats)
+    for name, src in rasters.items():
+        _add_columns(columns, index, name, src, nodata, stats, rows)
     return pd.DataFrame(columns, index=pd.RangeIndex(index.n_zones, name="zone"))
 
 
-def _add_columns(columns, index, name, array, transform, crs, nd, stats) -> None:
+def _add_columns(columns, index, name, src, nodata, stats, rows) -> None:
     """Check one raster against the index grid and add its statistics columns."""
-    if array.ndim != 2:
-        raise CRSError(f"Raster {name!r} has {array.ndim} dimensions; expected a 2-D band.")
-    _check_grid(index, array, transform, crs, name)
-    for stat, values in _one_raster(index, array, nd, stats).items():
+    if isinstance(src, np.ndarray):
+        if src.ndim != 2:
+            raise CRSError(f"Raster {name!r} has {src.ndim} dimensions; expected a 2-D band.")
+        _check_grid(index, src.shape, None, None, name)
+        result = _one_raster(index, _array_chunks(src, rows), nodata, stats)
+    else:
+        with _open_raster(str(src)) as ds:
+            _check_grid(index, (ds.height, ds.width), ds.transform, ds.crs, name)
+            result = _one_raster(index, _file_chunks(ds, rows), ds.nodata, stats)
+    for stat, values in result.items():
         columns[f"{name}_{stat}"] = values
