@@ -280,7 +280,10 @@ def prepare_units(
             raise LayerValidationError("unit layer", problems)
     target = _check_measurable(crs if crs is not None else _albers())
     projected = units.to_crs(target) if not units.crs.equals(target) else units
-    geoms = _valid(np.asarray(projected.geometry.values))
+    # private copies (exact WKB round trip): preparing them never touches the caller's
+    # geometries, which another thread may be using (prepared geometries are not thread-safe)
+    geoms = shapely.from_wkb(shapely.to_wkb(np.asarray(projected.geometry.values)))
+    geoms = _valid(geoms)
     ids = projected[unit_id].astype(str).to_numpy()
     boundaries = _boundary_chunks(geoms)
     for g in geoms:
