@@ -142,6 +142,17 @@ def test_equals_geopandas_overlay_and_dissolve(grid_units):
         assert row(out, unit, "eco_redline").area_km2 == pytest.approx(ref, rel=1e-9)
 
 
+def test_split_by_subtraction_equals_overlay(grid_units, monkeypatch):
+    import zoning.stats
+
+    monkeypatch.setattr(zoning.stats, "_REMAINDER_MIN_PAIRS", 0)  # always take the shortcut
+    red = _random_layer(23, 200)
+    out = area_by_unit(grid_units, {"eco_redline": red})
+    ov = gpd.overlay(grid_units, red, how="intersection", keep_geom_type=True)
+    for unit, ref in (ov.dissolve(by="adcode").area / 1e6).items():
+        assert row(out, unit, "eco_redline").area_km2 == pytest.approx(ref, rel=1e-9)
+
+
 def test_permuting_rows_changes_nothing(grid_units):
     red = _random_layer(11, 120)
     a = area_by_unit(grid_units, {"eco_redline": red})

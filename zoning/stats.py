@@ -76,6 +76,7 @@ STATS_COLUMNS = ["unit_id", "layer_kind", "zone", "area_km2", "unit_area_km2", "
 
 _BOUNDARY_CHUNK = 8  # vertices per piece of unit boundary in the boundary index
 _POLYGONAL = ("Polygon", "MultiPolygon")
+_REMAINDER_MIN_PAIRS = 64  # crossing pairs needed before the subtraction shortcut is used
 
 
 def _albers() -> Any:
@@ -833,7 +834,7 @@ def _remainder_pairs(
     last = np.zeros(len(c_all), dtype=bool)
     counts = np.bincount(c_all, minlength=len(cgeoms))
     multi = counts[c_all] > 1
-    if multi.sum() < 64:  # not worth building the units' union
+    if multi.sum() < _REMAINDER_MIN_PAIRS:  # not worth building the units' union
         return last
     # order pairs by piece, then unit id; the last pair of each piece is the candidate
     order = np.lexsort((units.ids[u_all], c_all))
