@@ -98,11 +98,12 @@ def make_sites(n: int, seed: int) -> gpd.GeoDataFrame:
 
 
 # --------------------------------------------------------------------------- the three methods
-def run_zoning(sites, zones, radius):
+def run_zoning(sites, zones, radius, workers=None):
     from zoning.screening import screen_sites
 
-    res = screen_sites(sites, {"eco_redline": zones}, "road", search_radius_m=radius, coverage=None)
-    return res
+    return screen_sites(
+        sites, {"eco_redline": zones}, "road", search_radius_m=radius, workers=workers
+    )
 
 
 def run_peer(sites, zones):
@@ -200,6 +201,9 @@ def main() -> None:
 
     results = {}
     results["zoning (contract metrics)"] = timed(lambda: run_zoning(sites, zones, 0.0), args.repeat)
+    results["zoning, one thread"] = timed(
+        lambda: run_zoning(sites, zones, 0.0, workers=1), args.repeat
+    )
     results["zoning (+ nearby within 1 km)"] = timed(
         lambda: run_zoning(sites, zones, 1000.0), args.repeat
     )

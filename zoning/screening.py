@@ -424,10 +424,17 @@ def _local_zones(s: np.ndarray, z: np.ndarray, pad: np.ndarray) -> np.ndarray:
     import shapely
 
     out = z.copy()
-    big = np.flatnonzero(shapely.get_num_coordinates(z) >= _CLIP_MIN_VERTICES)
+    sb, zb = shapely.bounds(s), shapely.bounds(z)
+    x0, y0, x1, y1 = sb[:, 0] - pad, sb[:, 1] - pad, sb[:, 2] + pad, sb[:, 3] + pad
+    # clip only where it pays: detailed zones that reach beyond the site's neighbourhood
+    # (points gain nothing: a point-in-polygon test is already linear in the zone's size)
+    reaches_out = (zb[:, 0] < x0) | (zb[:, 1] < y0) | (zb[:, 2] > x1) | (zb[:, 3] > y1)
+    dims = shapely.get_dimensions(s)
+    big = np.flatnonzero(
+        (shapely.get_num_coordinates(z) >= _CLIP_MIN_VERTICES) & reaches_out & (dims > 0)
+    )
     if len(big):
-        b, p = shapely.bounds(s[big]), pad[big]
-        out[big] = _clip_rects(z[big], b[:, 0] - p, b[:, 1] - p, b[:, 2] + p, b[:, 3] + p)
+        out[big] = _clip_rects(z[big], x0[big], y0[big], x1[big], y1[big])
     return out
 
 
