@@ -274,3 +274,30 @@ def test_demo_catalogue_small_grid(demo_catalog_path, tmp_path):
     assert (u["county_name"] == "应县").mean() > 0.95
     assert u["score"].between(0, 1).all()
     assert set(u["priority_class"]) <= {1, 2, 3, 4, 5}
+
+
+def test_ahp_weights_in_a_scenario(toy, tmp_path):
+    from zoning.errors import CriteriaError
+
+    # replace the direct weights by an AHP matrix: subsidence 3x river, 1x vegetation …
+    text = toy().read_text(encoding="utf-8")
+    ahp = (
+        '[weights]\nmethod = "ahp"\ncriteria = ["subsidence", "river", "vegetation"]\n'
+        "matrix = [[1, 3, 1], [0.3333333333333333, 1, 0.3333333333333333], [1, 3, 1]]\n"
+    )
+    path = tmp_path / "ahp.toml"
+    path.write_text(text.replace("[classes]", ahp + "\n[classes]"), encoding="utf-8")
+    result = run_restoration(load_restoration_scenario(path))
+    # a consistent matrix (a = 3b = c): weights 3/7, 1/7, 3/7 and CR 0
+    assert result.weights == pytest.approx(
+        {"subsidence": 3 / 7, "river": 1 / 7, "vegetation": 3 / 7}
+    )
+    assert result.consistency_ratio == pytest.approx(0.0, abs=1e-9)
+    # a = 9b, b = 9c, c = 9a: consistency ratio 6.13 (see test_restoration_scoring)
+    bad = ahp.split("matrix")[0] + (
+        "matrix = [[1, 9, 0.1111111111111111], [0.1111111111111111, 1, 9], "
+        "[9, 0.1111111111111111, 1]]\n"
+    )
+    path.write_text(text.replace("[classes]", bad + "\n[classes]"), encoding="utf-8")
+    with pytest.raises(CriteriaError, match="consistency ratio 6.13"):
+        run_restoration(load_restoration_scenario(path))

@@ -374,6 +374,18 @@ class _Context:
         if "level" in ref:
             frame = frame[frame["level"] == ref["level"]]
         if "names" in ref:
+            if "name" not in frame.columns:
+                raise ScenarioError(
+                    "restoration scenario",
+                    [
+                        Problem(
+                            "no_name_column",
+                            f"Layer {ref.get('kind', ref.get('path'))!r} has no `name` column "
+                            "to select `names` from; expected a catalogue kind or a file with "
+                            "a `name` column. Use `where = {column = [values]}` instead.",
+                        )
+                    ],
+                )
             wanted = list(ref["names"])
             found = set(frame["name"])
             missing = [n for n in wanted if n not in found]
