@@ -465,9 +465,7 @@ def plot_ranking_curve(
     title: str = "Restoration ranking curve",
 ) -> Path:
     """Write the ranking curve as a PNG (matplotlib, Agg backend); return the path."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    # A bare Figure renders with the Agg canvas and leaves pyplot's backend alone.
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(6, 4.2), dpi=120)
