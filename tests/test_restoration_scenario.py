@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from affine import Affine
 from click.testing import CliRunner
@@ -301,3 +302,33 @@ def test_ahp_weights_in_a_scenario(toy, tmp_path):
     path.write_text(text.replace("[classes]", bad + "\n[classes]"), encoding="utf-8")
     with pytest.raises(CriteriaError, match=r"consistency ratio 6\.13"):
         run_restoration(load_restoration_scenario(path))
+
+
+def test_units_geopackage_holds_scores_and_decomposition(toy, tmp_path):
+    from zoning.restoration.outputs import write_outputs
+
+    result = run_restoration(load_restoration_scenario(toy()))
+    out = tmp_path / "out"
+    out.mkdir()
+    write_outputs(result, out, map_html=False)
+    gpkg = gpd.read_file(out / "units.gpkg", layer="restoration_units")
+    assert gpkg.crs.to_epsg() == 4490
+    assert len(gpkg) == 6
+    for col in (
+        "unit_id",
+        "score",
+        "rank",
+        "priority_class",
+        "contrib_subsidence",
+        "norm_river",
+        "raw_vegetation",
+        "intervention",
+        "cost",
+        "selected",
+    ):
+        assert col in gpkg.columns, col
+    ranking = pd.read_csv(out / "ranking.csv")
+    assert ranking["rank"].is_monotonic_increasing
+    np.testing.assert_allclose(
+        ranking.filter(like="contrib_").sum(axis=1), ranking["score"], atol=1e-9
+    )

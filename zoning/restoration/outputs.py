@@ -224,7 +224,7 @@ def write_outputs(result: RestorationResult, folder: str | Path, *, map_html: bo
     if crit:
         write_geotiff(folder / "criteria.tif", crit, transform=transform, crs=result.grid_crs)
     table = _ranking_table(units)
-    table.to_csv(folder / "ranking.csv", index=False, float_format="%.10g")
+    table.to_csv(folder / "ranking.csv", index=False, float_format="%.10g", lineterminator="\n")
     gpkg = units.reset_index(drop=True)
     gpkg.insert(0, "unit_id", units.index.astype(str))
     gpkg = gpkg.to_crs("EPSG:4490")
@@ -232,12 +232,16 @@ def write_outputs(result: RestorationResult, folder: str | Path, *, map_html: bo
         if gpkg[c].dtype == bool:
             gpkg[c] = gpkg[c].astype("int8")
     gpkg.attrs = {}
-    gpkg.to_file(folder / "units.gpkg", layer="restoration_units", driver="GPKG")
+    from zoning.io import write_vector
+
+    write_vector(gpkg, folder / "units.gpkg", layer="restoration_units")
     share = None
     if result.portfolio is not None:
         sel = units["selected"]
         share = float(units.loc[sel, "area_ha"].sum() / units["area_ha"].sum())
-    result.curve.to_csv(folder / "ranking_curve.csv", index=False, float_format="%.10g")
+    result.curve.to_csv(
+        folder / "ranking_curve.csv", index=False, float_format="%.10g", lineterminator="\n"
+    )
     plot_ranking_curve(
         result.curve,
         folder / "ranking_curve.png",
