@@ -49,7 +49,8 @@ class PortfolioResult:
         Total cost of the chosen units (≤ budget).
     budget : float
     status : str
-        ``"optimal"`` or ``"time_limit"`` (feasible, not proven optimal).
+        ``"optimal"`` (proven within ``requested_gap`` of the bound, HiGHS' meaning) or
+        ``"time_limit"`` (feasible, not proven).
     time_s : float
         Wall-clock solve time.
     n_variables, n_constraints : int
@@ -72,6 +73,7 @@ class PortfolioResult:
     n_constraints: int
     targets: dict[str, tuple[float, float]] = field(default_factory=dict)
     n_fixed: int = 0
+    requested_gap: float = 0.0
 
     def report(self) -> dict[str, object]:
         """JSON-able summary (no per-unit data)."""
@@ -80,6 +82,7 @@ class PortfolioResult:
             "objective": self.objective,
             "bound": self.bound,
             "gap": self.gap,
+            "requested_gap": self.requested_gap,
             "cost": self.cost,
             "budget": self.budget,
             "n_selected": int(self.selected.sum()),
@@ -265,6 +268,7 @@ def select_portfolio(
         n_constraints=n_con,
         targets=reached,
         n_fixed=n_fixed,
+        requested_gap=float(mip_rel_gap),
     )
 
 
