@@ -54,15 +54,15 @@ def test_random_problems_match_brute_force():
                 continue
             if c[x].sum() <= budget and a[x & (g == "x").to_numpy()].sum() >= 3:
                 best = max(best, float(b[x].sum()))
-        kwargs = dict(
-            budget=budget,
-            area=a,
-            groups=g,
-            area_targets={"x": 3.0},
-            locked_in=[1],
-            locked_out=[0],
-            mip_rel_gap=0,
-        )
+        kwargs = {
+            "budget": budget,
+            "area": a,
+            "groups": g,
+            "area_targets": {"x": 3.0},
+            "locked_in": [1],
+            "locked_out": [0],
+            "mip_rel_gap": 0,
+        }
         if best < 0:
             with pytest.raises(InfeasibleError):
                 select_portfolio(b, c, **kwargs)

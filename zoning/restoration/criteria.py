@@ -188,9 +188,7 @@ def distance_km(
     """
     import shapely
 
-    from zoning.crs import require_measurable
-
-    from zoning.crs import gk_crs_for
+    from zoning.crs import gk_crs_for, require_measurable
 
     require_measurable(units.crs, "distance")
     gk = gk_crs_for(units)
