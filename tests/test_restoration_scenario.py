@@ -332,3 +332,13 @@ def test_units_geopackage_holds_scores_and_decomposition(toy, tmp_path):
     np.testing.assert_allclose(
         ranking.filter(like="contrib_").sum(axis=1), ranking["score"], atol=1e-9
     )
+
+
+def test_demo_scenario_validates():
+    from zoning.restoration.scenario import demo_scenario_path
+
+    scenario = load_restoration_scenario(demo_scenario_path())
+    assert scenario.catalog == "demo"
+    assert scenario.study_area["names"] == ["忻州市", "朔州市", "大同市"]
+    assert scenario.units["grid_m"] == 1000
+    assert sum(c["weight"] for c in scenario.criteria) == pytest.approx(1.0)

@@ -18,6 +18,7 @@ Into one folder (built atomically by the CLI with :func:`zoning.io.atomic_direct
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from zoning.restoration.scenario import RestorationResult
 
-__all__ = ["DISCLAIMER", "unit_raster", "write_geotiff", "write_outputs"]
+__all__ = ["DISCLAIMER", "run_demo_restoration", "unit_raster", "write_geotiff", "write_outputs"]
 
 DISCLAIMER = "For planning analysis, not an official map (仅供规划分析，非正式地图)."
 
@@ -274,3 +275,27 @@ def write_outputs(result: RestorationResult, folder: str | Path, *, map_html: bo
         json.dumps(report, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
     )
     return report
+
+
+def run_demo_restoration(folder: str | Path, *, map_html: bool = True) -> Iterator[str]:
+    """Run the demo restoration scenario into ``folder`` (created); yield summary lines.
+
+    For ``zoning demo``: ``yield from run_demo_restoration(out / "restoration")``.
+    """
+    from zoning.restoration.scenario import (
+        demo_scenario_path,
+        load_restoration_scenario,
+        run_restoration,
+    )
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    result = run_restoration(load_restoration_scenario(demo_scenario_path()))
+    report = write_outputs(result, folder, map_html=map_html)
+    yield f"restoration: {report['n_units']} units scored, classes {report['classes']}"
+    p = report["portfolio"]
+    if p:
+        yield (
+            f"restoration portfolio: {p['n_selected']} units, cost {p['cost']:.4g} of "
+            f"{p['budget']:.4g} yuan, gap {p['gap']:.1e} ({p['status']}, {p['time_s']:.1f} s)"
+        )

@@ -31,6 +31,7 @@ __all__ = [
     "CRITERION_TYPES",
     "RestorationResult",
     "RestorationScenario",
+    "demo_scenario_path",
     "load_restoration_scenario",
     "resolve_path",
     "run_restoration",
@@ -65,6 +66,24 @@ class RestorationScenario:
     def base_dir(self) -> Path:
         """Folder against which relative paths are resolved."""
         return self.path.parent if self.path else Path.cwd()
+
+
+def demo_scenario_path() -> Path:
+    """Path of ``scenarios/demo_restoration.toml`` (Xinzhou, Shuozhou, Datong at 1 km).
+
+    Raises
+    ------
+    InputFileError
+        When the scenarios folder is not next to the package (a non-editable install).
+    """
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "demo_restoration.toml"
+    if not path.is_file():
+        raise InputFileError(
+            f"The demo restoration scenario is not at {path}; expected the repository's "
+            "scenarios/ folder next to the zoning package. Run from a source checkout "
+            "(pip install -e .) or pass --scenario explicitly."
+        )
+    return path
 
 
 def resolve_path(value: str, base: Path) -> Path:
