@@ -61,7 +61,7 @@ def _plain_milp(
         constraints=LinearConstraint(np.vstack(rows), lo, hi),
         bounds=Bounds(lb, ub),
         integrality=np.ones(n),
-        options={"time_limit": time_limit, "mip_rel_gap": 1e-4, "presolve": False},
+        options={"time_limit": time_limit, "mip_rel_gap": gap, "presolve": False},
     )
     elapsed = time.perf_counter() - t
     obj = float(benefit.to_numpy() @ np.rint(res.x)) if res.x is not None else float("nan")
