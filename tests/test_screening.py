@@ -422,7 +422,10 @@ def test_demo_catalogue_screening(demo_catalog):
 # --------------------------------------------------------------------------- line metrics vs GEOS
 @settings(max_examples=60, deadline=None)
 @given(
-    pts=st.lists(st.tuples(st.floats(-1200, 1200), st.floats(-1200, 1200)), min_size=2, max_size=6),
+    # whole metres: no 1e-186 offsets that would make GEOS's own snapping the thing under test
+    pts=st.lists(
+        st.tuples(st.integers(-1200, 1200), st.integers(-1200, 1200)), min_size=2, max_size=6
+    ),
     wobble=st.floats(0.0, 0.4),
     n=st.integers(5, 120),
 )

@@ -571,8 +571,19 @@ def _pair_metrics(
 
     n = len(s)
     pad = np.maximum(radius, tolerance) + 1.0
-    zl = _local_zones(s, z, pad)
-    empty = shapely.is_empty(zl)  # nothing of the zone within pad: not even nearby
+    # envelopes farther apart than the radius: the pair cannot matter, skip it outright
+    sb, zb = shapely.bounds(s), shapely.bounds(z)
+    gap_x = np.maximum(0.0, np.maximum(zb[:, 0] - sb[:, 2], sb[:, 0] - zb[:, 2]))
+    gap_y = np.maximum(0.0, np.maximum(zb[:, 1] - sb[:, 3], sb[:, 1] - zb[:, 3]))
+    env = np.hypot(gap_x, gap_y)
+    # only pairs whose envelopes come within the tolerance can intersect: those are cut to a
+    # small neighbourhood and measured in full; the others only need a distance
+    close_pad = tolerance + 1.0
+    close = env <= close_pad
+    mid = ~close & (env <= pad)
+    zl = z.copy()
+    zl[close] = _local_zones(s[close], z[close], np.full(int(close.sum()), close_pad))
+    empty = ~close | shapely.is_empty(zl)
     inter = np.zeros(n, dtype=bool)
     inter[~empty] = shapely.intersects(s[~empty], zl[~empty])
     inside = np.zeros(n, dtype=bool)
@@ -622,17 +633,28 @@ def _pair_metrics(
     clip[pts_touch] = s[pts_touch]
     distance = np.zeros(n)
     keep = inter.copy()
-    out = np.flatnonzero(~inter & ~empty)
+    out = np.flatnonzero(close & ~inter & ~empty)
+    refine = mid.copy()
     if len(out):
         d_out = shapely.distance(s[out], zl[out])
-        near = d_out <= radius[out]
+        exact = d_out < close_pad - 1e-9  # beyond that, the cut zone may hide a nearer part
+        near = exact & (d_out <= radius[out])
         distance[out[near]] = d_out[near]
         keep[out[near]] = True
+        refine[out[~exact]] = True
         # closer than a millimetre is touching: coordinates stored in degrees (EPSG:4490) and
         # projected back move shared edges by ~1e-10 m, which must not decide a verdict
         touch = out[d_out <= _TOUCH_M]
         inter[touch] = True
         distance[touch] = 0.0
+    refine |= close & empty & (env <= pad)  # nothing within the small cut, maybe within radius
+    refine &= radius > close_pad - 1.0
+    ref = np.flatnonzero(refine)
+    if len(ref):
+        d_ref = shapely.distance(s[ref], z[ref])
+        near = d_ref <= radius[ref]
+        distance[ref[near]] = d_ref[near]
+        keep[ref[near]] = True
     # distance to the zone boundary: exact for points inside; for lines and polygons inside,
     # only whether the site lies within the positional tolerance of the boundary
     boundary_d = np.full(n, np.nan)
