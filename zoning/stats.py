@@ -74,7 +74,7 @@ ALL_ZONES = "all"
 STATS_COLUMNS = ["unit_id", "layer_kind", "zone", "area_km2", "unit_area_km2", "share_pct"]
 """Columns of the statistics table, in order (PRODUCT.md, ``zoning stats``)."""
 
-_BOUNDARY_CHUNK = 8  # vertices per piece of unit boundary in the boundary index
+_BOUNDARY_CHUNK = 2  # segments per piece of unit boundary in the boundary index
 _POLYGONAL = ("Polygon", "MultiPolygon")
 _REMAINDER_MIN_PAIRS = 64  # crossing pairs needed before the subtraction shortcut is used
 
@@ -301,7 +301,7 @@ def prepare_units(
 def _boundary_chunks(geoms: np.ndarray) -> np.ndarray:
     """Split unit boundaries into short linestrings with small envelopes.
 
-    Long edges are first segmentized (to 1/500 of the layer's extent), so that each chunk's
+    Long edges are first segmentized (to 1/2000 of the layer's extent), so that each chunk's
     envelope hugs the boundary; a piece whose envelope meets none of them is away from every
     boundary.
     """
@@ -309,24 +309,25 @@ def _boundary_chunks(geoms: np.ndarray) -> np.ndarray:
         return np.array([], dtype=object)
     rings = shapely.get_rings(shapely.get_parts(geoms))
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-    step = max(xmax - xmin, ymax - ymin) / 500.0
+    step = max(xmax - xmin, ymax - ymin) / 2000.0
     if step > 0:
         rings = shapely.segmentize(rings, step)
     coords, ring_idx = shapely.get_coordinates(rings, return_index=True)
     starts = np.flatnonzero(np.r_[True, ring_idx[1:] != ring_idx[:-1]])
     ends = np.r_[starts[1:], len(coords)]
-    pos: list[np.ndarray] = []
-    ids: list[np.ndarray] = []
-    k = 0
-    for s, e in zip(starts, ends, strict=True):
-        for a in range(s, e - 1, _BOUNDARY_CHUNK):
-            b = min(a + _BOUNDARY_CHUNK + 1, e)
-            pos.append(np.arange(a, b))
-            ids.append(np.full(b - a, k))
-            k += 1
-    if not pos:
+    k = _BOUNDARY_CHUNK
+    n_chunks = np.maximum((ends - starts - 1 + k - 1) // k, 0)
+    ring_of_chunk = np.repeat(np.arange(len(starts)), n_chunks)
+    first_chunk = np.r_[0, np.cumsum(n_chunks)[:-1]]
+    j = np.arange(n_chunks.sum()) - first_chunk[ring_of_chunk]
+    c_start = starts[ring_of_chunk] + j * k
+    c_len = np.minimum(c_start + k, ends[ring_of_chunk] - 1) - c_start + 1
+    if len(c_len) == 0:
         return np.array([], dtype=object)
-    return shapely.linestrings(coords[np.concatenate(pos)], indices=np.concatenate(ids))
+    chunk_id = np.repeat(np.arange(len(c_len)), c_len)
+    offset = np.arange(c_len.sum()) - np.repeat(np.r_[0, np.cumsum(c_len)[:-1]], c_len)
+    pos = np.repeat(c_start, c_len) + offset
+    return shapely.linestrings(coords[pos], indices=chunk_id)
 
 
 # --------------------------------------------------------------------------------------------
