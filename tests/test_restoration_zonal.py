@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 import shapely
 from affine import Affine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely import Point, Polygon, box
 
 from zoning.errors import CRSError, LayerValidationError
@@ -245,3 +247,33 @@ def test_row_chunks_do_not_change_results(tmp_path, rows):
         dst.write(values, 1)
     from_file = zonal_stats(idx, {"v": path}, stats=stats, rows=rows)
     np.testing.assert_allclose(from_file.to_numpy(), whole.to_numpy(), rtol=1e-12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0, 0.5, 1, 1.25, 2, 3, 3.5, 4, 5, 6, -1, 7]),
+            st.floats(-1, 7, allow_nan=False),
+        ),
+        min_size=3,
+        max_size=9,
+    ),
+    st.booleans(),
+)
+def test_coverage_equals_cell_by_cell_intersection(points, swap):
+    # hulls of points on and off the grid lines (vertices at corners, edges along lines,
+    # parts outside the grid): every cell's fraction equals shapely's intersection area
+    from shapely import MultiPoint
+
+    pts = [(y, x) if swap else (x, y) for x, y in points]
+    hull = MultiPoint(pts).convex_hull
+    if hull.geom_type != "Polygon" or hull.area < 1e-9:
+        return
+    transform = Affine(1, 0, 0, 0, -1, 6)
+    idx = build_zone_index([hull], shape=(6, 6), transform=transform)
+    cov = coverage_fractions(idx, 0)
+    brute = np.array(
+        [[hull.intersection(box(c, 5 - r, c + 1, 6 - r)).area for c in range(6)] for r in range(6)]
+    )
+    np.testing.assert_allclose(cov, brute, atol=1e-9)
