@@ -80,7 +80,7 @@ def dask_client(
         n_workers=n_workers,
         threads_per_worker=1,
         processes=processes,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: never clash with a running cluster
     )
     client = Client(cluster)
     try:
