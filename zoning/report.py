@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 #: sites detailed one by one in the HTML report; the summary table always lists all sites.
 MAX_DETAILED_SITES = 200
 #: above this many sites the map shows the sites only (not the zones they hit).
-MAX_MAPPED_HITS_SITES = 2000
+MAX_MAPPED_HITS_SITES = 500
 
 _VERDICT_LABEL = {
     "prohibited": "禁止 / Prohibited",
