@@ -451,3 +451,15 @@ def test_numpy_line_metrics_match_geos(pts, wobble, n):
             for p in line.interpolate(np.linspace(0, 1, 2001), normalized=True)
         ]
         assert crossings[0] >= sum(a != b for a, b in itertools.pairwise(inside))
+
+
+def test_site_with_non_finite_coordinates_is_refused(frames):
+    from zoning.errors import LayerValidationError
+
+    bad = gpd.GeoDataFrame(
+        {"site_id": ["nan-site", "ok"]},
+        geometry=[Point(float("nan"), 37.9), Point(114.0, 37.9)],
+        crs="EPSG:4490",
+    )
+    with pytest.raises(LayerValidationError, match="nan-site"):
+        screen_sites(bad, frames, "road")

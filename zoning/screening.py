@@ -340,6 +340,23 @@ def _prepare_sites(
             f"{len(bad)} site(s) have empty or missing geometry: {', '.join(bad[:10])}; "
             "expected a point, line or polygon for every feature; fix: remove or redraw them"
         )
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    bad_xy = ~np.isfinite(coords).all(axis=1)
+    if bad_xy.any():
+        from zoning.errors import LayerValidationError, Problem
+
+        rows = tuple(dict.fromkeys(ids[i] for i in owner[bad_xy]))
+        raise LayerValidationError(
+            "site data",
+            [
+                Problem(
+                    "non_finite_coordinates",
+                    f"{len(rows)} site(s) have NaN or infinite coordinates: "
+                    f"{', '.join(rows[:10])}; expected finite numbers; fix: redraw or remove them",
+                    rows=rows,
+                )
+            ],
+        )
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
         for i in np.flatnonzero(invalid):
