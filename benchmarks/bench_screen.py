@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -204,6 +205,9 @@ def main() -> None:
     results["zoning, one thread"] = timed(
         lambda: run_zoning(sites, zones, 0.0, workers=1), args.repeat
     )
+    results["zoning, two threads"] = timed(
+        lambda: run_zoning(sites, zones, 0.0, workers=2), args.repeat
+    )
     results["zoning (+ nearby within 1 km)"] = timed(
         lambda: run_zoning(sites, zones, 1000.0), args.repeat
     )
@@ -235,7 +239,11 @@ def main() -> None:
     print(f"\n   {'method':46s} {'median s':>9s} {'ratio to peer':>14s}")
     for name, (med, _) in results.items():
         print(f"   {name:46s} {med:9.2f} {med / base:14.2f}")
-    print("\n   (medians of repeated runs on this machine, measured while other work was running)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"\n   (medians of repeated runs; {os.cpu_count()} CPUs, load average {load:.1f} at the "
+        "end: other work was running)"
+    )
 
 
 if __name__ == "__main__":
