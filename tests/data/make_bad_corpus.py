@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CASES", "Built", "Case", "build", "render_docs"]
+__all__ = ["CASES", "Built", "Case", "build", "render_docs", "write_scenario"]
 
 # A small synthetic catalogue near Taiyuan (all EPSG:4490 lon/lat degrees):
 #   the province and one county (coverage), one red-line square, nested water-source zones.
@@ -730,6 +730,26 @@ def _scenario_bad_path(folder: Path) -> Built:
     return Built(
         ["run", str(scn), "--out", str(folder / "out")], {"scenario": scn, "out": folder / "out"}
     )
+
+
+def write_scenario(folder: Path, *, scenario_id: str = "corpus_run") -> Path:
+    """A small synthetic batch scenario (statistics, overlaps, workbook, GeoPackage, map).
+
+    Used by the fault and determinism tests: it runs in about a second.
+    """
+    cat = _catalog(folder / "catalog")
+    path = folder / "scenario.toml"
+    path.write_text(
+        "schema_version = 1\n"
+        f'id = "{scenario_id}"\n'
+        f"catalog = {json.dumps(str(cat.resolve()), ensure_ascii=False)}\n"
+        'layers = ["eco_redline", "water_source"]\n\n'
+        '[units]\nlevel = "county"\n\n'
+        "[stats]\nrollup = []\noverlaps = true\nindicators = false\n\n"
+        '[outputs]\nexcel = true\ngpkg = true\nmap = true\nmap_layer = "eco_redline"\n',
+        encoding="utf-8",
+    )
+    return path
 
 
 # ---------------------------------------------------------------------------------------------
