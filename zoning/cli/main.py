@@ -70,6 +70,25 @@ class _LazyGroup(click.Group):
                 raise
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(1)
+        except OSError as exc:
+            # the file system refused (full disk, no permission, a file where a folder should
+            # be): say so plainly instead of a traceback; the writers have already removed
+            # their temporary files, and existing outputs are only replaced on success
+            if ctx.obj and ctx.obj.get("verbosity", 0) >= 2:
+                raise
+            click.echo(f"Error: {_describe_os_error(exc)}", err=True)
+            ctx.exit(1)
+
+
+def _describe_os_error(exc: OSError) -> str:
+    """What the file system said, where, and the fix."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (
+        f"the file system refused: {what}{where}; expected a folder zoning can write to, with "
+        "free space; fix: free disk space, fix the folder's permissions or choose another "
+        "output path (nothing was left half-written)"
+    )
 
 
 @click.group(cls=_LazyGroup)
