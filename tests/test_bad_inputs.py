@@ -32,18 +32,12 @@ CASES = {c.id: c for c in corpus.CASES}
 
 # Cases whose answer depends on code other helpers are still writing: strict xfail, so the
 # marker must be removed the day the answer becomes right.
-XFAIL = {
-    "gcj02_site": "screening: _pair_metrics intersects sites reprojected to GK without repair "
-    "(screening._transform, not crs.project); a valid county outline becomes invalid in EPSG:4547 "
-    "and GEOS raises TopologyException — a traceback instead of a GCJ-02 warning",
-}
+XFAIL: dict[str, str] = {}
 
 
 def _params():
     for c in corpus.CASES:
         marks = [pytest.mark.xfail(strict=True, reason=XFAIL[c.id])] if c.id in XFAIL else []
-        if c.id == "gcj02_site":
-            marks.append(pytest.mark.slow)
         yield pytest.param(c.id, id=c.id, marks=marks)
 
 

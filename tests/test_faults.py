@@ -163,7 +163,6 @@ def _killed_run(scenario: Path, out: Path, tmp: Path) -> None:
     assert proc.returncode == -signal.SIGKILL
 
 
-@pytest.mark.slow
 def test_killed_run_leaves_no_output_and_resumes_to_the_same_files(
     scenario: Path, reference: dict[str, bytes], tmp_path: Path
 ) -> None:
@@ -184,7 +183,6 @@ def test_killed_run_leaves_no_output_and_resumes_to_the_same_files(
     _assert_consistent(out)
 
 
-@pytest.mark.slow
 def test_rerun_after_a_kill_without_resume_starts_over(
     scenario: Path, reference: dict[str, bytes], tmp_path: Path
 ) -> None:
@@ -299,7 +297,6 @@ def test_full_disk_during_screening_output_fails_cleanly(tmp_path: Path, monkeyp
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
     reason="runner: no lock on the output folder — a second `zoning run` into the same --out "

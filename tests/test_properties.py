@@ -310,20 +310,12 @@ def test_fuzzed_files_are_read_or_refused_with_a_zoning_error(seeds, data, tmp_p
 @settings(max_examples=40, deadline=None, database=None, derandomize=True)
 @given(sites=st.lists(fuzz.weird_sites(), min_size=1, max_size=4))
 def test_fuzzed_sites_are_screened_or_refused_with_a_zoning_error(sites):
-    # NaN coordinates crash the engine: pinned separately below (xfail) so this keeps guarding
-    # every other degenerate site
-    assume(not any(np.isnan(shapely.get_coordinates(g)).any() for g in sites))
     outcome = fuzz.try_screen(sites)
     assert outcome in {"screened", "refused"}, outcome
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="screening._prepare_sites: make_valid on a site with a NaN coordinate raises "
-    "GEOSException (UnsupportedOperationException) instead of a ZoningError saying which site "
-    "has non-finite coordinates (found by benchmarks/fuzz_readers.py)",
-)
 def test_site_with_a_nan_coordinate_is_refused_with_a_zoning_error():
+    """Found by the fuzzer: make_valid used to raise a GEOSException on it."""
     outcome = fuzz.try_screen([shapely.Point(float("nan"), 37.9), shapely.Point(114.0, 37.9)])
     assert outcome == "refused", outcome
 
