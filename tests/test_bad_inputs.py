@@ -204,6 +204,16 @@ def _check_units_gaps(built, result) -> None:
     assert red.loc["W", "area_km2"] == pytest.approx(red.loc["E", "area_km2"], rel=1e-3)
 
 
+def _check_map_existing(built, result) -> None:
+    assert built.paths["map"].read_text(encoding="utf-8") == "<html>earlier map — keep me</html>\n"
+
+
+def _check_map_written(built, result) -> None:
+    html = built.paths["map"].read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html")
+    assert "not an official map" in html.lower()
+
+
 CHECKS = {
     **{c.id: _check_dbf for c in corpus.CASES if c.id.startswith("dbf_")},
     "bowtie": _check_bowtie,
@@ -219,6 +229,8 @@ CHECKS = {
     "outside_shanxi": _check_outside,
     "outside_catalogue": _check_outside,
     "units_gaps": _check_units_gaps,
+    "map_existing_output": _check_map_existing,
+    "map_chinese_path": _check_map_written,
 }
 
 

@@ -732,6 +732,30 @@ def _scenario_bad_path(folder: Path) -> Built:
     )
 
 
+def _map_bad_layer(folder: Path) -> Built:
+    from shapely import box
+
+    gpkg = _write(_gdf([{"code": "A"}], [box(37.7, 112.3, 37.75, 112.35)]), folder / "rl.gpkg")
+    cat = _catalog(folder, [{"kind": "eco_redline", "name": "swapped", "path": gpkg.name}])
+    out = folder / "地图 输出" / "map.html"
+    out.parent.mkdir()
+    return Built(["map", "--catalog", str(cat), "--out", str(out)], {"catalog": cat, "out": out})
+
+
+def _map_existing(folder: Path) -> Built:
+    cat = _catalog(folder / "catalog")
+    out = folder / "map.html"
+    out.write_text("<html>earlier map — keep me</html>\n", encoding="utf-8")
+    return Built(["map", "--catalog", str(cat), "--out", str(out)], {"catalog": cat, "map": out})
+
+
+def _map_chinese_path(folder: Path) -> Built:
+    cat = _catalog(folder / "山西 图层")
+    out = folder / "审图 草稿" / "红线 地图.html"
+    out.parent.mkdir()
+    return Built(["map", "--catalog", str(cat), "--out", str(out)], {"catalog": cat, "map": out})
+
+
 def write_scenario(folder: Path, *, scenario_id: str = "corpus_run") -> Path:
     """A small synthetic batch scenario (statistics, overlaps, workbook, GeoPackage, map).
 
@@ -1140,6 +1164,36 @@ CASES: list[Case] = [
         ("cannot read", "fix"),
         "exit 1; no `--out` folder left behind",
         _bad_site_no_partial,
+    ),
+    Case(
+        "map_bad_layer",
+        "map of a catalogue with a swapped lon/lat layer",
+        "zoning map",
+        "error",
+        1,
+        ("swapped", "fix"),
+        "exit 1 with the layer's problem; no HTML written",
+        _map_bad_layer,
+    ),
+    Case(
+        "map_existing_output",
+        "map `--out` file that already exists",
+        "zoning map",
+        "error",
+        1,
+        ("exists", "--overwrite"),
+        "exit 1; the existing file untouched",
+        _map_existing,
+    ),
+    Case(
+        "map_chinese_path",
+        "map written under a path with Chinese and spaces",
+        "zoning map",
+        "result",
+        0,
+        (),
+        "a self-contained HTML map written there",
+        _map_chinese_path,
     ),
     Case(
         "scenario_missing_input",
