@@ -110,7 +110,8 @@ def seed_files(folder: Path) -> dict[str, bytes]:
     (folder / "a.csv").write_text("id,lon,lat\n1,112.5,37.9\n2,112.6,37.8\n", encoding="utf-8")
     pts = gpd.GeoSeries([Point(112.5, 37.9)]).to_wkt()[0]
     (folder / "w.csv").write_text(
-        f'id,wkt\n1,"{pts}"\n2,"POLYGON ((112.3 37.7, 112.4 37.7, 112.4 37.8, 112.3 37.7))"\n',
+        f'id,wkt,crs\n1,"{pts}",EPSG:4490\n'
+        '2,"POLYGON ((112.3 37.7, 112.4 37.7, 112.4 37.8, 112.3 37.7))",EPSG:4490\n',
         encoding="utf-8",
     )
     names = ["a.geojson", "a.gpkg", "a.parquet", "a.zip", "a.kml", "a.kmz", "a.csv", "w.csv"]

@@ -292,6 +292,12 @@ def seeds(tmp_path_factory) -> dict[str, bytes]:
     return fuzz.seed_files(tmp_path_factory.mktemp("seeds"))
 
 
+def test_fuzz_seed_files_are_all_readable(seeds, tmp_path):
+    """The fuzzer starts from valid files of every format (else it only tests refusals)."""
+    for name, blob in seeds.items():
+        assert fuzz.try_read(tmp_path / name, blob) == "read", name
+
+
 @settings(
     max_examples=120,
     derandomize=True,
