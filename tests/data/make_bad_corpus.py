@@ -252,6 +252,16 @@ def _no_crs_site(folder: Path) -> Built:
     return _screen(folder, site, "chemical", "--out", str(folder / "out"))
 
 
+def _site_metres_declared_degrees(folder: Path) -> Built:
+    from shapely import Point
+
+    # GK metres (EPSG:4547) in a shapefile without .prj, declared EPSG:4490 on the command line
+    site = _write(
+        _gdf([{"site_id": "S1"}], [Point(538_000, 4_190_000)], crs=None), folder / "厂址.shp"
+    )
+    return _screen(folder, site, "chemical", "--crs", "EPSG:4490", "--out", str(folder / "out"))
+
+
 def _projected_as_4490(folder: Path) -> Built:
     from shapely import box
 
@@ -813,6 +823,16 @@ CASES: list[Case] = [
         ("has no CRS", "--crs EPSG:4490"),
         "exit 1: no CRS; fix: `--crs EPSG:4490`; no `--out` folder",
         _no_crs_site,
+    ),
+    Case(
+        "site_metres_as_degrees",
+        "site in GK metres without `.prj`, declared `--crs EPSG:4490`",
+        SCREEN,
+        "error",
+        1,
+        ("projected metres", "EPSG:4547"),
+        "exit 1: the declaration cannot be right; the fix names the GK zone",
+        _site_metres_declared_degrees,
     ),
     Case(
         "projected_as_4490",
