@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CASES", "Built", "Case", "build", "render_docs", "write_scenario"]
+__all__ = ["CASES", "PENDING", "Built", "Case", "build", "render_docs", "write_scenario"]
 
 # A small synthetic catalogue near Taiyuan (all EPSG:4490 lon/lat degrees):
 #   the province and one county (coverage), one red-line square, nested water-source zones.
@@ -766,6 +766,30 @@ def _map_chinese_path(folder: Path) -> Built:
     return Built(["map", "--catalog", str(cat), "--out", str(out)], {"catalog": cat, "map": out})
 
 
+def _restore_missing_raster(folder: Path) -> Built:
+    cat = _catalog(folder / "catalog")
+    scn = folder / "修复 情景.toml"
+    scn.write_text(
+        'name = "bad-restoration"\n'
+        f"catalog = {json.dumps(str(cat), ensure_ascii=False)}\n\n"
+        '[study_area]\nkind = "admin_unit"\nlevel = "county"\n\n'
+        "[units]\ngrid_m = 2000\n\n"
+        '[rasters.landcover]\npath = "missing_landcover.tif"\n\n'
+        '[[criteria]]\nname = "landcover"\ntype = "raster"\nraster = "landcover"\n'
+        "weight = 1.0\n",
+        encoding="utf-8",
+    )
+    out = folder / "out"
+    return Built(["restore", "--scenario", str(scn), "--out", str(out)], {"out": out})
+
+
+def _restore_not_toml(folder: Path) -> Built:
+    scn = folder / "scenario.toml"
+    scn.write_text('name = "unclosed\n[[criteria]\n', encoding="utf-8")
+    out = folder / "out"
+    return Built(["restore", "--scenario", str(scn), "--out", str(out)], {"out": out})
+
+
 def write_scenario(folder: Path, *, scenario_id: str = "corpus_run") -> Path:
     """A small synthetic batch scenario (statistics, overlaps, workbook, GeoPackage, map).
 
@@ -1216,6 +1240,26 @@ CASES: list[Case] = [
         _map_chinese_path,
     ),
     Case(
+        "restore_missing_raster",
+        "restoration scenario naming a raster that does not exist",
+        "zoning restore",
+        "error",
+        1,
+        ("missing_landcover.tif",),
+        "exit 1 naming the file; no output folder",
+        _restore_missing_raster,
+    ),
+    Case(
+        "restore_not_toml",
+        "restoration scenario that is not valid TOML",
+        "zoning restore",
+        "error",
+        1,
+        ("not valid TOML",),
+        "exit 1 with the position of the syntax error; no output folder",
+        _restore_not_toml,
+    ),
+    Case(
         "scenario_missing_input",
         "scenario naming a site file that does not exist",
         "zoning run",
@@ -1226,6 +1270,17 @@ CASES: list[Case] = [
         _scenario_bad_path,
     ),
 ]
+
+
+#: Cases whose answer is not yet right, with the reason (module owned by another work item).
+#: The test marks them xfail(strict=True): the entry must go the day the answer is right.
+PENDING: dict[str, str] = {
+    "restore_missing_raster": "restoration: a catalogue whose admin units have no `city` column "
+    "raises KeyError(\"['city'] not in index\") — a traceback — before the missing raster "
+    "is even reported; rasters named in the scenario should be checked when it is loaded",
+    "restore_not_toml": "restoration: 'Scenario … is not valid TOML: …' says what was found "
+    "but not what was expected nor the fix (load_restoration_scenario)",
+}
 
 
 def build(case: Case | str, root: Path) -> Built:
@@ -1257,10 +1312,13 @@ def render_docs() -> str:
         "|---|---|---|---|---|---|",
     ]
     for c in CASES:
-        lines.append(
-            f"| `{c.id}` | {c.title} | `{c.entry}` | {c.answer} | {c.exit_code} | {c.doc} |"
-        )
+        doc = f"{c.doc} **(pending: see below)**" if c.id in PENDING else c.doc
+        lines.append(f"| `{c.id}` | {c.title} | `{c.entry}` | {c.answer} | {c.exit_code} | {doc} |")
     lines.append("")
+    if PENDING:
+        lines += ["## Pending", "", "Asserted as expected failures until fixed:", ""]
+        lines += [f"- `{k}`: {v}" for k, v in PENDING.items()]
+        lines.append("")
     return "\n".join(lines)
 
 
