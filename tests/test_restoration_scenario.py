@@ -342,3 +342,33 @@ def test_demo_scenario_validates():
     assert scenario.study_area["names"] == ["忻州市", "朔州市", "大同市"]
     assert scenario.units["grid_m"] == 1000
     assert sum(c["weight"] for c in scenario.criteria) == pytest.approx(1.0)
+
+
+def test_admin_layer_without_city_column_gives_empty_city(tmp_path):
+    """A user's county layer often has only a name: units still get it, city stays empty."""
+    from zoning.restoration.units import assign_admin
+
+    units = gpd.GeoDataFrame(
+        geometry=[box(X0, Y0, X0 + 1000, Y0 + 1000), box(X0 + 5000, Y0, X0 + 6000, Y0 + 1000)],
+        crs=GK,
+    )
+    counties = gpd.GeoDataFrame(
+        {"name": ["西县"], "adcode": ["140001"]},
+        geometry=[box(X0 - 100, Y0 - 100, X0 + 2000, Y0 + 2000)],
+        crs=GK,
+    )
+    out = assign_admin(units, counties, columns=("name", "city", "adcode"))
+    assert out["county_name"].tolist()[0] == "西县"
+    assert pd.isna(out["county_name"].tolist()[1])  # the second unit lies in no county
+    assert out["county_city"].isna().all()
+
+
+def test_missing_raster_is_reported_when_the_scenario_loads(tmp_path):
+    scn = tmp_path / "s.toml"
+    scn.write_text(
+        '[units]\npath = "units.gpkg"\n[rasters.lc]\npath = "nowhere.tif"\n'
+        '[[criteria]]\nname = "lc"\ntype = "raster"\nraster = "lc"\nweight = 1.0\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError, match="nowhere.tif not found"):
+        load_restoration_scenario(scn)

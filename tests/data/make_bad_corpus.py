@@ -1274,13 +1274,7 @@ CASES: list[Case] = [
 
 #: Cases whose answer is not yet right, with the reason (module owned by another work item).
 #: The test marks them xfail(strict=True): the entry must go the day the answer is right.
-PENDING: dict[str, str] = {
-    "restore_missing_raster": "restoration: a catalogue whose admin units have no `city` column "
-    "raises KeyError(\"['city'] not in index\") — a traceback — before the missing raster "
-    "is even reported; rasters named in the scenario should be checked when it is loaded",
-    "restore_not_toml": "restoration: 'Scenario … is not valid TOML: …' says what was found "
-    "but not what was expected nor the fix (load_restoration_scenario)",
-}
+PENDING: dict[str, str] = {}
 
 
 def build(case: Case | str, root: Path) -> Built:

@@ -142,7 +142,11 @@ def load_restoration_scenario(source: str | Path | dict[str, Any]) -> Restoratio
                 "scenarios/demo_restoration.toml)."
             ) from exc
         except tomllib.TOMLDecodeError as exc:
-            raise InputFileError(f"Scenario {path} is not valid TOML: {exc}.") from exc
+            raise InputFileError(
+                f"Scenario {path} is not valid TOML: {exc}. Expected a TOML restoration "
+                "scenario; fix the syntax at that line and column (compare "
+                "scenarios/demo_restoration.toml)."
+            ) from exc
     problems: list[Problem] = []
     name = str(raw.get("name") or (path.stem if path else "restoration"))
     study = raw.get("study_area") or {}
@@ -163,9 +167,26 @@ def load_restoration_scenario(source: str | Path | dict[str, Any]) -> Restoratio
     rasters_tbl = dict(raw.get("rasters") or {})
     resolution = float(rasters_tbl.pop("resolution_m", 250.0))
     rasters = {k: v for k, v in rasters_tbl.items() if isinstance(v, dict)}
+    base = path.parent if path else Path.cwd()
     for rname, spec in rasters.items():
         if "path" not in spec:
             problems.append(Problem("raster_path", f"Raster {rname!r} has no `path`."))
+            continue
+        ref = str(spec["path"])
+        try:
+            found = resolve_path(ref, base)
+        except InputFileError as exc:
+            problems.append(Problem("raster_missing", f"Raster {rname!r}: {exc}"))
+            continue
+        if not found.exists():
+            problems.append(
+                Problem(
+                    "raster_missing",
+                    f"Raster {rname!r}: {ref} not found (looked at {found}); expected a "
+                    "GeoTIFF or other GDAL raster — fix the `path` (relative paths are "
+                    "resolved against the scenario's folder).",
+                )
+            )
     criteria = list(raw.get("criteria") or [])
     if not criteria:
         problems.append(Problem("no_criteria", "No [[criteria]]; expected at least one."))

@@ -189,15 +189,19 @@ def assign_admin(
 ) -> gpd.GeoDataFrame:
     """Attach the admin unit containing each unit's representative point.
 
-    Returns a copy of ``units`` with ``<prefix><column>`` columns (None outside every admin unit).
+    Returns a copy of ``units`` with ``<prefix><column>`` columns (None outside every admin unit,
+    and None throughout for a column the admin layer does not have).
     """
     import geopandas as gpd
 
-    adm = _to_albers(admin, "admin layer")[[*list(columns), "geometry"]]
+    present = [c for c in columns if c in admin.columns]  # a user's admin layer may lack `city`
+    if admin.crs is None:
+        _to_albers(admin, "admin layer")  # raises the CRSError that explains the fix
+    adm = admin.to_crs(units.crs)[[*present, "geometry"]]  # join in the units' own CRS
     pts = gpd.GeoDataFrame(geometry=units.geometry.representative_point(), crs=units.crs)
     joined = gpd.sjoin(pts, adm, how="left", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]
     out = units.copy()
     for c in columns:
-        out[f"{prefix}{c}"] = joined[c].reindex(units.index)
+        out[f"{prefix}{c}"] = joined[c].reindex(units.index) if c in present else None
     return out
