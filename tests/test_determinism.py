@@ -140,15 +140,7 @@ def two_screenings(tmp_path_factory) -> tuple[dict[str, bytes], dict[str, bytes]
     [
         "result.json",
         "summary.csv",
-        pytest.param(
-            "report.html",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="screening report HTML keeps folium's random element ids "
-                "(map_<uuid>, feature_group_<uuid>); the runner's map.html numbers them "
-                "(runner._stable_ids) — the screening report / zoning.report should too",
-            ),
-        ),
+        "report.html",
     ],
 )
 def test_screen_outputs_are_byte_identical(two_screenings, name: str) -> None:

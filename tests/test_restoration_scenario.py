@@ -370,5 +370,5 @@ def test_missing_raster_is_reported_when_the_scenario_loads(tmp_path):
         '[[criteria]]\nname = "lc"\ntype = "raster"\nraster = "lc"\nweight = 1.0\n',
         encoding="utf-8",
     )
-    with pytest.raises(ScenarioError, match="nowhere.tif not found"):
+    with pytest.raises(ScenarioError, match=r"nowhere\.tif not found"):
         load_restoration_scenario(scn)

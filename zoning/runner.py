@@ -199,19 +199,6 @@ def _write_gpkg(layers: dict[str, Any], path: Path) -> None:
             gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
 
 
-_HEX_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
-
-
-def _stable_ids(html: str) -> str:
-    """Number folium's random element ids in order of appearance (byte-identical maps)."""
-    seen: dict[str, str] = {}
-
-    def sub(m: re.Match[str]) -> str:
-        return seen.setdefault(m.group(0), f"{len(seen) + 1:032x}")
-
-    return _HEX_ID.sub(sub, html)
-
-
 def _write_map(units_gdf: Any, column: str, title: str, path: Path) -> None:
     from zoning.maps import choropleth_map
     from zoning.maps.builder import map_html
@@ -223,7 +210,7 @@ def _write_map(units_gdf: Any, column: str, title: str, path: Path) -> None:
         legend_title=title,
         title=title,
     )
-    path.write_text(_stable_ids(map_html(m)), encoding="utf-8")
+    path.write_text(map_html(m), encoding="utf-8")  # element ids are numbered: byte-identical
 
 
 # ------------------------------------------------------------------------------- steps

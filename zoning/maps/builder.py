@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html as html_lib
 import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -288,8 +289,32 @@ def map_html(m: folium.Map) -> str:
         When the offline assets are not installed (run ``make setup``).
     """
     finish(m)
-    html = m.get_root().render()
+    html = stable_element_ids(m.get_root().render())
     return inline_assets(html)
+
+
+# folium names every element ``<name>_<uuid4 hex>`` (map_…, feature_group_…, geo_json_…)
+_ELEMENT_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+
+
+def stable_element_ids(html: str) -> str:
+    """Number folium's random element ids in order of appearance.
+
+    Two runs on the same data then give byte-identical HTML (reproducible batch outputs,
+    reviewable diffs). Only 32-hex-digit ids that follow an underscore are renumbered, so
+    checksums or codes in the data are left alone.
+
+    Examples
+    --------
+    >>> stable_element_ids("map_" + "ab" * 16 + " feature_group_" + "cd" * 16 + " map_" + "ab" * 16)
+    'map_00000000000000000000000000000001 feature_group_00000000000000000000000000000002 map_00000000000000000000000000000001'
+    """
+    seen: dict[str, str] = {}
+
+    def number(m: re.Match[str]) -> str:
+        return seen.setdefault(m.group(0), f"{len(seen) + 1:032x}")
+
+    return _ELEMENT_ID.sub(number, html)
 
 
 def _atomic_write_text(path: Path, text: str, *, overwrite: bool) -> None:
