@@ -297,13 +297,6 @@ def test_full_disk_during_screening_output_fails_cleanly(tmp_path: Path, monkeyp
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner: no lock on the output folder — a second `zoning run` into the same --out "
-    "deletes the first run's staging folder (.<out>.partial) while it works, so the first "
-    "dies on a missing checkpoint path instead of either finishing or being refused with "
-    "'another run is writing <out>'",
-)
 def test_two_runs_into_one_folder_do_not_corrupt_each_other(
     scenario: Path, reference: dict[str, bytes], tmp_path: Path
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -219,3 +220,17 @@ def test_zoning_run_command(tiny, tmp_path):
     assert (out / "manifest.json").is_file()
     res = CliRunner().invoke(cli, ["run", str(tiny), "--out", str(out)])
     assert res.exit_code == 1 and "--overwrite" in res.output
+
+
+def test_output_lock_refuses_a_second_writer_and_leaves_nothing(tmp_path):
+    from zoning.errors import OutputBusyError
+    from zoning.outlock import lock_path, output_lock
+
+    out = tmp_path / "run"
+    with output_lock(out) as held:
+        assert held == lock_path(out) and held.exists()
+        with pytest.raises(OutputBusyError, match=f"process {os.getpid()}"), output_lock(out):
+            pass
+    assert list(tmp_path.iterdir()) == []  # released and removed
+    with output_lock(out):  # free again
+        pass

@@ -16,10 +16,13 @@ from dataclasses import dataclass
 __all__ = [
     "CRSError",
     "CatalogError",
+    "CriteriaError",
     "EmptyInputError",
     "GeometryRepairWarning",
+    "InfeasibleError",
     "InputFileError",
     "LayerValidationError",
+    "OutputBusyError",
     "OutputExistsError",
     "Problem",
     "ProjectionError",
@@ -93,6 +96,10 @@ class ProjectionError(CRSError):
 
 class OutputExistsError(ZoningError, FileExistsError):
     """An output exists and ``overwrite`` was not given."""
+
+
+class OutputBusyError(ZoningError, BlockingIOError):
+    """Another run is writing the same output folder right now."""
 
 
 class _ProblemsError(ZoningError, ValueError):

@@ -39,6 +39,7 @@ from typing import Any
 import pandas as pd
 
 from zoning.errors import OutputExistsError, Problem, ScenarioError
+from zoning.outlock import output_lock
 from zoning.scenario import Scenario, load_scenario
 
 __all__ = ["RunResult", "run_scenario", "staging_dir"]
@@ -304,9 +305,26 @@ def run_scenario(
         The scenario is invalid or names a layer the catalogue does not have.
     OutputExistsError
         ``out`` exists and ``overwrite`` is false.
+    OutputBusyError
+        Another run is writing ``out`` at this moment.
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     target = Path(out) if out is not None else Path.cwd() / "runs" / sc.id
+    with output_lock(target):  # a second run into the same folder is refused, not interleaved
+        return _run_into(
+            sc, target, overwrite=overwrite, resume=resume, scheduler=scheduler, progress=progress
+        )
+
+
+def _run_into(
+    sc: Scenario,
+    target: Path,
+    *,
+    overwrite: bool,
+    resume: bool,
+    scheduler: str | None,
+    progress: bool | None,
+) -> RunResult:
     if target.exists() and not overwrite:
         raise OutputExistsError(
             f"output folder {target} exists; expected a new folder, or pass --overwrite to "
