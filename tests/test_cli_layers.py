@@ -1,6 +1,7 @@
 import json
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from shapely.geometry import box
@@ -110,6 +111,18 @@ def test_demo_writes_outputs_and_refuses_to_overwrite(tmp_path, demo_catalog_pat
     assert (out / "map.html").stat().st_size > 100_000
     report = json.loads((out / "catalog_check.json").read_text(encoding="utf-8"))
     assert len(report["layers"]) == 10
+    # the batch run joined the demo: the province's red-line share is calibrated to the
+    # published 21.95 % (anchors.md), within the 0.05 point the generator promises
+    stats = pd.read_csv(out / "run" / "stats.csv", dtype={"unit_id": str})
+    province = stats[(stats.level == "province") & (stats.layer_kind == "eco_redline")]
+    assert province[province.zone == "all"].share_pct.iloc[0] == pytest.approx(21.95, abs=0.05)
+    # S1 was placed inside a red-line polygon (scenarios/demo_sites.geojson): prohibited
+    sites = pd.read_csv(out / "run" / "screening" / "summary.csv").set_index("site_id")
+    assert sites.loc["S1", "verdict"] == "prohibited"
+    assert sites.loc["S2", "verdict"] == "conditional"  # subsidence ground: assessment first
+    assert (out / "run" / "restoration" / "priority.tif").is_file()
+    manifest = json.loads((out / "run" / "manifest.json").read_text(encoding="utf-8"))
+    assert "restoration/ranking.csv" in manifest["outputs"]
     before = (out / "catalog_check.json").stat().st_mtime_ns
     again = CliRunner().invoke(cli, ["demo", "--out", str(out)])
     assert again.exit_code == 1 and "--overwrite" in again.output

@@ -206,6 +206,63 @@ def test_scenario_with_site_screening(tiny, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["inputs"]["sites"]["sha256"]
     assert manifest["rule_packs"] and manifest["rule_packs"][0]["version"]
+    # the explained report, as `zoning screen --out` writes it, inside the run folder
+    doc = json.loads((out / "screening" / "result.json").read_text(encoding="utf-8"))
+    assert {s["site_id"]: s["verdict"] for s in doc["sites"]} == verdict
+    assert [r["site_id"] for r in doc["ranking"]][-1] == "in_red_line"  # worst alternative last
+    assert "生态保护红线" in (out / "screening" / "report.html").read_text(encoding="utf-8")
+    for name in ("screening/result.json", "screening/report.html", "screening/summary.csv"):
+        assert manifest["outputs"][name]["sha256"]
+
+
+def test_scenario_with_restoration_writes_its_folder(tiny, tmp_path):
+    """Two 10 km units; a layer covers half of the western one and none of the eastern one,
+    so with that coverage as the only criterion the western unit ranks first."""
+    to_file(tmp_path / "data" / "units.geojson", [sq(0, 0, 10_000), sq(10_000, 0, 10_000)],
+            code=["W", "E"])  # fmt: skip
+    to_file(tmp_path / "data" / "west.geojson", [sq(0, 0, 5_000, 10_000)], code=["half"])
+    (tmp_path / "restore.toml").write_text(
+        """
+name = "tiny restoration"
+[units]
+path = "data/units.geojson"
+id_field = "code"
+[[criteria]]
+name = "west"
+type = "coverage"
+layer = { path = "data/west.geojson" }
+weight = 1.0
+[classes]
+method = "quantile"
+k = 2
+""",
+        encoding="utf-8",
+    )
+    tiny.write_text(
+        tiny.read_text(encoding="utf-8") + '\n[restoration]\nscenario = "restore.toml"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "r"
+    run_scenario(tiny, out=out, progress=False)
+    ranking = pd.read_csv(out / "restoration" / "ranking.csv", dtype={"unit_id": str})
+    assert ranking.unit_id.tolist()[0] == "W"  # half covered beats not covered
+    report = json.loads((out / "restoration" / "report.json").read_text(encoding="utf-8"))
+    assert report["n_units"] == 2
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["inputs"]["restoration_scenario"]["path"] == "restore.toml"
+    assert "restoration/report.json" in manifest["outputs"]
+
+
+def test_restoration_scenario_problems_are_found_before_the_run(tiny, tmp_path):
+    (tmp_path / "restore.toml").write_text("[units]\ngrid_m = 1000\n", encoding="utf-8")
+    tiny.write_text(
+        tiny.read_text(encoding="utf-8") + '\n[restoration]\nscenario = "restore.toml"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "r"
+    with pytest.raises(ScenarioError, match=r"restoration.scenario \(restore.toml\)"):
+        run_scenario(tiny, out=out, progress=False)
+    assert not out.exists() and not staging_dir(out).exists()
 
 
 def test_zoning_run_command(tiny, tmp_path):

@@ -10,7 +10,9 @@ map / 仅供规划分析，非正式地图". The map (``zoning.maps.site_map``) 
 from __future__ import annotations
 
 import html
+import json
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
 
     from zoning.screening import ScreeningResult
 
-__all__ = ["render_html", "result_map"]
+__all__ = ["render_html", "result_map", "screening_json", "write_screening"]
 
 log = logging.getLogger(__name__)
 
@@ -368,3 +370,40 @@ def result_map(result: ScreeningResult, **kwargs: Any) -> folium.Map:
         f"选址筛查 / Site screening: {result.project_type.name_zh} ({result.project_type.id})",
     )
     return site_map(sites, hits, **kwargs)
+
+
+def screening_json(result: ScreeningResult, *, compare: bool = False) -> str:
+    """Return the PRODUCT.md JSON document of ``result`` (with ``ranking`` when ``compare``)."""
+    doc = result.to_dict()
+    if compare:
+        ranking = result.compare()
+        doc["ranking"] = json.loads(ranking.to_json(orient="records", force_ascii=False))
+    return json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+
+
+def write_screening(
+    result: ScreeningResult,
+    folder: str | Path,
+    *,
+    compare: bool = False,
+    include_map: bool = True,
+) -> dict[str, Path]:
+    """Write ``result.json``, ``report.html``, ``summary.csv`` (and ``ranking.csv``) into ``folder``.
+
+    ``folder`` must exist and is expected to be a staging folder that is renamed into place
+    afterwards (``zoning.io.atomic_directory``, the batch runner), so no file here is ever seen
+    half-written. Returns file name → path.
+    """
+    folder = Path(folder)
+    files = {
+        "result.json": folder / "result.json",
+        "report.html": folder / "report.html",
+        "summary.csv": folder / "summary.csv",
+    }
+    files["result.json"].write_text(screening_json(result, compare=compare) + "\n", "utf-8")
+    files["report.html"].write_text(result.to_html(map_=include_map), encoding="utf-8")
+    files["summary.csv"].write_text(result.to_csv(), encoding="utf-8")
+    if compare:
+        files["ranking.csv"] = folder / "ranking.csv"
+        files["ranking.csv"].write_text(result.compare().to_csv(index=False), encoding="utf-8")
+    return files

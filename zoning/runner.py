@@ -359,7 +359,7 @@ def _run_into(
     root.removeHandler(handler)
     handler.close()
     _finish(stage, target, result, sc, inputs=inputs, scheduler=scheduler)
-    files = {name: target / p.name for name, p in result.items()}
+    files = {name: target / p.relative_to(stage) for name, p in result.items()}
     files["manifest.json"] = target / "manifest.json"
     return RunResult(folder=target, files=files)
 
@@ -509,9 +509,10 @@ def _run(
         )
     bar.update(1)
 
-    screening = _screening(sc, catalog)
+    screened = _screening(sc, catalog)
+    screening = _screening_table(screened) if screened is not None else None
     bar.update(1)
-    _restoration(sc)
+    restored = _restoration(sc)
     bar.update(1)
 
     files: dict[str, Path] = {}
@@ -567,6 +568,20 @@ def _run(
             )
         else:
             logger.info("map skipped: no column %s", column)
+    if screened is not None:  # the explained report of every site, as `zoning screen --out`
+        from zoning.report import write_screening
+
+        (stage / "screening").mkdir(exist_ok=True)
+        written = write_screening(screened, stage / "screening", compare=True)
+        files.update({f"screening/{n}": p for n, p in written.items()})
+    if restored is not None:
+        from zoning.restoration.outputs import write_outputs
+
+        folder = stage / "restoration"
+        folder.mkdir(exist_ok=True)
+        report = write_outputs(restored, folder, map_html=bool(sc.outputs.get("map", True)))
+        files.update({f"restoration/{p.name}": p for p in sorted(folder.iterdir())})
+        logger.info("restoration: %d units scored", report["n_units"])
     bar.update(1)
     bar.close()
     logger.info("outputs: %s", ", ".join(sorted(files)))
@@ -598,15 +613,12 @@ def _reconcile(up: pd.DataFrame, direct: pd.DataFrame, level: str) -> pd.DataFra
     ]
 
 
-def _screening(sc: Scenario, catalog: Any) -> pd.DataFrame | None:
+def _screening(sc: Scenario, catalog: Any) -> Any:
+    """Screen the scenario's site list (a ScreeningResult), or None without [screening]."""
     if not sc.screening:
         return None
-    try:
-        from zoning.screening import screen_sites
-    except ImportError:
-        logger.info("screening skipped: zoning.screening is not installed in this build")
-        return None
     from zoning.io import read_vector
+    from zoning.screening import screen_sites
 
     sites = read_vector(sc.screening["sites"], layer=sc.screening.get("layer"))
     res = screen_sites(
@@ -616,28 +628,27 @@ def _screening(sc: Scenario, catalog: Any) -> pd.DataFrame | None:
         attrs=sc.screening.get("attrs"),
         site_id_field=sc.screening.get("site_id_field"),
     )
+    logger.info("screening: %d sites for %s", len(res.sites), sc.screening["project_type"])
+    return res
+
+
+def _screening_table(res: Any) -> pd.DataFrame:
     out = pd.DataFrame(res.sites.drop(columns="geometry", errors="ignore"))
     for c in out.columns:
         if out[c].map(lambda v: isinstance(v, list | dict | tuple)).any():
             out[c] = out[c].map(lambda v: json.dumps(v, ensure_ascii=False, default=str))
-    logger.info("screening: %d sites for %s", len(out), sc.screening["project_type"])
     return out
 
 
-def _restoration(sc: Scenario) -> None:
+def _restoration(sc: Scenario) -> Any:
+    """Run the restoration scenario named in [restoration] (a RestorationResult), or None."""
     if not sc.restoration:
-        return
-    import importlib
+        return None
+    from zoning.restoration.scenario import load_restoration_scenario, run_restoration
 
-    try:
-        mod = importlib.import_module("zoning.restoration")
-    except ImportError:
-        logger.info("restoration skipped: zoning.restoration is not installed in this build")
-        return
-    if not hasattr(mod, "run_restoration"):
-        logger.info("restoration skipped: zoning.restoration has no scenario entry point yet")
-        return
-    logger.info("restoration: handled by zoning.restoration.run_restoration")
+    result = run_restoration(load_restoration_scenario(sc.restoration["scenario"]))
+    logger.info("restoration: scenario %s", Path(sc.restoration["scenario"]).name)
+    return result
 
 
 def _inputs(sc: Scenario, catalog: Any, targets: Path | None) -> dict[str, Any]:
@@ -661,6 +672,9 @@ def _inputs(sc: Scenario, catalog: Any, targets: Path | None) -> dict[str, Any]:
     if sc.screening and sc.screening.get("sites"):
         p = Path(sc.screening["sites"])
         inputs["sites"] = {"path": p.name, "sha256": _sha256(p)}
+    if sc.restoration:
+        p = Path(sc.restoration["scenario"])
+        inputs["restoration_scenario"] = {"path": p.name, "sha256": _sha256(p)}
     return inputs
 
 

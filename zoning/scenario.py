@@ -34,7 +34,8 @@ may be the literal ``"demo"`` (the Shanxi demo, :func:`zoning.datasets.demo_cata
     sites = "sites.geojson"
     project_type = "solar_pv"
 
-    [restoration]                        # optional: handed to zoning.restoration when present
+    [restoration]                        # optional: run a restoration scenario too
+    scenario = "demo_restoration.toml"   # written to <out>/restoration/ (see zoning restore)
 
 Validation collects every problem (unknown keys, missing files, unknown layer kinds, wrong
 types) and :func:`load_scenario` raises one :class:`~zoning.errors.ScenarioError` listing them.
@@ -319,6 +320,21 @@ def _parse(path: Path, raw: dict[str, Any], problems: list[Problem]) -> Scenario
     restoration = raw.get("restoration")
     if restoration is not None:
         restoration = _table(raw, "restoration", problems)
+        problems += _unknown(restoration, {"scenario"}, "[restoration]")
+        if "scenario" not in restoration:
+            problems.append(
+                Problem(
+                    "key_missing",
+                    "[restoration] needs scenario = 'FILE' (a restoration scenario TOML, "
+                    "e.g. demo_restoration.toml)",
+                )
+            )
+        else:
+            restoration["scenario"] = _file(
+                base, restoration["scenario"], "restoration.scenario", problems
+            )
+            if restoration["scenario"] is not None:
+                problems += _check_restoration(restoration["scenario"])
 
     if any(p.severity == "error" for p in problems):
         return None
@@ -352,6 +368,23 @@ def _check_project_type(pt: str) -> list[Problem]:
         get_project_type(pt)
     except (KeyError, ValueError, LookupError) as exc:
         return [Problem("unknown_project_type", f"screening.project_type: {exc}")]
+    return []
+
+
+def _check_restoration(path: Path) -> list[Problem]:
+    """The restoration scenario's own problems, named as coming from it."""
+    from zoning.errors import InputFileError
+    from zoning.restoration.scenario import load_restoration_scenario
+
+    try:
+        load_restoration_scenario(path)
+    except ScenarioError as exc:
+        return [
+            Problem(p.code, f"restoration.scenario ({path.name}): {p.message}", p.rows, p.severity)
+            for p in exc.problems
+        ]
+    except InputFileError as exc:
+        return [Problem("restoration_scenario", f"restoration.scenario: {exc}")]
     return []
 
 

@@ -157,14 +157,10 @@ def screen(
 
     if out is not None:
         from zoning.io import atomic_directory
+        from zoning.report import write_screening
 
-        html = result.to_html(map_=not no_map)
         with atomic_directory(out, overwrite=overwrite) as tmp:
-            (tmp / "result.json").write_text(text + "\n", encoding="utf-8")
-            (tmp / "report.html").write_text(html, encoding="utf-8")
-            (tmp / "summary.csv").write_text(result.to_csv(), encoding="utf-8")
-            if ranking is not None:
-                (tmp / "ranking.csv").write_text(ranking.to_csv(index=False), encoding="utf-8")
+            write_screening(result, tmp, compare=compare, include_map=not no_map)
 
     for w in result.warnings:
         click.echo(f"Warning: {w}", err=True)

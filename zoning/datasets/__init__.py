@@ -20,7 +20,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-__all__ = ["cache_dir", "demo_catalog_path", "get_path"]
+__all__ = ["cache_dir", "demo_catalog_path", "demo_scenario_path", "get_path"]
 
 
 def cache_dir() -> Path:
@@ -67,3 +67,29 @@ def get_path(name: str) -> Path:
     if name == "demo":
         return demo_catalog_path()
     raise KeyError(f"unknown dataset {name!r}; expected 'demo'")
+
+
+def demo_scenario_path(name: str) -> Path:
+    """Return the path of a bundled demo scenario, e.g. ``"demo_province_stats"``.
+
+    The repository's ``scenarios/`` folder in a source checkout; in an installed wheel, the copy
+    the build puts in ``zoning/_specs/scenarios``.
+
+    Raises
+    ------
+    InputFileError
+        When there is no such scenario (the message lists those there are).
+    """
+    from zoning.errors import InputFileError
+
+    here = Path(__file__).resolve().parent.parent  # the zoning package
+    folders = [here.parent / "scenarios", here / "_specs" / "scenarios"]
+    for folder in folders:
+        path = folder / f"{name}.toml"
+        if path.is_file():
+            return path
+    found = sorted({p.stem for f in folders if f.is_dir() for p in f.glob("*.toml")})
+    raise InputFileError(
+        f"no demo scenario {name!r} in {' or '.join(map(str, folders))}; expected one of "
+        f"{found or 'none: reinstall zoning'}"
+    )

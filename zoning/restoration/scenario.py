@@ -74,16 +74,11 @@ def demo_scenario_path() -> Path:
     Raises
     ------
     InputFileError
-        When the scenarios folder is not next to the package (a non-editable install).
+        When the bundled scenarios are missing (a broken install).
     """
-    path = Path(__file__).resolve().parents[2] / "scenarios" / "demo_restoration.toml"
-    if not path.is_file():
-        raise InputFileError(
-            f"The demo restoration scenario is not at {path}; expected the repository's "
-            "scenarios/ folder next to the zoning package. Run from a source checkout "
-            "(pip install -e .) or pass --scenario explicitly."
-        )
-    return path
+    from zoning.datasets import demo_scenario_path as bundled
+
+    return bundled("demo_restoration")
 
 
 def resolve_path(value: str, base: Path) -> Path:
