@@ -235,6 +235,12 @@ weight = 1.0
 [classes]
 method = "quantile"
 k = 2
+[[interventions]]
+name = "revegetation"
+cost_per_ha = 100
+[portfolio]
+budget = 1500000   # one 10,000 ha unit costs 1,000,000 yuan: only one fits
+mip_rel_gap = 0
 """,
         encoding="utf-8",
     )
@@ -246,11 +252,20 @@ k = 2
     run_scenario(tiny, out=out, progress=False)
     ranking = pd.read_csv(out / "restoration" / "ranking.csv", dtype={"unit_id": str})
     assert ranking.unit_id.tolist()[0] == "W"  # half covered beats not covered
+    assert ranking.set_index("unit_id").selected.astype(bool).to_dict() == {"W": True, "E": False}
     report = json.loads((out / "restoration" / "report.json").read_text(encoding="utf-8"))
     assert report["n_units"] == 2
+    assert report["portfolio"]["n_selected"] == 1
+    assert report["portfolio"]["cost"] == pytest.approx(1_000_000, rel=1e-9)
+    assert "time_s" not in report["portfolio"]  # a timing would break byte-identical reruns
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["inputs"]["restoration_scenario"]["path"] == "restore.toml"
     assert "restoration/report.json" in manifest["outputs"]
+    # a rerun gives the same bytes for every restoration output (no timings, fixed GPKG time)
+    again = tmp_path / "r2"
+    run_scenario(tiny, out=again, progress=False)
+    for f in sorted((out / "restoration").iterdir()):
+        assert f.read_bytes() == (again / "restoration" / f.name).read_bytes(), f.name
 
 
 def test_restoration_scenario_problems_are_found_before_the_run(tiny, tmp_path):

@@ -271,8 +271,13 @@ def write_outputs(result: RestorationResult, folder: str | Path, *, map_html: bo
         "provenance": result.provenance,
         "files": [*sorted(p.name for p in folder.iterdir()), "report.json"],
     }
+    # the solver's wall-clock time is returned (and printed) but not written: reruns of the
+    # same scenario give a byte-identical report.json
+    written = dict(report)
+    if report["portfolio"] is not None:
+        written["portfolio"] = {k: v for k, v in report["portfolio"].items() if k != "time_s"}
     (folder / "report.json").write_text(
-        json.dumps(report, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
+        json.dumps(written, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
     )
     return report
 
