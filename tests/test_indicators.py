@@ -47,6 +47,30 @@ def test_no_decrease_and_at_least():
     assert ev.loc[("140215", "eco_redline_share")].met is None
 
 
+@pytest.mark.parametrize(
+    ("share", "met"),
+    [
+        (21.95, True),
+        (21.9451, True),  # rounds to the published 21.95: no decrease that the figure shows
+        (21.9449, False),  # rounds to 21.94: a decrease
+        (21.96, True),
+    ],
+)
+def test_no_decrease_is_judged_at_the_published_precision(share, met):
+    ev = evaluate_indicators(_stats("140000", "eco_redline", share)).set_index(
+        ["unit_id", "indicator"]
+    )
+    assert bool(ev.loc[("140000", "eco_redline_share")].met) is met
+
+
+def test_at_least_targets_are_exact():
+    """A target (11 %) is not a rounded measurement: 10.9 % does not reach it."""
+    ev = evaluate_indicators(_stats("140000", "protected_area", 10.9)).set_index(
+        ["unit_id", "indicator"]
+    )
+    assert bool(ev.loc[("140000", "protected_area_share")].met) is False
+
+
 def test_edited_table_problems_are_all_listed(tmp_path):
     src = default_targets_path().read_text(encoding="utf-8").splitlines()
     bad = [src[0], src[1].replace("no_decrease", "grow"), src[2].replace(",11,", ",eleven,")]

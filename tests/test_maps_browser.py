@@ -19,6 +19,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
@@ -498,3 +499,61 @@ def test_map_embedded_in_a_report_works(browser, tmp_path):
         browser.switch_to.default_content()
     assert errors(browser.get_log("browser")) == []
     screenshot(browser, "report_with_map")
+
+
+def test_statistics_report_opens_and_prints(browser, tmp_path):
+    """The run's report.html (zoning.stats_report): no console error, the embedded choropleth
+    draws its two counties, and it prints to a PDF with its tables."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from zoning.stats_report import render_stats_report
+
+    rows = []
+    for uid, name, level, area, red in [
+        ("140000", "省", "province", 200.0, 20.0),
+        ("140100", "市", "city", 200.0, 20.0),
+        ("140101", "甲县", "county", 100.0, 10.0),
+        ("140102", "乙县", "county", 100.0, 10.0),
+    ]:
+        rows.append((uid, "eco_redline", "all", red, area, 100 * red / area, level, name))
+    stats = pd.DataFrame(
+        rows,
+        columns=["unit_id", "layer_kind", "zone", "area_km2", "unit_area_km2", "share_pct",
+                 "level", "unit_name"],
+    )  # fmt: skip
+    counties = gpd.GeoDataFrame(
+        {"name": ["甲县", "乙县"], "share": [10.0, 10.0]},
+        geometry=[box(112.0, 37.0, 112.1, 37.1), box(112.1, 37.0, 112.2, 37.1)],
+        crs=4490,
+    )
+    m = maps.choropleth_map(counties, "share", name="share", legend_title="红线占比 %")
+    page = tmp_path / "report.html"
+    page.write_text(
+        render_stats_report(
+            title="测试 / test",
+            stats=stats,
+            inputs={"layers": [{"name": "red", "kind": "eco_redline", "sha256": "ab" * 32}]},
+            parameters={"units": "county"},
+            map_html=maps.map_html(m),
+        ),
+        encoding="utf-8",
+    )
+    browser.get_log("browser")
+    browser.get(page.as_uri())
+    browser.switch_to.frame(browser.find_element(By.CSS_SELECTOR, "iframe.map-frame"))
+    try:
+        WebDriverWait(browser, 30).until(lambda d: d.execute_script(_READY))
+        assert browser.execute_script(_COUNT_PATHS) == 2
+    finally:
+        browser.switch_to.default_content()
+    assert errors(browser.get_log("browser")) == []
+    import base64
+
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    pdf = base64.b64decode(browser.print_page(PrintOptions()))
+    assert pdf.startswith(b"%PDF")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "statistics_report.pdf").write_bytes(pdf)
+    screenshot(browser, "statistics_report")

@@ -132,3 +132,22 @@ def test_ranking_curve_by_hand(tmp_path):
     assert curve["benefit_share"].tolist() == pytest.approx([0.9 / 2.1, 1.9 / 2.1, 1.0])
     png = plot_ranking_curve(curve, tmp_path / "curve.png", selected_area_share=0.25)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_solver_chatter_on_fd1_goes_to_stderr():
+    """HiGHS writes a debug line to file descriptor 1 on some problems: it must not land in
+    stdout, where `--json` output goes."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "from zoning.restoration.portfolio import _solver_stdout_to_stderr\n"
+        "print('before', flush=True)\n"
+        "with _solver_stdout_to_stderr():\n"
+        "    os.write(1, b'solver chatter\\n')\n"
+        "print('after', flush=True)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout == "before\nafter\n"
+    assert "solver chatter" in res.stderr

@@ -98,6 +98,7 @@ def test_run_writes_one_folder_with_every_output(tiny, tmp_path):
         "stats.xlsx",
         "units.gpkg",
         "map.html",
+        "report.html",
         "run.log",
         "manifest.json",
     } <= names
@@ -122,6 +123,15 @@ def test_run_writes_one_folder_with_every_output(tiny, tmp_path):
     assert "stats.csv" in manifest["outputs"]
     log = (out / "run.log").read_text(encoding="utf-8")
     assert log.startswith("INFO zoning.runner: zoning ")  # no clock time: reruns are identical
+    # the printable report: province summary (red line 20 of 200 km² = 10 %, farmland strip
+    # 20 x 2 km = 40 km² = 20 %), a per-county table, the reconciliation and the provenance
+    page = (out / "report.html").read_text(encoding="utf-8")
+    summary = page[page.index("Summary") : page.index("Indicators against")]
+    assert '<td class="num">20.00</td><td class="num">10.00</td>' in summary
+    assert '<td class="num">40.00</td><td class="num">20.00</td>' in summary
+    assert "甲县" in page and "乙县" in page and "Reconciliation" in page
+    assert manifest["inputs"]["scenario"]["sha256"][:16] in page
+    assert "@media print" in page and 'src="http' not in page and 'href="http' not in page
     assert "statistics: 6 rows for 2 units" in log
 
 

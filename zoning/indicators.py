@@ -6,7 +6,8 @@ not to decrease (不减少) by 2025, binding (约束性)". The targets live in a
 edit (:func:`default_targets_path`, columns below); each seed row cites its source file and
 line. :func:`evaluate_indicators` reads the computed value from a statistics table.
 
-Target rules: ``no_decrease`` (value ≥ baseline), ``at_least`` / ``at_most`` (value ≥ / ≤
+Target rules: ``no_decrease`` (value ≥ baseline, at the precision the baseline is published
+with: 24.88 % covers [24.875, 24.885)), ``at_least`` / ``at_most`` (value ≥ / ≤
 ``target_value``), ``equal`` (within ``tolerance``), ``external`` (set by a higher level: not
 checked, reported).
 """
@@ -28,6 +29,7 @@ __all__ = [
     "default_targets_path",
     "evaluate_indicators",
     "load_targets",
+    "published_precision",
 ]
 
 TARGET_COLUMNS = [
@@ -166,6 +168,21 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def published_precision(figure: float) -> float:
+    """Half a unit of the last digit ``figure`` is written with (its rounding interval).
+
+    Examples
+    --------
+    >>> published_precision(24.88), published_precision(6206.07), published_precision(11.0)
+    (0.005, 0.005, 0.5)
+    """
+    text = repr(float(figure))
+    if "e" in text or "E" in text:
+        return 0.0
+    decimals = len(text.split(".")[1].rstrip("0")) if "." in text else 0
+    return 0.5 * 10.0**-decimals
+
+
 def evaluate_indicators(
     stats: pd.DataFrame,
     targets: pd.DataFrame | None = None,
@@ -216,7 +233,11 @@ def evaluate_indicators(
         gap = None
         if value is not None and threshold is not None and not np.isnan(threshold):
             gap = value - threshold
-            if r.target_rule in ("no_decrease", "at_least"):
+            if r.target_rule == "no_decrease":
+                # the baseline is a measured figure published rounded (21.95 %): a value that
+                # rounds to it has not decreased, so compare at the baseline's own precision
+                met = bool(gap >= -max(tolerance, published_precision(threshold)))
+            elif r.target_rule == "at_least":
                 met = bool(gap >= -tolerance)
             elif r.target_rule == "at_most":
                 met = bool(gap <= tolerance)

@@ -568,6 +568,22 @@ def _run(
             )
         else:
             logger.info("map skipped: no column %s", column)
+    if sc.outputs.get("report", True):
+        from zoning.stats_report import render_stats_report
+
+        files["report.html"] = stage / "report.html"
+        page = render_stats_report(
+            title=sc.title,
+            stats=tables["stats"],
+            inputs=inputs,
+            parameters=sc.parameters(),
+            indicators=tables.get("indicators"),
+            overlaps=tables.get("overlaps"),
+            flattened=tables.get("flattened"),
+            reconciliation=tables.get("reconciliation"),
+            map_html=files["map.html"].read_text("utf-8") if "map.html" in files else None,
+        )
+        files["report.html"].write_text(page, encoding="utf-8")
     if screened is not None:  # the explained report of every site, as `zoning screen --out`
         from zoning.report import write_screening
 

@@ -29,6 +29,7 @@ may be the literal ``"demo"`` (the Shanxi demo, :func:`zoning.datasets.demo_cata
     gpkg = true
     map = true
     map_layer = "eco_redline"            # choropleth of this kind's share
+    report = true                        # report.html: every table, the map, provenance
 
     [screening]                          # optional: screen a site list (zoning.screening)
     sites = "sites.geojson"
@@ -75,7 +76,7 @@ _TOP_KEYS = {
 }
 _UNIT_KEYS = {"level", "path", "layer", "id_field", "name_field"}
 _STATS_KEYS = {"rollup", "overlaps", "indicators", "flatten_order", "scale", "n_jobs"}
-_OUTPUT_KEYS = {"excel", "gpkg", "map", "map_layer"}
+_OUTPUT_KEYS = {"excel", "gpkg", "map", "map_layer", "report"}
 _SCREEN_KEYS = {"sites", "project_type", "layer", "site_id_field", "attrs"}
 _LEVELS = ("province", "city", "county")
 
@@ -297,7 +298,7 @@ def _parse(path: Path, raw: dict[str, Any], problems: list[Problem]) -> Scenario
 
     outputs = _table(raw, "outputs", problems)
     problems += _unknown(outputs, _OUTPUT_KEYS, "[outputs]")
-    for key in ("excel", "gpkg", "map"):
+    for key in ("excel", "gpkg", "map", "report"):
         outputs.setdefault(key, True)
         if not isinstance(outputs[key], bool):
             problems.append(Problem("wrong_type", f"outputs.{key} must be true or false"))

@@ -18,8 +18,11 @@ descending score, the share of total benefit captured against the share of area.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -370,13 +373,14 @@ def _solve(b, c, a, g, targets, budget, lock_in, lock_out, time_limit, mip_rel_g
             "disp": False,
             "presolve": bool(idx.size <= 5000),
         }
-        res = milp(
-            -b[idx],
-            constraints=cons,
-            bounds=Bounds(lb[idx], ub[idx]),
-            integrality=np.ones(idx.size),
-            options=options,
-        )
+        with _solver_stdout_to_stderr():
+            res = milp(
+                -b[idx],
+                constraints=cons,
+                bounds=Bounds(lb[idx], ub[idx]),
+                integrality=np.ones(idx.size),
+                options=options,
+            )
         if res.x is None:
             if res.status == 2 and incumbent is None:
                 return None, float("nan"), "infeasible", int(n - idx.size)
@@ -398,6 +402,30 @@ def _solve(b, c, a, g, targets, budget, lock_in, lock_out, time_limit, mip_rel_g
     return x, min(bound, lp_bound), status, int(n - idx.size)
 
 
+@contextlib.contextmanager
+def _solver_stdout_to_stderr() -> Iterator[None]:
+    """Send what HiGHS prints on the C-level stdout to stderr while it runs.
+
+    scipy's bundled HiGHS prints a debug line ("HighsMipSolverData::transformNewInteger…")
+    straight to file descriptor 1 even with ``disp=False``; on stdout it would corrupt the
+    output of ``zoning … --json``. Only the file descriptors are swapped (nothing is lost).
+    """
+    try:
+        out_fd = sys.__stdout__.fileno() if sys.__stdout__ is not None else 1
+        err_fd = sys.__stderr__.fileno() if sys.__stderr__ is not None else 2
+    except (AttributeError, OSError, ValueError):  # no real file descriptors (embedded)
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(out_fd)
+    try:
+        os.dup2(err_fd, out_fd)
+        yield
+    finally:
+        os.dup2(saved, out_fd)
+        os.close(saved)
+
+
 def _min_cost(c, a, g, targets, lock_in, lock_out, time_limit) -> float:
     """Least cost meeting the targets and locks (to report the budget shortfall)."""
     from scipy.optimize import milp
@@ -412,13 +440,14 @@ def _min_cost(c, a, g, targets, lock_in, lock_out, time_limit) -> float:
         lock_in,
         lock_out,
     )
-    res = milp(
-        c,
-        constraints=cons,
-        bounds=bounds,
-        integrality=np.ones(c.size),
-        options={"time_limit": float(time_limit), "presolve": False},
-    )
+    with _solver_stdout_to_stderr():
+        res = milp(
+            c,
+            constraints=cons,
+            bounds=bounds,
+            integrality=np.ones(c.size),
+            options={"time_limit": float(time_limit), "presolve": False},
+        )
     return float(res.fun) if res.x is not None else float("nan")
 
 
