@@ -30,13 +30,18 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Headless Chromium for the real-browser map tests (Debian packages; needs root, as on CI).
+# Headless Chromium for the real-browser map tests, and a CJK font so that screenshots and PDFs
+# of the bilingual reports show Chinese (Debian packages; needs root, as on CI).
 browser:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
+	fc-list 2>/dev/null | grep -qi "WenQuanYi\|Noto Sans CJK" || missing="$$missing fonts-wqy-microhei"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends chromium chromium-driver >/dev/null; \
-	else echo "chromium/chromedriver missing and not root: browser tests will be skipped"; fi
+	    --no-install-recommends $$missing >/dev/null; \
+	else echo "missing:$$missing (not root): browser tests skip, reports lack a CJK font"; fi
 
 test: setup lint browser
 	$(BIN)/python -m pytest -q
