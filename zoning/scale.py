@@ -21,13 +21,17 @@ The default scheduler is a ``dask.distributed`` ``LocalCluster`` on this machine
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from zoning.stats import (
     Pieces,
@@ -124,10 +128,30 @@ def partition_pieces(pieces: Pieces, npartitions: int) -> list[np.ndarray]:
     return [np.sort(p) for p in parts if len(p)] if parts else []
 
 
-def _measure_partition(part: Pieces, units: gpd.GeoDataFrame, unit_id: str) -> pd.DataFrame:
+#: units prepared on this worker, per (units token, thread): prepared GEOS geometries are not
+#: thread-safe, so each worker thread keeps its own copy, built once for all its partitions
+_PREPARED: dict[tuple[str, int], Any] = {}
+_PREPARED_LOCK = threading.Lock()
+
+
+def _prepared_units(units: gpd.GeoDataFrame, unit_id: str, token: str) -> Any:
+    key = (token, threading.get_ident())
+    with _PREPARED_LOCK:
+        found = _PREPARED.get(key)
+    if found is None:
+        found = prepare_units(units, unit_id=unit_id, crs=units.crs, validate=False)
+        with _PREPARED_LOCK:
+            if len(_PREPARED) > 64:  # a long-lived worker serving many runs
+                _PREPARED.clear()
+            _PREPARED[key] = found
+    return found
+
+
+def _measure_partition(
+    part: Pieces, units: gpd.GeoDataFrame, unit_id: str, token: str
+) -> pd.DataFrame:
     """Worker task: measure one partition of pieces against all units."""
-    prepared = prepare_units(units, unit_id=unit_id, crs=units.crs, validate=False)
-    return measure_pieces(part, prepared, n_jobs=1)
+    return measure_pieces(part, _prepared_units(units, unit_id, token), n_jobs=1)
 
 
 def area_by_unit_dask(
@@ -162,10 +186,16 @@ def area_by_unit_dask(
     """
     target = _check_measurable(crs if crs is not None else _albers())
     prepared = prepare_units(units, unit_id=unit_id, crs=target)  # validates the units
-    pieces, zones_by_kind = dissolve_layers(layers, crs=target, make_valid=make_valid)
+    # the dissolve runs on the client with this machine's cores (threads: shapely frees the GIL)
+    pieces, zones_by_kind = dissolve_layers(
+        layers, crs=target, make_valid=make_valid, n_jobs=os.cpu_count() or 1
+    )
     projected = units.to_crs(target)[[unit_id, "geometry"]].copy()
     projected[unit_id] = projected[unit_id].astype(str)
     projected["geometry"] = list(prepared.geoms)  # repaired geometries, same as the local path
+    token = hashlib.sha256(
+        b"".join(shapely.to_wkb(prepared.geoms)) + "\0".join(prepared.ids).encode()
+    ).hexdigest()
 
     def _run(c: Any) -> pd.DataFrame:
         threads = sum(c.nthreads().values()) or 1
@@ -177,7 +207,7 @@ def area_by_unit_dask(
         units_future = c.scatter(projected, broadcast=True)
         part_futures = c.scatter([pieces.take(idx) for idx in parts])
         futures = [
-            c.submit(_measure_partition, pf, units_future, unit_id, pure=False)
+            c.submit(_measure_partition, pf, units_future, unit_id, token, pure=False)
             for pf in part_futures
         ]
         results = c.gather(futures)
