@@ -13,7 +13,6 @@ from zoning.crs import ALBERS_CHINA
 from zoning.errors import LayerValidationError
 from zoning.stats import area_by_unit
 
-pytest.importorskip("dask_geopandas")
 pytest.importorskip("distributed")
 
 X0, Y0 = 650_000.0, 4_250_000.0
@@ -80,3 +79,21 @@ def test_dask_path_validates_units(client, units):
     dup = units.assign(adcode="x")
     with pytest.raises(LayerValidationError, match="more than once"):
         area_by_unit_dask(dup, {"eco_redline": layer(4, 5)}, client=client)
+
+
+def test_partitions_follow_space_and_balance_the_work():
+    """Two far-apart clusters of equal squares split into two partitions, one per cluster."""
+
+    from zoning.scale import partition_pieces
+    from zoning.stats import dissolve_layers
+
+    west = [shapely.box(x, y, x + 100, y + 100) for x in range(0, 2000, 200) for y in (0, 400)]
+    east = [
+        shapely.box(x, y, x + 100, y + 100) for x in range(900_000, 902_000, 200) for y in (0, 400)
+    ]
+    gdf = gpd.GeoDataFrame(geometry=east + west, crs=ALBERS_CHINA)
+    pieces, _ = dissolve_layers({"eco_redline": gdf})
+    parts = partition_pieces(pieces, 2)
+    assert [len(p) for p in parts] == [20, 20]
+    xs = [{pieces.bounds()[i, 0] < 500_000 for i in p} for p in parts]
+    assert sorted(map(sorted, xs)) == [[False], [True]]
