@@ -181,6 +181,22 @@ def test_road_inside_two_overlapping_red_lines_is_counted_once(frames):
     assert total["share_of_site"] == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_many_polygon_sites_over_two_overlapping_red_lines_count_overlap_once(frames, workers):
+    """100 sites (more than the threading threshold) each 900 x 200 m over x 300–1200,
+    straddling red lines A (x 0–1000) and B (x 500–1500) and inside neither: 700 x 200 m² in
+    each feature, and on the dissolved layer the whole site, 180,000 m² (not 280,000) — with
+    one thread and with two."""
+    polys = [b(300, 5100 + 5 * i, 1200, 5300 + 5 * i) for i in range(100)]
+    res = screen_sites(sites(*polys), frames, "solar_pv", coverage=COVERAGE, workers=workers)
+    for site in res.to_dict()["sites"]:
+        per_feature = [h["overlap_area_m2"] for h in site["hits"]]
+        assert per_feature == pytest.approx([140_000, 140_000], rel=1e-9)
+        (total,) = [x for x in site["by_layer"] if x["layer_kind"] == "eco_redline"]
+        assert total["overlap_area_m2"] == pytest.approx(180_000, rel=1e-9)
+        assert total["share_of_site"] == pytest.approx(1.0)
+
+
 def test_solar_farm_overlapping_basic_farmland_is_prohibited(frames):
     solar = b(800, 10_500, 1200, 10_700)  # 200 m of its 400 m width lies on the farmland
     site = only_site(screen([solar], frames, "solar_pv"))

@@ -1007,7 +1007,9 @@ def screen_sites(
     pieces_cat = np.concatenate(pieces_list) if pieces_list else np.empty(0, dtype=object)
     intervals_cat = np.concatenate(intervals_list) if intervals_list else np.empty(0, dtype=object)
     hits = _apply_rules(hits, evals)
-    by_layer = _by_layer(hits, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length)
+    by_layer = _by_layer(
+        hits, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length, workers
+    )
 
     # nearest feature of every kind for sites that hit nothing
     hit_any = np.zeros(n_sites, dtype=bool)
@@ -1147,6 +1149,7 @@ def _by_layer(
     dims: np.ndarray,
     site_area: np.ndarray,
     site_length: np.ndarray,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """Totals per site, kind and zone on the dissolved layer (overlaps counted once)."""
     import shapely
@@ -1176,6 +1179,7 @@ def _by_layer(
     multi = np.flatnonzero(~inside & (agg["n_features"].to_numpy() > 1))
     if len(multi):
         members = pd.Series(np.arange(len(g))).groupby(g).indices
+        polys = []
         for k in multi:
             # dissolve the zones, then clip once: overlapping features count once, and no
             # near-collinear slivers from clipping each feature separately survive
@@ -1183,7 +1187,18 @@ def _by_layer(
             if d == 1:  # lines: union of the inside intervals along the line
                 length[k] = _interval_union_length(list(spans[members[k]]))
             elif d == 2:
-                area[k] = float(shapely.area(_dissolve_pieces(pieces[members[k]])))
+                polys.append(k)
+        if polys:
+            # the unions are independent GEOS calls that release the GIL: spread them over
+            # the worker threads (the pieces are private copies, never prepared)
+            def _area(k: int) -> float:
+                return float(shapely.area(_dissolve_pieces(pieces[members[k]])))
+
+            if workers > 1 and len(polys) > 64:
+                with ThreadPoolExecutor(max_workers=workers) as pool:
+                    area[polys] = list(pool.map(_area, polys, chunksize=32))
+            else:
+                area[polys] = [_area(k) for k in polys]
     d = dims[site]
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(
