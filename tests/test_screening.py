@@ -479,3 +479,24 @@ def test_site_with_non_finite_coordinates_is_refused(frames):
     )
     with pytest.raises(LayerValidationError, match="nan-site"):
         screen_sites(bad, frames, "road")
+
+
+def test_default_threads_discount_this_process_own_load(monkeypatch):
+    """After this process kept two cores busy, a load average of 2 is its own: two threads;
+    with no history, the same load average means other work: one thread."""
+    import zoning.screening as scr
+
+    monkeypatch.setattr(scr.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(scr.os, "getloadavg", lambda: (2.0, 2.0, 2.0))
+    clock = {"wall": 100.0, "cpu": 50.0}
+    monkeypatch.setattr("time.monotonic", lambda: clock["wall"])
+    monkeypatch.setattr("time.process_time", lambda: clock["cpu"])
+    scr._LAST_SAMPLE.clear()
+    assert scr._default_workers() == 1  # no history: the load is someone else's
+    clock["wall"] += 10.0
+    clock["cpu"] += 19.0  # 1.9 CPUs busy in this process for the last 10 s
+    assert scr._default_workers() == 2
+    clock["wall"] += 10.0
+    clock["cpu"] += 0.5  # idle since: the load of 2 is other work again
+    assert scr._default_workers() == 1
+    scr._LAST_SAMPLE.clear()

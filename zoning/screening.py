@@ -699,19 +699,43 @@ def _pair_metrics(
     }
 
 
+#: (wall clock, CPU time of this process) at the last call of :func:`_default_workers`
+_LAST_SAMPLE: list[tuple[float, float]] = []
+
+
+def _own_load() -> float:
+    """CPUs this process kept busy since the previous call (within the load average's minute).
+
+    The 1-minute load average counts this process's own threads too: right after a two-thread
+    screening it reads ~2 on a 2-core machine although nothing else runs. Subtracting what this
+    process itself used leaves the load of *other* work.
+    """
+    import time
+
+    now = (time.monotonic(), time.process_time())
+    last = _LAST_SAMPLE[-1] if _LAST_SAMPLE else None
+    _LAST_SAMPLE[:] = [now]
+    if last is None or not 0.5 < now[0] - last[0] < 60.0:
+        return 0.0
+    return max(0.0, (now[1] - last[1]) / (now[0] - last[0]))
+
+
 def _default_workers() -> int:
     """Threads for the exact metrics: the CPUs that are free (at most 4, at least 1).
 
     Measured on a 2-core machine: two threads help when the second core is idle and cost
     ~15 % when other processes already keep both cores busy (load average ≥ 2), so the load
-    average (which counts this process too) decides.
+    of other work decides: the load average (which counts this process too, hence the + 1)
+    minus what this process itself used since the previous call.
     """
     cpus = os.cpu_count() or 1
+    own = _own_load()
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # pragma: no cover - platforms without getloadavg
         return min(4, cpus)
-    return int(max(1, min(4, cpus, round(cpus - load + 1))))
+    others = max(0.0, load - own)
+    return int(max(1, min(4, cpus, round(cpus - others + 1))))
 
 
 def _run_chunks(
