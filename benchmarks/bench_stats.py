@@ -8,7 +8,8 @@ Compares, in the same run and on the same data:
 * dask-geopandas: the overlay per partition of the red-line layer (``map_partitions``), then a
   dissolve per county;
 * DuckDB spatial (``ST_Intersection`` + ``ST_Union_Agg``) when the extension can be loaded
-  (it must be downloaded once: ``INSTALL spatial`` needs the network).
+  (it must have been installed once with network: ``INSTALL spatial``; the benchmark itself
+  never downloads).
 
 The red-line polygons are synthetic and seeded: star-shaped (valid) polygons with 50–2,000
 vertices (log-uniform), centred on a jittered grid over the province so that they cover about
@@ -148,15 +149,15 @@ def duckdb_spatial(units: Any, red: Any) -> pd.Series | None:
     import duckdb
 
     con = duckdb.connect()
-    try:
+    try:  # only an extension installed beforehand: the benchmark never downloads anything
         con.execute("LOAD spatial")
-    except duckdb.Error:
-        try:
-            con.execute("INSTALL spatial")
-            con.execute("LOAD spatial")
-        except duckdb.Error as exc:
-            print(f"  duckdb spatial: not available offline ({str(exc).splitlines()[0]})")
-            return None
+    except duckdb.Error as exc:
+        print(
+            f"  duckdb spatial: not installed ({str(exc).splitlines()[0]}); to include this "
+            'peer, run once with network: python -c "import duckdb; '
+            "duckdb.sql('INSTALL spatial')\""
+        )
+        return None
     u = pd.DataFrame({"adcode": units.adcode, "wkb": units.geometry.to_wkb()})
     r = pd.DataFrame({"wkb": red.geometry.to_wkb()})
     con.register("u", u)

@@ -95,3 +95,13 @@ def test_demo_is_reproducible(tmp_path):
     empty = gpd.GeoDataFrame(geometry=[], crs=4490)
     w1, w2 = make_water_sources(cities, empty, 7), make_water_sources(cities, empty, 7)
     assert np.allclose(w1.to_crs(ALBERS_CHINA).area, w2.to_crs(ALBERS_CHINA).area, rtol=0)
+
+
+def test_unknown_demo_scenario_lists_the_bundled_ones():
+    from zoning.datasets import demo_scenario_path
+    from zoning.errors import InputFileError
+
+    assert demo_scenario_path("demo_restoration").name == "demo_restoration.toml"
+    with pytest.raises(InputFileError, match="demo_province_stats") as err:
+        demo_scenario_path("nope")
+    assert "'nope'" in str(err.value)

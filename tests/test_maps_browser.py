@@ -143,6 +143,31 @@ def screenshot(driver, name: str) -> Path:
     return out
 
 
+def paths_in_report_map(driver) -> int:
+    """Wait for the map inside a report's iframe to draw; return its number of SVG paths."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "iframe.map-frame"))
+    try:
+        WebDriverWait(driver, 30).until(lambda d: d.execute_script(_READY))
+        return driver.execute_script(_COUNT_PATHS)
+    finally:
+        driver.switch_to.default_content()
+
+
+def print_pdf(driver, name: str) -> bytes:
+    """Print the page as the browser would to PDF; keep it as a test artefact."""
+    import base64
+
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    pdf = base64.b64decode(driver.print_page(PrintOptions()))
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / name).write_bytes(pdf)
+    return pdf
+
+
 def toggle(driver, label_text: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -464,14 +489,8 @@ def test_report_prints_to_pdf(browser, tmp_path):
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     assert styles == ["none", "table-header-group"]
-    import base64
-
-    from selenium.webdriver.common.print_page_options import PrintOptions
-
-    pdf = base64.b64decode(browser.print_page(PrintOptions()))
+    pdf = print_pdf(browser, "report.pdf")
     assert pdf.startswith(b"%PDF")
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "report.pdf").write_bytes(pdf)
     # 120 rows of ~20 px do not fit on one page: the table flows over several pages
     pages = re.search(rb"/Type\s*/Pages\b.*?/Count (\d+)", pdf, re.S) or re.search(
         rb"/Count (\d+)", pdf
@@ -480,9 +499,6 @@ def test_report_prints_to_pdf(browser, tmp_path):
 
 
 def test_map_embedded_in_a_report_works(browser, tmp_path):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
     m = maps.new_map()
     maps.add_layer(m, _frames()["water_source"])
     page = tmp_path / "report_with_map.html"
@@ -491,12 +507,7 @@ def test_map_embedded_in_a_report_works(browser, tmp_path):
     )
     browser.get_log("browser")
     browser.get(page.as_uri())
-    browser.switch_to.frame(browser.find_element(By.CSS_SELECTOR, "iframe.map-frame"))
-    try:
-        WebDriverWait(browser, 30).until(lambda d: d.execute_script(_READY))
-        assert browser.execute_script(_COUNT_PATHS) == 3
-    finally:
-        browser.switch_to.default_content()
+    assert paths_in_report_map(browser) == 3
     assert errors(browser.get_log("browser")) == []
     screenshot(browser, "report_with_map")
 
@@ -504,9 +515,6 @@ def test_map_embedded_in_a_report_works(browser, tmp_path):
 def test_statistics_report_opens_and_prints(browser, tmp_path):
     """The run's report.html (zoning.stats_report): no console error, the embedded choropleth
     draws its two counties, and it prints to a PDF with its tables."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
     from zoning.stats_report import render_stats_report
 
     rows = []
@@ -541,19 +549,8 @@ def test_statistics_report_opens_and_prints(browser, tmp_path):
     )
     browser.get_log("browser")
     browser.get(page.as_uri())
-    browser.switch_to.frame(browser.find_element(By.CSS_SELECTOR, "iframe.map-frame"))
-    try:
-        WebDriverWait(browser, 30).until(lambda d: d.execute_script(_READY))
-        assert browser.execute_script(_COUNT_PATHS) == 2
-    finally:
-        browser.switch_to.default_content()
+    assert paths_in_report_map(browser) == 2
     assert errors(browser.get_log("browser")) == []
-    import base64
-
-    from selenium.webdriver.common.print_page_options import PrintOptions
-
-    pdf = base64.b64decode(browser.print_page(PrintOptions()))
+    pdf = print_pdf(browser, "statistics_report.pdf")
     assert pdf.startswith(b"%PDF")
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "statistics_report.pdf").write_bytes(pdf)
     screenshot(browser, "statistics_report")

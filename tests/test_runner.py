@@ -316,3 +316,15 @@ def test_output_lock_refuses_a_second_writer_and_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []  # released and removed
     with output_lock(out):  # free again
         pass
+
+
+def test_restoration_table_without_a_scenario_file_is_refused(tiny, tmp_path):
+    tiny.write_text(
+        tiny.read_text(encoding="utf-8") + "\n[restoration]\ngrid_m = 1000\n", encoding="utf-8"
+    )
+    with pytest.raises(ScenarioError) as err:
+        run_scenario(tiny, out=tmp_path / "r", progress=False)
+    text = str(err.value)
+    assert "[restoration] needs scenario = 'FILE'" in text
+    assert "unknown key 'grid_m' in [restoration]" in text
+    assert not (tmp_path / "r").exists()

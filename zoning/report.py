@@ -60,9 +60,9 @@ def _badge(verdict: str) -> str:
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{h}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    from zoning.maps.report import html_table
+
+    return html_table(headers, rows)
 
 
 def _fmt(x: Any, nd: int = 0) -> str:

@@ -200,7 +200,8 @@ def _write_gpkg(layers: dict[str, Any], path: Path) -> None:
             gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
 
 
-def _write_map(units_gdf: Any, column: str, title: str, path: Path) -> None:
+def _write_map(units_gdf: Any, column: str, title: str, path: Path) -> str:
+    """Write the choropleth map to ``path``; return its HTML (embedded in report.html)."""
     from zoning.maps import choropleth_map
     from zoning.maps.builder import map_html
 
@@ -211,7 +212,9 @@ def _write_map(units_gdf: Any, column: str, title: str, path: Path) -> None:
         legend_title=title,
         title=title,
     )
-    path.write_text(map_html(m), encoding="utf-8")  # element ids are numbered: byte-identical
+    page = map_html(m)  # element ids are numbered: byte-identical on rerun
+    path.write_text(page, encoding="utf-8")
+    return page
 
 
 # ------------------------------------------------------------------------------- steps
@@ -556,11 +559,12 @@ def _run(
         if flat is not None and len(flat):
             gpkg_layers["strictest_designation"] = flat.to_crs("EPSG:4490")
         _write_gpkg(gpkg_layers, files["units.gpkg"])
+    map_page = None
     if sc.outputs.get("map", True):
         column = f"{sc.outputs.get('map_layer', 'eco_redline')}_all_pct"
         if column in unit_frame.columns:
             files["map.html"] = stage / "map.html"
-            _write_map(
+            map_page = _write_map(
                 unit_frame,
                 column,
                 f"{sc.title}: {column} (for planning analysis, not an official map)",
@@ -581,7 +585,7 @@ def _run(
             overlaps=tables.get("overlaps"),
             flattened=tables.get("flattened"),
             reconciliation=tables.get("reconciliation"),
-            map_html=files["map.html"].read_text("utf-8") if "map.html" in files else None,
+            map_html=map_page,
         )
         files["report.html"].write_text(page, encoding="utf-8")
     if screened is not None:  # the explained report of every site, as `zoning screen --out`

@@ -45,17 +45,9 @@ def _num(x: Any, nd: int = 2) -> str:
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]) -> str:
-    """An HTML table; cells are already escaped; columns in ``numeric`` align right."""
+    from zoning.maps.report import html_table
 
-    def cell(tag: str, i: int, text: str) -> str:
-        cls = ' class="num"' if i in numeric else ""
-        return f"<{tag}{cls}>{text}</{tag}>"
-
-    head = "".join(cell("th", i, _esc(h)) for i, h in enumerate(headers))
-    body = "".join(
-        "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(r)) + "</tr>" for r in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return html_table(headers, rows, numeric=numeric)
 
 
 def _kind_label(kind: str) -> str:
@@ -296,7 +288,7 @@ def render_stats_report(
     -------
     str
     """
-    from zoning.maps.report import report_page
+    from zoning.maps.report import embed_html, report_page
 
     kinds = sorted(stats.layer_kind.unique())
     body = [
@@ -327,11 +319,10 @@ def render_stats_report(
         "</section>",
     ]
     if map_html:
-        doc = html.escape(map_html, quote=True)
         body += [
             "<section class='keep-together'><h2>地图 / Map</h2>",
-            f'<iframe class="map-frame" title="map" srcdoc="{doc}" '
-            'sandbox="allow-scripts allow-popups"></iframe></section>',
+            embed_html(map_html, title="map"),
+            "</section>",
         ]
     body += [
         "<section class='page-break'><h2>数据来源 / Provenance</h2>",

@@ -33,7 +33,7 @@ from zoning.maps.products import (
     share_map,
     site_map,
 )
-from zoning.maps.report import embed_map, report_css, report_page
+from zoning.maps.report import embed_html, embed_map, html_table, report_css, report_page
 
 __all__ = [
     "DISCLAIMER",
@@ -44,10 +44,12 @@ __all__ = [
     "catalog_map",
     "choropleth_map",
     "compare_map",
+    "embed_html",
     "embed_map",
     "finish",
     "fit_to_budget",
     "html_size_mb",
+    "html_table",
     "layer_summary",
     "map_html",
     "map_info",

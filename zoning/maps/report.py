@@ -9,6 +9,7 @@ puts an offline map inside a report.
 from __future__ import annotations
 
 import html as html_lib
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from zoning.maps.builder import map_html
@@ -17,7 +18,7 @@ from zoning.maps.info import DISCLAIMER
 if TYPE_CHECKING:  # pragma: no cover
     import folium
 
-__all__ = ["embed_map", "report_css", "report_page"]
+__all__ = ["embed_html", "embed_map", "html_table", "report_css", "report_page"]
 
 _CSS = """
 :root{--ink:#1f1f1f;--muted:#666;--rule:#d0d0d0;--accent:#b2182b}
@@ -92,10 +93,39 @@ def report_page(title: str, body_html: str, *, lang: str = "zh-CN", subtitle: st
     )
 
 
-def embed_map(m: folium.Map, *, title: str = "map") -> str:
-    """Return an ``<iframe srcdoc=…>`` holding the offline map ``m`` (for a report body)."""
-    doc = html_lib.escape(map_html(m), quote=True)
+def embed_html(page: str, *, title: str = "map") -> str:
+    """Return an ``<iframe srcdoc=…>`` holding a saved offline map page (for a report body)."""
+    doc = html_lib.escape(page, quote=True)
     return (
         f'<iframe class="map-frame" title="{html_lib.escape(title)}" srcdoc="{doc}" '
         'sandbox="allow-scripts allow-popups"></iframe>'
     )
+
+
+def embed_map(m: folium.Map, *, title: str = "map") -> str:
+    """Return an ``<iframe srcdoc=…>`` holding the offline map ``m`` (for a report body)."""
+    return embed_html(map_html(m), title=title)
+
+
+def html_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], *, numeric: Collection[int] = ()
+) -> str:
+    """Return a report table; headers are escaped here, cells must be escaped HTML already.
+
+    Columns whose position is in ``numeric`` are right-aligned with tabular figures.
+
+    Examples
+    --------
+    >>> html_table(["名称 / Name", "km²"], [["甲县", "1.50"]], numeric={1})
+    '<table><thead><tr><th>名称 / Name</th><th class="num">km²</th></tr></thead><tbody><tr><td>甲县</td><td class="num">1.50</td></tr></tbody></table>'
+    """
+
+    def cell(tag: str, i: int, text: str) -> str:
+        cls = ' class="num"' if i in numeric else ""
+        return f"<{tag}{cls}>{text}</{tag}>"
+
+    head = "".join(cell("th", i, html_lib.escape(h)) for i, h in enumerate(headers))
+    body = "".join(
+        "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(r)) + "</tr>" for r in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
