@@ -142,15 +142,77 @@ def test_equals_geopandas_overlay_and_dissolve(grid_units):
         assert row(out, unit, "eco_redline").area_km2 == pytest.approx(ref, rel=1e-9)
 
 
+def _all_declined(pieces, idx, units, unit_of, n_jobs):
+    return np.full(len(idx), np.nan)
+
+
 def test_split_by_subtraction_equals_overlay(grid_units, monkeypatch):
     import zoning.stats
 
+    # the GEOS path (taken for pairs the area kernel declines), with its subtraction shortcut
+    monkeypatch.setattr(zoning.stats, "_kernel_areas", _all_declined)
     monkeypatch.setattr(zoning.stats, "_REMAINDER_MIN_PAIRS", 0)  # always take the shortcut
     red = _random_layer(23, 200)
     out = area_by_unit(grid_units, {"eco_redline": red})
     ov = gpd.overlay(grid_units, red, how="intersection", keep_geom_type=True)
     for unit, ref in (ov.dissolve(by="adcode").area / 1e6).items():
         assert row(out, unit, "eco_redline").area_km2 == pytest.approx(ref, rel=1e-9)
+
+
+def test_area_kernel_path_equals_overlay_without_geos(grid_units, monkeypatch):
+    import zoning.stats
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("generic stars must not need the GEOS fallback")
+
+    for name in ("_measure_single", "_measure_multi", "_piece_geometries", "_interiors_meet"):
+        monkeypatch.setattr(zoning.stats, name, refuse)
+    red = _random_layer(29, 200)
+    out = area_by_unit(grid_units, {"eco_redline": red})
+    ov = gpd.overlay(grid_units, red, how="intersection", keep_geom_type=True)
+    for (unit, zone), ref in (ov.dissolve(by=["adcode", "zone"]).area / 1e6).items():
+        assert row(out, unit, "eco_redline", zone).area_km2 == pytest.approx(ref, rel=1e-9)
+    for unit, ref in (ov.dissolve(by="adcode").area / 1e6).items():
+        assert row(out, unit, "eco_redline").area_km2 == pytest.approx(ref, rel=1e-9)
+
+
+def test_diamonds_crossing_a_boundary_by_hand(two_counties):
+    # a diamond of half-diagonal 1 km (2 km²) centred 500 m east of the county line x = 10 km:
+    # west of the line lies a triangle, base 1 km on the line, height 500 m = 0.25 km². A second
+    # diamond overlaps the first's eastern tip: |x - 11.5| + |y - 5.3| <= 1 (km) meets the first
+    # in the square of half-diagonal 0.5 km around (11, 5.3) (0.5 km²); union 3.5 km², all in B
+    def diamond(cx: float, cy: float, r: float) -> shapely.Polygon:
+        return shapely.Polygon(
+            [(X0 + cx + r, Y0 + cy), (X0 + cx, Y0 + cy + r), (X0 + cx - r, Y0 + cy),
+             (X0 + cx, Y0 + cy - r)]
+        )  # fmt: skip
+
+    red = frame([diamond(10_500, 5_300, 1_000), diamond(11_500, 5_300, 1_000)])
+    out = area_by_unit(two_counties, {"eco_redline": red})
+    assert row(out, "140101", "eco_redline").area_km2 == pytest.approx(0.25, rel=1e-12)
+    assert row(out, "140102", "eco_redline").area_km2 == pytest.approx(3.25, rel=1e-12)
+
+
+def test_catalogue_frames_skip_the_validity_pass(two_counties, monkeypatch):
+    import zoning.stats
+    from zoning.crs import CGCS2000, VALID_IN, project
+
+    red = frame([sq(1_000, 1_000, 2_000)]).to_crs(CGCS2000)
+    marked = project(red, ALBERS_CHINA)
+    assert VALID_IN in marked.attrs
+    checked = []
+    real = zoning.stats._map_chunks
+
+    def spy(func, items, n_jobs):
+        checked.append(func)
+        return real(func, items, n_jobs)
+
+    monkeypatch.setattr(zoning.stats, "_map_chunks", spy)
+    a = area_by_unit(two_counties, {"eco_redline": marked})
+    assert shapely.is_valid not in checked  # checked once by project(), not again
+    b = area_by_unit(two_counties, {"eco_redline": red})  # unmarked: checked here
+    assert shapely.is_valid in checked
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
 
 
 def test_permuting_rows_changes_nothing(grid_units):

@@ -269,13 +269,15 @@ class Catalog:
         if len(frames) == 1:
             return frames[0]
         out = pd.concat(frames, ignore_index=True)
-        return gpd.GeoDataFrame(out, geometry="geometry", crs=frames[0].crs)
+        out = gpd.GeoDataFrame(out, geometry="geometry", crs=frames[0].crs)
+        out.attrs = dict(frames[0].attrs) if all(f.attrs == frames[0].attrs for f in frames) else {}
+        return out
 
     def _projected(self, name: str, crs: Any) -> gpd.GeoDataFrame:
         """Layer ``name`` reprojected to ``crs`` (memory and disk cache)."""
         import pyproj
 
-        from zoning.crs import project
+        from zoning.crs import mark_valid, project
 
         target = pyproj.CRS.from_user_input(crs)
         crs_key = hashlib.sha256(target.to_wkt().encode()).hexdigest()[:12]
@@ -286,8 +288,9 @@ class Catalog:
         parquet, _ = self._cache_paths(entry, _source_checksum(entry.path))
         path = parquet.with_name(f"{parquet.stem}-{crs_key}.parquet")
         if self.use_cache and path.is_file():
-            # written only after the layer validated, so no need to load the EPSG:4490 frame
-            out = gpd.read_parquet(path)
+            # written only after the layer validated, so no need to load the EPSG:4490 frame;
+            # project() checked it valid in this CRS before writing it
+            out = mark_valid(gpd.read_parquet(path), target)
         else:
             out = project(self.load(name).frame, target)
             if self.use_cache:

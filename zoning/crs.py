@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ALBERS_CHINA",
     "CGCS2000",
+    "VALID_IN",
     "WGS84",
     "Gcj02Check",
     "area_m2",
@@ -59,7 +60,9 @@ __all__ = [
     "gk_crs_for",
     "gk_epsg_for_lon",
     "is_gk_crs",
+    "is_marked_valid",
     "length_m",
+    "mark_valid",
     "out_of_china",
     "project",
     "require_measurable",
@@ -75,6 +78,12 @@ CGCS2000 = "EPSG:4490"
 WGS84 = "EPSG:4326"
 #: Albers equal-area conic for China (lon_0 105E, standard parallels 25N and 47N, GRS80,
 #: the CGCS2000 ellipsoid): the projection for area statistics.
+VALID_IN = "zoning:valid_in"
+"""Key of ``GeoDataFrame.attrs`` set by :func:`project`: the WKT of the CRS in which every
+geometry of the frame was checked valid (and repaired where it was not). Statistics skip their
+own validity pass on such a frame when they measure in that CRS; replacing its geometries
+by hand should drop the key."""
+
 ALBERS_CHINA = pyproj.CRS.from_proj4(
     "+proj=aea +lat_0=0 +lon_0=105 +lat_1=25 +lat_2=47 +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs"
 )
@@ -938,7 +947,7 @@ def project(data: Any, crs: Any = ALBERS_CHINA) -> Any:
     geoms = out.geometry.to_numpy() if isinstance(out, gpd.GeoDataFrame) else out.to_numpy()
     bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
     if not bad.any():
-        return out
+        return mark_valid(out, target)
     fixed = geoms.copy()
     dims = shapely.get_dimensions(geoms[bad])
     # "structure" keeps the area (shells minus holes); "linework" could fill an inverted hole
@@ -949,5 +958,19 @@ def project(data: Any, crs: Any = ALBERS_CHINA) -> Any:
     fixed[bad] = repaired
     series = gpd.GeoSeries(fixed, index=out.index, crs=target)
     if isinstance(out, gpd.GeoDataFrame):
-        return out.set_geometry(series.rename(out.geometry.name))
-    return series
+        return mark_valid(out.set_geometry(series.rename(out.geometry.name)), target)
+    return mark_valid(series, target)
+
+
+def mark_valid(data: Any, crs: Any) -> Any:
+    """Record in ``data.attrs`` that every geometry is valid in ``crs`` (:data:`VALID_IN`)."""
+    data.attrs[VALID_IN] = pyproj.CRS.from_user_input(crs).to_wkt()
+    return data
+
+
+def is_marked_valid(data: Any, crs: Any) -> bool:
+    """Whether ``data`` is in ``crs`` and :func:`project` checked it valid there."""
+    if data.crs is None:
+        return False
+    target = pyproj.CRS.from_user_input(crs)
+    return data.attrs.get(VALID_IN) == target.to_wkt() and data.crs.equals(target)

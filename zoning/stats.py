@@ -8,14 +8,17 @@ unit boundary are split exactly, and every figure reconciles with the unit total
 
 The algorithm avoids the all-pairs overlay of ``geopandas.overlay`` + ``dissolve``:
 
-1. **dissolve** — features whose envelopes overlap are linked; the exact ``intersects`` test runs
-   only on those pairs; connected components of that graph are unioned (one vectorised
-   ``union`` for pairs, ``union_all`` for larger groups, members in a canonical order so that
-   permuting input rows changes nothing). A feature that overlaps nothing is its own piece.
+1. **dissolve** — features whose envelopes overlap are linked when their interiors really
+   overlap (a positive intersection area); connected components of that graph are the groups
+   whose union counts once (members in a canonical order so that permuting input rows changes
+   nothing). A feature that overlaps nothing is its own piece. No union is built.
 2. **measure** — a piece whose envelope touches no unit boundary lies wholly inside one unit (or
-   outside all): one point-in-polygon test places it and its whole area counts. Pieces whose
-   envelope touches a boundary are tested with ``contains_properly`` on the prepared unit; only
-   the pieces that really cross a boundary are intersected.
+   outside all): one point-in-polygon test places it, and its area (the area of its group's
+   union) counts whole. Every other (piece, unit) pair whose envelopes meet is measured as
+   ``area(union(group) ∩ unit)``.
+   Both areas come from the boundary integral of :mod:`zoning.polyarea`, which never builds
+   the union or the intersection. Pairs it declines (edges that touch or run along each other,
+   e.g. features cut along a county line) are clipped and unioned by GEOS instead.
 3. **sum** — areas are added with :func:`math.fsum` (exactly rounded, independent of order), so
    the single-machine and the Dask paths (:mod:`zoning.scale`) give identical numbers.
 
@@ -393,11 +396,7 @@ class Pieces:
         idx = np.asarray(idx, dtype=np.int64)
         sizes = self.sizes()[idx]
         indptr = np.r_[0, np.cumsum(sizes)].astype(np.int64)
-        old = (
-            np.concatenate([self.members[self.indptr[i] : self.indptr[i + 1]] for i in idx])
-            if len(idx)
-            else np.array([], dtype=np.int64)
-        )
+        old = self.members[_ranges(self.indptr[idx], sizes)]
         used, members = np.unique(old, return_inverse=True)
         new_pos = np.full(len(self.kind), -1, dtype=np.int64)
         new_pos[idx] = np.arange(len(idx))
@@ -438,6 +437,19 @@ class Pieces:
             label_piece=np.concatenate(label_piece).astype(np.int64),
             label=np.concatenate([p.label for p in parts]),
         )
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + n)`` for every ``(s, n)``, without a Python loop.
+
+    >>> _ranges(np.array([5, 0]), np.array([2, 3])).tolist()
+    [5, 6, 0, 1, 2]
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    first = np.r_[0, np.cumsum(lengths)[:-1]]
+    return np.repeat(np.asarray(starts, dtype=np.int64) - first, lengths) + np.arange(
+        lengths.sum(), dtype=np.int64
+    )
 
 
 def _map_chunks(
@@ -513,7 +525,7 @@ def _layer_geoms(
     if not keep.all():
         logger.info("layer %s: %d non-polygonal feature(s) ignored", kind, int((~keep).sum()))
     geoms, zones = geoms[keep], zones[keep]
-    if make_valid:
+    if make_valid and not _checked_valid(layer, projected, target):
         invalid = ~_map_chunks(shapely.is_valid, geoms, n_jobs)
         if invalid.any():
             geoms = geoms.copy()
@@ -521,6 +533,14 @@ def _layer_geoms(
             logger.info("layer %s: repaired %d invalid geometries", kind, int(invalid.sum()))
     keep = ~shapely.is_empty(geoms)
     return geoms[keep], zones[keep]
+
+
+def _checked_valid(layer: gpd.GeoDataFrame, projected: gpd.GeoDataFrame, target: Any) -> bool:
+    """Whether :func:`zoning.crs.project` already checked ``layer`` valid in ``target``
+    (catalogue frames), so the validity pass (the costliest step on big layers) can go."""
+    from zoning.crs import is_marked_valid
+
+    return projected is layer and is_marked_valid(layer, target)
 
 
 def _interiors_meet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -575,7 +595,7 @@ def dissolve_layer(
     left, right = left[keep], right[keep]
     if len(left):
         pairs = np.stack([left, right], axis=1)
-        hit = _map_chunks(lambda p: _interiors_meet(geoms[p[:, 0]], geoms[p[:, 1]]), pairs, n_jobs)
+        hit = _interiors_overlap(geoms, pairs, n_jobs)
         left, right = left[hit], right[hit]
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
@@ -592,49 +612,66 @@ def dissolve_layer(
     group_of_comp = np.empty(len(starts), dtype=np.int64)
     group_of_comp[comp[first[canon]]] = np.arange(len(starts)) + group_offset
 
-    indptr: list[int] = [0]
-    members: list[np.ndarray] = []
-    p_group: list[int] = []
-    lab_piece: list[int] = []
-    lab: list[str] = []
+    # one piece per group, labelled "all" and, when all its features share one, its zone
     zones_sorted = zones[order]
-    for s, e in zip(starts, ends, strict=True):
-        m = order[s:e]
-        g = int(group_of_comp[comp_sorted[s]])
-        zs = zones_sorted[s:e]
-        uz = sorted(set(zs))
-        # the whole group, labelled "all" (and its zone when it has only one)
-        pid = len(p_group)
-        members.append(m)
-        indptr.append(indptr[-1] + len(m))
-        p_group.append(g)
-        lab_piece.append(pid)
-        lab.append(ALL_ZONES)
-        if len(uz) == 1:
-            if uz[0] != ALL_ZONES:
-                lab_piece.append(pid)
-                lab.append(uz[0])
-            continue
-        for z in uz:
-            if z == ALL_ZONES:
-                continue
+    sizes = ends - starts
+    comp_of_feat = np.repeat(np.arange(len(starts)), sizes)
+    differs = np.r_[False, zones_sorted[1:] != zones_sorted[:-1]] & (
+        comp_of_feat == np.r_[-1, comp_of_feat[:-1]]
+    )
+    mixed = np.zeros(len(starts), dtype=bool)
+    mixed[comp_of_feat[differs]] = True
+    groups = group_of_comp[comp_sorted[starts]]
+    zone_of = zones_sorted[starts]
+    whole = np.arange(len(starts))
+    own_zone = ~mixed & (zone_of != ALL_ZONES)
+    indptr_parts = [sizes]
+    members_parts = [order]
+    p_group = [groups]
+    lab_piece = [whole, whole[own_zone]]
+    lab = [np.full(len(starts), ALL_ZONES, dtype=object), zone_of[own_zone]]
+    # groups whose features have several zones also get one piece per zone
+    npieces = len(starts)
+    for c in np.flatnonzero(mixed):
+        m = order[starts[c] : ends[c]]
+        zs = zones_sorted[starts[c] : ends[c]]
+        for z in sorted(set(zs) - {ALL_ZONES}):
             sub = m[zs == z]
-            pid = len(p_group)
-            members.append(sub)
-            indptr.append(indptr[-1] + len(sub))
-            p_group.append(g)
-            lab_piece.append(pid)
-            lab.append(z)
-    npieces = len(p_group)
+            members_parts.append(sub)
+            indptr_parts.append(np.array([len(sub)]))
+            p_group.append(np.array([groups[c]]))
+            lab_piece.append(np.array([npieces]))
+            lab.append(np.array([z], dtype=object))
+            npieces += 1
     return Pieces(
         feats=geoms,
-        indptr=np.asarray(indptr, dtype=np.int64),
-        members=np.concatenate(members).astype(np.int64),
+        indptr=np.r_[0, np.cumsum(np.concatenate(indptr_parts))].astype(np.int64),
+        members=np.concatenate(members_parts).astype(np.int64),
         kind=np.full(npieces, kind, dtype=object),
-        group=np.asarray(p_group, dtype=np.int64),
-        label_piece=np.asarray(lab_piece, dtype=np.int64),
-        label=np.asarray(lab, dtype=object),
+        group=np.concatenate(p_group).astype(np.int64),
+        label_piece=np.concatenate(lab_piece).astype(np.int64),
+        label=np.concatenate(lab),
     )
+
+
+def _interiors_overlap(geoms: np.ndarray, pairs: np.ndarray, n_jobs: int) -> np.ndarray:
+    """True where the interiors of ``geoms[pairs[:, 0]]`` and ``geoms[pairs[:, 1]]`` overlap.
+
+    Measured as a positive intersection area by :mod:`zoning.polyarea`; pairs it declines
+    (touching or collinear edges) get the exact DE-9IM test from GEOS.
+    """
+    from zoning.polyarea import pack, union_clip_areas
+
+    used, inv = np.unique(pairs, return_inverse=True)
+    inv = inv.reshape(pairs.shape)
+    area = union_clip_areas(
+        pack(geoms[used]), np.arange(len(pairs) + 1), inv[:, 0], inv[:, 1], n_jobs=n_jobs
+    )
+    hit = area > 0
+    bad = np.flatnonzero(np.isnan(area))
+    if len(bad):
+        hit[bad] = _interiors_meet(geoms[pairs[bad, 0]], geoms[pairs[bad, 1]])
+    return hit
 
 
 def _piece_geometries(pieces: Pieces, idx: np.ndarray, n_jobs: int) -> np.ndarray:
@@ -670,34 +707,46 @@ def _piece_geometries(pieces: Pieces, idx: np.ndarray, n_jobs: int) -> np.ndarra
 
 
 def _piece_areas(pieces: Pieces, idx: np.ndarray, n_jobs: int) -> np.ndarray:
-    """Area of the union of pieces ``idx`` without building it where avoidable.
+    """Area of the union of pieces ``idx`` without building it.
 
-    One feature: its area. Two features: ``area(a) + area(b) - area(a ∩ b)`` (the intersection
-    is clipped to the overlap of the envelopes, far cheaper than the union). More: the union.
+    One feature: its area. Several: the boundary integral of :mod:`zoning.polyarea`; the
+    groups it declines (touching or collinear edges) are unioned by GEOS.
     """
     out = np.zeros(len(idx), dtype=float)
     sizes = pieces.sizes()[idx]
     first = pieces.members[pieces.indptr[idx]]
     one = sizes == 1
     out[one] = _map_chunks(shapely.area, pieces.feats[first[one]], n_jobs)
-    two = np.flatnonzero(sizes == 2)
-    if len(two):
-        a = first[two]
-        b = pieces.members[pieces.indptr[idx[two]] + 1]
-        pairs = np.stack([a, b], axis=1)
-        fa, fb = pieces.feats[a], pieces.feats[b]
-        inter = _map_chunks(
-            lambda p: shapely.area(
-                _overlay(shapely.intersection, pieces.feats[p[:, 0]], pieces.feats[p[:, 1]])
-            ),
-            pairs,
-            n_jobs,
-        )
-        out[two] = shapely.area(fa) + shapely.area(fb) - inter
-    many = np.flatnonzero(sizes > 2)
+    many = np.flatnonzero(~one)
     if len(many):
-        out[many] = shapely.area(_piece_geometries(pieces, idx[many], n_jobs))
+        out[many] = _kernel_areas(pieces, idx[many], None, np.full(len(many), -1), n_jobs)
+        bad = many[np.isnan(out[many])]
+        if len(bad):
+            out[bad] = shapely.area(_piece_geometries(pieces, idx[bad], n_jobs))
     return out
+
+
+def _kernel_areas(
+    pieces: Pieces,
+    idx: np.ndarray,
+    units: _Units | None,
+    unit_of: np.ndarray,
+    n_jobs: int,
+) -> np.ndarray:
+    """Area of ``union(piece idx[i]) ∩ unit unit_of[i]`` (no clip where ``unit_of`` is -1)
+    by :func:`zoning.polyarea.union_clip_areas`; NaN where the kernel declines."""
+    from zoning.polyarea import pack, union_clip_areas
+
+    sizes = pieces.sizes()[idx]
+    pos = _ranges(pieces.indptr[idx], sizes)
+    used, members = np.unique(pieces.members[pos], return_inverse=True)
+    geoms = pieces.feats[used]
+    clip = np.asarray(unit_of, dtype=np.int64).copy()
+    if units is not None:
+        geoms = np.concatenate([geoms, units.geoms])
+        clip[clip >= 0] += len(used)
+    indptr = np.r_[0, np.cumsum(sizes)]
+    return union_clip_areas(pack(geoms), indptr, members.ravel(), clip, n_jobs=n_jobs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -725,25 +774,37 @@ def measure_pieces(pieces: Pieces, units: _Units, *, n_jobs: int = 1) -> pd.Data
         hit, _ = units.boundary_tree.query(boxes)
         near[hit] = True
     far = np.flatnonzero(~near)
-    pts = shapely.points(b[far, 0], b[far, 1])
-    p_idx, u_idx = units.tree.query(pts, predicate="intersects")
+    p_idx, u_idx = _units_containing(units, b[far, 0], b[far, 1])
     res_piece = [far[p_idx]]
     res_unit = [u_idx]
     res_area = [_piece_areas(pieces, far[p_idx], n_jobs)]
 
-    sizes = pieces.sizes()
-    single = np.flatnonzero(near & (sizes == 1))
-    if len(single):
-        pc, uc, ac = _measure_single(pieces, single, units, n_jobs)
-        res_piece.append(pc)
-        res_unit.append(uc)
-        res_area.append(ac)
-    multi = np.flatnonzero(near & (sizes > 1))
-    if len(multi):
-        pc, uc, ac = _measure_multi(pieces, multi, units, n_jobs)
-        res_piece.append(pc)
-        res_unit.append(uc)
-        res_area.append(ac)
+    near_idx = np.flatnonzero(near)
+    if len(near_idx):
+        # every (piece, unit) pair whose envelopes meet, measured by the boundary integral
+        p_pos, u_idx = units.tree.query(boxes[near_idx])
+        cand = near_idx[p_pos]
+        area = _kernel_areas(pieces, cand, units, u_idx, n_jobs)
+        declined = np.zeros(n, dtype=bool)
+        declined[cand[np.isnan(area)]] = True
+        ok = ~declined[cand]
+        res_piece.append(cand[ok])
+        res_unit.append(u_idx[ok])
+        res_area.append(area[ok])
+        # pieces with a pair the kernel declined (touching or collinear edges): GEOS
+        sizes = pieces.sizes()
+        single = np.flatnonzero(declined & (sizes == 1))
+        if len(single):
+            pc, uc, ac = _measure_single(pieces, single, units, n_jobs)
+            res_piece.append(pc)
+            res_unit.append(uc)
+            res_area.append(ac)
+        multi = np.flatnonzero(declined & (sizes > 1))
+        if len(multi):
+            pc, uc, ac = _measure_multi(pieces, multi, units, n_jobs)
+            res_piece.append(pc)
+            res_unit.append(uc)
+            res_area.append(ac)
     piece = np.concatenate(res_piece)
     unit = np.concatenate(res_unit)
     area = np.concatenate(res_area)
@@ -756,11 +817,7 @@ def measure_pieces(pieces: Pieces, units: _Units, *, n_jobs: int = 1) -> pd.Data
     lend = np.searchsorted(lp, piece, side="right")
     reps = lend - lstart
     rows = np.repeat(np.arange(len(piece)), reps)
-    lab_idx = (
-        order[np.concatenate([np.arange(s, e) for s, e in zip(lstart, lend, strict=True)])]
-        if len(piece)
-        else np.array([], dtype=np.int64)
-    )
+    lab_idx = order[_ranges(lstart, reps)]
     return pd.DataFrame(
         {
             "unit": unit[rows].astype(np.int64),
@@ -770,6 +827,21 @@ def measure_pieces(pieces: Pieces, units: _Units, *, n_jobs: int = 1) -> pd.Data
             "area_m2": area[rows],
         }
     )
+
+
+def _units_containing(units: _Units, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (point, unit) with the point inside the unit: envelope candidates from the
+    tree, then one vectorised point-in-polygon call per unit on its prepared geometry (an
+    order of magnitude faster than a predicate query of the tree)."""
+    c_p, c_u = units.tree.query(shapely.points(x, y))
+    order = np.argsort(c_u, kind="stable")
+    c_p, c_u = c_p[order], c_u[order]
+    cut = np.searchsorted(c_u, np.arange(len(units.geoms) + 1))
+    inside = np.zeros(len(c_p), dtype=bool)
+    for u in np.flatnonzero(np.diff(cut)):
+        s, e = cut[u], cut[u + 1]
+        inside[s:e] = shapely.contains_xy(units.geoms[u], x[c_p[s:e]], y[c_p[s:e]])
+    return c_p[inside], c_u[inside]
 
 
 def _measure_single(
@@ -861,7 +933,7 @@ def _measure_multi(
     """
     sizes = pieces.sizes()[cand]
     piece_of = np.repeat(cand, sizes)
-    pos = np.concatenate([np.arange(pieces.indptr[i], pieces.indptr[i + 1]) for i in cand])
+    pos = _ranges(pieces.indptr[cand], sizes)
     mgeoms = pieces.feats[pieces.members[pos]]
     m_idx, u_idx = units.tree.query(mgeoms)
     # one thread: prepared geometries build their index lazily and are not thread-safe
