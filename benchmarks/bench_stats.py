@@ -7,9 +7,8 @@ Compares, in the same run and on the same data:
 * ``geopandas.overlay`` (intersection) + ``dissolve`` per county — the reference numbers;
 * dask-geopandas: the overlay per partition of the red-line layer (``map_partitions``), then a
   dissolve per county;
-* DuckDB spatial (``ST_Intersection`` + ``ST_Union_Agg``) when the extension can be loaded
-  (it must have been installed once with network: ``INSTALL spatial``; the benchmark itself
-  never downloads).
+* DuckDB spatial (``ST_Intersection`` + ``ST_Union_Agg``), the extension loaded from the
+  ``duckdb-extension-spatial`` wheel of the test extra (the benchmark never downloads).
 
 The red-line polygons are synthetic and seeded: star-shaped (valid) polygons with 50–2,000
 vertices (log-uniform), centred on a jittered grid over the province so that they cover about
@@ -174,18 +173,26 @@ def dask_overlay(units: Any, red: Any, client: Any) -> pd.Series:
 
 
 def duckdb_spatial(units: Any, red: Any) -> pd.Series | None:
+    """Red-line area per county with DuckDB spatial (``None`` when it cannot be loaded).
+
+    The extension comes from the ``duckdb-extension-spatial`` wheel of the test extra (built
+    for the pinned DuckDB), loaded from its file, or from an ``INSTALL spatial`` done before;
+    the benchmark never downloads anything.
+    """
     import duckdb
 
     con = duckdb.connect()
-    try:  # only an extension installed beforehand: the benchmark never downloads anything
-        con.execute("LOAD spatial")
-    except duckdb.Error as exc:
-        print(
-            f"  duckdb spatial: not installed ({str(exc).splitlines()[0]}); to include this "
-            'peer, run once with network: python -c "import duckdb; '
-            "duckdb.sql('INSTALL spatial')\""
-        )
-        return None
+    try:
+        con.execute(f"LOAD '{_spatial_extension_file(duckdb.__version__)}'")
+    except (duckdb.Error, ImportError, StopIteration):
+        try:
+            con.execute("LOAD spatial")
+        except duckdb.Error as exc:
+            print(
+                f"  duckdb spatial: not available ({str(exc).splitlines()[0]}); install the "
+                f"test extra (duckdb-extension-spatial=={duckdb.__version__})"
+            )
+            return None
     u = pd.DataFrame({"adcode": units.adcode, "wkb": units.geometry.to_wkb()})
     r = pd.DataFrame({"wkb": red.geometry.to_wkb()})
     con.register("u", u)
@@ -201,10 +208,20 @@ def duckdb_spatial(units: Any, red: Any) -> pd.Series | None:
     return df.set_index("adcode").km2
 
 
-def compare(name: str, ref: pd.Series, got: pd.Series) -> float:
+def _spatial_extension_file(version: str) -> str:
+    """Path of the spatial extension shipped by the ``duckdb-extension-spatial`` wheel."""
+    from pathlib import Path
+
+    import duckdb_extension_spatial
+
+    root = Path(duckdb_extension_spatial.__file__).parent / "extensions" / f"v{version}"
+    return str(next(root.glob("spatial.duckdb_extension")))
+
+
+def compare(name: str, ref: pd.Series, got: pd.Series, ref_name: str | None = None) -> float:
     j = pd.concat([ref.rename("ref"), got.rename("got")], axis=1).fillna(0.0)
     rel = ((j.got - j.ref).abs() / j.ref.where(j.ref > 0, 1.0)).max()
-    print(f"  {name}: max relative difference to overlay+dissolve = {rel:.2e}")
+    print(f"  {name}: max relative difference to {ref_name or 'overlay+dissolve'} = {rel:.2e}")
     return float(rel)
 
 
@@ -254,30 +271,35 @@ def main(argv: list[str] | None = None) -> int:
             if ref is None:
                 print(
                     f"  geopandas.overlay + dissolve     stopped after {t_ov:.0f} s"
-                    f"  (zoning is > {t_ov / t_ours:.0f}x faster); the overlay peers are "
-                    "skipped at this size"
+                    f"  (zoning is > {t_ov / t_ours:.0f}x faster); dask-geopandas overlay "
+                    "skipped at this size (the same overlays, in partitions)"
                 )
-                continue
-            print(
-                f"  geopandas.overlay + dissolve     median {t_ov:8.2f} s"
-                f"  (zoning is {t_ov / t_ours:.1f}x faster)"
-            )
-            compare("zoning", ref, a)
-            t_dov, c = timed(lambda red=red: dask_overlay(units, red, client), args.peer_repeat)
-            print(
-                f"  dask-geopandas overlay           median {t_dov:8.2f} s"
-                f"  (zoning is {t_dov / t_ours:.1f}x faster)"
-            )
-            compare("dask-geopandas overlay", ref, c)
-            t = time.perf_counter()
-            d = duckdb_spatial(units, red)
-            if d is not None:
-                t_duck = time.perf_counter() - t
+            else:
                 print(
-                    f"  duckdb spatial                   once   {t_duck:8.2f} s"
+                    f"  geopandas.overlay + dissolve     median {t_ov:8.2f} s"
+                    f"  (zoning is {t_ov / t_ours:.1f}x faster)"
+                )
+                compare("zoning", ref, a)
+                t_dov, c = timed(lambda red=red: dask_overlay(units, red, client), args.peer_repeat)
+                print(
+                    f"  dask-geopandas overlay           median {t_dov:8.2f} s"
+                    f"  (zoning is {t_dov / t_ours:.1f}x faster)"
+                )
+                compare("dask-geopandas overlay", ref, c)
+            t_duck, d = timed_peer(
+                lambda red=red: duckdb_spatial(units, red), args.peer_repeat, args.peer_timeout
+            )
+            if d is None and t_duck == args.peer_timeout:
+                print(
+                    f"  duckdb spatial                   stopped after {t_duck:.0f} s"
+                    f"  (zoning is > {t_duck / t_ours:.0f}x faster)"
+                )
+            elif d is not None:
+                print(
+                    f"  duckdb spatial                   median {t_duck:8.2f} s"
                     f"  (zoning is {t_duck / t_ours:.1f}x faster)"
                 )
-                compare("duckdb", ref, d)
+                compare("duckdb", a if ref is None else ref, d, "zoning" if ref is None else None)
     return 0
 
 

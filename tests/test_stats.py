@@ -11,7 +11,14 @@ from shapely import box
 
 from zoning.crs import ALBERS_CHINA
 from zoning.errors import CRSError, LayerValidationError
-from zoning.stats import STATS_COLUMNS, area_by_unit, parent_adcode, rollup, validate_units
+from zoning.stats import (
+    STATS_COLUMNS,
+    area_by_unit,
+    dissolve_layer,
+    parent_adcode,
+    rollup,
+    validate_units,
+)
 
 # Albers coordinates of a spot in central Shanxi (lon 112.5, lat 37.8): squares are built here in
 # metres, so their areas are known exactly in the measuring CRS.
@@ -191,6 +198,22 @@ def test_diamonds_crossing_a_boundary_by_hand(two_counties):
     out = area_by_unit(two_counties, {"eco_redline": red})
     assert row(out, "140101", "eco_redline").area_km2 == pytest.approx(0.25, rel=1e-12)
     assert row(out, "140102", "eco_redline").area_km2 == pytest.approx(3.25, rel=1e-12)
+
+
+def test_dissolve_knows_the_areas_it_measured():
+    # corner overlap (crossing edges): 4 + 4 - 1 km²; squares sharing the line y = 0 (collinear
+    # edges): the kernel declines, the area is left to the measuring step; a lone square: 1 km²
+    geoms = np.array(
+        [sq(0, 0, 2_000), sq(1_000, 1_000, 2_000), sq(10_000, 0, 2_000), sq(11_000, 0, 2_000),
+         sq(20_000, 0, 1_000)],
+        dtype=object,
+    )  # fmt: skip
+    pieces = dissolve_layer("eco_redline", geoms, np.array(["all"] * 5, dtype=object))
+    by_first = {int(pieces.members[pieces.indptr[i]]): pieces.area[i] for i in range(len(pieces))}
+    assert pieces.sizes().tolist() == [2, 2, 1]
+    assert by_first[0] == pytest.approx(7e6, rel=1e-12)
+    assert np.isnan(by_first[2])
+    assert by_first[4] == pytest.approx(1e6, rel=1e-12)
 
 
 def test_catalogue_frames_skip_the_validity_pass(two_counties, monkeypatch):

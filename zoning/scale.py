@@ -200,8 +200,9 @@ def area_by_unit_dask(
         logger.info(
             "dask: %d pieces in %d partitions on %d threads", len(pieces), len(parts), threads
         )
-        units_future = c.scatter(projected, broadcast=True)
-        part_futures = c.scatter([pieces.take(idx) for idx in parts])
+        # hash=False: tokenizing object arrays of geometries costs more than the work itself
+        units_future = c.scatter(projected, broadcast=True, hash=False)
+        part_futures = c.scatter([pieces.take(idx) for idx in parts], hash=False)
         futures = [
             c.submit(_measure_partition, pf, units_future, unit_id, token, pure=False)
             for pf in part_futures

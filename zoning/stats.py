@@ -359,6 +359,9 @@ class Pieces:
     label_piece, label : ndarray
         Label table: piece ``label_piece[j]`` counts for zone ``label[j]`` (``"all"`` is the
         whole layer). A group whose features share one zone is one piece with two labels.
+    area : ndarray of float, optional
+        Area of each piece's union where the dissolve already knows it (one feature: its
+        area; two overlapping features: both areas minus their intersection), NaN elsewhere.
     """
 
     feats: np.ndarray
@@ -368,6 +371,13 @@ class Pieces:
     group: np.ndarray
     label_piece: np.ndarray
     label: np.ndarray
+    area: np.ndarray | None = None
+
+    def known_area(self) -> np.ndarray:
+        """:attr:`area`, or all NaN when the pieces carry none."""
+        if self.area is None:
+            return np.full(len(self.kind), np.nan)
+        return self.area
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -409,6 +419,7 @@ class Pieces:
             group=self.group[idx],
             label_piece=new_pos[self.label_piece[lab]],
             label=self.label[lab],
+            area=None if self.area is None else self.area[idx],
         )
 
     @staticmethod
@@ -436,6 +447,7 @@ class Pieces:
             group=np.concatenate([p.group for p in parts]).astype(np.int64),
             label_piece=np.concatenate(label_piece).astype(np.int64),
             label=np.concatenate([p.label for p in parts]),
+            area=np.concatenate([p.known_area() for p in parts]),
         )
 
 
@@ -593,10 +605,11 @@ def dissolve_layer(
     left, right = tree.query(geoms)
     keep = left < right
     left, right = left[keep], right[keep]
+    inter = np.array([], dtype=float)
     if len(left):
         pairs = np.stack([left, right], axis=1)
-        hit = _interiors_overlap(geoms, pairs, n_jobs)
-        left, right = left[hit], right[hit]
+        hit, inter = _interiors_overlap(geoms, pairs, n_jobs)
+        left, right, inter = left[hit], right[hit], inter[hit]
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
 
@@ -631,6 +644,21 @@ def dissolve_layer(
     lab_piece = [whole, whole[own_zone]]
     lab = [np.full(len(starts), ALL_ZONES, dtype=object), zone_of[own_zone]]
     # groups whose features have several zones also get one piece per zone
+    # areas known without a union: one feature, or two whose intersection the test measured
+    known = np.full(len(starts), np.nan)
+    one = sizes == 1
+    known[one] = area[order[starts[one]]]
+    two = np.flatnonzero(sizes == 2)
+    if len(two) and len(left):
+        a, b = order[starts[two]], order[starts[two] + 1]
+        key = np.minimum(a, b) * n + np.maximum(a, b)
+        pair_key = left * n + right  # left < right
+        srt = np.argsort(pair_key)
+        pos = np.minimum(np.searchsorted(pair_key[srt], key), len(srt) - 1)
+        found = pair_key[srt[pos]] == key
+        two, a, b, pos = two[found], a[found], b[found], pos[found]
+        known[two] = area[a] + area[b] - inter[srt[pos]]  # NaN where GEOS made the test
+    area_parts = [known]
     npieces = len(starts)
     for c in np.flatnonzero(mixed):
         m = order[starts[c] : ends[c]]
@@ -642,6 +670,7 @@ def dissolve_layer(
             p_group.append(np.array([groups[c]]))
             lab_piece.append(np.array([npieces]))
             lab.append(np.array([z], dtype=object))
+            area_parts.append(np.array([area[sub[0]] if len(sub) == 1 else np.nan]))
             npieces += 1
     return Pieces(
         feats=geoms,
@@ -651,14 +680,18 @@ def dissolve_layer(
         group=np.concatenate(p_group).astype(np.int64),
         label_piece=np.concatenate(lab_piece).astype(np.int64),
         label=np.concatenate(lab),
+        area=np.concatenate(area_parts),
     )
 
 
-def _interiors_overlap(geoms: np.ndarray, pairs: np.ndarray, n_jobs: int) -> np.ndarray:
-    """True where the interiors of ``geoms[pairs[:, 0]]`` and ``geoms[pairs[:, 1]]`` overlap.
+def _interiors_overlap(
+    geoms: np.ndarray, pairs: np.ndarray, n_jobs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether the interiors of ``geoms[pairs[:, 0]]`` and ``geoms[pairs[:, 1]]`` overlap,
+    and the area of their intersection.
 
     Measured as a positive intersection area by :mod:`zoning.polyarea`; pairs it declines
-    (touching or collinear edges) get the exact DE-9IM test from GEOS.
+    (touching or collinear edges) get the exact DE-9IM test from GEOS and a NaN area.
     """
     from zoning.polyarea import pack, union_clip_areas
 
@@ -671,7 +704,7 @@ def _interiors_overlap(geoms: np.ndarray, pairs: np.ndarray, n_jobs: int) -> np.
     bad = np.flatnonzero(np.isnan(area))
     if len(bad):
         hit[bad] = _interiors_meet(geoms[pairs[bad, 0]], geoms[pairs[bad, 1]])
-    return hit
+    return hit, area
 
 
 def _piece_geometries(pieces: Pieces, idx: np.ndarray, n_jobs: int) -> np.ndarray:
@@ -709,15 +742,17 @@ def _piece_geometries(pieces: Pieces, idx: np.ndarray, n_jobs: int) -> np.ndarra
 def _piece_areas(pieces: Pieces, idx: np.ndarray, n_jobs: int) -> np.ndarray:
     """Area of the union of pieces ``idx`` without building it.
 
-    One feature: its area. Several: the boundary integral of :mod:`zoning.polyarea`; the
-    groups it declines (touching or collinear edges) are unioned by GEOS.
+    Areas the dissolve already knows (:attr:`Pieces.area`) are taken as they are. Other
+    pieces of one feature: its area; of several: the boundary integral of
+    :mod:`zoning.polyarea`, with GEOS unions for the groups it declines.
     """
-    out = np.zeros(len(idx), dtype=float)
+    out = pieces.known_area()[idx].copy()
+    todo = np.isnan(out)
     sizes = pieces.sizes()[idx]
     first = pieces.members[pieces.indptr[idx]]
-    one = sizes == 1
+    one = todo & (sizes == 1)
     out[one] = _map_chunks(shapely.area, pieces.feats[first[one]], n_jobs)
-    many = np.flatnonzero(~one)
+    many = np.flatnonzero(todo & (sizes > 1))
     if len(many):
         out[many] = _kernel_areas(pieces, idx[many], None, np.full(len(many), -1), n_jobs)
         bad = many[np.isnan(out[many])]
