@@ -3,12 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+KERNEL := $(VENV)/.kernel-compiled
 
 .PHONY: setup demo test lint bench clean browser
 
 ASSETS := zoning/_assets/manifest.json
 
-setup: $(STAMP) $(ASSETS)
+setup: $(STAMP) $(ASSETS) $(KERNEL)
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +23,11 @@ $(STAMP): pyproject.toml Makefile
 # Leaflet and its plugins, from the npm registry at set-up time, so maps open with no network.
 $(ASSETS): $(STAMP) zoning/maps/assets.py
 	$(BIN)/python scripts/fetch_map_assets.py
+
+# The numba area kernel (zoning.polyarea) compiles once, here, not in the first analysis.
+$(KERNEL): $(STAMP) zoning/polyarea.py
+	$(BIN)/python -c "from zoning.polyarea import warm_up; warm_up()"
+	touch $(KERNEL)
 
 demo: setup
 	$(BIN)/zoning demo --out demo-out --overwrite

@@ -52,7 +52,7 @@ import numpy as np
 import shapely
 from numba import njit
 
-__all__ = ["Packed", "pack", "union_clip_areas"]
+__all__ = ["Packed", "pack", "union_clip_areas", "warm_up"]
 
 _ERRBOUND = 3.3306690738754716e-16 * 4  # Shewchuk's ccwerrboundA, with a margin
 _BRUTE_PAIRS = 4096  # edge pairs below which the crossing search is a plain double loop
@@ -201,6 +201,18 @@ def union_clip_areas(
     return out
 
 
+def warm_up() -> float:
+    """Compile the kernel (about 30 s, once per install: numba caches it in ``__pycache__``).
+
+    ``make setup`` calls it so that the first statistics run does not pay for compiling.
+    Returns the area of two 2 × 2 squares overlapping in a unit square (7).
+    """
+    squares = np.array([shapely.box(0, 0, 2, 2), shapely.box(1, 1, 3, 3)], dtype=object)
+    return float(
+        union_clip_areas(pack(squares), np.array([0, 2]), np.array([0, 1]), np.array([-1]))[0]
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Kernel (numba, nopython, GIL released)
 # --------------------------------------------------------------------------------------------
@@ -209,54 +221,63 @@ def union_clip_areas(
 @njit(cache=True, nogil=True)
 def _tasks(coords, ring_off, ring_ext, g_rs, g_re, bbox, indptr, members, clip, out, lo, hi):
     for i in range(lo, hi):
-        out[i] = _task(
-            coords,
-            ring_off,
-            ring_ext,
-            g_rs,
-            g_re,
-            bbox,
-            members[indptr[i] : indptr[i + 1]],
-            clip[i],
-        )
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _orient(ax, ay, bx, by, cx, cy):
-    """Orientation of c against a→b: +1 left, −1 right, 0 uncertain (within the error bound)."""
-    l = (bx - ax) * (cy - ay)  # noqa: E741
-    r = (by - ay) * (cx - ax)
-    d = l - r
-    if abs(d) > _ERRBOUND * (abs(l) + abs(r)):
-        return (1 if d > 0 else -1), d
-    return 0, d
+        subj = members[indptr[i] : indptr[i + 1]]
+        out[i] = _task(coords, ring_off, ring_ext, g_rs, g_re, bbox, subj, clip[i])
 
 
 @njit(cache=True, nogil=True)
 def _task(coords, ring_off, ring_ext, g_rs, g_re, bbox, subj, clip):
+    """Area of ``union(subj) ∩ clip`` (no clip when ``clip < 0``), NaN when declined."""
     k = subj.shape[0]
-    npoly = k + (1 if clip >= 0 else 0)
     if k == 0:
         return 0.0
+    npoly = k + (1 if clip >= 0 else 0)
     polys = np.empty(npoly, dtype=np.int64)
     polys[:k] = subj
     if clip >= 0:
         polys[k] = clip
-    # quick exits: the clip's envelope misses every subject's
-    if clip >= 0:
-        hit = False
-        for p in range(k):
-            g = polys[p]
-            if not (
-                bbox[g, 2] < bbox[clip, 0]
-                or bbox[clip, 2] < bbox[g, 0]
-                or bbox[g, 3] < bbox[clip, 1]
-                or bbox[clip, 3] < bbox[g, 1]
-            ):
-                hit = True
-        if not hit:
+        if not _any_box_meets(bbox, subj, clip):
             return 0.0
-    # ---- gather edges (translated to an integer origin: exact) -------------------------
+    E, rings, pe, pb = _gather(coords, ring_off, ring_ext, g_rs, g_re, bbox, polys)
+    if E.shape[0] == 0:
+        return 0.0
+    blocks, pk = _blocks(E, pe)
+    cap = 2 * E.shape[0] + 64
+    while True:  # crossing buffers; start over with larger ones when they fill up
+        cx = np.empty((cap, 2))  # edge (as float), parameter along it
+        c_other = np.empty(cap, dtype=np.int64)
+        nc = _all_crossings(E, pe, pb, blocks, pk, cx, c_other)
+        if nc == _DEGENERATE:
+            return np.nan  # touching or collinear edges: let GEOS decide
+        if nc >= 0:
+            break
+        cap *= 4
+    first, ct, co = _sort_crossings(cx, c_other, nc, E.shape[0])
+    return _walk(E, rings, pe, pb, k, clip >= 0, first, ct, co)
+
+
+@njit(cache=True, nogil=True)
+def _any_box_meets(bbox, subj, clip):
+    for g in subj:
+        if not (
+            bbox[g, 2] < bbox[clip, 0]
+            or bbox[clip, 2] < bbox[g, 0]
+            or bbox[g, 3] < bbox[clip, 1]
+            or bbox[clip, 3] < bbox[g, 1]
+        ):
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _gather(coords, ring_off, ring_ext, g_rs, g_re, bbox, polys):
+    """Edges of ``polys`` translated to an integer origin (exact), with their rings.
+
+    Returns ``E`` (edges × [x0, y0, x1, y1]), ``rings`` (rings × [first edge, end edge,
+    polygon, orientation sign]), ``pe`` (polygons × [first edge, end edge]) and ``pb``
+    (translated envelopes).
+    """
+    npoly = polys.shape[0]
     n_rings = 0
     n_edges = 0
     for p in range(npoly):
@@ -264,23 +285,13 @@ def _task(coords, ring_off, ring_ext, g_rs, g_re, bbox, subj, clip):
         for r in range(g_rs[g], g_re[g]):
             n_rings += 1
             n_edges += max(ring_off[r + 1] - ring_off[r] - 1, 0)
-    if n_edges == 0:
-        return 0.0
     g0 = polys[0]
-    v0 = ring_off[g_rs[g0]] if g_re[g0] > g_rs[g0] else 0
-    ox = float(math.floor(coords[v0, 0]))
-    oy = float(math.floor(coords[v0, 1]))
-    ex0 = np.empty(n_edges)
-    ey0 = np.empty(n_edges)
-    ex1 = np.empty(n_edges)
-    ey1 = np.empty(n_edges)
-    epoly = np.empty(n_edges, dtype=np.int64)
-    r_e0 = np.empty(n_rings, dtype=np.int64)
-    r_e1 = np.empty(n_rings, dtype=np.int64)
-    r_poly = np.empty(n_rings, dtype=np.int64)
-    r_sign = np.empty(n_rings)
-    p_e0 = np.empty(npoly, dtype=np.int64)
-    p_e1 = np.empty(npoly, dtype=np.int64)
+    v0 = ring_off[g_rs[g0]] if g_re[g0] > g_rs[g0] and n_edges > 0 else 0
+    ox = float(math.floor(coords[v0, 0])) if n_edges > 0 else 0.0
+    oy = float(math.floor(coords[v0, 1])) if n_edges > 0 else 0.0
+    E = np.empty((n_edges, 4))
+    rings = np.empty((n_rings, 4), dtype=np.int64)
+    pe = np.empty((npoly, 2), dtype=np.int64)
     pb = np.empty((npoly, 4))
     e = 0
     rr = 0
@@ -290,211 +301,350 @@ def _task(coords, ring_off, ring_ext, g_rs, g_re, bbox, subj, clip):
         pb[p, 1] = bbox[g, 1] - oy
         pb[p, 2] = bbox[g, 2] - ox
         pb[p, 3] = bbox[g, 3] - oy
-        p_e0[p] = e
+        pe[p, 0] = e
         for r in range(g_rs[g], g_re[g]):
-            s = ring_off[r]
-            t = ring_off[r + 1]
-            r_e0[rr] = e
+            rings[rr, 0] = e
             twice = 0.0
-            for v in range(s, t - 1):
-                ex0[e] = coords[v, 0] - ox
-                ey0[e] = coords[v, 1] - oy
-                ex1[e] = coords[v + 1, 0] - ox
-                ey1[e] = coords[v + 1, 1] - oy
-                epoly[e] = p
-                twice += ex0[e] * ey1[e] - ex1[e] * ey0[e]
+            for v in range(ring_off[r], ring_off[r + 1] - 1):
+                E[e, 0] = coords[v, 0] - ox
+                E[e, 1] = coords[v, 1] - oy
+                E[e, 2] = coords[v + 1, 0] - ox
+                E[e, 3] = coords[v + 1, 1] - oy
+                twice += E[e, 0] * E[e, 3] - E[e, 2] * E[e, 1]
                 e += 1
-            r_e1[rr] = e
-            r_poly[rr] = p
+            rings[rr, 1] = e
+            rings[rr, 2] = p
             # orient every ring with the interior on its left
-            positive = twice > 0
-            r_sign[rr] = 1.0 if positive == ring_ext[r] else -1.0
+            rings[rr, 3] = 1 if (twice > 0) == ring_ext[r] else -1
             rr += 1
-        p_e1[p] = e
-    # blocks of _BLOCK consecutive edges of one polygon, with their envelopes: neighbouring
-    # edges of a ring are close, so blocks are small boxes and block pairs prune most tests
+        pe[p, 1] = e
+    return E, rings, pe, pb
+
+
+@njit(cache=True, nogil=True)
+def _blocks(E, pe):
+    """Envelopes of blocks of ``_BLOCK`` consecutive edges of one polygon.
+
+    Neighbouring edges of a ring are close, so blocks are small boxes and block pairs prune
+    most edge pairs. Returns ``blocks`` (blocks × [x0, y0, x1, y1, first edge, end edge]) and
+    ``pk`` (polygons × [first block, end block]).
+    """
+    npoly = pe.shape[0]
     n_blk = 0
     for p in range(npoly):
-        n_blk += (p_e1[p] - p_e0[p] + _BLOCK - 1) // _BLOCK
-    k_box = np.empty((n_blk, 4))
-    k_e0 = np.empty(n_blk, dtype=np.int64)
-    p_k0 = np.empty(npoly, dtype=np.int64)
-    p_k1 = np.empty(npoly, dtype=np.int64)
+        n_blk += (pe[p, 1] - pe[p, 0] + _BLOCK - 1) // _BLOCK
+    blocks = np.empty((n_blk, 6))
+    pk = np.empty((npoly, 2), dtype=np.int64)
     kb = 0
     for p in range(npoly):
-        p_k0[p] = kb
-        for b0 in range(p_e0[p], p_e1[p], _BLOCK):
-            k_e0[kb] = b0
-            x0 = np.inf
-            y0 = np.inf
-            x1 = -np.inf
-            y1 = -np.inf
-            for ed in range(b0, min(b0 + _BLOCK, p_e1[p])):
-                x0 = min(x0, ex0[ed], ex1[ed])
-                x1 = max(x1, ex0[ed], ex1[ed])
-                y0 = min(y0, ey0[ed], ey1[ed])
-                y1 = max(y1, ey0[ed], ey1[ed])
-            k_box[kb, 0] = x0
-            k_box[kb, 1] = y0
-            k_box[kb, 2] = x1
-            k_box[kb, 3] = y1
+        pk[p, 0] = kb
+        for b0 in range(pe[p, 0], pe[p, 1], _BLOCK):
+            b1 = min(b0 + _BLOCK, pe[p, 1])
+            x0, y0, x1, y1 = _envelope(E, b0)
+            for ed in range(b0 + 1, b1):
+                ex0, ey0, ex1, ey1 = _envelope(E, ed)
+                x0 = min(x0, ex0)
+                y0 = min(y0, ey0)
+                x1 = max(x1, ex1)
+                y1 = max(y1, ey1)
+            blocks[kb, 0] = x0
+            blocks[kb, 1] = y0
+            blocks[kb, 2] = x1
+            blocks[kb, 3] = y1
+            blocks[kb, 4] = b0
+            blocks[kb, 5] = b1
             kb += 1
-        p_k1[p] = kb
-    # ---- crossings ---------------------------------------------------------------------
-    # written into fixed buffers (arrays reassigned inside a hot loop cost numba a
-    # reference count per iteration); when they fill up, start over with larger ones
-    cap = 2 * n_edges + 64
-    while True:
-        c_edge = np.empty(cap, dtype=np.int64)
-        c_t = np.empty(cap)
-        c_other = np.empty(cap, dtype=np.int64)
-        nc = 0
-        for p in range(npoly):
-            for q in range(p + 1, npoly):
-                lo_x = max(pb[p, 0], pb[q, 0])
-                lo_y = max(pb[p, 1], pb[q, 1])
-                hi_x = min(pb[p, 2], pb[q, 2])
-                hi_y = min(pb[p, 3], pb[q, 3])
-                if lo_x > hi_x or lo_y > hi_y:
-                    continue
-                ka = _boxes_in(k_box, p_k0[p], p_k1[p], lo_x, lo_y, hi_x, hi_y)
-                kq = _boxes_in(k_box, p_k0[q], p_k1[q], lo_x, lo_y, hi_x, hi_y)
-                if ka.shape[0] == 0 or kq.shape[0] == 0:
-                    continue
-                if ka.shape[0] * kq.shape[0] <= _BLOCK_PAIRS:
-                    nc = _block_crossings(
-                        ex0,
-                        ey0,
-                        ex1,
-                        ey1,
-                        k_box,
-                        k_e0,
-                        ka,
-                        kq,
-                        p_e1[p],
-                        p_e1[q],
-                        p,
-                        q,
-                        c_edge,
-                        c_t,
-                        c_other,
-                        nc,
-                    )
-                else:
-                    ia = _edges_in(ex0, ey0, ex1, ey1, p_e0[p], p_e1[p], lo_x, lo_y, hi_x, hi_y)
-                    ib = _edges_in(ex0, ey0, ex1, ey1, p_e0[q], p_e1[q], lo_x, lo_y, hi_x, hi_y)
-                    nc = _crossings(
-                        ex0,
-                        ey0,
-                        ex1,
-                        ey1,
-                        ia,
-                        ib,
-                        p,
-                        q,
-                        lo_x,
-                        lo_y,
-                        hi_x,
-                        hi_y,
-                        c_edge,
-                        c_t,
-                        c_other,
-                        nc,
-                    )
-                if nc < 0:
-                    break
+        pk[p, 1] = kb
+    return blocks, pk
+
+
+@njit(cache=True, nogil=True)
+def _envelope(E, e):
+    return (
+        min(E[e, 0], E[e, 2]),
+        min(E[e, 1], E[e, 3]),
+        max(E[e, 0], E[e, 2]),
+        max(E[e, 1], E[e, 3]),
+    )
+
+
+@njit(cache=True, nogil=True)
+def _all_crossings(E, pe, pb, blocks, pk, cx, c_other):
+    """Record the proper crossings between the edges of every pair of polygons.
+
+    Returns their number, ``_FULL`` when the buffers are full or ``_DEGENERATE``.
+    """
+    npoly = pe.shape[0]
+    nc = 0
+    for p in range(npoly):
+        for q in range(p + 1, npoly):
+            lo_x = max(pb[p, 0], pb[q, 0])
+            lo_y = max(pb[p, 1], pb[q, 1])
+            hi_x = min(pb[p, 2], pb[q, 2])
+            hi_y = min(pb[p, 3], pb[q, 3])
+            if lo_x > hi_x or lo_y > hi_y:
+                continue
+            box = np.array([lo_x, lo_y, hi_x, hi_y])
+            ka = _rows_in(blocks, pk[p, 0], pk[p, 1], box)
+            kq = _rows_in(blocks, pk[q, 0], pk[q, 1], box)
+            if ka.shape[0] == 0 or kq.shape[0] == 0:
+                continue
+            if ka.shape[0] * kq.shape[0] <= _BLOCK_PAIRS:
+                nc = _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc)
+            else:
+                nc = _grid_crossings(E, pe, p, q, box, cx, c_other, nc)
             if nc < 0:
-                break
-        if nc == _DEGENERATE:
-            return np.nan  # touching or collinear edges: let GEOS decide
-        if nc >= 0:
-            break
-        cap *= 4
-    order = np.argsort(c_edge[:nc], kind="mergesort")
-    se = c_edge[:nc][order]
-    st_ = c_t[:nc][order]
-    so = c_other[:nc][order]
-    # sort crossings of one edge by their parameter (insertion sort: few per edge)
-    a = 0
-    while a < nc:
-        b = a + 1
-        while b < nc and se[b] == se[a]:
-            b += 1
-        for u in range(a + 1, b):
-            tv = st_[u]
-            ov = so[u]
+                return nc
+    return nc
+
+
+@njit(cache=True, nogil=True)
+def _rows_in(boxes, k0, k1, box):
+    """Rows ``k0:k1`` of ``boxes`` (x0, y0, x1, y1 first) that meet the closed ``box``."""
+    out = np.empty(k1 - k0, dtype=np.int64)
+    n = 0
+    for k in range(k0, k1):
+        if boxes[k, 0] <= box[2] and boxes[k, 2] >= box[0]:
+            if boxes[k, 1] <= box[3] and boxes[k, 3] >= box[1]:
+                out[n] = k
+                n += 1
+    return out[:n]
+
+
+@njit(cache=True, nogil=True)
+def _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc):
+    """Crossings between the edges of blocks ``ka`` (of ``p``) and ``kq`` (of ``q``)."""
+    for a in ka:
+        for b in kq:
+            if (
+                blocks[a, 0] > blocks[b, 2]
+                or blocks[b, 0] > blocks[a, 2]
+                or blocks[a, 1] > blocks[b, 3]
+                or blocks[b, 1] > blocks[a, 3]
+            ):
+                continue
+            for i in range(int(blocks[a, 4]), int(blocks[a, 5])):
+                ax0, ay0, ax1, ay1 = _envelope(E, i)
+                for j in range(int(blocks[b, 4]), int(blocks[b, 5])):
+                    bx0, by0, bx1, by1 = _envelope(E, j)
+                    if bx0 <= ax1 and bx1 >= ax0 and by0 <= ay1 and by1 >= ay0:
+                        nc = _cross(E, i, j, p, q, cx, c_other, nc)
+                        if nc < 0:
+                            return nc
+    return nc
+
+
+@njit(cache=True, nogil=True)
+def _grid_crossings(E, pe, p, q, box, cx, c_other, nc):
+    """Crossings between the edges of ``p`` and ``q`` inside ``box``, for big polygons.
+
+    The edges of ``q`` are bucketed in a uniform grid over the box (cells about as wide as
+    the mean edge envelope, so an edge covers few cells and a cell holds few edges); each
+    edge of ``p`` visits the cells its envelope covers.
+    """
+    ia = _rows_in_edges(E, pe[p, 0], pe[p, 1], box)
+    ib = _rows_in_edges(E, pe[q, 0], pe[q, 1], box)
+    nb = ib.shape[0]
+    if ia.shape[0] == 0 or nb == 0:
+        return nc
+    mean_w = 0.0
+    for j in ib:
+        mean_w += abs(E[j, 2] - E[j, 0]) + abs(E[j, 3] - E[j, 1])
+    mean_w /= 2.0 * nb
+    span = max(box[2] - box[0], box[3] - box[1])
+    g = int(span / mean_w) if mean_w > 0.0 else 1
+    g = max(1, min(g, int(math.sqrt(nb / 2.0)) + 1, 512))
+    wx = (box[2] - box[0]) / g if box[2] > box[0] else 1.0
+    wy = (box[3] - box[1]) / g if box[3] > box[1] else 1.0
+    # cells of each edge of q, then a counting sort of the edges into cells
+    count = np.zeros(g * g + 1, dtype=np.int64)
+    cr = np.empty((nb, 4), dtype=np.int64)
+    for w in range(nb):
+        x0, y0, x1, y1 = _envelope(E, ib[w])
+        cr[w, 0] = _cell(x0, box[0], wx, g)
+        cr[w, 1] = _cell(x1, box[0], wx, g)
+        cr[w, 2] = _cell(y0, box[1], wy, g)
+        cr[w, 3] = _cell(y1, box[1], wy, g)
+        for rw in range(cr[w, 2], cr[w, 3] + 1):
+            for cl in range(cr[w, 0], cr[w, 1] + 1):
+                count[rw * g + cl + 1] += 1
+    for c in range(g * g):
+        count[c + 1] += count[c]
+    fill = count[:-1].copy()
+    items = np.empty(count[g * g], dtype=np.int64)
+    for w in range(nb):
+        for rw in range(cr[w, 2], cr[w, 3] + 1):
+            for cl in range(cr[w, 0], cr[w, 1] + 1):
+                c = rw * g + cl
+                items[fill[c]] = w
+                fill[c] += 1
+    stamp = np.full(nb, -1, dtype=np.int64)
+    for u in range(ia.shape[0]):
+        i = ia[u]
+        ax0, ay0, ax1, ay1 = _envelope(E, i)
+        for rw in range(_cell(ay0, box[1], wy, g), _cell(ay1, box[1], wy, g) + 1):
+            for cl in range(_cell(ax0, box[0], wx, g), _cell(ax1, box[0], wx, g) + 1):
+                c = rw * g + cl
+                for z in range(count[c], count[c + 1]):
+                    w = items[z]
+                    if stamp[w] == u:
+                        continue
+                    stamp[w] = u
+                    j = ib[w]
+                    bx0, by0, bx1, by1 = _envelope(E, j)
+                    if bx0 <= ax1 and bx1 >= ax0 and by0 <= ay1 and by1 >= ay0:
+                        nc = _cross(E, i, j, p, q, cx, c_other, nc)
+                        if nc < 0:
+                            return nc
+    return nc
+
+
+@njit(cache=True, nogil=True)
+def _rows_in_edges(E, e0, e1, box):
+    """Edges ``e0:e1`` whose envelope meets the closed ``box``."""
+    out = np.empty(e1 - e0, dtype=np.int64)
+    n = 0
+    for e in range(e0, e1):
+        x0, y0, x1, y1 = _envelope(E, e)
+        if x0 <= box[2] and x1 >= box[0] and y0 <= box[3] and y1 >= box[1]:
+            out[n] = e
+            n += 1
+    return out[:n]
+
+
+@njit(cache=True, nogil=True)
+def _cell(v, lo, w, g):
+    c = int((v - lo) / w)
+    return min(max(c, 0), g - 1)
+
+
+@njit(cache=True, nogil=True)
+def _orient(ax, ay, bx, by, cx, cy):
+    """Orientation of c against a→b: +1 left, −1 right, 0 uncertain (within the error bound).
+
+    Returns the sign and the determinant."""
+    left = (bx - ax) * (cy - ay)
+    right = (by - ay) * (cx - ax)
+    d = left - right
+    if abs(d) > _ERRBOUND * (abs(left) + abs(right)):
+        return (1 if d > 0 else -1), d
+    return 0, d
+
+
+@njit(cache=True, nogil=True)
+def _cross(E, i, j, p, q, cx, c_other, nc):
+    """Record a proper crossing of edges ``i`` (of polygon ``p``) and ``j`` (of ``q``).
+
+    Returns the new count, ``_FULL`` when the buffers are full, ``_DEGENERATE`` when an
+    orientation cannot be certified (touching, collinear).
+    """
+    s1, d1 = _orient(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 0], E[i, 1])
+    s2, d2 = _orient(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 2], E[i, 3])
+    if s1 != 0 and s1 == s2:
+        return nc
+    s3, d3 = _orient(E[i, 0], E[i, 1], E[i, 2], E[i, 3], E[j, 0], E[j, 1])
+    s4, d4 = _orient(E[i, 0], E[i, 1], E[i, 2], E[i, 3], E[j, 2], E[j, 3])
+    if s3 != 0 and s3 == s4:
+        return nc
+    if s1 == 0 or s2 == 0 or s3 == 0 or s4 == 0:
+        return _DEGENERATE
+    if nc + 2 > c_other.shape[0]:
+        return _FULL
+    cx[nc, 0] = i
+    cx[nc, 1] = d1 / (d1 - d2)
+    c_other[nc] = q
+    cx[nc + 1, 0] = j
+    cx[nc + 1, 1] = d3 / (d3 - d4)
+    c_other[nc + 1] = p
+    return nc + 2
+
+
+@njit(cache=True, nogil=True)
+def _sort_crossings(cx, c_other, nc, n_edges):
+    """Crossings grouped by edge (counting sort) and ordered along each edge.
+
+    Returns ``first`` (crossings of edge ``e`` are ``first[e]:first[e + 1]``), their
+    parameters and the polygons crossed.
+    """
+    first = np.zeros(n_edges + 1, dtype=np.int64)
+    for c in range(nc):
+        first[int(cx[c, 0]) + 1] += 1
+    for e in range(n_edges):
+        first[e + 1] += first[e]
+    fill = first[:-1].copy()
+    ct = np.empty(nc)
+    co = np.empty(nc, dtype=np.int64)
+    for c in range(nc):
+        e = int(cx[c, 0])
+        ct[fill[e]] = cx[c, 1]
+        co[fill[e]] = c_other[c]
+        fill[e] += 1
+    for e in range(n_edges):  # insertion sort by parameter: few crossings per edge
+        for u in range(first[e] + 1, first[e + 1]):
+            tv = ct[u]
+            ov = co[u]
             w = u - 1
-            while w >= a and st_[w] > tv:
-                st_[w + 1] = st_[w]
-                so[w + 1] = so[w]
+            while w >= first[e] and ct[w] > tv:
+                ct[w + 1] = ct[w]
+                co[w + 1] = co[w]
                 w -= 1
-            st_[w + 1] = tv
-            so[w + 1] = ov
-        a = b
-    # ---- walk every ring, toggling insideness at crossings ------------------------------
+            ct[w + 1] = tv
+            co[w + 1] = ov
+    return first, ct, co
+
+
+@njit(cache=True, nogil=True)
+def _walk(E, rings, pe, pb, k, has_clip, first, ct, co):
+    """Integrate along every ring, toggling insideness at its crossings (NaN if declined)."""
+    npoly = pe.shape[0]
     status = np.zeros(npoly, dtype=np.int8)
     start = np.zeros(npoly, dtype=np.int8)
     twice_area = 0.0
-    ci = 0  # next crossing in (edge) order; edges are walked in increasing order
-    for rr in range(n_rings):
-        p = r_poly[rr]
-        e0 = r_e0[rr]
-        e1 = r_e1[rr]
+    for rr in range(rings.shape[0]):
+        e0 = rings[rr, 0]
+        e1 = rings[rr, 1]
+        p = rings[rr, 2]
+        sign = float(rings[rr, 3])
         if e1 == e0:
             continue
-        px = ex0[e0]
-        py = ey0[e0]
+        px = E[e0, 0]
+        py = E[e0, 1]
+        n_in = 0  # subjects (other than p) containing the current point
         for q in range(npoly):
             status[q] = 0
-            if q == p:
-                continue
-            if px < pb[q, 0] or px > pb[q, 2] or py < pb[q, 1] or py > pb[q, 3]:
-                continue
-            inside = _point_in(px, py, ex0, ey0, ex1, ey1, p_e0[q], p_e1[q])
-            if inside < 0:
-                return np.nan
-            status[q] = inside
-        for q in range(npoly):
+            if q != p and pb[q, 0] <= px <= pb[q, 2] and pb[q, 1] <= py <= pb[q, 3]:
+                inside = _point_in(px, py, E, pe[q, 0], pe[q, 1])
+                if inside < 0:
+                    return np.nan
+                status[q] = inside
+                if q < k:
+                    n_in += inside
             start[q] = status[q]
-        n_in = 0  # subjects (other than p) containing the current point
-        for q in range(k):
-            if q != p:
-                n_in += status[q]
-        sign = r_sign[rr]
         for ed in range(e0, e1):
-            cx = ex0[ed]
-            cy = ey0[ed]
-            dx = ex1[ed] - cx
-            dy = ey1[ed] - cy
-            x = cx
-            y = cy
-            while ci < nc and se[ci] == ed:
-                t = st_[ci]
-                nx = cx + t * dx
-                ny = cy + t * dy
-                if _counts(p, k, clip >= 0, status, n_in):
+            x = E[ed, 0]
+            y = E[ed, 1]
+            dx = E[ed, 2] - x
+            dy = E[ed, 3] - y
+            for c in range(first[ed], first[ed + 1]):
+                nx = E[ed, 0] + ct[c] * dx
+                ny = E[ed, 1] + ct[c] * dy
+                if _counts(p, k, has_clip, status, n_in):
                     twice_area += sign * (x * ny - nx * y)
-                q = so[ci]
-                if status[q] == 1:
-                    status[q] = 0
-                    if q < k:
-                        n_in -= 1
-                else:
-                    status[q] = 1
-                    if q < k:
-                        n_in += 1
+                q = co[c]
+                status[q] ^= 1
+                if q < k:
+                    n_in += 1 if status[q] else -1
                 x = nx
                 y = ny
-                ci += 1
-            if _counts(p, k, clip >= 0, status, n_in):
-                twice_area += sign * (x * ey1[ed] - ex1[ed] * y)
+            if _counts(p, k, has_clip, status, n_in):
+                twice_area += sign * (x * E[ed, 3] - E[ed, 2] * y)
         for q in range(npoly):
             if status[q] != start[q]:
                 return np.nan  # a ring that does not close its statuses: inconsistent input
     return 0.5 * twice_area
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _counts(p, k, has_clip, status, n_in):
     """Whether the current piece of a boundary of polygon ``p`` bounds the result."""
     if p < k:  # a subject: inside the clip (if any) and outside the other subjects
@@ -505,228 +655,22 @@ def _counts(p, k, has_clip, status, n_in):
 
 
 @njit(cache=True, nogil=True)
-def _point_in(px, py, ex0, ey0, ex1, ey1, e0, e1):
+def _point_in(px, py, E, e0, e1):
     """Even–odd point in polygon (all rings of one geometry): 1 in, 0 out, −1 uncertain."""
     inside = 0
     for e in range(e0, e1):
-        ay = ey0[e]
-        by = ey1[e]
+        ay = E[e, 1]
+        by = E[e, 3]
         if (ay > py) != (by > py):
-            s, _ = _orient(ex0[e], ay, ex1[e], by, px, py)
+            s, _ = _orient(E[e, 0], ay, E[e, 2], by, px, py)
             if s == 0:
                 return -1
             if (by > ay) == (s > 0):
                 inside ^= 1
         elif ay == py and by == py:
             # on the line of a horizontal edge: uncertain if within it
-            if min(ex0[e], ex1[e]) <= px <= max(ex0[e], ex1[e]):
+            if min(E[e, 0], E[e, 2]) <= px <= max(E[e, 0], E[e, 2]):
                 return -1
-        elif ay == py and ex0[e] == px:
+        elif ay == py and E[e, 0] == px:
             return -1  # on a vertex
     return inside
-
-
-@njit(cache=True, nogil=True)
-def _boxes_in(box, k0, k1, lo_x, lo_y, hi_x, hi_y):
-    """Rows ``k0:k1`` of ``box`` that meet the closed box."""
-    out = np.empty(k1 - k0, dtype=np.int64)
-    n = 0
-    for k in range(k0, k1):
-        if box[k, 0] <= hi_x and box[k, 2] >= lo_x and box[k, 1] <= hi_y and box[k, 3] >= lo_y:
-            out[n] = k
-            n += 1
-    return out[:n]
-
-
-@njit(cache=True, nogil=True)
-def _block_crossings(
-    ex0, ey0, ex1, ey1, k_box, k_e0, ka, kq, end_p, end_q, p, q, c_edge, c_t, c_other, nc
-):
-    """Crossings between the edges of blocks ``ka`` (of ``p``) and ``kq`` (of ``q``)."""
-    for u in range(ka.shape[0]):
-        a = ka[u]
-        for w in range(kq.shape[0]):
-            b = kq[w]
-            if (
-                k_box[a, 0] > k_box[b, 2]
-                or k_box[b, 0] > k_box[a, 2]
-                or k_box[a, 1] > k_box[b, 3]
-                or k_box[b, 1] > k_box[a, 3]
-            ):
-                continue
-            for i in range(k_e0[a], min(k_e0[a] + _BLOCK, end_p)):
-                ax0 = min(ex0[i], ex1[i])
-                ax1 = max(ex0[i], ex1[i])
-                ay0 = min(ey0[i], ey1[i])
-                ay1 = max(ey0[i], ey1[i])
-                for j in range(k_e0[b], min(k_e0[b] + _BLOCK, end_q)):
-                    if (
-                        min(ex0[j], ex1[j]) <= ax1
-                        and max(ex0[j], ex1[j]) >= ax0
-                        and min(ey0[j], ey1[j]) <= ay1
-                        and max(ey0[j], ey1[j]) >= ay0
-                    ):
-                        nc = _cross(ex0, ey0, ex1, ey1, i, j, p, q, c_edge, c_t, c_other, nc)
-                        if nc < 0:
-                            return nc
-    return nc
-
-
-@njit(cache=True, nogil=True)
-def _edges_in(ex0, ey0, ex1, ey1, e0, e1, lo_x, lo_y, hi_x, hi_y):
-    """Edges ``e0:e1`` whose envelope meets the closed box."""
-    out = np.empty(e1 - e0, dtype=np.int64)
-    n = 0
-    for e in range(e0, e1):
-        if (
-            min(ex0[e], ex1[e]) <= hi_x
-            and max(ex0[e], ex1[e]) >= lo_x
-            and min(ey0[e], ey1[e]) <= hi_y
-            and max(ey0[e], ey1[e]) >= lo_y
-        ):
-            out[n] = e
-            n += 1
-    return out[:n]
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _cross(ex0, ey0, ex1, ey1, i, j, p, q, c_edge, c_t, c_other, nc):
-    """Record a proper crossing of edges ``i`` (of polygon ``p``) and ``j`` (of ``q``).
-
-    Returns the new count, ``_FULL`` when the buffers are full, ``_DEGENERATE`` when an
-    orientation cannot be certified (touching, collinear).
-    """
-    s1, d1 = _orient(ex0[j], ey0[j], ex1[j], ey1[j], ex0[i], ey0[i])
-    s2, d2 = _orient(ex0[j], ey0[j], ex1[j], ey1[j], ex1[i], ey1[i])
-    if s1 != 0 and s1 == s2:
-        return nc
-    s3, d3 = _orient(ex0[i], ey0[i], ex1[i], ey1[i], ex0[j], ey0[j])
-    s4, d4 = _orient(ex0[i], ey0[i], ex1[i], ey1[i], ex1[j], ey1[j])
-    if s3 != 0 and s3 == s4:
-        return nc
-    if s1 == 0 or s2 == 0 or s3 == 0 or s4 == 0:
-        return _DEGENERATE
-    if nc + 2 > c_edge.shape[0]:
-        return _FULL
-    c_edge[nc] = i
-    c_t[nc] = d1 / (d1 - d2)
-    c_other[nc] = q
-    c_edge[nc + 1] = j
-    c_t[nc + 1] = d3 / (d3 - d4)
-    c_other[nc + 1] = p
-    return nc + 2
-
-
-@njit(cache=True, nogil=True)
-def _crossings(ex0, ey0, ex1, ey1, ia, ib, p, q, lo_x, lo_y, hi_x, hi_y, c_edge, c_t, c_other, nc):
-    """Record the proper crossings between edges ``ia`` (of ``p``) and ``ib`` (of ``q``).
-
-    A plain double loop for small sets; otherwise ``ib`` is bucketed in a uniform grid over
-    the box and each edge of ``ia`` visits the cells its envelope covers. Returns the new
-    count or a negative code (see :func:`_cross`).
-    """
-    na = ia.shape[0]
-    nb = ib.shape[0]
-    if na * nb <= _BRUTE_PAIRS:
-        for u in range(na):
-            i = ia[u]
-            ax0 = min(ex0[i], ex1[i])
-            ax1 = max(ex0[i], ex1[i])
-            ay0 = min(ey0[i], ey1[i])
-            ay1 = max(ey0[i], ey1[i])
-            for w in range(nb):
-                j = ib[w]
-                if (
-                    min(ex0[j], ex1[j]) <= ax1
-                    and max(ex0[j], ex1[j]) >= ax0
-                    and min(ey0[j], ey1[j]) <= ay1
-                    and max(ey0[j], ey1[j]) >= ay0
-                ):
-                    nc = _cross(ex0, ey0, ex1, ey1, i, j, p, q, c_edge, c_t, c_other, nc)
-                    if nc < 0:
-                        return nc
-        return nc
-    # cells about as wide as the mean edge envelope (at least ~2 edges per cell): an edge
-    # then covers few cells and a cell holds few edges
-    mean_w = 0.0
-    for w in range(nb):
-        j = ib[w]
-        mean_w += abs(ex1[j] - ex0[j]) + abs(ey1[j] - ey0[j])
-    mean_w /= 2.0 * nb
-    span = max(hi_x - lo_x, hi_y - lo_y)
-    g = 1
-    if mean_w > 0.0:
-        g = int(span / mean_w)
-    g = max(1, min(g, int(math.sqrt(nb / 2.0)) + 1, 512))
-    wx = (hi_x - lo_x) / g
-    wy = (hi_y - lo_y) / g
-    if wx <= 0.0:
-        wx = 1.0
-    if wy <= 0.0:
-        wy = 1.0
-    # cell ranges of ib edges, counting sort into cells
-    count = np.zeros(g * g + 1, dtype=np.int64)
-    cr = np.empty((nb, 4), dtype=np.int64)
-    for w in range(nb):
-        j = ib[w]
-        c0 = _cell(min(ex0[j], ex1[j]), lo_x, wx, g)
-        c1 = _cell(max(ex0[j], ex1[j]), lo_x, wx, g)
-        r0 = _cell(min(ey0[j], ey1[j]), lo_y, wy, g)
-        r1 = _cell(max(ey0[j], ey1[j]), lo_y, wy, g)
-        cr[w, 0] = c0
-        cr[w, 1] = c1
-        cr[w, 2] = r0
-        cr[w, 3] = r1
-        for rw in range(r0, r1 + 1):
-            for cl in range(c0, c1 + 1):
-                count[rw * g + cl + 1] += 1
-    for c in range(g * g):
-        count[c + 1] += count[c]
-    fill = count[:-1].copy()
-    cell_items = np.empty(count[g * g], dtype=np.int64)
-    for w in range(nb):
-        for rw in range(cr[w, 2], cr[w, 3] + 1):
-            for cl in range(cr[w, 0], cr[w, 1] + 1):
-                c = rw * g + cl
-                cell_items[fill[c]] = w
-                fill[c] += 1
-    stamp = np.full(nb, -1, dtype=np.int64)
-    for u in range(na):
-        i = ia[u]
-        ax0 = min(ex0[i], ex1[i])
-        ax1 = max(ex0[i], ex1[i])
-        ay0 = min(ey0[i], ey1[i])
-        ay1 = max(ey0[i], ey1[i])
-        c0 = _cell(ax0, lo_x, wx, g)
-        c1 = _cell(ax1, lo_x, wx, g)
-        r0 = _cell(ay0, lo_y, wy, g)
-        r1 = _cell(ay1, lo_y, wy, g)
-        for rw in range(r0, r1 + 1):
-            for cl in range(c0, c1 + 1):
-                c = rw * g + cl
-                for z in range(count[c], count[c + 1]):
-                    w = cell_items[z]
-                    if stamp[w] == u:
-                        continue
-                    stamp[w] = u
-                    j = ib[w]
-                    if (
-                        min(ex0[j], ex1[j]) <= ax1
-                        and max(ex0[j], ex1[j]) >= ax0
-                        and min(ey0[j], ey1[j]) <= ay1
-                        and max(ey0[j], ey1[j]) >= ay0
-                    ):
-                        nc = _cross(ex0, ey0, ex1, ey1, i, j, p, q, c_edge, c_t, c_other, nc)
-                        if nc < 0:
-                            return nc
-    return nc
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _cell(v, lo, w, g):
-    c = int((v - lo) / w)
-    if c < 0:
-        return 0
-    if c >= g:
-        return g - 1
-    return c
