@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely import box
 
 from zoning.crs import ALBERS_CHINA
@@ -214,6 +216,42 @@ def test_dissolve_knows_the_areas_it_measured():
     assert by_first[0] == pytest.approx(7e6, rel=1e-12)
     assert np.isnan(by_first[2])
     assert by_first[4] == pytest.approx(1e6, rel=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_boundary_grid_never_calls_a_box_on_a_boundary_free(seed):
+    from zoning.stats import _BoundaryGrid
+
+    rng = np.random.default_rng(seed)
+    # a few irregular units (stars clipped to a square) and boxes of many sizes around them
+    units = [
+        shapely.Polygon(
+            np.c_[
+                X0 + cx + r * np.cos(a) * (0.6 + 0.4 * rng.random(len(a))),
+                Y0 + cy + r * np.sin(a) * (0.6 + 0.4 * rng.random(len(a))),
+            ]
+        )
+        for cx, cy, r, a in [
+            (rng.uniform(0, 50_000), rng.uniform(0, 50_000), rng.uniform(2_000, 20_000),
+             np.sort(rng.uniform(0, 2 * np.pi, int(rng.integers(3, 200)))))
+            for _ in range(4)
+        ]
+    ]  # fmt: skip
+    units = np.array([u if u.is_valid else u.convex_hull for u in units], dtype=object)
+    grid = _BoundaryGrid.of(units, n=int(rng.integers(32, 300)))
+    x, y = np.array([[X0], [Y0]]) + rng.uniform(-10_000, 80_000, (2, 400))
+    w, h = rng.uniform(1, 30_000, (2, 400)) ** rng.uniform(0.3, 1.0, (2, 400))
+    bounds = np.c_[x, y, x + w, y + h]
+    free = grid.free(bounds)
+    boxes = shapely.box(*bounds.T)
+    border = shapely.union_all(shapely.boundary(units))
+    assert not shapely.intersects(boxes[free], border).any()
+    # and a free box lies in one unit or none: the unit of its cell's centre
+    cell, cx, cy = grid.centres(bounds[free, 0], bounds[free, 1])
+    for box_, c in zip(boxes[free], cell, strict=True):
+        pt = shapely.Point(cx[c], cy[c])
+        assert [u.covers(box_) for u in units] == [u.contains(pt) for u in units]
 
 
 def test_catalogue_frames_skip_the_validity_pass(two_counties, monkeypatch):

@@ -78,6 +78,7 @@ STATS_COLUMNS = ["unit_id", "layer_kind", "zone", "area_km2", "unit_area_km2", "
 """Columns of the statistics table, in order (PRODUCT.md, ``zoning stats``)."""
 
 _BOUNDARY_CHUNK = 2  # segments per piece of unit boundary in the boundary index
+_GRID_CELLS = 1024  # cells per side of the boundary grid over the units
 _POLYGONAL = ("Polygon", "MultiPolygon")
 _REMAINDER_MIN_PAIRS = 64  # crossing pairs needed before the subtraction shortcut is used
 
@@ -253,6 +254,7 @@ class _Units:
     area_m2: np.ndarray
     tree: shapely.STRtree
     boundary_tree: shapely.STRtree
+    grid: _BoundaryGrid
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def region(self) -> Any:
@@ -289,6 +291,7 @@ def prepare_units(
     geoms = shapely.from_wkb(shapely.to_wkb(np.asarray(projected.geometry.values)))
     geoms = _valid(geoms)
     ids = projected[unit_id].astype(str).to_numpy()
+    grid = _BoundaryGrid.of(geoms)
     boundaries = _boundary_chunks(geoms)
     for g in geoms:
         shapely.prepare(g)
@@ -298,6 +301,7 @@ def prepare_units(
         area_m2=shapely.area(geoms),
         tree=shapely.STRtree(geoms),
         boundary_tree=shapely.STRtree(boundaries),
+        grid=grid,
     )
 
 
@@ -331,6 +335,74 @@ def _boundary_chunks(geoms: np.ndarray) -> np.ndarray:
     offset = np.arange(c_len.sum()) - np.repeat(np.r_[0, np.cumsum(c_len)[:-1]], c_len)
     pos = np.repeat(c_start, c_len) + offset
     return shapely.linestrings(coords[pos], indices=chunk_id)
+
+
+@dataclass(frozen=True)
+class _BoundaryGrid:
+    """Cells of a regular grid over the units that unit boundaries pass through.
+
+    A box whose cells are all free of boundaries lies inside one unit or outside all, and
+    every point of such a cell is in the same unit as the cell's centre. The test is
+    conservative: cells are marked from the envelopes of boundary segments no longer than a
+    cell, and cell indices come from monotone floating-point operations, so a box that meets
+    a boundary always meets a marked cell (a few boxes near a boundary are called near
+    without touching it, which costs time, not accuracy).
+    """
+
+    x0: float
+    y0: float
+    size: float
+    n: int
+    marked_sat: np.ndarray  # summed-area table of marked cells, shape (n + 1, n + 1)
+
+    @staticmethod
+    def of(geoms: np.ndarray, n: int = _GRID_CELLS) -> _BoundaryGrid:
+        if len(geoms) == 0:
+            return _BoundaryGrid(0.0, 0.0, 1.0, 1, np.zeros((2, 2), dtype=np.int64))
+        xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+        size = max(xmax - xmin, ymax - ymin, 1e-9) / n
+        rings = shapely.get_rings(shapely.get_parts(geoms))
+        coords, ring = shapely.get_coordinates(
+            shapely.segmentize(rings, size / 2), return_index=True
+        )
+        n += 1  # the last column and row hold the units' maximum x and y
+        grid = _BoundaryGrid(float(xmin), float(ymin), float(size), n, np.zeros(0))
+        same = ring[1:] == ring[:-1]  # consecutive vertices of one ring: a segment
+        a, b = coords[:-1][same], coords[1:][same]
+        cx0, cx1 = grid.col(np.minimum(a[:, 0], b[:, 0])), grid.col(np.maximum(a[:, 0], b[:, 0]))
+        cy0, cy1 = grid.row(np.minimum(a[:, 1], b[:, 1])), grid.row(np.maximum(a[:, 1], b[:, 1]))
+        marked = np.zeros((n, n), dtype=np.int64)
+        # a segment shorter than a cell spans at most two cells each way
+        for cy in (cy0, cy1):
+            for cx in (cx0, cx1):
+                marked[cy, cx] = 1
+        sat = np.zeros((n + 1, n + 1), dtype=np.int64)
+        sat[1:, 1:] = marked.cumsum(0).cumsum(1)
+        return _BoundaryGrid(grid.x0, grid.y0, grid.size, n, sat)
+
+    def col(self, x: np.ndarray) -> np.ndarray:
+        return np.floor((x - self.x0) / self.size).astype(np.int64)
+
+    def row(self, y: np.ndarray) -> np.ndarray:
+        return np.floor((y - self.y0) / self.size).astype(np.int64)
+
+    def free(self, bounds: np.ndarray) -> np.ndarray:
+        """True for envelopes inside the grid that meet no boundary cell."""
+        c0, c1 = self.col(bounds[:, 0]), self.col(bounds[:, 2])
+        r0, r1 = self.row(bounds[:, 1]), self.row(bounds[:, 3])
+        inside = (c0 >= 0) & (r0 >= 0) & (c1 < self.n) & (r1 < self.n)
+        c0, c1, r0, r1 = (np.clip(v, 0, self.n - 1) for v in (c0, c1, r0, r1))
+        s = self.marked_sat
+        hits = s[r1 + 1, c1 + 1] - s[r0, c1 + 1] - s[r1 + 1, c0] + s[r0, c0]
+        return inside & (hits == 0)
+
+    def centres(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cell of each point (flat index) and the centres of the distinct cells."""
+        cell = self.row(y) * self.n + self.col(x)
+        uniq, inv = np.unique(cell, return_inverse=True)
+        cx = self.x0 + (uniq % self.n + 0.5) * self.size
+        cy = self.y0 + (uniq // self.n + 0.5) * self.size
+        return inv.ravel(), cx, cy
 
 
 # --------------------------------------------------------------------------------------------
@@ -802,22 +874,40 @@ def measure_pieces(pieces: Pieces, units: _Units, *, n_jobs: int = 1) -> pd.Data
     if n == 0 or len(units.ids) == 0:
         return _empty_measure()
     b = pieces.bounds()
-    boxes = shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
-    # a piece whose envelope touches no unit boundary lies inside one unit (or outside all)
-    near = np.zeros(n, dtype=bool)
-    if len(units.boundary_tree):
-        hit, _ = units.boundary_tree.query(boxes)
-        near[hit] = True
-    far = np.flatnonzero(~near)
-    p_idx, u_idx = _units_containing(units, b[far, 0], b[far, 1])
-    res_piece = [far[p_idx]]
-    res_unit = [u_idx]
-    res_area = [_piece_areas(pieces, far[p_idx], n_jobs)]
+    # a piece whose envelope touches no unit boundary lies inside one unit (or outside all).
+    # Most are found by the boundary grid, and placed by the unit of the centre of the
+    # (boundary-free) cell holding their envelope's corner; the envelopes of the others are
+    # tested against the boundary chunks, and those clear of them placed by their corner.
+    free = units.grid.free(b)
+    cell, cx, cy = units.grid.centres(b[free, 0], b[free, 1])
+    c_idx, c_unit = _units_containing(units, cx, cy)
+    unit_of_cell = np.full(len(cx), -1, dtype=np.int64)
+    unit_of_cell[c_idx] = c_unit
+    far = np.flatnonzero(free)
+    placed = unit_of_cell[cell] >= 0
+    far_piece, far_unit = [far[placed]], [unit_of_cell[cell][placed]]
+    near = ~free
+    check = np.flatnonzero(near)
+    if len(check) and len(units.boundary_tree):
+        cb = b[check]
+        boxes = shapely.box(cb[:, 0], cb[:, 1], cb[:, 2], cb[:, 3])
+        hit = np.zeros(len(check), dtype=bool)
+        hit[units.boundary_tree.query(boxes)[0]] = True
+        clear = check[~hit]
+        near[clear] = False
+        p_idx, u_idx = _units_containing(units, b[clear, 0], b[clear, 1])
+        far_piece.append(clear[p_idx])
+        far_unit.append(u_idx)
+    far_piece, far_unit = np.concatenate(far_piece), np.concatenate(far_unit)
+    res_piece = [far_piece]
+    res_unit = [far_unit]
+    res_area = [_piece_areas(pieces, far_piece, n_jobs)]
 
     near_idx = np.flatnonzero(near)
     if len(near_idx):
         # every (piece, unit) pair whose envelopes meet, measured by the boundary integral
-        p_pos, u_idx = units.tree.query(boxes[near_idx])
+        nb = b[near_idx]
+        p_pos, u_idx = units.tree.query(shapely.box(nb[:, 0], nb[:, 1], nb[:, 2], nb[:, 3]))
         cand = near_idx[p_pos]
         area = _kernel_areas(pieces, cand, units, u_idx, n_jobs)
         declined = np.zeros(n, dtype=bool)
