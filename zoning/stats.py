@@ -13,8 +13,9 @@ The algorithm avoids the all-pairs overlay of ``geopandas.overlay`` + ``dissolve
    whose union counts once (members in a canonical order so that permuting input rows changes
    nothing). A feature that overlaps nothing is its own piece. No union is built.
 2. **measure** — a piece whose envelope touches no unit boundary lies wholly inside one unit (or
-   outside all): one point-in-polygon test places it, and its area (the area of its group's
-   union) counts whole. Every other (piece, unit) pair whose envelopes meet is measured as
+   outside all): most are found on a grid of the cells boundaries pass through (a summed-area
+   table answers for an envelope at once) and placed by the unit of their cell, the others by
+   the boundary index and one point-in-polygon test; its area (its group's union) counts whole. Every other (piece, unit) pair whose envelopes meet is measured as
    ``area(union(group) ∩ unit)``.
    Both areas come from the boundary integral of :mod:`zoning.polyarea`, which never builds
    the union or the intersection. Pairs it declines (edges that touch or run along each other,
