@@ -55,7 +55,6 @@ from numba import njit
 __all__ = ["Packed", "pack", "union_clip_areas", "warm_up"]
 
 _ERRBOUND = 3.3306690738754716e-16 * 4  # Shewchuk's ccwerrboundA, with a margin
-_BRUTE_PAIRS = 4096  # edge pairs below which the crossing search is a plain double loop
 _CHUNK = 256  # tasks per thread chunk
 _BLOCK = 8  # consecutive edges per block
 _BLOCK_PAIRS = 1 << 16  # block pairs above which the crossing search uses a grid of edges
@@ -244,7 +243,7 @@ def _task(coords, ring_off, ring_ext, g_rs, g_re, bbox, subj, clip):
     blocks, pk = _blocks(E, pe)
     cap = 2 * E.shape[0] + 64
     while True:  # crossing buffers; start over with larger ones when they fill up
-        cx = np.empty((cap, 2))  # edge (as float), parameter along it
+        cx = np.empty((cap, 4))  # edge (as float), parameter along it, crossing point x, y
         c_other = np.empty(cap, dtype=np.int64)
         nc = _all_crossings(E, pe, pb, blocks, pk, cx, c_other)
         if nc == _DEGENERATE:
@@ -550,11 +549,20 @@ def _cross(E, i, j, p, q, cx, c_other, nc):
         return _DEGENERATE
     if nc + 2 > c_other.shape[0]:
         return _FULL
+    # one crossing point for both edges: computed separately from each edge, the two points
+    # of nearly parallel edges can lie metres apart, and the gap between them would count
+    t = d1 / (d1 - d2)
+    x = E[i, 0] + t * (E[i, 2] - E[i, 0])
+    y = E[i, 1] + t * (E[i, 3] - E[i, 1])
     cx[nc, 0] = i
-    cx[nc, 1] = d1 / (d1 - d2)
+    cx[nc, 1] = t
+    cx[nc, 2] = x
+    cx[nc, 3] = y
     c_other[nc] = q
     cx[nc + 1, 0] = j
     cx[nc + 1, 1] = d3 / (d3 - d4)
+    cx[nc + 1, 2] = x
+    cx[nc + 1, 3] = y
     c_other[nc + 1] = p
     return nc + 2
 
@@ -564,7 +572,7 @@ def _sort_crossings(cx, c_other, nc, n_edges):
     """Crossings grouped by edge (counting sort) and ordered along each edge.
 
     Returns ``first`` (crossings of edge ``e`` are ``first[e]:first[e + 1]``), their
-    parameters and the polygons crossed.
+    parameters and points (``ct``: rows of parameter, x, y) and the polygons crossed.
     """
     first = np.zeros(n_edges + 1, dtype=np.int64)
     for c in range(nc):
@@ -572,23 +580,29 @@ def _sort_crossings(cx, c_other, nc, n_edges):
     for e in range(n_edges):
         first[e + 1] += first[e]
     fill = first[:-1].copy()
-    ct = np.empty(nc)
+    ct = np.empty((nc, 3))
     co = np.empty(nc, dtype=np.int64)
     for c in range(nc):
         e = int(cx[c, 0])
-        ct[fill[e]] = cx[c, 1]
+        ct[fill[e], 0] = cx[c, 1]
+        ct[fill[e], 1] = cx[c, 2]
+        ct[fill[e], 2] = cx[c, 3]
         co[fill[e]] = c_other[c]
         fill[e] += 1
     for e in range(n_edges):  # insertion sort by parameter: few crossings per edge
         for u in range(first[e] + 1, first[e + 1]):
-            tv = ct[u]
+            tv, xv, yv = ct[u, 0], ct[u, 1], ct[u, 2]
             ov = co[u]
             w = u - 1
-            while w >= first[e] and ct[w] > tv:
-                ct[w + 1] = ct[w]
+            while w >= first[e] and ct[w, 0] > tv:
+                ct[w + 1, 0] = ct[w, 0]
+                ct[w + 1, 1] = ct[w, 1]
+                ct[w + 1, 2] = ct[w, 2]
                 co[w + 1] = co[w]
                 w -= 1
-            ct[w + 1] = tv
+            ct[w + 1, 0] = tv
+            ct[w + 1, 1] = xv
+            ct[w + 1, 2] = yv
             co[w + 1] = ov
     return first, ct, co
 
@@ -623,11 +637,9 @@ def _walk(E, rings, pe, pb, k, has_clip, first, ct, co):
         for ed in range(e0, e1):
             x = E[ed, 0]
             y = E[ed, 1]
-            dx = E[ed, 2] - x
-            dy = E[ed, 3] - y
             for c in range(first[ed], first[ed + 1]):
-                nx = E[ed, 0] + ct[c] * dx
-                ny = E[ed, 1] + ct[c] * dy
+                nx = ct[c, 1]
+                ny = ct[c, 2]
                 if _counts(p, k, has_clip, status, n_in):
                     twice_area += sign * (x * ny - nx * y)
                 q = co[c]
