@@ -588,3 +588,12 @@ def test_check_crs_false_returns_data_as_found(tmp_path, units):
     metres = tmp_path / "m.csv"
     metres.write_text("x,y\n530000,4190000\n")
     assert zio.read_vector(metres, crs="EPSG:4490", check_crs=False).crs.to_epsg() == 4490
+
+
+def test_tests_cannot_reach_the_network():
+    """The session guard in conftest.py refuses connections beyond loopback."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        with pytest.raises(OSError, match="tests must run offline"):
+            s.connect(("192.0.2.1", 443))  # TEST-NET-1: never routed

@@ -391,7 +391,7 @@ def _all_crossings(E, pe, pb, blocks, pk, cx, c_other):
             if ka.shape[0] * kq.shape[0] <= _BLOCK_PAIRS:
                 nc = _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc)
             else:
-                nc = _grid_crossings(E, pe, p, q, box, cx, c_other, nc)
+                nc = _grid_crossings(E, blocks, ka, kq, p, q, box, cx, c_other, nc)
             if nc < 0:
                 return nc
     return nc
@@ -423,26 +423,24 @@ def _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc):
             ):
                 continue
             for i in range(int(blocks[a, 4]), int(blocks[a, 5])):
-                ax0, ay0, ax1, ay1 = _envelope(E, i)
                 for j in range(int(blocks[b, 4]), int(blocks[b, 5])):
-                    bx0, by0, bx1, by1 = _envelope(E, j)
-                    if bx0 <= ax1 and bx1 >= ax0 and by0 <= ay1 and by1 >= ay0:
-                        nc = _cross(E, i, j, p, q, cx, c_other, nc)
-                        if nc < 0:
-                            return nc
+                    nc = _cross(E, i, j, p, q, cx, c_other, nc)
+                    if nc < 0:
+                        return nc
     return nc
 
 
 @njit(cache=True, nogil=True)
-def _grid_crossings(E, pe, p, q, box, cx, c_other, nc):
-    """Crossings between the edges of ``p`` and ``q`` inside ``box``, for big polygons.
+def _grid_crossings(E, blocks, ka, kq, p, q, box, cx, c_other, nc):
+    """Crossings between the edges of blocks ``ka`` (of ``p``) and ``kq`` (of ``q``), for big
+    polygons, whose block pairs are too many to test one by one.
 
     The edges of ``q`` are bucketed in a uniform grid over the box (cells about as wide as
     the mean edge envelope, so an edge covers few cells and a cell holds few edges); each
     edge of ``p`` visits the cells its envelope covers.
     """
-    ia = _rows_in_edges(E, pe[p, 0], pe[p, 1], box)
-    ib = _rows_in_edges(E, pe[q, 0], pe[q, 1], box)
+    ia = _block_edges(blocks, ka)
+    ib = _block_edges(blocks, kq)
     nb = ib.shape[0]
     if ia.shape[0] == 0 or nb == 0:
         return nc
@@ -489,26 +487,25 @@ def _grid_crossings(E, pe, p, q, box, cx, c_other, nc):
                     if stamp[w] == u:
                         continue
                     stamp[w] = u
-                    j = ib[w]
-                    bx0, by0, bx1, by1 = _envelope(E, j)
-                    if bx0 <= ax1 and bx1 >= ax0 and by0 <= ay1 and by1 >= ay0:
-                        nc = _cross(E, i, j, p, q, cx, c_other, nc)
-                        if nc < 0:
-                            return nc
+                    nc = _cross(E, i, ib[w], p, q, cx, c_other, nc)
+                    if nc < 0:
+                        return nc
     return nc
 
 
 @njit(cache=True, nogil=True)
-def _rows_in_edges(E, e0, e1, box):
-    """Edges ``e0:e1`` whose envelope meets the closed ``box``."""
-    out = np.empty(e1 - e0, dtype=np.int64)
+def _block_edges(blocks, ks):
+    """The edges of blocks ``ks``."""
     n = 0
-    for e in range(e0, e1):
-        x0, y0, x1, y1 = _envelope(E, e)
-        if x0 <= box[2] and x1 >= box[0] and y0 <= box[3] and y1 >= box[1]:
+    for k in ks:
+        n += int(blocks[k, 5] - blocks[k, 4])
+    out = np.empty(n, dtype=np.int64)
+    n = 0
+    for k in ks:
+        for e in range(int(blocks[k, 4]), int(blocks[k, 5])):
             out[n] = e
             n += 1
-    return out[:n]
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -537,6 +534,10 @@ def _cross(E, i, j, p, q, cx, c_other, nc):
     Returns the new count, ``_FULL`` when the buffers are full, ``_DEGENERATE`` when an
     orientation cannot be certified (touching, collinear).
     """
+    ax0, ay0, ax1, ay1 = _envelope(E, i)
+    bx0, by0, bx1, by1 = _envelope(E, j)
+    if bx0 > ax1 or bx1 < ax0 or by0 > ay1 or by1 < ay0:
+        return nc  # envelopes apart: no crossing
     s1, d1 = _orient(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 0], E[i, 1])
     s2, d2 = _orient(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 2], E[i, 3])
     if s1 != 0 and s1 == s2:
