@@ -424,9 +424,10 @@ def _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc):
                 continue
             for i in range(int(blocks[a, 4]), int(blocks[a, 5])):
                 for j in range(int(blocks[b, 4]), int(blocks[b, 5])):
-                    nc = _cross(E, i, j, p, q, cx, c_other, nc)
-                    if nc < 0:
-                        return nc
+                    if _envelopes_meet(E, i, j):
+                        nc = _cross(E, i, j, p, q, cx, c_other, nc)
+                        if nc < 0:
+                            return nc
     return nc
 
 
@@ -487,9 +488,10 @@ def _grid_crossings(E, blocks, ka, kq, p, q, box, cx, c_other, nc):
                     if stamp[w] == u:
                         continue
                     stamp[w] = u
-                    nc = _cross(E, i, ib[w], p, q, cx, c_other, nc)
-                    if nc < 0:
-                        return nc
+                    if _envelopes_meet(E, i, ib[w]):
+                        nc = _cross(E, i, ib[w], p, q, cx, c_other, nc)
+                        if nc < 0:
+                            return nc
     return nc
 
 
@@ -528,16 +530,23 @@ def _orient(ax, ay, bx, by, cx, cy):
 
 
 @njit(cache=True, nogil=True)
+def _envelopes_meet(E, i, j):
+    """Whether the envelopes of edges ``i`` and ``j`` meet (the cheap test before _cross)."""
+    return (
+        min(E[j, 0], E[j, 2]) <= max(E[i, 0], E[i, 2])
+        and max(E[j, 0], E[j, 2]) >= min(E[i, 0], E[i, 2])
+        and min(E[j, 1], E[j, 3]) <= max(E[i, 1], E[i, 3])
+        and max(E[j, 1], E[j, 3]) >= min(E[i, 1], E[i, 3])
+    )
+
+
+@njit(cache=True, nogil=True)
 def _cross(E, i, j, p, q, cx, c_other, nc):
     """Record a proper crossing of edges ``i`` (of polygon ``p``) and ``j`` (of ``q``).
 
     Returns the new count, ``_FULL`` when the buffers are full, ``_DEGENERATE`` when an
     orientation cannot be certified (touching, collinear).
     """
-    ax0, ay0, ax1, ay1 = _envelope(E, i)
-    bx0, by0, bx1, by1 = _envelope(E, j)
-    if bx0 > ax1 or bx1 < ax0 or by0 > ay1 or by1 < ay0:
-        return nc  # envelopes apart: no crossing
     s1, d1 = _orient(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 0], E[i, 1])
     s2, d2 = _orient(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 2], E[i, 3])
     if s1 != 0 and s1 == s2:
