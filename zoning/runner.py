@@ -79,7 +79,9 @@ class RunResult:
 
 def staging_dir(out: Path) -> Path:
     """The hidden staging folder of a run whose output folder is ``out``."""
-    return out.parent / f".{out.name}.partial"
+    from zoning.workspace import hidden_sibling  # shortened when the name is long
+
+    return hidden_sibling(out, "partial")
 
 
 def _sha256(path: Path) -> str:
@@ -313,6 +315,9 @@ def run_scenario(
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     target = Path(out) if out is not None else Path.cwd() / "runs" / sc.id
+    from zoning.workspace import refuse_unsafe_output
+
+    refuse_unsafe_output(target, _input_paths(sc))  # before any work: --overwrite deletes
     with output_lock(target):  # a second run into the same folder is refused, not interleaved
         return _run_into(
             sc, target, overwrite=overwrite, resume=resume, scheduler=scheduler, progress=progress
@@ -361,7 +366,7 @@ def _run_into(
         root.setLevel(old_level)
     root.removeHandler(handler)
     handler.close()
-    _finish(stage, target, result, sc, inputs=inputs, scheduler=scheduler)
+    _finish(stage, target, result, sc, inputs=inputs, scheduler=scheduler, overwrite=overwrite)
     files = {name: target / p.relative_to(stage) for name, p in result.items()}
     files["manifest.json"] = target / "manifest.json"
     return RunResult(folder=target, files=files)
@@ -671,6 +676,24 @@ def _restoration(sc: Scenario) -> Any:
     return result
 
 
+def _input_paths(sc: Scenario) -> list[tuple[str, Any]]:
+    """Every input file of a scenario (description, path) that an output must not hold."""
+    from zoning.workspace import catalog_inputs
+
+    found: list[tuple[str, Any]] = [("scenario", sc.path)]
+    if not sc.catalog_is_demo:
+        found += catalog_inputs(sc.catalog)
+    found.append(("units file", sc.units.get("path")))
+    if sc.screening:
+        found.append(("site file", sc.screening.get("sites")))
+    if sc.restoration:
+        found.append(("restoration scenario", sc.restoration.get("scenario")))
+    ind = sc.stats.get("indicators")
+    if isinstance(ind, str | Path) and ind != "default":
+        found.append(("indicator targets", ind))
+    return found
+
+
 def _inputs(sc: Scenario, catalog: Any, targets: Path | None) -> dict[str, Any]:
     """Input files with their checksums (scenario, catalogue and its layers, units, targets)."""
     inputs: dict[str, Any] = {
@@ -738,6 +761,7 @@ def _finish(
     *,
     inputs: dict[str, Any],
     scheduler: str | None,
+    overwrite: bool = True,
 ) -> None:
     steps = stage / ".steps"
     if steps.exists():
@@ -763,12 +787,11 @@ def _finish(
     )
     files["manifest.json"] = stage / "manifest.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    backup = None
-    if target.exists():
-        backup = target.with_name(f".{target.name}.old")
-        if backup.exists():
-            shutil.rmtree(backup)
-        os.replace(target, backup)
-    os.replace(stage, target)
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
+    from zoning.errors import OutputExistsError
+    from zoning.workspace import publish
+
+    try:  # a folder that appeared at the target meanwhile is not replaced (unless overwrite)
+        publish(stage, target, overwrite=overwrite)
+    except OutputExistsError:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise

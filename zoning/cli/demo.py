@@ -34,7 +34,9 @@ def demo(out_dir: str, overwrite: bool, rebuild: bool) -> None:
     from zoning.datasets import demo_catalog_path
     from zoning.demo import run_demo_products
     from zoning.io import atomic_directory, atomic_write_text
+    from zoning.workspace import claim_output
 
+    claim_output(out_dir, overwrite=overwrite)  # checked and locked before any work
     catalog_path = demo_catalog_path(rebuild=rebuild)
     click.echo(f"demo catalogue: {catalog_path}", err=True)
     with atomic_directory(Path(out_dir), overwrite=overwrite) as tmp:

@@ -47,10 +47,11 @@ def diff(
     reshaped. A summary goes to stdout.
     """
     from zoning.diff import diff_runs, diff_vintages
-    from zoning.errors import OutputExistsError
 
-    if out is not None and out.exists() and not overwrite:
-        raise OutputExistsError(f"{out} exists; expected a new file, or pass --overwrite")
+    if out is not None:  # checked and locked before any work
+        from zoning.workspace import claim_output
+
+        claim_output(out, overwrite=overwrite, inputs=[("first input", a), ("second input", b)])
     runs = all(p.is_dir() or p.suffix.lower() == ".csv" for p in (a, b))
     if runs:
         table = diff_runs(a, b, tolerance_km2=tolerance_km2, keep_unchanged=keep_all)

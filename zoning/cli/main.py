@@ -57,9 +57,18 @@ class _LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         from zoning.errors import ZoningError, ZoningUsageError
+        from zoning.workspace import Terminated
 
         try:
             return super().invoke(ctx)
+        except Terminated as exc:
+            # SIGTERM / SIGHUP unwound like Ctrl-C: the writers removed their temporaries
+            click.echo(
+                f"Error: stopped by {exc}; nothing was published and temporary outputs were "
+                "removed (zoning run keeps its checkpoints for --resume)",
+                err=True,
+            )
+            ctx.exit(128 + exc.signum)
         except ZoningUsageError as exc:
             if ctx.obj and ctx.obj.get("verbosity", 0) >= 2:
                 raise
@@ -100,6 +109,10 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     """Spatial-zoning analysis for ecological planning (Shanxi): screening, statistics,
     restoration priorities and offline maps.
     """
+    from zoning.workspace import interrupt_on_termination
+
+    _survive_console_encoding()
+    ctx.with_resource(interrupt_on_termination())  # SIGTERM / SIGHUP clean up like Ctrl-C
     verbosity = verbose - quiet
     ctx.ensure_object(dict)
     ctx.obj["verbosity"] = verbosity
@@ -107,3 +120,19 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     logging.basicConfig(
         stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s"
     )
+
+
+def _survive_console_encoding() -> None:
+    """Replace what the console cannot encode instead of failing.
+
+    Python on Chinese Windows writes redirected output as GBK, which has no "²": "km²" would
+    raise UnicodeEncodeError half-way through a report. Characters the console encoding
+    lacks become "?"; everything else is written unchanged.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # a closed or detached stream: nothing to protect
+                pass

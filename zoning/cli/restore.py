@@ -38,6 +38,23 @@ def restore(scenario_path: str, out_dir: str | None, overwrite: bool, no_map: bo
     t0 = time.perf_counter()
     scenario = load_restoration_scenario(scenario_path)
     target = Path(out_dir) if out_dir else Path(f"restoration-{scenario.name}")
+    from zoning.restoration.scenario import resolve_path
+    from zoning.workspace import catalog_inputs, claim_output
+
+    base = scenario.base_dir
+    catalog = None
+    if scenario.catalog and scenario.catalog != "demo":
+        catalog = resolve_path(scenario.catalog, base)
+    rasters = [
+        (f"raster {name!r}", resolve_path(spec["path"], base))
+        for name, spec in scenario.rasters.items()
+        if isinstance(spec, dict) and isinstance(spec.get("path"), str)
+    ]
+    claim_output(  # checked and locked before any work
+        target,
+        overwrite=overwrite,
+        inputs=[("scenario", scenario_path), *catalog_inputs(catalog), *rasters],
+    )
     with atomic_directory(target, overwrite=overwrite) as tmp:
         result = run_restoration(scenario)
         report = write_outputs(result, tmp, map_html=not no_map)

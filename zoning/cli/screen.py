@@ -64,6 +64,9 @@ __all__ = ["screen"]
 @click.option("--as-of", default=None, help="Date the rules must be in force (YYYY-MM-DD).")
 @click.option("--site-id-field", default=None, help="Column holding site ids.")
 @click.option("--no-map", is_flag=True, help="Leave the map out of report.html.")
+@click.option(
+    "--layer", "site_layer", default=None, help="Layer of a multi-layer site file (GeoPackage …)."
+)
 def screen(
     site: Path,
     project_type: str,
@@ -80,6 +83,7 @@ def screen(
     as_of: str | None,
     site_id_field: str | None,
     no_map: bool,
+    site_layer: str | None = None,
 ) -> None:
     """Screen SITE (GeoJSON, GPKG, SHP, KML, CSV …; one site per feature) for a project type.
 
@@ -94,7 +98,7 @@ def screen(
     """
     import json
 
-    from zoning.errors import CRSError, OutputExistsError, ZoningUsageError
+    from zoning.errors import CRSError, ZoningUsageError
     from zoning.projects import get_project_type, parse_attrs
 
     # usage checks first: nothing is read or written before they pass
@@ -109,9 +113,17 @@ def screen(
             raise ZoningUsageError(
                 f"--as-of {as_of!r} is not a date; expected YYYY-MM-DD"
             ) from None
-    if out is not None and out.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{out} already exists; expected a new folder, or pass --overwrite to replace it"
+    if out is not None:  # checked and locked before any work (zoning.workspace)
+        from zoning.workspace import catalog_inputs, claim_output
+
+        claim_output(
+            out,
+            overwrite=overwrite,
+            inputs=[
+                ("site file", site),
+                *catalog_inputs(catalog_path),
+                *(("rule pack", p) for p in rulepacks),
+            ],
         )
 
     from zoning.catalog import load_catalog
@@ -122,7 +134,7 @@ def screen(
     gcj = crs is not None and crs.strip().lower().replace("-", "") in {"gcj02", "gcj"}
     declared = "EPSG:4326" if gcj else crs
     try:
-        sites = read_vector(site, crs=declared)
+        sites = read_vector(site, crs=declared, layer=site_layer)
     except CRSError as exc:
         raise CRSError(f"{exc} (site file {site}; fix: pass --crs EPSG:4490 or similar)") from None
     if gcj:

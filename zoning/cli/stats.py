@@ -67,14 +67,16 @@ def stats(
     """
     from zoning.catalog import load_catalog
     from zoning.crs import ALBERS_CHINA
-    from zoning.errors import CatalogError, OutputExistsError, Problem
+    from zoning.errors import CatalogError, Problem
     from zoning.io import atomic_directory
     from zoning.kinds import get_kind
+    from zoning.workspace import catalog_inputs, claim_output
 
-    if out.exists() and not overwrite:
-        raise OutputExistsError(
-            f"output folder {out} exists; expected a new folder, or pass --overwrite"
-        )
+    claim_output(  # checked and locked before any work
+        out,
+        overwrite=overwrite,
+        inputs=[*catalog_inputs(catalog_path), ("units file", units_path)],
+    )
     if catalog_path is None:
         from zoning.datasets import demo_catalog_path
 
