@@ -1369,6 +1369,9 @@ class ScreeningResult:
     def constrained(self) -> pd.DataFrame:
         """Per site, the area and length inside zones with a restrictive outcome
         (prohibited, needs_info, conditional), all layers dissolved together."""
+        cached = self.__dict__.get("_constrained_cache")
+        if cached is not None:
+            return cached.copy()
         import shapely
 
         n = len(self.sites)
@@ -1378,16 +1381,21 @@ class ScreeningResult:
             restrictive = h["intersects"].astype(bool) & h["outcome"].isin(
                 ["prohibited", "needs_info", "conditional"]
             )
-            for site, idx in h[restrictive].groupby("site_idx").indices.items():
-                rows = h[restrictive].iloc[idx]
-                if rows["inside"].astype(bool).any():
+            # filtered once, then per site only its own rows as arrays (linear in hits)
+            hr = h[restrictive]
+            inside = hr["inside"].to_numpy().astype(bool)
+            ov_area = hr["overlap_area_m2"].to_numpy(float)
+            ov_length = hr["overlap_length_m"].to_numpy(float)
+            labels = hr.index.to_numpy()
+            for site, idx in hr.groupby("site_idx").indices.items():
+                if inside[idx].any():
                     piece = self._site_gk[site]
-                elif len(rows) == 1:
-                    area[site] = rows["overlap_area_m2"].iloc[0]
-                    length[site] = rows["overlap_length_m"].iloc[0]
+                elif len(idx) == 1:
+                    area[site] = ov_area[idx[0]]
+                    length[site] = ov_length[idx[0]]
                     continue
                 else:
-                    zones = self._zone_gk[rows.index.to_numpy()]
+                    zones = self._zone_gk[labels[idx]]
                     zones = zones[shapely.get_dimensions(zones) == 2]
                     if not len(zones):
                         continue
@@ -1395,9 +1403,11 @@ class ScreeningResult:
                 dim = shapely.get_dimensions(self._site_gk[site])
                 area[site] = shapely.area(piece) if dim == 2 else 0.0
                 length[site] = shapely.length(piece) if dim == 1 else 0.0
-        return pd.DataFrame(
+        out = pd.DataFrame(
             {"site_id": self.sites["site_id"].to_numpy(), "area_m2": area, "length_m": length}
         )
+        self.__dict__["_constrained_cache"] = out
+        return out.copy()
 
     # -------------------------------------------------------------- lookup
     @property
@@ -1441,6 +1451,14 @@ class ScreeningResult:
         return trig, nearby, rec["by_layer"].get(i, []), rec["nearest"].get(i, [])
 
     # -------------------------------------------------------------- explanation
+    def _explained(self, i: int, trig: list[dict]) -> tuple[list[str], list[str], list[str]]:
+        """:meth:`_explain` of site ``i``, computed once (the JSON, the summary and the report
+        all need it)."""
+        memo = self.__dict__.setdefault("_explained_cache", {})
+        if i not in memo:
+            memo[i] = self._explain(i, trig)
+        return memo[i]
+
     def _explain(self, i: int, trig: list[dict]) -> tuple[list[str], list[str], list[str]]:
         from zoning.projects import attribute_specs
 
@@ -1511,11 +1529,27 @@ class ScreeningResult:
 
     # -------------------------------------------------------------- outputs
     def to_dict(self) -> dict[str, Any]:
-        """Return the PRODUCT.md JSON document as a dictionary (plus extra fields)."""
+        """Return the PRODUCT.md JSON document as a dictionary (plus extra fields).
+
+        Built once: ``result.json``, the report and the command line all ask for it. The
+        top-level fields that callers change afterwards (warnings, attrs, parameters) are
+        taken fresh on every call; the per-site part is shared, do not modify it.
+        """
+        doc = self.__dict__.get("_doc_cache")
+        if doc is None:
+            doc = self.__dict__["_doc_cache"] = self._to_dict_fresh()
+        return {
+            **doc,
+            "attrs": self.attrs,
+            "parameters": self.parameters,
+            "warnings": self.warnings,
+        }
+
+    def _to_dict_fresh(self) -> dict[str, Any]:
         out_sites = []
         for i, row in enumerate(self.sites.itertuples(index=False)):
             trig, nearby, bl, nn = self._site_rows(i)
-            reasons, evidence, questions = self._explain(i, trig)
+            reasons, evidence, questions = self._explained(i, trig)
             hits = []
             for h in trig:
                 cit = self.rule(h["rule_id"]).citation.to_dict() if h["rule_id"] else None
@@ -1610,11 +1644,15 @@ class ScreeningResult:
 
     def summary(self) -> pd.DataFrame:
         """One row per site: verdict, counts, constrained area and length, first reason."""
+        cached = self.__dict__.get("_summary_cache")
+        if cached is not None:  # report.html, summary.csv and the ranking share one
+            return cached.copy()
         rows = []
         cons = self.constrained()
+        area_m2, length_m = cons["area_m2"].to_numpy(), cons["length_m"].to_numpy()
         for i, row in enumerate(self.sites.itertuples(index=False)):
             trig, nearby, _bl, _nn = self._site_rows(i)
-            reasons, evidence, questions = self._explain(i, trig)
+            reasons, evidence, questions = self._explained(i, trig)
             inter = [r for r in trig if r["intersects"]]
             rows.append(
                 {
@@ -1625,8 +1663,8 @@ class ScreeningResult:
                     "n_hits": len(inter),
                     "n_buffer_hits": int(len(trig) - len(inter)),
                     "n_nearby": len(nearby),
-                    "constrained_area_m2": round(float(cons["area_m2"].iloc[i]), 2),
-                    "constrained_length_m": round(float(cons["length_m"].iloc[i]), 2),
+                    "constrained_area_m2": round(float(area_m2[i]), 2),
+                    "constrained_length_m": round(float(length_m[i]), 2),
                     "rule_ids": ";".join(dict.fromkeys(r for h in trig for r in h["rule_ids"])),
                     "covered": bool(row.covered),
                     "near_boundary": bool(row.near_boundary),
@@ -1636,7 +1674,9 @@ class ScreeningResult:
                     "first_reason": reasons[0] if reasons else "",
                 }
             )
-        return pd.DataFrame(rows)
+        out = pd.DataFrame(rows)
+        self.__dict__["_summary_cache"] = out
+        return out.copy()
 
     def compare(self) -> pd.DataFrame:
         """Rank the sites as alternatives: least severe verdict, then fewest hits, then the

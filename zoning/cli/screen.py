@@ -165,7 +165,7 @@ def screen(
     ranking = result.compare() if compare else None
     if ranking is not None:
         doc["ranking"] = json.loads(ranking.to_json(orient="records", force_ascii=False))
-    text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+    text = json.dumps(doc, ensure_ascii=False, indent=2, default=str) if as_json else ""
 
     if out is not None:
         from zoning.io import atomic_directory
