@@ -98,7 +98,7 @@ def screen(
     """
     import json
 
-    from zoning.errors import CRSError, ZoningUsageError
+    from zoning.errors import CRSError, InputFileError, ZoningUsageError
     from zoning.projects import get_project_type, parse_attrs
 
     # usage checks first: nothing is read or written before they pass
@@ -137,6 +137,10 @@ def screen(
         sites = read_vector(site, crs=declared, layer=site_layer)
     except CRSError as exc:
         raise CRSError(f"{exc} (site file {site}; fix: pass --crs EPSG:4490 or similar)") from None
+    except InputFileError as exc:
+        if site_layer is None and "no layer was given" in str(exc):
+            raise InputFileError(f"{exc}; on the command line: --layer NAME") from None
+        raise
     if gcj:
         from zoning.crs import from_gcj02
 
