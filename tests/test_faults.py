@@ -477,6 +477,9 @@ def test_terminated_run_keeps_its_checkpoints_like_ctrl_c_and_resumes(
     assert _hidden(tmp_path) == []
 
 
+CLI_MAIN = "from zoning.cli.main import cli; cli(prog_name='zoning')"
+
+
 def test_console_encoding_gbk_does_not_break_the_output(tmp_path: Path) -> None:
     # Python on Chinese Windows writes redirected output as GBK, which has no "²"
     cat = corpus._catalog(tmp_path / "catalog")
@@ -505,8 +508,7 @@ def test_console_encoding_gbk_does_not_break_the_output(tmp_path: Path) -> None:
     outputs = {}
     for name, args in commands.items():
         proc = subprocess.run(
-            [sys.executable, "-c", "from zoning.cli.main import cli; cli(prog_name='zoning')"]
-            + args,
+            [sys.executable, "-c", CLI_MAIN, *args],
             capture_output=True,
             env=env,
             cwd=tmp_path,
