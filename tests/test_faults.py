@@ -522,3 +522,107 @@ def test_console_encoding_gbk_does_not_break_the_output(tmp_path: Path) -> None:
         assert "²" not in out
     # what GBK can encode is written as it is: the verdict in Chinese
     assert "PROHIBITED / 禁止" in outputs["screen --compare"]
+
+
+def _screen_cli(tmp: Path, cache: Path | str) -> subprocess.CompletedProcess:
+    cat = tmp / "catalog" / "catalog.toml"
+    if not cat.exists():  # written once: the layers' checksums are the cache keys
+        corpus._catalog(tmp / "catalog")
+    site = tmp / "site.geojson"
+    if not site.exists():
+        corpus._site_geojson(site, [corpus._poly(corpus.REDLINE)])
+    args = ["screen", str(site), "-t", "chemical", "--catalog", str(cat), "--json"]
+    env = {**os.environ, "ZONING_CACHE_DIR": str(cache), "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        [sys.executable, "-c", CLI_MAIN, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp,
+        timeout=300,
+    )
+
+
+def _verdicts(proc: subprocess.CompletedProcess) -> list[str]:
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return [s["verdict"] for s in json.loads(proc.stdout)["sites"]]
+
+
+@pytest.mark.parametrize(
+    ("suffix", "damage"),
+    [
+        (".parquet", lambda b: b[: len(b) // 2]),  # ArrowInvalid
+        (".json", lambda b: b""),  # JSONDecodeError
+        (".json", lambda b: b[: len(b) // 2]),
+    ],
+    ids=["truncated-parquet", "empty-json", "truncated-json"],
+)
+def test_a_damaged_cache_entry_is_rebuilt_with_a_warning(tmp_path: Path, suffix, damage) -> None:
+    cache = tmp_path / "cache"
+    assert _verdicts(_screen_cli(tmp_path, cache)) == ["prohibited"]
+    entries = sorted((cache / "layers").glob(f"*{suffix}"))
+    assert entries
+    for p in entries:
+        p.write_bytes(damage(p.read_bytes()))
+    again = _screen_cli(tmp_path, cache)
+    assert _verdicts(again) == ["prohibited"]
+    assert "cannot be read" in again.stderr and "rebuilding it" in again.stderr
+    assert "Traceback" not in again.stderr
+    # rebuilt: the third run reads the cache without a word
+    third = _screen_cli(tmp_path, cache)
+    assert _verdicts(third) == ["prohibited"]
+    assert "cannot be read" not in third.stderr
+
+
+def test_an_unusable_cache_folder_is_named_as_the_cache_and_the_work_goes_on(
+    tmp_path: Path,
+) -> None:
+    # a file where the cache folder should be: it can be neither created nor written
+    # (root ignores read-only permissions, so this stands in for a read-only folder)
+    blocker = tmp_path / "cache-is-a-file"
+    blocker.write_text("x", encoding="utf-8")
+    proc = _screen_cli(tmp_path, blocker / "cache")
+    assert _verdicts(proc) == ["prohibited"]
+    assert "zoning cache" in proc.stderr and "ZONING_CACHE_DIR" in proc.stderr
+    assert "--out" not in proc.stderr and "output path" not in proc.stderr
+    assert blocker.read_text(encoding="utf-8") == "x"
+
+
+def test_a_full_cache_disk_is_named_as_the_cache(tmp_path: Path, monkeypatch) -> None:
+    import zoning.io
+    from zoning.cachefiles import _warned
+
+    cache = tmp_path / "cache"
+    real = zoning.io.write_vector
+
+    def full(gdf, path, **k):
+        if str(path).startswith(str(cache)):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real(gdf, path, **k)
+
+    monkeypatch.setattr(zoning.io, "write_vector", full)
+    monkeypatch.setenv("ZONING_CACHE_DIR", str(cache))
+    _warned.clear()
+    cat = corpus._catalog(tmp_path / "catalog")
+    site = corpus._site_geojson(tmp_path / "site.geojson", [corpus._poly(corpus.REDLINE)])
+    import geopandas as gpd
+
+    from zoning.catalog import load_catalog
+    from zoning.screening import screen_sites
+
+    with pytest.MonkeyPatch.context():
+        import logging
+
+        records: list[str] = []
+        handler = logging.Handler()
+        handler.emit = lambda r: records.append(r.getMessage())
+        logging.getLogger("zoning.cache").addHandler(handler)
+        try:
+            res = screen_sites(gpd.read_file(site), load_catalog(cat), "chemical")
+        finally:
+            logging.getLogger("zoning.cache").removeHandler(handler)
+    assert res.sites["verdict"].tolist() == ["prohibited"]
+    assert len(records) == 1, records  # once per folder, not once per layer
+    assert "cannot write the zoning cache" in records[0] and "No space left" in records[0]
+    assert "ZONING_CACHE_DIR" in records[0]
+    assert not list((cache / "layers").glob("*.parquet"))

@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -47,6 +48,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from zoning.cachefiles import CACHE_ERRORS, cache_unwritable, discard_unreadable
 from zoning.errors import CatalogError, InputFileError, LayerValidationError, Problem
 from zoning.kinds import KIND_IDS, get_kind
 
@@ -287,16 +289,23 @@ class Catalog:
         entry = next(e for e in self.entries if e.name == name)
         parquet, _ = self._cache_paths(entry, _source_checksum(entry.path))
         path = parquet.with_name(f"{parquet.stem}-{crs_key}.parquet")
+        out = None
         if self.use_cache and path.is_file():
             # written only after the layer validated, so no need to load the EPSG:4490 frame;
             # project() checked it valid in this CRS before writing it
-            out = mark_valid(gpd.read_parquet(path), target)
-        else:
+            try:
+                out = mark_valid(gpd.read_parquet(path), target)
+            except CACHE_ERRORS as exc:  # damaged: rebuilt below
+                discard_unreadable([path], exc)
+        if out is None:
             out = project(self.load(name).frame, target)
             if self.use_cache:
                 from zoning.io import write_vector
 
-                write_vector(out, path, overwrite=True)
+                try:
+                    write_vector(out, path, overwrite=True)
+                except OSError as exc:  # read-only or full cache: go on without it
+                    cache_unwritable(path, exc)
         self._projected_memo[(name, crs_key)] = out
         return out
 
@@ -363,8 +372,13 @@ class Catalog:
         key = hashlib.sha256(
             f"{_CACHE_FORMAT}|{__version__}|{checksum}|{entry.spec_digest()}".encode()
         ).hexdigest()[:32]
-        folder = cache_dir() / "layers"
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder = cache_dir() / "layers"
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # the cache cannot be created: work without it
+            env = os.environ.get("ZONING_CACHE_DIR")
+            folder = (Path(env) if env else Path.home() / ".cache" / "zoning") / "layers"
+            cache_unwritable(folder / key, exc)
         return folder / f"{key}.parquet", folder / f"{key}.json"
 
     def _load_entry(self, entry: LayerEntry) -> LoadedLayer:
@@ -375,15 +389,20 @@ class Catalog:
         checksum = _source_checksum(entry.path)
         parquet, meta = self._cache_paths(entry, checksum)
         if self.use_cache and parquet.is_file() and meta.is_file():
-            info = json.loads(meta.read_text(encoding="utf-8"))
-            frame = gpd.read_parquet(parquet)
-            repairs = pd.DataFrame(info["repairs"])
-            problems = [
-                Problem(p["code"], p["message"], tuple(p["rows"]), p["severity"])
-                for p in info["problems"]
-            ]
-            logger.debug("layer %s from cache in %.2f s", entry.name, time.perf_counter() - t0)
-            return LoadedLayer(entry, frame, problems, repairs, checksum, info["crs_found"], True)
+            try:
+                info = json.loads(meta.read_text(encoding="utf-8"))
+                frame = gpd.read_parquet(parquet)
+                repairs = pd.DataFrame(info["repairs"])
+                problems = [
+                    Problem(p["code"], p["message"], tuple(p["rows"]), p["severity"])
+                    for p in info["problems"]
+                ]
+                crs_found = info["crs_found"]
+            except CACHE_ERRORS as exc:  # a damaged entry is rebuilt, with a warning
+                discard_unreadable([parquet, meta], exc)
+            else:
+                logger.debug("layer %s from cache in %.2f s", entry.name, time.perf_counter() - t0)
+                return LoadedLayer(entry, frame, problems, repairs, checksum, crs_found, True)
 
         raw = read_vector(
             entry.path,
@@ -413,7 +432,10 @@ class Catalog:
             False,
         )
         if check.ok and self.use_cache:
-            self._write_cache(loaded, parquet, meta)
+            try:
+                self._write_cache(loaded, parquet, meta)
+            except OSError as exc:  # read-only or full cache: go on without it
+                cache_unwritable(parquet, exc)
         logger.info("layer %s read and validated in %.2f s", entry.name, time.perf_counter() - t0)
         return loaded
 

@@ -93,6 +93,13 @@ def _describe_os_error(exc: OSError) -> str:
     """What the file system said, where, and the fix."""
     what = exc.strerror or str(exc) or type(exc).__name__
     where = f" ({exc.filename})" if exc.filename else ""
+    cache = _in_cache(exc.filename)
+    if cache is not None:  # not the user's output: the cache folder
+        return (
+            f"the zoning cache folder {cache} refused: {what}{where}; expected a writable cache "
+            "folder with free space; fix: free space there, or set ZONING_CACHE_DIR to a "
+            "writable folder (no output was written)"
+        )
     return (
         f"the file system refused: {what}{where}; expected a folder zoning can write to, with "
         "free space; fix: free disk space, fix the folder's permissions or choose another "
@@ -120,6 +127,24 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     logging.basicConfig(
         stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s"
     )
+
+
+def _in_cache(filename: object) -> str | None:
+    """The cache folder (``$ZONING_CACHE_DIR`` or ``~/.cache/zoning``) if it holds
+    ``filename``."""
+    import os
+    from pathlib import Path
+
+    if not filename:
+        return None
+    env = os.environ.get("ZONING_CACHE_DIR")
+    cache = Path(env) if env else Path.home() / ".cache" / "zoning"
+    try:
+        path = Path(os.fsdecode(filename)).resolve()
+        cache = cache.resolve()
+    except (OSError, RuntimeError, TypeError):
+        return None
+    return str(cache) if path == cache or cache in path.parents else None
 
 
 def _survive_console_encoding() -> None:
