@@ -62,7 +62,7 @@ def test_truncated_cache_files_are_compiled_again_with_a_warning(
     first = _run(tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip() == "5"
-    files = [p for p in (tmp_path / "numba-cache").rglob(f"*{damaged}")]
+    files = list((tmp_path / "numba-cache").rglob(f"*{damaged}"))
     assert files, "numba wrote no cache"
     for p in files:  # a full disk or a killed compile leaves them cut short
         data = p.read_bytes()
