@@ -253,10 +253,16 @@ def refuse_unsafe_output(
 
     if not target.name or target == target.parent:
         refuse("the root of the file system")
-    for what, folder in (("the current folder", Path.cwd()), ("the home folder", Path.home())):
+    places = []
+    for what, folder in (("the current folder", Path.cwd), ("the home folder", Path.home)):
         with contextlib.suppress(OSError, RuntimeError):
-            if _within(folder.resolve(), target):
-                refuse(what if folder.resolve() == target else f"a folder holding {what}")
+            places.append((what, folder().resolve()))
+    for what, folder in places:  # "is" before "holds": ~ is the home folder, wherever we are
+        if folder == target:
+            refuse(what)
+    for what, folder in places:
+        if _within(folder, target):
+            refuse(f"a folder holding {what}")
     env = os.environ.get("ZONING_CACHE_DIR")
     cache = Path(env) if env else Path.home() / ".cache" / "zoning"
     with contextlib.suppress(OSError, RuntimeError):
