@@ -264,8 +264,8 @@ def refuse_unsafe_output(
         if _within(folder, target):
             refuse(f"a folder holding {what}")
     env = os.environ.get("ZONING_CACHE_DIR")
-    cache = Path(env) if env else Path.home() / ".cache" / "zoning"
-    with contextlib.suppress(OSError, RuntimeError):
+    with contextlib.suppress(OSError, RuntimeError):  # RuntimeError: no home folder
+        cache = Path(env) if env else Path.home() / ".cache" / "zoning"
         if cache.exists() and _within(cache.resolve(), target):
             refuse(f"or holds the zoning cache {cache} (ZONING_CACHE_DIR)")
     for what, path in inputs:

@@ -138,8 +138,8 @@ def _in_cache(filename: object) -> str | None:
     if not filename:
         return None
     env = os.environ.get("ZONING_CACHE_DIR")
-    cache = Path(env) if env else Path.home() / ".cache" / "zoning"
     try:
+        cache = Path(env) if env else Path.home() / ".cache" / "zoning"
         path = Path(os.fsdecode(filename)).resolve()
         cache = cache.resolve()
     except (OSError, RuntimeError, TypeError):
