@@ -907,7 +907,7 @@ def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -
     p = Path(path)
     _refuse_existing(p, overwrite)
     p.parent.mkdir(parents=True, exist_ok=True)
-    with output_lock(p):  # one writer per folder; held already when the command claimed it
+    with output_lock(p, reentrant=True):  # one writer; held already if the command claimed it
         _refuse_existing(p, overwrite)
         remove_stale_temporaries(p)
         tmp = temp_sibling(p)

@@ -49,8 +49,12 @@ def _try_lock(fd: int) -> bool:
 
 
 @contextlib.contextmanager
-def output_lock(out: str | os.PathLike[str]) -> Iterator[Path]:
+def output_lock(out: str | os.PathLike[str], *, reentrant: bool = False) -> Iterator[Path]:
     """Hold the lock of output folder ``out`` for the duration of the ``with`` block.
+
+    With ``reentrant``, a lock this process holds already is entered again (a writer called by
+    a command that claimed its output before the work); otherwise it is refused like any other
+    holder's.
 
     Raises
     ------
@@ -60,7 +64,7 @@ def output_lock(out: str | os.PathLike[str]) -> Iterator[Path]:
     out = Path(out)
     path = lock_path(out)
     key = os.path.abspath(path)
-    if key in _HELD:  # held by this process already: nest
+    if reentrant and key in _HELD:  # held by this process already: nest
         _HELD[key] += 1
         try:
             yield path
