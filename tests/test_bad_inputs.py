@@ -243,6 +243,13 @@ def _check_long_name(built, result) -> None:
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
 
 
+def _check_run_long_name(built, result) -> None:
+    out = built.paths["out"]
+    assert len(out.name) == 250
+    assert (out / "stats.csv").is_file() and (out / "manifest.json").is_file()
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+
+
 def _check_layer_chosen(built, result) -> None:
     doc = json.loads(result.stdout)
     assert [(s["site_id"], s["verdict"]) for s in doc["sites"]] == [("P1", "prohibited")]
@@ -258,6 +265,7 @@ def _check_nothing_written(built, result) -> None:
 CHECKS.update(
     {
         "long_out_name": _check_long_name,
+        "run_long_out_name": _check_run_long_name,
         "site_gpkg_layer_chosen": _check_layer_chosen,
         "out_holds_the_site": _check_nothing_written,
         "out_is_root": _check_nothing_written,

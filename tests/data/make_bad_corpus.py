@@ -1335,6 +1335,12 @@ def _long_out_name(folder: Path) -> Built:
     return b
 
 
+def _run_long_out_name(folder: Path) -> Built:
+    scn = write_scenario(folder)
+    out = folder / ("统计" + "y" * 248)  # its staging folder and lock get shortened names
+    return Built(["run", str(scn), "--out", str(out)], {"scenario": scn, "out": out})
+
+
 def _site_gpkg_layers(folder: Path, *more: str) -> Built:
     from shapely import Point, box
 
@@ -1443,6 +1449,16 @@ CASES += [
         ("result.json, report.html, summary.csv",),
         "written there (hidden temporary and lock names are shortened to fit NAME_MAX)",
         _long_out_name,
+    ),
+    Case(
+        "run_long_out_name",
+        "`zoning run` into a valid 250-character `--out` folder name",
+        "zoning run",
+        "result",
+        0,
+        (),
+        "the run folder is written there",
+        _run_long_out_name,
     ),
     Case(
         "site_gpkg_two_layers",
