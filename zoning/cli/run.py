@@ -10,7 +10,7 @@ __all__ = ["run"]
 
 
 @click.command("run")
-@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -32,7 +32,7 @@ __all__ = ["run"]
     "--progress/--no-progress", default=None, help="Progress bars on stderr (default: on a TTY)."
 )
 def run(
-    scenario: Path,
+    scenario: str,
     out: Path | None,
     overwrite: bool,
     resume: bool,
@@ -40,15 +40,16 @@ def run(
     dask: bool,
     progress: bool | None,
 ) -> None:
-    """Run SCENARIO (a TOML file) and write one folder: stats.csv, overlaps.csv,
+    """Run SCENARIO (a TOML file, or ``demo`` for the bundled one) and write one folder: stats.csv, overlaps.csv,
     indicators.csv, stats.xlsx, units.gpkg, map.html, run.log and manifest.json.
 
     A failed run leaves no folder behind; an interrupted one can be resumed with --resume.
     """
+    from zoning.datasets import resolve_scenario
     from zoning.runner import run_scenario
 
     result = run_scenario(
-        scenario,
+        resolve_scenario(scenario, "run"),
         out=out,
         overwrite=overwrite,
         resume=resume,
