@@ -328,3 +328,52 @@ def test_restoration_table_without_a_scenario_file_is_refused(tiny, tmp_path):
     assert "[restoration] needs scenario = 'FILE'" in text
     assert "unknown key 'grid_m' in [restoration]" in text
     assert not (tmp_path / "r").exists()
+
+
+def test_units_gpkg_is_qgis_ready(tiny, tmp_path):
+    """Declared geometry types and a default QGIS style per layer, in the map's colours."""
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    import pyogrio
+
+    from zoning.maps.style import style_for
+
+    out = tmp_path / "run"
+    run_scenario(tiny, out=out, progress=False)
+    layers = dict(pyogrio.list_layers(out / "units.gpkg"))
+    assert layers["units"] == "MultiPolygon"
+    assert layers["strictest_designation"] == "MultiPolygon"
+    con = sqlite3.connect(out / "units.gpkg")
+    styles = dict(con.execute("SELECT f_table_name, styleQML FROM layer_styles"))
+    con.close()
+    assert set(styles) == {"units", "strictest_designation"}
+
+    units_r = ET.fromstring(styles["units"].split("\n", 1)[1]).find("renderer-v2")
+    assert units_r.get("type") == "graduatedSymbol"
+    assert units_r.get("attr") == "eco_redline_all_pct"
+    labels = [r.get("label") for r in units_r.iter("range")]
+    assert labels and all(lab.startswith("生态保护红线占比 (%)") for lab in labels)
+
+    flat = gpd.read_file(out / "units.gpkg", layer="strictest_designation")
+    des_r = ET.fromstring(styles["strictest_designation"].split("\n", 1)[1]).find("renderer-v2")
+    assert des_r.get("type") == "categorizedSymbol" and des_r.get("attr") == "designation"
+    cats = [c.get("value") for c in des_r.iter("category")]
+    assert set(cats) == set(flat.designation)
+    first = cats.index("eco_redline:general")
+    symbol = list(des_r.iter("symbol"))[first]
+    rgb = symbol.find(".//Option[@name='color']").get("value").split(",")[:3]
+    expect = style_for("eco_redline", "general").fill_color.lstrip("#")
+    assert [int(v) for v in rgb] == [int(expect[i : i + 2], 16) for i in (0, 2, 4)]
+
+
+def test_geometry_collections_keep_only_their_polygons():
+    from shapely.geometry import GeometryCollection, LineString, Point, Polygon
+
+    from zoning.runner import _multipolygons
+
+    square = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)])
+    gc = GeometryCollection([square, LineString([(0, 0), (5, 5)]), Point(9, 9)])
+    out = _multipolygons([gc, square, LineString([(0, 0), (1, 1)])])
+    assert [g.geom_type for g in out] == ["MultiPolygon"] * 3
+    assert out[0].area == 1.0 and out[1].area == 1.0 and out[2].is_empty

@@ -194,10 +194,64 @@ def _fixed_gpkg_time() -> Iterator[None]:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
 
 
-def _write_gpkg(layers: dict[str, Any], path: Path) -> None:
+def _write_gpkg(layers: dict[str, Any], path: Path, *, share_column: str | None = None) -> None:
+    """Write the run's GeoPackage: polygon layers declared MultiPolygon, QGIS styles stored.
+
+    Geometry collections (slivers of a difference) keep only their polygons, so every layer
+    has a declared geometry type instead of "Unknown"; ``layer_styles`` gives QGIS the map's
+    colours and labels (:mod:`zoning.maps.qgis`).
+    """
+    from zoning.maps import qgis
+
+    styles = []
     with _fixed_gpkg_time():
         for name, gdf in layers.items():
-            gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+            gdf = gdf.set_geometry(_multipolygons(gdf.geometry.to_numpy()), crs=gdf.crs)
+            gdf.to_file(
+                path,
+                layer=name,
+                driver="GPKG",
+                engine="pyogrio",
+                geometry_type="MultiPolygon",
+                promote_to_multi=True,
+            )
+            if name == "strictest_designation":
+                order = gdf.sort_values("rank", kind="stable")["designation"]
+                styles.append(qgis.designation_style(name, list(dict.fromkeys(order))))
+            elif share_column and share_column in gdf.columns:
+                styles.append(
+                    qgis.share_style(
+                        name,
+                        share_column,
+                        gdf[share_column].to_numpy(dtype=float),
+                        title=_share_title(share_column),
+                    )
+                )
+    if styles:
+        qgis.write_layer_styles(path, styles)
+
+
+def _multipolygons(geoms: Any) -> Any:
+    """Every geometry as a MultiPolygon of its polygonal parts (empty when it has none)."""
+    import shapely
+
+    out = []
+    for g in geoms:
+        parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+        polys = [q for p in parts for q in shapely.get_parts(p)]
+        out.append(shapely.MultiPolygon(polys) if polys else shapely.MultiPolygon())
+    return out
+
+
+def _share_title(column: str) -> str:
+    """``"eco_redline_all_pct"`` → ``"生态保护红线占比 (%) / Ecological protection red line share (%)"``."""
+    from zoning.kinds import KIND_IDS, get_kind
+
+    kind = next((k for k in KIND_IDS if column.startswith(f"{k}_")), None)
+    if kind is None:
+        return column
+    spec = get_kind(kind)
+    return f"{spec.name_zh}占比 (%) / {spec.name_en} share (%)"
 
 
 def _write_map(units_gdf: Any, column: str, title: str, path: Path) -> str:
@@ -558,7 +612,11 @@ def _run(
         gpkg_layers = {"units": unit_frame}
         if flat is not None and len(flat):
             gpkg_layers["strictest_designation"] = flat.to_crs("EPSG:4490")
-        _write_gpkg(gpkg_layers, files["units.gpkg"])
+        _write_gpkg(
+            gpkg_layers,
+            files["units.gpkg"],
+            share_column=f"{sc.outputs.get('map_layer', 'eco_redline')}_all_pct",
+        )
     map_page = None
     if sc.outputs.get("map", True):
         column = f"{sc.outputs.get('map_layer', 'eco_redline')}_all_pct"
@@ -739,6 +797,8 @@ def _finish(
     inputs: dict[str, Any],
     scheduler: str | None,
 ) -> None:
+    from zoning.crs import ALBERS_CHINA
+
     steps = stage / ".steps"
     if steps.exists():
         shutil.rmtree(steps)
@@ -747,7 +807,7 @@ def _finish(
         "scenario": sc.raw,
         "parameters": sc.parameters(),
         "scheduler": scheduler,
-        "crs": "ALBERS_CHINA (+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +ellps=GRS80)",
+        "crs": f"{ALBERS_CHINA.name} (+proj=aea +lat_1=25 +lat_2=47 +lon_0=105, CGCS2000)",
         "inputs": inputs,
         "versions": _versions(),
         "rule_packs": _rulepacks(),
