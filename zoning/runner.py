@@ -22,15 +22,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import io
 import json
 import logging
 import os
 import platform
-import re
 import shutil
 import sys
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,58 +125,41 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
 
 
-def _fixed_zip(data: bytes) -> bytes:
-    """Rewrite a zip (xlsx) with fixed member timestamps and order-preserving content."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" on save
-                data = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>2000-01-01T00:00:00Z\g<2>",
-                    data,
-                )
-            dst.writestr(fixed, data)
-    return buf.getvalue()
+def _write_excel(
+    sheets: dict[str, pd.DataFrame], path: Path, sc: Scenario, inputs: dict[str, Any]
+) -> None:
+    """The run's workbook (:mod:`zoning.workbook`): bilingual, formatted, with an About sheet."""
+    from zoning import __version__
+    from zoning.crs import ALBERS_CHINA
+    from zoning.workbook import write_workbook
 
-
-def _write_excel(sheets: dict[str, pd.DataFrame], path: Path) -> None:
-    """One sheet per table; fixed document timestamps so reruns are byte-identical."""
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, df in sheets.items():
-        ws = wb.create_sheet(title=name[:31])
-        ws.append([str(c) for c in df.columns])
-        for row in df.itertuples(index=False):
-            ws.append([_cell(v) for v in row])
-        ws.freeze_panes = "A2"
-    fixed = dt.datetime(*_FIXED_TIME)
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
-    wb.properties.creator = "zoning"
-    buf = io.BytesIO()
-    wb.save(buf)
-    path.write_bytes(_fixed_zip(buf.getvalue()))
-
-
-def _cell(v: Any) -> Any:
-    if v is None:
-        return None
-    try:
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if hasattr(v, "item"):
-        return v.item()
-    return v
+    about: list[tuple[str, object]] = [
+        ("情景 / Scenario", f"{sc.id} — {sc.title}" if getattr(sc, "title", "") else sc.id),
+        ("目录 / Catalogue", inputs["catalog"]["path"]),
+        (
+            "单位 / Units",
+            "面积 km²，占比 %（占单元面积）/ areas in km², shares in % of the unit's area",
+        ),
+        ("面积计算坐标系 / CRS of the areas", f"{ALBERS_CHINA.name} (equal-area)"),
+        ("软件 / Software", f"zoning {__version__}"),
+        ("情景文件校验和 / Scenario sha256", inputs["scenario"]["sha256"]),
+        ("目录文件校验和 / Catalogue sha256", inputs["catalog"]["sha256"]),
+    ]
+    for layer in inputs.get("layers", []):
+        flag = "示意数据 / illustrative" if layer.get("illustrative") else "真实数据 / real"
+        about.append(
+            (
+                f"图层 / Layer {layer.get('name')} ({layer.get('kind')})",
+                f"{flag}; sha256 {layer.get('sha256')}; "
+                f"licence {layer.get('licence') or '—'}; vintage {layer.get('vintage') or '—'}",
+            )
+        )
+    for key in ("units", "targets", "sites", "restoration_scenario"):
+        if key in inputs:
+            about.append(
+                (f"输入 / Input {key}", f"{inputs[key]['path']} sha256 {inputs[key]['sha256']}")
+            )
+    write_workbook(sheets, path, about=about)
 
 
 @contextlib.contextmanager
@@ -598,7 +578,7 @@ def _run(
         _write_csv(df, files[f"{name}.csv"])
     if sc.outputs.get("excel", True):
         files["stats.xlsx"] = stage / "stats.xlsx"
-        _write_excel(tables, files["stats.xlsx"])
+        _write_excel(tables, files["stats.xlsx"], sc, inputs)
     wide = _wide(stats)
     unit_frame = units[
         [id_field, *[c for c in ("name", "level") if c in units.columns], "geometry"]
