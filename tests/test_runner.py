@@ -392,7 +392,7 @@ def test_workbook_is_office_ready(tiny, tmp_path):
     assert "面积 (km²) / Area (km²)" in header and "占比 / Share" in header
     assert ws.freeze_panes == "B2"
     assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
-    rows = [dict(zip(header, [c for c in r], strict=True)) for r in ws.iter_rows(min_row=2)]
+    rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2)]
     red = next(
         r
         for r in rows
