@@ -554,3 +554,134 @@ def test_statistics_report_opens_and_prints(browser, tmp_path):
     pdf = print_pdf(browser, "statistics_report.pdf")
     assert pdf.startswith(b"%PDF")
     screenshot(browser, "statistics_report")
+
+
+# --------------------------------------------------------------------------- clicks and panels
+
+
+def _zoom_to(driver, lon: float, lat: float, zoom: int = 11) -> None:
+    driver.execute_script(
+        "window.__zmap.setView([arguments[1], arguments[0]], arguments[2], {animate: false});",
+        lon,
+        lat,
+        zoom,
+    )
+    time.sleep(0.4)
+
+
+def _open_points(demo_catalog, kind: str) -> list[tuple[float, float, str]]:
+    """Points inside features of ``kind`` that no other layer shown at start covers."""
+    import shapely
+
+    shown = [
+        k
+        for k in demo_catalog.kinds
+        if k not in maps.products.HIDDEN_BY_DEFAULT and k not in (kind, "admin_unit")
+    ]
+    from zoning.crs import ALBERS_CHINA
+
+    others = shapely.union_all(
+        [demo_catalog.frame(k, crs=ALBERS_CHINA).geometry.buffer(2000).union_all() for k in shown]
+    )
+    frame = demo_catalog.frame(kind, crs=ALBERS_CHINA)
+    frame = frame.assign(a=frame.geometry.area).sort_values("a", ascending=False)
+    picked = []
+    for fid, geom in zip(frame["feature_id"], frame.geometry, strict=True):
+        inner = geom.buffer(-2000)  # 2 km inside the feature, 2 km clear of other layers
+        p = inner.representative_point() if not inner.is_empty else None
+        if p is not None and not others.contains(p):
+            picked.append((p, str(fid)))
+        if len(picked) == 3:
+            break
+    lonlat = gpd.GeoSeries([p for p, _ in picked], crs=ALBERS_CHINA).to_crs("EPSG:4490")
+    return [(q.x, q.y, fid) for q, (_, fid) in zip(lonlat, picked, strict=True)]
+
+
+def test_a_click_inside_a_county_reaches_the_red_line(browser, demo_catalog, tmp_path):
+    """County outlines take no clicks: the red line under them answers with its own popup."""
+    path = maps.save_map(maps.catalog_map(demo_catalog), tmp_path / "province.html")
+    _, log = open_map(browser, path)
+    assert errors(log) == []
+    points = _open_points(demo_catalog, "eco_redline")
+    assert points
+    lon, lat, fid = points[0]
+    _zoom_to(browser, lon, lat)
+    text = click_feature(browser, lon, lat)
+    assert fid in text, text
+    assert "生态保护红线" in text or "红线" in text
+
+
+def test_a_click_on_bare_territory_names_the_units(browser, demo_catalog, tmp_path):
+    import shapely
+
+    path = maps.save_map(maps.catalog_map(demo_catalog), tmp_path / "province.html")
+    open_map(browser, path)
+    from zoning.crs import ALBERS_CHINA
+
+    admin = demo_catalog.frame("admin_unit", crs=ALBERS_CHINA)
+    shown = [
+        k
+        for k in demo_catalog.kinds
+        if k not in maps.products.HIDDEN_BY_DEFAULT and k != "admin_unit"
+    ]
+    drawn = shapely.union_all(
+        [demo_catalog.frame(k, crs=ALBERS_CHINA).geometry.buffer(3000).union_all() for k in shown]
+    )
+    counties = admin[admin.zone == "county"]
+    for _, county in counties.iterrows():
+        bare = county.geometry.buffer(-3000).difference(drawn)
+        if bare.area > 20e6:  # 20 km² of county with nothing else drawn
+            break
+    else:
+        pytest.skip("no bare county interior in the demo")
+    p = gpd.GeoSeries([bare.representative_point()], crs=ALBERS_CHINA).to_crs("EPSG:4490")[0]
+    city = admin[admin.adcode == county["parent_adcode"]].iloc[0]
+    _zoom_to(browser, p.x, p.y, 10)
+    text = click_feature(browser, p.x, p.y)
+    assert text == f"山西省 › {city['name']} › {county['name']}"
+
+
+def test_title_never_covers_the_layer_control(browser, demo_catalog, tmp_path):
+    path = maps.save_map(
+        maps.catalog_map(demo_catalog, title="山西省生态保护红线与自然保护地 " * 3),
+        tmp_path / "t.html",
+    )
+    open_map(browser, path)
+    browser.execute_script(
+        "document.querySelector('.leaflet-control-layers')"
+        ".classList.add('leaflet-control-layers-expanded');"
+    )
+    rects = browser.execute_script(
+        "const r = e => document.querySelector(e).getBoundingClientRect();"
+        "const t = r('.zoning-title'), c = r('.leaflet-control-layers');"
+        "return [t.left, t.top, t.right, t.bottom, c.left, c.top, c.right, c.bottom];"
+    )
+    tl, tt, tr, tb, cl, ct, cr, cb = rects
+    overlap = not (tr <= cl or cr <= tl or tb <= ct or cb <= tt)
+    assert not overlap, rects
+
+
+def test_screening_map_starts_collapsed_with_the_county_outline(browser, demo_catalog, tmp_path):
+    from zoning.report import result_map
+    from zoning.screening import screen_sites
+
+    counties = demo_catalog.frame("admin_unit")
+    county = counties[counties["name"] == "迎泽区"].iloc[0]
+    p = county.geometry.representative_point()
+    site = gpd.GeoDataFrame({"site_id": ["A"]}, geometry=[p.buffer(0.01)], crs="EPSG:4490")
+    result = screen_sites(site, demo_catalog, "housing")
+    path = maps.save_map(result_map(result), tmp_path / "site.html")
+    _, log = open_map(browser, path)
+    assert errors(log) == []
+    control = browser.find_element("css selector", ".leaflet-control-layers")
+    assert "leaflet-control-layers-expanded" not in control.get_attribute("class")
+    labels = browser.execute_script(
+        "return Array.from(document.querySelectorAll("
+        "'.leaflet-control-layers-overlays label')).map(l => l.textContent.trim());"
+    )
+    assert any("行政区" in lab or "Administrative" in lab for lab in labels), labels
+    on = browser.execute_script(
+        "let n = 0; window.__zmap.eachLayer(l => { if (l.feature && "
+        "l.feature.properties && l.feature.properties.name === '迎泽区') n += 1; }); return n;"
+    )
+    assert on >= 1  # the site's county is drawn at start

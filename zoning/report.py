@@ -369,7 +369,28 @@ def result_map(result: ScreeningResult, **kwargs: Any) -> folium.Map:
         "title",
         f"选址筛查 / Site screening: {result.project_type.name_zh} ({result.project_type.id})",
     )
+    if "context" not in kwargs:
+        counties = _counties_around(result)
+        if counties is not None:
+            kwargs["context"] = {"admin_unit": counties}
     return site_map(sites, hits, **kwargs)
+
+
+def _counties_around(result: ScreeningResult) -> Any:
+    """The catalogue's county outlines near the sites (the lowest admin level present)."""
+    admin = getattr(result.index, "admin", None) if result.index is not None else None
+    if admin is None or not len(admin):
+        return None
+    admin = admin.to_crs("EPSG:4490")
+    if "zone" in admin.columns:
+        for level in ("county", "city", "province"):
+            if (admin["zone"] == level).any():
+                admin = admin[admin["zone"] == level]
+                break
+    minx, miny, maxx, maxy = result.sites.to_crs("EPSG:4490").total_bounds
+    pad = max(maxx - minx, maxy - miny, 0.05) * 0.5
+    near = admin.cx[minx - pad : maxx + pad, miny - pad : maxy + pad]
+    return near if len(near) else None
 
 
 def screening_json(result: ScreeningResult, *, compare: bool = False) -> str:

@@ -32,8 +32,6 @@ __all__ = [
     "categorized_qml",
     "designation_style",
     "graduated_qml",
-    "quantile_edges",
-    "ramp",
     "read_layer_styles",
     "share_style",
     "write_layer_styles",
@@ -163,27 +161,6 @@ def graduated_qml(
     return _document(renderer)
 
 
-def quantile_edges(values: np.ndarray, classes: int) -> list[float]:
-    """Class edges of at most ``classes`` quantile classes of the finite ``values``."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return [0.0, 1.0]
-    edges = np.unique(np.quantile(v, np.linspace(0, 1, classes + 1)))
-    if edges.size == 1:
-        edges = np.array([edges[0], edges[0] + 1.0])
-    return [float(e) for e in edges]
-
-
-def ramp(cmap: str, n: int, *, start: float = 0.15) -> list[str]:
-    """``n`` colours of a matplotlib colormap as ``#rrggbb`` (as the HTML choropleth)."""
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
-    cm = colormaps[cmap]
-    return [to_hex(cm(t)) for t in np.linspace(start, 1.0, n)]
-
-
 def designation_style(table: str, designations: Sequence[str]) -> LayerStyleRow:
     """Style of a strictest-designation layer: one class per ``kind:zone``, map colours."""
     from zoning.maps.style import kind_label, style_for, zone_label
@@ -207,9 +184,13 @@ def designation_style(table: str, designations: Sequence[str]) -> LayerStyleRow:
 def share_style(
     table: str, attribute: str, values: np.ndarray, *, title: str, classes: int = 5
 ) -> LayerStyleRow:
-    """Style of a unit layer classed by a share (quantiles, the HTML choropleth's ramp)."""
-    edges = quantile_edges(values, classes)
-    colors = ramp("YlOrRd", len(edges) - 1)
+    """Style of a unit layer classed by a share: the HTML choropleth's classes and colours."""
+    from zoning.maps.layers import class_breaks, palette
+
+    edges = class_breaks(np.asarray(values, dtype=float), classes)
+    if edges[0] == edges[-1]:
+        edges = np.array([edges[0], edges[0] + 1.0])
+    colors = palette("YlOrRd", len(edges) - 1)
     return LayerStyleRow(
         table, f"zoning {attribute}", graduated_qml(attribute, edges, colors, title=title), title
     )
