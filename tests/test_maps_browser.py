@@ -685,3 +685,89 @@ def test_screening_map_starts_collapsed_with_the_county_outline(browser, demo_ca
         "l.feature.properties && l.feature.properties.name === '迎泽区') n += 1; }); return n;"
     )
     assert on >= 1  # the site's county is drawn at start
+
+
+_PRINTED_MAP = """
+const img = document.querySelector('figure.print-only img');
+const frame = document.querySelector('iframe.map-frame');
+if (!img || !img.complete) return null;
+const c = document.createElement('canvas');
+c.width = img.naturalWidth; c.height = img.naturalHeight;
+const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+const d = g.getImageData(0, 0, c.width, c.height).data;
+let ink = 0, red = 0;
+for (let i = 0; i < d.length; i += 4) {
+  if (d[i] < 235 || d[i + 1] < 235 || d[i + 2] < 235) ink += 1;
+  if (d[i] > 150 && d[i + 1] < 90 && d[i + 2] < 90) red += 1;
+}
+return {shown: img.getBoundingClientRect().height, frame: getComputedStyle(frame).display,
+        ink: ink / (c.width * c.height), red: red, width: c.width};
+"""
+
+
+def _printed(browser, page: Path, name: str) -> tuple[dict, int]:
+    browser.get(page.as_uri())
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        seen = WebDriverWait(browser, 10).until(lambda d: d.execute_script(_PRINTED_MAP))
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    pdf = print_pdf(browser, name)
+    count = re.search(rb"/Type\s*/Pages\b.*?/Count (\d+)", pdf, re.S)
+    assert count is not None
+    return seen, int(count.group(1))
+
+
+def test_printed_screening_report_shows_the_map(browser, demo_catalog, tmp_path):
+    """In print the live map gives way to a static one with drawn pixels and colours."""
+    from zoning.report import write_screening
+    from zoning.screening import screen_sites
+
+    sites = gpd.read_file(Path(__file__).resolve().parent.parent / "scenarios/demo_sites.geojson")
+    result = screen_sites(sites, demo_catalog, "solar_pv")
+    (tmp_path / "out").mkdir()
+    write_screening(result, tmp_path / "out")
+    seen, pages = _printed(browser, tmp_path / "out" / "report.html", "screening_report.pdf")
+    assert seen["frame"] == "none" and seen["shown"] > 200
+    assert seen["ink"] > 0.05  # counties, zones and sites drawn, not a blank box
+    assert seen["red"] > 50  # the prohibited site's outline prints in colour
+    assert 2 <= pages <= 4 + 2 * len(sites)
+
+
+def test_printed_statistics_report_shows_the_map(browser, tmp_path):
+    from zoning.maps.static import choropleth_png
+    from zoning.stats_report import render_stats_report
+
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["a", "b", "c", "d"], "name": ["甲", "乙", "丙", "丁"], "v": [1.0, 5, 9, 30]},
+        geometry=[box(110 + i, 36, 111 + i, 37) for i in range(4)],
+        crs="EPSG:4490",
+    )
+    stats = pd.DataFrame(
+        {
+            "unit_id": ["a", "b"],
+            "layer_kind": "eco_redline",
+            "zone": "all",
+            "area_km2": [1.0, 2.0],
+            "unit_area_km2": [10.0, 10.0],
+            "share_pct": [10.0, 20.0],
+            "level": "county",
+            "unit_name": ["甲", "乙"],
+        }
+    )
+    png = choropleth_png(units, "v", legend_title="红线占比 (%) / Red-line share (%)", title="t")
+    page = render_stats_report(
+        title="t",
+        stats=stats,
+        inputs={},
+        parameters={},
+        map_html="<html><body>live map</body></html>",
+        map_png=png,
+    )
+    (tmp_path / "report.html").write_text(page, encoding="utf-8")
+    seen, pages = _printed(browser, tmp_path / "report.html", "stats_report.pdf")
+    assert seen["frame"] == "none" and seen["shown"] > 200
+    assert seen["ink"] > 0.05 and seen["red"] > 50  # the darkest class is dark red
+    assert pages <= 4

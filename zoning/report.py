@@ -337,15 +337,38 @@ def render_html(result: ScreeningResult, *, include_map: bool = True) -> str:
 
 def _map_section(result: ScreeningResult) -> str:
     from zoning.maps import embed_map
+    from zoning.maps.report import print_figure
 
     try:
         m = result_map(result)
-        return (
-            "<section><h2>地图 / Map</h2>" + embed_map(m, title="site screening map") + "</section>"
-        )
+        live = embed_map(m, title="site screening map")
     except Exception as exc:  # the map is an extra: never lose the report for it
         log.warning("screening report map skipped: %s", exc)
         return f"<p class='note'>地图未生成 / Map not included: {_e(exc)}</p>"
+    try:
+        printed = print_figure(_static_map(result), "选址筛查地图 / Site screening map")
+    except Exception as exc:  # a print copy is an extra too
+        log.warning("screening report print map skipped: %s", exc)
+        printed = ""
+    return "<section><h2>地图 / Map</h2>" + live + printed + "</section>"
+
+
+def _static_map(result: ScreeningResult) -> bytes:
+    """The report map as a PNG for print and Word (:mod:`zoning.maps.static`)."""
+    from zoning.maps.static import site_map_png
+
+    sites = result.sites[["site_id", "verdict", "geometry"]]
+    zones = None
+    if len(sites) <= MAX_MAPPED_HITS_SITES and len(result.hits):
+        feats = result.hit_features()
+        if len(feats):
+            zones = feats[feats["intersects"].astype(bool)] if "intersects" in feats else feats
+    return site_map_png(
+        sites,
+        zones,
+        context=_counties_around(result),
+        title=f"选址筛查 / Site screening: {result.project_type.name_zh} ({result.project_type.id})",
+    )
 
 
 def result_map(result: ScreeningResult, **kwargs: Any) -> folium.Map:

@@ -598,6 +598,7 @@ def _run(
             share_column=f"{sc.outputs.get('map_layer', 'eco_redline')}_all_pct",
         )
     map_page = None
+    map_png = None
     if sc.outputs.get("map", True):
         column = f"{sc.outputs.get('map_layer', 'eco_redline')}_all_pct"
         if column in unit_frame.columns:
@@ -607,6 +608,11 @@ def _run(
                 column,
                 f"{sc.title}: {column} (for planning analysis, not an official map)",
                 files["map.html"],
+            )
+            from zoning.maps.static import choropleth_png
+
+            map_png = choropleth_png(
+                unit_frame, column, legend_title=_share_title(column), title=sc.title
             )
         else:
             logger.info("map skipped: no column %s", column)
@@ -624,6 +630,7 @@ def _run(
             flattened=tables.get("flattened"),
             reconciliation=tables.get("reconciliation"),
             map_html=map_page,
+            map_png=map_png,
         )
         files["report.html"].write_text(page, encoding="utf-8")
     if screened is not None:  # the explained report of every site, as `zoning screen --out`
