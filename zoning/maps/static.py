@@ -43,14 +43,14 @@ _VERDICT_LABELS = {
 
 
 def nice_scale_length(width_m: float) -> float:
-    """A round scale-bar length (1, 2 or 5 × 10ⁿ m) of about a quarter of ``width_m``.
+    """The largest round length (1, 2 or 5 × 10ⁿ m) not above a quarter of ``width_m``.
 
     Examples
     --------
     >>> nice_scale_length(10_000)
     2000.0
     >>> nice_scale_length(380_000)
-    100000.0
+    50000.0
     """
     target = max(width_m, 1.0) / 4
     power = 10 ** math.floor(math.log10(target))
