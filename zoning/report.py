@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from zoning.screening import ScreeningResult
 
-__all__ = ["render_html", "result_map", "screening_json", "write_screening"]
+__all__ = ["render_html", "result_map", "screening_json", "static_map", "write_screening"]
 
 log = logging.getLogger(__name__)
 
@@ -346,14 +346,14 @@ def _map_section(result: ScreeningResult) -> str:
         log.warning("screening report map skipped: %s", exc)
         return f"<p class='note'>地图未生成 / Map not included: {_e(exc)}</p>"
     try:
-        printed = print_figure(_static_map(result), "选址筛查地图 / Site screening map")
+        printed = print_figure(static_map(result), "选址筛查地图 / Site screening map")
     except Exception as exc:  # a print copy is an extra too
         log.warning("screening report print map skipped: %s", exc)
         printed = ""
     return "<section><h2>地图 / Map</h2>" + live + printed + "</section>"
 
 
-def _static_map(result: ScreeningResult) -> bytes:
+def static_map(result: ScreeningResult) -> bytes:
     """The report map as a PNG for print and Word (:mod:`zoning.maps.static`)."""
     from zoning.maps.static import site_map_png
 
@@ -431,8 +431,12 @@ def write_screening(
     *,
     compare: bool = False,
     include_map: bool = True,
+    docx: bool = False,
 ) -> dict[str, Path]:
     """Write ``result.json``, ``report.html``, ``summary.csv`` (and ``ranking.csv``) into ``folder``.
+
+    With ``docx=True`` also ``report.docx``, the same report as a Word document
+    (:func:`zoning.docx_report.screening_docx`).
 
     ``folder`` must exist and is expected to be a staging folder that is renamed into place
     afterwards (``zoning.io.atomic_directory``, the batch runner), so no file here is ever seen
@@ -450,4 +454,10 @@ def write_screening(
     if compare:
         files["ranking.csv"] = folder / "ranking.csv"
         files["ranking.csv"].write_text(result.compare().to_csv(index=False), encoding="utf-8")
+    if docx:
+        from zoning.docx_report import screening_docx
+
+        files["report.docx"] = screening_docx(
+            result, folder / "report.docx", map_png=static_map(result) if include_map else b""
+        )
     return files

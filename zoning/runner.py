@@ -313,6 +313,7 @@ def run_scenario(
     resume: bool = False,
     scheduler: str | None = None,
     progress: bool | None = None,
+    docx: bool = False,
 ) -> RunResult:
     """Run a scenario and write its output folder atomically.
 
@@ -330,6 +331,8 @@ def run_scenario(
         Dask scheduler address (or ``"local"``) for the statistics; default: this machine.
     progress : bool, optional
         Progress bars on stderr (default: when stderr is a terminal).
+    docx : bool, default False
+        Also write the statistics, screening and restoration reports as Word documents.
 
     Returns
     -------
@@ -349,7 +352,13 @@ def run_scenario(
     target = Path(out) if out is not None else Path.cwd() / "runs" / sc.id
     with output_lock(target):  # a second run into the same folder is refused, not interleaved
         return _run_into(
-            sc, target, overwrite=overwrite, resume=resume, scheduler=scheduler, progress=progress
+            sc,
+            target,
+            overwrite=overwrite,
+            resume=resume,
+            scheduler=scheduler,
+            progress=progress,
+            docx=docx,
         )
 
 
@@ -361,6 +370,7 @@ def _run_into(
     resume: bool,
     scheduler: str | None,
     progress: bool | None,
+    docx: bool = False,
 ) -> RunResult:
     if target.exists() and not overwrite:
         raise OutputExistsError(
@@ -382,7 +392,9 @@ def _run_into(
     if root.getEffectiveLevel() > logging.INFO:
         root.setLevel(logging.INFO)
     try:
-        result, inputs = _run(sc, stage, scheduler=scheduler, progress=progress, resume=resume)
+        result, inputs = _run(
+            sc, stage, scheduler=scheduler, progress=progress, resume=resume, docx=docx
+        )
     except KeyboardInterrupt:
         logger.warning("interrupted: checkpoints kept in %s; rerun with --resume", stage)
         raise
@@ -402,7 +414,13 @@ def _run_into(
 
 
 def _run(
-    sc: Scenario, stage: Path, *, scheduler: str | None, progress: bool | None, resume: bool
+    sc: Scenario,
+    stage: Path,
+    *,
+    scheduler: str | None,
+    progress: bool | None,
+    resume: bool,
+    docx: bool = False,
 ) -> tuple[dict[str, Path], dict[str, Any]]:
     from tqdm.auto import tqdm
 
@@ -633,18 +651,44 @@ def _run(
             map_png=map_png,
         )
         files["report.html"].write_text(page, encoding="utf-8")
+    if docx:
+        from zoning.docx_report import stats_docx
+
+        files["report.docx"] = stats_docx(
+            stage / "report.docx",
+            title=sc.title,
+            stats=tables["stats"],
+            indicators=tables.get("indicators"),
+            map_png=map_png,
+            provenance=[
+                ("情景 / Scenario", f"{sc.id} ({inputs['scenario']['sha256'][:16]})"),
+                (
+                    "目录 / Catalogue",
+                    f"{inputs['catalog']['path']} ({inputs['catalog']['sha256'][:16]})",
+                ),
+                *[
+                    (
+                        f"图层 / Layer {lay.get('name')}",
+                        f"{lay.get('kind')} sha256 {lay.get('sha256')}",
+                    )
+                    for lay in inputs.get("layers", [])
+                ],
+            ],
+        )
     if screened is not None:  # the explained report of every site, as `zoning screen --out`
         from zoning.report import write_screening
 
         (stage / "screening").mkdir(exist_ok=True)
-        written = write_screening(screened, stage / "screening", compare=True)
+        written = write_screening(screened, stage / "screening", compare=True, docx=docx)
         files.update({f"screening/{n}": p for n, p in written.items()})
     if restored is not None:
         from zoning.restoration.outputs import write_outputs
 
         folder = stage / "restoration"
         folder.mkdir(exist_ok=True)
-        report = write_outputs(restored, folder, map_html=bool(sc.outputs.get("map", True)))
+        report = write_outputs(
+            restored, folder, map_html=bool(sc.outputs.get("map", True)), docx=docx
+        )
         files.update({f"restoration/{p.name}": p for p in sorted(folder.iterdir())})
         logger.info("restoration: %d units scored", report["n_units"])
     bar.update(1)

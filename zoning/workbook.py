@@ -23,12 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import unicodedata
-import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from zoning.officefile import fixed_zip
 
 __all__ = ["ABOUT_SHEET", "COLUMNS", "DISCLAIMER", "write_workbook"]
 
@@ -300,27 +301,5 @@ def write_workbook(
     buf = io.BytesIO()
     wb.save(buf)
     path = Path(path)
-    path.write_bytes(_fixed_zip(buf.getvalue()))
+    path.write_bytes(fixed_zip(buf.getvalue()))
     return path
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """Rewrite a zip (xlsx) with fixed member timestamps; openpyxl stamps "modified" on save."""
-    import re
-
-    src = zipfile.ZipFile(io.BytesIO(data))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            member = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                member = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>2000-01-01T00:00:00Z\g<2>",
-                    member,
-                )
-            dst.writestr(fixed, member)
-    return buf.getvalue()

@@ -23,12 +23,14 @@ import click
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.option("--no-map", is_flag=True, help="Skip the HTML map.")
+@click.option("--docx", is_flag=True, help="Also write report.docx (Word).")
 def restore(
     scenario: str | None,
     scenario_option: str | None,
     out_dir: str | None,
     overwrite: bool,
     no_map: bool,
+    docx: bool,
 ) -> None:
     """Rank units for restoration, explain the scores and pick a portfolio under a budget.
 
@@ -57,7 +59,7 @@ def restore(
     target = Path(out_dir) if out_dir else Path(f"restoration-{spec.name}")
     with atomic_directory(target, overwrite=overwrite) as tmp:
         result = run_restoration(spec)
-        report = write_outputs(result, tmp, map_html=not no_map)
+        report = write_outputs(result, tmp, map_html=not no_map, docx=docx)
     click.echo(f"{report['n_units']} units scored; classes {report['classes']}")
     if report["portfolio"]:
         p = report["portfolio"]

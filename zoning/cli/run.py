@@ -31,6 +31,7 @@ __all__ = ["run"]
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bars on stderr (default: on a TTY)."
 )
+@click.option("--docx", is_flag=True, help="Also write the reports as Word documents (.docx).")
 def run(
     scenario: str,
     out: Path | None,
@@ -39,6 +40,7 @@ def run(
     scheduler: str | None,
     dask: bool,
     progress: bool | None,
+    docx: bool,
 ) -> None:
     """Run SCENARIO (a TOML file, or ``demo`` for the bundled one) and write one folder: stats.csv, overlaps.csv,
     indicators.csv, stats.xlsx, units.gpkg, map.html, run.log and manifest.json.
@@ -55,5 +57,6 @@ def run(
         resume=resume,
         scheduler=scheduler or ("local" if dask else None),
         progress=progress,
+        docx=docx,
     )
     click.echo(str(result.folder))

@@ -64,6 +64,7 @@ __all__ = ["screen"]
 @click.option("--as-of", default=None, help="Date the rules must be in force (YYYY-MM-DD).")
 @click.option("--site-id-field", default=None, help="Column holding site ids.")
 @click.option("--no-map", is_flag=True, help="Leave the map out of report.html.")
+@click.option("--docx", is_flag=True, help="Also write report.docx (Word) into --out.")
 def screen(
     site: Path,
     project_type: str,
@@ -80,6 +81,7 @@ def screen(
     as_of: str | None,
     site_id_field: str | None,
     no_map: bool,
+    docx: bool,
 ) -> None:
     """Screen SITE (GeoJSON, GPKG, SHP, KML, CSV …; one site per feature) for a project type.
 
@@ -109,6 +111,8 @@ def screen(
             raise ZoningUsageError(
                 f"--as-of {as_of!r} is not a date; expected YYYY-MM-DD"
             ) from None
+    if docx and out is None:
+        raise ZoningUsageError("--docx writes report.docx into the --out folder; add --out DIR")
     if out is not None and out.exists() and not overwrite:
         raise OutputExistsError(
             f"{out} already exists; expected a new folder, or pass --overwrite to replace it"
@@ -160,7 +164,7 @@ def screen(
         from zoning.report import write_screening
 
         with atomic_directory(out, overwrite=overwrite) as tmp:
-            write_screening(result, tmp, compare=compare, include_map=not no_map)
+            write_screening(result, tmp, compare=compare, include_map=not no_map, docx=docx)
 
     for w in result.warnings:
         click.echo(f"Warning: {w}", err=True)

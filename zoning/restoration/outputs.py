@@ -300,9 +300,12 @@ def _write_map(result: RestorationResult, path: Path, score: np.ndarray, transfo
     path.write_text(zm.map_html(m), encoding="utf-8")
 
 
-def write_outputs(result: RestorationResult, folder: str | Path, *, map_html: bool = True) -> dict:
+def write_outputs(
+    result: RestorationResult, folder: str | Path, *, map_html: bool = True, docx: bool = False
+) -> dict:
     """Write every output of a restoration run into ``folder`` (which must exist).
 
+    With ``docx=True`` also ``report.docx`` (:func:`zoning.docx_report.restoration_docx`).
     Returns the report dictionary written to ``report.json``.
     """
     from zoning.restoration.portfolio import plot_ranking_curve
@@ -385,6 +388,15 @@ def write_outputs(result: RestorationResult, folder: str | Path, *, map_html: bo
     (folder / "report.json").write_text(
         json.dumps(written, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
     )
+    if docx:
+        from zoning.docx_report import restoration_docx
+
+        restoration_docx(
+            folder / "report.docx",
+            report=report,
+            ranking=table,
+            curve_png=(folder / "ranking_curve.png").read_bytes(),
+        )
     return report
 
 
