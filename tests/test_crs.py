@@ -79,7 +79,14 @@ def test_constants():
     assert params["Longitude of false origin"] == 105
     assert params["Latitude of 1st standard parallel"] == 25
     assert params["Latitude of 2nd standard parallel"] == 47
-    assert zc.ALBERS_CHINA.ellipsoid.name == "GRS 1980"
+    # on the CGCS2000 datum (files written in it keep that identity), whose ellipsoid has
+    # GRS80's parameters: areas are the same as on the former "+ellps=GRS80" definition
+    assert zc.ALBERS_CHINA.datum.name == "China 2000"
+    grs80 = pyproj.CRS.from_proj4("+proj=longlat +ellps=GRS80").ellipsoid
+    assert zc.ALBERS_CHINA.ellipsoid.semi_major_metre == grs80.semi_major_metre
+    assert zc.ALBERS_CHINA.ellipsoid.inverse_flattening == pytest.approx(
+        grs80.inverse_flattening, abs=1e-9
+    )
 
 
 @pytest.mark.parametrize(

@@ -105,3 +105,32 @@ def test_unknown_demo_scenario_lists_the_bundled_ones():
     with pytest.raises(InputFileError, match="demo_province_stats") as err:
         demo_scenario_path("nope")
     assert "'nope'" in str(err.value)
+
+
+def test_bundled_scenarios_are_found_by_name(tmp_path, monkeypatch):
+    from zoning.datasets import resolve_scenario
+    from zoning.errors import InputFileError
+
+    monkeypatch.chdir(tmp_path)  # from any folder, not only the checkout's root
+    assert resolve_scenario("demo", "run").name == "demo_province_stats.toml"
+    assert resolve_scenario("demo", "restore").name == "demo_restoration.toml"
+    assert resolve_scenario("demo_restoration", "restore").name == "demo_restoration.toml"
+    own = tmp_path / "mine.toml"
+    own.write_text("x = 1\n", encoding="utf-8")
+    assert resolve_scenario("mine.toml", "run") == own.relative_to(tmp_path)
+    with pytest.raises(InputFileError, match=r"neither a file nor a bundled scenario.*\['demo'\]"):
+        resolve_scenario("scenarios/nope.toml", "run")
+
+
+def test_restore_takes_the_scenario_as_argument_or_option(tmp_path):
+    from click.testing import CliRunner
+
+    from zoning.cli.main import cli
+
+    both = CliRunner().invoke(cli, ["restore", "a.toml", "--scenario", "b.toml"])
+    assert both.exit_code == 2 and "two scenarios given" in both.output
+    none = CliRunner().invoke(cli, ["restore"])
+    assert none.exit_code == 2 and "missing SCENARIO" in none.output
+    bad = CliRunner().invoke(cli, ["restore", "nope", "--out", str(tmp_path / "o")])
+    assert bad.exit_code == 1 and "neither a file nor a bundled scenario" in bad.output
+    assert not (tmp_path / "o").exists()

@@ -76,17 +76,41 @@ log = logging.getLogger(__name__)
 CGCS2000 = "EPSG:4490"
 #: WGS 84 geographic (degrees); at the scale of this toolkit it equals CGCS2000 to < 1 m.
 WGS84 = "EPSG:4326"
-#: Albers equal-area conic for China (lon_0 105E, standard parallels 25N and 47N, GRS80,
-#: the CGCS2000 ellipsoid): the projection for area statistics.
+#: Albers equal-area conic for China (lon_0 105E, standard parallels 25N and 47N) on the
+#: CGCS2000 datum: the projection for area statistics.
 VALID_IN = "zoning:valid_in"
 """Key of ``GeoDataFrame.attrs`` set by :func:`project`: the WKT of the CRS in which every
 geometry of the frame was checked valid (and repaired where it was not). Statistics skip their
 own validity pass on such a frame when they measure in that CRS; replacing its geometries
 by hand should drop the key."""
 
-ALBERS_CHINA = pyproj.CRS.from_proj4(
-    "+proj=aea +lat_0=0 +lon_0=105 +lat_1=25 +lat_2=47 +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs"
-)
+
+def _albers_china() -> pyproj.CRS:
+    """Albers equal-area conic for China (105°E; parallels 25°N, 47°N) on the CGCS2000 datum.
+
+    Built on EPSG:4490 rather than from a PROJ string: the numbers are the same (the CGCS2000
+    and GRS80 ellipsoids are identical), but a PROJ string keeps only the ellipsoid, so files
+    written in it said "unknown datum based on GRS 1980" and QGIS and ``gdalsrsinfo`` lost
+    the CGCS2000 identity.
+    """
+    from pyproj.crs import ProjectedCRS
+    from pyproj.crs.coordinate_operation import AlbersEqualAreaConversion
+
+    return ProjectedCRS(
+        name="CGCS2000 / Albers equal-area China (105E; 25N, 47N)",
+        conversion=AlbersEqualAreaConversion(
+            latitude_first_parallel=25,
+            latitude_second_parallel=47,
+            latitude_false_origin=0,
+            longitude_false_origin=105,
+            easting_false_origin=0,
+            northing_false_origin=0,
+        ),
+        geodetic_crs=pyproj.CRS.from_epsg(4490),
+    )
+
+
+ALBERS_CHINA = _albers_china()
 
 # CGCS2000 3-degree Gauss–Krüger zones, EPSG codes checked with pyproj:
 # without zone prefix (false easting 500 km): EPSG:4534 (CM 75E) … EPSG:4554 (CM 135E);

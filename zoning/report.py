@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from zoning.screening import ScreeningResult
 
-__all__ = ["render_html", "result_map", "screening_json", "write_screening"]
+__all__ = ["render_html", "result_map", "screening_json", "static_map", "write_screening"]
 
 log = logging.getLogger(__name__)
 
@@ -337,15 +337,38 @@ def render_html(result: ScreeningResult, *, include_map: bool = True) -> str:
 
 def _map_section(result: ScreeningResult) -> str:
     from zoning.maps import embed_map
+    from zoning.maps.report import print_figure
 
     try:
         m = result_map(result)
-        return (
-            "<section><h2>地图 / Map</h2>" + embed_map(m, title="site screening map") + "</section>"
-        )
+        live = embed_map(m, title="site screening map")
     except Exception as exc:  # the map is an extra: never lose the report for it
         log.warning("screening report map skipped: %s", exc)
         return f"<p class='note'>地图未生成 / Map not included: {_e(exc)}</p>"
+    try:
+        printed = print_figure(static_map(result), "选址筛查地图 / Site screening map")
+    except Exception as exc:  # a print copy is an extra too
+        log.warning("screening report print map skipped: %s", exc)
+        printed = ""
+    return "<section><h2>地图 / Map</h2>" + live + printed + "</section>"
+
+
+def static_map(result: ScreeningResult) -> bytes:
+    """The report map as a PNG for print and Word (:mod:`zoning.maps.static`)."""
+    from zoning.maps.static import site_map_png
+
+    sites = result.sites[["site_id", "verdict", "geometry"]]
+    zones = None
+    if len(sites) <= MAX_MAPPED_HITS_SITES and len(result.hits):
+        feats = result.hit_features()
+        if len(feats):
+            zones = feats[feats["intersects"].astype(bool)] if "intersects" in feats else feats
+    return site_map_png(
+        sites,
+        zones,
+        context=_counties_around(result),
+        title=f"选址筛查 / Site screening: {result.project_type.name_zh} ({result.project_type.id})",
+    )
 
 
 def result_map(result: ScreeningResult, **kwargs: Any) -> folium.Map:
@@ -369,7 +392,28 @@ def result_map(result: ScreeningResult, **kwargs: Any) -> folium.Map:
         "title",
         f"选址筛查 / Site screening: {result.project_type.name_zh} ({result.project_type.id})",
     )
+    if "context" not in kwargs:
+        counties = _counties_around(result)
+        if counties is not None:
+            kwargs["context"] = {"admin_unit": counties}
     return site_map(sites, hits, **kwargs)
+
+
+def _counties_around(result: ScreeningResult) -> Any:
+    """The catalogue's county outlines near the sites (the lowest admin level present)."""
+    admin = getattr(result.index, "admin", None) if result.index is not None else None
+    if admin is None or not len(admin):
+        return None
+    admin = admin.to_crs("EPSG:4490")
+    if "zone" in admin.columns:
+        for level in ("county", "city", "province"):
+            if (admin["zone"] == level).any():
+                admin = admin[admin["zone"] == level]
+                break
+    minx, miny, maxx, maxy = result.sites.to_crs("EPSG:4490").total_bounds
+    pad = max(maxx - minx, maxy - miny, 0.05) * 0.5
+    near = admin.cx[minx - pad : maxx + pad, miny - pad : maxy + pad]
+    return near if len(near) else None
 
 
 def screening_json(result: ScreeningResult, *, compare: bool = False) -> str:
@@ -387,8 +431,12 @@ def write_screening(
     *,
     compare: bool = False,
     include_map: bool = True,
+    docx: bool = False,
 ) -> dict[str, Path]:
     """Write ``result.json``, ``report.html``, ``summary.csv`` (and ``ranking.csv``) into ``folder``.
+
+    With ``docx=True`` also ``report.docx``, the same report as a Word document
+    (:func:`zoning.docx_report.screening_docx`).
 
     ``folder`` must exist and is expected to be a staging folder that is renamed into place
     afterwards (``zoning.io.atomic_directory``, the batch runner), so no file here is ever seen
@@ -406,4 +454,10 @@ def write_screening(
     if compare:
         files["ranking.csv"] = folder / "ranking.csv"
         files["ranking.csv"].write_text(result.compare().to_csv(index=False), encoding="utf-8")
+    if docx:
+        from zoning.docx_report import screening_docx
+
+        files["report.docx"] = screening_docx(
+            result, folder / "report.docx", map_png=static_map(result) if include_map else b""
+        )
     return files

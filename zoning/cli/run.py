@@ -10,7 +10,7 @@ __all__ = ["run"]
 
 
 @click.command("run")
-@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -31,28 +31,32 @@ __all__ = ["run"]
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bars on stderr (default: on a TTY)."
 )
+@click.option("--docx", is_flag=True, help="Also write the reports as Word documents (.docx).")
 def run(
-    scenario: Path,
+    scenario: str,
     out: Path | None,
     overwrite: bool,
     resume: bool,
     scheduler: str | None,
     dask: bool,
     progress: bool | None,
+    docx: bool,
 ) -> None:
-    """Run SCENARIO (a TOML file) and write one folder: stats.csv, overlaps.csv,
+    """Run SCENARIO (a TOML file, or ``demo`` for the bundled one) and write one folder: stats.csv, overlaps.csv,
     indicators.csv, stats.xlsx, units.gpkg, map.html, run.log and manifest.json.
 
     A failed run leaves no folder behind; an interrupted one can be resumed with --resume.
     """
+    from zoning.datasets import resolve_scenario
     from zoning.runner import run_scenario
 
     result = run_scenario(
-        scenario,
+        resolve_scenario(scenario, "run"),
         out=out,
         overwrite=overwrite,
         resume=resume,
         scheduler=scheduler or ("local" if dask else None),
         progress=progress,
+        docx=docx,
     )
     click.echo(str(result.folder))

@@ -67,6 +67,7 @@ __all__ = ["screen"]
 @click.option(
     "--layer", "site_layer", default=None, help="Layer of a multi-layer site file (GeoPackage …)."
 )
+@click.option("--docx", is_flag=True, help="Also write report.docx (Word) into --out.")
 def screen(
     site: Path,
     project_type: str,
@@ -84,6 +85,7 @@ def screen(
     site_id_field: str | None,
     no_map: bool,
     site_layer: str | None = None,
+    docx: bool = False,
 ) -> None:
     """Screen SITE (GeoJSON, GPKG, SHP, KML, CSV …; one site per feature) for a project type.
 
@@ -113,6 +115,8 @@ def screen(
             raise ZoningUsageError(
                 f"--as-of {as_of!r} is not a date; expected YYYY-MM-DD"
             ) from None
+    if docx and out is None:
+        raise ZoningUsageError("--docx writes report.docx into the --out folder; add --out DIR")
     if out is not None:  # checked and locked before any work (zoning.workspace)
         from zoning.workspace import catalog_inputs, claim_output
 
@@ -176,7 +180,7 @@ def screen(
         from zoning.report import write_screening
 
         with atomic_directory(out, overwrite=overwrite) as tmp:
-            write_screening(result, tmp, compare=compare, include_map=not no_map)
+            write_screening(result, tmp, compare=compare, include_map=not no_map, docx=docx)
 
     for w in result.warnings:
         click.echo(f"Warning: {w}", err=True)

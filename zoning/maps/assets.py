@@ -258,6 +258,33 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _extract_license(tarball: Path, folder: Path, spec: str) -> str:
+    """Copy the package's licence file out of its npm tarball; return its path in ``_assets``.
+
+    The assets are redistributed inside zoning's wheel, and their licences (BSD-2-Clause,
+    MIT …) ask that the licence text travels with them.
+    """
+    with tarfile.open(tarball) as tar:
+        names = [
+            m.name
+            for m in tar.getmembers()
+            if m.isfile()
+            and m.name.count("/") == 1
+            and m.name.split("/")[1].upper().startswith(("LICENSE", "LICENCE", "COPYING"))
+        ]
+        if not names:
+            raise MapAssetsMissingError(
+                f"npm package {spec} has no LICENSE file; its assets cannot be redistributed "
+                "in the wheel without it"
+            )
+        data = tar.extractfile(sorted(names)[0])
+        assert data is not None
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{spec.replace('/', '_')}.txt"
+        target.write_bytes(data.read())
+    return f"licenses/{target.name}"
+
+
 def fetch_assets(
     dest: Path | None = None, *, npm: str = "npm", force: bool = False
 ) -> dict[str, object]:
@@ -283,7 +310,8 @@ def fetch_assets(
     manifest_path = dest / "manifest.json"
     if manifest_path.is_file() and not force:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if set(manifest.get("assets", {})) == {a.key for a in ASSETS}:
+        complete = set(manifest.get("assets", {})) == {a.key for a in ASSETS}
+        if complete and set(manifest.get("licenses", {})) == set(NPM_PACKAGES):
             return manifest
     if shutil.which(npm) is None:
         raise MapAssetsMissingError(
@@ -339,6 +367,9 @@ def fetch_assets(
                 "member": asset.member,
                 "sha256": _sha256(out / asset.key),
             }
+        manifest["licenses"] = {
+            spec: _extract_license(tarballs[spec], out / "licenses", spec) for spec in NPM_PACKAGES
+        }
         (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         if dest.exists():
             shutil.rmtree(dest)

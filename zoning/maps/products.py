@@ -198,9 +198,11 @@ def site_map(
         tianditu_key=tianditu_key,
         detail_zoom=16,
     )
+    # the layer control starts as a button: expanded it would cover the sites it lists
+    map_info(m).collapse_layers = True
     for kind, frame in (context or {}).items():
-        if len(frame):
-            add_layer(m, frame, kind=kind, show=False)
+        if len(frame):  # county outlines stay on for orientation; other context starts off
+            add_layer(m, frame, kind=kind, show=kind == "admin_unit")
     if hits is not None and len(hits):
         kind_col = "layer_kind" if "layer_kind" in hits.columns else "kind"
         for kind, group in hits.groupby(kind_col, sort=False):
@@ -417,7 +419,7 @@ def restoration_map(
         nodata=nodata,
         transform=transform,
         crs=crs,
-        legend_title="修复优先级 / Priority (raster)",
+        legend_title="修复优先度得分（0–1，越高越优先）/ Restoration priority score (0–1, higher first)",
     )
     if units is not None and len(units):
         popup = [c for c in ("name", "unit_id", "rank") if c in units.columns]
@@ -426,7 +428,7 @@ def restoration_map(
             units,
             score_column,
             name="修复单元 / Restoration units",
-            legend_title="单元得分 / Unit score",
+            legend_title="单元修复优先度得分（0–1）/ Unit restoration priority score (0–1)",
             classes=classes,
             cmap="Purples",
             fmt="{:.2f}",
