@@ -32,7 +32,8 @@ __all__ = ["DOCUMENT_CSP", "api_routes", "json_response"]
 #: anywhere
 DOCUMENT_CSP = (
     "sandbox allow-scripts allow-popups allow-modals allow-downloads; default-src 'none'; "
-    "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:"
+    "script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:; "
+    "font-src data:"
 )
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -97,8 +98,28 @@ async def health(request: Request) -> Response:
                 "layers": layers,
                 "illustrative": state.illustrative,
             },
+            "runs": state.config.runs_dir is not None,
         }
     )
+
+
+async def rules(request: Request) -> Response:
+    from zoning.rules import load_rulepacks
+
+    out = {}
+    for pack in load_rulepacks():
+        for rule in pack.rules:
+            out[rule.id] = {
+                "pack": pack.id,
+                "kind": rule.kind,
+                "zones": list(rule.zones),
+                "outcome": rule.outcome,
+                "text_zh": rule.text_zh,
+                "text_en": rule.text_en,
+                "citation": rule.citation.to_dict(),
+                "evidence_required": list(rule.evidence_required),
+            }
+    return json_response({"rules": out})
 
 
 async def types(request: Request) -> Response:
@@ -285,6 +306,7 @@ def api_routes() -> list[Any]:
     return [
         Route("/api/health", guarded(health)),
         Route("/api/types", guarded(types)),
+        Route("/api/rules", guarded(rules)),
         Route("/api/screen", guarded(screen), methods=["POST"]),
         Route("/api/screen/{id}/{name}", guarded(download)),
         Route("/api/layers", guarded(layers)),
