@@ -86,7 +86,8 @@ def screen_read_sites(
     """Screen sites read by :func:`read_sites` with the bundled rule packs plus ``rulepacks``.
 
     GCJ-02 detection runs unless the sites were converted from GCJ-02 (``gcj``), which the
-    result's warnings then say.
+    result's warnings then say. Without extra packs the bundled packs are the ones parsed once
+    per process (``load_rulepacks(None)``), which a server screening many sites relies on.
     """
     from zoning.rules import BUILTIN_PACKS
     from zoning.screening import screen_sites
@@ -96,7 +97,7 @@ def screen_read_sites(
         catalog,
         project_type,
         attrs=attrs,
-        rulepacks=[*BUILTIN_PACKS, *rulepacks],
+        rulepacks=[*BUILTIN_PACKS, *rulepacks] if rulepacks else None,
         search_radius_m=search_radius_m,
         tolerance_m=tolerance_m,
         as_of=as_of,
