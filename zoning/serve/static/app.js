@@ -143,6 +143,7 @@
   async function setVisible(kind, on) {
     const k = state.kinds[kind];
     k.checkbox.checked = on;
+    k.checkbox.closest('.layer').classList.toggle('off', !on);
     if (on) {
       await loadKind(kind);
       if (k.checkbox.checked) k.layer.addTo(map);
@@ -165,7 +166,10 @@
         sw.style.borderColor = z.style.color;
         return el('div', {}, sw, z.label);
       }));
-      list.appendChild(el('div', { className: 'layer' }, el('label', {}, checkbox, ' ' + info.label + ' (' + info.features + ')'), zones));
+      const row = el('div', { className: 'layer' }, el('label', {}, checkbox, ' ' + info.label + ' (' + info.features + ')'), zones);
+      checkbox.addEventListener('change', () => row.classList.toggle('off', !checkbox.checked));
+      row.classList.add('off');
+      list.appendChild(row);
     });
     // layers in reverse: the panel lists the top layer first
     const items = Array.from(list.children).reverse();
@@ -198,6 +202,8 @@
       });
     }, 250);
   });
+
+  $('layers-toggle').addEventListener('click', () => $('layers-panel').classList.toggle('folded'));
 
   $('export-view').addEventListener('click', () => {
     const kinds = Object.keys(state.kinds).filter((k) => state.kinds[k].checkbox.checked);
@@ -418,6 +424,7 @@
     }).eachLayer((l) => resultLayer.addLayer(l));
     resultLayer.addTo(map);
     resultLayer.bringToFront();
+    $('result').scrollIntoView({ block: 'start' });
     if (state.file) {
       const b = resultLayer.getBounds();
       if (b.isValid()) map.fitBounds(b, { maxZoom: 15 });
