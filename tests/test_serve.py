@@ -159,6 +159,35 @@ def test_json_body_equals_cli_on_the_same_geojson(client: TestClient, tmp_path: 
     assert api.json()["sites"][0]["geometry_type"] == "Point"
 
 
+def test_gauss_kruger_json_body(client: TestClient) -> None:
+    # a 400 m x 300 m box in CGCS2000 GK zone 38 (EPSG:4526) near Yangquan, sent as JSON with
+    # its CRS, and the same box with the CRS as the collection's own crs member
+    ring = [
+        [38_470_000, 4_190_000],
+        [38_470_400, 4_190_000],
+        [38_470_400, 4_190_300],
+        [38_470_000, 4_190_300],
+        [38_470_000, 4_190_000],
+    ]
+    site = {"type": "Polygon", "coordinates": [ring]}
+    a = client.post(
+        "/api/screen", json={"project_type": "solar_pv", "site": site, "crs": "EPSG:4526"}
+    )
+    assert a.status_code == 200, a.text[:500]
+    assert a.json()["sites"][0]["site_area_m2"] == pytest.approx(120_000, rel=1e-6)
+    # measured in the same zone, named by its central meridian: EPSG:4547 = CGCS2000 GK CM 114E
+    assert a.json()["sites"][0]["gk_epsg"] == 4547
+    fc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4526"}},
+        "features": [{"type": "Feature", "properties": {"site_id": "Y"}, "geometry": site}],
+    }
+    b = client.post("/api/screen", json={"project_type": "solar_pv", "site": fc})
+    assert b.status_code == 200, b.text[:500]
+    assert b.json()["sites"][0]["site_id"] == "Y"
+    assert b.json()["sites"][0]["site_area_m2"] == a.json()["sites"][0]["site_area_m2"]
+
+
 def test_gauss_kruger_csv_and_zipped_shapefile_equal_cli(
     client: TestClient, tmp_path: Path
 ) -> None:

@@ -198,7 +198,7 @@ async def _job_from_json(request: Request, folder: Any) -> ScreenJob:
             "no 'site' in the request; expected a GeoJSON geometry, Feature or "
             "FeatureCollection (or upload a file as multipart/form-data)",
         )
-    crs = _text_field(data.get("crs"), "crs") or "EPSG:4490"
+    crs = _text_field(data.get("crs"), "crs")
     path = folder / "site.geojson"
     write_site_geojson(data["site"], crs, path)
     from zoning.screen_request import is_gcj02

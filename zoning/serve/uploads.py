@@ -151,17 +151,25 @@ def _feature_collection(site: Any) -> dict[str, Any]:
     )
 
 
-def write_site_geojson(site: Any, crs: str, path: Path) -> None:
+def write_site_geojson(site: Any, crs: str | None, path: Path) -> None:
     """Write a request's ``site`` as a GeoJSON file the CLI would read the same way.
 
     The CRS is written as the file's ``crs`` member (``urn:ogc:def:crs:EPSG::<code>``), so
-    ``zoning screen FILE --json`` on the file gives the same answer; for ``gcj02`` the file
-    has none (GeoJSON's default, lon/lat) and the caller converts.
+    ``zoning screen FILE --json`` on the file gives the same answer. Without ``crs`` the
+    FeatureCollection's own ``crs`` member is kept, else EPSG:4490 is written; for ``gcj02`` the
+    file has none (GeoJSON's default, lon/lat) and the caller converts.
     """
     from zoning.screen_request import is_gcj02
 
     doc = _feature_collection(site)
-    if not is_gcj02(crs):
-        doc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {}}, **doc}
-        doc["crs"]["properties"]["name"] = _crs_urn(crs)
+    own = site.get("crs") if isinstance(site, Mapping) else None
+    if crs is None and isinstance(own, Mapping):
+        doc = {"type": "FeatureCollection", "crs": own, "features": doc["features"]}
+    elif not is_gcj02(crs):
+        urn = _crs_urn(crs or "EPSG:4490")
+        doc = {
+            "type": "FeatureCollection",
+            "crs": {"type": "name", "properties": {"name": urn}},
+            "features": doc["features"],
+        }
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
