@@ -241,3 +241,46 @@ def test_upload_of_the_demo_sites_shows_four_verdicts_and_the_comparison(browser
     finally:
         browser.close()
         browser.switch_to.window(first)
+
+
+def test_reviewers_toggle_a_layer_search_a_feature_and_export_the_view(
+    browser, server, demo_catalog
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    _open(browser, server)
+    # control units start hidden (as in `zoning map`); switching them on draws every unit
+    box = browser.find_element(By.CSS_SELECTOR, "input[data-kind='control_unit']")
+    assert not box.is_selected()
+    box.click()
+    n = _wait(
+        browser,
+        "const k = window.zoningPage.state.kinds.control_unit; if (!k.layer ||"
+        " !window.zoningPage.map.hasLayer(k.layer)) return 0;"
+        " let n = 0; k.layer.eachLayer(() => n++); return n;",
+    )
+    assert n == len(demo_catalog.frame("control_unit"))
+    box.click()
+    assert not browser.execute_script(
+        "const k = window.zoningPage.state.kinds.control_unit;"
+        " return window.zoningPage.map.hasLayer(k.layer);"
+    )
+    # search a protected area by name: the result zooms there and opens its popup
+    name = str(demo_catalog.frame("protected_area")["name"].dropna().iloc[0])
+    browser.find_element(By.ID, "feature-search").send_keys(name)
+    item = _wait(browser, "return document.querySelector('#search-results li')")
+    assert name in item.text
+    item.click()
+    popup = _wait(browser, "return document.querySelector('.leaflet-popup-content')")
+    assert name in popup.text
+    # the export of the current view is the offline HTML map of the visible layers
+    browser.find_element(By.ID, "export-view").click()
+    href = browser.find_element(By.ID, "export-view").get_attribute("href")
+    assert "/api/map.html?kinds=" in href and "bbox=" in href
+    status, head = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(r => r.text().then(t => done([r.status, t.slice(0, 2000)])));",
+        href,
+    )
+    assert status == 200 and "<html" in head.lower()
+    assert _errors(browser) == []
