@@ -8,7 +8,6 @@ start so the first user does not wait for it.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,25 +49,6 @@ def _illustrative(catalog: Any) -> bool:
     prov = catalog.provenance()
     layers = prov.get("layers", []) if isinstance(prov, dict) else []
     return any(bool(layer.get("illustrative")) for layer in layers if isinstance(layer, dict))
-
-
-def warm_up(catalog: Any) -> float:
-    """Build the spatial index and screen one point; return the seconds it took."""
-    import geopandas as gpd
-    import shapely
-
-    from zoning.screen_request import screen_read_sites
-
-    t0 = time.perf_counter()
-    coverage = getattr(catalog, "coverage", None)
-    point = (
-        coverage.representative_point()
-        if coverage is not None and not coverage.is_empty
-        else shapely.Point(112.5, 37.9)
-    )
-    sites = gpd.GeoDataFrame(geometry=[point], crs="EPSG:4490")
-    screen_read_sites(sites, catalog, "solar_pv")
-    return time.perf_counter() - t0
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -115,6 +95,8 @@ def create_app(config: ServeConfig | None = None, *, catalog: Any = None) -> Sta
             path = demo_catalog_path()
         catalog = load_catalog(path)
     if config.warm_up:
+        from zoning.serve.warmup import warm_up
+
         log.info("warm-up (index and one screening): %.1f s", warm_up(catalog))
     limits = ArchiveLimits(
         max_member_bytes=config.max_unpacked_bytes, max_total_bytes=config.max_unpacked_bytes
