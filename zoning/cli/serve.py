@@ -118,7 +118,12 @@ def serve(
     )
     click.echo("loading the catalogue and warming up …", err=True)
     app = create_app(config)
-    shown = f"[{host}]" if ":" in host else host
+    shown = host
+    if host in ("0.0.0.0", "::"):  # every interface: name this machine for the others
+        import socket
+
+        shown = socket.gethostname()
+    shown = f"[{shown}]" if ":" in shown else shown
     url = f"http://{shown}:{port}/"
     click.echo(f"zoning serve: {url}" + (f"?token={token}" if token else ""))
     if not loopback and no_auth:
