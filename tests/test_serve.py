@@ -542,6 +542,14 @@ def test_token_bearer_cookie_and_query(demo_catalog) -> None:
     _error(c.get("/?token=nope"), 401, "unauthorized")
 
 
+def test_loopback_server_answers_only_loopback_host_names(demo_catalog) -> None:
+    c = _app(demo_catalog, allowed_hosts=("127.0.0.1", "localhost", "[::1]"))
+    for host in ("127.0.0.1:8765", "localhost", "[::1]:8765"):
+        assert c.get("/api/health", headers={"Host": host}).status_code == 200
+    msg = _error(c.get("/api/health", headers={"Host": "evil.example:8765"}), 400, "bad_host")
+    assert "evil.example" in msg
+
+
 def test_page_and_assets_come_from_the_server_with_csp(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200

@@ -115,6 +115,7 @@ def serve(
         runs_dir=runs_dir,
         workers=workers,
         queue=queue,
+        allowed_hosts=("127.0.0.1", "localhost", "[::1]") if loopback else None,
     )
     click.echo("loading the catalogue and warming up …", err=True)
     app = create_app(config)

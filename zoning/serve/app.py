@@ -21,7 +21,7 @@ from zoning.serve.archives import ArchiveLimits
 from zoning.serve.auth import TokenAuth
 from zoning.serve.catalog_layers import CatalogLayers
 from zoning.serve.config import ServeConfig
-from zoning.serve.headers import SecurityHeaders
+from zoning.serve.headers import HostCheck, SecurityHeaders
 from zoning.serve.limits import BodyLimit
 from zoning.serve.pool import WorkerPool
 from zoning.serve.responses import error_for_exception, error_response
@@ -111,6 +111,8 @@ def create_app(config: ServeConfig | None = None, *, catalog: Any = None) -> Sta
         illustrative=_illustrative(catalog),
     )
     middleware = [Middleware(SecurityHeaders)]
+    if config.allowed_hosts:
+        middleware.append(Middleware(HostCheck, allowed=config.allowed_hosts))
     if config.token:
         middleware.append(Middleware(TokenAuth, token=config.token))
     middleware.append(Middleware(BodyLimit, limit=config.max_body_bytes))

@@ -35,6 +35,9 @@ class ServeConfig:
         Most screenings kept for download at once (the oldest go first).
     warm_up : bool
         Build the spatial index and screen one site at start, so the first user waits less.
+    allowed_hosts : tuple of str, optional
+        ``Host`` names the server answers (``zoning serve`` on loopback: the loopback names,
+        against DNS rebinding); None answers any.
     """
 
     catalog_path: Path | None = None
@@ -47,6 +50,7 @@ class ServeConfig:
     result_ttl_s: float = 3600.0
     max_results: int = 200
     warm_up: bool = True
+    allowed_hosts: tuple[str, ...] | None = None
 
     @property
     def max_body_bytes(self) -> int:
