@@ -18,7 +18,7 @@ def outcome_attributes(type_id: str) -> list[str]:
 
     Examples
     --------
-    >>> "discharges_wastewater" in outcome_attributes("chemical")
+    >>> "necessary_and_unavoidable" in outcome_attributes("road")
     True
     """
     from zoning.projects import get_project_type
