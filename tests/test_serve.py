@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -612,3 +613,44 @@ def test_serve_refuses_to_bind_beyond_loopback_without_a_token() -> None:
     assert r.exit_code == 2 and "at least 8" in r.output
     r = CliRunner().invoke(cli, ["serve", "--token", "long-enough", "--no-auth"])
     assert r.exit_code == 2
+
+
+def test_zoning_serve_starts_prints_its_url_and_answers(demo_catalog_path: Path) -> None:
+    """The command itself: a child process on a free loopback port, stopped by its pid."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=str(root))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from zoning.cli.main import cli; cli()", "serve", "--port", str(port),
+         "--catalog", str(demo_catalog_path), "--token", "t0ken-for-test"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        line = proc.stdout.readline()
+        assert line.strip() == f"zoning serve: http://127.0.0.1:{port}/?token=t0ken-for-test"
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/health",
+            headers={"Authorization": "Bearer t0ken-for-test"},
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(req, timeout=5) as r:
+                    doc = json.loads(r.read())
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert doc["status"] == "ok"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
