@@ -56,7 +56,7 @@ def main() -> int:
             driver.execute_script(
                 "const p = window.zoningPage; const ring = arguments[0].map(c => [c[1], c[0]]);"
                 "p.drawn.addLayer(L.polygon(ring, {color: '#1f78b4', weight: 3}));"
-                "p.map.setView(L.polygon(ring).getBounds().getCenter(), 14, {animate: false});"
+                "p.map.setView(L.polygon(ring).getBounds().getCenter(), 13, {animate: false});"
                 "p.map.fire(L.Draw.Event.EDITED);",
                 ring,
             )
