@@ -194,8 +194,10 @@ def test_gauss_kruger_csv_and_zipped_shapefile_equal_cli(
 ) -> None:
     # two sites in CGCS2000 3-degree GK zone 38 (EPSG:4526, central meridian 114°E), near
     # Yangquan (lon ≈ 113.66): measured in their own zone, the 400 m × 300 m box is 120,000 m²
+    # the shapefile's only text column is 名称 in GBK with no .cpg: the site ids come out right
+    # only if the encoding is detected as the CLI detects it
     gk = gpd.GeoDataFrame(
-        {"site_id": ["A", "B"], "名称": ["甲", "乙"]},
+        {"名称": ["甲站", "乙站"]},
         geometry=[
             box(38_470_000, 4_190_000, 38_470_400, 4_190_300),
             box(38_471_000, 4_191_000, 38_471_100, 4_191_100),
@@ -208,11 +210,14 @@ def test_gauss_kruger_csv_and_zipped_shapefile_equal_cli(
     zpath = tmp_path / "sites.zip"
     with zipfile.ZipFile(zpath, "w") as zf:
         for part in sorted(shp.iterdir()):
-            zf.write(part, part.name)
+            if part.suffix != ".cpg":
+                zf.write(part, part.name)
+    with zipfile.ZipFile(zpath) as zf:
+        assert sorted(Path(n).suffix for n in zf.namelist()) == [".dbf", ".prj", ".shp", ".shx"]
     api = _upload(client, "sites.zip", zpath.read_bytes())
     assert api.status_code == 200, api.text
     assert _without_id(api.json()) == _cli_json(zpath, "-t", "solar_pv")
-    assert [s["site_id"] for s in api.json()["sites"]] == ["A", "B"]
+    assert [s["site_id"] for s in api.json()["sites"]] == ["甲站", "乙站"]
     assert api.json()["sites"][0]["site_area_m2"] == pytest.approx(400 * 300, rel=1e-6)
 
     csv = tmp_path / "sites.csv"
