@@ -79,6 +79,12 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_server(port: int, workers: int) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     cmd = [
@@ -216,7 +222,9 @@ def main() -> int:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         alone = [screen_once(conn, s) for s in make_sites(30, seed=2)]
         conn.close()
+        cpu0 = cpu_seconds(proc.pid)
         res = run_clients(port, make_sites(n), clients, time.monotonic() + args.deadline)
+        cpu = cpu_seconds(proc.pid) - cpu0
         rss_end = rss_mb(proc.pid)
     finally:
         proc.terminate()
@@ -250,6 +258,11 @@ def main() -> int:
         f"one warm site alone: server {1000 * statistics.median(alone_server):.0f} ms, client {1000 * statistics.median(alone_client):.0f} ms (median of {len(alone)})"
     )
     print(f"throughput {done / res['wall']:.1f} screenings/s over {res['wall']:.1f} s")
+    # CPU time depends far less on what else the machine runs than wall time does
+    print(
+        f"server CPU per screening {1000 * cpu / max(done, 1):.0f} ms "
+        f"(user + system, all threads, under load)"
+    )
     growth = 100 * (rss_end - rss_warm) / rss_warm
     print(
         f"server RSS after warm-up {rss_warm:.0f} MiB, at the end {rss_end:.0f} MiB ({growth:+.1f} %)"
