@@ -636,6 +636,8 @@ files = {{
     "leaflet-measure": {{"package/dist/leaflet-measure.min.js": "/* m */",
                          "package/dist/leaflet-measure.css": ".c{{}}"}},
     "leaflet.sync": {{"package/L.Map.Sync.js": "/* sync */"}},
+    "leaflet-draw": {{"package/dist/leaflet.draw.js": "/* draw */",
+                      "package/dist/leaflet.draw.css": ".d{{}}"}},
 }}[name]
 files["package/LICENSE"] = "Licence of " + name
 out = dest / (spec.replace("@", "-") + ".tgz")

@@ -100,7 +100,7 @@ def screen(
     """
     import json
 
-    from zoning.errors import CRSError, InputFileError, ZoningUsageError
+    from zoning.errors import ZoningUsageError
     from zoning.projects import get_project_type, parse_attrs
 
     # usage checks first: nothing is read or written before they pass
@@ -131,48 +131,28 @@ def screen(
         )
 
     from zoning.catalog import load_catalog
-    from zoning.io import read_vector
-    from zoning.rules import BUILTIN_PACKS
-    from zoning.screening import screen_sites
+    from zoning.screen_request import read_sites, screen_read_sites, screening_document
 
-    gcj = crs is not None and crs.strip().lower().replace("-", "") in {"gcj02", "gcj"}
-    declared = "EPSG:4326" if gcj else crs
-    try:
-        sites = read_vector(site, crs=declared, layer=site_layer)
-    except CRSError as exc:
-        raise CRSError(f"{exc} (site file {site}; fix: pass --crs EPSG:4490 or similar)") from None
-    except InputFileError as exc:
-        if site_layer is None and "no layer was given" in str(exc):
-            raise InputFileError(f"{exc}; on the command line: --layer NAME") from None
-        raise
-    if gcj:
-        from zoning.crs import from_gcj02
-
-        sites = from_gcj02(sites)
+    sites, gcj = read_sites(site, crs, layer=site_layer)
     if catalog_path is None:
         from zoning.datasets import demo_catalog_path
 
         catalog_path = demo_catalog_path()
     catalog = load_catalog(catalog_path)
-    packs = [*BUILTIN_PACKS, *rulepacks]
-    result = screen_sites(
+    result = screen_read_sites(
         sites,
         catalog,
         project_type,
+        gcj=gcj,
         attrs=list(attrs),
-        rulepacks=packs,
+        rulepacks=rulepacks,
         search_radius_m=search_radius,
         tolerance_m=tolerance,
         as_of=as_of,
         site_id_field=site_id_field,
-        check_gcj02=not gcj,
     )
-    if gcj:
-        result.warnings.append("site coordinates converted from GCJ-02 (--crs gcj02)")
-    doc = result.to_dict()
+    doc = screening_document(result, compare=compare)
     ranking = result.compare() if compare else None
-    if ranking is not None:
-        doc["ranking"] = json.loads(ranking.to_json(orient="records", force_ascii=False))
     text = json.dumps(doc, ensure_ascii=False, indent=2, default=str) if as_json else ""
 
     if out is not None:

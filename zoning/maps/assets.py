@@ -77,6 +77,7 @@ NPM_PACKAGES: tuple[str, ...] = (
     "leaflet.fullscreen@3.0.0",
     "leaflet-measure@2.1.7",
     "leaflet.sync@0.2.4",
+    "leaflet-draw@1.0.4",  # drawing sites on the page of `zoning serve`
 )
 
 ASSETS: tuple[Asset, ...] = (
@@ -121,6 +122,18 @@ ASSETS: tuple[Asset, ...] = (
         "leaflet.sync@0.2.4",
         "package/L.Map.Sync.js",
         r"/L\.Map\.Sync(\.min)?\.js$",
+    ),
+    Asset(
+        "leaflet.draw.js",
+        "leaflet-draw@1.0.4",
+        "package/dist/leaflet.draw.js",
+        r"/leaflet\.draw(-src)?\.js$",
+    ),
+    Asset(
+        "leaflet.draw.css",
+        "leaflet-draw@1.0.4",
+        "package/dist/leaflet.draw.css",
+        r"/leaflet\.draw(-src)?\.css$",
     ),
 )
 
