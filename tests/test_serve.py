@@ -255,6 +255,14 @@ def test_downloads_of_a_screening(client: TestClient) -> None:
         for f in feats
     )
     assert "<script" in client.get(f"{base}/map.html").text
+    word = client.get(f"{base}/report.docx")
+    assert word.status_code == 200 and word.content.startswith(b"PK")
+    import io
+
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(word.content)).paragraphs)
+    assert "选址筛查报告 / Site screening report" in text and "站点 / Site S1" in text
     _error(client.get(f"{base}/secrets.txt"), 404, "not_found")
     _error(client.get("/api/screen/nope/report.html"), 404, "not_found")
 

@@ -85,6 +85,7 @@ DOWNLOADS: dict[str, str] = {
     "ranking.csv": "text/csv; charset=utf-8",
     "map.html": "text/html; charset=utf-8",
     "features.geojson": "application/geo+json",
+    "report.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
@@ -122,8 +123,8 @@ def _features(result: ScreeningResult) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def render_download(item: KeptResult, name: str) -> str:
-    """Render download ``name`` of a kept screening (text)."""
+def render_download(item: KeptResult, name: str) -> str | bytes:
+    """Render download ``name`` of a kept screening (text, or bytes for the Word report)."""
     from zoning.screen_request import screening_document
 
     result = item.result
@@ -143,6 +144,14 @@ def render_download(item: KeptResult, name: str) -> str:
         return map_html(result_map(result))
     if name == "features.geojson":
         return json.dumps(_features(result), ensure_ascii=False)
+    if name == "report.docx":
+        import tempfile
+        from pathlib import Path
+
+        from zoning.docx_report import screening_docx
+
+        with tempfile.TemporaryDirectory(prefix="zoning-docx-") as tmp:
+            return screening_docx(result, Path(tmp) / "report.docx").read_bytes()
     raise ApiError(
         404,
         "not_found",

@@ -402,7 +402,7 @@
     const dl = clear($('downloads'));
     const base = '/api/screen/' + encodeURIComponent(doc.id) + '/';
     dl.appendChild(el('span', { text: '下载 / Downloads: ' }));
-    [['report.html', '报告 / Report (HTML, print to PDF)'], ['result.json', 'JSON'], ['summary.csv', 'CSV'], ['map.html', '离线地图 / Offline map']]
+    [['report.html', '报告 / Report (HTML, print to PDF)'], ['report.docx', 'Word'], ['result.json', 'JSON'], ['summary.csv', 'CSV'], ['map.html', '离线地图 / Offline map']]
       .concat(doc.sites.length > 1 ? [['ranking.csv', '比选 / Ranking CSV']] : [])
       .forEach(([name, label]) => dl.appendChild(el('a', { href: base + name, target: '_blank', rel: 'noopener', 'data-download': name, text: label })));
     $('disclaimer').textContent = doc.disclaimer;
