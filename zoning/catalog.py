@@ -1,6 +1,6 @@
 """The layer catalogue: a TOML file listing the control layers of a place.
 
-A catalogue (PRODUCT.md) names layers by kind, with paths relative to the TOML file::
+A catalogue names layers by kind, with paths relative to the TOML file::
 
     name = "my county 2024"
     coverage = "boundary.gpkg"          # optional: where the catalogue is complete
@@ -37,7 +37,6 @@ import hashlib
 import json
 import logging
 import time
-import tomllib
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -47,8 +46,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from zoning.catalog_schema import catalog_value_problems
 from zoning.errors import CatalogError, InputFileError, LayerValidationError, Problem
 from zoning.kinds import KIND_IDS, get_kind
+from zoning.tomlfile import read_toml
 
 __all__ = ["Catalog", "LayerEntry", "LoadedLayer", "load_catalog"]
 
@@ -463,15 +464,9 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
             f"catalogue not found: {path}; expected a TOML file listing [[layers]]; fix: check "
             "the path, or run `zoning demo` to see an example"
         )
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputFileError(
-            f"catalogue {path} is not valid TOML ({exc}); expected the format of PRODUCT.md; "
-            "fix the syntax at the position given"
-        ) from exc
+    raw = read_toml(path, "catalogue")
     base = path.parent
-    problems: list[Problem] = []
+    problems, unusable = catalog_value_problems(raw)
     for key in sorted(set(raw) - _TOP_KEYS):
         problems.append(
             Problem(
@@ -522,6 +517,8 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
                 )
             )
             continue
+        if i in unusable:  # wrong value types, reported above
+            continue
         src = (base / spec["path"]).resolve()
         if not src.exists():
             problems.append(
@@ -569,7 +566,7 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
         )
     coverage = None
     cov = raw.get("coverage")
-    if cov is not None:
+    if cov is not None and "coverage" not in unusable:
         cov_path, cov_layer = (
             (cov, None) if isinstance(cov, str) else (cov.get("path", ""), cov.get("layer"))
         )
