@@ -49,6 +49,7 @@ import shapely
 from zoning.catalog_schema import catalog_value_problems
 from zoning.errors import CatalogError, InputFileError, LayerValidationError, Problem
 from zoning.kinds import KIND_IDS, get_kind
+from zoning.sources import source_problem
 from zoning.tomlfile import read_toml
 
 __all__ = ["Catalog", "LayerEntry", "LoadedLayer", "load_catalog"]
@@ -519,6 +520,10 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
             continue
         if i in unusable:  # wrong value types, reported above
             continue
+        refused = source_problem(base, spec["path"], f"{where} ({kind}) path")
+        if refused is not None:
+            problems.append(refused)
+            continue
         src = (base / spec["path"]).resolve()
         if not src.exists():
             problems.append(
@@ -571,7 +576,10 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
             (cov, None) if isinstance(cov, str) else (cov.get("path", ""), cov.get("layer"))
         )
         cov_src = (base / cov_path).resolve()
-        if not cov_src.exists():
+        refused = source_problem(base, cov_path, "coverage")
+        if refused is not None:
+            problems.append(refused)
+        elif not cov_src.exists():
             problems.append(
                 Problem(
                     "missing_file",
@@ -584,3 +592,34 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
     if problems:
         raise CatalogError(f"catalogue {path}", problems)
     return Catalog(path, str(raw.get("name", path.stem)), entries, coverage, use_cache=use_cache)
+
+
+def units_of_level(catalog: Catalog, level: str) -> gpd.GeoDataFrame:
+    """The catalogue's ``admin_unit`` features of ``level``; an error when there are none.
+
+    An ``admin_unit`` layer without a ``level`` column (and no ``zone_field`` giving the
+    level) has no units of any level: statistics over it would be an empty table with exit 0.
+
+    Raises
+    ------
+    CatalogError
+        No ``admin_unit`` feature has this level; the message lists the levels found.
+    """
+    units = catalog.admin_units(level)
+    if len(units):
+        return units
+    admin = catalog.frame("admin_unit")
+    column = "level" if "level" in admin.columns else "zone"
+    found = sorted({str(v) for v in admin[column].dropna()})[:10]
+    raise CatalogError(
+        f"catalogue {catalog.path}",
+        [
+            Problem(
+                "no_units_of_level",
+                f"the admin_unit layer has no {level} units ({column} values found: "
+                f"{', '.join(found) or 'none'}); expected a `level` column (or zone_field) "
+                "holding province / city / county; fix: add that column, set zone_field to "
+                "the column holding the level, or pass --units FILE --unit-field FIELD",
+            )
+        ],
+    )

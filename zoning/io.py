@@ -643,11 +643,14 @@ def read_vector(
         Unknown ``engine``.
     """
     from zoning.crs import ensure_crs
+    from zoning.sources import check_source, stay_offline
 
     if engine not in ("pyogrio", "fiona"):
         raise ZoningUsageError(
             f"unknown engine {engine!r}; expected 'pyogrio' or 'fiona'; fix: pass one of them"
         )
+    check_source(path)  # URLs, /vsi paths, FIFOs, devices, folders, remote CRS/VRT sources
+    stay_offline()
     p = Path(path)
     if not p.exists():
         raise InputFileError(

@@ -247,7 +247,9 @@ def _units(scenario: Scenario, catalog: Any) -> tuple[Any, str, str | None]:
             ],
         )
     level = spec.get("level", "county")
-    return catalog.admin_units(level), id_field, level
+    from zoning.catalog import units_of_level
+
+    return units_of_level(catalog, level), id_field, level
 
 
 def _names(units: Any, id_field: str) -> dict[str, str]:
