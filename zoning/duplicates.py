@@ -46,6 +46,7 @@ def near_duplicate_pairs(
     Returns
     -------
     ndarray of shape (k, 2)
+        Sorted by ``i``, then ``j``.
 
     Examples
     --------
@@ -76,7 +77,8 @@ def near_duplicate_pairs(
     if len(left):
         close = shapely.hausdorff_distance(geoms[left], geoms[right]) <= tolerance
         left, right = left[close], right[close]
-    return np.stack([left, right], axis=1).astype(np.int64)
+    order = np.lexsort((right, left))
+    return np.stack([left[order], right[order]], axis=1).astype(np.int64)
 
 
 def near_duplicate_rows(

@@ -143,12 +143,13 @@ def read_toml(path: str | Path, what: str) -> dict[str, Any]:
 
 
 def nonfinite_problems(value: Any, where: str = "") -> list[Problem]:
-    """Every NaN or infinite float in ``value`` (nested tables and lists), with its key path.
+    """Every NaN or infinite float in ``value`` (nested tables and lists), with its key path
+    (list items counted from 1, like the ``[[layers]]`` tables of a file).
 
     Examples
     --------
     >>> [p.message.split(";")[0] for p in nonfinite_problems({"a": [1.0, {"b": float("nan")}]})]
-    ['a[1].b = nan is not a finite number']
+    ['a[2].b = nan is not a finite number']
     """
     out: list[Problem] = []
     if isinstance(value, float) and not math.isfinite(value):
@@ -163,8 +164,8 @@ def nonfinite_problems(value: Any, where: str = "") -> list[Problem]:
     elif isinstance(value, Mapping):
         for k, v in value.items():
             out += nonfinite_problems(v, f"{where}.{k}" if where else str(k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
+    elif isinstance(value, list):  # counted from 1, as people count [[layers]] tables
+        for i, v in enumerate(value, start=1):
             out += nonfinite_problems(v, f"{where}[{i}]")
     return out
 
