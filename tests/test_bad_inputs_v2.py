@@ -485,3 +485,63 @@ def test_a_layer_and_its_reprojected_copy_count_once(sources, gk) -> None:
     two = area_by_unit(units, {"ws": both}, unit_id="adcode", crs=ALBERS_CHINA)
     assert one[["unit_id", "zone"]].values.tolist() == two[["unit_id", "zone"]].values.tolist()
     np.testing.assert_allclose(two["area_km2"], one["area_km2"], rtol=1e-9, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fuzzing TOML values (bounded; benchmarks/fuzz_readers.py runs the same for a time budget)
+# ---------------------------------------------------------------------------------------------
+
+
+def _fuzzer():
+    import importlib.util
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location(
+        "fuzz_readers", root / "benchmarks" / "fuzz_readers.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def toml_docs(tmp_path_factory):
+    fz = _fuzzer()
+    folder = tmp_path_factory.mktemp("toml")
+    return fz, folder, fz.toml_seeds(folder)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "catalog",
+        "scenario",
+        "restoration",
+        pytest.param(
+            "rulepack",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="rule-pack value types (rules = [1], conditions = [1]) are checked on "
+                "branch wip/rules (issue 12 item 11); remove this marker when merged",
+            ),
+        ),
+    ],
+)
+def test_fuzzed_toml_values_never_crash(toml_docs, target: str) -> None:
+    """Seeded mutations (types, NaN, huge numbers, odd encodings): loaded or refused, never a
+    traceback; the unmutated seed loads (else the fuzzer would only test refusals)."""
+    import random
+
+    fz, folder, docs = toml_docs
+    seed, loader = docs[target]
+    case = folder / f"{target}_case.toml"  # beside the files the documents name
+    assert fz.try_toml(case, seed, loader) == "ok"
+    rng = random.Random(f"zoning-{target}")
+    crashes = []
+    for _ in range(150):
+        doc, label = fz.mutate_toml(seed, rng)
+        encoding = "utf-8" if rng.random() < 0.8 else rng.choice(fz.TOML_ENCODINGS)
+        outcome = fz.try_toml(case, doc, loader, encoding)
+        if outcome.startswith("crash"):
+            crashes.append(f"{label} ({encoding}): {outcome}")
+    assert not crashes, "\n".join(crashes[:5])

@@ -575,8 +575,8 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
         cov_path, cov_layer = (
             (cov, None) if isinstance(cov, str) else (cov.get("path", ""), cov.get("layer"))
         )
-        cov_src = (base / cov_path).resolve()
         refused = source_problem(base, cov_path, "coverage")
+        cov_src = (base / cov_path).resolve() if refused is None else base
         if refused is not None:
             problems.append(refused)
         elif not cov_src.exists():

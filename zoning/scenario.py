@@ -189,7 +189,16 @@ def _file(base: Path, value: Any, what: str, problems: list[Problem]) -> Path | 
     if not isinstance(value, str) or not value:
         problems.append(Problem("wrong_type", f"{what} must be a path string, found {value!r}"))
         return None
-    p = (base / value).resolve()
+    try:
+        p = (base / value).resolve()
+        p.stat()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # a name too long for the file system, a loop of symlinks …
+        from zoning.sources import unusable_path_message
+
+        problems.append(Problem("bad_path", unusable_path_message(value, what, exc)))
+        return None
     if not p.exists():
         problems.append(
             Problem(

@@ -28,6 +28,7 @@ __all__ = [
     "refuse_remote",
     "source_problem",
     "stay_offline",
+    "unusable_path_message",
 ]
 
 #: Text formats (CSV, GeoJSON, KML) are read whole into memory: larger files are refused.
@@ -157,8 +158,10 @@ def check_source(path: str | os.PathLike[str], what: str = "input") -> None:
         ) from None
     try:
         mode = p.stat().st_mode
-    except OSError:
+    except (FileNotFoundError, NotADirectoryError):
         return  # missing: the reader says so with its own message
+    except OSError as exc:  # a name too long for the file system, a loop of symlinks …
+        raise InputFileError(unusable_path_message(text, what, exc)) from None
     kind = _kind_of(mode)
     if kind is not None:
         raise InputFileError(
@@ -209,7 +212,18 @@ def source_problem(base: Path, value: str, what: str) -> Problem | None:
         check_source((base / value).resolve(), what)
     except InputFileError as exc:
         return Problem("source_refused", str(exc))
+    except OSError as exc:  # a name too long for the file system, a loop of symlinks …
+        return Problem("bad_path", unusable_path_message(value, what, exc))
     return None
+
+
+def unusable_path_message(value: str, what: str, exc: OSError) -> str:
+    """The message for a path the file system refuses to even look up."""
+    shown = value if len(value) <= 80 else value[:77] + "..."
+    return (
+        f"{what} {shown!r} cannot be used as a path ({exc.strerror or exc}); expected the path "
+        "of an existing file; fix: correct the path"
+    )
 
 
 def is_remote_crs_text(text: str) -> bool:

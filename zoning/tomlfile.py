@@ -139,7 +139,28 @@ def read_toml(path: str | Path, what: str) -> dict[str, Any]:
         )
     with open(p, "rb") as fh:
         data = fh.read(MAX_TOML_BYTES + 1)
-    return parse_toml(data, p, what)
+    doc = parse_toml(data, p, what)
+    nul = _nul_paths(doc)
+    if nul:
+        raise InputFileError(
+            f"{what} {p}: {', '.join(nul[:5])} contain(s) a NUL character (\\u0000); expected "
+            "text (no file name or value holds one); fix: remove it"
+        )
+    return doc
+
+
+def _nul_paths(value: Any, where: str = "") -> list[str]:
+    """Key paths of the strings holding a NUL character (no path or name may hold one)."""
+    if isinstance(value, str):
+        return [where or "value"] if "\x00" in value else []
+    out: list[str] = []
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            out += _nul_paths(v, f"{where}.{k}" if where else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value, start=1):
+            out += _nul_paths(v, f"{where}[{i}]")
+    return out
 
 
 def nonfinite_problems(value: Any, where: str = "") -> list[Problem]:

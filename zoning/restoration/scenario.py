@@ -166,8 +166,18 @@ def load_restoration_scenario(source: str | Path | dict[str, Any]) -> Restoratio
         ref = str(spec["path"])
         try:
             found = resolve_path(ref, base)
+            found.stat()
         except InputFileError as exc:
             problems.append(Problem("raster_missing", f"Raster {rname!r}: {exc}"))
+            continue
+        except FileNotFoundError:
+            pass
+        except OSError as exc:  # a name too long for the file system …
+            from zoning.sources import unusable_path_message
+
+            problems.append(
+                Problem("bad_path", unusable_path_message(ref, f"Raster {rname!r}", exc))
+            )
             continue
         if not found.exists():
             problems.append(
