@@ -107,7 +107,14 @@ def _site_doc(crs_member: dict | None) -> dict:
 
 @pytest.mark.parametrize(
     "how",
-    ["geojson_link", "geojson_name_url", "vrt_vsicurl", "catalog_crs_url", "cli_crs_url"],
+    [
+        "geojson_link",
+        "geojson_name_url",
+        "zipped_geojson_link",
+        "vrt_vsicurl",
+        "catalog_crs_url",
+        "cli_crs_url",
+    ],
 )
 def test_no_request_is_made(server, tmp_path: Path, how: str) -> None:
     url, requests = server
@@ -121,6 +128,15 @@ def test_no_request_is_made(server, tmp_path: Path, how: str) -> None:
         )
         site = tmp_path / "site.geojson"
         site.write_text(json.dumps(_site_doc(member)), encoding="utf-8")
+        args = ["screen", str(site), "-t", "chemical", "--catalog", str(cat), "--json"]
+        expect = "link or URL"
+    elif how == "zipped_geojson_link":
+        import zipfile
+
+        member = {"type": "link", "properties": {"href": f"{url}/crs.txt", "type": "proj4"}}
+        site = tmp_path / "site.zip"
+        with zipfile.ZipFile(site, "w") as zf:
+            zf.writestr("site.geojson", json.dumps(_site_doc(member)))
         args = ["screen", str(site), "-t", "chemical", "--catalog", str(cat), "--json"]
         expect = "link or URL"
     elif how == "vrt_vsicurl":
@@ -223,6 +239,25 @@ def test_result_json_is_strict_json(tmp_path: Path) -> None:
     doc = json.loads((out / "result.json").read_text(encoding="utf-8"), parse_constant=refuse)
     assert doc["sites"][0]["verdict"] == "prohibited"
     assert doc["parameters"]["tolerance_m"] == 10.0
+
+
+def test_result_json_writes_null_for_a_non_finite_number(level1) -> None:
+    """Whatever NaN reaches a result (here planted in its parameters), result.json stays JSON."""
+    from zoning.report import screening_json
+    from zoning.screening import screen_sites
+
+    cat, site = level1
+    res = screen_sites(site, cat, "chemical")
+    res.parameters["tolerance_m"] = math.nan
+    res.parameters["search_radius_m"] = math.inf
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"{name} in result.json")
+
+    doc = json.loads(screening_json(res), parse_constant=refuse)
+    assert doc["parameters"]["tolerance_m"] is None
+    assert doc["parameters"]["search_radius_m"] is None
+    assert doc["sites"][0]["verdict"] == "prohibited"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -381,6 +381,9 @@ def _resolve_zip(
         inner = gdbs + others
         if len(inner) == 1:
             _verify_members(zf, path, [n for n in names if n.startswith(inner[0])])
+            from zoning.sources import check_zip_member
+
+            check_zip_member(zf, inner[0], path)  # a GeoJSON linking its CRS to a URL
         if len(inner) != 1:
             raise InputFileError(
                 f"archive {path} holds {len(inner) or 'no'} readable datasets "

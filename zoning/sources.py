@@ -12,17 +12,21 @@ anything is opened; :func:`stay_offline` switches PROJ's network access off and 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import stat
+import zipfile
 from pathlib import Path
+from typing import IO
 
 from zoning.errors import InputFileError, Problem
 
 __all__ = [
     "MAX_TEXT_INPUT_BYTES",
     "check_source",
+    "check_zip_member",
     "is_remote_crs_text",
     "proj_offline",
     "refuse_remote",
@@ -102,11 +106,11 @@ def _is_file_geodatabase(path: Path) -> bool:
         return False
 
 
-def _scan(path: Path, pattern: re.Pattern[bytes]) -> list[bytes]:
-    """Every match of ``pattern`` in the file, read in overlapping chunks."""
+def _scan(source: Path | IO[bytes], pattern: re.Pattern[bytes]) -> list[bytes]:
+    """Every match of ``pattern`` in a file (path or open binary file), in overlapping chunks."""
     found: list[bytes] = []
     tail = b""
-    with open(path, "rb") as fh:
+    with open(source, "rb") if isinstance(source, Path) else contextlib.nullcontext(source) as fh:
         while chunk := fh.read(_SCAN_CHUNK):
             data = tail + chunk
             found += [m.group(0) for m in pattern.finditer(data)]
@@ -114,9 +118,9 @@ def _scan(path: Path, pattern: re.Pattern[bytes]) -> list[bytes]:
     return list(dict.fromkeys(found))
 
 
-def _remote_crs(path: Path) -> str | None:
+def _remote_crs(source: Path | IO[bytes]) -> str | None:
     """A GeoJSON ``crs`` member that links to, or names, something to download."""
-    for member in _scan(path, _JSON_CRS):
+    for member in _scan(source, _JSON_CRS):
         body = member.lower()
         urls = [m for m in _URL.finditer(body) if not _OGC_CRS_URL.match(body, m.start())]
         if b'"link"' in body or b'"href"' in body or urls or _VSI.search(body):
@@ -128,6 +132,24 @@ def _remote_vrt_source(path: Path) -> str | None:
     for m in _scan(path, _VRT_REMOTE):
         return m.decode("utf-8", "replace").strip()
     return None
+
+
+def check_zip_member(zf: zipfile.ZipFile, name: str, archive: Path) -> None:
+    """Refuse a GeoJSON member of an archive whose ``crs`` links to or names a URL.
+
+    Raises
+    ------
+    InputFileError
+    """
+    if Path(name).suffix.lower() not in _JSON_SUFFIXES:
+        return
+    with zf.open(name) as fh:
+        member = _remote_crs(fh)
+    if member is not None:
+        raise InputFileError(
+            f"{archive}!{name} declares its CRS by a link or URL ({member!r}); expected a CRS "
+            f"named locally such as EPSG:4490; {_offline_fix()} (or replace the crs member)"
+        )
 
 
 def check_source(path: str | os.PathLike[str], what: str = "input") -> None:

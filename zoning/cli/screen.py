@@ -167,7 +167,9 @@ def screen(
     ranking = result.compare() if compare else None
     if ranking is not None:
         doc["ranking"] = json.loads(ranking.to_json(orient="records", force_ascii=False))
-    text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+    from zoning.report import finite_json
+
+    text = json.dumps(finite_json(doc), ensure_ascii=False, indent=2, default=str, allow_nan=False)
 
     if out is not None:
         from zoning.io import atomic_directory
