@@ -580,3 +580,18 @@ def test_fuzzed_toml_values_never_crash(toml_docs, target: str) -> None:
         if outcome.startswith("crash"):
             crashes.append(f"{label} ({encoding}): {outcome}")
     assert not crashes, "\n".join(crashes[:5])
+
+
+def test_shapefile_with_a_gbk_name_is_read_with_its_sidecars(tmp_path: Path) -> None:
+    from zoning.io import read_vector
+
+    gdf = gpd.GeoDataFrame({"名称": ["水源地"]}, geometry=[box(*corpus.REDLINE)], crs="EPSG:4490")
+    gdf.to_file(tmp_path / "a.shp", engine="pyogrio", encoding="utf-8")
+    gbk = os.fsdecode("水源地".encode("gbk"))
+    for part in tmp_path.iterdir():
+        part.rename(tmp_path / f"{gbk}{part.suffix}")
+    back = read_vector(tmp_path / f"{gbk}.shp")
+    assert back["名称"].tolist() == ["水源地"]
+    assert back.crs.to_epsg() == 4490
+    assert shapely.equals(back.geometry.iloc[0], box(*corpus.REDLINE))
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".cpg", ".dbf", ".prj", ".shp", ".shx"]

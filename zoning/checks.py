@@ -86,7 +86,12 @@ def _near_duplicates(catalog: Catalog, rows: list[dict[str, Any]]) -> list[dict[
     from zoning.crs import ALBERS_CHINA
     from zoning.validation import near_duplicate_problems
 
-    usable = {r["kind"] for r in rows if r["ok"] and r["area_km2"] is not None}
+    # admin units overlap by design (a province holds its cities and counties)
+    usable = {
+        r["kind"]
+        for r in rows
+        if r["ok"] and r["area_km2"] is not None and r["kind"] != "admin_unit"
+    }
     problems = []
     for kind in sorted(usable):
         problems += near_duplicate_problems(kind, catalog.frame(kind, crs=ALBERS_CHINA))

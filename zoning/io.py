@@ -646,12 +646,27 @@ def read_vector(
         Unknown ``engine``.
     """
     from zoning.crs import ensure_crs
-    from zoning.sources import check_source, stay_offline
+    from zoning.sources import check_source, is_utf8_name, stay_offline, utf8_alias
 
     if engine not in ("pyogrio", "fiona"):
         raise ZoningUsageError(
             f"unknown engine {engine!r}; expected 'pyogrio' or 'fiona'; fix: pass one of them"
         )
+    if not is_utf8_name(path):  # a GBK file name: GDAL cannot be given it, an alias can
+        with utf8_alias(Path(path)) as alias:
+            return read_vector(
+                alias,
+                layer=layer,
+                encoding=encoding,
+                crs=crs,
+                engine=engine,
+                lon_col=lon_col,
+                lat_col=lat_col,
+                wkt_col=wkt_col,
+                allow_empty=allow_empty,
+                max_archive_bytes=max_archive_bytes,
+                check_crs=check_crs,
+            )
     check_source(path)  # URLs, /vsi paths, FIFOs, devices, folders, remote CRS/VRT sources
     stay_offline()
     p = Path(path)

@@ -17,7 +17,9 @@ import functools
 import os
 import re
 import stat
+import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -28,11 +30,13 @@ __all__ = [
     "check_source",
     "check_zip_member",
     "is_remote_crs_text",
+    "is_utf8_name",
     "proj_offline",
     "refuse_remote",
     "source_problem",
     "stay_offline",
     "unusable_path_message",
+    "utf8_alias",
 ]
 
 #: Text formats (CSV, GeoJSON, KML) are read whole into memory: larger files are refused.
@@ -134,6 +138,38 @@ def _remote_vrt_source(path: Path) -> str | None:
     return None
 
 
+def is_utf8_name(path: str | os.PathLike[str]) -> bool:
+    """Whether the path is valid text (not GBK bytes read on a UTF-8 system).
+
+    Examples
+    --------
+    >>> is_utf8_name("厂址.geojson"), is_utf8_name(os.fsdecode("厂址".encode("gbk")))
+    (True, False)
+    """
+    try:
+        os.fspath(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def utf8_alias(path: Path) -> Iterator[Path]:
+    """A temporary ASCII-named symlink to ``path`` (and to its shapefile sidecars).
+
+    Files copied from Chinese Windows keep GBK-encoded names on a UTF-8 system; GDAL can only be
+    given UTF-8 names, so it reads them through the alias. The alias folder is removed after.
+    """
+    with tempfile.TemporaryDirectory(prefix="zoning-alias-") as tmp:
+        stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+        siblings = [path]
+        if path.suffix.lower() == ".shp" and path.parent.is_dir():
+            siblings = [q for q in path.parent.iterdir() if q.name[: len(stem) + 1] == stem + "."]
+        for q in siblings:
+            os.symlink(q.absolute(), Path(tmp) / f"input{q.suffix}")
+        yield Path(tmp) / f"input{path.suffix}"
+
+
 def check_zip_member(zf: zipfile.ZipFile, name: str, archive: Path) -> None:
     """Refuse a GeoJSON member of an archive whose ``crs`` links to or names a URL.
 
@@ -169,15 +205,13 @@ def check_source(path: str | os.PathLike[str], what: str = "input") -> None:
     text = os.fspath(path)
     refuse_remote(text, what)
     p = Path(text)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        shown = text.encode("utf-8", "surrogateescape").decode("gb18030", "replace")
+    if not is_utf8_name(text):
         raise InputFileError(
-            f"{what} {shown!r}: the file name is not UTF-8 (it looks GBK-encoded, as copied "
-            "from Chinese Windows); expected a UTF-8 file name, which GDAL needs; fix: rename "
-            "the file (e.g. `convmv -f gbk -t utf-8 --notest FILE`)"
-        ) from None
+            f"{what} {text.encode('utf-8', 'surrogateescape').decode('gb18030', 'replace')!r}: "
+            "the file name is not UTF-8 (it looks GBK-encoded, as copied from Chinese Windows); "
+            "expected a UTF-8 file name; fix: rename the file (e.g. `convmv -f gbk -t utf-8 "
+            "--notest FILE`)"
+        )
     try:
         mode = p.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
