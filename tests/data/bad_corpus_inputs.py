@@ -489,6 +489,16 @@ def cases(c: ModuleType) -> list[Any]:
                 '[[interventions]]\nname = "plant"\ncost_per_ha = 1000\n\n[portfolio]\nbudget = inf\n',
             ),
         ),
+        Case(
+            "attr_nan",
+            "`--attr capacity_mw=nan` (a number attribute)",
+            screen,
+            "error",
+            2,
+            ("capacity_mw", "expected a number"),
+            "exit 2 (NaN fails every comparison: a rule on the capacity would never apply)",
+            b(_screen_level1, "--attr", "capacity_mw=nan"),
+        ),
         # 3. double counting
         Case(
             "water_source_twice_stats",
