@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:  # pragma: no cover
+    from zoning.catalog import Catalog
 
 __all__ = ["stats"]
 
@@ -136,7 +140,9 @@ def stats(
     click.echo(str(out / "stats.csv"))
 
 
-def _check_polygon_kinds(catalog, kinds: list[str], given: str, available: list[str]) -> None:
+def _check_polygon_kinds(
+    catalog: Catalog, kinds: list[str], given: str, available: list[str]
+) -> None:
     """``--layers`` must name at least one kind, and only kinds holding polygons (statistics
     measure areas: a line kind would report 0 km² everywhere)."""
     import shapely
