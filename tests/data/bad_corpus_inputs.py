@@ -275,6 +275,29 @@ def _stats_line_kind(c: ModuleType, folder: Path):
     )
 
 
+def _scenario_line_kind(c: ModuleType, folder: Path):
+    from shapely import LineString
+
+    c._write(
+        c._gdf([{"code": "R1"}], [LineString([(112.3, 37.65), (112.7, 37.95)])]),
+        folder / "catalog" / "river.gpkg",
+    )
+    path = c.write_scenario(folder)
+    cat = folder / "catalog" / "catalog.toml"
+    cat.write_text(
+        cat.read_text(encoding="utf-8") + '\n[[layers]]\nkind = "river"\npath = "river.gpkg"\n',
+        encoding="utf-8",
+    )
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            'layers = ["eco_redline", "water_source"]', 'layers = ["eco_redline", "river"]'
+        ),
+        encoding="utf-8",
+    )
+    return c.Built(["run", str(path), "--out", str(folder / "out")], {"out": folder / "out"})
+
+
 def _stats_blank_layers(c: ModuleType, folder: Path):
     cat = c._catalog(folder)
     return c.Built(
@@ -752,6 +775,16 @@ def cases(c: ModuleType) -> list[Any]:
             ("river", "0 km²"),
             "exit 2 (it wrote 0 km² everywhere)",
             b(_stats_line_kind),
+        ),
+        Case(
+            "scenario_line_kind",
+            "batch scenario whose `layers` name `river` (a line layer)",
+            "zoning run",
+            "error",
+            1,
+            ("'river'", "0 km²"),
+            "exit 1 (it wrote 0 km² everywhere); no output folder",
+            b(_scenario_line_kind),
         ),
         Case(
             "stats_blank_layers",
