@@ -1,6 +1,6 @@
 """The layer catalogue: a TOML file listing the control layers of a place.
 
-A catalogue (PRODUCT.md) names layers by kind, with paths relative to the TOML file::
+A catalogue names layers by kind, with paths relative to the TOML file::
 
     name = "my county 2024"
     coverage = "boundary.gpkg"          # optional: where the catalogue is complete
@@ -38,7 +38,6 @@ import json
 import logging
 import os
 import time
-import tomllib
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -49,8 +48,11 @@ import pandas as pd
 import shapely
 
 from zoning.cachefiles import CACHE_ERRORS, cache_unwritable, discard_unreadable
+from zoning.catalog_schema import catalog_value_problems
 from zoning.errors import CatalogError, InputFileError, LayerValidationError, Problem
 from zoning.kinds import KIND_IDS, get_kind
+from zoning.sources import source_problem
+from zoning.tomlfile import read_toml
 
 __all__ = ["Catalog", "LayerEntry", "LoadedLayer", "load_catalog"]
 
@@ -485,15 +487,9 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
             f"catalogue not found: {path}; expected a TOML file listing [[layers]]; fix: check "
             "the path, or run `zoning demo` to see an example"
         )
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputFileError(
-            f"catalogue {path} is not valid TOML ({exc}); expected the format of PRODUCT.md; "
-            "fix the syntax at the position given"
-        ) from exc
+    raw = read_toml(path, "catalogue")
     base = path.parent
-    problems: list[Problem] = []
+    problems, unusable = catalog_value_problems(raw)
     for key in sorted(set(raw) - _TOP_KEYS):
         problems.append(
             Problem(
@@ -544,6 +540,12 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
                 )
             )
             continue
+        if i in unusable:  # wrong value types, reported above
+            continue
+        refused = source_problem(base, spec["path"], f"{where} ({kind}) path")
+        if refused is not None:
+            problems.append(refused)
+            continue
         src = (base / spec["path"]).resolve()
         if not src.exists():
             problems.append(
@@ -591,12 +593,15 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
         )
     coverage = None
     cov = raw.get("coverage")
-    if cov is not None:
+    if cov is not None and "coverage" not in unusable:
         cov_path, cov_layer = (
             (cov, None) if isinstance(cov, str) else (cov.get("path", ""), cov.get("layer"))
         )
-        cov_src = (base / cov_path).resolve()
-        if not cov_src.exists():
+        refused = source_problem(base, cov_path, "coverage")
+        cov_src = (base / cov_path).resolve() if refused is None else base
+        if refused is not None:
+            problems.append(refused)
+        elif not cov_src.exists():
             problems.append(
                 Problem(
                     "missing_file",
@@ -609,3 +614,34 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
     if problems:
         raise CatalogError(f"catalogue {path}", problems)
     return Catalog(path, str(raw.get("name", path.stem)), entries, coverage, use_cache=use_cache)
+
+
+def units_of_level(catalog: Catalog, level: str) -> gpd.GeoDataFrame:
+    """The catalogue's ``admin_unit`` features of ``level``; an error when there are none.
+
+    An ``admin_unit`` layer without a ``level`` column (and no ``zone_field`` giving the
+    level) has no units of any level: statistics over it would be an empty table with exit 0.
+
+    Raises
+    ------
+    CatalogError
+        No ``admin_unit`` feature has this level; the message lists the levels found.
+    """
+    units = catalog.admin_units(level)
+    if len(units):
+        return units
+    admin = catalog.frame("admin_unit")
+    column = "level" if "level" in admin.columns else "zone"
+    found = sorted({str(v) for v in admin[column].dropna()})[:10]
+    raise CatalogError(
+        f"catalogue {catalog.path}",
+        [
+            Problem(
+                "no_units_of_level",
+                f"the admin_unit layer has no {level} units ({column} values found: "
+                f"{', '.join(found) or 'none'}); expected a `level` column (or zone_field) "
+                "holding province / city / county; fix: add that column, set zone_field to "
+                "the column holding the level, or pass --units FILE --unit-field FIELD",
+            )
+        ],
+    )

@@ -37,6 +37,9 @@ import numpy as np
 import pyproj
 
 from zoning.errors import CRSError, EmptyInputError, ProjectionError
+from zoning.sources import is_remote_crs_text, proj_offline
+
+proj_offline()  # PROJ never downloads grids: zoning is offline (issue 12)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -172,6 +175,11 @@ def _describe(c: pyproj.CRS) -> str:
 
 
 def _as_crs(crs: Any, *, what: str = "CRS") -> pyproj.CRS:
+    if isinstance(crs, str) and is_remote_crs_text(crs):
+        raise CRSError(
+            f'{what} {crs!r} is a URL; expected a CRS named locally such as "EPSG:4490"; '
+            "zoning works offline and never downloads a CRS; fix: give the EPSG code"
+        )
     try:
         return pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError as exc:

@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -84,9 +85,12 @@ class AttributeSpec:
                 return False
         elif self.type == "number":
             try:
-                return float(value)  # type: ignore[arg-type]
+                number = float(value)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 pass
+            else:  # NaN fails every comparison: a rule "capacity_mw gt 50" would never apply
+                if math.isfinite(number) and not isinstance(value, bool):
+                    return number
         elif self.type == "choice":
             if str(text) in self.choices:
                 return str(text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,14 @@ if TYPE_CHECKING:
 
     from zoning.screening import ScreeningResult
 
-__all__ = ["render_html", "result_map", "screening_json", "static_map", "write_screening"]
+__all__ = [
+    "finite_json",
+    "render_html",
+    "result_map",
+    "screening_json",
+    "static_map",
+    "write_screening",
+]
 
 log = logging.getLogger(__name__)
 
@@ -422,7 +430,27 @@ def screening_json(result: ScreeningResult, *, compare: bool = False) -> str:
     if compare:
         ranking = result.compare()
         doc["ranking"] = json.loads(ranking.to_json(orient="records", force_ascii=False))
-    return json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+    return json.dumps(finite_json(doc), ensure_ascii=False, indent=2, default=str, allow_nan=False)
+
+
+def finite_json(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by ``None`` (JSON ``null``).
+
+    ``json.dumps`` writes NaN as ``NaN``, which is not JSON: no JSON parser but Python's reads
+    ``result.json`` then (issue 12).
+
+    Examples
+    --------
+    >>> finite_json({"a": [1.0, float("nan")], "b": float("inf")})
+    {'a': [1.0, None], 'b': None}
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    return value
 
 
 def write_screening(

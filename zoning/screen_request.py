@@ -117,9 +117,15 @@ def screen_read_sites(
 
 
 def screening_document(result: ScreeningResult, *, compare: bool = False) -> dict[str, Any]:
-    """Return the JSON document of ``zoning screen --json`` (with ``ranking`` when ``compare``)."""
+    """Return the JSON document of ``zoning screen --json`` (with ``ranking`` when ``compare``).
+
+    Non-finite numbers are ``None`` (JSON ``null``): the document is strict JSON wherever it is
+    written (the CLI, ``result.json``, the web API).
+    """
+    from zoning.report import finite_json
+
     doc = result.to_dict()
     if compare:
         ranking = result.compare()
         doc["ranking"] = json.loads(ranking.to_json(orient="records", force_ascii=False))
-    return doc
+    return finite_json(doc)

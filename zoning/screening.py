@@ -914,9 +914,10 @@ def screen_sites(
         as_of = dt.date.today()
     elif isinstance(as_of, str):
         as_of = dt.date.fromisoformat(as_of)
-    if search_radius_m < 0 or tolerance_m < 0:
+    if not (0 <= search_radius_m < np.inf and 0 <= tolerance_m < np.inf):  # NaN fails too
         raise ZoningUsageError(
-            f"search_radius_m={search_radius_m}, tolerance_m={tolerance_m}; expected ≥ 0 metres"
+            f"search_radius_m={search_radius_m}, tolerance_m={tolerance_m}; expected finite "
+            "numbers ≥ 0 metres"
         )
     workers = workers or _default_workers()
     index = build_index(catalog_or_frames, coverage=coverage)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from zoning.cli.params import FiniteFloat
+
 __all__ = ["diff"]
 
 
@@ -22,7 +24,7 @@ __all__ = ["diff"]
 @click.option("--all", "keep_all", is_flag=True, help="Keep unchanged rows too (runs).")
 @click.option(
     "--tolerance-km2",
-    type=float,
+    type=FiniteFloat(0, unit="km²"),
     default=1e-6,
     show_default=True,
     help="Area changes at or below this are unchanged (runs).",

@@ -91,4 +91,5 @@ def format_report(report: dict) -> str:
             f"zones {', '.join(f'{k}={v}' for k, v in r['zones'].items()) or '—'}"
         )
         lines += [f"    {p['severity']}: {p['message']}" for p in r["problems"]]
+    lines += [f"- {p['severity']}: {p['message']}" for p in report.get("near_duplicates", [])]
     return "\n".join(lines)

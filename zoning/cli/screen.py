@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from zoning.cli.params import FiniteFloat
+
 __all__ = ["screen"]
 
 
@@ -59,8 +61,20 @@ __all__ = ["screen"]
     type=click.Path(dir_okay=False, path_type=Path),
     help="Extra rule pack TOML, repeatable (added to the bundled national and Shanxi packs).",
 )
-@click.option("--search-radius", default=1000.0, show_default=True, help="Nearby radius, m.")
-@click.option("--tolerance", default=10.0, show_default=True, help="Positional tolerance, m.")
+@click.option(
+    "--search-radius",
+    type=FiniteFloat(0, 100_000, unit="m"),
+    default=1000.0,
+    show_default=True,
+    help="Nearby radius, m.",
+)
+@click.option(
+    "--tolerance",
+    type=FiniteFloat(0, 1000, unit="m"),
+    default=10.0,
+    show_default=True,
+    help="Positional tolerance, m.",
+)
 @click.option("--as-of", default=None, help="Date the rules must be in force (YYYY-MM-DD).")
 @click.option("--site-id-field", default=None, help="Column holding site ids.")
 @click.option("--no-map", is_flag=True, help="Leave the map out of report.html.")
@@ -153,7 +167,13 @@ def screen(
     )
     doc = screening_document(result, compare=compare)
     ranking = result.compare() if compare else None
-    text = json.dumps(doc, ensure_ascii=False, indent=2, default=str) if as_json else ""
+    from zoning.report import finite_json
+
+    text = (
+        json.dumps(finite_json(doc), ensure_ascii=False, indent=2, default=str, allow_nan=False)
+        if as_json
+        else ""
+    )
 
     if out is not None:
         from zoning.io import atomic_directory
