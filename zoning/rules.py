@@ -177,11 +177,13 @@ class Exception_:
     text_zh: str = ""
     text_en: str = ""
     evidence_required: tuple[str, ...] = ()
+    ask: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dictionary."""
         return {
             "condition": self.condition.describe(),
+            "on_missing": "needs_info" if self.ask else "skip",
             "outcome": self.outcome,
             "text_zh": self.text_zh,
             "text_en": self.text_en,
@@ -292,6 +294,7 @@ class Rule:
     jurisdiction: str = ""
     jurisdiction_name: str = ""
     exceptions: tuple[Exception_, ...] = ()
+    outside: bool = False
 
     @property
     def layerless(self) -> bool:
@@ -369,7 +372,7 @@ class Rule:
             held = exc.condition.evaluate(attrs)
             if held:
                 return Assessment(exc.outcome, (), exc)
-            if held is None:
+            if held is None and exc.ask:
                 exc_missing.append(exc.condition.attr)
         if exc_missing and SEVERITY[self.outcome] > SEVERITY["needs_info"]:
             return Assessment("needs_info", tuple(exc_missing), None, tuple(exc_missing))
@@ -404,6 +407,7 @@ class Rule:
             "jurisdiction_name": self.jurisdiction_name,
             "outcome": self.outcome,
             "buffer_m": self.buffer_m,
+            "outside": self.outside,
             "names": list(self.names),
             "text_zh": self.text_zh,
             "text_en": self.text_en,
@@ -691,8 +695,8 @@ def _parse(data: Mapping[str, Any], *, source: str, problems: list[Problem]) -> 
             for z in zones:
                 if z != "*" and z not in known:
                     bad("unknown_zone", f"unknown zone {z!r} of {kind}; expected one of {known}")
-        elif "zones" in r or "buffer_m" in r or "names" in r:
-            bad("zones_without_kind", "has zones, names or buffer_m but no kind; add a kind")
+        elif "zones" in r or "buffer_m" in r or "names" in r or "outside" in r:
+            bad("zones_without_kind", "has zones, names, outside or buffer_m but no kind")
         ptypes = f.texts("project_types")
         pcats = f.texts("categories")
         xtypes = f.texts("exclude_types")
@@ -734,6 +738,9 @@ def _parse(data: Mapping[str, Any], *, source: str, problems: list[Problem]) -> 
                 continue
             xf = _Fields(x, where + " exception", rid, problems)
             x_out = xf.text("outcome", "conditional")
+            x_ask = xf.text("on_missing", "skip")
+            if x_ask not in ("skip", "needs_info"):
+                xf.bad("bad_on_missing", f"on_missing {x_ask!r}; expected 'skip' or 'needs_info'")
             if x_out not in OUTCOMES:
                 xf.bad("unknown_outcome", f"outcome {x_out!r}; expected one of {list(OUTCOMES)}")
             excs.append(
@@ -743,6 +750,7 @@ def _parse(data: Mapping[str, Any], *, source: str, problems: list[Problem]) -> 
                     xf.text("text_zh"),
                     xf.text("text_en"),
                     xf.texts("evidence_required"),
+                    x_ask == "needs_info",
                 )
             )
         on_missing = f.text("on_missing", "needs_info")
@@ -783,6 +791,7 @@ def _parse(data: Mapping[str, Any], *, source: str, problems: list[Problem]) -> 
                 jurisdiction=jur,
                 jurisdiction_name=jur_name,
                 exceptions=tuple(excs),
+                outside=f.boolean("outside"),
             )
         )
     if any(p.severity == "error" for p in problems):
