@@ -102,6 +102,7 @@ def _site_section(result: ScreeningResult, site: dict[str, Any]) -> str:
         parts.append("<h3>理由 / Reasons</h3><ol>")
         parts += [f"<li>{_e(r)}</li>" for r in site["reasons"]]
         parts.append("</ol>")
+    parts += _access_blocks(site)
     if site["hits"]:
         rows = []
         for h in site["hits"]:
@@ -205,6 +206,44 @@ def _site_section(result: ScreeningResult, site: dict[str, Any]) -> str:
         )
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _access_blocks(site: dict[str, Any]) -> list[str]:
+    """The access list (生态环境准入清单) of each control unit the site lies in, as a table of
+    dimension and requirement, or a note when the unit layer carries none."""
+    from zoning.access_list import DIMENSIONS
+    from zoning.kinds import get_kind
+
+    units = [h for h in site["hits"] if h["layer_kind"] == "control_unit" and h["intersects"]]
+    kind = get_kind("control_unit")
+    out = []
+    for h in units:
+        zone = kind.zones.get(h["zone"])
+        label = " · ".join(
+            x for x in (h["name"], h["feature_id"], zone.name_zh if zone else h["zone"]) if x
+        )
+        out.append(
+            f"<h3>生态环境准入清单 / Environmental access list — {_e(label)}</h3>"
+            '<p class="meta">核对项目是否符合所在管控单元的准入清单 / Check the project against '
+            "the access list of its environmental control unit</p>"
+        )
+        access = h.get("access_list") or {}
+        if not access:
+            out.append(
+                "<p class='note'>管控单元图层未提供准入清单字段 / The unit layer carries no "
+                "access-list fields (catalogue key <code>access_fields</code>)</p>"
+            )
+            continue
+        out.append(
+            _table(
+                ["维度 / Dimension", "要求 / Requirement"],
+                [
+                    [_e(f"{DIMENSIONS[d].name_zh} / {DIMENSIONS[d].name_en}"), _e(text)]
+                    for d, text in access.items()
+                ],
+            )
+        )
+    return out
 
 
 def _provenance(doc: dict[str, Any]) -> str:

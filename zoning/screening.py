@@ -188,6 +188,9 @@ class ScreeningIndex:
     _prepared_coverage: Any = None
     jurisdiction: str | None = None
     kinds: tuple[str, ...] = ()
+    #: catalogue layer name -> {access-list dimension: field} of the control-unit layers
+    access_fields: dict[str, dict[str, str]] | None = None
+    _access_lists: Any = None
 
 
 def _transform(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.ndarray:
@@ -279,6 +282,7 @@ def build_index(
         jurisdiction=cat_jurisdiction,
         kinds=tuple(frames),
     )
+    index.access_fields = _catalog_access_fields(catalog_or_frames)
     if cov is not None:
         index._prepared_coverage = cov
         shapely.prepare(cov)
@@ -286,6 +290,55 @@ def build_index(
         _INDEX_CACHE.clear()  # keep one catalogue's index alive at a time
         _INDEX_CACHE[key] = (ident, index)
     return index
+
+
+def _catalog_access_fields(source: Any) -> dict[str, dict[str, str]] | None:
+    """Access-list fields of a catalogue's control-unit layers (None for plain frames: their
+    fields are detected by name when a list is asked for)."""
+    if isinstance(source, Mapping) or not hasattr(source, "access_fields"):
+        return None
+    return {
+        e.name: source.access_fields(e.name) for e in source.entries if e.kind == "control_unit"
+    }
+
+
+def unit_access_list(index: ScreeningIndex | None, feature_idx: int) -> dict[str, str] | None:
+    """The access list (dimension → text) of control unit ``feature_idx`` of ``index``, or
+    ``None`` when the unit layer carries none (:mod:`zoning.access_list`)."""
+    if index is None or "control_unit" not in index.layers:
+        return None
+    if index._access_lists is None:
+        from zoning.access_list import frame_access_lists
+
+        frame = index.layers["control_unit"].frame
+        index._access_lists = frame_access_lists(frame, index.access_fields)
+    entry = index._access_lists[int(feature_idx)]
+    return dict(entry) if entry else None
+
+
+def _with_access_columns(result: ScreeningResult, summary: pd.DataFrame) -> pd.DataFrame:
+    """The per-site summary with the site's control unit(s) and their access list, one column
+    per dimension (``access_spatial_layout`` …); texts of several units are prefixed by unit."""
+    from zoning.access_list import DIMENSIONS
+
+    units: list[str] = []
+    columns: dict[str, list[str]] = {f"access_{d}": [] for d in DIMENSIONS}
+    for i in range(len(result.sites)):
+        trig, *_ = result._site_rows(i)
+        hits = [h for h in trig if h["layer_kind"] == "control_unit" and bool(h["intersects"])]
+        ids = list(dict.fromkeys(str(h["feature_id"]) for h in hits))
+        lists = {
+            str(h["feature_id"]): unit_access_list(result.index, h["feature_idx"]) or {}
+            for h in hits
+        }
+        units.append(";".join(ids))
+        for d in DIMENSIONS:
+            texts = [(u, lists[u][d]) for u in ids if d in lists[u]]
+            cell = texts[0][1] if len(texts) == 1 and len(ids) == 1 else ""
+            if len(ids) > 1:
+                cell = " | ".join(f"[{u}] {t}" for u, t in texts)
+            columns[f"access_{d}"].append(cell)
+    return summary.assign(control_unit=units, **columns)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1785,6 +1838,8 @@ class ScreeningResult:
             )
             hits = []
             for h in trig:
+                # pandas 3 stores the rule ids as strings: a hit no rule covers has NaN, not None
+                h["rule_id"] = h["rule_id"] if isinstance(h["rule_id"], str) else None
                 cit = self.rule(h["rule_id"]).citation.to_dict() if h["rule_id"] else None
                 reason_zh, reason_en = self._hit_reason(h)
                 hits.append(
@@ -1812,6 +1867,8 @@ class ScreeningResult:
                         "jurisdiction_checks": list(h.get("checks") or []),
                     }
                 )
+                if h["layer_kind"] == "control_unit":
+                    hits[-1]["access_list"] = unit_access_list(self.index, h["feature_idx"])
             out_sites.append(
                 {
                     "site_id": row.site_id,
@@ -1947,7 +2004,7 @@ class ScreeningResult:
 
     def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
         """Return (and optionally write, atomically) the per-site CSV summary."""
-        text = self.summary().to_csv(index=False)
+        text = _with_access_columns(self, self.summary()).to_csv(index=False)
         if path is not None:
             from zoning.io import atomic_write_text
 
