@@ -77,7 +77,9 @@ _LAYER_KEYS = {
     "vintage",
     "title",
 }
-_TOP_KEYS = {"name", "coverage", "layers", "demo_version", "seed", "description", "vintage"}
+_TOP_KEYS = {
+    "name", "coverage", "layers", "demo_version", "seed", "description", "vintage", "jurisdiction"
+}  # fmt: skip
 _SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
@@ -174,6 +176,8 @@ class Catalog:
         self.name = name
         self.entries = entries
         self._coverage_spec = coverage
+        #: the catalogue-level administrative code (``jurisdiction = "140902"``), or None
+        self.jurisdiction: str | None = None
         self._loaded: dict[str, LoadedLayer] = {}
         self._projected_memo: dict[tuple[str, str], gpd.GeoDataFrame] = {}
         self.use_cache = use_cache
@@ -601,9 +605,36 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
             )
         else:
             coverage = (cov_src, cov_layer)
+    jurisdiction = _parse_jurisdiction(raw, problems)
     if problems:
         raise CatalogError(f"catalogue {path}", problems)
-    return Catalog(path, str(raw.get("name", path.stem)), entries, coverage, use_cache=use_cache)
+    catalog = Catalog(path, str(raw.get("name", path.stem)), entries, coverage, use_cache=use_cache)
+    catalog.jurisdiction = jurisdiction
+    return catalog
+
+
+def _parse_jurisdiction(raw: dict[str, Any], problems: list[Problem]) -> str | None:
+    """The catalogue-level ``jurisdiction`` (an administrative code such as ``"140902"``): the
+    area every site lies in when the catalogue has no ``admin_unit`` layer."""
+    if "jurisdiction" not in raw:
+        return None
+    from zoning.rules import normalise_jurisdiction
+
+    value = raw["jurisdiction"]
+    try:
+        if not isinstance(value, str):
+            raise ValueError(f"jurisdiction {value!r} is a {type(value).__name__}, not text")
+        normalise_jurisdiction(value)
+    except ValueError as exc:
+        problems.append(
+            Problem(
+                "bad_jurisdiction",
+                f"{exc}; expected an administrative code in quotes, e.g. jurisdiction = "
+                '"140902" (忻府区) or "1409" (忻州市)',
+            )
+        )
+        return None
+    return value.strip()
 
 
 def _parse_access(spec: dict[str, Any], kind: str, where: str) -> tuple[dict[str, str], list]:
