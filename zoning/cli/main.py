@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "diff": "zoning.cli.diff:diff",
     "map": "zoning.cli.map:map_command",
     "restore": "zoning.cli.restore:restore",
+    "types": "zoning.cli.types:types_command",
+    "rules": "zoning.cli.rules:rules",
 }
 
 
