@@ -100,7 +100,10 @@ def _site_section(result: ScreeningResult, site: dict[str, Any]) -> str:
     parts.append(f'<p class="meta">{" · ".join(facts)}</p>')
     if site["reasons"]:
         parts.append("<h3>理由 / Reasons</h3><ol>")
-        parts += [f"<li>{_e(r)}</li>" for r in site["reasons"]]
+        parts += [
+            f"<li>{_e(zh)}<br><small>{_e(en)}</small></li>"
+            for zh, en in zip(site["reasons_zh"], site["reasons_en"], strict=True)
+        ]
         parts.append("</ol>")
     parts += _access_blocks(site)
     if site["hits"]:
@@ -154,9 +157,11 @@ def _site_section(result: ScreeningResult, site: dict[str, Any]) -> str:
                 parts.append(
                     f"<li><b>{_e(rid)}</b> ({_e(rule.outcome)}{buf}): {_e(rule.text_zh)}<br>"
                     f"<i>{_e(rule.text_en)}</i><br>依据 / Citation: "
-                    f"{_e(rule.citation.text())}{note}</li>"
+                    f"{_e(rule.citation.text_zh())}<br><small>{_e(rule.citation.text())}"
+                    f"</small>{note}</li>"
                 )
             parts.append("</ul>")
+    parts += _area_rules_html(result, site)
     if site["by_layer"]:
         parts.append("<h3>按图层合计（叠加部分只计一次）/ Totals per layer (overlaps once)</h3>")
         parts.append(
@@ -446,3 +451,23 @@ def write_screening(
         files["ranking.csv"] = folder / "ranking.csv"
         files["ranking.csv"].write_text(result.compare().to_csv(index=False), encoding="utf-8")
     return files
+
+
+def _area_rules_html(result: Any, site: dict[str, Any]) -> list[str]:
+    """Rules that need no layer (area-wide bans) or fire outside a zone, with their citations;
+    rules whose area cannot be told for the site are listed as checks."""
+    rows = site.get("area_rules") or []
+    if not rows:
+        return []
+    parts = ["<h3>全域及区外规则 / Area-wide and outside-a-zone rules</h3><ul>"]
+    for a in rows:
+        rule = result.rule(a["rule_id"])
+        status = "" if a["status"] == "applies" else " · 待核实管辖 / check the jurisdiction"
+        parts.append(
+            f"<li><b>{_e(rule.id)}</b> ({_e(a['outcome'])}{status}; "
+            f"{_e(rule.jurisdiction_name or '全国')}): {_e(rule.text_zh)}<br>"
+            f"<i>{_e(rule.text_en)}</i><br>依据 / Citation: {_e(rule.citation.text_zh())}<br>"
+            f"<small>{_e(rule.citation.text())}</small></li>"
+        )
+    parts.append("</ul>")
+    return parts

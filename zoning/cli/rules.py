@@ -31,7 +31,9 @@ def rules() -> None:
 
 @rules.command("list")
 @click.option("--type", "-t", "type_id", default=None, help="Only rules about this project type.")
-@click.option("--kind", "-k", default=None, help="Only rules on this layer kind ('none': no layer).")
+@click.option(
+    "--kind", "-k", default=None, help="Only rules on this layer kind ('none': no layer)."
+)
 @click.option(
     "--jurisdiction",
     "-j",

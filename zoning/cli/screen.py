@@ -64,6 +64,13 @@ __all__ = ["screen"]
 @click.option("--as-of", default=None, help="Date the rules must be in force (YYYY-MM-DD).")
 @click.option("--site-id-field", default=None, help="Column holding site ids.")
 @click.option("--no-map", is_flag=True, help="Leave the map out of report.html.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en", "both"]),
+    default="both",
+    show_default=True,
+    help="Language of the reasons printed on the terminal (JSON, CSV and report carry both).",
+)
 def screen(
     site: Path,
     project_type: str,
@@ -80,6 +87,7 @@ def screen(
     as_of: str | None,
     site_id_field: str | None,
     no_map: bool,
+    lang: str = "both",
 ) -> None:
     """Screen SITE (GeoJSON, GPKG, SHP, KML, CSV …; one site per feature) for a project type.
 
@@ -170,12 +178,12 @@ def screen(
     if as_json:
         click.echo(text)
         return
-    _print_human(doc, ranking)
+    _print_human(doc, ranking, lang)
     if out is not None:
         click.echo(f"wrote {out}/result.json, report.html, summary.csv")
 
 
-def _print_human(doc: dict, ranking: object) -> None:
+def _print_human(doc: dict, ranking: object, lang: str = "both") -> None:
     pt = doc["project_type_info"]
     click.echo(f"Project type: {pt['name_en']} / {pt['name_zh']} ({pt['id']})")
     click.echo("Rule packs: " + ", ".join(f"{p['id']} {p['version']}" for p in doc["rulepacks"]))
@@ -184,8 +192,11 @@ def _print_human(doc: dict, ranking: object) -> None:
         click.echo(
             f"Site {s['site_id']} ({s['geometry_type']}): {s['verdict'].upper()} / {s['verdict_zh']}"
         )
-        for r in s["reasons"]:
-            click.echo(f"  - {r}")
+        for zh, en in zip(s["reasons_zh"], s["reasons_en"], strict=True):
+            if lang in ("zh", "both"):
+                click.echo(f"  - {zh}")
+            if lang in ("en", "both"):
+                click.echo(f"    {en}" if lang == "both" else f"  - {en}")
         for q in s["questions"]:
             click.echo(f"  ? {q}")
         for e in s["evidence_required"]:
