@@ -1753,6 +1753,9 @@ class ScreeningResult:
                 )
                 reasons.append((sev, zh, en))
                 gather(rule, a, outcome, sev)
+        # rules whose area cannot be told for the site: evidence to check, on hits and on
+        # zones caught only by such a rule's buffer (left "nearby")
+        for h in [*trig, *self._site_rows(i)[1]]:
             for rid in h.get("checks") or []:
                 rule = self.rule(rid)
                 outcome = rule.assess(self.attrs).outcome or rule.outcome
@@ -1911,6 +1914,7 @@ class ScreeningResult:
                             "feature_id": str(h["feature_id"]),
                             "name": None if pd.isna(h["name"]) else str(h["name"]),
                             "distance_m": _num(h["distance_m"]),
+                            "jurisdiction_checks": list(h.get("checks") or []),
                         }
                         for h in nearby
                     ],
