@@ -249,7 +249,7 @@ def test_rule_does_not_fire_outside_its_zone(rid):
 @pytest.mark.parametrize("rid", sorted(CASES))
 def test_rule_does_not_fire_for_other_types(rid):
     rule = ALL_RULES[rid]
-    _ptype, attrs, zone, name, _expected = CASES[rid]
+    _ptype, _attrs, zone, name, _expected = CASES[rid]
     other = next((t for t in project_types().values() if not rule.covers_type(t)), None)
     if other is None:
         pytest.skip("covers every project type")
