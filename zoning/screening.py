@@ -846,13 +846,32 @@ class _RuleEval:
     assessment: Assessment | None = None
 
 
+_EVAL_CACHE: dict[Any, dict[str, list[_RuleEval]]] = {}
+
+
 def _evaluate_rules(
     packs: Sequence[RulePack], pt: ProjectType, attrs: Mapping[str, Any], as_of: dt.date
 ) -> dict[str, list[_RuleEval]]:
     """Rules per kind that cover the project type, are in force and whose conditions hold.
 
-    Rules that need no layer are listed under the kind ``""``.
+    Rules that need no layer are listed under the kind ``""``. Results are memoised per pack
+    objects, type, attributes and date (the packs are frozen; a screening of one site should
+    not pay for evaluating every rule again).
     """
+    try:
+        key: Any = (tuple(map(id, packs)), pt.id, tuple(sorted(attrs.items())), as_of)
+        hash(key)
+    except TypeError:  # an unhashable attribute value: evaluate without the memo
+        key = None
+    if (
+        key is not None
+        and key in _EVAL_CACHE
+        and all(
+            a is b
+            for a, b in zip(_EVAL_CACHE[key]["__packs__"], packs, strict=True)  # type: ignore[call-overload]
+        )
+    ):
+        return {k: v for k, v in _EVAL_CACHE[key].items() if k != "__packs__"}
     out: dict[str, list[_RuleEval]] = {}
     for pack in packs:
         for rule in pack.rules:
@@ -862,6 +881,10 @@ def _evaluate_rules(
             if a.outcome is None:
                 continue
             out.setdefault(rule.kind, []).append(_RuleEval(rule, a.outcome, a.missing, a))
+    if key is not None:
+        if len(_EVAL_CACHE) > 64:
+            _EVAL_CACHE.clear()
+        _EVAL_CACHE[key] = {**out, "__packs__": list(packs)}  # type: ignore[dict-item]
     return out
 
 
@@ -931,9 +954,16 @@ def _apply_rules(
         # a zone hit that no rule covers for this project type: needs_info, never allowed
         uncovered = inter & (outcome == "")
         outcome[uncovered] = "needs_info"
-    hits = hits.assign(outcome=outcome, rule_id=rule_id, rule_ids=rule_ids, checks=checks)
+    hits = hits.assign(outcome=outcome, rule_id=rule_id, rule_ids=rule_ids)
+    if any(checks):  # rules whose area cannot be told for the site (rare: no admin data)
+        hits["checks"] = checks
     hits["triggered"] = hits["outcome"] != ""
     return hits
+
+
+_NO_AREA_HITS = pd.DataFrame(
+    {"site_idx": np.empty(0, np.int64), "rule_id": [], "outcome": [], "status": []}
+)
 
 
 def _area_rules(
@@ -968,6 +998,8 @@ def _area_rules(
                 b = 1 if bind is None else int(bind[i])
                 if b:
                     rows.append((int(i), ev.rule.id, ev.outcome, "applies" if b == 1 else "check"))
+    if not rows:
+        return _NO_AREA_HITS
     return pd.DataFrame(rows, columns=["site_idx", "rule_id", "outcome", "status"])
 
 
@@ -1218,7 +1250,7 @@ def screen_sites(
         row_sev = trig["outcome"].map(SEVERITY).to_numpy(int)
         np.maximum.at(sev, trig["site_idx"].to_numpy(int), row_sev)
     sev[~covered] = np.maximum(sev[~covered], SEVERITY["needs_info"])
-    applies = area_hits[area_hits["status"] == "applies"]
+    applies = area_hits[area_hits["status"] == "applies"] if len(area_hits) else area_hits
     if len(applies):
         np.maximum.at(
             sev,
@@ -1248,8 +1280,6 @@ def screen_sites(
         site_length_m=site_length,
         gk_epsg=epsg,
         near_boundary=near_any,
-        jurisdiction=[";".join(c) if c else "" for c in juris.codes],
-        missing_layers=[";".join(m) for m in missing_layers],
     )
     site_out["geometry_type"] = [g.geom_type for g in geoms_ll]
     missing_kinds = sorted(set(evals) - present - {""})
@@ -1279,6 +1309,7 @@ def screen_sites(
         _zone_gk=clip_all,
         area_hits=area_hits,
         jurisdictions=juris,
+        missing_layers=missing_layers,
     )
 
 
@@ -1538,6 +1569,8 @@ class ScreeningResult:
     _zone_gk: np.ndarray | None = field(default=None, repr=False)
     area_hits: pd.DataFrame | None = field(default=None, repr=False)
     jurisdictions: Any = field(default=None, repr=False)
+    #: per site, the layer kinds a rule for the project type needs and the catalogue lacks
+    missing_layers: list[list[str]] | None = field(default=None, repr=False)
 
     def _boundary_distance(self, row: Mapping[str, Any]) -> float:
         """Distance (m) from a site inside a zone to the zone's boundary (computed on demand
@@ -1704,12 +1737,7 @@ class ScreeningResult:
                         "layers may be missing there (站点超出数据覆盖范围)",
                     )
                 )
-        missing_layers = (
-            str(self.sites["missing_layers"].iat[i] or "")
-            if ("missing_layers" in self.sites)
-            else ""
-        )
-        for kind in filter(None, missing_layers.split(";")):
+        for kind in self.missing_layers[i] if self.missing_layers else []:
             k = get_kind(kind)
             reasons.append(
                 (
@@ -1904,9 +1932,7 @@ class ScreeningResult:
                         "text": self._where(i),
                     },
                     "area_rules": self._area_rule_records(i),
-                    "missing_layers": [
-                        k for k in str(getattr(row, "missing_layers", "") or "").split(";") if k
-                    ],
+                    "missing_layers": list(self.missing_layers[i]) if self.missing_layers else [],
                     "nearby": [
                         {
                             "layer_kind": h["layer_kind"],
@@ -1989,7 +2015,9 @@ class ScreeningResult:
                     "first_reason": reasons[0] if reasons else "",
                     "first_reason_zh": full["reasons_zh"][0] if reasons else "",
                     "first_reason_en": full["reasons_en"][0] if reasons else "",
-                    "jurisdiction": row.jurisdiction if hasattr(row, "jurisdiction") else "",
+                    "jurisdiction": ";".join(self.jurisdictions.codes[i] or [])
+                    if self.jurisdictions
+                    else "",
                 }
             )
         return pd.DataFrame(rows)
