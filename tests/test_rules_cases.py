@@ -448,3 +448,10 @@ def test_screen_lang_picks_the_language_of_the_reasons(tmp_path):
     assert "first_reason_zh" in csv.splitlines()[0] and "禁止：" in csv
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "禁止：饮用水水源保护区" in html and "prohibited: water_source/level1" in html
+
+
+def test_an_outside_a_zone_rule_does_not_fire_beyond_the_data():
+    far = box(X0 + 60_000, Y0, X0 + 60_100, Y0 + 100)  # outside the coverage
+    site = one(frames(), "chemical", site=far)
+    assert site["verdict"] == "needs_info" and site["covered"] is False
+    assert "CN-IP-01" not in fired(site)  # no chemical park "here" is not known

@@ -972,6 +972,7 @@ def _area_rules(
     binding: Mapping[str, np.ndarray],
     n_sites: int,
     layer_kinds: Iterable[str],
+    covered: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Rules evaluated per site rather than per zone hit: rules that need no layer (they bind
     every site of their jurisdiction) and rules that fire when a site is not inside any zone
@@ -986,6 +987,8 @@ def _area_rules(
             if ev.rule.outside:
                 if kind not in present:
                     continue  # the missing layer is reported as such
+                if covered is not None:
+                    fires &= covered  # outside the data, "no zone here" is not known
                 if len(hits):
                     inside = hits[
                         (hits["layer_kind"] == kind)
@@ -1231,7 +1234,7 @@ def screen_sites(
     intervals_cat = np.concatenate(intervals_list) if intervals_list else np.empty(0, dtype=object)
     hits = _apply_rules(hits, evals, binding)
     present = set(index.kinds) | set(index.layers)  # a kind with no features here is present
-    area_hits = _area_rules(evals, hits, binding, n_sites, present)
+    area_hits = _area_rules(evals, hits, binding, n_sites, present, covered)
     missing_layers = _missing_layers(evals, present, binding, n_sites)
     by_layer = _by_layer(
         hits, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length, workers
