@@ -455,3 +455,17 @@ def test_an_outside_a_zone_rule_does_not_fire_beyond_the_data():
     site = one(frames(), "chemical", site=far)
     assert site["verdict"] == "needs_info" and site["covered"] is False
     assert "CN-IP-01" not in fired(site)  # no chemical park "here" is not known
+
+
+@pytest.mark.parametrize("pack_id", ["datong", "neimenggu"])
+def test_the_examples_in_docs_rulepacks_load(pack_id):
+    import re
+    import tomllib
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "rulepacks.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```toml\n(.*?)```", text, re.S) if f'id = "{pack_id}"' in b]
+    pack = load_rulepack(tomllib.loads(blocks[0]))
+    assert pack.id == pack_id and pack.rules
+    packs = load_rulepacks(["national", "shanxi", pack])  # ids unique across the packs
+    assert [p.id for p in packs] == ["national", "shanxi", pack_id]
