@@ -4,6 +4,7 @@ A catalogue (PRODUCT.md) names layers by kind, with paths relative to the TOML f
 
     name = "my county 2024"
     coverage = "boundary.gpkg"          # optional: where the catalogue is complete
+    jurisdiction = "140902"             # optional: the county, when there is no admin layer
     [[layers]]
     kind = "water_source"
     path = "data/ws.shp"

@@ -101,6 +101,11 @@ def _tail(rule: Rule, a: Assessment, attrs: Mapping[str, Any]) -> tuple[str, str
     return zh, en
 
 
+def _texts(rule: Rule) -> tuple[str, str]:
+    """The rule's own sentences without their final stop (the reason adds its own)."""
+    return rule.text_zh.rstrip("。；; "), (rule.text_en or rule.text_zh).rstrip(". ")
+
+
 def _unverified(rule: Rule, outcome: str) -> tuple[str, str]:
     if rule.citation.verified or outcome != "prohibited":
         return "", ""
@@ -124,12 +129,13 @@ def rule_reason(
     outcome = a.outcome or rule.outcome
     tail_zh, tail_en = _tail(rule, a, attrs)
     warn_zh, warn_en = _unverified(rule, outcome)
+    text_zh, text_en = _texts(rule)
     zh = (
-        f"{OUTCOME_ZH[outcome]}：{label_zh}（{metric_zh}）——〔{rule.id}〕{rule.text_zh}"
+        f"{OUTCOME_ZH[outcome]}：{label_zh}（{metric_zh}）——〔{rule.id}〕{text_zh}"
         f"{tail_zh}。{rule.citation.text_zh()}{warn_zh}"
     )
     en = (
-        f"{outcome}: {label_en} ({metric_en}) — {rule.id}: {rule.text_en or rule.text_zh}"
+        f"{outcome}: {label_en} ({metric_en}) — {rule.id}: {text_en}"
         f"{tail_en} [{rule.citation.text()}]{warn_en}"
     )
     return zh, en
@@ -143,13 +149,14 @@ def area_rule_reason(
     tail_zh, tail_en = _tail(rule, a, attrs)
     warn_zh, warn_en = _unverified(rule, outcome)
     area = rule.jurisdiction_name or "全国"
+    text_zh, text_en = _texts(rule)
     zh = (
-        f"{OUTCOME_ZH[outcome]}：场址位于{area}（{where}），该规定全域适用——〔{rule.id}〕"
-        f"{rule.text_zh}{tail_zh}。{rule.citation.text_zh()}{warn_zh}"
+        f"{OUTCOME_ZH[outcome]}：场址位于{where}，属{area}，该规定全域适用——〔{rule.id}〕"
+        f"{text_zh}{tail_zh}。{rule.citation.text_zh()}{warn_zh}"
     )
     en = (
-        f"{outcome}: the site lies in {area} ({where}), where the rule applies everywhere — "
-        f"{rule.id}: {rule.text_en or rule.text_zh}{tail_en} [{rule.citation.text()}]{warn_en}"
+        f"{outcome}: the site lies in {where}, part of {area}, where the rule applies "
+        f"everywhere — {rule.id}: {text_en}{tail_en} [{rule.citation.text()}]{warn_en}"
     )
     return zh, en
 
@@ -161,13 +168,14 @@ def outside_rule_reason(
     outcome = a.outcome or rule.outcome
     tail_zh, tail_en = _tail(rule, a, attrs)
     warn_zh, warn_en = _unverified(rule, outcome)
+    text_zh, text_en = _texts(rule)
     zh = (
-        f"{OUTCOME_ZH[outcome]}：场址不在任何{zone_zh}内——〔{rule.id}〕{rule.text_zh}{tail_zh}。"
+        f"{OUTCOME_ZH[outcome]}：场址不在任何{zone_zh}内——〔{rule.id}〕{text_zh}{tail_zh}。"
         f"{rule.citation.text_zh()}{warn_zh}"
     )
     en = (
         f"{outcome}: the site is not inside any {zone_en} — {rule.id}: "
-        f"{rule.text_en or rule.text_zh}{tail_en} [{rule.citation.text()}]{warn_en}"
+        f"{text_en}{tail_en} [{rule.citation.text()}]{warn_en}"
     )
     return zh, en
 

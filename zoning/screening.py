@@ -1709,6 +1709,8 @@ class ScreeningResult:
             if rule.question:
                 questions.append(rule.question)
             for attr in (*a.missing, *a.exception_missing):
+                if f"--attr {attr}" in rule.question:
+                    continue  # the rule's own question already asks for it
                 spec = specs[attr]
                 questions.append(f"{spec.question_zh}（{spec.question_en}）→ --attr {attr}=…")
 
