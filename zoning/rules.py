@@ -129,6 +129,9 @@ class Citation:
 
     def text(self) -> str:
         """Return the citation as one line of text; unverified clause numbers say so."""
+        cached = self.__dict__.get("_text")  # frozen: memoised outside the fields
+        if cached is not None:
+            return cached
         parts = [self.document]
         if self.doc_no:
             parts.append(self.doc_no)
@@ -139,15 +142,20 @@ class Citation:
         out = ", ".join(p for p in parts if p)
         if not self.verified:
             out += " (clause number not verified / 条款号未核实)"
+        self.__dict__["_text"] = out
         return out
 
     def text_zh(self) -> str:
         """Return the Chinese citation: 依据《…》第…条：“…”, flagged when not verified."""
+        cached = self.__dict__.get("_text_zh")
+        if cached is not None:
+            return cached
         out = f"依据{self.title()}{self.article}"
         if self.quote_zh:
             out += f"：“{self.quote_zh.rstrip('。；;')}”"
         if not self.verified:
             out += "（条款号未经离线核实，请对照原文）"
+        self.__dict__["_text_zh"] = out
         return out
 
     def to_dict(self) -> dict[str, Any]:

@@ -1704,6 +1704,7 @@ class ScreeningResult:
         questions: list[str] = []
         info = SEVERITY["needs_info"]
         specs = attribute_specs()
+        hit_reasons = self.__dict__.setdefault("_hit_reasons", {})
 
         def ask(rule: Rule, a: Assessment) -> None:
             if rule.question:
@@ -1784,6 +1785,7 @@ class ScreeningResult:
                     metric_zh=metric_zh,
                     metric_en=metric_en,
                 )
+                hit_reasons[(h["_pos"], rid)] = (zh, en)
                 reasons.append((sev, zh, en))
                 gather(rule, a, outcome, sev)
         # rules whose area cannot be told for the site: evidence to check, on hits and on
@@ -1829,15 +1831,22 @@ class ScreeningResult:
 
         if not h["rule_id"]:
             return None, None
+        known = self.__dict__.get("_hit_reasons", {}).get((h["_pos"], h["rule_id"]))
+        if known is not None:  # written by _explain_full with the same words
+            return known
         rule = self.rule(h["rule_id"])
         where = _zone_label(h["layer_kind"], h["zone"])
+        label_zh, label_en = where, f"{h['layer_kind']}/{h['zone']} {where}"
+        if h["name"] is not None and not pd.isna(h["name"]):
+            label_zh += f"“{h['name']}”"
+            label_en += f" '{h['name']}'"
         metric_zh, metric_en = metric_texts(h)
         return rule_reason(
             rule,
             rule.assess(self.attrs),
             self.attrs,
-            label_zh=where,
-            label_en=f"{h['layer_kind']}/{h['zone']} {where}",
+            label_zh=label_zh,
+            label_en=label_en,
             metric_zh=metric_zh,
             metric_en=metric_en,
         )
