@@ -1936,6 +1936,9 @@ class ScreeningResult:
                     "reasons": reasons,
                     "reasons_zh": full["reasons_zh"],
                     "reasons_en": full["reasons_en"],
+                    # the deciding (strictest) reason, in each language
+                    "reason_zh": full["reasons_zh"][0] if full["reasons_zh"] else None,
+                    "reason_en": full["reasons_en"][0] if full["reasons_en"] else None,
                     "evidence_required": evidence,
                     "questions": questions,
                     "jurisdiction": {
@@ -2027,8 +2030,8 @@ class ScreeningResult:
                     "n_evidence": len(evidence),
                     "n_questions": len(questions),
                     "first_reason": reasons[0] if reasons else "",
-                    "first_reason_zh": full["reasons_zh"][0] if reasons else "",
-                    "first_reason_en": full["reasons_en"][0] if reasons else "",
+                    "reason_zh": full["reasons_zh"][0] if reasons else "",
+                    "reason_en": full["reasons_en"][0] if reasons else "",
                     "jurisdiction": ";".join(self.jurisdictions.codes[i] or [])
                     if self.jurisdictions
                     else "",
