@@ -13,6 +13,8 @@ import pyproj
 import pytest
 import shapely
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely import LineString, box
 
 from zoning.cli.main import cli
@@ -471,3 +473,48 @@ def test_the_examples_in_docs_rulepacks_load(pack_id):
     assert pack.id == pack_id and pack.rules
     packs = load_rulepacks(["national", "shanxi", pack])  # ids unique across the packs
     assert [p.id for p in packs] == ["national", "shanxi", pack_id]
+
+
+_ANY_VALUE = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=8)
+    | st.dates(),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_FIELDS = ["id", "kind", "zones", "project_types", "categories", "exclude_types", "outcome",
+           "buffer_m", "conditions", "exceptions", "on_missing", "citation", "jurisdiction",
+           "jurisdiction_name", "names", "outside", "evidence_required", "effective_from",
+           "text_zh", "question"]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    field=st.sampled_from(_FIELDS),
+    value=_ANY_VALUE,
+    where=st.sampled_from(["rule", "pack", "rules", "citations"]),
+)
+def test_any_value_in_a_rule_pack_gives_a_rule_pack_error_or_a_pack(field, value, where):
+    """Fuzzing the rule-pack values (types, NaN, huge numbers): never another exception."""
+    doc = {"pack": {"id": "p", "version": "1"}, "rules": [dict(RULE)]}
+    if where == "rule":
+        doc["rules"][0][field] = value
+    elif where == "pack":
+        doc["pack"][field] = value
+    elif where == "rules":
+        doc["rules"] = value
+    else:
+        doc["citations"] = value
+    try:
+        pack = load_rulepack(doc)
+    except RulePackError as exc:
+        assert exc.problems and all(p.message for p in exc.problems)
+        return
+    for rule in pack.rules:
+        assert math.isfinite(rule.buffer_m) and rule.buffer_m >= 0
+        rule.to_dict()
