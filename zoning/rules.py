@@ -51,8 +51,8 @@ __all__ = [
     "Assessment",
     "Citation",
     "Condition",
-    "Exception_",
     "Rule",
+    "RuleException",
     "RulePack",
     "load_rulepack",
     "load_rulepacks",
@@ -177,7 +177,7 @@ class Citation:
 
 
 @dataclass(frozen=True)
-class Exception_:
+class RuleException:
     """A stated exception that turns a rule's outcome into another (a ban into a condition).
 
     When ``condition`` holds for the project, the rule's outcome becomes ``outcome`` and the
@@ -210,7 +210,7 @@ class Assessment:
 
     outcome: str | None
     missing: tuple[str, ...] = ()
-    exception: Exception_ | None = None
+    exception: RuleException | None = None
     exception_missing: tuple[str, ...] = ()
 
 
@@ -273,7 +273,7 @@ class Rule:
     on_missing : {"needs_info", "skip", "apply"}
         What a condition on an attribute with no value does: ask (``needs_info``, default),
         leave the rule out (``skip``) or assume it holds (``apply``).
-    exceptions : tuple of Exception_
+    exceptions : tuple of RuleException
         Stated exceptions (capacity replacement, key national project …) that turn the
         outcome into a condition with evidence.
     jurisdiction : str
@@ -306,7 +306,7 @@ class Rule:
     note: str = ""
     jurisdiction: str = ""
     jurisdiction_name: str = ""
-    exceptions: tuple[Exception_, ...] = ()
+    exceptions: tuple[RuleException, ...] = ()
     outside: bool = False
 
     @property
@@ -744,7 +744,7 @@ def _parse(data: Mapping[str, Any], *, source: str, problems: list[Problem]) -> 
         if not isinstance(raw_exc, list):
             bad("bad_type", f"exceptions = {raw_exc!r}; expected a list of tables")
             raw_exc = []
-        excs: list[Exception_] = []
+        excs: list[RuleException] = []
         for x in raw_exc:
             cond = _parse_condition(x, f, attrs, "exception")
             if cond is None:
@@ -757,7 +757,7 @@ def _parse(data: Mapping[str, Any], *, source: str, problems: list[Problem]) -> 
             if x_out not in OUTCOMES:
                 xf.bad("unknown_outcome", f"outcome {x_out!r}; expected one of {list(OUTCOMES)}")
             excs.append(
-                Exception_(
+                RuleException(
                     cond,
                     x_out,
                     xf.text("text_zh"),
