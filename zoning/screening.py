@@ -846,7 +846,7 @@ class _RuleEval:
     assessment: Assessment | None = None
 
 
-_EVAL_CACHE: dict[Any, dict[str, list[_RuleEval]]] = {}
+_EVAL_CACHE: dict[Any, tuple[list[RulePack], dict[str, list[_RuleEval]]]] = {}
 
 
 def _evaluate_rules(
@@ -863,15 +863,9 @@ def _evaluate_rules(
         hash(key)
     except TypeError:  # an unhashable attribute value: evaluate without the memo
         key = None
-    if (
-        key is not None
-        and key in _EVAL_CACHE
-        and all(
-            a is b
-            for a, b in zip(_EVAL_CACHE[key]["__packs__"], packs, strict=True)  # type: ignore[call-overload]
-        )
-    ):
-        return {k: v for k, v in _EVAL_CACHE[key].items() if k != "__packs__"}
+    hit = _EVAL_CACHE.get(key) if key is not None else None
+    if hit is not None and all(a is b for a, b in zip(hit[0], packs, strict=True)):
+        return dict(hit[1])  # the same pack objects (ids alone could be reused)
     out: dict[str, list[_RuleEval]] = {}
     for pack in packs:
         for rule in pack.rules:
@@ -884,7 +878,7 @@ def _evaluate_rules(
     if key is not None:
         if len(_EVAL_CACHE) > 64:
             _EVAL_CACHE.clear()
-        _EVAL_CACHE[key] = {**out, "__packs__": list(packs)}  # type: ignore[dict-item]
+        _EVAL_CACHE[key] = (list(packs), out)
     return out
 
 
@@ -901,7 +895,10 @@ def _binding(
                 continue
             if jur not in memo:
                 val = {True: 1, False: 0, None: -1}
-                memo[jur] = np.array([val[ev.rule.binds(c)] for c in codes], dtype=np.int8)
+                per_codes: dict[Any, int] = {}  # sites of one county share their answer
+                for c in set(codes):
+                    per_codes[c] = val[ev.rule.binds(c)]
+                memo[jur] = np.array([per_codes[c] for c in codes], dtype=np.int8)
             out[ev.rule.id] = memo[jur]
     return out
 
