@@ -157,7 +157,7 @@ def test_industrial_parks_avoid_strict_zones_and_sit_near_cities(demo_catalog, a
 
 def test_receptors_are_in_county_towns_and_by_the_parks(demo_catalog):
     rec = demo_catalog.frame("sensitive_receptor")
-    towns = rec[rec["county_adcode"] != ""]
+    towns = rec[rec["类型"] != "村庄"]
     per_county = towns.groupby("county_adcode")["zone"].agg(set)
     assert len(per_county) == 117
     assert all({"residential", "school", "hospital"} <= z for z in per_county)
@@ -167,8 +167,9 @@ def test_receptors_are_in_county_towns_and_by_the_parks(demo_catalog):
     assert kinds["residential"] == {"Polygon"}
     # two villages beyond the edge of every park, 0.6-2.9 km away (the generator's ranges)
     parks = demo_catalog.frame("industrial_park").to_crs(ALBERS_CHINA)
-    villages = rec[rec["county_adcode"] == ""].to_crs(ALBERS_CHINA)
+    villages = rec[rec["类型"] == "村庄"].to_crs(ALBERS_CHINA)
     assert len(villages) == 2 * len(parks)
+    assert (villages["county_adcode"].str.len() == 6).all()  # each in a county of Shanxi
     d = villages.geometry.apply(lambda v: parks.distance(v).min())
     assert (d > 150).all() and (d < 3000).all()
 
