@@ -288,3 +288,19 @@ def test_declared_field_missing_from_the_layer_is_an_error(tmp_path):
     assert "KJBJ, WRPF, FXFK, ZYLY" in message  # what the layer has
     [checked] = load_catalog(path, use_cache=False).check()
     assert [p.code for p in checked.problems if p.severity == "error"] == ["missing_access_field"]
+
+
+def test_cli_prints_the_access_list_under_the_site(tmp_path):
+    from click.testing import CliRunner
+
+    from zoning.cli.main import cli
+
+    cat = _catalog(tmp_path, _units(), FIELDS)
+    site = tmp_path / "site.geojson"
+    _sites().iloc[[0]].to_file(site, driver="GeoJSON", engine="pyogrio")
+    result = CliRunner().invoke(cli, ["screen", str(site), "-t", "solar_pv", "--catalog", str(cat)])
+    assert result.exit_code == 0, result.output
+    assert "Access list of unit ZH-A 甲单元:" in result.output
+    assert f"空间布局约束 / Spatial layout constraints: {A['KJBJ']}" in result.output
+    assert f"资源利用效率 / Resource use efficiency: {A['ZYLY']}" in result.output
+    assert B["KJBJ"] not in result.output  # s1 lies in ZH-A only

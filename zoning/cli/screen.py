@@ -201,6 +201,7 @@ def _print_human(doc: dict, ranking: object, lang: str = "both") -> None:
             click.echo(f"  ? {q}")
         for e in s["evidence_required"]:
             click.echo(f"  [ ] {e}")
+        _print_access_lists(s)
     if ranking is not None:
         click.echo("")
         click.echo("Ranking (best first):")
@@ -211,3 +212,16 @@ def _print_human(doc: dict, ranking: object, lang: str = "both") -> None:
             )
     click.echo("")
     click.echo(doc["disclaimer"])
+
+
+def _print_access_lists(site: dict) -> None:
+    """The access list of each control unit the site lies in, one line per dimension."""
+    from zoning.access_list import DIMENSIONS
+
+    for h in site["hits"]:
+        if h["layer_kind"] != "control_unit" or not h["intersects"] or not h.get("access_list"):
+            continue
+        unit = " ".join(x for x in (h["feature_id"], h["name"]) if x)
+        click.echo(f"  准入清单 / Access list of unit {unit}:")
+        for dim, text in h["access_list"].items():
+            click.echo(f"    {DIMENSIONS[dim].name_zh} / {DIMENSIONS[dim].name_en}: {text}")

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_SEED = 20240601
 #: bump when the generator changes, so caches are rebuilt
-DEMO_VERSION = "3"
+DEMO_VERSION = "4"
 
 _REAL = {
     "admin_unit": (

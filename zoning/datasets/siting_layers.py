@@ -240,12 +240,16 @@ def make_sensitive_receptors(
                 v = Point(c.x + (r0 + out) * np.cos(ang), c.y + (r0 + out) * np.sin(ang))
                 if outline.distance(v) >= 600:
                     break
+            in_county = cnt.index[cnt.geometry.contains(v)]
+            if not len(in_county):  # beyond the province: no village of this demo
+                continue
+            county = cnt.loc[in_county[0], "adcode"]
             records.append(
                 {
                     "编码": f"MG{park['编码']}V{k + 1}",
                     "名称": f"{park['名称'].removesuffix('（示意）')}周边村庄{k + 1}（示意）",
                     "类型": "村庄",
-                    "county_adcode": "",
+                    "county_adcode": county,
                     "illustrative": 1,
                     "geometry": _blob(v, rng.uniform(200, 400), rng),
                 }
