@@ -160,6 +160,13 @@ class Citation:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dictionary (with the formatted ``text``)."""
+        cached = self.__dict__.get("_dict")
+        if cached is None:
+            cached = self._as_dict()
+            self.__dict__["_dict"] = cached
+        return dict(cached)
+
+    def _as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "document": self.document,
