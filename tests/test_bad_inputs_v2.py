@@ -552,14 +552,7 @@ def toml_docs(tmp_path_factory):
         "catalog",
         "scenario",
         "restoration",
-        pytest.param(
-            "rulepack",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="rule-pack value types (rules = [1], conditions = [1]) are checked on "
-                "branch wip/rules (issue 12 item 11); remove this marker when merged",
-            ),
-        ),
+        "rulepack",
     ],
 )
 def test_fuzzed_toml_values_never_crash(toml_docs, target: str) -> None:

@@ -4,6 +4,7 @@ A catalogue names layers by kind, with paths relative to the TOML file::
 
     name = "my county 2024"
     coverage = "boundary.gpkg"          # optional: where the catalogue is complete
+    jurisdiction = "140902"             # optional: the county, when there is no admin layer
     [[layers]]
     kind = "water_source"
     path = "data/ws.shp"
@@ -13,7 +14,8 @@ A catalogue names layers by kind, with paths relative to the TOML file::
 
 Optional keys per layer: ``layer``, ``name`` (defaults to the kind, suffixed when a kind
 appears twice), ``zone_field``, ``name_field``, ``id_field``, ``crs``, ``encoding``,
-``zone_map`` (raw value → zone id), and provenance: ``illustrative``, ``source``, ``licence``,
+``zone_map`` (raw value → zone id), ``access_fields`` (control units: access-list dimension →
+field, :mod:`zoning.access_list`), and provenance: ``illustrative``, ``source``, ``licence``,
 ``vintage``. :func:`load_catalog` checks the file itself (collecting every problem); layers are
 read lazily, validated, repaired, reprojected to EPSG:4490 and cached as GeoParquet keyed by
 the checksums of the source and of the layer's declaration, so no run reprojects twice.
@@ -72,6 +74,7 @@ _LAYER_KEYS = {
     "crs",
     "encoding",
     "zone_map",
+    "access_fields",
     "illustrative",
     "source",
     "licence",
@@ -79,7 +82,9 @@ _LAYER_KEYS = {
     "vintage",
     "title",
 }
-_TOP_KEYS = {"name", "coverage", "layers", "demo_version", "seed", "description", "vintage"}
+_TOP_KEYS = {
+    "name", "coverage", "layers", "demo_version", "seed", "description", "vintage", "jurisdiction"
+}  # fmt: skip
 _SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
@@ -97,6 +102,7 @@ class LayerEntry:
     crs: str | None = None
     encoding: str | None = None
     zone_map: dict[str, str] = field(default_factory=dict)
+    access_fields: dict[str, str] = field(default_factory=dict)
     illustrative: bool = False
     source: str = ""
     licence: str = ""
@@ -175,6 +181,8 @@ class Catalog:
         self.name = name
         self.entries = entries
         self._coverage_spec = coverage
+        #: the catalogue-level administrative code (``jurisdiction = "140902"``), or None
+        self.jurisdiction: str | None = None
         self._loaded: dict[str, LoadedLayer] = {}
         self._projected_memo: dict[tuple[str, str], gpd.GeoDataFrame] = {}
         self.use_cache = use_cache
@@ -324,6 +332,16 @@ class Catalog:
             picked = admin[admin["zone"] == level]
         return picked.reset_index(drop=True)
 
+    def access_fields(self, name: str) -> dict[str, str]:
+        """Access-list dimension → field of the ``control_unit`` layer ``name``: as declared in
+        the catalogue, else detected by the usual Chinese field names (empty when none)."""
+        from zoning.access_list import detect_access_fields
+
+        entry = next((e for e in self.entries if e.name == name), None)
+        if entry is None or entry.kind != "control_unit":
+            return {}
+        return dict(entry.access_fields) or detect_access_fields(self.load(name).frame.columns)
+
     @cached_property
     def coverage(self) -> shapely.Geometry | None:
         """Where the catalogue is complete (EPSG:4490), or None when unknown."""
@@ -424,6 +442,7 @@ class Catalog:
             zone_map=entry.zone_map,
             declared_crs=entry.crs,
         )
+        check.problems += _access_problems(entry, raw.columns)
         loaded = LoadedLayer(
             entry,
             check.frame,
@@ -573,6 +592,8 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
                         f"expected one of {', '.join(kind_spec.zone_ids)}",
                     )
                 )
+        access_fields, access_problems = _parse_access(spec, kind, where)
+        problems += access_problems
         entries.append(
             LayerEntry(
                 kind=kind,
@@ -585,6 +606,7 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
                 crs=spec.get("crs"),
                 encoding=spec.get("encoding"),
                 zone_map=dict(zone_map),
+                access_fields=access_fields,
                 illustrative=bool(spec.get("illustrative", False)),
                 source=str(spec.get("source", "")),
                 licence=str(spec.get("licence", spec.get("license", ""))),
@@ -611,9 +633,62 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
             )
         else:
             coverage = (cov_src, cov_layer)
+    jurisdiction = _parse_jurisdiction(raw, problems)
     if problems:
         raise CatalogError(f"catalogue {path}", problems)
-    return Catalog(path, str(raw.get("name", path.stem)), entries, coverage, use_cache=use_cache)
+    catalog = Catalog(path, str(raw.get("name", path.stem)), entries, coverage, use_cache=use_cache)
+    catalog.jurisdiction = jurisdiction
+    return catalog
+
+
+def _parse_jurisdiction(raw: dict[str, Any], problems: list[Problem]) -> str | None:
+    """The catalogue-level ``jurisdiction`` (an administrative code such as ``"140902"``): the
+    area every site lies in when the catalogue has no ``admin_unit`` layer."""
+    if "jurisdiction" not in raw:
+        return None
+    from zoning.rules import normalise_jurisdiction
+
+    value = raw["jurisdiction"]
+    try:
+        if not isinstance(value, str):
+            raise ValueError(f"jurisdiction {value!r} is a {type(value).__name__}, not text")
+        normalise_jurisdiction(value)
+    except ValueError as exc:
+        problems.append(
+            Problem(
+                "bad_jurisdiction",
+                f"{exc}; expected an administrative code in quotes, e.g. jurisdiction = "
+                '"140902" (忻府区) or "1409" (忻州市)',
+            )
+        )
+        return None
+    return value.strip()
+
+
+def _parse_access(spec: dict[str, Any], kind: str, where: str) -> tuple[dict[str, str], list]:
+    """The ``access_fields`` of a layer entry, checked (control units only)."""
+    from zoning.access_list import parse_access_fields
+
+    if "access_fields" not in spec:
+        return {}, []
+    if kind != "control_unit":
+        return {}, [
+            Problem(
+                "bad_access_fields",
+                f"{where} ({kind}): access_fields is for the 三线一单 unit layer only; expected "
+                'kind = "control_unit"; fix: drop access_fields from this layer',
+            )
+        ]
+    return parse_access_fields(spec["access_fields"], where)
+
+
+def _access_problems(entry: LayerEntry, columns: Any) -> list[Problem]:
+    """Errors for declared access-list fields the layer file does not have."""
+    if not entry.access_fields:
+        return []
+    from zoning.access_list import access_field_problems
+
+    return access_field_problems(columns, entry.access_fields, f"layer '{entry.name}'")
 
 
 def units_of_level(catalog: Catalog, level: str) -> gpd.GeoDataFrame:

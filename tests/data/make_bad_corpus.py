@@ -790,6 +790,32 @@ def _restore_not_toml(folder: Path) -> Built:
     return Built(["restore", "--scenario", str(scn), "--out", str(out)], {"out": out})
 
 
+def _access_field_missing(folder: Path) -> Built:
+    from shapely import box
+
+    _write(
+        _gdf(
+            [{"code": "ZH-1", "管控类别": "重点管控单元", "KJBJ": "新建工业项目进入园区"}],
+            [box(*COUNTY)],
+        ),
+        folder / "units.gpkg",
+    )
+    unit = {
+        "kind": "control_unit",
+        "path": "units.gpkg",
+        "zone_field": "管控类别",
+        "id_field": "code",
+    }
+    built = _check(folder, [unit])
+    cat = built.paths["catalog"]  # the unit layer is the last table: its access list follows
+    cat.write_text(
+        cat.read_text(encoding="utf-8")
+        + 'access_fields = { spatial_layout = "KJBJ", environmental_risk = "HJFX" }\n',
+        encoding="utf-8",
+    )
+    return built
+
+
 def write_scenario(folder: Path, *, scenario_id: str = "corpus_run") -> Path:
     """A small synthetic batch scenario (statistics, overlaps, workbook, GeoPackage, map).
 
@@ -1268,6 +1294,16 @@ CASES: list[Case] = [
         ("missing_sites.geojson",),
         "exit 1 before any work; no output folder",
         _scenario_bad_path,
+    ),
+    Case(
+        "access_field_missing",
+        "三线一单 unit layer whose `access_fields` names a field it does not have",
+        CHECK,
+        "error",
+        1,
+        ("'HJFX'", "environmental_risk", "KJBJ"),
+        "exit 1: names the dimension, the missing field and the fields the layer has",
+        _access_field_missing,
     ),
 ]
 

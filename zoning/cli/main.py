@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "map": "zoning.cli.map:map_command",
     "restore": "zoning.cli.restore:restore",
     "serve": "zoning.cli.serve:serve",
+    "types": "zoning.cli.types:types_command",
+    "rules": "zoning.cli.rules:rules",
 }
 
 

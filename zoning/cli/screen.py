@@ -82,6 +82,13 @@ __all__ = ["screen"]
     "--layer", "site_layer", default=None, help="Layer of a multi-layer site file (GeoPackage …)."
 )
 @click.option("--docx", is_flag=True, help="Also write report.docx (Word) into --out.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en", "both"]),
+    default="both",
+    show_default=True,
+    help="Language of the reasons printed on the terminal (JSON, CSV and report carry both).",
+)
 def screen(
     site: Path,
     project_type: str,
@@ -100,6 +107,7 @@ def screen(
     no_map: bool,
     site_layer: str | None = None,
     docx: bool = False,
+    lang: str = "both",
 ) -> None:
     """Screen SITE (GeoJSON, GPKG, SHP, KML, CSV …; one site per feature) for a project type.
 
@@ -190,12 +198,12 @@ def screen(
     if as_json:
         click.echo(text)
         return
-    _print_human(doc, ranking)
+    _print_human(doc, ranking, lang)
     if out is not None:
         click.echo(f"wrote {out}/result.json, report.html, summary.csv")
 
 
-def _print_human(doc: dict, ranking: object) -> None:
+def _print_human(doc: dict, ranking: object, lang: str = "both") -> None:
     pt = doc["project_type_info"]
     click.echo(f"Project type: {pt['name_en']} / {pt['name_zh']} ({pt['id']})")
     click.echo("Rule packs: " + ", ".join(f"{p['id']} {p['version']}" for p in doc["rulepacks"]))
@@ -204,12 +212,16 @@ def _print_human(doc: dict, ranking: object) -> None:
         click.echo(
             f"Site {s['site_id']} ({s['geometry_type']}): {s['verdict'].upper()} / {s['verdict_zh']}"
         )
-        for r in s["reasons"]:
-            click.echo(f"  - {r}")
+        for zh, en in zip(s["reasons_zh"], s["reasons_en"], strict=True):
+            if lang in ("zh", "both"):
+                click.echo(f"  - {zh}")
+            if lang in ("en", "both"):
+                click.echo(f"    {en}" if lang == "both" else f"  - {en}")
         for q in s["questions"]:
             click.echo(f"  ? {q}")
         for e in s["evidence_required"]:
             click.echo(f"  [ ] {e}")
+        _print_access_lists(s)
     if ranking is not None:
         click.echo("")
         click.echo("Ranking (best first):")
@@ -220,3 +232,16 @@ def _print_human(doc: dict, ranking: object) -> None:
             )
     click.echo("")
     click.echo(doc["disclaimer"])
+
+
+def _print_access_lists(site: dict) -> None:
+    """The access list of each control unit the site lies in, one line per dimension."""
+    from zoning.access_list import DIMENSIONS
+
+    for h in site["hits"]:
+        if h["layer_kind"] != "control_unit" or not h["intersects"] or not h.get("access_list"):
+            continue
+        unit = " ".join(x for x in (h["feature_id"], h["name"]) if x)
+        click.echo(f"  准入清单 / Access list of unit {unit}:")
+        for dim, text in h["access_list"].items():
+            click.echo(f"    {DIMENSIONS[dim].name_zh} / {DIMENSIONS[dim].name_en}: {text}")
