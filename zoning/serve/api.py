@@ -123,10 +123,16 @@ async def rules(request: Request) -> Response:
     return json_response({"rules": out})
 
 
-async def types(request: Request) -> Response:
-    from zoning.serve.project_types import project_types_document
+@functools.cache
+def _types_document() -> dict[str, Any]:
+    """``{"types": …}``: the rows of ``zoning types --json`` (:mod:`zoning.type_guide`)."""
+    from zoning.type_guide import type_rows
 
-    return json_response(project_types_document())
+    return {"types": type_rows()}
+
+
+async def types(request: Request) -> Response:
+    return json_response(_types_document())
 
 
 def _check_usage(project_type: str | None, attrs: list[str]) -> str:
