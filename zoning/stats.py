@@ -18,8 +18,9 @@ The algorithm avoids the all-pairs overlay of ``geopandas.overlay`` + ``dissolve
    the boundary index and one point-in-polygon test; its area (its group's union) counts whole. Every other (piece, unit) pair whose envelopes meet is measured as
    ``area(union(group) ∩ unit)``.
    Both areas come from the boundary integral of :mod:`zoning.polyarea`, which never builds
-   the union or the intersection. Pairs it declines (edges that touch or run along each other,
-   e.g. features cut along a county line) are clipped and unioned by GEOS instead.
+   the union or the intersection; shared and collinear edges (features cut along a county
+   line) are decided by its tie rule. The rare pairs it declines (e.g. a ring with a spike)
+   are clipped and unioned by GEOS instead.
 3. **sum** — areas are added with :func:`math.fsum` (exactly rounded, independent of order), so
    the single-machine and the Dask paths (:mod:`zoning.scale`) give identical numbers.
 
@@ -770,10 +771,15 @@ def _interiors_overlap(
 
     used, inv = np.unique(pairs, return_inverse=True)
     inv = inv.reshape(pairs.shape)
-    area = union_clip_areas(
-        pack(geoms[used]), np.arange(len(pairs) + 1), inv[:, 0], inv[:, 1], n_jobs=n_jobs
+    area, noise = union_clip_areas(
+        pack(geoms[used]),
+        np.arange(len(pairs) + 1),
+        inv[:, 0],
+        inv[:, 1],
+        n_jobs=n_jobs,
+        with_noise=True,
     )
-    hit = area > 0
+    hit = area > noise  # features that only touch have an intersection of 0 within rounding
     bad = np.flatnonzero(np.isnan(area))
     if len(bad):
         hit[bad] = _interiors_meet(geoms[pairs[bad, 0]], geoms[pairs[bad, 1]])
@@ -854,7 +860,11 @@ def _kernel_areas(
         geoms = np.concatenate([geoms, units.geoms])
         clip[clip >= 0] += len(used)
     indptr = np.r_[0, np.cumsum(sizes)]
-    return union_clip_areas(pack(geoms), indptr, members.ravel(), clip, n_jobs=n_jobs)
+    area, noise = union_clip_areas(
+        pack(geoms), indptr, members.ravel(), clip, n_jobs=n_jobs, with_noise=True
+    )
+    area[np.abs(area) <= noise] = 0.0  # a piece touching a unit from outside: none inside
+    return area
 
 
 # --------------------------------------------------------------------------------------------
