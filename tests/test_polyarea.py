@@ -403,3 +403,28 @@ def test_random_cuts_along_a_county_line_agree_with_geos(seed, n_line, k, reproj
     ]
     assert not np.isnan(got).any()
     np.testing.assert_allclose(got, ref, rtol=0, atol=1e-9 * union.area)
+
+
+def test_runs_of_edges_near_the_other_side_agree_with_geos():
+    """A task with a clip walks only the edges near the other side, in runs that start
+    outside it: a big ragged star against small clips (its rings enter and leave the clip's
+    envelope many times), small stars against a big clip, and unions of the big star and
+    two small ones clipped by a third."""
+    rng = np.random.default_rng(17)
+    big = _star(rng, X0, Y0, 5_000, 3_000)
+    geoms = [big]
+    for _ in range(40):
+        cx, cy = X0 + rng.uniform(-5_500, 5_500), Y0 + rng.uniform(-5_500, 5_500)
+        geoms.append(_star(rng, cx, cy, rng.uniform(50, 1_500), int(rng.integers(3, 300))))
+    geoms = [g for g in geoms if g.is_valid]
+    n = len(geoms)
+    tasks = [([0], i) for i in range(1, n)] + [([i], 0) for i in range(1, n)]
+    # several subjects: edges outside the clip's envelope are not walked but still crossed
+    tasks += [([0, i, i + 1], i + 2) for i in range(1, n - 2)]
+    got = _areas(geoms, tasks)
+    ref = [
+        shapely.intersection(shapely.union_all([geoms[j] for j in m]), geoms[c]).area
+        for m, c in tasks
+    ]
+    np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-9 * big.area)
+    assert 0 < sum(r > 0 for r in ref) < len(ref)  # some clips meet the star, some do not

@@ -37,8 +37,12 @@ statuses do not come back to their start when it closes (invalid input). The cal
 rounding (the crossing points are the only new numbers).
 
 Coordinates are translated by an integer origin before anything is computed when that is
-exact (checked per coordinate; otherwise the task is computed untranslated), so the products
-stay small.
+exact (every coordinate of the task within a factor 2 of the origin; otherwise the task is
+computed untranslated), so the products stay small. With a clip, only the edges near the
+other side are walked: the clip's edges outside the subjects' envelope never count, nor the
+subjects' edges outside the clip's envelope (with several subjects, those that may cross a
+walked edge are still searched for crossings); a run of edges that starts after a
+left-out one starts outside, so only whole rings need a point-in-polygon test.
 
 Examples
 --------
@@ -75,6 +79,7 @@ _ERRBOUND = 3.3306690738754716e-16 * 4  # Shewchuk's ccwerrboundA, with a margin
 _T_TOL = 2.0**-44  # crossing parameters more uncertain than this come from exact determinants
 _SPLITTER = 134217729.0  # 2**27 + 1, Dekker's split
 _COORD_MAX = 2.0**500  # beyond this (or below its inverse) the exact products could overflow
+_RING_BLOCK = 16  # edges per block of a ring in Packed (boxes that let a task skip edges)
 _CHUNK = 256  # tasks per thread chunk
 _BLOCK = 8  # consecutive edges per block
 _BLOCK_PAIRS = 1 << 16  # block pairs above which the crossing search uses a grid of edges
@@ -97,6 +102,12 @@ class Packed:
         Geometry ``g`` has rings ``ring_start[g]:ring_end[g]`` (all its parts).
     bbox : ndarray, shape (m, 4)
         Envelope of each geometry.
+    ring_sign : ndarray of int8
+        +1 when ring ``r`` in stored order has its polygon's interior on the left, −1 when on
+        the right, 0 when that cannot be certified (a spike, coordinates out of range).
+    blk_off, blk_box : ndarray
+        Ring ``r``'s edges in blocks of ``_RING_BLOCK``: boxes ``blk_box[blk_off[r]:blk_off[r
+        + 1]]``, so that a task skips the edges far from the other polygons.
     """
 
     coords: np.ndarray
@@ -105,6 +116,9 @@ class Packed:
     ring_start: np.ndarray
     ring_end: np.ndarray
     bbox: np.ndarray
+    ring_sign: np.ndarray
+    blk_off: np.ndarray
+    blk_box: np.ndarray
 
 
 def pack(geoms: np.ndarray) -> Packed:
@@ -140,13 +154,18 @@ def pack(geoms: np.ndarray) -> Packed:
         coords = np.concatenate([coords, c_coords])
         ring_off = np.r_[ring_off, ring_off[-1] + np.cumsum(c_len)].astype(np.int64)
         ring_ext = np.r_[ring_ext, c_ext]
+    coords = np.ascontiguousarray(coords, dtype=np.float64)
+    ring_sign, blk_off, blk_box = _ring_meta(coords, ring_off, ring_ext)
     return Packed(
-        coords=np.ascontiguousarray(coords, dtype=np.float64),
+        coords=coords,
         ring_off=ring_off,
         ring_ext=ring_ext,
         ring_start=ring_start,
         ring_end=ring_end,
         bbox=np.ascontiguousarray(shapely.bounds(geoms), dtype=np.float64).reshape(n, 4),
+        ring_sign=ring_sign,
+        blk_off=blk_off,
+        blk_box=blk_box,
     )
 
 
@@ -207,7 +226,9 @@ def union_clip_areas(
     args = (
         packed.coords,
         packed.ring_off,
-        packed.ring_ext,
+        packed.ring_sign,
+        packed.blk_off,
+        packed.blk_box,
         packed.ring_start,
         packed.ring_end,
         packed.bbox,
@@ -246,14 +267,19 @@ def warm_up() -> float:
 
 
 @njit(cache=True, nogil=True)
-def _tasks(coords, ring_off, ring_ext, g_rs, g_re, bbox, indptr, members, clip, out, noise, lo, hi):
+def _tasks(
+    coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, indptr, members, clip, out,
+    noise, lo, hi,
+):  # fmt: skip
     for i in range(lo, hi):
         subj = members[indptr[i] : indptr[i + 1]]
-        out[i], noise[i] = _task(coords, ring_off, ring_ext, g_rs, g_re, bbox, subj, clip[i])
+        out[i], noise[i] = _task(
+            coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip[i]
+        )
 
 
 @njit(cache=True, nogil=True)
-def _task(coords, ring_off, ring_ext, g_rs, g_re, bbox, subj, clip):
+def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip):
     """Area of ``union(subj) ∩ clip`` (no clip when ``clip < 0``), NaN when declined, and a
     bound on its rounding error."""
     if clip >= 0:
@@ -266,9 +292,11 @@ def _task(coords, ring_off, ring_ext, g_rs, g_re, bbox, subj, clip):
     polys[:k] = subj
     if clip >= 0:
         polys[k] = clip
-    E, rings, pe, pb, ok = _gather(coords, ring_off, ring_ext, g_rs, g_re, bbox, polys)
+    E, runs, pe, pb, ox, oy, ok = _gather(
+        coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, polys, k
+    )
     if not ok:
-        return np.nan, np.nan  # a ring too thin to orient, or coordinates out of range
+        return np.nan, np.nan  # a ring that cannot be oriented (a spike), or out of range
     if E.shape[0] == 0:
         return 0.0, 0.0
     blocks, pk = _blocks(E, pe)
@@ -281,7 +309,8 @@ def _task(coords, ring_off, ring_ext, g_rs, g_re, bbox, subj, clip):
             break
         cap *= 4
     first, ct, co = _sort_crossings(cx, c_other, nc, E.shape[0])
-    return _walk(E, rings, pe, pb, k, clip >= 0, first, ct, co)
+    raw = (coords, ring_off, blk_off, blk_box, g_rs, g_re, polys, ox, oy)
+    return _walk(E, runs, pb, k, clip >= 0, first, ct, co, raw)
 
 
 @njit(cache=True, nogil=True)
@@ -302,44 +331,88 @@ def _members_meeting(bbox, subj, clip):
 
 
 @njit(cache=True, nogil=True)
-def _gather(coords, ring_off, ring_ext, g_rs, g_re, bbox, polys):
-    """Edges of ``polys`` (zero-length ones left out) translated to an integer origin, with
-    their rings.
+def _gather(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, polys, k):
+    """Edges of ``polys`` that can matter, translated to an integer origin, in runs.
 
-    Returns ``E`` (edges × [x0, y0, x1, y1]), ``rings`` (rings × [first edge, end edge,
-    polygon, orientation sign]), ``pe`` (polygons × [first edge, end edge]), ``pb``
-    (translated envelopes) and whether the task can be certified: every coordinate within
-    the range of the exact arithmetic and every ring's orientation certain.
+    With a clip (``polys[k]``), the clip's edges outside the subjects' envelope lie outside
+    every subject, and a subject's edges outside the clip's envelope lie outside the clip:
+    neither counts, and only the others are walked (whole blocks left out at a time). With
+    several subjects, a walked edge may still cross another subject's edge outside the
+    clip's envelope (a toggle of that subject's status), so the edges of subjects that meet
+    the envelope of the walked blocks are gathered too, after the runs: they are searched for
+    crossings, never walked. A ring keeps its edges in
+    *runs*; a run that does not make up the whole ring starts just after a left-out edge,
+    strictly outside that envelope, so its status there is known (outside).
+
+    Returns ``E`` (edges × [x0, y0, x1, y1]), ``runs`` (runs × [first edge, end edge,
+    polygon, orientation sign, whole ring]), ``pe`` (polygons × [first edge, end edge]),
+    ``pb`` (translated envelopes), the origin and whether the task can be certified.
     """
     npoly = polys.shape[0]
-    n_rings = 0
-    n_edges = 0
+    has_clip = npoly > k
+    keep = np.empty((npoly, 4))
+    for p in range(npoly):
+        keep[p, 0] = -np.inf
+        keep[p, 1] = -np.inf
+        keep[p, 2] = np.inf
+        keep[p, 3] = np.inf
+    reach = np.empty(4)  # with several subjects: where their walked edges can be crossed
+    if has_clip:
+        c = polys[k]
+        for p in range(k):
+            keep[p, :] = bbox[c, :]
+        if k > 1:
+            reach[:] = bbox[c, :]
+            for p in range(k):
+                g = polys[p]
+                for r in range(g_rs[g], g_re[g]):
+                    for b in range(blk_off[r], blk_off[r + 1]):
+                        if _box_meets(blk_box, b, keep[p]):
+                            reach[0] = min(reach[0], blk_box[b, 0])
+                            reach[1] = min(reach[1], blk_box[b, 1])
+                            reach[2] = max(reach[2], blk_box[b, 2])
+                            reach[3] = max(reach[3], blk_box[b, 3])
+        keep[k, 0] = bbox[polys[0], 0]
+        keep[k, 1] = bbox[polys[0], 1]
+        keep[k, 2] = bbox[polys[0], 2]
+        keep[k, 3] = bbox[polys[0], 3]
+        for p in range(1, k):
+            g = polys[p]
+            keep[k, 0] = min(keep[k, 0], bbox[g, 0])
+            keep[k, 1] = min(keep[k, 1], bbox[g, 1])
+            keep[k, 2] = max(keep[k, 2], bbox[g, 2])
+            keep[k, 3] = max(keep[k, 3], bbox[g, 3])
+    # origin: an integer near the first polygon; the translation must be exact (Sterbenz:
+    # every coordinate within a factor 2 of the origin), else there is none
     ox = 0.0
     oy = 0.0
+    n_cap = 0
+    n_rings = 0
+    ok = True
     for p in range(npoly):
         g = polys[p]
         for r in range(g_rs[g], g_re[g]):
             n_rings += 1
-            n_edges += max(ring_off[r + 1] - ring_off[r] - 1, 0)
-            if n_edges > 0 and ox == 0.0 and oy == 0.0:
+            n_cap += max(ring_off[r + 1] - ring_off[r] - 1, 0)
+            if ring_sign[r] == 0 and ring_off[r + 1] - ring_off[r] > 1:
+                ok = False
+            if n_cap > 0 and ox == 0.0 and oy == 0.0:
                 ox = float(math.floor(coords[ring_off[r], 0]))
                 oy = float(math.floor(coords[ring_off[r], 1]))
-    # the translation must be exact, or the exact predicates would answer for other points
     for p in range(npoly):
         g = polys[p]
-        for r in range(g_rs[g], g_re[g]):
-            for v in range(ring_off[r], ring_off[r + 1]):
-                if not (_exact_diff(coords[v, 0], ox) and _exact_diff(coords[v, 1], oy)):
-                    ox = 0.0
-                    oy = 0.0
-                    break
-    E = np.empty((n_edges, 4))
-    rings = np.empty((n_rings, 4), dtype=np.int64)
+        if g_re[g] > g_rs[g] and not (
+            _sterbenz(bbox[g, 0], ox) and _sterbenz(bbox[g, 2], ox)
+            and _sterbenz(bbox[g, 1], oy) and _sterbenz(bbox[g, 3], oy)
+        ):  # fmt: skip
+            ox = 0.0
+            oy = 0.0
+    E = np.empty((n_cap, 4))
+    runs = np.empty((n_cap + n_rings, 5), dtype=np.int64)
     pe = np.empty((npoly, 2), dtype=np.int64)
     pb = np.empty((npoly, 4))
-    ok = True
     e = 0
-    rr = 0
+    nr = 0
     for p in range(npoly):
         g = polys[p]
         pb[p, 0] = bbox[g, 0] - ox
@@ -348,61 +421,219 @@ def _gather(coords, ring_off, ring_ext, g_rs, g_re, bbox, polys):
         pb[p, 3] = bbox[g, 3] - oy
         pe[p, 0] = e
         for r in range(g_rs[g], g_re[g]):
-            rings[rr, 0] = e
-            twice = 0.0
-            mag = 0.0
-            for v in range(ring_off[r], ring_off[r + 1] - 1):
-                x0 = coords[v, 0] - ox
-                y0 = coords[v, 1] - oy
-                x1 = coords[v + 1, 0] - ox
-                y1 = coords[v + 1, 1] - oy
-                if x0 == x1 and y0 == y1:
-                    continue  # a repeated vertex: no edge
-                if not (_in_range(x0) and _in_range(y0)):
-                    ok = False
-                E[e, 0] = x0
-                E[e, 1] = y0
-                E[e, 2] = x1
-                E[e, 3] = y1
-                twice += x0 * y1 - x1 * y0
-                mag += abs(x0 * y1) + abs(x1 * y0)
-                e += 1
-            rings[rr, 1] = e
-            rings[rr, 2] = p
-            # orient every ring with the interior on its left: the sign of the sum when it is
-            # certain (its rounding error is below (n + 2)·eps·mag), else the exact turn at
-            # the ring's lowest-leftmost vertex (a convex corner of a simple ring)
-            ccw = twice > 0
-            if e > rings[rr, 0] and abs(twice) <= (e - rings[rr, 0] + 2) * _EPS * 2 * mag:
-                turn = _extreme_turn(E, rings[rr, 0], e)
-                if turn == 0:
-                    ok = False  # a spike: not a simple ring
-                ccw = turn > 0
-            rings[rr, 3] = 1 if ccw == ring_ext[r] else -1
-            rr += 1
+            n_e = ring_off[r + 1] - ring_off[r] - 1
+            if n_e <= 0:
+                continue
+            sign = ring_sign[r]
+            d = _left_out_edge(coords, ring_off, blk_off, blk_box, r, keep[p])
+            if d < 0:  # the whole ring
+                runs[nr, 0] = e
+                for v in range(ring_off[r], ring_off[r + 1] - 1):
+                    e = _put_edge(E, e, coords, v, ox, oy)
+                runs[nr, 1] = e
+                runs[nr, 2] = p
+                runs[nr, 3] = sign
+                runs[nr, 4] = 1
+                if e > runs[nr, 0]:
+                    nr += 1
+                continue
+            in_run = False
+            j = d + 1
+            while j <= d + n_e:
+                rel = j if j < n_e else j - n_e
+                b = rel // _RING_BLOCK
+                if not _box_meets(blk_box, blk_off[r] + b, keep[p]):
+                    if in_run:
+                        runs[nr, 1] = e
+                        nr += 1
+                        in_run = False
+                    j += min((b + 1) * _RING_BLOCK, n_e) - rel
+                    continue
+                v = ring_off[r] + rel
+                if _edge_meets(coords, v, keep[p]):
+                    if not in_run:
+                        runs[nr, 0] = e
+                        runs[nr, 2] = p
+                        runs[nr, 3] = sign
+                        runs[nr, 4] = 0
+                        in_run = True
+                    e = _put_edge(E, e, coords, v, ox, oy)
+                elif in_run:
+                    runs[nr, 1] = e
+                    nr += 1
+                    in_run = False
+                j += 1
+            if in_run:
+                runs[nr, 1] = e
+                nr += 1
+        if has_clip and k > 1 and p < k:
+            # edges of this subject that are not walked but may cross another's walked edge
+            for r in range(g_rs[g], g_re[g]):
+                for b in range(blk_off[r], blk_off[r + 1]):
+                    if not _box_meets(blk_box, b, reach):
+                        continue
+                    s0 = ring_off[r] + (b - blk_off[r]) * _RING_BLOCK
+                    for v in range(s0, min(s0 + _RING_BLOCK, ring_off[r + 1] - 1)):
+                        if _edge_meets(coords, v, reach) and not _edge_meets(coords, v, keep[p]):
+                            e = _put_edge(E, e, coords, v, ox, oy)
         pe[p, 1] = e
-    return E[:e], rings, pe, pb, ok
+    return E[:e], runs[:nr], pe, pb, ox, oy, ok
 
 
 @njit(cache=True, nogil=True)
-def _extreme_turn(E, e0, e1):
+def _put_edge(E, e, coords, v, ox, oy):
+    """Append edge ``v → v + 1`` translated (none when it has no length); the new count."""
+    x0 = coords[v, 0] - ox
+    y0 = coords[v, 1] - oy
+    x1 = coords[v + 1, 0] - ox
+    y1 = coords[v + 1, 1] - oy
+    if x0 == x1 and y0 == y1:
+        return e
+    E[e, 0] = x0
+    E[e, 1] = y0
+    E[e, 2] = x1
+    E[e, 3] = y1
+    return e + 1
+
+
+@njit(cache=True, nogil=True)
+def _box_meets(boxes, b, box):
+    return (
+        boxes[b, 0] <= box[2]
+        and boxes[b, 2] >= box[0]
+        and boxes[b, 1] <= box[3]
+        and boxes[b, 3] >= box[1]
+    )
+
+
+@njit(cache=True, nogil=True)
+def _edge_meets(coords, v, box):
+    """Whether the envelope of edge ``v → v + 1`` meets the closed ``box``."""
+    return (
+        min(coords[v, 0], coords[v + 1, 0]) <= box[2]
+        and max(coords[v, 0], coords[v + 1, 0]) >= box[0]
+        and min(coords[v, 1], coords[v + 1, 1]) <= box[3]
+        and max(coords[v, 1], coords[v + 1, 1]) >= box[1]
+    )
+
+
+@njit(cache=True, nogil=True)
+def _left_out_edge(coords, ring_off, blk_off, blk_box, r, box):
+    """Position in ring ``r`` of an edge whose envelope misses ``box``, or −1 if none does."""
+    n_e = ring_off[r + 1] - ring_off[r] - 1
+    for b in range(blk_off[r], blk_off[r + 1]):
+        rel0 = (b - blk_off[r]) * _RING_BLOCK
+        if not _box_meets(blk_box, b, box):
+            return rel0
+        inside = (
+            blk_box[b, 0] >= box[0]
+            and blk_box[b, 2] <= box[2]
+            and blk_box[b, 1] >= box[1]
+            and blk_box[b, 3] <= box[3]
+        )
+        if not inside:
+            for rel in range(rel0, min(rel0 + _RING_BLOCK, n_e)):
+                if not _edge_meets(coords, ring_off[r] + rel, box):
+                    return rel
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _sterbenz(v, o):
+    """Whether ``v - o`` is exact because ``v`` lies within a factor 2 of ``o`` (or is ``o``)."""
+    if v == o:
+        return True
+    if o > 0.0:
+        return 0.5 * o <= v <= 2.0 * o
+    if o < 0.0:
+        return 2.0 * o <= v <= 0.5 * o
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _ring_meta(coords, ring_off, ring_ext):
+    """Orientation sign of every ring (see :class:`Packed`) and the boxes of its blocks.
+
+    The sign of the float area when rounding cannot change it, else the exact turn at the
+    ring's lowest-leftmost vertex (a convex corner of a simple ring); 0 when that turn is
+    none (a spike) or a coordinate is out of the exact arithmetic's range.
+    """
+    n_r = ring_off.shape[0] - 1
+    sign = np.zeros(n_r, dtype=np.int8)
+    blk_off = np.zeros(n_r + 1, dtype=np.int64)
+    for r in range(n_r):
+        n_e = max(ring_off[r + 1] - ring_off[r] - 1, 0)
+        blk_off[r + 1] = blk_off[r] + (n_e + _RING_BLOCK - 1) // _RING_BLOCK
+    blk_box = np.empty((blk_off[n_r], 4))
+    for r in range(n_r):
+        v0 = ring_off[r]
+        v1 = ring_off[r + 1]
+        if v1 - v0 < 2:
+            continue
+        ox = coords[v0, 0]
+        oy = coords[v0, 1]
+        twice = 0.0
+        mag = 0.0
+        good = True
+        for v in range(v0, v1 - 1):
+            x0 = coords[v, 0] - ox
+            y0 = coords[v, 1] - oy
+            x1 = coords[v + 1, 0] - ox
+            y1 = coords[v + 1, 1] - oy
+            twice += x0 * y1 - x1 * y0
+            mag += abs(x0 * y1) + abs(x1 * y0)
+            if not (_in_range(coords[v, 0]) and _in_range(coords[v, 1])):
+                good = False
+        for b in range(blk_off[r], blk_off[r + 1]):
+            s0 = v0 + (b - blk_off[r]) * _RING_BLOCK
+            s1 = min(s0 + _RING_BLOCK, v1 - 1)
+            blk_box[b, 0] = coords[s0, 0]
+            blk_box[b, 1] = coords[s0, 1]
+            blk_box[b, 2] = coords[s0, 0]
+            blk_box[b, 3] = coords[s0, 1]
+            for v in range(s0 + 1, s1 + 1):
+                blk_box[b, 0] = min(blk_box[b, 0], coords[v, 0])
+                blk_box[b, 1] = min(blk_box[b, 1], coords[v, 1])
+                blk_box[b, 2] = max(blk_box[b, 2], coords[v, 0])
+                blk_box[b, 3] = max(blk_box[b, 3], coords[v, 1])
+        if not good:
+            continue
+        # the differences from the first vertex are rounded: the bound covers that too
+        if abs(twice) > (v1 - v0 + 4) * _EPS * 4 * mag:
+            ccw = twice > 0
+        else:
+            turn = _extreme_turn(coords, v0, v1 - 1)
+            if turn == 0:
+                continue
+            ccw = turn > 0
+        sign[r] = 1 if ccw == ring_ext[r] else -1
+    return sign, blk_off, blk_box
+
+
+@njit(cache=True, nogil=True)
+def _extreme_turn(coords, v0, v1):
     """Exact turn (+1 left, −1 right, 0 none) at the lowest-leftmost vertex of the ring of
-    edges ``e0:e1``: the ring's orientation when the ring is simple."""
-    m = e0
-    for e in range(e0 + 1, e1):
-        if E[e, 1] < E[m, 1] or (E[e, 1] == E[m, 1] and E[e, 0] < E[m, 0]):
-            m = e
-    prev = m - 1 if m > e0 else e1 - 1
-    return _orient_exact(E[prev, 0], E[prev, 1], E[m, 0], E[m, 1], E[m, 2], E[m, 3])[0]
-
-
-@njit(cache=True, nogil=True)
-def _exact_diff(a, b):
-    """Whether ``a - b`` is exact in floating point (the error term of Knuth's TwoSum is 0)."""
-    x = a - b
-    bv = a - x
-    av = x + bv
-    return (a - av) + (bv - b) == 0.0
+    vertices ``v0:v1`` (closing vertex left out): the ring's orientation when it is simple."""
+    m = v0
+    for v in range(v0 + 1, v1):
+        if coords[v, 1] < coords[m, 1] or (
+            coords[v, 1] == coords[m, 1] and coords[v, 0] < coords[m, 0]
+        ):
+            m = v
+    n = v1 - v0
+    a = m
+    for _ in range(n):  # the previous distinct vertex
+        a = a - 1 if a > v0 else v1 - 1
+        if coords[a, 0] != coords[m, 0] or coords[a, 1] != coords[m, 1]:
+            break
+    c = m
+    for _ in range(n):  # the next distinct vertex
+        c = c + 1 if c < v1 - 1 else v0
+        if coords[c, 0] != coords[m, 0] or coords[c, 1] != coords[m, 1]:
+            break
+    return _orient_exact(
+        coords[a, 0], coords[a, 1], coords[m, 0], coords[m, 1], coords[c, 0], coords[c, 1]
+    )[0]
 
 
 @njit(cache=True, nogil=True)
@@ -816,13 +1047,13 @@ def _sort_crossings(cx, c_other, nc, n_edges):
 
 
 @njit(cache=True, nogil=True)
-def _walk(E, rings, pe, pb, k, has_clip, first, ct, co):
-    """Integrate along every ring, toggling insideness at its crossings.
+def _walk(E, runs, pb, k, has_clip, first, ct, co, raw):
+    """Integrate along every run of edges, toggling insideness at its crossings.
 
     Returns the area (NaN if a ring does not close its statuses) and a bound on its
     rounding error.
     """
-    npoly = pe.shape[0]
+    npoly = pb.shape[0]
     status = np.zeros(npoly, dtype=np.int8)
     start = np.zeros(npoly, dtype=np.int8)
     twice_area = 0.0
@@ -832,23 +1063,26 @@ def _walk(E, rings, pe, pb, k, has_clip, first, ct, co):
     reach = 0.0  # largest coordinate
     for ed in range(E.shape[0]):
         reach = max(reach, abs(E[ed, 0]), abs(E[ed, 1]))
-    for rr in range(rings.shape[0]):
-        e0 = rings[rr, 0]
-        e1 = rings[rr, 1]
-        p = rings[rr, 2]
-        sign = float(rings[rr, 3])
-        if e1 == e0:
-            continue
+    for rr in range(runs.shape[0]):
+        e0 = runs[rr, 0]
+        e1 = runs[rr, 1]
+        p = runs[rr, 2]
+        sign = float(runs[rr, 3])
+        whole = runs[rr, 4] == 1
         px = E[e0, 0]
         py = E[e0, 1]
         n_in = 0  # subjects (other than p) containing the current point
         for q in range(npoly):
             status[q] = 0
-            if q != p and pb[q, 0] <= px <= pb[q, 2] and pb[q, 1] <= py <= pb[q, 3]:
-                inside = _point_in(px, py, E, pe[q, 0], pe[q, 1], 1 if p > q else -1)
-                status[q] = inside
-                if q < k:
-                    n_in += inside
+            # a run that is not a whole ring starts outside the envelope it was cut to:
+            # outside the clip (for a subject) or outside every subject (for the clip)
+            known = not whole and (q == k or p == k)
+            if q != p and not known:
+                if pb[q, 0] <= px <= pb[q, 2] and pb[q, 1] <= py <= pb[q, 3]:
+                    inside = _point_in(px, py, q, 1 if p > q else -1, raw)
+                    status[q] = inside
+                    if q < k:
+                        n_in += inside
             start[q] = status[q]
         for ed in range(e0, e1):
             x = E[ed, 0]
@@ -875,8 +1109,8 @@ def _walk(E, rings, pe, pb, k, has_clip, first, ct, co):
                 length += abs(nx - x) + abs(ny - y)
                 n_terms += 1
         for q in range(npoly):
-            if status[q] != start[q]:
-                return np.nan, np.nan  # a ring that does not close its statuses: invalid input
+            if status[q] != start[q] and (whole or q == k or p == k):
+                return np.nan, np.nan  # statuses that do not close: invalid input
     # products and sums: (n + 3)·eps·mag; crossing points within 4·T_TOL·reach of the exact
     # ones, each moving the boundary of the pieces next to it by no more than that
     noise = 0.5 * ((n_terms + 3) * _EPS * mag + 8.0 * _T_TOL * reach * length)
@@ -894,18 +1128,27 @@ def _counts(p, k, has_clip, status, n_in):
 
 
 @njit(cache=True, nogil=True)
-def _point_in(px, py, E, e0, e1, s):
-    """Even–odd point in polygon (all rings of one geometry) for the point moved by
+def _point_in(px, py, q, s, raw):
+    """Even–odd point in polygon ``q`` of the task (all its rings, read from the packed
+    coordinates, blocks that the ray to +x cannot meet skipped) for the point moved by
     ``s·(ε, ε²)``: 1 in, 0 out (never on the boundary)."""
+    coords, ring_off, blk_off, blk_box, g_rs, g_re, polys, ox, oy = raw
+    g = polys[q]
     inside = 0
-    for e in range(e0, e1):
-        ay = E[e, 1]
-        by = E[e, 3]
-        # is each end above the moved point's height py + s·ε²?
-        a_up = ay > py or (ay == py and s < 0)
-        b_up = by > py or (by == py and s < 0)
-        if a_up != b_up:
-            o = _orient(E[e, 0], ay, E[e, 2], by, px, py, s)[0]
-            if (by > ay) == (o > 0):
-                inside ^= 1
+    for r in range(g_rs[g], g_re[g]):
+        for b in range(blk_off[r], blk_off[r + 1]):
+            if blk_box[b, 1] - oy > py or blk_box[b, 3] - oy < py or blk_box[b, 2] - ox < px:
+                continue  # all above, all below, or all left of the point
+            s0 = ring_off[r] + (b - blk_off[r]) * _RING_BLOCK
+            s1 = min(s0 + _RING_BLOCK, ring_off[r + 1] - 1)
+            for v in range(s0, s1):
+                ay = coords[v, 1] - oy
+                by = coords[v + 1, 1] - oy
+                # is each end above the moved point's height py + s·ε²?
+                a_up = ay > py or (ay == py and s < 0)
+                b_up = by > py or (by == py and s < 0)
+                if a_up != b_up:
+                    o = _orient(coords[v, 0] - ox, ay, coords[v + 1, 0] - ox, by, px, py, s)[0]
+                    if (by > ay) == (o > 0):
+                        inside ^= 1
     return inside
