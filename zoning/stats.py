@@ -204,7 +204,7 @@ def validate_units(
     keep = left < right
     left, right = left[keep], right[keep]
     if len(left):
-        inter = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+        inter = _overlap_areas(geoms, left, right)
         smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
         over = inter > overlap_tolerance * smaller
         if over.any():
@@ -223,6 +223,21 @@ def validate_units(
                 )
             )
     return problems
+
+
+def _overlap_areas(geoms: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Area of ``geoms[left] ∩ geoms[right]`` by the area kernel (neighbouring units share
+    edges: 0 within rounding), GEOS for the pairs it declines."""
+    from zoning.polyarea import pack, union_clip_areas
+
+    area, noise = union_clip_areas(
+        pack(geoms), np.arange(len(left) + 1), left, right, with_noise=True
+    )
+    area = np.where(np.abs(area) <= noise, 0.0, area)
+    bad = np.flatnonzero(np.isnan(area))
+    if len(bad):
+        area[bad] = shapely.area(shapely.intersection(geoms[left[bad]], geoms[right[bad]]))
+    return area
 
 
 def _valid(geoms: np.ndarray) -> np.ndarray:
