@@ -153,7 +153,7 @@ def shapely_peer(units: Any, layers: dict[str, Any], threads: int = 2) -> pd.Ser
             groups = [order[s:e] for s, e in itertools.pairwise(cut)]
             single = np.array([g[0] for g in groups if len(g) == 1], dtype=np.int64)
             multi = [g for g in groups if len(g) > 1]
-            merged = list(pool.map(lambda g, geoms=geoms: shapely.union_all(geoms[g]), multi))
+            merged = list(pool.map(lambda g, geoms=geoms: _union(geoms[g]), multi))
             whole = np.r_[geoms[single], np.array(merged, dtype=object)]
             w_idx, u_idx = utree.query(whole, predicate="intersects")
             pairs = np.stack([w_idx, u_idx], axis=1)
@@ -169,6 +169,20 @@ def shapely_peer(units: Any, layers: dict[str, Any], threads: int = 2) -> pd.Ser
             for u in np.flatnonzero(sums > 0):
                 out[(ids[u], kind)] = sums[u]
     return pd.Series(out)
+
+
+def _union(geoms: np.ndarray) -> Any:
+    """``union_all``; on a GEOS topology error (cut layers trigger them), repaired inputs,
+    then a 1 mm precision grid, as a careful peer would."""
+    import shapely
+
+    try:
+        return shapely.union_all(geoms)
+    except shapely.errors.GEOSException:
+        try:
+            return shapely.union_all(shapely.make_valid(geoms))
+        except shapely.errors.GEOSException:
+            return shapely.union_all(geoms, grid_size=1e-3)
 
 
 # ----------------------------------------------------------------------------------- timing

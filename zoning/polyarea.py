@@ -877,19 +877,36 @@ def _tie(ux, uy, s):
 def _orient_exact(ax, ay, bx, by, cx, cy):
     """Exact sign of ``(bx−ax)(cy−ay) − (by−ay)(cx−ax)`` and its value correctly rounded.
 
-    The determinant is ``bx·cy − bx·ay − ax·cy − by·cx + by·ax + ay·cx``; each product is
-    split exactly into two floats (Dekker), and the twelve are summed exactly into a
+    When the differences ``bx − ax`` … are exact, the determinant is two exact products;
+    otherwise it is ``bx·cy − bx·ay − ax·cy − by·cx + by·ax + ay·cx``. Each product is split
+    exactly into two floats (Dekker), and the terms are summed exactly into a
     non-overlapping expansion (Shewchuk's Grow-Expansion) whose largest non-zero component
     carries the sign.
     """
     h = np.zeros(12)
     n = 0
+    # when the four differences are exact (usual for nearby vertices: Sterbenz), the
+    # determinant is the difference of two exact products: four components
+    ux, tux = _two_diff(bx, ax)
+    vy, tvy = _two_diff(cy, ay)
+    uy, tuy = _two_diff(by, ay)
+    vx, tvx = _two_diff(cx, ax)
+    if tux == 0.0 and tvy == 0.0 and tuy == 0.0 and tvx == 0.0:
+        n = _grow_product(h, n, ux, vy)
+        n = _grow_product(h, n, -uy, vx)
+        return _expansion_sign(h, n)
     n = _grow_product(h, n, bx, cy)
     n = _grow_product(h, n, -bx, ay)
     n = _grow_product(h, n, -ax, cy)
     n = _grow_product(h, n, -by, cx)
     n = _grow_product(h, n, by, ax)
     n = _grow_product(h, n, ay, cx)
+    return _expansion_sign(h, n)
+
+
+@njit(cache=True, nogil=True)
+def _expansion_sign(h, n):
+    """Sign of the expansion ``h[:n]`` (its largest non-zero component) and its value."""
     value = 0.0
     for i in range(n):  # components in increasing magnitude: the sum rounds correctly enough
         value += h[i]
@@ -897,6 +914,15 @@ def _orient_exact(ax, ay, bx, by, cx, cy):
         if h[i] != 0.0:
             return (1 if h[i] > 0.0 else -1), value
     return 0, 0.0
+
+
+@njit(cache=True, nogil=True)
+def _two_diff(a, b):
+    """``a − b`` rounded and its rounding error (Knuth's TwoSum): ``a − b = x + y`` exactly."""
+    x = a - b
+    bv = a - x
+    av = x + bv
+    return x, (a - av) + (bv - b)
 
 
 @njit(cache=True, nogil=True)
