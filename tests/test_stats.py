@@ -262,17 +262,17 @@ def test_catalogue_frames_skip_the_validity_pass(two_counties, monkeypatch):
     marked = project(red, ALBERS_CHINA)
     assert VALID_IN in marked.attrs
     checked = []
-    real = zoning.stats._map_chunks
+    real = zoning.stats._invalid
 
-    def spy(func, items, n_jobs):
-        checked.append(func)
-        return real(func, items, n_jobs)
+    def spy(geoms, n_jobs):
+        checked.append(len(geoms))
+        return real(geoms, n_jobs)
 
-    monkeypatch.setattr(zoning.stats, "_map_chunks", spy)
+    monkeypatch.setattr(zoning.stats, "_invalid", spy)
     a = area_by_unit(two_counties, {"eco_redline": marked})
-    assert shapely.is_valid not in checked  # checked once by project(), not again
+    assert checked == []  # checked once by project(), not again
     b = area_by_unit(two_counties, {"eco_redline": red})  # unmarked: checked here
-    assert shapely.is_valid in checked
+    assert checked == [1]
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
 
 
@@ -458,3 +458,24 @@ def test_demo_layers_cut_along_county_lines_are_measured_by_the_kernel(demo_cata
     assert (ours[key].values == geos[key].values).all()
     scale = np.maximum(geos.area_km2.to_numpy(), 1e-9 * geos.unit_area_km2.to_numpy())
     assert (np.abs(ours.area_km2.to_numpy() - geos.area_km2.to_numpy()) <= 1e-9 * scale).all()
+
+
+def test_validity_pass_sends_only_uncertified_geometries_to_geos(monkeypatch):
+    import zoning.stats
+
+    seen = []
+    real = zoning.stats._map_chunks
+
+    def spy(func, items, n_jobs):
+        if func is shapely.is_valid:
+            seen.append(len(items))
+        return real(func, items, n_jobs)
+
+    monkeypatch.setattr(zoning.stats, "_map_chunks", spy)
+    bowtie = shapely.Polygon([(X0, Y0), (X0 + 2, Y0 + 2), (X0 + 2, Y0), (X0, Y0 + 2)])
+    holed = shapely.Polygon(
+        sq(0, 0, 10).exterior.coords, [sq(2, 2, 2).exterior.coords]
+    )  # a hole: not certified, GEOS checks it (valid)
+    geoms = np.array([sq(0, 0, 1_000), bowtie, holed, sq(5_000, 0, 10)], dtype=object)
+    assert zoning.stats._invalid(geoms, 1).tolist() == [False, True, False, False]
+    assert seen == [2]  # the bow-tie and the holed square; the squares are certified

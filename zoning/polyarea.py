@@ -72,7 +72,7 @@ import numpy as np
 import shapely
 from numba import njit
 
-__all__ = ["Packed", "pack", "union_clip_areas", "warm_up"]
+__all__ = ["Packed", "certified_valid", "pack", "union_clip_areas", "warm_up"]
 
 _EPS = 2.0**-53  # unit roundoff of float64
 _ERRBOUND = 3.3306690738754716e-16 * 4  # Shewchuk's ccwerrboundA, with a margin
@@ -1178,3 +1178,136 @@ def _point_in(px, py, q, s, raw):
                     if (by > ay) == (o > 0):
                         inside ^= 1
     return inside
+
+
+# --------------------------------------------------------------------------------------------
+# Validity: rings the kernel can certify simple, so that only the others need GEOS
+# --------------------------------------------------------------------------------------------
+
+
+def certified_valid(packed: Packed, *, n_jobs: int = 1) -> np.ndarray:
+    """Which geometries are certainly valid polygons: one ring (no holes, one part) whose
+    non-adjacent edges never touch, with no spike and a non-zero area (exact predicates).
+
+    ``False`` means *not certified*, not invalid: those geometries (holes, multipolygons,
+    rings with any contact) need GEOS ``is_valid``. A ring certified here is simple, and a
+    simple ring is a valid polygon, so an invalid geometry is never certified.
+    """
+    n = len(packed.ring_start)
+    out = np.zeros(n, dtype=np.bool_)
+    args = (
+        packed.coords, packed.ring_off, packed.ring_sign, packed.ring_start, packed.ring_end, out,
+    )  # fmt: skip
+    if n_jobs <= 1 or n <= _CHUNK:
+        _certify(*args, 0, n)
+    else:
+        bounds = [*range(0, n, _CHUNK * 4), n]
+        with ThreadPoolExecutor(n_jobs) as pool:
+            list(
+                pool.map(
+                    lambda k: _certify(*args, bounds[k], bounds[k + 1]), range(len(bounds) - 1)
+                )
+            )
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _certify(coords, ring_off, ring_sign, g_rs, g_re, out, lo, hi):
+    for g in range(lo, hi):
+        out[g] = g_re[g] - g_rs[g] == 1 and _simple_ring(coords, ring_off, ring_sign, g_rs[g])
+
+
+@njit(cache=True, nogil=True)
+def _simple_ring(coords, ring_off, ring_sign, r):
+    """Whether ring ``r`` is certainly simple: finite, at least three edges of non-zero
+    length, an oriented extreme corner, no spike between consecutive edges and no contact
+    at all between other edges (a sweep over the edges sorted by their least x)."""
+    if ring_sign[r] == 0:
+        return False
+    v0 = ring_off[r]
+    v1 = ring_off[r + 1]
+    for v in range(v0, v1):
+        if not (np.isfinite(coords[v, 0]) and np.isfinite(coords[v, 1])):
+            return False
+    ed = np.empty(v1 - v0, dtype=np.int64)  # edges of non-zero length (their first vertex)
+    m = 0
+    for v in range(v0, v1 - 1):
+        if coords[v, 0] != coords[v + 1, 0] or coords[v, 1] != coords[v + 1, 1]:
+            ed[m] = v
+            m += 1
+    if m < 3:
+        return False
+    if coords[v1 - 1, 0] != coords[v0, 0] or coords[v1 - 1, 1] != coords[v0, 1]:
+        return False  # not closed
+    for a in range(m):  # consecutive edges: a spike runs back along the same line
+        i = ed[a]
+        j = ed[a + 1] if a + 1 < m else ed[0]
+        ax, ay = coords[i, 0], coords[i, 1]
+        bx, by = coords[i + 1, 0], coords[i + 1, 1]
+        cx, cy = coords[j + 1, 0], coords[j + 1, 1]
+        if _orient_exact(ax, ay, bx, by, cx, cy)[0] == 0:
+            if (bx - ax) * (cx - bx) + (by - ay) * (cy - by) <= 0.0 or (cx == ax and cy == ay):
+                return False
+    xmin = np.empty(m)
+    for a in range(m):
+        xmin[a] = min(coords[ed[a], 0], coords[ed[a] + 1, 0])
+    order = np.argsort(xmin)
+    active = np.empty(m, dtype=np.int64)
+    n_act = 0
+    for u in range(m):
+        a = order[u]
+        i = ed[a]
+        x_lo = xmin[a]
+        keep = 0
+        for w in range(n_act):  # drop the edges that end before this one starts
+            b = active[w]
+            if max(coords[ed[b], 0], coords[ed[b] + 1, 0]) >= x_lo:
+                active[keep] = b
+                keep += 1
+        n_act = keep
+        y_lo = min(coords[i, 1], coords[i + 1, 1])
+        y_hi = max(coords[i, 1], coords[i + 1, 1])
+        for w in range(n_act):
+            b = active[w]
+            if abs(a - b) == 1 or abs(a - b) == m - 1:
+                continue  # consecutive: they share a vertex (spikes were checked above)
+            j = ed[b]
+            if (
+                min(coords[j, 1], coords[j + 1, 1]) > y_hi
+                or max(coords[j, 1], coords[j + 1, 1]) < y_lo
+            ):
+                continue
+            if _segments_touch(coords, i, j):
+                return False
+        active[n_act] = a
+        n_act += 1
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _segments_touch(coords, i, j):
+    """Whether edges ``i`` and ``j`` (vertex → next vertex) share any point (exact)."""
+    ax, ay, bx, by = coords[i, 0], coords[i, 1], coords[i + 1, 0], coords[i + 1, 1]
+    cx, cy, dx, dy = coords[j, 0], coords[j, 1], coords[j + 1, 0], coords[j + 1, 1]
+    s1 = _orient_exact(cx, cy, dx, dy, ax, ay)[0]
+    s2 = _orient_exact(cx, cy, dx, dy, bx, by)[0]
+    if s1 != 0 and s1 == s2:
+        return False
+    s3 = _orient_exact(ax, ay, bx, by, cx, cy)[0]
+    s4 = _orient_exact(ax, ay, bx, by, dx, dy)[0]
+    if s3 != 0 and s3 == s4:
+        return False
+    if s1 != 0 and s2 != 0 and s3 != 0 and s4 != 0:
+        return True  # a proper crossing
+    # a point on the other's line: touching when it lies within the other segment's box
+    return (
+        (s1 == 0 and _in_box(ax, ay, cx, cy, dx, dy))
+        or (s2 == 0 and _in_box(bx, by, cx, cy, dx, dy))
+        or (s3 == 0 and _in_box(cx, cy, ax, ay, bx, by))
+        or (s4 == 0 and _in_box(dx, dy, ax, ay, bx, by))
+    )
+
+
+@njit(cache=True, nogil=True)
+def _in_box(px, py, ax, ay, bx, by):
+    return min(ax, bx) <= px <= max(ax, bx) and min(ay, by) <= py <= max(ay, by)

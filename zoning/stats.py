@@ -627,13 +627,25 @@ def _layer_geoms(
         logger.info("layer %s: %d non-polygonal feature(s) ignored", kind, int((~keep).sum()))
     geoms, zones = geoms[keep], zones[keep]
     if make_valid and not _checked_valid(layer, projected, target):
-        invalid = ~_map_chunks(shapely.is_valid, geoms, n_jobs)
+        invalid = _invalid(geoms, n_jobs)
         if invalid.any():
             geoms = geoms.copy()
             geoms[invalid] = _polygonal(shapely.make_valid(geoms[invalid]))
             logger.info("layer %s: repaired %d invalid geometries", kind, int(invalid.sum()))
     keep = ~shapely.is_empty(geoms)
     return geoms[keep], zones[keep]
+
+
+def _invalid(geoms: np.ndarray, n_jobs: int) -> np.ndarray:
+    """Which geometries are invalid: GEOS ``is_valid`` only on those the area kernel cannot
+    certify as simple rings (holes, multipolygons, rings with a contact), ~20x cheaper."""
+    from zoning.polyarea import certified_valid, pack
+
+    invalid = np.zeros(len(geoms), dtype=bool)
+    rest = np.flatnonzero(~certified_valid(pack(geoms), n_jobs=n_jobs))
+    if len(rest):
+        invalid[rest] = ~_map_chunks(shapely.is_valid, geoms[rest], n_jobs)
+    return invalid
 
 
 def _checked_valid(layer: gpd.GeoDataFrame, projected: gpd.GeoDataFrame, target: Any) -> bool:
