@@ -1221,7 +1221,7 @@ def _certify(coords, ring_off, ring_sign, g_rs, g_re, out, lo, hi):
 def _simple_ring(coords, ring_off, ring_sign, r):
     """Whether ring ``r`` is certainly simple: finite, at least three edges of non-zero
     length, an oriented extreme corner, no spike between consecutive edges and no contact
-    at all between other edges (a sweep over the edges sorted by their least x)."""
+    at all between other edges (those sharing a cell of a grid over the ring)."""
     if ring_sign[r] == 0:
         return False
     v0 = ring_off[r]
@@ -1245,42 +1245,84 @@ def _simple_ring(coords, ring_off, ring_sign, r):
         ax, ay = coords[i, 0], coords[i, 1]
         bx, by = coords[i + 1, 0], coords[i + 1, 1]
         cx, cy = coords[j + 1, 0], coords[j + 1, 1]
-        if _orient_exact(ax, ay, bx, by, cx, cy)[0] == 0:
+        if _orient_sign(ax, ay, bx, by, cx, cy) == 0:
             if (bx - ax) * (cx - bx) + (by - ay) * (cy - by) <= 0.0 or (cx == ax and cy == ay):
                 return False
-    xmin = np.empty(m)
-    for a in range(m):
-        xmin[a] = min(coords[ed[a], 0], coords[ed[a] + 1, 0])
-    order = np.argsort(xmin)
-    active = np.empty(m, dtype=np.int64)
-    n_act = 0
-    for u in range(m):
-        a = order[u]
-        i = ed[a]
-        x_lo = xmin[a]
-        keep = 0
-        for w in range(n_act):  # drop the edges that end before this one starts
-            b = active[w]
-            if max(coords[ed[b], 0], coords[ed[b] + 1, 0]) >= x_lo:
-                active[keep] = b
-                keep += 1
-        n_act = keep
-        y_lo = min(coords[i, 1], coords[i + 1, 1])
-        y_hi = max(coords[i, 1], coords[i + 1, 1])
-        for w in range(n_act):
-            b = active[w]
-            if abs(a - b) == 1 or abs(a - b) == m - 1:
-                continue  # consecutive: they share a vertex (spikes were checked above)
-            j = ed[b]
-            if (
-                min(coords[j, 1], coords[j + 1, 1]) > y_hi
-                or max(coords[j, 1], coords[j + 1, 1]) < y_lo
-            ):
-                continue
-            if _segments_touch(coords, i, j):
-                return False
-        active[n_act] = a
-        n_act += 1
+    # a grid over the ring, about 2·sqrt(m) cells a side; each edge is listed in the cells it
+    # passes through (per column, the rows of its y-range there, widened by a margin), so
+    # edges that touch share a cell; each pair sharing a cell is tested once
+    bx0 = coords[v0, 0]
+    by0 = coords[v0, 1]
+    bx1 = bx0
+    by1 = by0
+    for v in range(v0, v1):
+        bx0 = min(bx0, coords[v, 0])
+        by0 = min(by0, coords[v, 1])
+        bx1 = max(bx1, coords[v, 0])
+        by1 = max(by1, coords[v, 1])
+    g = max(1, min(int(2.0 * math.sqrt(m)), 512))
+    wx = (bx1 - bx0) / g
+    wy = (by1 - by0) / g
+    if not (wx > 0.0 and wy > 0.0):
+        return False  # flat: GEOS decides
+    margin = 1e-9 * (bx1 - bx0 + by1 - by0) + 8.0 * _EPS * (
+        abs(bx0) + abs(by0) + abs(bx1) + abs(by1)
+    )
+    count = np.zeros(g * g + 1, dtype=np.int64)
+    for rep in range(2):  # count the cell entries, then fill them
+        if rep == 1:
+            for c in range(g * g):
+                count[c + 1] += count[c]
+            fill = count[:-1].copy()
+            items = np.empty(count[g * g], dtype=np.int64)
+        for a in range(m):
+            i = ed[a]
+            x0, y0, x1, y1 = coords[i, 0], coords[i, 1], coords[i + 1, 0], coords[i + 1, 1]
+            if x0 > x1:
+                x0, y0, x1, y1 = x1, y1, x0, y0
+            c0 = _cell(x0 - margin, bx0, wx, g)
+            c1 = _cell(x1 + margin, bx0, wx, g)
+            for cl in range(c0, c1 + 1):
+                # the segment's y over this column (clamped to the segment), widened
+                xa = max(x0, bx0 + cl * wx)
+                xb = min(x1, bx0 + (cl + 1) * wx)
+                if x1 > x0:
+                    ya = y0 + (y1 - y0) * ((xa - x0) / (x1 - x0))
+                    yb = y0 + (y1 - y0) * ((xb - x0) / (x1 - x0))
+                else:
+                    ya, yb = y0, y1
+                r0 = _cell(min(ya, yb) - margin, by0, wy, g)
+                r1 = _cell(max(ya, yb) + margin, by0, wy, g)
+                for rw in range(r0, r1 + 1):
+                    cell = rw * g + cl
+                    if rep == 0:
+                        count[cell + 1] += 1
+                    else:
+                        items[fill[cell]] = a
+                        fill[cell] += 1
+    stamp = np.full(m, -1, dtype=np.int64)
+    for c in range(g * g):
+        for z in range(count[c], count[c + 1]):
+            a = items[z]
+            for z2 in range(z + 1, count[c + 1]):
+                b = items[z2]
+                if b == a or abs(a - b) == 1 or abs(a - b) == m - 1:
+                    continue  # consecutive: they share a vertex (spikes were checked above)
+                lo_ab = min(a, b) * m + max(a, b)
+                if stamp[min(a, b)] == lo_ab:
+                    continue  # just tested in a neighbouring cell
+                stamp[min(a, b)] = lo_ab
+                i = ed[a]
+                j = ed[b]
+                if (
+                    min(coords[j, 0], coords[j + 1, 0]) > max(coords[i, 0], coords[i + 1, 0])
+                    or max(coords[j, 0], coords[j + 1, 0]) < min(coords[i, 0], coords[i + 1, 0])
+                    or min(coords[j, 1], coords[j + 1, 1]) > max(coords[i, 1], coords[i + 1, 1])
+                    or max(coords[j, 1], coords[j + 1, 1]) < min(coords[i, 1], coords[i + 1, 1])
+                ):
+                    continue
+                if _segments_touch(coords, i, j):
+                    return False
     return True
 
 
@@ -1289,12 +1331,12 @@ def _segments_touch(coords, i, j):
     """Whether edges ``i`` and ``j`` (vertex → next vertex) share any point (exact)."""
     ax, ay, bx, by = coords[i, 0], coords[i, 1], coords[i + 1, 0], coords[i + 1, 1]
     cx, cy, dx, dy = coords[j, 0], coords[j, 1], coords[j + 1, 0], coords[j + 1, 1]
-    s1 = _orient_exact(cx, cy, dx, dy, ax, ay)[0]
-    s2 = _orient_exact(cx, cy, dx, dy, bx, by)[0]
+    s1 = _orient_sign(cx, cy, dx, dy, ax, ay)
+    s2 = _orient_sign(cx, cy, dx, dy, bx, by)
     if s1 != 0 and s1 == s2:
         return False
-    s3 = _orient_exact(ax, ay, bx, by, cx, cy)[0]
-    s4 = _orient_exact(ax, ay, bx, by, dx, dy)[0]
+    s3 = _orient_sign(ax, ay, bx, by, cx, cy)
+    s4 = _orient_sign(ax, ay, bx, by, dx, dy)
     if s3 != 0 and s3 == s4:
         return False
     if s1 != 0 and s2 != 0 and s3 != 0 and s4 != 0:
@@ -1306,6 +1348,17 @@ def _segments_touch(coords, i, j):
         or (s3 == 0 and _in_box(cx, cy, ax, ay, bx, by))
         or (s4 == 0 and _in_box(dx, dy, ax, ay, bx, by))
     )
+
+
+@njit(cache=True, nogil=True)
+def _orient_sign(ax, ay, bx, by, cx, cy):
+    """Exact sign of the orientation (0 on the line): the float filter, then expansions."""
+    left = (bx - ax) * (cy - ay)
+    right = (by - ay) * (cx - ax)
+    d = left - right
+    if abs(d) > _ERRBOUND * (abs(left) + abs(right)):
+        return 1 if d > 0 else -1
+    return _orient_exact(ax, ay, bx, by, cx, cy)[0]
 
 
 @njit(cache=True, nogil=True)
