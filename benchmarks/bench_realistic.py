@@ -22,6 +22,7 @@ medians of wall and CPU time):
 Usage::
 
     python benchmarks/bench_realistic.py                    # 10k and 100k, demo, 3 repeats
+    python benchmarks/bench_realistic.py --quick            # 2,000 features, one repeat
     python benchmarks/bench_realistic.py --sizes 10000 --repeat 3
     python benchmarks/bench_realistic.py --demo-only
 """
@@ -332,7 +333,8 @@ def synthetic(sizes: list[int], repeat: int, overlay_max: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    ap.add_argument("--quick", action="store_true", help="2,000 features, one repeat")
+    ap.add_argument("--sizes", type=int, nargs="*", default=None)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--overlay-max", type=int, default=10_000, help="largest size for overlay")
     ap.add_argument("--demo-only", action="store_true")
@@ -342,10 +344,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.peer_process:
         return demo_peer_process(args.peer_process, args.out)
+    sizes = args.sizes or ([2_000] if args.quick else [10_000, 100_000])
+    repeat = 1 if args.quick else args.repeat
     if not args.skip_demo:
-        demo(args.repeat)
+        demo(repeat)
     if not args.demo_only:
-        synthetic(args.sizes, args.repeat, args.overlay_max)
+        synthetic(sizes, repeat, args.overlay_max)
     return 0
 
 
