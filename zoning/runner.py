@@ -124,7 +124,9 @@ class _Checkpoints:
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    df.to_csv(path, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
+    from zoning.csvfile import write_csv
+
+    write_csv(df, path, index=False, float_format="%.10g")
 
 
 def _write_excel(

@@ -1679,24 +1679,51 @@ class ScreeningResult:
         return out.copy()
 
     def compare(self) -> pd.DataFrame:
-        """Rank the sites as alternatives: least severe verdict, then fewest hits, then the
-        smallest area and length inside constrained zones. Rank 1 is the best."""
+        """Rank the sites as alternatives: least severe verdict, then the fewest assessments
+        their conditions require (a site on unstable subsidence ground, which needs a hazard
+        and a stability assessment, after one on stable ground, which needs none), then the
+        smallest area and length inside constrained zones, then the fewest hits. Rank 1 is the
+        best; ``n_assessments`` is added to the summary's columns."""
         s = self.summary()
         s["severity"] = s["verdict"].map(SEVERITY)
+        s["n_assessments"] = [self._n_assessments(i) for i in range(len(s))]
         s = s.sort_values(
-            ["severity", "n_hits", "constrained_area_m2", "constrained_length_m", "site_id"],
+            [
+                "severity",
+                "n_assessments",
+                "constrained_area_m2",
+                "constrained_length_m",
+                "n_hits",
+                "site_id",
+            ],
             kind="stable",
         ).reset_index(drop=True)
         s.insert(0, "rank", np.arange(1, len(s) + 1))
         return s.drop(columns=["severity"])
 
+    def _n_assessments(self, i: int) -> int:
+        """How many distinct assessments or permits the conditions of site ``i`` require
+        (the evidence of its conditional rules where it intersects a zone)."""
+        trig = self._site_rows(i)[0]
+        needed: set[str] = set()
+        for h in trig:
+            if not bool(h["intersects"]):
+                continue
+            for rid in h["rule_ids"]:
+                rule = self.rule(rid)
+                outcome = rule.evaluate(self.attrs)[0] or rule.outcome
+                if outcome == "conditional":
+                    needed.update(rule.evidence_required)
+        return len(needed)
+
     def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
         """Return (and optionally write, atomically) the per-site CSV summary."""
         text = self.summary().to_csv(index=False)
-        if path is not None:
-            from zoning.io import atomic_write_text
+        if path is not None:  # in the CSV encoding of every output (zoning.csvfile)
+            from zoning.csvfile import csv_encoding
+            from zoning.io import atomic_write_bytes
 
-            atomic_write_text(path, text, overwrite=True)
+            atomic_write_bytes(path, text.encode(csv_encoding()), overwrite=True)
         return text
 
     def to_html(self, *, map_: bool = True) -> str:

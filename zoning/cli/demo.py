@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from zoning.cli.options import csv_encoding_option
+
 __all__ = ["demo"]
 
 
@@ -21,6 +23,7 @@ __all__ = ["demo"]
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.option("--rebuild", is_flag=True, help="Rebuild the demo catalogue (ignore the cache).")
+@csv_encoding_option
 def demo(out_dir: str, overwrite: bool, rebuild: bool) -> None:
     """Build the demo catalogue, check it, and write its outputs and maps into OUT.
 

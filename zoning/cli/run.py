@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from zoning.cli.options import csv_encoding_option
+
 __all__ = ["run"]
 
 
@@ -32,6 +34,7 @@ __all__ = ["run"]
     "--progress/--no-progress", default=None, help="Progress bars on stderr (default: on a TTY)."
 )
 @click.option("--docx", is_flag=True, help="Also write the reports as Word documents (.docx).")
+@csv_encoding_option
 def run(
     scenario: str,
     out: Path | None,
