@@ -138,6 +138,10 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     _survive_console_encoding()
     ctx.with_resource(interrupt_on_termination())  # SIGTERM / SIGHUP clean up like Ctrl-C
     ctx.with_resource(_command_line_spelling())  # fixes say --crs, not crs=
+    if verbose - quiet < 0:  # --quiet: no progress bars, the library's included
+        from zoning.progress import bars_off
+
+        ctx.with_resource(bars_off())
     verbosity = verbose - quiet
     ctx.ensure_object(dict)
     ctx.obj["verbosity"] = verbosity

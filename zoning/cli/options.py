@@ -149,10 +149,12 @@ def catalog_label(catalog_path: Path | None) -> str:
 def progress_steps(title: str, names: list[str]) -> Steps:
     """A started :class:`zoning.progress.Steps` bar (off with ``zoning --quiet`` or off a
     terminal), closed with the command; call ``finish()`` once the last step is done."""
-    from zoning.progress import Steps
+    from zoning.progress import Steps, bars_off
 
-    steps = Steps(title, names, enabled=False if quiet() else None)
     ctx = click.get_current_context(silent=True)
+    if quiet() and ctx is not None:
+        ctx.with_resource(bars_off())  # the bars of the library calls too (zoning run's)
+    steps = Steps(title, names, enabled=False if quiet() else None)
     if ctx is None:
         return steps.__enter__()
     return ctx.with_resource(steps)  # closed when the command ends, even on an error

@@ -39,7 +39,7 @@ def restore(
 ) -> None:
     """Rank units for restoration, explain the scores and pick a portfolio under a budget.
 
-    SCENARIO is a restoration scenario TOML, or ``demo`` for the bundled one (northern Shanxi).
+    SCENARIO is a restoration scenario TOML, or 'demo' for the bundled one (northern Shanxi).
 
     Writes priority.tif, criteria.tif, units.gpkg, ranking.csv, ranking_curve.png/.csv,
     map.html and report.json into one folder, atomically (nothing is left on failure).
@@ -111,7 +111,7 @@ def restore(
 def _yuan(amount: float) -> str:
     """A cost in yuan with thousands separators: ``7,999,960,000 元 (yuan)``.
 
-    >>> _yuan(7.99996e9), _yuan(1234.5)
+    >>> _yuan(7.99996e9), _yuan(1234.6)
     ('7,999,960,000 元 (yuan)', '1,235 元 (yuan)')
     """
     return f"{amount:,.0f} 元 (yuan)"

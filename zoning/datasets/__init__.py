@@ -74,7 +74,11 @@ def demo_catalog_path(*, rebuild: bool = False) -> Path:
     # build in a sibling temp folder, then rename: a crash never leaves a half-built cache
     tmp = Path(tempfile.mkdtemp(prefix=".demo-build-", dir=cache_dir()))
     try:
-        build_demo(tmp)
+        from zoning.progress import Steps
+
+        with Steps("zoning: first use, building the demo catalogue", ["demo layers"]) as steps:
+            steps.start("demo layers")
+            build_demo(tmp)
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
