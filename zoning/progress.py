@@ -106,7 +106,8 @@ class Steps:
         if self._bar is None:
             self._running = name
             return
-        if self._running is not None:
+        if self._running is not None:  # the new name and the count in one redraw
+            self._bar.set_description_str(f"{self.title} [{name}]", refresh=False)
             self._bar.update(1)
         self._running = name
         self._bar.set_description_str(f"{self.title} [{name}]", refresh=True)
@@ -151,8 +152,9 @@ class Steps:
         tb: TracebackType | None,
     ) -> None:
         if self._bar is not None and exc_type is None and self._running is not None:
+            self._bar.set_description_str(f"{self.title} [done]", refresh=False)
             self._bar.update(1)
-            self._bar.set_description_str(f"{self.title} [done]", refresh=True)
+            self._bar.refresh()
         self._stack.close()
         self._bar = None
 
