@@ -291,8 +291,11 @@ def test_map_out_default_and_json(tmp_path, monkeypatch):
         encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("zoning.progress.stderr_is_tty", lambda: True)
     res = CliRunner().invoke(cli, ["map", "--catalog", str(cat / "catalog.toml"), "--json"])
     assert res.exit_code == 0, res.output
+    for i, name in enumerate(["load catalogue", "draw the layers", "write HTML"]):
+        assert f"zoning map [{name}] {i}/3" in res.stderr
     doc = json.loads(res.stdout)
     assert doc["out"] == "map-henan.html" and (tmp_path / "map-henan.html").is_file()
     assert doc["features"] == 1

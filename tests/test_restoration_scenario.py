@@ -463,3 +463,15 @@ def test_cli_prints_cost_in_yuan_and_writes_csv_with_bom(toy, tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert (tmp_path / "u" / "ranking.csv").read_bytes() == (out / "ranking.csv").read_bytes()[3:]
+
+
+def test_cli_restore_shows_named_steps_on_a_terminal(toy, tmp_path, monkeypatch):
+    from zoning.cli.main import cli
+
+    monkeypatch.setattr("zoning.progress.stderr_is_tty", lambda: True)
+    res = CliRunner().invoke(cli, ["restore", str(toy()), "--out", str(tmp_path / "o"), "--no-map"])
+    assert res.exit_code == 0, res.output
+    for i, name in enumerate(["read scenario", "score units and portfolio", "write outputs"]):
+        assert f"zoning restore [{name}] {i}/3" in res.stderr
+    assert "zoning restore [done] 3/3" in res.stderr
+    assert "zoning restore" not in res.stdout

@@ -489,8 +489,8 @@ def _refuse_degrees_out_of_range(path: Path, lon: str, lat: str, x: Any, y: Any)
     if lon.strip().lower() == "x" or lat.strip().lower() == "y":
         return  # x/y may be projected metres: the missing CRS is the problem
     bad = np.flatnonzero((np.abs(x) > 180) | (np.abs(y) > 90))
-    if not len(bad):
-        return
+    if not len(bad) or ((np.abs(x) <= 90).all() and (np.abs(y) <= 180).all()):
+        return  # in range, or lat/lon swapped: the swap check says so
     first = bad[0]
     rows = ", ".join(str(i + 2) for i in bad[:10])  # +2: 1-based, after the header
     raise InputFileError(
