@@ -42,6 +42,12 @@ def test_layers_check_demo_reports_every_layer(demo_catalog_path):
         "spring_area",
         "river",
         "control_unit",
+        # the illustrative layers of the kinds the seeds' siting rules need (issue 11)
+        "industrial_park",
+        "sensitive_receptor",
+        "no_farming_zone",
+        "contaminated_land",
+        "groundwater_recharge",
     }
     by_name = {r["name"]: r for r in report["layers"]}
     assert by_name["admin_unit"]["area_km2"] == pytest.approx(156_700, rel=0.01)
@@ -111,7 +117,7 @@ def test_demo_writes_outputs_and_refuses_to_overwrite(tmp_path, demo_catalog_pat
     assert result.exit_code == 0, result.output
     assert (out / "map.html").stat().st_size > 100_000
     report = json.loads((out / "catalog_check.json").read_text(encoding="utf-8"))
-    assert len(report["layers"]) == 10
+    assert len(report["layers"]) == 15  # PRODUCT.md's ten kinds and issue 11's five
     # --json: one document on stdout, the check report and a line per product
     doc = json.loads(result.stdout)
     assert doc["catalog_check"] == report and doc["out"] == str(out)

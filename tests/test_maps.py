@@ -553,7 +553,10 @@ def test_report_css_has_print_rules():
     assert "@page{size:A4" in css
     assert "thead{display:table-header-group}" in print_block
     assert "break-inside:avoid" in print_block
-    assert ".leaflet-control-container{display:none!important}" in print_block
+    # the live map is hidden in print; its static copy (.print-only) is shown instead
+    assert ".leaflet-control-container,.map-frame{display:none!important}" in print_block
+    assert ".print-only{display:block}" in print_block
+    assert ".print-only{display:none}" in css.split("@media print", 1)[0]
 
 
 def test_report_page_escapes_and_has_disclaimer():
@@ -636,6 +639,8 @@ files = {{
     "leaflet-measure": {{"package/dist/leaflet-measure.min.js": "/* m */",
                          "package/dist/leaflet-measure.css": ".c{{}}"}},
     "leaflet.sync": {{"package/L.Map.Sync.js": "/* sync */"}},
+    "leaflet-draw": {{"package/dist/leaflet.draw.js": "/* draw */",
+                      "package/dist/leaflet.draw.css": ".d{{}}"}},
 }}[name]
 files["package/LICENSE"] = "Licence of " + name
 out = dest / (spec.replace("@", "-") + ".tgz")

@@ -1,9 +1,10 @@
 """The layer catalogue: a TOML file listing the control layers of a place.
 
-A catalogue (PRODUCT.md) names layers by kind, with paths relative to the TOML file::
+A catalogue names layers by kind, with paths relative to the TOML file::
 
     name = "my county 2024"
     coverage = "boundary.gpkg"          # optional: where the catalogue is complete
+    jurisdiction = "140902"             # optional: the county, when there is no admin layer
     [[layers]]
     kind = "water_source"
     path = "data/ws.shp"
@@ -13,7 +14,8 @@ A catalogue (PRODUCT.md) names layers by kind, with paths relative to the TOML f
 
 Optional keys per layer: ``layer``, ``name`` (defaults to the kind, suffixed when a kind
 appears twice), ``zone_field``, ``name_field``, ``id_field``, ``crs``, ``encoding``,
-``zone_map`` (raw value → zone id), and provenance: ``illustrative``, ``source``, ``licence``,
+``zone_map`` (raw value → zone id), ``access_fields`` (control units: access-list dimension →
+field, :mod:`zoning.access_list`), and provenance: ``illustrative``, ``source``, ``licence``,
 ``vintage``. :func:`load_catalog` checks the file itself (collecting every problem); layers are
 read lazily, validated, repaired, reprojected to EPSG:4490 and cached as GeoParquet keyed by
 the checksums of the source and of the layer's declaration, so no run reprojects twice.
@@ -38,7 +40,6 @@ import json
 import logging
 import os
 import time
-import tomllib
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -49,8 +50,11 @@ import pandas as pd
 import shapely
 
 from zoning.cachefiles import CACHE_ERRORS, cache_unwritable, discard_unreadable
+from zoning.catalog_schema import catalog_value_problems
 from zoning.errors import CatalogError, InputFileError, LayerValidationError, Problem
 from zoning.kinds import KIND_IDS, get_kind
+from zoning.sources import source_problem
+from zoning.tomlfile import read_toml
 
 __all__ = ["Catalog", "LayerEntry", "LoadedLayer", "load_catalog"]
 
@@ -70,6 +74,7 @@ _LAYER_KEYS = {
     "crs",
     "encoding",
     "zone_map",
+    "access_fields",
     "illustrative",
     "source",
     "licence",
@@ -77,7 +82,9 @@ _LAYER_KEYS = {
     "vintage",
     "title",
 }
-_TOP_KEYS = {"name", "coverage", "layers", "demo_version", "seed", "description", "vintage"}
+_TOP_KEYS = {
+    "name", "coverage", "layers", "demo_version", "seed", "description", "vintage", "jurisdiction"
+}  # fmt: skip
 _SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
@@ -95,6 +102,7 @@ class LayerEntry:
     crs: str | None = None
     encoding: str | None = None
     zone_map: dict[str, str] = field(default_factory=dict)
+    access_fields: dict[str, str] = field(default_factory=dict)
     illustrative: bool = False
     source: str = ""
     licence: str = ""
@@ -173,6 +181,8 @@ class Catalog:
         self.name = name
         self.entries = entries
         self._coverage_spec = coverage
+        #: the catalogue-level administrative code (``jurisdiction = "140902"``), or None
+        self.jurisdiction: str | None = None
         self._loaded: dict[str, LoadedLayer] = {}
         self._projected_memo: dict[tuple[str, str], gpd.GeoDataFrame] = {}
         self.use_cache = use_cache
@@ -322,6 +332,16 @@ class Catalog:
             picked = admin[admin["zone"] == level]
         return picked.reset_index(drop=True)
 
+    def access_fields(self, name: str) -> dict[str, str]:
+        """Access-list dimension → field of the ``control_unit`` layer ``name``: as declared in
+        the catalogue, else detected by the usual Chinese field names (empty when none)."""
+        from zoning.access_list import detect_access_fields
+
+        entry = next((e for e in self.entries if e.name == name), None)
+        if entry is None or entry.kind != "control_unit":
+            return {}
+        return dict(entry.access_fields) or detect_access_fields(self.load(name).frame.columns)
+
     @cached_property
     def coverage(self) -> shapely.Geometry | None:
         """Where the catalogue is complete (EPSG:4490), or None when unknown."""
@@ -422,6 +442,7 @@ class Catalog:
             zone_map=entry.zone_map,
             declared_crs=entry.crs,
         )
+        check.problems += _access_problems(entry, raw.columns)
         loaded = LoadedLayer(
             entry,
             check.frame,
@@ -485,15 +506,9 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
             f"catalogue not found: {path}; expected a TOML file listing [[layers]]; fix: check "
             "the path, or run `zoning demo` to see an example"
         )
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputFileError(
-            f"catalogue {path} is not valid TOML ({exc}); expected the format of PRODUCT.md; "
-            "fix the syntax at the position given"
-        ) from exc
+    raw = read_toml(path, "catalogue")
     base = path.parent
-    problems: list[Problem] = []
+    problems, unusable = catalog_value_problems(raw)
     for key in sorted(set(raw) - _TOP_KEYS):
         problems.append(
             Problem(
@@ -544,6 +559,12 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
                 )
             )
             continue
+        if i in unusable:  # wrong value types, reported above
+            continue
+        refused = source_problem(base, spec["path"], f"{where} ({kind}) path")
+        if refused is not None:
+            problems.append(refused)
+            continue
         src = (base / spec["path"]).resolve()
         if not src.exists():
             problems.append(
@@ -571,6 +592,8 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
                         f"expected one of {', '.join(kind_spec.zone_ids)}",
                     )
                 )
+        access_fields, access_problems = _parse_access(spec, kind, where)
+        problems += access_problems
         entries.append(
             LayerEntry(
                 kind=kind,
@@ -583,6 +606,7 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
                 crs=spec.get("crs"),
                 encoding=spec.get("encoding"),
                 zone_map=dict(zone_map),
+                access_fields=access_fields,
                 illustrative=bool(spec.get("illustrative", False)),
                 source=str(spec.get("source", "")),
                 licence=str(spec.get("licence", spec.get("license", ""))),
@@ -591,12 +615,15 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
         )
     coverage = None
     cov = raw.get("coverage")
-    if cov is not None:
+    if cov is not None and "coverage" not in unusable:
         cov_path, cov_layer = (
             (cov, None) if isinstance(cov, str) else (cov.get("path", ""), cov.get("layer"))
         )
-        cov_src = (base / cov_path).resolve()
-        if not cov_src.exists():
+        refused = source_problem(base, cov_path, "coverage")
+        cov_src = (base / cov_path).resolve() if refused is None else base
+        if refused is not None:
+            problems.append(refused)
+        elif not cov_src.exists():
             problems.append(
                 Problem(
                     "missing_file",
@@ -606,6 +633,90 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
             )
         else:
             coverage = (cov_src, cov_layer)
+    jurisdiction = _parse_jurisdiction(raw, problems)
     if problems:
         raise CatalogError(f"catalogue {path}", problems)
-    return Catalog(path, str(raw.get("name", path.stem)), entries, coverage, use_cache=use_cache)
+    catalog = Catalog(path, str(raw.get("name", path.stem)), entries, coverage, use_cache=use_cache)
+    catalog.jurisdiction = jurisdiction
+    return catalog
+
+
+def _parse_jurisdiction(raw: dict[str, Any], problems: list[Problem]) -> str | None:
+    """The catalogue-level ``jurisdiction`` (an administrative code such as ``"140902"``): the
+    area every site lies in when the catalogue has no ``admin_unit`` layer."""
+    if "jurisdiction" not in raw:
+        return None
+    from zoning.rules import normalise_jurisdiction
+
+    value = raw["jurisdiction"]
+    try:
+        if not isinstance(value, str):
+            raise ValueError(f"jurisdiction {value!r} is a {type(value).__name__}, not text")
+        normalise_jurisdiction(value)
+    except ValueError as exc:
+        problems.append(
+            Problem(
+                "bad_jurisdiction",
+                f"{exc}; expected an administrative code in quotes, e.g. jurisdiction = "
+                '"140902" (忻府区) or "1409" (忻州市)',
+            )
+        )
+        return None
+    return value.strip()
+
+
+def _parse_access(spec: dict[str, Any], kind: str, where: str) -> tuple[dict[str, str], list]:
+    """The ``access_fields`` of a layer entry, checked (control units only)."""
+    from zoning.access_list import parse_access_fields
+
+    if "access_fields" not in spec:
+        return {}, []
+    if kind != "control_unit":
+        return {}, [
+            Problem(
+                "bad_access_fields",
+                f"{where} ({kind}): access_fields is for the 三线一单 unit layer only; expected "
+                'kind = "control_unit"; fix: drop access_fields from this layer',
+            )
+        ]
+    return parse_access_fields(spec["access_fields"], where)
+
+
+def _access_problems(entry: LayerEntry, columns: Any) -> list[Problem]:
+    """Errors for declared access-list fields the layer file does not have."""
+    if not entry.access_fields:
+        return []
+    from zoning.access_list import access_field_problems
+
+    return access_field_problems(columns, entry.access_fields, f"layer '{entry.name}'")
+
+
+def units_of_level(catalog: Catalog, level: str) -> gpd.GeoDataFrame:
+    """The catalogue's ``admin_unit`` features of ``level``; an error when there are none.
+
+    An ``admin_unit`` layer without a ``level`` column (and no ``zone_field`` giving the
+    level) has no units of any level: statistics over it would be an empty table with exit 0.
+
+    Raises
+    ------
+    CatalogError
+        No ``admin_unit`` feature has this level; the message lists the levels found.
+    """
+    units = catalog.admin_units(level)
+    if len(units):
+        return units
+    admin = catalog.frame("admin_unit")
+    column = "level" if "level" in admin.columns else "zone"
+    found = sorted({str(v) for v in admin[column].dropna()})[:10]
+    raise CatalogError(
+        f"catalogue {catalog.path}",
+        [
+            Problem(
+                "no_units_of_level",
+                f"the admin_unit layer has no {level} units ({column} values found: "
+                f"{', '.join(found) or 'none'}); expected a `level` column (or zone_field) "
+                "holding province / city / county; fix: add that column, set zone_field to "
+                "the column holding the level, or pass --units FILE --unit-field FIELD",
+            )
+        ],
+    )

@@ -380,6 +380,9 @@ def _resolve_zip(
         inner = gdbs + others
         if len(inner) == 1:
             _verify_members(zf, path, [n for n in names if n.startswith(inner[0])])
+            from zoning.sources import check_zip_member
+
+            check_zip_member(zf, inner[0], path)  # a GeoJSON linking its CRS to a URL
         if len(inner) != 1:
             raise InputFileError(
                 f"archive {path} holds {len(inner) or 'no'} readable datasets "
@@ -669,11 +672,29 @@ def read_vector(
         Unknown ``engine``.
     """
     from zoning.crs import ensure_crs
+    from zoning.sources import check_source, is_utf8_name, stay_offline, utf8_alias
 
     if engine not in ("pyogrio", "fiona"):
         raise ZoningUsageError(
             f"unknown engine {engine!r}; expected 'pyogrio' or 'fiona'; fix: pass one of them"
         )
+    if not is_utf8_name(path):  # a GBK file name: GDAL cannot be given it, an alias can
+        with utf8_alias(Path(path)) as alias:
+            return read_vector(
+                alias,
+                layer=layer,
+                encoding=encoding,
+                crs=crs,
+                engine=engine,
+                lon_col=lon_col,
+                lat_col=lat_col,
+                wkt_col=wkt_col,
+                allow_empty=allow_empty,
+                max_archive_bytes=max_archive_bytes,
+                check_crs=check_crs,
+            )
+    check_source(path)  # URLs, /vsi paths, FIFOs, devices, folders, remote CRS/VRT sources
+    stay_offline()
     p = Path(path)
     if not p.exists():
         raise InputFileError(

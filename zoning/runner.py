@@ -284,7 +284,33 @@ def _units(scenario: Scenario, catalog: Any) -> tuple[Any, str, str | None]:
             ],
         )
     level = spec.get("level", "county")
-    return catalog.admin_units(level), id_field, level
+    from zoning.catalog import units_of_level
+
+    return units_of_level(catalog, level), id_field, level
+
+
+def _refuse_kinds_without_polygons(scenario: Scenario, layers: dict[str, Any]) -> None:
+    """Statistics measure areas: a kind holding only lines (rivers) would report 0 km²."""
+    import numpy as np
+    import shapely
+
+    def polygons(frame: Any) -> bool:
+        return bool(np.isin(shapely.get_type_id(frame.geometry.to_numpy()), (3, 6)).any())
+
+    lines = [k for k, frame in layers.items() if len(frame) and not polygons(frame)]
+    if lines:
+        raise ScenarioError(
+            f"scenario {scenario.path}",
+            [
+                Problem(
+                    "layer_not_polygon",
+                    f"layers names {k!r}, which holds lines or points, no polygons; expected "
+                    "kinds holding polygons (statistics measure areas and would report 0 km²); "
+                    f"fix: remove {k!r} from layers",
+                )
+                for k in lines
+            ],
+        )
 
 
 def _names(units: Any, id_field: str) -> dict[str, str]:
@@ -468,6 +494,7 @@ def _run(
         )
     units, id_field, level = _units(sc, catalog)
     layers = {k: catalog.frame(k, crs=ALBERS_CHINA) for k in kinds}
+    _refuse_kinds_without_polygons(sc, layers)
     targets_path = None
     if sc.stats.get("indicators") not in (False, None):
         from zoning.indicators import default_targets_path

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from zoning.cli.options import csv_encoding_option, echo_json, json_option
+from zoning.cli.params import FiniteFloat
 
 __all__ = ["diff"]
 
@@ -24,7 +25,7 @@ __all__ = ["diff"]
 @click.option("--all", "keep_all", is_flag=True, help="Keep unchanged rows too (runs).")
 @click.option(
     "--tolerance-km2",
-    type=float,
+    type=FiniteFloat(0, unit="km²"),
     default=1e-6,
     show_default=True,
     help="Area changes at or below this are unchanged (runs).",

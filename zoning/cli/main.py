@@ -30,6 +30,9 @@ COMMANDS: dict[str, str] = {
     "diff": "zoning.cli.diff:diff",
     "map": "zoning.cli.map:map_command",
     "restore": "zoning.cli.restore:restore",
+    "serve": "zoning.cli.serve:serve",
+    "types": "zoning.cli.types:types_command",
+    "rules": "zoning.cli.rules:rules",
 }
 
 

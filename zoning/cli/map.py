@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from zoning.cli.options import json_option
+from zoning.cli.params import FiniteFloat
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -47,7 +48,7 @@ __all__ = ["map_command"]
 )
 @click.option(
     "--max-mb",
-    type=click.FloatRange(min=0.5),
+    type=FiniteFloat(0.5, 4096, unit="MB"),
     default=15.0,
     show_default=True,
     help="Size budget of the HTML: display detail is coarsened zoom by zoom until it fits.",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from zoning.cli.options import check_scheduler, csv_encoding_option, json_option
+
+if TYPE_CHECKING:  # pragma: no cover
+    from zoning.catalog import Catalog
 
 __all__ = ["stats"]
 
@@ -119,6 +122,7 @@ def stats(
                     for k in unknown
                 ],
             )
+        _check_polygon_kinds(catalog, kinds, layers, available)
     else:
         kinds = available
     if units_path is not None:
@@ -137,7 +141,9 @@ def stats(
                     )
                 ],
             )
-        units = catalog.admin_units(level)
+        from zoning.catalog import units_of_level
+
+        units = units_of_level(catalog, level)
     steps.start("read layers")
     frames = {k: catalog.frame(k, crs=ALBERS_CHINA) for k in kinds}
     steps.start("statistics")
@@ -180,3 +186,34 @@ def _unit_names(units: Any, unit_field: str) -> dict[str, str]:
     if "name" not in units.columns or unit_field not in units.columns:
         return {}
     return dict(zip(units[unit_field].astype(str), units["name"].astype(str), strict=False))
+
+
+def _check_polygon_kinds(
+    catalog: Catalog, kinds: list[str], given: str, available: list[str]
+) -> None:
+    """``--layers`` must name at least one kind, and only kinds holding polygons (statistics
+    measure areas: a line kind would report 0 km² everywhere)."""
+    import shapely
+
+    from zoning.errors import ZoningUsageError
+    from zoning.kinds import get_kind
+
+    if not kinds:
+        raise ZoningUsageError(
+            f"--layers {given!r} names no layer kind; expected comma-separated kinds such as "
+            f"{','.join(available[:2]) or 'eco_redline,water_source'}; fix: name the kinds, or "
+            "leave --layers out for all polygon kinds"
+        )
+    lines = []
+    for k in kinds:
+        if get_kind(k).geometry == "polygon":
+            continue
+        types = shapely.get_type_id(catalog.frame(k).geometry.to_numpy())
+        if not ((types == 3) | (types == 6)).any():  # no Polygon / MultiPolygon
+            lines.append(k)
+    if lines:
+        raise ZoningUsageError(
+            f"--layers names {', '.join(lines)}, which holds lines or points, no polygons: "
+            "statistics measure areas and would report 0 km²; expected kinds holding polygons "
+            f"({', '.join(available)}); fix: leave {', '.join(lines)} out"
+        )

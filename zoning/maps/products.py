@@ -38,19 +38,26 @@ __all__ = [
 #: the administrative outlines on top (so they stay visible and clickable).
 CATALOG_DRAW_ORDER: tuple[str, ...] = (
     "control_unit",
+    "no_farming_zone",
     "basic_farmland",
     "urban_boundary",
+    "groundwater_recharge",
     "spring_area",
     "subsidence",
     "protected_area",
     "eco_redline",
     "water_source",
+    "industrial_park",
+    "contaminated_land",
     "river",
+    "sensitive_receptor",
     "admin_unit",
 )
 
 #: Layers that cover most of the province: listed in the layer control but off at start.
-HIDDEN_BY_DEFAULT = frozenset({"control_unit", "basic_farmland", "urban_boundary"})
+HIDDEN_BY_DEFAULT = frozenset(
+    {"control_unit", "basic_farmland", "urban_boundary", "no_farming_zone"}
+)
 
 #: Screening verdict colours (strictest darkest red).
 VERDICT_COLORS: Mapping[str, str] = {
