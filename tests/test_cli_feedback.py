@@ -215,6 +215,9 @@ def test_no_bar_when_stderr_is_not_a_terminal(tmp_path):
         ["demo"],
         ["layers", "check"],
         ["layers", "list"],
+        ["types"],
+        ["rules", "list"],
+        ["rules", "show"],
     ],
 )
 def test_every_command_that_prints_a_result_has_json(command):
