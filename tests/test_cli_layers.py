@@ -110,13 +110,30 @@ def test_bad_input_no_crs_and_empty_layer(tmp_path):
     assert "2 layer(s) failed" in result.output
 
 
-def test_demo_writes_outputs_and_refuses_to_overwrite(tmp_path, demo_catalog_path):
+def test_demo_writes_outputs_and_refuses_to_overwrite(tmp_path, demo_catalog_path, monkeypatch):
+    monkeypatch.setattr("zoning.progress.stderr_is_tty", lambda: True)  # progress bars drawn
     out = tmp_path / "demo-out"
-    result = run(["demo", "--out", str(out)])
+    result = run(["demo", "--out", str(out), "--json"])
     assert result.exit_code == 0, result.output
     assert (out / "map.html").stat().st_size > 100_000
     report = json.loads((out / "catalog_check.json").read_text(encoding="utf-8"))
     assert len(report["layers"]) == 15  # PRODUCT.md's ten kinds and issue 11's five
+    # --json: one document on stdout, the check report and a line per product
+    doc = json.loads(result.stdout)
+    assert doc["catalog_check"] == report and doc["out"] == str(out)
+    assert doc["products"][0].startswith("map: map.html")
+    # the named steps on stderr, the batch run's own bar inside the last one
+    steps = [
+        "demo catalogue",
+        "check every layer",
+        "copy the layers",
+        "map of every layer",
+        "run: statistics, screening, restoration",
+    ]
+    for i, name in enumerate(steps):
+        assert f"zoning demo [{name}] {i}/5" in result.stderr
+    assert "zoning run demo_province_stats [screening] 6/9" in result.stderr
+    assert "zoning demo [done] 5/5" in result.stderr
     # the batch run joined the demo: the province's red-line share is calibrated to the
     # published 21.95 % (anchors.md), within the 0.05 point the generator promises
     stats = pd.read_csv(out / "run" / "stats.csv", dtype={"unit_id": str})

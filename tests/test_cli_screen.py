@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import geopandas as gpd
 import pytest
@@ -128,6 +129,8 @@ def test_site_file_without_crs(catalog, tmp_path):
     res = run(path, "-t", "road", "--catalog", catalog, "--out", tmp_path / "o")
     assert res.exit_code == 1
     assert "crs" in res.stderr.lower()
+    assert f"(site file {path})" in res.stderr
+    assert res.stderr.count("fix:") == 1 and "--crs EPSG:4490" in res.stderr  # printed once
     assert not (tmp_path / "o").exists()
     ok = run(path, "-t", "chemical", "--catalog", catalog, "--crs", GK, "--json")
     assert ok.exit_code == 0, ok.output
@@ -196,3 +199,170 @@ def test_bad_attr_is_usage_error(catalog, tmp_path):
     assert res.exit_code == 2 and "one of small, large" in res.stderr
     res = run(site, "-t", "livestock_farm", "--catalog", catalog, "--attr", "livestock_scale=large")
     assert res.exit_code == 0 and "SX-LV-01" in res.stdout
+
+
+# --------------------------------------------------------------------- issue 14: messages
+
+
+@pytest.fixture(scope="module")
+def subsidence_catalog(tmp_path_factory):
+    """Unstable and stable subsidence ground, and a red line (CN-RL-03: roads conditional)."""
+    root = tmp_path_factory.mktemp("sub")
+    sub = gpd.GeoDataFrame(
+        {"id": ["U1", "S1"], "状态": ["不稳定", "稳定"]},
+        geometry=[b(0, 0, 1000, 1000), b(2000, 0, 3000, 1000)],
+        crs=GK,
+    ).to_crs("EPSG:4490")
+    sub.to_file(root / "sub.geojson")
+    rl = gpd.GeoDataFrame({"id": ["R1"]}, geometry=[b(0, 3000, 1000, 4000)], crs=GK)
+    rl.to_crs("EPSG:4490").to_file(root / "rl.geojson")
+    cov = gpd.GeoDataFrame(geometry=[b(-5000, -5000, 5000, 9000)], crs=GK).to_crs("EPSG:4490")
+    cov.to_file(root / "coverage.geojson")
+    (root / "catalog.toml").write_text(
+        'name = "subsidence test"\ncoverage = "coverage.geojson"\n'
+        '[[layers]]\nkind = "subsidence"\npath = "sub.geojson"\nzone_field = "状态"\n'
+        'id_field = "id"\n'
+        '[[layers]]\nkind = "eco_redline"\npath = "rl.geojson"\nid_field = "id"\n',
+        encoding="utf-8",
+    )
+    return root / "catalog.toml"
+
+
+def test_compare_ranks_assessments_then_ground_before_area(subsidence_catalog, tmp_path):
+    site = write_sites(
+        tmp_path / "alt.geojson",
+        [
+            b(100, 100, 150, 150),  # 50 x 50 m on unstable ground
+            b(2100, 100, 2300, 300),  # 200 x 200 m on stable ground
+            b(900, 3900, 1100, 4100),  # 100 x 100 m of it in the red line
+            b(4000, 8000, 4100, 8100),  # clear
+        ],
+        ids=["on_unstable", "on_stable", "in_redline", "clear"],
+    )
+    res = run(site, "-t", "road", "--catalog", subsidence_catalog, "--compare", "--json")
+    assert res.exit_code == 0, res.output
+    ranking = {r["site_id"]: r for r in json.loads(res.stdout)["ranking"]}
+    # every site has the same verdict (no admin units: the jurisdiction is unknown) and the
+    # constrained ones one hit each; by area the unstable site (2,500 m²) came first
+    assert len({r["verdict"] for r in ranking.values()}) == 1
+    assert ranking["on_unstable"]["constrained_area_m2"] == pytest.approx(2500, rel=1e-6)
+    assert ranking["on_stable"]["constrained_area_m2"] == pytest.approx(40_000, rel=1e-6)
+    assert ranking["in_redline"]["constrained_area_m2"] == pytest.approx(10_000, rel=1e-6)
+    # CN-GH-01 asks two assessments on any subsidence ground (hazard, site stability),
+    # CN-RL-03 three for a road in the red line (unavoidable, plan, ecological impact)
+    assert [ranking[s]["n_assessments"] for s in ("on_unstable", "on_stable", "in_redline")] == [
+        2,
+        2,
+        3,
+    ]
+    assert ranking["on_unstable"]["subsidence_zone"] == "unstable"
+    assert ranking["on_stable"]["subsidence_zone"] == "stable"
+    assert ranking["clear"]["subsidence_zone"] == ""
+    # severity, then assessments (the red line last), then the ground: unstable after stable
+    # although its constrained area is 16 times smaller
+    order = sorted(ranking, key=lambda s: ranking[s]["rank"])
+    assert order == ["clear", "on_stable", "on_unstable", "in_redline"]
+    human = run(site, "-t", "road", "--catalog", subsidence_catalog, "--compare")
+    verdict = ranking["on_unstable"]["verdict"]
+    assert f"  3. on_unstable: {verdict}, 1 hit(s), 2,500 m² constrained\n" in human.stdout
+    assert " m constrained" not in human.stdout  # polygons: no "0 m constrained"
+
+
+def test_compare_prints_length_for_lines_and_nothing_for_points(catalog, tmp_path):
+    site = write_sites(
+        tmp_path / "mixed.geojson",
+        [LineString([(X0 - 500, Y0 + 3500), (X0 + 500, Y0 + 3500)]), Point(X0 + 3000, Y0 + 3000)],
+        ids=["route", "well"],
+    )
+    res = run(site, "-t", "road", "--catalog", catalog, "--compare")
+    assert res.exit_code == 0, res.output
+    # the route runs 500 m inside the red line (x from 0 to 500)
+    assert re.search(r"\n  2\. route: \w+, 1 hit\(s\), 500 m constrained\n", res.stdout)
+    assert re.search(r"\n  1\. well: \w+, 0 hit\(s\)\n", res.stdout)  # a point: no figure
+    assert "m² constrained" not in res.stdout
+
+
+def test_summary_csv_has_a_bom_and_reads_back(catalog, tmp_path):
+    import csv
+
+    import pandas as pd
+
+    site = write_sites(tmp_path / "s.geojson", [b(100, 100, 300, 200)], ids=["厂址一"])
+    out = tmp_path / "out"
+    res = run(site, "-t", "chemical", "--catalog", catalog, "--out", out, "--compare")
+    assert res.exit_code == 0, res.output
+    for name in ("summary.csv", "ranking.csv"):
+        data = (out / name).read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf") and "厂址一".encode() in data
+        df = pd.read_csv(out / name)
+        with open(out / name, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        assert df.site_id.tolist() == [r["site_id"] for r in rows] == ["厂址一"]
+        assert df.verdict.tolist() == ["prohibited"]
+    plain = run(site, "-t", "chemical", "--catalog", catalog, "--out", tmp_path / "o2")
+    assert plain.exit_code == 0
+    off = run(
+        site, "-t", "chemical", "--catalog", catalog, "--out", tmp_path / "o3",
+        "--csv-encoding", "utf-8",
+    )  # fmt: skip
+    assert off.exit_code == 0, off.output
+    data = (tmp_path / "o3" / "summary.csv").read_bytes()
+    assert data.startswith(b"site_id,")
+    assert data == (tmp_path / "o2" / "summary.csv").read_bytes()[3:]  # the same, minus BOM
+
+
+def test_csv_row_out_of_range_is_reported_as_such_once(catalog, tmp_path):
+    path = tmp_path / "sites.csv"
+    path.write_text("site_id,lon,lat\na,112.5,37.8\nb,200,37.8\n", encoding="utf-8")
+    res = run(path, "-t", "road", "--catalog", catalog, "--out", tmp_path / "o")
+    assert res.exit_code == 1
+    assert "1 row(s) have lon/lat out of range (file lines 3; e.g. lon=200, lat=37.8)" in (
+        res.stderr
+    )
+    assert "expected longitude -180…180 and latitude -90…90 degrees" in res.stderr
+    assert "no CRS" not in res.stderr
+    assert res.stderr.count("fix:") == 1 and "--crs" in res.stderr and "crs=" not in res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_lon_lat_warning_names_the_command_line_option(catalog, tmp_path, caplog):
+    path = tmp_path / "sites.csv"
+    path.write_text("site_id,lon,lat\na,120.0,30.0\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="zoning.io"):
+        res = run(path, "-t", "road", "--catalog", catalog, "--json")
+    assert res.exit_code == 0, res.output
+    text = " ".join(r.getMessage() for r in caplog.records if r.name == "zoning.io")
+    assert "assuming CGCS2000 (EPSG:4490). Pass --crs if they are WGS84" in text
+    assert "crs=" not in text
+    # the library keeps the API's spelling
+    from zoning.io import read_vector
+
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="zoning.io"):
+        read_vector(path)
+    assert "Pass crs= if they are WGS84" in caplog.text
+
+
+def test_broken_pipe_ends_quietly(catalog, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import zoning
+
+    site = write_sites(tmp_path / "s.geojson", [b(100, 100, 300, 200)])
+    env = {**os.environ, "PYTHONPATH": str(Path(zoning.__file__).parents[1])}
+    cmd = [sys.executable, "-c", "from zoning.cli.main import cli; cli()"]
+    proc = subprocess.Popen(
+        [*cmd, "screen", str(site), "-t", "road", "--catalog", str(catalog), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    proc.stdout.close()  # the reader is gone before zoning writes (`| head -0`)
+    err = proc.stderr.read().decode("utf-8", "replace")
+    proc.wait(timeout=120)
+    assert proc.returncode == 141  # 128 + SIGPIPE, as `cat` ends
+    assert "Broken pipe" not in err and "disk" not in err and "Error" not in err
+    assert "Exception ignored" not in err

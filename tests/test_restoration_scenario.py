@@ -424,3 +424,54 @@ def test_units_gpkg_opens_in_qgis_colours(toy, tmp_path):
     k = len(values)
     colors = [s.find(".//Option[@name='color']").get("value") for s in renderer.iter("symbol")]
     assert colors[0].startswith("{},{},{}".format(*class_palette(k)[1][0]))
+
+
+def test_cli_prints_cost_in_yuan_and_writes_csv_with_bom(toy, tmp_path):
+    from zoning.cli.main import cli
+
+    out = tmp_path / "run"
+    res = CliRunner().invoke(cli, ["restore", str(toy(budget=8e9)), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    cost = report["portfolio"]["cost"]
+    assert f"cost {cost:,.0f} 元 (yuan) of 8,000,000,000 元 (yuan)," in res.stdout
+    assert "e+09" not in res.stdout
+    for name in ("ranking.csv", "ranking_curve.csv"):
+        data = (out / name).read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf")
+        assert pd.read_csv(out / name).columns[0] == data[3:].split(b",")[0].decode()
+    ranking = pd.read_csv(out / "ranking.csv")
+    assert len(ranking) == report["n_units"]
+    # the budget holds every unit: all but the locked-out u5 are chosen, the printed cost is
+    # the sum of theirs
+    assert set(ranking.loc[~ranking.selected.astype(bool), "unit_id"]) == {"u5"}
+    assert ranking.loc[ranking.selected.astype(bool), "cost"].sum() == pytest.approx(cost)
+    # --json: one document, the report and where it was written
+    res = CliRunner().invoke(
+        cli,
+        ["restore", str(toy(budget=8e9)), "--out", str(tmp_path / "j"), "--json"],
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["out"] == str(tmp_path / "j")
+    assert doc["portfolio"]["cost"] == pytest.approx(cost)
+    assert doc["n_units"] == report["n_units"]
+    # --csv-encoding utf-8: no BOM, the same bytes otherwise
+    res = CliRunner().invoke(
+        cli,
+        ["restore", str(toy(budget=8e9)), "--out", str(tmp_path / "u"), "--csv-encoding", "utf-8"],
+    )
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "u" / "ranking.csv").read_bytes() == (out / "ranking.csv").read_bytes()[3:]
+
+
+def test_cli_restore_shows_named_steps_on_a_terminal(toy, tmp_path, monkeypatch):
+    from zoning.cli.main import cli
+
+    monkeypatch.setattr("zoning.progress.stderr_is_tty", lambda: True)
+    res = CliRunner().invoke(cli, ["restore", str(toy()), "--out", str(tmp_path / "o"), "--no-map"])
+    assert res.exit_code == 0, res.output
+    for i, name in enumerate(["read scenario", "score units and portfolio", "write outputs"]):
+        assert f"zoning restore [{name}] {i}/3" in res.stderr
+    assert "zoning restore [done] 3/3" in res.stderr
+    assert "zoning restore" not in res.stdout

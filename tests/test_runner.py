@@ -415,3 +415,31 @@ def test_workbook_is_office_ready(tiny, tmp_path):
     assert manifest["inputs"]["scenario"]["sha256"] in text
     for layer in manifest["inputs"]["layers"]:
         assert layer["sha256"] in text
+
+
+def test_cli_run_names_its_nine_steps_and_prints_json(tiny, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from zoning.cli.main import cli
+
+    scenario = tiny
+    monkeypatch.setattr("zoning.progress.stderr_is_tty", lambda: True)
+    res = CliRunner().invoke(cli, ["run", str(scenario), "--out", str(tmp_path / "o"), "--json"])
+    assert res.exit_code == 0, res.output
+    names = [
+        "load catalogue and units",
+        "statistics",
+        "roll-up",
+        "overlaps",
+        "strictest designation",
+        "indicators",
+        "screening",
+        "restoration",
+        "write outputs",
+    ]
+    for i, name in enumerate(names):
+        assert f"[{name}] {i}/9" in res.stderr
+    assert "[done] 9/9" in res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["out"] == str(tmp_path / "o")
+    assert Path(doc["files"]["stats.csv"]).read_bytes().startswith(b"\xef\xbb\xbf")

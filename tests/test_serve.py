@@ -240,8 +240,11 @@ def test_downloads_of_a_screening(client: TestClient) -> None:
     csp = report.headers["content-security-policy"]
     assert csp.startswith("sandbox") and "default-src 'none'" in csp
     assert json.loads(client.get(f"{base}/result.json").text) == _without_id(doc)
-    summary = client.get(f"{base}/summary.csv").text.splitlines()
+    summary_bytes = client.get(f"{base}/summary.csv").content
+    assert summary_bytes.startswith(b"\xef\xbb\xbfsite_id,")  # the BOM Excel needs
+    summary = summary_bytes.decode("utf-8-sig").splitlines()
     assert summary[0].startswith("site_id,") and len(summary) == 5
+    assert client.get(f"{base}/ranking.csv").content.startswith(b"\xef\xbb\xbfrank,")
     assert len(client.get(f"{base}/ranking.csv").text.splitlines()) == 5
     feats = client.get(f"{base}/features.geojson").json()["features"]
     assert [f["properties"]["site_id"] for f in feats if f["properties"]["role"] == "site"] == [

@@ -16,8 +16,6 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import pandas as pd
-
 from zoning.catalog import Catalog
 
 __all__ = ["DEMO_SCENARIO", "run_demo_products"]
@@ -48,7 +46,9 @@ def run_demo_products(catalog: Catalog, out: Path) -> Iterator[str]:
 
 
 def _summarise_run(folder: Path) -> Iterator[str]:
-    stats = pd.read_csv(folder / "stats.csv", dtype={"unit_id": str})
+    from zoning.csvfile import read_csv_table
+
+    stats = read_csv_table(folder / "stats.csv", dtype={"unit_id": str})
     red = stats[(stats.layer_kind == "eco_redline") & (stats.zone == "all")]
     province = red[red.level == "province"]
     if len(province):
@@ -58,10 +58,10 @@ def _summarise_run(folder: Path) -> Iterator[str]:
             f"{row.unit_name} ({(red.level == 'county').sum()} counties, rolled up and reconciled)"
         )
     if (folder / "indicators.csv").exists():
-        ind = pd.read_csv(folder / "indicators.csv").dropna(subset=["value"])
+        ind = read_csv_table(folder / "indicators.csv").dropna(subset=["value"])
         yield f"indicators: {int(ind.met.fillna(False).astype(bool).sum())} of {len(ind)} met"
     if (folder / "screening" / "summary.csv").exists():
-        s = pd.read_csv(folder / "screening" / "summary.csv")
+        s = read_csv_table(folder / "screening" / "summary.csv")
         counts = Counter(s["verdict"])
         yield "screening (solar_pv): " + ", ".join(f"{v} {n}" for v, n in sorted(counts.items()))
     report = folder / "restoration" / "report.json"

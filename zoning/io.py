@@ -482,6 +482,28 @@ def _read_csv_frame(path: Path, encoding: str | None) -> pd.DataFrame:
     raise _unreadable(path, last or ValueError("unknown encoding"), " (text encoding)")
 
 
+def _refuse_degrees_out_of_range(path: Path, lon: str, lat: str, x: Any, y: Any) -> None:
+    """Columns named as degrees (lon/lat, 经度/纬度 — not x/y) with a value beyond ±180/±90
+    and no CRS: a bad row (or metres under a degrees name), not a missing CRS."""
+    import numpy as np
+
+    from zoning.hints import option
+
+    if lon.strip().lower() == "x" or lat.strip().lower() == "y":
+        return  # x/y may be projected metres: the missing CRS is the problem
+    bad = np.flatnonzero((np.abs(x) > 180) | (np.abs(y) > 90))
+    if not len(bad) or ((np.abs(x) <= 90).all() and (np.abs(y) <= 180).all()):
+        return  # in range, or lat/lon swapped: the swap check says so
+    first = bad[0]
+    rows = ", ".join(str(i + 2) for i in bad[:10])  # +2: 1-based, after the header
+    raise InputFileError(
+        f"{path}: {len(bad)} row(s) have {lon}/{lat} out of range (file lines {rows}; e.g. "
+        f"{lon}={x[first]:g}, {lat}={y[first]:g}); expected longitude -180…180 and latitude "
+        f"-90…90 degrees; fix: correct those rows, or if the columns hold projected metres, "
+        f"pass {option('crs')} with their CRS (e.g. EPSG:4547)"
+    )
+
+
 def _read_csv(
     path: Path,
     *,
@@ -544,13 +566,18 @@ def _read_csv(
         )
     gdf = gpd.GeoDataFrame(df.drop(columns=[lon, lat]), geometry=gpd.points_from_xy(x, y))
     in_range = len(x) > 0 and bool((np.abs(x) <= 180).all() and (np.abs(y) <= 90).all())
+    if declared is None and not in_range:
+        _refuse_degrees_out_of_range(path, lon, lat, x, y)
     if declared is None and in_range:
+        from zoning.hints import option
+
         log.warning(
             "%s: CSV columns %s/%s look like lon/lat degrees and no CRS was given; assuming "
-            "CGCS2000 (EPSG:4490). Pass crs= if they are WGS84 or GCJ-02 (Amap/Tencent).",
+            "CGCS2000 (EPSG:4490). Pass %s if they are WGS84 or GCJ-02 (Amap/Tencent).",
             path,
             lon,
             lat,
+            option("crs"),
         )
         declared = "EPSG:4490"
     return gdf, declared
@@ -810,7 +837,9 @@ def _write_csv(gdf: gpd.GeoDataFrame, tmp: Path) -> None:
     geom = gdf.geometry.to_numpy()
     df[gdf.geometry.name] = shapely.to_wkt(geom, rounding_precision=-1)
     keep_index = not (isinstance(gdf.index, pd.RangeIndex) and gdf.index.name is None)
-    df.to_csv(tmp, index=keep_index, encoding="utf-8", lineterminator="\n")
+    from zoning.csvfile import write_csv
+
+    write_csv(df, tmp, index=keep_index)
 
 
 def write_vector(

@@ -522,10 +522,12 @@ def write_screening(
     }
     files["result.json"].write_text(screening_json(result, compare=compare) + "\n", "utf-8")
     files["report.html"].write_text(result.to_html(map_=include_map), encoding="utf-8")
-    files["summary.csv"].write_text(result.to_csv(), encoding="utf-8")
+    from zoning.csvfile import csv_encoding, write_csv
+
+    files["summary.csv"].write_bytes(result.to_csv().encode(csv_encoding()))
     if compare:
         files["ranking.csv"] = folder / "ranking.csv"
-        files["ranking.csv"].write_text(result.compare().to_csv(index=False), encoding="utf-8")
+        write_csv(result.compare(), files["ranking.csv"], index=False)
     if docx:
         from zoning.docx_report import screening_docx
 

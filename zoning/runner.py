@@ -27,7 +27,6 @@ import logging
 import os
 import platform
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,7 +123,9 @@ class _Checkpoints:
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    df.to_csv(path, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
+    from zoning.csvfile import write_csv
+
+    write_csv(df, path, index=False, float_format="%.10g")
 
 
 def _write_excel(
@@ -453,18 +454,26 @@ def _run(
     resume: bool,
     docx: bool = False,
 ) -> tuple[dict[str, Path], dict[str, Any]]:
-    from tqdm.auto import tqdm
 
     from zoning import __version__
     from zoning.catalog import load_catalog
     from zoning.crs import ALBERS_CHINA
+    from zoning.progress import step_bar
 
-    bar = tqdm(
-        total=len(_STEPS),
-        desc=f"zoning run {sc.id}",
-        file=sys.stderr,
-        disable=(None if progress is None else not progress),
-        unit="step",
+    bar = step_bar(  # the steps of _STEPS, named for the reader
+        f"zoning run {sc.id}",
+        [
+            "load catalogue and units",
+            "statistics",
+            "roll-up",
+            "overlaps",
+            "strictest designation",
+            "indicators",
+            "screening",
+            "restoration",
+            "write outputs",
+        ],
+        enabled=progress,
     )
     logger.info("zoning %s: scenario %s (%s)", __version__, sc.id, sc.path.name)
     catalog = load_catalog(sc.catalog)

@@ -65,7 +65,8 @@ def read_sites(
     try:
         sites = read_vector(Path(site), crs=declared, layer=layer)
     except CRSError as exc:
-        raise CRSError(f"{exc} (site file {site}; fix: pass --crs EPSG:4490 or similar)") from None
+        # the reader's message already names the fix (--crs): say which file, not the fix again
+        raise CRSError(f"{exc} (site file {site})") from None
     except InputFileError as exc:
         if layer is None and "no layer was given" in str(exc):
             raise InputFileError(f"{exc}; on the command line: --layer NAME") from None

@@ -1536,6 +1536,10 @@ def _zone_label(kind: str, zone: str) -> str:
     return f"{k.name_zh}{'·' + z.name_zh if z and z.name_zh != k.name_zh else ''}"
 
 
+#: how much a subsidence zone weighs when sites are compared (unstable ground ranks last)
+_GROUND_RISK = {"unstable": 3, "unknown": 2, "stabilising": 1, "stable": 0}
+
+
 @dataclass
 class ScreeningResult:
     """The outcome of :func:`screen_sites`: verdicts, hits, totals, reasons, provenance.
@@ -2083,24 +2087,68 @@ class ScreeningResult:
         return out.copy()
 
     def compare(self) -> pd.DataFrame:
-        """Rank the sites as alternatives: least severe verdict, then fewest hits, then the
-        smallest area and length inside constrained zones. Rank 1 is the best."""
+        """Rank the sites as alternatives. Rank 1 is the best.
+
+        The order: least severe verdict; then the fewest assessments or permits the site's
+        conditions require (``n_assessments``); then the ground those conditions concern —
+        a site on unstable subsidence ground after one on ground of unknown stability, then
+        stabilising, then stable (``subsidence_zone``, the least stable zone the site
+        intersects); then the smallest area and length inside constrained zones; then the
+        fewest hits. ``n_assessments`` and ``subsidence_zone`` are added to the summary's
+        columns.
+        """
         s = self.summary()
         s["severity"] = s["verdict"].map(SEVERITY)
+        s["n_assessments"] = [self._n_assessments(i) for i in range(len(s))]
+        s["subsidence_zone"] = [self._least_stable_ground(i) for i in range(len(s))]
+        s["ground"] = s["subsidence_zone"].map(_GROUND_RISK).fillna(0)
         s = s.sort_values(
-            ["severity", "n_hits", "constrained_area_m2", "constrained_length_m", "site_id"],
+            [
+                "severity",
+                "n_assessments",
+                "ground",
+                "constrained_area_m2",
+                "constrained_length_m",
+                "n_hits",
+                "site_id",
+            ],
             kind="stable",
         ).reset_index(drop=True)
         s.insert(0, "rank", np.arange(1, len(s) + 1))
-        return s.drop(columns=["severity"])
+        return s.drop(columns=["severity", "ground"])
+
+    def _least_stable_ground(self, i: int) -> str:
+        """The least stable subsidence zone site ``i`` intersects ("" when none)."""
+        zones = [
+            str(h["zone"])
+            for h in self._site_rows(i)[0]
+            if h["layer_kind"] == "subsidence" and bool(h["intersects"])
+        ]
+        return max(zones, key=lambda z: _GROUND_RISK.get(z, 0), default="")
+
+    def _n_assessments(self, i: int) -> int:
+        """How many distinct assessments or permits the conditions of site ``i`` require
+        (the evidence of its conditional rules where it intersects a zone)."""
+        trig = self._site_rows(i)[0]
+        needed: set[str] = set()
+        for h in trig:
+            if not bool(h["intersects"]):
+                continue
+            for rid in h["rule_ids"]:
+                rule = self.rule(rid)
+                outcome = rule.evaluate(self.attrs)[0] or rule.outcome
+                if outcome == "conditional":
+                    needed.update(rule.evidence_required)
+        return len(needed)
 
     def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
         """Return (and optionally write, atomically) the per-site CSV summary."""
         text = _with_access_columns(self, self.summary()).to_csv(index=False)
-        if path is not None:
-            from zoning.io import atomic_write_text
+        if path is not None:  # in the CSV encoding of every output (zoning.csvfile)
+            from zoning.csvfile import csv_encoding
+            from zoning.io import atomic_write_bytes
 
-            atomic_write_text(path, text, overwrite=True)
+            atomic_write_bytes(path, text.encode(csv_encoding()), overwrite=True)
         return text
 
     def to_html(self, *, map_: bool = True) -> str:

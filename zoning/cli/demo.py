@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from zoning.cli.options import csv_encoding_option, json_option
+
 __all__ = ["demo"]
 
 
@@ -21,12 +23,15 @@ __all__ = ["demo"]
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.option("--rebuild", is_flag=True, help="Rebuild the demo catalogue (ignore the cache).")
-def demo(out_dir: str, overwrite: bool, rebuild: bool) -> None:
+@csv_encoding_option
+@json_option
+def demo(out_dir: str, overwrite: bool, rebuild: bool, as_json: bool = False) -> None:
     """Build the demo catalogue, check it, and write its outputs and maps into OUT.
 
-    OUT holds ``catalog_check.json`` / ``catalog_check.txt`` (every layer checked),
-    ``catalog.toml`` (where the demo layers live), ``map.html`` (offline map of every layer)
-    and the products that have joined the demo.
+    OUT holds catalog_check.json / catalog_check.txt (every layer checked), catalog.toml
+    (where the demo layers live, with the layers beside it: --catalog OUT/catalog.toml
+    works), map.html (offline map of every layer) and the products that have joined the
+    demo.
     """
     from zoning.catalog import load_catalog
     from zoning.checks import catalog_report
@@ -37,10 +42,26 @@ def demo(out_dir: str, overwrite: bool, rebuild: bool) -> None:
     from zoning.workspace import claim_output
 
     claim_output(out_dir, overwrite=overwrite)  # checked and locked before any work
+    from zoning.cli.options import progress_steps
+    from zoning.progress import redirect_logging
+
+    steps = progress_steps(
+        "zoning demo",
+        [
+            "demo catalogue",
+            "check every layer",
+            "copy the layers",
+            "map of every layer",
+            "run: statistics, screening, restoration",
+        ],
+    )
+    click.get_current_context().with_resource(redirect_logging(steps.enabled))
+    steps.start("demo catalogue")
     catalog_path = demo_catalog_path(rebuild=rebuild)
     click.echo(f"demo catalogue: {catalog_path}", err=True)
     with atomic_directory(Path(out_dir), overwrite=overwrite) as tmp:
         cat = load_catalog(catalog_path)
+        steps.start("check every layer")
         report = catalog_report(cat)
         atomic_write_text(
             tmp / "catalog_check.json", json.dumps(report, ensure_ascii=False, indent=2)
@@ -48,10 +69,23 @@ def demo(out_dir: str, overwrite: bool, rebuild: bool) -> None:
         text = format_report(report)
         atomic_write_text(tmp / "catalog_check.txt", text + "\n")
         atomic_write_text(tmp / "catalog.toml", catalog_path.read_text(encoding="utf-8"))
+        steps.start("copy the layers")
         _copy_catalog_data(catalog_path.parent, tmp)
-        click.echo(text)
+        if not as_json:
+            steps.echo(text)
+        steps.start("map of every layer")
+        products = []
         for line in run_demo_products(cat, tmp):
-            click.echo(line)
+            if line.startswith("map:"):
+                steps.start("run: statistics, screening, restoration")
+            products.append(line)
+            if not as_json:
+                steps.echo(line)
+    steps.finish()
+    if as_json:
+        from zoning.cli.options import echo_json
+
+        echo_json({"out": str(out_dir), "catalog_check": report, "products": products})
     click.echo(f"demo outputs written to {out_dir}/", err=True)
 
 

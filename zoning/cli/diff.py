@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from zoning.cli.options import csv_encoding_option, echo_json, json_option
 from zoning.cli.params import FiniteFloat
 
 __all__ = ["diff"]
@@ -35,6 +36,14 @@ __all__ = ["diff"]
     show_default=True,
     help="Feature id column (vintages: two vector files).",
 )
+@click.option(
+    "--layer",
+    "layer",
+    default=None,
+    help="Layer to compare in multi-layer files (vintages; the same name in both).",
+)
+@csv_encoding_option
+@json_option
 def diff(
     a: Path,
     b: Path,
@@ -43,6 +52,8 @@ def diff(
     keep_all: bool,
     tolerance_km2: float,
     id_field: str,
+    layer: str | None = None,
+    as_json: bool = False,
 ) -> None:
     """Compare A and B: two run folders (or stats.csv files) — which units changed and by how
     much — or two vintages of a layer (vector files) — which features were added, removed or
@@ -58,34 +69,96 @@ def diff(
     if runs:
         table = diff_runs(a, b, tolerance_km2=tolerance_km2, keep_unchanged=keep_all)
         counts = table.status.value_counts().to_dict()
-        click.echo(
-            f"{table.unit_id.nunique()} unit(s) differ: "
-            + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-        )
+        changed = table[table.status != "unchanged"]
+        if as_json:
+            _write_runs_csv(table, out, overwrite)
+            echo_json(
+                {
+                    "kind": "runs",
+                    "units_differing": int(changed.unit_id.nunique()),
+                    "counts": {str(k): int(v) for k, v in sorted(counts.items())},
+                    "rows": table.to_dict(orient="records"),
+                    "out": str(out) if out is not None else None,
+                }
+            )
+            return
+        click.echo(_count_line(changed.unit_id.nunique(), "unit", counts))
         for r in table.head(20).itertuples(index=False):
             click.echo(
                 f"  {r.unit_id} {r.layer_kind}/{r.zone}: {r.status} "
                 f"{r.delta_km2:+.4f} km² ({r.delta_share_pct:+.4f} points)"
             )
-        if out is not None:
-            from zoning.io import atomic_write_text
-
-            atomic_write_text(
-                out, table.to_csv(index=False, lineterminator="\n"), overwrite=overwrite
-            )
+        _write_runs_csv(table, out, overwrite)
         return
-    from zoning.io import read_vector, write_vector
+    from zoning.io import write_vector
 
-    changes = diff_vintages(read_vector(a), read_vector(b), id_field=id_field)
+    changes = diff_vintages(_read_vintage(a, layer), _read_vintage(b, layer), id_field=id_field)
     counts = changes.status.value_counts().to_dict()
-    click.echo(
-        f"{len(changes)} feature(s) differ: "
-        + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none")
-    )
-    for r in changes.head(20).itertuples(index=False):
-        click.echo(
-            f"  {r.feature_id or r.feature_id_old}: {r.status} "
-            f"+{r.gained_m2 / 1e6:.4f} / -{r.lost_m2 / 1e6:.4f} km²"
-        )
     if out is not None:
         write_vector(changes, out, overwrite=overwrite)
+    if as_json:
+        echo_json(
+            {
+                "kind": "vintages",
+                "features_differing": len(changes),
+                "counts": {str(k): int(v) for k, v in sorted(counts.items())},
+                "rows": [
+                    {**r, "feature_id": _feature_label(r)}
+                    for r in changes.drop(columns="geometry").to_dict(orient="records")
+                ],
+                "out": str(out) if out is not None else None,
+            }
+        )
+        return
+    click.echo(_count_line(len(changes), "feature", counts))
+    for r in changes.head(20).to_dict(orient="records"):
+        click.echo(
+            f"  {_feature_label(r)}: {r['status']} "
+            f"+{r['gained_m2'] / 1e6:.4f} / -{r['lost_m2'] / 1e6:.4f} km²"
+        )
+
+
+def _count_line(n: int, what: str, counts: dict) -> str:
+    """``2 unit(s) differ: added 1, changed 1`` — or ``no unit differs``."""
+    if not n:
+        return f"no {what} differs"
+    return f"{n} {what}(s) differ: " + ", ".join(
+        f"{k} {v}" for k, v in sorted(counts.items()) if k != "unchanged"
+    )
+
+
+def _feature_label(row: dict) -> str:
+    """The feature's id, ``old → new`` for a renamed one, the old id for a removed one."""
+    import pandas as pd
+
+    new, old = row.get("feature_id"), row.get("feature_id_old")
+    new = None if new is None or pd.isna(new) else str(new)
+    old = None if old is None or pd.isna(old) else str(old)
+    if new and old and new != old:
+        return f"{old} → {new}"
+    return new or old or "?"
+
+
+def _write_runs_csv(table: object, out: Path | None, overwrite: bool) -> None:
+    if out is None:
+        return
+    from zoning.csvfile import csv_bytes
+    from zoning.io import atomic_write_bytes
+
+    atomic_write_bytes(out, csv_bytes(table, index=False), overwrite=overwrite)  # type: ignore[arg-type]
+
+
+def _read_vintage(path: Path, layer: str | None) -> object:
+    """Read one vintage; a multi-layer file without --layer asks for --layer."""
+    from zoning.errors import InputFileError
+    from zoning.io import read_vector
+
+    try:
+        return read_vector(path, layer=layer)
+    except InputFileError as exc:
+        if layer is None and "no layer was given" in str(exc):
+            found = str(exc).split("; fix:")[0]
+            raise InputFileError(
+                f"{found}; fix: pass --layer NAME (the same layer is read from both files)"
+            ) from None
+        raise

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from typing import Any
 
 import click
 
@@ -82,6 +83,11 @@ class _LazyGroup(click.Group):
                 raise
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(1)
+        except BrokenPipeError:
+            # stdout closed by the reader (`zoning screen … | head`): not a disk problem;
+            # end quietly as `cat` does, with the SIGPIPE status and nothing more on stderr
+            _silence_stdout()
+            ctx.exit(141)
         except OSError as exc:
             # the file system refused (full disk, no permission, a file where a folder should
             # be): say so plainly instead of a traceback; the writers have already removed
@@ -90,6 +96,17 @@ class _LazyGroup(click.Group):
                 raise
             click.echo(f"Error: {_describe_os_error(exc)}", err=True)
             ctx.exit(1)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device so the interpreter's final flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests)
+        pass
 
 
 def _describe_os_error(exc: OSError) -> str:
@@ -123,6 +140,11 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 
     _survive_console_encoding()
     ctx.with_resource(interrupt_on_termination())  # SIGTERM / SIGHUP clean up like Ctrl-C
+    ctx.with_resource(_command_line_spelling())  # fixes say --crs, not crs=
+    if verbose - quiet < 0:  # --quiet: no progress bars, the library's included
+        from zoning.progress import bars_off
+
+        ctx.with_resource(bars_off())
     verbosity = verbose - quiet
     ctx.ensure_object(dict)
     ctx.obj["verbosity"] = verbosity
@@ -130,6 +152,12 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     logging.basicConfig(
         stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s"
     )
+
+
+def _command_line_spelling() -> Any:
+    from zoning.hints import command_line_spelling
+
+    return command_line_spelling()
 
 
 def _in_cache(filename: object) -> str | None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from zoning.cli.options import json_option
 from zoning.cli.params import FiniteFloat
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,11 +56,12 @@ __all__ = ["map_command"]
 @click.option(
     "--out",
     "out",
-    required=True,
+    default=None,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Output HTML file.",
+    help="Output HTML file (default: map-<catalogue name>.html).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@json_option
 def map_command(
     catalog_path: Path | None,
     layers: str | None,
@@ -68,16 +70,20 @@ def map_command(
     title: str | None,
     detail_zoom: int,
     max_mb: float,
-    out: Path,
+    out: Path | None,
     overwrite: bool,
+    as_json: bool = False,
 ) -> None:
     """Write an offline HTML map of the catalogue layers (Leaflet inlined, no CDN).
 
     Geometry is simplified for display only; the map says so. With --basemap gaode the layers
     are shifted to GCJ-02 for display on the AutoNavi tiles.
     """
+    from zoning.cli.options import catalog_label, default_out, progress_steps
     from zoning.workspace import catalog_inputs, claim_output
 
+    if out is None:
+        out = default_out("map", catalog_label(catalog_path), ".html")
     # checked and locked before any work; a file that appears meanwhile is not replaced
     claim_output(out, overwrite=overwrite, inputs=catalog_inputs(catalog_path))
     from zoning.catalog import load_catalog
@@ -90,6 +96,8 @@ def map_command(
         save_html,
     )
 
+    steps = progress_steps("zoning map", ["load catalogue", "draw the layers", "write HTML"])
+    steps.start("load catalogue")
     if catalog_path is None:
         from zoning.datasets import demo_catalog_path
 
@@ -107,11 +115,27 @@ def map_command(
             detail_zoom=zoom,
         )
 
+    steps.start("draw the layers")
     m, html = fit_to_budget(build, max_mb=max_mb, start_zoom=detail_zoom)
+    steps.start("write HTML")
     path = save_html(html, out, overwrite=overwrite)
+    steps.finish()
     summary = layer_summary(m)
     n = sum(s["features"] for s in summary)
     zoom = map_info(m).detail_zoom
+    if as_json:
+        from zoning.cli.options import echo_json
+
+        echo_json(
+            {
+                "out": str(path),
+                "size_mb": round(html_size_mb(html), 3),
+                "layers": summary,
+                "features": n,
+                "detail_zoom": zoom,
+            }
+        )
+        return
     click.echo(
         f"wrote {path} ({html_size_mb(html):.1f} MB, {len(summary)} layers, {n} features, "
         f"display detail to zoom {zoom})"

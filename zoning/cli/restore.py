@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from zoning.cli.options import csv_encoding_option, json_option
+
 
 @click.command("restore")
 @click.argument("scenario", required=False)
@@ -24,6 +26,8 @@ import click
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.option("--no-map", is_flag=True, help="Skip the HTML map.")
 @click.option("--docx", is_flag=True, help="Also write report.docx (Word).")
+@csv_encoding_option
+@json_option
 def restore(
     scenario: str | None,
     scenario_option: str | None,
@@ -31,10 +35,11 @@ def restore(
     overwrite: bool,
     no_map: bool,
     docx: bool,
+    as_json: bool = False,
 ) -> None:
     """Rank units for restoration, explain the scores and pick a portfolio under a budget.
 
-    SCENARIO is a restoration scenario TOML, or ``demo`` for the bundled one (northern Shanxi).
+    SCENARIO is a restoration scenario TOML, or 'demo' for the bundled one (northern Shanxi).
 
     Writes priority.tif, criteria.tif, units.gpkg, ranking.csv, ranking_curve.png/.csv,
     map.html and report.json into one folder, atomically (nothing is left on failure).
@@ -55,6 +60,12 @@ def restore(
     if not name:
         raise click.UsageError("missing SCENARIO: a restoration scenario TOML, or `demo`")
     t0 = time.perf_counter()
+    from zoning.cli.options import progress_steps
+
+    steps = progress_steps(
+        "zoning restore", ["read scenario", "score units and portfolio", "write outputs"]
+    )
+    steps.start("read scenario")
     scenario_path = resolve_scenario(name, "restore")
     spec = load_restoration_scenario(scenario_path)
     target = Path(out_dir) if out_dir else Path(f"restoration-{spec.name}")
@@ -76,14 +87,31 @@ def restore(
         inputs=[("scenario", scenario_path), *catalog_inputs(catalog), *rasters],
     )
     with atomic_directory(target, overwrite=overwrite) as tmp:
+        steps.start("score units and portfolio")
         result = run_restoration(spec)
+        steps.start("write outputs")
         report = write_outputs(result, tmp, map_html=not no_map, docx=docx)
+    steps.finish()
+    if as_json:
+        from zoning.cli.options import echo_json
+
+        echo_json({"out": str(target), **report})
+        return
     click.echo(f"{report['n_units']} units scored; classes {report['classes']}")
     if report["portfolio"]:
         p = report["portfolio"]
         click.echo(
-            f"portfolio: {p['n_selected']} units, cost {p['cost']:.6g} of {p['budget']:.6g}, "
-            f"benefit {p['objective']:.6g} (gap {p['gap']:.2e}, {p['status']}, "
-            f"{p['n_variables']} variables, {p['time_s']:.1f} s)"
+            f"portfolio: {p['n_selected']} units, cost {_yuan(p['cost'])} of "
+            f"{_yuan(p['budget'])}, benefit {p['objective']:.6g} (gap {p['gap']:.2e}, "
+            f"{p['status']}, {p['n_variables']} variables, {p['time_s']:.1f} s)"
         )
     click.echo(f"wrote {target} in {time.perf_counter() - t0:.1f} s")
+
+
+def _yuan(amount: float) -> str:
+    """A cost in yuan with thousands separators: ``7,999,960,000 元 (yuan)``.
+
+    >>> _yuan(7.99996e9), _yuan(1234.6)
+    ('7,999,960,000 元 (yuan)', '1,235 元 (yuan)')
+    """
+    return f"{amount:,.0f} 元 (yuan)"

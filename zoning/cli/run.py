@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from zoning.cli.options import check_scheduler, csv_encoding_option, json_option
+
 __all__ = ["run"]
 
 
@@ -25,13 +27,16 @@ __all__ = ["run"]
     "--scheduler",
     default=None,
     metavar="ADDR",
+    callback=check_scheduler,
     help="Run the statistics on a Dask cluster (tcp://host:8786, or 'local').",
 )
-@click.option("--dask", is_flag=True, help="Run the statistics on a local Dask cluster.")
+@click.option("--dask", is_flag=True, help="The same as --scheduler local.")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bars on stderr (default: on a TTY)."
 )
 @click.option("--docx", is_flag=True, help="Also write the reports as Word documents (.docx).")
+@csv_encoding_option
+@json_option
 def run(
     scenario: str,
     out: Path | None,
@@ -41,15 +46,21 @@ def run(
     dask: bool,
     progress: bool | None,
     docx: bool,
+    as_json: bool = False,
 ) -> None:
-    """Run SCENARIO (a TOML file, or ``demo`` for the bundled one) and write one folder: stats.csv, overlaps.csv,
+    """Run SCENARIO (a TOML file, or 'demo' for the bundled one) and write one folder: stats.csv, overlaps.csv,
     indicators.csv, stats.xlsx, units.gpkg, map.html, run.log and manifest.json.
 
     A failed run leaves no folder behind; an interrupted one can be resumed with --resume.
     """
+    from zoning.cli.options import quiet
     from zoning.datasets import resolve_scenario
+    from zoning.progress import redirect_logging
     from zoning.runner import run_scenario
 
+    if quiet():
+        progress = False  # zoning --quiet: no bars either
+    click.get_current_context().with_resource(redirect_logging(progress))
     result = run_scenario(
         resolve_scenario(scenario, "run"),
         out=out,
@@ -59,4 +70,14 @@ def run(
         progress=progress,
         docx=docx,
     )
+    if as_json:
+        from zoning.cli.options import echo_json
+
+        echo_json(
+            {
+                "out": str(result.folder),
+                "files": {name: str(path) for name, path in sorted(result.files.items())},
+            }
+        )
+        return
     click.echo(str(result.folder))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from zoning.cli.options import csv_encoding_option
 from zoning.cli.params import FiniteFloat
 
 __all__ = ["screen"]
@@ -89,6 +90,7 @@ __all__ = ["screen"]
     show_default=True,
     help="Language of the reasons printed on the terminal (JSON, CSV and report carry both).",
 )
+@csv_encoding_option
 def screen(
     site: Path,
     project_type: str,
@@ -227,11 +229,26 @@ def _print_human(doc: dict, ranking: object, lang: str = "both") -> None:
         click.echo("Ranking (best first):")
         for r in ranking.itertuples(index=False):  # type: ignore[attr-defined]
             click.echo(
-                f"  {r.rank}. {r.site_id}: {r.verdict}, {r.n_hits} hit(s), "
-                f"{r.constrained_area_m2:,.0f} m², {r.constrained_length_m:,.0f} m constrained"
+                f"  {r.rank}. {r.site_id}: {r.verdict}, {r.n_hits} hit(s)"
+                + _constrained_text(r.geometry_type, r.constrained_area_m2, r.constrained_length_m)
             )
     click.echo("")
     click.echo(doc["disclaimer"])
+
+
+def _constrained_text(geometry_type: str, area_m2: float, length_m: float) -> str:
+    """What of the site lies in constrained zones: area for polygons, length for lines.
+
+    >>> _constrained_text("Polygon", 12000.4, 0.0), _constrained_text("LineString", 0.0, 500)
+    (', 12,000 m² constrained', ', 500 m constrained')
+    >>> _constrained_text("Point", 0.0, 0.0)
+    ''
+    """
+    if "Polygon" in geometry_type:
+        return f", {area_m2:,.0f} m² constrained"
+    if "LineString" in geometry_type:
+        return f", {length_m:,.0f} m constrained"
+    return ""  # a point has neither: its hits say where it is
 
 
 def _print_access_lists(site: dict) -> None:

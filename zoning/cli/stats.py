@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from zoning.cli.options import check_scheduler, csv_encoding_option, json_option
 
 if TYPE_CHECKING:  # pragma: no cover
     from zoning.catalog import Catalog
@@ -42,15 +44,21 @@ __all__ = ["stats"]
 )
 @click.option(
     "--out",
-    required=True,
+    default=None,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder (stats.csv is written in it).",
+    help="Output folder (stats.csv is written in it; default: stats-<catalogue name>).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.option(
-    "--scheduler", default=None, metavar="ADDR", help="Dask scheduler address (tcp://host:8786)."
+    "--scheduler",
+    default=None,
+    metavar="ADDR",
+    callback=check_scheduler,
+    help="Compute on Dask: 'local' (a cluster on this machine) or tcp://host:8786.",
 )
-@click.option("--dask", is_flag=True, help="Compute on a local Dask cluster.")
+@click.option("--dask", is_flag=True, help="The same as --scheduler local.")
+@csv_encoding_option
+@json_option
 def stats(
     catalog_path: Path | None,
     units_path: Path | None,
@@ -58,29 +66,39 @@ def stats(
     unit_layer: str | None,
     level: str,
     layers: str | None,
-    out: Path,
+    out: Path | None,
     overwrite: bool,
     scheduler: str | None,
     dask: bool,
+    as_json: bool = False,
 ) -> None:
     """Zoning statistics: for every unit, layer kind and zone, the area (km², equal-area
     Albers) and share of the unit, with overlapping features counted once.
 
-    Writes OUT/stats.csv (unit_id, layer_kind, zone, area_km2, unit_area_km2, share_pct; zone
-    "all" is the whole layer).
+    Writes OUT/stats.csv (unit_id, layer_kind, zone, area_km2, unit_area_km2, share_pct,
+    level, unit_name; zone "all" is the whole layer), as zoning run does.
     """
     from zoning.catalog import load_catalog
+    from zoning.cli.options import catalog_label, progress_steps
     from zoning.crs import ALBERS_CHINA
     from zoning.errors import CatalogError, Problem
     from zoning.io import atomic_directory
     from zoning.kinds import get_kind
     from zoning.workspace import catalog_inputs, claim_output
 
+    if out is None:
+        from zoning.cli.options import default_out
+
+        out = default_out("stats", catalog_label(catalog_path))
     claim_output(  # checked and locked before any work
         out,
         overwrite=overwrite,
         inputs=[*catalog_inputs(catalog_path), ("units file", units_path)],
     )
+    steps = progress_steps(
+        "zoning stats", ["load catalogue", "read layers", "statistics", "write stats.csv"]
+    )
+    steps.start("load catalogue")
     if catalog_path is None:
         from zoning.datasets import demo_catalog_path
 
@@ -126,7 +144,9 @@ def stats(
         from zoning.catalog import units_of_level
 
         units = units_of_level(catalog, level)
+    steps.start("read layers")
     frames = {k: catalog.frame(k, crs=ALBERS_CHINA) for k in kinds}
+    steps.start("statistics")
     if scheduler or dask:
         from zoning.scale import area_by_unit_dask
 
@@ -137,9 +157,35 @@ def stats(
         from zoning.stats import area_by_unit
 
         table = area_by_unit(units, frames, unit_id=unit_field, crs=ALBERS_CHINA)
+    table["level"] = level if units_path is None else "unit"  # as zoning run writes it
+    table["unit_name"] = table.unit_id.astype(str).map(_unit_names(units, unit_field))
+    steps.start("write stats.csv")
     with atomic_directory(out, overwrite=overwrite) as tmp:
-        table.to_csv(tmp / "stats.csv", index=False, float_format="%.10g", lineterminator="\n")
+        from zoning.csvfile import write_csv
+
+        write_csv(table, tmp / "stats.csv", index=False, float_format="%.10g")
+    steps.finish()
+    if as_json:
+        from zoning.cli.options import echo_json
+
+        echo_json(
+            {
+                "out": str(out),
+                "files": {"stats.csv": str(out / "stats.csv")},
+                "units": int(table.unit_id.nunique()),
+                "layers": kinds,
+                "rows": table.to_dict(orient="records"),
+            }
+        )
+        return
     click.echo(str(out / "stats.csv"))
+
+
+def _unit_names(units: Any, unit_field: str) -> dict[str, str]:
+    """Unit id → name, from the units' ``name`` column (empty when they have none)."""
+    if "name" not in units.columns or unit_field not in units.columns:
+        return {}
+    return dict(zip(units[unit_field].astype(str), units["name"].astype(str), strict=False))
 
 
 def _check_polygon_kinds(

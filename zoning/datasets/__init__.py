@@ -76,7 +76,11 @@ def demo_catalog_path(*, rebuild: bool = False) -> Path:
 
     tmp = Path(tempfile.mkdtemp(prefix=".demo-build-", dir=cache_dir()))
     try:
-        build_demo(tmp)
+        from zoning.progress import Steps
+
+        with Steps("zoning: first use, building the demo catalogue", ["demo layers"]) as steps:
+            steps.start("demo layers")
+            build_demo(tmp)
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)

@@ -333,7 +333,9 @@ def write_outputs(
     if crit:
         write_geotiff(folder / "criteria.tif", crit, transform=transform, crs=result.grid_crs)
     table = _ranking_table(units)
-    table.to_csv(folder / "ranking.csv", index=False, float_format="%.10g", lineterminator="\n")
+    from zoning.csvfile import write_csv
+
+    write_csv(table, folder / "ranking.csv", index=False, float_format="%.10g")
     gpkg = units.reset_index(drop=True)
     gpkg.insert(0, "unit_id", units.index.astype(str))
     gpkg = gpkg.to_crs("EPSG:4490")
@@ -349,9 +351,7 @@ def write_outputs(
     if result.portfolio is not None:
         sel = units["selected"]
         share = float(units.loc[sel, "area_ha"].sum() / units["area_ha"].sum())
-    result.curve.to_csv(
-        folder / "ranking_curve.csv", index=False, float_format="%.10g", lineterminator="\n"
-    )
+    write_csv(result.curve, folder / "ranking_curve.csv", index=False, float_format="%.10g")
     plot_ranking_curve(
         result.curve,
         folder / "ranking_curve.png",

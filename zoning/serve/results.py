@@ -133,10 +133,12 @@ def render_download(item: KeptResult, name: str) -> str | bytes:
     if name == "result.json":
         doc = screening_document(result, compare=item.compare)
         return json.dumps(doc, ensure_ascii=False, indent=2, default=str)
-    if name == "summary.csv":
-        return result.to_csv()
-    if name == "ranking.csv":
-        return result.compare().to_csv(index=False)
+    if name in ("summary.csv", "ranking.csv"):  # with the BOM Excel needs (zoning.csvfile)
+        from zoning.csvfile import csv_bytes
+
+        if name == "ranking.csv":
+            return csv_bytes(result.compare(), index=False, encoding="utf-8-sig")
+        return result.to_csv().encode("utf-8-sig")  # charset=utf-8 is what is served
     if name == "map.html":
         from zoning.maps import map_html
         from zoning.report import result_map
