@@ -225,9 +225,10 @@ def test_scenario_with_site_screening(tiny, tmp_path):
         assert manifest["outputs"][name]["sha256"]
 
 
-def test_scenario_with_restoration_writes_its_folder(tiny, tmp_path):
-    """Two 10 km units; a layer covers half of the western one and none of the eastern one,
-    so with that coverage as the only criterion the western unit ranks first."""
+def _with_restoration(tiny: Path, tmp_path: Path) -> None:
+    """Add a restoration scenario to ``tiny``: two 10 km units; a layer covers half of the
+    western one and none of the eastern one, so with that coverage as the only criterion the
+    western unit ranks first."""
     to_file(tmp_path / "data" / "units.geojson", [sq(0, 0, 10_000), sq(10_000, 0, 10_000)],
             code=["W", "E"])  # fmt: skip
     to_file(tmp_path / "data" / "west.geojson", [sq(0, 0, 5_000, 10_000)], code=["half"])
@@ -258,6 +259,10 @@ mip_rel_gap = 0
         tiny.read_text(encoding="utf-8") + '\n[restoration]\nscenario = "restore.toml"\n',
         encoding="utf-8",
     )
+
+
+def test_scenario_with_restoration_writes_its_folder(tiny, tmp_path):
+    _with_restoration(tiny, tmp_path)
     out = tmp_path / "r"
     run_scenario(tiny, out=out, progress=False)
     ranking = pd.read_csv(out / "restoration" / "ranking.csv", dtype={"unit_id": str})
@@ -443,3 +448,25 @@ def test_cli_run_names_its_nine_steps_and_prints_json(tiny, tmp_path, monkeypatc
     doc = json.loads(res.stdout)
     assert doc["out"] == str(tmp_path / "o")
     assert Path(doc["files"]["stats.csv"]).read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_run_writes_word_reports(tiny, tmp_path):
+    """``--docx``: the statistics and restoration reports as Word documents, read back."""
+    import docx
+
+    _with_restoration(tiny, tmp_path)
+    out = tmp_path / "r"
+    run_scenario(tiny, out=out, progress=False, docx=True)
+    stats = docx.Document(str(out / "report.docx"))
+    headings = [p.text for p in stats.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[:2] == ["省 / Province", "市 / City"]
+    rows = [[c.text for c in r.cells] for r in stats.tables[0].rows]
+    red = next(r for r in rows if r[1].startswith("生态保护红线"))
+    assert red[2:] == ["20.00", "10.00"]  # 4 x 5 km red line in a 200 km² province, by hand
+    assert any("image" in rel.reltype for rel in stats.part.rels.values())  # the map
+    rest = docx.Document(str(out / "restoration" / "report.docx"))
+    cells = {r.cells[0].text: r.cells[1].text for r in rest.tables[0].rows[1:]}
+    assert cells["入选单元 / Units selected"] == "1"
+    assert cells["成本 / Cost (元 yuan)"] == "1,000,000"
+    text = "\n".join(p.text for p in rest.paragraphs)
+    assert "仅供规划分析，非正式地图" in text
