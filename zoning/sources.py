@@ -77,8 +77,8 @@ def refuse_remote(text: str, what: str = "input") -> None:
     >>> try:
     ...     refuse_remote("/vsicurl/http://example.org/x.gpkg")
     ... except InputFileError as exc:
-    ...     print(str(exc)[:60])
-    input '/vsicurl/http://example.org/x.gpkg' is a URL or a GDAL v
+    ...     print(str(exc).split(";")[0])
+    input '/vsicurl/http://example.org/x.gpkg' is a URL or a GDAL virtual file system path
     """
     if _REMOTE_TEXT.match(text):
         raise InputFileError(
