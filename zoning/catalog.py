@@ -74,6 +74,7 @@ _LAYER_KEYS = {
     "license",
     "vintage",
     "title",
+    "sql",
 }
 _TOP_KEYS = {"name", "coverage", "layers", "demo_version", "seed", "description", "vintage"}
 _SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
@@ -97,6 +98,8 @@ class LayerEntry:
     source: str = ""
     licence: str = ""
     vintage: str = ""
+    url: str = ""  # a PostGIS source (postgresql://…): read by zoning.postgis, never by GDAL
+    sql: str | None = None
 
     def spec_digest(self) -> str:
         """Checksum of everything in the entry that changes the loaded frame."""
@@ -106,6 +109,7 @@ class LayerEntry:
             if k not in {"illustrative", "source", "licence", "vintage"}
         }
         spec["path"] = str(self.path)
+        spec["url"] = _redacted(self.url)
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 
@@ -285,7 +289,8 @@ class Catalog:
         if memo is not None:
             return memo
         entry = next(e for e in self.entries if e.name == name)
-        parquet, _ = self._cache_paths(entry, _source_checksum(entry.path))
+        checksum = self.load(name).source_sha256 if entry.url else _source_checksum(entry.path)
+        parquet, _ = self._cache_paths(entry, checksum)
         path = parquet.with_name(f"{parquet.stem}-{crs_key}.parquet")
         if self.use_cache and path.is_file():
             # written only after the layer validated, so no need to load the EPSG:4490 frame;
@@ -338,9 +343,11 @@ class Catalog:
                 {
                     "name": e.name,
                     "kind": e.kind,
-                    "path": str(e.path),
+                    "path": _redacted(e.url) or str(e.path),
                     "layer": e.layer,
-                    "sha256": loaded.source_sha256 if loaded else _source_checksum(e.path),
+                    "sha256": loaded.source_sha256
+                    if loaded
+                    else (self.load(e.name).source_sha256 if e.url else _source_checksum(e.path)),
                     "features": len(loaded.frame) if loaded else None,
                     "vintage": e.vintage,
                     "illustrative": e.illustrative,
@@ -371,6 +378,8 @@ class Catalog:
         from zoning.io import read_vector
         from zoning.validation import validate_layer
 
+        if entry.url:
+            return self._load_database_entry(entry)
         t0 = time.perf_counter()
         checksum = _source_checksum(entry.path)
         parquet, meta = self._cache_paths(entry, checksum)
@@ -415,6 +424,41 @@ class Catalog:
         if check.ok and self.use_cache:
             self._write_cache(loaded, parquet, meta)
         logger.info("layer %s read and validated in %.2f s", entry.name, time.perf_counter() - t0)
+        return loaded
+
+    def _load_database_entry(self, entry: LayerEntry) -> LoadedLayer:
+        """Read a PostGIS layer; the cache is keyed by the checksum of the rows read."""
+        from zoning.postgis import read_layer
+        from zoning.validation import validate_layer
+
+        t0 = time.perf_counter()
+        raw, checksum = read_layer(entry.url, layer=entry.layer, sql=entry.sql, crs=entry.crs)
+        parquet, meta = self._cache_paths(entry, checksum)
+        if self.use_cache and parquet.is_file() and meta.is_file():
+            info = json.loads(meta.read_text(encoding="utf-8"))
+            problems = [
+                Problem(p["code"], p["message"], tuple(p["rows"]), p["severity"])
+                for p in info["problems"]
+            ]
+            frame, repairs = gpd.read_parquet(parquet), pd.DataFrame(info["repairs"])
+            return LoadedLayer(entry, frame, problems, repairs, checksum, info["crs_found"], True)
+        check = validate_layer(
+            raw,
+            kind=entry.kind,
+            layer_name=entry.name,
+            zone_field=entry.zone_field,
+            name_field=entry.name_field,
+            id_field=entry.id_field,
+            zone_map=entry.zone_map,
+            declared_crs=None,
+        )
+        crs_found = raw.crs.to_string() if raw.crs is not None else ""
+        loaded = LoadedLayer(
+            entry, check.frame, check.problems, check.repairs, checksum, crs_found, False
+        )
+        if check.ok and self.use_cache:
+            self._write_cache(loaded, parquet, meta)
+        logger.info("layer %s read from PostGIS in %.2f s", entry.name, time.perf_counter() - t0)
         return loaded
 
     @staticmethod
@@ -522,8 +566,9 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
                 )
             )
             continue
-        src = (base / spec["path"]).resolve()
-        if not src.exists():
+        url = _database_url(spec, where, kind, problems)
+        src = Path(_redacted(url)) if url else (base / spec["path"]).resolve()
+        if not url and not src.exists():
             problems.append(
                 Problem(
                     "missing_file",
@@ -565,6 +610,8 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
                 source=str(spec.get("source", "")),
                 licence=str(spec.get("licence", spec.get("license", ""))),
                 vintage=str(spec.get("vintage", raw.get("vintage", ""))),
+                url=url,
+                sql=spec.get("sql"),
             )
         )
     coverage = None
@@ -587,3 +634,35 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
     if problems:
         raise CatalogError(f"catalogue {path}", problems)
     return Catalog(path, str(raw.get("name", path.stem)), entries, coverage, use_cache=use_cache)
+
+
+def _redacted(url: str) -> str:
+    from zoning.postgis import redact_url
+
+    return redact_url(url) if url else ""
+
+
+def _database_url(spec: dict[str, Any], where: str, kind: str, problems: list[Problem]) -> str:
+    """The PostGIS URL of a layer entry ("" for a file), its `layer`/`sql` checked."""
+    from zoning.postgis import is_database_url
+
+    path = spec["path"]
+    if not is_database_url(path):
+        if "sql" in spec:
+            problems.append(
+                Problem(
+                    "sql_without_database",
+                    f"{where} ({kind}): 'sql' is only for a PostGIS layer; expected 'path' = "
+                    "postgresql://USER@HOST:PORT/DATABASE; fix: remove 'sql' or set the URL",
+                )
+            )
+        return ""
+    if ("layer" in spec) == ("sql" in spec):
+        problems.append(
+            Problem(
+                "database_layer",
+                f"{where} ({kind}): a PostGIS layer needs exactly one of 'layer' "
+                "(schema.table) and 'sql' (SELECT …); fix: give one of them",
+            )
+        )
+    return str(path).strip()
