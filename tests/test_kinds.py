@@ -53,6 +53,7 @@ def test_kinds_of_product_md_are_all_declared():
         "spring_area",
         "river",
         "admin_unit",
+        "human_activity",
     }
     assert expected == set(KIND_IDS)
     assert get_kind("water_source").nesting == ("level1", "level2", "quasi")
