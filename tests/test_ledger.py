@@ -284,3 +284,94 @@ def test_a_ledger_with_repeated_ids_is_refused(tmp_path):
     twice = gpd.GeoDataFrame(pd.concat([ledger, ledger]), crs=ledger.crs)
     with pytest.raises(LayerValidationError, match="repeated feature ids"):
         check_ledgers(twice, ledger)
+
+
+# ---------------------------------------------------------------- supervision
+def _patches(rows: list[dict], geoms: list) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=ALBERS_CHINA)
+
+
+def test_supervision_flags_mining_and_lists_necessary_linear_infrastructure(tmp_path):
+    from zoning.ledger.supervise import supervise
+
+    red = _red([("G1", "一般区", rect(1, 1, 9, 9)), ("C1", "核心区", rect(11, 1, 19, 9))])
+    patches = _patches(
+        [
+            {
+                "图斑编号": "H1",
+                "名称": "采石场",
+                "活动类型": "采矿",
+                "necessary_and_unavoidable": "",
+            },
+            {
+                "图斑编号": "H2",
+                "名称": "公路",
+                "活动类型": "道路",
+                "necessary_and_unavoidable": "是",
+            },
+            {"图斑编号": "H3", "名称": "开垦", "活动类型": "开垦", "necessary_and_unavoidable": ""},
+            {"图斑编号": "H4", "名称": "采矿", "活动类型": "采矿", "necessary_and_unavoidable": ""},
+            {"图斑编号": "H5", "名称": "区外", "活动类型": "采矿", "necessary_and_unavoidable": ""},
+            {
+                "图斑编号": "H6",
+                "名称": "大采场",
+                "活动类型": "采矿",
+                "necessary_and_unavoidable": "",
+            },
+        ],
+        [
+            rect(2, 2, 2.5, 2.5),  # mining in the general red line: 0.25 km²
+            rect(3, 4, 7, 4.02),  # a road strip in the general red line
+            rect(5, 6, 5.5, 6.5),  # farming: no project type
+            rect(12, 2, 12.2, 2.5),  # mining in the core zone: 0.1 km²
+            rect(0.1, 9.2, 0.3, 9.8),  # outside every red line
+            rect(4, 2, 5, 3),  # mining in the general red line: 1 km²
+        ],
+    )
+    path = write_catalog(tmp_path / "s", {"eco_redline": red, "human_activity": patches}, "2024")
+    result = supervise(load_catalog(path, use_cache=False))
+    assert (result.n_patches, result.n_inside) == (6, 5)
+    s = result.suspects
+    # ranked: core-zone prohibition first, then by area
+    assert s["patch_id"].tolist() == ["H4", "H6", "H1"]
+    assert s["rank"].tolist() == [1, 2, 3]
+    assert s["severity_label"].tolist() == ["prohibited in a core zone", "prohibited", "prohibited"]
+    assert s.set_index("patch_id").loc["H4", "rules"] == "CN-RL-01"
+    h1 = s.set_index("patch_id").loc["H1"]
+    assert h1["verdict"] == "prohibited" and h1["rules"] == "CN-RL-02"
+    assert (
+        "自然资发〔2022〕142号" in h1["clauses"]
+        and "严格禁止开发性、生产性建设活动" in h1["clauses"]
+    )
+    assert h1["in_redline"] == "G1" and h1["area_km2"] == pytest.approx(0.25, abs=1e-9)
+    a = result.allowed.set_index("patch_id")
+    assert list(a.index) == ["H2"]
+    assert a.loc["H2", "rules"] == "CN-RL-03"
+    assert "necessary_and_unavoidable=True" in a.loc["H2", "attrs"]
+    assert "必须且无法避让论证" in a.loc["H2", "evidence_required"]
+    assert result.unscreened["patch_id"].tolist() == ["H3"]
+
+
+def test_linear_infrastructure_shown_not_necessary_is_a_suspect(tmp_path):
+    from zoning.ledger.supervise import supervise
+
+    red = _red([("G1", "一般区", rect(1, 1, 9, 9))])
+    patches = _patches(
+        [{"图斑编号": "R1", "名称": "便道", "活动类型": "道路", "necessary_and_unavoidable": "否"}],
+        [rect(3, 4, 7, 4.02)],
+    )
+    path = write_catalog(tmp_path / "s", {"eco_redline": red, "human_activity": patches}, "2024")
+    result = supervise(load_catalog(path, use_cache=False))
+    assert result.suspects["rules"].tolist() == ["CN-RL-04"]
+    assert not len(result.allowed)
+
+
+def test_supervision_needs_a_patch_layer(tmp_path):
+    from zoning.errors import EmptyInputError
+    from zoning.ledger.supervise import supervise
+
+    path = write_catalog(
+        tmp_path / "s", {"eco_redline": _red([("G1", "一般区", rect(1, 1, 2, 2))])}, "x"
+    )
+    with pytest.raises(EmptyInputError, match="no human_activity layer"):
+        supervise(load_catalog(path, use_cache=False))

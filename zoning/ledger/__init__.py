@@ -12,5 +12,7 @@ Source text: 000_4195c4ce1761a0fb.txt L556–593 (建立生态保护红线信息
 """
 
 from zoning.ledger.build import build_ledger
+from zoning.ledger.check import LedgerCheck, check_ledgers
+from zoning.ledger.supervise import SupervisionResult, supervise
 
-__all__ = ["build_ledger"]
+__all__ = ["LedgerCheck", "SupervisionResult", "build_ledger", "check_ledgers", "supervise"]
