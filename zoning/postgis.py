@@ -199,6 +199,15 @@ def _split_name(name: str, url: str) -> tuple[str | None, str]:
     return (schema or None), table
 
 
+def _reflect(conn: Any, schema: str | None, name: str) -> Any:
+    """The table's SQLAlchemy description (GeoAlchemy2 imported first, so that geometry
+    columns are recognised)."""
+    import geoalchemy2  # noqa: F401  (registers the PostGIS types with the reflection)
+    from sqlalchemy import MetaData, Table
+
+    return Table(name, MetaData(), schema=schema, autoload_with=conn)
+
+
 def _geometry_oids(conn: Any) -> set[int]:
     from sqlalchemy import text
 
@@ -268,7 +277,7 @@ def read_layer(
         Bad URL, unreachable server, refused login, missing table, no geometry column, a
         table without SRID (and no ``crs``), mixed SRIDs. The password is never in the message.
     """
-    from sqlalchemy import MetaData, Table, inspect, literal_column, select, text
+    from sqlalchemy import inspect, literal_column, select, text
 
     if (layer is None) == (sql is None):
         raise DatabaseError(
@@ -290,7 +299,7 @@ def read_layer(
                 schema, name = _split_name(layer, url)
                 if not inspect(conn).has_table(name, schema=schema):
                     raise _missing_table(conn, schema, name, url)
-                table = Table(name, MetaData(), schema=schema, autoload_with=conn)
+                table = _reflect(conn, schema, name)
                 stmt = select(literal_column("*")).select_from(table)
                 if table.primary_key.columns:
                     stmt = stmt.order_by(*table.primary_key.columns)
@@ -352,7 +361,7 @@ def read_table(url: str, name: str, *, key_column: str | None = None, key: Any =
     geopandas.GeoDataFrame or pandas.DataFrame
         A GeoDataFrame (EPSG:4490) when the table has a geometry column.
     """
-    from sqlalchemy import MetaData, Table, inspect, literal_column, select
+    from sqlalchemy import inspect, literal_column, select
 
     schema, table_name = _split_name(name, url)
     engine = connect(url)
@@ -360,7 +369,7 @@ def read_table(url: str, name: str, *, key_column: str | None = None, key: Any =
         if not inspect(conn).has_table(table_name, schema=schema):
             raise _missing_table(conn, schema, table_name, url)
         oids = _geometry_oids(conn)
-        table = Table(table_name, MetaData(), schema=schema, autoload_with=conn)
+        table = _reflect(conn, schema, table_name)
         stmt = select(literal_column("*")).select_from(table)
         if key_column is not None:
             stmt = stmt.where(table.c[key_column] == key)
@@ -434,14 +443,14 @@ def _create_table(conn: Any, schema: str | None, name: str, frame: pd.DataFrame,
 def _replace_rows(
     conn: Any, url: str, name: str, frame: pd.DataFrame, key_column: str, key: Any
 ) -> int:
-    from sqlalchemy import MetaData, Table, delete, inspect
+    from sqlalchemy import delete, inspect
 
     schema, table_name = _split_name(name, url)
     frame = _prepared(frame, key_column, key, name)
     if not inspect(conn).has_table(table_name, schema=schema):
         _create_table(conn, schema, table_name, frame, key_column)
     else:
-        table = Table(table_name, MetaData(), schema=schema, autoload_with=conn)
+        table = _reflect(conn, schema, table_name)
         missing = [c for c in frame.columns if c not in table.c]
         if missing or key_column not in table.c:
             raise DatabaseError(

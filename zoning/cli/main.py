@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "diff": "zoning.cli.diff:diff",
     "map": "zoning.cli.map:map_command",
     "restore": "zoning.cli.restore:restore",
+    "ledger": "zoning.cli.ledger:ledger",
 }
 
 

@@ -427,7 +427,11 @@ def _unit_rows(
             "verdict": overall,
             "explanation": ("not held: " + "、".join(failing))
             if failing
-            else ("held" if overall == "held" else "held where assessed"),
+            else (
+                "all three principles held"
+                if overall == "held"
+                else "held where assessed (功能不降低 needs land cover)"
+            ),
         }
     )
     return rows

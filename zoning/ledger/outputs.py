@@ -1,0 +1,202 @@
+"""Writing (and reading back) ledgers, checks and supervision lists: a folder or a database.
+
+A folder is built atomically (:func:`zoning.io.atomic_directory`: nothing appears until every
+file is written; an existing folder is replaced only with ``overwrite``). A database gets its
+tables in one transaction (:func:`zoning.postgis.write_tables`): rerunning a vintage replaces
+its rows, a failed run leaves the database as it was.
+
+=========================== =================== =====================================
+table                       key column          content
+=========================== =================== =====================================
+``zoning_redline_ledger``   ``vintage``         one row per red-line feature
+``zoning_ledger_check``     ``run_id``          verdicts per unit and principle
+``zoning_ledger_changes``   ``run_id``          feature changes between the vintages
+``zoning_suspect_patches``  ``run_id``          suspected problem patches, ranked
+``zoning_allowed_patches``  ``run_id``          allowed limited activities
+=========================== =================== =====================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from zoning.errors import InputFileError
+
+__all__ = [
+    "TABLES",
+    "read_ledger",
+    "write_check",
+    "write_ledger",
+    "write_supervision",
+]
+
+TABLES = {
+    "ledger": "zoning_redline_ledger",
+    "check": "zoning_ledger_check",
+    "changes": "zoning_ledger_changes",
+    "suspects": "zoning_suspect_patches",
+    "allowed": "zoning_allowed_patches",
+}
+
+
+def _csv(df: pd.DataFrame, path: Path) -> None:
+    table = df.drop(columns="geometry", errors="ignore")
+    table.to_csv(path, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
+
+
+def _excel(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    from zoning.runner import _write_excel
+
+    _write_excel({k: v.drop(columns="geometry", errors="ignore") for k, v in sheets.items()}, path)
+
+
+def _gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
+    from zoning.runner import _write_gpkg
+
+    _write_gpkg({k: v for k, v in layers.items() if len(v)}, path)
+
+
+def write_ledger(
+    ledger: gpd.GeoDataFrame,
+    *,
+    out: Path | None = None,
+    db: str | None = None,
+    overwrite: bool = False,
+) -> list[str]:
+    """Write a ledger as ``ledger.gpkg`` + ``ledger.xlsx`` + ``ledger.csv`` in ``out`` and/or
+    as table ``zoning_redline_ledger`` (key ``vintage``) in ``db``. Returns what was written."""
+    from zoning.io import atomic_directory
+
+    written = []
+    if out is not None:
+        with atomic_directory(out, overwrite=overwrite) as tmp:
+            _gpkg({"redline_ledger": ledger}, tmp / "ledger.gpkg")
+            _excel({"红线台账 ledger": ledger}, tmp / "ledger.xlsx")
+            _csv(ledger, tmp / "ledger.csv")
+        written.append(str(out / "ledger.gpkg"))
+    if db is not None:
+        from zoning.postgis import redact_url, write_tables
+
+        vintage = str(ledger["vintage"].iloc[0]) if len(ledger) else ""
+        write_tables(db, {TABLES["ledger"]: ledger}, key_column="vintage", key=vintage)
+        written.append(f"{redact_url(db)} {TABLES['ledger']} (vintage {vintage})")
+    return written
+
+
+def write_check(
+    check: Any, *, out: Path | None = None, db: str | None = None, overwrite: bool = False
+) -> list[str]:
+    """Write a :class:`~zoning.ledger.check.LedgerCheck`: ``check.csv``, ``changes.csv``,
+    ``check.xlsx`` and ``summary.txt`` in ``out``; tables ``zoning_ledger_check`` and
+    ``zoning_ledger_changes`` (key ``run_id`` = ``OLD→NEW``) in ``db``."""
+    from zoning.io import atomic_directory
+
+    written = []
+    if out is not None:
+        with atomic_directory(out, overwrite=overwrite) as tmp:
+            _csv(check.verdicts, tmp / "check.csv")
+            _csv(check.changes, tmp / "changes.csv")
+            _excel(
+                {"三个不 verdicts": check.verdicts, "changes": check.changes}, tmp / "check.xlsx"
+            )
+            (tmp / "summary.txt").write_text(check.summary() + "\n", encoding="utf-8")
+        written.append(str(out / "check.csv"))
+    if db is not None:
+        from zoning.postgis import redact_url, write_tables
+
+        run_id = f"{check.old_vintage}→{check.new_vintage}"
+        write_tables(
+            db,
+            {TABLES["check"]: check.verdicts, TABLES["changes"]: check.changes},
+            key_column="run_id",
+            key=run_id,
+        )
+        written.append(f"{redact_url(db)} {TABLES['check']} (run {run_id})")
+    return written
+
+
+def write_supervision(
+    result: Any,
+    *,
+    run_id: str,
+    out: Path | None = None,
+    db: str | None = None,
+    overwrite: bool = False,
+) -> list[str]:
+    """Write a :class:`~zoning.ledger.supervise.SupervisionResult`: ``suspects.gpkg`` (layers
+    suspects, allowed, unscreened), ``suspects.xlsx``, ``suspects.csv`` and ``allowed.csv`` in
+    ``out``; tables ``zoning_suspect_patches`` and ``zoning_allowed_patches`` in ``db``."""
+    from zoning.io import atomic_directory
+
+    written = []
+    layers = {
+        "suspects": result.suspects,
+        "allowed": result.allowed,
+        "unscreened": result.unscreened,
+    }
+    if out is not None:
+        with atomic_directory(out, overwrite=overwrite) as tmp:
+            _gpkg(layers, tmp / "suspects.gpkg")
+            _excel(
+                {
+                    "疑似问题图斑 suspects": result.suspects,
+                    "有限人类活动 allowed": result.allowed,
+                    "未筛查 unscreened": result.unscreened,
+                },
+                tmp / "suspects.xlsx",
+            )
+            _csv(result.suspects, tmp / "suspects.csv")
+            _csv(result.allowed, tmp / "allowed.csv")
+            (tmp / "summary.txt").write_text(result.summary() + "\n", encoding="utf-8")
+        written.append(str(out / "suspects.csv"))
+    if db is not None:
+        from zoning.postgis import redact_url, write_tables
+
+        write_tables(
+            db,
+            {TABLES["suspects"]: result.suspects, TABLES["allowed"]: result.allowed},
+            key_column="run_id",
+            key=run_id,
+        )
+        written.append(f"{redact_url(db)} {TABLES['suspects']} (run {run_id})")
+    return written
+
+
+def read_ledger(source: str | Path, *, db: str | None = None) -> gpd.GeoDataFrame:
+    """A ledger written before: a ``ledger.gpkg`` file or its folder, or, with ``db``, the
+    rows of vintage ``source`` in table ``zoning_redline_ledger``.
+
+    Raises
+    ------
+    InputFileError
+        Nothing found at ``source`` (or no rows of that vintage).
+    """
+    if db is not None:
+        from zoning.postgis import read_table, redact_url
+
+        frame = read_table(db, TABLES["ledger"], key_column="vintage", key=str(source))
+        if not len(frame):
+            raise InputFileError(
+                f"no ledger of vintage {source!r} in {redact_url(db)} table {TABLES['ledger']}; "
+                "expected a vintage written by `zoning ledger build --db`; fix: build it first"
+            )
+        return frame
+    path = Path(source)
+    if path.is_dir():
+        path = path / "ledger.gpkg"
+    if not path.is_file():
+        raise InputFileError(
+            f"no ledger at {source}; expected a catalogue TOML, a ledger folder or ledger.gpkg "
+            "written by `zoning ledger build --out`; fix: check the path"
+        )
+    from zoning.io import read_vector
+
+    frame = read_vector(path, layer="redline_ledger")
+    for col in ("feature_id", "county_adcode", "city_adcode", "vintage"):
+        if col in frame.columns:
+            frame[col] = frame[col].astype(str)
+    return frame
