@@ -28,7 +28,7 @@ _CATALOG = click.option(
     "catalog_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Catalogue TOML (default: the Shanxi demo).",
+    help="Catalogue TOML (default: the Shanxi demo with its illustrative activity patches).",
 )
 
 
@@ -49,9 +49,9 @@ def _catalog(path: Path | None):
     from zoning.catalog import load_catalog
 
     if path is None:
-        from zoning.datasets import demo_catalog_path
+        from zoning.datasets.activity import demo_supervision_catalog_path
 
-        path = demo_catalog_path()
+        path = demo_supervision_catalog_path()
     return load_catalog(path)
 
 
