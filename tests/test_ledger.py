@@ -375,3 +375,34 @@ def test_supervision_needs_a_patch_layer(tmp_path):
     )
     with pytest.raises(EmptyInputError, match="no human_activity layer"):
         supervise(load_catalog(path, use_cache=False))
+
+
+# ---------------------------------------------------------------- the command
+def test_cli_builds_checks_and_refuses_to_overwrite(tmp_path):
+    from click.testing import CliRunner
+
+    from zoning.cli.main import cli
+
+    old = write_catalog(
+        tmp_path / "old", {"eco_redline": _red([("A1", "一般区", rect(1, 1, 2, 5))])}, "2023"
+    )
+    new = write_catalog(
+        tmp_path / "new", {"eco_redline": _red([("A1", "一般区", rect(1, 1, 2, 2))])}, "2024"
+    )
+    runner = CliRunner()
+    out = tmp_path / "ledger"
+    res = runner.invoke(cli, ["ledger", "build", "--catalog", str(old), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == ["ledger.csv", "ledger.gpkg", "ledger.xlsx"]
+    res = runner.invoke(cli, ["ledger", "build", "--catalog", str(old), "--out", str(out)])
+    assert res.exit_code == 1 and "pass --overwrite" in res.output
+    res = runner.invoke(cli, ["ledger", "build", "--catalog", str(old)])
+    assert res.exit_code == 2 and "--out DIR and/or --db URL" in res.output
+    # a ledger folder against a catalogue: A1 lost 3 km² in county A
+    res = runner.invoke(cli, ["ledger", "check", str(out), str(new), "--out", str(tmp_path / "c")])
+    assert res.exit_code == 0, res.output
+    assert "面积不减少 (area not reduced): not held — net -3.000000 km²" in res.output
+    assert "not held: A县 (140105) 面积不减少" in res.output
+    verdicts = pd.read_csv(tmp_path / "c" / "check.csv", dtype={"unit_id": str})
+    row = verdicts.query("scope == 'county' and principle == 'area'").iloc[0]
+    assert row["unit_id"] == "140105" and row["change"] == pytest.approx(-3.0, abs=1e-9)

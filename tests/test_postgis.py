@@ -347,3 +347,36 @@ def test_catalogue_entries_for_postgis_are_checked(tmp_path):
 def test_redact_url_hides_any_password():
     assert postgis.redact_url("postgresql://a:p%40ss@h:1/d") == "postgresql://a:***@h:1/d"
     assert postgis.redact_url("postgresql://h/d") == "postgresql://h/d"
+
+
+def test_ledgers_in_the_database_are_checked_by_vintage(postgis_url, pg_schema, tmp_path):
+    """Two vintages built into the database, checked there; the check lands in the database."""
+    from test_ledger import _red, rect, write_catalog
+
+    from zoning.catalog import load_catalog
+    from zoning.errors import InputFileError
+    from zoning.ledger import build_ledger, check_ledgers
+    from zoning.ledger.outputs import read_ledger, write_check, write_ledger
+
+    url, on = postgis_url, {"schema": pg_schema}
+    for vintage, red in (
+        ("2023", [("A1", "一般区", rect(1, 1, 2, 5)), ("B1", "核心区", rect(12, 1, 13, 2))]),
+        ("2024", [("A1", "一般区", rect(1, 1, 2, 2)), ("B1", "一般区", rect(12, 1, 13, 2))]),
+    ):
+        path = write_catalog(tmp_path / vintage, {"eco_redline": _red(red)}, vintage)
+        ledger = build_ledger(load_catalog(path, use_cache=False))
+        write_ledger(ledger, db=url, **on)
+        write_ledger(ledger, db=url, **on)  # a rerun replaces the vintage
+    old, new = read_ledger("2023", db=url, **on), read_ledger("2024", db=url, **on)
+    assert (len(old), len(new)) == (2, 2)
+    check = check_ledgers(old, new)
+    assert check.verdict("area", "county", "140105") == "not held"
+    assert check.verdict("nature", "county", "140106") == "not held"  # B1 core → general
+    write_check(check, db=url, **on)
+    back = postgis.read_table(
+        url, f"{pg_schema}.zoning_ledger_check", key_column="run_id", key="2023→2024"
+    )
+    assert len(back) == len(check.verdicts)
+    assert _count(postgis_url, pg_schema, "zoning_redline_ledger") == 4
+    with pytest.raises(InputFileError, match="no ledger of vintage '1999'"):
+        read_ledger("1999", db=url, **on)

@@ -43,6 +43,11 @@ TABLES = {
 }
 
 
+def _name(table: str, schema: str | None) -> str:
+    """The table's name, in ``schema`` when given (else the connection's default schema)."""
+    return f"{schema}.{TABLES[table]}" if schema else TABLES[table]
+
+
 def _csv(df: pd.DataFrame, path: Path) -> None:
     table = df.drop(columns="geometry", errors="ignore")
     table.to_csv(path, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
@@ -66,6 +71,7 @@ def write_ledger(
     out: Path | None = None,
     db: str | None = None,
     overwrite: bool = False,
+    schema: str | None = None,
 ) -> list[str]:
     """Write a ledger as ``ledger.gpkg`` + ``ledger.xlsx`` + ``ledger.csv`` in ``out`` and/or
     as table ``zoning_redline_ledger`` (key ``vintage``) in ``db``. Returns what was written."""
@@ -82,13 +88,18 @@ def write_ledger(
         from zoning.postgis import redact_url, write_tables
 
         vintage = str(ledger["vintage"].iloc[0]) if len(ledger) else ""
-        write_tables(db, {TABLES["ledger"]: ledger}, key_column="vintage", key=vintage)
+        write_tables(db, {_name("ledger", schema): ledger}, key_column="vintage", key=vintage)
         written.append(f"{redact_url(db)} {TABLES['ledger']} (vintage {vintage})")
     return written
 
 
 def write_check(
-    check: Any, *, out: Path | None = None, db: str | None = None, overwrite: bool = False
+    check: Any,
+    *,
+    out: Path | None = None,
+    db: str | None = None,
+    overwrite: bool = False,
+    schema: str | None = None,
 ) -> list[str]:
     """Write a :class:`~zoning.ledger.check.LedgerCheck`: ``check.csv``, ``changes.csv``,
     ``check.xlsx`` and ``summary.txt`` in ``out``; tables ``zoning_ledger_check`` and
@@ -111,7 +122,7 @@ def write_check(
         run_id = f"{check.old_vintage}→{check.new_vintage}"
         write_tables(
             db,
-            {TABLES["check"]: check.verdicts, TABLES["changes"]: check.changes},
+            {_name("check", schema): check.verdicts, _name("changes", schema): check.changes},
             key_column="run_id",
             key=run_id,
         )
@@ -126,6 +137,7 @@ def write_supervision(
     out: Path | None = None,
     db: str | None = None,
     overwrite: bool = False,
+    schema: str | None = None,
 ) -> list[str]:
     """Write a :class:`~zoning.ledger.supervise.SupervisionResult`: ``suspects.gpkg`` (layers
     suspects, allowed, unscreened), ``suspects.xlsx``, ``suspects.csv`` and ``allowed.csv`` in
@@ -158,7 +170,7 @@ def write_supervision(
 
         write_tables(
             db,
-            {TABLES["suspects"]: result.suspects, TABLES["allowed"]: result.allowed},
+            {_name("suspects", schema): result.suspects, _name("allowed", schema): result.allowed},
             key_column="run_id",
             key=run_id,
         )
@@ -166,7 +178,9 @@ def write_supervision(
     return written
 
 
-def read_ledger(source: str | Path, *, db: str | None = None) -> gpd.GeoDataFrame:
+def read_ledger(
+    source: str | Path, *, db: str | None = None, schema: str | None = None
+) -> gpd.GeoDataFrame:
     """A ledger written before: a ``ledger.gpkg`` file or its folder, or, with ``db``, the
     rows of vintage ``source`` in table ``zoning_redline_ledger``.
 
@@ -178,7 +192,7 @@ def read_ledger(source: str | Path, *, db: str | None = None) -> gpd.GeoDataFram
     if db is not None:
         from zoning.postgis import read_table, redact_url
 
-        frame = read_table(db, TABLES["ledger"], key_column="vintage", key=str(source))
+        frame = read_table(db, _name("ledger", schema), key_column="vintage", key=str(source))
         if not len(frame):
             raise InputFileError(
                 f"no ledger of vintage {source!r} in {redact_url(db)} table {TABLES['ledger']}; "
