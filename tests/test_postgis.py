@@ -380,3 +380,24 @@ def test_ledgers_in_the_database_are_checked_by_vintage(postgis_url, pg_schema, 
     assert _count(postgis_url, pg_schema, "zoning_redline_ledger") == 4
     with pytest.raises(InputFileError, match="no ledger of vintage '1999'"):
         read_ledger("1999", db=url, **on)
+
+
+def test_zoning_stats_writes_its_table_to_the_database(postgis_url, pg_schema, tmp_path):
+    from click.testing import CliRunner
+    from test_ledger import _red, rect, write_catalog
+
+    from zoning.cli.main import cli
+
+    red = _red([("A1", "一般区", rect(1, 1, 2, 4)), ("B1", "核心区", rect(12, 1, 14, 2))])
+    cat = write_catalog(tmp_path / "c", {"eco_redline": red}, "2024")
+    url = f"{postgis_url}?options=-csearch_path%3D{pg_schema},public"
+    args = ["stats", "--catalog", str(cat), "--db", url, "--run-id", "r1"]
+    for n in (1, 2):  # the rerun replaces run r1
+        res = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / f"out{n}")])
+        assert res.exit_code == 0, res.output
+    assert "zoning_stats (run r1)" in res.output
+    back = postgis.read_table(postgis_url, f"{pg_schema}.zoning_stats")
+    csv = pd.read_csv(tmp_path / "out2" / "stats.csv", dtype={"unit_id": str})
+    assert len(back) == len(csv) > 0 and set(back["run_id"]) == {"r1"}
+    a = back[(back["unit_id"] == "140105") & (back["zone"] == "all")]
+    assert a["area_km2"].iloc[0] == pytest.approx(3.0, abs=1e-9)  # 1 km × 3 km in county A

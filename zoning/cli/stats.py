@@ -47,6 +47,16 @@ __all__ = ["stats"]
     "--scheduler", default=None, metavar="ADDR", help="Dask scheduler address (tcp://host:8786)."
 )
 @click.option("--dask", is_flag=True, help="Compute on a local Dask cluster.")
+@click.option(
+    "--db",
+    "db",
+    default=None,
+    metavar="URL",
+    help="Also write table zoning_stats to this PostGIS database (rows of --run-id replaced).",
+)
+@click.option(
+    "--run-id", default=None, help="Run id of the database rows (default: catalogue name)."
+)
 def stats(
     catalog_path: Path | None,
     units_path: Path | None,
@@ -58,6 +68,8 @@ def stats(
     overwrite: bool,
     scheduler: str | None,
     dask: bool,
+    db: str | None,
+    run_id: str | None,
 ) -> None:
     """Zoning statistics: for every unit, layer kind and zone, the area (km², equal-area
     Albers) and share of the unit, with overlapping features counted once.
@@ -130,4 +142,11 @@ def stats(
         table = area_by_unit(units, frames, unit_id=unit_field, crs=ALBERS_CHINA)
     with atomic_directory(out, overwrite=overwrite) as tmp:
         table.to_csv(tmp / "stats.csv", index=False, float_format="%.10g", lineterminator="\n")
+        if db is not None:  # inside: a failed database write leaves no folder either
+            from zoning.postgis import redact_url, write_tables
+
+            key = run_id or catalog.name
+            write_tables(db, {"zoning_stats": table}, key_column="run_id", key=key)
     click.echo(str(out / "stats.csv"))
+    if db is not None:
+        click.echo(f"{redact_url(db)} zoning_stats (run {key})")
