@@ -406,3 +406,32 @@ def test_cli_builds_checks_and_refuses_to_overwrite(tmp_path):
     verdicts = pd.read_csv(tmp_path / "c" / "check.csv", dtype={"unit_id": str})
     row = verdicts.query("scope == 'county' and principle == 'area'").iloc[0]
     assert row["unit_id"] == "140105" and row["change"] == pytest.approx(-3.0, abs=1e-9)
+
+
+def test_a_patch_the_engine_fails_on_is_listed_not_lost(tmp_path, monkeypatch):
+    """GEOS can fail on one (patch, zone) pair; the batch is halved until that patch is
+    isolated, listed as not screened, and every other patch still gets its verdict."""
+    import shapely
+
+    import zoning.screening
+    from zoning.ledger.supervise import supervise
+
+    red = _red([("G1", "一般区", rect(1, 1, 9, 9))])
+    ids = [f"H{i}" for i in range(7)]
+    patches = _patches(
+        [{"图斑编号": i, "名称": i, "活动类型": "采矿"} for i in ids],
+        [rect(1.5 + i, 2, 1.9 + i, 2.4) for i in range(7)],
+    )
+    path = write_catalog(tmp_path / "s", {"eco_redline": red, "human_activity": patches}, "2024")
+    real = zoning.screening.screen_sites
+
+    def flaky(sites, *args, **kwargs):
+        if "H4" in set(sites["site_id"]):
+            raise shapely.errors.GEOSException("IllegalArgumentException: test")
+        return real(sites, *args, **kwargs)
+
+    monkeypatch.setattr(zoning.screening, "screen_sites", flaky)
+    result = supervise(load_catalog(path, use_cache=False))
+    assert sorted(result.suspects["patch_id"]) == ["H0", "H1", "H2", "H3", "H5", "H6"]
+    assert result.unscreened["patch_id"].tolist() == ["H4"]
+    assert "GEOS error" in result.unscreened["reason"].iloc[0]

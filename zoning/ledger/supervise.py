@@ -91,7 +91,7 @@ def _attribute_columns(patches: pd.DataFrame) -> list[str]:
     return [c for c in patches.columns if c in attribute_specs()]
 
 
-def _patch_attrs(row: pd.Series, columns: list[str]) -> tuple[tuple[str, Any], ...]:
+def _patch_attrs(row: dict[str, Any], columns: list[str]) -> tuple[tuple[str, Any], ...]:
     from zoning.projects import attribute_specs
 
     specs = attribute_specs()
@@ -155,7 +155,7 @@ def supervise(
         No patches: the catalogue has no ``human_activity`` layer and none was given.
     """
     from zoning.projects import get_project_type
-    from zoning.screening import build_index, screen_sites
+    from zoning.screening import build_index
 
     if patches is None:
         if "human_activity" not in catalog.kinds:
@@ -195,71 +195,30 @@ def supervise(
         + (" has no project type to screen; verify in the field")
     )
     screened = sel[sel["project_type"].notna()]
+    type_ids = {pt: get_project_type(pt).id for pt in set(screened["project_type"])}
     keys = [
-        (get_project_type(pt).id, _patch_attrs(row, attr_cols))
-        for pt, (_, row) in zip(screened["project_type"], screened.iterrows(), strict=True)
+        (type_ids[pt], _patch_attrs(row, attr_cols))
+        for pt, row in zip(
+            screened["project_type"], screened[attr_cols].to_dict("records"), strict=True
+        )
     ]
     suspects: list[dict[str, Any]] = []
     allowed: list[dict[str, Any]] = []
     warnings: list[str] = []
+    failed: list[pd.Series] = []
     for key in dict.fromkeys(keys):
         rows = screened[[k == key for k in keys]]
         pt, attrs = key
-        sites = gpd.GeoDataFrame(
-            {"site_id": rows["patch_id"].to_numpy()},
-            geometry=rows.geometry.to_numpy(),
-            crs=rows.crs,
+        for part, result in _screen(rows, index, pt, dict(attrs), rulepacks, as_of, failed):
+            warnings += result.warnings
+            _classify(result, part, list(base.columns), pt, attrs, suspects, allowed)
+    if failed:
+        lost = gpd.GeoDataFrame(failed, crs=patches.crs)
+        lost["reason"] = (
+            "the screening engine failed on this patch (GEOS error); verify in the field"
         )
-        result = screen_sites(sites, index, pt, attrs=dict(attrs), rulepacks=rulepacks, as_of=as_of)
-        warnings += result.warnings
-        hits = result.hits[result.hits["triggered"].astype(bool)]
-        for pos, (verdict, (_, patch)) in enumerate(
-            zip(result.sites["verdict"], rows.iterrows(), strict=True)
-        ):
-            mine = hits[hits["site_idx"] == pos]
-            supervised = mine[mine["layer_kind"].isin(SUPERVISED_KINDS)]
-            record = {
-                **{c: patch[c] for c in base.columns if c != "geometry"},
-                "project_type": pt,
-                "attrs": ", ".join(f"{k}={v}" for k, v in attrs),
-                "verdict": verdict,
-                "geometry": patch.geometry,
-            }
-            if verdict in ("prohibited", "needs_info"):
-                breaking = mine[mine["outcome"] == verdict]
-                severity = 3
-                if verdict == "prohibited":
-                    core = any(
-                        (k, z) in _CORE_ZONES
-                        for k, z in zip(breaking["layer_kind"], breaking["zone"], strict=True)
-                    )
-                    severity = 1 if core else 2
-                rules = list(dict.fromkeys(breaking["rule_id"]))
-                record.update(
-                    severity=severity,
-                    severity_label=_SEVERITY[severity],
-                    rules=", ".join(rules),
-                    clauses=" | ".join(_clause(result.rule(r)) for r in rules),
-                    features=", ".join(
-                        f"{k}:{f} [{z}]"
-                        for k, f, z in zip(
-                            breaking["layer_kind"],
-                            breaking["feature_id"],
-                            breaking["zone"],
-                            strict=True,
-                        )
-                    ),
-                )
-                suspects.append(record)
-            elif len(supervised) and set(supervised["outcome"]) <= {"conditional", "allowed"}:
-                rules = list(dict.fromkeys(supervised["rule_id"]))
-                evidence = [e for r in rules for e in result.rule(r).evidence_required]
-                record.update(
-                    rules=", ".join(rules),
-                    clauses=" | ".join(_clause(result.rule(r)) for r in rules),
-                    evidence_required="; ".join(dict.fromkeys(evidence)),
-                )
-                allowed.append(record)
+        unscreened = pd.concat([unscreened, lost])
+        warnings.append(f"{len(failed)} patch(es) could not be screened (GEOS error); listed")
     return SupervisionResult(
         _ranked(suspects, patches.crs),
         _frame(allowed, patches.crs, ["area_km2"]),
@@ -268,6 +227,99 @@ def supervise(
         int(inside.sum()),
         list(dict.fromkeys(warnings)),
     )
+
+
+def _screen(
+    rows: gpd.GeoDataFrame,
+    index: Any,
+    project_type: str,
+    attrs: dict[str, Any],
+    rulepacks: Any,
+    as_of: Any,
+    failed: list[pd.Series],
+) -> list[tuple[gpd.GeoDataFrame, Any]]:
+    """Screen ``rows``; when GEOS fails on the batch, halve it until the failing patches are
+    isolated (they go to ``failed``), so one bad pair does not stop the whole supervision."""
+    from zoning.screening import screen_sites
+
+    sites = gpd.GeoDataFrame(
+        {"site_id": rows["patch_id"].to_numpy()}, geometry=rows.geometry.to_numpy(), crs=rows.crs
+    )
+    try:
+        result = screen_sites(
+            sites, index, project_type, attrs=attrs, rulepacks=rulepacks, as_of=as_of
+        )
+    except shapely.errors.GEOSException as exc:
+        if len(rows) == 1:
+            logger.warning("patch %s not screened: %s", rows["patch_id"].iloc[0], exc)
+            failed.append(rows.iloc[0])
+            return []
+        half = len(rows) // 2
+        return [
+            *_screen(rows.iloc[:half], index, project_type, attrs, rulepacks, as_of, failed),
+            *_screen(rows.iloc[half:], index, project_type, attrs, rulepacks, as_of, failed),
+        ]
+    return [(rows, result)]
+
+
+def _classify(
+    result: Any,
+    rows: gpd.GeoDataFrame,
+    columns: list[str],
+    pt: str,
+    attrs: tuple[tuple[str, Any], ...],
+    suspects: list[dict[str, Any]],
+    allowed: list[dict[str, Any]],
+) -> None:
+    """Sort the screened patches into suspects and allowed limited activities."""
+    hits = result.hits[result.hits["triggered"].astype(bool)]
+    by_site = hits.groupby("site_idx").indices
+    empty = hits.iloc[:0]
+    attr_text = ", ".join(f"{k}={v}" for k, v in attrs)
+    keep = [c for c in columns if c != "geometry" and c in rows.columns]
+    records = rows[keep].to_dict("records")
+    for pos, (verdict, record, geom) in enumerate(
+        zip(result.sites["verdict"], records, rows.geometry, strict=True)
+    ):
+        mine = hits.iloc[by_site[pos]] if pos in by_site else empty
+        record.update(project_type=pt, attrs=attr_text, verdict=verdict, geometry=geom)
+        if verdict in ("prohibited", "needs_info"):
+            breaking = mine[mine["outcome"] == verdict]
+            severity = 3
+            if verdict == "prohibited":
+                core = any(
+                    (k, z) in _CORE_ZONES
+                    for k, z in zip(breaking["layer_kind"], breaking["zone"], strict=True)
+                )
+                severity = 1 if core else 2
+            rules = list(dict.fromkeys(breaking["rule_id"]))
+            record.update(
+                severity=severity,
+                severity_label=_SEVERITY[severity],
+                rules=", ".join(rules),
+                clauses=" | ".join(_clause(result.rule(r)) for r in rules),
+                features=", ".join(
+                    f"{k}:{f} [{z}]"
+                    for k, f, z in zip(
+                        breaking["layer_kind"],
+                        breaking["feature_id"],
+                        breaking["zone"],
+                        strict=True,
+                    )
+                ),
+            )
+            suspects.append(record)
+            continue
+        supervised = mine[mine["layer_kind"].isin(SUPERVISED_KINDS)]
+        if len(supervised) and set(supervised["outcome"]) <= {"conditional", "allowed"}:
+            rules = list(dict.fromkeys(supervised["rule_id"]))
+            evidence = [e for r in rules for e in result.rule(r).evidence_required]
+            record.update(
+                rules=", ".join(rules),
+                clauses=" | ".join(_clause(result.rule(r)) for r in rules),
+                evidence_required="; ".join(dict.fromkeys(evidence)),
+            )
+            allowed.append(record)
 
 
 def _frame(records: list[dict[str, Any]], crs: Any, sort: list[str]) -> gpd.GeoDataFrame:
