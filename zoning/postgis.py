@@ -308,7 +308,7 @@ def read_layer(
             result = conn.execute(stmt)
             columns = list(result.keys())
             types = [d.type_code for d in result.cursor.description]
-            rows = result.fetchall()
+            rows = [tuple(r) for r in result.fetchall()]  # plain tuples: fast to frame
     engine.dispose()
     geom_cols = [c for c, t in zip(columns, types, strict=True) if t in oids]
     if not geom_cols:
@@ -376,7 +376,7 @@ def read_table(url: str, name: str, *, key_column: str | None = None, key: Any =
         result = conn.execute(stmt)
         columns = list(result.keys())
         types = [d.type_code for d in result.cursor.description]
-        rows = result.fetchall()
+        rows = [tuple(r) for r in result.fetchall()]
     engine.dispose()
     df = pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
     geom_cols = [c for c, t in zip(columns, types, strict=True) if t in oids]
