@@ -393,7 +393,12 @@ def test_cli_builds_checks_and_refuses_to_overwrite(tmp_path):
     out = tmp_path / "ledger"
     res = runner.invoke(cli, ["ledger", "build", "--catalog", str(old), "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in out.iterdir()) == ["ledger.csv", "ledger.gpkg", "ledger.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "ledger.csv",
+        "ledger.gpkg",
+        "ledger.xlsx",
+        "map.html",
+    ]
     res = runner.invoke(cli, ["ledger", "build", "--catalog", str(old), "--out", str(out)])
     assert res.exit_code == 1 and "pass --overwrite" in res.output
     res = runner.invoke(cli, ["ledger", "build", "--catalog", str(old)])

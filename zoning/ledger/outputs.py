@@ -65,6 +65,58 @@ def _gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
     _write_gpkg({k: v for k, v in layers.items() if len(v)}, path)
 
 
+def _map(
+    layers: dict[str, tuple[str, gpd.GeoDataFrame, list[str]]], title: str, path: Path
+) -> None:
+    """An offline map (``zoning.maps``) of the given layers: {label: (kind, frame, popup)}."""
+    from zoning.maps import new_map, save_map
+    from zoning.maps.layers import add_layer
+
+    frames = [f for _, f, _ in layers.values() if len(f)]
+    if not frames:
+        return
+    bounds = tuple(
+        pd.concat([f.to_crs(4490).bounds for f in frames]).agg(
+            {"minx": "min", "miny": "min", "maxx": "max", "maxy": "max"}
+        )
+    )
+    m = new_map(bounds=bounds, title=title)
+    for label, (kind, frame, popup) in layers.items():
+        if len(frame):
+            fields = [c for c in popup if c in frame.columns]
+            add_layer(
+                m, frame, kind=kind, name=label, popup_fields=fields, tooltip_fields=fields[:2]
+            )
+    save_map(m, path)
+
+
+_LEDGER_POPUP = [
+    "feature_id",
+    "name",
+    "zone_label",
+    "county_name",
+    "city_name",
+    "area_km2",
+    "natural_pct",
+    "landcover",
+    "protected_areas",
+    "mines_n",
+    "vintage",
+]
+_PATCH_POPUP = [
+    "patch_id",
+    "name",
+    "activity_type",
+    "verdict",
+    "rank",
+    "severity_label",
+    "rules",
+    "evidence_required",
+    "area_km2",
+    "in_redline",
+]
+
+
 def write_ledger(
     ledger: gpd.GeoDataFrame,
     *,
@@ -83,6 +135,11 @@ def write_ledger(
             _gpkg({"redline_ledger": ledger}, tmp / "ledger.gpkg")
             _excel({"红线台账 ledger": ledger}, tmp / "ledger.xlsx")
             _csv(ledger, tmp / "ledger.csv")
+            _map(
+                {"生态保护红线台账 / Red-line ledger": ("eco_redline", ledger, _LEDGER_POPUP)},
+                "生态保护红线信息台账 / Red-line ledger",
+                tmp / "map.html",
+            )
         written.append(str(out / "ledger.gpkg"))
     if db is not None:
         from zoning.postgis import redact_url, write_tables
@@ -164,6 +221,22 @@ def write_supervision(
             _csv(result.suspects, tmp / "suspects.csv")
             _csv(result.allowed, tmp / "allowed.csv")
             (tmp / "summary.txt").write_text(result.summary() + "\n", encoding="utf-8")
+            _map(
+                {
+                    "疑似问题图斑 / Suspected problem patches": (
+                        "human_activity",
+                        result.suspects,
+                        _PATCH_POPUP,
+                    ),
+                    "有限人类活动 / Allowed limited activities": (
+                        "human_activity",
+                        result.allowed,
+                        _PATCH_POPUP,
+                    ),
+                },
+                "人类活动监管 / Supervision of human activities",
+                tmp / "map.html",
+            )
         written.append(str(out / "suspects.csv"))
     if db is not None:
         from zoning.postgis import redact_url, write_tables
