@@ -401,3 +401,45 @@ def test_zoning_stats_writes_its_table_to_the_database(postgis_url, pg_schema, t
     assert len(back) == len(csv) > 0 and set(back["run_id"]) == {"r1"}
     a = back[(back["unit_id"] == "140105") & (back["zone"] == "all")]
     assert a["area_km2"].iloc[0] == pytest.approx(3.0, abs=1e-9)  # 1 km × 3 km in county A
+
+
+def test_zoning_run_writes_its_statistics_to_the_database(postgis_url, pg_schema, tmp_path):
+    from click.testing import CliRunner
+    from test_ledger import _red, rect, write_catalog
+
+    from zoning.cli.main import cli
+
+    red = _red([("A1", "一般区", rect(1, 1, 3, 3)), ("B1", "核心区", rect(12, 1, 14, 2))])
+    write_catalog(tmp_path / "c", {"eco_redline": red}, "2024")
+    scenario = tmp_path / "c" / "tiny.toml"
+    scenario.write_text(
+        'schema_version = 1\nid = "tiny"\ntitle = "tiny"\ncatalog = "catalog.toml"\n'
+        'layers = ["eco_redline"]\n[stats]\nrollup = ["city", "province"]\nindicators = false\n',
+        encoding="utf-8",
+    )
+    url = f"{postgis_url}?options=-csearch_path%3D{pg_schema},public"
+    out = tmp_path / "run-2024"
+    res = CliRunner().invoke(cli, ["run", str(scenario), "--out", str(out), "--db", url])
+    assert res.exit_code == 0, res.output
+    back = postgis.read_table(postgis_url, f"{pg_schema}.zoning_stats")
+    assert set(back["run_id"]) == {"run-2024"}
+    assert len(back) == len(pd.read_csv(out / "stats.csv"))
+    county_a = back[(back["unit_id"] == "140105") & (back["zone"] == "all")]
+    assert county_a["area_km2"].iloc[0] == pytest.approx(4.0, abs=1e-9)  # 2 km × 2 km
+
+
+def test_layers_check_reports_an_unreachable_database_layer(postgis_url, tmp_path):
+    from click.testing import CliRunner
+
+    from zoning.cli.main import cli
+
+    url = postgis_url.replace("postgresql://zoning@", "postgresql://zoning:S3cretPw@")
+    url = url.replace(f":{_port(postgis_url)}/", ":1/")
+    cat = tmp_path / "c.toml"
+    cat.write_text(
+        f'[[layers]]\nkind = "eco_redline"\npath = "{url}"\nlayer = "public.red"\n',
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(cli, ["layers", "check", "--catalog", str(cat)])
+    assert res.exit_code == 1
+    assert "refused" in res.output and "S3cretPw" not in res.output

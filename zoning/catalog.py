@@ -47,7 +47,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from zoning.errors import CatalogError, InputFileError, LayerValidationError, Problem
+from zoning.errors import CatalogError, DatabaseError, InputFileError, LayerValidationError, Problem
 from zoning.kinds import KIND_IDS, get_kind
 
 __all__ = ["Catalog", "LayerEntry", "LoadedLayer", "load_catalog"]
@@ -225,7 +225,7 @@ class Catalog:
                 continue
             try:
                 loaded = self._load_entry(entry)
-            except (InputFileError, CatalogError) as exc:
+            except (InputFileError, CatalogError, DatabaseError) as exc:
                 loaded = LoadedLayer(
                     entry,
                     gpd.GeoDataFrame(),

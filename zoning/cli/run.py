@@ -31,6 +31,14 @@ __all__ = ["run"]
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bars on stderr (default: on a TTY)."
 )
+@click.option(
+    "--db",
+    "db",
+    default=None,
+    metavar="URL",
+    help="Also write stats.csv as table zoning_stats to this PostGIS database (run id: the "
+    "output folder's name; its rows replaced).",
+)
 def run(
     scenario: Path,
     out: Path | None,
@@ -39,6 +47,7 @@ def run(
     scheduler: str | None,
     dask: bool,
     progress: bool | None,
+    db: str | None,
 ) -> None:
     """Run SCENARIO (a TOML file) and write one folder: stats.csv, overlaps.csv,
     indicators.csv, stats.xlsx, units.gpkg, map.html, run.log and manifest.json.
@@ -56,3 +65,11 @@ def run(
         progress=progress,
     )
     click.echo(str(result.folder))
+    if db is not None and "stats.csv" in result.files:
+        import pandas as pd
+
+        from zoning.postgis import redact_url, write_tables
+
+        table = pd.read_csv(result.files["stats.csv"], dtype={"unit_id": str})
+        write_tables(db, {"zoning_stats": table}, key_column="run_id", key=result.folder.name)
+        click.echo(f"{redact_url(db)} zoning_stats (run {result.folder.name})")
