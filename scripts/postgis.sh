@@ -16,6 +16,12 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 base=${ZONING_PGDATA:-$root/.postgis}
 data=$base/data
+# PostgreSQL refuses to run as root, so as root the server runs as `postgres`; when that user
+# cannot reach the repository (a checkout under /root), the cluster goes to /var/tmp instead
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && [ -d "$root" ] \
+    && ! runuser -u postgres -- test -x "$root" 2>/dev/null; then
+    data=/var/tmp/zoning-postgis-$(printf '%s' "$root" | md5sum | cut -c1-8)/data
+fi
 port=${ZONING_PGPORT:-55432}
 user=zoning
 db=zoning
@@ -65,11 +71,19 @@ start() {
         fi
         pwfile=$base/pwfile
         cp "$base/password" "$pwfile"
+        if [ "$data" != "$base/data" ]; then
+            mkdir -p "$(dirname "$data")" && chmod 755 "$(dirname "$data")"
+        fi
         mkdir -p "$data"
         if [ "$(id -u)" = 0 ]; then chown postgres "$data" "$pwfile"; fi
+        if [ "$data" != "$base/data" ]; then
+            echo "postgis: the postgres user cannot reach $root; cluster in $data" >&2
+            cp "$pwfile" "$(dirname "$data")/pwfile" && chown postgres "$(dirname "$data")/pwfile"
+            pwfile=$(dirname "$data")/pwfile
+        fi
         as_owner "$bin/initdb" -D "$data" -U "$user" --pwfile="$pwfile" \
             --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$base/initdb.log" 2>&1
-        rm -f "$pwfile"
+        rm -f "$pwfile" "$base/pwfile"
         umask 022
     fi
     printf '127.0.0.1:%s:*:%s:%s\n' "$port" "$user" "$(cat "$base/password")" >"$base/pgpass"
