@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import shapely
 
 from zoning.crs import ALBERS_CHINA, project
 from zoning.errors import EmptyInputError
+from zoning.ledger.landcover import IGBP_NAMES, NATURAL_CLASSES, class_areas
 
 __all__ = ["LEDGER_COLUMNS", "build_ledger"]
 
@@ -167,8 +169,6 @@ def _river_lengths(red: np.ndarray, rivers: gpd.GeoDataFrame) -> tuple[np.ndarra
 
 
 def _landcover_text(km2: dict[int, float], total: float) -> str:
-    from zoning.ledger.landcover import IGBP_NAMES
-
     if not km2 or not total:
         return ""
     top = sorted(km2.items(), key=lambda kv: -kv[1])
@@ -209,8 +209,6 @@ def build_ledger(
     EmptyInputError
         The catalogue has no red-line features.
     """
-    from zoning.ledger.landcover import NATURAL_CLASSES, class_areas
-
     if "eco_redline" not in catalog.kinds:
         raise EmptyInputError(
             f"catalogue {catalog.path} has no eco_redline layer; expected the red line to "
@@ -337,18 +335,16 @@ def build_ledger(
             if len(of_type):
                 n, a = _activity(geoms, of_type)
                 out[f"activity_{zone}_n"], out[f"activity_{zone}_km2"] = n, a
-    for code, (name_en, _) in sorted(
-        {c: n for c, n in _igbp_names().items() if any(c in d for d in classes_by_feature)}.items()
-    ):
-        column = "lc_" + name_en.replace(" ", "_").replace("/", "_").replace("-", "_") + "_km2"
-        out[column] = [d.get(code, 0.0) for d in classes_by_feature]
+    present = sorted({c for d in classes_by_feature for c in d})
+    for code in present:
+        out[_landcover_column(code)] = [d.get(code, 0.0) for d in classes_by_feature]
     return gpd.GeoDataFrame(out, geometry=red4490.geometry.to_numpy(), crs=red4490.crs)
 
 
-def _igbp_names() -> dict[int, tuple[str, str]]:
-    from zoning.ledger.landcover import IGBP_NAMES
-
-    return IGBP_NAMES
+def _landcover_column(code: int) -> str:
+    """``lc_<class>_km2``, e.g. ``lc_grassland_km2`` for IGBP 10."""
+    name = IGBP_NAMES[code][0]
+    return "lc_" + re.sub(r"[^a-z]+", "_", name) + "_km2"
 
 
 def _frame(catalog: Any, kind: str) -> gpd.GeoDataFrame:
