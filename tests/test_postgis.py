@@ -443,3 +443,27 @@ def test_layers_check_reports_an_unreachable_database_layer(postgis_url, tmp_pat
     res = CliRunner().invoke(cli, ["layers", "check", "--catalog", str(cat)])
     assert res.exit_code == 1
     assert "refused" in res.output and "S3cretPw" not in res.output
+
+
+def test_a_password_in_the_url_works_and_is_never_echoed(postgis_url, pg_schema, tmp_path):
+    from click.testing import CliRunner
+    from test_ledger import _red, rect, write_catalog
+
+    from zoning.cli.main import cli
+
+    secret = Path(__file__).resolve().parent.parent / ".postgis" / "password"
+    if not secret.is_file() or os.environ.get("ZONING_TEST_POSTGIS_URL"):
+        pytest.skip("the password of the local server (make postgis) is needed")
+    password = secret.read_text().strip()
+    url = postgis_url.replace("postgresql://zoning@", f"postgresql://zoning:{password}@")
+    url += f"?options=-csearch_path%3D{pg_schema},public"
+    env = {"PGPASSFILE": str(tmp_path / "none")}  # only the URL carries the password
+    cat = write_catalog(
+        tmp_path / "c", {"eco_redline": _red([("A1", "一般区", rect(1, 1, 2, 2))])}, "2024"
+    )
+    res = CliRunner(env=env).invoke(
+        cli, ["-v", "ledger", "build", "--catalog", str(cat), "--db", url]
+    )
+    assert res.exit_code == 0, res.output
+    assert "zoning:***@" in res.output and password not in res.output
+    assert _count(postgis_url, pg_schema, "zoning_redline_ledger") == 1

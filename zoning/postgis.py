@@ -443,9 +443,11 @@ def _create_table(conn: Any, schema: str | None, name: str, frame: pd.DataFrame,
 def _replace_rows(
     conn: Any, url: str, name: str, frame: pd.DataFrame, key_column: str, key: Any
 ) -> int:
-    from sqlalchemy import delete, inspect
+    from sqlalchemy import delete, func, inspect, select
 
     schema, table_name = _split_name(name, url)
+    if schema is None:  # the connection's default schema, named: to_postgis assumes "public"
+        schema = conn.execute(select(func.current_schema())).scalar_one()
     frame = _prepared(frame, key_column, key, name)
     if not inspect(conn).has_table(table_name, schema=schema):
         _create_table(conn, schema, table_name, frame, key_column)
