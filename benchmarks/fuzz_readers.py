@@ -8,7 +8,10 @@ Readers: valid seed files of every format ``read_vector`` takes (GeoJSON, GeoPac
 shapefile, KML, KMZ, CSV with lon/lat, CSV with WKT, GeoParquet) are mutated — bytes flipped,
 truncated, spans zeroed, duplicated or spliced — and read. Screening: random sites, including
 degenerate ones (empty, zero-length lines, zero-area polygons, bow-ties, collections, far-away
-or huge coordinates, NaN), are screened against a small synthetic catalogue.
+or huge coordinates, NaN), are screened against a small synthetic catalogue. TOML: valid
+catalogues, batch and restoration scenarios and rule packs get one to three values replaced by
+wrong types, NaN, infinities, huge numbers, booleans as strings, network paths or TOML dates,
+keys removed or added, and are written in odd encodings (GBK, UTF-16, a byte order mark).
 
 ``tests/test_properties.py`` runs the same fuzzers with a bounded number of hypothesis examples
 on every test run; this script runs them for as long as asked::
@@ -40,10 +43,14 @@ from typing import Any
 __all__ = [
     "classify",
     "mutate",
+    "mutate_toml",
     "mutations",
     "seed_files",
+    "toml_dumps",
+    "toml_seeds",
     "try_read",
     "try_screen",
+    "try_toml",
     "weird_site",
     "weird_sites",
 ]
@@ -293,6 +300,228 @@ def try_screen(geoms: list[Any]) -> str:
 # ---------------------------------------------------------------------------------------------
 # Time-budget run
 # ---------------------------------------------------------------------------------------------
+# TOML values: catalogues, batch scenarios, restoration scenarios, rule packs (issue 12)
+# ---------------------------------------------------------------------------------------------
+
+#: Values a careless or hostile hand writes into a TOML file: wrong types, NaN, huge numbers,
+#: strings that look like booleans, encodings, paths to the network, TOML dates.
+WEIRD_VALUES: list[Any] = [
+    5,
+    -1,
+    0,
+    2**63 - 1,
+    -(2**63),
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+    1e308,
+    5e-324,
+    -0.0,
+    True,
+    False,
+    "",
+    "x",
+    "nan",
+    "false",
+    "no",
+    "ANSI",
+    "bogus",
+    "gbk",
+    "level1",
+    "*",
+    "../../etc/passwd",
+    "/vsicurl/http://127.0.0.1:9/x",
+    "http://127.0.0.1:9/x",
+    "\x00",
+    "名" * 5000,
+    [],
+    [1],
+    ["a"],
+    [[1, 2]],
+    [{"a": 1}],
+    {},
+    {"path": 5},
+    {"piecewise": "x"},
+    __import__("datetime").date(2024, 2, 29),
+    __import__("datetime").time(12, 0),
+]
+
+#: Encodings a TOML file arrives in (the first is the right one).
+TOML_ENCODINGS = ["utf-8", "utf-8-sig", "gbk", "utf-16", "latin-1"]
+
+
+def toml_dumps(doc: dict[str, Any]) -> str:
+    """Write ``doc`` as TOML with inline tables and arrays (enough for the fuzzer)."""
+    import datetime as dt
+    import math
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int):
+            return str(v)
+        if isinstance(v, float):
+            if math.isnan(v):
+                return "nan"
+            if math.isinf(v):
+                return "inf" if v > 0 else "-inf"
+            return repr(v)
+        if isinstance(v, str):
+            return json.dumps(v, ensure_ascii=False)
+        if isinstance(v, (dt.date, dt.time)):
+            return v.isoformat()
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{json.dumps(str(k))} = {value(x)}" for k, x in v.items()) + "}"
+        raise TypeError(type(v))
+
+    return "".join(f"{json.dumps(str(k))} = {value(v)}\n" for k, v in doc.items())
+
+
+def toml_seeds(folder: Path) -> dict[str, tuple[dict[str, Any], Callable[[Path], Any]]]:
+    """Valid documents of each TOML zoning reads, in ``folder`` with the files they name,
+    and the loader of each."""
+    import geopandas as gpd
+    from shapely import box
+
+    from zoning.catalog import load_catalog
+    from zoning.restoration.scenario import load_restoration_scenario
+    from zoning.rules import load_rulepack
+    from zoning.scenario import load_scenario
+
+    folder.mkdir(parents=True, exist_ok=True)
+    gdf = gpd.GeoDataFrame(
+        {"code": ["A"], "level": ["county"]},
+        geometry=[box(112.3, 37.7, 112.4, 37.8)],
+        crs="EPSG:4490",
+    )
+    gdf.to_file(folder / "rl.gpkg", engine="pyogrio")
+    gdf.to_file(folder / "sites.geojson", engine="pyogrio")
+    catalog = {
+        "name": "fuzz",
+        "coverage": "rl.gpkg",
+        "vintage": "2024",
+        "layers": [
+            {"kind": "admin_unit", "path": "rl.gpkg", "zone_field": "level", "id_field": "code"},
+            {
+                "kind": "water_source",
+                "path": "rl.gpkg",
+                "name": "ws",
+                "zone_field": "level",
+                "zone_map": {"county": "level1"},
+                "encoding": "gbk",
+                "crs": "EPSG:4490",
+                "illustrative": False,
+            },
+        ],
+    }
+    (folder / "catalog.toml").write_text(toml_dumps(catalog), encoding="utf-8")
+    scenario = {
+        "schema_version": 1,
+        "id": "fuzz",
+        "title": "fuzz",
+        "catalog": "catalog.toml",
+        "layers": ["water_source"],
+        "units": {"level": "county", "id_field": "code"},
+        "stats": {"rollup": [], "overlaps": True, "indicators": False, "scale": "local"},
+        "outputs": {"excel": False, "gpkg": False, "map": False, "map_layer": "water_source"},
+        "screening": {
+            "sites": "sites.geojson",
+            "project_type": "chemical",
+            "attrs": {"discharges_wastewater": True},
+        },
+    }
+    restoration = {
+        "name": "fuzz",
+        "catalog": "catalog.toml",
+        "study_area": {"kind": "admin_unit", "level": "county"},
+        "units": {"grid_m": 2000},
+        "rasters": {"resolution_m": 250.0, "lc": {"path": "rl.gpkg"}},
+        "criteria": [
+            {"name": "ws", "type": "coverage", "layer": {"kind": "water_source"}, "weight": 0.5},
+            {"name": "lc", "type": "raster", "raster": "lc", "weight": 0.5, "direction": "cost"},
+        ],
+        "weights": {"method": "direct"},
+        "interventions": [{"name": "plant", "cost_per_ha": 1000.0}],
+        "portfolio": {"budget": 1e6, "locked_out": [{"layer": {"kind": "water_source"}}]},
+        "classes": {"method": "quantile"},
+    }
+    rulepack = {
+        "pack": {"id": "fuzz", "version": "1", "name_zh": "测试", "name_en": "fuzz"},
+        "rules": [
+            {
+                "id": "FZ-1",
+                "kind": "water_source",
+                "zones": ["level1"],
+                "categories": ["industrial"],
+                "outcome": "prohibited",
+                "text_zh": "禁止",
+                "text_en": "Prohibited.",
+                "citation": {"document": "fuzz", "seed_file": "x.txt", "line": "1"},
+                "buffer_m": 100.0,
+                "conditions": [{"attr": "discharges_wastewater", "op": "eq", "value": True}],
+            }
+        ],
+    }
+    return {
+        "catalog": (catalog, lambda p: load_catalog(p, use_cache=False)),
+        "scenario": (scenario, load_scenario),
+        "restoration": (restoration, load_restoration_scenario),
+        "rulepack": (rulepack, load_rulepack),
+    }
+
+
+def _paths(doc: Any, here: tuple = ()) -> list[tuple]:
+    """Every key path of a nested document (dict keys and list indices)."""
+    out = [here] if here else []
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            out += _paths(v, (*here, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            out += _paths(v, (*here, i))
+    return out
+
+
+def mutate_toml(doc: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any], str]:
+    """A copy of ``doc`` with one to three values replaced, removed or added; and a label."""
+    import copy
+
+    doc = copy.deepcopy(doc)
+    labels = []
+    for _ in range(rng.randint(1, 3)):
+        path = rng.choice(_paths(doc))
+        *parent_path, key = path
+        parent: Any = doc
+        for k in parent_path:
+            parent = parent[k]
+        action = rng.random()
+        if action < 0.8:
+            parent[key] = copy.deepcopy(rng.choice(WEIRD_VALUES))
+            labels.append(f"{'.'.join(map(str, path))}={parent[key]!r:.40}")
+        elif action < 0.9 and isinstance(parent, dict):
+            del parent[key]
+            labels.append(f"del {'.'.join(map(str, path))}")
+        elif isinstance(parent, dict):
+            parent[f"unknown_{rng.randint(0, 9)}"] = copy.deepcopy(rng.choice(WEIRD_VALUES))
+            labels.append(f"add key under {'.'.join(map(str, parent_path)) or 'top'}")
+    return doc, "; ".join(labels)
+
+
+def try_toml(
+    path: Path, doc: dict[str, Any], loader: Callable[[Path], Any], encoding: str = "utf-8"
+) -> str:
+    """Write ``doc`` as TOML in ``encoding`` and load it: ``"ok"``, ``"refused"`` or a crash."""
+    text = toml_dumps(doc)
+    path.write_bytes(text.encode(encoding, errors="replace"))
+    try:
+        return classify(lambda: loader(path))
+    finally:
+        path.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -318,12 +547,23 @@ def main(argv: list[str] | None = None) -> int:
             if outcome.startswith("crash"):
                 crashes.append((name, outcome, blob))
         t1 = time.perf_counter()
-        while time.perf_counter() - t1 < budget * 0.3:
+        while time.perf_counter() - t1 < budget * 0.15:
             geoms = [weird_site(rng) for _ in range(rng.randint(1, 4))]
             outcome = try_screen(geoms)
             counts["screen"][outcome.split(":")[0]] += 1
             if outcome.startswith("crash"):
                 crashes.append(("screen", outcome, " | ".join(g.wkt for g in geoms)))
+        docs = toml_seeds(Path(tmp) / "toml")
+        t2 = time.perf_counter()
+        while time.perf_counter() - t2 < budget * 0.15:
+            target = rng.choice(sorted(docs))
+            seed, loader = docs[target]
+            doc, label = mutate_toml(seed, rng)
+            encoding = TOML_ENCODINGS[0] if rng.random() < 0.8 else rng.choice(TOML_ENCODINGS)
+            outcome = try_toml(Path(tmp) / "toml" / "case.toml", doc, loader, encoding)
+            counts[f"toml {target}"][outcome.split(":")[0]] += 1
+            if outcome.startswith("crash"):
+                crashes.append((f"toml {target}", outcome, f"{label} ({encoding})"))
     total = sum(sum(c.values()) for c in counts.values())
     print(f"fuzzed {total} cases in {budget:.0f} s (seed {ns.seed}; measured under load)")
     for target in sorted(counts):

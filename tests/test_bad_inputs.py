@@ -234,6 +234,45 @@ CHECKS = {
 }
 
 
+def _check_long_name(built, result) -> None:
+    out = built.paths["out"]
+    assert len(out.name) == 250
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "result.json", "summary.csv"]
+    doc = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert [s["verdict"] for s in doc["sites"]] == ["prohibited"]  # inside the red line
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def _check_run_long_name(built, result) -> None:
+    out = built.paths["out"]
+    assert len(out.name) == 250
+    assert (out / "stats.csv").is_file() and (out / "manifest.json").is_file()
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def _check_layer_chosen(built, result) -> None:
+    doc = json.loads(result.stdout)
+    assert [(s["site_id"], s["verdict"]) for s in doc["sites"]] == [("P1", "prohibited")]
+
+
+def _check_nothing_written(built, result) -> None:
+    # the refusal came before any work: no lock, no temporary, no output beside the inputs
+    folder = Path(built.args[1]).parent
+    hidden = [p.name for p in folder.rglob(".*")]
+    assert hidden == [], hidden
+
+
+CHECKS.update(
+    {
+        "long_out_name": _check_long_name,
+        "run_long_out_name": _check_run_long_name,
+        "site_gpkg_layer_chosen": _check_layer_chosen,
+        "out_holds_the_site": _check_nothing_written,
+        "out_is_root": _check_nothing_written,
+    }
+)
+
+
 # ---------------------------------------------------------------------------------------------
 # The same catalogue cases through the Python API
 # ---------------------------------------------------------------------------------------------

@@ -42,6 +42,12 @@ def test_layers_check_demo_reports_every_layer(demo_catalog_path):
         "spring_area",
         "river",
         "control_unit",
+        # the illustrative layers of the kinds the seeds' siting rules need (issue 11)
+        "industrial_park",
+        "sensitive_receptor",
+        "no_farming_zone",
+        "contaminated_land",
+        "groundwater_recharge",
     }
     by_name = {r["name"]: r for r in report["layers"]}
     assert by_name["admin_unit"]["area_km2"] == pytest.approx(156_700, rel=0.01)
@@ -110,7 +116,7 @@ def test_demo_writes_outputs_and_refuses_to_overwrite(tmp_path, demo_catalog_pat
     assert result.exit_code == 0, result.output
     assert (out / "map.html").stat().st_size > 100_000
     report = json.loads((out / "catalog_check.json").read_text(encoding="utf-8"))
-    assert len(report["layers"]) == 10
+    assert len(report["layers"]) == 15  # PRODUCT.md's ten kinds and issue 11's five
     # the batch run joined the demo: the province's red-line share is calibrated to the
     # published 21.95 % (anchors.md), within the 0.05 point the generator promises
     stats = pd.read_csv(out / "run" / "stats.csv", dtype={"unit_id": str})

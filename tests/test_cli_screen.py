@@ -70,7 +70,11 @@ def test_json_output_matches_the_contract(catalog, tmp_path):
     assert s1["verdict"] == "prohibited" and s1["hits"][0]["feature_id"] == "W1"
     assert s1["hits"][0]["overlap_area_m2"] == pytest.approx(20_000, rel=1e-6)
     assert s1["hits"][0]["zone"] == "level1"
-    assert s2["verdict"] == "allowed"
+    # clear of both zones, but the catalogue lacks kinds that rules for chemical plants need
+    # (basic farmland, control units …): needs_info naming them, never allowed (issue 12 item 2)
+    assert s2["verdict"] == "needs_info" and s2["hits"] == []
+    assert {"basic_farmland", "control_unit", "industrial_park"} <= set(s2["missing_layers"])
+    assert any("basic_farmland" in r for r in s2["reasons"])
 
 
 def test_out_writes_three_files_and_refuses_to_overwrite(catalog, tmp_path):
@@ -85,7 +89,9 @@ def test_out_writes_three_files_and_refuses_to_overwrite(catalog, tmp_path):
     assert "仅供规划分析，非正式地图" in html and "not an official map" in html
     assert "CN-RL-03" in html and "必须且无法避让" in html
     doc = json.loads((out / "result.json").read_text(encoding="utf-8"))
-    assert doc["sites"][0]["verdict"] == "conditional"
+    # the red-line crossing is conditional; the catalogue lacks kinds road rules need
+    assert doc["sites"][0]["hits"][0]["outcome"] == "conditional"
+    assert doc["sites"][0]["verdict"] == "needs_info" and doc["sites"][0]["missing_layers"]
     assert doc["sites"][0]["hits"][0]["overlap_length_m"] == pytest.approx(500, abs=1e-6)
     again = run(site, "-t", "road", "--catalog", catalog, "--out", out)
     assert again.exit_code == 1 and "--overwrite" in again.stderr

@@ -79,7 +79,14 @@ def test_constants():
     assert params["Longitude of false origin"] == 105
     assert params["Latitude of 1st standard parallel"] == 25
     assert params["Latitude of 2nd standard parallel"] == 47
-    assert zc.ALBERS_CHINA.ellipsoid.name == "GRS 1980"
+    # on the CGCS2000 datum (files written in it keep that identity), whose ellipsoid has
+    # GRS80's parameters: areas are the same as on the former "+ellps=GRS80" definition
+    assert zc.ALBERS_CHINA.datum.name == "China 2000"
+    grs80 = pyproj.CRS.from_proj4("+proj=longlat +ellps=GRS80").ellipsoid
+    assert zc.ALBERS_CHINA.ellipsoid.semi_major_metre == grs80.semi_major_metre
+    assert zc.ALBERS_CHINA.ellipsoid.inverse_flattening == pytest.approx(
+        grs80.inverse_flattening, abs=1e-9
+    )
 
 
 @pytest.mark.parametrize(
@@ -496,3 +503,29 @@ def test_project_guards():
         zc.project(gs, "EPSG:3857")
     with pytest.raises(CRSError, match="no CRS"):
         zc.project(gpd.GeoSeries([box(112, 37, 112.1, 37.1)]))
+
+
+@pytest.mark.parametrize("n_segments", [1, 3, 31, 32, 33, 64, 65, 500])
+def test_short_pieces_keep_every_nearest_distance(n_segments):
+    """Lines cut for detect_gcj02's tree: pieces of ≤ 32 segments sharing their ends, so the
+    distance to the nearest piece is the distance to the whole line (a star-shaped ring too)."""
+    import shapely
+
+    from zoning.crs import _short_pieces
+
+    rng = np.random.default_rng(n_segments)
+    line = shapely.LineString(rng.uniform(0, 100, (n_segments + 1, 2)))
+    theta = np.linspace(0, 2 * np.pi, n_segments + 3)[:-1]
+    ring = shapely.LinearRing(np.column_stack([50 + 40 * np.cos(theta), 50 + 20 * np.sin(theta)]))
+    pieces = _short_pieces(np.array([line, ring], dtype=object))
+    n_line, n_ring = n_segments, len(ring.coords) - 1
+    expected = -(-n_line // 32) + -(-n_ring // 32)  # ceil: pieces of at most 32 segments
+    assert len(pieces) == expected
+    assert all(2 <= len(p.coords) <= 33 for p in pieces)
+    # together the pieces hold every segment once: lengths add up
+    assert shapely.length(pieces).sum() == pytest.approx(line.length + ring.length, rel=1e-12)
+    tree = shapely.STRtree(pieces)
+    probes = shapely.points(rng.uniform(-20, 120, (200, 2)))
+    _, d = tree.query_nearest(probes, return_distance=True, all_matches=False)
+    whole = np.minimum(shapely.distance(probes, line), shapely.distance(probes, ring))
+    np.testing.assert_array_equal(d, whole)

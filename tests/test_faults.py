@@ -330,3 +330,299 @@ def test_two_runs_into_one_folder_do_not_corrupt_each_other(
     _assert_same_run(reference, _files(out))
     _assert_consistent(out)
     assert _leftovers(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 12: races on --out, signals, stale temporaries, console encodings, broken caches
+# ---------------------------------------------------------------------------------------------
+
+
+def _screen_args(tmp: Path, out: Path, *more: str) -> list[str]:
+    cat = corpus._catalog(tmp / "catalog")
+    site = corpus._site_geojson(tmp / "site.geojson", [corpus._poly(corpus.REDLINE)])
+    return ["screen", str(site), "-t", "chemical", "--catalog", str(cat), "--out", str(out), *more]
+
+
+def _finish(proc: subprocess.Popen, err, timeout: float = 120) -> str:
+    try:
+        proc.wait(timeout=timeout)
+        err.seek(0)
+        return err.read().decode("utf-8", "replace")
+    finally:
+        err.close()
+
+
+def _hidden(folder: Path) -> list[str]:
+    """Hidden entries (locks, temporaries, staging folders) left in ``folder``."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_two_screenings_into_one_folder_one_wins_the_other_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = _screen_args(tmp_path, out)
+    a, flag_a, err_a = _spawn(tmp_path, "zoning.screening:screen_sites", 3, args, "a")
+    _wait_for(flag_a, a)  # A holds the folder and is computing
+    b, _flag_b, err_b = _spawn(tmp_path, "zoning.screening:screen_sites", 0, args, "b")
+    text_b = _finish(b, err_b)
+    text_a = _finish(a, err_a)
+    assert a.returncode == 0, text_a
+    assert b.returncode == 1, text_b
+    assert "another run" in text_b and str(out) in text_b and "Traceback" not in text_b
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "result.json", "summary.csv"]
+    doc = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert [s["verdict"] for s in doc["sites"]] == ["prohibited"]
+    assert _hidden(tmp_path) == []
+
+
+def test_a_folder_appearing_at_out_during_the_work_is_not_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = _screen_args(tmp_path, out)
+    a, flag, err = _spawn(tmp_path, "zoning.report:write_screening", 2, args, "a")
+    _wait_for(flag, a)  # A is about to write its staging folder
+    out.mkdir()  # someone else creates the folder meanwhile, with a file of theirs
+    (out / "theirs.txt").write_text("keep me", encoding="utf-8")
+    text = _finish(a, err)
+    assert a.returncode == 1, text
+    assert "appeared while zoning was writing it" in text and "Traceback" not in text
+    assert [p.name for p in out.iterdir()] == ["theirs.txt"]
+    assert (out / "theirs.txt").read_text(encoding="utf-8") == "keep me"
+    assert _hidden(tmp_path) == []
+
+
+def test_an_empty_folder_appearing_at_out_is_not_replaced_either(tmp_path: Path) -> None:
+    # rename(2) would silently replace an empty folder: the publish must not
+    out = tmp_path / "out"
+    args = _screen_args(tmp_path, out)
+    a, flag, err = _spawn(tmp_path, "zoning.report:write_screening", 2, args, "a")
+    _wait_for(flag, a)
+    out.mkdir()
+    text = _finish(a, err)
+    assert a.returncode == 1, text
+    assert "appeared while zoning was writing it" in text
+    assert list(out.iterdir()) == []
+    assert _hidden(tmp_path) == []
+
+
+def test_a_map_file_appearing_meanwhile_is_not_replaced(tmp_path: Path) -> None:
+    cat = corpus._catalog(tmp_path / "catalog")
+    out = tmp_path / "map.html"
+    args = ["map", "--catalog", str(cat), "--out", str(out)]
+    # slowed just before the publish: the map is written to its temporary file by then
+    a, flag, err = _spawn(tmp_path, "zoning.workspace:publish", 2, args, "a")
+    _wait_for(flag, a)
+    assert [p.suffix for p in tmp_path.iterdir() if ".tmp-" in p.name] == [".html"]
+    out.write_text("their map", encoding="utf-8")
+    text = _finish(a, err)
+    assert a.returncode == 1, text
+    assert "appeared while zoning was writing it" in text and "Traceback" not in text
+    assert out.read_text(encoding="utf-8") == "their map"
+    assert _hidden(tmp_path) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=str)
+def test_terminated_screening_leaves_nothing_behind(tmp_path: Path, sig: int) -> None:
+    out = tmp_path / "out"
+    args = _screen_args(tmp_path, out)
+    # slow the write down: the hidden staging folder exists when the signal arrives
+    a, flag, err = _spawn(tmp_path, "zoning.report:write_screening", 30, args, "a")
+    _wait_for(flag, a)
+    staging = [p for p in tmp_path.iterdir() if p.name.startswith(".out.tmp-")]
+    assert len(staging) == 1, _hidden(tmp_path)
+    os.kill(a.pid, sig)
+    text = _finish(a, err, timeout=30)
+    assert a.returncode != 0 and "Traceback" not in text, text
+    if sig != signal.SIGINT:
+        assert a.returncode == 128 + sig, text
+        assert f"stopped by {signal.Signals(sig).name}" in text
+    assert not out.exists()
+    assert _hidden(tmp_path) == []  # no staging folder, no lock file
+
+
+def test_next_run_removes_the_staging_folder_of_a_killed_one(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = _screen_args(tmp_path, out)
+    a, flag, err = _spawn(tmp_path, "zoning.report:write_screening", 30, args, "a")
+    _wait_for(flag, a)
+    os.kill(a.pid, signal.SIGKILL)  # cannot be caught: the staging folder stays
+    _finish(a, err, timeout=30)
+    left = [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.tmp-")]
+    assert left == [f".out.tmp-{a.pid}-{left[0].rsplit('-', 1)[1]}"] if left else False
+    # a live process's temporary (this test's own pid) must survive the clean-up
+    alive = tmp_path / f".out.tmp-{os.getpid()}-0123abcd"
+    alive.mkdir()
+    result = _invoke(args)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "result.json", "summary.csv"]
+    assert _hidden(tmp_path) == [alive.name]
+
+
+def test_terminated_run_keeps_its_checkpoints_like_ctrl_c_and_resumes(
+    scenario: Path, reference: dict[str, bytes], tmp_path: Path
+) -> None:
+    from zoning.runner import staging_dir
+
+    out = tmp_path / "out"
+    args = ["run", str(scenario), "--out", str(out)]
+    a, flag, err = _spawn(tmp_path, "zoning.overlaps:overlap_table", 60, args, "t")
+    _wait_for(flag, a)
+    os.kill(a.pid, signal.SIGTERM)
+    text = _finish(a, err, timeout=60)
+    assert a.returncode == 128 + signal.SIGTERM, text
+    assert "stopped by SIGTERM" in text and "Traceback" not in text
+    assert not out.exists()
+    assert list((staging_dir(out) / ".steps").glob("stats.*"))
+    result = _invoke([*args, "--resume"])
+    assert result.exit_code == 0, result.stderr
+    _assert_same_run(reference, _files(out), logs=False)
+    assert _hidden(tmp_path) == []
+
+
+CLI_MAIN = "from zoning.cli.main import cli; cli(prog_name='zoning')"
+
+
+def test_console_encoding_gbk_does_not_break_the_output(tmp_path: Path) -> None:
+    # Python on Chinese Windows writes redirected output as GBK, which has no "²"
+    cat = corpus._catalog(tmp_path / "catalog")
+    site = corpus._site_geojson(
+        tmp_path / "sites.geojson",
+        [corpus._poly(corpus.REDLINE), corpus._poly((112.70, 37.90, 112.71, 37.91))],
+    )
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    head = "unit_id,layer_kind,zone,area_km2,unit_area_km2,share_pct\n"
+    a.write_text(head + "140100,eco_redline,all,1.0,10.0,10.0\n", encoding="utf-8")
+    b.write_text(head + "140100,eco_redline,all,2.0,10.0,20.0\n", encoding="utf-8")
+    commands = {
+        "layers check": ["layers", "check", "--catalog", str(cat), "--no-cache"],
+        "screen --compare": [
+            "screen",
+            str(site),
+            "-t",
+            "chemical",
+            "--catalog",
+            str(cat),
+            "--compare",
+        ],
+        "diff": ["diff", str(a), str(b)],
+    }
+    env = {**os.environ, "PYTHONIOENCODING": "gbk", "PYTHONWARNINGS": "ignore"}
+    outputs = {}
+    for name, args in commands.items():
+        proc = subprocess.run(
+            [sys.executable, "-c", CLI_MAIN, *args],
+            capture_output=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=300,
+        )
+        out = outputs[name] = proc.stdout.decode("gbk")
+        err = proc.stderr.decode("gbk")
+        assert proc.returncode == 0, f"{name}: {err[-2000:]}"
+        assert "UnicodeEncodeError" not in err, name
+        assert "km?" in out or " m?" in out, f"{name}: no squared unit in {out[-500:]!r}"
+        assert "²" not in out
+    # what GBK can encode is written as it is: the verdict in Chinese
+    assert "PROHIBITED / 禁止" in outputs["screen --compare"]
+
+
+def _screen_cli(tmp: Path, cache: Path | str) -> subprocess.CompletedProcess:
+    cat = tmp / "catalog" / "catalog.toml"
+    if not cat.exists():  # written once: the layers' checksums are the cache keys
+        corpus._catalog(tmp / "catalog")
+    site = tmp / "site.geojson"
+    if not site.exists():
+        corpus._site_geojson(site, [corpus._poly(corpus.REDLINE)])
+    args = ["screen", str(site), "-t", "chemical", "--catalog", str(cat), "--json"]
+    env = {**os.environ, "ZONING_CACHE_DIR": str(cache), "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        [sys.executable, "-c", CLI_MAIN, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp,
+        timeout=300,
+    )
+
+
+def _verdicts(proc: subprocess.CompletedProcess) -> list[str]:
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return [s["verdict"] for s in json.loads(proc.stdout)["sites"]]
+
+
+@pytest.mark.parametrize(
+    ("suffix", "damage"),
+    [
+        (".parquet", lambda b: b[: len(b) // 2]),  # ArrowInvalid
+        (".json", lambda b: b""),  # JSONDecodeError
+        (".json", lambda b: b[: len(b) // 2]),
+    ],
+    ids=["truncated-parquet", "empty-json", "truncated-json"],
+)
+def test_a_damaged_cache_entry_is_rebuilt_with_a_warning(tmp_path: Path, suffix, damage) -> None:
+    cache = tmp_path / "cache"
+    assert _verdicts(_screen_cli(tmp_path, cache)) == ["prohibited"]
+    entries = sorted((cache / "layers").glob(f"*{suffix}"))
+    assert entries
+    for p in entries:
+        p.write_bytes(damage(p.read_bytes()))
+    again = _screen_cli(tmp_path, cache)
+    assert _verdicts(again) == ["prohibited"]
+    assert "cannot be read" in again.stderr and "rebuilding it" in again.stderr
+    assert "Traceback" not in again.stderr
+    # rebuilt: the third run reads the cache without a word
+    third = _screen_cli(tmp_path, cache)
+    assert _verdicts(third) == ["prohibited"]
+    assert "cannot be read" not in third.stderr
+
+
+def test_an_unusable_cache_folder_is_named_as_the_cache_and_the_work_goes_on(
+    tmp_path: Path,
+) -> None:
+    # a file where the cache folder should be: it can be neither created nor written
+    # (root ignores read-only permissions, so this stands in for a read-only folder)
+    blocker = tmp_path / "cache-is-a-file"
+    blocker.write_text("x", encoding="utf-8")
+    proc = _screen_cli(tmp_path, blocker / "cache")
+    assert _verdicts(proc) == ["prohibited"]
+    assert "zoning cache" in proc.stderr and "ZONING_CACHE_DIR" in proc.stderr
+    assert "--out" not in proc.stderr and "output path" not in proc.stderr
+    assert blocker.read_text(encoding="utf-8") == "x"
+
+
+def test_a_full_cache_disk_is_named_as_the_cache(tmp_path: Path, monkeypatch) -> None:
+    import zoning.io
+    from zoning.cachefiles import _warned
+
+    cache = tmp_path / "cache"
+    real = zoning.io.write_vector
+
+    def full(gdf, path, **k):
+        if str(path).startswith(str(cache)):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real(gdf, path, **k)
+
+    monkeypatch.setattr(zoning.io, "write_vector", full)
+    monkeypatch.setenv("ZONING_CACHE_DIR", str(cache))
+    _warned.clear()
+    cat = corpus._catalog(tmp_path / "catalog")
+    site = corpus._site_geojson(tmp_path / "site.geojson", [corpus._poly(corpus.REDLINE)])
+    import geopandas as gpd
+
+    from zoning.catalog import load_catalog
+    from zoning.screening import screen_sites
+
+    with pytest.MonkeyPatch.context():
+        import logging
+
+        records: list[str] = []
+        handler = logging.Handler()
+        handler.emit = lambda r: records.append(r.getMessage())
+        logging.getLogger("zoning.cache").addHandler(handler)
+        try:
+            res = screen_sites(gpd.read_file(site), load_catalog(cat), "chemical")
+        finally:
+            logging.getLogger("zoning.cache").removeHandler(handler)
+    assert res.sites["verdict"].tolist() == ["prohibited"]
+    assert len(records) == 1, records  # once per folder, not once per layer
+    assert "cannot write the zoning cache" in records[0] and "No space left" in records[0]
+    assert "ZONING_CACHE_DIR" in records[0]
+    assert not list((cache / "layers").glob("*.parquet"))

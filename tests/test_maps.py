@@ -24,7 +24,7 @@ from zoning import maps
 from zoning.errors import CRSError, OutputExistsError, ZoningError, ZoningUsageError
 from zoning.maps import assets as assets_mod
 from zoning.maps.fetch import main as fetch_main
-from zoning.maps.layers import _class_breaks
+from zoning.maps.layers import class_breaks
 from zoning.maps.simplify import display_geometries, tolerance_for_zoom
 
 needs_assets = pytest.mark.skipif(
@@ -222,9 +222,9 @@ def test_points_are_circle_markers():
 
 def test_class_breaks_quantiles_by_hand():
     values = np.array([0.0, 10.0, 20.0, 30.0, 40.0])
-    assert _class_breaks(values, 4).tolist() == [0.0, 10.0, 20.0, 30.0, 40.0]
+    assert class_breaks(values, 4).tolist() == [0.0, 10.0, 20.0, 30.0, 40.0]
     # ties collapse: all equal values make one class
-    assert _class_breaks(np.array([5.0, 5.0, np.nan]), 5).tolist() == [5.0, 5.0]
+    assert class_breaks(np.array([5.0, 5.0, np.nan]), 5).tolist() == [5.0, 5.0]
 
 
 @needs_assets
@@ -553,7 +553,10 @@ def test_report_css_has_print_rules():
     assert "@page{size:A4" in css
     assert "thead{display:table-header-group}" in print_block
     assert "break-inside:avoid" in print_block
-    assert ".leaflet-control-container{display:none!important}" in print_block
+    # the live map is hidden in print; its static copy (.print-only) is shown instead
+    assert ".leaflet-control-container,.map-frame{display:none!important}" in print_block
+    assert ".print-only{display:block}" in print_block
+    assert ".print-only{display:none}" in css.split("@media print", 1)[0]
 
 
 def test_report_page_escapes_and_has_disclaimer():
@@ -636,7 +639,10 @@ files = {{
     "leaflet-measure": {{"package/dist/leaflet-measure.min.js": "/* m */",
                          "package/dist/leaflet-measure.css": ".c{{}}"}},
     "leaflet.sync": {{"package/L.Map.Sync.js": "/* sync */"}},
+    "leaflet-draw": {{"package/dist/leaflet.draw.js": "/* draw */",
+                      "package/dist/leaflet.draw.css": ".d{{}}"}},
 }}[name]
+files["package/LICENSE"] = "Licence of " + name
 out = dest / (spec.replace("@", "-") + ".tgz")
 with tarfile.open(out, "w:gz") as tar:
     for member, text in files.items():
@@ -659,6 +665,10 @@ def test_fetch_assets_from_packed_tarballs(tmp_path, monkeypatch):
     assert set(manifest["assets"]) == {a.key for a in assets_mod.ASSETS}
     assert manifest["assets"]["leaflet.js"]["package"] == "leaflet@1.9.4"
     assert manifest["assets"]["leaflet.js"]["sha256"] == hashlib.sha256(b"/* L */").hexdigest()
+    # every package's licence travels with its assets (they are redistributed in the wheel)
+    assert set(manifest["licenses"]) == set(assets_mod.NPM_PACKAGES)
+    lic = dest / manifest["licenses"]["leaflet@1.9.4"]
+    assert lic.read_text(encoding="utf-8") == "Licence of leaflet"
     monkeypatch.setenv("ZONING_ASSETS_DIR", str(dest))
     css = assets_mod.load_asset("leaflet.css")
     assert css == '.a{background:url("data:image/png;base64,UE5H")}'  # b64("PNG")

@@ -554,3 +554,220 @@ def test_statistics_report_opens_and_prints(browser, tmp_path):
     pdf = print_pdf(browser, "statistics_report.pdf")
     assert pdf.startswith(b"%PDF")
     screenshot(browser, "statistics_report")
+
+
+# --------------------------------------------------------------------------- clicks and panels
+
+
+def _zoom_to(driver, lon: float, lat: float, zoom: int = 11) -> None:
+    driver.execute_script(
+        "window.__zmap.setView([arguments[1], arguments[0]], arguments[2], {animate: false});",
+        lon,
+        lat,
+        zoom,
+    )
+    time.sleep(0.4)
+
+
+def _open_points(demo_catalog, kind: str) -> list[tuple[float, float, str]]:
+    """Points inside features of ``kind`` that no other layer shown at start covers."""
+    import shapely
+
+    shown = [
+        k
+        for k in demo_catalog.kinds
+        if k not in maps.products.HIDDEN_BY_DEFAULT and k not in (kind, "admin_unit")
+    ]
+    from zoning.crs import ALBERS_CHINA
+
+    others = shapely.union_all(
+        [demo_catalog.frame(k, crs=ALBERS_CHINA).geometry.buffer(2000).union_all() for k in shown]
+    )
+    frame = demo_catalog.frame(kind, crs=ALBERS_CHINA)
+    frame = frame.assign(a=frame.geometry.area).sort_values("a", ascending=False)
+    picked = []
+    for fid, geom in zip(frame["feature_id"], frame.geometry, strict=True):
+        inner = geom.buffer(-2000)  # 2 km inside the feature, 2 km clear of other layers
+        p = inner.representative_point() if not inner.is_empty else None
+        if p is not None and not others.contains(p):
+            picked.append((p, str(fid)))
+        if len(picked) == 3:
+            break
+    lonlat = gpd.GeoSeries([p for p, _ in picked], crs=ALBERS_CHINA).to_crs("EPSG:4490")
+    return [(q.x, q.y, fid) for q, (_, fid) in zip(lonlat, picked, strict=True)]
+
+
+def test_a_click_inside_a_county_reaches_the_red_line(browser, demo_catalog, tmp_path):
+    """County outlines take no clicks: the red line under them answers with its own popup."""
+    path = maps.save_map(maps.catalog_map(demo_catalog), tmp_path / "province.html")
+    _, log = open_map(browser, path)
+    assert errors(log) == []
+    points = _open_points(demo_catalog, "eco_redline")
+    assert points
+    lon, lat, fid = points[0]
+    _zoom_to(browser, lon, lat)
+    text = click_feature(browser, lon, lat)
+    assert fid in text, text
+    assert "生态保护红线" in text or "红线" in text
+
+
+def test_a_click_on_bare_territory_names_the_units(browser, demo_catalog, tmp_path):
+    import shapely
+
+    path = maps.save_map(maps.catalog_map(demo_catalog), tmp_path / "province.html")
+    open_map(browser, path)
+    from zoning.crs import ALBERS_CHINA
+
+    admin = demo_catalog.frame("admin_unit", crs=ALBERS_CHINA)
+    shown = [
+        k
+        for k in demo_catalog.kinds
+        if k not in maps.products.HIDDEN_BY_DEFAULT and k != "admin_unit"
+    ]
+    drawn = shapely.union_all(
+        [demo_catalog.frame(k, crs=ALBERS_CHINA).geometry.buffer(3000).union_all() for k in shown]
+    )
+    counties = admin[admin.zone == "county"]
+    for _, county in counties.iterrows():
+        bare = county.geometry.buffer(-3000).difference(drawn)
+        if bare.area > 20e6:  # 20 km² of county with nothing else drawn
+            break
+    else:
+        pytest.skip("no bare county interior in the demo")
+    p = gpd.GeoSeries([bare.representative_point()], crs=ALBERS_CHINA).to_crs("EPSG:4490")[0]
+    city = admin[admin.adcode == county["parent_adcode"]].iloc[0]
+    _zoom_to(browser, p.x, p.y, 10)
+    text = click_feature(browser, p.x, p.y)
+    assert text == f"山西省 › {city['name']} › {county['name']}"
+
+
+def test_title_never_covers_the_layer_control(browser, demo_catalog, tmp_path):
+    path = maps.save_map(
+        maps.catalog_map(demo_catalog, title="山西省生态保护红线与自然保护地 " * 3),
+        tmp_path / "t.html",
+    )
+    open_map(browser, path)
+    browser.execute_script(
+        "document.querySelector('.leaflet-control-layers')"
+        ".classList.add('leaflet-control-layers-expanded');"
+    )
+    rects = browser.execute_script(
+        "const r = e => document.querySelector(e).getBoundingClientRect();"
+        "const t = r('.zoning-title'), c = r('.leaflet-control-layers');"
+        "return [t.left, t.top, t.right, t.bottom, c.left, c.top, c.right, c.bottom];"
+    )
+    tl, tt, tr, tb, cl, ct, cr, cb = rects
+    overlap = not (tr <= cl or cr <= tl or tb <= ct or cb <= tt)
+    assert not overlap, rects
+
+
+def test_screening_map_starts_collapsed_with_the_county_outline(browser, demo_catalog, tmp_path):
+    from zoning.report import result_map
+    from zoning.screening import screen_sites
+
+    counties = demo_catalog.frame("admin_unit")
+    county = counties[counties["name"] == "迎泽区"].iloc[0]
+    p = county.geometry.representative_point()
+    site = gpd.GeoDataFrame({"site_id": ["A"]}, geometry=[p.buffer(0.01)], crs="EPSG:4490")
+    result = screen_sites(site, demo_catalog, "housing")
+    path = maps.save_map(result_map(result), tmp_path / "site.html")
+    _, log = open_map(browser, path)
+    assert errors(log) == []
+    control = browser.find_element("css selector", ".leaflet-control-layers")
+    assert "leaflet-control-layers-expanded" not in control.get_attribute("class")
+    labels = browser.execute_script(
+        "return Array.from(document.querySelectorAll("
+        "'.leaflet-control-layers-overlays label')).map(l => l.textContent.trim());"
+    )
+    assert any("行政区" in lab or "Administrative" in lab for lab in labels), labels
+    on = browser.execute_script(
+        "let n = 0; window.__zmap.eachLayer(l => { if (l.feature && "
+        "l.feature.properties && l.feature.properties.name === '迎泽区') n += 1; }); return n;"
+    )
+    assert on >= 1  # the site's county is drawn at start
+
+
+_PRINTED_MAP = """
+const img = document.querySelector('figure.print-only img');
+const frame = document.querySelector('iframe.map-frame');
+if (!img || !img.complete) return null;
+const c = document.createElement('canvas');
+c.width = img.naturalWidth; c.height = img.naturalHeight;
+const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+const d = g.getImageData(0, 0, c.width, c.height).data;
+let ink = 0, red = 0;
+for (let i = 0; i < d.length; i += 4) {
+  if (d[i] < 235 || d[i + 1] < 235 || d[i + 2] < 235) ink += 1;
+  if (d[i] > 150 && d[i + 1] < 90 && d[i + 2] < 90) red += 1;
+}
+return {shown: img.getBoundingClientRect().height, frame: getComputedStyle(frame).display,
+        ink: ink / (c.width * c.height), red: red, width: c.width};
+"""
+
+
+def _printed(browser, page: Path, name: str) -> tuple[dict, int]:
+    browser.get(page.as_uri())
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        seen = WebDriverWait(browser, 10).until(lambda d: d.execute_script(_PRINTED_MAP))
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    pdf = print_pdf(browser, name)
+    count = re.search(rb"/Type\s*/Pages\b.*?/Count (\d+)", pdf, re.S)
+    assert count is not None
+    return seen, int(count.group(1))
+
+
+def test_printed_screening_report_shows_the_map(browser, demo_catalog, tmp_path):
+    """In print the live map gives way to a static one with drawn pixels and colours."""
+    from zoning.report import write_screening
+    from zoning.screening import screen_sites
+
+    sites = gpd.read_file(Path(__file__).resolve().parent.parent / "scenarios/demo_sites.geojson")
+    result = screen_sites(sites, demo_catalog, "solar_pv")
+    (tmp_path / "out").mkdir()
+    write_screening(result, tmp_path / "out")
+    seen, pages = _printed(browser, tmp_path / "out" / "report.html", "screening_report.pdf")
+    assert seen["frame"] == "none" and seen["shown"] > 200
+    assert seen["ink"] > 0.05  # counties, zones and sites drawn, not a blank box
+    assert seen["red"] > 50  # the prohibited site's outline prints in colour
+    assert 2 <= pages <= 4 + 2 * len(sites)
+
+
+def test_printed_statistics_report_shows_the_map(browser, tmp_path):
+    from zoning.maps.static import choropleth_png
+    from zoning.stats_report import render_stats_report
+
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["a", "b", "c", "d"], "name": ["甲", "乙", "丙", "丁"], "v": [1.0, 5, 9, 30]},
+        geometry=[box(110 + i, 36, 111 + i, 37) for i in range(4)],
+        crs="EPSG:4490",
+    )
+    stats = pd.DataFrame(
+        {
+            "unit_id": ["a", "b"],
+            "layer_kind": "eco_redline",
+            "zone": "all",
+            "area_km2": [1.0, 2.0],
+            "unit_area_km2": [10.0, 10.0],
+            "share_pct": [10.0, 20.0],
+            "level": "county",
+            "unit_name": ["甲", "乙"],
+        }
+    )
+    png = choropleth_png(units, "v", legend_title="红线占比 (%) / Red-line share (%)", title="t")
+    page = render_stats_report(
+        title="t",
+        stats=stats,
+        inputs={},
+        parameters={},
+        map_html="<html><body>live map</body></html>",
+        map_png=png,
+    )
+    (tmp_path / "report.html").write_text(page, encoding="utf-8")
+    seen, pages = _printed(browser, tmp_path / "report.html", "stats_report.pdf")
+    assert seen["frame"] == "none" and seen["shown"] > 200
+    assert seen["ink"] > 0.05 and seen["red"] > 50  # the darkest class is dark red
+    assert pages <= 4

@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 from affine import Affine
 from click.testing import CliRunner
@@ -155,6 +156,7 @@ def test_cli_writes_every_output_and_identical_rasters(toy, tmp_path):
     assert {
         "priority.tif",
         "criteria.tif",
+        "priority_class.tif",
         "units.gpkg",
         "ranking.csv",
         "ranking_curve.png",
@@ -177,6 +179,25 @@ def test_cli_writes_every_output_and_identical_rasters(toy, tmp_path):
         assert src.profile["tiled"] and src.compression.name.lower() == "deflate"
         assert src.overviews(1)
         assert src.descriptions == ("score", "priority_class", "selected")
+        assert np.isnan(src.nodata)
+        float_classes = src.read(2)
+        # QGIS and gdalsrsinfo must see CGCS2000, not "unknown based on GRS 1980"
+        assert pyproj.CRS.from_wkt(src.crs.to_wkt()).datum.name == "China 2000"
+    with rasterio.open(out1 / "priority_class.tif") as src:
+        assert src.dtypes == ("uint8",) and src.nodata == 0
+        classes = src.read(1)
+        # the same classes as the float band, 0 where that band is NaN
+        np.testing.assert_array_equal(classes, np.nan_to_num(float_classes, nan=0).astype("uint8"))
+        k = int(classes.max())
+        assert k == max(int(c) for c in report["classes"])
+        cmap = src.colormap(1)
+        assert cmap[0][3] == 0  # nodata transparent
+        assert len({cmap[c] for c in range(1, k + 1)}) == k  # one colour per class
+        brightness = [sum(cmap[c][:3]) for c in range(1, k + 1)]
+        assert brightness == sorted(brightness)  # class 1 darkest, the lowest class lightest
+        tags = src.tags(1)
+        assert "最高优先" in tags["CLASS_1"] and "highest" in tags["CLASS_1"]
+        assert pyproj.CRS.from_wkt(src.crs.to_wkt()).datum.name == "China 2000"
     # an existing output is refused without --overwrite, replaced with it
     res = runner.invoke(cli, ["restore", "--scenario", str(scenario), "--out", str(out1)])
     assert res.exit_code == 1 and "exists" in res.output
@@ -372,3 +393,34 @@ def test_missing_raster_is_reported_when_the_scenario_loads(tmp_path):
     )
     with pytest.raises(ScenarioError, match=r"nowhere\.tif not found"):
         load_restoration_scenario(scn)
+
+
+def test_units_gpkg_opens_in_qgis_colours(toy, tmp_path):
+    """units.gpkg carries a default QGIS style: priority classes in the GeoTIFF's colours."""
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    from zoning.cli.main import cli
+
+    out = tmp_path / "run"
+    res = CliRunner().invoke(cli, ["restore", str(toy()), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    con = sqlite3.connect(out / "units.gpkg")
+    rows = con.execute(
+        "SELECT f_table_name, f_geometry_column, useAsDefault, styleQML FROM layer_styles"
+    ).fetchall()
+    kinds = dict(con.execute("SELECT table_name, data_type FROM gpkg_contents"))
+    con.close()
+    assert [(r[0], r[2]) for r in rows] == [("restoration_units", 1)]
+    assert kinds["layer_styles"] == "attributes"
+    root = ET.fromstring(rows[0][3].split("\n", 1)[1])
+    renderer = root.find("renderer-v2")
+    assert renderer.get("type") == "categorizedSymbol" and renderer.get("attr") == "priority_class"
+    units = gpd.read_file(out / "units.gpkg", layer="restoration_units")
+    values = {c.get("value") for c in renderer.iter("category")}
+    assert {str(v) for v in units["priority_class"].unique()} <= values
+    from zoning.restoration.outputs import class_palette
+
+    k = len(values)
+    colors = [s.find(".//Option[@name='color']").get("value") for s in renderer.iter("symbol")]
+    assert colors[0].startswith("{},{},{}".format(*class_palette(k)[1][0]))

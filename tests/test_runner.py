@@ -113,7 +113,7 @@ def test_run_writes_one_folder_with_every_output(tiny, tmp_path):
     recon = pd.read_csv(out / "reconciliation.csv")
     assert recon.difference_km2.abs().max() < 1e-6
     sheets = pd.ExcelFile(out / "stats.xlsx").sheet_names
-    assert sheets == ["stats", "overlaps", "flattened", "reconciliation"]
+    assert sheets == ["stats", "overlaps", "flattened", "reconciliation", "说明 About"]
     units = gpd.read_file(out / "units.gpkg", layer="units")
     assert units.eco_redline_all_pct.round(6).tolist() == [10.0, 10.0]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -328,3 +328,90 @@ def test_restoration_table_without_a_scenario_file_is_refused(tiny, tmp_path):
     assert "[restoration] needs scenario = 'FILE'" in text
     assert "unknown key 'grid_m' in [restoration]" in text
     assert not (tmp_path / "r").exists()
+
+
+def test_units_gpkg_is_qgis_ready(tiny, tmp_path):
+    """Declared geometry types and a default QGIS style per layer, in the map's colours."""
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    import pyogrio
+
+    from zoning.maps.style import style_for
+
+    out = tmp_path / "run"
+    run_scenario(tiny, out=out, progress=False)
+    layers = dict(pyogrio.list_layers(out / "units.gpkg"))
+    assert layers["units"] == "MultiPolygon"
+    assert layers["strictest_designation"] == "MultiPolygon"
+    con = sqlite3.connect(out / "units.gpkg")
+    styles = dict(con.execute("SELECT f_table_name, styleQML FROM layer_styles"))
+    con.close()
+    assert set(styles) == {"units", "strictest_designation"}
+
+    units_r = ET.fromstring(styles["units"].split("\n", 1)[1]).find("renderer-v2")
+    assert units_r.get("type") == "graduatedSymbol"
+    assert units_r.get("attr") == "eco_redline_all_pct"
+    labels = [r.get("label") for r in units_r.iter("range")]
+    assert labels and all(lab.startswith("生态保护红线占比 (%)") for lab in labels)
+
+    flat = gpd.read_file(out / "units.gpkg", layer="strictest_designation")
+    des_r = ET.fromstring(styles["strictest_designation"].split("\n", 1)[1]).find("renderer-v2")
+    assert des_r.get("type") == "categorizedSymbol" and des_r.get("attr") == "designation"
+    cats = [c.get("value") for c in des_r.iter("category")]
+    assert set(cats) == set(flat.designation)
+    first = cats.index("eco_redline:general")
+    symbol = list(des_r.iter("symbol"))[first]
+    rgb = symbol.find(".//Option[@name='color']").get("value").split(",")[:3]
+    expect = style_for("eco_redline", "general").fill_color.lstrip("#")
+    assert [int(v) for v in rgb] == [int(expect[i : i + 2], 16) for i in (0, 2, 4)]
+
+
+def test_geometry_collections_keep_only_their_polygons():
+    from shapely.geometry import GeometryCollection, LineString, Point, Polygon
+
+    from zoning.runner import _multipolygons
+
+    square = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)])
+    gc = GeometryCollection([square, LineString([(0, 0), (5, 5)]), Point(9, 9)])
+    out = _multipolygons([gc, square, LineString([(0, 0), (1, 1)])])
+    assert [g.geom_type for g in out] == ["MultiPolygon"] * 3
+    assert out[0].area == 1.0 and out[1].area == 1.0 and out[2].is_empty
+
+
+def test_workbook_is_office_ready(tiny, tmp_path):
+    """Bilingual headers, names not codes, number formats, filter, frozen header, About sheet."""
+    import openpyxl
+
+    out = tmp_path / "run"
+    run_scenario(tiny, out=out, progress=False)
+    wb = openpyxl.load_workbook(out / "stats.xlsx")
+    ws = wb["stats"]
+    header = [c.value for c in ws[1]]
+    assert header[:3] == ["单元名称 / Unit", "单元代码 / Unit code", "层级 / Level"]
+    assert "面积 (km²) / Area (km²)" in header and "占比 / Share" in header
+    assert ws.freeze_panes == "B2"
+    assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
+    rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2)]
+    red = next(
+        r
+        for r in rows
+        if r["单元名称 / Unit"].value == "甲县"
+        and r["图层 / Layer"].value == "生态保护红线 / Ecological protection red line"
+        and r["分区 / Zone"].value == "全部 / all"
+    )
+    assert red["层级 / Level"].value == "县 / County"
+    assert red["面积 (km²) / Area (km²)"].value == pytest.approx(10.0, rel=1e-6)  # by hand
+    assert red["面积 (km²) / Area (km²)"].number_format == "#,##0.00"
+    assert red["占比 / Share"].value == pytest.approx(10.0, rel=1e-6)
+    assert red["占比 / Share"].number_format == '0.00"%"'
+    assert red["单元代码 / Unit code"].value == "140101"
+    assert ws.column_dimensions["A"].width >= 8
+    about = wb["说明 About"]
+    text = "\n".join(f"{a.value} {b.value}" for a, b in about.iter_rows(min_row=2))
+    assert "仅供规划分析，非正式地图" in text
+    assert "CGCS2000 / Albers" in text
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["inputs"]["scenario"]["sha256"] in text
+    for layer in manifest["inputs"]["layers"]:
+        assert layer["sha256"] in text

@@ -63,9 +63,20 @@ COVERAGE = shapely.transform(
 )
 
 
+def _empty(kind):
+    return gpd.GeoDataFrame(
+        {"feature_id": [], "kind": [], "zone": [], "name": [], "layer": []},
+        geometry=[],
+        crs="EPSG:4490",
+    )
+
+
 @pytest.fixture(scope="module")
 def frames():
-    return {
+    # the catalogue has every layer kind the rules need; only these have features here
+    from zoning.kinds import KIND_IDS
+
+    return {k: _empty(k) for k in KIND_IDS if k != "admin_unit"} | {
         "water_source": layer(
             "water_source",
             [
@@ -95,6 +106,8 @@ def frames():
 
 def screen(site_geoms, frames, ptype, **kw):
     kw.setdefault("coverage", COVERAGE)
+    # the synthetic catalogue stands for a county of Xinzhou (忻府区), so Xinzhou rules bind
+    kw.setdefault("jurisdiction", "140902")
     return screen_sites(sites(*site_geoms), frames, ptype, **kw)
 
 
@@ -146,8 +159,10 @@ def test_same_type_200m_outside_a_500m_buffer_is_caught_with_its_distance(frames
     assert hit["distance_m"] == pytest.approx(200, abs=1e-6)
     assert hit["overlap_area_m2"] == 0
     # the national pack alone has no buffer: the zone is only "nearby"
-    plain = only_site(screen([site_geom], frames, "chemical"))
-    assert plain["verdict"] == "allowed"
+    # (a chemical plant is prohibited outside a chemical park, CN-IP-01: use a warehouse-like
+    # type the parks rule does not cover to see the zone left "nearby")
+    plain = only_site(screen([site_geom], frames, "housing"))
+    assert plain["verdict"] == "allowed" and plain["hits"] == []
     assert [n["feature_id"] for n in plain["nearby"]] == ["ws-1"]
     assert plain["nearby"][0]["distance_m"] == pytest.approx(200, abs=1e-6)
 
@@ -252,7 +267,8 @@ def test_point_exactly_on_a_boundary_vertex(frames):
 
 def test_point_just_outside_within_tolerance_is_flagged(frames):
     pt = Point(X0 + 1005, Y0 + 500)
-    result = screen([pt], frames, "chemical", tolerance_m=10)
+    # housing: a chemical plant would be prohibited anyway outside a chemical park (CN-IP-01)
+    result = screen([pt], frames, "housing", tolerance_m=10)
     site = only_site(result)
     assert site["verdict"] == "allowed" and site["near_boundary"] is True
     assert site["nearby"][0]["distance_m"] == pytest.approx(5, abs=1e-6)

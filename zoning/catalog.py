@@ -1,9 +1,10 @@
 """The layer catalogue: a TOML file listing the control layers of a place.
 
-A catalogue (PRODUCT.md) names layers by kind, with paths relative to the TOML file::
+A catalogue names layers by kind, with paths relative to the TOML file::
 
     name = "my county 2024"
     coverage = "boundary.gpkg"          # optional: where the catalogue is complete
+    jurisdiction = "140902"             # optional: the county, when there is no admin layer
     [[layers]]
     kind = "water_source"
     path = "data/ws.shp"
@@ -13,7 +14,8 @@ A catalogue (PRODUCT.md) names layers by kind, with paths relative to the TOML f
 
 Optional keys per layer: ``layer``, ``name`` (defaults to the kind, suffixed when a kind
 appears twice), ``zone_field``, ``name_field``, ``id_field``, ``crs``, ``encoding``,
-``zone_map`` (raw value → zone id), and provenance: ``illustrative``, ``source``, ``licence``,
+``zone_map`` (raw value → zone id), ``access_fields`` (control units: access-list dimension →
+field, :mod:`zoning.access_list`), and provenance: ``illustrative``, ``source``, ``licence``,
 ``vintage``. :func:`load_catalog` checks the file itself (collecting every problem); layers are
 read lazily, validated, repaired, reprojected to EPSG:4490 and cached as GeoParquet keyed by
 the checksums of the source and of the layer's declaration, so no run reprojects twice.
@@ -36,8 +38,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
-import tomllib
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -47,8 +49,12 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from zoning.cachefiles import CACHE_ERRORS, cache_unwritable, discard_unreadable
+from zoning.catalog_schema import catalog_value_problems
 from zoning.errors import CatalogError, DatabaseError, InputFileError, LayerValidationError, Problem
 from zoning.kinds import KIND_IDS, get_kind
+from zoning.sources import source_problem
+from zoning.tomlfile import read_toml
 
 __all__ = ["Catalog", "LayerEntry", "LoadedLayer", "load_catalog"]
 
@@ -68,6 +74,7 @@ _LAYER_KEYS = {
     "crs",
     "encoding",
     "zone_map",
+    "access_fields",
     "illustrative",
     "source",
     "licence",
@@ -76,7 +83,9 @@ _LAYER_KEYS = {
     "title",
     "sql",
 }
-_TOP_KEYS = {"name", "coverage", "layers", "demo_version", "seed", "description", "vintage"}
+_TOP_KEYS = {
+    "name", "coverage", "layers", "demo_version", "seed", "description", "vintage", "jurisdiction"
+}  # fmt: skip
 _SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
@@ -94,6 +103,7 @@ class LayerEntry:
     crs: str | None = None
     encoding: str | None = None
     zone_map: dict[str, str] = field(default_factory=dict)
+    access_fields: dict[str, str] = field(default_factory=dict)
     illustrative: bool = False
     source: str = ""
     licence: str = ""
@@ -175,6 +185,8 @@ class Catalog:
         self.name = name
         self.entries = entries
         self._coverage_spec = coverage
+        #: the catalogue-level administrative code (``jurisdiction = "140902"``), or None
+        self.jurisdiction: str | None = None
         self._loaded: dict[str, LoadedLayer] = {}
         self._projected_memo: dict[tuple[str, str], gpd.GeoDataFrame] = {}
         self.use_cache = use_cache
@@ -292,16 +304,23 @@ class Catalog:
         checksum = self.load(name).source_sha256 if entry.url else _source_checksum(entry.path)
         parquet, _ = self._cache_paths(entry, checksum)
         path = parquet.with_name(f"{parquet.stem}-{crs_key}.parquet")
+        out = None
         if self.use_cache and path.is_file():
             # written only after the layer validated, so no need to load the EPSG:4490 frame;
             # project() checked it valid in this CRS before writing it
-            out = mark_valid(gpd.read_parquet(path), target)
-        else:
+            try:
+                out = mark_valid(gpd.read_parquet(path), target)
+            except CACHE_ERRORS as exc:  # damaged: rebuilt below
+                discard_unreadable([path], exc)
+        if out is None:
             out = project(self.load(name).frame, target)
             if self.use_cache:
                 from zoning.io import write_vector
 
-                write_vector(out, path, overwrite=True)
+                try:
+                    write_vector(out, path, overwrite=True)
+                except OSError as exc:  # read-only or full cache: go on without it
+                    cache_unwritable(path, exc)
         self._projected_memo[(name, crs_key)] = out
         return out
 
@@ -317,6 +336,16 @@ class Catalog:
         else:
             picked = admin[admin["zone"] == level]
         return picked.reset_index(drop=True)
+
+    def access_fields(self, name: str) -> dict[str, str]:
+        """Access-list dimension → field of the ``control_unit`` layer ``name``: as declared in
+        the catalogue, else detected by the usual Chinese field names (empty when none)."""
+        from zoning.access_list import detect_access_fields
+
+        entry = next((e for e in self.entries if e.name == name), None)
+        if entry is None or entry.kind != "control_unit":
+            return {}
+        return dict(entry.access_fields) or detect_access_fields(self.load(name).frame.columns)
 
     @cached_property
     def coverage(self) -> shapely.Geometry | None:
@@ -370,8 +399,13 @@ class Catalog:
         key = hashlib.sha256(
             f"{_CACHE_FORMAT}|{__version__}|{checksum}|{entry.spec_digest()}".encode()
         ).hexdigest()[:32]
-        folder = cache_dir() / "layers"
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder = cache_dir() / "layers"
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # the cache cannot be created: work without it
+            env = os.environ.get("ZONING_CACHE_DIR")
+            folder = (Path(env) if env else Path.home() / ".cache" / "zoning") / "layers"
+            cache_unwritable(folder / key, exc)
         return folder / f"{key}.parquet", folder / f"{key}.json"
 
     def _load_entry(self, entry: LayerEntry) -> LoadedLayer:
@@ -384,15 +418,20 @@ class Catalog:
         checksum = _source_checksum(entry.path)
         parquet, meta = self._cache_paths(entry, checksum)
         if self.use_cache and parquet.is_file() and meta.is_file():
-            info = json.loads(meta.read_text(encoding="utf-8"))
-            frame = gpd.read_parquet(parquet)
-            repairs = pd.DataFrame(info["repairs"])
-            problems = [
-                Problem(p["code"], p["message"], tuple(p["rows"]), p["severity"])
-                for p in info["problems"]
-            ]
-            logger.debug("layer %s from cache in %.2f s", entry.name, time.perf_counter() - t0)
-            return LoadedLayer(entry, frame, problems, repairs, checksum, info["crs_found"], True)
+            try:
+                info = json.loads(meta.read_text(encoding="utf-8"))
+                frame = gpd.read_parquet(parquet)
+                repairs = pd.DataFrame(info["repairs"])
+                problems = [
+                    Problem(p["code"], p["message"], tuple(p["rows"]), p["severity"])
+                    for p in info["problems"]
+                ]
+                crs_found = info["crs_found"]
+            except CACHE_ERRORS as exc:  # a damaged entry is rebuilt, with a warning
+                discard_unreadable([parquet, meta], exc)
+            else:
+                logger.debug("layer %s from cache in %.2f s", entry.name, time.perf_counter() - t0)
+                return LoadedLayer(entry, frame, problems, repairs, checksum, crs_found, True)
 
         raw = read_vector(
             entry.path,
@@ -412,6 +451,7 @@ class Catalog:
             zone_map=entry.zone_map,
             declared_crs=entry.crs,
         )
+        check.problems += _access_problems(entry, raw.columns)
         loaded = LoadedLayer(
             entry,
             check.frame,
@@ -422,7 +462,10 @@ class Catalog:
             False,
         )
         if check.ok and self.use_cache:
-            self._write_cache(loaded, parquet, meta)
+            try:
+                self._write_cache(loaded, parquet, meta)
+            except OSError as exc:  # read-only or full cache: go on without it
+                cache_unwritable(parquet, exc)
         logger.info("layer %s read and validated in %.2f s", entry.name, time.perf_counter() - t0)
         return loaded
 
@@ -452,12 +495,16 @@ class Catalog:
             zone_map=entry.zone_map,
             declared_crs=None,
         )
+        check.problems += _access_problems(entry, raw.columns)
         crs_found = raw.crs.to_string() if raw.crs is not None else ""
         loaded = LoadedLayer(
             entry, check.frame, check.problems, check.repairs, checksum, crs_found, False
         )
         if check.ok and self.use_cache:
-            self._write_cache(loaded, parquet, meta)
+            try:
+                self._write_cache(loaded, parquet, meta)
+            except OSError as exc:  # read-only or full cache: go on without it
+                cache_unwritable(parquet, exc)
         logger.info("layer %s read from PostGIS in %.2f s", entry.name, time.perf_counter() - t0)
         return loaded
 
@@ -507,15 +554,9 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
             f"catalogue not found: {path}; expected a TOML file listing [[layers]]; fix: check "
             "the path, or run `zoning demo` to see an example"
         )
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputFileError(
-            f"catalogue {path} is not valid TOML ({exc}); expected the format of PRODUCT.md; "
-            "fix the syntax at the position given"
-        ) from exc
+    raw = read_toml(path, "catalogue")
     base = path.parent
-    problems: list[Problem] = []
+    problems, unusable = catalog_value_problems(raw)
     for key in sorted(set(raw) - _TOP_KEYS):
         problems.append(
             Problem(
@@ -566,7 +607,13 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
                 )
             )
             continue
-        url = _database_url(spec, where, kind, problems)
+        if i in unusable:  # wrong value types, reported above
+            continue
+        url = _database_url(spec, where, kind, problems)  # a PostGIS source: never GDAL's
+        refused = None if url else source_problem(base, spec["path"], f"{where} ({kind}) path")
+        if refused is not None:
+            problems.append(refused)
+            continue
         src = Path(_redacted(url)) if url else (base / spec["path"]).resolve()
         if not url and not src.exists():
             problems.append(
@@ -594,6 +641,8 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
                         f"expected one of {', '.join(kind_spec.zone_ids)}",
                     )
                 )
+        access_fields, access_problems = _parse_access(spec, kind, where)
+        problems += access_problems
         entries.append(
             LayerEntry(
                 kind=kind,
@@ -606,6 +655,7 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
                 crs=spec.get("crs"),
                 encoding=spec.get("encoding"),
                 zone_map=dict(zone_map),
+                access_fields=access_fields,
                 illustrative=bool(spec.get("illustrative", False)),
                 source=str(spec.get("source", "")),
                 licence=str(spec.get("licence", spec.get("license", ""))),
@@ -616,12 +666,15 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
         )
     coverage = None
     cov = raw.get("coverage")
-    if cov is not None:
+    if cov is not None and "coverage" not in unusable:
         cov_path, cov_layer = (
             (cov, None) if isinstance(cov, str) else (cov.get("path", ""), cov.get("layer"))
         )
-        cov_src = (base / cov_path).resolve()
-        if not cov_src.exists():
+        refused = source_problem(base, cov_path, "coverage")
+        cov_src = (base / cov_path).resolve() if refused is None else base
+        if refused is not None:
+            problems.append(refused)
+        elif not cov_src.exists():
             problems.append(
                 Problem(
                     "missing_file",
@@ -631,9 +684,93 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
             )
         else:
             coverage = (cov_src, cov_layer)
+    jurisdiction = _parse_jurisdiction(raw, problems)
     if problems:
         raise CatalogError(f"catalogue {path}", problems)
-    return Catalog(path, str(raw.get("name", path.stem)), entries, coverage, use_cache=use_cache)
+    catalog = Catalog(path, str(raw.get("name", path.stem)), entries, coverage, use_cache=use_cache)
+    catalog.jurisdiction = jurisdiction
+    return catalog
+
+
+def _parse_jurisdiction(raw: dict[str, Any], problems: list[Problem]) -> str | None:
+    """The catalogue-level ``jurisdiction`` (an administrative code such as ``"140902"``): the
+    area every site lies in when the catalogue has no ``admin_unit`` layer."""
+    if "jurisdiction" not in raw:
+        return None
+    from zoning.rules import normalise_jurisdiction
+
+    value = raw["jurisdiction"]
+    try:
+        if not isinstance(value, str):
+            raise ValueError(f"jurisdiction {value!r} is a {type(value).__name__}, not text")
+        normalise_jurisdiction(value)
+    except ValueError as exc:
+        problems.append(
+            Problem(
+                "bad_jurisdiction",
+                f"{exc}; expected an administrative code in quotes, e.g. jurisdiction = "
+                '"140902" (忻府区) or "1409" (忻州市)',
+            )
+        )
+        return None
+    return value.strip()
+
+
+def _parse_access(spec: dict[str, Any], kind: str, where: str) -> tuple[dict[str, str], list]:
+    """The ``access_fields`` of a layer entry, checked (control units only)."""
+    from zoning.access_list import parse_access_fields
+
+    if "access_fields" not in spec:
+        return {}, []
+    if kind != "control_unit":
+        return {}, [
+            Problem(
+                "bad_access_fields",
+                f"{where} ({kind}): access_fields is for the 三线一单 unit layer only; expected "
+                'kind = "control_unit"; fix: drop access_fields from this layer',
+            )
+        ]
+    return parse_access_fields(spec["access_fields"], where)
+
+
+def _access_problems(entry: LayerEntry, columns: Any) -> list[Problem]:
+    """Errors for declared access-list fields the layer file does not have."""
+    if not entry.access_fields:
+        return []
+    from zoning.access_list import access_field_problems
+
+    return access_field_problems(columns, entry.access_fields, f"layer '{entry.name}'")
+
+
+def units_of_level(catalog: Catalog, level: str) -> gpd.GeoDataFrame:
+    """The catalogue's ``admin_unit`` features of ``level``; an error when there are none.
+
+    An ``admin_unit`` layer without a ``level`` column (and no ``zone_field`` giving the
+    level) has no units of any level: statistics over it would be an empty table with exit 0.
+
+    Raises
+    ------
+    CatalogError
+        No ``admin_unit`` feature has this level; the message lists the levels found.
+    """
+    units = catalog.admin_units(level)
+    if len(units):
+        return units
+    admin = catalog.frame("admin_unit")
+    column = "level" if "level" in admin.columns else "zone"
+    found = sorted({str(v) for v in admin[column].dropna()})[:10]
+    raise CatalogError(
+        f"catalogue {catalog.path}",
+        [
+            Problem(
+                "no_units_of_level",
+                f"the admin_unit layer has no {level} units ({column} values found: "
+                f"{', '.join(found) or 'none'}); expected a `level` column (or zone_field) "
+                "holding province / city / county; fix: add that column, set zone_field to "
+                "the column holding the level, or pass --units FILE --unit-field FIELD",
+            )
+        ],
+    )
 
 
 def _redacted(url: str) -> str:

@@ -77,4 +77,22 @@ def catalog_report(catalog: Catalog) -> dict[str, Any]:
         "path": str(catalog.path),
         "illustrative": catalog.is_illustrative,
         "layers": rows,
+        "near_duplicates": _near_duplicates(catalog, rows),
     }
+
+
+def _near_duplicates(catalog: Catalog, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Near-coincident features across the layers of each polygon kind (warnings)."""
+    from zoning.crs import ALBERS_CHINA
+    from zoning.validation import near_duplicate_problems
+
+    # admin units overlap by design (a province holds its cities and counties)
+    usable = {
+        r["kind"]
+        for r in rows
+        if r["ok"] and r["area_km2"] is not None and r["kind"] != "admin_unit"
+    }
+    problems = []
+    for kind in sorted(usable):
+        problems += near_duplicate_problems(kind, catalog.frame(kind, crs=ALBERS_CHINA))
+    return [p.to_dict() for p in problems]

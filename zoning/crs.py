@@ -37,6 +37,9 @@ import numpy as np
 import pyproj
 
 from zoning.errors import CRSError, EmptyInputError, ProjectionError
+from zoning.sources import is_remote_crs_text, proj_offline
+
+proj_offline()  # PROJ never downloads grids: zoning is offline (issue 12)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -76,17 +79,41 @@ log = logging.getLogger(__name__)
 CGCS2000 = "EPSG:4490"
 #: WGS 84 geographic (degrees); at the scale of this toolkit it equals CGCS2000 to < 1 m.
 WGS84 = "EPSG:4326"
-#: Albers equal-area conic for China (lon_0 105E, standard parallels 25N and 47N, GRS80,
-#: the CGCS2000 ellipsoid): the projection for area statistics.
+#: Albers equal-area conic for China (lon_0 105E, standard parallels 25N and 47N) on the
+#: CGCS2000 datum: the projection for area statistics.
 VALID_IN = "zoning:valid_in"
 """Key of ``GeoDataFrame.attrs`` set by :func:`project`: the WKT of the CRS in which every
 geometry of the frame was checked valid (and repaired where it was not). Statistics skip their
 own validity pass on such a frame when they measure in that CRS; replacing its geometries
 by hand should drop the key."""
 
-ALBERS_CHINA = pyproj.CRS.from_proj4(
-    "+proj=aea +lat_0=0 +lon_0=105 +lat_1=25 +lat_2=47 +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs"
-)
+
+def _albers_china() -> pyproj.CRS:
+    """Albers equal-area conic for China (105°E; parallels 25°N, 47°N) on the CGCS2000 datum.
+
+    Built on EPSG:4490 rather than from a PROJ string: the numbers are the same (the CGCS2000
+    and GRS80 ellipsoids are identical), but a PROJ string keeps only the ellipsoid, so files
+    written in it said "unknown datum based on GRS 1980" and QGIS and ``gdalsrsinfo`` lost
+    the CGCS2000 identity.
+    """
+    from pyproj.crs import ProjectedCRS
+    from pyproj.crs.coordinate_operation import AlbersEqualAreaConversion
+
+    return ProjectedCRS(
+        name="CGCS2000 / Albers equal-area China (105E; 25N, 47N)",
+        conversion=AlbersEqualAreaConversion(
+            latitude_first_parallel=25,
+            latitude_second_parallel=47,
+            latitude_false_origin=0,
+            longitude_false_origin=105,
+            easting_false_origin=0,
+            northing_false_origin=0,
+        ),
+        geodetic_crs=pyproj.CRS.from_epsg(4490),
+    )
+
+
+ALBERS_CHINA = _albers_china()
 
 # CGCS2000 3-degree Gauss–Krüger zones, EPSG codes checked with pyproj:
 # without zone prefix (false easting 500 km): EPSG:4534 (CM 75E) … EPSG:4554 (CM 135E);
@@ -148,6 +175,11 @@ def _describe(c: pyproj.CRS) -> str:
 
 
 def _as_crs(crs: Any, *, what: str = "CRS") -> pyproj.CRS:
+    if isinstance(crs, str) and is_remote_crs_text(crs):
+        raise CRSError(
+            f'{what} {crs!r} is a URL; expected a CRS named locally such as "EPSG:4490"; '
+            "zoning works offline and never downloads a CRS; fix: give the EPSG code"
+        )
     try:
         return pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError as exc:
@@ -795,6 +827,44 @@ def _explode(geoms: NDArray[np.object_]) -> tuple[NDArray[np.object_], NDArray[n
     return linear, parts[tid == 0]
 
 
+def _short_pieces(lines: NDArray[np.object_], max_segments: int = 32) -> NDArray[np.object_]:
+    """Cut lines (and rings) into consecutive pieces of at most ``max_segments`` segments.
+
+    Neighbouring pieces share their end vertex, so the distance from any point to the nearest
+    piece equals its distance to the nearest whole line, while an STRtree of short pieces
+    prunes what a tree of a few long county rings cannot (nearest queries 10-20x faster).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> line = shapely.LineString([(i, i % 2) for i in range(100)])
+    >>> pieces = _short_pieces(np.array([line]), 32)
+    >>> [len(p.coords) for p in pieces]
+    [33, 33, 33, 4]
+    >>> bool(shapely.distance(shapely.Point(50, 5), line) == min(
+    ...     shapely.distance(shapely.Point(50, 5), pieces)))
+    True
+    """
+    import shapely
+
+    if not len(lines):
+        return lines
+    coords, owner = shapely.get_coordinates(lines, return_index=True)
+    counts = np.bincount(owner, minlength=len(lines))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    pos = np.arange(len(coords)) - starts[owner]
+    last = np.maximum(counts - 2, 0) // max_segments  # index of each line's last piece
+    first_piece = np.concatenate([[0], np.cumsum(last + 1)[:-1]])
+    local = np.minimum(pos // max_segments, last[owner])
+    # a vertex that starts piece j > 0 also ends piece j - 1
+    shared = (pos % max_segments == 0) & (pos > 0) & (pos // max_segments <= last[owner])
+    piece = np.concatenate([first_piece[owner] + local, (first_piece[owner] + local - 1)[shared]])
+    order_pos = np.concatenate([pos, pos[shared]])
+    xy = np.concatenate([coords, coords[shared]])
+    order = np.lexsort((order_pos, piece))
+    return shapely.linestrings(xy[order], indices=piece[order])
+
+
 def _sample_boundary_points(gs: gpd.GeoSeries, n: int) -> NDArray[np.float64]:
     """About ``n`` points spread evenly (by length) along the boundaries / lines / points."""
     import shapely
@@ -863,7 +933,7 @@ def detect_gcj02(
 
     ref_m = ref.to_crs(measure)
     ref_linear, ref_points = _explode(np.asarray(ref_m.values))
-    tree = shapely.STRtree(np.concatenate([ref_linear, ref_points]))
+    tree = shapely.STRtree(np.concatenate([_short_pieces(ref_linear), ref_points]))
 
     # sample along the data's edges as drawn in the measuring CRS (straight there, like the
     # reference's), then go back to lon/lat to undo GCJ-02 on the sampled points

@@ -30,6 +30,7 @@ __all__ = [
     "RulePackError",
     "ScenarioError",
     "UnknownProjectTypeError",
+    "UnsafeOutputError",
     "ZoningError",
     "ZoningUsageError",
     "ZoningWarning",
@@ -101,6 +102,10 @@ class OutputExistsError(ZoningError, FileExistsError):
 
 class OutputBusyError(ZoningError, BlockingIOError):
     """Another run is writing the same output folder right now."""
+
+
+class UnsafeOutputError(ZoningError, ValueError):
+    """An output path that replacing would destroy inputs or folders (``/``, home, an input)."""
 
 
 class _ProblemsError(ZoningError, ValueError):

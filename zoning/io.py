@@ -34,7 +34,6 @@ import hashlib
 import logging
 import os
 import shutil
-import uuid
 import warnings
 import zipfile
 import zlib
@@ -381,6 +380,9 @@ def _resolve_zip(
         inner = gdbs + others
         if len(inner) == 1:
             _verify_members(zf, path, [n for n in names if n.startswith(inner[0])])
+            from zoning.sources import check_zip_member
+
+            check_zip_member(zf, inner[0], path)  # a GeoJSON linking its CRS to a URL
         if len(inner) != 1:
             raise InputFileError(
                 f"archive {path} holds {len(inner) or 'no'} readable datasets "
@@ -643,11 +645,29 @@ def read_vector(
         Unknown ``engine``.
     """
     from zoning.crs import ensure_crs
+    from zoning.sources import check_source, is_utf8_name, stay_offline, utf8_alias
 
     if engine not in ("pyogrio", "fiona"):
         raise ZoningUsageError(
             f"unknown engine {engine!r}; expected 'pyogrio' or 'fiona'; fix: pass one of them"
         )
+    if not is_utf8_name(path):  # a GBK file name: GDAL cannot be given it, an alias can
+        with utf8_alias(Path(path)) as alias:
+            return read_vector(
+                alias,
+                layer=layer,
+                encoding=encoding,
+                crs=crs,
+                engine=engine,
+                lon_col=lon_col,
+                lat_col=lat_col,
+                wkt_col=wkt_col,
+                allow_empty=allow_empty,
+                max_archive_bytes=max_archive_bytes,
+                check_crs=check_crs,
+            )
+    check_source(path)  # URLs, /vsi paths, FIFOs, devices, folders, remote CRS/VRT sources
+    stay_offline()
     p = Path(path)
     if not p.exists():
         raise InputFileError(
@@ -726,7 +746,9 @@ def _refuse_existing(path: Path, overwrite: bool) -> None:
 
 
 def _temp_sibling(path: Path) -> Path:
-    return path.with_name(f".{path.stem}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}{path.suffix}")
+    from zoning.workspace import temp_sibling  # shortened to fit NAME_MAX
+
+    return temp_sibling(path, suffix=path.suffix)
 
 
 def _remove_quietly(path: Path) -> None:
@@ -748,7 +770,12 @@ def _atomic_file(path: Path, overwrite: bool) -> Iterator[Path]:
         yield tmp
         if not tmp.exists():
             raise OSError(f"the writer produced no file at {tmp}")
-        os.replace(tmp, path)
+        if overwrite:
+            os.replace(tmp, path)
+        else:  # a file that appeared meanwhile is never replaced
+            from zoning.workspace import publish
+
+            publish(tmp, path, overwrite=False)
     except BaseException:
         _remove_quietly(tmp)
         raise
@@ -881,7 +908,9 @@ def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -
     ------
     pathlib.Path
         An empty temporary directory beside ``path``. On an exception it is removed and any
-        existing ``path`` is left untouched.
+        existing ``path`` is left untouched. The output lock of ``path`` is held throughout
+        (:mod:`zoning.workspace`), and a ``path`` that appeared meanwhile is not replaced
+        without ``overwrite``.
 
     Examples
     --------
@@ -893,33 +922,24 @@ def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -
     >>> (out / "result.txt").read_text()
     'ok'
     """
+    from zoning.outlock import output_lock
+    from zoning.workspace import publish, remove_stale_temporaries, temp_sibling
+
     p = Path(path)
     _refuse_existing(p, overwrite)
     p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f".{p.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir()
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    backup = None
-    try:
-        if p.exists() or p.is_symlink():
-            backup = p.with_name(f".{p.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-            os.replace(p, backup)
-        os.replace(tmp, p)
-    except BaseException:
-        if backup is not None and not p.exists():
-            os.replace(backup, p)
-            backup = None
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if backup is not None:
-        if backup.is_dir() and not backup.is_symlink():
-            shutil.rmtree(backup, ignore_errors=True)
-        else:
-            backup.unlink()
+    with output_lock(p, reentrant=True):  # one writer; held already if the command claimed it
+        _refuse_existing(p, overwrite)
+        remove_stale_temporaries(p)
+        tmp = temp_sibling(p)
+        tmp.mkdir()
+        try:
+            yield tmp
+            # a folder that appeared meanwhile is never replaced (unless overwrite)
+            publish(tmp, p, overwrite=overwrite)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
 
 def _sha256_of_file(path: Path) -> str:

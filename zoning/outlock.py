@@ -18,9 +18,16 @@ from zoning.errors import OutputBusyError
 __all__ = ["lock_path", "output_lock"]
 
 
+#: lock files this process holds, with their nesting depth (a command that claimed its output
+#: early calls writers that take the same lock again)
+_HELD: dict[str, int] = {}
+
+
 def lock_path(out: Path) -> Path:
-    """The lock file of the output folder ``out``."""
-    return out.parent / f".{out.name}.lock"
+    """The lock file of the output folder ``out`` (``.<name>.lock``, shortened when long)."""
+    from zoning.workspace import hidden_sibling
+
+    return hidden_sibling(out, "lock")
 
 
 def _try_lock(fd: int) -> bool:
@@ -42,8 +49,12 @@ def _try_lock(fd: int) -> bool:
 
 
 @contextlib.contextmanager
-def output_lock(out: str | os.PathLike[str]) -> Iterator[Path]:
+def output_lock(out: str | os.PathLike[str], *, reentrant: bool = False) -> Iterator[Path]:
     """Hold the lock of output folder ``out`` for the duration of the ``with`` block.
+
+    With ``reentrant``, a lock this process holds already is entered again (a writer called by
+    a command that claimed its output before the work); otherwise it is refused like any other
+    holder's.
 
     Raises
     ------
@@ -52,6 +63,14 @@ def output_lock(out: str | os.PathLike[str]) -> Iterator[Path]:
     """
     out = Path(out)
     path = lock_path(out)
+    key = os.path.abspath(path)
+    if reentrant and key in _HELD:  # held by this process already: nest
+        _HELD[key] += 1
+        try:
+            yield path
+        finally:
+            _HELD[key] -= 1
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -72,11 +91,13 @@ def output_lock(out: str | os.PathLike[str]) -> Iterator[Path]:
         if same:
             break
         os.close(fd)
+    _HELD[key] = 1
     try:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode("ascii"))
         yield path
     finally:
+        del _HELD[key]
         with contextlib.suppress(OSError):  # Windows cannot remove an open file: it stays
             path.unlink()
         os.close(fd)

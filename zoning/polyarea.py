@@ -50,7 +50,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from numba import njit
+
+from zoning.jit import njit  # numba.njit; a broken cache falls back to no cache
 
 __all__ = ["Packed", "pack", "union_clip_areas", "warm_up"]
 

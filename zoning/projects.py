@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -84,9 +85,12 @@ class AttributeSpec:
                 return False
         elif self.type == "number":
             try:
-                return float(value)  # type: ignore[arg-type]
+                number = float(value)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 pass
+            else:  # NaN fails every comparison: a rule "capacity_mw gt 50" would never apply
+                if math.isfinite(number) and not isinstance(value, bool):
+                    return number
         elif self.type == "choice":
             if str(text) in self.choices:
                 return str(text)
@@ -169,15 +173,18 @@ def project_types() -> Mapping[str, ProjectType]:
     ValueError
         If the bundled spec refers to an unknown category or attribute (a packaging bug).
     """
-    raw = _read_spec()["types"]
+    spec = _read_spec()
+    raw = spec["types"]
     cats, attrs = categories(), attribute_specs()
+    common = {k: attrs[k].coerce(v) for k, v in spec.get("defaults", {}).items()}
     out: dict[str, ProjectType] = {}
     for tid, t in raw.items():
         bad = [c for c in t.get("categories", []) if c not in cats]
         bad += [a for a in t.get("defaults", {}) if a not in attrs]
         if bad:  # pragma: no cover - guarded by tests on the bundled file
             raise ValueError(f"project type {tid!r} refers to unknown ids {bad}")
-        defaults = {k: attrs[k].coerce(v) for k, v in t.get("defaults", {}).items()}
+        defaults = dict(common)
+        defaults.update({k: attrs[k].coerce(v) for k, v in t.get("defaults", {}).items()})
         out[tid] = ProjectType(
             id=tid,
             name_zh=t["name_zh"],
@@ -258,5 +265,9 @@ def resolve_attrs(
     """Return the type's default attributes updated with the user's ``attrs``."""
     pt = get_project_type(project_type)
     out = dict(pt.defaults)
-    out.update(parse_attrs(attrs))
+    given = parse_attrs(attrs)
+    out.update(given)
+    # the older yes/no attribute still says "operation and maintenance of an existing facility"
+    if given.get("new_construction") is False and "construction" not in given:
+        out["construction"] = "maintenance"
     return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,14 @@ if TYPE_CHECKING:
 
     from zoning.screening import ScreeningResult
 
-__all__ = ["render_html", "result_map", "screening_json", "write_screening"]
+__all__ = [
+    "finite_json",
+    "render_html",
+    "result_map",
+    "screening_json",
+    "static_map",
+    "write_screening",
+]
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +108,12 @@ def _site_section(result: ScreeningResult, site: dict[str, Any]) -> str:
     parts.append(f'<p class="meta">{" · ".join(facts)}</p>')
     if site["reasons"]:
         parts.append("<h3>理由 / Reasons</h3><ol>")
-        parts += [f"<li>{_e(r)}</li>" for r in site["reasons"]]
+        parts += [
+            f"<li>{_e(zh)}<br><small>{_e(en)}</small></li>"
+            for zh, en in zip(site["reasons_zh"], site["reasons_en"], strict=True)
+        ]
         parts.append("</ol>")
+    parts += _access_blocks(site)
     if site["hits"]:
         rows = []
         for h in site["hits"]:
@@ -153,9 +165,11 @@ def _site_section(result: ScreeningResult, site: dict[str, Any]) -> str:
                 parts.append(
                     f"<li><b>{_e(rid)}</b> ({_e(rule.outcome)}{buf}): {_e(rule.text_zh)}<br>"
                     f"<i>{_e(rule.text_en)}</i><br>依据 / Citation: "
-                    f"{_e(rule.citation.text())}{note}</li>"
+                    f"{_e(rule.citation.text_zh())}<br><small>{_e(rule.citation.text())}"
+                    f"</small>{note}</li>"
                 )
             parts.append("</ul>")
+    parts += _area_rules_html(result, site)
     if site["by_layer"]:
         parts.append("<h3>按图层合计（叠加部分只计一次）/ Totals per layer (overlaps once)</h3>")
         parts.append(
@@ -205,6 +219,44 @@ def _site_section(result: ScreeningResult, site: dict[str, Any]) -> str:
         )
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _access_blocks(site: dict[str, Any]) -> list[str]:
+    """The access list (生态环境准入清单) of each control unit the site lies in, as a table of
+    dimension and requirement, or a note when the unit layer carries none."""
+    from zoning.access_list import DIMENSIONS
+    from zoning.kinds import get_kind
+
+    units = [h for h in site["hits"] if h["layer_kind"] == "control_unit" and h["intersects"]]
+    kind = get_kind("control_unit")
+    out = []
+    for h in units:
+        zone = kind.zones.get(h["zone"])
+        label = " · ".join(
+            x for x in (h["name"], h["feature_id"], zone.name_zh if zone else h["zone"]) if x
+        )
+        out.append(
+            f"<h3>生态环境准入清单 / Environmental access list — {_e(label)}</h3>"
+            '<p class="meta">核对项目是否符合所在管控单元的准入清单 / Check the project against '
+            "the access list of its environmental control unit</p>"
+        )
+        access = h.get("access_list") or {}
+        if not access:
+            out.append(
+                "<p class='note'>管控单元图层未提供准入清单字段 / The unit layer carries no "
+                "access-list fields (catalogue key <code>access_fields</code>)</p>"
+            )
+            continue
+        out.append(
+            _table(
+                ["维度 / Dimension", "要求 / Requirement"],
+                [
+                    [_e(f"{DIMENSIONS[d].name_zh} / {DIMENSIONS[d].name_en}"), _e(text)]
+                    for d, text in access.items()
+                ],
+            )
+        )
+    return out
 
 
 def _provenance(doc: dict[str, Any]) -> str:
@@ -337,15 +389,38 @@ def render_html(result: ScreeningResult, *, include_map: bool = True) -> str:
 
 def _map_section(result: ScreeningResult) -> str:
     from zoning.maps import embed_map
+    from zoning.maps.report import print_figure
 
     try:
         m = result_map(result)
-        return (
-            "<section><h2>地图 / Map</h2>" + embed_map(m, title="site screening map") + "</section>"
-        )
+        live = embed_map(m, title="site screening map")
     except Exception as exc:  # the map is an extra: never lose the report for it
         log.warning("screening report map skipped: %s", exc)
         return f"<p class='note'>地图未生成 / Map not included: {_e(exc)}</p>"
+    try:
+        printed = print_figure(static_map(result), "选址筛查地图 / Site screening map")
+    except Exception as exc:  # a print copy is an extra too
+        log.warning("screening report print map skipped: %s", exc)
+        printed = ""
+    return "<section><h2>地图 / Map</h2>" + live + printed + "</section>"
+
+
+def static_map(result: ScreeningResult) -> bytes:
+    """The report map as a PNG for print and Word (:mod:`zoning.maps.static`)."""
+    from zoning.maps.static import site_map_png
+
+    sites = result.sites[["site_id", "verdict", "geometry"]]
+    zones = None
+    if len(sites) <= MAX_MAPPED_HITS_SITES and len(result.hits):
+        feats = result.hit_features()
+        if len(feats):
+            zones = feats[feats["intersects"].astype(bool)] if "intersects" in feats else feats
+    return site_map_png(
+        sites,
+        zones,
+        context=_counties_around(result),
+        title=f"选址筛查 / Site screening: {result.project_type.name_zh} ({result.project_type.id})",
+    )
 
 
 def result_map(result: ScreeningResult, **kwargs: Any) -> folium.Map:
@@ -369,7 +444,28 @@ def result_map(result: ScreeningResult, **kwargs: Any) -> folium.Map:
         "title",
         f"选址筛查 / Site screening: {result.project_type.name_zh} ({result.project_type.id})",
     )
+    if "context" not in kwargs:
+        counties = _counties_around(result)
+        if counties is not None:
+            kwargs["context"] = {"admin_unit": counties}
     return site_map(sites, hits, **kwargs)
+
+
+def _counties_around(result: ScreeningResult) -> Any:
+    """The catalogue's county outlines near the sites (the lowest admin level present)."""
+    admin = getattr(result.index, "admin", None) if result.index is not None else None
+    if admin is None or not len(admin):
+        return None
+    admin = admin.to_crs("EPSG:4490")
+    if "zone" in admin.columns:
+        for level in ("county", "city", "province"):
+            if (admin["zone"] == level).any():
+                admin = admin[admin["zone"] == level]
+                break
+    minx, miny, maxx, maxy = result.sites.to_crs("EPSG:4490").total_bounds
+    pad = max(maxx - minx, maxy - miny, 0.05) * 0.5
+    near = admin.cx[minx - pad : maxx + pad, miny - pad : maxy + pad]
+    return near if len(near) else None
 
 
 def screening_json(result: ScreeningResult, *, compare: bool = False) -> str:
@@ -378,7 +474,27 @@ def screening_json(result: ScreeningResult, *, compare: bool = False) -> str:
     if compare:
         ranking = result.compare()
         doc["ranking"] = json.loads(ranking.to_json(orient="records", force_ascii=False))
-    return json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+    return json.dumps(finite_json(doc), ensure_ascii=False, indent=2, default=str, allow_nan=False)
+
+
+def finite_json(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by ``None`` (JSON ``null``).
+
+    ``json.dumps`` writes NaN as ``NaN``, which is not JSON: no JSON parser but Python's reads
+    ``result.json`` then (issue 12).
+
+    Examples
+    --------
+    >>> finite_json({"a": [1.0, float("nan")], "b": float("inf")})
+    {'a': [1.0, None], 'b': None}
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    return value
 
 
 def write_screening(
@@ -387,8 +503,12 @@ def write_screening(
     *,
     compare: bool = False,
     include_map: bool = True,
+    docx: bool = False,
 ) -> dict[str, Path]:
     """Write ``result.json``, ``report.html``, ``summary.csv`` (and ``ranking.csv``) into ``folder``.
+
+    With ``docx=True`` also ``report.docx``, the same report as a Word document
+    (:func:`zoning.docx_report.screening_docx`).
 
     ``folder`` must exist and is expected to be a staging folder that is renamed into place
     afterwards (``zoning.io.atomic_directory``, the batch runner), so no file here is ever seen
@@ -406,4 +526,30 @@ def write_screening(
     if compare:
         files["ranking.csv"] = folder / "ranking.csv"
         files["ranking.csv"].write_text(result.compare().to_csv(index=False), encoding="utf-8")
+    if docx:
+        from zoning.docx_report import screening_docx
+
+        files["report.docx"] = screening_docx(
+            result, folder / "report.docx", map_png=static_map(result) if include_map else b""
+        )
     return files
+
+
+def _area_rules_html(result: Any, site: dict[str, Any]) -> list[str]:
+    """Rules that need no layer (area-wide bans) or fire outside a zone, with their citations;
+    rules whose area cannot be told for the site are listed as checks."""
+    rows = site.get("area_rules") or []
+    if not rows:
+        return []
+    parts = ["<h3>全域及区外规则 / Area-wide and outside-a-zone rules</h3><ul>"]
+    for a in rows:
+        rule = result.rule(a["rule_id"])
+        status = "" if a["status"] == "applies" else " · 待核实管辖 / check the jurisdiction"
+        parts.append(
+            f"<li><b>{_e(rule.id)}</b> ({_e(a['outcome'])}{status}; "
+            f"{_e(rule.jurisdiction_name or '全国')}): {_e(rule.text_zh)}<br>"
+            f"<i>{_e(rule.text_en)}</i><br>依据 / Citation: {_e(rule.citation.text_zh())}<br>"
+            f"<small>{_e(rule.citation.text())}</small></li>"
+        )
+    parts.append("</ul>")
+    return parts

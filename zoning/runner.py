@@ -22,15 +22,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import io
 import json
 import logging
 import os
 import platform
-import re
 import shutil
 import sys
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +76,9 @@ class RunResult:
 
 def staging_dir(out: Path) -> Path:
     """The hidden staging folder of a run whose output folder is ``out``."""
-    return out.parent / f".{out.name}.partial"
+    from zoning.workspace import hidden_sibling  # shortened when the name is long
+
+    return hidden_sibling(out, "partial")
 
 
 def _sha256(path: Path) -> str:
@@ -128,58 +127,41 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
 
 
-def _fixed_zip(data: bytes) -> bytes:
-    """Rewrite a zip (xlsx) with fixed member timestamps and order-preserving content."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" on save
-                data = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>2000-01-01T00:00:00Z\g<2>",
-                    data,
-                )
-            dst.writestr(fixed, data)
-    return buf.getvalue()
+def _write_excel(
+    sheets: dict[str, pd.DataFrame], path: Path, sc: Scenario, inputs: dict[str, Any]
+) -> None:
+    """The run's workbook (:mod:`zoning.workbook`): bilingual, formatted, with an About sheet."""
+    from zoning import __version__
+    from zoning.crs import ALBERS_CHINA
+    from zoning.workbook import write_workbook
 
-
-def _write_excel(sheets: dict[str, pd.DataFrame], path: Path) -> None:
-    """One sheet per table; fixed document timestamps so reruns are byte-identical."""
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, df in sheets.items():
-        ws = wb.create_sheet(title=name[:31])
-        ws.append([str(c) for c in df.columns])
-        for row in df.itertuples(index=False):
-            ws.append([_cell(v) for v in row])
-        ws.freeze_panes = "A2"
-    fixed = dt.datetime(*_FIXED_TIME)
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
-    wb.properties.creator = "zoning"
-    buf = io.BytesIO()
-    wb.save(buf)
-    path.write_bytes(_fixed_zip(buf.getvalue()))
-
-
-def _cell(v: Any) -> Any:
-    if v is None:
-        return None
-    try:
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if hasattr(v, "item"):
-        return v.item()
-    return v
+    about: list[tuple[str, object]] = [
+        ("情景 / Scenario", f"{sc.id} — {sc.title}" if getattr(sc, "title", "") else sc.id),
+        ("目录 / Catalogue", inputs["catalog"]["path"]),
+        (
+            "单位 / Units",
+            "面积 km²，占比 %（占单元面积）/ areas in km², shares in % of the unit's area",
+        ),
+        ("面积计算坐标系 / CRS of the areas", f"{ALBERS_CHINA.name} (equal-area)"),
+        ("软件 / Software", f"zoning {__version__}"),
+        ("情景文件校验和 / Scenario sha256", inputs["scenario"]["sha256"]),
+        ("目录文件校验和 / Catalogue sha256", inputs["catalog"]["sha256"]),
+    ]
+    for layer in inputs.get("layers", []):
+        flag = "示意数据 / illustrative" if layer.get("illustrative") else "真实数据 / real"
+        about.append(
+            (
+                f"图层 / Layer {layer.get('name')} ({layer.get('kind')})",
+                f"{flag}; sha256 {layer.get('sha256')}; "
+                f"licence {layer.get('licence') or '—'}; vintage {layer.get('vintage') or '—'}",
+            )
+        )
+    for key in ("units", "targets", "sites", "restoration_scenario"):
+        if key in inputs:
+            about.append(
+                (f"输入 / Input {key}", f"{inputs[key]['path']} sha256 {inputs[key]['sha256']}")
+            )
+    write_workbook(sheets, path, about=about)
 
 
 @contextlib.contextmanager
@@ -194,10 +176,64 @@ def _fixed_gpkg_time() -> Iterator[None]:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
 
 
-def _write_gpkg(layers: dict[str, Any], path: Path) -> None:
+def _write_gpkg(layers: dict[str, Any], path: Path, *, share_column: str | None = None) -> None:
+    """Write the run's GeoPackage: polygon layers declared MultiPolygon, QGIS styles stored.
+
+    Geometry collections (slivers of a difference) keep only their polygons, so every layer
+    has a declared geometry type instead of "Unknown"; ``layer_styles`` gives QGIS the map's
+    colours and labels (:mod:`zoning.maps.qgis`).
+    """
+    from zoning.maps import qgis
+
+    styles = []
     with _fixed_gpkg_time():
         for name, gdf in layers.items():
-            gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+            gdf = gdf.set_geometry(_multipolygons(gdf.geometry.to_numpy()), crs=gdf.crs)
+            gdf.to_file(
+                path,
+                layer=name,
+                driver="GPKG",
+                engine="pyogrio",
+                geometry_type="MultiPolygon",
+                promote_to_multi=True,
+            )
+            if name == "strictest_designation":
+                order = gdf.sort_values("rank", kind="stable")["designation"]
+                styles.append(qgis.designation_style(name, list(dict.fromkeys(order))))
+            elif share_column and share_column in gdf.columns:
+                styles.append(
+                    qgis.share_style(
+                        name,
+                        share_column,
+                        gdf[share_column].to_numpy(dtype=float),
+                        title=_share_title(share_column),
+                    )
+                )
+    if styles:
+        qgis.write_layer_styles(path, styles)
+
+
+def _multipolygons(geoms: Any) -> Any:
+    """Every geometry as a MultiPolygon of its polygonal parts (empty when it has none)."""
+    import shapely
+
+    out = []
+    for g in geoms:
+        parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+        polys = [q for p in parts for q in shapely.get_parts(p)]
+        out.append(shapely.MultiPolygon(polys) if polys else shapely.MultiPolygon())
+    return out
+
+
+def _share_title(column: str) -> str:
+    """``"eco_redline_all_pct"`` → ``"生态保护红线占比 (%) / Ecological protection red line share (%)"``."""
+    from zoning.kinds import KIND_IDS, get_kind
+
+    kind = next((k for k in KIND_IDS if column.startswith(f"{k}_")), None)
+    if kind is None:
+        return column
+    spec = get_kind(kind)
+    return f"{spec.name_zh}占比 (%) / {spec.name_en} share (%)"
 
 
 def _write_map(units_gdf: Any, column: str, title: str, path: Path) -> str:
@@ -247,7 +283,33 @@ def _units(scenario: Scenario, catalog: Any) -> tuple[Any, str, str | None]:
             ],
         )
     level = spec.get("level", "county")
-    return catalog.admin_units(level), id_field, level
+    from zoning.catalog import units_of_level
+
+    return units_of_level(catalog, level), id_field, level
+
+
+def _refuse_kinds_without_polygons(scenario: Scenario, layers: dict[str, Any]) -> None:
+    """Statistics measure areas: a kind holding only lines (rivers) would report 0 km²."""
+    import numpy as np
+    import shapely
+
+    def polygons(frame: Any) -> bool:
+        return bool(np.isin(shapely.get_type_id(frame.geometry.to_numpy()), (3, 6)).any())
+
+    lines = [k for k, frame in layers.items() if len(frame) and not polygons(frame)]
+    if lines:
+        raise ScenarioError(
+            f"scenario {scenario.path}",
+            [
+                Problem(
+                    "layer_not_polygon",
+                    f"layers names {k!r}, which holds lines or points, no polygons; expected "
+                    "kinds holding polygons (statistics measure areas and would report 0 km²); "
+                    f"fix: remove {k!r} from layers",
+                )
+                for k in lines
+            ],
+        )
 
 
 def _names(units: Any, id_field: str) -> dict[str, str]:
@@ -279,6 +341,7 @@ def run_scenario(
     resume: bool = False,
     scheduler: str | None = None,
     progress: bool | None = None,
+    docx: bool = False,
 ) -> RunResult:
     """Run a scenario and write its output folder atomically.
 
@@ -296,6 +359,8 @@ def run_scenario(
         Dask scheduler address (or ``"local"``) for the statistics; default: this machine.
     progress : bool, optional
         Progress bars on stderr (default: when stderr is a terminal).
+    docx : bool, default False
+        Also write the statistics, screening and restoration reports as Word documents.
 
     Returns
     -------
@@ -313,9 +378,18 @@ def run_scenario(
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     target = Path(out) if out is not None else Path.cwd() / "runs" / sc.id
+    from zoning.workspace import refuse_unsafe_output
+
+    refuse_unsafe_output(target, _input_paths(sc))  # before any work: --overwrite deletes
     with output_lock(target):  # a second run into the same folder is refused, not interleaved
         return _run_into(
-            sc, target, overwrite=overwrite, resume=resume, scheduler=scheduler, progress=progress
+            sc,
+            target,
+            overwrite=overwrite,
+            resume=resume,
+            scheduler=scheduler,
+            progress=progress,
+            docx=docx,
         )
 
 
@@ -327,6 +401,7 @@ def _run_into(
     resume: bool,
     scheduler: str | None,
     progress: bool | None,
+    docx: bool = False,
 ) -> RunResult:
     if target.exists() and not overwrite:
         raise OutputExistsError(
@@ -348,7 +423,9 @@ def _run_into(
     if root.getEffectiveLevel() > logging.INFO:
         root.setLevel(logging.INFO)
     try:
-        result, inputs = _run(sc, stage, scheduler=scheduler, progress=progress, resume=resume)
+        result, inputs = _run(
+            sc, stage, scheduler=scheduler, progress=progress, resume=resume, docx=docx
+        )
     except KeyboardInterrupt:
         logger.warning("interrupted: checkpoints kept in %s; rerun with --resume", stage)
         raise
@@ -361,14 +438,20 @@ def _run_into(
         root.setLevel(old_level)
     root.removeHandler(handler)
     handler.close()
-    _finish(stage, target, result, sc, inputs=inputs, scheduler=scheduler)
+    _finish(stage, target, result, sc, inputs=inputs, scheduler=scheduler, overwrite=overwrite)
     files = {name: target / p.relative_to(stage) for name, p in result.items()}
     files["manifest.json"] = target / "manifest.json"
     return RunResult(folder=target, files=files)
 
 
 def _run(
-    sc: Scenario, stage: Path, *, scheduler: str | None, progress: bool | None, resume: bool
+    sc: Scenario,
+    stage: Path,
+    *,
+    scheduler: str | None,
+    progress: bool | None,
+    resume: bool,
+    docx: bool = False,
 ) -> tuple[dict[str, Path], dict[str, Any]]:
     from tqdm.auto import tqdm
 
@@ -402,6 +485,7 @@ def _run(
         )
     units, id_field, level = _units(sc, catalog)
     layers = {k: catalog.frame(k, crs=ALBERS_CHINA) for k in kinds}
+    _refuse_kinds_without_polygons(sc, layers)
     targets_path = None
     if sc.stats.get("indicators") not in (False, None):
         from zoning.indicators import default_targets_path
@@ -544,7 +628,7 @@ def _run(
         _write_csv(df, files[f"{name}.csv"])
     if sc.outputs.get("excel", True):
         files["stats.xlsx"] = stage / "stats.xlsx"
-        _write_excel(tables, files["stats.xlsx"])
+        _write_excel(tables, files["stats.xlsx"], sc, inputs)
     wide = _wide(stats)
     unit_frame = units[
         [id_field, *[c for c in ("name", "level") if c in units.columns], "geometry"]
@@ -558,8 +642,13 @@ def _run(
         gpkg_layers = {"units": unit_frame}
         if flat is not None and len(flat):
             gpkg_layers["strictest_designation"] = flat.to_crs("EPSG:4490")
-        _write_gpkg(gpkg_layers, files["units.gpkg"])
+        _write_gpkg(
+            gpkg_layers,
+            files["units.gpkg"],
+            share_column=f"{sc.outputs.get('map_layer', 'eco_redline')}_all_pct",
+        )
     map_page = None
+    map_png = None
     if sc.outputs.get("map", True):
         column = f"{sc.outputs.get('map_layer', 'eco_redline')}_all_pct"
         if column in unit_frame.columns:
@@ -569,6 +658,11 @@ def _run(
                 column,
                 f"{sc.title}: {column} (for planning analysis, not an official map)",
                 files["map.html"],
+            )
+            from zoning.maps.static import choropleth_png
+
+            map_png = choropleth_png(
+                unit_frame, column, legend_title=_share_title(column), title=sc.title
             )
         else:
             logger.info("map skipped: no column %s", column)
@@ -586,20 +680,47 @@ def _run(
             flattened=tables.get("flattened"),
             reconciliation=tables.get("reconciliation"),
             map_html=map_page,
+            map_png=map_png,
         )
         files["report.html"].write_text(page, encoding="utf-8")
+    if docx:
+        from zoning.docx_report import stats_docx
+
+        files["report.docx"] = stats_docx(
+            stage / "report.docx",
+            title=sc.title,
+            stats=tables["stats"],
+            indicators=tables.get("indicators"),
+            map_png=map_png,
+            provenance=[
+                ("情景 / Scenario", f"{sc.id} ({inputs['scenario']['sha256'][:16]})"),
+                (
+                    "目录 / Catalogue",
+                    f"{inputs['catalog']['path']} ({inputs['catalog']['sha256'][:16]})",
+                ),
+                *[
+                    (
+                        f"图层 / Layer {lay.get('name')}",
+                        f"{lay.get('kind')} sha256 {lay.get('sha256')}",
+                    )
+                    for lay in inputs.get("layers", [])
+                ],
+            ],
+        )
     if screened is not None:  # the explained report of every site, as `zoning screen --out`
         from zoning.report import write_screening
 
         (stage / "screening").mkdir(exist_ok=True)
-        written = write_screening(screened, stage / "screening", compare=True)
+        written = write_screening(screened, stage / "screening", compare=True, docx=docx)
         files.update({f"screening/{n}": p for n, p in written.items()})
     if restored is not None:
         from zoning.restoration.outputs import write_outputs
 
         folder = stage / "restoration"
         folder.mkdir(exist_ok=True)
-        report = write_outputs(restored, folder, map_html=bool(sc.outputs.get("map", True)))
+        report = write_outputs(
+            restored, folder, map_html=bool(sc.outputs.get("map", True)), docx=docx
+        )
         files.update({f"restoration/{p.name}": p for p in sorted(folder.iterdir())})
         logger.info("restoration: %d units scored", report["n_units"])
     bar.update(1)
@@ -671,6 +792,24 @@ def _restoration(sc: Scenario) -> Any:
     return result
 
 
+def _input_paths(sc: Scenario) -> list[tuple[str, Any]]:
+    """Every input file of a scenario (description, path) that an output must not hold."""
+    from zoning.workspace import catalog_inputs
+
+    found: list[tuple[str, Any]] = [("scenario", sc.path)]
+    if not sc.catalog_is_demo:
+        found += catalog_inputs(sc.catalog)
+    found.append(("units file", sc.units.get("path")))
+    if sc.screening:
+        found.append(("site file", sc.screening.get("sites")))
+    if sc.restoration:
+        found.append(("restoration scenario", sc.restoration.get("scenario")))
+    ind = sc.stats.get("indicators")
+    if isinstance(ind, str | Path) and ind != "default":
+        found.append(("indicator targets", ind))
+    return found
+
+
 def _inputs(sc: Scenario, catalog: Any, targets: Path | None) -> dict[str, Any]:
     """Input files with their checksums (scenario, catalogue and its layers, units, targets)."""
     inputs: dict[str, Any] = {
@@ -738,7 +877,10 @@ def _finish(
     *,
     inputs: dict[str, Any],
     scheduler: str | None,
+    overwrite: bool = True,
 ) -> None:
+    from zoning.crs import ALBERS_CHINA
+
     steps = stage / ".steps"
     if steps.exists():
         shutil.rmtree(steps)
@@ -747,7 +889,7 @@ def _finish(
         "scenario": sc.raw,
         "parameters": sc.parameters(),
         "scheduler": scheduler,
-        "crs": "ALBERS_CHINA (+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +ellps=GRS80)",
+        "crs": f"{ALBERS_CHINA.name} (+proj=aea +lat_1=25 +lat_2=47 +lon_0=105, CGCS2000)",
         "inputs": inputs,
         "versions": _versions(),
         "rule_packs": _rulepacks(),
@@ -763,12 +905,11 @@ def _finish(
     )
     files["manifest.json"] = stage / "manifest.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    backup = None
-    if target.exists():
-        backup = target.with_name(f".{target.name}.old")
-        if backup.exists():
-            shutil.rmtree(backup)
-        os.replace(target, backup)
-    os.replace(stage, target)
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
+    from zoning.errors import OutputExistsError
+    from zoning.workspace import publish
+
+    try:  # a folder that appeared at the target meanwhile is not replaced (unless overwrite)
+        publish(stage, target, overwrite=overwrite)
+    except OutputExistsError:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise

@@ -44,7 +44,6 @@ types) and :func:`load_scenario` raises one :class:`~zoning.errors.ScenarioError
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,10 +154,13 @@ def _read(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
                 "(see scenarios/demo_province_stats.toml)",
             )
         ]
+    from zoning.errors import InputFileError
+    from zoning.tomlfile import read_toml
+
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8")), []
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        return None, [Problem("toml_invalid", f"{path} is not valid TOML ({exc}); fix the syntax")]
+        return read_toml(path, "scenario"), []
+    except InputFileError as exc:
+        return None, [Problem("toml_invalid", str(exc))]
 
 
 def _unknown(table: Mapping[str, Any], allowed: set[str], where: str) -> list[Problem]:
@@ -187,7 +189,16 @@ def _file(base: Path, value: Any, what: str, problems: list[Problem]) -> Path | 
     if not isinstance(value, str) or not value:
         problems.append(Problem("wrong_type", f"{what} must be a path string, found {value!r}"))
         return None
-    p = (base / value).resolve()
+    try:
+        p = (base / value).resolve()
+        p.stat()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # a name too long for the file system, a loop of symlinks …
+        from zoning.sources import unusable_path_message
+
+        problems.append(Problem("bad_path", unusable_path_message(value, what, exc)))
+        return None
     if not p.exists():
         problems.append(
             Problem(
@@ -227,6 +238,9 @@ def _check_kinds(names: Any, what: str, problems: list[Problem]) -> tuple[str, .
 
 
 def _parse(path: Path, raw: dict[str, Any], problems: list[Problem]) -> Scenario | None:
+    from zoning.scenario_schema import scenario_value_problems
+
+    problems += scenario_value_problems(raw)
     base = path.parent
     problems += _unknown(raw, _TOP_KEYS, path.name)
     version = raw.get("schema_version")

@@ -60,7 +60,8 @@ import numpy as np
 import pandas as pd
 
 from zoning.errors import CRSError, EmptyInputError, ZoningUsageError
-from zoning.rules import SEVERITY, Rule, RulePack, load_rulepacks
+from zoning.reasons import OUTCOME_ZH
+from zoning.rules import SEVERITY, Assessment, Rule, RulePack, load_rulepacks
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -82,12 +83,6 @@ _NOT_SCREENED = {"admin_unit"}
 _CHUNK = 4096
 _DEG_LAT_M = 110_574.0
 _DEG_LON_EQ_M = 111_320.0
-OUTCOME_ZH = {
-    "prohibited": "禁止",
-    "needs_info": "需补充信息",
-    "conditional": "有条件允许",
-    "allowed": "允许",
-}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,6 +186,11 @@ class ScreeningIndex:
     provenance: dict[str, Any] = field(default_factory=dict)
     admin: gpd.GeoDataFrame | None = None
     _prepared_coverage: Any = None
+    jurisdiction: str | None = None
+    kinds: tuple[str, ...] = ()
+    #: catalogue layer name -> {access-list dimension: field} of the control-unit layers
+    access_fields: dict[str, dict[str, str]] | None = None
+    _access_lists: Any = None
 
 
 def _transform(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.ndarray:
@@ -243,6 +243,7 @@ def build_index(
         and not kinds
     ):
         return cached[1]
+    cat_jurisdiction = None
     if isinstance(catalog_or_frames, Mapping):
         frames = dict(catalog_or_frames)
         provenance: dict[str, Any] = {
@@ -261,6 +262,7 @@ def build_index(
         provenance = cat.provenance()
         cov = coverage if coverage is not None else cat.coverage
         admin_frame = frames.get("admin_unit")
+        cat_jurisdiction = getattr(cat, "jurisdiction", None)
     if kinds:
         frames = {k: f for k, f in frames.items() if k in kinds}
     from zoning.kinds import KIND_IDS
@@ -272,7 +274,15 @@ def build_index(
             "fix: key the frames by layer kind"
         )
     layers = {k: _LayerIndex(k, f) for k, f in frames.items() if k not in _NOT_SCREENED and len(f)}
-    index = ScreeningIndex(layers=layers, coverage=cov, provenance=provenance, admin=admin_frame)
+    index = ScreeningIndex(
+        layers=layers,
+        coverage=cov,
+        provenance=provenance,
+        admin=admin_frame,
+        jurisdiction=cat_jurisdiction,
+        kinds=tuple(frames),
+    )
+    index.access_fields = _catalog_access_fields(catalog_or_frames)
     if cov is not None:
         index._prepared_coverage = cov
         shapely.prepare(cov)
@@ -280,6 +290,55 @@ def build_index(
         _INDEX_CACHE.clear()  # keep one catalogue's index alive at a time
         _INDEX_CACHE[key] = (ident, index)
     return index
+
+
+def _catalog_access_fields(source: Any) -> dict[str, dict[str, str]] | None:
+    """Access-list fields of a catalogue's control-unit layers (None for plain frames: their
+    fields are detected by name when a list is asked for)."""
+    if isinstance(source, Mapping) or not hasattr(source, "access_fields"):
+        return None
+    return {
+        e.name: source.access_fields(e.name) for e in source.entries if e.kind == "control_unit"
+    }
+
+
+def unit_access_list(index: ScreeningIndex | None, feature_idx: int) -> dict[str, str] | None:
+    """The access list (dimension → text) of control unit ``feature_idx`` of ``index``, or
+    ``None`` when the unit layer carries none (:mod:`zoning.access_list`)."""
+    if index is None or "control_unit" not in index.layers:
+        return None
+    if index._access_lists is None:
+        from zoning.access_list import frame_access_lists
+
+        frame = index.layers["control_unit"].frame
+        index._access_lists = frame_access_lists(frame, index.access_fields)
+    entry = index._access_lists[int(feature_idx)]
+    return dict(entry) if entry else None
+
+
+def _with_access_columns(result: ScreeningResult, summary: pd.DataFrame) -> pd.DataFrame:
+    """The per-site summary with the site's control unit(s) and their access list, one column
+    per dimension (``access_spatial_layout`` …); texts of several units are prefixed by unit."""
+    from zoning.access_list import DIMENSIONS
+
+    units: list[str] = []
+    columns: dict[str, list[str]] = {f"access_{d}": [] for d in DIMENSIONS}
+    for i in range(len(result.sites)):
+        trig, *_ = result._site_rows(i)
+        hits = [h for h in trig if h["layer_kind"] == "control_unit" and bool(h["intersects"])]
+        ids = list(dict.fromkeys(str(h["feature_id"]) for h in hits))
+        lists = {
+            str(h["feature_id"]): unit_access_list(result.index, h["feature_idx"]) or {}
+            for h in hits
+        }
+        units.append(";".join(ids))
+        for d in DIMENSIONS:
+            texts = [(u, lists[u][d]) for u in ids if d in lists[u]]
+            cell = texts[0][1] if len(texts) == 1 and len(ids) == 1 else ""
+            if len(ids) > 1:
+                cell = " | ".join(f"[{u}] {t}" for u, t in texts)
+            columns[f"access_{d}"].append(cell)
+    return summary.assign(control_unit=units, **columns)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -784,44 +843,103 @@ class _RuleEval:
     rule: Rule
     outcome: str
     missing: tuple[str, ...]
+    assessment: Assessment | None = None
+
+
+_EVAL_CACHE: dict[Any, tuple[list[RulePack], dict[str, list[_RuleEval]]]] = {}
 
 
 def _evaluate_rules(
     packs: Sequence[RulePack], pt: ProjectType, attrs: Mapping[str, Any], as_of: dt.date
 ) -> dict[str, list[_RuleEval]]:
-    """Rules per kind that cover the project type, are in force and whose conditions hold."""
+    """Rules per kind that cover the project type, are in force and whose conditions hold.
+
+    Rules that need no layer are listed under the kind ``""``. Results are memoised per pack
+    objects, type, attributes and date (the packs are frozen; a screening of one site should
+    not pay for evaluating every rule again).
+    """
+    try:
+        key: Any = (tuple(map(id, packs)), pt.id, tuple(sorted(attrs.items())), as_of)
+        hash(key)
+    except TypeError:  # an unhashable attribute value: evaluate without the memo
+        key = None
+    hit = _EVAL_CACHE.get(key) if key is not None else None
+    if hit is not None and all(a is b for a, b in zip(hit[0], packs, strict=True)):
+        return dict(hit[1])  # the same pack objects (ids alone could be reused)
     out: dict[str, list[_RuleEval]] = {}
     for pack in packs:
         for rule in pack.rules:
             if not rule.in_effect(as_of) or not rule.covers_type(pt):
                 continue
-            outcome, missing = rule.evaluate(attrs)
-            if outcome is None:
+            a = rule.assess(attrs)
+            if a.outcome is None:
                 continue
-            out.setdefault(rule.kind, []).append(_RuleEval(rule, outcome, tuple(missing)))
+            out.setdefault(rule.kind, []).append(_RuleEval(rule, a.outcome, a.missing, a))
+    if key is not None:
+        if len(_EVAL_CACHE) > 64:
+            _EVAL_CACHE.clear()
+        _EVAL_CACHE[key] = (list(packs), out)
     return out
 
 
-def _apply_rules(hits: pd.DataFrame, evals: dict[str, list[_RuleEval]]) -> pd.DataFrame:
-    """Add ``outcome``, ``rule_id`` and ``rule_ids`` to candidate rows; drop rows no rule needs."""
+def _binding(
+    evals: dict[str, list[_RuleEval]], codes: Sequence[tuple[str, ...] | None]
+) -> dict[str, np.ndarray]:
+    """Per rule bound to a jurisdiction, per site: 1 binds, 0 does not, -1 cannot tell."""
+    out: dict[str, np.ndarray] = {}
+    memo: dict[str, np.ndarray] = {}
+    for evs in evals.values():
+        for ev in evs:
+            jur = ev.rule.jurisdiction
+            if not jur:
+                continue
+            if jur not in memo:
+                val = {True: 1, False: 0, None: -1}
+                per_codes: dict[Any, int] = {}  # sites of one county share their answer
+                for c in set(codes):
+                    per_codes[c] = val[ev.rule.binds(c)]
+                memo[jur] = np.array([per_codes[c] for c in codes], dtype=np.int8)
+            out[ev.rule.id] = memo[jur]
+    return out
+
+
+def _apply_rules(
+    hits: pd.DataFrame,
+    evals: dict[str, list[_RuleEval]],
+    binding: Mapping[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Add ``outcome``, ``rule_id``, ``rule_ids`` and ``checks`` to candidate rows.
+
+    A rule bound to a jurisdiction fires only for sites in it (``binding``); for sites whose
+    jurisdiction cannot be told its id goes to ``checks`` (evidence to check), not to the
+    outcome. Rules that fire when a site lies outside a zone (``outside``) are not zone rules
+    and are left to :func:`_area_rules`.
+    """
     n = len(hits)
+    binding = binding or {}
     outcome = np.full(n, "", dtype=object)
     rule_id = np.full(n, None, dtype=object)
     rule_ids: list[list[str]] = [[] for _ in range(n)]
+    checks: list[list[str]] = [[] for _ in range(n)]
     if n:
-        kinds = hits["layer_kind"].to_numpy()
-        zones = hits["zone"].to_numpy()
+        site_idx = hits["site_idx"].to_numpy(np.int64)
         names = hits["name"].to_numpy()
         inter = hits["intersects"].to_numpy()
         dist = hits["distance_m"].to_numpy()
         best = np.zeros(n, dtype=np.int64)
         for (kind, zone), rows in hits.groupby(["layer_kind", "zone"], sort=False).indices.items():
             for ev in evals.get(kind, []):
-                if not ev.rule.covers_zone(zone):
+                if ev.rule.outside or not ev.rule.covers_zone(zone):
                     continue
                 mask = inter[rows] | (dist[rows] <= ev.rule.buffer_m)
                 if ev.rule.names:
                     mask &= np.array([ev.rule.covers_name(x) for x in names[rows]], dtype=bool)
+                bind = binding.get(ev.rule.id)
+                if bind is not None:
+                    b = bind[site_idx[rows]]
+                    for r in rows[mask & (b == -1)]:
+                        checks[r].append(ev.rule.id)
+                    mask &= b == 1
                 sel = rows[mask]
                 sev = SEVERITY[ev.outcome]
                 for r in sel:
@@ -830,13 +948,83 @@ def _apply_rules(hits: pd.DataFrame, evals: dict[str, list[_RuleEval]]) -> pd.Da
                 best[better] = sev
                 outcome[better] = ev.outcome
                 rule_id[better] = ev.rule.id
-        del kinds, zones
         # a zone hit that no rule covers for this project type: needs_info, never allowed
         uncovered = inter & (outcome == "")
         outcome[uncovered] = "needs_info"
     hits = hits.assign(outcome=outcome, rule_id=rule_id, rule_ids=rule_ids)
+    if any(checks):  # rules whose area cannot be told for the site (rare: no admin data)
+        hits["checks"] = checks
     hits["triggered"] = hits["outcome"] != ""
     return hits
+
+
+_NO_AREA_HITS = pd.DataFrame(
+    {"site_idx": np.empty(0, np.int64), "rule_id": [], "outcome": [], "status": []}
+)
+
+
+def _area_rules(
+    evals: dict[str, list[_RuleEval]],
+    hits: pd.DataFrame,
+    binding: Mapping[str, np.ndarray],
+    n_sites: int,
+    layer_kinds: Iterable[str],
+    covered: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Rules evaluated per site rather than per zone hit: rules that need no layer (they bind
+    every site of their jurisdiction) and rules that fire when a site is not inside any zone
+    of a kind (``outside``). ``status`` is ``applies`` or ``check`` (jurisdiction unknown)."""
+    rows: list[tuple[int, str, str, str]] = []
+    present = set(layer_kinds)
+    for kind, evs in evals.items():
+        for ev in evs:
+            if kind and not ev.rule.outside:
+                continue
+            fires = np.ones(n_sites, dtype=bool)
+            if ev.rule.outside:
+                if kind not in present:
+                    continue  # the missing layer is reported as such
+                if covered is not None:
+                    fires &= covered  # outside the data, "no zone here" is not known
+                if len(hits):
+                    inside = hits[
+                        (hits["layer_kind"] == kind)
+                        & hits["inside"].astype(bool)
+                        & hits["zone"].map(ev.rule.covers_zone).astype(bool)
+                    ]
+                    fires[inside["site_idx"].to_numpy(np.int64)] = False
+            bind = binding.get(ev.rule.id)
+            for i in np.flatnonzero(fires):
+                b = 1 if bind is None else int(bind[i])
+                if b:
+                    rows.append((int(i), ev.rule.id, ev.outcome, "applies" if b == 1 else "check"))
+    if not rows:
+        return _NO_AREA_HITS
+    return pd.DataFrame(rows, columns=["site_idx", "rule_id", "outcome", "status"])
+
+
+def _missing_layers(
+    evals: dict[str, list[_RuleEval]],
+    layer_kinds: Iterable[str],
+    binding: Mapping[str, np.ndarray],
+    n_sites: int,
+) -> list[list[str]]:
+    """Per site, the layer kinds a restrictive rule for this project type needs and the
+    catalogue lacks (rules whose jurisdiction surely excludes the site do not count)."""
+    present = set(layer_kinds)
+    out: list[list[str]] = [[] for _ in range(n_sites)]
+    for kind, evs in evals.items():
+        if not kind or kind in present:
+            continue
+        needed = np.zeros(n_sites, dtype=bool)
+        for ev in evs:
+            if ev.outcome == "allowed":
+                continue
+            bind = binding.get(ev.rule.id)
+            needed |= True if bind is None else bind != 0
+        for i in np.flatnonzero(needed):
+            out[int(i)].append(kind)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -856,6 +1044,7 @@ def screen_sites(
     site_id_field: str | None = None,
     workers: int | None = None,
     check_gcj02: bool = False,
+    jurisdiction: str | None = None,
 ) -> ScreeningResult:
     """Screen sites for a project type against every control layer; explain the verdicts.
 
@@ -888,6 +1077,10 @@ def screen_sites(
     check_gcj02 : bool, default False
         Compare the sites with the catalogue's admin boundaries near them to flag GCJ-02
         (web-map) coordinates; adds ~50–100 ms, so the CLI turns it on and batch calls may not.
+    jurisdiction : str, optional
+        Administrative code of every site (``"140902"``), overriding the catalogue's
+        ``admin_unit`` layer and its ``jurisdiction`` key (:mod:`zoning.jurisdiction`).
+        Rules of a province, city or county bind only sites known to lie there.
 
     Returns
     -------
@@ -914,9 +1107,10 @@ def screen_sites(
         as_of = dt.date.today()
     elif isinstance(as_of, str):
         as_of = dt.date.fromisoformat(as_of)
-    if search_radius_m < 0 or tolerance_m < 0:
+    if not (0 <= search_radius_m < np.inf and 0 <= tolerance_m < np.inf):  # NaN fails too
         raise ZoningUsageError(
-            f"search_radius_m={search_radius_m}, tolerance_m={tolerance_m}; expected ≥ 0 metres"
+            f"search_radius_m={search_radius_m}, tolerance_m={tolerance_m}; expected finite "
+            "numbers ≥ 0 metres"
         )
     workers = workers or _default_workers()
     index = build_index(catalog_or_frames, coverage=coverage)
@@ -929,13 +1123,15 @@ def screen_sites(
     if check_gcj02:
         warnings_ += _gcj02_warning(site_frame, index)
 
-    # coverage
+    # coverage: a catalogue that cannot say where its data is complete never answers allowed
     if index.coverage is not None:
         covered = shapely.covers(index.coverage, geoms_ll)
     else:
-        covered = np.ones(n_sites, dtype=bool)
+        covered = np.zeros(n_sites, dtype=bool)
         warnings_.append(
-            "catalogue coverage unknown: sites cannot be checked against where data is complete"
+            "catalogue coverage unknown (no coverage file and no admin_unit layer): sites "
+            "cannot be checked against where data is complete, so no site is 'allowed'; fix: "
+            'add coverage = "boundary.gpkg" or an admin_unit layer to the catalogue'
         )
 
     # local Gauss–Krüger zone of each site; sites are measured in their own zone
@@ -954,6 +1150,10 @@ def screen_sites(
     site_length = np.where(dims == 1, shapely.length(site_gk), 0.0)
 
     evals = _evaluate_rules(packs, pt, attrs_resolved, as_of)
+    from zoning.jurisdiction import site_jurisdictions
+
+    juris = site_jurisdictions(index, geoms_ll, explicit=jurisdiction)
+    binding = _binding(evals, juris.codes)
     frames_rows: list[pd.DataFrame] = []
     clips: list[np.ndarray] = []
     pieces_list: list[np.ndarray] = []
@@ -1030,7 +1230,10 @@ def screen_sites(
     clip_all = np.concatenate(clips) if clips else np.empty(0, dtype=object)
     pieces_cat = np.concatenate(pieces_list) if pieces_list else np.empty(0, dtype=object)
     intervals_cat = np.concatenate(intervals_list) if intervals_list else np.empty(0, dtype=object)
-    hits = _apply_rules(hits, evals)
+    hits = _apply_rules(hits, evals, binding)
+    present = set(index.kinds) | set(index.layers)  # a kind with no features here is present
+    area_hits = _area_rules(evals, hits, binding, n_sites, present, covered)
+    missing_layers = _missing_layers(evals, present, binding, n_sites)
     by_layer = _by_layer(
         hits, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length, workers
     )
@@ -1048,6 +1251,15 @@ def screen_sites(
         row_sev = trig["outcome"].map(SEVERITY).to_numpy(int)
         np.maximum.at(sev, trig["site_idx"].to_numpy(int), row_sev)
     sev[~covered] = np.maximum(sev[~covered], SEVERITY["needs_info"])
+    applies = area_hits[area_hits["status"] == "applies"] if len(area_hits) else area_hits
+    if len(applies):
+        np.maximum.at(
+            sev,
+            applies["site_idx"].to_numpy(np.int64),
+            applies["outcome"].map(SEVERITY).to_numpy(int),
+        )
+    lacking = np.array([bool(m) for m in missing_layers], dtype=bool)
+    sev[lacking] = np.maximum(sev[lacking], SEVERITY["needs_info"])
     sev[sev == 0] = SEVERITY["allowed"]
     by_sev = {v: k for k, v in SEVERITY.items()}
     verdict = [by_sev[int(v)] for v in sev]
@@ -1071,7 +1283,7 @@ def screen_sites(
         near_boundary=near_any,
     )
     site_out["geometry_type"] = [g.geom_type for g in geoms_ll]
-    missing_kinds = sorted(set(evals) - set(index.layers))
+    missing_kinds = sorted(set(evals) - present - {""})
     if missing_kinds:
         warnings_.append(
             "no layer in the catalogue for kind(s) with rules for this project type: "
@@ -1096,6 +1308,9 @@ def screen_sites(
         index=index,
         _site_gk=site_gk,
         _zone_gk=clip_all,
+        area_hits=area_hits,
+        jurisdictions=juris,
+        missing_layers=missing_layers,
     )
 
 
@@ -1353,6 +1568,10 @@ class ScreeningResult:
     index: ScreeningIndex | None = field(default=None, repr=False)
     _site_gk: np.ndarray | None = field(default=None, repr=False)
     _zone_gk: np.ndarray | None = field(default=None, repr=False)
+    area_hits: pd.DataFrame | None = field(default=None, repr=False)
+    jurisdictions: Any = field(default=None, repr=False)
+    #: per site, the layer kinds a rule for the project type needs and the catalogue lacks
+    missing_layers: list[list[str]] | None = field(default=None, repr=False)
 
     def _boundary_distance(self, row: Mapping[str, Any]) -> float:
         """Distance (m) from a site inside a zone to the zone's boundary (computed on demand
@@ -1369,6 +1588,9 @@ class ScreeningResult:
     def constrained(self) -> pd.DataFrame:
         """Per site, the area and length inside zones with a restrictive outcome
         (prohibited, needs_info, conditional), all layers dissolved together."""
+        cached = self.__dict__.get("_constrained_cache")
+        if cached is not None:
+            return cached.copy()
         import shapely
 
         n = len(self.sites)
@@ -1378,16 +1600,21 @@ class ScreeningResult:
             restrictive = h["intersects"].astype(bool) & h["outcome"].isin(
                 ["prohibited", "needs_info", "conditional"]
             )
-            for site, idx in h[restrictive].groupby("site_idx").indices.items():
-                rows = h[restrictive].iloc[idx]
-                if rows["inside"].astype(bool).any():
+            # filtered once, then per site only its own rows as arrays (linear in hits)
+            hr = h[restrictive]
+            inside = hr["inside"].to_numpy().astype(bool)
+            ov_area = hr["overlap_area_m2"].to_numpy(float)
+            ov_length = hr["overlap_length_m"].to_numpy(float)
+            labels = hr.index.to_numpy()
+            for site, idx in hr.groupby("site_idx").indices.items():
+                if inside[idx].any():
                     piece = self._site_gk[site]
-                elif len(rows) == 1:
-                    area[site] = rows["overlap_area_m2"].iloc[0]
-                    length[site] = rows["overlap_length_m"].iloc[0]
+                elif len(idx) == 1:
+                    area[site] = ov_area[idx[0]]
+                    length[site] = ov_length[idx[0]]
                     continue
                 else:
-                    zones = self._zone_gk[rows.index.to_numpy()]
+                    zones = self._zone_gk[labels[idx]]
                     zones = zones[shapely.get_dimensions(zones) == 2]
                     if not len(zones):
                         continue
@@ -1395,9 +1622,11 @@ class ScreeningResult:
                 dim = shapely.get_dimensions(self._site_gk[site])
                 area[site] = shapely.area(piece) if dim == 2 else 0.0
                 length[site] = shapely.length(piece) if dim == 1 else 0.0
-        return pd.DataFrame(
+        out = pd.DataFrame(
             {"site_id": self.sites["site_id"].to_numpy(), "area_m2": area, "length_m": length}
         )
+        self.__dict__["_constrained_cache"] = out
+        return out.copy()
 
     # -------------------------------------------------------------- lookup
     @property
@@ -1441,84 +1670,260 @@ class ScreeningResult:
         return trig, nearby, rec["by_layer"].get(i, []), rec["nearest"].get(i, [])
 
     # -------------------------------------------------------------- explanation
-    def _explain(self, i: int, trig: list[dict]) -> tuple[list[str], list[str], list[str]]:
-        from zoning.projects import attribute_specs
+    def _explained_full(self, i: int, trig: list[dict]) -> dict[str, list[str]]:
+        """:meth:`_explain_full` of site ``i``, computed once (the JSON, the summary and the
+        report all need it)."""
+        memo = self.__dict__.setdefault("_explained_cache", {})
+        if i not in memo:
+            memo[i] = self._explain_full(i, trig)
+        return memo[i]
 
-        reasons: list[tuple[int, str]] = []
+    def _explained(self, i: int, trig: list[dict]) -> tuple[list[str], list[str], list[str]]:
+        """Reasons, evidence and questions of site ``i`` (memoised)."""
+        full = self._explained_full(i, trig)
+        return full["reasons"], full["evidence_required"], full["questions"]
+
+    def _explain(self, i: int, trig: list[dict]) -> tuple[list[str], list[str], list[str]]:
+        """Reasons (Chinese | English), evidence and questions of site ``i``."""
+        full = self._explain_full(i, trig)
+        return full["reasons"], full["evidence_required"], full["questions"]
+
+    def _area_rows(self, i: int) -> list[dict[str, Any]]:
+        """Rules that need no layer, or fire outside a zone, for site ``i``."""
+        cache = self.__dict__.get("_area_cache")
+        if cache is None:
+            cache = {}
+            frame = self.area_hits if self.area_hits is not None else pd.DataFrame()
+            for rec in frame.to_dict("records") if len(frame) else []:
+                cache.setdefault(int(rec["site_idx"]), []).append(rec)
+            self.__dict__["_area_cache"] = cache
+        return cache.get(i, [])
+
+    def _where(self, i: int) -> str:
+        from zoning.jurisdiction import describe
+
+        j = self.jurisdictions
+        if j is None:
+            return "未知 / unknown"
+        return describe(j.codes[i], j.names)
+
+    def _explain_full(self, i: int, trig: list[dict]) -> dict[str, list[str]]:
+        """Every reason of site ``i`` in both languages, strictest first, with the evidence a
+        planner must supply and the questions that would settle ``needs_info``."""
+        from zoning.kinds import get_kind
+        from zoning.projects import attribute_specs
+        from zoning.reasons import (
+            area_rule_reason,
+            check_text,
+            metric_texts,
+            outside_rule_reason,
+            rule_reason,
+        )
+
+        reasons: list[tuple[int, str, str]] = []
         evidence: list[tuple[int, str]] = []
         questions: list[str] = []
         info = SEVERITY["needs_info"]
+        specs = attribute_specs()
+        hit_reasons = self.__dict__.setdefault("_hit_reasons", {})
+
+        def ask(rule: Rule, a: Assessment) -> None:
+            if rule.question:
+                questions.append(rule.question)
+            for attr in (*a.missing, *a.exception_missing):
+                if f"--attr {attr}" in rule.question:
+                    continue  # the rule's own question already asks for it
+                spec = specs[attr]
+                questions.append(f"{spec.question_zh}（{spec.question_en}）→ --attr {attr}=…")
+
+        def gather(rule: Rule, a: Assessment, outcome: str, sev: int) -> None:
+            if outcome in ("conditional", "allowed"):
+                evidence.extend((sev, e) for e in rule.evidence_required)
+                if a.exception is not None:
+                    evidence.extend((sev, e) for e in a.exception.evidence_required)
+            if outcome == "needs_info":
+                ask(rule, a)
+
         if not bool(self.sites["covered"].iat[i]):
+            if self.index is not None and self.index.coverage is None:
+                reasons.append(
+                    (
+                        info,
+                        "需补充信息：数据目录既无覆盖范围（coverage）也无行政区划图层，无法确认场址位于"
+                        "数据范围内",
+                        "needs_info: the catalogue has neither a coverage nor an admin_unit layer, "
+                        "so it cannot say that the site lies in its data",
+                    )
+                )
+            else:
+                reasons.append(
+                    (
+                        info,
+                        "需补充信息：场址超出数据覆盖范围，该处图层可能缺失",
+                        "needs_info: the site is not wholly inside the catalogue's coverage, so "
+                        "layers may be missing there (站点超出数据覆盖范围)",
+                    )
+                )
+        for kind in self.missing_layers[i] if self.missing_layers else []:
+            k = get_kind(kind)
             reasons.append(
                 (
                     info,
-                    "needs_info: the site is not wholly inside the catalogue's coverage, so layers "
-                    "may be missing there (站点超出数据覆盖范围)",
+                    f"需补充信息：数据目录缺少“{k.name_zh}”（{kind}）图层，而本项目类型有规则依赖该图层",
+                    f"needs_info: the catalogue has no {kind} ({k.name_en}) layer, which rules for "
+                    f"project type {self.project_type.id} need",
                 )
             )
-        specs = attribute_specs()
         for h in sorted(trig, key=lambda r: -SEVERITY.get(r["outcome"], 0)):
             where = _zone_label(h["layer_kind"], h["zone"])
-            label = f"{h['layer_kind']}/{h['zone']} {where}"
+            label_en = f"{h['layer_kind']}/{h['zone']} {where}"
+            label_zh = where
             if h["name"] is not None and not pd.isna(h["name"]):
-                label += f" '{h['name']}'"
-            if bool(h["intersects"]):
-                if h["overlap_area_m2"] > 0:
-                    metric = (
-                        f"{h['overlap_area_m2']:,.0f} m² overlap, "
-                        f"{100 * h['share_of_site']:.1f} % of the site"
-                    )
-                elif h["overlap_length_m"] > 0:
-                    metric = f"{h['overlap_length_m']:,.0f} m inside, {h['crossings']} crossing(s)"
-                else:
-                    metric = "inside" if bool(h["inside"]) else "touching"
-                    if bool(h["inside"]):
-                        metric += f", {h['boundary_distance_m']:,.0f} m from the boundary"
-            else:
-                metric = f"{h['distance_m']:,.0f} m outside the zone boundary"
+                label_en += f" '{h['name']}'"
+                label_zh += f"“{h['name']}”"
+            metric_zh, metric_en = metric_texts(h)
             if not h["rule_ids"]:
                 reasons.append(
                     (
                         info,
-                        f"needs_info: site hits {label} ({metric}) and no rule in the packs covers "
-                        f"project type {self.project_type.id} there",
+                        f"需补充信息：{label_zh}（{metric_zh}），规则包中没有适用于项目类型"
+                        f"“{self.project_type.name_zh}”的规则",
+                        f"needs_info: site hits {label_en} ({metric_en}) and no rule in the packs "
+                        f"covers project type {self.project_type.id} there",
                     )
                 )
-                continue
             for rid in h["rule_ids"]:
                 rule = self.rule(rid)
-                outcome, missing = rule.evaluate(self.attrs)
-                outcome = outcome or rule.outcome
-                text = rule.text_en or rule.text_zh
+                a = rule.assess(self.attrs)
+                outcome = a.outcome or rule.outcome
                 sev = SEVERITY[outcome]
-                reasons.append(
-                    (sev, f"{outcome}: {label} ({metric}) — {rid}: {text} [{rule.citation.text()}]")
+                zh, en = rule_reason(
+                    rule,
+                    a,
+                    self.attrs,
+                    label_zh=label_zh,
+                    label_en=label_en,
+                    metric_zh=metric_zh,
+                    metric_en=metric_en,
                 )
-                if outcome in ("conditional", "allowed"):
-                    evidence.extend((sev, e) for e in rule.evidence_required)
-                if outcome == "needs_info":
-                    if rule.question:
-                        questions.append(rule.question)
-                    for a in missing:
-                        spec = specs[a]
-                        questions.append(f"{spec.question_en} ({spec.question_zh}) → --attr {a}=…")
+                hit_reasons[(h["_pos"], rid)] = (zh, en)
+                reasons.append((sev, zh, en))
+                gather(rule, a, outcome, sev)
+        # rules whose area cannot be told for the site: evidence to check, on hits and on
+        # zones caught only by such a rule's buffer (left "nearby")
+        for h in [*trig, *self._site_rows(i)[1]]:
+            for rid in h.get("checks") or []:
+                rule = self.rule(rid)
+                outcome = rule.assess(self.attrs).outcome or rule.outcome
+                evidence.append((SEVERITY[outcome], check_text(rule, outcome)))
+        for row in self._area_rows(i):
+            rule = self.rule(row["rule_id"])
+            a = rule.assess(self.attrs)
+            outcome = a.outcome or rule.outcome
+            sev = SEVERITY[outcome]
+            if row["status"] == "check":
+                evidence.append((sev, check_text(rule, outcome)))
+                continue
+            if rule.outside:
+                k = get_kind(rule.kind)
+                zones = [z for z in rule.zones if z != "*"]
+                zone_zh = "、".join(k.zones[z].name_zh for z in zones) or k.name_zh
+                zone_en = f"{rule.kind}/{'|'.join(zones) or '*'}"
+                zh, en = outside_rule_reason(rule, a, self.attrs, zone_zh, zone_en)
+            else:
+                zh, en = area_rule_reason(rule, a, self.attrs, self._where(i))
+            reasons.append((sev, zh, en))
+            gather(rule, a, outcome, sev)
 
-        def ordered(items: list[tuple[int, str]]) -> list[str]:
-            ranked = sorted(items, key=lambda t: -t[0])  # stable: strictest first
-            return list(dict.fromkeys(text for _, text in ranked))
+        ranked = sorted(reasons, key=lambda t: -t[0])  # stable: strictest first
+        pairs = list(dict.fromkeys((zh, en) for _, zh, en in ranked))
+        ev_ranked = sorted(evidence, key=lambda t: -t[0])
+        return {
+            "reasons": [f"{zh} | {en}" for zh, en in pairs],
+            "reasons_zh": [zh for zh, _ in pairs],
+            "reasons_en": [en for _, en in pairs],
+            "evidence_required": list(dict.fromkeys(text for _, text in ev_ranked)),
+            "questions": list(dict.fromkeys(questions)),
+        }
 
-        return ordered(reasons), ordered(evidence), list(dict.fromkeys(questions))
+    def _hit_reason(self, h: Mapping[str, Any]) -> tuple[str | None, str | None]:
+        """The reason of the rule that decides a hit's outcome: (Chinese, English)."""
+        from zoning.reasons import metric_texts, rule_reason
+
+        if not h["rule_id"]:
+            return None, None
+        known = self.__dict__.get("_hit_reasons", {}).get((h["_pos"], h["rule_id"]))
+        if known is not None:  # written by _explain_full with the same words
+            return known
+        rule = self.rule(h["rule_id"])
+        where = _zone_label(h["layer_kind"], h["zone"])
+        label_zh, label_en = where, f"{h['layer_kind']}/{h['zone']} {where}"
+        if h["name"] is not None and not pd.isna(h["name"]):
+            label_zh += f"“{h['name']}”"
+            label_en += f" '{h['name']}'"
+        metric_zh, metric_en = metric_texts(h)
+        return rule_reason(
+            rule,
+            rule.assess(self.attrs),
+            self.attrs,
+            label_zh=label_zh,
+            label_en=label_en,
+            metric_zh=metric_zh,
+            metric_en=metric_en,
+        )
+
+    def _area_rule_records(self, i: int) -> list[dict[str, Any]]:
+        out = []
+        for row in self._area_rows(i):
+            rule = self.rule(row["rule_id"])
+            out.append(
+                {
+                    "rule_id": rule.id,
+                    "kind": rule.kind or None,
+                    "outside": rule.outside,
+                    "outcome": row["outcome"],
+                    "status": row["status"],
+                    "jurisdiction": rule.jurisdiction or "CN",
+                    "jurisdiction_name": rule.jurisdiction_name,
+                    "citation": rule.citation.to_dict(),
+                }
+            )
+        return out
 
     # -------------------------------------------------------------- outputs
     def to_dict(self) -> dict[str, Any]:
-        """Return the PRODUCT.md JSON document as a dictionary (plus extra fields)."""
+        """Return the PRODUCT.md JSON document as a dictionary (plus extra fields).
+
+        Built once: ``result.json``, the report and the command line all ask for it. The
+        top-level fields that callers change afterwards (warnings, attrs, parameters) are
+        taken fresh on every call; the per-site part is shared, do not modify it.
+        """
+        doc = self.__dict__.get("_doc_cache")
+        if doc is None:
+            doc = self.__dict__["_doc_cache"] = self._to_dict_fresh()
+        return {
+            **doc,
+            "attrs": self.attrs,
+            "parameters": self.parameters,
+            "warnings": self.warnings,
+        }
+
+    def _to_dict_fresh(self) -> dict[str, Any]:
         out_sites = []
         for i, row in enumerate(self.sites.itertuples(index=False)):
             trig, nearby, bl, nn = self._site_rows(i)
-            reasons, evidence, questions = self._explain(i, trig)
+            full = self._explained_full(i, trig)
+            reasons, evidence, questions = (
+                full["reasons"],
+                full["evidence_required"],
+                full["questions"],
+            )
             hits = []
             for h in trig:
+                # pandas 3 stores the rule ids as strings: a hit no rule covers has NaN, not None
+                h["rule_id"] = h["rule_id"] if isinstance(h["rule_id"], str) else None
                 cit = self.rule(h["rule_id"]).citation.to_dict() if h["rule_id"] else None
+                reason_zh, reason_en = self._hit_reason(h)
                 hits.append(
                     {
                         "layer_kind": h["layer_kind"],
@@ -1539,8 +1944,13 @@ class ScreeningResult:
                         "share_of_site": _num(h["share_of_site"], 4),
                         "share_of_zone": _num(h["share_of_zone"], 6),
                         "near_boundary": bool(h["near_boundary"]),
+                        "reason_zh": reason_zh,
+                        "reason_en": reason_en,
+                        "jurisdiction_checks": list(h.get("checks") or []),
                     }
                 )
+                if h["layer_kind"] == "control_unit":
+                    hits[-1]["access_list"] = unit_access_list(self.index, h["feature_idx"])
             out_sites.append(
                 {
                     "site_id": row.site_id,
@@ -1561,8 +1971,22 @@ class ScreeningResult:
                         for b in bl
                     ],
                     "reasons": reasons,
+                    "reasons_zh": full["reasons_zh"],
+                    "reasons_en": full["reasons_en"],
+                    # the deciding (strictest) reason, in each language
+                    "reason_zh": full["reasons_zh"][0] if full["reasons_zh"] else None,
+                    "reason_en": full["reasons_en"][0] if full["reasons_en"] else None,
                     "evidence_required": evidence,
                     "questions": questions,
+                    "jurisdiction": {
+                        "codes": list(self.jurisdictions.codes[i] or [])
+                        if self.jurisdictions
+                        else [],
+                        "source": self.jurisdictions.source if self.jurisdictions else "unknown",
+                        "text": self._where(i),
+                    },
+                    "area_rules": self._area_rule_records(i),
+                    "missing_layers": list(self.missing_layers[i]) if self.missing_layers else [],
                     "nearby": [
                         {
                             "layer_kind": h["layer_kind"],
@@ -1570,6 +1994,7 @@ class ScreeningResult:
                             "feature_id": str(h["feature_id"]),
                             "name": None if pd.isna(h["name"]) else str(h["name"]),
                             "distance_m": _num(h["distance_m"]),
+                            "jurisdiction_checks": list(h.get("checks") or []),
                         }
                         for h in nearby
                     ],
@@ -1610,12 +2035,22 @@ class ScreeningResult:
 
     def summary(self) -> pd.DataFrame:
         """One row per site: verdict, counts, constrained area and length, first reason."""
+        cached = self.__dict__.get("_summary_cache")
+        if cached is not None:  # report.html, summary.csv and the ranking share one
+            return cached.copy()
         rows = []
         cons = self.constrained()
+        area_m2, length_m = cons["area_m2"].to_numpy(), cons["length_m"].to_numpy()
         for i, row in enumerate(self.sites.itertuples(index=False)):
             trig, nearby, _bl, _nn = self._site_rows(i)
-            reasons, evidence, questions = self._explain(i, trig)
+            full = self._explained_full(i, trig)
+            reasons, evidence, questions = (
+                full["reasons"],
+                full["evidence_required"],
+                full["questions"],
+            )
             inter = [r for r in trig if r["intersects"]]
+            area_ids = [r["rule_id"] for r in self._area_rows(i) if r["status"] == "applies"]
             rows.append(
                 {
                     "site_id": row.site_id,
@@ -1625,18 +2060,27 @@ class ScreeningResult:
                     "n_hits": len(inter),
                     "n_buffer_hits": int(len(trig) - len(inter)),
                     "n_nearby": len(nearby),
-                    "constrained_area_m2": round(float(cons["area_m2"].iloc[i]), 2),
-                    "constrained_length_m": round(float(cons["length_m"].iloc[i]), 2),
-                    "rule_ids": ";".join(dict.fromkeys(r for h in trig for r in h["rule_ids"])),
+                    "constrained_area_m2": round(float(area_m2[i]), 2),
+                    "constrained_length_m": round(float(length_m[i]), 2),
+                    "rule_ids": ";".join(
+                        dict.fromkeys([*(r for h in trig for r in h["rule_ids"]), *area_ids])
+                    ),
                     "covered": bool(row.covered),
                     "near_boundary": bool(row.near_boundary),
                     "repaired": bool(row.repair),
                     "n_evidence": len(evidence),
                     "n_questions": len(questions),
                     "first_reason": reasons[0] if reasons else "",
+                    "reason_zh": full["reasons_zh"][0] if reasons else "",
+                    "reason_en": full["reasons_en"][0] if reasons else "",
+                    "jurisdiction": ";".join(self.jurisdictions.codes[i] or [])
+                    if self.jurisdictions
+                    else "",
                 }
             )
-        return pd.DataFrame(rows)
+        out = pd.DataFrame(rows)
+        self.__dict__["_summary_cache"] = out
+        return out.copy()
 
     def compare(self) -> pd.DataFrame:
         """Rank the sites as alternatives: least severe verdict, then fewest hits, then the
@@ -1652,7 +2096,7 @@ class ScreeningResult:
 
     def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
         """Return (and optionally write, atomically) the per-site CSV summary."""
-        text = self.summary().to_csv(index=False)
+        text = _with_access_columns(self, self.summary()).to_csv(index=False)
         if path is not None:
             from zoning.io import atomic_write_text
 

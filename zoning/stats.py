@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from zoning.duplicates import near_duplicate_rows
 from zoning.errors import CRSError, LayerValidationError, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -649,7 +650,9 @@ def dissolve_layer(
 
     Features are linked when their interiors intersect (exact test, run only on pairs whose
     envelopes overlap; features that only touch need no union); each connected group is one piece for ``all`` and, when its features have several
-    zones, one piece per zone.
+    zones, one piece per zone. Near-coincident copies of a feature with the same zone (one
+    polygon delivered twice, :mod:`zoning.duplicates`) count once: all but one are dropped
+    before any union, because GEOS overlays of nearly coincident edges go wrong.
 
     Parameters
     ----------
@@ -676,6 +679,11 @@ def dissolve_layer(
         return Pieces.concat([])
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms)
+    copies = near_duplicate_rows(geoms, zones, (left, right))
+    if copies.any():  # one feature delivered twice: GEOS unions of such copies go wrong
+        return dissolve_layer(
+            kind, geoms[~copies], zones[~copies], n_jobs=n_jobs, group_offset=group_offset
+        )
     keep = left < right
     left, right = left[keep], right[keep]
     inter = np.array([], dtype=float)

@@ -267,6 +267,7 @@ def render_stats_report(
     flattened: pd.DataFrame | None = None,
     reconciliation: pd.DataFrame | None = None,
     map_html: str | None = None,
+    map_png: bytes | None = None,
 ) -> str:
     """Return the self-contained HTML report of a statistics run.
 
@@ -283,18 +284,21 @@ def render_stats_report(
         The run's other tables, as written beside ``stats.csv``.
     map_html : str, optional
         A saved offline map (``map.html``) to embed.
+    map_png : bytes, optional
+        The same map as a static image (:func:`zoning.maps.static.choropleth_png`): printed
+        in place of the live map, which does not survive printing.
 
     Returns
     -------
     str
     """
-    from zoning.maps.report import embed_html, report_page
+    from zoning.maps.report import embed_html, print_figure, report_page
 
     kinds = sorted(stats.layer_kind.unique())
     body = [
         "<section><h2>概要 / Summary</h2>",
         "<p class='note'>Areas in km² measured in the Albers equal-area projection "
-        "(CGCS2000/GRS80, lon₀ 105°, parallels 25° and 47°); overlapping features of a layer "
+        "(CGCS2000 datum, lon₀ 105°, parallels 25° and 47°); overlapping features of a layer "
         "are counted once; shares are of the unit's own area.</p>",
         _summary(stats, kinds),
         "</section><section><h2>指标 / Indicators against plan targets</h2>",
@@ -322,6 +326,7 @@ def render_stats_report(
         body += [
             "<section class='keep-together'><h2>地图 / Map</h2>",
             embed_html(map_html, title="map"),
+            print_figure(map_png, "统计地图 / Statistics map") if map_png else "",
             "</section>",
         ]
     body += [

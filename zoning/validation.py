@@ -34,7 +34,7 @@ from shapely import STRtree
 from zoning.errors import CRSError, Problem
 from zoning.kinds import canonical_zone, get_kind
 
-__all__ = ["NORMALISED_COLUMNS", "LayerCheck", "validate_layer"]
+__all__ = ["NORMALISED_COLUMNS", "LayerCheck", "near_duplicate_problems", "validate_layer"]
 
 #: columns every normalised layer frame starts with (DESIGN.md)
 NORMALISED_COLUMNS = ["feature_id", "kind", "zone", "name", "layer"]
@@ -498,3 +498,42 @@ def _nesting_problems(
                 )
             )
     return problems
+
+
+def near_duplicate_problems(kind: str, frame: gpd.GeoDataFrame) -> list[Problem]:
+    """Warnings for near-coincident features of one kind, across its layers (issue 12).
+
+    ``frame`` is the kind's frame (every catalogue layer of the kind, with ``feature_id``,
+    ``layer`` and ``zone``) in a CRS measured in metres. A polygon delivered twice (say once
+    in EPSG:4490 and once in Gauss–Krüger) is counted once by the statistics
+    (:mod:`zoning.duplicates`); the copies are reported so the catalogue can be cleaned.
+    """
+    from zoning.duplicates import NEAR_DUPLICATE_M, near_duplicate_pairs
+
+    geoms = frame.geometry.to_numpy()
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
+    index = np.flatnonzero(polygonal)
+    pairs = index[near_duplicate_pairs(geoms[index])] if len(index) else np.empty((0, 2))
+    if not len(pairs):
+        return []
+    ids = frame["feature_id"].astype(str).to_numpy()
+    layers = frame["layer"].astype(str).to_numpy()
+    zones = frame["zone"].astype(str).to_numpy()
+    shown = [
+        f"{ids[i]} ({layers[i]}, {zones[i]}) = {ids[j]} ({layers[j]}, {zones[j]})"
+        for i, j in pairs[:10]
+    ]
+    more = f" and {len(pairs) - 10} more" if len(pairs) > 10 else ""
+    conflict = int((zones[pairs[:, 0]] != zones[pairs[:, 1]]).sum())
+    zone_note = f"; {conflict} pair(s) disagree on the zone, and both are kept" if conflict else ""
+    return [
+        Problem(
+            "near_duplicate",
+            f"{kind}: {len(pairs)} pair(s) of features are the same polygon (within "
+            f"{NEAR_DUPLICATE_M * 1000:g} mm): {'; '.join(shown)}{more}; statistics count each "
+            f"once{zone_note}; expected each feature in one layer only; fix: remove the copies "
+            "(often one layer delivered twice in two CRSs)",
+            tuple(f"{ids[i]}|{ids[j]}" for i, j in pairs),
+            "warning",
+        )
+    ]

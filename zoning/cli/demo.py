@@ -34,7 +34,9 @@ def demo(out_dir: str, overwrite: bool, rebuild: bool) -> None:
     from zoning.datasets import demo_catalog_path
     from zoning.demo import run_demo_products
     from zoning.io import atomic_directory, atomic_write_text
+    from zoning.workspace import claim_output
 
+    claim_output(out_dir, overwrite=overwrite)  # checked and locked before any work
     catalog_path = demo_catalog_path(rebuild=rebuild)
     click.echo(f"demo catalogue: {catalog_path}", err=True)
     with atomic_directory(Path(out_dir), overwrite=overwrite) as tmp:
@@ -46,7 +48,25 @@ def demo(out_dir: str, overwrite: bool, rebuild: bool) -> None:
         text = format_report(report)
         atomic_write_text(tmp / "catalog_check.txt", text + "\n")
         atomic_write_text(tmp / "catalog.toml", catalog_path.read_text(encoding="utf-8"))
+        _copy_catalog_data(catalog_path.parent, tmp)
         click.echo(text)
         for line in run_demo_products(cat, tmp):
             click.echo(line)
     click.echo(f"demo outputs written to {out_dir}/", err=True)
+
+
+def _copy_catalog_data(source: Path, target: Path) -> None:
+    """Copy the demo layers beside OUT's ``catalog.toml``, whose paths are relative to it.
+
+    A user who points ``--catalog`` at ``demo-out/catalog.toml`` gets the same layers as the
+    demo (a few MB), not "file not found".
+    """
+    import shutil
+
+    for item in sorted(source.iterdir()):
+        if item.name == "catalog.toml" or item.name.startswith("."):
+            continue
+        if item.is_dir():
+            shutil.copytree(item, target / item.name)
+        else:
+            shutil.copy2(item, target / item.name)

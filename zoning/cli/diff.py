@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from zoning.cli.params import FiniteFloat
+
 __all__ = ["diff"]
 
 
@@ -22,7 +24,7 @@ __all__ = ["diff"]
 @click.option("--all", "keep_all", is_flag=True, help="Keep unchanged rows too (runs).")
 @click.option(
     "--tolerance-km2",
-    type=float,
+    type=FiniteFloat(0, unit="km²"),
     default=1e-6,
     show_default=True,
     help="Area changes at or below this are unchanged (runs).",
@@ -47,10 +49,11 @@ def diff(
     reshaped. A summary goes to stdout.
     """
     from zoning.diff import diff_runs, diff_vintages
-    from zoning.errors import OutputExistsError
 
-    if out is not None and out.exists() and not overwrite:
-        raise OutputExistsError(f"{out} exists; expected a new file, or pass --overwrite")
+    if out is not None:  # checked and locked before any work
+        from zoning.workspace import claim_output
+
+        claim_output(out, overwrite=overwrite, inputs=[("first input", a), ("second input", b)])
     runs = all(p.is_dir() or p.suffix.lower() == ".csv" for p in (a, b))
     if runs:
         table = diff_runs(a, b, tolerance_km2=tolerance_km2, keep_unchanged=keep_all)

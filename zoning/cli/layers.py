@@ -35,9 +35,12 @@ def list_kinds(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    width = max(16, *(len(r["kind"]) for r in rows))
     for r in rows:
         zones = ", ".join(f"{z['id']} ({z['name_zh']})" for z in r["zones"]) or "—"
-        click.echo(f"{r['kind']:<16} {r['name_zh']} / {r['name_en']}\n{'':<16} zones: {zones}")
+        click.echo(
+            f"{r['kind']:<{width}} {r['name_zh']} / {r['name_en']}\n{'':<{width}} zones: {zones}"
+        )
 
 
 @layers.command("check")
@@ -91,4 +94,5 @@ def format_report(report: dict) -> str:
             f"zones {', '.join(f'{k}={v}' for k, v in r['zones'].items()) or '—'}"
         )
         lines += [f"    {p['severity']}: {p['message']}" for p in r["problems"]]
+    lines += [f"- {p['severity']}: {p['message']}" for p in report.get("near_duplicates", [])]
     return "\n".join(lines)

@@ -29,6 +29,9 @@ COMMANDS: dict[str, str] = {
     "diff": "zoning.cli.diff:diff",
     "map": "zoning.cli.map:map_command",
     "restore": "zoning.cli.restore:restore",
+    "serve": "zoning.cli.serve:serve",
+    "types": "zoning.cli.types:types_command",
+    "rules": "zoning.cli.rules:rules",
     "ledger": "zoning.cli.ledger:ledger",
 }
 
@@ -58,9 +61,18 @@ class _LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         from zoning.errors import ZoningError, ZoningUsageError
+        from zoning.workspace import Terminated
 
         try:
             return super().invoke(ctx)
+        except Terminated as exc:
+            # SIGTERM / SIGHUP unwound like Ctrl-C: the writers removed their temporaries
+            click.echo(
+                f"Error: stopped by {exc}; nothing was published and temporary outputs were "
+                "removed (zoning run keeps its checkpoints for --resume)",
+                err=True,
+            )
+            ctx.exit(128 + exc.signum)
         except ZoningUsageError as exc:
             if ctx.obj and ctx.obj.get("verbosity", 0) >= 2:
                 raise
@@ -85,6 +97,13 @@ def _describe_os_error(exc: OSError) -> str:
     """What the file system said, where, and the fix."""
     what = exc.strerror or str(exc) or type(exc).__name__
     where = f" ({exc.filename})" if exc.filename else ""
+    cache = _in_cache(exc.filename)
+    if cache is not None:  # not the user's output: the cache folder
+        return (
+            f"the zoning cache folder {cache} refused: {what}{where}; expected a writable cache "
+            "folder with free space; fix: free space there, or set ZONING_CACHE_DIR to a "
+            "writable folder (no output was written)"
+        )
     return (
         f"the file system refused: {what}{where}; expected a folder zoning can write to, with "
         "free space; fix: free disk space, fix the folder's permissions or choose another "
@@ -101,6 +120,10 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     """Spatial-zoning analysis for ecological planning (Shanxi): screening, statistics,
     restoration priorities and offline maps.
     """
+    from zoning.workspace import interrupt_on_termination
+
+    _survive_console_encoding()
+    ctx.with_resource(interrupt_on_termination())  # SIGTERM / SIGHUP clean up like Ctrl-C
     verbosity = verbose - quiet
     ctx.ensure_object(dict)
     ctx.obj["verbosity"] = verbosity
@@ -108,3 +131,37 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     logging.basicConfig(
         stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s"
     )
+
+
+def _in_cache(filename: object) -> str | None:
+    """The cache folder (``$ZONING_CACHE_DIR`` or ``~/.cache/zoning``) if it holds
+    ``filename``."""
+    import os
+    from pathlib import Path
+
+    if not filename:
+        return None
+    env = os.environ.get("ZONING_CACHE_DIR")
+    try:
+        cache = Path(env) if env else Path.home() / ".cache" / "zoning"
+        path = Path(os.fsdecode(filename)).resolve()
+        cache = cache.resolve()
+    except (OSError, RuntimeError, TypeError):
+        return None
+    return str(cache) if path == cache or cache in path.parents else None
+
+
+def _survive_console_encoding() -> None:
+    """Replace what the console cannot encode instead of failing.
+
+    Python on Chinese Windows writes redirected output as GBK, which has no "²": "km²" would
+    raise UnicodeEncodeError half-way through a report. Characters the console encoding
+    lacks become "?"; everything else is written unchanged.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # a closed or detached stream: nothing to protect
+                pass

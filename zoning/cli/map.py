@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from zoning.cli.params import FiniteFloat
+
 if TYPE_CHECKING:  # pragma: no cover
     import folium
 
@@ -45,7 +47,7 @@ __all__ = ["map_command"]
 )
 @click.option(
     "--max-mb",
-    type=click.FloatRange(min=0.5),
+    type=FiniteFloat(0.5, 4096, unit="MB"),
     default=15.0,
     show_default=True,
     help="Size budget of the HTML: display detail is coarsened zoom by zoom until it fits.",
@@ -74,12 +76,10 @@ def map_command(
     Geometry is simplified for display only; the map says so. With --basemap gaode the layers
     are shifted to GCJ-02 for display on the AutoNavi tiles.
     """
-    from zoning.errors import OutputExistsError
+    from zoning.workspace import catalog_inputs, claim_output
 
-    if out.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{out} already exists; expected a new file name, or pass --overwrite to replace it"
-        )
+    # checked and locked before any work; a file that appears meanwhile is not replaced
+    claim_output(out, overwrite=overwrite, inputs=catalog_inputs(catalog_path))
     from zoning.catalog import load_catalog
     from zoning.maps import (
         catalog_map,

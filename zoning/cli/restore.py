@@ -6,12 +6,13 @@ import click
 
 
 @click.command("restore")
+@click.argument("scenario", required=False)
 @click.option(
     "--scenario",
-    "scenario_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=str),
-    help="Restoration scenario TOML (e.g. scenarios/demo_restoration.toml).",
+    "scenario_option",
+    default=None,
+    metavar="SCENARIO",
+    help="The same as the SCENARIO argument (kept for scripts written for older versions).",
 )
 @click.option(
     "--out",
@@ -22,8 +23,18 @@ import click
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.option("--no-map", is_flag=True, help="Skip the HTML map.")
-def restore(scenario_path: str, out_dir: str | None, overwrite: bool, no_map: bool) -> None:
+@click.option("--docx", is_flag=True, help="Also write report.docx (Word).")
+def restore(
+    scenario: str | None,
+    scenario_option: str | None,
+    out_dir: str | None,
+    overwrite: bool,
+    no_map: bool,
+    docx: bool,
+) -> None:
     """Rank units for restoration, explain the scores and pick a portfolio under a budget.
+
+    SCENARIO is a restoration scenario TOML, or ``demo`` for the bundled one (northern Shanxi).
 
     Writes priority.tif, criteria.tif, units.gpkg, ranking.csv, ranking_curve.png/.csv,
     map.html and report.json into one folder, atomically (nothing is left on failure).
@@ -31,16 +42,42 @@ def restore(scenario_path: str, out_dir: str | None, overwrite: bool, no_map: bo
     import time
     from pathlib import Path
 
+    from zoning.datasets import resolve_scenario
     from zoning.io import atomic_directory
     from zoning.restoration.outputs import write_outputs
     from zoning.restoration.scenario import load_restoration_scenario, run_restoration
 
+    if scenario and scenario_option and scenario != scenario_option:
+        raise click.UsageError(
+            f"two scenarios given ({scenario!r} and --scenario {scenario_option!r}); give one"
+        )
+    name = scenario or scenario_option
+    if not name:
+        raise click.UsageError("missing SCENARIO: a restoration scenario TOML, or `demo`")
     t0 = time.perf_counter()
-    scenario = load_restoration_scenario(scenario_path)
-    target = Path(out_dir) if out_dir else Path(f"restoration-{scenario.name}")
+    scenario_path = resolve_scenario(name, "restore")
+    spec = load_restoration_scenario(scenario_path)
+    target = Path(out_dir) if out_dir else Path(f"restoration-{spec.name}")
+    from zoning.restoration.scenario import resolve_path
+    from zoning.workspace import catalog_inputs, claim_output
+
+    base = spec.base_dir
+    catalog = None
+    if spec.catalog and spec.catalog != "demo":
+        catalog = resolve_path(spec.catalog, base)
+    rasters = [
+        (f"raster {raster!r}", resolve_path(raster_spec["path"], base))
+        for raster, raster_spec in spec.rasters.items()
+        if isinstance(raster_spec, dict) and isinstance(raster_spec.get("path"), str)
+    ]
+    claim_output(  # checked and locked before any work
+        target,
+        overwrite=overwrite,
+        inputs=[("scenario", scenario_path), *catalog_inputs(catalog), *rasters],
+    )
     with atomic_directory(target, overwrite=overwrite) as tmp:
-        result = run_restoration(scenario)
-        report = write_outputs(result, tmp, map_html=not no_map)
+        result = run_restoration(spec)
+        report = write_outputs(result, tmp, map_html=not no_map, docx=docx)
     click.echo(f"{report['n_units']} units scored; classes {report['classes']}")
     if report["portfolio"]:
         p = report["portfolio"]

@@ -10,7 +10,7 @@ __all__ = ["run"]
 
 
 @click.command("run")
-@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -39,8 +39,9 @@ __all__ = ["run"]
     help="Also write stats.csv as table zoning_stats to this PostGIS database (run id: the "
     "output folder's name; its rows replaced).",
 )
+@click.option("--docx", is_flag=True, help="Also write the reports as Word documents (.docx).")
 def run(
-    scenario: Path,
+    scenario: str,
     out: Path | None,
     overwrite: bool,
     resume: bool,
@@ -48,21 +49,24 @@ def run(
     dask: bool,
     progress: bool | None,
     db: str | None,
+    docx: bool,
 ) -> None:
-    """Run SCENARIO (a TOML file) and write one folder: stats.csv, overlaps.csv,
+    """Run SCENARIO (a TOML file, or ``demo`` for the bundled one) and write one folder: stats.csv, overlaps.csv,
     indicators.csv, stats.xlsx, units.gpkg, map.html, run.log and manifest.json.
 
     A failed run leaves no folder behind; an interrupted one can be resumed with --resume.
     """
+    from zoning.datasets import resolve_scenario
     from zoning.runner import run_scenario
 
     result = run_scenario(
-        scenario,
+        resolve_scenario(scenario, "run"),
         out=out,
         overwrite=overwrite,
         resume=resume,
         scheduler=scheduler or ("local" if dask else None),
         progress=progress,
+        docx=docx,
     )
     click.echo(str(result.folder))
     if db is not None and "stats.csv" in result.files:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from zoning.cli.params import FiniteFloat
+
 __all__ = ["screen"]
 
 
@@ -59,11 +61,34 @@ __all__ = ["screen"]
     type=click.Path(dir_okay=False, path_type=Path),
     help="Extra rule pack TOML, repeatable (added to the bundled national and Shanxi packs).",
 )
-@click.option("--search-radius", default=1000.0, show_default=True, help="Nearby radius, m.")
-@click.option("--tolerance", default=10.0, show_default=True, help="Positional tolerance, m.")
+@click.option(
+    "--search-radius",
+    type=FiniteFloat(0, 100_000, unit="m"),
+    default=1000.0,
+    show_default=True,
+    help="Nearby radius, m.",
+)
+@click.option(
+    "--tolerance",
+    type=FiniteFloat(0, 1000, unit="m"),
+    default=10.0,
+    show_default=True,
+    help="Positional tolerance, m.",
+)
 @click.option("--as-of", default=None, help="Date the rules must be in force (YYYY-MM-DD).")
 @click.option("--site-id-field", default=None, help="Column holding site ids.")
 @click.option("--no-map", is_flag=True, help="Leave the map out of report.html.")
+@click.option(
+    "--layer", "site_layer", default=None, help="Layer of a multi-layer site file (GeoPackage …)."
+)
+@click.option("--docx", is_flag=True, help="Also write report.docx (Word) into --out.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en", "both"]),
+    default="both",
+    show_default=True,
+    help="Language of the reasons printed on the terminal (JSON, CSV and report carry both).",
+)
 def screen(
     site: Path,
     project_type: str,
@@ -80,6 +105,9 @@ def screen(
     as_of: str | None,
     site_id_field: str | None,
     no_map: bool,
+    site_layer: str | None = None,
+    docx: bool = False,
+    lang: str = "both",
 ) -> None:
     """Screen SITE (GeoJSON, GPKG, SHP, KML, CSV …; one site per feature) for a project type.
 
@@ -94,7 +122,7 @@ def screen(
     """
     import json
 
-    from zoning.errors import CRSError, OutputExistsError, ZoningUsageError
+    from zoning.errors import ZoningUsageError
     from zoning.projects import get_project_type, parse_attrs
 
     # usage checks first: nothing is read or written before they pass
@@ -109,58 +137,58 @@ def screen(
             raise ZoningUsageError(
                 f"--as-of {as_of!r} is not a date; expected YYYY-MM-DD"
             ) from None
-    if out is not None and out.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{out} already exists; expected a new folder, or pass --overwrite to replace it"
+    if docx and out is None:
+        raise ZoningUsageError("--docx writes report.docx into the --out folder; add --out DIR")
+    if out is not None:  # checked and locked before any work (zoning.workspace)
+        from zoning.workspace import catalog_inputs, claim_output
+
+        claim_output(
+            out,
+            overwrite=overwrite,
+            inputs=[
+                ("site file", site),
+                *catalog_inputs(catalog_path),
+                *(("rule pack", p) for p in rulepacks),
+            ],
         )
 
     from zoning.catalog import load_catalog
-    from zoning.io import read_vector
-    from zoning.rules import BUILTIN_PACKS
-    from zoning.screening import screen_sites
+    from zoning.screen_request import read_sites, screen_read_sites, screening_document
 
-    gcj = crs is not None and crs.strip().lower().replace("-", "") in {"gcj02", "gcj"}
-    declared = "EPSG:4326" if gcj else crs
-    try:
-        sites = read_vector(site, crs=declared)
-    except CRSError as exc:
-        raise CRSError(f"{exc} (site file {site}; fix: pass --crs EPSG:4490 or similar)") from None
-    if gcj:
-        from zoning.crs import from_gcj02
-
-        sites = from_gcj02(sites)
+    sites, gcj = read_sites(site, crs, layer=site_layer)
     if catalog_path is None:
         from zoning.datasets import demo_catalog_path
 
         catalog_path = demo_catalog_path()
     catalog = load_catalog(catalog_path)
-    packs = [*BUILTIN_PACKS, *rulepacks]
-    result = screen_sites(
+    result = screen_read_sites(
         sites,
         catalog,
         project_type,
+        gcj=gcj,
         attrs=list(attrs),
-        rulepacks=packs,
+        rulepacks=rulepacks,
         search_radius_m=search_radius,
         tolerance_m=tolerance,
         as_of=as_of,
         site_id_field=site_id_field,
-        check_gcj02=not gcj,
     )
-    if gcj:
-        result.warnings.append("site coordinates converted from GCJ-02 (--crs gcj02)")
-    doc = result.to_dict()
+    doc = screening_document(result, compare=compare)
     ranking = result.compare() if compare else None
-    if ranking is not None:
-        doc["ranking"] = json.loads(ranking.to_json(orient="records", force_ascii=False))
-    text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+    from zoning.report import finite_json
+
+    text = (
+        json.dumps(finite_json(doc), ensure_ascii=False, indent=2, default=str, allow_nan=False)
+        if as_json
+        else ""
+    )
 
     if out is not None:
         from zoning.io import atomic_directory
         from zoning.report import write_screening
 
         with atomic_directory(out, overwrite=overwrite) as tmp:
-            write_screening(result, tmp, compare=compare, include_map=not no_map)
+            write_screening(result, tmp, compare=compare, include_map=not no_map, docx=docx)
 
     for w in result.warnings:
         click.echo(f"Warning: {w}", err=True)
@@ -170,12 +198,12 @@ def screen(
     if as_json:
         click.echo(text)
         return
-    _print_human(doc, ranking)
+    _print_human(doc, ranking, lang)
     if out is not None:
         click.echo(f"wrote {out}/result.json, report.html, summary.csv")
 
 
-def _print_human(doc: dict, ranking: object) -> None:
+def _print_human(doc: dict, ranking: object, lang: str = "both") -> None:
     pt = doc["project_type_info"]
     click.echo(f"Project type: {pt['name_en']} / {pt['name_zh']} ({pt['id']})")
     click.echo("Rule packs: " + ", ".join(f"{p['id']} {p['version']}" for p in doc["rulepacks"]))
@@ -184,12 +212,16 @@ def _print_human(doc: dict, ranking: object) -> None:
         click.echo(
             f"Site {s['site_id']} ({s['geometry_type']}): {s['verdict'].upper()} / {s['verdict_zh']}"
         )
-        for r in s["reasons"]:
-            click.echo(f"  - {r}")
+        for zh, en in zip(s["reasons_zh"], s["reasons_en"], strict=True):
+            if lang in ("zh", "both"):
+                click.echo(f"  - {zh}")
+            if lang in ("en", "both"):
+                click.echo(f"    {en}" if lang == "both" else f"  - {en}")
         for q in s["questions"]:
             click.echo(f"  ? {q}")
         for e in s["evidence_required"]:
             click.echo(f"  [ ] {e}")
+        _print_access_lists(s)
     if ranking is not None:
         click.echo("")
         click.echo("Ranking (best first):")
@@ -200,3 +232,16 @@ def _print_human(doc: dict, ranking: object) -> None:
             )
     click.echo("")
     click.echo(doc["disclaimer"])
+
+
+def _print_access_lists(site: dict) -> None:
+    """The access list of each control unit the site lies in, one line per dimension."""
+    from zoning.access_list import DIMENSIONS
+
+    for h in site["hits"]:
+        if h["layer_kind"] != "control_unit" or not h["intersects"] or not h.get("access_list"):
+            continue
+        unit = " ".join(x for x in (h["feature_id"], h["name"]) if x)
+        click.echo(f"  准入清单 / Access list of unit {unit}:")
+        for dim, text in h["access_list"].items():
+            click.echo(f"    {DIMENSIONS[dim].name_zh} / {DIMENSIONS[dim].name_en}: {text}")

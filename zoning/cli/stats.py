@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:  # pragma: no cover
+    from zoning.catalog import Catalog
 
 __all__ = ["stats"]
 
@@ -79,14 +83,16 @@ def stats(
     """
     from zoning.catalog import load_catalog
     from zoning.crs import ALBERS_CHINA
-    from zoning.errors import CatalogError, OutputExistsError, Problem
+    from zoning.errors import CatalogError, Problem
     from zoning.io import atomic_directory
     from zoning.kinds import get_kind
+    from zoning.workspace import catalog_inputs, claim_output
 
-    if out.exists() and not overwrite:
-        raise OutputExistsError(
-            f"output folder {out} exists; expected a new folder, or pass --overwrite"
-        )
+    claim_output(  # checked and locked before any work
+        out,
+        overwrite=overwrite,
+        inputs=[*catalog_inputs(catalog_path), ("units file", units_path)],
+    )
     if catalog_path is None:
         from zoning.datasets import demo_catalog_path
 
@@ -110,6 +116,7 @@ def stats(
                     for k in unknown
                 ],
             )
+        _check_polygon_kinds(catalog, kinds, layers, available)
     else:
         kinds = available
     if units_path is not None:
@@ -128,7 +135,9 @@ def stats(
                     )
                 ],
             )
-        units = catalog.admin_units(level)
+        from zoning.catalog import units_of_level
+
+        units = units_of_level(catalog, level)
     frames = {k: catalog.frame(k, crs=ALBERS_CHINA) for k in kinds}
     if scheduler or dask:
         from zoning.scale import area_by_unit_dask
@@ -150,3 +159,34 @@ def stats(
     click.echo(str(out / "stats.csv"))
     if db is not None:
         click.echo(f"{redact_url(db)} zoning_stats (run {key})")
+
+
+def _check_polygon_kinds(
+    catalog: Catalog, kinds: list[str], given: str, available: list[str]
+) -> None:
+    """``--layers`` must name at least one kind, and only kinds holding polygons (statistics
+    measure areas: a line kind would report 0 km² everywhere)."""
+    import shapely
+
+    from zoning.errors import ZoningUsageError
+    from zoning.kinds import get_kind
+
+    if not kinds:
+        raise ZoningUsageError(
+            f"--layers {given!r} names no layer kind; expected comma-separated kinds such as "
+            f"{','.join(available[:2]) or 'eco_redline,water_source'}; fix: name the kinds, or "
+            "leave --layers out for all polygon kinds"
+        )
+    lines = []
+    for k in kinds:
+        if get_kind(k).geometry == "polygon":
+            continue
+        types = shapely.get_type_id(catalog.frame(k).geometry.to_numpy())
+        if not ((types == 3) | (types == 6)).any():  # no Polygon / MultiPolygon
+            lines.append(k)
+    if lines:
+        raise ZoningUsageError(
+            f"--layers names {', '.join(lines)}, which holds lines or points, no polygons: "
+            "statistics measure areas and would report 0 km²; expected kinds holding polygons "
+            f"({', '.join(available)}); fix: leave {', '.join(lines)} out"
+        )

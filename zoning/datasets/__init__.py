@@ -20,14 +20,36 @@ import shutil
 import tempfile
 from pathlib import Path
 
-__all__ = ["cache_dir", "demo_catalog_path", "demo_scenario_path", "get_path"]
+__all__ = [
+    "BUNDLED_SCENARIOS",
+    "cache_dir",
+    "demo_catalog_path",
+    "demo_scenario_path",
+    "get_path",
+    "resolve_scenario",
+]
+
+#: short names of the bundled scenarios, per command: ``zoning run demo`` and
+#: ``zoning restore demo`` work from any folder, in a checkout or from the installed wheel.
+BUNDLED_SCENARIOS: dict[str, dict[str, str]] = {
+    "run": {"demo": "demo_province_stats"},
+    "restore": {"demo": "demo_restoration"},
+}
 
 
 def cache_dir() -> Path:
     """Return the zoning cache folder (``$ZONING_CACHE_DIR`` or ``~/.cache/zoning``)."""
     env = os.environ.get("ZONING_CACHE_DIR")
     base = Path(env) if env else Path.home() / ".cache" / "zoning"
-    base.mkdir(parents=True, exist_ok=True)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from zoning.errors import InputFileError
+
+        raise InputFileError(
+            f"cannot create the zoning cache folder {base} ({exc.strerror or exc}); expected a "
+            "writable folder; fix: set ZONING_CACHE_DIR to a writable folder"
+        ) from exc
     return base
 
 
@@ -92,4 +114,44 @@ def demo_scenario_path(name: str) -> Path:
     raise InputFileError(
         f"no demo scenario {name!r} in {' or '.join(map(str, folders))}; expected one of "
         f"{found or 'none: reinstall zoning'}"
+    )
+
+
+def resolve_scenario(value: str | os.PathLike[str], command: str) -> Path:
+    """Return the scenario file a user named: a path, or the name of a bundled scenario.
+
+    Parameters
+    ----------
+    value : str or path
+        A TOML file that exists, a short name (``"demo"``) or a bundled scenario's file name
+        without ``.toml`` (``"demo_province_stats"``).
+    command : {"run", "restore"}
+        The command asking; it decides what ``"demo"`` means.
+
+    Raises
+    ------
+    InputFileError
+        When ``value`` is neither an existing file nor a bundled scenario (the message lists
+        the bundled names).
+
+    Examples
+    --------
+    >>> resolve_scenario("demo", "restore").name
+    'demo_restoration.toml'
+    """
+    from zoning.errors import InputFileError
+
+    path = Path(value)
+    if path.is_file():
+        return path
+    names = BUNDLED_SCENARIOS.get(command, {})
+    name = names.get(str(value), str(value))
+    if path.suffix == "" and os.sep not in str(value):
+        try:
+            return demo_scenario_path(name)
+        except InputFileError:
+            pass
+    raise InputFileError(
+        f"scenario {str(value)!r} is neither a file nor a bundled scenario; expected a TOML "
+        f"file or one of {sorted(names)} (e.g. `zoning {command} demo`)"
     )

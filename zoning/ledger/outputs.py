@@ -54,9 +54,14 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def _excel(sheets: dict[str, pd.DataFrame], path: Path) -> None:
-    from zoning.runner import _write_excel
+    from zoning import __version__
+    from zoning.workbook import write_workbook
 
-    _write_excel({k: v.drop(columns="geometry", errors="ignore") for k, v in sheets.items()}, path)
+    write_workbook(
+        {k: v.drop(columns="geometry", errors="ignore") for k, v in sheets.items()},
+        path,
+        about=[("软件 / Software", f"zoning {__version__}")],
+    )
 
 
 def _gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:

@@ -77,6 +77,7 @@ NPM_PACKAGES: tuple[str, ...] = (
     "leaflet.fullscreen@3.0.0",
     "leaflet-measure@2.1.7",
     "leaflet.sync@0.2.4",
+    "leaflet-draw@1.0.4",  # drawing sites on the page of `zoning serve`
 )
 
 ASSETS: tuple[Asset, ...] = (
@@ -121,6 +122,18 @@ ASSETS: tuple[Asset, ...] = (
         "leaflet.sync@0.2.4",
         "package/L.Map.Sync.js",
         r"/L\.Map\.Sync(\.min)?\.js$",
+    ),
+    Asset(
+        "leaflet.draw.js",
+        "leaflet-draw@1.0.4",
+        "package/dist/leaflet.draw.js",
+        r"/leaflet\.draw(-src)?\.js$",
+    ),
+    Asset(
+        "leaflet.draw.css",
+        "leaflet-draw@1.0.4",
+        "package/dist/leaflet.draw.css",
+        r"/leaflet\.draw(-src)?\.css$",
     ),
 )
 
@@ -258,6 +271,78 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+_MIT = """MIT License
+
+Copyright (c) {holder}
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of this software
+and associated documentation files (the "Software"), to deal in the Software without
+restriction, including without limitation the rights to use, copy, modify, merge, publish,
+distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the
+Software is furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING
+BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND
+NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM,
+DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+"""
+
+
+def _license_text(tar: tarfile.TarFile, spec: str) -> bytes:
+    """The package's licence file, or — for an MIT package that ships none (leaflet-draw) —
+    the MIT licence with the copyright line of its source header, saying so."""
+    files = [
+        m
+        for m in tar.getmembers()
+        if m.isfile()
+        and m.name.count("/") == 1
+        and m.name.split("/")[1].upper().startswith(("LICENSE", "LICENCE", "COPYING"))
+    ]
+    if files:
+        data = tar.extractfile(sorted(files, key=lambda m: m.name)[0])
+        assert data is not None
+        return data.read()
+    meta = tar.extractfile("package/package.json")
+    declared = json.loads(meta.read()).get("license") if meta is not None else None
+    if declared != "MIT":
+        raise MapAssetsMissingError(
+            f"npm package {spec} has no LICENSE file and declares {declared!r}; its assets "
+            "cannot be redistributed in the wheel without the licence text"
+        )
+    holder = f"the authors of {spec}"
+    for m in sorted(tar.getmembers(), key=lambda m: m.name):
+        if m.isfile() and m.name.endswith(".js"):
+            head = tar.extractfile(m)
+            text = head.read(2000).decode("utf-8", "replace") if head is not None else ""
+            found = re.search(r"\(c\)\s*([^\n*]+)", text)
+            if found:
+                holder = found.group(1).strip()
+                break
+    note = (
+        f"{spec}: package.json declares the MIT licence but the package ships no LICENSE file;\n"
+        "this is the MIT licence text with the copyright line of the package's source header.\n\n"
+    )
+    return (note + _MIT.format(holder=holder)).encode("utf-8")
+
+
+def _extract_license(tarball: Path, folder: Path, spec: str) -> str:
+    """Copy the package's licence out of its npm tarball; return its path in ``_assets``.
+
+    The assets are redistributed inside zoning's wheel, and their licences (BSD-2-Clause,
+    MIT …) ask that the licence text travels with them.
+    """
+    with tarfile.open(tarball) as tar:
+        data = _license_text(tar, spec)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{spec.replace('/', '_')}.txt"
+    target.write_bytes(data)
+    return f"licenses/{target.name}"
+
+
 def fetch_assets(
     dest: Path | None = None, *, npm: str = "npm", force: bool = False
 ) -> dict[str, object]:
@@ -283,7 +368,8 @@ def fetch_assets(
     manifest_path = dest / "manifest.json"
     if manifest_path.is_file() and not force:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if set(manifest.get("assets", {})) == {a.key for a in ASSETS}:
+        complete = set(manifest.get("assets", {})) == {a.key for a in ASSETS}
+        if complete and set(manifest.get("licenses", {})) == set(NPM_PACKAGES):
             return manifest
     if shutil.which(npm) is None:
         raise MapAssetsMissingError(
@@ -339,6 +425,9 @@ def fetch_assets(
                 "member": asset.member,
                 "sha256": _sha256(out / asset.key),
             }
+        manifest["licenses"] = {
+            spec: _extract_license(tarballs[spec], out / "licenses", spec) for spec in NPM_PACKAGES
+        }
         (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         if dest.exists():
             shutil.rmtree(dest)

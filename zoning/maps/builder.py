@@ -274,7 +274,8 @@ def finish(m: folium.Map) -> folium.Map:
                 sub.fit_bounds([[box[1] - pad_y, box[0] - pad_x], [box[3] + pad_y, box[2] + pad_x]])
             # a long list of layers would hide the legend: collapse it into the layers button
             many = len(info.layers) > COLLAPSE_LAYER_CONTROL_ABOVE
-            folium.LayerControl(collapsed=many, position="topright").add_to(sub)
+            collapsed = info.collapse_layers if info.collapse_layers is not None else many
+            folium.LayerControl(collapsed=collapsed, position="topright").add_to(sub)
             info.finished = True
         Panels(maps).add_to(maps[-1])
     return m

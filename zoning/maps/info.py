@@ -89,6 +89,8 @@ class MapInfo:
     finished: bool = False
     #: fit the view to the layers at ``finish`` (when ``new_map`` got no bounds)
     fit_to_layers: bool = False
+    #: start the layer control collapsed (True), expanded (False) or by the number of layers
+    collapse_layers: bool | None = None
 
     @property
     def layer_bounds(self) -> tuple[float, float, float, float] | None:

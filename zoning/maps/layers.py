@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import folium
 import numpy as np
+from branca.element import MacroElement
+from jinja2 import Template
 
 from zoning.errors import CRSError, ZoningError
 from zoning.maps.info import FIELD_LABELS, LegendBlock, LegendEntry, map_info
@@ -18,11 +20,15 @@ from zoning.maps.style import kind_label, style_for, zone_label, zone_order
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
-__all__ = ["add_choropleth", "add_layer", "add_raster"]
+__all__ = ["NamesOnClick", "add_choropleth", "add_layer", "add_raster", "class_breaks", "palette"]
 
 _LINE_TYPES = frozenset({"LineString", "MultiLineString"})
 
 _DEFAULT_POPUP = ("name", "zone_label", "feature_id", "layer", "adcode")
+#: kinds drawn as outlines that take no clicks: a click inside a county reaches the red line
+#: or reserve under it; a click where nothing else is drawn names the units there
+#: (:class:`NamesOnClick`).
+_CLICK_THROUGH = frozenset({"admin_unit"})
 _SCREENING_FIELDS = (
     "site_id",
     "rule_id",
@@ -121,7 +127,7 @@ def _add_geojson(
     points: bool,
     name: str,
     labels: Mapping[str, str] | None = None,
-) -> None:
+) -> folium.GeoJson:
     def aliases(fields: Sequence[str]) -> list[str]:
         table = labels if labels is not None else FIELD_LABELS
         return [table.get(f, f) for f in fields]
@@ -139,9 +145,71 @@ def _add_geojson(
         )
     if points:
         kwargs["marker"] = folium.CircleMarker(radius=6, weight=2, fill=True, fill_opacity=0.9)
-    folium.GeoJson(
+    layer = folium.GeoJson(
         data, name=name, style_function=style_function, embed=True, zoom_on_click=False, **kwargs
-    ).add_to(group)
+    )
+    layer.add_to(group)
+    return layer
+
+
+class NamesOnClick(MacroElement):
+    """Name the units under a click that no other layer took (outline layers take none).
+
+    Canvas-drawn polygons catch clicks anywhere inside them, filled or not, so an outline
+    layer on top would answer every click with its own popup. Outlines are therefore drawn
+    with ``interactive: false``, and this script answers a click on the bare map with the
+    names of the units containing it, largest first (``山西省 › 忻州市 › 繁峙县``).
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map, layer) {
+          function inRing(p, ring) {
+            var inside = false;
+            for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+              var a = ring[i], b = ring[j];
+              if ((a.lat > p.lat) !== (b.lat > p.lat) &&
+                  p.lng < (b.lng - a.lng) * (p.lat - a.lat) / (b.lat - a.lat) + a.lng) {
+                inside = !inside;
+              }
+            }
+            return inside;
+          }
+          function contains(l, p) {
+            if (!l.getLatLngs || !l.getBounds().contains(p)) { return false; }
+            var polys = l.getLatLngs();
+            if (polys.length && !Array.isArray(polys[0][0])) { polys = [polys]; }
+            return polys.some(function (rings) {
+              return inRing(p, rings[0]) && !rings.slice(1).some(function (h) { return inRing(p, h); });
+            });
+          }
+          function size(l) {
+            var b = l.getBounds();
+            return (b.getEast() - b.getWest()) * (b.getNorth() - b.getSouth());
+          }
+          map.on('click', function (e) {
+            if (e.sourceTarget !== map || !map.hasLayer(layer)) { return; }
+            var hits = [];
+            layer.eachLayer(function (l) { if (contains(l, e.latlng)) { hits.push(l); } });
+            if (!hits.length) { return; }
+            hits.sort(function (a, b) { return size(b) - size(a); });
+            var names = hits.map(function (l) {
+              var p = l.feature && l.feature.properties || {};
+              return p.name || p.feature_id || '';
+            }).filter(function (n) { return n; });
+            var div = document.createElement('div');
+            div.className = 'zoning-unit-names';
+            div.textContent = names.join(' › ');
+            L.popup().setLatLng(e.latlng).setContent(div).openOn(map);
+          });
+        })({{ this._parent.get_name() }}, {{ this.layer.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, layer: folium.GeoJson):
+        super().__init__()
+        self._name = "NamesOnClick"
+        self.layer = layer
 
 
 def add_layer(
@@ -222,6 +290,9 @@ def add_layer(
     )
     data = _feature_collection(frame, disp.geometries, keep)
 
+    click_through = kind in _CLICK_THROUGH and style is None
+    if click_through:
+        popup_fields, tooltip_fields = (), ()
     if style is None:
         cache: dict[Any, dict[str, Any]] = {}
 
@@ -233,6 +304,8 @@ def add_layer(
                 options = style_for(kind, zone).to_leaflet()
                 if line:
                     options.update(fill=False, fillOpacity=0.0)
+                if click_through:
+                    options["interactive"] = False
                 cache[zone, line] = options
             return cache[zone, line]
 
@@ -245,7 +318,7 @@ def add_layer(
             return fixed
 
     group = folium.FeatureGroup(name=label, show=show)
-    _add_geojson(
+    geojson = _add_geojson(
         group,
         data,
         style_function=style_function,
@@ -255,6 +328,8 @@ def add_layer(
         name=label,
     )
     group.add_to(m)
+    if click_through and data["features"]:
+        NamesOnClick(geojson).add_to(m)
     n = len(data["features"])
     info.layers.append(
         {
@@ -297,7 +372,7 @@ def add_layer(
 # --------------------------------------------------------------------------- choropleth
 
 
-def _class_breaks(values: np.ndarray, classes: int) -> np.ndarray:
+def class_breaks(values: np.ndarray, classes: int) -> np.ndarray:
     """Quantile class breaks (unique, increasing), min and max included."""
     finite = values[np.isfinite(values)]
     if finite.size == 0:
@@ -309,7 +384,7 @@ def _class_breaks(values: np.ndarray, classes: int) -> np.ndarray:
     return breaks
 
 
-def _palette(cmap: str, n: int, *, start: float = 0.15) -> list[str]:
+def palette(cmap: str, n: int, *, start: float = 0.15) -> list[str]:
     """``n`` colours of ``cmap`` from ``start`` to 0.95 (light classes stay visible)."""
     import matplotlib
     from matplotlib.colors import to_hex
@@ -380,11 +455,9 @@ def add_choropleth(
     if classes < 1:
         raise ZoningError(f"classes must be at least 1, got {classes}")
     values = pd.to_numeric(units[column], errors="coerce").to_numpy(dtype=float)
-    edges = (
-        np.asarray(breaks, dtype=float) if breaks is not None else _class_breaks(values, classes)
-    )
+    edges = np.asarray(breaks, dtype=float) if breaks is not None else class_breaks(values, classes)
     n_classes = max(1, edges.size - 1)
-    colors = _palette(cmap, n_classes, start=0.4 if outline else 0.15)
+    colors = palette(cmap, n_classes, start=0.4 if outline else 0.15)
     cls = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, n_classes - 1)
     frame = _display_frame(m, units).copy()
     frame["_class"] = np.where(np.isfinite(values), cls, -1)

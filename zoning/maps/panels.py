@@ -19,7 +19,8 @@ _PANEL = Template(
 .zoning-panel{position:fixed;z-index:1000;background:rgba(255,255,255,.92);padding:6px 9px;
  border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.35);color:#222;
  font:12px/1.35 "Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei","PingFang SC",sans-serif}
-.zoning-title{top:10px;left:50%;transform:translateX(-50%);font-size:15px;font-weight:600}
+.zoning-title{top:10px;left:56px;max-width:calc(50vw - 76px);font-size:15px;font-weight:600}
+.leaflet-control-layers-expanded{max-width:calc(50vw - 30px);max-height:70vh;overflow:auto}
 .zoning-legend{bottom:28px;right:10px;max-height:42vh;overflow:auto;max-width:330px}
 .zoning-legend h4{margin:6px 0 3px;font-size:12px}
 .zoning-legend .row{display:flex;align-items:center;margin:1px 0}

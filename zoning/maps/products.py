@@ -38,19 +38,26 @@ __all__ = [
 #: the administrative outlines on top (so they stay visible and clickable).
 CATALOG_DRAW_ORDER: tuple[str, ...] = (
     "control_unit",
+    "no_farming_zone",
     "basic_farmland",
     "urban_boundary",
+    "groundwater_recharge",
     "spring_area",
     "subsidence",
     "protected_area",
     "eco_redline",
     "water_source",
+    "industrial_park",
+    "contaminated_land",
     "river",
+    "sensitive_receptor",
     "admin_unit",
 )
 
 #: Layers that cover most of the province: listed in the layer control but off at start.
-HIDDEN_BY_DEFAULT = frozenset({"control_unit", "basic_farmland", "urban_boundary"})
+HIDDEN_BY_DEFAULT = frozenset(
+    {"control_unit", "basic_farmland", "urban_boundary", "no_farming_zone"}
+)
 
 #: Screening verdict colours (strictest darkest red).
 VERDICT_COLORS: Mapping[str, str] = {
@@ -198,9 +205,11 @@ def site_map(
         tianditu_key=tianditu_key,
         detail_zoom=16,
     )
+    # the layer control starts as a button: expanded it would cover the sites it lists
+    map_info(m).collapse_layers = True
     for kind, frame in (context or {}).items():
-        if len(frame):
-            add_layer(m, frame, kind=kind, show=False)
+        if len(frame):  # county outlines stay on for orientation; other context starts off
+            add_layer(m, frame, kind=kind, show=kind == "admin_unit")
     if hits is not None and len(hits):
         kind_col = "layer_kind" if "layer_kind" in hits.columns else "kind"
         for kind, group in hits.groupby(kind_col, sort=False):
@@ -417,7 +426,7 @@ def restoration_map(
         nodata=nodata,
         transform=transform,
         crs=crs,
-        legend_title="修复优先级 / Priority (raster)",
+        legend_title="修复优先度得分（0–1，越高越优先）/ Restoration priority score (0–1, higher first)",
     )
     if units is not None and len(units):
         popup = [c for c in ("name", "unit_id", "rank") if c in units.columns]
@@ -426,7 +435,7 @@ def restoration_map(
             units,
             score_column,
             name="修复单元 / Restoration units",
-            legend_title="单元得分 / Unit score",
+            legend_title="单元修复优先度得分（0–1）/ Unit restoration priority score (0–1)",
             classes=classes,
             cmap="Purples",
             fmt="{:.2f}",

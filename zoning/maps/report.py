@@ -18,7 +18,7 @@ from zoning.maps.info import DISCLAIMER
 if TYPE_CHECKING:  # pragma: no cover
     import folium
 
-__all__ = ["embed_html", "embed_map", "html_table", "report_css", "report_page"]
+__all__ = ["embed_html", "embed_map", "html_table", "print_figure", "report_css", "report_page"]
 
 _CSS = """
 :root{--ink:#1f1f1f;--muted:#666;--rule:#d0d0d0;--accent:#b2182b}
@@ -38,6 +38,8 @@ th{background:#f2f2f2}td.num,th.num{text-align:right;font-variant-numeric:tabula
  font-weight:600}
 figure{margin:10px 0}figure img{max-width:100%}figcaption{font-size:12px;color:var(--muted)}
 .map-frame{width:100%;height:480px;border:1px solid var(--rule)}
+.print-only{display:none}
+td{min-width:3.2em}td:nth-child(-n+3){min-width:5.5em}td:first-child{min-width:7em}
 @page{size:A4;margin:14mm 12mm 16mm}
 @media print{
  html{font-size:11pt}body{max-width:none;margin:0;padding:0}
@@ -46,8 +48,10 @@ figure{margin:10px 0}figure img{max-width:100%}figcaption{font-size:12px;color:v
  h1,h2,h3{break-after:avoid;page-break-after:avoid}
  table{page-break-inside:auto}thead{display:table-header-group}
  tr,figure,.map-frame,.keep-together{break-inside:avoid;page-break-inside:avoid}
- .no-print,.leaflet-control-container{display:none!important}
- .map-frame{height:120mm}
+ .no-print,.leaflet-control-container,.map-frame{display:none!important}
+ .print-only{display:block}
+ figure.print-only img{width:100%;max-height:200mm;object-fit:contain}
+ table{font-size:8pt}th,td{padding:2px 3px}
  .page-break{break-before:page;page-break-before:always}
 }
 """
@@ -99,6 +103,22 @@ def embed_html(page: str, *, title: str = "map") -> str:
     return (
         f'<iframe class="map-frame" title="{html_lib.escape(title)}" srcdoc="{doc}" '
         'sandbox="allow-scripts allow-popups"></iframe>'
+    )
+
+
+def print_figure(png: bytes, caption: str) -> str:
+    """Return a ``<figure>`` with ``png`` inlined, shown only when the page is printed.
+
+    The live map (an iframe) is hidden in print: Leaflet does not lay out for paper. The
+    static image (:mod:`zoning.maps.static`) takes its place, with its legend and scale bar.
+    """
+    import base64
+
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<figure class="print-only"><img alt="{html_lib.escape(caption)}" '
+        f'src="data:image/png;base64,{data}"><figcaption>{html_lib.escape(caption)}</figcaption>'
+        "</figure>"
     )
 
 

@@ -42,6 +42,25 @@ ZONE_COLORS: Mapping[str, Mapping[str, str]] = {
     "spring_area": {"key": "#045a8d", "protection": "#7fcdbb"},
     "river": {"yellow_main": "#08519c", "seven_rivers": "#3182bd", "other": "#6baed6"},
     "admin_unit": {"province": "#000000", "city": "#252525", "county": "#737373"},
+    "industrial_park": {"chemical_park": "#ce1256", "industrial_park": "#e7298a"},
+    "sensitive_receptor": {
+        "residential": "#ff7f00",
+        "school": "#e6550d",
+        "hospital": "#d94801",
+        "elderly_care": "#fd8d3c",
+        "other": "#fdae6b",
+    },
+    "no_farming_zone": {"prohibited": "#b8860b", "restricted": "#dfc27d", "permitted": "#f6e8c3"},
+    "contaminated_land": {
+        "contaminated": "#543005",
+        "suspected": "#8c510a",
+        "remediated": "#bf812d",
+    },
+    "groundwater_recharge": {
+        "source_recharge": "#1d91c0",
+        "karst_recharge": "#41b6c4",
+        "recharge": "#7fcdbb",
+    },
 }
 
 _LINE_WEIGHTS: Mapping[str, Mapping[str, float]] = {
@@ -58,6 +77,11 @@ _FILL_OPACITY: Mapping[str, float] = {
     "basic_farmland": 0.45,
     "urban_boundary": 0.3,
     "spring_area": 0.3,
+    "industrial_park": 0.4,
+    "sensitive_receptor": 0.6,
+    "no_farming_zone": 0.25,
+    "contaminated_land": 0.6,
+    "groundwater_recharge": 0.25,
 }
 
 _OUTLINE_ONLY = frozenset({"admin_unit"})

@@ -5,7 +5,10 @@ Into one folder (built atomically by the CLI with :func:`zoning.io.atomic_direct
 * ``priority.tif`` — bands ``score``, ``priority_class`` (1 = highest), ``selected``
   (1 = in the portfolio, 0 = not, NaN outside the units); float32, tiled 256 × 256,
   DEFLATE-compressed, internal overviews. Identical runs give byte-identical files.
+* ``priority_class.tif`` — the classes alone as uint8 (1 = highest, 0 = nodata outside the
+  units) with a colour table and class names, so QGIS opens it as a paletted legend.
 * ``criteria.tif`` — one band per normalised criterion, same grid and layout.
+  Every GeoTIFF is in the Albers equal-area CRS on the CGCS2000 datum (``ALBERS_CHINA``).
 * ``units.gpkg`` — the units (CGCS2000, EPSG:4490) with raw and normalised criteria, the
   decomposition ``contrib_*``, ``score``, ``rank``, ``priority_class``, intervention, cost,
   ``selected`` and ``locked``.
@@ -28,7 +31,15 @@ import pandas as pd
 if TYPE_CHECKING:
     from zoning.restoration.scenario import RestorationResult
 
-__all__ = ["DISCLAIMER", "run_demo_restoration", "unit_raster", "write_geotiff", "write_outputs"]
+__all__ = [
+    "DISCLAIMER",
+    "class_palette",
+    "run_demo_restoration",
+    "unit_raster",
+    "write_class_geotiff",
+    "write_geotiff",
+    "write_outputs",
+]
 
 DISCLAIMER = "For planning analysis, not an official map (仅供规划分析，非正式地图)."
 
@@ -80,6 +91,92 @@ def write_geotiff(
                 dst.build_overviews(levels, Resampling.nearest)
                 dst.update_tags(ns="rio_overview", resampling="nearest")
     return path
+
+
+def class_palette(k: int) -> dict[int, tuple[tuple[int, int, int], str]]:
+    """Colour and bilingual name of priority classes 1 … k (1 = highest: dark red → yellow).
+
+    The same ramp as the restoration map (YlOrRd, reversed so that the top class is darkest).
+    """
+    from matplotlib import colormaps
+
+    ramp = colormaps["YlOrRd"]
+    out: dict[int, tuple[tuple[int, int, int], str]] = {}
+    for c in range(1, k + 1):
+        t = 1.0 - (c - 1) / max(k - 1, 1) * 0.85  # class 1 at the dark end
+        r, g, b, _ = ramp(t)
+        if c == 1:
+            name = "第1类（最高优先）/ class 1 (highest priority)"
+        elif c == k:
+            name = f"第{c}类（最低优先）/ class {c} (lowest priority)"
+        else:
+            name = f"第{c}类 / class {c}"
+        out[c] = ((round(r * 255), round(g * 255), round(b * 255)), name)
+    return out
+
+
+def write_class_geotiff(
+    path: str | Path, classes: np.ndarray, *, transform: Any, crs: Any, k: int
+) -> Path:
+    """Write priority classes as a uint8 GeoTIFF with a colour table and class names.
+
+    ``classes`` holds 1 … k and NaN outside the units (written as 0, the nodata value). The
+    class names go into the band's metadata (``CLASS_1`` …, shown by ``gdalinfo`` and QGIS's
+    metadata panel); QGIS draws the band as paletted with the colour table.
+    """
+    import rasterio
+
+    data = np.nan_to_num(np.asarray(classes, dtype=np.float64), nan=0.0)
+    if data.min() < 0 or data.max() > min(k, 254):
+        raise ValueError(f"priority classes outside 1 … {k}")
+    height, width = data.shape
+    palette = class_palette(k)
+    path = Path(path)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype="uint8",
+        crs=crs,
+        transform=transform,
+        nodata=0,
+        tiled=True,
+        blockxsize=256,
+        blockysize=256,
+        compress="deflate",
+        photometric="palette",
+    ) as dst:
+        dst.write(data.astype(np.uint8), 1)
+        colors = {0: (255, 255, 255, 0)}
+        colors |= {c: (*rgb, 255) for c, (rgb, _) in palette.items()}
+        dst.write_colormap(1, colors)
+        dst.set_band_description(1, "priority_class (1 = highest) / 修复优先等级")
+        dst.update_tags(1, **{f"CLASS_{c}": name for c, (_, name) in palette.items()})
+    return path
+
+
+def _style_units(path: Path, k: int) -> None:
+    """Store the QGIS style of ``restoration_units``: classes in the GeoTIFF's colours."""
+    from zoning.maps.qgis import LayerStyleRow, categorized_qml, write_layer_styles
+
+    cats = [
+        (c, name, "#{:02x}{:02x}{:02x}".format(*rgb), 0.85)
+        for c, (rgb, name) in class_palette(k).items()
+    ]
+    write_layer_styles(
+        path,
+        [
+            LayerStyleRow(
+                "restoration_units",
+                "zoning priority class",
+                categorized_qml("priority_class", cats),
+                "修复优先等级 / restoration priority class (1 = highest)",
+            )
+        ],
+    )
 
 
 def unit_raster(result: RestorationResult, values: pd.Series) -> tuple[np.ndarray, Any]:
@@ -203,9 +300,12 @@ def _write_map(result: RestorationResult, path: Path, score: np.ndarray, transfo
     path.write_text(zm.map_html(m), encoding="utf-8")
 
 
-def write_outputs(result: RestorationResult, folder: str | Path, *, map_html: bool = True) -> dict:
+def write_outputs(
+    result: RestorationResult, folder: str | Path, *, map_html: bool = True, docx: bool = False
+) -> dict:
     """Write every output of a restoration run into ``folder`` (which must exist).
 
+    With ``docx=True`` also ``report.docx`` (:func:`zoning.docx_report.restoration_docx`).
     Returns the report dictionary written to ``report.json``.
     """
     from zoning.restoration.portfolio import plot_ranking_curve
@@ -222,6 +322,14 @@ def write_outputs(result: RestorationResult, folder: str | Path, *, map_html: bo
         for c in units.columns
         if c.startswith("norm_")
     }
+    k = int(units["priority_class"].max()) if len(units) else 1
+    write_class_geotiff(
+        folder / "priority_class.tif",
+        bands["priority_class"],
+        transform=transform,
+        crs=result.grid_crs,
+        k=k,
+    )
     if crit:
         write_geotiff(folder / "criteria.tif", crit, transform=transform, crs=result.grid_crs)
     table = _ranking_table(units)
@@ -236,6 +344,7 @@ def write_outputs(result: RestorationResult, folder: str | Path, *, map_html: bo
     from zoning.io import write_vector
 
     write_vector(gpkg, folder / "units.gpkg", layer="restoration_units")
+    _style_units(folder / "units.gpkg", k)
     share = None
     if result.portfolio is not None:
         sel = units["selected"]
@@ -279,6 +388,15 @@ def write_outputs(result: RestorationResult, folder: str | Path, *, map_html: bo
     (folder / "report.json").write_text(
         json.dumps(written, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
     )
+    if docx:
+        from zoning.docx_report import restoration_docx
+
+        restoration_docx(
+            folder / "report.docx",
+            report=report,
+            ranking=table,
+            curve_png=(folder / "ranking_curve.png").read_bytes(),
+        )
     return report
 
 

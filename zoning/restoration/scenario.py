@@ -14,7 +14,6 @@ See ``scenarios/demo_restoration.toml`` for a complete, commented example.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from zoning.errors import CriteriaError, InputFileError, Problem, ScenarioError
+from zoning.scenario_schema import restoration_value_problems
+from zoning.tomlfile import read_toml
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -129,20 +130,15 @@ def load_restoration_scenario(source: str | Path | dict[str, Any]) -> Restoratio
         raw = source
     else:
         path = Path(source)
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
+        if not path.exists():
             raise InputFileError(
                 f"Scenario file {path} does not exist; expected a TOML file (see "
                 "scenarios/demo_restoration.toml)."
-            ) from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise InputFileError(
-                f"Scenario {path} is not valid TOML: {exc}. Expected a TOML restoration "
-                "scenario; fix the syntax at that line and column (compare "
-                "scenarios/demo_restoration.toml)."
-            ) from exc
-    problems: list[Problem] = []
+            )
+        raw = read_toml(path, "restoration scenario")
+    problems: list[Problem] = restoration_value_problems(raw)
+    if problems:  # the checks below assume the right types
+        raise ScenarioError(f"Restoration scenario {path or 'in memory'}", problems)
     name = str(raw.get("name") or (path.stem if path else "restoration"))
     study = raw.get("study_area") or {}
     units = raw.get("units") or {}
@@ -170,8 +166,18 @@ def load_restoration_scenario(source: str | Path | dict[str, Any]) -> Restoratio
         ref = str(spec["path"])
         try:
             found = resolve_path(ref, base)
+            found.stat()
         except InputFileError as exc:
             problems.append(Problem("raster_missing", f"Raster {rname!r}: {exc}"))
+            continue
+        except FileNotFoundError:
+            pass
+        except OSError as exc:  # a name too long for the file system …
+            from zoning.sources import unusable_path_message
+
+            problems.append(
+                Problem("bad_path", unusable_path_message(ref, f"Raster {rname!r}", exc))
+            )
             continue
         if not found.exists():
             problems.append(

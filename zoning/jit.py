@@ -1,0 +1,104 @@
+"""``numba.njit`` whose on-disk cache can fail without failing zoning.
+
+numba caches compiled kernels beside the source (``__pycache__``) or, when that is read-only,
+under ``$HOME``. Two things break a plain ``njit(cache=True)`` for good:
+
+* no writable place at all (read-only install, unwritable ``$HOME``): the decorator raises
+  ``RuntimeError: cannot cache function …`` at import;
+* damaged cache files (a truncated ``.nbc`` or ``.nbi`` from a full disk or a killed compile):
+  every call raises ``UnpicklingError`` / ``EOFError``.
+
+:func:`njit` here falls back to compiling without the cache, with a :class:`JitCacheWarning`
+saying why (a compile costs about 30 s; the answers are the same). Use it exactly like
+``numba.njit``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from zoning.errors import ZoningWarning
+
+__all__ = ["JitCacheWarning", "njit"]
+
+
+class JitCacheWarning(ZoningWarning):
+    """numba's on-disk cache could not be used; the kernel is compiled without it."""
+
+
+_FIX = (
+    "compiling without the cache (slower start, same results); fix: make the package's "
+    "__pycache__ or $HOME writable, or set NUMBA_CACHE_DIR to a writable folder"
+)
+
+
+class _GuardedCache:
+    """A numba dispatcher cache whose damaged files mean "not cached" instead of an error."""
+
+    def __init__(self, inner: Any, name: str):
+        self._inner = inner
+        self._name = name
+        self._failed = False
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._inner, attr)
+
+    def _give_up(self, what: str, exc: BaseException) -> None:
+        if not self._failed:
+            self._failed = True
+            warnings.warn(
+                f"numba cache of {self._name} in {getattr(self._inner, 'cache_path', '?')} "
+                f"cannot be {what} ({type(exc).__name__}: {exc}); expected readable, complete "
+                f"cache files; {_FIX}",
+                JitCacheWarning,
+                stacklevel=4,
+            )
+        self._inner.disable()
+
+    def load_overload(self, sig: Any, target_context: Any) -> Any:
+        if self._failed:
+            return None
+        try:
+            return self._inner.load_overload(sig, target_context)
+        except Exception as exc:  # UnpicklingError, EOFError, ValueError, OSError …
+            self._give_up("read", exc)
+            return None
+
+    def save_overload(self, sig: Any, data: Any) -> None:
+        if self._failed:
+            return
+        try:
+            self._inner.save_overload(sig, data)
+        except Exception as exc:  # a damaged index, a full or read-only folder
+            self._give_up("written", exc)
+
+
+def njit(*args: Any, **kwargs: Any) -> Any:
+    """``numba.njit``; with ``cache=True`` a cache that cannot be used falls back, with a
+    warning, to an uncached compile (see the module docstring)."""
+    import numba
+
+    if len(args) == 1 and callable(args[0]) and not kwargs:  # bare @njit
+        return numba.njit(args[0])
+    if not kwargs.get("cache"):
+        return numba.njit(*args, **kwargs)
+
+    def decorate(fn: Callable[..., Any]) -> Any:
+        name = getattr(fn, "__qualname__", repr(fn))
+        try:
+            dispatcher = numba.njit(*args, **kwargs)(fn)
+        except RuntimeError as exc:  # "cannot cache function …: no locator available"
+            warnings.warn(
+                f"numba cannot cache {name} ({exc}); expected a writable cache folder; {_FIX}",
+                JitCacheWarning,
+                stacklevel=2,
+            )
+            return numba.njit(*args, **{k: v for k, v in kwargs.items() if k != "cache"})(fn)
+        cache = getattr(dispatcher, "_cache", None)
+        if cache is not None and hasattr(cache, "load_overload"):
+            dispatcher._cache = _GuardedCache(cache, name)
+        return dispatcher
+
+    return decorate

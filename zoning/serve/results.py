@@ -1,0 +1,159 @@
+"""Screenings kept for download: each under a random id, for an hour, a bounded number.
+
+``GET /api/screen/{id}/<file>`` renders the file from the kept :class:`ScreeningResult` on
+demand (the same writers as ``zoning screen --out``): ``report.html``, ``result.json``,
+``summary.csv``, ``ranking.csv`` (several sites), ``map.html`` (the offline map of the sites
+and the zones they hit) and ``features.geojson`` (the sites and hit zones the page draws).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from zoning.serve.responses import ApiError
+
+if TYPE_CHECKING:
+    from zoning.screening import ScreeningResult
+
+__all__ = ["DOWNLOADS", "KeptResult", "ResultStore", "render_download"]
+
+
+@dataclass
+class KeptResult:
+    """One screening kept for download."""
+
+    result: ScreeningResult
+    compare: bool
+    created: float
+
+
+class ResultStore:
+    """Results by id, dropped after ``ttl_s`` seconds or when more than ``max_items`` are kept."""
+
+    def __init__(self, ttl_s: float = 3600.0, max_items: int = 200) -> None:
+        self.ttl_s = ttl_s
+        self.max_items = max_items
+        self._items: OrderedDict[str, KeptResult] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _purge(self, now: float) -> None:
+        while self._items:
+            key, item = next(iter(self._items.items()))
+            if now - item.created > self.ttl_s or len(self._items) > self.max_items:
+                del self._items[key]
+            else:
+                break
+
+    def put(self, result: ScreeningResult, *, compare: bool) -> str:
+        """Keep ``result``; return its id (unguessable, URL-safe)."""
+        key = secrets.token_urlsafe(16)
+        now = time.monotonic()
+        with self._lock:
+            self._items[key] = KeptResult(result, compare, now)
+            self._purge(now)
+        return key
+
+    def get(self, key: str) -> KeptResult:
+        """Return the kept result or raise a 404 :class:`ApiError`."""
+        with self._lock:
+            self._purge(time.monotonic())
+            item = self._items.get(key)
+        if item is None:
+            raise ApiError(
+                404,
+                "not_found",
+                f"no screening {key!r} on this server; expected the id of a screening of the "
+                "last hour; fix: screen the site again",
+            )
+        return item
+
+
+#: file name -> media type
+DOWNLOADS: dict[str, str] = {
+    "report.html": "text/html; charset=utf-8",
+    "result.json": "application/json",
+    "summary.csv": "text/csv; charset=utf-8",
+    "ranking.csv": "text/csv; charset=utf-8",
+    "map.html": "text/html; charset=utf-8",
+    "features.geojson": "application/geo+json",
+    "report.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _features(result: ScreeningResult) -> dict[str, Any]:
+    """Sites (with verdicts) and the zones they hit, as one GeoJSON FeatureCollection."""
+    import shapely
+
+    features: list[dict[str, Any]] = []
+    for row in result.sites.itertuples(index=False):
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"role": "site", "site_id": row.site_id, "verdict": row.verdict},
+                "geometry": shapely.geometry.mapping(row.geometry),
+            }
+        )
+    hits = result.hit_features()
+    if len(hits):
+        for row in hits.itertuples(index=False):
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {
+                        "role": "hit",
+                        "layer_kind": row.layer_kind,
+                        "zone": row.zone,
+                        "feature_id": str(row.feature_id),
+                        "name": None if row.name is None or row.name != row.name else str(row.name),
+                        "outcome": row.outcome,
+                        "rule_id": row.rule_id if isinstance(row.rule_id, str) else None,
+                    },
+                    "geometry": shapely.geometry.mapping(row.geometry),
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def render_download(item: KeptResult, name: str) -> str | bytes:
+    """Render download ``name`` of a kept screening (text, or bytes for the Word report)."""
+    from zoning.screen_request import screening_document
+
+    result = item.result
+    if name == "report.html":
+        return result.to_html(map_=True)
+    if name == "result.json":
+        doc = screening_document(result, compare=item.compare)
+        return json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+    if name == "summary.csv":
+        return result.to_csv()
+    if name == "ranking.csv":
+        return result.compare().to_csv(index=False)
+    if name == "map.html":
+        from zoning.maps import map_html
+        from zoning.report import result_map
+
+        return map_html(result_map(result))
+    if name == "features.geojson":
+        return json.dumps(_features(result), ensure_ascii=False)
+    if name == "report.docx":
+        import tempfile
+        from pathlib import Path
+
+        from zoning.docx_report import screening_docx
+
+        with tempfile.TemporaryDirectory(prefix="zoning-docx-") as tmp:
+            return screening_docx(result, Path(tmp) / "report.docx").read_bytes()
+    raise ApiError(
+        404,
+        "not_found",
+        f"no download {name!r}; expected one of {', '.join(DOWNLOADS)}",
+    )

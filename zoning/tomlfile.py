@@ -1,0 +1,262 @@
+"""Reading the TOML files users write (catalogues, scenarios), and checking their values' types.
+
+TOML files are written by hand in Notepad and by scripts, so they arrive with a UTF-8 byte order
+mark (accepted), in GBK (refused with the fix), with ``nan`` and ``inf`` (TOML allows them; no
+field of zoning does) and with values of the wrong type (``path = 5``, ``illustrative =
+"false"``). :func:`read_toml` reads a file; :func:`nonfinite_problems` finds every NaN and
+infinity with its key path; :class:`TypeChecks` collects wrong types with their key paths, so
+one error lists every problem at once (issue 12).
+"""
+
+from __future__ import annotations
+
+import codecs
+import math
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from zoning.errors import InputFileError, Problem
+
+__all__ = [
+    "MAX_TOML_BYTES",
+    "TypeChecks",
+    "check_encoding_name",
+    "nonfinite_problems",
+    "parse_toml",
+    "read_toml",
+]
+
+#: A TOML file of zoning is a few kilobytes; anything above this is not one.
+MAX_TOML_BYTES = 16 * 1024 * 1024
+
+_BOM = codecs.BOM_UTF8
+
+#: Encoding names people type that Python does not know, and what they mean on Chinese Windows.
+_ENCODING_HINTS = {
+    "ansi": "gbk",
+    "ansi_gbk": "gbk",
+    "gb": "gbk",
+    "chinese": "gbk",
+    "simplified chinese": "gbk",
+    "unicode": "utf-8",
+    "utf8bom": "utf-8-sig",
+    "utf-8 bom": "utf-8-sig",
+}
+
+_TYPE_NAMES = {
+    str: "a string",
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    dict: "a table",
+    list: "a list",
+}
+
+
+def _type_name(value: object) -> str:
+    return {
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        dict: "a table",
+        list: "a list",
+    }.get(type(value), type(value).__name__)
+
+
+def _decode(data: bytes, path: Path, what: str) -> str:
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        try:
+            data.decode("gb18030")
+            chinese = any(b >= 0x80 for b in data)
+        except UnicodeDecodeError:
+            chinese = False
+        found = (
+            "is encoded as GBK/GB18030 (Chinese Windows' ANSI code page)"
+            if chinese
+            else f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        )
+        raise InputFileError(
+            f"{what} {path} {found}; expected a UTF-8 TOML file; fix: save it as UTF-8 (Notepad: "
+            "Save as → Encoding: UTF-8; or `iconv -f gbk -t utf-8 OLD > NEW`)"
+        ) from None
+
+
+def parse_toml(data: bytes, path: Path, what: str) -> dict[str, Any]:
+    """Parse TOML ``data`` (bytes of ``path``) into a dict, or raise a readable error.
+
+    A UTF-8 byte order mark is accepted; GBK text and syntax errors are refused with the fix.
+
+    Raises
+    ------
+    InputFileError
+        Not UTF-8, or not valid TOML.
+    """
+    text = _decode(data, path, what)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputFileError(
+            f"{what} {path} is not valid TOML ({exc}); expected TOML syntax such as "
+            '`key = "value"` and `[[layers]]` tables; fix the syntax at the line and column given'
+        ) from None
+
+
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """Read the TOML file ``path`` (``what`` names it in messages: "catalogue", "scenario").
+
+    Only regular files are read (a FIFO or a device would block or never end), at most
+    :data:`MAX_TOML_BYTES`.
+
+    Raises
+    ------
+    InputFileError
+        Missing, not a regular file, too large, not UTF-8, or not valid TOML.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "c.toml"
+    >>> _ = p.write_bytes(codecs.BOM_UTF8 + b'name = "x"')
+    >>> read_toml(p, "catalogue")
+    {'name': 'x'}
+    """
+    p = Path(path)
+    if not p.is_file():
+        found = "does not exist" if not p.exists() else "is not a regular file"
+        raise InputFileError(f"{what} {p} {found}; expected a TOML file; fix: check the path")
+    size = p.stat().st_size
+    if size > MAX_TOML_BYTES:
+        raise InputFileError(
+            f"{what} {p} is {size:,} bytes; expected a TOML file of at most "
+            f"{MAX_TOML_BYTES:,} bytes; fix: check that this is the right file"
+        )
+    with open(p, "rb") as fh:
+        data = fh.read(MAX_TOML_BYTES + 1)
+    doc = parse_toml(data, p, what)
+    nul = _nul_paths(doc)
+    if nul:
+        raise InputFileError(
+            f"{what} {p}: {', '.join(nul[:5])} contain(s) a NUL character (\\u0000); expected "
+            "text (no file name or value holds one); fix: remove it"
+        )
+    return doc
+
+
+def _nul_paths(value: Any, where: str = "") -> list[str]:
+    """Key paths of the strings holding a NUL character (no path or name may hold one)."""
+    if isinstance(value, str):
+        return [where or "value"] if "\x00" in value else []
+    out: list[str] = []
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            out += _nul_paths(v, f"{where}.{k}" if where else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value, start=1):
+            out += _nul_paths(v, f"{where}[{i}]")
+    return out
+
+
+def nonfinite_problems(value: Any, where: str = "") -> list[Problem]:
+    """Every NaN or infinite float in ``value`` (nested tables and lists), with its key path
+    (list items counted from 1, like the ``[[layers]]`` tables of a file).
+
+    Examples
+    --------
+    >>> [p.message.split(";")[0] for p in nonfinite_problems({"a": [1.0, {"b": float("nan")}]})]
+    ['a[2].b = nan is not a finite number']
+    """
+    out: list[Problem] = []
+    if isinstance(value, float) and not math.isfinite(value):
+        out.append(
+            Problem(
+                "not_finite",
+                f"{where or 'value'} = {value} is not a finite number; expected an ordinary "
+                "number; fix: write the number (nan and inf are refused: they pass range "
+                "checks silently)",
+            )
+        )
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            out += nonfinite_problems(v, f"{where}.{k}" if where else str(k))
+    elif isinstance(value, list):  # counted from 1, as people count [[layers]] tables
+        for i, v in enumerate(value, start=1):
+            out += nonfinite_problems(v, f"{where}[{i}]")
+    return out
+
+
+def check_encoding_name(name: str) -> str | None:
+    """``None`` when Python knows the encoding ``name``, else the problem, with a suggestion.
+
+    Examples
+    --------
+    >>> check_encoding_name("gbk") is None
+    True
+    >>> "gbk" in check_encoding_name("ANSI")
+    True
+    """
+    try:
+        codecs.lookup(name)
+        return None
+    except LookupError:
+        pass
+    hint = _ENCODING_HINTS.get(name.strip().lower())
+    fix = f"fix: write encoding = {hint!r}" if hint else "fix: use e.g. 'gbk' or 'utf-8'"
+    return f"encoding {name!r} is not a known text encoding; expected e.g. 'gbk', 'gb18030' or 'utf-8'; {fix}"
+
+
+class TypeChecks:
+    """Collect wrong value types with their key paths.
+
+    Each check returns True when the value is absent or of the right type, and records a
+    :class:`~zoning.errors.Problem` (code ``wrong_type``) otherwise.
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def bad(self, where: str, value: object, expected: str, fix: str = "") -> bool:
+        """Record that ``where`` holds ``value`` where ``expected`` was expected; return False."""
+        shown = repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        msg = f"{where} is {_type_name(value)} ({shown}); expected {expected}"
+        if fix:
+            msg += f"; fix: {fix}"
+        self.problems.append(Problem("wrong_type", msg))
+        return False
+
+    def check(
+        self, table: Mapping[str, Any], key: str, types: tuple[type, ...], where: str
+    ) -> bool:
+        """``table[key]`` is absent or an instance of ``types`` (a bool is never an int here)."""
+        if key not in table:
+            return True
+        value = table[key]
+        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+        if ok:
+            return True
+        expected = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+        fix = ""
+        if bool in types and isinstance(value, str):
+            fix = f"write {key} = true or {key} = false, without quotes"
+        return self.bad(f"{where}{key}", value, expected, fix)
+
+    def check_str_map(self, table: Mapping[str, Any], key: str, where: str) -> bool:
+        """``table[key]`` is absent or a table of strings."""
+        if key not in table:
+            return True
+        value = table[key]
+        if not isinstance(value, dict):
+            return self.bad(f"{where}{key}", value, 'a table such as {"一级" = "level1"}')
+        ok = True
+        for k, v in value.items():
+            if not isinstance(v, str):
+                ok = self.bad(f"{where}{key}.{k}", v, "a string")
+        return ok

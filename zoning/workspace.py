@@ -1,0 +1,448 @@
+"""How zoning writes an output: checked before the work, one writer, staged, never replacing.
+
+Every command that writes a folder (``screen --out``, ``stats``, ``run``, ``restore``, ``demo``)
+or a single file (``map``, ``diff --out``) follows one protocol:
+
+1. **Before any work**, :func:`claim_output` refuses a target that is unsafe to replace
+   (:func:`refuse_unsafe_output`: the file system root, the home or current folder, or a folder
+   holding one of the inputs — ``--overwrite`` would delete it) and, without ``--overwrite``, a
+   target that exists.
+2. It takes the output lock (:func:`zoning.outlock.output_lock`) for the rest of the command, so a
+   second run aimed at the same target is refused at once, and under the lock checks again and
+   removes the temporary folders that dead processes left beside the target
+   (:func:`remove_stale_temporaries`: a SIGKILL cannot be caught, the next run cleans up).
+3. The outputs are written in a hidden temporary sibling (:func:`hidden_sibling`, shortened so a
+   long target name still fits ``NAME_MAX``) and published with :func:`rename_no_replace`: a
+   target that appeared meanwhile (another program wrote it) is never replaced; the command
+   fails with a message and leaves that target alone.
+4. SIGTERM and SIGHUP are handled like Ctrl-C (:func:`interrupt_on_termination`): they raise
+   :class:`Terminated`, a :class:`KeyboardInterrupt`, so every writer removes its temporary files
+   on the way out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import hashlib
+import os
+import re
+import shutil
+import signal
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from zoning.errors import OutputExistsError, UnsafeOutputError
+
+__all__ = [
+    "Terminated",
+    "catalog_inputs",
+    "claim_output",
+    "hidden_sibling",
+    "interrupt_on_termination",
+    "refuse_unsafe_output",
+    "remove_stale_temporaries",
+    "rename_no_replace",
+    "temp_sibling",
+]
+
+#: longest file name (bytes) on the file systems zoning writes to (ext4, NTFS, APFS: 255)
+NAME_MAX = 255
+#: bytes kept free for the tag of a hidden sibling (``.tmp-<pid>-<8 hex>`` plus a suffix)
+_TAG_ROOM = 48
+
+
+# ------------------------------------------------------------------------------- names
+
+
+def _hidden_base(name: str) -> str:
+    """``.<name>``, shortened with a digest when a tagged sibling would exceed NAME_MAX."""
+    base = f".{name}"
+    if len(os.fsencode(base)) + _TAG_ROOM <= NAME_MAX:
+        return base
+    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:12]
+    room = NAME_MAX - _TAG_ROOM - len(digest) - 2  # the dot in front and the "~"
+    keep = name
+    while len(os.fsencode(keep)) > room:
+        keep = keep[:-1]
+    return f".{keep}~{digest}"
+
+
+def hidden_sibling(out: str | os.PathLike[str], tag: str) -> Path:
+    """The hidden sibling ``.<name>.<tag>`` of ``out`` (lock, staging, temporary file).
+
+    A long ``out`` name is shortened (kept prefix + a digest of the whole name) so the sibling
+    still fits NAME_MAX: a valid 250-character output name must work.
+
+    Examples
+    --------
+    >>> hidden_sibling("runs/a", "lock").as_posix()
+    'runs/.a.lock'
+    >>> len(hidden_sibling("x" * 250, "tmp-123-abcdef12").name) <= 255
+    True
+    """
+    out = Path(out)
+    return out.parent / f"{_hidden_base(out.name)}.{tag}"
+
+
+def temp_sibling(out: str | os.PathLike[str], *, suffix: str = "") -> Path:
+    """A fresh temporary sibling of ``out``: ``.<name>.tmp-<pid>-<random>[suffix]``."""
+    return hidden_sibling(out, f"tmp-{os.getpid()}-{os.urandom(4).hex()}{suffix}")
+
+
+# ------------------------------------------------------------------------------- publishing
+
+_AT_FDCWD = -100
+_RENAME_NOREPLACE = 1
+
+
+def _renameat2(src: Path, dst: Path) -> bool:
+    """``renameat2(RENAME_NOREPLACE)`` (Linux); False when the call or the file system lacks it."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):  # glibc < 2.28, musl without it
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    if fn(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), _RENAME_NOREPLACE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False  # the file system cannot do it: fall back
+    raise OSError(err, os.strerror(err), str(dst))
+
+
+def rename_no_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+    """Rename ``src`` to ``dst`` atomically, failing if ``dst`` exists; never replace it.
+
+    Linux: ``renameat2(RENAME_NOREPLACE)``; Windows: ``os.rename`` (it refuses an existing
+    target); elsewhere a file is hard-linked (``link`` refuses an existing target) and a folder
+    is renamed after a check (``rename`` refuses a non-empty folder in the way).
+
+    Raises
+    ------
+    FileExistsError
+        ``dst`` exists (nothing was moved).
+    """
+    src, dst = Path(src), Path(dst)
+    if _renameat2(src, dst):
+        return
+    if os.name == "nt":
+        os.rename(src, dst)
+        return
+    if src.is_dir() and not src.is_symlink():
+        if dst.exists() or dst.is_symlink():
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(dst))
+        os.rename(src, dst)
+        return
+    try:
+        os.link(src, dst, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno == errno.EEXIST:
+            raise
+        if dst.exists() or dst.is_symlink():  # no hard links on this file system
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(dst)) from None
+        os.rename(src, dst)
+        return
+    os.unlink(src)
+
+
+def appeared_meanwhile(out: Path) -> OutputExistsError:
+    """The error for a target that appeared while zoning was working."""
+    return OutputExistsError(
+        f"{out} appeared while zoning was writing it (another program or run created it); "
+        "expected it to stay absent until the new outputs were complete; nothing was replaced "
+        "and the new outputs were discarded; fix: choose another --out, or remove it and run "
+        "again (--overwrite replaces it on purpose)"
+    )
+
+
+def publish(tmp: Path, out: Path, *, overwrite: bool) -> None:
+    """Move the finished temporary ``tmp`` to ``out``.
+
+    Without ``overwrite`` a target that exists by now is left alone (OutputExistsError). With
+    it, the old target is set aside, the new one moved in, and the old one removed; if the old
+    one cannot be set back after a failure its location is named in the error.
+    """
+    if not overwrite:
+        try:
+            rename_no_replace(tmp, out)
+        except FileExistsError:
+            raise appeared_meanwhile(out) from None
+        return
+    backup = None
+    if out.exists() or out.is_symlink():
+        backup = hidden_sibling(out, f"old-{os.getpid()}-{os.urandom(4).hex()}")
+        os.replace(out, backup)
+    try:
+        rename_no_replace(tmp, out)
+    except BaseException as exc:
+        if backup is not None:
+            try:
+                rename_no_replace(backup, out)
+            except OSError:
+                raise OutputExistsError(
+                    f"{out} appeared while zoning was replacing it; expected only zoning to "
+                    f"write there; the previous outputs are kept in {backup}; fix: move them "
+                    "back by hand"
+                ) from exc
+        if isinstance(exc, FileExistsError):
+            raise appeared_meanwhile(out) from None
+        raise
+    if backup is not None:
+        if backup.is_dir() and not backup.is_symlink():
+            shutil.rmtree(backup, ignore_errors=True)
+        else:
+            backup.unlink()
+
+
+# ------------------------------------------------------------------------------- safety
+
+
+def _absolute(path: str | os.PathLike[str]) -> Path:
+    """Absolute path with the folders resolved but not a final symlink (replacing a link
+    replaces the link, not what it points to)."""
+    p = Path(os.path.abspath(path))
+    return p.parent.resolve() / p.name if p.name else p.resolve()
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def refuse_unsafe_output(
+    out: str | os.PathLike[str],
+    inputs: Iterable[tuple[str, str | os.PathLike[str] | None]] = (),
+    *,
+    option: str = "--out",
+) -> None:
+    """Refuse an output path that must never be replaced, before any work.
+
+    Replacing ``out`` (``--overwrite``) deletes what is there, so ``out`` must not be the
+    file system root, the home folder, the current folder (or a folder holding them), the
+    zoning cache, or any input (a folder holding an input, or the input file itself).
+
+    Parameters
+    ----------
+    out : path
+        The output file or folder.
+    inputs : iterable of (description, path)
+        The inputs of the command (``("site file", path)``, …); None paths are skipped.
+    option : str
+        How the user named ``out`` (for the message).
+
+    Raises
+    ------
+    UnsafeOutputError
+        Exit code 1; the message names what ``out`` would delete.
+    """
+    target = _absolute(out)
+
+    def refuse(what: str) -> None:
+        raise UnsafeOutputError(
+            f"{option} {out} is {what}; expected a new folder or file of its own for the "
+            f"outputs (--overwrite would delete what is there); fix: choose another {option}, "
+            "e.g. a new sub-folder"
+        )
+
+    if not target.name or target == target.parent:
+        refuse("the root of the file system")
+    places = []
+    for what, folder in (("the current folder", Path.cwd), ("the home folder", Path.home)):
+        with contextlib.suppress(OSError, RuntimeError):
+            places.append((what, folder().resolve()))
+    for what, folder in places:  # "is" before "holds": ~ is the home folder, wherever we are
+        if folder == target:
+            refuse(what)
+    for what, folder in places:
+        if _within(folder, target):
+            refuse(f"a folder holding {what}")
+    env = os.environ.get("ZONING_CACHE_DIR")
+    with contextlib.suppress(OSError, RuntimeError):  # RuntimeError: no home folder
+        cache = Path(env) if env else Path.home() / ".cache" / "zoning"
+        if cache.exists() and _within(cache.resolve(), target):
+            refuse(f"or holds the zoning cache {cache} (ZONING_CACHE_DIR)")
+    for what, path in inputs:
+        if path is None:
+            continue
+        with contextlib.suppress(OSError, RuntimeError):
+            real = Path(path).resolve()
+            if _within(real, target):
+                refuse(_what_is(what, path, real == target))
+
+
+def _what_is(what: str, path: str | os.PathLike[str], same: bool) -> str:
+    """``"the site file x"`` or ``"a folder holding the site file x"``."""
+    return f"the {what} {path}" if same else f"a folder holding the {what} {path}"
+
+
+def catalog_inputs(
+    catalog_path: str | os.PathLike[str] | None,
+) -> list[tuple[str, str | os.PathLike[str] | None]]:
+    """The catalogue file, its layers and its coverage file as (description, path) pairs.
+
+    Reads only the TOML (layers load lazily); an unreadable catalogue gives just its path (its
+    own error comes later, from the command's loading).
+    """
+    if catalog_path is None:
+        return []
+    found: list[tuple[str, str | os.PathLike[str] | None]] = [("catalogue", catalog_path)]
+    try:
+        from zoning.catalog import load_catalog
+
+        cat = load_catalog(catalog_path)
+    except Exception:  # reported by the command itself, with its own message
+        return found
+    found += [(f"catalogue layer {e.name!r}", e.path) for e in cat.entries]
+    spec = getattr(cat, "_coverage_spec", None)
+    if spec is not None:
+        found.append(("catalogue coverage file", spec[0]))
+    return found
+
+
+# ------------------------------------------------------------------------------- stale files
+
+_STALE = re.compile(r"\.tmp-(\d+)-[0-9a-f]{8}(\.[^.]*)?$")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # no cheap check: keep them
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def remove_stale_temporaries(out: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary siblings of ``out`` left by processes that no longer run.
+
+    A killed run (SIGKILL cannot be caught) leaves its ``.<name>.tmp-<pid>-<random>`` folder or
+    file behind; the next run aimed at the same output removes those whose process is gone.
+    Call it holding the output lock. Returns what was removed.
+    """
+    out = Path(out)
+    prefix = _hidden_base(out.name)
+    removed = []
+    try:
+        entries = list(out.parent.iterdir()) if out.parent.is_dir() else []
+    except OSError:
+        return removed
+    for p in entries:
+        if not p.name.startswith(prefix):
+            continue
+        m = _STALE.fullmatch(p.name[len(prefix) :])
+        if m is None or _alive(int(m.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+            removed.append(p)
+    return removed
+
+
+# ------------------------------------------------------------------------------- signals
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so temporary outputs are removed."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+    def __str__(self) -> str:
+        return signal.Signals(self.signum).name
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def interrupt_on_termination() -> Iterator[None]:
+    """Handle SIGTERM and SIGHUP like SIGINT for the duration of the block (main thread only).
+
+    A handler already set by the embedding program (not the default) is left in place.
+    """
+    import threading
+
+    saved = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            sig = getattr(signal, name, None)
+            if sig is None:
+                continue
+            if signal.getsignal(sig) in (signal.SIG_DFL, None):
+                saved[sig] = signal.signal(sig, _raise_terminated)
+    try:
+        yield
+    finally:
+        for sig, old in saved.items():
+            signal.signal(sig, old)
+
+
+# ------------------------------------------------------------------------------- the claim
+
+
+def claim_output(
+    out: str | os.PathLike[str],
+    *,
+    overwrite: bool,
+    inputs: Iterable[tuple[str, str | os.PathLike[str] | None]] = (),
+    option: str = "--out",
+) -> Path:
+    """Check ``out`` and hold its output lock until the current click command ends.
+
+    Call it before any work. It refuses an unsafe target (:func:`refuse_unsafe_output`) and,
+    without ``overwrite``, an existing one; takes the output lock (a second run on ``out`` is
+    refused at once), checks again under the lock, and removes temporaries of dead processes.
+    The writers (:func:`zoning.io.atomic_directory`, the file writers) then publish without
+    replacing anything that appeared meanwhile. Outside a click command the lock is held until
+    the process ends.
+
+    Raises
+    ------
+    UnsafeOutputError, OutputExistsError, OutputBusyError
+        Exit code 1.
+    """
+    import click
+
+    from zoning.outlock import output_lock
+
+    path = Path(out)
+    refuse_unsafe_output(path, inputs, option=option)
+    _refuse_existing(path, overwrite)
+    lock = output_lock(path)
+    lock.__enter__()
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(lambda: lock.__exit__(None, None, None))
+    try:
+        _refuse_existing(path, overwrite)  # finished by another run while we waited
+        remove_stale_temporaries(path)
+    except BaseException:
+        lock.__exit__(None, None, None)
+        raise
+    return path
+
+
+def _refuse_existing(path: Path, overwrite: bool) -> None:
+    if not overwrite and (path.exists() or path.is_symlink()):
+        raise OutputExistsError(
+            f"{path} already exists; expected a new {'folder' if path.is_dir() else 'file'}, "
+            "or pass --overwrite to replace it once the new outputs are complete"
+        )
