@@ -283,8 +283,13 @@ def _classify(
     ):
         mine = hits.iloc[by_site[pos]] if pos in by_site else empty
         record.update(project_type=pt, attrs=attr_text, verdict=verdict, geometry=geom)
-        if verdict in ("prohibited", "needs_info"):
-            breaking = mine[mine["outcome"] == verdict]
+        supervised = mine[mine["layer_kind"].isin(SUPERVISED_KINDS)]
+        outcomes = set(supervised["outcome"])
+        asks = verdict == "needs_info" and not len(supervised)
+        if verdict == "prohibited" or "needs_info" in outcomes or asks:
+            # prohibited anywhere, or the red line / protected area rule itself needs facts
+            wanted = "prohibited" if verdict == "prohibited" else "needs_info"
+            breaking = mine[mine["outcome"] == wanted]
             severity = 3
             if verdict == "prohibited":
                 core = any(
@@ -309,9 +314,9 @@ def _classify(
                 ),
             )
             suspects.append(record)
-            continue
-        supervised = mine[mine["layer_kind"].isin(SUPERVISED_KINDS)]
-        if len(supervised) and set(supervised["outcome"]) <= {"conditional", "allowed"}:
+        elif len(supervised) and outcomes <= {"conditional", "allowed"}:
+            # a limited activity the red line / protected area rules allow; the overall verdict
+            # (kept in `verdict`) may still ask about other layers
             rules = list(dict.fromkeys(supervised["rule_id"]))
             evidence = [e for r in rules for e in result.rule(r).evidence_required]
             record.update(
