@@ -338,11 +338,8 @@ def test_supervision_flags_mining_and_lists_necessary_linear_infrastructure(tmp_
     assert s["severity_label"].tolist() == ["prohibited in a core zone", "prohibited", "prohibited"]
     assert s.set_index("patch_id").loc["H4", "rules"] == "CN-RL-01"
     h1 = s.set_index("patch_id").loc["H1"]
-    assert h1["verdict"] == "prohibited" and h1["rules"] == "CN-RL-02"
-    assert (
-        "自然资发〔2022〕142号" in h1["clauses"]
-        and "严格禁止开发性、生产性建设活动" in h1["clauses"]
-    )
+    assert h1["verdict"] == "prohibited" and h1["rules"] == "CN-RL-07"  # rules v2: mining
+    assert "自然资发〔2022〕142号" in h1["clauses"] and "禁止矿产资源开发" in h1["clauses"]
     assert h1["in_redline"] == "G1" and h1["area_km2"] == pytest.approx(0.25, abs=1e-9)
     a = result.allowed.set_index("patch_id")
     assert list(a.index) == ["H2"]
