@@ -122,7 +122,8 @@ def _meets(patches: np.ndarray, frames: dict[str, gpd.GeoDataFrame]) -> dict[str
 
 def _clause(rule: Any) -> str:
     c = rule.citation
-    return f"{c.document} {c.article}: {rule.text_zh}".strip()
+    title = c.title() if hasattr(c, "title") else c.document  # 《title》（文号） where known
+    return f"{title} {c.article}: {rule.text_zh}".strip()
 
 
 def supervise(
