@@ -49,6 +49,8 @@ ACTIVITY_PROJECT_TYPES: dict[str, str | None] = {
 #: kinds whose rules decide supervision (the patch must meet one of them)
 SUPERVISED_KINDS = ("eco_redline", "protected_area")
 _CORE_ZONES = {("eco_redline", "core"), ("protected_area", "core"), ("protected_area", "buffer")}
+#: patches screened per call: a GEOS failure costs a re-screening of its chunk only
+_CHUNK = 2000
 _SEVERITY = {1: "prohibited in a core zone", 2: "prohibited", 3: "needs information"}
 
 
@@ -210,7 +212,14 @@ def supervise(
     for key in dict.fromkeys(keys):
         rows = screened[[k == key for k in keys]]
         pt, attrs = key
-        for part, result in _screen(rows, index, pt, dict(attrs), rulepacks, as_of, failed):
+        screened_parts = [
+            pair
+            for start in range(0, len(rows), _CHUNK)
+            for pair in _screen(
+                rows.iloc[start : start + _CHUNK], index, pt, dict(attrs), rulepacks, as_of, failed
+            )
+        ]
+        for part, result in screened_parts:
             warnings += result.warnings
             _classify(result, part, list(base.columns), pt, attrs, suspects, allowed)
     if failed:
