@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KERNEL := $(VENV)/.kernel-compiled
 
-.PHONY: setup demo test lint bench clean browser
+.PHONY: setup demo test lint bench clean browser postgis postgis-stop
 
 ASSETS := zoning/_assets/manifest.json
 
@@ -46,8 +46,19 @@ browser:
 	    --no-install-recommends $$missing >/dev/null; \
 	else echo "missing:$$missing (not root): browser tests skip, reports lack a CJK font"; fi
 
+# A local PostgreSQL + PostGIS on 127.0.0.1 for the database tests (Debian packages installed
+# when missing; data in .postgis/, ignored by git); the last line printed is its URL.
+postgis:
+	@scripts/postgis.sh start
+
+postgis-stop:
+	@scripts/postgis.sh stop
+
+# The database tests run against the real server, started here and stopped after (even when a
+# test fails); without root to install PostgreSQL they skip, saying so.
 test: setup lint browser
-	$(BIN)/python -m pytest -q
+	@scripts/postgis.sh start || echo "no PostGIS server: the database tests skip"
+	status=0; $(BIN)/python -m pytest -q || status=$$?; scripts/postgis.sh stop; exit $$status
 	$(BIN)/python -m pytest -q --doctest-modules zoning
 	$(BIN)/python -m pytest -q --nbmake notebooks/
 

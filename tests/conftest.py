@@ -69,3 +69,51 @@ def demo_catalog(demo_catalog_path: Path):
 def demo_admin(demo_catalog):
     """Demo admin units (province, cities, counties) in EPSG:4490."""
     return demo_catalog.frame("admin_unit")
+
+
+@pytest.fixture(scope="session")
+def postgis_url():
+    """URL of the local PostGIS server (``make postgis``), started here when it is installed
+    but not running (and stopped after the session). Skips, saying why, when PostgreSQL or
+    PostGIS is not installed: the tests never install packages (that needs the network).
+    ``ZONING_TEST_POSTGIS_URL`` points the tests at another server instead."""
+    import subprocess
+
+    url = os.environ.get("ZONING_TEST_POSTGIS_URL")
+    if url:
+        yield url
+        return
+    root = Path(__file__).resolve().parent.parent
+    base = root / ".postgis"
+    script = root / "scripts" / "postgis.sh"
+    started = False
+    if not (base / "url").is_file():
+        env = dict(os.environ, ZONING_POSTGIS_NO_INSTALL="1")
+        proc = subprocess.run(
+            ["sh", str(script), "start"], capture_output=True, text=True, timeout=300, env=env
+        )
+        if proc.returncode != 0:
+            pytest.skip(f"no PostGIS server: {proc.stderr.strip()[-400:]}")
+        started = True
+    os.environ["PGPASSFILE"] = str(base / "pgpass")
+    yield (base / "url").read_text(encoding="utf-8").strip()
+    if started:
+        subprocess.run(["sh", str(script), "stop"], capture_output=True, timeout=120)
+
+
+@pytest.fixture
+def pg_schema(postgis_url):
+    """A fresh schema in the test database for one test, dropped after it."""
+    import uuid
+
+    import sqlalchemy as sa
+    from sqlalchemy.schema import CreateSchema, DropSchema
+
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(postgis_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        conn.execute(CreateSchema(name))
+    yield name
+    with engine.begin() as conn:
+        conn.execute(DropSchema(name, cascade=True))
+    engine.dispose()

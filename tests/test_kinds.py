@@ -53,6 +53,7 @@ def test_kinds_of_product_md_are_all_declared():
         "spring_area",
         "river",
         "admin_unit",
+        "human_activity",
     }
     # PRODUCT.md's ten kinds plus the five the seeds' siting rules need (issue 11)
     added = {

@@ -51,7 +51,7 @@ import shapely
 
 from zoning.cachefiles import CACHE_ERRORS, cache_unwritable, discard_unreadable
 from zoning.catalog_schema import catalog_value_problems
-from zoning.errors import CatalogError, InputFileError, LayerValidationError, Problem
+from zoning.errors import CatalogError, DatabaseError, InputFileError, LayerValidationError, Problem
 from zoning.kinds import KIND_IDS, get_kind
 from zoning.sources import source_problem
 from zoning.tomlfile import read_toml
@@ -81,6 +81,7 @@ _LAYER_KEYS = {
     "license",
     "vintage",
     "title",
+    "sql",
 }
 _TOP_KEYS = {
     "name", "coverage", "layers", "demo_version", "seed", "description", "vintage", "jurisdiction"
@@ -107,6 +108,8 @@ class LayerEntry:
     source: str = ""
     licence: str = ""
     vintage: str = ""
+    url: str = ""  # a PostGIS source (postgresql://…): read by zoning.postgis, never by GDAL
+    sql: str | None = None
 
     def spec_digest(self) -> str:
         """Checksum of everything in the entry that changes the loaded frame."""
@@ -116,6 +119,7 @@ class LayerEntry:
             if k not in {"illustrative", "source", "licence", "vintage"}
         }
         spec["path"] = str(self.path)
+        spec["url"] = _redacted(self.url)
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 
@@ -233,7 +237,7 @@ class Catalog:
                 continue
             try:
                 loaded = self._load_entry(entry)
-            except (InputFileError, CatalogError) as exc:
+            except (InputFileError, CatalogError, DatabaseError) as exc:
                 loaded = LoadedLayer(
                     entry,
                     gpd.GeoDataFrame(),
@@ -297,7 +301,8 @@ class Catalog:
         if memo is not None:
             return memo
         entry = next(e for e in self.entries if e.name == name)
-        parquet, _ = self._cache_paths(entry, _source_checksum(entry.path))
+        checksum = self.load(name).source_sha256 if entry.url else _source_checksum(entry.path)
+        parquet, _ = self._cache_paths(entry, checksum)
         path = parquet.with_name(f"{parquet.stem}-{crs_key}.parquet")
         out = None
         if self.use_cache and path.is_file():
@@ -367,9 +372,11 @@ class Catalog:
                 {
                     "name": e.name,
                     "kind": e.kind,
-                    "path": str(e.path),
+                    "path": _redacted(e.url) or str(e.path),
                     "layer": e.layer,
-                    "sha256": loaded.source_sha256 if loaded else _source_checksum(e.path),
+                    "sha256": loaded.source_sha256
+                    if loaded
+                    else (self.load(e.name).source_sha256 if e.url else _source_checksum(e.path)),
                     "features": len(loaded.frame) if loaded else None,
                     "vintage": e.vintage,
                     "illustrative": e.illustrative,
@@ -405,6 +412,8 @@ class Catalog:
         from zoning.io import read_vector
         from zoning.validation import validate_layer
 
+        if entry.url:
+            return self._load_database_entry(entry)
         t0 = time.perf_counter()
         checksum = _source_checksum(entry.path)
         parquet, meta = self._cache_paths(entry, checksum)
@@ -458,6 +467,45 @@ class Catalog:
             except OSError as exc:  # read-only or full cache: go on without it
                 cache_unwritable(parquet, exc)
         logger.info("layer %s read and validated in %.2f s", entry.name, time.perf_counter() - t0)
+        return loaded
+
+    def _load_database_entry(self, entry: LayerEntry) -> LoadedLayer:
+        """Read a PostGIS layer; the cache is keyed by the checksum of the rows read."""
+        from zoning.postgis import read_layer
+        from zoning.validation import validate_layer
+
+        t0 = time.perf_counter()
+        raw, checksum = read_layer(entry.url, layer=entry.layer, sql=entry.sql, crs=entry.crs)
+        parquet, meta = self._cache_paths(entry, checksum)
+        if self.use_cache and parquet.is_file() and meta.is_file():
+            info = json.loads(meta.read_text(encoding="utf-8"))
+            problems = [
+                Problem(p["code"], p["message"], tuple(p["rows"]), p["severity"])
+                for p in info["problems"]
+            ]
+            frame, repairs = gpd.read_parquet(parquet), pd.DataFrame(info["repairs"])
+            return LoadedLayer(entry, frame, problems, repairs, checksum, info["crs_found"], True)
+        check = validate_layer(
+            raw,
+            kind=entry.kind,
+            layer_name=entry.name,
+            zone_field=entry.zone_field,
+            name_field=entry.name_field,
+            id_field=entry.id_field,
+            zone_map=entry.zone_map,
+            declared_crs=None,
+        )
+        check.problems += _access_problems(entry, raw.columns)
+        crs_found = raw.crs.to_string() if raw.crs is not None else ""
+        loaded = LoadedLayer(
+            entry, check.frame, check.problems, check.repairs, checksum, crs_found, False
+        )
+        if check.ok and self.use_cache:
+            try:
+                self._write_cache(loaded, parquet, meta)
+            except OSError as exc:  # read-only or full cache: go on without it
+                cache_unwritable(parquet, exc)
+        logger.info("layer %s read from PostGIS in %.2f s", entry.name, time.perf_counter() - t0)
         return loaded
 
     @staticmethod
@@ -561,12 +609,13 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
             continue
         if i in unusable:  # wrong value types, reported above
             continue
-        refused = source_problem(base, spec["path"], f"{where} ({kind}) path")
+        url = _database_url(spec, where, kind, problems)  # a PostGIS source: never GDAL's
+        refused = None if url else source_problem(base, spec["path"], f"{where} ({kind}) path")
         if refused is not None:
             problems.append(refused)
             continue
-        src = (base / spec["path"]).resolve()
-        if not src.exists():
+        src = Path(_redacted(url)) if url else (base / spec["path"]).resolve()
+        if not url and not src.exists():
             problems.append(
                 Problem(
                     "missing_file",
@@ -611,6 +660,8 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
                 source=str(spec.get("source", "")),
                 licence=str(spec.get("licence", spec.get("license", ""))),
                 vintage=str(spec.get("vintage", raw.get("vintage", ""))),
+                url=url,
+                sql=spec.get("sql"),
             )
         )
     coverage = None
@@ -720,3 +771,35 @@ def units_of_level(catalog: Catalog, level: str) -> gpd.GeoDataFrame:
             )
         ],
     )
+
+
+def _redacted(url: str) -> str:
+    from zoning.postgis import redact_url
+
+    return redact_url(url) if url else ""
+
+
+def _database_url(spec: dict[str, Any], where: str, kind: str, problems: list[Problem]) -> str:
+    """The PostGIS URL of a layer entry ("" for a file), its `layer`/`sql` checked."""
+    from zoning.postgis import is_database_url
+
+    path = spec["path"]
+    if not is_database_url(path):
+        if "sql" in spec:
+            problems.append(
+                Problem(
+                    "sql_without_database",
+                    f"{where} ({kind}): 'sql' is only for a PostGIS layer; expected 'path' = "
+                    "postgresql://USER@HOST:PORT/DATABASE; fix: remove 'sql' or set the URL",
+                )
+            )
+        return ""
+    if ("layer" in spec) == ("sql" in spec):
+        problems.append(
+            Problem(
+                "database_layer",
+                f"{where} ({kind}): a PostGIS layer needs exactly one of 'layer' "
+                "(schema.table) and 'sql' (SELECT …); fix: give one of them",
+            )
+        )
+    return str(path).strip()

@@ -28,6 +28,7 @@ _LAYER_STRINGS = (
     "licence",
     "license",
     "title",
+    "sql",
 )
 
 

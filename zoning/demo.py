@@ -44,6 +44,10 @@ def run_demo_products(catalog: Catalog, out: Path) -> Iterator[str]:
     run = run_scenario(demo_scenario_path(DEMO_SCENARIO), out=out / "run")
     yield from _summarise_run(run.folder)
 
+    from zoning.ledger.demo import run_demo_ledger  # the red-line ledger and supervision list
+
+    yield from run_demo_ledger(out / "ledger")
+
 
 def _summarise_run(folder: Path) -> Iterator[str]:
     from zoning.csvfile import read_csv_table

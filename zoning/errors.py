@@ -17,6 +17,7 @@ __all__ = [
     "CRSError",
     "CatalogError",
     "CriteriaError",
+    "DatabaseError",
     "EmptyInputError",
     "GeometryRepairWarning",
     "InfeasibleError",
@@ -171,3 +172,9 @@ class InfeasibleError(ZoningError, ValueError):
     def __init__(self, message: str, shortfall: dict[str, float] | None = None):
         super().__init__(message)
         self.shortfall = dict(shortfall or {})
+
+
+class DatabaseError(ZoningError, OSError):
+    """A PostGIS source or sink failed: bad URL, unreachable server, refused login, missing
+    table, a table without SRID, a failed write (rolled back). Messages never carry the
+    password."""

@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "serve": "zoning.cli.serve:serve",
     "types": "zoning.cli.types:types_command",
     "rules": "zoning.cli.rules:rules",
+    "ledger": "zoning.cli.ledger:ledger",
 }
 
 

@@ -34,6 +34,14 @@ __all__ = ["run"]
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bars on stderr (default: on a TTY)."
 )
+@click.option(
+    "--db",
+    "db",
+    default=None,
+    metavar="URL",
+    help="Also write stats.csv as table zoning_stats to this PostGIS database (run id: the "
+    "output folder's name; its rows replaced).",
+)
 @click.option("--docx", is_flag=True, help="Also write the reports as Word documents (.docx).")
 @csv_encoding_option
 @json_option
@@ -45,6 +53,7 @@ def run(
     scheduler: str | None,
     dask: bool,
     progress: bool | None,
+    db: str | None,
     docx: bool,
     as_json: bool = False,
 ) -> None:
@@ -81,3 +90,11 @@ def run(
         )
         return
     click.echo(str(result.folder))
+    if db is not None and "stats.csv" in result.files:
+        import pandas as pd
+
+        from zoning.postgis import redact_url, write_tables
+
+        table = pd.read_csv(result.files["stats.csv"], dtype={"unit_id": str})
+        write_tables(db, {"zoning_stats": table}, key_column="run_id", key=result.folder.name)
+        click.echo(f"{redact_url(db)} zoning_stats (run {result.folder.name})")

@@ -59,6 +59,16 @@ __all__ = ["stats"]
 @click.option("--dask", is_flag=True, help="The same as --scheduler local.")
 @csv_encoding_option
 @json_option
+@click.option(
+    "--db",
+    "db",
+    default=None,
+    metavar="URL",
+    help="Also write table zoning_stats to this PostGIS database (rows of --run-id replaced).",
+)
+@click.option(
+    "--run-id", default=None, help="Run id of the database rows (default: catalogue name)."
+)
 def stats(
     catalog_path: Path | None,
     units_path: Path | None,
@@ -71,6 +81,8 @@ def stats(
     scheduler: str | None,
     dask: bool,
     as_json: bool = False,
+    db: str | None = None,
+    run_id: str | None = None,
 ) -> None:
     """Zoning statistics: for every unit, layer kind and zone, the area (km², equal-area
     Albers) and share of the unit, with overlapping features counted once.
@@ -164,6 +176,11 @@ def stats(
         from zoning.csvfile import write_csv
 
         write_csv(table, tmp / "stats.csv", index=False, float_format="%.10g")
+        if db is not None:  # inside: a failed database write leaves no folder either
+            from zoning.postgis import write_tables
+
+            key = run_id or catalog.name
+            write_tables(db, {"zoning_stats": table}, key_column="run_id", key=key)
     steps.finish()
     if as_json:
         from zoning.cli.options import echo_json
@@ -179,6 +196,10 @@ def stats(
         )
         return
     click.echo(str(out / "stats.csv"))
+    if db is not None:
+        from zoning.postgis import redact_url
+
+        click.echo(f"{redact_url(db)} zoning_stats (run {key})")
 
 
 def _unit_names(units: Any, unit_field: str) -> dict[str, str]:

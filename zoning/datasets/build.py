@@ -303,6 +303,9 @@ def build_demo(out_dir: Path, *, seed: int = DEMO_SEED) -> Path:
         frame.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
     catalog = out_dir / "catalog.toml"
     catalog.write_text(_catalog_toml(seed), encoding="utf-8")
+    from zoning.datasets.activity import write_supervision_catalog  # illustrative patches
+
+    write_supervision_catalog(out_dir, seed + 6)
     (out_dir / "README.md").write_text(_README, encoding="utf-8")
     logger.info("demo built in %.1f s into %s", time.perf_counter() - t0, out_dir)
     return catalog

@@ -1,0 +1,35 @@
+"""The ledger products of ``zoning demo``: the red-line ledger of the demo (with the MODIS 2019
+land cover) and the supervision list of its illustrative human-activity patches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["run_demo_ledger"]
+
+
+def run_demo_ledger(out: Path) -> Iterator[str]:
+    """Write ``out/redline/`` (the ledger) and ``out/supervision/`` (suspected problem patches
+    and allowed limited activities); yield one summary line per product."""
+    from zoning.catalog import load_catalog
+    from zoning.datasets.activity import demo_supervision_catalog_path
+    from zoning.ledger import build_ledger, supervise
+    from zoning.ledger.landcover import default_landcover_path
+    from zoning.ledger.outputs import write_ledger, write_supervision
+
+    catalog = load_catalog(demo_supervision_catalog_path())
+    ledger = build_ledger(catalog, landcover=default_landcover_path())
+    out.mkdir(parents=True, exist_ok=True)
+    write_ledger(ledger, out=out / "redline")
+    yield (
+        f"ledger: {len(ledger)} red-line features, {ledger['area_km2'].sum():,.0f} km², "
+        f"natural land cover {100 * ledger['natural_km2'].sum() / ledger['area_km2'].sum():.1f} % "
+        f"({out.name}/redline/ledger.gpkg, .xlsx)"
+    )
+    result = supervise(catalog)
+    write_supervision(result, run_id="demo-2024", out=out / "supervision")
+    yield (
+        f"supervision (illustrative patches): {len(result.suspects)} suspected problem patches, "
+        f"{len(result.allowed)} allowed limited activities ({out.name}/supervision/suspects.csv)"
+    )

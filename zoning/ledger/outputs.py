@@ -1,0 +1,294 @@
+"""Writing (and reading back) ledgers, checks and supervision lists: a folder or a database.
+
+A folder is built atomically (:func:`zoning.io.atomic_directory`: nothing appears until every
+file is written; an existing folder is replaced only with ``overwrite``). A database gets its
+tables in one transaction (:func:`zoning.postgis.write_tables`): rerunning a vintage replaces
+its rows, a failed run leaves the database as it was.
+
+=========================== =================== =====================================
+table                       key column          content
+=========================== =================== =====================================
+``zoning_redline_ledger``   ``vintage``         one row per red-line feature
+``zoning_ledger_check``     ``run_id``          verdicts per unit and principle
+``zoning_ledger_changes``   ``run_id``          feature changes between the vintages
+``zoning_suspect_patches``  ``run_id``          suspected problem patches, ranked
+``zoning_allowed_patches``  ``run_id``          allowed limited activities
+=========================== =================== =====================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from zoning.errors import InputFileError
+
+__all__ = [
+    "TABLES",
+    "read_ledger",
+    "write_check",
+    "write_ledger",
+    "write_supervision",
+]
+
+TABLES = {
+    "ledger": "zoning_redline_ledger",
+    "check": "zoning_ledger_check",
+    "changes": "zoning_ledger_changes",
+    "suspects": "zoning_suspect_patches",
+    "allowed": "zoning_allowed_patches",
+}
+
+
+def _name(table: str, schema: str | None) -> str:
+    """The table's name, in ``schema`` when given (else the connection's default schema)."""
+    return f"{schema}.{TABLES[table]}" if schema else TABLES[table]
+
+
+def _csv(df: pd.DataFrame, path: Path) -> None:
+    table = df.drop(columns="geometry", errors="ignore")
+    table.to_csv(path, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
+
+
+def _excel(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    from zoning import __version__
+    from zoning.workbook import write_workbook
+
+    write_workbook(
+        {k: v.drop(columns="geometry", errors="ignore") for k, v in sheets.items()},
+        path,
+        about=[("软件 / Software", f"zoning {__version__}")],
+    )
+
+
+def _gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
+    from zoning.runner import _write_gpkg
+
+    _write_gpkg({k: v for k, v in layers.items() if len(v)}, path)
+
+
+def _map(
+    layers: dict[str, tuple[str, gpd.GeoDataFrame, list[str]]], title: str, path: Path
+) -> None:
+    """An offline map (``zoning.maps``) of the given layers: {label: (kind, frame, popup)}."""
+    from zoning.maps import new_map, save_map
+    from zoning.maps.layers import add_layer
+
+    frames = [f for _, f, _ in layers.values() if len(f)]
+    if not frames:
+        return
+    bounds = tuple(
+        pd.concat([f.to_crs(4490).bounds for f in frames]).agg(
+            {"minx": "min", "miny": "min", "maxx": "max", "maxy": "max"}
+        )
+    )
+    m = new_map(bounds=bounds, title=title)
+    for label, (kind, frame, popup) in layers.items():
+        if len(frame):
+            fields = [c for c in popup if c in frame.columns]
+            add_layer(
+                m, frame, kind=kind, name=label, popup_fields=fields, tooltip_fields=fields[:2]
+            )
+    save_map(m, path)
+
+
+_LEDGER_POPUP = [
+    "feature_id",
+    "name",
+    "zone_label",
+    "county_name",
+    "city_name",
+    "area_km2",
+    "natural_pct",
+    "landcover",
+    "protected_areas",
+    "mines_n",
+    "vintage",
+]
+_PATCH_POPUP = [
+    "patch_id",
+    "name",
+    "activity_type",
+    "verdict",
+    "rank",
+    "severity_label",
+    "rules",
+    "evidence_required",
+    "area_km2",
+    "in_redline",
+]
+
+
+def write_ledger(
+    ledger: gpd.GeoDataFrame,
+    *,
+    out: Path | None = None,
+    db: str | None = None,
+    overwrite: bool = False,
+    schema: str | None = None,
+) -> list[str]:
+    """Write a ledger as ``ledger.gpkg`` + ``ledger.xlsx`` + ``ledger.csv`` in ``out`` and/or
+    as table ``zoning_redline_ledger`` (key ``vintage``) in ``db``. Returns what was written."""
+    from zoning.io import atomic_directory
+
+    written = []
+    if out is not None:
+        with atomic_directory(out, overwrite=overwrite) as tmp:
+            _gpkg({"redline_ledger": ledger}, tmp / "ledger.gpkg")
+            _excel({"红线台账 ledger": ledger}, tmp / "ledger.xlsx")
+            _csv(ledger, tmp / "ledger.csv")
+            _map(
+                {"生态保护红线台账 / Red-line ledger": ("eco_redline", ledger, _LEDGER_POPUP)},
+                "生态保护红线信息台账 / Red-line ledger",
+                tmp / "map.html",
+            )
+        written.append(str(out / "ledger.gpkg"))
+    if db is not None:
+        from zoning.postgis import redact_url, write_tables
+
+        vintage = str(ledger["vintage"].iloc[0]) if len(ledger) else ""
+        write_tables(db, {_name("ledger", schema): ledger}, key_column="vintage", key=vintage)
+        written.append(f"{redact_url(db)} {TABLES['ledger']} (vintage {vintage})")
+    return written
+
+
+def write_check(
+    check: Any,
+    *,
+    out: Path | None = None,
+    db: str | None = None,
+    overwrite: bool = False,
+    schema: str | None = None,
+) -> list[str]:
+    """Write a :class:`~zoning.ledger.check.LedgerCheck`: ``check.csv``, ``changes.csv``,
+    ``check.xlsx`` and ``summary.txt`` in ``out``; tables ``zoning_ledger_check`` and
+    ``zoning_ledger_changes`` (key ``run_id`` = ``OLD→NEW``) in ``db``."""
+    from zoning.io import atomic_directory
+
+    written = []
+    if out is not None:
+        with atomic_directory(out, overwrite=overwrite) as tmp:
+            _csv(check.verdicts, tmp / "check.csv")
+            _csv(check.changes, tmp / "changes.csv")
+            _excel(
+                {"三个不 verdicts": check.verdicts, "changes": check.changes}, tmp / "check.xlsx"
+            )
+            (tmp / "summary.txt").write_text(check.summary() + "\n", encoding="utf-8")
+        written.append(str(out / "check.csv"))
+    if db is not None:
+        from zoning.postgis import redact_url, write_tables
+
+        run_id = f"{check.old_vintage}→{check.new_vintage}"
+        write_tables(
+            db,
+            {_name("check", schema): check.verdicts, _name("changes", schema): check.changes},
+            key_column="run_id",
+            key=run_id,
+        )
+        written.append(f"{redact_url(db)} {TABLES['check']} (run {run_id})")
+    return written
+
+
+def write_supervision(
+    result: Any,
+    *,
+    run_id: str,
+    out: Path | None = None,
+    db: str | None = None,
+    overwrite: bool = False,
+    schema: str | None = None,
+) -> list[str]:
+    """Write a :class:`~zoning.ledger.supervise.SupervisionResult`: ``suspects.gpkg`` (layers
+    suspects, allowed, unscreened), ``suspects.xlsx``, ``suspects.csv`` and ``allowed.csv`` in
+    ``out``; tables ``zoning_suspect_patches`` and ``zoning_allowed_patches`` in ``db``."""
+    from zoning.io import atomic_directory
+
+    written = []
+    layers = {
+        "suspects": result.suspects,
+        "allowed": result.allowed,
+        "unscreened": result.unscreened,
+    }
+    if out is not None:
+        with atomic_directory(out, overwrite=overwrite) as tmp:
+            _gpkg(layers, tmp / "suspects.gpkg")
+            _excel(
+                {
+                    "疑似问题图斑 suspects": result.suspects,
+                    "有限人类活动 allowed": result.allowed,
+                    "未筛查 unscreened": result.unscreened,
+                },
+                tmp / "suspects.xlsx",
+            )
+            _csv(result.suspects, tmp / "suspects.csv")
+            _csv(result.allowed, tmp / "allowed.csv")
+            (tmp / "summary.txt").write_text(result.summary() + "\n", encoding="utf-8")
+            _map(
+                {
+                    "疑似问题图斑 / Suspected problem patches": (
+                        "human_activity",
+                        result.suspects,
+                        _PATCH_POPUP,
+                    ),
+                    "有限人类活动 / Allowed limited activities": (
+                        "human_activity",
+                        result.allowed,
+                        _PATCH_POPUP,
+                    ),
+                },
+                "人类活动监管 / Supervision of human activities",
+                tmp / "map.html",
+            )
+        written.append(str(out / "suspects.csv"))
+    if db is not None:
+        from zoning.postgis import redact_url, write_tables
+
+        write_tables(
+            db,
+            {_name("suspects", schema): result.suspects, _name("allowed", schema): result.allowed},
+            key_column="run_id",
+            key=run_id,
+        )
+        written.append(f"{redact_url(db)} {TABLES['suspects']} (run {run_id})")
+    return written
+
+
+def read_ledger(
+    source: str | Path, *, db: str | None = None, schema: str | None = None
+) -> gpd.GeoDataFrame:
+    """A ledger written before: a ``ledger.gpkg`` file or its folder, or, with ``db``, the
+    rows of vintage ``source`` in table ``zoning_redline_ledger``.
+
+    Raises
+    ------
+    InputFileError
+        Nothing found at ``source`` (or no rows of that vintage).
+    """
+    if db is not None:
+        from zoning.postgis import read_table, redact_url
+
+        frame = read_table(db, _name("ledger", schema), key_column="vintage", key=str(source))
+        if not len(frame):
+            raise InputFileError(
+                f"no ledger of vintage {source!r} in {redact_url(db)} table {TABLES['ledger']}; "
+                "expected a vintage written by `zoning ledger build --db`; fix: build it first"
+            )
+        return frame
+    path = Path(source)
+    if path.is_dir():
+        path = path / "ledger.gpkg"
+    if not path.is_file():
+        raise InputFileError(
+            f"no ledger at {source}; expected a catalogue TOML, a ledger folder or ledger.gpkg "
+            "written by `zoning ledger build --out`; fix: check the path"
+        )
+    from zoning.io import read_vector
+
+    frame = read_vector(path, layer="redline_ledger")
+    for col in ("feature_id", "county_adcode", "city_adcode", "vintage"):
+        if col in frame.columns:
+            frame[col] = frame[col].astype(str)
+    return frame
