@@ -375,11 +375,11 @@ def test_units_gpkg_is_qgis_ready(tiny, tmp_path):
 def test_geometry_collections_keep_only_their_polygons():
     from shapely.geometry import GeometryCollection, LineString, Point, Polygon
 
-    from zoning.runner import _multipolygons
+    from zoning.gpkgfile import multipolygons
 
     square = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)])
     gc = GeometryCollection([square, LineString([(0, 0), (5, 5)]), Point(9, 9)])
-    out = _multipolygons([gc, square, LineString([(0, 0), (1, 1)])])
+    out = multipolygons([gc, square, LineString([(0, 0), (1, 1)])])
     assert [g.geom_type for g in out] == ["MultiPolygon"] * 3
     assert out[0].area == 1.0 and out[1].area == 1.0 and out[2].is_empty
 

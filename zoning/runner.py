@@ -19,7 +19,6 @@ figures, and the strictest-designation-wins layer), ``map.html`` (choropleth), `
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -27,7 +26,7 @@ import logging
 import os
 import platform
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from zoning.errors import OutputExistsError, Problem, ScenarioError
+from zoning.gpkgfile import share_title, write_gpkg
 from zoning.outlock import output_lock
 from zoning.scenario import Scenario, load_scenario
 
@@ -163,78 +163,6 @@ def _write_excel(
                 (f"输入 / Input {key}", f"{inputs[key]['path']} sha256 {inputs[key]['sha256']}")
             )
     write_workbook(sheets, path, about=about)
-
-
-@contextlib.contextmanager
-def _fixed_gpkg_time() -> Iterator[None]:
-    import pyogrio
-
-    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
-
-
-def _write_gpkg(layers: dict[str, Any], path: Path, *, share_column: str | None = None) -> None:
-    """Write the run's GeoPackage: polygon layers declared MultiPolygon, QGIS styles stored.
-
-    Geometry collections (slivers of a difference) keep only their polygons, so every layer
-    has a declared geometry type instead of "Unknown"; ``layer_styles`` gives QGIS the map's
-    colours and labels (:mod:`zoning.maps.qgis`).
-    """
-    from zoning.maps import qgis
-
-    styles = []
-    with _fixed_gpkg_time():
-        for name, gdf in layers.items():
-            gdf = gdf.set_geometry(_multipolygons(gdf.geometry.to_numpy()), crs=gdf.crs)
-            gdf.to_file(
-                path,
-                layer=name,
-                driver="GPKG",
-                engine="pyogrio",
-                geometry_type="MultiPolygon",
-                promote_to_multi=True,
-            )
-            if name == "strictest_designation":
-                order = gdf.sort_values("rank", kind="stable")["designation"]
-                styles.append(qgis.designation_style(name, list(dict.fromkeys(order))))
-            elif share_column and share_column in gdf.columns:
-                styles.append(
-                    qgis.share_style(
-                        name,
-                        share_column,
-                        gdf[share_column].to_numpy(dtype=float),
-                        title=_share_title(share_column),
-                    )
-                )
-    if styles:
-        qgis.write_layer_styles(path, styles)
-
-
-def _multipolygons(geoms: Any) -> Any:
-    """Every geometry as a MultiPolygon of its polygonal parts (empty when it has none)."""
-    import shapely
-
-    out = []
-    for g in geoms:
-        parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
-        polys = [q for p in parts for q in shapely.get_parts(p)]
-        out.append(shapely.MultiPolygon(polys) if polys else shapely.MultiPolygon())
-    return out
-
-
-def _share_title(column: str) -> str:
-    """``"eco_redline_all_pct"`` → ``"生态保护红线占比 (%) / Ecological protection red line share (%)"``."""
-    from zoning.kinds import KIND_IDS, get_kind
-
-    kind = next((k for k in KIND_IDS if column.startswith(f"{k}_")), None)
-    if kind is None:
-        return column
-    spec = get_kind(kind)
-    return f"{spec.name_zh}占比 (%) / {spec.name_en} share (%)"
 
 
 def _write_map(units_gdf: Any, column: str, title: str, path: Path) -> str:
@@ -651,7 +579,7 @@ def _run(
         gpkg_layers = {"units": unit_frame}
         if flat is not None and len(flat):
             gpkg_layers["strictest_designation"] = flat.to_crs("EPSG:4490")
-        _write_gpkg(
+        write_gpkg(
             gpkg_layers,
             files["units.gpkg"],
             share_column=f"{sc.outputs.get('map_layer', 'eco_redline')}_all_pct",
@@ -671,7 +599,7 @@ def _run(
             from zoning.maps.static import choropleth_png
 
             map_png = choropleth_png(
-                unit_frame, column, legend_title=_share_title(column), title=sc.title
+                unit_frame, column, legend_title=share_title(column), title=sc.title
             )
         else:
             logger.info("map skipped: no column %s", column)

@@ -32,17 +32,26 @@ _CATALOG = click.option(
 )
 
 
-def _targets(out: Path | None, db: str | None, overwrite: bool, *, required: bool = True) -> None:
-    from zoning.errors import OutputExistsError, ZoningUsageError
+def _targets(
+    out: Path | None,
+    db: str | None,
+    overwrite: bool,
+    *,
+    required: bool = True,
+    catalog_path: Path | None = None,
+) -> None:
+    """Check the outputs before any work: one is given; ``--out`` is new (or ``--overwrite``),
+    holds no input and is locked for this command (:func:`zoning.workspace.claim_output`)."""
+    from zoning.errors import ZoningUsageError
 
     if required and out is None and db is None:
         raise ZoningUsageError(
             "no output given; expected --out DIR and/or --db URL; fix: add one of them"
         )
-    if out is not None and out.exists() and not overwrite:
-        raise OutputExistsError(
-            f"output folder {out} exists; expected a new folder, or pass --overwrite"
-        )
+    if out is not None:
+        from zoning.workspace import catalog_inputs, claim_output
+
+        claim_output(out, overwrite=overwrite, inputs=catalog_inputs(catalog_path))
 
 
 def _catalog(path: Path | None):
@@ -103,7 +112,7 @@ def build(
     from zoning.ledger import build_ledger
     from zoning.ledger.outputs import write_ledger
 
-    _targets(out, db, overwrite)
+    _targets(out, db, overwrite, catalog_path=catalog_path)
     catalog = _catalog(catalog_path)
     table = build_ledger(
         catalog, vintage=vintage, landcover=_landcover(catalog_path, landcover, no_landcover)
@@ -195,7 +204,7 @@ def supervise_command(
     from zoning.ledger import supervise
     from zoning.ledger.outputs import write_supervision
 
-    _targets(out, db, overwrite)
+    _targets(out, db, overwrite, catalog_path=catalog_path)
     catalog = _catalog(catalog_path)
     result = supervise(catalog)
     if run_id is None:

@@ -49,8 +49,9 @@ def _name(table: str, schema: str | None) -> str:
 
 
 def _csv(df: pd.DataFrame, path: Path) -> None:
-    table = df.drop(columns="geometry", errors="ignore")
-    table.to_csv(path, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
+    from zoning.csvfile import write_csv
+
+    write_csv(df.drop(columns="geometry", errors="ignore"), path, index=False, float_format="%.10g")
 
 
 def _excel(sheets: dict[str, pd.DataFrame], path: Path) -> None:
@@ -65,9 +66,9 @@ def _excel(sheets: dict[str, pd.DataFrame], path: Path) -> None:
 
 
 def _gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
-    from zoning.runner import _write_gpkg
+    from zoning.gpkgfile import write_gpkg
 
-    _write_gpkg({k: v for k, v in layers.items() if len(v)}, path)
+    write_gpkg({k: v for k, v in layers.items() if len(v)}, path)
 
 
 def _map(
