@@ -516,3 +516,33 @@ def test_default_threads_discount_this_process_own_load(monkeypatch):
     clock["cpu"] += 0.5  # idle since: the load of 2 is other work again
     assert scr._default_workers() == 1
     scr._LAST_SAMPLE.clear()
+
+
+def test_clip_falls_back_to_the_exact_intersection_where_geos_cannot_clip(monkeypatch):
+    """GEOS's rectangle clip raises on some degenerate inputs; screening must not: the failing
+    geometry is cut by an exact intersection with the rectangle instead."""
+    import shapely
+    from shapely import lib
+    from shapely.geometry import box
+
+    from zoning import screening
+
+    geoms = np.array([box(0, 0, 10, 10), box(5, 5, 20, 20)], dtype=object)
+    bounds = [np.array([2.0, 8.0]), np.array([2.0, 8.0]), np.array([6.0, 12.0]),
+              np.array([6.0, 12.0])]  # fmt: skip
+    expect = [g.intersection(box(*r)) for g, r in zip(geoms, np.c_[tuple(bounds)], strict=True)]
+    real_clip = shapely.clip_by_rect
+
+    def vector_fails(*args):
+        raise shapely.errors.GEOSException("IllegalArgumentException: Invalid number of points")
+
+    def first_fails(geom, *rect):
+        if geom.equals(geoms[0]):
+            raise shapely.errors.GEOSException("IllegalArgumentException: Invalid number of points")
+        return real_clip(geom, *rect)
+
+    monkeypatch.setattr(lib, "clip_by_rect", vector_fails)
+    monkeypatch.setattr(shapely, "clip_by_rect", first_fails)
+    out = screening._clip_rects(geoms, *bounds)
+    assert [g.area for g in out] == [16.0, 16.0]  # 4 x 4 squares, by hand
+    assert all(a.equals(b) for a, b in zip(out, expect, strict=True))

@@ -481,13 +481,26 @@ def _clip_rects(
             np.asarray(y1, dtype=float),
         )
     except (ImportError, AttributeError, TypeError):  # pragma: no cover - shapely changed
-        return np.array(
-            [
-                shapely.clip_by_rect(g, *r)
-                for g, r in zip(geoms, np.c_[x0, y0, x1, y1], strict=True)
-            ],
-            dtype=object,
-        )
+        pass
+    except shapely.errors.GEOSException:
+        # GEOS's rectangle clipping fails on some degenerate inputs ("LinearRing … 3 points",
+        # seen on human-activity patches against control units): clip one by one, and take
+        # the exact intersection with the rectangle for those it cannot clip
+        pass
+    return np.array(
+        [_clip_one(g, *r) for g, r in zip(geoms, np.c_[x0, y0, x1, y1], strict=True)],
+        dtype=object,
+    )
+
+
+def _clip_one(geom: Any, x0: float, y0: float, x1: float, y1: float) -> Any:
+    """``clip_by_rect`` of one geometry; the intersection with the rectangle where it fails."""
+    import shapely
+
+    try:
+        return shapely.clip_by_rect(geom, x0, y0, x1, y1)
+    except shapely.errors.GEOSException:
+        return shapely.intersection(geom, shapely.box(x0, y0, x1, y1))
 
 
 def _local_zones(s: np.ndarray, z: np.ndarray, pad: np.ndarray) -> np.ndarray:
