@@ -518,3 +518,21 @@ def test_any_value_in_a_rule_pack_gives_a_rule_pack_error_or_a_pack(field, value
     for rule in pack.rules:
         assert math.isfinite(rule.buffer_m) and rule.buffer_m >= 0
         rule.to_dict()
+
+
+def test_rule_pack_files_read_like_catalogues(tmp_path):
+    """A byte order mark is accepted (Notepad writes one); a GBK file is named with the fix."""
+    from zoning.rules import load_rulepack
+
+    text = (
+        '[pack]\nid = "bom"\nversion = "1"\n\n[[rules]]\nid = "BOM-01"\nkind = "eco_redline"\n'
+        'zones = ["*"]\nproject_types = ["*"]\noutcome = "prohibited"\n'
+        'citation = { document = "测试文件" }\n'
+    )
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert load_rulepack(bom).get("BOM-01").outcome == "prohibited"
+    gbk = tmp_path / "gbk.toml"
+    gbk.write_bytes(text.encode("gbk"))
+    with pytest.raises(RulePackError, match="GBK/GB18030.*save it as UTF-8"):
+        load_rulepack(gbk)

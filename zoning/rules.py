@@ -861,13 +861,13 @@ def load_rulepack(pack: str | PathLike[str] | Mapping[str, Any]) -> RulePack:
                     )
                 ],
             )
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise RulePackError(
-                f"rule pack {path}",
-                [Problem("bad_toml", f"{path} is not valid UTF-8 TOML: {exc}; fix the syntax")],
-            ) from None
+        from zoning.errors import InputFileError
+        from zoning.tomlfile import parse_toml
+
+        try:  # as catalogues and scenarios: a BOM is accepted, GBK is named with the fix
+            data = parse_toml(path.read_bytes(), path, "rule pack")
+        except InputFileError as exc:
+            raise RulePackError(f"rule pack {path}", [Problem("bad_toml", str(exc))]) from None
         source = str(path)
     problems: list[Problem] = []
     result = _parse(data, source=source, problems=problems)
