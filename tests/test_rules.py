@@ -106,7 +106,9 @@ citation = { document = "d" }
 def test_bad_toml_and_missing_file(tmp_path):
     path = tmp_path / "broken.toml"
     path.write_text("[pack\nid=", encoding="utf-8")
-    with pytest.raises(RulePackError, match=r"is not valid TOML .*fix the syntax at the line and column"):
+    with pytest.raises(
+        RulePackError, match=r"is not valid TOML .*fix the syntax at the line and column"
+    ):
         load_rulepack(path)
     with pytest.raises(RulePackError, match="not found"):
         load_rulepack(tmp_path / "nope.toml")

@@ -534,5 +534,5 @@ def test_rule_pack_files_read_like_catalogues(tmp_path):
     assert load_rulepack(bom).get("BOM-01").outcome == "prohibited"
     gbk = tmp_path / "gbk.toml"
     gbk.write_bytes(text.encode("gbk"))
-    with pytest.raises(RulePackError, match="GBK/GB18030.*save it as UTF-8"):
+    with pytest.raises(RulePackError, match=r"GBK/GB18030.*save it as UTF-8"):
         load_rulepack(gbk)
