@@ -271,8 +271,14 @@ def test_reviewers_toggle_a_layer_search_a_feature_and_export_the_view(
     item = _wait(browser, "return document.querySelector('#search-results li')")
     assert name in item.text
     item.click()
-    popup = _wait(browser, "return document.querySelector('.leaflet-popup-content')")
-    assert name in popup.text
+    # the popup fades in: read its text content once it is there (Selenium's .text is empty
+    # while an element is still transparent)
+    text = _wait(
+        browser,
+        "const p = document.querySelector('.leaflet-popup-content');"
+        " return p && p.textContent.trim();",
+    )
+    assert name in text
     # the export of the current view is the offline HTML map of the visible layers
     browser.find_element(By.ID, "export-view").click()
     href = browser.find_element(By.ID, "export-view").get_attribute("href")
