@@ -588,3 +588,34 @@ def test_shapefile_with_a_gbk_name_is_read_with_its_sidecars(tmp_path: Path) -> 
     assert back.crs.to_epsg() == 4490
     assert shapely.equals(back.geometry.iloc[0], box(*corpus.REDLINE))
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".cpg", ".dbf", ".prj", ".shp", ".shx"]
+
+
+def test_every_numeric_option_of_every_command_refuses_nan():
+    """No float option anywhere takes click's own float types, which let NaN through a range
+    check (`nan < 0` is false): each is a FiniteFloat, and NaN exits 2 with a message."""
+    import click
+    from click.testing import CliRunner
+
+    from zoning.cli.main import COMMANDS, cli
+    from zoning.cli.params import FiniteFloat
+
+    def commands(group: click.Command, path: list[str]):
+        if isinstance(group, click.Group):
+            ctx = click.Context(group)
+            for name in group.list_commands(ctx):
+                yield from commands(group.get_command(ctx, name), [*path, name])
+        else:
+            yield path, group
+
+    floats = []
+    for path, cmd in commands(cli, []):
+        for p in cmd.params:
+            if isinstance(p.type, click.types.FloatParamType | FiniteFloat):
+                floats.append((path, p))
+                assert isinstance(p.type, FiniteFloat), (path, p.name)
+    assert {path[0] for path, _ in floats} >= {"screen", "serve", "ledger", "map", "diff"}
+    assert set(COMMANDS) >= {"serve", "ledger"}
+    for path, p in floats:
+        res = CliRunner().invoke(cli, [*path, p.opts[0], "nan"])
+        assert res.exit_code == 2, (path, p.opts[0], res.output)
+        assert "nan" in res.output.lower(), (path, p.opts[0], res.output)

@@ -488,12 +488,18 @@ def finite_json(value: Any) -> Any:
     >>> finite_json({"a": [1.0, float("nan")], "b": float("inf")})
     {'a': [1.0, None], 'b': None}
     """
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: finite_json(v) for k, v in value.items()}
+        return {str(k): finite_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [finite_json(v) for v in value]
+    item = getattr(value, "item", None)  # numpy scalars become Python numbers
+    if item is not None and not isinstance(value, (str, bytes)) and callable(item):
+        try:
+            value = item()
+        except (TypeError, ValueError):
+            return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     return value
 
 

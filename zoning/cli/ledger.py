@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from zoning.cli.params import FiniteFloat
+
 __all__ = ["ledger"]
 
 _OUT = click.option(
@@ -150,7 +152,7 @@ def _load(source: str, db: str | None, landcover: Path | None):
 )
 @click.option(
     "--tolerance-km2",
-    type=float,
+    type=FiniteFloat(0, unit="km²"),
     default=1e-6,
     show_default=True,
     help="Net area changes within ± this count as none.",

@@ -70,27 +70,11 @@ def json_option(f: F) -> F:
 
 def echo_json(doc: Any) -> None:
     """Print ``doc`` as one JSON document (UTF-8, indented) on stdout."""
-    click.echo(json.dumps(_strict(doc), ensure_ascii=False, indent=2, default=str))
+    from zoning.report import finite_json
 
-
-def _strict(value: Any) -> Any:
-    """``value`` with NaN and infinities as ``null`` (strict JSON) and numpy scalars as
-    Python numbers."""
-    import math
-
-    if isinstance(value, dict):
-        return {str(k): _strict(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_strict(v) for v in value]
-    item = getattr(value, "item", None)
-    if item is not None and not isinstance(value, str | bytes) and callable(item):
-        try:
-            value = item()
-        except (TypeError, ValueError):
-            return value
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    click.echo(
+        json.dumps(finite_json(doc), ensure_ascii=False, indent=2, default=str, allow_nan=False)
+    )
 
 
 _SCHEDULER = re.compile(r"^(local|(tcp|tls|inproc|ucx|ws|wss)://\S+)$")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from zoning.cli.params import FiniteFloat
+
 __all__ = ["serve"]
 
 
@@ -42,7 +44,7 @@ def _is_loopback(host: str) -> bool:
     "--max-upload-mb",
     default=50.0,
     show_default=True,
-    type=click.FloatRange(min=0.001),
+    type=FiniteFloat(0.001, unit="MB"),
     help="Largest request body; larger ones get 413.",
 )
 @click.option(
