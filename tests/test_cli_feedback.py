@@ -32,7 +32,7 @@ X0, Y0 = 650_000.0, 4_250_000.0
         "zoning.hints",
         "zoning.progress",
         "zoning.cli.options",
-        "zoning.cli.restore",
+        "zoning.restoration.outputs",
         "zoning.cli.screen",
     ],
 )

@@ -76,6 +76,11 @@ def _summarise_run(folder: Path) -> Iterator[str]:
         line = f"restoration: {r['n_units']} units scored"
         if r.get("portfolio"):
             p = r["portfolio"]
-            line += f"; portfolio {p['n_selected']} units, cost {p['cost']:.4g} of {p['budget']:.4g} yuan"
+            from zoning.restoration.outputs import format_yuan
+
+            line += (
+                f"; portfolio {p['n_selected']} units, cost {format_yuan(p['cost'])} of "
+                f"{format_yuan(p['budget'])}"
+            )
         yield line
     yield f"batch run: {folder.name}/ (manifest.json lists every input with its checksum)"

@@ -49,7 +49,7 @@ def restore(
 
     from zoning.datasets import resolve_scenario
     from zoning.io import atomic_directory
-    from zoning.restoration.outputs import write_outputs
+    from zoning.restoration.outputs import format_yuan, write_outputs
     from zoning.restoration.scenario import load_restoration_scenario, run_restoration
 
     if scenario and scenario_option and scenario != scenario_option:
@@ -101,17 +101,8 @@ def restore(
     if report["portfolio"]:
         p = report["portfolio"]
         click.echo(
-            f"portfolio: {p['n_selected']} units, cost {_yuan(p['cost'])} of "
-            f"{_yuan(p['budget'])}, benefit {p['objective']:.6g} (gap {p['gap']:.2e}, "
+            f"portfolio: {p['n_selected']} units, cost {format_yuan(p['cost'])} of "
+            f"{format_yuan(p['budget'])}, benefit {p['objective']:.6g} (gap {p['gap']:.2e}, "
             f"{p['status']}, {p['n_variables']} variables, {p['time_s']:.1f} s)"
         )
     click.echo(f"wrote {target} in {time.perf_counter() - t0:.1f} s")
-
-
-def _yuan(amount: float) -> str:
-    """A cost in yuan with thousands separators: ``7,999,960,000 元 (yuan)``.
-
-    >>> _yuan(7.99996e9), _yuan(1234.6)
-    ('7,999,960,000 元 (yuan)', '1,235 元 (yuan)')
-    """
-    return f"{amount:,.0f} 元 (yuan)"

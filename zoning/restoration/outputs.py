@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DISCLAIMER",
     "class_palette",
+    "format_yuan",
     "run_demo_restoration",
     "unit_raster",
     "write_class_geotiff",
@@ -91,6 +92,15 @@ def write_geotiff(
                 dst.build_overviews(levels, Resampling.nearest)
                 dst.update_tags(ns="rio_overview", resampling="nearest")
     return path
+
+
+def format_yuan(amount: float) -> str:
+    """A cost in yuan with thousands separators: ``7,999,960,000 元 (yuan)``.
+
+    >>> format_yuan(7.99996e9), format_yuan(1234.6)
+    ('7,999,960,000 元 (yuan)', '1,235 元 (yuan)')
+    """
+    return f"{amount:,.0f} 元 (yuan)"
 
 
 def class_palette(k: int) -> dict[int, tuple[tuple[int, int, int], str]]:
