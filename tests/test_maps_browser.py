@@ -11,12 +11,12 @@ Needs the Debian packages ``chromium`` and ``chromium-driver`` and the Python pa
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import chromium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -24,25 +24,12 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from zoning import maps
-from zoning.maps import assets as assets_mod
 
-CHROMIUM = Path(os.environ.get("ZONING_CHROMIUM", "/usr/bin/chromium"))
-CHROMEDRIVER = Path(os.environ.get("ZONING_CHROMEDRIVER", "/usr/bin/chromedriver"))
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
 def _skip_reason() -> str | None:
-    if not CHROMIUM.is_file():
-        return f"{CHROMIUM} not found: install the Debian package `chromium`"
-    if not CHROMEDRIVER.is_file():
-        return f"{CHROMEDRIVER} not found: install the Debian package `chromium-driver`"
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed: pip install selenium"
-    if not (assets_mod.assets_dir() / "leaflet.js").is_file():
-        return "offline map assets not installed: run `make setup`"
-    return None
+    return chromium.missing()
 
 
 pytestmark = [
@@ -56,39 +43,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """One headless Chromium for the module, with every network request failing."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-default-apps",
-        "--disable-extensions",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--metrics-recording-only",
-        f"--user-data-dir={profile}",
-        # nothing reaches the network: no name resolves and every request goes to a dead proxy
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        "--proxy-server=http://127.0.0.1:9",
-        "--proxy-bypass-list=<-loopback>",
-        "--window-size=1280,900",
-        "--lang=zh-CN",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SE_OFFLINE", "true")  # never let Selenium Manager download anything
-        driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    driver.set_page_load_timeout(30)
+    driver = chromium.start(tmp_path_factory.mktemp("chromium-profile"))
     try:
         yield driver
     finally:

@@ -13,34 +13,19 @@ Needs the Debian packages ``chromium`` and ``chromium-driver``, the Python packa
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import chromium
 import pytest
 
-from zoning.maps import assets as assets_mod
-
-CHROMIUM = Path(os.environ.get("ZONING_CHROMIUM", "/usr/bin/chromium"))
-CHROMEDRIVER = Path(os.environ.get("ZONING_CHROMEDRIVER", "/usr/bin/chromedriver"))
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DEMO_SITES = Path(__file__).resolve().parent.parent / "scenarios" / "demo_sites.geojson"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
 def _skip_reason() -> str | None:
-    if not CHROMIUM.is_file():
-        return f"{CHROMIUM} not found: install the Debian package `chromium`"
-    if not CHROMEDRIVER.is_file():
-        return f"{CHROMEDRIVER} not found: install the Debian package `chromium-driver`"
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed: pip install selenium"
-    for key in ("leaflet.js", "leaflet.draw.js"):
-        if not (assets_mod.assets_dir() / key).is_file():
-            return f"offline map asset {key} not installed: run `make setup`"
-    return None
+    return chromium.missing(("leaflet.js", "leaflet.draw.js"))
 
 
 pytestmark = [
@@ -61,37 +46,9 @@ def server(demo_catalog) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """One headless Chromium for the module; nothing but 127.0.0.1 is reachable."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-default-apps",
-        "--disable-extensions",
-        "--no-first-run",
-        "--no-default-browser-check",
-        f"--user-data-dir={profile}",
-        # no name resolves and every request beyond loopback goes to a dead proxy
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-        "--proxy-server=http://127.0.0.1:9",
-        "--window-size=1400,900",
-        "--lang=zh-CN",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SE_OFFLINE", "true")
-        driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    driver.set_page_load_timeout(30)
+    driver = chromium.start(
+        tmp_path_factory.mktemp("chromium-profile"), loopback_server=True, width=1400
+    )
     try:
         yield driver
     finally:
