@@ -406,7 +406,11 @@ def _map_section(result: ScreeningResult) -> str:
 
 
 def static_map(result: ScreeningResult) -> bytes:
-    """The report map as a PNG for print and Word (:mod:`zoning.maps.static`)."""
+    """The report map as a PNG for print and Word (:mod:`zoning.maps.static`), drawn once per
+    result (``report.html`` and ``report.docx`` embed the same image)."""
+    cached = result.__dict__.get("_static_map_png")
+    if cached is not None:
+        return cached
     from zoning.maps.static import site_map_png
 
     sites = result.sites[["site_id", "verdict", "geometry"]]
@@ -415,12 +419,14 @@ def static_map(result: ScreeningResult) -> bytes:
         feats = result.hit_features()
         if len(feats):
             zones = feats[feats["intersects"].astype(bool)] if "intersects" in feats else feats
-    return site_map_png(
+    png = site_map_png(
         sites,
         zones,
         context=_counties_around(result),
         title=f"选址筛查 / Site screening: {result.project_type.name_zh} ({result.project_type.id})",
     )
+    result.__dict__["_static_map_png"] = png
+    return png
 
 
 def result_map(result: ScreeningResult, **kwargs: Any) -> folium.Map:
