@@ -144,6 +144,12 @@ def test_drawn_polygon_over_the_red_line_is_prohibited_with_rule_and_citation(
     assert "CN-RL-02" in text  # the red-line rule of national.toml
     assert "自然资发〔2022〕142号" in text  # its citation
     assert "生态保护红线" in text
+    # the 三线一单 unit's own access list is quoted (the demo unit's text, not a checklist line)
+    access = browser.execute_script(
+        "const t = document.querySelector('#cards .card table.access-list');"
+        " return t ? t.textContent : '';"
+    )
+    assert "空间布局约束" in access and "禁止开发性、生产性建设活动" in access
     assert _errors(browser) == []
 
 

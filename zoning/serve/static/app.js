@@ -354,11 +354,20 @@
       });
     }
     const units = site.hits.filter((h) => h.layer_kind === 'control_unit' && h.intersects);
+    const DIMENSIONS = {
+      spatial_layout: '空间布局约束 / Spatial layout',
+      pollutant_discharge: '污染物排放管控 / Pollutant discharge',
+      environmental_risk: '环境风险防控 / Environmental risk',
+      resource_efficiency: '资源利用效率 / Resource efficiency',
+      combined: '准入清单 / Access list',
+    };
     units.forEach((u) => {
-      const items = [];
-      u.rule_ids.forEach((rid) => { ((state.rules[rid] || {}).evidence_required || []).forEach((x) => items.push(x)); });
+      const list = u.access_list || {};
+      const dims = Object.keys(list);
+      if (!dims.length) return; // the unit layer carries no access list: nothing to quote
       body.push(el('h4', { text: '管控单元准入清单 / Access list of the unit ' + (u.name || u.feature_id) }));
-      body.push(el('ul', {}, items.map((x) => el('li', { text: x }))));
+      body.push(el('table', { className: 'access-list' }, dims.map((d) =>
+        el('tr', {}, el('td', { text: DIMENSIONS[d] || d }), el('td', { text: list[d] })))));
     });
     if (site.questions.length) {
       body.push(el('h4', { text: '需回答的问题 / Questions to answer (above, then screen again)' }));
