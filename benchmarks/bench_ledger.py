@@ -47,7 +47,8 @@ def _server() -> tuple[str, bool]:
 
 def _with_postgis(catalog: Path, url: str, kinds: dict[str, str], out: Path) -> Path:
     """A copy of ``catalog`` whose layers of ``kinds`` ({kind: table}) are read from PostGIS
-    (the other paths made absolute)."""
+    (the other paths made absolute).
+    """
     import re
 
     def absolute(match: re.Match) -> str:

@@ -127,7 +127,8 @@ def overlay_peer(units: Any, layers: dict[str, Any]) -> pd.Series:
 def shapely_peer(units: Any, layers: dict[str, Any], threads: int = 2) -> pd.Series:
     """Prefiltered shapely on ``threads`` threads: union only the groups of features whose
     envelopes overlap and that intersect (connected components), then intersect each group
-    with the units it meets and add the areas per unit."""
+    with the units it meets and add the areas per unit.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
     import shapely
@@ -174,7 +175,8 @@ def shapely_peer(units: Any, layers: dict[str, Any], threads: int = 2) -> pd.Ser
 
 def _union(geoms: np.ndarray) -> Any:
     """``union_all``; on a GEOS topology error (cut layers trigger them), repaired inputs,
-    then a 1 mm precision grid, as a careful peer would."""
+    then a 1 mm precision grid, as a careful peer would.
+    """
     import shapely
 
     try:

@@ -25,7 +25,8 @@ import geopandas as gpd
 
 def _median_ms(fn, repeat: int) -> tuple[float, float]:
     """Median wall time and median CPU time of this process in ms (one thread: the CPU time
-    is what the work costs, and is steadier than wall time on a machine others load)."""
+    is what the work costs, and is steadier than wall time on a machine others load).
+    """
     fn()  # warm: indexes, rule packs, projections
     wall, cpu = [], []
     for _ in range(repeat):

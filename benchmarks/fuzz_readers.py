@@ -381,7 +381,8 @@ def toml_dumps(doc: dict[str, Any]) -> str:
 
 def toml_seeds(folder: Path) -> dict[str, tuple[dict[str, Any], Callable[[Path], Any]]]:
     """Valid documents of each TOML zoning reads, in ``folder`` with the files they name,
-    and the loader of each."""
+    and the loader of each.
+    """
     import geopandas as gpd
     from shapely import box
 

@@ -39,7 +39,8 @@ def _offline_connect(connect):
 @pytest.fixture(autouse=True, scope="session")
 def _no_network():
     """Every test runs offline: TCP connections beyond loopback fail loudly (CI has no
-    network either, but there a stray download would only show as a timeout)."""
+    network either, but there a stray download would only show as a timeout).
+    """
     import socket
 
     mp = pytest.MonkeyPatch()
@@ -76,7 +77,8 @@ def postgis_url():
     """URL of the local PostGIS server (``make postgis``), started here when it is installed
     but not running (and stopped after the session). Skips, saying why, when PostgreSQL or
     PostGIS is not installed: the tests never install packages (that needs the network).
-    ``ZONING_TEST_POSTGIS_URL`` points the tests at another server instead."""
+    ``ZONING_TEST_POSTGIS_URL`` points the tests at another server instead.
+    """
     import subprocess
 
     url = os.environ.get("ZONING_TEST_POSTGIS_URL")

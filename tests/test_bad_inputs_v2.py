@@ -267,7 +267,8 @@ def test_result_json_writes_null_for_a_non_finite_number(level1) -> None:
 
 def test_water_sources_twice_count_once(tmp_path: Path) -> None:
     """Province statistics of the water sources delivered twice equal the GEOS area of one copy
-    clipped to the province (computed here without the statistics code)."""
+    clipped to the province (computed here without the statistics code).
+    """
     import pandas as pd
 
     from zoning.catalog import load_catalog
@@ -497,7 +498,8 @@ _RING = st.tuples(st.floats(0, 0.4), st.integers(20, 200), st.floats(0, 6.28))
 )
 def test_a_layer_and_its_reprojected_copy_count_once(sources, gk) -> None:
     """Water sources as they are drawn (a level-1 core, level-2 and quasi rings around it)
-    delivered twice; without the near-duplicate step GEOS unions gave up to +30 % here."""
+    delivered twice; without the near-duplicate step GEOS unions gave up to +30 % here.
+    """
     import pandas as pd
 
     from zoning.crs import ALBERS_CHINA
@@ -557,7 +559,8 @@ def toml_docs(tmp_path_factory):
 )
 def test_fuzzed_toml_values_never_crash(toml_docs, target: str) -> None:
     """Seeded mutations (types, NaN, huge numbers, odd encodings): loaded or refused, never a
-    traceback; the unmutated seed loads (else the fuzzer would only test refusals)."""
+    traceback; the unmutated seed loads (else the fuzzer would only test refusals).
+    """
     import random
 
     fz, folder, docs = toml_docs
@@ -592,7 +595,8 @@ def test_shapefile_with_a_gbk_name_is_read_with_its_sidecars(tmp_path: Path) -> 
 
 def test_every_numeric_option_of_every_command_refuses_nan():
     """No float option anywhere takes click's own float types, which let NaN through a range
-    check (`nan < 0` is false): each is a FiniteFloat, and NaN exits 2 with a message."""
+    check (`nan < 0` is false): each is a FiniteFloat, and NaN exits 2 with a message.
+    """
     import click
     from click.testing import CliRunner
 

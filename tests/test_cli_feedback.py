@@ -1,5 +1,6 @@
 """Issue 14, item 7: progress bars with named steps, one shape for every command, and the CSV
-encoding every writer shares (item 2)."""
+encoding every writer shares (item 2).
+"""
 
 from __future__ import annotations
 

@@ -508,7 +508,8 @@ def test_project_guards():
 @pytest.mark.parametrize("n_segments", [1, 3, 31, 32, 33, 64, 65, 500])
 def test_short_pieces_keep_every_nearest_distance(n_segments):
     """Lines cut for detect_gcj02's tree: pieces of ≤ 32 segments sharing their ends, so the
-    distance to the nearest piece is the distance to the whole line (a star-shaped ring too)."""
+    distance to the nearest piece is the distance to the whole line (a star-shaped ring too).
+    """
     import shapely
 
     from zoning.crs import _short_pieces

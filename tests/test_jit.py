@@ -1,5 +1,6 @@
 """``zoning.jit.njit``: a numba cache that cannot be used falls back to an uncached compile
-(issue 12 item 7) — no ``RuntimeError: cannot cache function``, no ``UnpicklingError``."""
+(issue 12 item 7) — no ``RuntimeError: cannot cache function``, no ``UnpicklingError``.
+"""
 
 from __future__ import annotations
 

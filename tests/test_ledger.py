@@ -3,7 +3,8 @@ activities, on hand-built catalogues whose areas are worked out by hand.
 
 The catalogues are drawn in the Albers equal-area CRS of the statistics (metres), near
 (112.5° E, 37.5° N): a rectangle of 1 km × 3 km is 3 km². Two counties side by side, A
-(140105, x 0–10 km) and B (140106, x 10–20 km), of one city (140100)."""
+(140105, x 0–10 km) and B (140106, x 10–20 km), of one city (140100).
+"""
 
 from __future__ import annotations
 
@@ -84,7 +85,8 @@ def write_catalog(folder: Path, layers: dict[str, gpd.GeoDataFrame], vintage: st
 
 def write_landcover(path: Path, cells: dict[tuple[int, int], int], default: int = GRASS) -> Path:
     """A 1 km land-cover grid over the test area (20 × 10 cells), class ``default`` except
-    ``cells`` ((column, row from the top) → class)."""
+    ``cells`` ((column, row from the top) → class).
+    """
     grid = np.full((10, 20), default, dtype=np.uint8)
     for (col, row), value in cells.items():
         grid[row, col] = value
@@ -412,7 +414,8 @@ def test_cli_builds_checks_and_refuses_to_overwrite(tmp_path):
 
 def test_a_patch_the_engine_fails_on_is_listed_not_lost(tmp_path, monkeypatch):
     """GEOS can fail on one (patch, zone) pair; the batch is halved until that patch is
-    isolated, listed as not screened, and every other patch still gets its verdict."""
+    isolated, listed as not screened, and every other patch still gets its verdict.
+    """
     import shapely
 
     import zoning.screening

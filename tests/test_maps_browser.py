@@ -469,7 +469,8 @@ def test_map_embedded_in_a_report_works(browser, tmp_path):
 
 def test_statistics_report_opens_and_prints(browser, tmp_path):
     """The run's report.html (zoning.stats_report): no console error, the embedded choropleth
-    draws its two counties, and it prints to a PDF with its tables."""
+    draws its two counties, and it prints to a PDF with its tables.
+    """
     from zoning.stats_report import render_stats_report
 
     rows = []

@@ -131,7 +131,8 @@ _CONTACTS = {
 def test_touching_and_collinear_contacts_by_hand(name):
     """Shared, duplicate and collinear edges, vertices on edges: measured, not declined, in
     both task orders (the tie rule depends on the order) and as union, intersection and
-    clip of the union."""
+    clip of the union.
+    """
     a = box(X0, Y0, X0 + 1000, Y0 + 1000)
     other, union, inter = _CONTACTS[name]
     far = box(X0 - 5000, Y0 - 5000, X0 + 5000, Y0 + 5000)  # a clip holding both
@@ -295,7 +296,8 @@ def test_edges_running_along_a_boundary_within_nanometres():
     """Features cut along a county line and reprojected: their vertices lie 1e-10..1e-7 m off
     the unit boundary, on alternating sides, so edges cross it at tiny angles many times. The
     crossings must be shared by both edges (computed separately, this once gave errors of
-    10⁵ m² on such cases); the result must match GEOS to 1e-9 relative."""
+    10⁵ m² on such cases); the result must match GEOS to 1e-9 relative.
+    """
     rng = np.random.default_rng(11)
     x0, y0, length, slope = 757_000.0, 4_276_000.0, 30_000.0, 0.37
     normal = np.array([-slope, 1.0]) / np.hypot(slope, 1.0)
@@ -355,7 +357,8 @@ def test_random_cuts_along_a_county_line_agree_with_geos(seed, n_line, k, reproj
     """Layers cut along unit lines, as real ones are: stars cut by GEOS along a random
     county line (so the cut vertices lie on the line to rounding), optionally reprojected
     there and back (nanometres off it). Every task is measured (no NaN) and agrees with
-    GEOS overlays to 1e-9 of the layer's area."""
+    GEOS overlays to 1e-9 of the layer's area.
+    """
     rng = np.random.default_rng(seed)
     ang = rng.uniform(0, np.pi)
     d = np.array([np.cos(ang), np.sin(ang)])
@@ -409,7 +412,8 @@ def test_runs_of_edges_near_the_other_side_agree_with_geos():
     """A task with a clip walks only the edges near the other side, in runs that start
     outside it: a big ragged star against small clips (its rings enter and leave the clip's
     envelope many times), small stars against a big clip, and unions of the big star and
-    two small ones clipped by a third."""
+    two small ones clipped by a third.
+    """
     rng = np.random.default_rng(17)
     big = _star(rng, X0, Y0, 5_000, 3_000)
     geoms = [big]
@@ -459,7 +463,8 @@ def test_invalid_rings_are_never_certified(name):
 def test_certified_rings_are_valid_for_geos(seed, n, snap):
     """Random rings, many of them self-crossing or touching (vertices snapped to a coarse
     grid make collinear and shared points): whatever the kernel certifies GEOS finds valid,
-    and it certifies most valid simple stars."""
+    and it certifies most valid simple stars.
+    """
     from zoning.polyarea import certified_valid
 
     rng = np.random.default_rng(seed)

@@ -1,7 +1,8 @@
 """zoning.postgis against a real PostgreSQL + PostGIS server (``make postgis``; the fixture
 ``postgis_url`` starts it when installed and skips, saying why, when it is not).
 
-Each test works in its own schema (``pg_schema``), dropped afterwards."""
+Each test works in its own schema (``pg_schema``), dropped afterwards.
+"""
 
 from __future__ import annotations
 

@@ -136,7 +136,8 @@ def test_ranking_curve_by_hand(tmp_path):
 
 def test_solver_chatter_on_fd1_goes_to_stderr():
     """HiGHS writes a debug line to file descriptor 1 on some problems: it must not land in
-    stdout, where `--json` output goes."""
+    stdout, where `--json` output goes.
+    """
     import subprocess
     import sys
 

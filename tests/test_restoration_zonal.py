@@ -1,5 +1,6 @@
 """Exact partial-cell zonal statistics (zoning.restoration.zonal), checked by hand and
-against exactextract."""
+against exactextract.
+"""
 
 from __future__ import annotations
 

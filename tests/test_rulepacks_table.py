@@ -203,7 +203,8 @@ def test_every_rule_of_every_pack_is_in_the_table():
 
 def test_the_table_expects_the_rules_own_outcome():
     """A rule decides its case: the expected verdict is the rule's outcome (or, for a rule
-    whose exception holds, the exception's)."""
+    whose exception holds, the exception's).
+    """
     for rid, (_t, attrs, *_rest, expected) in CASES.items():
         rule = ALL_RULES[rid]
         a = rule.assess({**project_types()[_t].defaults, **attrs})

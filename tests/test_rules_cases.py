@@ -1,6 +1,7 @@
 """The cases of issue 11 (and issue 12 items 2 and 11) whose answers were worked out from the
 law texts: province-wide bans, rules bound to the city that issued them, corrected national
-rules, exceptions, missing data, bad rule packs, and the commands that show the rules."""
+rules, exceptions, missing data, bad rule packs, and the commands that show the rules.
+"""
 
 from __future__ import annotations
 

@@ -228,7 +228,8 @@ def test_scenario_with_site_screening(tiny, tmp_path):
 def _with_restoration(tiny: Path, tmp_path: Path) -> None:
     """Add a restoration scenario to ``tiny``: two 10 km units; a layer covers half of the
     western one and none of the eastern one, so with that coverage as the only criterion the
-    western unit ranks first."""
+    western unit ranks first.
+    """
     to_file(tmp_path / "data" / "units.geojson", [sq(0, 0, 10_000), sq(10_000, 0, 10_000)],
             code=["W", "E"])  # fmt: skip
     to_file(tmp_path / "data" / "west.geojson", [sq(0, 0, 5_000, 10_000)], code=["half"])

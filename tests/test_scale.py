@@ -83,7 +83,6 @@ def test_dask_path_validates_units(client, units):
 
 def test_partitions_follow_space_and_balance_the_work():
     """Two far-apart clusters of equal squares split into two partitions, one per cluster."""
-
     from zoning.scale import partition_pieces
     from zoning.stats import dissolve_layers
 

@@ -201,7 +201,8 @@ def test_many_polygon_sites_over_two_overlapping_red_lines_count_overlap_once(fr
     """100 sites (more than the threading threshold) each 900 x 200 m over x 300–1200,
     straddling red lines A (x 0–1000) and B (x 500–1500) and inside neither: 700 x 200 m² in
     each feature, and on the dissolved layer the whole site, 180,000 m² (not 280,000) — with
-    one thread and with two."""
+    one thread and with two.
+    """
     polys = [b(300, 5100 + 5 * i, 1200, 5300 + 5 * i) for i in range(100)]
     res = screen_sites(sites(*polys), frames, "solar_pv", coverage=COVERAGE, workers=workers)
     for site in res.to_dict()["sites"]:
@@ -497,30 +498,10 @@ def test_site_with_non_finite_coordinates_is_refused(frames):
         screen_sites(bad, frames, "road")
 
 
-def test_default_threads_discount_this_process_own_load(monkeypatch):
-    """After this process kept two cores busy, a load average of 2 is its own: two threads;
-    with no history, the same load average means other work: one thread."""
-    import zoning.screening as scr
-
-    monkeypatch.setattr(scr.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(scr.os, "getloadavg", lambda: (2.0, 2.0, 2.0))
-    clock = {"wall": 100.0, "cpu": 50.0}
-    monkeypatch.setattr("time.monotonic", lambda: clock["wall"])
-    monkeypatch.setattr("time.process_time", lambda: clock["cpu"])
-    scr._LAST_SAMPLE.clear()
-    assert scr._default_workers() == 1  # no history: the load is someone else's
-    clock["wall"] += 10.0
-    clock["cpu"] += 19.0  # 1.9 CPUs busy in this process for the last 10 s
-    assert scr._default_workers() == 2
-    clock["wall"] += 10.0
-    clock["cpu"] += 0.5  # idle since: the load of 2 is other work again
-    assert scr._default_workers() == 1
-    scr._LAST_SAMPLE.clear()
-
-
 def test_clip_falls_back_to_the_exact_intersection_where_geos_cannot_clip(monkeypatch):
     """GEOS's rectangle clip raises on some degenerate inputs; screening must not: the failing
-    geometry is cut by an exact intersection with the rectangle instead."""
+    geometry is cut by an exact intersection with the rectangle instead.
+    """
     import shapely
     from shapely import lib
     from shapely.geometry import box

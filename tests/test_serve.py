@@ -441,7 +441,8 @@ def test_a_60_mb_body_is_413_before_it_is_read(client: TestClient, tmp_root: Pat
 
 def test_a_chunked_body_is_cut_while_streaming(demo_catalog, tmp_path: Path) -> None:
     """A real server on loopback: 60 MiB offered in 1 MiB chunks with no Content-Length is
-    answered 413 after about 1 MiB, and nothing reaches the private folder."""
+    answered 413 after about 1 MiB, and nothing reaches the private folder.
+    """
     import socket
     from urllib.parse import urlsplit
 

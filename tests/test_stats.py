@@ -426,7 +426,8 @@ def test_demo_layers_cut_along_county_lines_are_measured_by_the_kernel(demo_cata
     it had a tie rule), and the numbers equal the GEOS path's (every kernel task declined)
     to 1e-9 relative. Control units are left out of the comparison: there the GEOS path
     (clip each member, then union) loses 0.27 km² in county 140431 to a GEOS robustness
-    failure, while the kernel agrees with union-then-clip and with the sum of the zones."""
+    failure, while the kernel agrees with union-then-clip and with the sum of the zones.
+    """
     import zoning.polyarea
 
     admin = demo_catalog.frame("admin_unit")

@@ -1,6 +1,7 @@
 """The output protocol (``zoning.workspace``): names, no-replace publishing, unsafe targets,
 stale temporaries. The commands' behaviour is in ``tests/test_bad_inputs.py`` and
-``tests/test_faults.py``."""
+``tests/test_faults.py``.
+"""
 
 from __future__ import annotations
 

@@ -339,7 +339,8 @@ class Catalog:
 
     def access_fields(self, name: str) -> dict[str, str]:
         """Access-list dimension → field of the ``control_unit`` layer ``name``: as declared in
-        the catalogue, else detected by the usual Chinese field names (empty when none)."""
+        the catalogue, else detected by the usual Chinese field names (empty when none).
+        """
         from zoning.access_list import detect_access_fields
 
         entry = next((e for e in self.entries if e.name == name), None)
@@ -364,7 +365,8 @@ class Catalog:
 
     def provenance(self) -> dict[str, Any]:
         """JSON-able provenance: catalogue name, path, and per layer source checksum,
-        vintage, real/illustrative and licence."""
+        vintage, real/illustrative and licence.
+        """
         layers = []
         for e in self.entries:
             loaded = self._loaded.get(e.name)
@@ -694,7 +696,8 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
 
 def _parse_jurisdiction(raw: dict[str, Any], problems: list[Problem]) -> str | None:
     """The catalogue-level ``jurisdiction`` (an administrative code such as ``"140902"``): the
-    area every site lies in when the catalogue has no ``admin_unit`` layer."""
+    area every site lies in when the catalogue has no ``admin_unit`` layer.
+    """
     if "jurisdiction" not in raw:
         return None
     from zoning.rules import normalise_jurisdiction

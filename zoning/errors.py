@@ -177,4 +177,5 @@ class InfeasibleError(ZoningError, ValueError):
 class DatabaseError(ZoningError, OSError):
     """A PostGIS source or sink failed: bad URL, unreachable server, refused login, missing
     table, a table without SRID, a failed write (rolled back). Messages never carry the
-    password."""
+    password.
+    """

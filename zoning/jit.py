@@ -77,7 +77,8 @@ class _GuardedCache:
 
 def njit(*args: Any, **kwargs: Any) -> Any:
     """``numba.njit``; with ``cache=True`` a cache that cannot be used falls back, with a
-    warning, to an uncached compile (see the module docstring)."""
+    warning, to an uncached compile (see the module docstring).
+    """
     import numba
 
     if len(args) == 1 and callable(args[0]) and not kwargs:  # bare @njit

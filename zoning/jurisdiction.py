@@ -64,7 +64,8 @@ def describe(codes: Sequence[str] | None, names: Mapping[str, str]) -> str:
 
 def _admin_table(admin: Any) -> tuple[np.ndarray, np.ndarray, dict[str, str]] | None:
     """The admin units of the finest level (geometries in EPSG:4490, prepared), their code
-    prefixes, and the names of every unit by code."""
+    prefixes, and the names of every unit by code.
+    """
     import shapely
 
     if admin is None or not len(admin):

@@ -28,7 +28,6 @@ from zoning.stats import (
     ALL_ZONES,
     Pieces,
     _check_measurable,
-    _default_jobs,
     _overlay,
     _piece_geometries,
     dissolve_layers,
@@ -36,6 +35,7 @@ from zoning.stats import (
     prepare_units,
     summarise,
 )
+from zoning.threads import resolve_n_jobs
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -106,7 +106,8 @@ def _piece_frame(pieces: Pieces, n_jobs: int) -> tuple[np.ndarray, list[list[str
 
 def _single_pieces(geoms: list[Any], kinds: list[str], labels: list[list[str]]) -> Pieces:
     """Pieces made of one polygon each (multipart geometries exploded; parts never overlap),
-    with several labels per piece."""
+    with several labels per piece.
+    """
     if len(geoms):
         parts, idx = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
         geoms = list(parts)
@@ -165,7 +166,7 @@ def overlap_table(
     """
     from zoning.stats import area_by_unit
 
-    jobs = _default_jobs(n_jobs)
+    jobs = resolve_n_jobs(n_jobs)
     target = _check_measurable(crs) if crs is not None else None
     prepared = prepare_units(units, unit_id=unit_id, crs=target)
     if dissolved is None:
@@ -292,7 +293,7 @@ def flatten_designations(
 
     from zoning.stats import _albers
 
-    jobs = _default_jobs(n_jobs)
+    jobs = resolve_n_jobs(n_jobs)
     target = _check_measurable(crs if crs is not None else _albers())
     if dissolved is None:
         dissolved = dissolve_layers(layers, crs=target, n_jobs=jobs, make_valid=make_valid)
@@ -337,7 +338,7 @@ def flattened_areas(
         ``unit_id, rank, designation, area_km2, unit_area_km2, share_pct``; per unit the
         areas add up to the unit area.
     """
-    jobs = _default_jobs(n_jobs)
+    jobs = resolve_n_jobs(n_jobs)
     prepared = prepare_units(units, unit_id=unit_id, crs=flat.crs)
     geoms = list(flat.geometry.values)
     pieces = _single_pieces(geoms, ["flat"] * len(geoms), [[d] for d in flat.designation])

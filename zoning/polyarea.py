@@ -172,7 +172,8 @@ def pack(geoms: np.ndarray) -> Packed:
 
 def _polygon_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Polygons inside ``geoms`` (multi-parts and collections opened, nested ones too) and
-    the position of the geometry each came from, in order; points and lines (no area) go."""
+    the position of the geometry each came from, in order; points and lines (no area) go.
+    """
     parts, owner = shapely.get_parts(geoms, return_index=True)
     while True:
         nested = np.isin(shapely.get_type_id(parts), [4, 5, 6, 7])
@@ -282,7 +283,8 @@ def _tasks(
 @njit(cache=True, nogil=True)
 def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip):
     """Area of ``union(subj) ∩ clip`` (no clip when ``clip < 0``), NaN when declined, and a
-    bound on its rounding error."""
+    bound on its rounding error.
+    """
     if clip >= 0:
         subj = _members_meeting(bbox, subj, clip)  # the others add nothing inside the clip
     k = subj.shape[0]
@@ -614,7 +616,8 @@ def _ring_meta(coords, ring_off, ring_ext):
 @njit(cache=True, nogil=True)
 def _extreme_turn(coords, v0, v1):
     """Exact turn (+1 left, −1 right, 0 none) at the lowest-leftmost vertex of the ring of
-    vertices ``v0:v1`` (closing vertex left out): the ring's orientation when it is simple."""
+    vertices ``v0:v1`` (closing vertex left out): the ring's orientation when it is simple.
+    """
     m = v0
     for v in range(v0 + 1, v1):
         if coords[v, 1] < coords[m, 1] or (
@@ -868,7 +871,8 @@ def _orient(ax, ay, bx, by, cx, cy, s):
 @njit(cache=True, nogil=True)
 def _tie(ux, uy, s):
     """Sign of ``det(u, s·(ε, ε²))`` = ``s·(ux·ε² − uy·ε)`` for an infinitesimal ε > 0 (the
-    sign of a float difference is exact, and an edge has ``u ≠ 0``)."""
+    sign of a float difference is exact, and an edge has ``u ≠ 0``).
+    """
     if uy != 0.0:
         return -s if uy > 0.0 else s
     return s if ux > 0.0 else -s
@@ -1025,7 +1029,8 @@ def _cross(E, i, j, p, q, cx, c_other, nc):
 @njit(cache=True, nogil=True)
 def _param(d0, d1):
     """Where along an edge whose ends have determinants ``d0``, ``d1`` (opposite signs, or
-    one of them 0) the other line crosses it, in [0, 1]."""
+    one of them 0) the other line crosses it, in [0, 1].
+    """
     if d0 == 0.0:
         return 0.0
     if d1 == 0.0:
@@ -1158,7 +1163,8 @@ def _counts(p, k, has_clip, status, n_in):
 def _point_in(px, py, q, s, raw):
     """Even–odd point in polygon ``q`` of the task (all its rings, read from the packed
     coordinates, blocks that the ray to +x cannot meet skipped) for the point moved by
-    ``s·(ε, ε²)``: 1 in, 0 out (never on the boundary)."""
+    ``s·(ε, ε²)``: 1 in, 0 out (never on the boundary).
+    """
     coords, ring_off, blk_off, blk_box, g_rs, g_re, polys, ox, oy = raw
     g = polys[q]
     inside = 0
@@ -1222,7 +1228,8 @@ def _certify(coords, ring_off, ring_sign, g_rs, g_re, out, lo, hi):
 def _simple_ring(coords, ring_off, ring_sign, r):
     """Whether ring ``r`` is certainly simple: finite, at least three edges of non-zero
     length, an oriented extreme corner, no spike between consecutive edges and no contact
-    at all between other edges (those sharing a cell of a grid over the ring)."""
+    at all between other edges (those sharing a cell of a grid over the ring).
+    """
     if ring_sign[r] == 0:
         return False
     v0 = ring_off[r]

@@ -201,7 +201,8 @@ def _split_name(name: str, url: str) -> tuple[str | None, str]:
 
 def _reflect(conn: Any, schema: str | None, name: str) -> Any:
     """The table's SQLAlchemy description (GeoAlchemy2 imported first, so that geometry
-    columns are recognised)."""
+    columns are recognised).
+    """
     import geoalchemy2  # noqa: F401  (registers the PostGIS types with the reflection)
     from sqlalchemy import MetaData, Table
 

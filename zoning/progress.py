@@ -162,7 +162,8 @@ class Steps:
 def step_bar(title: str, names: Sequence[str], *, enabled: bool | None = None) -> Steps:
     """A started bar for code that calls ``update(1)`` after each step and ``close()``
     (the runner): the first of ``names`` is running; log records are not redirected (the
-    command line does that around the whole command, :func:`redirect_logging`)."""
+    command line does that around the whole command, :func:`redirect_logging`).
+    """
     steps = Steps(title, names, enabled=enabled, redirect=False).__enter__()
     steps.start(names[0])
     return steps
@@ -171,7 +172,8 @@ def step_bar(title: str, names: Sequence[str], *, enabled: bool | None = None) -
 @contextlib.contextmanager
 def redirect_logging(enabled: bool | None = None) -> Iterator[None]:
     """Log records to the console go above any progress bar inside the block, instead of
-    through it (only when bars are drawn: ``enabled``, default stderr a terminal)."""
+    through it (only when bars are drawn: ``enabled``, default stderr a terminal).
+    """
     if not (stderr_is_tty() if enabled is None else enabled):
         yield
         return

@@ -223,7 +223,8 @@ def _site_section(result: ScreeningResult, site: dict[str, Any]) -> str:
 
 def _access_blocks(site: dict[str, Any]) -> list[str]:
     """The access list (生态环境准入清单) of each control unit the site lies in, as a table of
-    dimension and requirement, or a note when the unit layer carries none."""
+    dimension and requirement, or a note when the unit layer carries none.
+    """
     from zoning.access_list import DIMENSIONS
     from zoning.kinds import get_kind
 
@@ -407,7 +408,8 @@ def _map_section(result: ScreeningResult) -> str:
 
 def static_map(result: ScreeningResult) -> bytes:
     """The report map as a PNG for print and Word (:mod:`zoning.maps.static`), drawn once per
-    result (``report.html`` and ``report.docx`` embed the same image)."""
+    result (``report.html`` and ``report.docx`` embed the same image).
+    """
     cached = result.__dict__.get("_static_map_png")
     if cached is not None:
         return cached
@@ -551,7 +553,8 @@ def write_screening(
 
 def _area_rules_html(result: Any, site: dict[str, Any]) -> list[str]:
     """Rules that need no layer (area-wide bans) or fire outside a zone, with their citations;
-    rules whose area cannot be told for the site are listed as checks."""
+    rules whose area cannot be told for the site are listed as checks.
+    """
     rows = site.get("area_rules") or []
     if not rows:
         return []

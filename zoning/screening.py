@@ -62,6 +62,7 @@ import pandas as pd
 from zoning.errors import CRSError, EmptyInputError, ZoningUsageError
 from zoning.reasons import OUTCOME_ZH
 from zoning.rules import SEVERITY, Assessment, Rule, RulePack, load_rulepacks
+from zoning.threads import resolve_n_jobs
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -294,7 +295,8 @@ def build_index(
 
 def _catalog_access_fields(source: Any) -> dict[str, dict[str, str]] | None:
     """Access-list fields of a catalogue's control-unit layers (None for plain frames: their
-    fields are detected by name when a list is asked for)."""
+    fields are detected by name when a list is asked for).
+    """
     if isinstance(source, Mapping) or not hasattr(source, "access_fields"):
         return None
     return {
@@ -304,7 +306,8 @@ def _catalog_access_fields(source: Any) -> dict[str, dict[str, str]] | None:
 
 def unit_access_list(index: ScreeningIndex | None, feature_idx: int) -> dict[str, str] | None:
     """The access list (dimension → text) of control unit ``feature_idx`` of ``index``, or
-    ``None`` when the unit layer carries none (:mod:`zoning.access_list`)."""
+    ``None`` when the unit layer carries none (:mod:`zoning.access_list`).
+    """
     if index is None or "control_unit" not in index.layers:
         return None
     if index._access_lists is None:
@@ -318,7 +321,8 @@ def unit_access_list(index: ScreeningIndex | None, feature_idx: int) -> dict[str
 
 def _with_access_columns(result: ScreeningResult, summary: pd.DataFrame) -> pd.DataFrame:
     """The per-site summary with the site's control unit(s) and their access list, one column
-    per dimension (``access_spatial_layout`` …); texts of several units are prefixed by unit."""
+    per dimension (``access_spatial_layout`` …); texts of several units are prefixed by unit.
+    """
     from zoning.access_list import DIMENSIONS
 
     units: list[str] = []
@@ -771,45 +775,6 @@ def _pair_metrics(
     }
 
 
-#: (wall clock, CPU time of this process) at the last call of :func:`_default_workers`
-_LAST_SAMPLE: list[tuple[float, float]] = []
-
-
-def _own_load() -> float:
-    """CPUs this process kept busy since the previous call (within the load average's minute).
-
-    The 1-minute load average counts this process's own threads too: right after a two-thread
-    screening it reads ~2 on a 2-core machine although nothing else runs. Subtracting what this
-    process itself used leaves the load of *other* work.
-    """
-    import time
-
-    now = (time.monotonic(), time.process_time())
-    last = _LAST_SAMPLE[-1] if _LAST_SAMPLE else None
-    _LAST_SAMPLE[:] = [now]
-    if last is None or not 0.5 < now[0] - last[0] < 60.0:
-        return 0.0
-    return max(0.0, (now[1] - last[1]) / (now[0] - last[0]))
-
-
-def _default_workers() -> int:
-    """Threads for the exact metrics: the CPUs that are free (at most 4, at least 1).
-
-    Measured on a 2-core machine: two threads help when the second core is idle and cost
-    ~15 % when other processes already keep both cores busy (load average ≥ 2), so the load
-    of other work decides: the load average (which counts this process too, hence the + 1)
-    minus what this process itself used since the previous call.
-    """
-    cpus = os.cpu_count() or 1
-    own = _own_load()
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # pragma: no cover - platforms without getloadavg
-        return min(4, cpus)
-    others = max(0.0, load - own)
-    return int(max(1, min(4, cpus, round(cpus - others + 1))))
-
-
 def _run_chunks(
     s: np.ndarray,
     z: np.ndarray,
@@ -986,7 +951,8 @@ def _area_rules(
 ) -> pd.DataFrame:
     """Rules evaluated per site rather than per zone hit: rules that need no layer (they bind
     every site of their jurisdiction) and rules that fire when a site is not inside any zone
-    of a kind (``outside``). ``status`` is ``applies`` or ``check`` (jurisdiction unknown)."""
+    of a kind (``outside``). ``status`` is ``applies`` or ``check`` (jurisdiction unknown).
+    """
     rows: list[tuple[int, str, str, str]] = []
     present = set(layer_kinds)
     for kind, evs in evals.items():
@@ -1023,7 +989,8 @@ def _missing_layers(
     n_sites: int,
 ) -> list[list[str]]:
     """Per site, the layer kinds a restrictive rule for this project type needs and the
-    catalogue lacks (rules whose jurisdiction surely excludes the site do not count)."""
+    catalogue lacks (rules whose jurisdiction surely excludes the site do not count).
+    """
     present = set(layer_kinds)
     out: list[list[str]] = [[] for _ in range(n_sites)]
     for kind, evs in evals.items():
@@ -1125,7 +1092,7 @@ def screen_sites(
             f"search_radius_m={search_radius_m}, tolerance_m={tolerance_m}; expected finite "
             "numbers ≥ 0 metres"
         )
-    workers = workers or _default_workers()
+    workers = resolve_n_jobs(workers or None)
     index = build_index(catalog_or_frames, coverage=coverage)
     site_frame, _ids = _prepare_sites(sites, site_id_field)
     geoms_ll = np.asarray(site_frame.geometry.values, dtype=object)
@@ -1365,7 +1332,8 @@ def _gcj02_warning(site_frame: gpd.GeoDataFrame, index: ScreeningIndex) -> list[
 
 def _safe_clip(site: Any, zones: np.ndarray) -> Any:
     """``site ∩ union(zones)``: the zones are first cut to the site's envelope (cheap, so big
-    zones are never unioned whole), then dissolved, then intersected with the site once."""
+    zones are never unioned whole), then dissolved, then intersected with the site once.
+    """
     import shapely
     from shapely.errors import GEOSException
 
@@ -1592,7 +1560,8 @@ class ScreeningResult:
 
     def _boundary_distance(self, row: Mapping[str, Any]) -> float:
         """Distance (m) from a site inside a zone to the zone's boundary (computed on demand
-        for lines and polygons; the engine computes it for points)."""
+        for lines and polygons; the engine computes it for points).
+        """
         import shapely
 
         value = row["boundary_distance_m"]
@@ -1604,7 +1573,8 @@ class ScreeningResult:
 
     def constrained(self) -> pd.DataFrame:
         """Per site, the area and length inside zones with a restrictive outcome
-        (prohibited, needs_info, conditional), all layers dissolved together."""
+        (prohibited, needs_info, conditional), all layers dissolved together.
+        """
         cached = self.__dict__.get("_constrained_cache")
         if cached is not None:
             return cached.copy()
@@ -1689,7 +1659,8 @@ class ScreeningResult:
     # -------------------------------------------------------------- explanation
     def _explained_full(self, i: int, trig: list[dict]) -> dict[str, list[str]]:
         """:meth:`_explain_full` of site ``i``, computed once (the JSON, the summary and the
-        report all need it)."""
+        report all need it).
+        """
         memo = self.__dict__.setdefault("_explained_cache", {})
         if i not in memo:
             memo[i] = self._explain_full(i, trig)
@@ -1726,7 +1697,8 @@ class ScreeningResult:
 
     def _explain_full(self, i: int, trig: list[dict]) -> dict[str, list[str]]:
         """Every reason of site ``i`` in both languages, strictest first, with the evidence a
-        planner must supply and the questions that would settle ``needs_info``."""
+        planner must supply and the questions that would settle ``needs_info``.
+        """
         from zoning.kinds import get_kind
         from zoning.projects import attribute_specs
         from zoning.reasons import (
@@ -2141,7 +2113,8 @@ class ScreeningResult:
 
     def _n_assessments(self, i: int) -> int:
         """How many distinct assessments or permits the conditions of site ``i`` require
-        (the evidence of its conditional rules where it intersects a zone)."""
+        (the evidence of its conditional rules where it intersects a zone).
+        """
         trig = self._site_rows(i)[0]
         needed: set[str] = set()
         for h in trig:

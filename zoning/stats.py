@@ -54,6 +54,7 @@ import shapely
 
 from zoning.duplicates import near_duplicate_rows
 from zoning.errors import CRSError, LayerValidationError, Problem
+from zoning.threads import resolve_n_jobs
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -228,7 +229,8 @@ def validate_units(
 
 def _overlap_areas(geoms: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Area of ``geoms[left] ∩ geoms[right]`` by the area kernel (neighbouring units share
-    edges: 0 within rounding), GEOS for the pairs it declines."""
+    edges: 0 within rounding), GEOS for the pairs it declines.
+    """
     from zoning.polyarea import pack, union_clip_areas
 
     area, noise = union_clip_areas(
@@ -592,12 +594,6 @@ def _union_all(geoms: np.ndarray) -> Any:
         return shapely.union_all(_repaired(geoms))
 
 
-def _default_jobs(n_jobs: int | None) -> int:
-    import os
-
-    return max(1, os.cpu_count() or 1) if n_jobs is None else max(1, n_jobs)
-
-
 def _layer_geoms(
     kind: str, layer: gpd.GeoDataFrame, target: Any, *, make_valid: bool, n_jobs: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -639,7 +635,8 @@ def _layer_geoms(
 
 def _invalid(geoms: np.ndarray, n_jobs: int) -> np.ndarray:
     """Which geometries are invalid: GEOS ``is_valid`` only on those the area kernel cannot
-    certify as simple rings (holes, multipolygons, rings with a contact), ~20x cheaper."""
+    certify as simple rings (holes, multipolygons, rings with a contact), ~20x cheaper.
+    """
     from zoning.polyarea import certified_valid, pack
 
     invalid = np.zeros(len(geoms), dtype=bool)
@@ -651,7 +648,8 @@ def _invalid(geoms: np.ndarray, n_jobs: int) -> np.ndarray:
 
 def _checked_valid(layer: gpd.GeoDataFrame, projected: gpd.GeoDataFrame, target: Any) -> bool:
     """Whether :func:`zoning.crs.project` already checked ``layer`` valid in ``target``
-    (catalogue frames), so the validity pass (the costliest step on big layers) can go."""
+    (catalogue frames), so the validity pass (the costliest step on big layers) can go.
+    """
     from zoning.crs import is_marked_valid
 
     return projected is layer and is_marked_valid(layer, target)
@@ -883,7 +881,8 @@ def _kernel_areas(
     n_jobs: int,
 ) -> np.ndarray:
     """Area of ``union(piece idx[i]) ∩ unit unit_of[i]`` (no clip where ``unit_of`` is -1)
-    by :func:`zoning.polyarea.union_clip_areas`; NaN where the kernel declines."""
+    by :func:`zoning.polyarea.union_clip_areas`; NaN where the kernel declines.
+    """
     from zoning.polyarea import pack, union_clip_areas
 
     sizes = pieces.sizes()[idx]
@@ -1003,7 +1002,8 @@ def measure_pieces(pieces: Pieces, units: _Units, *, n_jobs: int = 1) -> pd.Data
 def _units_containing(units: _Units, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (point, unit) with the point inside the unit: envelope candidates from the
     tree, then one vectorised point-in-polygon call per unit on its prepared geometry (an
-    order of magnitude faster than a predicate query of the tree)."""
+    order of magnitude faster than a predicate query of the tree).
+    """
     c_p, c_u = units.tree.query(shapely.points(x, y))
     order = np.argsort(c_u, kind="stable")
     c_p, c_u = c_p[order], c_u[order]
@@ -1074,7 +1074,8 @@ def _remainder_pairs(
     c_all: np.ndarray, u_all: np.ndarray, cgeoms: np.ndarray, units: _Units
 ) -> np.ndarray:
     """Mark, for each piece crossing several units and covered by their union, the pair of
-    its last unit (largest id): its area is the piece's area minus the other parts."""
+    its last unit (largest id): its area is the piece's area minus the other parts.
+    """
     last = np.zeros(len(c_all), dtype=bool)
     counts = np.bincount(c_all, minlength=len(cgeoms))
     multi = counts[c_all] > 1
@@ -1265,7 +1266,7 @@ def area_by_unit(
     CRSError
         A layer without a CRS, or ``crs`` unfit for areas.
     """
-    jobs = _default_jobs(n_jobs)
+    jobs = resolve_n_jobs(n_jobs)
     prepared = prepare_units(units, unit_id=unit_id, crs=crs, validate=validate)
     if dissolved is None:
         dissolved = dissolve_layers(layers, crs=crs, n_jobs=jobs, make_valid=make_valid)

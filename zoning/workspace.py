@@ -207,7 +207,8 @@ def publish(tmp: Path, out: Path, *, overwrite: bool) -> None:
 
 def _absolute(path: str | os.PathLike[str]) -> Path:
     """Absolute path with the folders resolved but not a final symlink (replacing a link
-    replaces the link, not what it points to)."""
+    replaces the link, not what it points to).
+    """
     p = Path(os.path.abspath(path))
     return p.parent.resolve() / p.name if p.name else p.resolve()
 

@@ -173,7 +173,8 @@ def _crs_url_declared(c: ModuleType, folder: Path):
 
 def _demo_water_twice(folder: Path) -> tuple[Path, Path]:
     """The demo's water sources written twice (EPSG:4490 and Gauss–Krüger EPSG:4547), with the
-    demo's admin units: the copies differ by < 1e-8 m."""
+    demo's admin units: the copies differ by < 1e-8 m.
+    """
     import tomllib
 
     from zoning.catalog import load_catalog

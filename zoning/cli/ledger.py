@@ -1,5 +1,6 @@
 """``zoning ledger``: the red-line ledger, the three "not"s between vintages, and the
-supervision of human activities in the red line (build | check | supervise)."""
+supervision of human activities in the red line (build | check | supervise).
+"""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def _targets(
     catalog_path: Path | None = None,
 ) -> None:
     """Check the outputs before any work: one is given; ``--out`` is new (or ``--overwrite``),
-    holds no input and is locked for this command (:func:`zoning.workspace.claim_output`)."""
+    holds no input and is locked for this command (:func:`zoning.workspace.claim_output`).
+    """
     from zoning.errors import ZoningUsageError
 
     if required and out is None and db is None:
@@ -82,7 +84,8 @@ def _landcover(catalog_path: Path | None, landcover: Path | None, none: bool) ->
 @click.group("ledger")
 def ledger() -> None:
     """The red-line ledger (生态保护红线信息台账): build it, check the three "not"s between
-    vintages (面积不减少, 性质不改变, 功能不降低), supervise human activities in it."""
+    vintages (面积不减少, 性质不改变, 功能不降低), supervise human activities in it.
+    """
 
 
 @ledger.command("build")
@@ -110,7 +113,8 @@ def build(
     """One row per red-line feature: counties, area (km², equal-area), land cover, overlaps,
     human activities, vintage and source checksum. Writes OUT/ledger.gpkg, ledger.xlsx,
     ledger.csv and/or table zoning_redline_ledger in the database (a rerun of a vintage
-    replaces it)."""
+    replaces it).
+    """
     from zoning.ledger import build_ledger
     from zoning.ledger.outputs import write_ledger
 
@@ -173,7 +177,8 @@ def check(
     """The three "not"s between OLD and NEW: two catalogues (TOML), two ledgers (folders or
     ledger.gpkg), or with --db two vintages in the database. Prints the verdicts; writes
     OUT/check.csv, changes.csv, check.xlsx, summary.txt and/or tables zoning_ledger_check and
-    zoning_ledger_changes."""
+    zoning_ledger_changes.
+    """
     from zoning.ledger import check_ledgers
     from zoning.ledger.outputs import write_check
 
@@ -202,7 +207,8 @@ def supervise_command(
     """Screen every human-activity patch in the red line and protected areas: suspected
     problem patches (疑似问题图斑) ranked by severity and area with the rule and clause broken,
     allowed limited activities with their evidence. Writes OUT/suspects.gpkg, suspects.xlsx,
-    suspects.csv, allowed.csv and/or tables zoning_suspect_patches, zoning_allowed_patches."""
+    suspects.csv, allowed.csv and/or tables zoning_suspect_patches, zoning_allowed_patches.
+    """
     from zoning.ledger import supervise
     from zoning.ledger.outputs import write_supervision
 

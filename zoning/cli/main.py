@@ -163,7 +163,8 @@ def _command_line_spelling() -> Any:
 
 def _in_cache(filename: object) -> str | None:
     """The cache folder (``$ZONING_CACHE_DIR`` or ``~/.cache/zoning``) if it holds
-    ``filename``."""
+    ``filename``.
+    """
     import os
     from pathlib import Path
 

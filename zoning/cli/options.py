@@ -132,7 +132,8 @@ def catalog_label(catalog_path: Path | None) -> str:
 
 def progress_steps(title: str, names: list[str]) -> Steps:
     """A started :class:`zoning.progress.Steps` bar (off with ``zoning --quiet`` or off a
-    terminal), closed with the command; call ``finish()`` once the last step is done."""
+    terminal), closed with the command; call ``finish()`` once the last step is done.
+    """
     from zoning.progress import Steps, bars_off
 
     ctx = click.get_current_context(silent=True)

@@ -213,7 +213,8 @@ def _check_polygon_kinds(
     catalog: Catalog, kinds: list[str], given: str, available: list[str]
 ) -> None:
     """``--layers`` must name at least one kind, and only kinds holding polygons (statistics
-    measure areas: a line kind would report 0 km² everywhere)."""
+    measure areas: a line kind would report 0 km² everywhere).
+    """
     import shapely
 
     from zoning.errors import ZoningUsageError

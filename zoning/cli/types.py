@@ -13,7 +13,8 @@ __all__ = ["types_command"]
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 def types_command(as_json: bool) -> None:
     """List the project types (id, Chinese and English names, categories) and the attributes
-    that change their outcomes (--attr KEY=VALUE on `zoning screen`), with defaults."""
+    that change their outcomes (--attr KEY=VALUE on `zoning screen`), with defaults.
+    """
     from zoning.type_guide import type_rows
 
     rows = type_rows()

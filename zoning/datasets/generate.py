@@ -82,7 +82,7 @@ class Grid:
         return cls(Affine(cell_m, 0, minx, 0, -cell_m, maxy), width, height, cell_m)
 
     def centres(self) -> tuple[np.ndarray, np.ndarray]:
-        """x and y of cell centres, each of shape (height, width)."""
+        """X and y of cell centres, each of shape (height, width)."""
         cols, rows = np.meshgrid(np.arange(self.width) + 0.5, np.arange(self.height) + 0.5)
         x, y = self.transform * (cols, rows)
         return np.asarray(x), np.asarray(y)

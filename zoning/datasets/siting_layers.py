@@ -85,7 +85,8 @@ def _place(
     tries: int = 60,
 ) -> shapely.Geometry:
     """A blob of ``radius`` m placed ``dist`` m from ``centre``, inside ``within`` and clear of
-    the features in ``avoid`` when possible (else the last try, with them cut out)."""
+    the features in ``avoid`` when possible (else the last try, with them cut out).
+    """
     blob = shapely.Polygon()
     hits: np.ndarray = np.empty(0, dtype=int)
     for _ in range(tries):

@@ -136,7 +136,8 @@ def _overlap_lists(red: np.ndarray, other: gpd.GeoDataFrame) -> list[str]:
 
 def _activity(red: np.ndarray, other: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Per red-line feature: features of ``other`` inside it (count) and their area in it
-    (km², overlaps counted once)."""
+    (km², overlaps counted once).
+    """
     n = np.zeros(len(red), dtype=np.int64)
     area = np.zeros(len(red))
     if not len(other):

@@ -1,5 +1,6 @@
 """The ledger products of ``zoning demo``: the red-line ledger of the demo (with the MODIS 2019
-land cover) and the supervision list of its illustrative human-activity patches."""
+land cover) and the supervision list of its illustrative human-activity patches.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ __all__ = ["run_demo_ledger"]
 
 def run_demo_ledger(out: Path) -> Iterator[str]:
     """Write ``out/redline/`` (the ledger) and ``out/supervision/`` (suspected problem patches
-    and allowed limited activities); yield one summary line per product."""
+    and allowed limited activities); yield one summary line per product.
+    """
     from zoning.catalog import load_catalog
     from zoning.datasets.activity import demo_supervision_catalog_path
     from zoning.ledger import build_ledger, supervise

@@ -132,7 +132,8 @@ def write_ledger(
     schema: str | None = None,
 ) -> list[str]:
     """Write a ledger as ``ledger.gpkg`` + ``ledger.xlsx`` + ``ledger.csv`` in ``out`` and/or
-    as table ``zoning_redline_ledger`` (key ``vintage``) in ``db``. Returns what was written."""
+    as table ``zoning_redline_ledger`` (key ``vintage``) in ``db``. Returns what was written.
+    """
     from zoning.io import atomic_directory
 
     written = []
@@ -166,7 +167,8 @@ def write_check(
 ) -> list[str]:
     """Write a :class:`~zoning.ledger.check.LedgerCheck`: ``check.csv``, ``changes.csv``,
     ``check.xlsx`` and ``summary.txt`` in ``out``; tables ``zoning_ledger_check`` and
-    ``zoning_ledger_changes`` (key ``run_id`` = ``OLD→NEW``) in ``db``."""
+    ``zoning_ledger_changes`` (key ``run_id`` = ``OLD→NEW``) in ``db``.
+    """
     from zoning.io import atomic_directory
 
     written = []
@@ -204,7 +206,8 @@ def write_supervision(
 ) -> list[str]:
     """Write a :class:`~zoning.ledger.supervise.SupervisionResult`: ``suspects.gpkg`` (layers
     suspects, allowed, unscreened), ``suspects.xlsx``, ``suspects.csv`` and ``allowed.csv`` in
-    ``out``; tables ``zoning_suspect_patches`` and ``zoning_allowed_patches`` in ``db``."""
+    ``out``; tables ``zoning_suspect_patches`` and ``zoning_allowed_patches`` in ``db``.
+    """
     from zoning.io import atomic_directory
 
     written = []

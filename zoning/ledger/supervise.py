@@ -249,7 +249,8 @@ def _screen(
     failed: list[pd.Series],
 ) -> list[tuple[gpd.GeoDataFrame, Any]]:
     """Screen ``rows``; when GEOS fails on the batch, halve it until the failing patches are
-    isolated (they go to ``failed``), so one bad pair does not stop the whole supervision."""
+    isolated (they go to ``failed``), so one bad pair does not stop the whole supervision.
+    """
     from zoning.screening import screen_sites
 
     sites = gpd.GeoDataFrame(

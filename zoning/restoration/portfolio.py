@@ -191,7 +191,6 @@ def select_portfolio(
     >>> r.selected.tolist(), r.objective
     ([False, True, True], 10.0)
     """
-
     index = benefit.index
     b = benefit.astype(float).to_numpy()
     c = cost.reindex(index).astype(float).to_numpy()
