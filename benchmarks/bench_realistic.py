@@ -54,47 +54,24 @@ KINDS = ("eco_redline", "control_unit", "basic_farmland", "urban_boundary")
 
 def cut_layers(units: Any, n: int, *, seed: int = 7) -> dict[str, Any]:
     """``n`` features in four layers cut along the units' boundaries (GEOS does the cuts)."""
-    import geopandas as gpd
-    import shapely
     from bench_stats import red_lines
 
-    rng = np.random.default_rng(seed)
-    ug = np.asarray(units.geometry.values)
+    from zoning.datasets.nation import cut_by_units, grid_control_units
+
     n_red, n_farm, n_urban = int(0.6 * n), int(0.2 * n), int(0.1 * n)
     red = red_lines(units, n_red, seed=seed)
     farm = red_lines(units, n_farm, seed=seed + 1, share=0.3)
     urban = red_lines(units, n_urban, seed=seed + 2, share=0.05)
-
-    tree = shapely.STRtree(ug)
-
-    def cut(frame: Any, zones: np.ndarray) -> Any:
-        geoms = np.asarray(frame.geometry.values)
-        g_idx, u_idx = tree.query(geoms, predicate="intersects")
-        parts = geoms[g_idx].copy()
-        todo = np.flatnonzero(~shapely.covers(ug[u_idx], geoms[g_idx]))
-        parts[todo] = shapely.intersection(geoms[g_idx[todo]], ug[u_idx[todo]])
-        pieces, owner = shapely.get_parts(parts, return_index=True)  # one feature per part
-        keep = (shapely.get_type_id(pieces) == 3) & (shapely.area(pieces) > 0)
-        z = np.asarray(zones)[g_idx][owner]
-        return gpd.GeoDataFrame({"zone": z[keep]}, geometry=pieces[keep], crs=units.crs)
-
     layers = {
-        "eco_redline": cut(red, np.full(len(red), "general", dtype=object)),
-        "basic_farmland": cut(farm, np.full(len(farm), "general", dtype=object)),
-        "urban_boundary": cut(urban, np.full(len(urban), "general", dtype=object)),
+        name: cut_by_units(frame, units, np.full(len(frame), "general", dtype=object))
+        for name, frame in (
+            ("eco_redline", red),
+            ("basic_farmland", farm),
+            ("urban_boundary", urban),
+        )
     }
     # control units: each county cut by a square grid sized for ~10 % of n cells in all
-    xmin, ymin, xmax, ymax = units.total_bounds
-    side = np.sqrt((xmax - xmin) * (ymax - ymin) / max(int(0.1 * n), 1))
-    xs = np.arange(xmin, xmax, side)
-    ys = np.arange(ymin, ymax, side)
-    gx, gy = np.meshgrid(xs, ys)
-    cells = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + side, gy.ravel() + side)
-    c_idx, u_idx = shapely.STRtree(cells).query(ug, predicate="intersects")[::-1]
-    parts = shapely.get_parts(shapely.intersection(cells[c_idx], ug[u_idx]))
-    parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)]
-    zones = rng.choice(np.array(["priority", "key", "general"], dtype=object), len(parts))
-    layers["control_unit"] = gpd.GeoDataFrame({"zone": zones}, geometry=parts, crs=units.crs)
+    layers["control_unit"] = grid_control_units(units, max(int(0.1 * n), 1), seed=seed)
     return layers
 
 
