@@ -67,12 +67,12 @@ CHINA_OUTLINE_LONLAT: tuple[tuple[float, float], ...] = (
 )  # fmt: skip
 
 
-def china_outline() -> shapely.Polygon:
+def china_outline() -> shapely.Geometry:
     """Return the rough outline of China in :data:`zoning.crs.ALBERS_CHINA` (metres).
 
     Returns
     -------
-    shapely.Polygon
+    shapely.Geometry
         :data:`CHINA_OUTLINE_LONLAT`, densified to 0.25° steps before projecting so that its
         edges follow the parallels' curvature.
     """
@@ -87,8 +87,8 @@ def china_outline() -> shapely.Polygon:
 
 def _grid_points_inside(region: shapely.Geometry, n: int) -> tuple[np.ndarray, np.ndarray, float]:
     """Return the centres of a square grid of about ``n`` cells inside ``region``, and the side."""
-    xmin, ymin, xmax, ymax = region.bounds
-    side = np.sqrt(region.area / n)
+    xmin, ymin, xmax, ymax = shapely.bounds(region)
+    side = np.sqrt(shapely.area(region) / n)
     for _ in range(20):  # shrink until at least n centres fall inside
         xs = np.arange(xmin + side / 2, xmax, side)
         ys = np.arange(ymin + side / 2, ymax, side)
@@ -128,7 +128,7 @@ def counties(n: int = N_COUNTIES, *, seed: int = 2875) -> gpd.GeoDataFrame:
     y = gy[pick] + rng.uniform(-0.35, 0.35, n) * side
     seeds = shapely.multipoints(np.column_stack([x, y]))
     cells = shapely.get_parts(
-        shapely.voronoi_polygons(seeds, extend_to=shapely.box(*outline.buffer(side).bounds))
+        shapely.voronoi_polygons(seeds, extend_to=shapely.box(*shapely.bounds(shapely.buffer(outline, side))))
     )
     # Voronoi output is not in input order: match each cell to the seed it contains
     owner, cell = shapely.STRtree(cells).query(shapely.points(x, y), predicate="intersects")
