@@ -128,8 +128,8 @@ def _zoning_stats(args: list[str], env: dict[str, str]) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
-def test_cli_against_the_cluster_writes_the_same_bytes(cluster, tmp_path):
-    catalog, counties = write_nation(tmp_path / "nation", N_FEATURES, n_counties=N_COUNTIES)
+def test_cli_against_the_cluster_writes_the_same_bytes(cluster, small_nation, tmp_path):
+    catalog, counties = write_nation(tmp_path / "nation", *small_nation)
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])

@@ -23,6 +23,7 @@ writes them (in CGCS2000 longitude/latitude, as real data comes) with a ``catalo
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -128,7 +129,9 @@ def counties(n: int = N_COUNTIES, *, seed: int = 2875) -> gpd.GeoDataFrame:
     y = gy[pick] + rng.uniform(-0.35, 0.35, n) * side
     seeds = shapely.multipoints(np.column_stack([x, y]))
     cells = shapely.get_parts(
-        shapely.voronoi_polygons(seeds, extend_to=shapely.box(*shapely.bounds(shapely.buffer(outline, side))))
+        shapely.voronoi_polygons(
+            seeds, extend_to=shapely.box(*shapely.bounds(shapely.buffer(outline, side)))
+        )
     )
     # Voronoi output is not in input order: match each cell to the seed it contains
     owner, cell = shapely.STRtree(cells).query(shapely.points(x, y), predicate="intersects")
@@ -336,35 +339,33 @@ def nation(
 
 def write_nation(
     folder: str | Path,
-    n: int,
+    units: gpd.GeoDataFrame,
+    layers: dict[str, gpd.GeoDataFrame],
     *,
-    n_counties: int = N_COUNTIES,
-    seed: int = 2875,
+    name: str = "synthetic nation (generated, not real)",
 ) -> tuple[Path, Path]:
-    """Write :func:`nation` as GeoParquet (CGCS2000 lon/lat) and a catalogue for ``zoning stats``.
+    """Write a :func:`nation` as GeoParquet (CGCS2000 lon/lat) with a catalogue for ``zoning stats``.
 
     Parameters
     ----------
     folder : str or Path
         Output folder (created).
-    n, n_counties, seed
-        As in :func:`nation`.
+    units, layers
+        As :func:`nation` returns them.
+    name : str
+        The catalogue's name.
 
     Returns
     -------
     catalog : Path
-        ``catalog.toml`` with the ``eco_redline`` and ``control_unit`` layers.
+        ``catalog.toml`` listing every layer (``zone_field = "zone"``).
     units : Path
         ``counties.parquet`` (``adcode``, ``name``), for ``zoning stats --units``.
     """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    units, layers = nation(n, n_counties=n_counties, seed=seed)
     units.to_crs(4490).to_parquet(out / "counties.parquet")
-    lines = [
-        f'name = "synthetic nation, {len(units)} counties, seed {seed} (generated, not real)"',
-        "",
-    ]
+    lines = [f"name = {json.dumps(name, ensure_ascii=False)}", ""]
     for kind, frame in layers.items():
         frame.to_crs(4490).to_parquet(out / f"{kind}.parquet")
         lines += [
@@ -373,7 +374,7 @@ def write_nation(
             f'path = "{kind}.parquet"',
             'zone_field = "zone"',
             "illustrative = true",
-            f'source = "zoning.datasets.nation, seed {seed} (generated, not real data)"',
+            'source = "zoning.datasets.nation (generated, not real data)"',
             'licence = "generated"',
             "",
         ]
