@@ -112,6 +112,33 @@ def identical(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     return True
 
 
+class TimedClient:
+    """A ``distributed.Client`` that notes when the run first asks for the workers (the client's
+    units check and dissolve are done then) and how long its scatters take (pickling the
+    pieces and sending them to the workers).
+    """
+
+    def __init__(self, client: Any):
+        self._client = client
+        self.first_call: float | None = None
+        self.scatter_seconds = 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        if self.first_call is None:
+            self.first_call = time.time()
+        return getattr(self._client, name)
+
+    def scatter(self, *args: Any, **kwargs: Any) -> Any:
+        """Scatter through the wrapped client, timed."""
+        if self.first_call is None:
+            self.first_call = time.time()
+        t = time.perf_counter()
+        try:
+            return self._client.scatter(*args, **kwargs)
+        finally:
+            self.scatter_seconds += time.perf_counter() - t
+
+
 def run_api(units: Any, layers: dict[str, Any], client: Any, cluster_pids: list[int]) -> dict:
     """Local and cluster API runs on the same frames; timings, stages, memory, identity."""
     from distributed import get_task_stream
@@ -130,7 +157,8 @@ def run_api(units: Any, layers: dict[str, Any], client: Any, cluster_pids: list[
     cpu0 = cpu_seconds(cluster_pids)
     with RssPeak(lambda: [me, *cluster_pids]) as mem, get_task_stream(client) as ts:
         t0, c = time.time(), time.process_time()
-        remote = area_by_unit_dask(units, layers, client=client)
+        timed = TimedClient(client)
+        remote = area_by_unit_dask(units, layers, client=timed)
         t1 = time.time()
     out["dask_wall"] = t1 - t0
     out["dask_cpu_client"] = time.process_time() - c
@@ -144,6 +172,8 @@ def run_api(units: Any, layers: dict[str, Any], client: Any, cluster_pids: list[
     ]
     first, last = min(s for s, _ in spans), max(e for _, e in spans)
     out["stage_before"] = first - t0
+    out["stage_dissolve"] = (timed.first_call or first) - t0
+    out["stage_scatter"] = timed.scatter_seconds
     out["stage_measure"] = last - first
     out["stage_after"] = t1 - last
     out["measure_task_seconds"] = sum(e - s for s, e in spans)
@@ -282,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{row['dask_cpu_client']:.2f} s + cluster {row['dask_cpu_cluster']:.2f} s"
                     f"  peak {row['dask_peak'] / MB:6.0f} MB (client + scheduler + workers; "
                     f"{row['dask_start'] / MB:.0f} MB before)\n"
-                    f"    stages: client before {row['stage_before']:.2f} s | measure on "
+                    f"    stages: client before {row['stage_before']:.2f} s (units + dissolve "
+                    f"{row['stage_dissolve']:.2f} s, scatter {row['stage_scatter']:.2f} s) | measure on "
                     f"workers {row['stage_measure']:.2f} s ({row['tasks']} tasks, "
                     f"{row['measure_task_seconds']:.2f} task-s) | client after "
                     f"{row['stage_after']:.2f} s\n"
@@ -311,9 +342,14 @@ def main(argv: list[str] | None = None) -> int:
     xs = [r["features"] for r in rows]
     curves = {
         "API local": [r["local_wall"] for r in rows],
+        "API local, CPU": [r["local_cpu"] for r in rows],
         "API cluster": [r["dask_wall"] for r in rows],
         "  measure stage (workers)": [r["stage_measure"] for r in rows],
+        "    task seconds (workers)": [r["measure_task_seconds"] for r in rows],
+        "  client: units + dissolve": [r["stage_dissolve"] for r in rows],
+        "  client: scatter": [r["stage_scatter"] for r in rows],
         "  client before + after": [r["stage_before"] + r["stage_after"] for r in rows],
+        "API cluster, CPU all procs": [r["dask_cpu_client"] + r["dask_cpu_cluster"] for r in rows],
     }
     if not args.skip_cli:
         curves["zoning stats"] = [r["cli"]["local"]["wall"] for r in rows]
