@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from zoning.datasets.nation import china_outline, nation, write_nation
+from zoning.datasets.nation import nation, write_nation
 from zoning.scale import area_by_unit_dask
 from zoning.stats import area_by_unit
 
@@ -59,23 +59,6 @@ def small_nation():
 def local_table(small_nation):
     units, layers = small_nation
     return area_by_unit(units, layers)
-
-
-def test_nation_is_seeded_and_tiles_the_outline(small_nation):
-    units, layers = small_nation
-    again, layers2 = nation(N_FEATURES, n_counties=N_COUNTIES)
-    wkb = shapely.to_wkb
-    assert list(wkb(units.geometry.values)) == list(wkb(again.geometry.values))  # same seed
-    for kind in layers:
-        assert list(wkb(layers[kind].geometry.values)) == list(wkb(layers2[kind].geometry.values))
-    assert len(units) == N_COUNTIES and units.adcode.is_unique
-    # the counties tile the outline: their areas add up to it and none overlap
-    total = shapely.area(units.geometry.values).sum()
-    outline = china_outline().area
-    assert abs(total - outline) <= 1e-9 * outline
-    assert abs(shapely.union_all(units.geometry.values).area - outline) <= 1e-9 * outline
-    n = sum(len(v) for v in layers.values())
-    assert 0.85 * N_FEATURES <= n <= 1.15 * N_FEATURES, n
 
 
 def test_cluster_is_separate_processes(cluster, client):
