@@ -129,7 +129,6 @@ def process_cluster(
         env["PYTHONPATH"] = os.pathsep.join(
             [here, *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
         )
-        env.setdefault("DASK_DISTRIBUTED__WORKER__DAEMON", "False")
         procs: list[subprocess.Popen[bytes]] = []
 
         def start(args: list[str], log: str) -> subprocess.Popen[bytes]:
