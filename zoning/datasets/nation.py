@@ -50,7 +50,7 @@ __all__ = [
 #: county-level divisions of China (2,875 in the 2020s statistics)
 N_COUNTIES = 2875
 
-#: a rough outline of mainland China (longitude, latitude; about 60 points, counter-clockwise
+#: a rough outline of mainland China (longitude, latitude; 67 points, counter-clockwise
 #: from the Pamirs); good to a few tens of km, enough for an extent and a ragged border
 CHINA_OUTLINE_LONLAT: tuple[tuple[float, float], ...] = (
     (73.6, 39.4), (74.9, 37.2), (77.8, 35.5), (78.9, 34.3), (78.7, 32.5), (79.3, 30.9),
