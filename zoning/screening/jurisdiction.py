@@ -15,7 +15,7 @@ province then cannot be applied as a verdict, only listed as evidence to check.
 
 Examples
 --------
->>> from zoning.jurisdiction import describe
+>>> from zoning.screening.jurisdiction import describe
 >>> describe(("140902",), {"140902": "忻府区"})
 '忻府区（140902）'
 """
@@ -113,7 +113,7 @@ def site_jurisdictions(
 
     Parameters
     ----------
-    index : zoning.screening.ScreeningIndex
+    index : zoning.screening.index.ScreeningIndex
         Holds the admin layer and the catalogue-level jurisdiction.
     geoms_ll : ndarray of geometries
         The sites in EPSG:4490.

@@ -7,7 +7,7 @@ unverified clause never decides ``prohibited`` silently.
 
 Examples
 --------
->>> from zoning.reasons import area_text_zh
+>>> from zoning.screening.reasons import area_text_zh
 >>> area_text_zh(250_000.0), area_text_zh(800.0)
 ('25 公顷', '800 平方米')
 """
