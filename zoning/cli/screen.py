@@ -230,7 +230,7 @@ def _print_human(doc: dict, ranking: object, lang: str = "both") -> None:
 
 
 def _constrained_text(geometry_type: str, area_m2: float, length_m: float) -> str:
-    """What of the site lies in constrained zones: area for polygons, length for lines.
+    """Say what of the site lies in constrained zones: area for polygons, length for lines.
 
     >>> _constrained_text("Polygon", 12000.4, 0.0), _constrained_text("LineString", 0.0, 500)
     (', 12,000 m² constrained', ', 500 m constrained')
@@ -245,7 +245,7 @@ def _constrained_text(geometry_type: str, area_m2: float, length_m: float) -> st
 
 
 def _print_access_lists(site: dict) -> None:
-    """The access list of each control unit the site lies in, one line per dimension."""
+    """Print the access list of each control unit the site lies in, one line per dimension."""
     from zoning.access_list import DIMENSIONS
 
     for h in site["hits"]:

@@ -168,9 +168,11 @@ def _area_rules(
     layer_kinds: Iterable[str],
     covered: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Rules evaluated per site rather than per zone hit: rules that need no layer (they bind
-    every site of their jurisdiction) and rules that fire when a site is not inside any zone
-    of a kind (``outside``). ``status`` is ``applies`` or ``check`` (jurisdiction unknown).
+    """Evaluate the rules that apply per site rather than per zone hit.
+
+    These are rules that need no layer (they bind every site of their jurisdiction) and rules
+    that fire when a site is not inside any zone of a kind (``outside``). ``status`` is
+    ``applies`` or ``check`` (jurisdiction unknown).
     """
     rows: list[tuple[int, str, str, str]] = []
     present = set(layer_kinds)
@@ -207,8 +209,9 @@ def _missing_layers(
     binding: Mapping[str, np.ndarray],
     n_sites: int,
 ) -> list[list[str]]:
-    """Per site, the layer kinds a restrictive rule for this project type needs and the
-    catalogue lacks (rules whose jurisdiction surely excludes the site do not count).
+    """List per site the layer kinds a restrictive rule needs and the catalogue lacks.
+
+    Rules whose jurisdiction surely excludes the site do not count.
     """
     present = set(layer_kinds)
     out: list[list[str]] = [[] for _ in range(n_sites)]

@@ -213,8 +213,9 @@ def _site_section(result: ScreeningResult, site: dict[str, Any]) -> str:
 
 
 def _access_blocks(site: dict[str, Any]) -> list[str]:
-    """The access list (生态环境准入清单) of each control unit the site lies in, as a table of
-    dimension and requirement, or a note when the unit layer carries none.
+    """Render the access list (生态环境准入清单) of each control unit the site lies in.
+
+    A table of dimension and requirement, or a note when the unit layer carries none.
     """
     from zoning.access_list import DIMENSIONS
     from zoning.kinds import get_kind
@@ -398,8 +399,19 @@ def _map_section(result: ScreeningResult) -> str:
 
 
 def static_map(result: ScreeningResult) -> bytes:
-    """The report map as a PNG for print and Word (:mod:`zoning.maps.static`), drawn once per
-    result (``report.html`` and ``report.docx`` embed the same image).
+    """Return the report map as a PNG for print and Word (:mod:`zoning.maps.static`).
+
+    Drawn once per result: ``report.html`` and ``report.docx`` embed the same image.
+
+    Parameters
+    ----------
+    result : ScreeningResult
+        The screening.
+
+    Returns
+    -------
+    bytes
+        The PNG.
     """
     cached = result.__dict__.get("_static_map_png")
     if cached is not None:
@@ -451,7 +463,7 @@ def result_map(result: ScreeningResult, **kwargs: Any) -> folium.Map:
 
 
 def _counties_around(result: ScreeningResult) -> Any:
-    """The catalogue's county outlines near the sites (the lowest admin level present)."""
+    """Return the catalogue's county outlines near the sites (the lowest admin level present)."""
     admin = getattr(result.index, "admin", None) if result.index is not None else None
     if admin is None or not len(admin):
         return None
@@ -468,8 +480,10 @@ def _counties_around(result: ScreeningResult) -> Any:
 
 
 def _area_rules_html(result: ScreeningResult, site: dict[str, Any]) -> list[str]:
-    """Rules that need no layer (area-wide bans) or fire outside a zone, with their citations;
-    rules whose area cannot be told for the site are listed as checks.
+    """Render the rules that need no layer or fire outside a zone, with their citations.
+
+    Area-wide bans and outside-a-zone rules; rules whose area cannot be told for the site are
+    listed as checks.
     """
     rows = site.get("area_rules") or []
     if not rows:

@@ -63,8 +63,9 @@ def describe(codes: Sequence[str] | None, names: Mapping[str, str]) -> str:
 
 
 def _admin_table(admin: Any) -> tuple[np.ndarray, np.ndarray, dict[str, str]] | None:
-    """The admin units of the finest level (geometries in EPSG:4490, prepared), their code
-    prefixes, and the names of every unit by code.
+    """Return the admin units of the finest level, their code prefixes and every unit's name.
+
+    The geometries are in EPSG:4490 and prepared; the names are by code.
     """
     import shapely
 

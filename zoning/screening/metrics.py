@@ -214,7 +214,7 @@ def _interval_union_length(intervals: list[np.ndarray]) -> float:
 
 
 def _robust_intersection(a: Any, b: Any) -> Any:
-    """``a ∩ b``, repairing ``b`` (and then snapping to a 1 mm grid) when GEOS fails."""
+    """Intersect ``a`` and ``b``, repairing ``b`` (then snapping to 1 mm) when GEOS fails."""
     import shapely
     from shapely.errors import GEOSException
 

@@ -207,8 +207,10 @@ def _area_rule_records(result: ScreeningResult, i: int) -> list[dict[str, Any]]:
 
 
 def _with_access_columns(result: ScreeningResult, summary: pd.DataFrame) -> pd.DataFrame:
-    """The per-site summary with the site's control unit(s) and their access list, one column
-    per dimension (``access_spatial_layout`` …); texts of several units are prefixed by unit.
+    """Add the site's control unit(s) and their access list to the per-site summary.
+
+    One column per dimension (``access_spatial_layout`` …); texts of several units are
+    prefixed by unit.
     """
     from zoning.access_list import DIMENSIONS
 

@@ -63,6 +63,16 @@ def zone_label_zh(kind: str, zone: str) -> str:
     return f"{k.name_zh}{'·' + z.name_zh if z and z.name_zh != k.name_zh else ''}"
 
 
+def _hit_labels(h: Mapping[str, Any]) -> tuple[str, str]:
+    """Name the zone and feature a hit concerns: (Chinese, English), as the reasons quote it."""
+    where = zone_label_zh(h["layer_kind"], h["zone"])
+    label_zh, label_en = where, f"{h['layer_kind']}/{h['zone']} {where}"
+    if h["name"] is not None and not pd.isna(h["name"]):
+        label_zh += f"“{h['name']}”"
+        label_en += f" '{h['name']}'"
+    return label_zh, label_en
+
+
 #: how much a subsidence zone weighs when sites are compared (unstable ground ranks last)
 _GROUND_RISK = {"unstable": 3, "unknown": 2, "stabilising": 1, "stable": 0}
 
@@ -105,8 +115,19 @@ class ScreeningResult:
     missing_layers: list[list[str]] | None = field(default=None, repr=False)
 
     def boundary_distance(self, row: Mapping[str, Any]) -> float:
-        """Distance (m) from a site inside a zone to the zone's boundary (computed on demand
-        for lines and polygons; the engine computes it for points).
+        """Return the distance (m) from a site inside a zone to the zone's boundary.
+
+        Computed on demand for lines and polygons; the engine computes it for points.
+
+        Parameters
+        ----------
+        row : mapping
+            A hit of :meth:`site_rows`.
+
+        Returns
+        -------
+        float
+            The distance, or the row's value (NaN for a site not inside the zone).
         """
         import shapely
 
@@ -118,8 +139,9 @@ class ScreeningResult:
         return float(shapely.distance(site, shapely.boundary(zone)))
 
     def constrained(self) -> pd.DataFrame:
-        """Per site, the area and length inside zones with a restrictive outcome
-        (prohibited, needs_info, conditional), all layers dissolved together.
+        """Return per site the area and length inside zones with a restrictive outcome.
+
+        Restrictive: prohibited, needs_info, conditional; all layers dissolved together.
         """
         cached = self.__dict__.get("_constrained_cache")
         if cached is not None:
@@ -196,6 +218,19 @@ class ScreeningResult:
         return cached
 
     def site_rows(self, i: int) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+        """Return the rows of site ``i`` as plain dicts (shared: do not modify them).
+
+        Parameters
+        ----------
+        i : int
+            Position of the site in :attr:`sites`.
+
+        Returns
+        -------
+        tuple of lists
+            The triggered hits (zone hits and buffer catches), the nearby zones, the totals per
+            zone (``by_layer``) and the nearest features.
+        """
         rec = self._records()
         rows = rec["hits"].get(i, [])
         trig = [r for r in rows if r["triggered"]]
@@ -236,6 +271,18 @@ class ScreeningResult:
         return cache.get(i, [])
 
     def jurisdiction_text(self, i: int) -> str:
+        """Return where site ``i`` lies, in words (``未知 / unknown`` when it cannot be told).
+
+        Parameters
+        ----------
+        i : int
+            Position of the site in :attr:`sites`.
+
+        Returns
+        -------
+        str
+            The text (:func:`zoning.screening.jurisdiction.describe`).
+        """
         from zoning.screening.jurisdiction import describe
 
         j = self.jurisdictions
@@ -244,8 +291,10 @@ class ScreeningResult:
         return describe(j.codes[i], j.names)
 
     def _explain_full(self, i: int, trig: list[dict]) -> dict[str, list[str]]:
-        """Every reason of site ``i`` in both languages, strictest first, with the evidence a
-        planner must supply and the questions that would settle ``needs_info``.
+        """Explain site ``i``: every reason in both languages, strictest first.
+
+        With the evidence a planner must supply and the questions that would settle
+        ``needs_info``.
         """
         from zoning.kinds import get_kind
         from zoning.projects import attribute_specs
@@ -312,12 +361,7 @@ class ScreeningResult:
                 )
             )
         for h in sorted(trig, key=lambda r: -SEVERITY.get(r["outcome"], 0)):
-            where = zone_label_zh(h["layer_kind"], h["zone"])
-            label_en = f"{h['layer_kind']}/{h['zone']} {where}"
-            label_zh = where
-            if h["name"] is not None and not pd.isna(h["name"]):
-                label_en += f" '{h['name']}'"
-                label_zh += f"“{h['name']}”"
+            label_zh, label_en = _hit_labels(h)
             metric_zh, metric_en = metric_texts(h)
             if not h["rule_ids"]:
                 reasons.append(
@@ -384,7 +428,18 @@ class ScreeningResult:
         }
 
     def hit_reason(self, h: Mapping[str, Any]) -> tuple[str | None, str | None]:
-        """The reason of the rule that decides a hit's outcome: (Chinese, English)."""
+        """Return the reason of the rule that decides a hit's outcome: (Chinese, English).
+
+        Parameters
+        ----------
+        h : mapping
+            A triggered hit of :meth:`site_rows`.
+
+        Returns
+        -------
+        (str or None, str or None)
+            The reason, or ``(None, None)`` when no rule covers the hit.
+        """
         from zoning.screening.reasons import metric_texts, rule_reason
 
         if not h["rule_id"]:
@@ -393,11 +448,7 @@ class ScreeningResult:
         if known is not None:  # written by _explain_full with the same words
             return known
         rule = self.rule(h["rule_id"])
-        where = zone_label_zh(h["layer_kind"], h["zone"])
-        label_zh, label_en = where, f"{h['layer_kind']}/{h['zone']} {where}"
-        if h["name"] is not None and not pd.isna(h["name"]):
-            label_zh += f"“{h['name']}”"
-            label_en += f" '{h['name']}'"
+        label_zh, label_en = _hit_labels(h)
         metric_zh, metric_en = metric_texts(h)
         return rule_reason(
             rule,
@@ -490,7 +541,7 @@ class ScreeningResult:
         return s.drop(columns=["severity", "ground"])
 
     def _least_stable_ground(self, i: int) -> str:
-        """The least stable subsidence zone site ``i`` intersects ("" when none)."""
+        """Return the least stable subsidence zone site ``i`` intersects ("" when none)."""
         zones = [
             str(h["zone"])
             for h in self.site_rows(i)[0]
@@ -499,8 +550,9 @@ class ScreeningResult:
         return max(zones, key=lambda z: _GROUND_RISK.get(z, 0), default="")
 
     def _n_assessments(self, i: int) -> int:
-        """How many distinct assessments or permits the conditions of site ``i`` require
-        (the evidence of its conditional rules where it intersects a zone).
+        """Count the distinct assessments or permits the conditions of site ``i`` require.
+
+        That is the evidence of its conditional rules where it intersects a zone.
         """
         trig = self.site_rows(i)[0]
         needed: set[str] = set()
@@ -515,7 +567,7 @@ class ScreeningResult:
         return len(needed)
 
     def hit_features(self) -> gpd.GeoDataFrame:
-        """The features hit or caught by a buffer (EPSG:4490), with outcome and rule."""
+        """Return the features hit or caught by a buffer (EPSG:4490), with outcome and rule."""
         import geopandas as gpd
 
         parts = []
