@@ -280,7 +280,7 @@ def screen_sites(
         (web-map) coordinates; adds ~50–100 ms, so the CLI turns it on and batch calls may not.
     jurisdiction : str, optional
         Administrative code of every site (``"140902"``), overriding the catalogue's
-        ``admin_unit`` layer and its ``jurisdiction`` key (:mod:`zoning.jurisdiction`).
+        ``admin_unit`` layer and its ``jurisdiction`` key (:mod:`zoning.screening.jurisdiction`).
         Rules of a province, city or county bind only sites known to lie there.
     workers : int, optional
         Deprecated alias of ``n_jobs`` (warns ``DeprecationWarning``).
