@@ -65,11 +65,6 @@ def _to_dict_fresh(result: ScreeningResult) -> dict[str, Any]:
     for i, row in enumerate(result.sites.itertuples(index=False)):
         trig, nearby, bl, nn = result.site_rows(i)
         full = result.explanation(i)
-        reasons, evidence, questions = (
-            full["reasons"],
-            full["evidence_required"],
-            full["questions"],
-        )
         hits = []
         for h in trig:
             # pandas 3 stores the rule ids as strings: a hit no rule covers has NaN, not None
@@ -122,14 +117,14 @@ def _to_dict_fresh(result: ScreeningResult) -> dict[str, Any]:
                     }
                     for b in bl
                 ],
-                "reasons": reasons,
+                "reasons": full["reasons"],
                 "reasons_zh": full["reasons_zh"],
                 "reasons_en": full["reasons_en"],
                 # the deciding (strictest) reason, in each language
                 "reason_zh": full["reasons_zh"][0] if full["reasons_zh"] else None,
                 "reason_en": full["reasons_en"][0] if full["reasons_en"] else None,
-                "evidence_required": evidence,
-                "questions": questions,
+                "evidence_required": full["evidence_required"],
+                "questions": full["questions"],
                 "jurisdiction": {
                     "codes": list(result.jurisdictions.codes[i] or [])
                     if result.jurisdictions

@@ -471,11 +471,7 @@ class ScreeningResult:
         for i, row in enumerate(self.sites.itertuples(index=False)):
             trig, nearby, _bl, _nn = self.site_rows(i)
             full = self.explanation(i)
-            reasons, evidence, questions = (
-                full["reasons"],
-                full["evidence_required"],
-                full["questions"],
-            )
+            reasons = full["reasons"]
             inter = [r for r in trig if r["intersects"]]
             area_ids = [r["rule_id"] for r in self.area_rows(i) if r["status"] == "applies"]
             rows.append(
@@ -495,8 +491,8 @@ class ScreeningResult:
                     "covered": bool(row.covered),
                     "near_boundary": bool(row.near_boundary),
                     "repaired": bool(row.repair),
-                    "n_evidence": len(evidence),
-                    "n_questions": len(questions),
+                    "n_evidence": len(full["evidence_required"]),
+                    "n_questions": len(full["questions"]),
                     "first_reason": reasons[0] if reasons else "",
                     "reason_zh": full["reasons_zh"][0] if reasons else "",
                     "reason_en": full["reasons_en"][0] if reasons else "",
