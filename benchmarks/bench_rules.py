@@ -45,6 +45,7 @@ def main() -> None:
     from zoning.catalog import load_catalog
     from zoning.datasets import demo_catalog_path
     from zoning.screening import screen_sites
+    from zoning.screening.report import to_dict
 
     cat = load_catalog(demo_catalog_path())
     demo_sites = gpd.read_file(Path(__file__).parent.parent / "scenarios" / "demo_sites.geojson")
@@ -62,10 +63,10 @@ def main() -> None:
     one = demo_sites.iloc[[0]]
 
     def run_one() -> None:
-        screen_sites(one, cat, "solar_pv", site_id_field="site_id", workers=1).to_dict()
+        to_dict(screen_sites(one, cat, "solar_pv", site_id_field="site_id", n_jobs=1))
 
     def run_many() -> None:
-        screen_sites(many, cat, "solar_pv", site_id_field="site_id", workers=1).to_dict()
+        to_dict(screen_sites(many, cat, "solar_pv", site_id_field="site_id", n_jobs=1))
 
     t1, m1 = _median_ms(run_one, args.repeat)
     tn, mn = _median_ms(run_many, max(3, args.repeat // 3))

@@ -103,7 +103,7 @@ def run_zoning(sites, zones, radius, workers=None):
     from zoning.screening import screen_sites
 
     return screen_sites(
-        sites, {"eco_redline": zones}, "road", search_radius_m=radius, workers=workers
+        sites, {"eco_redline": zones}, "road", search_radius_m=radius, n_jobs=workers
     )
 
 
@@ -156,6 +156,7 @@ def bench_one_site(repeat: int) -> None:
     from zoning.catalog import load_catalog
     from zoning.datasets import demo_catalog_path
     from zoning.screening import screen_sites
+    from zoning.screening.report import to_json
 
     cat = load_catalog(demo_catalog_path())
     ws = cat.frame("water_source").to_crs(GK)
@@ -166,7 +167,7 @@ def bench_one_site(repeat: int) -> None:
     first = time.perf_counter() - t
     med, res = timed(lambda: screen_sites(site, cat, "chemical"), repeat)
     med_gcj, _ = timed(lambda: screen_sites(site, cat, "chemical", check_gcj02=True), repeat)
-    med_json, _ = timed(lambda: screen_sites(site, cat, "chemical").to_json(), repeat)
+    med_json, _ = timed(lambda: to_json(screen_sites(site, cat, "chemical")), repeat)
     print("== one site vs the demo catalogue (10 kinds, bundled packs)")
     print(f"   first call (loads layers, builds indexes): {first * 1000:8.1f} ms")
     print(f"   screen_sites, median of {repeat}:            {med * 1000:8.1f} ms")

@@ -279,13 +279,14 @@ def try_screen(geoms: list[Any]) -> str:
     import geopandas as gpd
 
     from zoning.screening import screen_sites
+    from zoning.screening.report import to_dict
 
     def run() -> None:
         sites = gpd.GeoDataFrame(
             {"site_id": [f"s{i}" for i in range(len(geoms))]}, geometry=geoms, crs="EPSG:4490"
         )
-        result = screen_sites(sites, _frames(), "chemical", workers=1)
-        doc = result.to_dict()
+        result = screen_sites(sites, _frames(), "chemical", n_jobs=1)
+        doc = to_dict(result)
         json.dumps(doc, default=str)
         assert len(doc["sites"]) == len(geoms)
         assert all(

@@ -25,6 +25,8 @@ from zoning.access_list import (
 from zoning.catalog import load_catalog
 from zoning.errors import CatalogError, LayerValidationError
 from zoning.screening import screen_sites
+from zoning.screening.html import render_html
+from zoning.screening.report import to_csv, to_dict, to_json
 
 X0, Y0 = 500_000.0, 4_200_000.0
 GK = "EPSG:4547"
@@ -117,7 +119,7 @@ LIST_B = {
 
 
 def test_json_quotes_the_access_list_on_each_unit_hit(result):
-    doc = json.loads(result.to_json())
+    doc = json.loads(to_json(result))
     by_site = {s["site_id"]: s for s in doc["sites"]}
     units = {
         sid: {
@@ -140,7 +142,7 @@ def test_json_quotes_the_access_list_on_each_unit_hit(result):
 
 
 def test_csv_has_the_unit_and_one_column_per_dimension(result):
-    csv = pd.read_csv(io.StringIO(result.to_csv()), dtype=str, keep_default_na=False)
+    csv = pd.read_csv(io.StringIO(to_csv(result)), dtype=str, keep_default_na=False)
     csv = csv.set_index("site_id")
     assert [f"access_{d}" for d in DIMENSIONS] == [
         c for c in csv.columns if c.startswith("access_")
@@ -161,7 +163,7 @@ def test_csv_has_the_unit_and_one_column_per_dimension(result):
 
 
 def test_html_report_has_a_table_per_unit_under_the_reasons(result):
-    page = result.to_html(map_=False)
+    page = render_html(result, include_map=False)
     assert page.count("生态环境准入清单 / Environmental access list") == 3  # s1: 1, s2: 2
     assert "甲单元 · ZH-A · 重点管控单元" in page
     assert "环境风险防控 / Environmental risk prevention" in page
@@ -186,7 +188,7 @@ def test_fields_found_by_their_chinese_names_without_access_fields(tmp_path):
         "environmental_risk": "环境风险防控",
         "resource_efficiency": "资源开发效率",
     }
-    doc = screen_sites(_sites(), cat, "solar_pv").to_dict()
+    doc = to_dict(screen_sites(_sites(), cat, "solar_pv"))
     hit = next(h for h in doc["sites"][0]["hits"] if h["layer_kind"] == "control_unit")
     assert hit["access_list"] == LIST_A
 
@@ -195,9 +197,9 @@ def test_unit_layer_without_access_fields_says_so(tmp_path):
     plain = _units().drop(columns=list(A))
     cat = load_catalog(_catalog(tmp_path, plain), use_cache=False)
     result = screen_sites(_sites(), cat, "solar_pv")
-    hit = next(h for h in result.to_dict()["sites"][0]["hits"] if h["layer_kind"] == "control_unit")
+    hit = next(h for h in to_dict(result)["sites"][0]["hits"] if h["layer_kind"] == "control_unit")
     assert hit["access_list"] is None
-    assert "carries no access-list fields" in result.to_html(map_=False)
+    assert "carries no access-list fields" in render_html(result, include_map=False)
 
 
 def test_frames_without_a_catalogue_detect_the_fields():
@@ -208,7 +210,7 @@ def test_frames_without_a_catalogue_detect_the_fields():
     lists = frame_access_lists(units)
     assert lists[0] == {"spatial_layout": A["KJBJ"], "environmental_risk": A["FXFK"]}
     result = screen_sites(_sites().iloc[[0]], {"control_unit": units}, "solar_pv")
-    hit = next(h for h in result.to_dict()["sites"][0]["hits"] if h["layer_kind"] == "control_unit")
+    hit = next(h for h in to_dict(result)["sites"][0]["hits"] if h["layer_kind"] == "control_unit")
     assert hit["access_list"] == {"spatial_layout": A["KJBJ"], "environmental_risk": A["FXFK"]}
 
 

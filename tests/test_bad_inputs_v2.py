@@ -243,8 +243,8 @@ def test_result_json_is_strict_json(tmp_path: Path) -> None:
 
 def test_result_json_writes_null_for_a_non_finite_number(level1) -> None:
     """Whatever NaN reaches a result (here planted in its parameters), result.json stays JSON."""
-    from zoning.report import screening_json
     from zoning.screening import screen_sites
+    from zoning.screening.report import screening_json
 
     cat, site = level1
     res = screen_sites(site, cat, "chemical")
@@ -446,6 +446,7 @@ def test_inside_a_prohibiting_zone_is_never_allowed(level1, x, y, radius, tolera
 
     from zoning.cli.params import FiniteFloat
     from zoning.screening import screen_sites
+    from zoning.screening.report import to_dict
 
     cat, _ = level1
     values = []
@@ -457,7 +458,7 @@ def test_inside_a_prohibiting_zone_is_never_allowed(level1, x, y, radius, tolera
     assert all(math.isfinite(v) for v in values)
     site = gpd.GeoDataFrame({"site_id": ["P"]}, geometry=[shapely.Point(x, y)], crs="EPSG:4490")
     res = screen_sites(site, cat, "chemical", search_radius_m=values[0], tolerance_m=values[1])
-    verdict = res.to_dict()["sites"][0]["verdict"]
+    verdict = to_dict(res)["sites"][0]["verdict"]
     assert verdict == "prohibited"
 
 

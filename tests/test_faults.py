@@ -360,9 +360,9 @@ def _hidden(folder: Path) -> list[str]:
 def test_two_screenings_into_one_folder_one_wins_the_other_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "out"
     args = _screen_args(tmp_path, out)
-    a, flag_a, err_a = _spawn(tmp_path, "zoning.screening:screen_sites", 3, args, "a")
+    a, flag_a, err_a = _spawn(tmp_path, "zoning.screening.engine:screen_sites", 3, args, "a")
     _wait_for(flag_a, a)  # A holds the folder and is computing
-    b, _flag_b, err_b = _spawn(tmp_path, "zoning.screening:screen_sites", 0, args, "b")
+    b, _flag_b, err_b = _spawn(tmp_path, "zoning.screening.engine:screen_sites", 0, args, "b")
     text_b = _finish(b, err_b)
     text_a = _finish(a, err_a)
     assert a.returncode == 0, text_a
@@ -377,7 +377,7 @@ def test_two_screenings_into_one_folder_one_wins_the_other_is_refused(tmp_path: 
 def test_a_folder_appearing_at_out_during_the_work_is_not_replaced(tmp_path: Path) -> None:
     out = tmp_path / "out"
     args = _screen_args(tmp_path, out)
-    a, flag, err = _spawn(tmp_path, "zoning.report:write_screening", 2, args, "a")
+    a, flag, err = _spawn(tmp_path, "zoning.screening.outputs:write_screening", 2, args, "a")
     _wait_for(flag, a)  # A is about to write its staging folder
     out.mkdir()  # someone else creates the folder meanwhile, with a file of theirs
     (out / "theirs.txt").write_text("keep me", encoding="utf-8")
@@ -393,7 +393,7 @@ def test_an_empty_folder_appearing_at_out_is_not_replaced_either(tmp_path: Path)
     # rename(2) would silently replace an empty folder: the publish must not
     out = tmp_path / "out"
     args = _screen_args(tmp_path, out)
-    a, flag, err = _spawn(tmp_path, "zoning.report:write_screening", 2, args, "a")
+    a, flag, err = _spawn(tmp_path, "zoning.screening.outputs:write_screening", 2, args, "a")
     _wait_for(flag, a)
     out.mkdir()
     text = _finish(a, err)
@@ -424,7 +424,7 @@ def test_terminated_screening_leaves_nothing_behind(tmp_path: Path, sig: int) ->
     out = tmp_path / "out"
     args = _screen_args(tmp_path, out)
     # slow the write down: the hidden staging folder exists when the signal arrives
-    a, flag, err = _spawn(tmp_path, "zoning.report:write_screening", 30, args, "a")
+    a, flag, err = _spawn(tmp_path, "zoning.screening.outputs:write_screening", 30, args, "a")
     _wait_for(flag, a)
     staging = [p for p in tmp_path.iterdir() if p.name.startswith(".out.tmp-")]
     assert len(staging) == 1, _hidden(tmp_path)
@@ -441,7 +441,7 @@ def test_terminated_screening_leaves_nothing_behind(tmp_path: Path, sig: int) ->
 def test_next_run_removes_the_staging_folder_of_a_killed_one(tmp_path: Path) -> None:
     out = tmp_path / "out"
     args = _screen_args(tmp_path, out)
-    a, flag, err = _spawn(tmp_path, "zoning.report:write_screening", 30, args, "a")
+    a, flag, err = _spawn(tmp_path, "zoning.screening.outputs:write_screening", 30, args, "a")
     _wait_for(flag, a)
     os.kill(a.pid, signal.SIGKILL)  # cannot be caught: the staging folder stays
     _finish(a, err, timeout=30)

@@ -618,8 +618,8 @@ def test_title_never_covers_the_layer_control(browser, demo_catalog, tmp_path):
 
 
 def test_screening_map_starts_collapsed_with_the_county_outline(browser, demo_catalog, tmp_path):
-    from zoning.report import result_map
     from zoning.screening import screen_sites
+    from zoning.screening.html import result_map
 
     counties = demo_catalog.frame("admin_unit")
     county = counties[counties["name"] == "迎泽区"].iloc[0]
@@ -678,8 +678,7 @@ def _printed(browser, page: Path, name: str) -> tuple[dict, int]:
 
 def test_printed_screening_report_shows_the_map(browser, demo_catalog, tmp_path):
     """In print the live map gives way to a static one with drawn pixels and colours."""
-    from zoning.report import write_screening
-    from zoning.screening import screen_sites
+    from zoning.screening import screen_sites, write_screening
 
     sites = gpd.read_file(Path(__file__).resolve().parent.parent / "scenarios/demo_sites.geojson")
     result = screen_sites(sites, demo_catalog, "solar_pv")

@@ -141,7 +141,7 @@ def test_screening_never_allows_a_site_inside_a_prohibiting_zone(zones, which, s
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = screen_sites(site_frame, frames, project_type, coverage=COVERAGE, workers=1)
+        result = screen_sites(site_frame, frames, project_type, coverage=COVERAGE, n_jobs=1)
     verdicts = result.sites.set_index("site_id")["verdict"]
     for i, site in enumerate(sites):
         hit = any(_substantive(site, z) for geoms in by_kind.values() for z in geoms)

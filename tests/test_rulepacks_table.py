@@ -21,6 +21,7 @@ from zoning.kinds import KIND_IDS
 from zoning.projects import project_types
 from zoning.rules import load_rulepacks
 from zoning.screening import screen_sites
+from zoning.screening.report import to_dict
 
 X0, Y0 = 500_000.0, 4_200_000.0
 GK = "EPSG:4547"
@@ -179,9 +180,9 @@ def _screen(rule, ptype, attrs, zone, name, *, site=SITE, jurisdiction=None, zon
     sites = gpd.GeoDataFrame({"site_id": ["s"]}, geometry=[site], crs=GK)
     jur = INSIDE[rule.jurisdiction] if jurisdiction is None else jurisdiction
     res = screen_sites(
-        sites, frames, ptype, attrs=attrs, coverage=COVERAGE, jurisdiction=jur, workers=1
+        sites, frames, ptype, attrs=attrs, coverage=COVERAGE, jurisdiction=jur, n_jobs=1
     )
-    return res.to_dict()["sites"][0]
+    return to_dict(res)["sites"][0]
 
 
 def _fired(site) -> set[str]:

@@ -23,6 +23,7 @@ from zoning.errors import CatalogError, RulePackError
 from zoning.kinds import KIND_IDS, canonical_zone
 from zoning.rules import load_rulepack, load_rulepacks
 from zoning.screening import screen_sites
+from zoning.screening.report import to_dict
 
 X0, Y0 = 500_000.0, 4_200_000.0
 GK = "EPSG:4547"
@@ -58,9 +59,9 @@ def frames(*features, omit=()):
 def one(fr, ptype, *, site=SITE, jurisdiction="140105", coverage=COVERAGE, **kw):
     sites = gpd.GeoDataFrame({"site_id": ["s"]}, geometry=[site], crs=GK)
     res = screen_sites(
-        sites, fr, ptype, coverage=coverage, jurisdiction=jurisdiction, workers=1, **kw
+        sites, fr, ptype, coverage=coverage, jurisdiction=jurisdiction, n_jobs=1, **kw
     )
-    return res.to_dict()["sites"][0]
+    return to_dict(res)["sites"][0]
 
 
 def fired(site):
@@ -107,10 +108,10 @@ def test_a_coking_plant_at_every_county_seat_of_the_demo_is_never_allowed(demo_c
         geometry=counties.geometry.representative_point().to_numpy(),
         crs="EPSG:4490",
     )
-    res = screen_sites(seats, demo_catalog, "coking", workers=1)
+    res = screen_sites(seats, demo_catalog, "coking", n_jobs=1)
     assert len(res.sites) == 117
     assert "allowed" not in set(res.sites["verdict"])
-    doc = res.to_dict()
+    doc = to_dict(res)
     # every seat is told the province-wide ban, with its county from the admin layer
     for s in doc["sites"]:
         assert s["jurisdiction"]["source"] == "admin_unit" and len(s["jurisdiction"]["codes"]) == 1
@@ -134,8 +135,8 @@ def _redline_site(demo_catalog, county: str):
 
 
 def test_the_xinzhou_pv_rule_is_cited_in_xinzhou_and_not_in_taiyuan(demo_catalog):
-    xz = screen_sites(_redline_site(demo_catalog, "忻府区"), demo_catalog, "solar_pv").to_dict()
-    ty = screen_sites(_redline_site(demo_catalog, "迎泽区"), demo_catalog, "solar_pv").to_dict()
+    xz = to_dict(screen_sites(_redline_site(demo_catalog, "忻府区"), demo_catalog, "solar_pv"))
+    ty = to_dict(screen_sites(_redline_site(demo_catalog, "迎泽区"), demo_catalog, "solar_pv"))
     xz, ty = xz["sites"][0], ty["sites"][0]
     assert xz["jurisdiction"]["codes"] == ["140902"] and ty["jurisdiction"]["codes"] == ["140106"]
     assert "SX-RE-01" in fired(xz)
@@ -160,7 +161,7 @@ def test_a_catalogue_level_jurisdiction_key_binds_city_rules(tmp_path):
     cat = load_catalog(tmp_path / "c.toml")
     assert cat.jurisdiction == "140902"
     sites = gpd.GeoDataFrame({"site_id": ["s"]}, geometry=[SITE], crs=GK)
-    site = screen_sites(sites, cat, "solar_pv").to_dict()["sites"][0]
+    site = to_dict(screen_sites(sites, cat, "solar_pv"))["sites"][0]
     assert site["jurisdiction"] == {
         "codes": ["140902"], "source": "catalogue", "text": "140902"}  # fmt: skip
     assert "SX-RE-01" in fired(site)

@@ -7,7 +7,6 @@ round trip, so lengths and areas of axis-aligned boxes are known by hand.
 
 from __future__ import annotations
 
-import itertools
 import json
 
 import geopandas as gpd
@@ -22,6 +21,7 @@ from zoning.errors import CRSError, EmptyInputError, UnknownProjectTypeError
 from zoning.projects import get_project_type, resolve_attrs
 from zoning.rules import load_rulepacks
 from zoning.screening import screen_sites
+from zoning.screening.report import to_dict, to_json
 
 X0, Y0 = 500_000.0, 4_200_000.0  # EPSG:4547 false easting = CM 114E
 GK = "EPSG:4547"
@@ -112,7 +112,7 @@ def screen(site_geoms, frames, ptype, **kw):
 
 
 def only_site(result):
-    doc = json.loads(result.to_json())
+    doc = json.loads(to_json(result))
     assert len(doc["sites"]) == 1
     return doc["sites"][0]
 
@@ -204,8 +204,8 @@ def test_many_polygon_sites_over_two_overlapping_red_lines_count_overlap_once(fr
     one thread and with two.
     """
     polys = [b(300, 5100 + 5 * i, 1200, 5300 + 5 * i) for i in range(100)]
-    res = screen_sites(sites(*polys), frames, "solar_pv", coverage=COVERAGE, workers=workers)
-    for site in res.to_dict()["sites"]:
+    res = screen_sites(sites(*polys), frames, "solar_pv", coverage=COVERAGE, n_jobs=workers)
+    for site in to_dict(res)["sites"]:
         per_feature = [h["overlap_area_m2"] for h in site["hits"]]
         assert per_feature == pytest.approx([140_000, 140_000], rel=1e-9)
         (total,) = [x for x in site["by_layer"] if x["layer_kind"] == "eco_redline"]
@@ -379,7 +379,7 @@ def test_rule_not_yet_in_force_is_ignored(frames):
 
 
 def test_json_has_the_contract_fields(frames):
-    doc = json.loads(screen([b(100, 100, 200, 200)], frames, "chemical").to_json())
+    doc = json.loads(to_json(screen([b(100, 100, 200, 200)], frames, "chemical")))
     assert {"project_type", "catalog", "sites"} <= set(doc)
     assert [p["id"] for p in doc["rulepacks"]] == ["national", "shanxi"]
     site = doc["sites"][0]
@@ -444,46 +444,12 @@ def test_demo_catalogue_screening(demo_catalog):
     result = screen_sites(site, demo_catalog, "chemical")
     assert result.sites["verdict"].iloc[1] == "needs_info"  # far outside Shanxi
     assert result.sites["covered"].tolist() == [True, False]
-    doc = json.loads(result.to_json())
+    doc = json.loads(to_json(result))
     assert doc["catalog"]["layers"] and doc["sites"][0]["verdict"] in {
         "prohibited", "needs_info", "conditional", "allowed"}  # fmt: skip
     # every by_layer total is at most the site's own area
     for row in doc["sites"][0]["by_layer"]:
         assert row["overlap_area_m2"] <= doc["sites"][0]["site_area_m2"] * (1 + 1e-9)
-
-
-# --------------------------------------------------------------------------- line metrics vs GEOS
-@settings(max_examples=60, deadline=None)
-@given(
-    # whole metres: no 1e-186 offsets that would make GEOS's own snapping the thing under test
-    pts=st.lists(
-        st.tuples(st.integers(-1200, 1200), st.integers(-1200, 1200)), min_size=2, max_size=6
-    ),
-    wobble=st.floats(0.0, 0.4),
-    n=st.integers(5, 120),
-)
-def test_numpy_line_metrics_match_geos(pts, wobble, n):
-    from zoning.screening import _line_zone_metrics
-
-    line = LineString(pts)
-    if line.length == 0 or not line.is_simple:
-        return  # a route doubling back: path length (ours) differs from GEOS's point set
-    ang = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    r = 800 * (1 + wobble * np.sin(3 * ang))
-    zone = Polygon(np.column_stack([r * np.cos(ang), r * np.sin(ang)]))
-    length, crossings, intervals = _line_zone_metrics(np.array([line]), np.array([zone]))
-    expected = line.intersection(zone).length
-    assert length[0] == pytest.approx(expected, abs=1e-6)
-    assert float(np.sum(intervals[0][:, 1] - intervals[0][:, 0])) == pytest.approx(
-        expected, abs=1e-6
-    )
-    # crossings: boundary points where the line passes from one side to the other
-    if not line.touches(zone):
-        inside = [
-            zone.contains(Point(p))
-            for p in line.interpolate(np.linspace(0, 1, 2001), normalized=True)
-        ]
-        assert crossings[0] >= sum(a != b for a, b in itertools.pairwise(inside))
 
 
 def test_site_with_non_finite_coordinates_is_refused(frames):
@@ -496,34 +462,3 @@ def test_site_with_non_finite_coordinates_is_refused(frames):
     )
     with pytest.raises(LayerValidationError, match="nan-site"):
         screen_sites(bad, frames, "road")
-
-
-def test_clip_falls_back_to_the_exact_intersection_where_geos_cannot_clip(monkeypatch):
-    """GEOS's rectangle clip raises on some degenerate inputs; screening must not: the failing
-    geometry is cut by an exact intersection with the rectangle instead.
-    """
-    import shapely
-    from shapely import lib
-    from shapely.geometry import box
-
-    from zoning import screening
-
-    geoms = np.array([box(0, 0, 10, 10), box(5, 5, 20, 20)], dtype=object)
-    bounds = [np.array([2.0, 8.0]), np.array([2.0, 8.0]), np.array([6.0, 12.0]),
-              np.array([6.0, 12.0])]  # fmt: skip
-    expect = [g.intersection(box(*r)) for g, r in zip(geoms, np.c_[tuple(bounds)], strict=True)]
-    real_clip = shapely.clip_by_rect
-
-    def vector_fails(*args):
-        raise shapely.errors.GEOSException("IllegalArgumentException: Invalid number of points")
-
-    def first_fails(geom, *rect):
-        if geom.equals(geoms[0]):
-            raise shapely.errors.GEOSException("IllegalArgumentException: Invalid number of points")
-        return real_clip(geom, *rect)
-
-    monkeypatch.setattr(lib, "clip_by_rect", vector_fails)
-    monkeypatch.setattr(shapely, "clip_by_rect", first_fails)
-    out = screening._clip_rects(geoms, *bounds)
-    assert [g.area for g in out] == [16.0, 16.0]  # 4 x 4 squares, by hand
-    assert all(a.equals(b) for a, b in zip(out, expect, strict=True))

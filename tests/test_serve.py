@@ -518,7 +518,7 @@ def test_private_folder_is_removed_after_success_and_failure(
 
 
 def test_no_traceback_reaches_the_client(client: TestClient, monkeypatch) -> None:
-    import zoning.screen_request as sr
+    import zoning.screening.request as sr
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret detail /srv/private/path")

@@ -645,7 +645,7 @@ def _run(
             ],
         )
     if screened is not None:  # the explained report of every site, as `zoning screen --out`
-        from zoning.report import write_screening
+        from zoning.screening import write_screening
 
         (stage / "screening").mkdir(exist_ok=True)
         written = write_screening(screened, stage / "screening", compare=True, docx=docx)

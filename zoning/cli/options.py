@@ -70,7 +70,7 @@ def json_option(f: F) -> F:
 
 def echo_json(doc: Any) -> None:
     """Print ``doc`` as one JSON document (UTF-8, indented) on stdout."""
-    from zoning.report import finite_json
+    from zoning.screening.report import finite_json
 
     click.echo(
         json.dumps(finite_json(doc), ensure_ascii=False, indent=2, default=str, allow_nan=False)

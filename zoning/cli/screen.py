@@ -122,8 +122,6 @@ def screen(
       zoning screen routes.gpkg -t road --compare --out screening/
       zoning screen farm.csv -t livestock_farm --attr livestock_scale=large
     """
-    import json
-
     from zoning.errors import ZoningUsageError
     from zoning.projects import get_project_type, parse_attrs
 
@@ -155,7 +153,8 @@ def screen(
         )
 
     from zoning.catalog import load_catalog
-    from zoning.screen_request import read_sites, screen_read_sites, screening_document
+    from zoning.screening.report import screening_document, screening_json
+    from zoning.screening.request import read_sites, screen_read_sites
 
     sites, gcj = read_sites(site, crs, layer=site_layer)
     if catalog_path is None:
@@ -177,17 +176,11 @@ def screen(
     )
     doc = screening_document(result, compare=compare)
     ranking = result.compare() if compare else None
-    from zoning.report import finite_json
-
-    text = (
-        json.dumps(finite_json(doc), ensure_ascii=False, indent=2, default=str, allow_nan=False)
-        if as_json
-        else ""
-    )
+    text = screening_json(result, compare=compare) if as_json else ""
 
     if out is not None:
         from zoning.io import atomic_directory
-        from zoning.report import write_screening
+        from zoning.screening.outputs import write_screening
 
         with atomic_directory(out, overwrite=overwrite) as tmp:
             write_screening(result, tmp, compare=compare, include_map=not no_map, docx=docx)
@@ -237,7 +230,7 @@ def _print_human(doc: dict, ranking: object, lang: str = "both") -> None:
 
 
 def _constrained_text(geometry_type: str, area_m2: float, length_m: float) -> str:
-    """What of the site lies in constrained zones: area for polygons, length for lines.
+    """Say what of the site lies in constrained zones: area for polygons, length for lines.
 
     >>> _constrained_text("Polygon", 12000.4, 0.0), _constrained_text("LineString", 0.0, 500)
     (', 12,000 m² constrained', ', 500 m constrained')
@@ -252,7 +245,7 @@ def _constrained_text(geometry_type: str, area_m2: float, length_m: float) -> st
 
 
 def _print_access_lists(site: dict) -> None:
-    """The access list of each control unit the site lies in, one line per dimension."""
+    """Print the access list of each control unit the site lies in, one line per dimension."""
     from zoning.access_list import DIMENSIONS
 
     for h in site["hits"]:

@@ -207,7 +207,7 @@ async def _job_from_json(request: Request, folder: Any) -> ScreenJob:
     crs = _text_field(data.get("crs"), "crs")
     path = folder / "site.geojson"
     write_site_geojson(data["site"], crs, path)
-    from zoning.screen_request import is_gcj02
+    from zoning.screening.request import is_gcj02
 
     return ScreenJob(
         path=path,

@@ -125,11 +125,12 @@ def _features(result: ScreeningResult) -> dict[str, Any]:
 
 def render_download(item: KeptResult, name: str) -> str | bytes:
     """Render download ``name`` of a kept screening (text, or bytes for the Word report)."""
-    from zoning.screen_request import screening_document
+    from zoning.screening.html import render_html
+    from zoning.screening.report import screening_document, to_csv
 
     result = item.result
     if name == "report.html":
-        return result.to_html(map_=True)
+        return render_html(result, include_map=True)
     if name == "result.json":
         doc = screening_document(result, compare=item.compare)
         return json.dumps(doc, ensure_ascii=False, indent=2, default=str)
@@ -138,10 +139,10 @@ def render_download(item: KeptResult, name: str) -> str | bytes:
 
         if name == "ranking.csv":
             return csv_bytes(result.compare(), index=False, encoding="utf-8-sig")
-        return result.to_csv().encode("utf-8-sig")  # charset=utf-8 is what is served
+        return to_csv(result).encode("utf-8-sig")  # charset=utf-8 is what is served
     if name == "map.html":
         from zoning.maps import map_html
-        from zoning.report import result_map
+        from zoning.screening.html import result_map
 
         return map_html(result_map(result))
     if name == "features.geojson":
@@ -150,7 +151,7 @@ def render_download(item: KeptResult, name: str) -> str | bytes:
         import tempfile
         from pathlib import Path
 
-        from zoning.docx_report import screening_docx
+        from zoning.screening.docx import screening_docx
 
         with tempfile.TemporaryDirectory(prefix="zoning-docx-") as tmp:
             return screening_docx(result, Path(tmp) / "report.docx").read_bytes()

@@ -2,7 +2,8 @@
 
 The request names no path: the site arrives as an upload or as GeoJSON in the body and is
 written into the request's private folder (:mod:`zoning.serve.uploads`). The job then calls
-exactly what ``zoning screen`` calls (:mod:`zoning.screen_request`) on that file. It runs on a
+exactly what ``zoning screen`` calls (:mod:`zoning.screening.request`,
+:func:`zoning.screening.report.screening_document`) on that file. It runs on a
 worker thread of :class:`zoning.serve.pool.WorkerPool`.
 """
 
@@ -20,7 +21,7 @@ from zoning.serve.responses import ApiError, error_for_exception
 from zoning.serve.uploads import scrub
 
 if TYPE_CHECKING:
-    from zoning.screening import ScreeningResult
+    from zoning.screening.result import ScreeningResult
 
 __all__ = ["ScreenJob", "attrs_from_request", "run_job"]
 
@@ -102,7 +103,8 @@ def run_job(
     ApiError
         For every failure, with the CLI's message (paths replaced by the client's file name).
     """
-    from zoning.screen_request import read_sites, screen_read_sites, screening_document
+    from zoning.screening.report import screening_document
+    from zoning.screening.request import read_sites, screen_read_sites
 
     try:
         if job.path.suffix in (".zip", ".kmz"):

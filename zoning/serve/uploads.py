@@ -159,7 +159,7 @@ def write_site_geojson(site: Any, crs: str | None, path: Path) -> None:
     FeatureCollection's own ``crs`` member is kept, else EPSG:4490 is written; for ``gcj02`` the
     file has none (GeoJSON's default, lon/lat) and the caller converts.
     """
-    from zoning.screen_request import is_gcj02
+    from zoning.screening.request import is_gcj02
 
     doc = _feature_collection(site)
     own = site.get("crs") if isinstance(site, Mapping) else None

@@ -61,8 +61,8 @@ def warm_up(catalog: Any) -> float:
     import geopandas as gpd
     import shapely
 
-    from zoning.screen_request import screen_read_sites
     from zoning.screening import build_index
+    from zoning.screening.request import screen_read_sites
 
     t0 = time.perf_counter()
     coverage = getattr(catalog, "coverage", None)

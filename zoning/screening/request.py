@@ -1,24 +1,26 @@
 """One ``zoning screen`` request: read the site file as the CLI does, then screen it.
 
 ``zoning screen`` (``zoning.cli.screen``) and the web server (``zoning.serve``) both call these
-functions, so a site screened on the page or through ``POST /api/screen`` gives exactly the JSON
-of ``zoning screen --json`` for the same file.
+functions, then :func:`zoning.screening.report.screening_document`, so a site screened on the
+page or through ``POST /api/screen`` gives exactly the JSON of ``zoning screen --json`` for the
+same file.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zoning.screening import engine
+
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from zoning.screening import ScreeningResult
+    from zoning.screening.result import ScreeningResult
 
-__all__ = ["is_gcj02", "read_sites", "screen_read_sites", "screening_document"]
+__all__ = ["is_gcj02", "read_sites", "screen_read_sites"]
 
 
 def is_gcj02(crs: str | None) -> bool:
@@ -96,11 +98,36 @@ def screen_read_sites(
     GCJ-02 detection runs unless the sites were converted from GCJ-02 (``gcj``), which the
     result's warnings then say. Without extra packs the bundled packs are the ones parsed once
     per process (``load_rulepacks(None)``), which a server screening many sites relies on.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        As read by :func:`read_sites`.
+    catalog : Catalog, mapping of kind to GeoDataFrame, or ScreeningIndex
+        The control layers.
+    project_type : str
+        A project type id, alias or Chinese name.
+    gcj : bool, default False
+        The sites were converted from GCJ-02.
+    attrs : sequence of "key=value" or mapping, optional
+        Project attributes.
+    rulepacks : sequence, optional
+        Extra rule packs (added to the bundled ones).
+    search_radius_m, tolerance_m : float
+        As :func:`zoning.screening.screen_sites`.
+    as_of : str, optional
+        Date the rules must be in force (ISO).
+    site_id_field : str, optional
+        Column holding site ids.
+
+    Returns
+    -------
+    ScreeningResult
+        The screening.
     """
     from zoning.rules import BUILTIN_PACKS
-    from zoning.screening import screen_sites
 
-    result = screen_sites(
+    result = engine.screen_sites(
         sites,
         catalog,
         project_type,
@@ -115,18 +142,3 @@ def screen_read_sites(
     if gcj:
         result.warnings.append("site coordinates converted from GCJ-02 (--crs gcj02)")
     return result
-
-
-def screening_document(result: ScreeningResult, *, compare: bool = False) -> dict[str, Any]:
-    """Return the JSON document of ``zoning screen --json`` (with ``ranking`` when ``compare``).
-
-    Non-finite numbers are ``None`` (JSON ``null``): the document is strict JSON wherever it is
-    written (the CLI, ``result.json``, the web API).
-    """
-    from zoning.report import finite_json
-
-    doc = result.to_dict()
-    if compare:
-        ranking = result.compare()
-        doc["ranking"] = json.loads(ranking.to_json(orient="records", force_ascii=False))
-    return finite_json(doc)

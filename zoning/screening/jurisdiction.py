@@ -15,7 +15,7 @@ province then cannot be applied as a verdict, only listed as evidence to check.
 
 Examples
 --------
->>> from zoning.jurisdiction import describe
+>>> from zoning.screening.jurisdiction import describe
 >>> describe(("140902",), {"140902": "忻府区"})
 '忻府区（140902）'
 """
@@ -63,8 +63,9 @@ def describe(codes: Sequence[str] | None, names: Mapping[str, str]) -> str:
 
 
 def _admin_table(admin: Any) -> tuple[np.ndarray, np.ndarray, dict[str, str]] | None:
-    """The admin units of the finest level (geometries in EPSG:4490, prepared), their code
-    prefixes, and the names of every unit by code.
+    """Return the admin units of the finest level, their code prefixes and every unit's name.
+
+    The geometries are in EPSG:4490 and prepared; the names are by code.
     """
     import shapely
 
@@ -113,7 +114,7 @@ def site_jurisdictions(
 
     Parameters
     ----------
-    index : zoning.screening.ScreeningIndex
+    index : zoning.screening.index.ScreeningIndex
         Holds the admin layer and the catalogue-level jurisdiction.
     geoms_ll : ndarray of geometries
         The sites in EPSG:4490.

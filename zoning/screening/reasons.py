@@ -7,7 +7,7 @@ unverified clause never decides ``prohibited`` silently.
 
 Examples
 --------
->>> from zoning.reasons import area_text_zh
+>>> from zoning.screening.reasons import area_text_zh
 >>> area_text_zh(250_000.0), area_text_zh(800.0)
 ('25 公顷', '800 平方米')
 """
@@ -102,7 +102,7 @@ def _tail(rule: Rule, a: Assessment, attrs: Mapping[str, Any]) -> tuple[str, str
 
 
 def _texts(rule: Rule) -> tuple[str, str]:
-    """The rule's own sentences without their final stop (the reason adds its own)."""
+    """Return the rule's own sentences without their final stop (the reason adds its own)."""
     return rule.text_zh.rstrip("。；; "), (rule.text_en or rule.text_zh).rstrip(". ")
 
 
@@ -125,58 +125,46 @@ def rule_reason(
     metric_zh: str,
     metric_en: str,
 ) -> tuple[str, str]:
-    """The reason for one rule that fired on a zone hit: (Chinese, English)."""
-    outcome = a.outcome or rule.outcome
-    tail_zh, tail_en = _tail(rule, a, attrs)
-    warn_zh, warn_en = _unverified(rule, outcome)
-    text_zh, text_en = _texts(rule)
-    zh = (
-        f"{OUTCOME_ZH[outcome]}：{label_zh}（{metric_zh}）——〔{rule.id}〕{text_zh}"
-        f"{tail_zh}。{rule.citation.text_zh()}{warn_zh}"
-    )
-    en = (
-        f"{outcome}: {label_en} ({metric_en}) — {rule.id}: {text_en}"
-        f"{tail_en} [{rule.citation.text()}]{warn_en}"
-    )
-    return zh, en
+    """Return the reason for one rule that fired on a zone hit: (Chinese, English)."""
+    return _reason(rule, a, attrs, f"{label_zh}（{metric_zh}）", f"{label_en} ({metric_en})")
 
 
 def area_rule_reason(
     rule: Rule, a: Assessment, attrs: Mapping[str, Any], where: str
 ) -> tuple[str, str]:
-    """The reason for a rule that needs no layer (a jurisdiction-wide ban): (Chinese, English)."""
-    outcome = a.outcome or rule.outcome
-    tail_zh, tail_en = _tail(rule, a, attrs)
-    warn_zh, warn_en = _unverified(rule, outcome)
+    """Return the reason for a rule that needs no layer (a jurisdiction-wide ban)."""
     area = rule.jurisdiction_name or "全国"
-    text_zh, text_en = _texts(rule)
-    zh = (
-        f"{OUTCOME_ZH[outcome]}：场址位于{where}，属{area}，该规定全域适用——〔{rule.id}〕"
-        f"{text_zh}{tail_zh}。{rule.citation.text_zh()}{warn_zh}"
+    return _reason(
+        rule,
+        a,
+        attrs,
+        f"场址位于{where}，属{area}，该规定全域适用",
+        f"the site lies in {where}, part of {area}, where the rule applies everywhere",
     )
-    en = (
-        f"{outcome}: the site lies in {where}, part of {area}, where the rule applies "
-        f"everywhere — {rule.id}: {text_en}{tail_en} [{rule.citation.text()}]{warn_en}"
-    )
-    return zh, en
 
 
 def outside_rule_reason(
     rule: Rule, a: Assessment, attrs: Mapping[str, Any], zone_zh: str, zone_en: str
 ) -> tuple[str, str]:
-    """The reason for a rule that fires when the site is not inside a zone: (Chinese, English)."""
+    """Return the reason for a rule that fires when the site is not inside a zone."""
+    return _reason(
+        rule, a, attrs, f"场址不在任何{zone_zh}内", f"the site is not inside any {zone_en}"
+    )
+
+
+def _reason(
+    rule: Rule, a: Assessment, attrs: Mapping[str, Any], where_zh: str, where_en: str
+) -> tuple[str, str]:
+    """Return (Chinese, English): the outcome, where the site is, the rule, its citation."""
     outcome = a.outcome or rule.outcome
     tail_zh, tail_en = _tail(rule, a, attrs)
     warn_zh, warn_en = _unverified(rule, outcome)
     text_zh, text_en = _texts(rule)
     zh = (
-        f"{OUTCOME_ZH[outcome]}：场址不在任何{zone_zh}内——〔{rule.id}〕{text_zh}{tail_zh}。"
+        f"{OUTCOME_ZH[outcome]}：{where_zh}——〔{rule.id}〕{text_zh}{tail_zh}。"
         f"{rule.citation.text_zh()}{warn_zh}"
     )
-    en = (
-        f"{outcome}: the site is not inside any {zone_en} — {rule.id}: "
-        f"{text_en}{tail_en} [{rule.citation.text()}]{warn_en}"
-    )
+    en = f"{outcome}: {where_en} — {rule.id}: {text_en}{tail_en} [{rule.citation.text()}]{warn_en}"
     return zh, en
 
 

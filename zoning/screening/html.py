@@ -1,36 +1,29 @@
-"""Reports of a screening result: the bilingual HTML report with its map, and the map itself.
+"""The HTML report of a screening result, with its map (live and printed).
 
 The report puts the verdict first, then per site the reasons, a table of hits with their
 metrics, the rules with their text and citation, an evidence checklist, the questions to
 answer, and the nearby zones; then the data provenance (catalogue layers with checksums, rule
 packs with versions, parameters) and the disclaimer "for planning analysis, not an official
-map / 仅供规划分析，非正式地图". The map (``zoning.maps.site_map``) is embedded offline.
+map / 仅供规划分析，非正式地图". The map (``zoning.maps.site_map``) is embedded offline; the
+same map as a PNG (:func:`static_map`) is printed and put into the Word report.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import logging
-import math
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from zoning.screening.report import to_dict
+
 if TYPE_CHECKING:
     import folium
 
-    from zoning.screening import ScreeningResult
+    from zoning.screening.result import ScreeningResult
 
-__all__ = [
-    "finite_json",
-    "render_html",
-    "result_map",
-    "screening_json",
-    "static_map",
-    "write_screening",
-]
+__all__ = ["render_html", "result_map", "static_map"]
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +72,11 @@ def _fmt(x: Any, nd: int = 0) -> str:
     return f"{float(x):,.{nd}f}"
 
 
-def _zone_label(kind: str, zone: str) -> str:
-    from zoning.kinds import get_kind
+def _zone_heading(kind: str, zone: str) -> str:
+    """Bilingual kind and zone of a table row: ``生态保护红线 / Ecological … — 核心区 / Core``."""
+    from zoning.maps.style import kind_label, zone_label
 
-    k = get_kind(kind)
-    z = k.zones.get(zone)
-    zl = f"{z.name_zh} / {z.name_en}" if z else zone
-    return f"{k.name_zh} / {k.name_en} — {zl}"
+    return f"{kind_label(kind)} — {zone_label(kind, zone)}"
 
 
 def _site_section(result: ScreeningResult, site: dict[str, Any]) -> str:
@@ -119,7 +110,7 @@ def _site_section(result: ScreeningResult, site: dict[str, Any]) -> str:
         for h in site["hits"]:
             rows.append(
                 [
-                    _e(_zone_label(h["layer_kind"], h["zone"])),
+                    _e(_zone_heading(h["layer_kind"], h["zone"])),
                     _e(h["feature_id"]),
                     _e(h["name"]),
                     "是 / yes"
@@ -182,7 +173,7 @@ def _site_section(result: ScreeningResult, site: dict[str, Any]) -> str:
                 ],
                 [
                     [
-                        _e(_zone_label(b["layer_kind"], b["zone"])),
+                        _e(_zone_heading(b["layer_kind"], b["zone"])),
                         _fmt(b["overlap_area_m2"]),
                         _fmt(b["overlap_length_m"]),
                         _fmt(100 * (b["share_of_site"] or 0), 1),
@@ -208,7 +199,7 @@ def _site_section(result: ScreeningResult, site: dict[str, Any]) -> str:
                 ["图层·分区 / Layer · zone", "要素 / Feature", "名称 / Name", "距离 / Distance m"],
                 [
                     [
-                        _e(_zone_label(n["layer_kind"], n["zone"])),
+                        _e(_zone_heading(n["layer_kind"], n["zone"])),
                         _e(n["feature_id"]),
                         _e(n["name"]),
                         _fmt(n["distance_m"], 1),
@@ -222,8 +213,9 @@ def _site_section(result: ScreeningResult, site: dict[str, Any]) -> str:
 
 
 def _access_blocks(site: dict[str, Any]) -> list[str]:
-    """The access list (生态环境准入清单) of each control unit the site lies in, as a table of
-    dimension and requirement, or a note when the unit layer carries none.
+    """Render the access list (生态环境准入清单) of each control unit the site lies in.
+
+    A table of dimension and requirement, or a note when the unit layer carries none.
     """
     from zoning.access_list import DIMENSIONS
     from zoning.kinds import get_kind
@@ -333,7 +325,7 @@ def render_html(result: ScreeningResult, *, include_map: bool = True) -> str:
     """
     from zoning.maps import report_page
 
-    doc = result.to_dict()
+    doc = to_dict(result)
     pt = result.project_type
     summary = result.summary()
     body = ["<section><h2>结论 / Verdicts</h2>"]
@@ -407,8 +399,19 @@ def _map_section(result: ScreeningResult) -> str:
 
 
 def static_map(result: ScreeningResult) -> bytes:
-    """The report map as a PNG for print and Word (:mod:`zoning.maps.static`), drawn once per
-    result (``report.html`` and ``report.docx`` embed the same image).
+    """Return the report map as a PNG for print and Word (:mod:`zoning.maps.static`).
+
+    Drawn once per result: ``report.html`` and ``report.docx`` embed the same image.
+
+    Parameters
+    ----------
+    result : ScreeningResult
+        The screening.
+
+    Returns
+    -------
+    bytes
+        The PNG.
     """
     cached = result.__dict__.get("_static_map_png")
     if cached is not None:
@@ -460,7 +463,7 @@ def result_map(result: ScreeningResult, **kwargs: Any) -> folium.Map:
 
 
 def _counties_around(result: ScreeningResult) -> Any:
-    """The catalogue's county outlines near the sites (the lowest admin level present)."""
+    """Return the catalogue's county outlines near the sites (the lowest admin level present)."""
     admin = getattr(result.index, "admin", None) if result.index is not None else None
     if admin is None or not len(admin):
         return None
@@ -476,84 +479,11 @@ def _counties_around(result: ScreeningResult) -> Any:
     return near if len(near) else None
 
 
-def screening_json(result: ScreeningResult, *, compare: bool = False) -> str:
-    """Return the PRODUCT.md JSON document of ``result`` (with ``ranking`` when ``compare``)."""
-    doc = result.to_dict()
-    if compare:
-        ranking = result.compare()
-        doc["ranking"] = json.loads(ranking.to_json(orient="records", force_ascii=False))
-    return json.dumps(finite_json(doc), ensure_ascii=False, indent=2, default=str, allow_nan=False)
+def _area_rules_html(result: ScreeningResult, site: dict[str, Any]) -> list[str]:
+    """Render the rules that need no layer or fire outside a zone, with their citations.
 
-
-def finite_json(value: Any) -> Any:
-    """``value`` with every NaN or infinite float replaced by ``None`` (JSON ``null``).
-
-    ``json.dumps`` writes NaN as ``NaN``, which is not JSON: no JSON parser but Python's reads
-    ``result.json`` then (issue 12).
-
-    Examples
-    --------
-    >>> finite_json({"a": [1.0, float("nan")], "b": float("inf")})
-    {'a': [1.0, None], 'b': None}
-    """
-    if isinstance(value, dict):
-        return {str(k): finite_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite_json(v) for v in value]
-    item = getattr(value, "item", None)  # numpy scalars become Python numbers
-    if item is not None and not isinstance(value, (str, bytes)) and callable(item):
-        try:
-            value = item()
-        except (TypeError, ValueError):
-            return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    return value
-
-
-def write_screening(
-    result: ScreeningResult,
-    folder: str | Path,
-    *,
-    compare: bool = False,
-    include_map: bool = True,
-    docx: bool = False,
-) -> dict[str, Path]:
-    """Write ``result.json``, ``report.html``, ``summary.csv`` (and ``ranking.csv``) into ``folder``.
-
-    With ``docx=True`` also ``report.docx``, the same report as a Word document
-    (:func:`zoning.docx_report.screening_docx`).
-
-    ``folder`` must exist and is expected to be a staging folder that is renamed into place
-    afterwards (``zoning.io.atomic_directory``, the batch runner), so no file here is ever seen
-    half-written. Returns file name → path.
-    """
-    folder = Path(folder)
-    files = {
-        "result.json": folder / "result.json",
-        "report.html": folder / "report.html",
-        "summary.csv": folder / "summary.csv",
-    }
-    files["result.json"].write_text(screening_json(result, compare=compare) + "\n", "utf-8")
-    files["report.html"].write_text(result.to_html(map_=include_map), encoding="utf-8")
-    from zoning.csvfile import csv_encoding, write_csv
-
-    files["summary.csv"].write_bytes(result.to_csv().encode(csv_encoding()))
-    if compare:
-        files["ranking.csv"] = folder / "ranking.csv"
-        write_csv(result.compare(), files["ranking.csv"], index=False)
-    if docx:
-        from zoning.docx_report import screening_docx
-
-        files["report.docx"] = screening_docx(
-            result, folder / "report.docx", map_png=static_map(result) if include_map else b""
-        )
-    return files
-
-
-def _area_rules_html(result: Any, site: dict[str, Any]) -> list[str]:
-    """Rules that need no layer (area-wide bans) or fire outside a zone, with their citations;
-    rules whose area cannot be told for the site are listed as checks.
+    Area-wide bans and outside-a-zone rules; rules whose area cannot be told for the site are
+    listed as checks.
     """
     rows = site.get("area_rules") or []
     if not rows:

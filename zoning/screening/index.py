@@ -1,0 +1,371 @@
+"""Layer indexes of a catalogue: one STRtree per kind, projected features cached, nearest feature.
+
+:func:`build_index` builds (or fetches from its one-entry cache) a :class:`ScreeningIndex` of a
+catalogue or of ``{kind: frame}``; each layer keeps its features projected into the
+Gauss–Krüger zones asked for so far. :func:`nearest_features` finds, for sites that hit
+nothing, the nearest feature of every kind (exact distance in each site's zone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from zoning.errors import CRSError, ZoningUsageError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pyproj
+
+__all__ = [
+    "ScreeningIndex",
+    "build_index",
+    "nearest_features",
+    "transform_geoms",
+    "unit_access_list",
+]
+
+_NOT_SCREENED = {"admin_unit"}
+_DEG_LAT_M = 110_574.0
+_DEG_LON_EQ_M = 111_320.0
+
+
+class _LayerIndex:
+    """STRtree and lazily projected geometries of one normalised layer frame."""
+
+    def __init__(self, kind: str, frame: gpd.GeoDataFrame):
+        import pyproj
+        import shapely
+
+        self.kind = kind
+        self.frame = frame
+        self.geoms = np.asarray(frame.geometry.values, dtype=object)
+        self.tree = shapely.STRtree(self.geoms)
+        self.crs = pyproj.CRS(frame.crs) if frame.crs is not None else None
+        if self.crs is None:
+            raise CRSError(
+                f"layer frame {kind!r} has no CRS; expected EPSG:4490 (the normalised frame); "
+                "fix: set_crs on the frame or load it through a catalogue"
+            )
+        self.geographic = self.crs.is_geographic
+        self.zones = self._column("zone", "")
+        self.feature_ids = self._column("feature_id", None)
+        if self.feature_ids is None or pd.isna(self.feature_ids).any():
+            self.feature_ids = np.array([f"{kind}:{i}" for i in range(len(frame))], dtype=object)
+        self.names = self._column("name", None)
+        if self.names is None:
+            self.names = np.full(len(frame), None, dtype=object)
+        self._projected: dict[int, np.ndarray] = {}
+        self._done: dict[int, np.ndarray] = {}
+        self._area: dict[int, np.ndarray] = {}
+        lat = shapely.bounds(self.geoms)[:, [1, 3]] if len(self.geoms) else np.zeros((0, 2))
+        self.max_abs_lat = float(np.nanmax(np.abs(lat))) if self.geographic and len(lat) else 0.0
+
+    def _column(self, name: str, default: Any) -> np.ndarray | None:
+        if name in self.frame.columns:
+            return self.frame[name].to_numpy(dtype=object)
+        if default is None:
+            return None
+        return np.full(len(self.frame), default, dtype=object)
+
+    def projected(self, idx: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
+        """Return the features ``idx`` in ``crs`` (projecting and caching only what is new)."""
+        import shapely
+
+        epsg = crs.to_epsg() or hash(crs.to_wkt())
+        if self.crs == crs:
+            return self.geoms[idx]
+        if epsg not in self._projected:
+            self._projected[epsg] = np.full(len(self.geoms), None, dtype=object)
+            self._done[epsg] = np.zeros(len(self.geoms), dtype=bool)
+        store, done = self._projected[epsg], self._done[epsg]
+        todo = np.unique(idx[~done[idx]])
+        if len(todo):
+            projected = transform_geoms(self.geoms[todo], self.crs, crs)
+            bad = ~shapely.is_valid(projected)
+            if bad.any():  # reprojection can fold near-degenerate rings: repair once, cached
+                projected[bad] = shapely.make_valid(projected[bad])
+            store[todo] = projected
+            done[todo] = True
+        return store[idx]
+
+    def zone_area(self, idx: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
+        """Area (m²) of features ``idx`` in the projected ``crs`` (cached)."""
+        import shapely
+
+        epsg = crs.to_epsg() or hash(crs.to_wkt())
+        if epsg not in self._area:
+            self._area[epsg] = np.full(len(self.geoms), np.nan)
+        cache = self._area[epsg]
+        todo = np.unique(idx[np.isnan(cache[idx])])
+        if len(todo):
+            cache[todo] = shapely.area(self.projected(todo, crs))
+        return cache[idx]
+
+    def query_pairs(self, sites_native: np.ndarray, radius_m: float) -> tuple[np.ndarray, ...]:
+        """Candidate (site, feature) pairs whose envelopes come within ``radius_m``."""
+        import shapely
+
+        b = shapely.bounds(sites_native)
+        if self.geographic:
+            lat = np.clip(np.maximum(np.abs(b[:, 1]), np.abs(b[:, 3])), 0, 89.0)
+            lat = np.maximum(lat, self.max_abs_lat)
+            dx = radius_m / (_DEG_LON_EQ_M * np.cos(np.radians(lat))) * 1.01
+            dy = np.full(len(b), radius_m / _DEG_LAT_M * 1.01)
+        else:
+            dx = dy = np.full(len(b), radius_m)
+        boxes = shapely.box(b[:, 0] - dx, b[:, 1] - dy, b[:, 2] + dx, b[:, 3] + dy)
+        site_idx, feat_idx = self.tree.query(boxes)
+        return site_idx, feat_idx
+
+
+@dataclass
+class ScreeningIndex:
+    """Spatial indexes of a catalogue's layers, built once and reused across screenings."""
+
+    layers: dict[str, _LayerIndex]
+    coverage: Any = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+    admin: gpd.GeoDataFrame | None = None
+    _prepared_coverage: Any = None
+    jurisdiction: str | None = None
+    kinds: tuple[str, ...] = ()
+    #: catalogue layer name -> {access-list dimension: field} of the control-unit layers
+    access_fields: dict[str, dict[str, str]] | None = None
+    _access_lists: Any = None
+
+
+def transform_geoms(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.ndarray:
+    """Reproject an array of shapely geometries from ``src`` to ``dst`` (x/y order).
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray
+        Shapely geometries.
+    src, dst : pyproj.CRS
+        Source and target CRS.
+
+    Returns
+    -------
+    numpy.ndarray
+        The geometries in ``dst``.
+    """
+    import pyproj
+    import shapely
+
+    tr = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+    def fn(coords: np.ndarray) -> np.ndarray:
+        x, y = tr.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geoms, fn)
+
+
+_INDEX_CACHE: dict[Any, tuple[tuple[Any, ...], ScreeningIndex]] = {}
+
+
+def build_index(
+    catalog_or_frames: Any, *, coverage: Any = None, kinds: Sequence[str] | None = None
+) -> ScreeningIndex:
+    """Build (or fetch from cache) the spatial indexes of a catalogue or of ``{kind: frame}``.
+
+    Parameters
+    ----------
+    catalog_or_frames : zoning.catalog.Catalog, mapping of kind to GeoDataFrame, or ScreeningIndex
+        Layer frames: normalised (EPSG:4490, DESIGN.md) or in any CRS with metres or degrees.
+    coverage : shapely geometry, optional
+        Where the data is complete (EPSG:4490). Default: the catalogue's coverage, else the
+        union of the province (or all) ``admin_unit`` features, else unknown.
+    kinds : sequence of str, optional
+        Restrict to these kinds.
+    """
+    import shapely
+
+    if isinstance(catalog_or_frames, ScreeningIndex):
+        return catalog_or_frames
+    # the same catalogue, or the same frame objects, reuse their indexes (like GeoDataFrame.sindex)
+    if isinstance(catalog_or_frames, Mapping):
+        ident: tuple[Any, ...] = tuple(catalog_or_frames.values())
+        key: Any = (tuple(catalog_or_frames), tuple(id(f) for f in ident))
+    else:
+        ident = (catalog_or_frames,)
+        key = ((), (id(catalog_or_frames),))
+    cached = _INDEX_CACHE.get(key)
+    if (
+        cached is not None
+        and all(a is b for a, b in zip(cached[0], ident, strict=True))
+        and coverage is None
+        and not kinds
+    ):
+        return cached[1]
+    cat_jurisdiction = None
+    if isinstance(catalog_or_frames, Mapping):
+        frames = dict(catalog_or_frames)
+        provenance: dict[str, Any] = {
+            "name": "<frames>",
+            "layers": [{"kind": k, "features": len(f)} for k, f in frames.items()],
+        }
+        cov = coverage
+        if cov is None and "admin_unit" in frames and len(frames["admin_unit"]):
+            admin = frames["admin_unit"].to_crs("EPSG:4490")
+            top = admin[admin["zone"] == "province"] if "zone" in admin else admin
+            cov = shapely.union_all((top if len(top) else admin).geometry.to_numpy())
+        admin_frame = frames.get("admin_unit")
+    else:  # a zoning.catalog.Catalog
+        cat = catalog_or_frames
+        frames = {k: cat.frame(k) for k in cat.kinds}
+        provenance = cat.provenance()
+        cov = coverage if coverage is not None else cat.coverage
+        admin_frame = frames.get("admin_unit")
+        cat_jurisdiction = getattr(cat, "jurisdiction", None)
+    if kinds:
+        frames = {k: f for k, f in frames.items() if k in kinds}
+    from zoning.kinds import KIND_IDS
+
+    unknown = [k for k in frames if k not in KIND_IDS]
+    if unknown:
+        raise ZoningUsageError(
+            f"unknown layer kind(s) {unknown}; expected keys among {list(KIND_IDS)}; "
+            "fix: key the frames by layer kind"
+        )
+    layers = {k: _LayerIndex(k, f) for k, f in frames.items() if k not in _NOT_SCREENED and len(f)}
+    index = ScreeningIndex(
+        layers=layers,
+        coverage=cov,
+        provenance=provenance,
+        admin=admin_frame,
+        jurisdiction=cat_jurisdiction,
+        kinds=tuple(frames),
+    )
+    index.access_fields = _catalog_access_fields(catalog_or_frames)
+    if cov is not None:
+        index._prepared_coverage = cov
+        shapely.prepare(cov)
+    if coverage is None and not kinds:
+        _INDEX_CACHE.clear()  # keep one catalogue's index alive at a time
+        _INDEX_CACHE[key] = (ident, index)
+    return index
+
+
+def _catalog_access_fields(source: Any) -> dict[str, dict[str, str]] | None:
+    """Return the access-list fields of a catalogue's control-unit layers.
+
+    ``None`` for plain frames: their fields are detected by name when a list is asked for.
+    """
+    if isinstance(source, Mapping) or not hasattr(source, "access_fields"):
+        return None
+    return {
+        e.name: source.access_fields(e.name) for e in source.entries if e.kind == "control_unit"
+    }
+
+
+def unit_access_list(index: ScreeningIndex | None, feature_idx: int) -> dict[str, str] | None:
+    """Return the access list (dimension → text) of control unit ``feature_idx`` of ``index``.
+
+    ``None`` when the unit layer carries none (:mod:`zoning.access_list`).
+
+    Parameters
+    ----------
+    index : ScreeningIndex or None
+        The index the result was screened against.
+    feature_idx : int
+        Row of the feature in the ``control_unit`` layer.
+
+    Returns
+    -------
+    dict or None
+        Dimension → text.
+    """
+    if index is None or "control_unit" not in index.layers:
+        return None
+    if index._access_lists is None:
+        from zoning.access_list import frame_access_lists
+
+        frame = index.layers["control_unit"].frame
+        index._access_lists = frame_access_lists(frame, index.access_fields)
+    entry = index._access_lists[int(feature_idx)]
+    return dict(entry) if entry else None
+
+
+def nearest_features(
+    index: ScreeningIndex,
+    sites_idx: np.ndarray,
+    geoms_ll: np.ndarray,
+    site_gk: np.ndarray,
+    epsg: np.ndarray,
+    crs_of: Mapping[int, pyproj.CRS],
+    src: pyproj.CRS,
+) -> pd.DataFrame:
+    """Return the nearest feature of every kind (exact GK distance) for the given sites.
+
+    Parameters
+    ----------
+    index : ScreeningIndex
+        The layer indexes.
+    sites_idx : numpy.ndarray
+        Positions of the sites to look up.
+    geoms_ll : numpy.ndarray
+        Every site in EPSG:4490.
+    site_gk : numpy.ndarray
+        Every site in its Gauss–Krüger zone.
+    epsg : numpy.ndarray
+        The Gauss–Krüger EPSG code of every site.
+    crs_of : mapping
+        EPSG code → CRS of the zones in use.
+    src : pyproj.CRS
+        EPSG:4490.
+
+    Returns
+    -------
+    DataFrame
+        ``site_idx``, ``layer_kind``, ``zone``, ``feature_id``, ``name``, ``distance_m``.
+    """
+    import shapely
+
+    cols = ["site_idx", "layer_kind", "zone", "feature_id", "name", "distance_m"]
+    if not len(sites_idx):
+        return pd.DataFrame(columns=cols)
+    out = []
+    for kind, layer in index.layers.items():
+        native = geoms_ll[sites_idx]
+        if layer.crs.to_epsg() != 4490:
+            native = transform_geoms(native, src, layer.crs)
+        s_idx, f_idx = layer.tree.query_nearest(native, all_matches=False)
+        if layer.geographic:
+            # degrees are anisotropic: widen to every feature that could be nearer in metres
+            d_deg = shapely.distance(native[s_idx], layer.geoms[f_idx])
+            lat = np.abs(shapely.get_coordinates(shapely.centroid(native))[:, 1])
+            factor = 1.0 / np.maximum(np.cos(np.radians(np.minimum(lat + 1.0, 89.0))), 1e-6)
+            boxes_s, boxes_f = layer.tree.query(
+                native, predicate="dwithin", distance=d_deg * factor * 1.01 + 1e-9
+            )
+            s_idx, f_idx = boxes_s, boxes_f
+        gsite = sites_idx[s_idx]
+        dist = np.empty(len(s_idx))
+        for code, crs in crs_of.items():
+            sel = epsg[gsite] == code
+            if sel.any():
+                dist[sel] = shapely.distance(site_gk[gsite[sel]], layer.projected(f_idx[sel], crs))
+        df = pd.DataFrame({"site_idx": gsite, "f": f_idx, "distance_m": dist})
+        df = df.sort_values(["site_idx", "distance_m"]).drop_duplicates("site_idx")
+        out.append(
+            pd.DataFrame(
+                {
+                    "site_idx": df["site_idx"].to_numpy(),
+                    "layer_kind": kind,
+                    "zone": layer.zones[df["f"].to_numpy()],
+                    "feature_id": layer.feature_ids[df["f"].to_numpy()],
+                    "name": layer.names[df["f"].to_numpy()],
+                    "distance_m": df["distance_m"].to_numpy(),
+                }
+            )
+        )
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=cols)
+
+
+# ---------------------------------------------------------------------------------------------

@@ -1,0 +1,565 @@
+"""Exact metrics of site/zone pairs in projected metres, and their totals per zone.
+
+Pairs come from the layer index (:mod:`zoning.screening.index`) already projected into each
+site's Gauss–Krüger zone. Zones are cut to the site's neighbourhood first; a site wholly inside
+a zone is never clipped; lines are measured in numpy (:func:`line_zone_metrics`); pairs run on
+a thread pool bucketed by zone feature (:func:`run_pair_metrics`). :func:`dissolved_totals`
+totals per site, kind and zone with overlapping features counted once.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "clip_rects",
+    "clip_to_zones",
+    "dissolved_totals",
+    "line_zone_metrics",
+    "run_pair_metrics",
+]
+
+_CHUNK = 4096
+_CLIP_MIN_VERTICES = 48
+#: sites closer than this to a zone touch it (numerical noise of CRS round trips is ~1e-10 m)
+_TOUCH_M = 1e-3
+
+
+def clip_rects(
+    geoms: np.ndarray, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray
+) -> np.ndarray:
+    """Clip each geometry to its own rectangle (``clip_by_rect``) in one vectorised call.
+
+    ``shapely.clip_by_rect`` accepts scalar bounds only; the ufunc behind it broadcasts, so it
+    is called directly (falling back to a loop if a future shapely changes that).
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray
+        Shapely geometries.
+    x0, y0, x1, y1 : numpy.ndarray
+        The rectangle of each geometry.
+
+    Returns
+    -------
+    numpy.ndarray
+        The clipped geometries.
+    """
+    import shapely
+
+    try:
+        from shapely import lib
+
+        return lib.clip_by_rect(
+            geoms,
+            np.asarray(x0, dtype=float),
+            np.asarray(y0, dtype=float),
+            np.asarray(x1, dtype=float),
+            np.asarray(y1, dtype=float),
+        )
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - shapely changed
+        pass
+    except shapely.errors.GEOSException:
+        # GEOS's rectangle clipping fails on some degenerate inputs ("LinearRing … 3 points",
+        # seen on human-activity patches against control units): clip one by one, and take
+        # the exact intersection with the rectangle for those it cannot clip
+        pass
+    return np.array(
+        [_clip_one(g, *r) for g, r in zip(geoms, np.c_[x0, y0, x1, y1], strict=True)],
+        dtype=object,
+    )
+
+
+def _clip_one(geom: Any, x0: float, y0: float, x1: float, y1: float) -> Any:
+    """``clip_by_rect`` of one geometry; the intersection with the rectangle where it fails."""
+    import shapely
+
+    try:
+        return shapely.clip_by_rect(geom, x0, y0, x1, y1)
+    except shapely.errors.GEOSException:
+        return shapely.intersection(geom, shapely.box(x0, y0, x1, y1))
+
+
+def _local_zones(s: np.ndarray, z: np.ndarray, pad: np.ndarray) -> np.ndarray:
+    """Each zone cut to its site's envelope grown by ``pad`` (``clip_by_rect``, linear time).
+
+    Everything measured within ``pad`` of the site is unchanged (site ∩ zone, containment,
+    distances up to ``pad``), while the costly overlay now sees a few vertices instead of
+    thousands. Small zones are left whole.
+    """
+    import shapely
+
+    out = z.copy()
+    sb, zb = shapely.bounds(s), shapely.bounds(z)
+    x0, y0, x1, y1 = sb[:, 0] - pad, sb[:, 1] - pad, sb[:, 2] + pad, sb[:, 3] + pad
+    # clip only where it pays: detailed zones that reach beyond the site's neighbourhood
+    # (points gain nothing: a point-in-polygon test is already linear in the zone's size)
+    reaches_out = (zb[:, 0] < x0) | (zb[:, 1] < y0) | (zb[:, 2] > x1) | (zb[:, 3] > y1)
+    dims = shapely.get_dimensions(s)
+    big = np.flatnonzero(
+        (shapely.get_num_coordinates(z) >= _CLIP_MIN_VERTICES) & reaches_out & (dims > 0)
+    )
+    if len(big):
+        out[big] = clip_rects(z[big], x0[big], y0[big], x1[big], y1[big])
+    return out
+
+
+def line_zone_metrics(
+    lines: np.ndarray, zones: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Measure length inside, boundary crossings and inside intervals of line/zone pairs.
+
+    Each line segment is split where it crosses the zone's rings (all segment × edge
+    intersections at once, against the zone cut to the segment's envelope), and the pieces
+    between splits are classified by their midpoints (``intersects_xy``: a piece running along
+    the boundary counts as inside, as in a GEOS intersection). This replaces one overlay per
+    pair, whose fixed cost dominates for short lines against detailed zones. Lengths are path
+    lengths: a route that doubles back over itself counts both passes (as ``length`` does).
+
+    Returns
+    -------
+    length : float array
+        Length of each line inside its zone (m).
+    crossings : int array
+        Changes between outside and inside along each line (entries plus exits).
+    intervals : object array
+        Per pair, an ``(k, 2)`` array of inside intervals as distances along the line.
+    """
+    import shapely
+
+    n = len(lines)
+    parts, part_owner = shapely.get_parts(lines, return_index=True)
+    coords, cidx = shapely.get_coordinates(parts, return_index=True)
+    same = cidx[1:] == cidx[:-1]
+    a, b = coords[:-1][same], coords[1:][same]
+    seg_part = cidx[:-1][same]
+    seg_pair = part_owner[seg_part]
+    seg_len = np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])
+    # distance along the whole line (parts in order) at each segment start
+    order_start = np.concatenate([[0.0], np.cumsum(seg_len)[:-1]])
+    first_of_pair = np.r_[True, seg_pair[1:] != seg_pair[:-1]]
+    pair_offset = np.maximum.accumulate(np.where(first_of_pair, order_start, 0.0))
+    seg_start = order_start - pair_offset
+    # the zone cut to each segment's envelope (1 m margin keeps the cut edges off the segment)
+    lo, hi = np.minimum(a, b) - 1.0, np.maximum(a, b) + 1.0
+    zseg = zones[seg_pair]
+    big = shapely.get_num_coordinates(zseg) >= _CLIP_MIN_VERTICES
+    zc = zseg.copy()
+    zc[big] = clip_rects(zseg[big], lo[big, 0], lo[big, 1], hi[big, 0], hi[big, 1])
+    # every edge of every (clipped) zone ring, tagged with its segment
+    rings, ring_seg = shapely.get_parts(shapely.boundary(zc), return_index=True)
+    rc, ridx = shapely.get_coordinates(rings, return_index=True)
+    rsame = ridx[1:] == ridx[:-1]
+    q0, q1 = rc[:-1][rsame], rc[1:][rsame]
+    eseg = ring_seg[ridx[:-1][rsame]]
+    pa, r = a[eseg], (b - a)[eseg]
+    sv = q1 - q0
+    denom = r[:, 0] * sv[:, 1] - r[:, 1] * sv[:, 0]
+    qa = q0 - pa
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t = (qa[:, 0] * sv[:, 1] - qa[:, 1] * sv[:, 0]) / denom
+        u = (qa[:, 0] * r[:, 1] - qa[:, 1] * r[:, 0]) / denom
+    eps = 1e-12
+    ok = (denom != 0) & (t > eps) & (t < 1 - eps) & (u >= -eps) & (u <= 1 + eps)
+    # split parameters per segment: 0, crossings, 1
+    nseg = len(a)
+    t_all = np.concatenate([np.zeros(nseg), t[ok], np.ones(nseg)])
+    s_all = np.concatenate([np.arange(nseg), eseg[ok], np.arange(nseg)])
+    o = np.lexsort((t_all, s_all))
+    t_all, s_all = t_all[o], s_all[o]
+    cont = s_all[1:] == s_all[:-1]
+    t0, t1, sk = t_all[:-1][cont], t_all[1:][cont], s_all[:-1][cont]
+    keep = t1 - t0 > 1e-12
+    t0, t1, sk = t0[keep], t1[keep], sk[keep]
+    tm = (t0 + t1) / 2
+    mx = a[sk, 0] + tm * (b[sk, 0] - a[sk, 0])
+    my = a[sk, 1] + tm * (b[sk, 1] - a[sk, 1])
+    inside = shapely.intersects_xy(zc[sk], mx, my)
+    piece_len = (t1 - t0) * seg_len[sk]
+    pair = seg_pair[sk]
+    length = np.bincount(pair[inside], weights=piece_len[inside], minlength=n)
+    # crossings: changes of state along each part of each line
+    part = seg_part[sk]
+    change = (inside[1:] != inside[:-1]) & (part[1:] == part[:-1])
+    crossings = np.bincount(pair[1:][change], minlength=n).astype(np.int64)
+    start = seg_start[sk] + t0 * seg_len[sk]
+    end = seg_start[sk] + t1 * seg_len[sk]
+    intervals = np.empty(n, dtype=object)
+    sel = np.flatnonzero(inside)
+    groups = np.split(sel, np.flatnonzero(np.diff(pair[sel])) + 1) if len(sel) else []
+    for g in groups:
+        intervals[pair[g[0]]] = np.column_stack([start[g], end[g]])
+    for k in range(n):
+        if intervals[k] is None:
+            intervals[k] = np.empty((0, 2))
+    return length, crossings, intervals
+
+
+def _interval_union_length(intervals: list[np.ndarray]) -> float:
+    """Total length of the union of 1-D intervals (overlapping features counted once)."""
+    iv = np.concatenate([x for x in intervals if len(x)]) if intervals else np.empty((0, 2))
+    if not len(iv):
+        return 0.0
+    iv = iv[np.argsort(iv[:, 0])]
+    ends = np.maximum.accumulate(iv[:, 1])
+    starts = iv[:, 0]
+    gap = np.r_[True, starts[1:] > ends[:-1]]
+    lo = starts[gap]
+    hi = np.maximum.reduceat(iv[:, 1], np.flatnonzero(gap))
+    return float(np.sum(hi - lo))
+
+
+def _robust_intersection(a: Any, b: Any) -> Any:
+    """Intersect ``a`` and ``b``, repairing ``b`` (then snapping to 1 mm) when GEOS fails."""
+    import shapely
+    from shapely.errors import GEOSException
+
+    try:
+        return shapely.intersection(a, b)
+    except GEOSException:
+        b = shapely.make_valid(b)
+        try:
+            return shapely.intersection(a, b)
+        except GEOSException:
+            return shapely.intersection(a, b, grid_size=1e-3)
+
+
+def _pair_metrics(
+    s: np.ndarray, z: np.ndarray, dim: np.ndarray, radius: np.ndarray, tolerance: float
+) -> dict[str, np.ndarray]:
+    """Exact metrics of site/zone pairs (projected metres). Runs in worker threads.
+
+    Zones are first cut to the site's neighbourhood (:func:`_local_zones`); a site wholly
+    inside a zone is never clipped; distances are computed only for pairs within ``radius``.
+    """
+    import shapely
+    from shapely.errors import GEOSException
+
+    n = len(s)
+    pad = np.maximum(radius, tolerance) + 1.0
+    # envelopes farther apart than the radius: the pair cannot matter, skip it outright
+    sb, zb = shapely.bounds(s), shapely.bounds(z)
+    gap_x = np.maximum(0.0, np.maximum(zb[:, 0] - sb[:, 2], sb[:, 0] - zb[:, 2]))
+    gap_y = np.maximum(0.0, np.maximum(zb[:, 1] - sb[:, 3], sb[:, 1] - zb[:, 3]))
+    env = np.hypot(gap_x, gap_y)
+    # only pairs whose envelopes come within the tolerance can intersect: those are cut to a
+    # small neighbourhood and measured in full; the others only need a distance
+    close_pad = tolerance + 1.0
+    close = env <= close_pad
+    mid = ~close & (env <= pad)
+    zl = z.copy()
+    zl[close] = _local_zones(s[close], z[close], np.full(int(close.sum()), close_pad))
+    empty = ~close | shapely.is_empty(zl)
+    inter = np.zeros(n, dtype=bool)
+    inter[~empty] = shapely.intersects(s[~empty], zl[~empty])
+    inside = np.zeros(n, dtype=bool)
+    inside[inter] = shapely.contains_properly(zl[inter], s[inter])
+    proper = inside.copy()
+    partial = inter & ~inside
+    if partial.any():  # points on the boundary and sites touching from within are covered
+        inside[partial] = shapely.covers(zl[partial], s[partial])
+    area = np.zeros(n)
+    length = np.zeros(n)
+    crossings = np.zeros(n, dtype=np.int64)
+    clip = np.full(n, None, dtype=object)
+    # wholly inside: the site itself, no clipping
+    area[inside & (dim == 2)] = shapely.area(s[inside & (dim == 2)])
+    length[inside & (dim == 1)] = shapely.length(s[inside & (dim == 1)])
+    clip[inside] = s[inside]
+    intervals = np.full(n, None, dtype=object)
+    cut = inter & ~inside & (dim == 2)
+    if cut.any():
+        pos = np.flatnonzero(cut)
+        b = shapely.bounds(s[pos])
+        rect = np.isclose(shapely.area(s[pos]), (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))
+        rect &= shapely.get_num_coordinates(s[pos]) == 5
+        pieces = np.empty(len(pos), dtype=object)
+        if rect.any():  # an axis-aligned rectangle: clipping is the exact intersection
+            pr, br = pos[rect], b[rect]
+            pieces[rect] = clip_rects(zl[pr], br[:, 0], br[:, 1], br[:, 2], br[:, 3])
+        other = np.flatnonzero(~rect)
+        if len(other):
+            try:
+                pieces[other] = shapely.intersection(s[pos[other]], zl[pos[other]])
+            except GEOSException:  # a clipped zone came out invalid: repair, pair by pair
+                pieces[other] = [
+                    _robust_intersection(a, b)
+                    for a, b in zip(s[pos[other]], zl[pos[other]], strict=True)
+                ]
+        clip[pos] = pieces
+        area[pos] = shapely.area(pieces)
+    lcut = inter & ~inside & (dim == 1)
+    if lcut.any():
+        pos = np.flatnonzero(lcut)
+        length[pos], crossings[pos], intervals[pos] = line_zone_metrics(s[pos], zl[pos])
+    whole = inside & (dim == 1)
+    for k in np.flatnonzero(whole):
+        intervals[k] = np.array([[0.0, length[k]]])
+    pts_touch = inter & ~inside & (dim == 0)
+    clip[pts_touch] = s[pts_touch]
+    distance = np.zeros(n)
+    keep = inter.copy()
+    out = np.flatnonzero(close & ~inter & ~empty)
+    refine = mid.copy()
+    if len(out):
+        d_out = shapely.distance(s[out], zl[out])
+        exact = d_out < close_pad - 1e-9  # beyond that, the cut zone may hide a nearer part
+        near = exact & (d_out <= radius[out])
+        distance[out[near]] = d_out[near]
+        keep[out[near]] = True
+        refine[out[~exact]] = True
+        # closer than a millimetre is touching: coordinates stored in degrees (EPSG:4490) and
+        # projected back move shared edges by ~1e-10 m, which must not decide a verdict
+        touch = out[d_out <= _TOUCH_M]
+        inter[touch] = True
+        distance[touch] = 0.0
+    refine |= close & empty & (env <= pad)  # nothing within the small cut, maybe within radius
+    refine &= radius > close_pad - 1.0
+    ref = np.flatnonzero(refine)
+    if len(ref):
+        d_ref = shapely.distance(s[ref], z[ref])
+        near = d_ref <= radius[ref]
+        distance[ref[near]] = d_ref[near]
+        keep[ref[near]] = True
+    # distance to the zone boundary: exact for points inside; for lines and polygons inside,
+    # only whether the site lies within the positional tolerance of the boundary
+    boundary_d = np.full(n, np.nan)
+    boundary_d[inter & ~proper] = 0.0
+    pts = proper & (dim == 0)
+    if pts.any():
+        boundary_d[pts] = shapely.distance(s[pts], shapely.boundary(z[pts]))
+    near_edge = np.where(inter, ~proper, distance <= tolerance)
+    near_edge[pts] = boundary_d[pts] <= tolerance
+    big = proper & (dim > 0)
+    if big.any() and tolerance > 0:
+        near_edge[big] = ~shapely.contains_properly(zl[big], shapely.buffer(s[big], tolerance))
+    return {
+        "intersects": inter,
+        "inside": inside,
+        "overlap_area_m2": area,
+        "overlap_length_m": length,
+        "crossings": crossings,
+        "distance_m": distance,
+        "boundary_distance_m": boundary_d,
+        "near_boundary": near_edge,
+        "keep": keep,
+        "clip": clip,
+        "intervals": intervals,
+    }
+
+
+def run_pair_metrics(
+    s: np.ndarray,
+    z: np.ndarray,
+    dim: np.ndarray,
+    radius: np.ndarray,
+    tolerance: float,
+    n_jobs: int,
+    owner: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Run the exact metrics of site/zone pairs on a thread pool.
+
+    GEOS prepared geometries build their indexes lazily and are not safe to share between
+    threads, so pairs are split into buckets by zone feature (``owner``): a zone is only ever
+    touched by one thread.
+
+    Parameters
+    ----------
+    s, z : numpy.ndarray
+        Site and zone of each pair (projected metres).
+    dim : numpy.ndarray
+        Dimension of each site (0 point, 1 line, 2 polygon).
+    radius : numpy.ndarray
+        Search radius of each pair (m).
+    tolerance : float
+        Positional tolerance (m).
+    n_jobs : int
+        Threads.
+    owner : numpy.ndarray
+        Zone feature of each pair.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``intersects``, ``inside``, ``overlap_area_m2``, ``overlap_length_m``, ``crossings``,
+        ``distance_m``, ``boundary_distance_m``, ``near_boundary``, ``keep``, ``clip``,
+        ``intervals``.
+    """
+    n = len(s)
+    if n == 0 or n_jobs <= 1 or n <= _CHUNK:
+        return _pair_metrics(s, z, dim, radius, tolerance)
+    n_buckets = n_jobs * 2
+    bucket = owner % n_buckets
+    order = np.argsort(bucket, kind="stable")
+    cuts = np.searchsorted(bucket[order], np.arange(n_buckets + 1))
+
+    def job(k: int) -> dict[str, np.ndarray]:
+        sel = order[cuts[k] : cuts[k + 1]]
+        return _pair_metrics(s[sel], z[sel], dim[sel], radius[sel], tolerance)
+
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        parts = list(pool.map(job, range(n_buckets)))
+    out = {}
+    for key in parts[0]:
+        merged = np.concatenate([p[key] for p in parts])
+        res = np.empty_like(merged)
+        res[order] = merged
+        out[key] = res
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules
+
+
+def clip_to_zones(site: Any, zones: np.ndarray) -> Any:
+    """Return ``site ∩ union(zones)``, robust to slightly invalid zones.
+
+    The zones are first cut to the site's envelope (cheap, so big zones are never unioned
+    whole), then dissolved, then intersected with the site once.
+
+    Parameters
+    ----------
+    site : shapely geometry
+        One site (projected metres).
+    zones : numpy.ndarray
+        Polygon zones in the same CRS.
+
+    Returns
+    -------
+    shapely geometry
+        The part of the site inside the zones.
+    """
+    import shapely
+    from shapely.errors import GEOSException
+
+    x0, y0, x1, y1 = shapely.bounds(site)
+    pad = 1.0 + 1e-6 * max(abs(x0), abs(y0), abs(x1), abs(y1))
+    local = shapely.clip_by_rect(zones, x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+    try:
+        return shapely.intersection(site, shapely.union_all(local))
+    except GEOSException:  # projection left a zone slightly invalid: repair and retry
+        fixed = shapely.make_valid(local)
+        try:
+            return shapely.intersection(site, shapely.union_all(fixed))
+        except GEOSException:  # last resort: union the clipped pieces (may keep slivers)
+            return shapely.union_all(shapely.intersection(site, fixed), grid_size=1e-6)
+
+
+def _dissolve_pieces(pieces: np.ndarray) -> Any:
+    """Union the parts of one polygon site inside several features (overlaps count once)."""
+    import shapely
+    from shapely.errors import GEOSException
+
+    try:
+        return shapely.union_all(pieces)
+    except GEOSException:
+        return shapely.union_all(pieces, grid_size=1e-3)
+
+
+def dissolved_totals(
+    hits: pd.DataFrame,
+    clip: np.ndarray,
+    intervals: np.ndarray,
+    site_gk: np.ndarray,
+    dims: np.ndarray,
+    site_area: np.ndarray,
+    site_length: np.ndarray,
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    """Total the hits per site, kind and zone on the dissolved layer (overlaps counted once).
+
+    Parameters
+    ----------
+    hits : DataFrame
+        The candidate rows of the engine.
+    clip : numpy.ndarray
+        Per row, the site's piece inside the feature.
+    intervals : numpy.ndarray
+        Per row, the inside intervals along a line site.
+    site_gk : numpy.ndarray
+        Every site in its Gauss–Krüger zone.
+    dims : numpy.ndarray
+        Dimension of every site.
+    site_area, site_length : numpy.ndarray
+        Area and length of every site.
+    n_jobs : int, default 1
+        Threads for the polygon unions.
+
+    Returns
+    -------
+    DataFrame
+        ``site_idx``, ``layer_kind``, ``zone``, ``overlap_area_m2``, ``overlap_length_m``,
+        ``share_of_site``, ``inside``, ``n_features``.
+    """
+    import shapely
+
+    cols = ["site_idx", "layer_kind", "zone", "overlap_area_m2", "overlap_length_m"]
+    if not len(hits):
+        return pd.DataFrame(columns=[*cols, "share_of_site", "inside", "n_features"])
+    inter = hits["intersects"].to_numpy(bool)
+    sub = hits[inter]
+    pieces = clip[inter]
+    spans = intervals[inter]
+    grouped = sub.groupby(["site_idx", "layer_kind", "zone"], sort=True)
+    g = grouped.ngroup().to_numpy()
+    agg = grouped.agg(
+        overlap_area_m2=("overlap_area_m2", "first"),
+        overlap_length_m=("overlap_length_m", "first"),
+        inside=("inside", "any"),
+        n_features=("inside", "size"),
+    ).reset_index()
+    site = agg["site_idx"].to_numpy(np.int64)
+    area = agg["overlap_area_m2"].to_numpy(float).copy()
+    length = agg["overlap_length_m"].to_numpy(float).copy()
+    inside = agg["inside"].to_numpy(bool)
+    # a site wholly inside one feature of the zone: the dissolved overlap is the site itself
+    area[inside] = np.where(dims[site[inside]] == 2, site_area[site[inside]], 0.0)
+    length[inside] = np.where(dims[site[inside]] == 1, site_length[site[inside]], 0.0)
+    multi = np.flatnonzero(~inside & (agg["n_features"].to_numpy() > 1))
+    if len(multi):
+        members = pd.Series(np.arange(len(g))).groupby(g).indices
+        polys = []
+        for k in multi:
+            # dissolve the zones, then clip once: overlapping features count once, and no
+            # near-collinear slivers from clipping each feature separately survive
+            d = int(dims[site[k]])
+            if d == 1:  # lines: union of the inside intervals along the line
+                length[k] = _interval_union_length(list(spans[members[k]]))
+            elif d == 2:
+                polys.append(k)
+        if polys:
+            # the unions are independent GEOS calls that release the GIL: spread them over
+            # the worker threads (the pieces are private copies, never prepared)
+            def _area(k: int) -> float:
+                return float(shapely.area(_dissolve_pieces(pieces[members[k]])))
+
+            if n_jobs > 1 and len(polys) > 64:
+                with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+                    area[polys] = list(pool.map(_area, polys, chunksize=32))
+            else:
+                area[polys] = [_area(k) for k in polys]
+    d = dims[site]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(
+            d == 2,
+            area / site_area[site],
+            np.where(d == 1, length / site_length[site], 1.0),
+        )
+    share = np.nan_to_num(share, nan=0.0)
+    return pd.DataFrame(
+        {
+            "site_idx": site,
+            "layer_kind": agg["layer_kind"].to_numpy(),
+            "zone": agg["zone"].to_numpy(),
+            "overlap_area_m2": area,
+            "overlap_length_m": length,
+            "share_of_site": share,
+            "inside": inside,
+            "n_features": agg["n_features"].to_numpy(np.int64),
+        }
+    )

@@ -1,0 +1,181 @@
+"""Sites before screening: checked, ids found, invalid geometry repaired, GCJ-02 flagged."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from zoning.errors import CRSError, EmptyInputError, ZoningUsageError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from zoning.screening.index import ScreeningIndex
+
+__all__ = ["gcj02_warning", "prepare_sites"]
+
+
+def _site_ids(sites: gpd.GeoDataFrame, site_id_field: str | None) -> list[str]:
+    if site_id_field is not None:
+        if site_id_field not in sites.columns:
+            raise ZoningUsageError(
+                f"site id field {site_id_field!r} not in the site file; columns: "
+                f"{', '.join(map(str, sites.columns))}"
+            )
+        col = site_id_field
+    else:
+        col = next((c for c in ("site_id", "id", "name", "名称") if c in sites.columns), None)
+    if col is None:
+        return [str(i + 1) for i in range(len(sites))]
+    ids = [str(v) if not pd.isna(v) else str(i + 1) for i, v in enumerate(sites[col])]
+    if len(set(ids)) != len(ids):  # keep them unique
+        ids = [f"{v}#{i + 1}" if ids.count(v) > 1 else v for i, v in enumerate(ids)]
+    return ids
+
+
+def prepare_sites(
+    sites: gpd.GeoDataFrame, site_id_field: str | None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Check and repair the sites; return them in EPSG:4490 with ids and a repair note.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame or GeoSeries
+        The sites, with a declared CRS.
+    site_id_field : str, optional
+        Column holding site ids (default ``site_id``, ``id``, ``name``, ``名称`` or the row).
+
+    Returns
+    -------
+    (GeoDataFrame, list of str)
+        ``site_id``, ``repair`` and the geometry in EPSG:4490; the ids.
+
+    Raises
+    ------
+    CRSError, EmptyInputError, LayerValidationError, ZoningUsageError
+        For sites without a CRS, without geometry, with non-finite coordinates, or an unknown
+        id field.
+    """
+    import geopandas as gpd
+    import shapely
+
+    if not isinstance(sites, gpd.GeoDataFrame):
+        if isinstance(sites, gpd.GeoSeries):
+            sites = gpd.GeoDataFrame(geometry=sites)
+        else:
+            raise ZoningUsageError(
+                f"sites must be a GeoDataFrame, found {type(sites).__name__}; "
+                "fix: read the file with zoning.io.read_vector"
+            )
+    if sites.crs is None:
+        raise CRSError(
+            "the site data has no CRS; expected one (EPSG:4490, EPSG:4326 or a CGCS2000 "
+            "Gauss–Krüger zone); fix: declare it (CLI: --crs EPSG:4490; Python: set_crs)"
+        )
+    if len(sites) == 0:
+        raise EmptyInputError("the site data holds no features; expected at least one site")
+    geoms = np.asarray(sites.geometry.values, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.all():
+        raise EmptyInputError(
+            f"all {len(geoms)} site features have empty or missing geometry; expected at least "
+            "one point, line or polygon"
+        )
+    ids = _site_ids(sites, site_id_field)
+    notes = [""] * len(geoms)
+    if missing.any():
+        bad = [ids[i] for i in np.flatnonzero(missing)]
+        raise EmptyInputError(
+            f"{len(bad)} site(s) have empty or missing geometry: {', '.join(bad[:10])}; "
+            "expected a point, line or polygon for every feature; fix: remove or redraw them"
+        )
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    bad_xy = ~np.isfinite(coords).all(axis=1)
+    if bad_xy.any():
+        from zoning.errors import LayerValidationError, Problem
+
+        rows = tuple(dict.fromkeys(ids[i] for i in owner[bad_xy]))
+        raise LayerValidationError(
+            "site data",
+            [
+                Problem(
+                    "non_finite_coordinates",
+                    f"{len(rows)} site(s) have NaN or infinite coordinates: "
+                    f"{', '.join(rows[:10])}; expected finite numbers; fix: redraw or remove them",
+                    rows=rows,
+                )
+            ],
+        )
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        for i in np.flatnonzero(invalid):
+            reason = shapely.is_valid_reason(geoms[i])
+            fixed = shapely.make_valid(geoms[i])
+            fixed = _keep_top_dimension(fixed)
+            notes[i] = f"invalid geometry ({reason}) repaired with make_valid"
+            geoms[i] = fixed
+    out = gpd.GeoDataFrame(
+        {"site_id": ids, "repair": notes},
+        geometry=gpd.GeoSeries(geoms, crs=sites.crs),
+        crs=sites.crs,
+    )
+    if out.crs.to_epsg() != 4490:
+        out = out.to_crs("EPSG:4490")
+    return out, ids
+
+
+def _keep_top_dimension(geom: Any) -> Any:
+    """From a GeometryCollection keep the parts of the highest dimension."""
+    import shapely
+
+    if shapely.get_type_id(geom) != 7:
+        return geom
+    parts = shapely.get_parts(geom)
+    dims = shapely.get_dimensions(parts)
+    top = parts[dims == dims.max()]
+    return shapely.union_all(top) if len(top) > 1 else top[0]
+
+
+def gcj02_warning(site_frame: gpd.GeoDataFrame, index: ScreeningIndex) -> list[str]:
+    """Flag sites that look GCJ-02 shifted against the admin boundaries near them.
+
+    Parameters
+    ----------
+    site_frame : GeoDataFrame
+        The prepared sites (EPSG:4490).
+    index : ScreeningIndex
+        The catalogue's index (its ``admin`` frame is the reference).
+
+    Returns
+    -------
+    list of str
+        One warning, or none.
+    """
+    import shapely
+
+    admin = index.admin
+    if admin is None or not len(admin):
+        return []
+    if "zone" in admin.columns and (admin["zone"] == "county").any():
+        admin = admin[admin["zone"] == "county"]
+    admin = admin.to_crs("EPSG:4490") if admin.crs and admin.crs.to_epsg() != 4490 else admin
+    minx, miny, maxx, maxy = site_frame.total_bounds
+    near = shapely.box(minx - 0.05, miny - 0.05, maxx + 0.05, maxy + 0.05)
+    ref = admin[shapely.intersects(near, shapely.envelope(admin.geometry.values))]
+    if not len(ref):
+        return []
+    try:
+        from zoning.crs import detect_gcj02
+
+        check = detect_gcj02(site_frame, ref, sample=400)
+    except Exception:  # detection is advisory: never fail a screening on it
+        return []
+    if check.likely_gcj02:
+        return [
+            f"sites look GCJ-02 shifted (median misfit {check.offset_m:.0f} m against admin "
+            f"boundaries, {check.offset_after_correction_m:.0f} m after correction): "
+            f"{check.message}"
+        ]
+    return []
