@@ -84,6 +84,7 @@ _RING_BLOCK = 16  # edges per block of a ring in Packed (boxes that let a task s
 _CHUNK = 256  # tasks per thread chunk
 _BLOCK = 8  # consecutive edges per block
 _BLOCK_PAIRS = 1 << 16  # block pairs above which the crossing search uses a grid of edges
+_SMALL_RING = 32  # rings of at most this many edges: validity tests every pair of edges
 _FULL = -1  # crossing buffers full: retry with larger ones
 
 
@@ -1226,9 +1227,11 @@ def _certify(coords, ring_off, ring_sign, g_rs, g_re, out, lo, hi):
 
 @njit(cache=True, nogil=True)
 def _simple_ring(coords, ring_off, ring_sign, r):
-    """Whether ring ``r`` is certainly simple: finite, at least three edges of non-zero
-    length, an oriented extreme corner, no spike between consecutive edges and no contact
-    at all between other edges (those sharing a cell of a grid over the ring).
+    """Tell whether ring ``r`` is certainly simple.
+
+    Certainly simple: finite, at least three edges of non-zero length, an oriented extreme
+    corner, no spike between consecutive edges and no contact at all between other edges
+    (every pair for small rings, else those sharing a cell of a grid over the ring).
     """
     if ring_sign[r] == 0:
         return False
@@ -1237,108 +1240,152 @@ def _simple_ring(coords, ring_off, ring_sign, r):
     for v in range(v0, v1):
         if not (np.isfinite(coords[v, 0]) and np.isfinite(coords[v, 1])):
             return False
-    ed = np.empty(v1 - v0, dtype=np.int64)  # edges of non-zero length (their first vertex)
+    if coords[v1 - 1, 0] != coords[v0, 0] or coords[v1 - 1, 1] != coords[v0, 1]:
+        return False  # not closed
+    # the edges of non-zero length, copied (x0, y0, x1, y1), and their envelopes
+    E = np.empty((max(v1 - v0 - 1, 0), 4))
     m = 0
     for v in range(v0, v1 - 1):
         if coords[v, 0] != coords[v + 1, 0] or coords[v, 1] != coords[v + 1, 1]:
-            ed[m] = v
+            E[m, 0] = coords[v, 0]
+            E[m, 1] = coords[v, 1]
+            E[m, 2] = coords[v + 1, 0]
+            E[m, 3] = coords[v + 1, 1]
             m += 1
     if m < 3:
         return False
-    if coords[v1 - 1, 0] != coords[v0, 0] or coords[v1 - 1, 1] != coords[v0, 1]:
-        return False  # not closed
     for a in range(m):  # consecutive edges: a spike runs back along the same line
-        i = ed[a]
-        j = ed[a + 1] if a + 1 < m else ed[0]
-        ax, ay = coords[i, 0], coords[i, 1]
-        bx, by = coords[i + 1, 0], coords[i + 1, 1]
-        cx, cy = coords[j + 1, 0], coords[j + 1, 1]
+        b = a + 1 if a + 1 < m else 0
+        ax, ay, bx, by, cx, cy = E[a, 0], E[a, 1], E[a, 2], E[a, 3], E[b, 2], E[b, 3]
         if _orient_sign(ax, ay, bx, by, cx, cy) == 0:
             if (bx - ax) * (cx - bx) + (by - ay) * (cy - by) <= 0.0 or (cx == ax and cy == ay):
                 return False
-    # a grid over the ring, about 2·sqrt(m) cells a side; each edge is listed in the cells it
-    # passes through (per column, the rows of its y-range there, widened by a margin), so
-    # edges that touch share a cell; each pair sharing a cell is tested once
-    bx0 = coords[v0, 0]
-    by0 = coords[v0, 1]
-    bx1 = bx0
-    by1 = by0
-    for v in range(v0, v1):
-        bx0 = min(bx0, coords[v, 0])
-        by0 = min(by0, coords[v, 1])
-        bx1 = max(bx1, coords[v, 0])
-        by1 = max(by1, coords[v, 1])
-    g = max(1, min(int(2.0 * math.sqrt(m)), 512))
+    B = np.empty((m, 4))
+    for a in range(m):
+        B[a, 0] = min(E[a, 0], E[a, 2])
+        B[a, 1] = min(E[a, 1], E[a, 3])
+        B[a, 2] = max(E[a, 0], E[a, 2])
+        B[a, 3] = max(E[a, 1], E[a, 3])
+    if m <= _SMALL_RING:  # every pair of non-adjacent edges
+        for a in range(m):
+            for b in range(a + 2, m):
+                if b - a != m - 1 and _boxes_meet(B, a, b) and _edges_touch(E, a, b):
+                    return False
+        return True
+    return _no_contact_in_grid(E, B, m)
+
+
+@njit(cache=True, nogil=True)
+def _no_contact_in_grid(E, B, m):
+    """Tell whether no two non-adjacent edges of ``E[:m]`` (a closed ring) touch.
+
+    The pairs tested are those that share a cell of a grid over the ring: about
+    ``1.5·sqrt(m)`` cells a side; each edge is listed in the cells it passes through
+    (per column, the rows of its y-range over the column widened by a margin on every side),
+    so edges that touch share a cell: cell indices are monotone in the coordinate, and the
+    margin covers the rounding of the column bounds and of the interpolated ``y``.
+    """
+    bx0 = B[0, 0]
+    by0 = B[0, 1]
+    bx1 = B[0, 2]
+    by1 = B[0, 3]
+    for a in range(1, m):
+        bx0 = min(bx0, B[a, 0])
+        by0 = min(by0, B[a, 1])
+        bx1 = max(bx1, B[a, 2])
+        by1 = max(by1, B[a, 3])
+    g = max(1, min(int(1.5 * math.sqrt(m)), 512))
     wx = (bx1 - bx0) / g
     wy = (by1 - by0) / g
     if not (wx > 0.0 and wy > 0.0):
         return False  # flat: GEOS decides
+    ix = 1.0 / wx
+    iy = 1.0 / wy
     margin = 1e-9 * (bx1 - bx0 + by1 - by0) + 8.0 * _EPS * (
         abs(bx0) + abs(by0) + abs(bx1) + abs(by1)
     )
-    count = np.zeros(g * g + 1, dtype=np.int64)
-    for rep in range(2):  # count the cell entries, then fill them
-        if rep == 1:
-            for c in range(g * g):
-                count[c + 1] += count[c]
-            fill = count[:-1].copy()
-            items = np.empty(count[g * g], dtype=np.int64)
-        for a in range(m):
-            i = ed[a]
-            x0, y0, x1, y1 = coords[i, 0], coords[i, 1], coords[i + 1, 0], coords[i + 1, 1]
-            if x0 > x1:
-                x0, y0, x1, y1 = x1, y1, x0, y0
-            c0 = _cell(x0 - margin, bx0, wx, g)
-            c1 = _cell(x1 + margin, bx0, wx, g)
-            for cl in range(c0, c1 + 1):
-                # the segment's y over this column (clamped to the segment), widened
-                xa = max(x0, bx0 + cl * wx)
-                xb = min(x1, bx0 + (cl + 1) * wx)
-                if x1 > x0:
-                    ya = y0 + (y1 - y0) * ((xa - x0) / (x1 - x0))
-                    yb = y0 + (y1 - y0) * ((xb - x0) / (x1 - x0))
-                else:
-                    ya, yb = y0, y1
-                r0 = _cell(min(ya, yb) - margin, by0, wy, g)
-                r1 = _cell(max(ya, yb) + margin, by0, wy, g)
-                for rw in range(r0, r1 + 1):
-                    cell = rw * g + cl
-                    if rep == 0:
-                        count[cell + 1] += 1
-                    else:
-                        items[fill[cell]] = a
-                        fill[cell] += 1
+    # (cell, edge) entries, then a counting sort by cell
+    cap = 8 * m
+    ent_c = np.empty(cap, dtype=np.int64)
+    ent_e = np.empty(cap, dtype=np.int64)
+    ne = 0
+    for a in range(m):
+        x0, y0, x1, y1 = E[a, 0], E[a, 1], E[a, 2], E[a, 3]
+        if x0 > x1:
+            x0, y0, x1, y1 = x1, y1, x0, y0
+        c0 = _cell_of(x0 - margin, bx0, ix, g)
+        c1 = _cell_of(x1 + margin, bx0, ix, g)
+        slope = (y1 - y0) / (x1 - x0) if x1 > x0 else 0.0
+        for cl in range(c0, c1 + 1):
+            if c0 == c1:
+                ya, yb = y0, y1
+            else:  # the edge over the column, widened by the margin
+                xa = max(x0, bx0 + cl * wx - margin)
+                xb = min(x1, bx0 + (cl + 1) * wx + margin)
+                ya = y0 + slope * (xa - x0)
+                yb = y0 + slope * (xb - x0)
+            r0 = _cell_of(min(ya, yb) - margin, by0, iy, g)
+            r1 = _cell_of(max(ya, yb) + margin, by0, iy, g)
+            if ne + r1 - r0 + 1 > cap:
+                cap = 2 * cap + r1 - r0 + 1
+                grown_c = np.empty(cap, dtype=np.int64)
+                grown_c[:ne] = ent_c[:ne]
+                ent_c = grown_c
+                grown_e = np.empty(cap, dtype=np.int64)
+                grown_e[:ne] = ent_e[:ne]
+                ent_e = grown_e
+            for rw in range(r0, r1 + 1):
+                ent_c[ne] = rw * g + cl
+                ent_e[ne] = a
+                ne += 1
+    end = np.zeros(g * g, dtype=np.int64)  # after the sort: cell c holds end[c - 1]:end[c]
+    for z in range(ne):
+        end[ent_c[z]] += 1
+    for c in range(1, g * g):
+        end[c] += end[c - 1]
+    items = np.empty(ne, dtype=np.int64)
+    for z in range(ne - 1, -1, -1):
+        c = ent_c[z]
+        end[c] -= 1
+        items[end[c]] = ent_e[z]
+    # now end[c] is the start of cell c
     stamp = np.full(m, -1, dtype=np.int64)
     for c in range(g * g):
-        for z in range(count[c], count[c + 1]):
+        stop = end[c + 1] if c + 1 < g * g else ne
+        for z in range(end[c], stop):
             a = items[z]
-            for z2 in range(z + 1, count[c + 1]):
+            for z2 in range(z + 1, stop):
                 b = items[z2]
-                if b == a or abs(a - b) == 1 or abs(a - b) == m - 1:
-                    continue  # consecutive: they share a vertex (spikes were checked above)
-                lo_ab = min(a, b) * m + max(a, b)
-                if stamp[min(a, b)] == lo_ab:
+                d = abs(a - b)
+                if d <= 1 or d == m - 1 or not _boxes_meet(B, a, b):
+                    continue  # the same or consecutive (spikes were checked), or apart
+                lo, hi = min(a, b), max(a, b)
+                if stamp[lo] == hi:
                     continue  # just tested in a neighbouring cell
-                stamp[min(a, b)] = lo_ab
-                i = ed[a]
-                j = ed[b]
-                if (
-                    min(coords[j, 0], coords[j + 1, 0]) > max(coords[i, 0], coords[i + 1, 0])
-                    or max(coords[j, 0], coords[j + 1, 0]) < min(coords[i, 0], coords[i + 1, 0])
-                    or min(coords[j, 1], coords[j + 1, 1]) > max(coords[i, 1], coords[i + 1, 1])
-                    or max(coords[j, 1], coords[j + 1, 1]) < min(coords[i, 1], coords[i + 1, 1])
-                ):
-                    continue
-                if _segments_touch(coords, i, j):
+                stamp[lo] = hi
+                if _edges_touch(E, a, b):
                     return False
     return True
 
 
 @njit(cache=True, nogil=True)
-def _segments_touch(coords, i, j):
-    """Whether edges ``i`` and ``j`` (vertex → next vertex) share any point (exact)."""
-    ax, ay, bx, by = coords[i, 0], coords[i, 1], coords[i + 1, 0], coords[i + 1, 1]
-    cx, cy, dx, dy = coords[j, 0], coords[j, 1], coords[j + 1, 0], coords[j + 1, 1]
+def _cell_of(v, lo, inv_w, g):
+    """Cell of ``v`` in a grid from ``lo`` with cells ``1 / inv_w`` wide (monotone in ``v``)."""
+    c = int((v - lo) * inv_w)
+    return min(max(c, 0), g - 1)
+
+
+@njit(cache=True, nogil=True)
+def _boxes_meet(B, a, b):
+    """Whether the envelopes ``B[a]`` and ``B[b]`` (x0, y0, x1, y1) meet (closed boxes)."""
+    return B[b, 0] <= B[a, 2] and B[b, 2] >= B[a, 0] and B[b, 1] <= B[a, 3] and B[b, 3] >= B[a, 1]
+
+
+@njit(cache=True, nogil=True)
+def _edges_touch(E, i, j):
+    """Whether edges ``E[i]`` and ``E[j]`` (x0, y0, x1, y1) share any point (exact)."""
+    ax, ay, bx, by = E[i, 0], E[i, 1], E[i, 2], E[i, 3]
+    cx, cy, dx, dy = E[j, 0], E[j, 1], E[j, 2], E[j, 3]
     s1 = _orient_sign(cx, cy, dx, dy, ax, ay)
     s2 = _orient_sign(cx, cy, dx, dy, bx, by)
     if s1 != 0 and s1 == s2:
