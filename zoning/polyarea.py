@@ -126,8 +126,18 @@ class Packed:
 def pack(geoms: np.ndarray) -> Packed:
     """Flatten polygons and multipolygons (empty ones allowed) for :func:`union_clip_areas`.
 
-    Polygons without holes (most features) take one ``get_coordinates`` call; the others go
-    through :func:`shapely.to_ragged_array`.
+    Polygons without holes (most features) take one ``get_coordinates`` call; the others
+    (holes, multi-parts, collections) are opened into the rings of their polygons.
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely geometries
+        Polygonal geometries; points and lines in collections are left out.
+
+    Returns
+    -------
+    Packed
+        Coordinates, rings and envelopes, in the order of ``geoms``.
     """
     geoms = np.asarray(geoms, dtype=object)
     n = len(geoms)
@@ -172,8 +182,10 @@ def pack(geoms: np.ndarray) -> Packed:
 
 
 def _polygon_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Polygons inside ``geoms`` (multi-parts and collections opened, nested ones too) and
-    the position of the geometry each came from, in order; points and lines (no area) go.
+    """Return the polygons inside ``geoms`` and the position of the geometry each came from.
+
+    Multi-parts and collections are opened (nested ones too), in order; points and lines
+    (no area) go.
     """
     parts, owner = shapely.get_parts(geoms, return_index=True)
     while True:
@@ -283,8 +295,9 @@ def _tasks(
 
 @njit(cache=True, nogil=True)
 def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip):
-    """Area of ``union(subj) ∩ clip`` (no clip when ``clip < 0``), NaN when declined, and a
-    bound on its rounding error.
+    """Return the area of ``union(subj) ∩ clip`` and a bound on its rounding error.
+
+    No clip when ``clip < 0``; the area is NaN when the task is declined.
     """
     if clip >= 0:
         subj = _members_meeting(bbox, subj, clip)  # the others add nothing inside the clip
@@ -319,7 +332,7 @@ def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj,
 
 @njit(cache=True, nogil=True)
 def _members_meeting(bbox, subj, clip):
-    """The members of ``subj`` whose envelopes meet the clip's (closed boxes)."""
+    """Return the members of ``subj`` whose envelopes meet the clip's (closed boxes)."""
     out = np.empty(subj.shape[0], dtype=np.int64)
     n = 0
     for g in subj:
@@ -616,8 +629,10 @@ def _ring_meta(coords, ring_off, ring_ext):
 
 @njit(cache=True, nogil=True)
 def _extreme_turn(coords, v0, v1):
-    """Exact turn (+1 left, −1 right, 0 none) at the lowest-leftmost vertex of the ring of
-    vertices ``v0:v1`` (closing vertex left out): the ring's orientation when it is simple.
+    """Return the exact turn (+1 left, −1 right, 0 none) at a ring's lowest-leftmost vertex.
+
+    The ring has vertices ``v0:v1`` (closing vertex left out); the turn is the ring's
+    orientation when it is simple.
     """
     m = v0
     for v in range(v0 + 1, v1):
@@ -761,8 +776,9 @@ def _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc):
 
 @njit(cache=True, nogil=True)
 def _grid_crossings(E, blocks, ka, kq, p, q, box, cx, c_other, nc):
-    """Crossings between the edges of blocks ``ka`` (of ``p``) and ``kq`` (of ``q``), for big
-    polygons, whose block pairs are too many to test one by one.
+    """Record the crossings between blocks ``ka`` (of ``p``) and ``kq`` (of ``q``) by a grid.
+
+    For big polygons, whose block pairs are too many to test one by one.
 
     The edges of ``q`` are bucketed in a uniform grid over the box (cells about as wide as
     the mean edge envelope, so an edge covers few cells and a cell holds few edges); each
@@ -825,7 +841,7 @@ def _grid_crossings(E, blocks, ka, kq, p, q, box, cx, c_other, nc):
 
 @njit(cache=True, nogil=True)
 def _block_edges(blocks, ks):
-    """The edges of blocks ``ks``."""
+    """Return the edges of blocks ``ks``."""
     n = 0
     for k in ks:
         n += int(blocks[k, 5] - blocks[k, 4])
@@ -851,8 +867,9 @@ def _cell(v, lo, w, g):
 
 @njit(cache=True, nogil=True)
 def _orient(ax, ay, bx, by, cx, cy, s):
-    """Orientation of c against a→b, c moved by ``s·(ε, ε²)`` (``s`` = ±1) relative to the
-    edge: +1 left, −1 right, never 0.
+    """Return the orientation of c against a→b: +1 left, −1 right, never 0.
+
+    c is moved by ``s·(ε, ε²)`` (``s`` = ±1) relative to the edge.
 
     Returns the sign, the determinant (0.0 exactly when c lies on the line) and a bound on
     the determinant's error (0.0 when it is exact or correctly rounded).
@@ -871,8 +888,9 @@ def _orient(ax, ay, bx, by, cx, cy, s):
 
 @njit(cache=True, nogil=True)
 def _tie(ux, uy, s):
-    """Sign of ``det(u, s·(ε, ε²))`` = ``s·(ux·ε² − uy·ε)`` for an infinitesimal ε > 0 (the
-    sign of a float difference is exact, and an edge has ``u ≠ 0``).
+    """Return the sign of ``det(u, s·(ε, ε²))`` = ``s·(ux·ε² − uy·ε)`` for an infinitesimal ε.
+
+    The sign of a float difference is exact, and an edge has ``u ≠ 0``.
     """
     if uy != 0.0:
         return -s if uy > 0.0 else s
@@ -924,7 +942,7 @@ def _expansion_sign(h, n):
 
 @njit(cache=True, nogil=True)
 def _two_diff(a, b):
-    """``a − b`` rounded and its rounding error (Knuth's TwoSum): ``a − b = x + y`` exactly."""
+    """Return ``a − b`` rounded and its rounding error (TwoSum): ``a − b = x + y`` exactly."""
     x = a - b
     bv = a - x
     av = x + bv
@@ -973,9 +991,10 @@ def _envelopes_meet(E, i, j):
 
 @njit(cache=True, nogil=True)
 def _cross(E, i, j, p, q, cx, c_other, nc):
-    """Record a crossing of edges ``i`` (of polygon ``p``) and ``j`` (of ``q``), polygons
-    moved apart by simulation of simplicity (so touching and collinear edges either cross
-    properly or not at all).
+    """Record a crossing of edges ``i`` (of polygon ``p``) and ``j`` (of ``q``), if any.
+
+    The polygons are moved apart by simulation of simplicity (so touching and collinear
+    edges either cross properly or not at all).
 
     Returns the new count, or ``_FULL`` when the buffers are full.
     """
@@ -1029,8 +1048,9 @@ def _cross(E, i, j, p, q, cx, c_other, nc):
 
 @njit(cache=True, nogil=True)
 def _param(d0, d1):
-    """Where along an edge whose ends have determinants ``d0``, ``d1`` (opposite signs, or
-    one of them 0) the other line crosses it, in [0, 1].
+    """Return where, in [0, 1], the other line crosses an edge.
+
+    The edge's ends have determinants ``d0``, ``d1`` (opposite signs, or one of them 0).
     """
     if d0 == 0.0:
         return 0.0
@@ -1162,9 +1182,10 @@ def _counts(p, k, has_clip, status, n_in):
 
 @njit(cache=True, nogil=True)
 def _point_in(px, py, q, s, raw):
-    """Even–odd point in polygon ``q`` of the task (all its rings, read from the packed
-    coordinates, blocks that the ray to +x cannot meet skipped) for the point moved by
-    ``s·(ε, ε²)``: 1 in, 0 out (never on the boundary).
+    """Return 1 if the point moved by ``s·(ε, ε²)`` is in polygon ``q`` of the task, else 0.
+
+    Even–odd rule over all its rings, read from the packed coordinates, blocks that the ray
+    to +x cannot meet skipped; the moved point is never on the boundary.
     """
     coords, ring_off, blk_off, blk_box, g_rs, g_re, polys, ox, oy = raw
     g = polys[q]
@@ -1194,12 +1215,26 @@ def _point_in(px, py, q, s, raw):
 
 
 def certified_valid(packed: Packed, *, n_jobs: int = 1) -> np.ndarray:
-    """Which geometries are certainly valid polygons: one ring (no holes, one part) whose
-    non-adjacent edges never touch, with no spike and a non-zero area (exact predicates).
+    """Tell which geometries are certainly valid polygons.
+
+    Certainly valid: one ring (no holes, one part) whose non-adjacent edges never touch,
+    with no spike and a non-zero area (exact predicates).
 
     ``False`` means *not certified*, not invalid: those geometries (holes, multipolygons,
     rings with any contact) need GEOS ``is_valid``. A ring certified here is simple, and a
     simple ring is a valid polygon, so an invalid geometry is never certified.
+
+    Parameters
+    ----------
+    packed : Packed
+        The geometries (:func:`pack`).
+    n_jobs : int
+        Threads (the check releases the GIL).
+
+    Returns
+    -------
+    ndarray of bool
+        One per geometry: ``True`` when certainly valid.
     """
     n = len(packed.ring_start)
     out = np.zeros(n, dtype=np.bool_)
