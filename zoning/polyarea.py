@@ -1244,7 +1244,7 @@ def certified_valid(packed: Packed, *, n_jobs: int = 1) -> np.ndarray:
     if n_jobs <= 1 or n <= _CHUNK:
         _certify(*args, 0, n)
     else:
-        bounds = [*range(0, n, _CHUNK * 4), n]
+        bounds = [*range(0, n, _CHUNK), n]  # rings vary 50-fold in size: small chunks balance
         with ThreadPoolExecutor(n_jobs) as pool:
             list(
                 pool.map(
