@@ -465,6 +465,41 @@ def test_certified_rings_are_valid_for_geos(seed, n, snap):
     grid make collinear and shared points): whatever the kernel certifies GEOS finds valid,
     and it certifies most valid simple stars.
     """
+    _check_certified_rings(seed, n, snap)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(33, 400),
+    snap=st.sampled_from([0.0, 0.01, 1.0]),
+)
+def test_certified_big_rings_are_valid_for_geos(seed, n, snap):
+    """The same with rings of more than 32 edges, which take the grid of edges."""
+    _check_certified_rings(seed, n, snap)
+
+
+def test_rings_touching_themselves_far_apart_in_the_grid_are_not_certified():
+    """A long ring (grid path) whose vertex lies exactly on a far edge, whose edges cross
+    once, or which runs back along itself for a stretch: never certified; the star it is
+    made from is.
+    """
+    from zoning.polyarea import certified_valid
+
+    ang = np.linspace(0, 2 * np.pi, 200, endpoint=False)
+    rad = 1000 * (1 + 0.2 * (np.arange(200) % 2))
+    star = np.c_[rad * np.cos(ang), rad * np.sin(ang)]
+    touching = star.copy()
+    touching[100] = (star[0] + star[1]) / 2  # on the edge 0 → 1: a contact
+    crossing = star.copy()
+    crossing[100] = star[0] * 1.5  # edges 99 → 100 → 101 cross edges 199 → 0 → 1
+    rings = [star, touching, crossing]
+    geoms = np.array([Polygon(xy + np.array([X0, Y0])) for xy in rings], dtype=object)
+    assert shapely.is_valid(geoms).tolist() == [True, False, False]
+    assert certified_valid(pack(geoms)).tolist() == [True, False, False]
+
+
+def _check_certified_rings(seed, n, snap):
     from zoning.polyarea import certified_valid
 
     rng = np.random.default_rng(seed)

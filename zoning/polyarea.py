@@ -84,6 +84,7 @@ _RING_BLOCK = 16  # edges per block of a ring in Packed (boxes that let a task s
 _CHUNK = 256  # tasks per thread chunk
 _BLOCK = 8  # consecutive edges per block
 _BLOCK_PAIRS = 1 << 16  # block pairs above which the crossing search uses a grid of edges
+_SMALL_RING = 32  # rings of at most this many edges: validity tests every pair of edges
 _FULL = -1  # crossing buffers full: retry with larger ones
 
 
@@ -125,8 +126,18 @@ class Packed:
 def pack(geoms: np.ndarray) -> Packed:
     """Flatten polygons and multipolygons (empty ones allowed) for :func:`union_clip_areas`.
 
-    Polygons without holes (most features) take one ``get_coordinates`` call; the others go
-    through :func:`shapely.to_ragged_array`.
+    Polygons without holes (most features) take one ``get_coordinates`` call; the others
+    (holes, multi-parts, collections) are opened into the rings of their polygons.
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely geometries
+        Polygonal geometries; points and lines in collections are left out.
+
+    Returns
+    -------
+    Packed
+        Coordinates, rings and envelopes, in the order of ``geoms``.
     """
     geoms = np.asarray(geoms, dtype=object)
     n = len(geoms)
@@ -171,8 +182,10 @@ def pack(geoms: np.ndarray) -> Packed:
 
 
 def _polygon_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Polygons inside ``geoms`` (multi-parts and collections opened, nested ones too) and
-    the position of the geometry each came from, in order; points and lines (no area) go.
+    """Return the polygons inside ``geoms`` and the position of the geometry each came from.
+
+    Multi-parts and collections are opened (nested ones too), in order; points and lines
+    (no area) go.
     """
     parts, owner = shapely.get_parts(geoms, return_index=True)
     while True:
@@ -282,8 +295,9 @@ def _tasks(
 
 @njit(cache=True, nogil=True)
 def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip):
-    """Area of ``union(subj) ∩ clip`` (no clip when ``clip < 0``), NaN when declined, and a
-    bound on its rounding error.
+    """Return the area of ``union(subj) ∩ clip`` and a bound on its rounding error.
+
+    No clip when ``clip < 0``; the area is NaN when the task is declined.
     """
     if clip >= 0:
         subj = _members_meeting(bbox, subj, clip)  # the others add nothing inside the clip
@@ -318,7 +332,7 @@ def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj,
 
 @njit(cache=True, nogil=True)
 def _members_meeting(bbox, subj, clip):
-    """The members of ``subj`` whose envelopes meet the clip's (closed boxes)."""
+    """Return the members of ``subj`` whose envelopes meet the clip's (closed boxes)."""
     out = np.empty(subj.shape[0], dtype=np.int64)
     n = 0
     for g in subj:
@@ -615,8 +629,10 @@ def _ring_meta(coords, ring_off, ring_ext):
 
 @njit(cache=True, nogil=True)
 def _extreme_turn(coords, v0, v1):
-    """Exact turn (+1 left, −1 right, 0 none) at the lowest-leftmost vertex of the ring of
-    vertices ``v0:v1`` (closing vertex left out): the ring's orientation when it is simple.
+    """Return the exact turn (+1 left, −1 right, 0 none) at a ring's lowest-leftmost vertex.
+
+    The ring has vertices ``v0:v1`` (closing vertex left out); the turn is the ring's
+    orientation when it is simple.
     """
     m = v0
     for v in range(v0 + 1, v1):
@@ -760,8 +776,9 @@ def _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc):
 
 @njit(cache=True, nogil=True)
 def _grid_crossings(E, blocks, ka, kq, p, q, box, cx, c_other, nc):
-    """Crossings between the edges of blocks ``ka`` (of ``p``) and ``kq`` (of ``q``), for big
-    polygons, whose block pairs are too many to test one by one.
+    """Record the crossings between blocks ``ka`` (of ``p``) and ``kq`` (of ``q``) by a grid.
+
+    For big polygons, whose block pairs are too many to test one by one.
 
     The edges of ``q`` are bucketed in a uniform grid over the box (cells about as wide as
     the mean edge envelope, so an edge covers few cells and a cell holds few edges); each
@@ -824,7 +841,7 @@ def _grid_crossings(E, blocks, ka, kq, p, q, box, cx, c_other, nc):
 
 @njit(cache=True, nogil=True)
 def _block_edges(blocks, ks):
-    """The edges of blocks ``ks``."""
+    """Return the edges of blocks ``ks``."""
     n = 0
     for k in ks:
         n += int(blocks[k, 5] - blocks[k, 4])
@@ -850,8 +867,9 @@ def _cell(v, lo, w, g):
 
 @njit(cache=True, nogil=True)
 def _orient(ax, ay, bx, by, cx, cy, s):
-    """Orientation of c against a→b, c moved by ``s·(ε, ε²)`` (``s`` = ±1) relative to the
-    edge: +1 left, −1 right, never 0.
+    """Return the orientation of c against a→b: +1 left, −1 right, never 0.
+
+    c is moved by ``s·(ε, ε²)`` (``s`` = ±1) relative to the edge.
 
     Returns the sign, the determinant (0.0 exactly when c lies on the line) and a bound on
     the determinant's error (0.0 when it is exact or correctly rounded).
@@ -870,8 +888,9 @@ def _orient(ax, ay, bx, by, cx, cy, s):
 
 @njit(cache=True, nogil=True)
 def _tie(ux, uy, s):
-    """Sign of ``det(u, s·(ε, ε²))`` = ``s·(ux·ε² − uy·ε)`` for an infinitesimal ε > 0 (the
-    sign of a float difference is exact, and an edge has ``u ≠ 0``).
+    """Return the sign of ``det(u, s·(ε, ε²))`` = ``s·(ux·ε² − uy·ε)`` for an infinitesimal ε.
+
+    The sign of a float difference is exact, and an edge has ``u ≠ 0``.
     """
     if uy != 0.0:
         return -s if uy > 0.0 else s
@@ -923,7 +942,7 @@ def _expansion_sign(h, n):
 
 @njit(cache=True, nogil=True)
 def _two_diff(a, b):
-    """``a − b`` rounded and its rounding error (Knuth's TwoSum): ``a − b = x + y`` exactly."""
+    """Return ``a − b`` rounded and its rounding error (TwoSum): ``a − b = x + y`` exactly."""
     x = a - b
     bv = a - x
     av = x + bv
@@ -972,9 +991,10 @@ def _envelopes_meet(E, i, j):
 
 @njit(cache=True, nogil=True)
 def _cross(E, i, j, p, q, cx, c_other, nc):
-    """Record a crossing of edges ``i`` (of polygon ``p``) and ``j`` (of ``q``), polygons
-    moved apart by simulation of simplicity (so touching and collinear edges either cross
-    properly or not at all).
+    """Record a crossing of edges ``i`` (of polygon ``p``) and ``j`` (of ``q``), if any.
+
+    The polygons are moved apart by simulation of simplicity (so touching and collinear
+    edges either cross properly or not at all).
 
     Returns the new count, or ``_FULL`` when the buffers are full.
     """
@@ -1028,8 +1048,9 @@ def _cross(E, i, j, p, q, cx, c_other, nc):
 
 @njit(cache=True, nogil=True)
 def _param(d0, d1):
-    """Where along an edge whose ends have determinants ``d0``, ``d1`` (opposite signs, or
-    one of them 0) the other line crosses it, in [0, 1].
+    """Return where, in [0, 1], the other line crosses an edge.
+
+    The edge's ends have determinants ``d0``, ``d1`` (opposite signs, or one of them 0).
     """
     if d0 == 0.0:
         return 0.0
@@ -1161,9 +1182,10 @@ def _counts(p, k, has_clip, status, n_in):
 
 @njit(cache=True, nogil=True)
 def _point_in(px, py, q, s, raw):
-    """Even–odd point in polygon ``q`` of the task (all its rings, read from the packed
-    coordinates, blocks that the ray to +x cannot meet skipped) for the point moved by
-    ``s·(ε, ε²)``: 1 in, 0 out (never on the boundary).
+    """Return 1 if the point moved by ``s·(ε, ε²)`` is in polygon ``q`` of the task, else 0.
+
+    Even–odd rule over all its rings, read from the packed coordinates, blocks that the ray
+    to +x cannot meet skipped; the moved point is never on the boundary.
     """
     coords, ring_off, blk_off, blk_box, g_rs, g_re, polys, ox, oy = raw
     g = polys[q]
@@ -1193,12 +1215,26 @@ def _point_in(px, py, q, s, raw):
 
 
 def certified_valid(packed: Packed, *, n_jobs: int = 1) -> np.ndarray:
-    """Which geometries are certainly valid polygons: one ring (no holes, one part) whose
-    non-adjacent edges never touch, with no spike and a non-zero area (exact predicates).
+    """Tell which geometries are certainly valid polygons.
+
+    Certainly valid: one ring (no holes, one part) whose non-adjacent edges never touch,
+    with no spike and a non-zero area (exact predicates).
 
     ``False`` means *not certified*, not invalid: those geometries (holes, multipolygons,
     rings with any contact) need GEOS ``is_valid``. A ring certified here is simple, and a
     simple ring is a valid polygon, so an invalid geometry is never certified.
+
+    Parameters
+    ----------
+    packed : Packed
+        The geometries (:func:`pack`).
+    n_jobs : int
+        Threads (the check releases the GIL).
+
+    Returns
+    -------
+    ndarray of bool
+        One per geometry: ``True`` when certainly valid.
     """
     n = len(packed.ring_start)
     out = np.zeros(n, dtype=np.bool_)
@@ -1208,7 +1244,7 @@ def certified_valid(packed: Packed, *, n_jobs: int = 1) -> np.ndarray:
     if n_jobs <= 1 or n <= _CHUNK:
         _certify(*args, 0, n)
     else:
-        bounds = [*range(0, n, _CHUNK * 4), n]
+        bounds = [*range(0, n, _CHUNK), n]  # rings vary 50-fold in size: small chunks balance
         with ThreadPoolExecutor(n_jobs) as pool:
             list(
                 pool.map(
@@ -1226,9 +1262,11 @@ def _certify(coords, ring_off, ring_sign, g_rs, g_re, out, lo, hi):
 
 @njit(cache=True, nogil=True)
 def _simple_ring(coords, ring_off, ring_sign, r):
-    """Whether ring ``r`` is certainly simple: finite, at least three edges of non-zero
-    length, an oriented extreme corner, no spike between consecutive edges and no contact
-    at all between other edges (those sharing a cell of a grid over the ring).
+    """Tell whether ring ``r`` is certainly simple.
+
+    Certainly simple: finite, at least three edges of non-zero length, an oriented extreme
+    corner, no spike between consecutive edges and no contact at all between other edges
+    (every pair for small rings, else those sharing a cell of a grid over the ring).
     """
     if ring_sign[r] == 0:
         return False
@@ -1237,108 +1275,152 @@ def _simple_ring(coords, ring_off, ring_sign, r):
     for v in range(v0, v1):
         if not (np.isfinite(coords[v, 0]) and np.isfinite(coords[v, 1])):
             return False
-    ed = np.empty(v1 - v0, dtype=np.int64)  # edges of non-zero length (their first vertex)
+    if coords[v1 - 1, 0] != coords[v0, 0] or coords[v1 - 1, 1] != coords[v0, 1]:
+        return False  # not closed
+    # the edges of non-zero length, copied (x0, y0, x1, y1), and their envelopes
+    E = np.empty((max(v1 - v0 - 1, 0), 4))
     m = 0
     for v in range(v0, v1 - 1):
         if coords[v, 0] != coords[v + 1, 0] or coords[v, 1] != coords[v + 1, 1]:
-            ed[m] = v
+            E[m, 0] = coords[v, 0]
+            E[m, 1] = coords[v, 1]
+            E[m, 2] = coords[v + 1, 0]
+            E[m, 3] = coords[v + 1, 1]
             m += 1
     if m < 3:
         return False
-    if coords[v1 - 1, 0] != coords[v0, 0] or coords[v1 - 1, 1] != coords[v0, 1]:
-        return False  # not closed
     for a in range(m):  # consecutive edges: a spike runs back along the same line
-        i = ed[a]
-        j = ed[a + 1] if a + 1 < m else ed[0]
-        ax, ay = coords[i, 0], coords[i, 1]
-        bx, by = coords[i + 1, 0], coords[i + 1, 1]
-        cx, cy = coords[j + 1, 0], coords[j + 1, 1]
+        b = a + 1 if a + 1 < m else 0
+        ax, ay, bx, by, cx, cy = E[a, 0], E[a, 1], E[a, 2], E[a, 3], E[b, 2], E[b, 3]
         if _orient_sign(ax, ay, bx, by, cx, cy) == 0:
             if (bx - ax) * (cx - bx) + (by - ay) * (cy - by) <= 0.0 or (cx == ax and cy == ay):
                 return False
-    # a grid over the ring, about 2·sqrt(m) cells a side; each edge is listed in the cells it
-    # passes through (per column, the rows of its y-range there, widened by a margin), so
-    # edges that touch share a cell; each pair sharing a cell is tested once
-    bx0 = coords[v0, 0]
-    by0 = coords[v0, 1]
-    bx1 = bx0
-    by1 = by0
-    for v in range(v0, v1):
-        bx0 = min(bx0, coords[v, 0])
-        by0 = min(by0, coords[v, 1])
-        bx1 = max(bx1, coords[v, 0])
-        by1 = max(by1, coords[v, 1])
-    g = max(1, min(int(2.0 * math.sqrt(m)), 512))
+    B = np.empty((m, 4))
+    for a in range(m):
+        B[a, 0] = min(E[a, 0], E[a, 2])
+        B[a, 1] = min(E[a, 1], E[a, 3])
+        B[a, 2] = max(E[a, 0], E[a, 2])
+        B[a, 3] = max(E[a, 1], E[a, 3])
+    if m <= _SMALL_RING:  # every pair of non-adjacent edges
+        for a in range(m):
+            for b in range(a + 2, m):
+                if b - a != m - 1 and _boxes_meet(B, a, b) and _edges_touch(E, a, b):
+                    return False
+        return True
+    return _no_contact_in_grid(E, B, m)
+
+
+@njit(cache=True, nogil=True)
+def _no_contact_in_grid(E, B, m):
+    """Tell whether no two non-adjacent edges of ``E[:m]`` (a closed ring) touch.
+
+    The pairs tested are those that share a cell of a grid over the ring: about
+    ``1.5·sqrt(m)`` cells a side; each edge is listed in the cells it passes through
+    (per column, the rows of its y-range over the column widened by a margin on every side),
+    so edges that touch share a cell: cell indices are monotone in the coordinate, and the
+    margin covers the rounding of the column bounds and of the interpolated ``y``.
+    """
+    bx0 = B[0, 0]
+    by0 = B[0, 1]
+    bx1 = B[0, 2]
+    by1 = B[0, 3]
+    for a in range(1, m):
+        bx0 = min(bx0, B[a, 0])
+        by0 = min(by0, B[a, 1])
+        bx1 = max(bx1, B[a, 2])
+        by1 = max(by1, B[a, 3])
+    g = max(1, min(int(1.5 * math.sqrt(m)), 512))
     wx = (bx1 - bx0) / g
     wy = (by1 - by0) / g
     if not (wx > 0.0 and wy > 0.0):
         return False  # flat: GEOS decides
+    ix = 1.0 / wx
+    iy = 1.0 / wy
     margin = 1e-9 * (bx1 - bx0 + by1 - by0) + 8.0 * _EPS * (
         abs(bx0) + abs(by0) + abs(bx1) + abs(by1)
     )
-    count = np.zeros(g * g + 1, dtype=np.int64)
-    for rep in range(2):  # count the cell entries, then fill them
-        if rep == 1:
-            for c in range(g * g):
-                count[c + 1] += count[c]
-            fill = count[:-1].copy()
-            items = np.empty(count[g * g], dtype=np.int64)
-        for a in range(m):
-            i = ed[a]
-            x0, y0, x1, y1 = coords[i, 0], coords[i, 1], coords[i + 1, 0], coords[i + 1, 1]
-            if x0 > x1:
-                x0, y0, x1, y1 = x1, y1, x0, y0
-            c0 = _cell(x0 - margin, bx0, wx, g)
-            c1 = _cell(x1 + margin, bx0, wx, g)
-            for cl in range(c0, c1 + 1):
-                # the segment's y over this column (clamped to the segment), widened
-                xa = max(x0, bx0 + cl * wx)
-                xb = min(x1, bx0 + (cl + 1) * wx)
-                if x1 > x0:
-                    ya = y0 + (y1 - y0) * ((xa - x0) / (x1 - x0))
-                    yb = y0 + (y1 - y0) * ((xb - x0) / (x1 - x0))
-                else:
-                    ya, yb = y0, y1
-                r0 = _cell(min(ya, yb) - margin, by0, wy, g)
-                r1 = _cell(max(ya, yb) + margin, by0, wy, g)
-                for rw in range(r0, r1 + 1):
-                    cell = rw * g + cl
-                    if rep == 0:
-                        count[cell + 1] += 1
-                    else:
-                        items[fill[cell]] = a
-                        fill[cell] += 1
+    # (cell, edge) entries, then a counting sort by cell
+    cap = 8 * m
+    ent_c = np.empty(cap, dtype=np.int64)
+    ent_e = np.empty(cap, dtype=np.int64)
+    ne = 0
+    for a in range(m):
+        x0, y0, x1, y1 = E[a, 0], E[a, 1], E[a, 2], E[a, 3]
+        if x0 > x1:
+            x0, y0, x1, y1 = x1, y1, x0, y0
+        c0 = _cell_of(x0 - margin, bx0, ix, g)
+        c1 = _cell_of(x1 + margin, bx0, ix, g)
+        slope = (y1 - y0) / (x1 - x0) if x1 > x0 else 0.0
+        for cl in range(c0, c1 + 1):
+            if c0 == c1:
+                ya, yb = y0, y1
+            else:  # the edge over the column, widened by the margin
+                xa = max(x0, bx0 + cl * wx - margin)
+                xb = min(x1, bx0 + (cl + 1) * wx + margin)
+                ya = y0 + slope * (xa - x0)
+                yb = y0 + slope * (xb - x0)
+            r0 = _cell_of(min(ya, yb) - margin, by0, iy, g)
+            r1 = _cell_of(max(ya, yb) + margin, by0, iy, g)
+            if ne + r1 - r0 + 1 > cap:
+                cap = 2 * cap + r1 - r0 + 1
+                grown_c = np.empty(cap, dtype=np.int64)
+                grown_c[:ne] = ent_c[:ne]
+                ent_c = grown_c
+                grown_e = np.empty(cap, dtype=np.int64)
+                grown_e[:ne] = ent_e[:ne]
+                ent_e = grown_e
+            for rw in range(r0, r1 + 1):
+                ent_c[ne] = rw * g + cl
+                ent_e[ne] = a
+                ne += 1
+    end = np.zeros(g * g, dtype=np.int64)  # after the sort: cell c holds end[c - 1]:end[c]
+    for z in range(ne):
+        end[ent_c[z]] += 1
+    for c in range(1, g * g):
+        end[c] += end[c - 1]
+    items = np.empty(ne, dtype=np.int64)
+    for z in range(ne - 1, -1, -1):
+        c = ent_c[z]
+        end[c] -= 1
+        items[end[c]] = ent_e[z]
+    # now end[c] is the start of cell c
     stamp = np.full(m, -1, dtype=np.int64)
     for c in range(g * g):
-        for z in range(count[c], count[c + 1]):
+        stop = end[c + 1] if c + 1 < g * g else ne
+        for z in range(end[c], stop):
             a = items[z]
-            for z2 in range(z + 1, count[c + 1]):
+            for z2 in range(z + 1, stop):
                 b = items[z2]
-                if b == a or abs(a - b) == 1 or abs(a - b) == m - 1:
-                    continue  # consecutive: they share a vertex (spikes were checked above)
-                lo_ab = min(a, b) * m + max(a, b)
-                if stamp[min(a, b)] == lo_ab:
+                d = abs(a - b)
+                if d <= 1 or d == m - 1 or not _boxes_meet(B, a, b):
+                    continue  # the same or consecutive (spikes were checked), or apart
+                lo, hi = min(a, b), max(a, b)
+                if stamp[lo] == hi:
                     continue  # just tested in a neighbouring cell
-                stamp[min(a, b)] = lo_ab
-                i = ed[a]
-                j = ed[b]
-                if (
-                    min(coords[j, 0], coords[j + 1, 0]) > max(coords[i, 0], coords[i + 1, 0])
-                    or max(coords[j, 0], coords[j + 1, 0]) < min(coords[i, 0], coords[i + 1, 0])
-                    or min(coords[j, 1], coords[j + 1, 1]) > max(coords[i, 1], coords[i + 1, 1])
-                    or max(coords[j, 1], coords[j + 1, 1]) < min(coords[i, 1], coords[i + 1, 1])
-                ):
-                    continue
-                if _segments_touch(coords, i, j):
+                stamp[lo] = hi
+                if _edges_touch(E, a, b):
                     return False
     return True
 
 
 @njit(cache=True, nogil=True)
-def _segments_touch(coords, i, j):
-    """Whether edges ``i`` and ``j`` (vertex → next vertex) share any point (exact)."""
-    ax, ay, bx, by = coords[i, 0], coords[i, 1], coords[i + 1, 0], coords[i + 1, 1]
-    cx, cy, dx, dy = coords[j, 0], coords[j, 1], coords[j + 1, 0], coords[j + 1, 1]
+def _cell_of(v, lo, inv_w, g):
+    """Cell of ``v`` in a grid from ``lo`` with cells ``1 / inv_w`` wide (monotone in ``v``)."""
+    c = int((v - lo) * inv_w)
+    return min(max(c, 0), g - 1)
+
+
+@njit(cache=True, nogil=True)
+def _boxes_meet(B, a, b):
+    """Whether the envelopes ``B[a]`` and ``B[b]`` (x0, y0, x1, y1) meet (closed boxes)."""
+    return B[b, 0] <= B[a, 2] and B[b, 2] >= B[a, 0] and B[b, 1] <= B[a, 3] and B[b, 3] >= B[a, 1]
+
+
+@njit(cache=True, nogil=True)
+def _edges_touch(E, i, j):
+    """Whether edges ``E[i]`` and ``E[j]`` (x0, y0, x1, y1) share any point (exact)."""
+    ax, ay, bx, by = E[i, 0], E[i, 1], E[i, 2], E[i, 3]
+    cx, cy, dx, dy = E[j, 0], E[j, 1], E[j, 2], E[j, 3]
     s1 = _orient_sign(cx, cy, dx, dy, ax, ay)
     s2 = _orient_sign(cx, cy, dx, dy, bx, by)
     if s1 != 0 and s1 == s2:
