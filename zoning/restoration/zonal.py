@@ -39,6 +39,7 @@ import pandas as pd
 from zoning.errors import CRSError, EmptyInputError, LayerValidationError, Problem
 from zoning.restoration.zonal_kernel import reduce_chunk
 from zoning.restoration.zonal_read import array_chunks, file_chunks, open_raster
+from zoning.threads import resolve_n_jobs
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -516,6 +517,7 @@ def zonal_stats(
     stats: Sequence[str] = ("count", "sum", "mean"),
     nodata: float | None = None,
     rows: int = 512,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Coverage-weighted zonal statistics of one or more rasters on the index grid.
 
@@ -535,7 +537,11 @@ def zonal_stats(
         Nodata value of the arrays (files use their own).
     rows : int
         Rasters are processed this many rows at a time (files are read window by window into
-        one reused buffer, so memory stays at ``rows × columns`` cells whatever the size).
+        one reused buffer, so memory stays at ``rows × columns`` cells whatever the size;
+        uncompressed GeoTIFFs are reduced in place from a memory map, block row by block row).
+    n_jobs : int, optional
+        Threads, one raster each at a time; None (the default) uses the free CPUs
+        (:func:`zoning.threads.resolve_n_jobs`). The results do not depend on it.
 
     Returns
     -------
@@ -565,14 +571,21 @@ def zonal_stats(
         rasters = {f"r{i}": r for i, r in enumerate(rasters)}
     if not rasters:
         raise EmptyInputError("No rasters were given; expected at least one raster or array.")
-    columns: dict[str, np.ndarray] = {}
-    for name, src in rasters.items():
-        _add_columns(columns, index, name, src, nodata, stats, rows)
+    jobs = min(resolve_n_jobs(n_jobs), len(rasters))
+    args = [(index, name, src, nodata, stats, rows) for name, src in rasters.items()]
+    if jobs > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(jobs) as pool:  # the kernel and the reads release the GIL
+            results = list(pool.map(lambda a: _raster_columns(*a), args))
+    else:
+        results = [_raster_columns(*a) for a in args]
+    columns = {k: v for result in results for k, v in result.items()}
     return pd.DataFrame(columns, index=pd.RangeIndex(index.n_zones, name="zone"))
 
 
-def _add_columns(columns, index, name, src, nodata, stats, rows) -> None:
-    """Check one raster against the index grid and add its statistics columns."""
+def _raster_columns(index, name, src, nodata, stats, rows) -> dict[str, np.ndarray]:
+    """Check one raster against the index grid and return its statistics columns."""
     if isinstance(src, np.ndarray):
         if src.ndim != 2:
             raise CRSError(f"Raster {name!r} has {src.ndim} dimensions; expected a 2-D band.")
@@ -583,5 +596,4 @@ def _add_columns(columns, index, name, src, nodata, stats, rows) -> None:
             _check_grid(index, (ds.height, ds.width), ds.transform, ds.crs, name)
             direct = index.disjoint and not {"min", "max"} & set(stats)
             result = _one_raster(index, file_chunks(ds, rows, direct=direct), ds.nodata, stats)
-    for stat, values in result.items():
-        columns[f"{name}_{stat}"] = values
+    return {f"{name}_{stat}": values for stat, values in result.items()}

@@ -111,8 +111,12 @@ def _leaf(data, tile_start, bw, row, c, n, buf, nodata, has_nodata, masked):  # 
     Cells lie in blocks ``bw`` wide, block ``j`` of the row starting at ``tile_start[j]``;
     a run of cells that crosses a block edge is gathered into ``buf`` first.
     """
-    j = c // bw
-    cc = c - j * bw
+    if tile_start.size == 1:  # one block: row-major, no division
+        j = 0
+        cc = c
+    else:
+        j = c // bw
+        cc = c - j * bw
     at = tile_start[j] + row * bw + cc
     if cc + n <= bw:
         if masked:
@@ -200,10 +204,10 @@ def _reduce_chunk(
     data,
     tile_start,
     bw,
-    width,
-    starts,
-    stops,
-    b_local,
+    r_row,
+    r_col,
+    r_len,
+    b_pos,
     nodata,
     has_nodata,
     run_sum,
@@ -214,10 +218,10 @@ def _reduce_chunk(
     buf = np.empty(_BLOCK, dtype=data.dtype)
     frames = np.empty((3 * _DEPTH, 3), dtype=np.int64)
     values = np.empty(_DEPTH)
-    for k in range(starts.size):
-        row = starts[k] // width
-        c = starts[k] - row * width
-        n = stops[k] - starts[k]
+    for k in range(r_row.size):
+        row = r_row[k]
+        c = r_col[k]
+        n = r_len[k]
         if not has_nodata:
             total = _run_sum(
                 data, tile_start, bw, row, c, n, buf, nodata, has_nodata, False, frames, values
@@ -236,9 +240,8 @@ def _reduce_chunk(
             if not (v != v or (has_nodata and v == nodata)):
                 cnt += 1
         run_cnt[k] = cnt
-    for k in range(b_local.size):
-        row = b_local[k] // width
-        v = _cell(data, tile_start, bw, row, b_local[k] - row * width)
+    for k in range(b_pos.size):
+        v = data[b_pos[k]]
         ok = not (v != v or (has_nodata and v == nodata))
         b_ok[k] = ok
         b_val[k] = np.float64(v) if ok else 0.0
@@ -329,14 +332,23 @@ def reduce_chunk(
     """
     has_nodata = nodata is not None and not np.isnan(nodata)
     value = data.dtype.type(nodata) if has_nodata else data.dtype.type(0)
+    r_row = starts // width  # numpy divides by a constant fast (libdivide); numba would not
+    r_col = starts - r_row * width
+    if tile_start.size == 1:
+        b_pos = b_local + tile_start[0]
+    else:
+        b_row = b_local // width
+        b_col = b_local - b_row * width
+        tile = b_col // block_width
+        b_pos = tile_start[tile] + b_row * block_width + (b_col - tile * block_width)
     _reduce_chunk(
         data,
         tile_start,
         int(block_width),
-        int(width),
-        starts,
-        stops,
-        b_local,
+        r_row,
+        r_col,
+        stops - starts,
+        b_pos,
         value,
         has_nodata,
         run_sum,

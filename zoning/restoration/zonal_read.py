@@ -3,7 +3,7 @@
 Two ways to read a file, with the same cells:
 
 * **direct** — an uncompressed GeoTIFF in the machine's byte order (single band or band
-  interleaved, blocks aligned to the cell size) is memory-mapped and its blocks are reduced
+  interleaved, every block at the same offset modulo the cell size) is memory-mapped and its blocks are reduced
   in place, one block row at a time: no GDAL block cache, no copy. The block offsets come
   from the file's first IFD and are checked against GDAL's;
 * **windowed** — anything else goes through ``rasterio`` windows of whole block rows.
@@ -171,8 +171,9 @@ def _direct_blocks(src: Any) -> tuple[np.ndarray, int, int] | None:
     offsets, sizes = found[0][: n_r * n_c], found[1][: n_r * n_c]
     rows_in = np.minimum(bh, src.height - np.arange(n_r) * bh)
     need = np.repeat(rows_in * bw * dtype.itemsize, n_c)
-    if np.any(offsets <= 0) or np.any(sizes < need) or np.any(offsets % dtype.itemsize):
-        return None  # sparse, short or unaligned blocks: let GDAL read
+    shift = offsets % dtype.itemsize
+    if np.any(offsets <= 0) or np.any(sizes < need) or np.any(shift != shift[0]):
+        return None  # sparse, short or unevenly aligned blocks: let GDAL read
     for i, j in ((0, 0), (n_r - 1, n_c - 1)):  # GDAL must see the same blocks
         gdal = src.get_tag_item(f"BLOCK_OFFSET_{j}_{i}", "TIFF", 1)
         if gdal is None or int(gdal) != int(offsets[i * n_c + j]):
@@ -222,11 +223,11 @@ def _mapped_chunks(src: Any, offsets: np.ndarray, bh: int, bw: int) -> Iterator[
     with open(str(src.name), "rb") as f:
         mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     try:
-        if hasattr(mapped, "madvise"):
-            mapped.madvise(mmap.MADV_SEQUENTIAL)
-        data = np.frombuffer(mapped, dtype=src.dtypes[0], count=len(mapped) // item)
+        shift = int(offsets[0, 0]) % item  # GDAL does not align blocks to the cell size
+        count = (len(mapped) - shift) // item
+        data = np.frombuffer(mapped, dtype=src.dtypes[0], count=count, offset=shift)
         for i in range(offsets.shape[0]):
-            yield i * bh, min(bh, src.height - i * bh), data, offsets[i] // item, bw
+            yield i * bh, min(bh, src.height - i * bh), data, (offsets[i] - shift) // item, bw
         del data
     finally:
         try:
