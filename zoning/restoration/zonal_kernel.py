@@ -141,7 +141,7 @@ def _leaf(data, tile_start, bw, row, c, n, buf, nodata, has_nodata, masked):  # 
 def _tiled_pairwise(
     data, tile_start, bw, row, c, n, buf, nodata, has_nodata, masked, frames, values
 ):  # pragma: no cover - compiled
-    """numpy's ``pairwise_sum`` over cells stored in blocks: same split points, same result.
+    """Sum cells stored in blocks as numpy's ``pairwise_sum`` does (same splits, same result).
 
     The recursion of numpy (halve, rounded down to a multiple of 8, until at most 128 cells)
     is run with an explicit stack: numba's cache cannot reload recursive functions.
