@@ -22,8 +22,11 @@ inside): the interior runs. This is the scan-line form of the algorithm of exact
 (isciences/exactextract); ``tests/test_restoration_zonal.py`` checks the results against
 exactextract to 1e-9.
 
-Statistics then cost one pass over each raster (``numpy.add.reduceat`` over the runs) plus a
-gather over the boundary cells, whatever the number of zones.
+Statistics then cost one pass over the cells of each raster that lie in some zone, whatever
+the number of zones: :func:`~zoning.restoration.zonal_kernel.reduce_chunk` sums the runs and
+reads the boundary cells chunk by chunk (float64, numpy's ``add.reduceat`` arithmetic
+bitwise), the chunks coming from :mod:`zoning.restoration.zonal_read` (uncompressed GeoTIFFs
+in place from a memory map).
 """
 
 from __future__ import annotations
@@ -339,25 +342,6 @@ def coverage_fractions(index: ZoneIndex, zone: int) -> np.ndarray:
     return out.reshape(index.shape)
 
 
-def _float64_sums(flat: np.ndarray, starts: np.ndarray, stops: np.ndarray, width: int):
-    """Sum runs in float64, converting ``flat`` 64 rows at a time (cache-resident)."""
-    chunk = 64 * width
-    n = flat.size
-    edges = np.arange(0, n + chunk, chunk)
-    pos = np.searchsorted(starts, edges)
-    out = np.empty(starts.size)
-    buf = np.empty(min(chunk, n))
-    for k in range(edges.size - 1):
-        s0, s1 = int(pos[k]), int(pos[k + 1])
-        if s1 == s0:
-            continue
-        lo = int(edges[k])
-        part = buf[: min(lo + chunk, n) - lo]
-        np.copyto(part, flat[lo : lo + part.size])
-        out[s0:s1] = _disjoint_reduce(np.add, part, starts[s0:s1] - lo, stops[s0:s1] - lo)
-    return out
-
-
 def _disjoint_reduce(ufunc, flat, starts, stops):
     bp = np.empty(2 * starts.size, dtype=np.int64)
     bp[0::2] = starts
@@ -372,8 +356,6 @@ def _run_reduce(ufunc, flat, starts, stops, disjoint: bool, width: int) -> np.nd
     if starts.size == 0:
         return np.zeros(0)
     if ufunc is np.add and flat.dtype != np.float64:
-        if disjoint:
-            return _float64_sums(flat, starts, stops, width)
         flat = flat.astype(np.float64)
     if disjoint:
         return _disjoint_reduce(ufunc, flat, starts, stops).astype(np.float64)
@@ -416,7 +398,7 @@ def _check_grid(index: ZoneIndex, shape, transform, crs, name: str) -> None:
 def _one_raster(
     index: ZoneIndex, chunks, nodata: float | None, stats: Sequence[str]
 ) -> dict[str, np.ndarray]:
-    """Statistics of one raster, streamed in row chunks ``(first_row, 2-D array)``.
+    """Statistics of one raster, streamed in chunks (see :mod:`zoning.restoration.zonal_read`).
 
     Disjoint zones (the usual case) take one fused numba pass per chunk
     (:func:`~zoning.restoration.zonal_kernel.reduce_chunk`); overlapping zones and ``min`` /
