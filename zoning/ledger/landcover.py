@@ -68,7 +68,8 @@ def class_areas(polygons: gpd.GeoSeries, area_km2: np.ndarray, raster: str | Pat
         One row per polygon, one column per class code present (km²); all NaN for a polygon
         covering no valid cell.
     """
-    from zoning.restoration.zonal import build_zone_index, read_grid_band, zonal_stats
+    from zoning.restoration.zonal import build_zone_index, zonal_stats
+    from zoning.restoration.zonal_read import read_grid_band
 
     band, transform, crs, nodata = read_grid_band(str(raster))
     geoms = polygons.to_crs(crs) if crs is not None else polygons

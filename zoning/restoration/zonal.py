@@ -22,8 +22,11 @@ inside): the interior runs. This is the scan-line form of the algorithm of exact
 (isciences/exactextract); ``tests/test_restoration_zonal.py`` checks the results against
 exactextract to 1e-9.
 
-Statistics then cost one pass over each raster (``numpy.add.reduceat`` over the runs) plus a
-gather over the boundary cells, whatever the number of zones.
+Statistics then cost one pass over the cells of each raster that lie in some zone, whatever
+the number of zones: :func:`~zoning.restoration.zonal_kernel.reduce_chunk` sums the runs and
+reads the boundary cells chunk by chunk (float64, numpy's ``add.reduceat`` arithmetic
+bitwise), the chunks coming from :mod:`zoning.restoration.zonal_read` (uncompressed GeoTIFFs
+in place from a memory map).
 """
 
 from __future__ import annotations
@@ -36,7 +39,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from zoning.errors import CRSError, EmptyInputError, InputFileError, LayerValidationError, Problem
+from zoning.errors import CRSError, EmptyInputError, LayerValidationError, Problem
+from zoning.restoration.zonal_kernel import reduce_chunk
+from zoning.restoration.zonal_read import array_chunks, file_chunks, open_raster
+from zoning.threads import resolve_n_jobs
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -46,7 +52,6 @@ __all__ = [
     "ZoneIndex",
     "build_zone_index",
     "coverage_fractions",
-    "read_grid_band",
     "zonal_stats",
 ]
 
@@ -337,49 +342,6 @@ def coverage_fractions(index: ZoneIndex, zone: int) -> np.ndarray:
     return out.reshape(index.shape)
 
 
-def read_grid_band(path: str, *, band: int = 1) -> tuple[np.ndarray, Affine, Any, float | None]:
-    """Read one band of a raster file: ``(array, transform, crs, nodata)``.
-
-    Raises
-    ------
-    InputFileError
-        If the file cannot be opened as a raster.
-    """
-    with _open_raster(path) as src:
-        return src.read(band), src.transform, src.crs, src.nodata
-
-
-def _open_raster(path: str):
-    import rasterio
-
-    try:
-        return rasterio.open(str(path))
-    except rasterio.errors.RasterioIOError as exc:
-        raise InputFileError(
-            f"Cannot read raster {path!s}: {exc}. Expected a GeoTIFF or another GDAL raster; "
-            "check the path."
-        ) from exc
-
-
-def _float64_sums(flat: np.ndarray, starts: np.ndarray, stops: np.ndarray, width: int):
-    """Sum runs in float64, converting ``flat`` 64 rows at a time (cache-resident)."""
-    chunk = 64 * width
-    n = flat.size
-    edges = np.arange(0, n + chunk, chunk)
-    pos = np.searchsorted(starts, edges)
-    out = np.empty(starts.size)
-    buf = np.empty(min(chunk, n))
-    for k in range(edges.size - 1):
-        s0, s1 = int(pos[k]), int(pos[k + 1])
-        if s1 == s0:
-            continue
-        lo = int(edges[k])
-        part = buf[: min(lo + chunk, n) - lo]
-        np.copyto(part, flat[lo : lo + part.size])
-        out[s0:s1] = _disjoint_reduce(np.add, part, starts[s0:s1] - lo, stops[s0:s1] - lo)
-    return out
-
-
 def _disjoint_reduce(ufunc, flat, starts, stops):
     bp = np.empty(2 * starts.size, dtype=np.int64)
     bp[0::2] = starts
@@ -394,8 +356,6 @@ def _run_reduce(ufunc, flat, starts, stops, disjoint: bool, width: int) -> np.nd
     if starts.size == 0:
         return np.zeros(0)
     if ufunc is np.add and flat.dtype != np.float64:
-        if disjoint:
-            return _float64_sums(flat, starts, stops, width)
         flat = flat.astype(np.float64)
     if disjoint:
         return _disjoint_reduce(ufunc, flat, starts, stops).astype(np.float64)
@@ -435,28 +395,15 @@ def _check_grid(index: ZoneIndex, shape, transform, crs, name: str) -> None:
             )
 
 
-def _array_chunks(array: np.ndarray, rows: int):
-    for r0 in range(0, array.shape[0], rows):
-        yield r0, array[r0 : r0 + rows]
-
-
-def _file_chunks(src, rows: int):
-    """Read a band window by window into one reused buffer (block-aligned rows)."""
-    from rasterio.windows import Window
-
-    block_rows = src.block_shapes[0][0]
-    rows = max(block_rows, (rows // block_rows) * block_rows)
-    buf = np.empty((min(rows, src.height), src.width), dtype=src.dtypes[0])
-    for r0 in range(0, src.height, rows):
-        n = min(rows, src.height - r0)
-        src.read(1, window=Window(0, r0, src.width, n), out=buf[:n])
-        yield r0, buf[:n]
-
-
 def _one_raster(
     index: ZoneIndex, chunks, nodata: float | None, stats: Sequence[str]
 ) -> dict[str, np.ndarray]:
-    """Statistics of one raster, streamed in row chunks ``(first_row, 2-D array)``."""
+    """Statistics of one raster, streamed in chunks (see :mod:`zoning.restoration.zonal_read`).
+
+    Disjoint zones (the usual case) take one fused numba pass per chunk
+    (:func:`~zoning.restoration.zonal_kernel.reduce_chunk`); overlapping zones and ``min`` /
+    ``max`` use numpy reductions over the runs. Both give the same float64 sums, bitwise.
+    """
     width = index.shape[1]
     n_z = index.n_zones
     has_nodata = nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata))
@@ -470,35 +417,42 @@ def _one_raster(
         for name, ufunc, fill in (("min", np.minimum, np.inf), ("max", np.maximum, -np.inf))
         if name in stats
     ]
-    for r0, chunk in chunks:
+    for r0, n_rows, data, tile_start, block_width in chunks:
         lo = r0 * width
-        hi = lo + chunk.shape[0] * width
-        flat = chunk.reshape(-1)
-        is_float = np.issubdtype(flat.dtype, np.floating)
+        hi = lo + n_rows * width
         s0, s1 = np.searchsorted(index.r_start, (lo, hi))
         j0, j1 = np.searchsorted(index.b_flat, (lo, hi))
         starts = index.r_start[s0:s1] - lo
         stops = index.r_stop[s0:s1] - lo
         b_local = index.b_flat[j0:j1] - lo
-        vals = flat[b_local].astype(np.float64)
-        sums = _run_reduce(np.add, flat, starts, stops, index.disjoint, width)
-        masked = has_nodata and bool(np.any(flat == flat.dtype.type(nodata)))
-        if is_float and not masked:
-            masked = bool(np.isnan(sums).any() or np.isnan(vals).any())
-        valid = None
-        if masked:  # nodata or NaN cells inside some zone of this chunk: the slow path
-            valid = ~np.isnan(flat) if is_float else np.ones(flat.shape, dtype=bool)
-            if has_nodata:
-                valid &= flat != flat.dtype.type(nodata)
-            sums = _run_reduce(
-                np.add, np.where(valid, flat, 0), starts, stops, index.disjoint, width
+        if index.disjoint:
+            reduce_chunk(
+                data,
+                tile_start,
+                block_width,
+                width,
+                starts,
+                stops,
+                b_local,
+                nodata if has_nodata else None,
+                run_sum[s0:s1],
+                run_cnt[s0:s1],
+                b_val[j0:j1],
+                b_ok[j0:j1],
             )
-            run_cnt[s0:s1] = _run_reduce(
-                np.add, valid.astype(np.float64), starts, stops, index.disjoint, width
-            )
-            b_ok[j0:j1] = valid[b_local]
-        run_sum[s0:s1] = sums
-        b_val[j0:j1] = np.where(b_ok[j0:j1], vals, 0.0)
+            if not extremes:
+                continue
+        flat = data[: n_rows * width]  # numpy paths read row-major chunks (direct=False)
+        valid = _valid_cells(flat, nodata if has_nodata else None)
+        if not index.disjoint:
+            src = flat if valid is None else np.where(valid, flat, 0)
+            run_sum[s0:s1] = _run_reduce(np.add, src, starts, stops, False, width)
+            if valid is not None:
+                run_cnt[s0:s1] = _run_reduce(
+                    np.add, valid.astype(np.float64), starts, stops, False, width
+                )
+                b_ok[j0:j1] = valid[b_local]
+            b_val[j0:j1] = np.where(b_ok[j0:j1], flat[b_local], 0.0)
         for _name, ufunc, fill, acc in extremes:
             src = flat if valid is None else np.where(valid, flat, fill)
             acc[s0:s1] = _run_reduce(ufunc, src, starts, stops, index.disjoint, width)
@@ -526,6 +480,18 @@ def _one_raster(
     return out
 
 
+def _valid_cells(flat: np.ndarray, nodata: float | None) -> np.ndarray | None:
+    """Mask of the valid cells of a chunk (not NaN, not ``nodata``), or None if all are."""
+    valid = None
+    if nodata is not None and bool(np.any(flat == flat.dtype.type(nodata))):
+        valid = flat != flat.dtype.type(nodata)
+    if np.issubdtype(flat.dtype, np.floating):
+        nan = np.isnan(flat)
+        if nan.any():
+            valid = ~nan if valid is None else valid & ~nan
+    return valid
+
+
 def zonal_stats(
     index: ZoneIndex,
     rasters: dict[str, Any] | Sequence[Any],
@@ -533,6 +499,7 @@ def zonal_stats(
     stats: Sequence[str] = ("count", "sum", "mean"),
     nodata: float | None = None,
     rows: int = 512,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Coverage-weighted zonal statistics of one or more rasters on the index grid.
 
@@ -552,7 +519,11 @@ def zonal_stats(
         Nodata value of the arrays (files use their own).
     rows : int
         Rasters are processed this many rows at a time (files are read window by window into
-        one reused buffer, so memory stays at ``rows × columns`` cells whatever the size).
+        one reused buffer, so memory stays at ``rows × columns`` cells whatever the size;
+        uncompressed GeoTIFFs are reduced in place from a memory map, block row by block row).
+    n_jobs : int, optional
+        Threads, one raster each at a time; None (the default) uses the free CPUs
+        (:func:`zoning.threads.resolve_n_jobs`). The results do not depend on it.
 
     Returns
     -------
@@ -582,22 +553,29 @@ def zonal_stats(
         rasters = {f"r{i}": r for i, r in enumerate(rasters)}
     if not rasters:
         raise EmptyInputError("No rasters were given; expected at least one raster or array.")
-    columns: dict[str, np.ndarray] = {}
-    for name, src in rasters.items():
-        _add_columns(columns, index, name, src, nodata, stats, rows)
+    jobs = min(resolve_n_jobs(n_jobs), len(rasters))
+    args = [(index, name, src, nodata, stats, rows) for name, src in rasters.items()]
+    if jobs > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(jobs) as pool:  # the kernel and the reads release the GIL
+            results = list(pool.map(lambda a: _raster_columns(*a), args))
+    else:
+        results = [_raster_columns(*a) for a in args]
+    columns = {k: v for result in results for k, v in result.items()}
     return pd.DataFrame(columns, index=pd.RangeIndex(index.n_zones, name="zone"))
 
 
-def _add_columns(columns, index, name, src, nodata, stats, rows) -> None:
-    """Check one raster against the index grid and add its statistics columns."""
+def _raster_columns(index, name, src, nodata, stats, rows) -> dict[str, np.ndarray]:
+    """Check one raster against the index grid and return its statistics columns."""
     if isinstance(src, np.ndarray):
         if src.ndim != 2:
             raise CRSError(f"Raster {name!r} has {src.ndim} dimensions; expected a 2-D band.")
         _check_grid(index, src.shape, None, None, name)
-        result = _one_raster(index, _array_chunks(src, rows), nodata, stats)
+        result = _one_raster(index, array_chunks(src, rows), nodata, stats)
     else:
-        with _open_raster(str(src)) as ds:
+        with open_raster(str(src)) as ds:
             _check_grid(index, (ds.height, ds.width), ds.transform, ds.crs, name)
-            result = _one_raster(index, _file_chunks(ds, rows), ds.nodata, stats)
-    for stat, values in result.items():
-        columns[f"{name}_{stat}"] = values
+            direct = index.disjoint and not {"min", "max"} & set(stats)
+            result = _one_raster(index, file_chunks(ds, rows, direct=direct), ds.nodata, stats)
+    return {f"{name}_{stat}": values for stat, values in result.items()}
