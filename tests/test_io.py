@@ -18,6 +18,8 @@ import shapely
 from shapely import Point, box
 
 from zoning import io as zio
+from zoning.io import encodings as zio_encodings
+from zoning.io import read as zio_read
 from zoning.errors import (
     CRSError,
     EmptyInputError,
@@ -137,14 +139,14 @@ def test_dbf_language_driver_byte_is_used(tmp_path, units):
      ("nonsense", None)],
 )  # fmt: skip
 def test_normalise_cpg(cpg, expected):
-    assert zio._normalise_cpg(cpg) == expected
+    assert zio_encodings._normalise_cpg(cpg) == expected
 
 
 def test_content_detection_tolerates_cut_utf8():
     # a UTF-8 value cut mid-character by the DBF field width is still UTF-8
     cut = "太原".encode() + "市".encode()[:2]
-    assert zio._encoding_from_content([b"abc", cut]) == "UTF-8"
-    assert zio._encoding_from_content([b"abc", "太原市".encode("gbk")]) == "GB18030"
+    assert zio_encodings._encoding_from_content([b"abc", cut]) == "UTF-8"
+    assert zio_encodings._encoding_from_content([b"abc", "太原市".encode("gbk")]) == "GB18030"
 
 
 # ---------------------------------------------------------------- zip archives
@@ -190,7 +192,7 @@ def test_archive_too_large_refused_before_unpacking(tmp_path, monkeypatch, units
     def boom(*args, **kwargs):
         raise AssertionError("the archive was opened for reading")
 
-    monkeypatch.setattr(zio, "_read_gdal", boom)
+    monkeypatch.setattr(zio_read, "_read_gdal", boom)
     monkeypatch.setattr(zipfile.ZipFile, "open", boom)
     with pytest.raises(InputFileError, match=r"declares 3\d\d,\d\d\d bytes uncompressed") as info:
         zio.read_vector(z, max_archive_bytes=100_000)

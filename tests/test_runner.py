@@ -13,7 +13,7 @@ from shapely import box
 
 from zoning.crs import ALBERS_CHINA
 from zoning.errors import OutputExistsError, ScenarioError
-from zoning.runner import run_scenario, staging_dir
+from zoning.run import run_scenario, staging_dir
 
 X0, Y0 = 650_000.0, 4_250_000.0
 
@@ -312,7 +312,7 @@ def test_zoning_run_command(tiny, tmp_path):
 
 def test_output_lock_refuses_a_second_writer_and_leaves_nothing(tmp_path):
     from zoning.errors import OutputBusyError
-    from zoning.outlock import lock_path, output_lock
+    from zoning.io.outlock import lock_path, output_lock
 
     out = tmp_path / "run"
     with output_lock(out) as held:
@@ -376,7 +376,7 @@ def test_units_gpkg_is_qgis_ready(tiny, tmp_path):
 def test_geometry_collections_keep_only_their_polygons():
     from shapely.geometry import GeometryCollection, LineString, Point, Polygon
 
-    from zoning.gpkgfile import multipolygons
+    from zoning.io.gpkg import multipolygons
 
     square = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)])
     gc = GeometryCollection([square, LineString([(0, 0), (5, 5)]), Point(9, 9)])

@@ -1,4 +1,4 @@
-"""The output protocol (``zoning.workspace``): names, no-replace publishing, unsafe targets,
+"""The output protocol (``zoning.io.workspace``): names, no-replace publishing, unsafe targets,
 stale temporaries. The commands' behaviour is in ``tests/test_bad_inputs.py`` and
 ``tests/test_faults.py``.
 """
@@ -13,21 +13,15 @@ from pathlib import Path
 import pytest
 
 from zoning.errors import OutputExistsError, UnsafeOutputError
-from zoning.workspace import (
-    hidden_sibling,
-    publish,
-    refuse_unsafe_output,
-    remove_stale_temporaries,
-    rename_no_replace,
-    temp_sibling,
-)
+from zoning.io.siblings import hidden_sibling, remove_stale_temporaries, temp_sibling
+from zoning.io.workspace import publish, refuse_unsafe_output, rename_no_replace
 
 
 @pytest.fixture(params=["renameat2", "portable"])
 def no_replace(request, monkeypatch):
     """Both ways of renaming without replacing: Linux's renameat2 and the portable one."""
     if request.param == "portable":
-        monkeypatch.setattr("zoning.workspace._renameat2", lambda src, dst: False)
+        monkeypatch.setattr("zoning.io.workspace._renameat2", lambda src, dst: False)
     return request.param
 
 

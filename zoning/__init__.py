@@ -51,7 +51,7 @@ _API: dict[str, str] = {
     "diff_vintages": "zoning.diff",
     "load_scenario": "zoning.scenario",
     "validate_scenario": "zoning.scenario",
-    "run_scenario": "zoning.runner",
+    "run_scenario": "zoning.run",
     "load_restoration_scenario": "zoning.restoration.scenario",
     "run_restoration": "zoning.restoration.scenario",
     "catalog_map": "zoning.maps",

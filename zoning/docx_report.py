@@ -14,7 +14,7 @@ disclaimer:
 
 Chinese text is set in a CJK font (``w:eastAsia``: 宋体 / SimSun, present on every Chinese
 Windows) and the rest in Calibri. Nothing time-dependent is written
-(:func:`zoning.officefile.fixed_zip`), so a rerun gives the same file.
+(:func:`zoning.io.officefile.fixed_zip`), so a rerun gives the same file.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from zoning.officefile import fixed_zip
+from zoning.io.officefile import fixed_zip
 
 if TYPE_CHECKING:  # pragma: no cover
     from zoning.screening import ScreeningResult

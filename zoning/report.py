@@ -536,7 +536,7 @@ def write_screening(
     }
     files["result.json"].write_text(screening_json(result, compare=compare) + "\n", "utf-8")
     files["report.html"].write_text(result.to_html(map_=include_map), encoding="utf-8")
-    from zoning.csvfile import csv_encoding, write_csv
+    from zoning.io.tables import csv_encoding, write_csv
 
     files["summary.csv"].write_bytes(result.to_csv().encode(csv_encoding()))
     if compare:

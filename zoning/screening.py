@@ -2130,9 +2130,9 @@ class ScreeningResult:
     def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
         """Return (and optionally write, atomically) the per-site CSV summary."""
         text = _with_access_columns(self, self.summary()).to_csv(index=False)
-        if path is not None:  # in the CSV encoding of every output (zoning.csvfile)
-            from zoning.csvfile import csv_encoding
+        if path is not None:  # in the CSV encoding of every output (zoning.io.tables)
             from zoning.io import atomic_write_bytes
+            from zoning.io.tables import csv_encoding
 
             atomic_write_bytes(path, text.encode(csv_encoding()), overwrite=True)
         return text

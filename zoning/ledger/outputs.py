@@ -2,7 +2,7 @@
 
 A folder is built atomically (:func:`zoning.io.atomic_directory`: nothing appears until every
 file is written; an existing folder is replaced only with ``overwrite``). A database gets its
-tables in one transaction (:func:`zoning.postgis.write_tables`): rerunning a vintage replaces
+tables in one transaction (:func:`zoning.io.postgis.write_tables`): rerunning a vintage replaces
 its rows, a failed run leaves the database as it was.
 
 =========================== =================== =====================================
@@ -49,14 +49,14 @@ def _name(table: str, schema: str | None) -> str:
 
 
 def _csv(df: pd.DataFrame, path: Path) -> None:
-    from zoning.csvfile import write_csv
+    from zoning.io.tables import write_csv
 
     write_csv(df.drop(columns="geometry", errors="ignore"), path, index=False, float_format="%.10g")
 
 
 def _excel(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     from zoning import __version__
-    from zoning.workbook import write_workbook
+    from zoning.io.workbook import write_workbook
 
     write_workbook(
         {k: v.drop(columns="geometry", errors="ignore") for k, v in sheets.items()},
@@ -66,7 +66,7 @@ def _excel(sheets: dict[str, pd.DataFrame], path: Path) -> None:
 
 
 def _gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
-    from zoning.gpkgfile import write_gpkg
+    from zoning.io.gpkg import write_gpkg
 
     write_gpkg({k: v for k, v in layers.items() if len(v)}, path)
 
@@ -149,7 +149,7 @@ def write_ledger(
             )
         written.append(str(out / "ledger.gpkg"))
     if db is not None:
-        from zoning.postgis import redact_url, write_tables
+        from zoning.io.postgis import redact_url, write_tables
 
         vintage = str(ledger["vintage"].iloc[0]) if len(ledger) else ""
         write_tables(db, {_name("ledger", schema): ledger}, key_column="vintage", key=vintage)
@@ -182,7 +182,7 @@ def write_check(
             (tmp / "summary.txt").write_text(check.summary() + "\n", encoding="utf-8")
         written.append(str(out / "check.csv"))
     if db is not None:
-        from zoning.postgis import redact_url, write_tables
+        from zoning.io.postgis import redact_url, write_tables
 
         run_id = f"{check.old_vintage}→{check.new_vintage}"
         write_tables(
@@ -248,7 +248,7 @@ def write_supervision(
             )
         written.append(str(out / "suspects.csv"))
     if db is not None:
-        from zoning.postgis import redact_url, write_tables
+        from zoning.io.postgis import redact_url, write_tables
 
         write_tables(
             db,
@@ -272,7 +272,7 @@ def read_ledger(
         Nothing found at ``source`` (or no rows of that vintage).
     """
     if db is not None:
-        from zoning.postgis import read_table, redact_url
+        from zoning.io.postgis import read_table, redact_url
 
         frame = read_table(db, _name("ledger", schema), key_column="vintage", key=str(source))
         if not len(frame):

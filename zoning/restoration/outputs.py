@@ -343,7 +343,7 @@ def write_outputs(
     if crit:
         write_geotiff(folder / "criteria.tif", crit, transform=transform, crs=result.grid_crs)
     table = _ranking_table(units)
-    from zoning.csvfile import write_csv
+    from zoning.io.tables import write_csv
 
     write_csv(table, folder / "ranking.csv", index=False, float_format="%.10g")
     gpkg = units.reset_index(drop=True)

@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from zoning.officefile import fixed_zip
+from zoning.io.officefile import fixed_zip
 
 __all__ = ["ABOUT_SHEET", "COLUMNS", "DISCLAIMER", "write_workbook"]
 

@@ -51,7 +51,7 @@ __all__ = [
     "write_tables",
 ]
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("zoning.postgis")  # the name users and tests filter on
 
 #: SRID of every table zoning writes (CGCS2000 geographic, as the normalised frames)
 SRID = 4490

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from zoning.errors import OutputBusyError
+from zoning.io.siblings import hidden_sibling
 
 __all__ = ["lock_path", "output_lock"]
 
@@ -25,8 +26,6 @@ _HELD: dict[str, int] = {}
 
 def lock_path(out: Path) -> Path:
     """The lock file of the output folder ``out`` (``.<name>.lock``, shortened when long)."""
-    from zoning.workspace import hidden_sibling
-
     return hidden_sibling(out, "lock")
 
 
