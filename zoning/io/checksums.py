@@ -20,9 +20,9 @@ def _sha256_of_file(path: Path) -> str:
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
-    """SHA-256 hex digest of a file, or of a directory (such as a ``.gdb``).
+    r"""Compute the SHA-256 hex digest of a file, or of a directory (such as a ``.gdb``).
 
-    For a directory the digest is over the sorted lines ``"<relative path>\\0<sha256>\\n"`` of
+    For a directory the digest is over the sorted lines ``"<relative path>\0<sha256>\n"`` of
     every file inside, so it changes when any file's content or name changes.
     """
     p = Path(path)

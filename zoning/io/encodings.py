@@ -58,7 +58,7 @@ _CHINESE_CODEPAGES = {"GBK", "GB2312", "CP936", "936", "GB18030", "EUC-CN", "549
 
 
 def _normalise_cpg(text: str) -> str | None:
-    """Encoding named by a .cpg file, normalised for GDAL; None when not understood."""
+    """Normalise the encoding named by a .cpg file for GDAL; None when not understood."""
     name = text.strip().strip("\x00").strip().upper()
     if name.startswith("ANSI "):
         name = name[5:].strip()

@@ -25,7 +25,18 @@ _HELD: dict[str, int] = {}
 
 
 def lock_path(out: Path) -> Path:
-    """The lock file of the output folder ``out`` (``.<name>.lock``, shortened when long)."""
+    """Return the lock file of the output folder ``out`` (``.<name>.lock``, shortened when long).
+
+    Parameters
+    ----------
+    out : Path
+        The output folder.
+
+    Returns
+    -------
+    Path
+        The hidden lock file beside it.
+    """
     return hidden_sibling(out, "lock")
 
 

@@ -273,8 +273,9 @@ def _read_csv_frame(path: Path, encoding: str | None) -> pd.DataFrame:
 
 
 def _refuse_degrees_out_of_range(path: Path, lon: str, lat: str, x: Any, y: Any) -> None:
-    """Columns named as degrees (lon/lat, 经度/纬度 — not x/y) with a value beyond ±180/±90
-    and no CRS: a bad row (or metres under a degrees name), not a missing CRS.
+    """Refuse degree columns (lon/lat, 经度/纬度 — not x/y) with a value beyond ±180/±90.
+
+    Without a CRS that is a bad row (or metres under a degrees name), not a missing CRS.
     """
     import numpy as np
 

@@ -38,7 +38,7 @@ def _hidden_base(name: str) -> str:
 
 
 def hidden_sibling(out: str | os.PathLike[str], tag: str) -> Path:
-    """The hidden sibling ``.<name>.<tag>`` of ``out`` (lock, staging, temporary file).
+    """Return the hidden sibling ``.<name>.<tag>`` of ``out`` (lock, staging, temporary file).
 
     A long ``out`` name is shortened (kept prefix + a digest of the whole name) so the sibling
     still fits NAME_MAX: a valid 250-character output name must work.
@@ -55,7 +55,7 @@ def hidden_sibling(out: str | os.PathLike[str], tag: str) -> Path:
 
 
 def temp_sibling(out: str | os.PathLike[str], *, suffix: str = "") -> Path:
-    """A fresh temporary sibling of ``out``: ``.<name>.tmp-<pid>-<random>[suffix]``."""
+    """Return a fresh temporary sibling of ``out``: ``.<name>.tmp-<pid>-<random>[suffix]``."""
     return hidden_sibling(out, f"tmp-{os.getpid()}-{os.urandom(4).hex()}{suffix}")
 
 

@@ -49,7 +49,7 @@ _current: list[str] = [DEFAULT_CSV_ENCODING]
 
 
 def csv_encoding() -> str:
-    """The encoding CSV outputs are written in now (default ``utf-8-sig``)."""
+    """Return the encoding CSV outputs are written in now (default ``utf-8-sig``)."""
     return _current[-1]
 
 
@@ -95,13 +95,13 @@ def use_csv_encoding(encoding: str) -> Iterator[str]:
 
 
 def csv_bytes(df: pd.DataFrame, *, encoding: str | None = None, **to_csv: Any) -> bytes:
-    """``df`` as CSV bytes in ``encoding`` (default :func:`csv_encoding`), ``\\n`` line ends.
+    r"""Render ``df`` as CSV bytes in ``encoding`` (default :func:`csv_encoding`), ``\n`` line ends.
 
     Keyword arguments go to :meth:`pandas.DataFrame.to_csv` (``index``, ``float_format`` …).
 
     >>> import pandas as pd
     >>> csv_bytes(pd.DataFrame({"名称": ["太原"]}), index=False)
-    b'\\xef\\xbb\\xbf\\xe5\\x90\\x8d\\xe7\\xa7\\xb0\\n\\xe5\\xa4\\xaa\\xe5\\x8e\\x9f\\n'
+    b'\xef\xbb\xbf\xe5\x90\x8d\xe7\xa7\xb0\n\xe5\xa4\xaa\xe5\x8e\x9f\n'
     """
     enc = _checked(encoding) if encoding is not None else csv_encoding()
     to_csv.setdefault("lineterminator", "\n")

@@ -157,7 +157,7 @@ def _zone_pairs(df: pd.DataFrame) -> dict[str, str]:
 
 
 def _display(df: pd.DataFrame) -> pd.DataFrame:
-    """The table as people read it: names first, codes turned into bilingual names."""
+    """Turn the table into what people read: names first, codes as bilingual names."""
     from zoning.maps.style import zone_label
 
     out = df.copy()

@@ -106,7 +106,18 @@ def rename_no_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) 
 
 
 def appeared_meanwhile(out: Path) -> OutputExistsError:
-    """The error for a target that appeared while zoning was working."""
+    """Build the error for a target that appeared while zoning was working.
+
+    Parameters
+    ----------
+    out : Path
+        The target.
+
+    Returns
+    -------
+    OutputExistsError
+        Its message says nothing was replaced and how to go on.
+    """
     return OutputExistsError(
         f"{out} appeared while zoning was writing it (another program or run created it); "
         "expected it to stay absent until the new outputs were complete; nothing was replaced "
@@ -158,8 +169,9 @@ def publish(tmp: Path, out: Path, *, overwrite: bool) -> None:
 
 
 def _absolute(path: str | os.PathLike[str]) -> Path:
-    """Absolute path with the folders resolved but not a final symlink (replacing a link
-    replaces the link, not what it points to).
+    """Make ``path`` absolute, resolving the folders but not a final symlink.
+
+    Replacing a link replaces the link, not what it points to.
     """
     p = Path(os.path.abspath(path))
     return p.parent.resolve() / p.name if p.name else p.resolve()
@@ -231,7 +243,7 @@ def refuse_unsafe_output(
 
 
 def _what_is(what: str, path: str | os.PathLike[str], same: bool) -> str:
-    """``"the site file x"`` or ``"a folder holding the site file x"``."""
+    """Say what ``path`` is: ``"the site file x"`` or ``"a folder holding the site file x"``."""
     return f"the {what} {path}" if same else f"a folder holding the {what} {path}"
 
 
@@ -246,6 +258,7 @@ class Terminated(KeyboardInterrupt):
         self.signum = signum
 
     def __str__(self) -> str:
+        """Name the signal (``SIGTERM``)."""
         return signal.Signals(self.signum).name
 
 

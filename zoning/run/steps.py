@@ -1,4 +1,4 @@
-"""The analysis steps of a run, one function each: units, statistics, roll-up, overlaps, …
+"""The analysis steps of a run, one function each: units, statistics, roll-up, overlaps.
 
 Every step reads what the earlier ones produced from a :class:`RunContext` (the scenario, the
 catalogue, the units and the projected layers) and returns its tables; the expensive ones are
