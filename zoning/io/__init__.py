@@ -11,16 +11,7 @@ byte-identical on rerun: :mod:`~zoning.io.atomic` (files, text, folders), :mod:`
 :mod:`~zoning.io.outlock` and :mod:`~zoning.io.siblings`); :mod:`~zoning.io.cachefiles` for the
 layer cache.
 
-Examples
---------
->>> import geopandas as gpd, tempfile
->>> from pathlib import Path
->>> from shapely import box
->>> from zoning.io import read_vector, write_vector
->>> gdf = gpd.GeoDataFrame({"name": ["太原"]}, geometry=[box(112, 37, 113, 38)], crs="EPSG:4490")
->>> out = write_vector(gdf, Path(tempfile.mkdtemp()) / "units.gpkg")
->>> read_vector(out).loc[0, "name"]
-'太原'
+Examples: :mod:`zoning.io.vector`.
 """
 
 from zoning.io.atomic import atomic_directory, atomic_write_bytes, atomic_write_text

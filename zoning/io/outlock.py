@@ -25,18 +25,7 @@ _HELD: dict[str, int] = {}
 
 
 def lock_path(out: Path) -> Path:
-    """Return the lock file of the output folder ``out`` (``.<name>.lock``, shortened when long).
-
-    Parameters
-    ----------
-    out : Path
-        The output folder.
-
-    Returns
-    -------
-    Path
-        The hidden lock file beside it.
-    """
+    """Return the lock file of output folder ``out``: ``.<name>.lock``, shortened when long."""
     return hidden_sibling(out, "lock")
 
 
