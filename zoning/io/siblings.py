@@ -85,7 +85,7 @@ def remove_stale_temporaries(out: str | os.PathLike[str]) -> list[Path]:
     """
     out = Path(out)
     prefix = _hidden_base(out.name)
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(out.parent.iterdir()) if out.parent.is_dir() else []
     except OSError:

@@ -147,7 +147,7 @@ def _indicator(value: object) -> object:
     return value
 
 
-def _mapped(table: Mapping[object, str]) -> Callable[[object], object]:
+def _mapped(table: Mapping[Any, str]) -> Callable[[object], object]:
     return lambda v: table.get(v, v) if isinstance(v, (str, bool)) else v
 
 

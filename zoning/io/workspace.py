@@ -219,9 +219,9 @@ def refuse_unsafe_output(
     if not target.name or target == target.parent:
         refuse("the root of the file system")
     places = []
-    for what, folder in (("the current folder", Path.cwd), ("the home folder", Path.home)):
+    for what, where in (("the current folder", Path.cwd), ("the home folder", Path.home)):
         with contextlib.suppress(OSError, RuntimeError):
-            places.append((what, folder().resolve()))
+            places.append((what, where().resolve()))
     for what, folder in places:  # "is" before "holds": ~ is the home folder, wherever we are
         if folder == target:
             refuse(what)

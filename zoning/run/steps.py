@@ -8,6 +8,7 @@ The steps write no file: :mod:`zoning.run.outputs` does.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -331,11 +332,11 @@ def rollup_step(ctx: RunContext, stats: pd.DataFrame) -> tuple[pd.DataFrame, pd.
 
         checks = []
         for parent in rollups:
-            up = rollup(stats, lambda u, p=parent: parent_adcode(u, p))
+            up = rollup(stats, functools.partial(parent_adcode, level=parent))
             direct_units = ctx.catalog.admin_units(parent)
             names.update(unit_names(direct_units, "adcode"))
             direct = ctx.checkpoints.frame(
-                f"direct_{parent}", lambda du=direct_units: ctx.area_by_unit(du)
+                f"direct_{parent}", functools.partial(ctx.area_by_unit, direct_units)
             )
             all_levels.append(up.assign(level=parent))
             checks.append(_reconcile(up, direct, parent))
