@@ -471,3 +471,12 @@ def test_run_writes_word_reports(tiny, tmp_path):
     assert cells["成本 / Cost (元 yuan)"] == "1,000,000"
     text = "\n".join(p.text for p in rest.paragraphs)
     assert "仅供规划分析，非正式地图" in text
+
+
+def test_the_old_runner_name_resolves_to_the_run_package_with_a_warning() -> None:
+    import zoning
+    import zoning.run
+
+    with pytest.warns(DeprecationWarning, match="zoning.runner is now zoning.run"):
+        assert zoning.runner is zoning.run
+    assert zoning.run.run_scenario is zoning.run_scenario

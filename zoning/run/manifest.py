@@ -17,6 +17,7 @@ from typing import Any
 
 from zoning.errors import OutputExistsError
 from zoning.io import workspace
+from zoning.io.atomic import atomic_write_text
 from zoning.io.checksums import sha256_file
 from zoning.scenario import Scenario
 
@@ -116,9 +117,8 @@ def write_manifest(
         "in inputs.layers",
     }
     path = stage / "manifest.json"
-    path.write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-    )
+    text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
+    atomic_write_text(path, text, overwrite=True)
     files["manifest.json"] = path
     return path
 
