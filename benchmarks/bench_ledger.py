@@ -5,7 +5,7 @@
    database.
 2. Supervision of the demo's illustrative patches, and of N synthetic patches (default 100,000)
    in the red line: patches from a GeoPackage vs from PostGIS.
-3. Reading N polygons: zoning.postgis.read_layer vs geopandas.read_postgis (the peer) vs
+3. Reading N polygons: zoning.io.postgis.read_layer vs geopandas.read_postgis (the peer) vs
    pyogrio from a GeoPackage.
 
 Needs the local server (``make postgis``; started here when installed and not running, and
@@ -28,9 +28,9 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import measure, report
 
-from zoning import postgis
 from zoning.catalog import load_catalog
 from zoning.crs import ALBERS_CHINA
+from zoning.io import postgis
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -189,7 +189,7 @@ def main() -> None:
                 repeat=repeat,
             ),
             measure(
-                "zoning.postgis.read_layer",
+                "zoning.io.postgis.read_layer",
                 lambda: postgis.read_layer(url, layer=f"{schema}.patches")[0],
                 repeat=repeat,
             ),

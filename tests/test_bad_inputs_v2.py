@@ -174,7 +174,7 @@ def test_the_gdal_switch_alone_stops_vsicurl(server) -> None:
     """Behind the refusals: after :func:`stay_offline` GDAL's /vsicurl/ reaches no server."""
     import pyogrio
 
-    from zoning.sources import stay_offline
+    from zoning.io.sources import stay_offline
 
     url, requests = server
     stay_offline()
@@ -389,7 +389,7 @@ def test_toml_with_bom_is_read_everywhere(tmp_path: Path) -> None:
 
 
 def test_check_source_by_file_type(tmp_path: Path, monkeypatch) -> None:
-    import zoning.sources as sources
+    import zoning.io.sources as sources
     from zoning.errors import InputFileError
 
     gdb = tmp_path / "data.gdb"

@@ -19,8 +19,8 @@ from shapely import box
 
 from zoning.cli.main import cli
 from zoning.crs import ALBERS_CHINA
-from zoning.csvfile import csv_bytes, csv_encoding, read_csv_table, use_csv_encoding, write_csv
 from zoning.errors import ZoningUsageError
+from zoning.io.tables import csv_bytes, csv_encoding, read_csv_table, use_csv_encoding, write_csv
 from zoning.progress import Steps, step_bar
 
 X0, Y0 = 650_000.0, 4_250_000.0
@@ -29,7 +29,7 @@ X0, Y0 = 650_000.0, 4_250_000.0
 @pytest.mark.parametrize(
     "module",
     [
-        "zoning.csvfile",
+        "zoning.io.tables",
         "zoning.hints",
         "zoning.progress",
         "zoning.cli.options",

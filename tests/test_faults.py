@@ -166,7 +166,7 @@ def _killed_run(scenario: Path, out: Path, tmp: Path) -> None:
 def test_killed_run_leaves_no_output_and_resumes_to_the_same_files(
     scenario: Path, reference: dict[str, bytes], tmp_path: Path
 ) -> None:
-    from zoning.runner import staging_dir
+    from zoning.run import staging_dir
 
     out = tmp_path / "out"
     _killed_run(scenario, out, tmp_path)
@@ -408,7 +408,7 @@ def test_a_map_file_appearing_meanwhile_is_not_replaced(tmp_path: Path) -> None:
     out = tmp_path / "map.html"
     args = ["map", "--catalog", str(cat), "--out", str(out)]
     # slowed just before the publish: the map is written to its temporary file by then
-    a, flag, err = _spawn(tmp_path, "zoning.workspace:publish", 2, args, "a")
+    a, flag, err = _spawn(tmp_path, "zoning.io.workspace:publish", 2, args, "a")
     _wait_for(flag, a)
     assert [p.suffix for p in tmp_path.iterdir() if ".tmp-" in p.name] == [".html"]
     out.write_text("their map", encoding="utf-8")
@@ -459,7 +459,7 @@ def test_next_run_removes_the_staging_folder_of_a_killed_one(tmp_path: Path) -> 
 def test_terminated_run_keeps_its_checkpoints_like_ctrl_c_and_resumes(
     scenario: Path, reference: dict[str, bytes], tmp_path: Path
 ) -> None:
-    from zoning.runner import staging_dir
+    from zoning.run import staging_dir
 
     out = tmp_path / "out"
     args = ["run", str(scenario), "--out", str(out)]
@@ -590,7 +590,7 @@ def test_an_unusable_cache_folder_is_named_as_the_cache_and_the_work_goes_on(
 
 def test_a_full_cache_disk_is_named_as_the_cache(tmp_path: Path, monkeypatch) -> None:
     import zoning.io
-    from zoning.cachefiles import _warned
+    from zoning.io.cachefiles import _warned
 
     cache = tmp_path / "cache"
     real = zoning.io.write_vector

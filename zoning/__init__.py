@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import warnings
 from typing import Any
 
 __version__ = "0.1.0"
@@ -51,7 +52,7 @@ _API: dict[str, str] = {
     "diff_vintages": "zoning.diff",
     "load_scenario": "zoning.scenario",
     "validate_scenario": "zoning.scenario",
-    "run_scenario": "zoning.runner",
+    "run_scenario": "zoning.run",
     "load_restoration_scenario": "zoning.restoration.scenario",
     "run_restoration": "zoning.restoration.scenario",
     "catalog_map": "zoning.maps",
@@ -74,8 +75,10 @@ _SUBMODULES = {
     "scale",
     "restoration",
     "scenario",
-    "runner",
+    "run",
 }
+#: submodules renamed in the redesign (issue 13): old name -> new name, resolved with a warning
+_RENAMED_SUBMODULES = {"runner": "run"}
 
 __all__ = ["__version__", *sorted(_API), *sorted(_SUBMODULES)]
 
@@ -85,6 +88,14 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module(_API[name]), name)
     if name in _SUBMODULES:
         return importlib.import_module(f"zoning.{name}")
+    if name in _RENAMED_SUBMODULES:
+        new = _RENAMED_SUBMODULES[name]
+        warnings.warn(
+            f"zoning.{name} is now zoning.{new}; use zoning.{new}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return importlib.import_module(f"zoning.{new}")
     raise AttributeError(f"module 'zoning' has no attribute {name!r}")
 
 

@@ -49,11 +49,11 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from zoning.cachefiles import CACHE_ERRORS, cache_unwritable, discard_unreadable
 from zoning.catalog_schema import catalog_value_problems
 from zoning.errors import CatalogError, DatabaseError, InputFileError, LayerValidationError, Problem
+from zoning.io.cachefiles import CACHE_ERRORS, cache_unwritable, discard_unreadable
+from zoning.io.sources import source_problem
 from zoning.kinds import KIND_IDS, get_kind
-from zoning.sources import source_problem
 from zoning.tomlfile import read_toml
 
 __all__ = ["Catalog", "LayerEntry", "LoadedLayer", "load_catalog"]
@@ -108,7 +108,7 @@ class LayerEntry:
     source: str = ""
     licence: str = ""
     vintage: str = ""
-    url: str = ""  # a PostGIS source (postgresql://…): read by zoning.postgis, never by GDAL
+    url: str = ""  # a PostGIS source (postgresql://…): read by zoning.io.postgis, never by GDAL
     sql: str | None = None
 
     def spec_digest(self) -> str:
@@ -473,7 +473,7 @@ class Catalog:
 
     def _load_database_entry(self, entry: LayerEntry) -> LoadedLayer:
         """Read a PostGIS layer; the cache is keyed by the checksum of the rows read."""
-        from zoning.postgis import read_layer
+        from zoning.io.postgis import read_layer
         from zoning.validation import validate_layer
 
         t0 = time.perf_counter()
@@ -777,14 +777,14 @@ def units_of_level(catalog: Catalog, level: str) -> gpd.GeoDataFrame:
 
 
 def _redacted(url: str) -> str:
-    from zoning.postgis import redact_url
+    from zoning.io.postgis import redact_url
 
     return redact_url(url) if url else ""
 
 
 def _database_url(spec: dict[str, Any], where: str, kind: str, problems: list[Problem]) -> str:
     """The PostGIS URL of a layer entry ("" for a file), its `layer`/`sql` checked."""
-    from zoning.postgis import is_database_url
+    from zoning.io.postgis import is_database_url
 
     path = spec["path"]
     if not is_database_url(path):

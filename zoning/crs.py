@@ -37,7 +37,7 @@ import numpy as np
 import pyproj
 
 from zoning.errors import CRSError, EmptyInputError, ProjectionError
-from zoning.sources import is_remote_crs_text, proj_offline
+from zoning.io.sources import is_remote_crs_text, proj_offline
 
 proj_offline()  # PROJ never downloads grids: zoning is offline (issue 12)
 

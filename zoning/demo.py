@@ -36,7 +36,7 @@ def run_demo_products(catalog: Catalog, out: Path) -> Iterator[str]:
     """
     from zoning.datasets import demo_scenario_path
     from zoning.maps import catalog_map, save_map
-    from zoning.runner import run_scenario
+    from zoning.run import run_scenario
 
     path = save_map(catalog_map(catalog), out / "map.html")
     yield f"map: {path.name} ({path.stat().st_size / 1e6:.1f} MB, offline)"
@@ -50,7 +50,7 @@ def run_demo_products(catalog: Catalog, out: Path) -> Iterator[str]:
 
 
 def _summarise_run(folder: Path) -> Iterator[str]:
-    from zoning.csvfile import read_csv_table
+    from zoning.io.tables import read_csv_table
 
     stats = read_csv_table(folder / "stats.csv", dtype={"unit_id": str})
     red = stats[(stats.layer_kind == "eco_redline") & (stats.zone == "all")]

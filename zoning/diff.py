@@ -44,7 +44,7 @@ def read_stats(run: str | Path) -> pd.DataFrame:
             f"{csv} does not exist; expected a run folder with stats.csv (zoning run / zoning "
             "stats) or the CSV itself"
         )
-    from zoning.csvfile import read_csv_table
+    from zoning.io.tables import read_csv_table
 
     df = read_csv_table(csv, dtype={"unit_id": str, "level": str})
     missing = {"unit_id", "layer_kind", "zone", "area_km2", "share_pct"} - set(df.columns)

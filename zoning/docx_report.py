@@ -12,7 +12,7 @@ report is :func:`zoning.screening.docx.screening_docx`):
 
 Chinese text is set in a CJK font (``w:eastAsia``: 宋体 / SimSun, present on every Chinese
 Windows) and the rest in Calibri. Nothing time-dependent is written
-(:func:`zoning.officefile.fixed_zip`), so a rerun gives the same file.
+(:func:`zoning.io.officefile.fixed_zip`), so a rerun gives the same file.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from zoning.officefile import fixed_zip
+from zoning.io.officefile import fixed_zip
 
 __all__ = [
     "DISCLAIMER",
@@ -138,7 +138,7 @@ def add_picture(doc: Any, png: bytes | None, caption: str) -> None:
 
 
 def save_document(doc: Any, path: str | Path) -> Path:
-    """Save ``doc`` to ``path`` with fixed zip timestamps (:func:`zoning.officefile.fixed_zip`).
+    """Save ``doc`` to ``path`` with fixed zip timestamps (:func:`zoning.io.officefile.fixed_zip`).
 
     Parameters
     ----------

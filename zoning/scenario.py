@@ -1,7 +1,7 @@
 """Scenarios: a batch run declared in TOML, validated before anything runs.
 
 A scenario names the catalogue, the units, the layers, the tables and the outputs of one run of
-``zoning run`` (:mod:`zoning.runner`). Paths are relative to the scenario file; the catalogue
+``zoning run`` (:mod:`zoning.run`). Paths are relative to the scenario file; the catalogue
 may be the literal ``"demo"`` (the Shanxi demo, :func:`zoning.datasets.demo_catalog_path`).
 
 .. code-block:: toml
@@ -195,7 +195,7 @@ def _file(base: Path, value: Any, what: str, problems: list[Problem]) -> Path | 
     except FileNotFoundError:
         pass
     except OSError as exc:  # a name too long for the file system, a loop of symlinks …
-        from zoning.sources import unusable_path_message
+        from zoning.io.sources import unusable_path_message
 
         problems.append(Problem("bad_path", unusable_path_message(value, what, exc)))
         return None

@@ -39,7 +39,7 @@ def demo(out_dir: str, overwrite: bool, rebuild: bool, as_json: bool = False) ->
     from zoning.datasets import demo_catalog_path
     from zoning.demo import run_demo_products
     from zoning.io import atomic_directory, atomic_write_text
-    from zoning.workspace import claim_output
+    from zoning.io.workspace import claim_output
 
     claim_output(out_dir, overwrite=overwrite)  # checked and locked before any work
     from zoning.cli.options import progress_steps

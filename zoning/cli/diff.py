@@ -62,7 +62,7 @@ def diff(
     from zoning.diff import diff_runs, diff_vintages
 
     if out is not None:  # checked and locked before any work
-        from zoning.workspace import claim_output
+        from zoning.io.workspace import claim_output
 
         claim_output(out, overwrite=overwrite, inputs=[("first input", a), ("second input", b)])
     runs = all(p.is_dir() or p.suffix.lower() == ".csv" for p in (a, b))
@@ -142,8 +142,8 @@ def _feature_label(row: dict) -> str:
 def _write_runs_csv(table: object, out: Path | None, overwrite: bool) -> None:
     if out is None:
         return
-    from zoning.csvfile import csv_bytes
     from zoning.io import atomic_write_bytes
+    from zoning.io.tables import csv_bytes
 
     atomic_write_bytes(out, csv_bytes(table, index=False), overwrite=overwrite)  # type: ignore[arg-type]
 

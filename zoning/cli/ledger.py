@@ -44,7 +44,7 @@ def _targets(
     catalog_path: Path | None = None,
 ) -> None:
     """Check the outputs before any work: one is given; ``--out`` is new (or ``--overwrite``),
-    holds no input and is locked for this command (:func:`zoning.workspace.claim_output`).
+    holds no input and is locked for this command (:func:`zoning.io.workspace.claim_output`).
     """
     from zoning.errors import ZoningUsageError
 
@@ -53,7 +53,8 @@ def _targets(
             "no output given; expected --out DIR and/or --db URL; fix: add one of them"
         )
     if out is not None:
-        from zoning.workspace import catalog_inputs, claim_output
+        from zoning.io.workspace import claim_output
+        from zoning.run.inputs import catalog_inputs
 
         claim_output(out, overwrite=overwrite, inputs=catalog_inputs(catalog_path))
 

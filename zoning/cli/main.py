@@ -62,7 +62,7 @@ class _LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         from zoning.errors import ZoningError, ZoningUsageError
-        from zoning.workspace import Terminated
+        from zoning.io.workspace import Terminated
 
         try:
             return super().invoke(ctx)
@@ -137,7 +137,7 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     """Spatial-zoning analysis for ecological planning (Shanxi): screening, statistics,
     restoration priorities and offline maps.
     """
-    from zoning.workspace import interrupt_on_termination
+    from zoning.io.workspace import interrupt_on_termination
 
     _survive_console_encoding()
     ctx.with_resource(interrupt_on_termination())  # SIGTERM / SIGHUP clean up like Ctrl-C

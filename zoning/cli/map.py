@@ -80,7 +80,8 @@ def map_command(
     are shifted to GCJ-02 for display on the AutoNavi tiles.
     """
     from zoning.cli.options import catalog_label, default_out, progress_steps
-    from zoning.workspace import catalog_inputs, claim_output
+    from zoning.io.workspace import claim_output
+    from zoning.run.inputs import catalog_inputs
 
     if out is None:
         out = default_out("map", catalog_label(catalog_path), ".html")

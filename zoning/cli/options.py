@@ -1,6 +1,6 @@
 """Options every ``zoning`` command shares, defined once so each command has the same shape.
 
-* ``--csv-encoding`` — the encoding of every CSV the command writes (:mod:`zoning.csvfile`).
+* ``--csv-encoding`` — the encoding of every CSV the command writes (:mod:`zoning.io.tables`).
 * ``--json`` — print the result as one JSON document on stdout (:func:`echo_json`).
 * ``--scheduler local|tcp://…`` — where Dask runs (:func:`check_scheduler`; ``--dask`` is an
   alias of ``--scheduler local``).
@@ -39,7 +39,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _set_csv_encoding(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    from zoning.csvfile import use_csv_encoding
+    from zoning.io.tables import use_csv_encoding
 
     if value is not None:  # in force while the command runs, restored after it
         ctx.with_resource(use_csv_encoding(value))
@@ -47,7 +47,7 @@ def _set_csv_encoding(ctx: click.Context, _param: click.Parameter, value: str | 
 
 def csv_encoding_option(f: F) -> F:
     """``--csv-encoding utf-8-sig|utf-8|gb18030`` (default ``utf-8-sig``: UTF-8 with BOM)."""
-    from zoning.csvfile import CSV_ENCODINGS, DEFAULT_CSV_ENCODING
+    from zoning.io.tables import CSV_ENCODINGS, DEFAULT_CSV_ENCODING
 
     return click.option(
         "--csv-encoding",

@@ -69,8 +69,9 @@ def restore(
     scenario_path = resolve_scenario(name, "restore")
     spec = load_restoration_scenario(scenario_path)
     target = Path(out_dir) if out_dir else Path(f"restoration-{spec.name}")
+    from zoning.io.workspace import claim_output
     from zoning.restoration.scenario import resolve_path
-    from zoning.workspace import catalog_inputs, claim_output
+    from zoning.run.inputs import catalog_inputs
 
     base = spec.base_dir
     catalog = None

@@ -65,7 +65,7 @@ def run(
     from zoning.cli.options import quiet
     from zoning.datasets import resolve_scenario
     from zoning.progress import redirect_logging
-    from zoning.runner import run_scenario
+    from zoning.run import run_scenario
 
     if quiet():
         progress = False  # zoning --quiet: no bars either
@@ -93,7 +93,7 @@ def run(
     if db is not None and "stats.csv" in result.files:
         import pandas as pd
 
-        from zoning.postgis import redact_url, write_tables
+        from zoning.io.postgis import redact_url, write_tables
 
         table = pd.read_csv(result.files["stats.csv"], dtype={"unit_id": str})
         write_tables(db, {"zoning_stats": table}, key_column="run_id", key=result.folder.name)

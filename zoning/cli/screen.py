@@ -139,8 +139,9 @@ def screen(
             ) from None
     if docx and out is None:
         raise ZoningUsageError("--docx writes report.docx into the --out folder; add --out DIR")
-    if out is not None:  # checked and locked before any work (zoning.workspace)
-        from zoning.workspace import catalog_inputs, claim_output
+    if out is not None:  # checked and locked before any work (zoning.io.workspace)
+        from zoning.io.workspace import claim_output
+        from zoning.run.inputs import catalog_inputs
 
         claim_output(
             out,

@@ -95,8 +95,9 @@ def stats(
     from zoning.crs import ALBERS_CHINA
     from zoning.errors import CatalogError, Problem
     from zoning.io import atomic_directory
+    from zoning.io.workspace import claim_output
     from zoning.kinds import get_kind
-    from zoning.workspace import catalog_inputs, claim_output
+    from zoning.run.inputs import catalog_inputs
 
     if out is None:
         from zoning.cli.options import default_out
@@ -173,11 +174,11 @@ def stats(
     table["unit_name"] = table.unit_id.astype(str).map(_unit_names(units, unit_field))
     steps.start("write stats.csv")
     with atomic_directory(out, overwrite=overwrite) as tmp:
-        from zoning.csvfile import write_csv
+        from zoning.io.tables import write_csv
 
         write_csv(table, tmp / "stats.csv", index=False, float_format="%.10g")
         if db is not None:  # inside: a failed database write leaves no folder either
-            from zoning.postgis import write_tables
+            from zoning.io.postgis import write_tables
 
             key = run_id or catalog.name
             write_tables(db, {"zoning_stats": table}, key_column="run_id", key=key)
@@ -197,7 +198,7 @@ def stats(
         return
     click.echo(str(out / "stats.csv"))
     if db is not None:
-        from zoning.postgis import redact_url
+        from zoning.io.postgis import redact_url
 
         click.echo(f"{redact_url(db)} zoning_stats (run {key})")
 

@@ -2,7 +2,7 @@
 
 A folder is built atomically (:func:`zoning.io.atomic_directory`: nothing appears until every
 file is written; an existing folder is replaced only with ``overwrite``). A database gets its
-tables in one transaction (:func:`zoning.postgis.write_tables`): rerunning a vintage replaces
+tables in one transaction (:func:`zoning.io.postgis.write_tables`): rerunning a vintage replaces
 its rows, a failed run leaves the database as it was.
 
 =========================== =================== =====================================
@@ -49,14 +49,41 @@ def _name(table: str, schema: str | None) -> str:
 
 
 def _csv(df: pd.DataFrame, path: Path) -> None:
-    from zoning.csvfile import write_csv
+    from zoning.io.tables import write_table
 
-    write_csv(df.drop(columns="geometry", errors="ignore"), path, index=False, float_format="%.10g")
+    write_table(df.drop(columns="geometry", errors="ignore"), path)
+
+
+def _summary(text: str, path: Path) -> None:
+    from zoning.io import atomic_write_text
+
+    atomic_write_text(path, text + "\n", overwrite=True)
+
+
+def _to_database(
+    db: str,
+    frames: dict[str, pd.DataFrame],
+    *,
+    schema: str | None,
+    key_column: str,
+    key: str,
+    what: str,
+) -> str:
+    """Replace the rows of ``key`` in each table (one transaction); say what was written."""
+    from zoning.io.postgis import redact_url, write_tables
+
+    write_tables(
+        db,
+        {_name(table, schema): frame for table, frame in frames.items()},
+        key_column=key_column,
+        key=key,
+    )
+    return f"{redact_url(db)} {TABLES[next(iter(frames))]} ({what})"
 
 
 def _excel(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     from zoning import __version__
-    from zoning.workbook import write_workbook
+    from zoning.io.workbook import write_workbook
 
     write_workbook(
         {k: v.drop(columns="geometry", errors="ignore") for k, v in sheets.items()},
@@ -66,7 +93,7 @@ def _excel(sheets: dict[str, pd.DataFrame], path: Path) -> None:
 
 
 def _gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
-    from zoning.gpkgfile import write_gpkg
+    from zoning.io.gpkg import write_gpkg
 
     write_gpkg({k: v for k, v in layers.items() if len(v)}, path)
 
@@ -149,11 +176,17 @@ def write_ledger(
             )
         written.append(str(out / "ledger.gpkg"))
     if db is not None:
-        from zoning.postgis import redact_url, write_tables
-
         vintage = str(ledger["vintage"].iloc[0]) if len(ledger) else ""
-        write_tables(db, {_name("ledger", schema): ledger}, key_column="vintage", key=vintage)
-        written.append(f"{redact_url(db)} {TABLES['ledger']} (vintage {vintage})")
+        written.append(
+            _to_database(
+                db,
+                {"ledger": ledger},
+                schema=schema,
+                key_column="vintage",
+                key=vintage,
+                what=f"vintage {vintage}",
+            )
+        )
     return written
 
 
@@ -179,19 +212,20 @@ def write_check(
             _excel(
                 {"三个不 verdicts": check.verdicts, "changes": check.changes}, tmp / "check.xlsx"
             )
-            (tmp / "summary.txt").write_text(check.summary() + "\n", encoding="utf-8")
+            _summary(check.summary(), tmp / "summary.txt")
         written.append(str(out / "check.csv"))
     if db is not None:
-        from zoning.postgis import redact_url, write_tables
-
         run_id = f"{check.old_vintage}→{check.new_vintage}"
-        write_tables(
-            db,
-            {_name("check", schema): check.verdicts, _name("changes", schema): check.changes},
-            key_column="run_id",
-            key=run_id,
+        written.append(
+            _to_database(
+                db,
+                {"check": check.verdicts, "changes": check.changes},
+                schema=schema,
+                key_column="run_id",
+                key=run_id,
+                what=f"run {run_id}",
+            )
         )
-        written.append(f"{redact_url(db)} {TABLES['check']} (run {run_id})")
     return written
 
 
@@ -229,7 +263,7 @@ def write_supervision(
             )
             _csv(result.suspects, tmp / "suspects.csv")
             _csv(result.allowed, tmp / "allowed.csv")
-            (tmp / "summary.txt").write_text(result.summary() + "\n", encoding="utf-8")
+            _summary(result.summary(), tmp / "summary.txt")
             _map(
                 {
                     "疑似问题图斑 / Suspected problem patches": (
@@ -248,15 +282,16 @@ def write_supervision(
             )
         written.append(str(out / "suspects.csv"))
     if db is not None:
-        from zoning.postgis import redact_url, write_tables
-
-        write_tables(
-            db,
-            {_name("suspects", schema): result.suspects, _name("allowed", schema): result.allowed},
-            key_column="run_id",
-            key=run_id,
+        written.append(
+            _to_database(
+                db,
+                {"suspects": result.suspects, "allowed": result.allowed},
+                schema=schema,
+                key_column="run_id",
+                key=run_id,
+                what=f"run {run_id}",
+            )
         )
-        written.append(f"{redact_url(db)} {TABLES['suspects']} (run {run_id})")
     return written
 
 
@@ -272,7 +307,7 @@ def read_ledger(
         Nothing found at ``source`` (or no rows of that vintage).
     """
     if db is not None:
-        from zoning.postgis import read_table, redact_url
+        from zoning.io.postgis import read_table, redact_url
 
         frame = read_table(db, _name("ledger", schema), key_column="vintage", key=str(source))
         if not len(frame):

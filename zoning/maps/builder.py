@@ -17,7 +17,6 @@ from __future__ import annotations
 import html as html_lib
 import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from zoning.errors import CRSError, OutputExistsError, ZoningError
+from zoning.io.atomic import atomic_write_text
 from zoning.maps.assets import DROPPED_URL_PARTS, inline_assets
 from zoning.maps.basemaps import Basemap, add_basemap, resolve_basemap
 from zoning.maps.info import SHANXI_BOUNDS, MapInfo, map_info
@@ -318,24 +318,6 @@ def stable_element_ids(html: str) -> str:
     return _ELEMENT_ID.sub(number, html)
 
 
-def _atomic_write_text(path: Path, text: str, *, overwrite: bool) -> None:
-    try:
-        from zoning.io import atomic_write_text
-    except ImportError:  # zoning.io not there yet: same contract, local implementation
-        atomic_write_text = None
-    if atomic_write_text is not None:
-        atomic_write_text(path, text, overwrite=overwrite)
-        return
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_map(m: folium.Map, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Write ``m`` as one self-contained HTML file (atomic: temp file, then rename).
 
@@ -372,7 +354,7 @@ def save_html(html: str, path: str | os.PathLike[str], *, overwrite: bool = Fals
         )
     if not out.parent.is_dir():
         raise ZoningError(f"folder {out.parent} does not exist; create it before saving {out.name}")
-    _atomic_write_text(out, html, overwrite=overwrite)
+    atomic_write_text(out, html, overwrite=overwrite)
     return out
 
 

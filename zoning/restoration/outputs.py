@@ -1,6 +1,7 @@
 """Files written by a restoration run (``zoning restore``).
 
-Into one folder (built atomically by the CLI with :func:`zoning.io.atomic_directory`):
+Into one folder (built atomically by the CLI with :func:`zoning.io.atomic_directory`; every
+file through :mod:`zoning.io`):
 
 * ``priority.tif`` — bands ``score``, ``priority_class`` (1 = highest), ``selected``
   (1 = in the portfolio, 0 = not, NaN outside the units); float32, tiled 256 × 256,
@@ -28,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from zoning.io.atomic import atomic_write_text
+
 if TYPE_CHECKING:
     from zoning.restoration.scenario import RestorationResult
 
@@ -38,60 +41,10 @@ __all__ = [
     "run_demo_restoration",
     "unit_raster",
     "write_class_geotiff",
-    "write_geotiff",
     "write_outputs",
 ]
 
 DISCLAIMER = "For planning analysis, not an official map (仅供规划分析，非正式地图)."
-
-
-def write_geotiff(
-    path: str | Path,
-    bands: dict[str, np.ndarray],
-    *,
-    transform: Any,
-    crs: Any,
-    blocksize: int = 256,
-    overviews: tuple[int, ...] = (2, 4, 8),
-) -> Path:
-    """Write float32 bands as a tiled, DEFLATE-compressed GeoTIFF with internal overviews.
-
-    NaN is the nodata value. Nothing time-dependent is written, so the same input gives
-    byte-identical files.
-    """
-    import rasterio
-    from rasterio.enums import Resampling
-
-    names = list(bands)
-    first = np.asarray(bands[names[0]])
-    height, width = first.shape
-    profile = {
-        "driver": "GTiff",
-        "width": width,
-        "height": height,
-        "count": len(names),
-        "dtype": "float32",
-        "crs": crs,
-        "transform": transform,
-        "nodata": float("nan"),
-        "tiled": True,
-        "blockxsize": blocksize,
-        "blockysize": blocksize,
-        "compress": "deflate",
-        "predictor": 3,
-        "interleave": "band",
-    }
-    path = Path(path)
-    with rasterio.Env():
-        with rasterio.open(path, "w", **profile) as dst:
-            for i, name in enumerate(names, start=1):
-                dst.write(np.asarray(bands[name], dtype=np.float32), i)
-                dst.set_band_description(i, name)
-            levels = [f for f in overviews if min(height, width) // f >= 1]
-            if levels:
-                dst.build_overviews(levels, Resampling.nearest)
-                dst.update_tags(ns="rio_overview", resampling="nearest")
-    return path
 
 
 def format_yuan(amount: float) -> str:
@@ -132,40 +85,22 @@ def write_class_geotiff(
 
     ``classes`` holds 1 … k and NaN outside the units (written as 0, the nodata value). The
     class names go into the band's metadata (``CLASS_1`` …, shown by ``gdalinfo`` and QGIS's
-    metadata panel); QGIS draws the band as paletted with the colour table.
+    metadata panel); QGIS draws the band as paletted with the colour table
+    (:func:`zoning.io.geotiff.write_paletted_geotiff`, in the colours of :func:`class_palette`).
     """
-    import rasterio
+    from zoning.io.geotiff import write_paletted_geotiff
 
     data = np.nan_to_num(np.asarray(classes, dtype=np.float64), nan=0.0)
     if data.min() < 0 or data.max() > min(k, 254):
         raise ValueError(f"priority classes outside 1 … {k}")
-    height, width = data.shape
-    palette = class_palette(k)
-    path = Path(path)
-    with rasterio.open(
+    return write_paletted_geotiff(
         path,
-        "w",
-        driver="GTiff",
-        width=width,
-        height=height,
-        count=1,
-        dtype="uint8",
-        crs=crs,
+        data,
         transform=transform,
-        nodata=0,
-        tiled=True,
-        blockxsize=256,
-        blockysize=256,
-        compress="deflate",
-        photometric="palette",
-    ) as dst:
-        dst.write(data.astype(np.uint8), 1)
-        colors = {0: (255, 255, 255, 0)}
-        colors |= {c: (*rgb, 255) for c, (rgb, _) in palette.items()}
-        dst.write_colormap(1, colors)
-        dst.set_band_description(1, "priority_class (1 = highest) / 修复优先等级")
-        dst.update_tags(1, **{f"CLASS_{c}": name for c, (_, name) in palette.items()})
-    return path
+        crs=crs,
+        palette=class_palette(k),
+        description="priority_class (1 = highest) / 修复优先等级",
+    )
 
 
 def _style_units(path: Path, k: int) -> None:
@@ -307,7 +242,7 @@ def _write_map(result: RestorationResult, path: Path, score: np.ndarray, transfo
             style={"color": "#2c7bb6", "weight": 1, "fillOpacity": 0.25},
         )
     zm.finish(m)
-    path.write_text(zm.map_html(m), encoding="utf-8")
+    atomic_write_text(path, zm.map_html(m), overwrite=True)
 
 
 def write_outputs(
@@ -318,6 +253,8 @@ def write_outputs(
     With ``docx=True`` also ``report.docx`` (:func:`zoning.docx_report.restoration_docx`).
     Returns the report dictionary written to ``report.json``.
     """
+    from zoning.io.geotiff import write_geotiff
+    from zoning.io.tables import write_table
     from zoning.restoration.portfolio import plot_ranking_curve
 
     folder = Path(folder)
@@ -343,9 +280,7 @@ def write_outputs(
     if crit:
         write_geotiff(folder / "criteria.tif", crit, transform=transform, crs=result.grid_crs)
     table = _ranking_table(units)
-    from zoning.csvfile import write_csv
-
-    write_csv(table, folder / "ranking.csv", index=False, float_format="%.10g")
+    write_table(table, folder / "ranking.csv")
     gpkg = units.reset_index(drop=True)
     gpkg.insert(0, "unit_id", units.index.astype(str))
     gpkg = gpkg.to_crs("EPSG:4490")
@@ -361,7 +296,7 @@ def write_outputs(
     if result.portfolio is not None:
         sel = units["selected"]
         share = float(units.loc[sel, "area_ha"].sum() / units["area_ha"].sum())
-    write_csv(result.curve, folder / "ranking_curve.csv", index=False, float_format="%.10g")
+    write_table(result.curve, folder / "ranking_curve.csv")
     plot_ranking_curve(
         result.curve,
         folder / "ranking_curve.png",
@@ -395,8 +330,10 @@ def write_outputs(
     written = dict(report)
     if report["portfolio"] is not None:
         written["portfolio"] = {k: v for k, v in report["portfolio"].items() if k != "time_s"}
-    (folder / "report.json").write_text(
-        json.dumps(written, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
+    atomic_write_text(
+        folder / "report.json",
+        json.dumps(written, ensure_ascii=False, indent=2, default=_json_default),
+        overwrite=True,
     )
     if docx:
         from zoning.docx_report import restoration_docx

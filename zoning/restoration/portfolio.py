@@ -527,6 +527,6 @@ def plot_ranking_curve(
     ax.set_title(title, fontsize=10)
     fig.text(0.01, 0.005, "For planning analysis, not an official map.", fontsize=6, color="grey")
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, format="png", metadata={"Software": None})
-    return path
+    from zoning.io.figures import save_figure
+
+    return save_figure(fig, path)

@@ -173,7 +173,7 @@ def load_restoration_scenario(source: str | Path | dict[str, Any]) -> Restoratio
         except FileNotFoundError:
             pass
         except OSError as exc:  # a name too long for the file system …
-            from zoning.sources import unusable_path_message
+            from zoning.io.sources import unusable_path_message
 
             problems.append(
                 Problem("bad_path", unusable_path_message(ref, f"Raster {rname!r}", exc))

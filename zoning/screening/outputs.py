@@ -55,7 +55,7 @@ def write_screening(
     }
     files["result.json"].write_text(screening_json(result, compare=compare) + "\n", "utf-8")
     files["report.html"].write_text(render_html(result, include_map=include_map), encoding="utf-8")
-    from zoning.csvfile import csv_encoding, write_csv
+    from zoning.io.tables import csv_encoding, write_csv
 
     files["summary.csv"].write_bytes(to_csv(result).encode(csv_encoding()))
     if compare:

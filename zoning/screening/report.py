@@ -232,8 +232,8 @@ def _with_access_columns(result: ScreeningResult, summary: pd.DataFrame) -> pd.D
 def to_csv(result: ScreeningResult, path: str | os.PathLike[str] | None = None) -> str:
     """Return (and optionally write, atomically) the per-site CSV summary."""
     text = _with_access_columns(result, result.summary()).to_csv(index=False)
-    if path is not None:  # in the CSV encoding of every output (zoning.csvfile)
-        from zoning.csvfile import csv_encoding
+    if path is not None:  # in the CSV encoding of every output (zoning.io.tables)
+        from zoning.io.tables import csv_encoding
         from zoning.io import atomic_write_bytes
 
         atomic_write_bytes(path, text.encode(csv_encoding()), overwrite=True)

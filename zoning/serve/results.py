@@ -134,8 +134,8 @@ def render_download(item: KeptResult, name: str) -> str | bytes:
     if name == "result.json":
         doc = screening_document(result, compare=item.compare)
         return json.dumps(doc, ensure_ascii=False, indent=2, default=str)
-    if name in ("summary.csv", "ranking.csv"):  # with the BOM Excel needs (zoning.csvfile)
-        from zoning.csvfile import csv_bytes
+    if name in ("summary.csv", "ranking.csv"):  # with the BOM Excel needs (zoning.io.tables)
+        from zoning.io.tables import csv_bytes
 
         if name == "ranking.csv":
             return csv_bytes(result.compare(), index=False, encoding="utf-8-sig")

@@ -1,51 +1,25 @@
-"""The output protocol (``zoning.workspace``): names, no-replace publishing, unsafe targets,
-stale temporaries. The commands' behaviour is in ``tests/test_bad_inputs.py`` and
-``tests/test_faults.py``.
+"""The output protocol (``zoning.io.workspace``): no-replace publishing, unsafe targets.
+
+Names and stale temporaries: ``tests/test_io_siblings.py``. The commands' behaviour is in
+``tests/test_bad_inputs.py`` and ``tests/test_faults.py``.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from zoning.errors import OutputExistsError, UnsafeOutputError
-from zoning.workspace import (
-    hidden_sibling,
-    publish,
-    refuse_unsafe_output,
-    remove_stale_temporaries,
-    rename_no_replace,
-    temp_sibling,
-)
+from zoning.io.workspace import publish, refuse_unsafe_output, rename_no_replace
 
 
 @pytest.fixture(params=["renameat2", "portable"])
 def no_replace(request, monkeypatch):
     """Both ways of renaming without replacing: Linux's renameat2 and the portable one."""
     if request.param == "portable":
-        monkeypatch.setattr("zoning.workspace._renameat2", lambda src, dst: False)
+        monkeypatch.setattr("zoning.io.workspace._renameat2", lambda src, dst: False)
     return request.param
-
-
-def test_short_names_are_kept_as_they_are() -> None:
-    assert hidden_sibling(Path("runs/2024"), "lock") == Path("runs/.2024.lock")
-    assert hidden_sibling(Path("out"), "partial") == Path(".out.partial")
-
-
-def test_long_names_are_shortened_to_fit_name_max_and_stay_distinct() -> None:
-    a, b = "筛查" * 80 + "a", "筛查" * 80 + "b"  # 161 characters, 481 bytes in UTF-8
-    names = [hidden_sibling(Path(n), "tmp-4194304-0123abcd.html").name for n in (a, b)]
-    assert all(len(os.fsencode(n)) <= 255 for n in names)
-    assert names[0] != names[1]  # the digest of the whole name tells them apart
-    assert all(
-        n.startswith(".筛查筛查") and n.endswith(".tmp-4194304-0123abcd.html") for n in names
-    )
-    t = temp_sibling(Path("x" * 250), suffix=".html")
-    assert len(os.fsencode(t.name)) <= 255 and t.suffix == ".html"
 
 
 def test_publish_refuses_a_file_that_appeared(tmp_path: Path, no_replace) -> None:
@@ -122,30 +96,3 @@ def test_a_new_sibling_folder_is_safe(tmp_path: Path) -> None:
     site.write_text("{}", encoding="utf-8")
     refuse_unsafe_output(tmp_path / "data-out", [("site file", site)])
     refuse_unsafe_output(tmp_path / "data" / "out", [("site file", site)])
-
-
-def test_stale_temporaries_of_dead_processes_are_removed(tmp_path: Path) -> None:
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    pid = int(dead.stdout)  # finished: no such process any more
-    out = tmp_path / "out"
-    stale_dir = tmp_path / f".out.tmp-{pid}-0123abcd"
-    stale_dir.mkdir()
-    (stale_dir / "report.html").write_text("half", encoding="utf-8")
-    stale_file = tmp_path / f".out.tmp-{pid}-89abcdef.html"
-    stale_file.write_text("half", encoding="utf-8")
-    live = tmp_path / f".out.tmp-{os.getpid()}-0123abcd"
-    live.mkdir()
-    other = tmp_path / f".other.tmp-{pid}-0123abcd"  # another output's: not ours to judge
-    other.mkdir()
-    partial = tmp_path / ".out.partial"  # zoning run's checkpoints: kept for --resume
-    partial.mkdir()
-    removed = remove_stale_temporaries(out)
-    assert sorted(removed) == sorted([stale_dir, stale_file])
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [live.name, other.name, partial.name]
-    )

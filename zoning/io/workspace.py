@@ -7,11 +7,11 @@ or a single file (``map``, ``diff --out``) follows one protocol:
    (:func:`refuse_unsafe_output`: the file system root, the home or current folder, or a folder
    holding one of the inputs — ``--overwrite`` would delete it) and, without ``--overwrite``, a
    target that exists.
-2. It takes the output lock (:func:`zoning.outlock.output_lock`) for the rest of the command, so a
+2. It takes the output lock (:func:`zoning.io.outlock.output_lock`) for the rest of the command, so a
    second run aimed at the same target is refused at once, and under the lock checks again and
    removes the temporary folders that dead processes left beside the target
-   (:func:`remove_stale_temporaries`: a SIGKILL cannot be caught, the next run cleans up).
-3. The outputs are written in a hidden temporary sibling (:func:`hidden_sibling`, shortened so a
+   (:func:`~zoning.io.siblings.remove_stale_temporaries`: a SIGKILL cannot be caught, the next run cleans up).
+3. The outputs are written in a hidden temporary sibling (:func:`~zoning.io.siblings.hidden_sibling`, shortened so a
    long target name still fits ``NAME_MAX``) and published with :func:`rename_no_replace`: a
    target that appeared meanwhile (another program wrote it) is never replaced; the command
    fails with a message and leaves that target alone.
@@ -25,9 +25,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import hashlib
 import os
-import re
 import shutil
 import signal
 import sys
@@ -36,62 +34,16 @@ from pathlib import Path
 from typing import Any
 
 from zoning.errors import OutputExistsError, UnsafeOutputError
+from zoning.io.outlock import output_lock
+from zoning.io.siblings import hidden_sibling, remove_stale_temporaries
 
 __all__ = [
     "Terminated",
-    "catalog_inputs",
     "claim_output",
-    "hidden_sibling",
     "interrupt_on_termination",
     "refuse_unsafe_output",
-    "remove_stale_temporaries",
     "rename_no_replace",
-    "temp_sibling",
 ]
-
-#: longest file name (bytes) on the file systems zoning writes to (ext4, NTFS, APFS: 255)
-NAME_MAX = 255
-#: bytes kept free for the tag of a hidden sibling (``.tmp-<pid>-<8 hex>`` plus a suffix)
-_TAG_ROOM = 48
-
-
-# ------------------------------------------------------------------------------- names
-
-
-def _hidden_base(name: str) -> str:
-    """``.<name>``, shortened with a digest when a tagged sibling would exceed NAME_MAX."""
-    base = f".{name}"
-    if len(os.fsencode(base)) + _TAG_ROOM <= NAME_MAX:
-        return base
-    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:12]
-    room = NAME_MAX - _TAG_ROOM - len(digest) - 2  # the dot in front and the "~"
-    keep = name
-    while len(os.fsencode(keep)) > room:
-        keep = keep[:-1]
-    return f".{keep}~{digest}"
-
-
-def hidden_sibling(out: str | os.PathLike[str], tag: str) -> Path:
-    """The hidden sibling ``.<name>.<tag>`` of ``out`` (lock, staging, temporary file).
-
-    A long ``out`` name is shortened (kept prefix + a digest of the whole name) so the sibling
-    still fits NAME_MAX: a valid 250-character output name must work.
-
-    Examples
-    --------
-    >>> hidden_sibling("runs/a", "lock").as_posix()
-    'runs/.a.lock'
-    >>> len(hidden_sibling("x" * 250, "tmp-123-abcdef12").name) <= 255
-    True
-    """
-    out = Path(out)
-    return out.parent / f"{_hidden_base(out.name)}.{tag}"
-
-
-def temp_sibling(out: str | os.PathLike[str], *, suffix: str = "") -> Path:
-    """A fresh temporary sibling of ``out``: ``.<name>.tmp-<pid>-<random>[suffix]``."""
-    return hidden_sibling(out, f"tmp-{os.getpid()}-{os.urandom(4).hex()}{suffix}")
-
 
 # ------------------------------------------------------------------------------- publishing
 
@@ -154,7 +106,18 @@ def rename_no_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) 
 
 
 def appeared_meanwhile(out: Path) -> OutputExistsError:
-    """The error for a target that appeared while zoning was working."""
+    """Build the error for a target that appeared while zoning was working.
+
+    Parameters
+    ----------
+    out : Path
+        The target.
+
+    Returns
+    -------
+    OutputExistsError
+        Its message says nothing was replaced and how to go on.
+    """
     return OutputExistsError(
         f"{out} appeared while zoning was writing it (another program or run created it); "
         "expected it to stay absent until the new outputs were complete; nothing was replaced "
@@ -206,8 +169,9 @@ def publish(tmp: Path, out: Path, *, overwrite: bool) -> None:
 
 
 def _absolute(path: str | os.PathLike[str]) -> Path:
-    """Absolute path with the folders resolved but not a final symlink (replacing a link
-    replaces the link, not what it points to).
+    """Make ``path`` absolute, resolving the folders but not a final symlink.
+
+    Replacing a link replaces the link, not what it points to.
     """
     p = Path(os.path.abspath(path))
     return p.parent.resolve() / p.name if p.name else p.resolve()
@@ -255,9 +219,9 @@ def refuse_unsafe_output(
     if not target.name or target == target.parent:
         refuse("the root of the file system")
     places = []
-    for what, folder in (("the current folder", Path.cwd), ("the home folder", Path.home)):
+    for what, where in (("the current folder", Path.cwd), ("the home folder", Path.home)):
         with contextlib.suppress(OSError, RuntimeError):
-            places.append((what, folder().resolve()))
+            places.append((what, where().resolve()))
     for what, folder in places:  # "is" before "holds": ~ is the home folder, wherever we are
         if folder == target:
             refuse(what)
@@ -279,80 +243,8 @@ def refuse_unsafe_output(
 
 
 def _what_is(what: str, path: str | os.PathLike[str], same: bool) -> str:
-    """``"the site file x"`` or ``"a folder holding the site file x"``."""
+    """Say what ``path`` is: ``"the site file x"`` or ``"a folder holding the site file x"``."""
     return f"the {what} {path}" if same else f"a folder holding the {what} {path}"
-
-
-def catalog_inputs(
-    catalog_path: str | os.PathLike[str] | None,
-) -> list[tuple[str, str | os.PathLike[str] | None]]:
-    """The catalogue file, its layers and its coverage file as (description, path) pairs.
-
-    Reads only the TOML (layers load lazily); an unreadable catalogue gives just its path (its
-    own error comes later, from the command's loading).
-    """
-    if catalog_path is None:
-        return []
-    found: list[tuple[str, str | os.PathLike[str] | None]] = [("catalogue", catalog_path)]
-    try:
-        from zoning.catalog import load_catalog
-
-        cat = load_catalog(catalog_path)
-    except Exception:  # reported by the command itself, with its own message
-        return found
-    found += [(f"catalogue layer {e.name!r}", e.path) for e in cat.entries]
-    spec = getattr(cat, "_coverage_spec", None)
-    if spec is not None:
-        found.append(("catalogue coverage file", spec[0]))
-    return found
-
-
-# ------------------------------------------------------------------------------- stale files
-
-_STALE = re.compile(r"\.tmp-(\d+)-[0-9a-f]{8}(\.[^.]*)?$")
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    if os.name == "nt":  # no cheap check: keep them
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's live process
-        return True
-    return True
-
-
-def remove_stale_temporaries(out: str | os.PathLike[str]) -> list[Path]:
-    """Remove the temporary siblings of ``out`` left by processes that no longer run.
-
-    A killed run (SIGKILL cannot be caught) leaves its ``.<name>.tmp-<pid>-<random>`` folder or
-    file behind; the next run aimed at the same output removes those whose process is gone.
-    Call it holding the output lock. Returns what was removed.
-    """
-    out = Path(out)
-    prefix = _hidden_base(out.name)
-    removed = []
-    try:
-        entries = list(out.parent.iterdir()) if out.parent.is_dir() else []
-    except OSError:
-        return removed
-    for p in entries:
-        if not p.name.startswith(prefix):
-            continue
-        m = _STALE.fullmatch(p.name[len(prefix) :])
-        if m is None or _alive(int(m.group(1))):
-            continue
-        with contextlib.suppress(OSError):
-            if p.is_dir() and not p.is_symlink():
-                shutil.rmtree(p)
-            else:
-                p.unlink()
-            removed.append(p)
-    return removed
 
 
 # ------------------------------------------------------------------------------- signals
@@ -366,6 +258,7 @@ class Terminated(KeyboardInterrupt):
         self.signum = signum
 
     def __str__(self) -> str:
+        """Name the signal (``SIGTERM``)."""
         return signal.Signals(self.signum).name
 
 
@@ -421,8 +314,6 @@ def claim_output(
         Exit code 1.
     """
     import click
-
-    from zoning.outlock import output_lock
 
     path = Path(out)
     refuse_unsafe_output(path, inputs, option=option)

@@ -1,5 +1,8 @@
 """Every CSV zoning writes, in one encoding that Excel on Chinese Windows opens correctly.
 
+Output tables (statistics, rankings, ledgers) are written by :func:`write_table`: no index and
+floats with ten significant digits (:data:`TABLE_FLOAT_FORMAT`), so reruns are byte-identical.
+
 Excel guesses the encoding of a CSV it opens by double-click: without a byte-order mark it
 assumes the system code page (GBK on Chinese Windows) and shows UTF-8 Chinese names as
 mojibake. zoning therefore writes UTF-8 *with* a BOM (``utf-8-sig``) by default. The one
@@ -26,23 +29,27 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "CSV_ENCODINGS",
     "DEFAULT_CSV_ENCODING",
+    "TABLE_FLOAT_FORMAT",
     "csv_bytes",
     "csv_encoding",
     "read_csv_table",
     "use_csv_encoding",
     "write_csv",
+    "write_table",
 ]
 
 #: the encodings zoning writes CSV in; the first is the default
 CSV_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "utf-8", "gb18030")
 #: UTF-8 with a byte-order mark: Excel on Chinese Windows opens it without mojibake
 DEFAULT_CSV_ENCODING = "utf-8-sig"
+#: the float format of output tables: ten significant digits, the same text on every platform
+TABLE_FLOAT_FORMAT = "%.10g"
 
 _current: list[str] = [DEFAULT_CSV_ENCODING]
 
 
 def csv_encoding() -> str:
-    """The encoding CSV outputs are written in now (default ``utf-8-sig``)."""
+    """Return the encoding CSV outputs are written in now (default ``utf-8-sig``)."""
     return _current[-1]
 
 
@@ -88,13 +95,13 @@ def use_csv_encoding(encoding: str) -> Iterator[str]:
 
 
 def csv_bytes(df: pd.DataFrame, *, encoding: str | None = None, **to_csv: Any) -> bytes:
-    """``df`` as CSV bytes in ``encoding`` (default :func:`csv_encoding`), ``\\n`` line ends.
+    r"""Render ``df`` as CSV bytes in ``encoding`` (default :func:`csv_encoding`), ``\n`` line ends.
 
     Keyword arguments go to :meth:`pandas.DataFrame.to_csv` (``index``, ``float_format`` …).
 
     >>> import pandas as pd
     >>> csv_bytes(pd.DataFrame({"名称": ["太原"]}), index=False)
-    b'\\xef\\xbb\\xbf\\xe5\\x90\\x8d\\xe7\\xa7\\xb0\\n\\xe5\\xa4\\xaa\\xe5\\x8e\\x9f\\n'
+    b'\xef\xbb\xbf\xe5\x90\x8d\xe7\xa7\xb0\n\xe5\xa4\xaa\xe5\x8e\x9f\n'
     """
     enc = _checked(encoding) if encoding is not None else csv_encoding()
     to_csv.setdefault("lineterminator", "\n")
@@ -112,12 +119,33 @@ def write_csv(
     """Write ``df`` to ``path`` as CSV in ``encoding`` (default :func:`csv_encoding`).
 
     The file is written in one piece; callers that need atomic replacement write into a
-    staging folder (:func:`zoning.io.atomic_directory`) or a temporary sibling. Returns
+    staging folder (:func:`zoning.io.atomic.atomic_directory`) or a temporary sibling. Returns
     ``path``.
     """
     p = Path(path)
     p.write_bytes(csv_bytes(df, encoding=encoding, **to_csv))
     return p
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write an output table as CSV: no index, floats in :data:`TABLE_FLOAT_FORMAT`.
+
+    The deterministic CSV of every folder zoning writes (runs, rankings, ledgers), in the
+    current :func:`csv_encoding`.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table.
+    path : path-like
+        The file (written in one piece: inside a staging folder).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    return write_csv(df, path, index=False, float_format=TABLE_FLOAT_FORMAT)
 
 
 def read_csv_table(path: str | os.PathLike[str], **read_csv: Any) -> pd.DataFrame:

@@ -51,7 +51,7 @@ __all__ = [
     "write_tables",
 ]
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("zoning.postgis")  # the name users and tests filter on
 
 #: SRID of every table zoning writes (CGCS2000 geographic, as the normalised frames)
 SRID = 4490
@@ -62,7 +62,7 @@ _CONNECT_TIMEOUT_S = 10
 
 
 def is_database_url(text: object) -> bool:
-    """True when ``text`` is a PostgreSQL URL (``postgresql://…``), the deliberate source kind.
+    """Tell whether ``text`` is a PostgreSQL URL (``postgresql://…``), the deliberate source kind.
 
     Examples
     --------
@@ -75,7 +75,7 @@ def is_database_url(text: object) -> bool:
 
 
 def redact_url(url: str) -> str:
-    """The URL as it may be shown: the password replaced by ``***``.
+    """Return the URL as it may be shown: the password replaced by ``***``.
 
     Examples
     --------
@@ -108,7 +108,7 @@ def _scrub(message: str, url: str) -> str:
 
 
 def _parse(url: str) -> Any:
-    """The SQLAlchemy URL for ``url`` (psycopg driver), or a :class:`DatabaseError`."""
+    """Parse ``url`` into a SQLAlchemy URL (psycopg driver), or raise :class:`DatabaseError`."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -139,7 +139,7 @@ def _parse(url: str) -> Any:
 
 
 def connect(url: str) -> Any:
-    """A SQLAlchemy engine for ``url`` (no pooling: each use opens and closes a connection).
+    """Create a SQLAlchemy engine for ``url`` (no pooling: each use opens and closes a connection).
 
     Raises
     ------
@@ -200,8 +200,9 @@ def _split_name(name: str, url: str) -> tuple[str | None, str]:
 
 
 def _reflect(conn: Any, schema: str | None, name: str) -> Any:
-    """The table's SQLAlchemy description (GeoAlchemy2 imported first, so that geometry
-    columns are recognised).
+    """Reflect the table's SQLAlchemy description.
+
+    GeoAlchemy2 is imported first, so that geometry columns are recognised.
     """
     import geoalchemy2  # noqa: F401  (registers the PostGIS types with the reflection)
     from sqlalchemy import MetaData, Table
@@ -343,7 +344,7 @@ def read_layer(
 
 
 def table_exists(url: str, name: str) -> bool:
-    """True when table ``name`` (``schema.table``) exists in the database at ``url``."""
+    """Tell whether table ``name`` (``schema.table``) exists in the database at ``url``."""
     from sqlalchemy import inspect
 
     schema, table = _split_name(name, url)
@@ -403,7 +404,7 @@ def _sql_type(series: pd.Series) -> Any:
 
 
 def _prepared(frame: pd.DataFrame, key_column: str, key: Any, name: str) -> pd.DataFrame:
-    """The frame to write: the key column first, geometries in EPSG:4490, plain cell values."""
+    """Prepare the frame to write: the key column first, geometries in EPSG:4490, plain values."""
     out = frame.copy()
     if key_column in out.columns:
         out = out.drop(columns=[key_column])

@@ -1,74 +1,34 @@
-"""Reading vector data as users have it, and writing outputs atomically.
-
-This is the one module of :mod:`zoning` that touches files (``DESIGN.md``).
+"""Reading vector data as users have it.
 
 Reading (:func:`read_vector`) accepts what Chinese planning data arrives as: shapefiles (also
 zipped, and with GBK / GB18030 attribute tables that have no ``.cpg``), GeoPackages with several
 layers, File Geodatabases, GeoJSON, KML / KMZ, GeoParquet and CSV tables with lon/lat or WKT
 columns. Every failure is a :class:`~zoning.errors.ZoningError` that says what was found, what
 was expected and the fix — never a bare GDAL traceback.
-
-Writing (:func:`write_vector`, :func:`atomic_write_text`, :func:`atomic_write_bytes`,
-:func:`atomic_directory`) goes to a temporary sibling first and is renamed into place only
-when complete, so a failure never leaves a half-written output, and an existing output is
-refused unless ``overwrite=True``. Outputs are deterministic: the same frame gives
-byte-identical GeoJSON, CSV, GeoParquet and GeoPackage files.
-
-Examples
---------
->>> import geopandas as gpd, tempfile
->>> from pathlib import Path
->>> from shapely import box
->>> from zoning.io import read_vector, write_vector
->>> gdf = gpd.GeoDataFrame({"name": ["太原"]}, geometry=[box(112, 37, 113, 38)], crs="EPSG:4490")
->>> out = write_vector(gdf, Path(tempfile.mkdtemp()) / "units.gpkg")
->>> read_vector(out).loc[0, "name"]
-'太原'
 """
 
 from __future__ import annotations
 
-import codecs
-import contextlib
-import hashlib
 import logging
 import os
-import shutil
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from zoning.errors import (
-    EmptyInputError,
-    InputFileError,
-    OutputExistsError,
-    ZoningError,
-    ZoningUsageError,
-)
+from zoning.errors import EmptyInputError, InputFileError, ZoningError, ZoningUsageError
+from zoning.io.encodings import detect_dbf_encoding, detect_encoding
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = [
-    "atomic_directory",
-    "atomic_write_bytes",
-    "atomic_write_text",
-    "detect_dbf_encoding",
-    "read_vector",
-    "sha256_file",
-    "write_vector",
-]
+__all__ = ["Engine", "read_vector"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("zoning.io")  # the name users filter on (one logger for all reading)
 
 Engine = Literal["pyogrio", "fiona"]
-
-#: Fixed GeoPackage timestamp (``gpkg_contents.last_change``) so reruns are byte-identical.
-GPKG_TIMESTAMP = "2000-01-01T00:00:00.000Z"
 
 _LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x")
 _LAT_NAMES = ("lat", "latitude", "纬度", "y")
@@ -84,176 +44,6 @@ _EXPECTED_FORMATS = (
     "folder), GeoJSON (.geojson/.json), KML/KMZ, GeoParquet (.parquet) or CSV with lon/lat or "
     "WKT columns"
 )
-
-# dBASE language driver ids (DBF header byte 29) → encodings, after the table GDAL uses.
-# Simplified-Chinese code pages are read as GB18030, the superset of GB2312 and GBK.
-_LDID_ENCODINGS = {
-    0x01: "CP437",
-    0x02: "CP850",
-    0x03: "CP1252",
-    0x13: "CP932",
-    0x26: "CP866",
-    0x4D: "GB18030",  # 936 GBK (PRC)
-    0x4E: "CP949",
-    0x4F: "CP950",
-    0x50: "CP874",
-    0x58: "CP1252",
-    0x59: "CP1252",
-    0x64: "CP852",
-    0x65: "CP866",
-    0x78: "CP950",
-    0x79: "CP949",
-    0x7A: "GB18030",  # 936 GBK (PRC, Windows)
-    0x7B: "CP932",
-    0x7C: "CP874",
-    0xC8: "CP1250",
-    0xC9: "CP1251",
-    0xCA: "CP1254",
-    0xCB: "CP1253",
-    0xCC: "CP1257",
-}
-# 0x00 (not set) and 0x57 ("ANSI": the writer's system code page — GBK on Chinese Windows)
-# say nothing reliable: the content decides.
-_CHINESE_CODEPAGES = {"GBK", "GB2312", "CP936", "936", "GB18030", "EUC-CN", "54936"}
-
-
-# ---------------------------------------------------------------------------------------------
-# Encodings of shapefile attribute tables
-# ---------------------------------------------------------------------------------------------
-
-
-def _normalise_cpg(text: str) -> str | None:
-    """Encoding named by a .cpg file, normalised for GDAL; None when not understood."""
-    name = text.strip().strip("\x00").strip().upper()
-    if name.startswith("ANSI "):
-        name = name[5:].strip()
-    if not name:
-        return None
-    if name in _CHINESE_CODEPAGES:
-        return "GB18030"
-    if name in {"UTF-8", "UTF8", "65001"}:
-        return "UTF-8"
-    if name.isdigit():
-        if name.startswith("8859"):
-            return f"ISO-8859-{name[4:]}" if len(name) > 4 else None
-        name = f"CP{name}"
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return None
-    return name
-
-
-def _dbf_string_bytes(fh: IO[bytes], *, max_records: int = 20_000) -> tuple[int, list[bytes]]:
-    """Return (language driver id, raw values of the character fields) of a DBF stream."""
-    head = fh.read(32)
-    if len(head) < 32:
-        raise InputFileError(
-            "the .dbf attribute table is shorter than its 32-byte header; expected a dBASE "
-            "file; fix: re-export the shapefile"
-        )
-    nrec = int.from_bytes(head[4:8], "little")
-    header_len = int.from_bytes(head[8:10], "little")
-    rec_len = int.from_bytes(head[10:12], "little")
-    ldid = head[29]
-    fields: list[tuple[int, int]] = []  # (offset in record, length) of C fields
-    offset = 1  # deletion flag
-    desc_bytes = fh.read(max(header_len - 32, 0))
-    for i in range(0, len(desc_bytes) - 31, 32):
-        desc = desc_bytes[i : i + 32]
-        if desc[0] == 0x0D:
-            break
-        ftype, flen = chr(desc[11]), desc[16]
-        if ftype == "C":
-            fields.append((offset, flen))
-        offset += flen
-    values: list[bytes] = []
-    if not fields or rec_len <= 0:
-        return ldid, values
-    for _ in range(min(nrec, max_records)):
-        rec = fh.read(rec_len)
-        if len(rec) < rec_len:
-            break
-        values.extend(rec[o : o + n].rstrip(b" \x00") for o, n in fields)
-    return ldid, values
-
-
-def _encoding_from_content(values: list[bytes]) -> str:
-    """UTF-8 when every non-ASCII value decodes strictly as UTF-8, else GB18030."""
-    for raw in values:
-        if raw.isascii():
-            continue
-        # an incremental decoder tolerates a multi-byte character cut by the field width
-        try:
-            codecs.getincrementaldecoder("utf-8")("strict").decode(raw, final=False)
-        except UnicodeDecodeError:
-            return "GB18030"
-    return "UTF-8"
-
-
-def _detect_encoding(cpg: str | None, dbf: IO[bytes] | None, what: str) -> str:
-    if cpg is not None:
-        enc = _normalise_cpg(cpg)
-        if enc is not None:
-            return enc
-        log.warning("%s: .cpg says %r, which is not an encoding; guessing", what, cpg.strip())
-    if dbf is None:
-        return "UTF-8"
-    ldid, values = _dbf_string_bytes(dbf)
-    if ldid in _LDID_ENCODINGS:
-        return _LDID_ENCODINGS[ldid]
-    enc = _encoding_from_content(values)
-    if enc != "UTF-8":
-        log.info("%s: no .cpg; attribute text is not UTF-8, read as %s", what, enc)
-    return enc
-
-
-def _sibling(path: Path, suffix: str) -> Path | None:
-    """The file next to ``path`` with another suffix, matched case-insensitively."""
-    want = (path.stem + suffix).lower()
-    exact = path.with_suffix(suffix)
-    if exact.exists():
-        return exact
-    try:
-        for p in path.parent.iterdir():
-            if p.name.lower() == want:
-                return p
-    except OSError:
-        return None
-    return None
-
-
-def detect_dbf_encoding(path: str | os.PathLike[str]) -> str:
-    """Detect the text encoding of a shapefile's attribute table.
-
-    In order: the ``.cpg`` file if present; else the DBF language driver id (byte 29: e.g.
-    0x4D / 0x7A = code page 936, GBK); else the content: UTF-8 when every text value decodes
-    strictly as UTF-8, GB18030 otherwise. Simplified-Chinese code pages (GB2312, GBK, 936) are
-    reported as GB18030, their superset.
-
-    Parameters
-    ----------
-    path : path-like
-        The ``.shp`` or ``.dbf`` file.
-
-    Returns
-    -------
-    str
-        An encoding name GDAL and Python both understand, e.g. ``"UTF-8"``, ``"GB18030"``.
-    """
-    p = Path(path)
-    dbf = p if p.suffix.lower() == ".dbf" else _sibling(p, ".dbf")
-    cpg = _sibling(p, ".cpg")
-    cpg_text = cpg.read_text(encoding="ascii", errors="replace") if cpg else None
-    if dbf is None:
-        return _normalise_cpg(cpg_text or "") or "UTF-8"
-    with open(dbf, "rb") as fh:
-        return _detect_encoding(cpg_text, fh, str(p))
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading
-# ---------------------------------------------------------------------------------------------
 
 
 def _summarise(exc: BaseException) -> str:
@@ -365,7 +155,7 @@ def _resolve_zip(
                 cpg = zf.read(cpg_name).decode("ascii", "replace") if cpg_name else None
                 try:
                     with zf.open(by_lower[stem + ".dbf"]) as fh:
-                        encoding = _detect_encoding(cpg, fh, f"{path}!{shp}")
+                        encoding = detect_encoding(cpg, fh, f"{path}!{shp}")
                 except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
                     raise InputFileError(
                         f"archive {path} is damaged: cannot unpack {stem}.dbf "
@@ -380,7 +170,7 @@ def _resolve_zip(
         inner = gdbs + others
         if len(inner) == 1:
             _verify_members(zf, path, [n for n in names if n.startswith(inner[0])])
-            from zoning.sources import check_zip_member
+            from zoning.io.sources import check_zip_member
 
             check_zip_member(zf, inner[0], path)  # a GeoJSON linking its CRS to a URL
         if len(inner) != 1:
@@ -483,8 +273,9 @@ def _read_csv_frame(path: Path, encoding: str | None) -> pd.DataFrame:
 
 
 def _refuse_degrees_out_of_range(path: Path, lon: str, lat: str, x: Any, y: Any) -> None:
-    """Columns named as degrees (lon/lat, 经度/纬度 — not x/y) with a value beyond ±180/±90
-    and no CRS: a bad row (or metres under a degrees name), not a missing CRS.
+    """Refuse degree columns (lon/lat, 经度/纬度 — not x/y) with a value beyond ±180/±90.
+
+    Without a CRS that is a bad row (or metres under a degrees name), not a missing CRS.
     """
     import numpy as np
 
@@ -673,7 +464,7 @@ def read_vector(
         Unknown ``engine``.
     """
     from zoning.crs import ensure_crs
-    from zoning.sources import check_source, is_utf8_name, stay_offline, utf8_alias
+    from zoning.io.sources import check_source, is_utf8_name, stay_offline, utf8_alias
 
     if engine not in ("pyogrio", "fiona"):
         raise ZoningUsageError(
@@ -749,250 +540,3 @@ def read_vector(
     if not check_crs:
         return gdf.set_crs(declared) if gdf.crs is None and declared is not None else gdf
     return ensure_crs(gdf, declared, what=str(p))
-
-
-# ---------------------------------------------------------------------------------------------
-# Writing
-# ---------------------------------------------------------------------------------------------
-
-_DRIVERS = {
-    ".gpkg": "GPKG",
-    ".geojson": "GeoJSON",
-    ".json": "GeoJSON",
-    ".parquet": "Parquet",
-    ".geoparquet": "Parquet",
-    ".csv": "CSV",
-}
-
-
-def _refuse_existing(path: Path, overwrite: bool) -> None:
-    if not overwrite and (path.exists() or path.is_symlink()):
-        raise OutputExistsError(
-            f"output {path} already exists; expected a new path, or an explicit overwrite; fix: "
-            "pass overwrite=True (--overwrite on the command line) or choose another path"
-        )
-
-
-def _temp_sibling(path: Path) -> Path:
-    from zoning.workspace import temp_sibling  # shortened to fit NAME_MAX
-
-    return temp_sibling(path, suffix=path.suffix)
-
-
-def _remove_quietly(path: Path) -> None:
-    for p in (path, *(Path(f"{path}{s}") for s in ("-journal", "-wal", "-shm"))):
-        with contextlib.suppress(FileNotFoundError):
-            if p.is_dir() and not p.is_symlink():
-                shutil.rmtree(p)
-            else:
-                p.unlink()
-
-
-@contextlib.contextmanager
-def _atomic_file(path: Path, overwrite: bool) -> Iterator[Path]:
-    """Yield a temporary sibling path; on success move it to ``path``; on error remove it."""
-    _refuse_existing(path, overwrite)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_sibling(path)
-    try:
-        yield tmp
-        if not tmp.exists():
-            raise OSError(f"the writer produced no file at {tmp}")
-        if overwrite:
-            os.replace(tmp, path)
-        else:  # a file that appeared meanwhile is never replaced
-            from zoning.workspace import publish
-
-            publish(tmp, path, overwrite=False)
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
-    finally:
-        for s in ("-journal", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                Path(f"{tmp}{s}").unlink()
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())
-
-
-@contextlib.contextmanager
-def _gdal_config(**options: str) -> Iterator[None]:
-    import pyogrio
-
-    old = {k: pyogrio.get_gdal_config_option(k) for k in options}
-    pyogrio.set_gdal_config_options(options)
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options(old)
-
-
-def _write_csv(gdf: gpd.GeoDataFrame, tmp: Path) -> None:
-    import pandas as pd
-    import shapely
-
-    df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    geom = gdf.geometry.to_numpy()
-    df[gdf.geometry.name] = shapely.to_wkt(geom, rounding_precision=-1)
-    keep_index = not (isinstance(gdf.index, pd.RangeIndex) and gdf.index.name is None)
-    from zoning.csvfile import write_csv
-
-    write_csv(df, tmp, index=keep_index)
-
-
-def write_vector(
-    gdf: gpd.GeoDataFrame,
-    path: str | os.PathLike[str],
-    *,
-    layer: str | None = None,
-    overwrite: bool = False,
-    driver: str | None = None,
-) -> Path:
-    """Write a GeoDataFrame atomically as GeoPackage, GeoJSON, GeoParquet or CSV.
-
-    The file is written to a temporary sibling and renamed into place when complete: a
-    failure leaves nothing behind and any existing file intact. Output is deterministic (the
-    GeoPackage timestamp is fixed to :data:`GPKG_TIMESTAMP`), so reruns are byte-identical.
-
-    Parameters
-    ----------
-    gdf : GeoDataFrame
-        The data.
-    path : path-like
-        Output file; the format follows the suffix (``.gpkg``, ``.geojson``/``.json``,
-        ``.parquet``, ``.csv`` — the CSV holds the geometry as WKT and no CRS).
-    layer : str, optional
-        Layer name (GeoPackage, GeoJSON ``name``); default the file stem. A GeoPackage is
-        written as a new file holding this one layer.
-    overwrite : bool, default False
-        Replace an existing file; otherwise :class:`~zoning.errors.OutputExistsError`.
-    driver : {"GPKG", "GeoJSON", "Parquet", "CSV"}, optional
-        Override the suffix.
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
-    """
-    p = Path(path)
-    fmt = driver or _DRIVERS.get(p.suffix.lower())
-    if fmt not in {"GPKG", "GeoJSON", "Parquet", "CSV"}:
-        raise ZoningUsageError(
-            f"cannot write {p}: unknown output format {driver or p.suffix!r}; expected .gpkg, "
-            ".geojson, .parquet or .csv (or driver='GPKG'|'GeoJSON'|'Parquet'|'CSV'); fix: "
-            "change the file name"
-        )
-    name = layer or p.stem
-    with _atomic_file(p, overwrite) as tmp:
-        if fmt == "Parquet":
-            gdf.to_parquet(tmp)
-        elif fmt == "CSV":
-            _write_csv(gdf, tmp)
-        elif fmt == "GPKG":
-            with _gdal_config(OGR_CURRENT_DATE=GPKG_TIMESTAMP):
-                gdf.to_file(tmp, driver="GPKG", layer=name, engine="pyogrio")
-        else:
-            gdf.to_file(tmp, driver="GeoJSON", layer=name, engine="pyogrio")
-        _fsync(tmp)
-    return p
-
-
-def atomic_write_bytes(
-    path: str | os.PathLike[str], data: bytes, *, overwrite: bool = False
-) -> Path:
-    """Write bytes to ``path`` atomically (temp sibling + rename).
-
-    Raises :class:`~zoning.errors.OutputExistsError` when ``path`` exists and not
-    ``overwrite``. Returns ``path``.
-    """
-    p = Path(path)
-    with _atomic_file(p, overwrite) as tmp:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    return p
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str, *, overwrite: bool = False) -> Path:
-    """Write UTF-8 text (newlines as given, no translation) to ``path`` atomically."""
-    return atomic_write_bytes(path, text.encode("utf-8"), overwrite=overwrite)
-
-
-@contextlib.contextmanager
-def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
-    """Build a directory atomically: yield a temporary sibling, rename it into place on success.
-
-    Parameters
-    ----------
-    path : path-like
-        The directory to create.
-    overwrite : bool, default False
-        Replace an existing ``path`` on success; otherwise an existing ``path`` raises
-        :class:`~zoning.errors.OutputExistsError` before any work is done.
-
-    Yields
-    ------
-    pathlib.Path
-        An empty temporary directory beside ``path``. On an exception it is removed and any
-        existing ``path`` is left untouched. The output lock of ``path`` is held throughout
-        (:mod:`zoning.workspace`), and a ``path`` that appeared meanwhile is not replaced
-        without ``overwrite``.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> out = Path(tempfile.mkdtemp()) / "run"
-    >>> with atomic_directory(out) as tmp:
-    ...     _ = (tmp / "result.txt").write_text("ok")
-    >>> (out / "result.txt").read_text()
-    'ok'
-    """
-    from zoning.outlock import output_lock
-    from zoning.workspace import publish, remove_stale_temporaries, temp_sibling
-
-    p = Path(path)
-    _refuse_existing(p, overwrite)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    with output_lock(p, reentrant=True):  # one writer; held already if the command claimed it
-        _refuse_existing(p, overwrite)
-        remove_stale_temporaries(p)
-        tmp = temp_sibling(p)
-        tmp.mkdir()
-        try:
-            yield tmp
-            # a folder that appeared meanwhile is never replaced (unless overwrite)
-            publish(tmp, p, overwrite=overwrite)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-
-
-def _sha256_of_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """SHA-256 hex digest of a file, or of a directory (such as a ``.gdb``).
-
-    For a directory the digest is over the sorted lines ``"<relative path>\\0<sha256>\\n"`` of
-    every file inside, so it changes when any file's content or name changes.
-    """
-    p = Path(path)
-    if not p.exists():
-        raise InputFileError(f"file not found: {p}; expected a file or folder; fix: check the path")
-    if p.is_file():
-        return _sha256_of_file(p)
-    h = hashlib.sha256()
-    files = sorted((q.relative_to(p).as_posix(), q) for q in p.rglob("*") if q.is_file())
-    for rel, q in files:
-        h.update(f"{rel}\0{_sha256_of_file(q)}\n".encode())
-    return h.hexdigest()

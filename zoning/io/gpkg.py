@@ -1,4 +1,4 @@
-"""GeoPackages that open right in QGIS: declared geometry types, fixed timestamps, styles.
+"""GeoPackages that open right in QGIS: declared geometry types, one fixed timestamp, styles.
 
 :func:`write_gpkg` writes several layers into one GeoPackage: polygon layers are declared
 MultiPolygon (geometry collections keep only their polygons, so no layer is "Unknown"), the
@@ -13,16 +13,25 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["fixed_gpkg_time", "multipolygons", "share_title", "write_gpkg"]
+__all__ = ["GPKG_TIMESTAMP", "fixed_gpkg_time", "multipolygons", "share_title", "write_gpkg"]
+
+#: Fixed GeoPackage timestamp (``gpkg_contents.last_change``) so reruns are byte-identical.
+GPKG_TIMESTAMP = "2000-01-01T00:00:00.000Z"
 
 
 @contextlib.contextmanager
 def fixed_gpkg_time() -> Iterator[None]:
-    """Within the block GDAL stamps GeoPackages with a fixed date (byte-identical reruns)."""
+    """Stamp GeoPackages written within the block with :data:`GPKG_TIMESTAMP` (byte-identical reruns).
+
+    Yields
+    ------
+    None
+        GDAL's ``OGR_CURRENT_DATE`` is restored after the block.
+    """
     import pyogrio
 
     old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_TIMESTAMP})
     try:
         yield
     finally:

@@ -13,7 +13,7 @@ from shapely import box
 
 from zoning.crs import ALBERS_CHINA
 from zoning.errors import OutputExistsError, ScenarioError
-from zoning.runner import run_scenario, staging_dir
+from zoning.run import run_scenario, staging_dir
 
 X0, Y0 = 650_000.0, 4_250_000.0
 
@@ -312,7 +312,7 @@ def test_zoning_run_command(tiny, tmp_path):
 
 def test_output_lock_refuses_a_second_writer_and_leaves_nothing(tmp_path):
     from zoning.errors import OutputBusyError
-    from zoning.outlock import lock_path, output_lock
+    from zoning.io.outlock import lock_path, output_lock
 
     out = tmp_path / "run"
     with output_lock(out) as held:
@@ -376,7 +376,7 @@ def test_units_gpkg_is_qgis_ready(tiny, tmp_path):
 def test_geometry_collections_keep_only_their_polygons():
     from shapely.geometry import GeometryCollection, LineString, Point, Polygon
 
-    from zoning.gpkgfile import multipolygons
+    from zoning.io.gpkg import multipolygons
 
     square = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)])
     gc = GeometryCollection([square, LineString([(0, 0), (5, 5)]), Point(9, 9)])
@@ -471,3 +471,12 @@ def test_run_writes_word_reports(tiny, tmp_path):
     assert cells["成本 / Cost (元 yuan)"] == "1,000,000"
     text = "\n".join(p.text for p in rest.paragraphs)
     assert "仅供规划分析，非正式地图" in text
+
+
+def test_the_old_runner_name_resolves_to_the_run_package_with_a_warning() -> None:
+    import zoning
+    import zoning.run
+
+    with pytest.warns(DeprecationWarning, match="zoning.runner is now zoning.run"):
+        assert zoning.runner is zoning.run
+    assert zoning.run.run_scenario is zoning.run_scenario

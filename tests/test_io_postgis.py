@@ -1,4 +1,4 @@
-"""zoning.postgis against a real PostgreSQL + PostGIS server (``make postgis``; the fixture
+"""zoning.io.postgis against a real PostgreSQL + PostGIS server (``make postgis``; the fixture
 ``postgis_url`` starts it when installed and skips, saying why, when it is not).
 
 Each test works in its own schema (``pg_schema``), dropped afterwards.
@@ -19,8 +19,8 @@ import pytest
 import shapely
 import sqlalchemy as sa
 
-from zoning import postgis
 from zoning.errors import DatabaseError
+from zoning.io import postgis
 
 
 def _engine(url: str) -> sa.Engine:
@@ -198,7 +198,7 @@ def test_a_killed_write_leaves_no_rows(postgis_url, pg_schema, tmp_path):
             f"""
             import sys, time
             import geopandas as gpd, shapely
-            from zoning import postgis
+            from zoning.io import postgis
             frame = gpd.GeoDataFrame({{"a": [1, 2]}},
                 geometry=[shapely.box(112, 37, 113, 38)] * 2, crs="EPSG:4490")
             def pause(name):

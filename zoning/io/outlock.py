@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from zoning.errors import OutputBusyError
+from zoning.io.siblings import hidden_sibling
 
 __all__ = ["lock_path", "output_lock"]
 
@@ -24,16 +26,12 @@ _HELD: dict[str, int] = {}
 
 
 def lock_path(out: Path) -> Path:
-    """The lock file of the output folder ``out`` (``.<name>.lock``, shortened when long)."""
-    from zoning.workspace import hidden_sibling
-
+    """Return the lock file of output folder ``out``: ``.<name>.lock``, shortened when long."""
     return hidden_sibling(out, "lock")
 
 
 def _try_lock(fd: int) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # Windows
+    if sys.platform == "win32":  # no fcntl
         import msvcrt
 
         try:
@@ -41,6 +39,8 @@ def _try_lock(fd: int) -> bool:
         except OSError:
             return False
         return True
+    import fcntl
+
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -100,7 +100,7 @@ def _kind_of(mode: int) -> str | None:
 
 
 def _is_file_geodatabase(path: Path) -> bool:
-    """A folder named ``*.gdb`` holding ``*.gdbtable`` files (one directory listing, no walk)."""
+    """Tell whether ``path`` is a folder named ``*.gdb`` holding ``*.gdbtable`` files (one directory listing, no walk)."""
     if path.suffix.lower() != ".gdb":
         return False
     try:
@@ -123,7 +123,7 @@ def _scan(source: Path | IO[bytes], pattern: re.Pattern[bytes]) -> list[bytes]:
 
 
 def _remote_crs(source: Path | IO[bytes]) -> str | None:
-    """A GeoJSON ``crs`` member that links to, or names, something to download."""
+    """Find a GeoJSON ``crs`` member that links to, or names, something to download."""
     for member in _scan(source, _JSON_CRS):
         body = member.lower()
         urls = [m for m in _URL.finditer(body) if not _OGC_CRS_URL.match(body, m.start())]
@@ -155,7 +155,7 @@ def is_utf8_name(path: str | os.PathLike[str]) -> bool:
 
 @contextlib.contextmanager
 def utf8_alias(path: Path) -> Iterator[Path]:
-    """A temporary ASCII-named symlink to ``path`` (and to its shapefile sidecars).
+    """Yield a temporary ASCII-named symlink to ``path`` (and to its shapefile sidecars).
 
     Files copied from Chinese Windows keep GBK-encoded names on a UTF-8 system; GDAL can only be
     given UTF-8 names, so it reads them through the alias. The alias folder is removed after.
@@ -274,7 +274,7 @@ def source_problem(base: Path, value: str, what: str) -> Problem | None:
 
 
 def unusable_path_message(value: str, what: str, exc: OSError) -> str:
-    """The message for a path the file system refuses to even look up."""
+    """Word the message for a path the file system refuses to even look up."""
     shown = value if len(value) <= 80 else value[:77] + "..."
     return (
         f"{what} {shown!r} cannot be used as a path ({exc.strerror or exc}); expected the path "
@@ -283,7 +283,7 @@ def unusable_path_message(value: str, what: str, exc: OSError) -> str:
 
 
 def is_remote_crs_text(text: str) -> bool:
-    """True for a CRS given as a URL or ``/vsi`` path (OGC ``opengis.net/def/crs`` URLs excepted).
+    """Tell whether a CRS is given as a URL or ``/vsi`` path (OGC ``opengis.net/def/crs`` excepted).
 
     Examples
     --------

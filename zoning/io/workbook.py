@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from zoning.officefile import fixed_zip
+from zoning.io.officefile import fixed_zip
 
 __all__ = ["ABOUT_SHEET", "COLUMNS", "DISCLAIMER", "write_workbook"]
 
@@ -147,7 +147,7 @@ def _indicator(value: object) -> object:
     return value
 
 
-def _mapped(table: Mapping[object, str]) -> Callable[[object], object]:
+def _mapped(table: Mapping[Any, str]) -> Callable[[object], object]:
     return lambda v: table.get(v, v) if isinstance(v, (str, bool)) else v
 
 
@@ -157,7 +157,7 @@ def _zone_pairs(df: pd.DataFrame) -> dict[str, str]:
 
 
 def _display(df: pd.DataFrame) -> pd.DataFrame:
-    """The table as people read it: names first, codes turned into bilingual names."""
+    """Turn the table into what people read: names first, codes as bilingual names."""
     from zoning.maps.style import zone_label
 
     out = df.copy()
