@@ -233,8 +233,8 @@ def to_csv(result: ScreeningResult, path: str | os.PathLike[str] | None = None) 
     """Return (and optionally write, atomically) the per-site CSV summary."""
     text = _with_access_columns(result, result.summary()).to_csv(index=False)
     if path is not None:  # in the CSV encoding of every output (zoning.io.tables)
-        from zoning.io.tables import csv_encoding
         from zoning.io import atomic_write_bytes
+        from zoning.io.tables import csv_encoding
 
         atomic_write_bytes(path, text.encode(csv_encoding()), overwrite=True)
     return text
