@@ -370,7 +370,7 @@ def test_honest_large_ratio_small_zip_is_read(tmp_path: Path) -> None:
 
 def test_gcj02_detected_against_demo_admin_units(demo_catalog) -> None:
     """Python API: a county outline shifted to GCJ-02 is flagged; the original is not."""
-    from zoning.crs import detect_gcj02, from_gcj02, to_gcj02
+    from zoning.gcj02 import detect_gcj02, from_gcj02, to_gcj02
 
     counties = demo_catalog.admin_units("county")
     county = counties.iloc[[0]][["geometry"]]

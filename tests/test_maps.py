@@ -325,7 +325,7 @@ def _gcj_reference(lon: float, lat: float) -> tuple[float, float]:
 
 
 def test_gaode_shifts_display_data_to_gcj02_only():
-    from zoning.crs import wgs84_to_gcj02
+    from zoning.gcj02 import wgs84_to_gcj02
 
     src = gpd.GeoDataFrame(
         {"site_id": ["太原"]}, geometry=[Point(112.549, 37.857)], crs="EPSG:4490"

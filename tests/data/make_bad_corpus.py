@@ -289,7 +289,7 @@ def _lonlat_swapped_csv(folder: Path) -> Built:
 def _gcj02_site(folder: Path) -> Built:
     # built against the demo: a real county outline, converted to GCJ-02 as Amap would give it
     from zoning.catalog import load_catalog
-    from zoning.crs import to_gcj02
+    from zoning.gcj02 import to_gcj02
     from zoning.datasets import demo_catalog_path
 
     cat_path = demo_catalog_path()

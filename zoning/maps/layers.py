@@ -55,7 +55,7 @@ def _display_frame(m: folium.Map, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     else:
         out = gdf.to_crs(4326)
     if map_info(m).display_crs == "gcj02":
-        from zoning.crs import to_gcj02
+        from zoning.gcj02 import to_gcj02
 
         out = to_gcj02(out)
     return out
@@ -645,7 +645,7 @@ def add_raster(
     rgba[..., 3] = np.where(valid, 1.0, 0.0)
     image = (rgba * 255).round().astype(np.uint8)
     if info.display_crs == "gcj02":
-        from zoning.crs import wgs84_to_gcj02
+        from zoning.gcj02 import wgs84_to_gcj02
 
         xs, ys = wgs84_to_gcj02(np.array([minx, maxx]), np.array([miny, maxy]))
         minx, maxx = float(xs[0]), float(xs[1])
