@@ -11,6 +11,7 @@ disclaimer "for planning analysis, not an official map", and simplify geometry f
 
 from __future__ import annotations
 
+from zoning.labels import DISCLAIMER_ZH_FIRST as DISCLAIMER
 from zoning.maps.assets import MapAssetsMissingError
 from zoning.maps.builder import (
     finish,
@@ -23,7 +24,7 @@ from zoning.maps.builder import (
     save_html,
     save_map,
 )
-from zoning.maps.info import DISCLAIMER, map_info
+from zoning.maps.info import map_info
 from zoning.maps.layers import add_choropleth, add_layer, add_raster
 from zoning.maps.products import (
     catalog_map,
