@@ -30,16 +30,6 @@ _spec.loader.exec_module(corpus)
 
 CASES = {c.id: c for c in corpus.CASES}
 
-# Cases whose answer depends on code other helpers are still writing: strict xfail, so the
-# marker must be removed the day the answer becomes right.
-XFAIL = corpus.PENDING
-
-
-def _params():
-    for c in corpus.CASES:
-        marks = [pytest.mark.xfail(strict=True, reason=XFAIL[c.id])] if c.id in XFAIL else []
-        yield pytest.param(c.id, id=c.id, marks=marks)
-
 
 def _invoke(args: list[str]):
     from zoning.cli.main import cli
@@ -65,7 +55,7 @@ def _built(case_id: str, root: Path):
         return corpus.build(case_id, root)
 
 
-@pytest.mark.parametrize("case_id", list(_params()))
+@pytest.mark.parametrize("case_id", list(CASES), ids=list(CASES))
 def test_case_gets_its_answer(case_id: str, corpus_root: Path) -> None:
     case = CASES[case_id]
     built = _built(case_id, corpus_root)

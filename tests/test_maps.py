@@ -589,7 +589,6 @@ def test_cli_refuses_existing_output(tmp_path):
 
 @needs_assets
 def test_cli_map_of_the_demo(tmp_path, request):
-    pytest.importorskip("zoning.catalog")
     catalog_path = request.getfixturevalue("demo_catalog_path")
     from zoning.cli.map import map_command
 
@@ -607,7 +606,6 @@ def test_cli_map_of_the_demo(tmp_path, request):
 
 @needs_assets
 def test_whole_demo_province_map_under_budget(tmp_path, request):
-    pytest.importorskip("zoning.catalog")
     catalog = request.getfixturevalue("demo_catalog")
     m = maps.catalog_map(catalog)
     out = maps.save_map(m, tmp_path / "province.html")

