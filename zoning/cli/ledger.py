@@ -55,7 +55,7 @@ def _catalog(path: Path | None):
     from zoning.catalog import load_catalog
 
     if path is None:
-        from zoning.datasets.activity import demo_supervision_catalog_path
+        from zoning.ledger.demo import demo_supervision_catalog_path
 
         path = demo_supervision_catalog_path()
     return load_catalog(path)
