@@ -10,6 +10,7 @@ sends), :mod:`~zoning.serve.pool` (bounded workers), :mod:`~zoning.serve.auth`,
 :mod:`~zoning.serve.results` (downloads), :mod:`~zoning.serve.catalog_layers` (the map),
 :mod:`~zoning.serve.project_types` (the type list). The API is described in ``docs/api.md``.
 """
+
 from __future__ import annotations
 
 from zoning.serve.app import create_app
