@@ -23,8 +23,8 @@ from shapely.geometry import LineString, Point, Polygon, box
 from zoning import maps
 from zoning.errors import CRSError, OutputExistsError, ZoningError, ZoningUsageError
 from zoning.maps import assets as assets_mod
+from zoning.maps.choropleth import class_breaks
 from zoning.maps.fetch import main as fetch_main
-from zoning.maps.layers import class_breaks
 from zoning.maps.simplify import display_geometries, tolerance_for_zoom
 
 needs_assets = pytest.mark.skipif(

@@ -1,5 +1,7 @@
-"""The ledger products of ``zoning demo``: the red-line ledger of the demo (with the MODIS 2019
-land cover) and the supervision list of its illustrative human-activity patches.
+"""The ledger products of ``zoning demo`` and the demo's supervision catalogue.
+
+The red-line ledger of the demo (with the MODIS 2019 land cover) and the supervision list of
+its illustrative human-activity patches.
 """
 
 from __future__ import annotations

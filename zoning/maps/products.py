@@ -14,8 +14,10 @@ import numpy as np
 from zoning.errors import ZoningError, ZoningUsageError
 from zoning.labels import VERDICT_LABELS
 from zoning.maps.builder import new_dual_map, new_map
+from zoning.maps.choropleth import add_choropleth
 from zoning.maps.info import LegendBlock, LegendEntry, map_info
-from zoning.maps.layers import add_choropleth, add_layer, add_raster
+from zoning.maps.layers import add_layer
+from zoning.maps.raster import add_raster
 from zoning.maps.style import VERDICT_COLORS, kind_label, zone_label
 
 if TYPE_CHECKING:  # pragma: no cover

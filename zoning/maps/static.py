@@ -217,7 +217,7 @@ def choropleth_png(
     from matplotlib.patches import Patch
 
     from zoning.crs import ALBERS_CHINA
-    from zoning.maps.layers import class_breaks, palette
+    from zoning.maps.choropleth import class_breaks, palette
 
     frame = units.to_crs(ALBERS_CHINA)
     values = frame[column].to_numpy(dtype=float)
