@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import measure, report
 
 import zoning as zn
-from zoning.crs import ALBERS_CHINA, gcj02_to_wgs84
+from zoning.crs import ALBERS_CHINA
+from zoning.gcj02 import gcj02_to_wgs84
 
 
 def _peer_gcj(lon: float, lat: float) -> tuple[float, float]:
@@ -152,7 +153,7 @@ def main() -> None:
     lon, lat = rng.uniform(110.2, 114.6, n), rng.uniform(34.6, 40.7, n)
     rows = [
         measure(
-            "zoning.crs.gcj02_to_wgs84 (vectorised)", lambda: gcj02_to_wgs84(lon, lat), repeat=3
+            "zoning.gcj02.gcj02_to_wgs84 (vectorised)", lambda: gcj02_to_wgs84(lon, lat), repeat=3
         ),
         measure(
             "per-point Python loop",

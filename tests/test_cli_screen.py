@@ -159,7 +159,7 @@ def test_invalid_site_geometry_is_repaired_and_reported(catalog, tmp_path):
 
 
 def test_gcj02_site_is_converted_with_crs_gcj02(catalog, tmp_path):
-    from zoning.crs import to_gcj02
+    from zoning.gcj02 import to_gcj02
 
     true_site = gpd.GeoDataFrame(
         {"site_id": ["g"]}, geometry=[b(400, 400, 600, 600)], crs=GK

@@ -241,7 +241,7 @@ def test_karst_recharge_areas_overlap_their_spring_areas(demo_catalog):
 
 
 def test_control_units_carry_the_access_list_per_dimension(demo_catalog):
-    from zoning.datasets.generate import ACCESS_LIST
+    from zoning.datasets.control_units import ACCESS_LIST
 
     assert demo_catalog.access_fields("control_unit") == {
         "spatial_layout": "空间布局约束",

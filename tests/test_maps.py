@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import html as html_lib
-import io
 import json
 import math
 import re
@@ -24,7 +22,6 @@ from zoning import maps
 from zoning.errors import CRSError, OutputExistsError, ZoningError, ZoningUsageError
 from zoning.maps import assets as assets_mod
 from zoning.maps.fetch import main as fetch_main
-from zoning.maps.layers import class_breaks
 from zoning.maps.simplify import display_geometries, tolerance_for_zoom
 
 needs_assets = pytest.mark.skipif(
@@ -220,85 +217,6 @@ def test_points_are_circle_markers():
 # --------------------------------------------------------------------------- choropleth
 
 
-def test_class_breaks_quantiles_by_hand():
-    values = np.array([0.0, 10.0, 20.0, 30.0, 40.0])
-    assert class_breaks(values, 4).tolist() == [0.0, 10.0, 20.0, 30.0, 40.0]
-    # ties collapse: all equal values make one class
-    assert class_breaks(np.array([5.0, 5.0, np.nan]), 5).tolist() == [5.0, 5.0]
-
-
-@needs_assets
-def test_choropleth_classes_legend_and_popups():
-    units = gpd.GeoDataFrame(
-        {
-            "name": ["甲县", "乙县", "丙县", "丁县", "戊县", "己县"],
-            "share": [0.0, 10.0, 20.0, 30.0, 40.0, np.nan],
-        },
-        geometry=[box(112 + i * 0.1, 37, 112.1 + i * 0.1, 37.1) for i in range(6)],
-        crs=4490,
-    )
-    m = maps.new_map()
-    group = maps.add_choropleth(
-        m, units, "share", name="占比 / Share", legend_title="红线占比 (%) / Share (%)", classes=4
-    )
-    feats = features_of(group)
-    assert [f["properties"]["_class"] for f in feats] == [0, 1, 2, 3, 3, -1]
-    assert [f["properties"]["value"] for f in feats] == ["0.0", "10.0", "20.0", "30.0", "40.0", "—"]
-    html = render(m)
-    legend = html.split('id="zoning-legend"', 1)[1].split('id="zoning-disclaimer"', 1)[0]
-    assert "<h4>红线占比 (%) / Share (%)</h4>" in legend
-    labels = re.findall(r"<span>([^<]+)</span>", legend)
-    assert labels == [
-        "0.0 – 10.0",
-        "10.0 – 20.0",
-        "20.0 – 30.0",
-        "30.0 – 40.0",
-        "无数据 / No data",
-    ]
-    assert js("红线占比 (%) / Share (%)") in html  # popup alias of the value
-
-
-def test_choropleth_missing_column():
-    units = gpd.GeoDataFrame({"x": [1.0]}, geometry=[box(0, 0, 1, 1)], crs=4490)
-    with pytest.raises(ZoningError, match="'share' not found"):
-        maps.add_choropleth(maps.new_map(), units, "share", name="s", legend_title="s")
-
-
-# --------------------------------------------------------------------------- raster
-
-
-def _decode_overlay_png(m: folium.Map) -> np.ndarray:
-    import matplotlib.image as mpimg
-
-    overlay = next(
-        c for c in m._children.values() if isinstance(c, folium.raster_layers.ImageOverlay)
-    )
-    url = overlay.url
-    assert url.startswith("data:image/png;base64,")
-    return mpimg.imread(io.BytesIO(base64.b64decode(url.split(",", 1)[1])), format="png")
-
-
-def test_raster_overlay_nodata_transparent_and_legend():
-    arr = np.arange(12, dtype=float).reshape(3, 4)
-    arr[:, 3] = -9999.0  # nodata column
-    m = maps.new_map()
-    maps.add_raster(m, arr, (112.0, 37.0, 112.4, 37.3), name="修复 / Priority", nodata=-9999)
-    png = _decode_overlay_png(m)
-    assert png.shape[1] == 4 and png.shape[2] == 4
-    assert np.all(png[:, 3, 3] == 0.0)  # nodata column transparent in every row
-    assert np.all(png[:, :3, 3] == 1.0)
-    info = maps.map_info(m)
-    heading, entries, layer = info.legends[-1]
-    assert layer.startswith("image_overlay_")
-    assert heading == "修复 / Priority"
-    assert entries[0].label == "0 – 10"  # valid values 0..10 (column 3 excluded)
-
-
-def test_raster_bounds_must_be_lonlat():
-    with pytest.raises(CRSError, match="not lon/lat"):
-        maps.add_raster(maps.new_map(), np.ones((2, 2)), (500000, 4e6, 510000, 4.01e6), name="r")
-
-
 # --------------------------------------------------------------------------- basemaps
 
 
@@ -325,7 +243,7 @@ def _gcj_reference(lon: float, lat: float) -> tuple[float, float]:
 
 
 def test_gaode_shifts_display_data_to_gcj02_only():
-    from zoning.crs import wgs84_to_gcj02
+    from zoning.gcj02 import wgs84_to_gcj02
 
     src = gpd.GeoDataFrame(
         {"site_id": ["太原"]}, geometry=[Point(112.549, 37.857)], crs="EPSG:4490"
@@ -589,7 +507,6 @@ def test_cli_refuses_existing_output(tmp_path):
 
 @needs_assets
 def test_cli_map_of_the_demo(tmp_path, request):
-    pytest.importorskip("zoning.catalog")
     catalog_path = request.getfixturevalue("demo_catalog_path")
     from zoning.cli.map import map_command
 
@@ -607,7 +524,6 @@ def test_cli_map_of_the_demo(tmp_path, request):
 
 @needs_assets
 def test_whole_demo_province_map_under_budget(tmp_path, request):
-    pytest.importorskip("zoning.catalog")
     catalog = request.getfixturevalue("demo_catalog")
     m = maps.catalog_map(catalog)
     out = maps.save_map(m, tmp_path / "province.html")
@@ -690,36 +606,6 @@ def test_rendering_twice_gives_one_legend():
     second = maps.map_html(m)
     assert first.count('id="zoning-legend"') == second.count('id="zoning-legend"') == 1
     assert second.count("L.control.layers(") == 1
-
-
-def test_projected_raster_is_reprojected_for_display():
-    from affine import Affine
-    from pyproj import Transformer
-
-    # 10 x 10 km grid of 1 km cells in CGCS2000 3-degree GK, central meridian 114° E
-    transform = Affine(1000.0, 0.0, 500000.0, 0.0, -1000.0, 4210000.0)
-    arr = np.arange(100, dtype=float).reshape(10, 10)
-    m = maps.new_map()
-    overlay = maps.add_raster(m, arr, name="r", transform=transform, crs="EPSG:4547")
-    (s, w), (n, e) = overlay.bounds
-    to_ll = Transformer.from_crs("EPSG:4547", "EPSG:4326", always_xy=True)
-    # the grid's west edge lies on the central meridian: x = 500 000 m is exactly 114° E
-    assert w == pytest.approx(114.0, abs=1e-6)
-    lon_ne, lat_ne = to_ll.transform(510000.0, 4210000.0)
-    lon_se, lat_sw = to_ll.transform(510000.0, 4200000.0)[0], to_ll.transform(500000, 4200000)[1]
-    assert n == pytest.approx(lat_ne, abs=0.01)  # within one output cell
-    assert s == pytest.approx(lat_sw, abs=0.01)
-    assert e == pytest.approx(max(lon_ne, lon_se), abs=0.01)
-    with pytest.raises(CRSError, match="no crs"):
-        maps.add_raster(m, arr, name="r", transform=transform)
-
-
-def test_large_raster_is_subsampled_and_noted():
-    m = maps.new_map()
-    maps.add_raster(m, np.ones((300, 50)), (112, 37, 112.1, 37.6), name="大 / big", max_size=100)
-    png = _decode_overlay_png(m)
-    assert png.shape[1] == 17  # ceil(300 / 100) = 3: every 3rd of 50 columns → 17
-    assert any("1 cell in 3 per row and column" in note for note in maps.map_info(m).notes)
 
 
 @needs_assets

@@ -55,7 +55,7 @@ def test_choropleth_uses_the_html_classes():
         crs="EPSG:4490",
     )
     png = choropleth_png(units, "v", legend_title="占比 / share (%)", title="t", classes=4)
-    from zoning.maps.layers import palette
+    from zoning.maps.choropleth import palette
 
     rgb = _pixels(png).astype(int)
     for color in palette("YlOrRd", 4):

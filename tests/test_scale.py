@@ -13,8 +13,6 @@ from zoning.crs import ALBERS_CHINA
 from zoning.errors import LayerValidationError
 from zoning.stats import area_by_unit
 
-pytest.importorskip("distributed")
-
 X0, Y0 = 650_000.0, 4_250_000.0
 
 

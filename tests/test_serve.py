@@ -19,14 +19,9 @@ import geopandas as gpd
 import pytest
 from click.testing import CliRunner
 from shapely.geometry import box
-
-from zoning.cli.main import cli
-
-pytest.importorskip("starlette")
-pytest.importorskip("httpx2")
-
 from starlette.testclient import TestClient
 
+from zoning.cli.main import cli
 from zoning.serve import ServeConfig, create_app
 
 DEMO_SITES = Path(__file__).resolve().parent.parent / "scenarios" / "demo_sites.geojson"

@@ -396,7 +396,7 @@ class Catalog:
     # ------------------------------------------------------------------ internals
     def _cache_paths(self, entry: LayerEntry, checksum: str) -> tuple[Path, Path]:
         from zoning import __version__
-        from zoning.datasets import cache_dir
+        from zoning.datasets.cache import cache_dir
 
         key = hashlib.sha256(
             f"{_CACHE_FORMAT}|{__version__}|{checksum}|{entry.spec_digest()}".encode()

@@ -155,7 +155,7 @@ def validate_layer(
             )
         )
     else:
-        from zoning.crs import ensure_crs
+        from zoning.declared_crs import ensure_crs
 
         try:
             gdf = ensure_crs(gdf, declared_crs, what=f"layer '{layer_name}'")

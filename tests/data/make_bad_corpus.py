@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CASES", "PENDING", "Built", "Case", "build", "render_docs", "write_scenario"]
+__all__ = ["CASES", "Built", "Case", "build", "render_docs", "write_scenario"]
 
 # A small synthetic catalogue near Taiyuan (all EPSG:4490 lon/lat degrees):
 #   the province and one county (coverage), one red-line square, nested water-source zones.
@@ -289,8 +289,8 @@ def _lonlat_swapped_csv(folder: Path) -> Built:
 def _gcj02_site(folder: Path) -> Built:
     # built against the demo: a real county outline, converted to GCJ-02 as Amap would give it
     from zoning.catalog import load_catalog
-    from zoning.crs import to_gcj02
     from zoning.datasets import demo_catalog_path
+    from zoning.gcj02 import to_gcj02
 
     cat_path = demo_catalog_path()
     county = load_catalog(cat_path).admin_units("county").iloc[[0]][["name", "geometry"]]
@@ -1532,11 +1532,6 @@ def _more_cases(name: str) -> list[Case]:
 CASES += _more_cases("bad_corpus_inputs")  # issue 12, the input half
 
 
-#: Cases whose answer is not yet right, with the reason (module owned by another work item).
-#: The test marks them xfail(strict=True): the entry must go the day the answer is right.
-PENDING: dict[str, str] = {}
-
-
 def build(case: Case | str, root: Path) -> Built:
     """Build one case into ``root/<case id>/`` (removed first) and return what was written."""
     if isinstance(case, str):
@@ -1568,13 +1563,10 @@ def render_docs() -> str:
         "|---|---|---|---|---|---|",
     ]
     for c in CASES:
-        doc = f"{c.doc} **(pending: see below)**" if c.id in PENDING else c.doc
-        lines.append(f"| `{c.id}` | {c.title} | `{c.entry}` | {c.answer} | {c.exit_code} | {doc} |")
+        lines.append(
+            f"| `{c.id}` | {c.title} | `{c.entry}` | {c.answer} | {c.exit_code} | {c.doc} |"
+        )
     lines.append("")
-    if PENDING:
-        lines += ["## Pending", "", "Asserted as expected failures until fixed:", ""]
-        lines += [f"- `{k}`: {v}" for k, v in PENDING.items()]
-        lines.append("")
     return "\n".join(lines)
 
 

@@ -7,21 +7,16 @@ from pathlib import Path
 
 import click
 
-from zoning.cli.options import csv_encoding_option, json_option
+from zoning.cli.options import csv_encoding_option, json_option, out_option, overwrite_option
 
 __all__ = ["demo"]
 
 
 @click.command()
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    default="demo-out",
-    show_default=True,
-    help="Output folder (written atomically).",
+@out_option(
+    "Output folder (written atomically).", name="out_dir", default="demo-out", path_type=str
 )
-@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
+@overwrite_option()
 @click.option("--rebuild", is_flag=True, help="Rebuild the demo catalogue (ignore the cache).")
 @csv_encoding_option
 @json_option
@@ -36,13 +31,12 @@ def demo(out_dir: str, overwrite: bool, rebuild: bool, as_json: bool = False) ->
     from zoning.catalog import load_catalog
     from zoning.checks import catalog_report
     from zoning.cli.layers import format_report
+    from zoning.cli.options import claim_out, progress_steps
     from zoning.datasets import demo_catalog_path
     from zoning.demo import run_demo_products
     from zoning.io import atomic_directory, atomic_write_text
-    from zoning.io.workspace import claim_output
 
-    claim_output(out_dir, overwrite=overwrite)  # checked and locked before any work
-    from zoning.cli.options import progress_steps
+    claim_out(out_dir, overwrite)  # checked and locked before any work
     from zoning.progress import redirect_logging
 
     steps = progress_steps(

@@ -6,8 +6,14 @@ from pathlib import Path
 
 import click
 
-from zoning.cli.options import csv_encoding_option, echo_json, json_option
-from zoning.cli.params import FiniteFloat
+from zoning.cli.options import (
+    csv_encoding_option,
+    echo_json,
+    json_option,
+    out_option,
+    overwrite_option,
+    tolerance_km2_option,
+)
 
 __all__ = ["diff"]
 
@@ -15,21 +21,10 @@ __all__ = ["diff"]
 @click.command("diff")
 @click.argument("a", type=click.Path(exists=True, path_type=Path))
 @click.argument("b", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the differences (CSV; GPKG/GeoJSON for vintages).",
-)
-@click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+@out_option("Write the differences (CSV; GPKG/GeoJSON for vintages).", file=True)
+@overwrite_option("Replace an existing --out file.")
 @click.option("--all", "keep_all", is_flag=True, help="Keep unchanged rows too (runs).")
-@click.option(
-    "--tolerance-km2",
-    type=FiniteFloat(0, unit="km²"),
-    default=1e-6,
-    show_default=True,
-    help="Area changes at or below this are unchanged (runs).",
-)
+@tolerance_km2_option("Area changes at or below this are unchanged (runs).")
 @click.option(
     "--id-field",
     default="feature_id",
@@ -62,9 +57,9 @@ def diff(
     from zoning.diff import diff_runs, diff_vintages
 
     if out is not None:  # checked and locked before any work
-        from zoning.io.workspace import claim_output
+        from zoning.cli.options import claim_out
 
-        claim_output(out, overwrite=overwrite, inputs=[("first input", a), ("second input", b)])
+        claim_out(out, overwrite, before=[("first input", a), ("second input", b)])
     runs = all(p.is_dir() or p.suffix.lower() == ".csv" for p in (a, b))
     if runs:
         table = diff_runs(a, b, tolerance_km2=tolerance_km2, keep_unchanged=keep_all)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
+
+from zoning.cli.options import catalog_option, json_option
 
 __all__ = ["layers"]
 
@@ -15,7 +18,7 @@ def layers() -> None:
 
 
 @layers.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+@json_option(help="Print JSON on stdout.")
 def list_kinds(as_json: bool) -> None:
     """List the layer kinds with their Chinese names and canonical zones."""
     from zoning.kinds import kinds
@@ -44,25 +47,20 @@ def list_kinds(as_json: bool) -> None:
 
 
 @layers.command("check")
-@click.option(
-    "--catalog",
-    "catalog_path",
-    type=click.Path(dir_okay=False),
-    help="Catalogue TOML (default: the Shanxi demo).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@catalog_option()
+@json_option(help="Print the report as JSON on stdout.")
 @click.option("--no-cache", is_flag=True, help="Read every layer again (ignore the cache).")
-def check(catalog_path: str | None, as_json: bool, no_cache: bool) -> None:
+def check(catalog_path: Path | None, as_json: bool, no_cache: bool) -> None:
     """Check every layer of a catalogue: CRS, geometry validity, repairs, zones, problems.
 
     Exit code 1 when any layer has an error-level problem.
     """
     from zoning.catalog import load_catalog
     from zoning.checks import catalog_report
-    from zoning.datasets import demo_catalog_path
+    from zoning.cli.options import catalog_or_demo
     from zoning.errors import ZoningError
 
-    cat = load_catalog(catalog_path or demo_catalog_path(), use_cache=not no_cache)
+    cat = load_catalog(catalog_or_demo(catalog_path), use_cache=not no_cache)
     report = catalog_report(cat)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))

@@ -8,30 +8,23 @@ from pathlib import Path
 
 import click
 
-from zoning.cli.params import FiniteFloat
+from zoning.cli.options import (
+    catalog_option,
+    db_option,
+    out_option,
+    overwrite_option,
+    tolerance_km2_option,
+)
 
 __all__ = ["ledger"]
 
-_OUT = click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Output folder (GeoPackage, Excel, CSV).",
+_OUT = out_option("Output folder (GeoPackage, Excel, CSV).")
+_DB = db_option(
+    "PostGIS database postgresql://USER@HOST:PORT/DB (password from PGPASSWORD or .pgpass)."
 )
-_DB = click.option(
-    "--db",
-    "db",
-    default=None,
-    metavar="URL",
-    help="PostGIS database postgresql://USER@HOST:PORT/DB (password from PGPASSWORD or .pgpass).",
-)
-_OVERWRITE = click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
-_CATALOG = click.option(
-    "--catalog",
-    "catalog_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Catalogue TOML (default: the Shanxi demo with its illustrative activity patches).",
+_OVERWRITE = overwrite_option()
+_CATALOG = catalog_option(
+    "Catalogue TOML (default: the Shanxi demo with its illustrative activity patches)."
 )
 
 
@@ -53,17 +46,16 @@ def _targets(
             "no output given; expected --out DIR and/or --db URL; fix: add one of them"
         )
     if out is not None:
-        from zoning.io.workspace import claim_output
-        from zoning.run.inputs import catalog_inputs
+        from zoning.cli.options import claim_out
 
-        claim_output(out, overwrite=overwrite, inputs=catalog_inputs(catalog_path))
+        claim_out(out, overwrite, catalog=catalog_path)
 
 
 def _catalog(path: Path | None):
     from zoning.catalog import load_catalog
 
     if path is None:
-        from zoning.datasets.activity import demo_supervision_catalog_path
+        from zoning.ledger.demo import demo_supervision_catalog_path
 
         path = demo_supervision_catalog_path()
     return load_catalog(path)
@@ -155,13 +147,7 @@ def _load(source: str, db: str | None, landcover: Path | None):
     default=None,
     help="Land-cover raster of NEW when it is a catalogue.",
 )
-@click.option(
-    "--tolerance-km2",
-    type=FiniteFloat(0, unit="km²"),
-    default=1e-6,
-    show_default=True,
-    help="Net area changes within ± this count as none.",
-)
+@tolerance_km2_option("Net area changes within ± this count as none.")
 @_OUT
 @_DB
 @_OVERWRITE

@@ -74,16 +74,11 @@ class _LazyGroup(click.Group):
                 err=True,
             )
             ctx.exit(128 + exc.signum)
-        except ZoningUsageError as exc:
+        except ZoningError as exc:  # a usage error exits 2, any other 1
             if ctx.obj and ctx.obj.get("verbosity", 0) >= 2:
                 raise
             click.echo(f"Error: {exc}", err=True)
-            ctx.exit(2)
-        except ZoningError as exc:
-            if ctx.obj and ctx.obj.get("verbosity", 0) >= 2:
-                raise
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(1)
+            ctx.exit(2 if isinstance(exc, ZoningUsageError) else 1)
         except BrokenPipeError:
             # stdout closed by the reader (`zoning screen … | head`): not a disk problem;
             # end quietly as `cat` does, with the SIGPIPE status and nothing more on stderr

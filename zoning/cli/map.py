@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from zoning.cli.options import json_option
+from zoning.cli.options import catalog_option, json_option, out_option, overwrite_option
 from zoning.cli.params import FiniteFloat
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -17,13 +17,7 @@ __all__ = ["map_command"]
 
 
 @click.command("map")
-@click.option(
-    "--catalog",
-    "catalog_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Catalogue TOML (default: the Shanxi demo).",
-)
+@catalog_option()
 @click.option("--layers", default=None, help="Layer kinds to draw, comma-separated (default: all).")
 @click.option(
     "--basemap",
@@ -53,14 +47,8 @@ __all__ = ["map_command"]
     show_default=True,
     help="Size budget of the HTML: display detail is coarsened zoom by zoom until it fits.",
 )
-@click.option(
-    "--out",
-    "out",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Output HTML file (default: map-<catalogue name>.html).",
-)
-@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@out_option("Output HTML file (default: map-<catalogue name>.html).", file=True)
+@overwrite_option("Replace an existing output file.")
 @json_option
 def map_command(
     catalog_path: Path | None,
@@ -79,14 +67,18 @@ def map_command(
     Geometry is simplified for display only; the map says so. With --basemap gaode the layers
     are shifted to GCJ-02 for display on the AutoNavi tiles.
     """
-    from zoning.cli.options import catalog_label, default_out, progress_steps
-    from zoning.io.workspace import claim_output
-    from zoning.run.inputs import catalog_inputs
+    from zoning.cli.options import (
+        catalog_label,
+        catalog_or_demo,
+        claim_out,
+        default_out,
+        progress_steps,
+    )
 
     if out is None:
         out = default_out("map", catalog_label(catalog_path), ".html")
     # checked and locked before any work; a file that appears meanwhile is not replaced
-    claim_output(out, overwrite=overwrite, inputs=catalog_inputs(catalog_path))
+    claim_out(out, overwrite, catalog=catalog_path)
     from zoning.catalog import load_catalog
     from zoning.maps import (
         catalog_map,
@@ -99,11 +91,7 @@ def map_command(
 
     steps = progress_steps("zoning map", ["load catalogue", "draw the layers", "write HTML"])
     steps.start("load catalogue")
-    if catalog_path is None:
-        from zoning.datasets import demo_catalog_path
-
-        catalog_path = demo_catalog_path()
-    catalog = load_catalog(catalog_path)
+    catalog = load_catalog(catalog_or_demo(catalog_path))
     kinds = [k.strip() for k in layers.split(",") if k.strip()] if layers else None
 
     def build(zoom: int) -> folium.Map:

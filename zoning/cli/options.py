@@ -1,9 +1,14 @@
 """Options every ``zoning`` command shares, defined once so each command has the same shape.
 
+* ``--catalog`` — the catalogue TOML; left out, the Shanxi demo (:func:`catalog_option`,
+  :func:`catalog_or_demo`).
+* ``--out`` / ``--overwrite`` — where the command writes (:func:`out_option`,
+  :func:`overwrite_option`); checked and locked before any work by :func:`claim_out`, the one
+  place that refuses an existing output without ``--overwrite``.
 * ``--csv-encoding`` — the encoding of every CSV the command writes (:mod:`zoning.io.tables`).
 * ``--json`` — print the result as one JSON document on stdout (:func:`echo_json`).
-* ``--scheduler local|tcp://…`` — where Dask runs (:func:`check_scheduler`; ``--dask`` is an
-  alias of ``--scheduler local``).
+* ``--scheduler local|tcp://…`` — where Dask runs (:func:`scheduler_options`,
+  :func:`check_scheduler`; ``--dask`` is an alias of ``--scheduler local``).
 * ``--out`` — every command that writes files takes ``--out``; when it is left out the output
   goes to a new folder (or file) in the current folder named for the product and what it was
   made from (:func:`default_out`): ``stats-<catalogue>``, ``map-<catalogue>.html``,
@@ -14,8 +19,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,17 +31,29 @@ if TYPE_CHECKING:  # pragma: no cover
     from zoning.progress import Steps
 
 __all__ = [
+    "DEMO_CATALOG_HELP",
     "catalog_label",
+    "catalog_option",
+    "catalog_or_demo",
     "check_scheduler",
+    "claim_out",
     "csv_encoding_option",
+    "db_option",
     "default_out",
     "echo_json",
     "json_option",
+    "out_option",
+    "overwrite_option",
     "progress_steps",
     "quiet",
+    "rulepack_option",
+    "scheduler_options",
+    "tolerance_km2_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: an input of a command: (description, path), as :func:`zoning.io.workspace.claim_output` takes
+Input = tuple[str, "str | os.PathLike[str] | None"]
 
 
 def _set_csv_encoding(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -61,11 +79,213 @@ def csv_encoding_option(f: F) -> F:
     )(f)
 
 
-def json_option(f: F) -> F:
-    """``--json``: print the result as one JSON document on stdout (parameter ``as_json``)."""
+def json_option(f: F | None = None, *, help: str = "Print the result as one JSON document.") -> Any:
+    """Add ``--json`` (parameter ``as_json``): print the result as JSON on stdout.
+
+    Use it bare (``@json_option``) or with the command's own help text
+    (``@json_option(help="Print JSON on stdout.")``).
+
+    Parameters
+    ----------
+    f : callable, optional
+        The command function, when used bare.
+    help : str
+        Help text of the option.
+
+    Returns
+    -------
+    callable
+        The decorated command, or a decorator when ``f`` is not given.
+    """
+    decorator = click.option("--json", "as_json", is_flag=True, help=help)
+    return decorator if f is None else decorator(f)
+
+
+DEMO_CATALOG_HELP = "Catalogue TOML (default: the Shanxi demo)."
+
+
+def catalog_option(help: str = DEMO_CATALOG_HELP) -> Callable[[F], F]:
+    """Return the ``--catalog`` option (parameter ``catalog_path``, a :class:`~pathlib.Path`).
+
+    Left out it is ``None``, which each command reads as its demo catalogue
+    (:func:`catalog_or_demo`).
+
+    Parameters
+    ----------
+    help : str
+        Help text, when the command's default is not the Shanxi demo.
+
+    Returns
+    -------
+    callable
+        A click decorator.
+    """
     return click.option(
-        "--json", "as_json", is_flag=True, help="Print the result as one JSON document."
-    )(f)
+        "--catalog",
+        "catalog_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=help,
+    )
+
+
+def catalog_or_demo(catalog_path: Path | None) -> Path:
+    """Return ``catalog_path``, or the Shanxi demo catalogue when it is ``None``.
+
+    Parameters
+    ----------
+    catalog_path : Path or None
+        The ``--catalog`` value.
+
+    Returns
+    -------
+    Path
+        The catalogue TOML to load (the demo is built on first use).
+    """
+    if catalog_path is not None:
+        return catalog_path
+    from zoning.datasets import demo_catalog_path
+
+    return demo_catalog_path()
+
+
+def out_option(
+    help: str,
+    *,
+    file: bool = False,
+    name: str = "out",
+    default: str | None = None,
+    path_type: type = Path,
+) -> Callable[[F], F]:
+    """Return the ``--out`` option: a new file (``file=True``) or folder the command writes.
+
+    Parameters
+    ----------
+    help : str
+        Help text (what is written there, and the default).
+    file : bool
+        The output is a file, not a folder.
+    name : str
+        Name of the command's parameter.
+    default : str, optional
+        Default shown in the help (``demo-out``); ``None``: the command picks one.
+    path_type : type
+        Type of the value (:class:`~pathlib.Path`, or ``str``).
+
+    Returns
+    -------
+    callable
+        A click decorator.
+    """
+    kind = {"dir_okay": False} if file else {"file_okay": False}
+    return click.option(
+        "--out",
+        name,
+        type=click.Path(**kind, path_type=path_type),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+
+
+def overwrite_option(help: str = "Replace an existing output folder.") -> Callable[[F], F]:
+    """Return the ``--overwrite`` flag: replace an existing ``--out`` (see :func:`claim_out`).
+
+    Parameters
+    ----------
+    help : str
+        Help text (what is replaced).
+
+    Returns
+    -------
+    callable
+        A click decorator.
+    """
+    return click.option("--overwrite", is_flag=True, help=help)
+
+
+def claim_out(
+    out: str | os.PathLike[str],
+    overwrite: bool,
+    *,
+    before: Iterable[Input] = (),
+    catalog: str | os.PathLike[str] | None = None,
+    after: Iterable[Input] = (),
+) -> None:
+    """Check ``--out`` and lock it for the command, before any work.
+
+    The one place a command refuses an existing output without ``--overwrite`` ("output …
+    exists … pass --overwrite"), an output that holds one of its inputs, or one another run
+    is writing (:func:`zoning.io.workspace.claim_output`). The inputs are checked in order
+    ``before``, the catalogue's, ``after``: the first one inside ``out`` is named.
+
+    Parameters
+    ----------
+    out : path
+        The ``--out`` value.
+    overwrite : bool
+        The ``--overwrite`` flag.
+    before : iterable of (description, path)
+        Inputs named before the catalogue (the site file, the scenario).
+    catalog : path, optional
+        The ``--catalog`` value: its TOML, layers and coverage file count as inputs.
+    after : iterable of (description, path)
+        Inputs named after the catalogue (rule packs, the units file, rasters).
+    """
+    from zoning.io.workspace import claim_output
+    from zoning.run.inputs import catalog_inputs
+
+    claim_output(out, overwrite=overwrite, inputs=[*before, *catalog_inputs(catalog), *after])
+
+
+rulepack_option = click.option(
+    "--rulepack",
+    "rulepacks",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Extra rule pack TOML, repeatable (added to the bundled national and Shanxi packs).",
+)
+"""``--rulepack FILE`` (repeatable; parameter ``rulepacks``): rule packs added to the bundled ones."""
+
+
+def tolerance_km2_option(help: str) -> Callable[[F], F]:
+    """Return ``--tolerance-km2``: area changes at or below it count as none (default 1e-6).
+
+    Parameters
+    ----------
+    help : str
+        Help text (what the tolerance applies to).
+
+    Returns
+    -------
+    callable
+        A click decorator (parameter ``tolerance_km2``).
+    """
+    from zoning.cli.params import FiniteFloat
+
+    return click.option(
+        "--tolerance-km2",
+        type=FiniteFloat(0, unit="km²"),
+        default=1e-6,
+        show_default=True,
+        help=help,
+    )
+
+
+def db_option(help: str) -> Callable[[F], F]:
+    """Return the ``--db URL`` option (a PostGIS database; parameter ``db``).
+
+    Parameters
+    ----------
+    help : str
+        Help text (what is written to the database).
+
+    Returns
+    -------
+    callable
+        A click decorator.
+    """
+    return click.option("--db", "db", default=None, metavar="URL", help=help)
 
 
 def echo_json(doc: Any) -> None:
@@ -92,8 +312,36 @@ def check_scheduler(
     )
 
 
+def scheduler_options(help: str) -> Callable[[F], F]:
+    """Return ``--scheduler ADDR`` and its alias ``--dask`` (``--scheduler local``).
+
+    Parameters
+    ----------
+    help : str
+        Help text of ``--scheduler`` (what runs on Dask).
+
+    Returns
+    -------
+    callable
+        A click decorator adding both options (parameters ``scheduler`` and ``dask``).
+    """
+    scheduler = click.option(
+        "--scheduler",
+        default=None,
+        metavar="ADDR",
+        callback=check_scheduler,
+        help=help,
+    )
+    dask = click.option("--dask", is_flag=True, help="The same as --scheduler local.")
+
+    def decorate(f: F) -> F:
+        return scheduler(dask(f))
+
+    return decorate
+
+
 def default_out(product: str, name: str, suffix: str = "") -> Path:
-    """The default ``--out``: ``<product>-<name><suffix>`` in the current folder.
+    """Return the default ``--out``: ``<product>-<name><suffix>`` in the current folder.
 
     >>> default_out("stats", "Shanxi demo").as_posix()
     'stats-Shanxi_demo'
@@ -105,7 +353,7 @@ def default_out(product: str, name: str, suffix: str = "") -> Path:
 
 
 def quiet() -> bool:
-    """True when ``zoning -q`` (or ``--quiet``) was given: no progress bars."""
+    """Tell whether ``zoning -q`` (or ``--quiet``) was given: no progress bars."""
     ctx = click.get_current_context(silent=True)
     while ctx is not None:
         if isinstance(ctx.obj, dict) and "verbosity" in ctx.obj:
@@ -115,7 +363,7 @@ def quiet() -> bool:
 
 
 def catalog_label(catalog_path: Path | None) -> str:
-    """A short name of a catalogue for default output names (``shanxi-demo`` for the demo).
+    """Return a short name of a catalogue for default output names (``shanxi-demo``: demo).
 
     >>> catalog_label(None), catalog_label(Path("data/henan.toml"))
     ('shanxi-demo', 'henan')
@@ -131,8 +379,10 @@ def catalog_label(catalog_path: Path | None) -> str:
 
 
 def progress_steps(title: str, names: list[str]) -> Steps:
-    """A started :class:`zoning.progress.Steps` bar (off with ``zoning --quiet`` or off a
-    terminal), closed with the command; call ``finish()`` once the last step is done.
+    """Start a :class:`zoning.progress.Steps` bar, closed with the command.
+
+    The bar is off with ``zoning --quiet`` or off a terminal; call ``finish()`` once the last
+    step is done.
     """
     from zoning.progress import Steps, bars_off
 

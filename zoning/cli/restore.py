@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from zoning.cli.options import csv_encoding_option, json_option
+from zoning.cli.options import csv_encoding_option, json_option, out_option, overwrite_option
 
 
 @click.command("restore")
@@ -16,14 +16,8 @@ from zoning.cli.options import csv_encoding_option, json_option
     metavar="SCENARIO",
     help="The same as the SCENARIO argument (kept for scripts written for older versions).",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    default=None,
-    type=click.Path(file_okay=False, path_type=str),
-    help="Output folder (default: restoration-<scenario name>).",
-)
-@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
+@out_option("Output folder (default: restoration-<scenario name>).", name="out_dir", path_type=str)
+@overwrite_option()
 @click.option("--no-map", is_flag=True, help="Skip the HTML map.")
 @click.option("--docx", is_flag=True, help="Also write report.docx (Word).")
 @csv_encoding_option
@@ -69,9 +63,8 @@ def restore(
     scenario_path = resolve_scenario(name, "restore")
     spec = load_restoration_scenario(scenario_path)
     target = Path(out_dir) if out_dir else Path(f"restoration-{spec.name}")
-    from zoning.io.workspace import claim_output
+    from zoning.cli.options import claim_out
     from zoning.restoration.scenario import resolve_path
-    from zoning.run.inputs import catalog_inputs
 
     base = spec.base_dir
     catalog = None
@@ -82,10 +75,8 @@ def restore(
         for raster, raster_spec in spec.rasters.items()
         if isinstance(raster_spec, dict) and isinstance(raster_spec.get("path"), str)
     ]
-    claim_output(  # checked and locked before any work
-        target,
-        overwrite=overwrite,
-        inputs=[("scenario", scenario_path), *catalog_inputs(catalog), *rasters],
+    claim_out(  # checked and locked before any work
+        target, overwrite, before=[("scenario", scenario_path)], catalog=catalog, after=rasters
     )
     with atomic_directory(target, overwrite=overwrite) as tmp:
         steps.start("score units and portfolio")

@@ -7,15 +7,9 @@ from pathlib import Path
 
 import click
 
-__all__ = ["rules"]
+from zoning.cli.options import json_option, rulepack_option
 
-_PACK_OPTION = click.option(
-    "--rulepack",
-    "rulepacks",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Extra rule pack TOML, repeatable (added to the bundled national and Shanxi packs).",
-)
+__all__ = ["rules"]
 
 
 def _packs(extra: tuple[Path, ...]) -> list:
@@ -40,8 +34,8 @@ def rules() -> None:
     default=None,
     help="Only rules binding this administrative code (e.g. 140902: national, Shanxi, Xinzhou).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
-@_PACK_OPTION
+@json_option(help="Print JSON on stdout.")
+@rulepack_option
 def list_rules(
     type_id: str | None,
     kind: str | None,
@@ -95,8 +89,8 @@ def list_rules(
 
 @rules.command("show")
 @click.argument("rule_id")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
-@_PACK_OPTION
+@json_option(help="Print JSON on stdout.")
+@rulepack_option
 def show_rule(rule_id: str, as_json: bool, rulepacks: tuple[Path, ...]) -> None:
     """Show one rule in full: scope, conditions, exceptions, evidence, citation and quote."""
     import difflib

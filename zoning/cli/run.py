@@ -6,41 +6,32 @@ from pathlib import Path
 
 import click
 
-from zoning.cli.options import check_scheduler, csv_encoding_option, json_option
+from zoning.cli.options import (
+    csv_encoding_option,
+    db_option,
+    json_option,
+    out_option,
+    overwrite_option,
+    scheduler_options,
+)
 
 __all__ = ["run"]
 
 
 @click.command("run")
 @click.argument("scenario")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Output folder (default: runs/<scenario id>).",
-)
-@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
+@out_option("Output folder (default: runs/<scenario id>).")
+@overwrite_option()
 @click.option(
     "--resume", is_flag=True, help="Reuse the checkpoints of an interrupted run of this scenario."
 )
-@click.option(
-    "--scheduler",
-    default=None,
-    metavar="ADDR",
-    callback=check_scheduler,
-    help="Run the statistics on a Dask cluster (tcp://host:8786, or 'local').",
-)
-@click.option("--dask", is_flag=True, help="The same as --scheduler local.")
+@scheduler_options("Run the statistics on a Dask cluster (tcp://host:8786, or 'local').")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bars on stderr (default: on a TTY)."
 )
-@click.option(
-    "--db",
-    "db",
-    default=None,
-    metavar="URL",
-    help="Also write stats.csv as table zoning_stats to this PostGIS database (run id: the "
-    "output folder's name; its rows replaced).",
+@db_option(
+    "Also write stats.csv as table zoning_stats to this PostGIS database (run id: the "
+    "output folder's name; its rows replaced)."
 )
 @click.option("--docx", is_flag=True, help="Also write the reports as Word documents (.docx).")
 @csv_encoding_option

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from zoning.cli.options import csv_encoding_option
+from zoning.cli.options import (
+    catalog_option,
+    csv_encoding_option,
+    json_option,
+    out_option,
+    overwrite_option,
+    rulepack_option,
+)
 from zoning.cli.params import FiniteFloat
 
 __all__ = ["screen"]
@@ -21,13 +28,7 @@ __all__ = ["screen"]
     required=True,
     help="Project type id (e.g. chemical, road, solar_pv); unknown ids get suggestions.",
 )
-@click.option(
-    "--catalog",
-    "catalog_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Catalogue TOML (default: the Shanxi demo).",
-)
+@catalog_option()
 @click.option(
     "--attr",
     "attrs",
@@ -35,14 +36,9 @@ __all__ = ["screen"]
     metavar="KEY=VALUE",
     help="Project attribute, repeatable (e.g. discharges_wastewater=false, livestock_scale=large).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Write result.json, report.html and summary.csv into this new folder (atomically).",
-)
-@click.option("--overwrite", is_flag=True, help="Replace an existing --out folder.")
+@json_option
+@out_option("Write result.json, report.html and summary.csv into this new folder (atomically).")
+@overwrite_option("Replace an existing --out folder.")
 @click.option(
     "--compare",
     is_flag=True,
@@ -55,13 +51,7 @@ __all__ = ["screen"]
     help="CRS of the site file when it has none (e.g. EPSG:4490); 'gcj02' converts web-map "
     "(GCJ-02) coordinates.",
 )
-@click.option(
-    "--rulepack",
-    "rulepacks",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Extra rule pack TOML, repeatable (added to the bundled national and Shanxi packs).",
-)
+@rulepack_option
 @click.option(
     "--search-radius",
     type=FiniteFloat(0, 100_000, unit="m"),

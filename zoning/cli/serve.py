@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from zoning.cli.options import catalog_option
 from zoning.cli.params import FiniteFloat
 
 __all__ = ["serve"]
@@ -22,13 +23,7 @@ def _is_loopback(host: str) -> bool:
 
 
 @click.command("serve")
-@click.option(
-    "--catalog",
-    "catalog_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Catalogue TOML (default: the Shanxi demo).",
-)
+@catalog_option()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
 @click.option(

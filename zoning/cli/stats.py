@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from zoning.cli.options import check_scheduler, csv_encoding_option, json_option
+from zoning.cli.options import (
+    catalog_option,
+    csv_encoding_option,
+    db_option,
+    json_option,
+    out_option,
+    overwrite_option,
+    scheduler_options,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from zoning.catalog import Catalog
@@ -16,13 +24,7 @@ __all__ = ["stats"]
 
 
 @click.command("stats")
-@click.option(
-    "--catalog",
-    "catalog_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Catalogue TOML (default: the Shanxi demo).",
-)
+@catalog_option()
 @click.option(
     "--units",
     "units_path",
@@ -42,30 +44,12 @@ __all__ = ["stats"]
 @click.option(
     "--layers", default=None, help="Layer kinds, comma-separated (default: all polygon kinds)."
 )
-@click.option(
-    "--out",
-    default=None,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder (stats.csv is written in it; default: stats-<catalogue name>).",
-)
-@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
-@click.option(
-    "--scheduler",
-    default=None,
-    metavar="ADDR",
-    callback=check_scheduler,
-    help="Compute on Dask: 'local' (a cluster on this machine) or tcp://host:8786.",
-)
-@click.option("--dask", is_flag=True, help="The same as --scheduler local.")
+@out_option("Output folder (stats.csv is written in it; default: stats-<catalogue name>).")
+@overwrite_option()
+@scheduler_options("Compute on Dask: 'local' (a cluster on this machine) or tcp://host:8786.")
 @csv_encoding_option
 @json_option
-@click.option(
-    "--db",
-    "db",
-    default=None,
-    metavar="URL",
-    help="Also write table zoning_stats to this PostGIS database (rows of --run-id replaced).",
-)
+@db_option("Also write table zoning_stats to this PostGIS database (rows of --run-id replaced).")
 @click.option(
     "--run-id", default=None, help="Run id of the database rows (default: catalogue name)."
 )

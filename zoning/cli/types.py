@@ -6,11 +6,13 @@ import json
 
 import click
 
+from zoning.cli.options import json_option
+
 __all__ = ["types_command"]
 
 
 @click.command("types")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+@json_option(help="Print JSON on stdout.")
 def types_command(as_json: bool) -> None:
     """List the project types (id, Chinese and English names, categories) and the attributes
     that change their outcomes (--attr KEY=VALUE on `zoning screen`), with defaults.

@@ -20,6 +20,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from zoning.datasets.cache import cache_dir
+
 __all__ = [
     "BUNDLED_SCENARIOS",
     "cache_dir",
@@ -35,22 +37,6 @@ BUNDLED_SCENARIOS: dict[str, dict[str, str]] = {
     "run": {"demo": "demo_province_stats"},
     "restore": {"demo": "demo_restoration"},
 }
-
-
-def cache_dir() -> Path:
-    """Return the zoning cache folder (``$ZONING_CACHE_DIR`` or ``~/.cache/zoning``)."""
-    env = os.environ.get("ZONING_CACHE_DIR")
-    base = Path(env) if env else Path.home() / ".cache" / "zoning"
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        from zoning.errors import InputFileError
-
-        raise InputFileError(
-            f"cannot create the zoning cache folder {base} ({exc.strerror or exc}); expected a "
-            "writable folder; fix: set ZONING_CACHE_DIR to a writable folder"
-        ) from exc
-    return base
 
 
 def demo_catalog_path(*, rebuild: bool = False) -> Path:

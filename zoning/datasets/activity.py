@@ -21,7 +21,7 @@ import shapely
 
 from zoning.crs import ALBERS_CHINA
 
-__all__ = ["SUPERVISION_CATALOG", "demo_supervision_catalog_path", "make_activity_patches"]
+__all__ = ["SUPERVISION_CATALOG", "make_activity_patches", "write_supervision_catalog"]
 
 #: file name of the demo catalogue with the patches
 SUPERVISION_CATALOG = "catalog-supervision.toml"
@@ -127,16 +127,4 @@ def write_supervision_catalog(demo_dir: Path, seed: int) -> Path:
     )
     path = demo_dir / SUPERVISION_CATALOG
     atomic_write_text(path, text + _ENTRY.format(seed=seed), overwrite=True)
-    return path
-
-
-def demo_supervision_catalog_path() -> Path:
-    """The demo catalogue with the illustrative human-activity patches (built on first use)."""
-    from zoning.datasets import demo_catalog_path
-    from zoning.datasets.build import DEMO_SEED
-
-    catalog = demo_catalog_path()
-    path = catalog.parent / SUPERVISION_CATALOG
-    if not path.is_file():
-        write_supervision_catalog(catalog.parent, DEMO_SEED + 6)
     return path

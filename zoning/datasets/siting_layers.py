@@ -31,7 +31,8 @@ import shapely
 from shapely.geometry import Point
 
 from zoning.crs import ALBERS_CHINA, CGCS2000
-from zoning.datasets.generate import CITY_SEATS, SPRINGS, _blob, _polygonal, _to_frame
+from zoning.datasets.generate import CITY_SEATS, SPRINGS
+from zoning.datasets.shapes import blob, polygonal, to_frame
 
 __all__ = [
     "make_contaminated_land",
@@ -87,17 +88,17 @@ def _place(
     """A blob of ``radius`` m placed ``dist`` m from ``centre``, inside ``within`` and clear of
     the features in ``avoid`` when possible (else the last try, with them cut out).
     """
-    blob = shapely.Polygon()
+    patch = shapely.Polygon()
     hits: np.ndarray = np.empty(0, dtype=int)
     for _ in range(tries):
         ang, d = rng.uniform(0, 2 * np.pi), rng.uniform(*dist)
         p = Point(centre.x + d * np.cos(ang), centre.y + d * np.sin(ang))
-        blob = _blob(p, radius, rng)
-        hits = avoid.query(blob, predicate="intersects") if avoid is not None else hits
-        if within.contains(blob) and not len(hits):
-            return blob
+        patch = blob(p, radius, rng)
+        hits = avoid.query(patch, predicate="intersects") if avoid is not None else hits
+        if within.contains(patch) and not len(hits):
+            return patch
     cut = shapely.union_all(avoid.geometries[hits]) if len(hits) else shapely.Polygon()
-    return _polygonal(blob.intersection(within).difference(cut))
+    return polygonal(patch.intersection(within).difference(cut))
 
 
 # --------------------------------------------------------------------------- industrial parks
@@ -182,7 +183,7 @@ def make_industrial_parks(
                 "geometry": zone,
             }
         )
-    return _to_frame(records)
+    return to_frame(records)
 
 
 # --------------------------------------------------------------------------- receptors
@@ -214,7 +215,7 @@ def make_sensitive_receptors(
         town = row.geometry.representative_point()
         name, code = row["name"], row["adcode"]
         items = [
-            ("居住区", f"{name}城区集中居住区（示意）", _blob(offset(town, 0, 400), 700, rng)),
+            ("居住区", f"{name}城区集中居住区（示意）", blob(offset(town, 0, 400), 700, rng)),
             ("学校", f"{name}第一中学（示意）", offset(town, 300, 1200)),
             ("医院", f"{name}人民医院（示意）", offset(town, 300, 1200)),
         ]
@@ -252,7 +253,7 @@ def make_sensitive_receptors(
                     "类型": "村庄",
                     "county_adcode": county,
                     "illustrative": 1,
-                    "geometry": _blob(v, rng.uniform(200, 400), rng),
+                    "geometry": blob(v, rng.uniform(200, 400), rng),
                 }
             )
     gdf = gpd.GeoDataFrame(records, geometry="geometry", crs=ALBERS_CHINA).to_crs(CGCS2000)
@@ -304,7 +305,7 @@ def make_no_farming_zones(
             (1, "禁养区", closed),
             (2, "限养区", limited),
         ):
-            part = _polygonal(shapely.intersection(row.geometry, geom))
+            part = polygonal(shapely.intersection(row.geometry, geom))
             if part.is_empty or part.area < 1e-6:  # ≈ 0.01 km²
                 continue
             records.append(
@@ -317,7 +318,7 @@ def make_no_farming_zones(
                     "geometry": part,
                 }
             )
-    return _to_frame(records, crs=CGCS2000)
+    return to_frame(records, crs=CGCS2000)
 
 
 # --------------------------------------------------------------------------- 污染地块
@@ -374,7 +375,7 @@ def make_contaminated_land(
                 "geometry": plot,
             }
         )
-    return _to_frame(records)
+    return to_frame(records)
 
 
 # --------------------------------------------------------------------------- recharge areas
@@ -401,7 +402,7 @@ def make_groundwater_recharge(cities: gpd.GeoDataFrame, seed: int) -> gpd.GeoDat
                 "名称": f"{name.removesuffix('泉域')}泉岩溶地下水补给区（示意）",
                 "补给区类型": "岩溶地下水补给区",
                 "illustrative": 1,
-                "geometry": _blob(centre, rng.uniform(0.8, 1.0) * r_all, rng),
+                "geometry": blob(centre, rng.uniform(0.8, 1.0) * r_all, rng),
             }
         )
     cty = cities.to_crs(ALBERS_CHINA).set_index("adcode")
@@ -426,4 +427,4 @@ def make_groundwater_recharge(cities: gpd.GeoDataFrame, seed: int) -> gpd.GeoDat
                 "geometry": area,
             }
         )
-    return _to_frame(records)
+    return to_frame(records)

@@ -430,7 +430,7 @@ def read_vector(
         CSV UTF-8 then GB18030.
     crs : CRS-like, optional
         Declared CRS, used only when the data has none (e.g. a shapefile without ``.prj``).
-        See :func:`zoning.crs.ensure_crs` for the checks that catch wrong declarations.
+        See :func:`zoning.declared_crs.ensure_crs` for the checks that catch wrong declarations.
     engine : {"pyogrio", "fiona"}
         The GDAL binding used for GDAL formats.
     lon_col, lat_col, wkt_col : str, optional
@@ -443,7 +443,7 @@ def read_vector(
     max_archive_bytes : int
         Largest total declared uncompressed size of a .zip / .kmz; checked before unpacking.
     check_crs : bool, default True
-        Apply :func:`zoning.crs.ensure_crs`. ``False`` returns the frame as read (with
+        Apply :func:`zoning.declared_crs.ensure_crs`. ``False`` returns the frame as read (with
         ``crs`` set only when it has none), for validators that collect every problem first.
 
     Returns
@@ -463,7 +463,7 @@ def read_vector(
     ZoningUsageError
         Unknown ``engine``.
     """
-    from zoning.crs import ensure_crs
+    from zoning.declared_crs import ensure_crs
     from zoning.io.sources import check_source, is_utf8_name, stay_offline, utf8_alias
 
     if engine not in ("pyogrio", "fiona"):

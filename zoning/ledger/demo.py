@@ -1,5 +1,7 @@
-"""The ledger products of ``zoning demo``: the red-line ledger of the demo (with the MODIS 2019
-land cover) and the supervision list of its illustrative human-activity patches.
+"""The ledger products of ``zoning demo`` and the demo's supervision catalogue.
+
+The red-line ledger of the demo (with the MODIS 2019 land cover) and the supervision list of
+its illustrative human-activity patches.
 """
 
 from __future__ import annotations
@@ -7,7 +9,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["run_demo_ledger"]
+__all__ = ["demo_supervision_catalog_path", "run_demo_ledger"]
+
+
+def demo_supervision_catalog_path() -> Path:
+    """Return the demo catalogue with the illustrative human-activity patches.
+
+    The patches are generated beside the demo catalogue on first use
+    (:func:`zoning.datasets.activity.write_supervision_catalog`).
+
+    Returns
+    -------
+    Path
+        ``catalog-supervision.toml`` in the demo's cache folder.
+    """
+    from zoning.datasets import demo_catalog_path
+    from zoning.datasets.activity import SUPERVISION_CATALOG, write_supervision_catalog
+    from zoning.datasets.demo_version import DEMO_SEED
+
+    catalog = demo_catalog_path()
+    path = catalog.parent / SUPERVISION_CATALOG
+    if not path.is_file():
+        write_supervision_catalog(catalog.parent, DEMO_SEED + 6)
+    return path
 
 
 def run_demo_ledger(out: Path) -> Iterator[str]:
@@ -15,7 +39,6 @@ def run_demo_ledger(out: Path) -> Iterator[str]:
     and allowed limited activities); yield one summary line per product.
     """
     from zoning.catalog import load_catalog
-    from zoning.datasets.activity import demo_supervision_catalog_path
     from zoning.ledger import build_ledger, supervise
     from zoning.ledger.landcover import default_landcover_path
     from zoning.ledger.outputs import write_ledger, write_supervision

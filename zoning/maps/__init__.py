@@ -11,6 +11,7 @@ disclaimer "for planning analysis, not an official map", and simplify geometry f
 
 from __future__ import annotations
 
+from zoning.labels import DISCLAIMER_ZH_FIRST as DISCLAIMER
 from zoning.maps.assets import MapAssetsMissingError
 from zoning.maps.builder import (
     finish,
@@ -23,8 +24,9 @@ from zoning.maps.builder import (
     save_html,
     save_map,
 )
-from zoning.maps.info import DISCLAIMER, map_info
-from zoning.maps.layers import add_choropleth, add_layer, add_raster
+from zoning.maps.choropleth import add_choropleth
+from zoning.maps.info import map_info
+from zoning.maps.layers import add_layer
 from zoning.maps.products import (
     catalog_map,
     choropleth_map,
@@ -33,6 +35,7 @@ from zoning.maps.products import (
     share_map,
     site_map,
 )
+from zoning.maps.raster import add_raster
 from zoning.maps.report import embed_html, embed_map, html_table, report_css, report_page
 
 __all__ = [

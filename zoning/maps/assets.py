@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -237,31 +238,26 @@ def inline_assets(html: str) -> str:
         low = url.lower()
         return any(part in low for part in DROPPED_URL_PARTS)
 
-    def script(match: re.Match[str]) -> str:
-        url = match.group(1)
-        if dropped(url):
-            return ""
-        asset = _match_asset(url, "js")
-        if asset is None:
-            raise MapAssetsMissingError(
-                f"the map references the script {url}, which has no offline copy in "
-                "zoning.maps.assets.ASSETS; add its npm package there and re-run `make setup`"
-            )
-        body = load_asset(asset.key).replace("</script", "<\\/script")
-        return f"<script>/* {asset.package} */\n{body}\n</script>"
+    def inliner(ext: str, tag: str, what: str) -> Callable[[re.Match[str]], str]:
+        """Replace a ``<script src>`` / ``<link href>`` by its inlined offline copy."""
 
-    def link(match: re.Match[str]) -> str:
-        url = match.group(1)
-        if dropped(url):
-            return ""
-        asset = _match_asset(url, "css")
-        if asset is None:
-            raise MapAssetsMissingError(
-                f"the map references the stylesheet {url}, which has no offline copy in "
-                "zoning.maps.assets.ASSETS; add its npm package there and re-run `make setup`"
-            )
-        body = load_asset(asset.key).replace("</style", "<\\/style")
-        return f"<style>/* {asset.package} */\n{body}\n</style>"
+        def inline(match: re.Match[str]) -> str:
+            url = match.group(1)
+            if dropped(url):
+                return ""
+            asset = _match_asset(url, ext)
+            if asset is None:
+                raise MapAssetsMissingError(
+                    f"the map references the {what} {url}, which has no offline copy in "
+                    "zoning.maps.assets.ASSETS; add its npm package there and re-run `make setup`"
+                )
+            body = load_asset(asset.key).replace(f"</{tag}", f"<\\/{tag}")
+            return f"<{tag}>/* {asset.package} */\n{body}\n</{tag}>"
+
+        return inline
+
+    script = inliner("js", "script", "script")
+    link = inliner("css", "style", "stylesheet")
 
     html = _SCRIPT.sub(script, html)
     return _LINK.sub(link, html)

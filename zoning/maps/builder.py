@@ -30,10 +30,12 @@ from zoning.errors import CRSError, OutputExistsError, ZoningError
 from zoning.io.atomic import atomic_write_text
 from zoning.maps.assets import DROPPED_URL_PARTS, inline_assets
 from zoning.maps.basemaps import Basemap, add_basemap, resolve_basemap
+from zoning.maps.choropleth import add_choropleth
 from zoning.maps.info import SHANXI_BOUNDS, MapInfo, map_info
 from zoning.maps.info import maps_of as _maps_of
-from zoning.maps.layers import add_choropleth, add_layer, add_raster
+from zoning.maps.layers import add_layer
 from zoning.maps.panels import Panels
+from zoning.maps.raster import add_raster
 from zoning.maps.simplify import DEFAULT_DETAIL_ZOOM
 
 __all__ = [

@@ -14,7 +14,6 @@ from zoning.maps.basemaps import Basemap
 from zoning.maps.simplify import DEFAULT_DETAIL_ZOOM
 
 __all__ = [
-    "DISCLAIMER",
     "FIELD_LABELS",
     "SHANXI_BOUNDS",
     "LegendBlock",
@@ -23,8 +22,6 @@ __all__ = [
     "map_info",
     "maps_of",
 ]
-
-DISCLAIMER = "仅供规划分析，非正式地图 / For planning analysis, not an official map"
 
 #: Default extent: Shanxi province (lon/lat).
 SHANXI_BOUNDS: tuple[float, float, float, float] = (110.2, 34.5, 114.6, 40.8)

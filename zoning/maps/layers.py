@@ -20,7 +20,14 @@ from zoning.maps.style import kind_label, style_for, zone_label, zone_order
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
-__all__ = ["NamesOnClick", "add_choropleth", "add_layer", "add_raster", "class_breaks", "palette"]
+__all__ = [
+    "NamesOnClick",
+    "add_geojson",
+    "add_layer",
+    "display_frame",
+    "feature_collection",
+    "frame_bounds",
+]
 
 _LINE_TYPES = frozenset({"LineString", "MultiLineString"})
 
@@ -40,8 +47,21 @@ _SCREENING_FIELDS = (
 )
 
 
-def _display_frame(m: folium.Map, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return ``gdf`` in lon/lat for drawing (GCJ-02 when the basemap needs it)."""
+def display_frame(m: folium.Map, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``gdf`` in lon/lat for drawing (GCJ-02 when the basemap needs it).
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map drawn on (its :func:`~zoning.maps.info.map_info` says the display CRS).
+    gdf : GeoDataFrame
+        The layer, with a CRS.
+
+    Returns
+    -------
+    GeoDataFrame
+        In EPSG:4326 (CGCS2000 relabelled), shifted to GCJ-02 for the AutoNavi tiles.
+    """
     if gdf.crs is None:
         raise CRSError(
             "the layer to map has no CRS; expected a GeoDataFrame with a CRS (EPSG:4490 "
@@ -55,14 +75,14 @@ def _display_frame(m: folium.Map, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     else:
         out = gdf.to_crs(4326)
     if map_info(m).display_crs == "gcj02":
-        from zoning.crs import to_gcj02
+        from zoning.gcj02 import to_gcj02
 
         out = to_gcj02(out)
     return out
 
 
-def _bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
-    """Lon/lat bounds of a display frame, ``None`` when it has no geometry."""
+def frame_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
+    """Return the lon/lat bounds of a display frame, ``None`` when it has no geometry."""
     if len(frame) == 0 or frame.geometry.is_empty.all():
         return None
     minx, miny, maxx, maxy = (float(v) for v in frame.total_bounds)
@@ -95,10 +115,25 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-def _feature_collection(
+def feature_collection(
     gdf: gpd.GeoDataFrame, geoms: np.ndarray, columns: Sequence[str]
 ) -> dict[str, Any]:
-    """Build a compact GeoJSON FeatureCollection (integer ids, only ``columns``)."""
+    """Build a compact GeoJSON FeatureCollection (integer ids, only ``columns``).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The attributes.
+    geoms : ndarray of shapely geometries
+        The display geometries, one per row of ``gdf`` (empty ones are left out).
+    columns : sequence of str
+        The properties to keep (values made JSON- and HTML-safe).
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection.
+    """
     import shapely
 
     features = []
@@ -117,7 +152,7 @@ def _feature_collection(
     return {"type": "FeatureCollection", "features": features}
 
 
-def _add_geojson(
+def add_geojson(
     group: folium.FeatureGroup,
     data: dict[str, Any],
     *,
@@ -128,6 +163,31 @@ def _add_geojson(
     name: str,
     labels: Mapping[str, str] | None = None,
 ) -> folium.GeoJson:
+    """Add a GeoJSON layer with bilingual popup and tooltip labels to ``group``.
+
+    Parameters
+    ----------
+    group : folium.FeatureGroup
+        The layer's group.
+    data : dict
+        A FeatureCollection from :func:`feature_collection`.
+    style_function : callable
+        Feature → Leaflet style.
+    popup_fields, tooltip_fields : sequence of str
+        Properties shown on click and on hover.
+    points : bool
+        Draw points as circle markers.
+    name : str
+        Layer name.
+    labels : mapping, optional
+        Field → label (default :data:`~zoning.maps.info.FIELD_LABELS`).
+
+    Returns
+    -------
+    folium.GeoJson
+        The added layer.
+    """
+
     def aliases(fields: Sequence[str]) -> list[str]:
         table = labels if labels is not None else FIELD_LABELS
         return [table.get(f, f) for f in fields]
@@ -256,7 +316,7 @@ def add_layer(
     if kind is None and "kind" in gdf.columns and gdf["kind"].nunique() == 1:
         kind = str(gdf["kind"].iloc[0])
     label = name or (kind_label(kind) if kind else "图层 / Layer")
-    frame = _display_frame(m, gdf).copy()
+    frame = display_frame(m, gdf).copy()
     zones = frame[zone_column].astype("object") if zone_column in frame.columns else None
     if zones is not None:
         order = {z: i for i, z in enumerate(zone_order(kind))} if kind else {}
@@ -288,7 +348,7 @@ def add_layer(
         groups=frame[zone_column].to_numpy() if zones is not None else None,
         coverage=coverage,
     )
-    data = _feature_collection(frame, disp.geometries, keep)
+    data = feature_collection(frame, disp.geometries, keep)
 
     click_through = kind in _CLICK_THROUGH and style is None
     if click_through:
@@ -318,7 +378,7 @@ def add_layer(
             return fixed
 
     group = folium.FeatureGroup(name=label, show=show)
-    geojson = _add_geojson(
+    geojson = add_geojson(
         group,
         data,
         style_function=style_function,
@@ -342,7 +402,7 @@ def add_layer(
             "method": disp.method,
             "tolerance_deg": disp.tolerance,
             "detail_zoom": None if points else info.detail_zoom,
-            "bounds": _bounds(frame),
+            "bounds": frame_bounds(frame),
         }
     )
     if style is None and n:
@@ -367,317 +427,3 @@ def add_layer(
             LegendBlock(label, [LegendEntry(label=label, color=color)], group.get_name())
         )
     return group
-
-
-# --------------------------------------------------------------------------- choropleth
-
-
-def class_breaks(values: np.ndarray, classes: int) -> np.ndarray:
-    """Quantile class breaks (unique, increasing), min and max included."""
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return np.array([0.0, 0.0])
-    qs = np.quantile(finite, np.linspace(0, 1, classes + 1))
-    breaks = np.unique(qs)
-    if breaks.size == 1:
-        breaks = np.array([breaks[0], breaks[0]])
-    return breaks
-
-
-def palette(cmap: str, n: int, *, start: float = 0.15) -> list[str]:
-    """``n`` colours of ``cmap`` from ``start`` to 0.95 (light classes stay visible)."""
-    import matplotlib
-    from matplotlib.colors import to_hex
-
-    colormap = matplotlib.colormaps[cmap]
-    if n == 1:
-        return [to_hex(colormap(0.6))]
-    return [to_hex(colormap(start + (0.95 - start) * i / (n - 1))) for i in range(n)]
-
-
-def add_choropleth(
-    m: folium.Map,
-    units: gpd.GeoDataFrame,
-    column: str,
-    *,
-    name: str,
-    legend_title: str,
-    classes: int = 5,
-    breaks: Sequence[float] | None = None,
-    cmap: str = "YlOrRd",
-    fmt: str = "{:.1f}",
-    popup_fields: Sequence[str] | None = None,
-    show: bool = True,
-    outline: bool = False,
-) -> folium.FeatureGroup:
-    """Add a classed choropleth of ``units[column]`` with a classed legend.
-
-    Parameters
-    ----------
-    m : folium.Map
-        A map from :func:`new_map`.
-    units : GeoDataFrame
-        Polygons (e.g. counties) with the value column.
-    column : str
-        Numeric column to map (NaN → "no data", grey).
-    name : str
-        Layer name (bilingual).
-    legend_title : str
-        Legend heading (bilingual, with the unit, e.g. ``"红线占比 (%) / Red-line share (%)"``).
-    classes : int
-        Number of quantile classes (ignored when ``breaks`` is given).
-    breaks : sequence of float, optional
-        Explicit class edges, increasing, first ≤ min and last ≥ max.
-    cmap : str
-        Matplotlib colormap name.
-    fmt : str
-        Format of the legend and popup numbers.
-    popup_fields : sequence of str, optional
-        Extra columns in the popup (default: name, adcode when present).
-    show : bool
-        Visible when the map opens.
-    outline : bool
-        Draw the class colour as a thick outline with a transparent (still clickable) fill,
-        so a raster underneath stays visible.
-
-    Returns
-    -------
-    folium.FeatureGroup
-    """
-    import pandas as pd
-
-    info = map_info(m)
-    if column not in units.columns:
-        raise ZoningError(
-            f"choropleth column {column!r} not found; the units have columns "
-            f"{[c for c in units.columns if c != 'geometry']}"
-        )
-    if classes < 1:
-        raise ZoningError(f"classes must be at least 1, got {classes}")
-    values = pd.to_numeric(units[column], errors="coerce").to_numpy(dtype=float)
-    edges = np.asarray(breaks, dtype=float) if breaks is not None else class_breaks(values, classes)
-    n_classes = max(1, edges.size - 1)
-    colors = palette(cmap, n_classes, start=0.4 if outline else 0.15)
-    cls = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, n_classes - 1)
-    frame = _display_frame(m, units).copy()
-    frame["_class"] = np.where(np.isfinite(values), cls, -1)
-    value_label = f"{legend_title}"
-    frame["value"] = [fmt.format(v) if np.isfinite(v) else "—" for v in values]
-    if popup_fields is None:
-        popup_fields = [c for c in ("name", "adcode") if c in frame.columns]
-    fields = [*popup_fields, "value"]
-    disp = display_geometries(
-        frame.geometry.to_numpy(), zoom=info.detail_zoom, coverage=True, groups=None
-    )
-    data = _feature_collection(frame, disp.geometries, [*fields, "_class"])
-
-    def style_function(feature: dict[str, Any]) -> dict[str, Any]:
-        k = feature["properties"]["_class"]
-        fill = colors[k] if k >= 0 else "#d9d9d9"
-        if outline:
-            return {"color": fill, "weight": 3, "fillColor": fill, "fillOpacity": 0.0}
-        return {"color": "#525252", "weight": 0.7, "fillColor": fill, "fillOpacity": 0.8}
-
-    group = folium.FeatureGroup(name=name, show=show)
-    labels = dict(FIELD_LABELS)
-    labels["value"] = value_label
-    _add_geojson(
-        group,
-        data,
-        style_function=style_function,
-        popup_fields=fields,
-        tooltip_fields=fields,
-        points=False,
-        name=name,
-        labels=labels,
-    )
-    group.add_to(m)
-    info.layers.append(
-        {
-            "name": name,
-            "kind": "choropleth",
-            "features": len(data["features"]),
-            "bounds": _bounds(frame),
-            "simplified": disp.simplified,
-            "vertices_before": disp.vertices_before,
-            "vertices_after": disp.vertices_after,
-            "method": disp.method,
-            "tolerance_deg": disp.tolerance,
-        }
-    )
-    entries = [
-        LegendEntry(
-            label=f"{fmt.format(edges[i])} – {fmt.format(edges[i + 1])}",
-            color=colors[i],
-            line=outline,
-        )
-        for i in range(n_classes)
-    ]
-    if (~np.isfinite(values)).any():
-        entries.append(LegendEntry(label="无数据 / No data", color="#d9d9d9", line=outline))
-    info.legends.append(LegendBlock(legend_title, entries, group.get_name()))
-    return group
-
-
-# --------------------------------------------------------------------------- raster
-
-
-def _warp_to_lonlat(
-    arr: np.ndarray, transform: Any, crs: Any, nodata: float | None
-) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-    """Reproject a projected grid to a lon/lat grid (nearest neighbour, for display only)."""
-    from rasterio.transform import array_bounds
-    from rasterio.warp import Resampling, calculate_default_transform, reproject
-
-    rows, cols = arr.shape
-    left, bottom, right, top = array_bounds(rows, cols, transform)
-    dst_transform, width, height = calculate_default_transform(
-        crs, "EPSG:4326", cols, rows, left=left, bottom=bottom, right=right, top=top
-    )
-    src = np.where(arr == nodata, np.nan, arr) if nodata is not None else arr
-    dst = np.full((height, width), np.nan)
-    reproject(
-        src,
-        dst,
-        src_transform=transform,
-        src_crs=crs,
-        src_nodata=np.nan,
-        dst_transform=dst_transform,
-        dst_crs="EPSG:4326",
-        dst_nodata=np.nan,
-        resampling=Resampling.nearest,
-    )
-    west, south, east, north = array_bounds(height, width, dst_transform)
-    return dst, (west, south, east, north)
-
-
-def add_raster(
-    m: folium.Map,
-    array: np.ndarray,
-    bounds: Sequence[float] | None = None,
-    *,
-    name: str,
-    cmap: str = "viridis",
-    nodata: float | None = None,
-    vmin: float | None = None,
-    vmax: float | None = None,
-    opacity: float = 0.75,
-    legend_title: str | None = None,
-    show: bool = True,
-    transform: Any = None,
-    crs: Any = None,
-    max_size: int = 2048,
-) -> folium.raster_layers.ImageOverlay:
-    """Add a single-band raster as an inline PNG overlay.
-
-    Parameters
-    ----------
-    m : folium.Map
-        A map from :func:`new_map`.
-    array : 2-D array
-        Values, first row north.
-    bounds : (minx, miny, maxx, maxy), optional
-        Extent of a lon/lat array (EPSG:4490/4326). The rows are re-projected to Web Mercator
-        for display (``mercator_project``). Not needed when ``transform`` and ``crs`` are given.
-    transform : affine.Affine, optional
-        Grid transform of a raster in a projected ``crs`` (e.g. Albers or a Gauss–Krüger
-        zone): the array is reprojected to lon/lat for display (nearest neighbour).
-    crs : CRS-like, optional
-        CRS of ``transform``.
-    max_size : int
-        Largest image side in pixels; bigger arrays are subsampled for display (the map
-        notes it).
-    name : str
-        Layer name (bilingual).
-    cmap : str
-        Matplotlib colormap.
-    nodata : float, optional
-        Value drawn transparent (NaN always is).
-    vmin, vmax : float, optional
-        Colour stretch (default: data min/max).
-    opacity : float
-        Layer opacity.
-    legend_title : str, optional
-        Legend heading (default ``name``).
-    show : bool
-        Visible when the map opens.
-
-    Returns
-    -------
-    folium.raster_layers.ImageOverlay
-    """
-    import matplotlib
-
-    info = map_info(m)
-    arr = np.asarray(array, dtype=float)
-    if arr.ndim != 2 or arr.size == 0:
-        raise ZoningError(f"add_raster expects a non-empty 2-D array, got shape {arr.shape}")
-    if transform is not None:
-        if crs is None:
-            raise CRSError(
-                "add_raster got a transform but no crs; expected both (e.g. crs='EPSG:4547')"
-            )
-        arr, bounds = _warp_to_lonlat(arr, transform, crs, nodata)
-    elif bounds is None:
-        raise ZoningError("add_raster needs lon/lat bounds, or a transform and crs")
-    step = max(1, math.ceil(max(arr.shape) / max_size))
-    if step > 1:
-        arr = arr[::step, ::step]
-        info.notes.append(
-            f"栅格 {name} 显示时每 {step} 个像元取 1 个 / raster {name} subsampled for display "
-            f"(1 cell in {step} per row and column)"
-        )
-    minx, miny, maxx, maxy = (float(b) for b in bounds)
-    if not (minx < maxx and miny < maxy) or not (
-        -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90
-    ):
-        raise CRSError(
-            f"raster bounds {tuple(bounds)} are not lon/lat (minx, miny, maxx, maxy); "
-            "reproject the raster to EPSG:4490 first"
-        )
-    valid = np.isfinite(arr)
-    if nodata is not None:
-        valid &= arr != nodata
-    lo = float(np.nanmin(arr[valid])) if vmin is None and valid.any() else (vmin or 0.0)
-    hi = float(np.nanmax(arr[valid])) if vmax is None and valid.any() else (vmax or 1.0)
-    scaled = np.zeros_like(arr) if hi <= lo else (arr - lo) / (hi - lo)
-    rgba = matplotlib.colormaps[cmap](np.clip(np.nan_to_num(scaled), 0, 1))
-    rgba[..., 3] = np.where(valid, 1.0, 0.0)
-    image = (rgba * 255).round().astype(np.uint8)
-    if info.display_crs == "gcj02":
-        from zoning.crs import wgs84_to_gcj02
-
-        xs, ys = wgs84_to_gcj02(np.array([minx, maxx]), np.array([miny, maxy]))
-        minx, maxx = float(xs[0]), float(xs[1])
-        miny, maxy = float(ys[0]), float(ys[1])
-    overlay = folium.raster_layers.ImageOverlay(
-        image=image,
-        bounds=[[miny, minx], [maxy, maxx]],
-        name=name,
-        opacity=opacity,
-        mercator_project=True,
-        show=show,
-        interactive=False,
-    )
-    overlay.add_to(m)
-    info.layers.append(
-        {
-            "name": name,
-            "kind": "raster",
-            "features": 1,
-            "simplified": False,
-            "shape": arr.shape,
-            "bounds": (minx, miny, maxx, maxy),
-        }
-    )
-    ramp = tuple(
-        matplotlib.colors.to_hex(matplotlib.colormaps[cmap](t)) for t in np.linspace(0, 1, 6)
-    )
-    info.legends.append(
-        LegendBlock(
-            legend_title or name,
-            [LegendEntry(label=f"{lo:.3g} – {hi:.3g}", color=ramp[-1], gradient=ramp)],
-            overlay.get_name(),
-        )
-    )
-    return overlay

@@ -9,7 +9,8 @@ import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from zoning.maps.info import DISCLAIMER, map_info
+from zoning.labels import DISCLAIMER_ZH_FIRST
+from zoning.maps.info import map_info
 
 __all__ = ["Panels"]
 
@@ -102,7 +103,9 @@ class Panels(MacroElement):
             )
         # side by side, the per-map labels name the maps; a centred title would hide controls
         title = infos[0].title if len(self.maps) == 1 else None
-        html = _PANEL.render(title=title, legends=legends, disclaimer=DISCLAIMER, notes=notes)
+        html = _PANEL.render(
+            title=title, legends=legends, disclaimer=DISCLAIMER_ZH_FIRST, notes=notes
+        )
         figure = self.get_root()
         figure.html.add_child(Element(html), name="zoning_panels")
         super().render(**kwargs)

@@ -12,10 +12,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from zoning.errors import ZoningError, ZoningUsageError
+from zoning.labels import VERDICT_LABELS
 from zoning.maps.builder import new_dual_map, new_map
+from zoning.maps.choropleth import add_choropleth
 from zoning.maps.info import LegendBlock, LegendEntry, map_info
-from zoning.maps.layers import add_choropleth, add_layer, add_raster
-from zoning.maps.style import kind_label, zone_label
+from zoning.maps.layers import add_layer
+from zoning.maps.raster import add_raster
+from zoning.maps.style import VERDICT_COLORS, kind_label, zone_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -25,7 +28,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "CATALOG_DRAW_ORDER",
     "HIDDEN_BY_DEFAULT",
-    "VERDICT_COLORS",
     "catalog_map",
     "choropleth_map",
     "compare_map",
@@ -58,21 +60,6 @@ CATALOG_DRAW_ORDER: tuple[str, ...] = (
 HIDDEN_BY_DEFAULT = frozenset(
     {"control_unit", "basic_farmland", "urban_boundary", "no_farming_zone"}
 )
-
-#: Screening verdict colours (strictest darkest red).
-VERDICT_COLORS: Mapping[str, str] = {
-    "prohibited": "#b2182b",
-    "conditional": "#ef8a62",
-    "needs_info": "#878787",
-    "allowed": "#1a9850",
-}
-
-_VERDICT_LABELS: Mapping[str, str] = {
-    "prohibited": "禁止 / Prohibited",
-    "conditional": "有条件 / Conditional",
-    "needs_info": "需补充信息 / Needs information",
-    "allowed": "允许 / Allowed",
-}
 
 
 def _bounds_of(frames: Iterable[gpd.GeoDataFrame], pad: float = 0.02) -> tuple[float, ...] | None:
@@ -231,7 +218,7 @@ def site_map(
     verdicts = sites["verdict"].astype(str) if "verdict" in sites.columns else None
     frame = sites.copy()
     if verdicts is not None:
-        frame["verdict_label"] = verdicts.map(lambda v: _VERDICT_LABELS.get(v, v))
+        frame["verdict_label"] = verdicts.map(lambda v: VERDICT_LABELS.get(v, v))
     popup = [c for c in ("site_id", "name", "verdict_label") if c in frame.columns]
     tooltip = [c for c in ("site_id",) if c in frame.columns] or popup[:1]
 
@@ -256,7 +243,7 @@ def site_map(
     info = map_info(m)
     present = list(dict.fromkeys(verdicts)) if verdicts is not None else []
     entries = [
-        LegendEntry(label=_VERDICT_LABELS[v], color=VERDICT_COLORS[v])
+        LegendEntry(label=VERDICT_LABELS[v], color=VERDICT_COLORS[v])
         for v in VERDICT_COLORS
         if v in present
     ] or [LegendEntry(label="项目选址 / Site", color="#2b2b2b")]

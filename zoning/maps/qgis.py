@@ -185,7 +185,7 @@ def share_style(
     table: str, attribute: str, values: np.ndarray, *, title: str, classes: int = 5
 ) -> LayerStyleRow:
     """Style of a unit layer classed by a share: the HTML choropleth's classes and colours."""
-    from zoning.maps.layers import class_breaks, palette
+    from zoning.maps.choropleth import class_breaks, palette
 
     edges = class_breaks(np.asarray(values, dtype=float), classes)
     if edges[0] == edges[-1]:

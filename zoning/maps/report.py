@@ -12,8 +12,8 @@ import html as html_lib
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
+from zoning.labels import DISCLAIMER_ZH_FIRST
 from zoning.maps.builder import map_html
-from zoning.maps.info import DISCLAIMER
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -92,8 +92,8 @@ def report_page(title: str, body_html: str, *, lang: str = "zh-CN", subtitle: st
         f'<!DOCTYPE html>\n<html lang="{html_lib.escape(lang)}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{t}</title>'
         f"<style>{report_css()}</style></head><body><header><h1>{t}</h1>{sub}"
-        f'<p class="disclaimer">{html_lib.escape(DISCLAIMER)}</p></header>\n{body_html}\n'
-        f'<footer class="note"><p>{html_lib.escape(DISCLAIMER)}</p></footer></body></html>\n'
+        f'<p class="disclaimer">{html_lib.escape(DISCLAIMER_ZH_FIRST)}</p></header>\n{body_html}\n'
+        f'<footer class="note"><p>{html_lib.escape(DISCLAIMER_ZH_FIRST)}</p></footer></body></html>\n'
     )
 
 

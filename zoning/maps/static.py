@@ -22,24 +22,12 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 
-from zoning.maps.info import DISCLAIMER
+from zoning.labels import DISCLAIMER_ZH_FIRST, VERDICT_LABELS
+from zoning.maps.style import VERDICT_COLORS
 
 __all__ = ["choropleth_png", "nice_scale_length", "site_map_png"]
 
 _CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei"]
-
-_VERDICT_COLORS = {
-    "prohibited": "#b2182b",
-    "conditional": "#ef8a62",
-    "needs_info": "#878787",
-    "allowed": "#1a9850",
-}
-_VERDICT_LABELS = {
-    "prohibited": "禁止 / Prohibited",
-    "conditional": "有条件 / Conditional",
-    "needs_info": "需补充信息 / Needs information",
-    "allowed": "允许 / Allowed",
-}
 
 
 def nice_scale_length(width_m: float) -> float:
@@ -104,7 +92,7 @@ def _decorate(fig: Any, ax: Any, handles: Sequence[Any]) -> None:
             fontsize=7,
             frameon=False,
         )
-    fig.text(0.01, 0.01, DISCLAIMER, fontsize=7, color="#b2182b")
+    fig.text(0.01, 0.01, DISCLAIMER_ZH_FIRST, fontsize=7, color="#b2182b")
 
 
 def _png(fig: Any) -> bytes:
@@ -190,13 +178,13 @@ def site_map_png(
                 )
             )
     verdicts = local["verdict"].astype(str) if "verdict" in local.columns else None
-    for v in _VERDICT_COLORS:
+    for v in VERDICT_COLORS:
         part = local[verdicts == v] if verdicts is not None else local.iloc[0:0]
         if len(part):
-            part.plot(ax=ax, facecolor="none", edgecolor=_VERDICT_COLORS[v], linewidth=2.2)
-            part.representative_point().plot(ax=ax, color=_VERDICT_COLORS[v], markersize=12)
+            part.plot(ax=ax, facecolor="none", edgecolor=VERDICT_COLORS[v], linewidth=2.2)
+            part.representative_point().plot(ax=ax, color=VERDICT_COLORS[v], markersize=12)
             handles.append(
-                Patch(facecolor="none", edgecolor=_VERDICT_COLORS[v], label=_VERDICT_LABELS[v])
+                Patch(facecolor="none", edgecolor=VERDICT_COLORS[v], label=VERDICT_LABELS[v])
             )
     if "site_id" in local.columns:
         for sid, geom in zip(local["site_id"], local.geometry, strict=True):
@@ -229,7 +217,7 @@ def choropleth_png(
     from matplotlib.patches import Patch
 
     from zoning.crs import ALBERS_CHINA
-    from zoning.maps.layers import class_breaks, palette
+    from zoning.maps.choropleth import class_breaks, palette
 
     frame = units.to_crs(ALBERS_CHINA)
     values = frame[column].to_numpy(dtype=float)

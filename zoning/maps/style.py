@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 __all__ = [
+    "VERDICT_COLORS",
     "ZONE_COLORS",
     "LayerStyle",
     "kind_label",
@@ -18,6 +19,14 @@ __all__ = [
     "zone_label",
     "zone_order",
 ]
+
+#: Screening verdict colours (strictest darkest red), in the legends' order.
+VERDICT_COLORS: Mapping[str, str] = {
+    "prohibited": "#b2182b",
+    "conditional": "#ef8a62",
+    "needs_info": "#878787",
+    "allowed": "#1a9850",
+}
 
 #: Fill colours per kind and canonical zone (strongest protection darkest).
 ZONE_COLORS: Mapping[str, Mapping[str, str]] = {

@@ -22,7 +22,6 @@ file through :mod:`zoning.io`):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,21 +29,18 @@ import numpy as np
 import pandas as pd
 
 from zoning.io.atomic import atomic_write_text
+from zoning.labels import DISCLAIMER_SENTENCE
 
 if TYPE_CHECKING:
     from zoning.restoration.scenario import RestorationResult
 
 __all__ = [
-    "DISCLAIMER",
     "class_palette",
     "format_yuan",
-    "run_demo_restoration",
     "unit_raster",
     "write_class_geotiff",
     "write_outputs",
 ]
-
-DISCLAIMER = "For planning analysis, not an official map (仅供规划分析，非正式地图)."
 
 
 def format_yuan(amount: float) -> str:
@@ -308,7 +304,7 @@ def write_outputs(
     report = {
         "scenario": result.scenario.name,
         "title": result.scenario.title,
-        "disclaimer": DISCLAIMER,
+        "disclaimer": DISCLAIMER_SENTENCE,
         "illustrative": result.scenario.illustrative,
         "n_units": len(units),
         "area_ha": float(units["area_ha"].sum()),
@@ -345,27 +341,3 @@ def write_outputs(
             curve_png=(folder / "ranking_curve.png").read_bytes(),
         )
     return report
-
-
-def run_demo_restoration(folder: str | Path, *, map_html: bool = True) -> Iterator[str]:
-    """Run the demo restoration scenario into ``folder`` (created); yield summary lines.
-
-    For ``zoning demo``: ``yield from run_demo_restoration(out / "restoration")``.
-    """
-    from zoning.restoration.scenario import (
-        demo_scenario_path,
-        load_restoration_scenario,
-        run_restoration,
-    )
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    result = run_restoration(load_restoration_scenario(demo_scenario_path()))
-    report = write_outputs(result, folder, map_html=map_html)
-    yield f"restoration: {report['n_units']} units scored, classes {report['classes']}"
-    p = report["portfolio"]
-    if p:
-        yield (
-            f"restoration portfolio: {p['n_selected']} units, cost {p['cost']:.4g} of "
-            f"{p['budget']:.4g} yuan, gap {p['gap']:.1e} ({p['status']}, {p['time_s']:.1f} s)"
-        )

@@ -74,7 +74,7 @@ def read_sites(
             raise InputFileError(f"{exc}; on the command line: --layer NAME") from None
         raise
     if gcj:
-        from zoning.crs import from_gcj02
+        from zoning.gcj02 import from_gcj02
 
         sites = from_gcj02(sites)
     return sites, gcj

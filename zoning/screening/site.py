@@ -167,7 +167,7 @@ def gcj02_warning(site_frame: gpd.GeoDataFrame, index: ScreeningIndex) -> list[s
     if not len(ref):
         return []
     try:
-        from zoning.crs import detect_gcj02
+        from zoning.gcj02 import detect_gcj02
 
         check = detect_gcj02(site_frame, ref, sample=400)
     except Exception:  # detection is advisory: never fail a screening on it

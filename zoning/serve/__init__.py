@@ -1,8 +1,9 @@
 """``zoning serve``: the planner's page and its JSON API, offline, on a laptop or an intranet.
 
 :func:`create_app` builds the Starlette application (served by uvicorn from
-``zoning.cli.serve``). Modules: :mod:`~zoning.serve.app` (assembly), :mod:`~zoning.serve.api`
-(the JSON API), :mod:`~zoning.serve.pages` (the page, assets, runs), :mod:`~zoning.serve.screen_job`
+``zoning.cli.serve``). Modules: :mod:`~zoning.serve.app` (assembly),
+:mod:`~zoning.serve.state` (what every request shares), :mod:`~zoning.serve.api` (the JSON
+API), :mod:`~zoning.serve.pages` (the page, assets, runs), :mod:`~zoning.serve.screen_job`
 (one screening), :mod:`~zoning.serve.uploads` and :mod:`~zoning.serve.archives` (what a client
 sends), :mod:`~zoning.serve.pool` (bounded workers), :mod:`~zoning.serve.auth`,
 :mod:`~zoning.serve.limits`, :mod:`~zoning.serve.headers` (access, body cap, CSP),

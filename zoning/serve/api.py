@@ -11,7 +11,7 @@ import functools
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -21,10 +21,8 @@ from zoning.serve.limits import BodyTooLargeError
 from zoning.serve.responses import ApiError, error_for_exception, error_response
 from zoning.serve.results import DOWNLOADS, render_download
 from zoning.serve.screen_job import ScreenJob, attrs_from_request, run_job
+from zoning.serve.state import state_of
 from zoning.serve.uploads import private_folder, upload_suffix, write_site_geojson
-
-if TYPE_CHECKING:
-    from zoning.serve.app import ServerState
 
 __all__ = ["DOCUMENT_CSP", "api_routes", "json_response"]
 
@@ -69,10 +67,6 @@ def guarded(handler: Handler) -> Handler:
     return wrapper
 
 
-def _state(request: Request) -> ServerState:
-    return request.app.state.zoning
-
-
 def _text_field(value: Any, name: str) -> str | None:
     if value is None:
         return None
@@ -88,7 +82,7 @@ def _flag(value: Any) -> bool:
 
 
 async def health(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     prov = state.catalog.provenance()
     layers = [{"kind": k, "features": len(state.catalog.frame(k))} for k in state.catalog.kinds]
     return JSONResponse(
@@ -152,7 +146,7 @@ def _check_usage(project_type: str | None, attrs: list[str]) -> str:
 
 
 async def screen(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     with private_folder(state.config.tmp_root) as folder:
         if ctype == "multipart/form-data":
@@ -254,7 +248,7 @@ async def _job_from_form(request: Request, folder: Any) -> ScreenJob:
 
 
 async def download(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     key = request.path_params["id"]
     name = request.path_params["name"]
     if name not in DOWNLOADS:
@@ -270,18 +264,18 @@ async def download(request: Request) -> Response:
 
 
 async def layers(request: Request) -> Response:
-    return json_response(_state(request).layers.index())
+    return json_response(state_of(request).layers.index())
 
 
 async def layer_geojson(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     body = await state.pool.run(state.layers.geojson, request.path_params["kind"])
     return Response(body, media_type="application/geo+json")
 
 
 async def search(request: Request) -> Response:
     q = request.query_params.get("q", "")[:100]
-    return json_response({"query": q, "features": _state(request).layers.search(q)})
+    return json_response({"query": q, "features": state_of(request).layers.search(q)})
 
 
 def _bbox(text: str | None) -> tuple[float, ...] | None:
@@ -302,7 +296,7 @@ def _bbox(text: str | None) -> tuple[float, ...] | None:
 
 
 async def view_map(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     kinds_text = request.query_params.get("kinds")
     kinds = [k for k in kinds_text.split(",") if k] if kinds_text else None
     bbox = _bbox(request.query_params.get("bbox"))

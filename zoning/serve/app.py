@@ -8,7 +8,6 @@ start so the first user does not wait for it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
@@ -17,32 +16,22 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from zoning.serve.api import api_routes
 from zoning.serve.archives import ArchiveLimits
 from zoning.serve.auth import TokenAuth
 from zoning.serve.catalog_layers import CatalogLayers
 from zoning.serve.config import ServeConfig
 from zoning.serve.headers import HostCheck, SecurityHeaders
 from zoning.serve.limits import BodyLimit
+from zoning.serve.pages import page_routes
 from zoning.serve.pool import WorkerPool
 from zoning.serve.responses import error_for_exception, error_response
 from zoning.serve.results import ResultStore
+from zoning.serve.state import ServerState
 
-__all__ = ["ServerState", "create_app"]
+__all__ = ["create_app"]
 
 log = logging.getLogger("zoning.serve")
-
-
-@dataclass
-class ServerState:
-    """What every request shares."""
-
-    config: ServeConfig
-    catalog: Any
-    pool: WorkerPool
-    results: ResultStore
-    layers: CatalogLayers
-    archive_limits: ArchiveLimits
-    illustrative: bool
 
 
 def _illustrative(catalog: Any) -> bool:
@@ -81,9 +70,6 @@ def create_app(config: ServeConfig | None = None, *, catalog: Any = None) -> Sta
     -------
     starlette.applications.Starlette
     """
-    from zoning.serve.api import api_routes
-    from zoning.serve.pages import page_routes
-
     config = config or ServeConfig()
     if catalog is None:
         from zoning.catalog import load_catalog

@@ -10,16 +10,14 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from zoning.serve.api import DOCUMENT_CSP, guarded, json_response
 from zoning.serve.responses import ApiError
-
-if TYPE_CHECKING:
-    from zoning.serve.app import ServerState
+from zoning.serve.state import state_of
 
 __all__ = ["STATIC_DIR", "page_routes"]
 
@@ -42,10 +40,6 @@ _RUN_FILES = {
 }
 
 
-def _state(request: Request) -> ServerState:
-    return request.app.state.zoning
-
-
 async def index(request: Request) -> Response:
     return HTMLResponse((STATIC_DIR / "index.html").read_text(encoding="utf-8"))
 
@@ -61,7 +55,7 @@ async def asset(request: Request) -> Response:
 
 
 def _runs_dir(request: Request) -> Path:
-    runs = _state(request).config.runs_dir
+    runs = state_of(request).config.runs_dir
     if runs is None:
         raise ApiError(
             404,
