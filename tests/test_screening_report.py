@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from zoning.io.jsondoc import finite_json
 from zoning.screening import screen_sites
 from zoning.screening.html import render_html
-from zoning.screening.report import finite_json, screening_document, screening_json, to_dict
+from zoning.screening.report import screening_document, screening_json, to_dict
 from zoning.screening.request import read_sites, screen_read_sites
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from zoning.io.officefile import fixed_zip
+from zoning.labels import DISCLAIMER_ZH_FIRST as DISCLAIMER
 
 __all__ = [
     "DISCLAIMER",
@@ -37,8 +38,6 @@ __all__ = [
     "save_document",
     "stats_docx",
 ]
-
-DISCLAIMER = "仅供规划分析，非正式地图 / For planning analysis, not an official map"
 
 
 def new_document(title: str, subtitle: str = "") -> Any:

@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -290,11 +289,9 @@ def db_option(help: str) -> Callable[[F], F]:
 
 def echo_json(doc: Any) -> None:
     """Print ``doc`` as one JSON document (UTF-8, indented) on stdout."""
-    from zoning.screening.report import finite_json
+    from zoning.io.jsondoc import json_text
 
-    click.echo(
-        json.dumps(finite_json(doc), ensure_ascii=False, indent=2, default=str, allow_nan=False)
-    )
+    click.echo(json_text(doc))
 
 
 _SCHEDULER = re.compile(r"^(local|(tcp|tls|inproc|ucx|ws|wss)://\S+)$")

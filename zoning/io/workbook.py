@@ -30,11 +30,12 @@ from typing import Any
 import pandas as pd
 
 from zoning.io.officefile import fixed_zip
+from zoning.labels import DISCLAIMER_ZH_FIRST as DISCLAIMER
+from zoning.labels import VERDICT_LABELS_OFFICE
 
 __all__ = ["ABOUT_SHEET", "COLUMNS", "DISCLAIMER", "write_workbook"]
 
 #: the disclaimer every workbook carries on its About sheet.
-DISCLAIMER = "仅供规划分析，非正式地图 / For planning analysis, not an official map"
 #: title of the last sheet.
 ABOUT_SHEET = "说明 About"
 
@@ -100,12 +101,6 @@ COLUMNS: dict[str, tuple[str, str, str | None]] = {
 _LEADING = ("unit_name", "unit_id", "level", "site_id", "verdict")
 
 _LEVELS = {"province": "省 / Province", "city": "市 / City", "county": "县 / County"}
-_VERDICTS = {
-    "prohibited": "禁止 / Prohibited",
-    "needs_info": "需补充材料 / Needs more information",
-    "conditional": "有条件 / Conditional",
-    "allowed": "允许 / Allowed",
-}
 _TARGET_RULES = {
     "no_decrease": "不减少 / No decrease",
     "at_least": "不低于 / At least",
@@ -174,7 +169,7 @@ def _display(df: pd.DataFrame) -> pd.DataFrame:
         "designation": _designation,
         "indicator": _indicator,
         "level": _mapped(_LEVELS),
-        "verdict": _mapped(_VERDICTS),
+        "verdict": _mapped(VERDICT_LABELS_OFFICE),
         "target_rule": _mapped(_TARGET_RULES),
         "attribute": _mapped(_ATTRIBUTES),
         "met": _mapped(_BOOL),

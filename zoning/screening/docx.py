@@ -21,6 +21,7 @@ from zoning.docx_report import (
     new_document,
     save_document,
 )
+from zoning.labels import VERDICT_LABELS_OFFICE
 from zoning.screening.html import static_map
 from zoning.screening.report import to_dict
 
@@ -29,12 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["screening_docx"]
 
-_VERDICT = {
-    "prohibited": "禁止 / Prohibited",
-    "needs_info": "需补充材料 / Needs more information",
-    "conditional": "有条件 / Conditional",
-    "allowed": "允许 / Allowed",
-}
 _VERDICT_RGB = {
     "prohibited": (0xB2, 0x18, 0x2B),
     "needs_info": (0x55, 0x55, 0x55),
@@ -71,7 +66,7 @@ def screening_docx(
         [
             (
                 s["site_id"],
-                _VERDICT.get(s["verdict"], s["verdict"]),
+                VERDICT_LABELS_OFFICE.get(s["verdict"], s["verdict"]),
                 sum(1 for h in s["hits"] if h.get("intersects", True)),
                 format_number(s.get("site_area_m2")),
                 format_number(s.get("site_length_m")),
@@ -108,7 +103,7 @@ def _site_section(doc: Any, s: Mapping[str, Any]) -> None:
 
     doc.add_heading(f"站点 / Site {s['site_id']} ({s['geometry_type']})", level=1)
     p = doc.add_paragraph()
-    run = p.add_run(_VERDICT.get(s["verdict"], s["verdict"]))
+    run = p.add_run(VERDICT_LABELS_OFFICE.get(s["verdict"], s["verdict"]))
     run.bold = True
     run.font.color.rgb = RGBColor(*_VERDICT_RGB.get(s["verdict"], (0, 0, 0)))
     doc.add_heading("理由 / Reasons", level=2)
@@ -144,7 +139,7 @@ def _site_section(doc: Any, s: Mapping[str, Any]) -> None:
                     format_number(h.get("overlap_area_m2")),
                     format_number(h.get("overlap_length_m")),
                     format_number(h.get("distance_m"), 1),
-                    _VERDICT.get(str(h.get("outcome")), h.get("outcome") or ""),
+                    VERDICT_LABELS_OFFICE.get(str(h.get("outcome")), h.get("outcome") or ""),
                     h.get("rule_id") or "",
                 )
                 for h in hits

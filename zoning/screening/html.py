@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from zoning.labels import VERDICT_LABELS_REPORT
 from zoning.screening.report import to_dict
 
 if TYPE_CHECKING:
@@ -32,12 +33,6 @@ MAX_DETAILED_SITES = 200
 #: above this many sites the map shows the sites only (not the zones they hit).
 MAX_MAPPED_HITS_SITES = 500
 
-_VERDICT_LABEL = {
-    "prohibited": "禁止 / Prohibited",
-    "needs_info": "需补充信息 / Needs information",
-    "conditional": "有条件允许 / Conditional",
-    "allowed": "允许 / Allowed",
-}
 _VERDICT_COLOR = {
     "prohibited": "#b2182b",
     "needs_info": "#636363",
@@ -56,7 +51,7 @@ def _badge(verdict: str) -> str:
     color = _VERDICT_COLOR.get(verdict, "#333")
     return (
         f'<span style="display:inline-block;padding:1px 8px;border-radius:3px;color:#fff;'
-        f'background:{color};font-weight:600">{_e(_VERDICT_LABEL.get(verdict, verdict))}</span>'
+        f'background:{color};font-weight:600">{_e(VERDICT_LABELS_REPORT.get(verdict, verdict))}</span>'
     )
 
 
@@ -333,7 +328,7 @@ def render_html(result: ScreeningResult, *, include_map: bool = True) -> str:
     body.append(
         "<p>"
         + " · ".join(
-            f"{_badge(v)} × {int(counts.get(v, 0))}" for v in _VERDICT_LABEL if v in counts
+            f"{_badge(v)} × {int(counts.get(v, 0))}" for v in VERDICT_LABELS_REPORT if v in counts
         )
         + "</p>"
     )

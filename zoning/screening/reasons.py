@@ -18,6 +18,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from zoning.labels import VERDICT_ZH as OUTCOME_ZH
 from zoning.rules import Assessment, Rule
 
 __all__ = [
@@ -29,13 +30,6 @@ __all__ = [
     "outside_rule_reason",
     "rule_reason",
 ]
-
-OUTCOME_ZH = {
-    "prohibited": "禁止",
-    "needs_info": "需补充信息",
-    "conditional": "有条件允许",
-    "allowed": "允许",
-}
 
 
 def area_text_zh(m2: float) -> str:

@@ -2,7 +2,7 @@
 
 :func:`to_dict` builds the JSON document of ``zoning screen --json`` (PRODUCT.md) once per
 result; :func:`screening_document` adds the ranking and makes it strict JSON
-(:func:`finite_json`), and :func:`screening_json` is its text — the one function the command
+(:func:`zoning.io.jsondoc.finite_json`), and :func:`screening_json` is its text — the one function the command
 line, ``result.json`` and the web API (:mod:`zoning.serve.screen_job`) all go through.
 :func:`to_csv` writes ``summary.csv`` with the control units' access lists. The HTML and Word
 reports (:mod:`zoning.screening.html`, :mod:`zoning.screening.docx`) read the same document.
@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from zoning.io.jsondoc import finite_json, json_text
+from zoning.labels import DISCLAIMER_EN_FIRST as DISCLAIMER
 from zoning.screening.index import unit_access_list
 from zoning.screening.reasons import OUTCOME_ZH
 
@@ -25,15 +27,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DISCLAIMER",
-    "finite_json",
     "screening_document",
     "screening_json",
     "to_csv",
     "to_dict",
     "to_json",
 ]
-
-DISCLAIMER = "For planning analysis, not an official map / 仅供规划分析，非正式地图"
 
 
 def _num(x: Any, nd: int = 2) -> float | None:
@@ -240,32 +239,6 @@ def to_csv(result: ScreeningResult, path: str | os.PathLike[str] | None = None) 
     return text
 
 
-def finite_json(value: Any) -> Any:
-    """``value`` with every NaN or infinite float replaced by ``None`` (JSON ``null``).
-
-    ``json.dumps`` writes NaN as ``NaN``, which is not JSON: no JSON parser but Python's reads
-    ``result.json`` then (issue 12).
-
-    Examples
-    --------
-    >>> finite_json({"a": [1.0, float("nan")], "b": float("inf")})
-    {'a': [1.0, None], 'b': None}
-    """
-    if isinstance(value, dict):
-        return {str(k): finite_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite_json(v) for v in value]
-    item = getattr(value, "item", None)  # numpy scalars become Python numbers
-    if item is not None and not isinstance(value, (str, bytes)) and callable(item):
-        try:
-            value = item()
-        except (TypeError, ValueError):
-            return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    return value
-
-
 def screening_document(result: ScreeningResult, *, compare: bool = False) -> dict[str, Any]:
     """Return the JSON document of ``zoning screen --json`` (with ``ranking`` when ``compare``).
 
@@ -306,10 +279,4 @@ def screening_json(result: ScreeningResult, *, compare: bool = False) -> str:
     str
         The JSON text, as ``zoning screen --json`` prints it and ``result.json`` holds it.
     """
-    return json.dumps(
-        screening_document(result, compare=compare),
-        ensure_ascii=False,
-        indent=2,
-        default=str,
-        allow_nan=False,
-    )
+    return json_text(screening_document(result, compare=compare))

@@ -126,14 +126,13 @@ def _features(result: ScreeningResult) -> dict[str, Any]:
 def render_download(item: KeptResult, name: str) -> str | bytes:
     """Render download ``name`` of a kept screening (text, or bytes for the Word report)."""
     from zoning.screening.html import render_html
-    from zoning.screening.report import screening_document, to_csv
+    from zoning.screening.report import screening_json, to_csv
 
     result = item.result
     if name == "report.html":
         return render_html(result, include_map=True)
     if name == "result.json":
-        doc = screening_document(result, compare=item.compare)
-        return json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+        return screening_json(result, compare=item.compare)
     if name in ("summary.csv", "ranking.csv"):  # with the BOM Excel needs (zoning.io.tables)
         from zoning.io.tables import csv_bytes
 
