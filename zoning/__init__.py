@@ -41,14 +41,14 @@ _API: dict[str, str] = {
     "write_screening": "zoning.report",
     "area_by_unit": "zoning.stats",
     "rollup": "zoning.stats",
-    "area_by_unit_dask": "zoning.scale",
-    "overlap_table": "zoning.overlaps",
-    "flatten_designations": "zoning.overlaps",
-    "flattened_areas": "zoning.overlaps",
-    "evaluate_indicators": "zoning.indicators",
-    "load_targets": "zoning.indicators",
-    "diff_runs": "zoning.diff",
-    "diff_vintages": "zoning.diff",
+    "area_by_unit_dask": "zoning.stats",
+    "overlap_table": "zoning.stats",
+    "flatten_designations": "zoning.stats",
+    "flattened_areas": "zoning.stats",
+    "evaluate_indicators": "zoning.stats.indicators",
+    "load_targets": "zoning.stats.indicators",
+    "diff_runs": "zoning.stats.diff",
+    "diff_vintages": "zoning.stats.diff",
     "load_scenario": "zoning.scenario",
     "validate_scenario": "zoning.scenario",
     "run_scenario": "zoning.runner",
@@ -78,6 +78,14 @@ _SUBMODULES = {
     "runner",
 }
 
+#: submodule names kept on ``zoning`` for modules that moved into a package
+_SUBMODULE_PATHS = {
+    "overlaps": "zoning.stats.overlaps",
+    "indicators": "zoning.stats.indicators",
+    "diff": "zoning.stats.diff",
+    "scale": "zoning.stats.cluster",
+}
+
 __all__ = ["__version__", *sorted(_API), *sorted(_SUBMODULES)]
 
 
@@ -85,7 +93,7 @@ def __getattr__(name: str) -> Any:
     if name in _API:
         return getattr(importlib.import_module(_API[name]), name)
     if name in _SUBMODULES:
-        return importlib.import_module(f"zoning.{name}")
+        return importlib.import_module(_SUBMODULE_PATHS.get(name, f"zoning.{name}"))
     raise AttributeError(f"module 'zoning' has no attribute {name!r}")
 
 

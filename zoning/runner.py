@@ -185,12 +185,6 @@ def _write_map(units_gdf: Any, column: str, title: str, path: Path) -> str:
 # ------------------------------------------------------------------------------- steps
 
 
-def _polygon_kinds(catalog: Any) -> list[str]:
-    from zoning.kinds import get_kind
-
-    return [k for k in catalog.kinds if k != "admin_unit" and get_kind(k).geometry == "polygon"]
-
-
 def _units(scenario: Scenario, catalog: Any) -> tuple[Any, str, str | None]:
     """Return (units frame, id field, level or None)."""
     spec = scenario.units
@@ -405,27 +399,15 @@ def _run(
     )
     logger.info("zoning %s: scenario %s (%s)", __version__, sc.id, sc.path.name)
     catalog = load_catalog(sc.catalog)
-    kinds = list(sc.layers) if sc.layers else _polygon_kinds(catalog)
-    missing = [k for k in kinds if k not in catalog.kinds]
-    if missing:
-        raise ScenarioError(
-            f"scenario {sc.path}",
-            [
-                Problem(
-                    "layer_not_in_catalog",
-                    f"layer kind {k!r} is not in catalogue {catalog.path} (it has "
-                    f"{', '.join(catalog.kinds)}); remove it from layers or add it to the "
-                    "catalogue",
-                )
-                for k in missing
-            ],
-        )
+    from zoning.stats import choose_kinds
+
+    kinds = choose_kinds(catalog, sc.layers, scenario=sc.path)
     units, id_field, level = _units(sc, catalog)
     layers = {k: catalog.frame(k, crs=ALBERS_CHINA) for k in kinds}
     _refuse_kinds_without_polygons(sc, layers)
     targets_path = None
     if sc.stats.get("indicators") not in (False, None):
-        from zoning.indicators import default_targets_path
+        from zoning.stats.indicators import default_targets_path
 
         ind = sc.stats["indicators"]
         targets_path = default_targets_path() if ind == "default" else Path(ind)
@@ -447,7 +429,7 @@ def _run(
 
     def _stats(u: Any) -> pd.DataFrame:
         if scheduler is not None or sc.stats.get("scale") == "dask":
-            from zoning.scale import area_by_unit_dask
+            from zoning.stats import area_by_unit_dask
 
             return area_by_unit_dask(
                 u, layers, unit_id=id_field, scheduler=scheduler, crs=ALBERS_CHINA
@@ -489,7 +471,7 @@ def _run(
     flat_areas = pd.DataFrame()
     flat = None
     if sc.stats.get("overlaps", True):
-        from zoning.overlaps import (
+        from zoning.stats import (
             DEFAULT_ORDER,
             flatten_designations,
             flattened_areas,
@@ -521,7 +503,7 @@ def _run(
 
     indicators = pd.DataFrame()
     if targets_path is not None:
-        from zoning.indicators import evaluate_indicators, load_targets
+        from zoning.stats.indicators import evaluate_indicators, load_targets
 
         indicators = evaluate_indicators(table, load_targets(targets_path))
         checked = indicators.dropna(subset=["value"])
@@ -604,7 +586,7 @@ def _run(
         else:
             logger.info("map skipped: no column %s", column)
     if sc.outputs.get("report", True):
-        from zoning.stats_report import render_stats_report
+        from zoning.stats.report import render_stats_report
 
         files["report.html"] = stage / "report.html"
         page = render_stats_report(

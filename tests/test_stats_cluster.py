@@ -34,9 +34,9 @@ def layer(seed: int, n: int) -> gpd.GeoDataFrame:
 
 @pytest.fixture(scope="module")
 def client():
-    from zoning.scale import dask_client
+    from zoning.stats.cluster import dask_client
 
-    with dask_client(n_workers=2, processes=False) as c:
+    with dask_client(n_local_workers=2, processes=False) as c:
         yield c
 
 
@@ -53,7 +53,7 @@ def units() -> gpd.GeoDataFrame:
 
 
 def test_dask_equals_single_machine_exactly(client, units):
-    from zoning.scale import area_by_unit_dask
+    from zoning.stats.cluster import area_by_unit_dask
 
     layers = {"eco_redline": layer(1, 200), "subsidence": layer(2, 60).to_crs("EPSG:4490")}
     local = area_by_unit(units, layers)
@@ -63,8 +63,8 @@ def test_dask_equals_single_machine_exactly(client, units):
 
 
 def test_partitions_cover_every_piece_once():
-    from zoning.scale import partition_pieces
-    from zoning.stats import dissolve_layers
+    from zoning.stats.cluster import partition_pieces
+    from zoning.stats.dissolve import dissolve_layers
 
     pieces, _ = dissolve_layers({"eco_redline": layer(3, 120)})
     parts = partition_pieces(pieces, 5)
@@ -74,7 +74,7 @@ def test_partitions_cover_every_piece_once():
 
 
 def test_dask_path_validates_units(client, units):
-    from zoning.scale import area_by_unit_dask
+    from zoning.stats.cluster import area_by_unit_dask
 
     dup = units.assign(adcode="x")
     with pytest.raises(LayerValidationError, match="more than once"):
@@ -83,8 +83,8 @@ def test_dask_path_validates_units(client, units):
 
 def test_partitions_follow_space_and_balance_the_work():
     """Two far-apart clusters of equal squares split into two partitions, one per cluster."""
-    from zoning.scale import partition_pieces
-    from zoning.stats import dissolve_layers
+    from zoning.stats.cluster import partition_pieces
+    from zoning.stats.dissolve import dissolve_layers
 
     west = [shapely.box(x, y, x + 100, y + 100) for x in range(0, 2000, 200) for y in (0, 400)]
     east = [
