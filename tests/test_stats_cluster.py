@@ -96,3 +96,11 @@ def test_partitions_follow_space_and_balance_the_work():
     assert [len(p) for p in parts] == [20, 20]
     xs = [{pieces.bounds()[i, 0] < 500_000 for i in p} for p in parts]
     assert sorted(map(sorted, xs)) == [[False], [True]]
+
+
+def test_n_workers_is_a_deprecated_name_of_n_local_workers():
+    from zoning.stats.cluster import dask_client
+
+    with pytest.warns(DeprecationWarning, match="n_local_workers"):
+        with dask_client(n_workers=1, processes=False) as c:
+            assert len(c.nthreads()) == 1
