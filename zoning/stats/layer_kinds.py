@@ -7,7 +7,7 @@ differs, so that it names what the user wrote (the option, or the scenario's key
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,15 +83,14 @@ def choose_kinds(
         if missing:
             raise ScenarioError(
                 f"scenario {scenario}",
-                [
-                    Problem(
-                        "layer_not_in_catalog",
+                _not_in_catalog(
+                    missing,
+                    lambda k: (
                         f"layer kind {k!r} is not in catalogue {catalog.path} (it has "
                         f"{', '.join(catalog.kinds)}); remove it from layers or add it to the "
-                        "catalogue",
-                    )
-                    for k in missing
-                ],
+                        "catalogue"
+                    ),
+                ),
             )
         return kinds
     if not requested:
@@ -102,17 +101,21 @@ def choose_kinds(
     if unknown:
         raise CatalogError(
             f"catalogue {catalog.path}",
-            [
-                Problem(
-                    "layer_not_in_catalog",
+            _not_in_catalog(
+                unknown,
+                lambda k: (
                     f"--layers names {k!r}, which the catalogue does not have; expected "
-                    f"some of {', '.join(available)}",
-                )
-                for k in unknown
-            ],
+                    f"some of {', '.join(available)}"
+                ),
+            ),
         )
     _require_polygons(catalog, kinds, given, available)
     return kinds
+
+
+def _not_in_catalog(kinds: list[str], message: Callable[[str], str]) -> list[Problem]:
+    """Make one ``layer_not_in_catalog`` problem per kind, worded by ``message``."""
+    return [Problem("layer_not_in_catalog", message(k)) for k in kinds]
 
 
 def _require_polygons(catalog: Catalog, kinds: list[str], given: str, available: list[str]) -> None:
