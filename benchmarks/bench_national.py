@@ -6,7 +6,7 @@ synthetic counties, :mod:`zoning.datasets.nation`), against one cluster of separ
 once and always torn down (:func:`zoning.process_cluster.process_cluster`):
 
 * **API**: ``zoning.stats.area_by_unit`` (local, this process) and
-  ``zoning.scale.area_by_unit_dask`` with a client of the cluster; the tables must be
+  ``zoning.stats.area_by_unit_dask`` with a client of the cluster; the tables must be
   bitwise identical (every float64). The cluster run is split into its stages from the task
   stream: client before the first task (unit checks, dissolve, partition, scatter), the
   measure stage on the workers (first task start to last task end, and the workers' summed
@@ -143,8 +143,7 @@ def run_api(units: Any, layers: dict[str, Any], client: Any, cluster_pids: list[
     """Local and cluster API runs on the same frames; timings, stages, memory, identity."""
     from distributed import get_task_stream
 
-    from zoning.scale import area_by_unit_dask
-    from zoning.stats import area_by_unit
+    from zoning.stats import area_by_unit, area_by_unit_dask
 
     me = os.getpid()
     out: dict[str, Any] = {}
@@ -265,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from zoning.datasets.nation import nation
     from zoning.process_cluster import process_cluster
-    from zoning.scale import area_by_unit_dask
+    from zoning.stats import area_by_unit_dask
 
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-national-") as tmpdir:

@@ -3,7 +3,7 @@
 Compares, in the same run and on the same data:
 
 * ``zoning.stats.area_by_unit`` (single machine, both cores);
-* ``zoning.scale.area_by_unit_dask`` (dask.distributed LocalCluster on this machine);
+* ``zoning.stats.area_by_unit_dask`` (dask.distributed LocalCluster on this machine);
 * ``geopandas.overlay`` (intersection) + ``dissolve`` per county — the reference numbers;
 * dask-geopandas: the overlay per partition of the red-line layer (``map_partitions``), then a
   dissolve per county;
@@ -146,7 +146,7 @@ def ours(units: Any, red: Any) -> pd.Series:
 
 
 def ours_dask(units: Any, red: Any, client: Any) -> pd.Series:
-    from zoning.scale import area_by_unit_dask
+    from zoning.stats import area_by_unit_dask
 
     s = area_by_unit_dask(units, {"eco_redline": red}, client=client, make_valid=False)
     return s[s.zone == "all"].set_index("unit_id").area_km2
@@ -241,11 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sizes = args.sizes or ([2_000] if args.quick else [10_000, 100_000])
 
-    from zoning.scale import dask_client
+    from zoning.stats import dask_client
 
     units, what = counties()
     print(f"units: {len(units)} {what}; CPU cores: {__import__('os').cpu_count()}")
-    with dask_client(n_workers=2, processes=False) as client:
+    with dask_client(n_local_workers=2, processes=False) as client:
         for n in sizes:
             t = time.perf_counter()
             red = red_lines(units, n)
@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  zoning.stats.area_by_unit        median {t_ours:8.2f} s")
             t_dask, b = timed(lambda red=red: ours_dask(units, red, client), args.repeat)
             print(
-                f"  zoning.scale (dask, 2 workers)   median {t_dask:8.2f} s"
+                f"  zoning.stats (dask, 2 workers)   median {t_dask:8.2f} s"
                 f"  ({t_dask / t_ours:.2f}x the single-machine path)"
             )
             same = a.equals(b)

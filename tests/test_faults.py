@@ -152,7 +152,7 @@ def reference(scenario: Path) -> dict[str, bytes]:
 def _killed_run(scenario: Path, out: Path, tmp: Path) -> None:
     """Start a run, let the statistics checkpoint be written, SIGKILL it in the next step."""
     proc, flag, err = _spawn(
-        tmp, "zoning.overlaps:overlap_table", 120, ["run", str(scenario), "--out", str(out)], "k"
+        tmp, "zoning.stats:overlap_table", 120, ["run", str(scenario), "--out", str(out)], "k"
     )
     try:
         _wait_for(flag, proc)
@@ -463,7 +463,7 @@ def test_terminated_run_keeps_its_checkpoints_like_ctrl_c_and_resumes(
 
     out = tmp_path / "out"
     args = ["run", str(scenario), "--out", str(out)]
-    a, flag, err = _spawn(tmp_path, "zoning.overlaps:overlap_table", 60, args, "t")
+    a, flag, err = _spawn(tmp_path, "zoning.stats:overlap_table", 60, args, "t")
     _wait_for(flag, a)
     os.kill(a.pid, signal.SIGTERM)
     text = _finish(a, err, timeout=60)

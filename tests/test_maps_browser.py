@@ -468,10 +468,10 @@ def test_map_embedded_in_a_report_works(browser, tmp_path):
 
 
 def test_statistics_report_opens_and_prints(browser, tmp_path):
-    """The run's report.html (zoning.stats_report): no console error, the embedded choropleth
+    """The run's report.html (zoning.stats.report): no console error, the embedded choropleth
     draws its two counties, and it prints to a PDF with its tables.
     """
-    from zoning.stats_report import render_stats_report
+    from zoning.stats.report import render_stats_report
 
     rows = []
     for uid, name, level, area, red in [
@@ -693,7 +693,7 @@ def test_printed_screening_report_shows_the_map(browser, demo_catalog, tmp_path)
 
 def test_printed_statistics_report_shows_the_map(browser, tmp_path):
     from zoning.maps.static import choropleth_png
-    from zoning.stats_report import render_stats_report
+    from zoning.stats.report import render_stats_report
 
     units = gpd.GeoDataFrame(
         {"unit_id": ["a", "b", "c", "d"], "name": ["甲", "乙", "丙", "丁"], "v": [1.0, 5, 9, 30]},

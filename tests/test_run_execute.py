@@ -171,14 +171,14 @@ def test_unknown_layer_in_catalogue_leaves_nothing(tiny, tmp_path):
 
 
 def test_interrupted_run_resumes_from_checkpoints(tiny, tmp_path, monkeypatch):
-    import zoning.overlaps
+    import zoning.stats
 
     out = tmp_path / "r"
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(zoning.overlaps, "overlap_table", interrupt)
+    monkeypatch.setattr(zoning.stats, "overlap_table", interrupt)
     with pytest.raises(KeyboardInterrupt):
         run_scenario(tiny, out=out, progress=False)
     assert not out.exists()

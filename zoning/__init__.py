@@ -42,14 +42,14 @@ _API: dict[str, str] = {
     "write_screening": "zoning.screening",
     "area_by_unit": "zoning.stats",
     "rollup": "zoning.stats",
-    "area_by_unit_dask": "zoning.scale",
-    "overlap_table": "zoning.overlaps",
-    "flatten_designations": "zoning.overlaps",
-    "flattened_areas": "zoning.overlaps",
-    "evaluate_indicators": "zoning.indicators",
-    "load_targets": "zoning.indicators",
-    "diff_runs": "zoning.diff",
-    "diff_vintages": "zoning.diff",
+    "area_by_unit_dask": "zoning.stats",
+    "overlap_table": "zoning.stats",
+    "flatten_designations": "zoning.stats",
+    "flattened_areas": "zoning.stats",
+    "evaluate_indicators": "zoning.stats.indicators",
+    "load_targets": "zoning.stats.indicators",
+    "diff_runs": "zoning.stats.diff",
+    "diff_vintages": "zoning.stats.diff",
     "load_scenario": "zoning.scenario",
     "validate_scenario": "zoning.scenario",
     "run_scenario": "zoning.run",
@@ -80,6 +80,14 @@ _SUBMODULES = {
 #: submodules renamed in the redesign (issue 13): old name -> new name, resolved with a warning
 _RENAMED_SUBMODULES = {"runner": "run"}
 
+#: submodule names kept on ``zoning`` for modules that moved into a package
+_SUBMODULE_PATHS = {
+    "overlaps": "zoning.stats.overlaps",
+    "indicators": "zoning.stats.indicators",
+    "diff": "zoning.stats.diff",
+    "scale": "zoning.stats.cluster",
+}
+
 __all__ = ["__version__", *sorted(_API), *sorted(_SUBMODULES)]
 
 
@@ -87,7 +95,7 @@ def __getattr__(name: str) -> Any:
     if name in _API:
         return getattr(importlib.import_module(_API[name]), name)
     if name in _SUBMODULES:
-        return importlib.import_module(f"zoning.{name}")
+        return importlib.import_module(_SUBMODULE_PATHS.get(name, f"zoning.{name}"))
     if name in _RENAMED_SUBMODULES:
         new = _RENAMED_SUBMODULES[name]
         warnings.warn(

@@ -6,7 +6,7 @@ system picks, waits until every worker has joined, yields a :class:`ProcessClust
 ``tcp://`` address, and always stops them — on success, on error or on interrupt — by their
 process ids. Unlike ``distributed.LocalCluster``, nothing runs in the caller's process: data
 goes through TCP and pickling exactly as on a cluster of machines, so a run against it is the
-multi-process check of :func:`zoning.scale.area_by_unit_dask` and ``zoning stats --scheduler``.
+multi-process check of :func:`zoning.stats.area_by_unit_dask` and ``zoning stats --scheduler``.
 
 Workers run without a nanny (one process each, so its memory is the worker's) and import
 ``zoning`` from the same folder as the caller (``PYTHONPATH`` is set to it).

@@ -54,7 +54,7 @@ def diff(
     much — or two vintages of a layer (vector files) — which features were added, removed or
     reshaped. A summary goes to stdout.
     """
-    from zoning.diff import diff_runs, diff_vintages
+    from zoning.stats.diff import diff_runs, diff_vintages
 
     if out is not None:  # checked and locked before any work
         from zoning.cli.options import claim_out

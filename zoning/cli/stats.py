@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -16,9 +16,6 @@ from zoning.cli.options import (
     overwrite_option,
     scheduler_options,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from zoning.catalog import Catalog
 
 __all__ = ["stats"]
 
@@ -80,8 +77,8 @@ def stats(
     from zoning.errors import CatalogError, Problem
     from zoning.io import atomic_directory
     from zoning.io.workspace import claim_output
-    from zoning.kinds import get_kind
     from zoning.run.inputs import catalog_inputs
+    from zoning.stats import choose_kinds
 
     if out is None:
         from zoning.cli.options import default_out
@@ -101,27 +98,7 @@ def stats(
 
         catalog_path = demo_catalog_path()
     catalog = load_catalog(catalog_path)
-    available = [
-        k for k in catalog.kinds if k != "admin_unit" and get_kind(k).geometry == "polygon"
-    ]
-    if layers:
-        kinds = [k.strip() for k in layers.split(",") if k.strip()]
-        unknown = [k for k in kinds if k not in catalog.kinds]
-        if unknown:
-            raise CatalogError(
-                f"catalogue {catalog.path}",
-                [
-                    Problem(
-                        "layer_not_in_catalog",
-                        f"--layers names {k!r}, which the catalogue does not have; expected "
-                        f"some of {', '.join(available)}",
-                    )
-                    for k in unknown
-                ],
-            )
-        _check_polygon_kinds(catalog, kinds, layers, available)
-    else:
-        kinds = available
+    kinds = choose_kinds(catalog, layers)
     if units_path is not None:
         from zoning.io import read_vector
 
@@ -145,7 +122,7 @@ def stats(
     frames = {k: catalog.frame(k, crs=ALBERS_CHINA) for k in kinds}
     steps.start("statistics")
     if scheduler or dask:
-        from zoning.scale import area_by_unit_dask
+        from zoning.stats import area_by_unit_dask
 
         table = area_by_unit_dask(
             units, frames, unit_id=unit_field, crs=ALBERS_CHINA, scheduler=scheduler or "local"
@@ -188,39 +165,7 @@ def stats(
 
 
 def _unit_names(units: Any, unit_field: str) -> dict[str, str]:
-    """Unit id → name, from the units' ``name`` column (empty when they have none)."""
+    """Map unit id → name, from the units' ``name`` column (empty when they have none)."""
     if "name" not in units.columns or unit_field not in units.columns:
         return {}
     return dict(zip(units[unit_field].astype(str), units["name"].astype(str), strict=False))
-
-
-def _check_polygon_kinds(
-    catalog: Catalog, kinds: list[str], given: str, available: list[str]
-) -> None:
-    """``--layers`` must name at least one kind, and only kinds holding polygons (statistics
-    measure areas: a line kind would report 0 km² everywhere).
-    """
-    import shapely
-
-    from zoning.errors import ZoningUsageError
-    from zoning.kinds import get_kind
-
-    if not kinds:
-        raise ZoningUsageError(
-            f"--layers {given!r} names no layer kind; expected comma-separated kinds such as "
-            f"{','.join(available[:2]) or 'eco_redline,water_source'}; fix: name the kinds, or "
-            "leave --layers out for all polygon kinds"
-        )
-    lines = []
-    for k in kinds:
-        if get_kind(k).geometry == "polygon":
-            continue
-        types = shapely.get_type_id(catalog.frame(k).geometry.to_numpy())
-        if not ((types == 3) | (types == 6)).any():  # no Polygon / MultiPolygon
-            lines.append(k)
-    if lines:
-        raise ZoningUsageError(
-            f"--layers names {', '.join(lines)}, which holds lines or points, no polygons: "
-            "statistics measure areas and would report 0 km²; expected kinds holding polygons "
-            f"({', '.join(available)}); fix: leave {', '.join(lines)} out"
-        )

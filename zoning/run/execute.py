@@ -218,7 +218,7 @@ def _load(sc: Scenario, stage: Path, scheduler: str | None) -> tuple[steps.RunCo
     steps.refuse_kinds_without_polygons(sc, layers)
     targets_path = None
     if sc.stats.get("indicators") not in (False, None):
-        from zoning.indicators import default_targets_path
+        from zoning.stats.indicators import default_targets_path
 
         ind = sc.stats["indicators"]
         targets_path = default_targets_path() if ind == "default" else Path(ind)

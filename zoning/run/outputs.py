@@ -316,7 +316,7 @@ def write_run_outputs(
         else:
             logger.info("map skipped: no column %s", column)
     if sc.outputs.get("report", True):
-        from zoning.stats_report import render_stats_report
+        from zoning.stats.report import render_stats_report
 
         files["report.html"] = stage / "report.html"
         page = render_stats_report(

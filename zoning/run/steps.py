@@ -28,7 +28,6 @@ __all__ = [
     "flatten_step",
     "load_units",
     "overlaps_step",
-    "polygon_kinds",
     "refuse_kinds_without_polygons",
     "restoration_step",
     "rollup_step",
@@ -109,7 +108,7 @@ class RunContext:
 
         sc = self.sc
         if self.scheduler is not None or sc.stats.get("scale") == "dask":
-            from zoning.scale import area_by_unit_dask
+            from zoning.stats import area_by_unit_dask
 
             return area_by_unit_dask(
                 units,
@@ -125,26 +124,8 @@ class RunContext:
         )
 
 
-def polygon_kinds(catalog: Any) -> list[str]:
-    """List the catalogue's polygon kinds other than the administrative units.
-
-    Parameters
-    ----------
-    catalog : Catalog
-        The catalogue.
-
-    Returns
-    -------
-    list of str
-        The kinds a scenario without ``layers`` measures.
-    """
-    from zoning.kinds import get_kind
-
-    return [k for k in catalog.kinds if k != "admin_unit" and get_kind(k).geometry == "polygon"]
-
-
 def select_kinds(sc: Scenario, catalog: Any) -> list[str]:
-    """Choose the layer kinds a run measures; refuse kinds the catalogue does not have.
+    """Choose the layer kinds a run measures (:func:`zoning.stats.choose_kinds`).
 
     Parameters
     ----------
@@ -163,22 +144,9 @@ def select_kinds(sc: Scenario, catalog: Any) -> list[str]:
     ScenarioError
         A kind named in the scenario is not in the catalogue.
     """
-    kinds = list(sc.layers) if sc.layers else polygon_kinds(catalog)
-    missing = [k for k in kinds if k not in catalog.kinds]
-    if missing:
-        raise ScenarioError(
-            f"scenario {sc.path}",
-            [
-                Problem(
-                    "layer_not_in_catalog",
-                    f"layer kind {k!r} is not in catalogue {catalog.path} (it has "
-                    f"{', '.join(catalog.kinds)}); remove it from layers or add it to the "
-                    "catalogue",
-                )
-                for k in missing
-            ],
-        )
-    return kinds
+    from zoning.stats import choose_kinds
+
+    return choose_kinds(catalog, sc.layers, scenario=sc.path)
 
 
 def load_units(scenario: Scenario, catalog: Any) -> tuple[Any, str, str | None]:
@@ -364,10 +332,10 @@ def overlaps_step(ctx: RunContext, stats: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The overlap table (:func:`zoning.overlaps.overlap_table`).
+        The overlap table (:func:`zoning.stats.overlaps.overlap_table`).
     """
     from zoning.crs import ALBERS_CHINA
-    from zoning.overlaps import overlap_table
+    from zoning.stats.overlaps import overlap_table
 
     overlaps = ctx.checkpoints.frame(
         "overlaps",
@@ -397,7 +365,7 @@ def flatten_step(ctx: RunContext) -> tuple[Any, pd.DataFrame]:
     tuple
         (the flattened pieces, their areas per unit).
     """
-    from zoning.overlaps import DEFAULT_ORDER, flatten_designations, flattened_areas
+    from zoning.stats.overlaps import DEFAULT_ORDER, flatten_designations, flattened_areas
 
     order = ctx.sc.stats.get("flatten_order") or DEFAULT_ORDER
     flat = ctx.checkpoints.frame(
@@ -422,9 +390,9 @@ def evaluate_indicators_step(table: pd.DataFrame, targets_path: Path) -> pd.Data
     Returns
     -------
     DataFrame
-        One row per target (:func:`zoning.indicators.evaluate_indicators`).
+        One row per target (:func:`zoning.stats.indicators.evaluate_indicators`).
     """
-    from zoning.indicators import evaluate_indicators, load_targets
+    from zoning.stats.indicators import evaluate_indicators, load_targets
 
     indicators = evaluate_indicators(table, load_targets(targets_path))
     checked = indicators.dropna(subset=["value"])

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from zoning.errors import InputFileError, ScenarioError
-from zoning.indicators import default_targets_path, evaluate_indicators, load_targets
+from zoning.stats.indicators import default_targets_path, evaluate_indicators, load_targets
 
 
 def test_bundled_targets_cite_the_seeds():

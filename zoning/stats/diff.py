@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from zoning.crs import ALBERS_CHINA, require_measurable
 from zoning.errors import InputFileError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -132,9 +133,7 @@ def diff_vintages(
     import geopandas as gpd
     import shapely
 
-    from zoning.stats import _albers, _check_measurable
-
-    target = _check_measurable(crs if crs is not None else _albers())
+    target = require_measurable(crs if crs is not None else ALBERS_CHINA, "zoning statistics")
     for name, gdf in (("old", old), ("new", new)):
         if id_field not in gdf.columns:
             raise InputFileError(

@@ -8,7 +8,12 @@ import pytest
 from shapely import box
 
 from zoning.crs import ALBERS_CHINA
-from zoning.overlaps import OVERLAP_COLUMNS, flatten_designations, flattened_areas, overlap_table
+from zoning.stats.overlaps import (
+    OVERLAP_COLUMNS,
+    flatten_designations,
+    flattened_areas,
+    overlap_table,
+)
 
 X0, Y0 = 650_000.0, 4_250_000.0
 

@@ -11,7 +11,8 @@ after bcgov/designatedlands:
   designation (order configurable, :data:`DEFAULT_ORDER`), with :func:`flattened_areas` per
   unit, so the areas add up to the designated total with nothing counted twice.
 
-Both reuse the dissolve and exact split of :mod:`zoning.stats`.
+Both reuse the dissolve and exact split of :mod:`zoning.stats` (:mod:`zoning.stats.dissolve`,
+:mod:`zoning.stats.measure`).
 """
 
 from __future__ import annotations
@@ -24,17 +25,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from zoning.stats import (
-    ALL_ZONES,
-    Pieces,
-    _check_measurable,
-    _overlay,
-    _piece_geometries,
-    dissolve_layers,
-    measure_pieces,
-    prepare_units,
-    summarise,
-)
+from zoning.crs import ALBERS_CHINA, require_measurable
+from zoning.stats.dissolve import ALL_ZONES, Pieces, dissolve_layers, piece_geometries
+from zoning.stats.geos import overlay
+from zoning.stats.measure import measure_pieces
+from zoning.stats.summary import area_by_unit, summarise
+from zoning.stats.units import prepare_units
 from zoning.threads import resolve_n_jobs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -76,7 +72,7 @@ DEFAULT_ORDER: tuple[str, ...] = (
     "control_unit:general",
 )
 """Strictest first: what may be done there, in decreasing restriction (after the national
-rules summarised in PRODUCT.md: red-line and reserve cores closed, level-1 water-source zones
+rules: red-line and reserve cores closed, level-1 water-source zones
 closed to projects unrelated to water supply, …). ``kind:all`` catches zones not listed."""
 
 OVERLAP_COLUMNS = [
@@ -97,7 +93,7 @@ _SEP = "\x1f"
 
 def _piece_frame(pieces: Pieces, n_jobs: int) -> tuple[np.ndarray, list[list[str]]]:
     """Geometries of all pieces and the labels each carries."""
-    geoms = _piece_geometries(pieces, np.arange(len(pieces)), n_jobs)
+    geoms = piece_geometries(pieces, np.arange(len(pieces)), n_jobs)
     labels: list[list[str]] = [[] for _ in range(len(pieces))]
     for p, lab in zip(pieces.label_piece, pieces.label, strict=True):
         labels[p].append(str(lab))
@@ -105,8 +101,9 @@ def _piece_frame(pieces: Pieces, n_jobs: int) -> tuple[np.ndarray, list[list[str
 
 
 def _single_pieces(geoms: list[Any], kinds: list[str], labels: list[list[str]]) -> Pieces:
-    """Pieces made of one polygon each (multipart geometries exploded; parts never overlap),
-    with several labels per piece.
+    """Make pieces of one polygon each, with several labels per piece.
+
+    Multipart geometries are exploded (their parts never overlap).
     """
     if len(geoms):
         parts, idx = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
@@ -155,7 +152,7 @@ def overlap_table(
         :func:`zoning.stats.area_by_unit` output for the same units and layers, used for the
         shares of each designation (computed when not given).
     dissolved : tuple, optional
-        :func:`zoning.stats.dissolve_layers` output to reuse.
+        :func:`zoning.stats.dissolve.dissolve_layers` output to reuse.
 
     Returns
     -------
@@ -164,10 +161,8 @@ def overlap_table(
         included) with a non-zero overlap, sorted. ``share_of_a_pct`` is the overlap as a share
         of designation A inside the unit.
     """
-    from zoning.stats import area_by_unit
-
     jobs = resolve_n_jobs(n_jobs)
-    target = _check_measurable(crs) if crs is not None else None
+    target = require_measurable(crs, "zoning statistics") if crs is not None else None
     prepared = prepare_units(units, unit_id=unit_id, crs=target)
     if dissolved is None:
         dissolved = dissolve_layers(layers, crs=target, n_jobs=jobs, make_valid=make_valid)
@@ -192,7 +187,7 @@ def overlap_table(
             & (left < right)
         )
         left, right = left[keep], right[keep]
-        inter = _overlay(shapely.intersection, geoms[left], geoms[right])
+        inter = overlay(shapely.intersection, geoms[left], geoms[right])
         area = shapely.area(inter)
         for i in np.flatnonzero(area > 0):
             a, b = left[i], right[i]
@@ -291,10 +286,8 @@ def flatten_designations(
     """
     import geopandas as gpd
 
-    from zoning.stats import _albers
-
     jobs = resolve_n_jobs(n_jobs)
-    target = _check_measurable(crs if crs is not None else _albers())
+    target = require_measurable(crs if crs is not None else ALBERS_CHINA, "zoning statistics")
     if dissolved is None:
         dissolved = dissolve_layers(layers, crs=target, n_jobs=jobs, make_valid=make_valid)
     pieces, _ = dissolved
@@ -313,7 +306,7 @@ def flatten_designations(
                 hits = t_i[c_i == k]
                 if len(hits):
                     blocker = shapely.union_all(np.asarray(taken, dtype=object)[hits])
-                    g = _overlay(shapely.difference, np.array([g]), np.array([blocker]))[0]
+                    g = overlay(shapely.difference, np.array([g]), np.array([blocker]))[0]
                 if not shapely.is_empty(g) and shapely.area(g) > 0:
                     rows.append((rank, f"{kind}:{zone}", kind, zone, g))
         else:

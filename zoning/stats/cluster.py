@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -34,15 +34,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from zoning.stats import (
-    Pieces,
-    _albers,
-    _check_measurable,
-    dissolve_layers,
-    measure_pieces,
-    prepare_units,
-    summarise,
-)
+from zoning.crs import ALBERS_CHINA, require_measurable
+from zoning.stats.dissolve import Pieces, dissolve_layers
+from zoning.stats.measure import measure_pieces
+from zoning.stats.summary import summarise
+from zoning.stats.units import prepare_units
+from zoning.threads import resolve_n_jobs
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -56,8 +53,9 @@ logger = logging.getLogger(__name__)
 def dask_client(
     scheduler: str | None = None,
     *,
-    n_workers: int = 2,
+    n_local_workers: int = 2,
     processes: bool = False,
+    n_workers: int | None = None,
 ) -> Iterator[Any]:
     """Yield a ``dask.distributed.Client``: to ``scheduler``, or a new local cluster.
 
@@ -66,13 +64,30 @@ def dask_client(
     scheduler : str, optional
         Address of a running scheduler (``tcp://host:8786``); ``None`` or ``"local"`` starts a
         ``LocalCluster`` that is closed on exit.
-    n_workers : int
-        Workers of the local cluster (one thread each).
+    n_local_workers : int
+        Workers of the local cluster started here (one thread each); not used with
+        ``scheduler``, whose cluster has its own workers.
     processes : bool
         Local workers as processes (True) or threads of this process (False: no data copies;
         shapely releases the GIL, so threads use the cores too).
+    n_workers : int, optional
+        Deprecated name of ``n_local_workers``.
+
+    Yields
+    ------
+    distributed.Client
+        A client, closed (with the local cluster) on exit.
     """
     from distributed import Client, LocalCluster
+
+    if n_workers is not None:
+        warnings.warn(
+            "dask_client(n_workers=) is deprecated; use n_local_workers= (the count of local "
+            "Dask worker processes or threads started here)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        n_local_workers = n_workers
 
     if scheduler and scheduler != "local":
         client = Client(scheduler)
@@ -82,7 +97,7 @@ def dask_client(
             client.close()
         return
     cluster = LocalCluster(
-        n_workers=n_workers,
+        n_workers=n_local_workers,
         threads_per_worker=1,
         processes=processes,
         dashboard_address=":0",  # any free port: never clash with a running cluster
@@ -160,6 +175,7 @@ def area_by_unit_dask(
     client: Any = None,
     npartitions: int | None = None,
     make_valid: bool = True,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """:func:`zoning.stats.area_by_unit` on a Dask cluster (same arguments, same numbers).
 
@@ -174,17 +190,20 @@ def area_by_unit_dask(
         An existing client to use.
     npartitions : int, optional
         Spatial partitions of the pieces (default: 4 per worker thread).
+    n_jobs : int, optional
+        Threads of this process for the dissolve, which runs here (default: the free CPUs,
+        :func:`zoning.threads.resolve_n_jobs`). Results do not depend on it.
 
     Returns
     -------
     DataFrame
         Identical to :func:`zoning.stats.area_by_unit`.
     """
-    target = _check_measurable(crs if crs is not None else _albers())
+    target = require_measurable(crs if crs is not None else ALBERS_CHINA, "zoning statistics")
     prepared = prepare_units(units, unit_id=unit_id, crs=target)  # validates the units
     # the dissolve runs on the client with this machine's cores (threads: shapely frees the GIL)
     pieces, zones_by_kind = dissolve_layers(
-        layers, crs=target, make_valid=make_valid, n_jobs=os.cpu_count() or 1
+        layers, crs=target, make_valid=make_valid, n_jobs=resolve_n_jobs(n_jobs)
     )
     projected = units.to_crs(target)[[unit_id, "geometry"]].copy()
     projected[unit_id] = projected[unit_id].astype(str)

@@ -73,8 +73,8 @@ INDICATOR_COLUMNS = [
 
 
 def default_targets_path() -> Path:
-    """The bundled targets table (Shanxi, Xinzhou, Yunzhou seed values)."""
-    return Path(__file__).resolve().parent / "data" / "indicator_targets.csv"
+    """Return the path of the bundled targets table (Shanxi, Xinzhou, Yunzhou seed values)."""
+    return Path(__file__).resolve().parent.parent / "data" / "indicator_targets.csv"
 
 
 def load_targets(path: str | Path | None = None) -> pd.DataFrame:

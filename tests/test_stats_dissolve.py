@@ -1,0 +1,141 @@
+"""The dissolve (zoning.stats.dissolve): overlapping features count once.
+
+Touching features stay apart; the validity pass, row order and bad features.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+import stats_shapes as shapes
+from stats_shapes import X0, Y0, frame, random_layer, row, sq
+
+from zoning.crs import ALBERS_CHINA
+from zoning.errors import CRSError
+from zoning.stats import STATS_COLUMNS, area_by_unit, dissolve_layer
+
+
+@pytest.fixture
+def two_counties() -> gpd.GeoDataFrame:
+    return shapes.two_counties()
+
+
+@pytest.fixture
+def grid_units() -> gpd.GeoDataFrame:
+    return shapes.grid_units()
+
+
+def test_overlapping_squares_in_one_county_count_once(two_counties):
+    # 2 km x 5 km and 2 km x 5 km overlapping by 1 km x 5 km: union 3 km x 5 km = 15 km²
+    red = frame([sq(0, 0, 2_000, 5_000), sq(1_000, 0, 2_000, 5_000)], zone=["general"] * 2)
+    out = area_by_unit(two_counties, {"eco_redline": red})
+    assert list(out.columns) == STATS_COLUMNS
+    a = row(out, "140101", "eco_redline")
+    assert a.area_km2 == pytest.approx(15.0, rel=1e-12)
+    assert a.unit_area_km2 == pytest.approx(100.0, rel=1e-12)
+    assert a.share_pct == pytest.approx(15.0, rel=1e-12)
+    assert row(out, "140101", "eco_redline", "general").area_km2 == pytest.approx(15.0)
+    assert row(out, "140102", "eco_redline").area_km2 == 0.0
+
+
+def test_overlapping_zones_counted_once_in_all(two_counties):
+    # red-line core 2x2 km inside general 4x4 km (both drawn whole): all = 16 km²
+    red = frame([sq(0, 0, 4_000), sq(1_000, 1_000, 2_000)], zone=["general", "core"])
+    out = area_by_unit(two_counties, {"eco_redline": red})
+    assert row(out, "140101", "eco_redline").area_km2 == pytest.approx(16.0)
+    assert row(out, "140101", "eco_redline", "core").area_km2 == pytest.approx(4.0)
+    assert row(out, "140101", "eco_redline", "general").area_km2 == pytest.approx(16.0)
+
+
+def test_touching_features_are_not_merged_but_counted_once(two_counties):
+    red = frame([sq(0, 0, 1_000), sq(1_000, 0, 1_000), sq(2_000, 0, 1_000)])
+    out = area_by_unit(two_counties, {"eco_redline": red})
+    assert row(out, "140101", "eco_redline").area_km2 == pytest.approx(3.0, rel=1e-12)
+
+
+def test_dissolve_knows_the_areas_it_measured():
+    # corner overlap (crossing edges): 4 + 4 - 1 km²; squares sharing the line y = 0 (collinear
+    # edges, overlapping 1 x 2 km): 4 + 4 - 2 km²; a lone square: 1 km²
+    geoms = np.array(
+        [sq(0, 0, 2_000), sq(1_000, 1_000, 2_000), sq(10_000, 0, 2_000), sq(11_000, 0, 2_000),
+         sq(20_000, 0, 1_000)],
+        dtype=object,
+    )  # fmt: skip
+    pieces = dissolve_layer("eco_redline", geoms, np.array(["all"] * 5, dtype=object))
+    by_first = {int(pieces.members[pieces.indptr[i]]): pieces.area[i] for i in range(len(pieces))}
+    assert pieces.sizes().tolist() == [2, 2, 1]
+    assert by_first[0] == pytest.approx(7e6, rel=1e-12)
+    assert by_first[2] == pytest.approx(6e6, rel=1e-12)
+    assert by_first[4] == pytest.approx(1e6, rel=1e-12)
+
+
+def test_catalogue_frames_skip_the_validity_pass(two_counties, monkeypatch):
+    import zoning.stats.dissolve
+    from zoning.crs import CGCS2000, VALID_IN, project
+
+    red = frame([sq(1_000, 1_000, 2_000)]).to_crs(CGCS2000)
+    marked = project(red, ALBERS_CHINA)
+    assert VALID_IN in marked.attrs
+    checked = []
+    real = zoning.stats.dissolve._invalid
+
+    def spy(geoms, n_jobs):
+        checked.append(len(geoms))
+        return real(geoms, n_jobs)
+
+    monkeypatch.setattr(zoning.stats.dissolve, "_invalid", spy)
+    a = area_by_unit(two_counties, {"eco_redline": marked})
+    assert checked == []  # checked once by project(), not again
+    b = area_by_unit(two_counties, {"eco_redline": red})  # unmarked: checked here
+    assert checked == [1]
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+
+
+def test_permuting_rows_changes_nothing(grid_units):
+    red = random_layer(11, 120)
+    a = area_by_unit(grid_units, {"eco_redline": red})
+    rng = np.random.default_rng(3)
+    b = area_by_unit(
+        grid_units.iloc[rng.permutation(len(grid_units))],
+        {"eco_redline": red.iloc[rng.permutation(len(red))]},
+    )
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_invalid_and_non_polygon_features(two_counties):
+    bowtie = shapely.Polygon(
+        [(X0, Y0), (X0 + 2_000, Y0 + 2_000), (X0 + 2_000, Y0), (X0, Y0 + 2_000)]
+    )  # two triangles of 1 km² each once repaired
+    line = shapely.LineString([(X0, Y0), (X0 + 5_000, Y0 + 5_000)])
+    out = area_by_unit(two_counties, {"eco_redline": frame([bowtie, line])})
+    assert row(out, "140101", "eco_redline").area_km2 == pytest.approx(2.0, rel=1e-12)
+
+
+def test_layer_without_crs_is_refused(two_counties):
+    layer = gpd.GeoDataFrame(geometry=[sq(0, 0, 10)])
+    with pytest.raises(CRSError, match="has no CRS"):
+        area_by_unit(two_counties, {"eco_redline": layer})
+
+
+def test_validity_pass_sends_only_uncertified_geometries_to_geos(monkeypatch):
+    import zoning.stats.dissolve
+
+    seen = []
+    real = zoning.stats.dissolve.map_chunks
+
+    def spy(func, items, n_jobs):
+        if func is shapely.is_valid:
+            seen.append(len(items))
+        return real(func, items, n_jobs)
+
+    monkeypatch.setattr(zoning.stats.dissolve, "map_chunks", spy)
+    bowtie = shapely.Polygon([(X0, Y0), (X0 + 2, Y0 + 2), (X0 + 2, Y0), (X0, Y0 + 2)])
+    holed = shapely.Polygon(
+        sq(0, 0, 10).exterior.coords, [sq(2, 2, 2).exterior.coords]
+    )  # a hole: not certified, GEOS checks it (valid)
+    geoms = np.array([sq(0, 0, 1_000), bowtie, holed, sq(5_000, 0, 10)], dtype=object)
+    assert zoning.stats.dissolve._invalid(geoms, 1).tolist() == [False, True, False, False]
+    assert seen == [2]  # the bow-tie and the holed square; the squares are certified

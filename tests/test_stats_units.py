@@ -1,0 +1,86 @@
+"""Units for statistics (zoning.stats.units): checks and the boundary grid.
+
+The checks refuse unusable unit layers; the boundary grid places pieces clear of every
+boundary.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+import stats_shapes as shapes
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stats_shapes import X0, Y0, frame, sq
+
+from zoning.errors import LayerValidationError
+from zoning.stats import area_by_unit, validate_units
+
+
+@pytest.fixture
+def two_counties() -> gpd.GeoDataFrame:
+    return shapes.two_counties()
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_boundary_grid_never_calls_a_box_on_a_boundary_free(seed):
+    from zoning.stats.units import _BoundaryGrid
+
+    rng = np.random.default_rng(seed)
+    # a few irregular units (stars clipped to a square) and boxes of many sizes around them
+    units = [
+        shapely.Polygon(
+            np.c_[
+                X0 + cx + r * np.cos(a) * (0.6 + 0.4 * rng.random(len(a))),
+                Y0 + cy + r * np.sin(a) * (0.6 + 0.4 * rng.random(len(a))),
+            ]
+        )
+        for cx, cy, r, a in [
+            (rng.uniform(0, 50_000), rng.uniform(0, 50_000), rng.uniform(2_000, 20_000),
+             np.sort(rng.uniform(0, 2 * np.pi, int(rng.integers(3, 200)))))
+            for _ in range(4)
+        ]
+    ]  # fmt: skip
+    units = np.array([u if u.is_valid else u.convex_hull for u in units], dtype=object)
+    grid = _BoundaryGrid.of(units, n=int(rng.integers(32, 300)))
+    x, y = np.array([[X0], [Y0]]) + rng.uniform(-10_000, 80_000, (2, 400))
+    w, h = rng.uniform(1, 30_000, (2, 400)) ** rng.uniform(0.3, 1.0, (2, 400))
+    bounds = np.c_[x, y, x + w, y + h]
+    free = grid.free(bounds)
+    boxes = shapely.box(*bounds.T)
+    border = shapely.union_all(shapely.boundary(units))
+    assert not shapely.intersects(boxes[free], border).any()
+    # and a free box lies in one unit or none: the unit of its cell's centre
+    cell, cx, cy = grid.centres(bounds[free, 0], bounds[free, 1])
+    for box_, c in zip(boxes[free], cell, strict=True):
+        pt = shapely.Point(cx[c], cy[c])
+        assert [u.covers(box_) for u in units] == [u.contains(pt) for u in units]
+
+
+def test_duplicate_unit_ids_are_refused(two_counties):
+    units = two_counties.assign(adcode=["140101", "140101"])
+    with pytest.raises(LayerValidationError, match="140101 occur more than once"):
+        area_by_unit(units, {"eco_redline": frame([sq(0, 0, 10)])})
+
+
+def test_overlapping_units_are_refused(two_counties):
+    units = pd.concat([two_counties, frame([sq(0, 0, 15_000)], adcode=["140000"])])
+    problems = validate_units(units)
+    assert [p.code for p in problems] == ["overlapping_units"]
+    with pytest.raises(LayerValidationError, match="overlap"):
+        area_by_unit(units, {"eco_redline": frame([sq(0, 0, 10)])})
+
+
+def test_missing_unit_field_is_refused(two_counties):
+    with pytest.raises(LayerValidationError, match="no column 'code'"):
+        area_by_unit(two_counties, {}, unit_id="code")
+
+
+def test_units_without_crs_are_refused(two_counties):
+    units = gpd.GeoDataFrame({"adcode": ["1"]}, geometry=[sq(0, 0, 10)])
+    with pytest.raises(LayerValidationError, match="no CRS"):
+        area_by_unit(units, {})

@@ -1,0 +1,452 @@
+"""Dissolve: the features of each layer grouped into pieces whose union counts once.
+
+Features whose envelopes overlap are linked when their interiors really overlap (a positive
+intersection area from :mod:`zoning.polyarea`, the exact DE-9IM test where it declines);
+connected components of that graph are the groups whose union counts once, members in a
+canonical order so that permuting input rows changes nothing. A feature that overlaps nothing
+is its own piece. No union is built here: :class:`Pieces` keeps the groups, the areas the
+dissolve already knows, and the zone labels each piece counts for;
+:func:`piece_geometries` builds the unions when a caller needs the geometries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import shapely
+
+from zoning.crs import ALBERS_CHINA, is_marked_valid, require_measurable
+from zoning.duplicates import near_duplicate_rows
+from zoning.errors import CRSError
+from zoning.stats.geos import map_chunks, overlay, polygonal_parts, union_all
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+__all__ = [
+    "ALL_ZONES",
+    "Pieces",
+    "concat_ranges",
+    "dissolve_layer",
+    "dissolve_layers",
+    "piece_geometries",
+]
+
+logger = logging.getLogger(__name__)
+
+ALL_ZONES = "all"
+"""The ``zone`` label of the whole (dissolved) layer."""
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """A dissolved layer, kept as groups of features that are unioned only when needed.
+
+    A *piece* is a set of features that must be unioned before measuring (a connected group
+    of overlapping features, or its part in one zone). Its geometry is only built when the
+    piece touches a unit boundary; elsewhere its area is enough.
+
+    Attributes
+    ----------
+    feats : ndarray of shapely geometries
+        Features of every layer, in the measuring CRS.
+    indptr, members : ndarray of int
+        Piece ``i`` is ``feats[members[indptr[i]:indptr[i + 1]]]`` (members in canonical order).
+    kind : ndarray of str
+        Layer kind of each piece.
+    group : ndarray of int
+        Connected group each piece belongs to (stable across row permutations).
+    label_piece, label : ndarray
+        Label table: piece ``label_piece[j]`` counts for zone ``label[j]`` (``"all"`` is the
+        whole layer). A group whose features share one zone is one piece with two labels.
+    area : ndarray of float, optional
+        Area of each piece's union where the dissolve already knows it (one feature: its
+        area; two overlapping features: both areas minus their intersection), NaN elsewhere.
+    """
+
+    feats: np.ndarray
+    indptr: np.ndarray
+    members: np.ndarray
+    kind: np.ndarray
+    group: np.ndarray
+    label_piece: np.ndarray
+    label: np.ndarray
+    area: np.ndarray | None = None
+
+    def known_area(self) -> np.ndarray:
+        """:attr:`area`, or all NaN when the pieces carry none."""
+        if self.area is None:
+            return np.full(len(self.kind), np.nan)
+        return self.area
+
+    def __len__(self) -> int:
+        """Return the number of pieces."""
+        return len(self.kind)
+
+    def sizes(self) -> np.ndarray:
+        """Return the number of features in each piece."""
+        return np.diff(self.indptr)
+
+    def bounds(self) -> np.ndarray:
+        """Envelope ``(xmin, ymin, xmax, ymax)`` of each piece."""
+        if len(self) == 0:
+            return np.empty((0, 4))
+        fb = shapely.bounds(self.feats[self.members])
+        starts = self.indptr[:-1]
+        return np.column_stack(
+            [
+                np.minimum.reduceat(fb[:, 0], starts),
+                np.minimum.reduceat(fb[:, 1], starts),
+                np.maximum.reduceat(fb[:, 2], starts),
+                np.maximum.reduceat(fb[:, 3], starts),
+            ]
+        )
+
+    def take(self, idx: np.ndarray) -> Pieces:
+        """Return the pieces at positions ``idx`` with only the features they need."""
+        idx = np.asarray(idx, dtype=np.int64)
+        sizes = self.sizes()[idx]
+        indptr = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+        old = self.members[concat_ranges(self.indptr[idx], sizes)]
+        used, members = np.unique(old, return_inverse=True)
+        new_pos = np.full(len(self.kind), -1, dtype=np.int64)
+        new_pos[idx] = np.arange(len(idx))
+        lab = new_pos[self.label_piece] >= 0
+        return Pieces(
+            feats=self.feats[used],
+            indptr=indptr,
+            members=members.astype(np.int64),
+            kind=self.kind[idx],
+            group=self.group[idx],
+            label_piece=new_pos[self.label_piece[lab]],
+            label=self.label[lab],
+            area=None if self.area is None else self.area[idx],
+        )
+
+    @staticmethod
+    def concat(parts: Sequence[Pieces]) -> Pieces:
+        """Concatenate piece sets (features renumbered)."""
+        if not parts:
+            i64 = np.array([], dtype=np.int64)
+            obj = np.array([], dtype=object)
+            return Pieces(obj, np.zeros(1, dtype=np.int64), i64, obj, i64, i64, obj)
+        feats, indptr, members, label_piece = [], [np.zeros(1, dtype=np.int64)], [], []
+        f_off = m_off = p_off = 0
+        for p in parts:
+            feats.append(p.feats)
+            members.append(p.members + f_off)
+            indptr.append(p.indptr[1:] + m_off)
+            label_piece.append(p.label_piece + p_off)
+            f_off += len(p.feats)
+            m_off += len(p.members)
+            p_off += len(p.kind)
+        return Pieces(
+            feats=np.concatenate(feats),
+            indptr=np.concatenate(indptr).astype(np.int64),
+            members=np.concatenate(members).astype(np.int64),
+            kind=np.concatenate([p.kind for p in parts]),
+            group=np.concatenate([p.group for p in parts]).astype(np.int64),
+            label_piece=np.concatenate(label_piece).astype(np.int64),
+            label=np.concatenate([p.label for p in parts]),
+            area=np.concatenate([p.known_area() for p in parts]),
+        )
+
+
+def concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + n)`` for every ``(s, n)``, without a Python loop.
+
+    >>> concat_ranges(np.array([5, 0]), np.array([2, 3])).tolist()
+    [5, 6, 0, 1, 2]
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    first = np.r_[0, np.cumsum(lengths)[:-1]]
+    return np.repeat(np.asarray(starts, dtype=np.int64) - first, lengths) + np.arange(
+        lengths.sum(), dtype=np.int64
+    )
+
+
+def _layer_geoms(
+    kind: str, layer: gpd.GeoDataFrame, target: Any, *, make_valid: bool, n_jobs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return projected polygonal geometries and zone labels of one layer."""
+    if layer.crs is None:
+        raise CRSError(
+            f"layer {kind!r} has no CRS; expected one (e.g. EPSG:4490 or a Gauss-Krüger zone); "
+            f"set it with gdf.set_crs(...) or crs = ... in the catalogue"
+        )
+    if len(layer) == 0:
+        return np.array([], dtype=object), np.array([], dtype=object)
+    projected = layer.to_crs(target) if not layer.crs.equals(target) else layer
+    geoms = np.asarray(projected.geometry.values)
+    if "zone" in projected.columns:
+        zones = projected["zone"].astype(object).where(projected["zone"].notna(), ALL_ZONES)
+        zones = zones.astype(str).to_numpy(dtype=object)
+    else:
+        zones = np.full(len(geoms), ALL_ZONES, dtype=object)
+    keep = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    types = shapely.get_type_id(geoms)
+    coll = types == 7
+    if coll.any():
+        geoms = geoms.copy()
+        geoms[coll] = polygonal_parts(geoms[coll])
+        types = shapely.get_type_id(geoms)
+    keep &= np.isin(types, [3, 6])
+    if not keep.all():
+        logger.info("layer %s: %d non-polygonal feature(s) ignored", kind, int((~keep).sum()))
+    geoms, zones = geoms[keep], zones[keep]
+    if make_valid and not _checked_valid(layer, projected, target):
+        invalid = _invalid(geoms, n_jobs)
+        if invalid.any():
+            geoms = geoms.copy()
+            geoms[invalid] = polygonal_parts(shapely.make_valid(geoms[invalid]))
+            logger.info("layer %s: repaired %d invalid geometries", kind, int(invalid.sum()))
+    keep = ~shapely.is_empty(geoms)
+    return geoms[keep], zones[keep]
+
+
+def _invalid(geoms: np.ndarray, n_jobs: int) -> np.ndarray:
+    """Tell which geometries are invalid, asking GEOS only about the uncertified ones.
+
+    GEOS ``is_valid`` runs only on those the area kernel cannot certify as simple rings
+    (holes, multipolygons, rings with a contact), ~20x cheaper.
+    """
+    from zoning.polyarea import certified_valid, pack
+
+    invalid = np.zeros(len(geoms), dtype=bool)
+    rest = np.flatnonzero(~certified_valid(pack(geoms), n_jobs=n_jobs))
+    if len(rest):
+        invalid[rest] = ~map_chunks(shapely.is_valid, geoms[rest], n_jobs)
+    return invalid
+
+
+def _checked_valid(layer: gpd.GeoDataFrame, projected: gpd.GeoDataFrame, target: Any) -> bool:
+    """Tell whether :func:`zoning.crs.project` already checked ``layer`` valid in ``target``.
+
+    True for catalogue frames, so the validity pass (the costliest step on big layers) can go.
+    """
+    return projected is layer and is_marked_valid(layer, target)
+
+
+def _interiors_meet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Tell where the interiors of ``a`` and ``b`` intersect (touching features stay apart)."""
+    hit = shapely.intersects(a, b)
+    out = np.zeros(len(a), dtype=bool)
+    if hit.any():
+        out[hit] = shapely.relate_pattern(a[hit], b[hit], "T********")
+    return out
+
+
+def dissolve_layer(
+    kind: str,
+    geoms: np.ndarray,
+    zones: np.ndarray,
+    *,
+    n_jobs: int = 1,
+    group_offset: int = 0,
+) -> Pieces:
+    """Group the features of one layer into pieces that never overlap within a label.
+
+    Features are linked when their interiors intersect (exact test, run only on pairs whose
+    envelopes overlap; features that only touch need no union); each connected group is one piece for ``all`` and, when its features have several
+    zones, one piece per zone. Near-coincident copies of a feature with the same zone (one
+    polygon delivered twice, :mod:`zoning.duplicates`) count once: all but one are dropped
+    before any union, because GEOS overlays of nearly coincident edges go wrong.
+
+    Parameters
+    ----------
+    kind : str
+        Layer kind, copied to the pieces.
+    geoms : ndarray
+        Polygonal geometries in the measuring CRS.
+    zones : ndarray of str
+        Zone of each geometry (``"all"`` when the layer has none).
+    n_jobs : int
+        Threads for the exact tests.
+    group_offset : int
+        Added to the group ids (to keep them unique across layers).
+
+    Returns
+    -------
+    Pieces
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(geoms)
+    if n == 0:
+        return Pieces.concat([])
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms)
+    copies = near_duplicate_rows(geoms, zones, (left, right))
+    if copies.any():  # one feature delivered twice: GEOS unions of such copies go wrong
+        return dissolve_layer(
+            kind, geoms[~copies], zones[~copies], n_jobs=n_jobs, group_offset=group_offset
+        )
+    keep = left < right
+    left, right = left[keep], right[keep]
+    inter = np.array([], dtype=float)
+    if len(left):
+        pairs = np.stack([left, right], axis=1)
+        hit, inter = _interiors_overlap(geoms, pairs, n_jobs)
+        left, right, inter = left[hit], right[hit], inter[hit]
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+
+    # canonical member order (envelope, then area), so permuting rows changes nothing
+    bounds = shapely.bounds(geoms)
+    area = shapely.area(geoms)
+    order = np.lexsort((area, bounds[:, 3], bounds[:, 2], bounds[:, 1], bounds[:, 0], comp))
+    comp_sorted = comp[order]
+    starts = np.flatnonzero(np.r_[True, comp_sorted[1:] != comp_sorted[:-1]])
+    ends = np.r_[starts[1:], n]
+    first = order[starts]
+    canon = np.lexsort((area[first], *(bounds[first, k] for k in (3, 2, 1, 0))))
+    group_of_comp = np.empty(len(starts), dtype=np.int64)
+    group_of_comp[comp[first[canon]]] = np.arange(len(starts)) + group_offset
+
+    # one piece per group, labelled "all" and, when all its features share one, its zone
+    zones_sorted = zones[order]
+    sizes = ends - starts
+    comp_of_feat = np.repeat(np.arange(len(starts)), sizes)
+    differs = np.r_[False, zones_sorted[1:] != zones_sorted[:-1]] & (
+        comp_of_feat == np.r_[-1, comp_of_feat[:-1]]
+    )
+    mixed = np.zeros(len(starts), dtype=bool)
+    mixed[comp_of_feat[differs]] = True
+    groups = group_of_comp[comp_sorted[starts]]
+    zone_of = zones_sorted[starts]
+    whole = np.arange(len(starts))
+    own_zone = ~mixed & (zone_of != ALL_ZONES)
+    indptr_parts = [sizes]
+    members_parts = [order]
+    p_group = [groups]
+    lab_piece = [whole, whole[own_zone]]
+    lab = [np.full(len(starts), ALL_ZONES, dtype=object), zone_of[own_zone]]
+    # groups whose features have several zones also get one piece per zone
+    # areas known without a union: one feature, or two whose intersection the test measured
+    known = np.full(len(starts), np.nan)
+    one = sizes == 1
+    known[one] = area[order[starts[one]]]
+    two = np.flatnonzero(sizes == 2)
+    if len(two) and len(left):
+        a, b = order[starts[two]], order[starts[two] + 1]
+        key = np.minimum(a, b) * n + np.maximum(a, b)
+        pair_key = left * n + right  # left < right
+        srt = np.argsort(pair_key)
+        pos = np.minimum(np.searchsorted(pair_key[srt], key), len(srt) - 1)
+        found = pair_key[srt[pos]] == key
+        two, a, b, pos = two[found], a[found], b[found], pos[found]
+        known[two] = area[a] + area[b] - inter[srt[pos]]  # NaN where GEOS made the test
+    area_parts = [known]
+    npieces = len(starts)
+    for c in np.flatnonzero(mixed):
+        m = order[starts[c] : ends[c]]
+        zs = zones_sorted[starts[c] : ends[c]]
+        for z in sorted(set(zs) - {ALL_ZONES}):
+            sub = m[zs == z]
+            members_parts.append(sub)
+            indptr_parts.append(np.array([len(sub)]))
+            p_group.append(np.array([groups[c]]))
+            lab_piece.append(np.array([npieces]))
+            lab.append(np.array([z], dtype=object))
+            area_parts.append(np.array([area[sub[0]] if len(sub) == 1 else np.nan]))
+            npieces += 1
+    return Pieces(
+        feats=geoms,
+        indptr=np.r_[0, np.cumsum(np.concatenate(indptr_parts))].astype(np.int64),
+        members=np.concatenate(members_parts).astype(np.int64),
+        kind=np.full(npieces, kind, dtype=object),
+        group=np.concatenate(p_group).astype(np.int64),
+        label_piece=np.concatenate(lab_piece).astype(np.int64),
+        label=np.concatenate(lab),
+        area=np.concatenate(area_parts),
+    )
+
+
+def _interiors_overlap(
+    geoms: np.ndarray, pairs: np.ndarray, n_jobs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tell whether the interiors of each pair overlap, and the area of their intersection.
+
+    Pairs are ``geoms[pairs[:, 0]]`` and ``geoms[pairs[:, 1]]``.
+
+    Measured as a positive intersection area by :mod:`zoning.polyarea`; pairs it declines
+    (touching or collinear edges) get the exact DE-9IM test from GEOS and a NaN area.
+    """
+    from zoning.polyarea import pack, union_clip_areas
+
+    used, inv = np.unique(pairs, return_inverse=True)
+    inv = inv.reshape(pairs.shape)
+    area, noise = union_clip_areas(
+        pack(geoms[used]),
+        np.arange(len(pairs) + 1),
+        inv[:, 0],
+        inv[:, 1],
+        n_jobs=n_jobs,
+        with_noise=True,
+    )
+    hit = area > noise  # features that only touch have an intersection of 0 within rounding
+    bad = np.flatnonzero(np.isnan(area))
+    if len(bad):
+        hit[bad] = _interiors_meet(geoms[pairs[bad, 0]], geoms[pairs[bad, 1]])
+    return hit, area
+
+
+def piece_geometries(pieces: Pieces, idx: np.ndarray, n_jobs: int) -> np.ndarray:
+    """Build (union) the geometries of pieces ``idx``."""
+    out = np.empty(len(idx), dtype=object)
+    sizes = pieces.sizes()[idx]
+    first = pieces.members[pieces.indptr[idx]]
+    one = sizes == 1
+    out[one] = pieces.feats[first[one]]
+    two = np.flatnonzero(sizes == 2)
+    if len(two):
+        a = first[two]
+        b = pieces.members[pieces.indptr[idx[two]] + 1]
+        pairs = np.stack([a, b], axis=1)
+        out[two] = map_chunks(
+            lambda p: overlay(shapely.union, pieces.feats[p[:, 0]], pieces.feats[p[:, 1]]),
+            pairs,
+            n_jobs,
+        )
+    many = np.flatnonzero(sizes > 2)
+    if len(many):
+
+        def _u(k: int) -> Any:
+            i = idx[k]
+            return union_all(pieces.feats[pieces.members[pieces.indptr[i] : pieces.indptr[i + 1]]])
+
+        if n_jobs > 1 and len(many) > 1:
+            with ThreadPoolExecutor(n_jobs) as pool:
+                out[many] = list(pool.map(_u, many))
+        else:
+            out[many] = [_u(k) for k in many]
+    return out
+
+
+def dissolve_layers(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    crs: Any = None,
+    n_jobs: int = 1,
+    make_valid: bool = True,
+) -> tuple[Pieces, dict[str, list[str]]]:
+    """Project and dissolve every layer; return the pieces and the zones present per kind."""
+    target = require_measurable(crs if crs is not None else ALBERS_CHINA, "zoning statistics")
+    parts: list[Pieces] = []
+    zones_by_kind: dict[str, list[str]] = {}
+    offset = 0
+    for kind in sorted(layers):
+        geoms, zones = _layer_geoms(
+            kind, layers[kind], target, make_valid=make_valid, n_jobs=n_jobs
+        )
+        zones_by_kind[kind] = sorted(set(zones))
+        p = dissolve_layer(kind, geoms, zones, n_jobs=n_jobs, group_offset=offset)
+        offset += len(geoms)
+        parts.append(p)
+    return Pieces.concat(parts), zones_by_kind
