@@ -335,7 +335,7 @@ def overlaps_step(ctx: RunContext, stats: pd.DataFrame) -> pd.DataFrame:
         The overlap table (:func:`zoning.stats.overlaps.overlap_table`).
     """
     from zoning.crs import ALBERS_CHINA
-    from zoning.stats.overlaps import overlap_table
+    from zoning.stats import overlap_table
 
     overlaps = ctx.checkpoints.frame(
         "overlaps",
@@ -365,7 +365,7 @@ def flatten_step(ctx: RunContext) -> tuple[Any, pd.DataFrame]:
     tuple
         (the flattened pieces, their areas per unit).
     """
-    from zoning.stats.overlaps import DEFAULT_ORDER, flatten_designations, flattened_areas
+    from zoning.stats import DEFAULT_ORDER, flatten_designations, flattened_areas
 
     order = ctx.sc.stats.get("flatten_order") or DEFAULT_ORDER
     flat = ctx.checkpoints.frame(
