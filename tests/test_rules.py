@@ -145,8 +145,8 @@ def test_effective_dates():
 
 
 def test_bundled_files_parse_as_plain_toml():
-    from importlib import resources
+    from zoning.specs import spec_path
 
     for name in ("national", "shanxi", "project_types"):
-        text = resources.files("zoning.rulepacks").joinpath(f"{name}.toml").read_text("utf-8")
+        text = spec_path("rulepacks", f"{name}.toml").read_text("utf-8")
         assert tomllib.loads(text)

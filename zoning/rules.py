@@ -37,12 +37,12 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from os import PathLike
 from pathlib import Path
 from typing import Any, Literal
 
 from zoning.errors import Problem, RulePackError
+from zoning.specs import spec_path
 
 __all__ = [
     "BUILTIN_PACKS",
@@ -847,8 +847,10 @@ def load_rulepack(pack: str | PathLike[str] | Mapping[str, Any]) -> RulePack:
     if isinstance(pack, Mapping):
         data, source = pack, "<mapping>"
     elif isinstance(pack, str) and pack in BUILTIN_PACKS:
-        res = resources.files("zoning.rulepacks").joinpath(f"{pack}.toml")
-        data, source = tomllib.loads(res.read_text("utf-8")), f"zoning/rulepacks/{pack}.toml"
+        text = spec_path("rulepacks", f"{pack}.toml").read_text("utf-8")
+        # the provenance label of a bundled pack, as written in every result since v1 (the
+        # file itself is zoning/specs/rulepacks/NAME.toml)
+        data, source = tomllib.loads(text), f"zoning/rulepacks/{pack}.toml"
     else:
         path = Path(pack)
         if not path.is_file():

@@ -408,9 +408,8 @@ def validate_scenario(path: str | Path) -> list[Problem]:
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import zoning
-    >>> demo = Path(zoning.__file__).parent.parent / "scenarios" / "demo_province_stats.toml"
+    >>> from zoning.specs import spec_path
+    >>> demo = spec_path("scenarios", "demo_province_stats.toml")
     >>> validate_scenario(demo)
     []
     """
