@@ -864,7 +864,7 @@ def load_rulepack(pack: str | PathLike[str] | Mapping[str, Any]) -> RulePack:
                 ],
             )
         from zoning.errors import InputFileError
-        from zoning.tomlfile import parse_toml
+        from zoning.spec.reading import parse_toml
 
         try:  # as catalogues and scenarios: a BOM is accepted, GBK is named with the fix
             data = parse_toml(path.read_bytes(), path, "rule pack")

@@ -722,7 +722,8 @@ def _restoration(sc: Scenario) -> Any:
     """Run the restoration scenario named in [restoration] (a RestorationResult), or None."""
     if not sc.restoration:
         return None
-    from zoning.restoration.scenario import load_restoration_scenario, run_restoration
+    from zoning.restoration.run import run_restoration
+    from zoning.restoration.scenario import load_restoration_scenario
 
     result = run_restoration(load_restoration_scenario(sc.restoration["scenario"]))
     logger.info("restoration: scenario %s", Path(sc.restoration["scenario"]).name)

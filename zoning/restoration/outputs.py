@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from zoning.restoration.scenario import RestorationResult
+    from zoning.restoration.run import RestorationResult
 
 __all__ = [
     "DISCLAIMER",
@@ -415,11 +415,8 @@ def run_demo_restoration(folder: str | Path, *, map_html: bool = True) -> Iterat
 
     For ``zoning demo``: ``yield from run_demo_restoration(out / "restoration")``.
     """
-    from zoning.restoration.scenario import (
-        demo_scenario_path,
-        load_restoration_scenario,
-        run_restoration,
-    )
+    from zoning.restoration.run import run_restoration
+    from zoning.restoration.scenario import demo_scenario_path, load_restoration_scenario
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,10 @@
-"""Reading the TOML files users write (catalogues, scenarios), and checking their values' types.
+"""Read the TOML files users write (catalogues, scenarios, rule packs) into plain dicts.
 
 TOML files are written by hand in Notepad and by scripts, so they arrive with a UTF-8 byte order
-mark (accepted), in GBK (refused with the fix), with ``nan`` and ``inf`` (TOML allows them; no
-field of zoning does) and with values of the wrong type (``path = 5``, ``illustrative =
-"false"``). :func:`read_toml` reads a file; :func:`nonfinite_problems` finds every NaN and
-infinity with its key path; :class:`TypeChecks` collects wrong types with their key paths, so
-one error lists every problem at once (issue 12).
+mark (accepted), in GBK (refused with the fix), and with ``nan`` and ``inf`` (TOML allows them;
+no field of zoning does). :func:`read_toml` reads a file; :func:`nonfinite_problems` finds every
+NaN and infinity with its key path; the value types are checked against the declarations of
+:mod:`zoning.spec.files` by :mod:`zoning.spec.schema`.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from zoning.errors import InputFileError, Problem
 
 __all__ = [
     "MAX_TOML_BYTES",
-    "TypeChecks",
     "check_encoding_name",
     "nonfinite_problems",
     "parse_toml",
@@ -44,26 +42,6 @@ _ENCODING_HINTS = {
     "utf8bom": "utf-8-sig",
     "utf-8 bom": "utf-8-sig",
 }
-
-_TYPE_NAMES = {
-    str: "a string",
-    bool: "true or false",
-    int: "an integer",
-    float: "a number",
-    dict: "a table",
-    list: "a list",
-}
-
-
-def _type_name(value: object) -> str:
-    return {
-        str: "a string",
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        dict: "a table",
-        list: "a list",
-    }.get(type(value), type(value).__name__)
 
 
 def _decode(data: bytes, path: Path, what: str) -> str:
@@ -209,54 +187,3 @@ def check_encoding_name(name: str) -> str | None:
     hint = _ENCODING_HINTS.get(name.strip().lower())
     fix = f"fix: write encoding = {hint!r}" if hint else "fix: use e.g. 'gbk' or 'utf-8'"
     return f"encoding {name!r} is not a known text encoding; expected e.g. 'gbk', 'gb18030' or 'utf-8'; {fix}"
-
-
-class TypeChecks:
-    """Collect wrong value types with their key paths.
-
-    Each check returns True when the value is absent or of the right type, and records a
-    :class:`~zoning.errors.Problem` (code ``wrong_type``) otherwise.
-    """
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def bad(self, where: str, value: object, expected: str, fix: str = "") -> bool:
-        """Record that ``where`` holds ``value`` where ``expected`` was expected; return False."""
-        shown = repr(value)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        msg = f"{where} is {_type_name(value)} ({shown}); expected {expected}"
-        if fix:
-            msg += f"; fix: {fix}"
-        self.problems.append(Problem("wrong_type", msg))
-        return False
-
-    def check(
-        self, table: Mapping[str, Any], key: str, types: tuple[type, ...], where: str
-    ) -> bool:
-        """``table[key]`` is absent or an instance of ``types`` (a bool is never an int here)."""
-        if key not in table:
-            return True
-        value = table[key]
-        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
-        if ok:
-            return True
-        expected = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
-        fix = ""
-        if bool in types and isinstance(value, str):
-            fix = f"write {key} = true or {key} = false, without quotes"
-        return self.bad(f"{where}{key}", value, expected, fix)
-
-    def check_str_map(self, table: Mapping[str, Any], key: str, where: str) -> bool:
-        """``table[key]`` is absent or a table of strings."""
-        if key not in table:
-            return True
-        value = table[key]
-        if not isinstance(value, dict):
-            return self.bad(f"{where}{key}", value, 'a table such as {"一级" = "level1"}')
-        ok = True
-        for k, v in value.items():
-            if not isinstance(v, str):
-                ok = self.bad(f"{where}{key}.{k}", v, "a string")
-        return ok

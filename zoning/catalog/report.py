@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from zoning.catalog import Catalog
+from zoning.catalog.model import Catalog
 
 __all__ = ["catalog_report"]
 
