@@ -230,7 +230,8 @@ def _check_kinds(names: Any, what: str, problems: list[Problem]) -> tuple[str, .
 
 
 def _parse(path: Path, raw: dict[str, Any], problems: list[Problem]) -> Scenario | None:
-    problems += check(SCENARIO, raw)
+    # [restoration] is checked whole by the restoration scenario's loader (_restoration_step)
+    problems += check(SCENARIO, {k: v for k, v in raw.items() if k != "restoration"})
     base = path.parent
     problems += _unknown(raw, _TOP_KEYS, path.name)
     version = raw.get("schema_version")
@@ -361,7 +362,7 @@ def _restoration_step(
     allowed = _RESTORATION_KEYS if inline else {"scenario"}
     problems += _unknown(section, set(allowed), "[restoration]")
     if inline:
-        problems += _check_restoration(path)
+        problems += _check_restoration(path, "restoration")
         return {"scenario": path}
     if "scenario" not in section:
         problems.append(
@@ -375,7 +376,8 @@ def _restoration_step(
         return section
     section["scenario"] = _file(path.parent, section["scenario"], "restoration.scenario", problems)
     if section["scenario"] is not None:
-        problems += _check_restoration(section["scenario"])
+        scenario = section["scenario"]
+        problems += _check_restoration(scenario, f"restoration.scenario ({scenario.name})")
     return section
 
 
@@ -391,17 +393,14 @@ def _check_project_type(pt: str) -> list[Problem]:
     return []
 
 
-def _check_restoration(path: Path) -> list[Problem]:
-    """The restoration scenario's own problems, named as coming from it."""
+def _check_restoration(path: Path, label: str) -> list[Problem]:
+    """The restoration scenario's own problems, named as coming from it (``label``)."""
     from zoning.restoration.scenario import load_restoration_scenario
 
     try:
         load_restoration_scenario(path)
     except ScenarioError as exc:
-        return [
-            Problem(p.code, f"restoration.scenario ({path.name}): {p.message}", p.rows, p.severity)
-            for p in exc.problems
-        ]
+        return [Problem(p.code, f"{label}: {p.message}", p.rows, p.severity) for p in exc.problems]
     except InputFileError as exc:
         return [Problem("restoration_scenario", f"restoration.scenario: {exc}")]
     return []
