@@ -1,7 +1,7 @@
 """Build the embedded Shanxi demo catalogue: real layers + illustrative ones, one GeoPackage.
 
 The result is a folder with ``demo.gpkg`` (one layer per kind), ``catalog.toml`` (the
-catalogue of PRODUCT.md, with source, licence and an ``illustrative`` flag per layer) and
+catalogue of :mod:`zoning.catalog`, with source, licence and an ``illustrative`` flag per layer) and
 ``README.md``. It is built once into the cache (see :func:`zoning.datasets.demo_catalog_path`).
 """
 
