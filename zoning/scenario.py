@@ -394,7 +394,7 @@ def _check_project_type(pt: str) -> list[Problem]:
 
 
 def _check_restoration(path: Path, label: str) -> list[Problem]:
-    """The restoration scenario's own problems, named as coming from it (``label``)."""
+    """Return the restoration scenario's own problems, named as coming from it (``label``)."""
     from zoning.restoration.scenario import load_restoration_scenario
 
     try:

@@ -225,8 +225,10 @@ def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
 
 
 def _parse_jurisdiction(raw: dict[str, Any], problems: list[Problem]) -> str | None:
-    """The catalogue-level ``jurisdiction`` (an administrative code such as ``"140902"``): the
-    area every site lies in when the catalogue has no ``admin_unit`` layer.
+    """Return the catalogue-level ``jurisdiction``, checked (``None`` when not given).
+
+    It is an administrative code such as ``"140902"``: the area every site lies in when the
+    catalogue has no ``admin_unit`` layer.
     """
     if "jurisdiction" not in raw:
         return None
@@ -250,7 +252,7 @@ def _parse_jurisdiction(raw: dict[str, Any], problems: list[Problem]) -> str | N
 
 
 def _parse_access(spec: dict[str, Any], kind: str, where: str) -> tuple[dict[str, str], list]:
-    """The ``access_fields`` of a layer entry, checked (control units only)."""
+    """Return the ``access_fields`` of a layer entry and their problems (control units only)."""
     if "access_fields" not in spec:
         return {}, []
     if kind != "control_unit":
@@ -265,7 +267,7 @@ def _parse_access(spec: dict[str, Any], kind: str, where: str) -> tuple[dict[str
 
 
 def _database_url(spec: dict[str, Any], where: str, kind: str, problems: list[Problem]) -> str:
-    """The PostGIS URL of a layer entry ("" for a file), its `layer`/`sql` checked."""
+    """Return the PostGIS URL of a layer entry ("" for a file), its `layer`/`sql` checked."""
     from zoning.postgis import is_database_url
 
     path = spec["path"]

@@ -167,6 +167,7 @@ class Catalog:
         self.use_cache = use_cache
 
     def __repr__(self) -> str:
+        """Show the name, the number of layers and the kinds."""
         return f"Catalog({self.name!r}, {len(self.entries)} layers, kinds={self.kinds})"
 
     @property
@@ -304,7 +305,7 @@ class Catalog:
         return {k: self.frame(k) for k in (kinds or self.kinds)}
 
     def admin_units(self, level: str = "county") -> gpd.GeoDataFrame:
-        """The ``admin_unit`` features of a level (province | city | county)."""
+        """Return the ``admin_unit`` features of a level (province | city | county)."""
         admin = self.frame("admin_unit")
         if "level" in admin.columns:
             picked = admin[admin["level"] == level]
@@ -313,8 +314,10 @@ class Catalog:
         return picked.reset_index(drop=True)
 
     def access_fields(self, name: str) -> dict[str, str]:
-        """Access-list dimension → field of the ``control_unit`` layer ``name``: as declared in
-        the catalogue, else detected by the usual Chinese field names (empty when none).
+        """Return the access-list dimension → field of the ``control_unit`` layer ``name``.
+
+        As declared in the catalogue, else detected by the usual Chinese field names (empty
+        when none).
         """
         from zoning.access_list import detect_access_fields
 
@@ -339,8 +342,10 @@ class Catalog:
         return None
 
     def provenance(self) -> dict[str, Any]:
-        """JSON-able provenance: catalogue name, path, and per layer source checksum,
-        vintage, real/illustrative and licence.
+        """Return the JSON-able provenance of the catalogue and its layers.
+
+        Catalogue name and path, and per layer the source checksum, vintage,
+        real/illustrative and licence.
         """
         layers = []
         for e in self.entries:
@@ -387,7 +392,6 @@ class Catalog:
 
     def _load_entry(self, entry: LayerEntry) -> LoadedLayer:
         from zoning.io import read_vector
-        from zoning.validation import validate_layer
 
         if entry.url:
             return self._load_database_entry(entry)
@@ -418,17 +422,7 @@ class Catalog:
             check_crs=False,
         )
         crs_found = raw.crs.to_string() if raw.crs is not None else ""
-        check = validate_layer(
-            raw,
-            kind=entry.kind,
-            layer_name=entry.name,
-            zone_field=entry.zone_field,
-            name_field=entry.name_field,
-            id_field=entry.id_field,
-            zone_map=entry.zone_map,
-            declared_crs=entry.crs,
-        )
-        check.problems += _access_problems(entry, raw.columns)
+        check = _validated(entry, raw, declared_crs=entry.crs)
         loaded = LoadedLayer(
             entry,
             check.frame,
@@ -449,7 +443,6 @@ class Catalog:
     def _load_database_entry(self, entry: LayerEntry) -> LoadedLayer:
         """Read a PostGIS layer; the cache is keyed by the checksum of the rows read."""
         from zoning.postgis import read_layer
-        from zoning.validation import validate_layer
 
         t0 = time.perf_counter()
         raw, checksum = read_layer(entry.url, layer=entry.layer, sql=entry.sql, crs=entry.crs)
@@ -462,17 +455,7 @@ class Catalog:
             ]
             frame, repairs = gpd.read_parquet(parquet), pd.DataFrame(info["repairs"])
             return LoadedLayer(entry, frame, problems, repairs, checksum, info["crs_found"], True)
-        check = validate_layer(
-            raw,
-            kind=entry.kind,
-            layer_name=entry.name,
-            zone_field=entry.zone_field,
-            name_field=entry.name_field,
-            id_field=entry.id_field,
-            zone_map=entry.zone_map,
-            declared_crs=None,
-        )
-        check.problems += _access_problems(entry, raw.columns)
+        check = _validated(entry, raw, declared_crs=None)
         crs_found = raw.crs.to_string() if raw.crs is not None else ""
         loaded = LoadedLayer(
             entry, check.frame, check.problems, check.repairs, checksum, crs_found, False
@@ -504,6 +487,24 @@ class Catalog:
         atomic_write_text(meta, json.dumps(info, ensure_ascii=False), overwrite=True)
 
 
+def _validated(entry: LayerEntry, raw: gpd.GeoDataFrame, declared_crs: str | None) -> Any:
+    """Validate a layer as read (:func:`zoning.validation.validate_layer`), access fields too."""
+    from zoning.validation import validate_layer
+
+    check = validate_layer(
+        raw,
+        kind=entry.kind,
+        layer_name=entry.name,
+        zone_field=entry.zone_field,
+        name_field=entry.name_field,
+        id_field=entry.id_field,
+        zone_map=entry.zone_map,
+        declared_crs=declared_crs,
+    )
+    check.problems += _access_problems(entry, raw.columns)
+    return check
+
+
 def _access_problems(entry: LayerEntry, columns: Any) -> list[Problem]:
     """Errors for declared access-list fields the layer file does not have."""
     if not entry.access_fields:
@@ -521,7 +522,7 @@ def redacted(url: str) -> str:
 
 
 def units_of_level(catalog: Catalog, level: str) -> gpd.GeoDataFrame:
-    """The catalogue's ``admin_unit`` features of ``level``; an error when there are none.
+    """Return the catalogue's ``admin_unit`` features of ``level``; raise when there are none.
 
     An ``admin_unit`` layer without a ``level`` column (and no ``zone_field`` giving the
     level) has no units of any level: statistics over it would be an empty table with exit 0.

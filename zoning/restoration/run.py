@@ -74,7 +74,7 @@ class _Context:
         return self._catalog
 
     def layer(self, ref: dict[str, Any]) -> gpd.GeoDataFrame:
-        """A vector layer from a reference ``{kind|path, zones?, names?, where?, level?}``."""
+        """Return a vector layer from a reference ``{kind|path, zones?, names?, where?, level?}``."""
         if "kind" in ref:
             frame = self.catalog.frame(ref["kind"])
         else:

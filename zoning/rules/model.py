@@ -78,8 +78,10 @@ class Condition:
 
 @dataclass(frozen=True)
 class Citation:
-    """Where a rule comes from: the official document (title and 文号), the article or clause,
-    the quoted Chinese sentence it rests on, and the seed file and line as a secondary reference.
+    """Where a rule comes from: an official document, its clause and the quoted sentence.
+
+    The document (title and 文号), the article or clause, the quoted Chinese sentence it
+    rests on, and the seed file and line as a secondary reference.
 
     ``verified`` is True only when the quoted sentence and clause were checked against a text
     available offline (``verified_against`` says which: a seed file and line, or a law digest).
@@ -197,8 +199,9 @@ class Assessment:
 
 
 def normalise_jurisdiction(code: object) -> str:
-    """Return an administrative-code prefix: ``""`` national, ``"14"`` province, ``"1409"``
-    city, ``"140215"`` county.
+    """Return an administrative-code prefix.
+
+    ``""`` national, ``"14"`` province, ``"1409"`` city, ``"140215"`` county.
 
     Six-digit codes lose trailing ``00`` pairs (``"140900"`` → ``"1409"``); ``"CN"`` and
     ``"CN-14"`` style ids are accepted.
@@ -317,7 +320,7 @@ class Rule:
         return any(n in text for n in self.names)
 
     def binds(self, codes: Iterable[str] | None) -> bool | None:
-        """Does the rule bind a site whose administrative codes are ``codes``?
+        """Tell whether the rule binds a site whose administrative codes are ``codes``.
 
         Returns True (a code lies in the rule's area), False (every code lies outside it) or
         None (cannot tell: no code, or the codes are coarser than the rule's area, e.g. the

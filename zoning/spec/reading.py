@@ -142,8 +142,10 @@ def _nul_paths(value: Any, where: str = "") -> list[str]:
 
 
 def nonfinite_problems(value: Any, where: str = "") -> list[Problem]:
-    """Every NaN or infinite float in ``value`` (nested tables and lists), with its key path
-    (list items counted from 1, like the ``[[layers]]`` tables of a file).
+    """Return every NaN or infinite float in ``value`` (nested tables and lists).
+
+    Each with its key path (list items counted from 1, like the ``[[layers]]`` tables of a
+    file).
 
     Examples
     --------

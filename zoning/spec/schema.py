@@ -398,16 +398,11 @@ class Table(Field):
         return out
 
 
-class TableList(Field):
+class TableList(ListOf):
     """An array of tables (``[[criteria]]``), items counted from 1."""
 
     def __init__(self, item: Table, description: str = "", **kw: Any):
-        super().__init__(description, **kw)
-        self.item = item
-
-    def fits(self, value: Any) -> bool:
-        """Return whether ``value`` is a list."""
-        return isinstance(value, list)
+        super().__init__(item, description, **kw)
 
     def walk(self, value: Any, where: str, found: _Found) -> bool:
         """Record a value that is not a list of tables, and the problems of each table."""
@@ -420,10 +415,6 @@ class TableList(Field):
             elif not self.loader:
                 ok = found.bad(f"{where}[{i}]", item, f"a table ([[{where}]])")
         return ok
-
-    def schema(self) -> dict[str, Any]:
-        """Return an array of the table's schema."""
-        return {"type": "array", "items": self.item.json()}
 
 
 class Either(Field):
