@@ -333,7 +333,7 @@ def _parse(path: Path, raw: dict[str, Any], problems: list[Problem]) -> Scenario
         from zoning.datasets import demo_catalog_path
 
         catalog = demo_catalog_path()
-    assert catalog is not None
+    assert catalog is not None and isinstance(sid, str)  # no error: checked above
     return Scenario(
         path=path,
         id=sid,

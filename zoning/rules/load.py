@@ -17,7 +17,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from zoning.errors import Problem, RulePackError
+from zoning.errors import InputFileError, Problem, RulePackError
 from zoning.rules.model import (
     BUILTIN_PACKS,
     ON_MISSING,
@@ -30,6 +30,7 @@ from zoning.rules.model import (
     RulePack,
     normalise_jurisdiction,
 )
+from zoning.spec.reading import is_nonfinite, leaf_paths, parse_toml
 from zoning.specs import spec_path
 
 __all__ = ["load_rulepack", "load_rulepacks", "validate_rulepack"]
@@ -40,7 +41,7 @@ def _as_tuple(value: object) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         return (value,)
-    return tuple(str(v) for v in value)  # type: ignore[union-attr]
+    return tuple(str(v) for v in value)  # type: ignore[attr-defined]
 
 
 def _as_date(value: object, where: str, problems: list[Problem]) -> dt.date | None:
@@ -55,18 +56,6 @@ def _as_date(value: object, where: str, problems: list[Problem]) -> dt.date | No
             Problem("bad_date", f"{where}: date {value!r} is not ISO (expected YYYY-MM-DD)")
         )
         return None
-
-
-def _non_finite(value: Any, path: str) -> Iterable[str]:
-    """Yield the paths of NaN and infinite numbers anywhere in a parsed document."""
-    if isinstance(value, float) and not math.isfinite(value):
-        yield path
-    elif isinstance(value, Mapping):
-        for k, v in value.items():
-            yield from _non_finite(v, f"{path}.{k}" if path else str(k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _non_finite(v, f"{path}[{i}]")
 
 
 class _Fields:
@@ -197,7 +186,7 @@ def _parse(data: Mapping[str, Any], *, source: str, problems: list[Problem]) -> 
     from zoning.projects import attribute_specs, categories, project_types
 
     types, cats, attrs = project_types(), categories(), attribute_specs()
-    for path in _non_finite(data, ""):
+    for path, _ in leaf_paths(data, is_nonfinite, first=0):
         problems.append(
             Problem("non_finite", f"{source}: {path} is NaN or infinite; expected a finite number")
         )
@@ -419,9 +408,6 @@ def load_rulepack(pack: str | PathLike[str] | Mapping[str, Any]) -> RulePack:
                     )
                 ],
             )
-        from zoning.errors import InputFileError
-        from zoning.spec.reading import parse_toml
-
         try:  # as catalogues and scenarios: a BOM is accepted, GBK is named with the fix
             data = parse_toml(path.read_bytes(), path, "rule pack")
         except InputFileError as exc:

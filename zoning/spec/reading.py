@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ from zoning.errors import InputFileError, Problem
 __all__ = [
     "MAX_TOML_BYTES",
     "check_encoding_name",
+    "is_nonfinite",
+    "leaf_paths",
     "nonfinite_problems",
     "parse_toml",
     "read_toml",
@@ -127,18 +129,56 @@ def read_toml(path: str | Path, what: str) -> dict[str, Any]:
     return doc
 
 
-def _nul_paths(value: Any, where: str = "") -> list[str]:
-    """Key paths of the strings holding a NUL character (no path or name may hold one)."""
-    if isinstance(value, str):
-        return [where or "value"] if "\x00" in value else []
-    out: list[str] = []
+def leaf_paths(
+    value: Any, keep: Callable[[Any], bool], where: str = "", first: int = 1
+) -> list[tuple[str, Any]]:
+    """Return the key path and value of every leaf of a parsed document that ``keep`` picks.
+
+    Parameters
+    ----------
+    value : Any
+        A parsed TOML value (nested tables and lists).
+    keep : callable
+        Picks the leaves (not tables or lists) to report.
+    where : str
+        The key path of ``value`` itself.
+    first : int
+        The index of a list's first item in the paths: 1 as people count ``[[layers]]``
+        tables; 0 where messages have always counted from 0 (rule packs).
+
+    Returns
+    -------
+    list of (str, Any)
+        In document order.
+
+    Examples
+    --------
+    >>> leaf_paths({"a": [1, {"b": None}]}, lambda v: v is None)
+    [('a[2].b', None)]
+    """
     if isinstance(value, Mapping):
-        for k, v in value.items():
-            out += _nul_paths(v, f"{where}.{k}" if where else str(k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value, start=1):
-            out += _nul_paths(v, f"{where}[{i}]")
-    return out
+        return [
+            found
+            for k, v in value.items()
+            for found in leaf_paths(v, keep, f"{where}.{k}" if where else str(k), first)
+        ]
+    if isinstance(value, list):
+        return [
+            found
+            for i, v in enumerate(value, start=first)
+            for found in leaf_paths(v, keep, f"{where}[{i}]", first)
+        ]
+    return [(where or "value", value)] if keep(value) else []
+
+
+def _nul_paths(value: Any) -> list[str]:
+    """Key paths of the strings holding a NUL character (no path or name may hold one)."""
+    return [w for w, _ in leaf_paths(value, lambda v: isinstance(v, str) and "\x00" in v)]
+
+
+def is_nonfinite(value: Any) -> bool:
+    """Tell whether ``value`` is a NaN or infinite float."""
+    return isinstance(value, float) and not math.isfinite(value)
 
 
 def nonfinite_problems(value: Any, where: str = "") -> list[Problem]:
@@ -152,23 +192,14 @@ def nonfinite_problems(value: Any, where: str = "") -> list[Problem]:
     >>> [p.message.split(";")[0] for p in nonfinite_problems({"a": [1.0, {"b": float("nan")}]})]
     ['a[2].b = nan is not a finite number']
     """
-    out: list[Problem] = []
-    if isinstance(value, float) and not math.isfinite(value):
-        out.append(
-            Problem(
-                "not_finite",
-                f"{where or 'value'} = {value} is not a finite number; expected an ordinary "
-                "number; fix: write the number (nan and inf are refused: they pass range "
-                "checks silently)",
-            )
+    return [
+        Problem(
+            "not_finite",
+            f"{path} = {v} is not a finite number; expected an ordinary number; fix: write the "
+            "number (nan and inf are refused: they pass range checks silently)",
         )
-    elif isinstance(value, Mapping):
-        for k, v in value.items():
-            out += nonfinite_problems(v, f"{where}.{k}" if where else str(k))
-    elif isinstance(value, list):  # counted from 1, as people count [[layers]] tables
-        for i, v in enumerate(value, start=1):
-            out += nonfinite_problems(v, f"{where}[{i}]")
-    return out
+        for path, v in leaf_paths(value, is_nonfinite, where)
+    ]
 
 
 def check_encoding_name(name: str) -> str | None:
