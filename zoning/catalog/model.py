@@ -398,21 +398,10 @@ class Catalog:
         t0 = time.perf_counter()
         checksum = _source_checksum(entry.path)
         parquet, meta = self._cache_paths(entry, checksum)
-        if self.use_cache and parquet.is_file() and meta.is_file():
-            try:
-                info = json.loads(meta.read_text(encoding="utf-8"))
-                frame = gpd.read_parquet(parquet)
-                repairs = pd.DataFrame(info["repairs"])
-                problems = [
-                    Problem(p["code"], p["message"], tuple(p["rows"]), p["severity"])
-                    for p in info["problems"]
-                ]
-                crs_found = info["crs_found"]
-            except CACHE_ERRORS as exc:  # a damaged entry is rebuilt, with a warning
-                discard_unreadable([parquet, meta], exc)
-            else:
-                logger.debug("layer %s from cache in %.2f s", entry.name, time.perf_counter() - t0)
-                return LoadedLayer(entry, frame, problems, repairs, checksum, crs_found, True)
+        cached = self._cached(entry, checksum, parquet, meta)
+        if cached is not None:
+            logger.debug("layer %s from cache in %.2f s", entry.name, time.perf_counter() - t0)
+            return cached
 
         raw = read_vector(
             entry.path,
@@ -432,11 +421,8 @@ class Catalog:
             crs_found or f"(none; declared {entry.crs})",
             False,
         )
-        if check.ok and self.use_cache:
-            try:
-                self._write_cache(loaded, parquet, meta)
-            except OSError as exc:  # read-only or full cache: go on without it
-                cache_unwritable(parquet, exc)
+        if check.ok:
+            self._keep(loaded, parquet, meta)
         logger.info("layer %s read and validated in %.2f s", entry.name, time.perf_counter() - t0)
         return loaded
 
@@ -447,26 +433,47 @@ class Catalog:
         t0 = time.perf_counter()
         raw, checksum = read_layer(entry.url, layer=entry.layer, sql=entry.sql, crs=entry.crs)
         parquet, meta = self._cache_paths(entry, checksum)
-        if self.use_cache and parquet.is_file() and meta.is_file():
-            info = json.loads(meta.read_text(encoding="utf-8"))
-            problems = [
-                Problem(p["code"], p["message"], tuple(p["rows"]), p["severity"])
-                for p in info["problems"]
-            ]
-            frame, repairs = gpd.read_parquet(parquet), pd.DataFrame(info["repairs"])
-            return LoadedLayer(entry, frame, problems, repairs, checksum, info["crs_found"], True)
+        cached = self._cached(entry, checksum, parquet, meta)
+        if cached is not None:
+            return cached
         check = _validated(entry, raw, declared_crs=None)
         crs_found = raw.crs.to_string() if raw.crs is not None else ""
         loaded = LoadedLayer(
             entry, check.frame, check.problems, check.repairs, checksum, crs_found, False
         )
-        if check.ok and self.use_cache:
-            try:
-                self._write_cache(loaded, parquet, meta)
-            except OSError as exc:  # read-only or full cache: go on without it
-                cache_unwritable(parquet, exc)
+        if check.ok:
+            self._keep(loaded, parquet, meta)
         logger.info("layer %s read from PostGIS in %.2f s", entry.name, time.perf_counter() - t0)
         return loaded
+
+    def _cached(
+        self, entry: LayerEntry, checksum: str, parquet: Path, meta: Path
+    ) -> LoadedLayer | None:
+        """Return the layer from the cache, or None (no cache, or a damaged entry: discarded)."""
+        if not (self.use_cache and parquet.is_file() and meta.is_file()):
+            return None
+        try:
+            info = json.loads(meta.read_text(encoding="utf-8"))
+            frame = gpd.read_parquet(parquet)
+            repairs = pd.DataFrame(info["repairs"])
+            problems = [
+                Problem(p["code"], p["message"], tuple(p["rows"]), p["severity"])
+                for p in info["problems"]
+            ]
+            crs_found = info["crs_found"]
+        except CACHE_ERRORS as exc:  # a damaged entry is rebuilt, with a warning
+            discard_unreadable([parquet, meta], exc)
+            return None
+        return LoadedLayer(entry, frame, problems, repairs, checksum, crs_found, True)
+
+    def _keep(self, loaded: LoadedLayer, parquet: Path, meta: Path) -> None:
+        """Cache a valid layer; a read-only or full cache is warned about, not fatal."""
+        if not self.use_cache:
+            return
+        try:
+            self._write_cache(loaded, parquet, meta)
+        except OSError as exc:
+            cache_unwritable(parquet, exc)
 
     @staticmethod
     def _write_cache(loaded: LoadedLayer, parquet: Path, meta: Path) -> None:
