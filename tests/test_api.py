@@ -9,6 +9,6 @@ def test_every_public_name_of_the_flat_api_resolves():
 
     missing = [n for n in zn.__all__ if getattr(zn, n, None) is None]
     assert missing == []
-    assert zn.run_restoration.__module__ == "zoning.restoration.scenario"
+    assert zn.run_restoration.__module__ == "zoning.restoration.run"
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
         zn.nonexistent  # noqa: B018

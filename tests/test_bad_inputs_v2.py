@@ -413,7 +413,7 @@ def test_check_source_by_file_type(tmp_path: Path, monkeypatch) -> None:
 
 def test_fifo_toml_is_refused_without_blocking(tmp_path: Path) -> None:
     from zoning.errors import InputFileError
-    from zoning.tomlfile import read_toml
+    from zoning.spec.reading import read_toml
 
     fifo = tmp_path / "catalog.toml"
     os.mkfifo(fifo)

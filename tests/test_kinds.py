@@ -55,7 +55,7 @@ def test_kinds_of_product_md_are_all_declared():
         "admin_unit",
         "human_activity",
     }
-    # PRODUCT.md's ten kinds plus the five the seeds' siting rules need (issue 11)
+    # the ten original kinds plus the five the seeds' siting rules need (issue 11)
     added = {
         "industrial_park",
         "sensitive_receptor",

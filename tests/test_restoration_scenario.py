@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from shapely import LineString, box
 
 from zoning.errors import InfeasibleError, ScenarioError
-from zoning.restoration.scenario import load_restoration_scenario, run_restoration
+from zoning.restoration.run import run_restoration
+from zoning.restoration.scenario import load_restoration_scenario
 
 GK = "EPSG:4547"
 X0, Y0 = 500000.0, 4000000.0

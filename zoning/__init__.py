@@ -54,7 +54,7 @@ _API: dict[str, str] = {
     "validate_scenario": "zoning.scenario",
     "run_scenario": "zoning.run",
     "load_restoration_scenario": "zoning.restoration.scenario",
-    "run_restoration": "zoning.restoration.scenario",
+    "run_restoration": "zoning.restoration.run",
     "catalog_map": "zoning.maps",
     "save_map": "zoning.maps",
 }

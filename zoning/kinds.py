@@ -1,7 +1,7 @@
 """Layer kinds and their canonical zones (生态保护红线, 自然保护地, 饮用水水源保护区 …).
 
-The kinds are declared as data in ``layers/kinds.toml`` (shipped inside the package as
-``zoning/_specs/kinds.toml`` by the build). Chinese zone values found in real data are mapped
+The kinds are declared as data in ``zoning/specs/kinds.toml`` (also reachable as the
+repository's ``layers/kinds.toml``). Chinese zone values found in real data are mapped
 to canonical zone ids by :func:`canonical_zone`.
 
 Examples
@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from zoning.specs import spec_path
+
 __all__ = [
     "KIND_IDS",
     "Kind",
@@ -38,14 +40,8 @@ __all__ = [
 
 
 def specs_dir() -> Path:
-    """Return the folder holding ``kinds.toml``: the repository's ``layers/`` or the wheel copy."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "layers", here / "_specs"):
-        if (candidate / "kinds.toml").is_file():
-            return candidate
-    raise FileNotFoundError(  # pragma: no cover - broken installation
-        f"kinds.toml not found in {here.parent / 'layers'} or {here / '_specs'}; reinstall zoning"
-    )
+    """Return the folder holding ``kinds.toml``: the bundled specs folder ``zoning/specs``."""
+    return spec_path()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Project types as data: names, categories and the attributes that change a screening outcome.
 
-The types are declared in ``zoning/rulepacks/project_types.toml``. Rule packs refer to a project
+The types are declared in ``zoning/specs/rulepacks/project_types.toml``. Rule packs refer to a project
 type by id (``chemical``) or by category (``heavily_polluting``, 两高). Attributes given by the
 user (``--attr discharges_wastewater=false``) override a type's defaults; a rule that needs an
 attribute with no value yields ``needs_info`` and asks the attribute's question.
@@ -25,11 +25,11 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
 from zoning.errors import UnknownProjectTypeError, ZoningUsageError
+from zoning.specs import spec_path
 
 __all__ = [
     "AttributeSpec",
@@ -132,7 +132,7 @@ class ProjectType:
 
 
 def _read_spec() -> dict[str, Any]:
-    text = resources.files("zoning.rulepacks").joinpath("project_types.toml").read_text("utf-8")
+    text = spec_path("rulepacks", "project_types.toml").read_text("utf-8")
     return tomllib.loads(text)
 
 

@@ -37,9 +37,12 @@ may be the literal ``"demo"`` (the Shanxi demo, :func:`zoning.datasets.demo_cata
 
     [restoration]                        # optional: run a restoration scenario too
     scenario = "demo_restoration.toml"   # written to <out>/restoration/ (see zoning restore)
+    # or the restoration scenario itself, as a section: [restoration.units] grid_m = 1000,
+    # [[restoration.criteria]] …, exactly the tables of a restoration scenario file
 
-Validation collects every problem (unknown keys, missing files, unknown layer kinds, wrong
-types) and :func:`load_scenario` raises one :class:`~zoning.errors.ScenarioError` listing them.
+The file is checked against its declaration (:data:`zoning.spec.files.SCENARIO`: value types
+with their key paths) and then for what a declaration cannot say. Validation collects every
+problem (unknown keys, missing files, unknown layer kinds, wrong types) and :func:`load_scenario` raises one :class:`~zoning.errors.ScenarioError` listing them.
 """
 
 from __future__ import annotations
@@ -49,7 +52,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zoning.errors import Problem, ScenarioError
+from zoning.errors import InputFileError, Problem, ScenarioError
+from zoning.spec.files import RESTORATION, SCENARIO
+from zoning.spec.reading import read_toml
+from zoning.spec.schema import check, resolve_path
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -60,23 +66,12 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 
-_TOP_KEYS = {
-    "schema_version",
-    "id",
-    "title",
-    "description",
-    "catalog",
-    "layers",
-    "units",
-    "stats",
-    "outputs",
-    "screening",
-    "restoration",
-}
-_UNIT_KEYS = {"level", "path", "layer", "id_field", "name_field"}
-_STATS_KEYS = {"rollup", "overlaps", "indicators", "flatten_order", "scale", "n_jobs"}
-_OUTPUT_KEYS = {"excel", "gpkg", "map", "map_layer", "report"}
-_SCREEN_KEYS = {"sites", "project_type", "layer", "site_id_field", "attrs"}
+_TOP_KEYS = SCENARIO.keys()
+_UNIT_KEYS = SCENARIO.fields["units"].keys()  # type: ignore[attr-defined]
+_STATS_KEYS = SCENARIO.fields["stats"].keys()  # type: ignore[attr-defined]
+_OUTPUT_KEYS = SCENARIO.fields["outputs"].keys()  # type: ignore[attr-defined]
+_SCREEN_KEYS = SCENARIO.fields["screening"].keys()  # type: ignore[attr-defined]
+_RESTORATION_KEYS = RESTORATION.keys()
 _LEVELS = ("province", "city", "county")
 
 
@@ -154,9 +149,6 @@ def _read(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
                 "(see scenarios/demo_province_stats.toml)",
             )
         ]
-    from zoning.errors import InputFileError
-    from zoning.tomlfile import read_toml
-
     try:
         return read_toml(path, "scenario"), []
     except InputFileError as exc:
@@ -190,7 +182,7 @@ def _file(base: Path, value: Any, what: str, problems: list[Problem]) -> Path | 
         problems.append(Problem("wrong_type", f"{what} must be a path string, found {value!r}"))
         return None
     try:
-        p = (base / value).resolve()
+        p = resolve_path(value, base).resolve()
         p.stat()
     except FileNotFoundError:
         pass
@@ -238,9 +230,8 @@ def _check_kinds(names: Any, what: str, problems: list[Problem]) -> tuple[str, .
 
 
 def _parse(path: Path, raw: dict[str, Any], problems: list[Problem]) -> Scenario | None:
-    from zoning.scenario_schema import scenario_value_problems
-
-    problems += scenario_value_problems(raw)
+    # [restoration] is checked whole by the restoration scenario's loader (_restoration_step)
+    problems += check(SCENARIO, {k: v for k, v in raw.items() if k != "restoration"})
     base = path.parent
     problems += _unknown(raw, _TOP_KEYS, path.name)
     version = raw.get("schema_version")
@@ -334,22 +325,7 @@ def _parse(path: Path, raw: dict[str, Any], problems: list[Problem]) -> Scenario
             problems += _check_project_type(pt)
     restoration = raw.get("restoration")
     if restoration is not None:
-        restoration = _table(raw, "restoration", problems)
-        problems += _unknown(restoration, {"scenario"}, "[restoration]")
-        if "scenario" not in restoration:
-            problems.append(
-                Problem(
-                    "key_missing",
-                    "[restoration] needs scenario = 'FILE' (a restoration scenario TOML, "
-                    "e.g. demo_restoration.toml)",
-                )
-            )
-        else:
-            restoration["scenario"] = _file(
-                base, restoration["scenario"], "restoration.scenario", problems
-            )
-            if restoration["scenario"] is not None:
-                problems += _check_restoration(restoration["scenario"])
+        restoration = _restoration_step(path, _table(raw, "restoration", problems), problems)
 
     if any(p.severity == "error" for p in problems):
         return None
@@ -357,7 +333,7 @@ def _parse(path: Path, raw: dict[str, Any], problems: list[Problem]) -> Scenario
         from zoning.datasets import demo_catalog_path
 
         catalog = demo_catalog_path()
-    assert catalog is not None
+    assert catalog is not None and isinstance(sid, str)  # no error: checked above
     return Scenario(
         path=path,
         id=sid,
@@ -374,6 +350,37 @@ def _parse(path: Path, raw: dict[str, Any], problems: list[Problem]) -> Scenario
     )
 
 
+def _restoration_step(
+    path: Path, section: dict[str, Any], problems: list[Problem]
+) -> dict[str, Any]:
+    """Check the ``[restoration]`` step: ``scenario = FILE``, or the restoration scenario itself.
+
+    Either way the step names the restoration scenario's file: the one given, or this scenario
+    file (whose ``[restoration]`` section :func:`load_restoration_scenario` then reads).
+    """
+    inline = "scenario" not in section and bool(set(section) & _RESTORATION_KEYS)
+    allowed = _RESTORATION_KEYS if inline else {"scenario"}
+    problems += _unknown(section, set(allowed), "[restoration]")
+    if inline:
+        problems += _check_restoration(path, "restoration")
+        return {"scenario": path}
+    if "scenario" not in section:
+        problems.append(
+            Problem(
+                "key_missing",
+                "[restoration] needs scenario = 'FILE' (a restoration scenario TOML, "
+                "e.g. demo_restoration.toml), or the restoration scenario's own keys "
+                "([restoration.units], [[restoration.criteria]] …)",
+            )
+        )
+        return section
+    section["scenario"] = _file(path.parent, section["scenario"], "restoration.scenario", problems)
+    if section["scenario"] is not None:
+        scenario = section["scenario"]
+        problems += _check_restoration(scenario, f"restoration.scenario ({scenario.name})")
+    return section
+
+
 def _check_project_type(pt: str) -> list[Problem]:
     try:
         from zoning.projects import get_project_type
@@ -386,18 +393,14 @@ def _check_project_type(pt: str) -> list[Problem]:
     return []
 
 
-def _check_restoration(path: Path) -> list[Problem]:
-    """The restoration scenario's own problems, named as coming from it."""
-    from zoning.errors import InputFileError
+def _check_restoration(path: Path, label: str) -> list[Problem]:
+    """Return the restoration scenario's own problems, named as coming from it (``label``)."""
     from zoning.restoration.scenario import load_restoration_scenario
 
     try:
         load_restoration_scenario(path)
     except ScenarioError as exc:
-        return [
-            Problem(p.code, f"restoration.scenario ({path.name}): {p.message}", p.rows, p.severity)
-            for p in exc.problems
-        ]
+        return [Problem(p.code, f"{label}: {p.message}", p.rows, p.severity) for p in exc.problems]
     except InputFileError as exc:
         return [Problem("restoration_scenario", f"restoration.scenario: {exc}")]
     return []
@@ -408,9 +411,8 @@ def validate_scenario(path: str | Path) -> list[Problem]:
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import zoning
-    >>> demo = Path(zoning.__file__).parent.parent / "scenarios" / "demo_province_stats.toml"
+    >>> from zoning.specs import spec_path
+    >>> demo = spec_path("scenarios", "demo_province_stats.toml")
     >>> validate_scenario(demo)
     []
     """

@@ -28,8 +28,7 @@ def demo(out_dir: str, overwrite: bool, rebuild: bool, as_json: bool = False) ->
     works), map.html (offline map of every layer) and the products that have joined the
     demo.
     """
-    from zoning.catalog import load_catalog
-    from zoning.checks import catalog_report
+    from zoning.catalog import catalog_report, load_catalog
     from zoning.cli.layers import format_report
     from zoning.cli.options import claim_out, progress_steps
     from zoning.datasets import demo_catalog_path

@@ -55,8 +55,7 @@ def check(catalog_path: Path | None, as_json: bool, no_cache: bool) -> None:
 
     Exit code 1 when any layer has an error-level problem.
     """
-    from zoning.catalog import load_catalog
-    from zoning.checks import catalog_report
+    from zoning.catalog import catalog_report, load_catalog
     from zoning.cli.options import catalog_or_demo
     from zoning.errors import ZoningError
 
@@ -74,7 +73,7 @@ def check(catalog_path: Path | None, as_json: bool, no_cache: bool) -> None:
 
 
 def format_report(report: dict) -> str:
-    """Human-readable text of :func:`zoning.checks.catalog_report`."""
+    """Human-readable text of :func:`zoning.catalog.catalog_report`."""
     lines = [f"catalogue: {report['name']} ({report['path']})"]
     for r in report["layers"]:
         size = (

@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "types": "zoning.cli.types:types_command",
     "rules": "zoning.cli.rules:rules",
     "ledger": "zoning.cli.ledger:ledger",
+    "schema": "zoning.cli.schema:schema_command",
 }
 
 

@@ -44,7 +44,8 @@ def restore(
     from zoning.datasets import resolve_scenario
     from zoning.io import atomic_directory
     from zoning.restoration.outputs import format_yuan, write_outputs
-    from zoning.restoration.scenario import load_restoration_scenario, run_restoration
+    from zoning.restoration.run import run_restoration
+    from zoning.restoration.scenario import load_restoration_scenario
 
     if scenario and scenario_option and scenario != scenario_option:
         raise click.UsageError(
@@ -64,7 +65,7 @@ def restore(
     spec = load_restoration_scenario(scenario_path)
     target = Path(out_dir) if out_dir else Path(f"restoration-{spec.name}")
     from zoning.cli.options import claim_out
-    from zoning.restoration.scenario import resolve_path
+    from zoning.spec import resolve_path
 
     base = spec.base_dir
     catalog = None

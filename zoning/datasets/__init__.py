@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from zoning.datasets.cache import cache_dir
+from zoning.specs import spec_path
 
 __all__ = [
     "BUNDLED_SCENARIOS",
@@ -86,8 +87,8 @@ def get_path(name: str) -> Path:
 def demo_scenario_path(name: str) -> Path:
     """Return the path of a bundled demo scenario, e.g. ``"demo_province_stats"``.
 
-    The repository's ``scenarios/`` folder in a source checkout; in an installed wheel, the copy
-    the build puts in ``zoning/_specs/scenarios``.
+    The bundled scenarios live in ``zoning/specs/scenarios`` (found by
+    :func:`zoning.specs.spec_path`, the same in a checkout and an installed wheel).
 
     Raises
     ------
@@ -96,15 +97,13 @@ def demo_scenario_path(name: str) -> Path:
     """
     from zoning.errors import InputFileError
 
-    here = Path(__file__).resolve().parent.parent  # the zoning package
-    folders = [here.parent / "scenarios", here / "_specs" / "scenarios"]
-    for folder in folders:
-        path = folder / f"{name}.toml"
-        if path.is_file():
-            return path
-    found = sorted({p.stem for f in folders if f.is_dir() for p in f.glob("*.toml")})
+    folder = spec_path("scenarios")
+    path = folder / f"{name}.toml"
+    if path.is_file():
+        return path
+    found = sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
     raise InputFileError(
-        f"no demo scenario {name!r} in {' or '.join(map(str, folders))}; expected one of "
+        f"no demo scenario {name!r} in {folder}; expected one of "
         f"{found or 'none: reinstall zoning'}"
     )
 

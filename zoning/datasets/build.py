@@ -1,9 +1,8 @@
 """Build the embedded Shanxi demo catalogue: real layers + illustrative ones, one GeoPackage.
 
 The result is a folder with ``demo.gpkg`` (one layer per kind), ``catalog.toml`` (the
-catalogue TOML that :func:`zoning.catalog.load_catalog` reads, with source, licence and an
-``illustrative`` flag per layer) and ``README.md``. It is built once into the cache (see
-:func:`zoning.datasets.demo_catalog_path`).
+catalogue of :mod:`zoning.catalog`, with source, licence and an ``illustrative`` flag per layer) and
+``README.md``. It is built once into the cache (see :func:`zoning.datasets.demo_catalog_path`).
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ Which degraded land do we restore first? The package answers it the way a planne
   priority classes and the per-unit decomposition;
 * :mod:`~zoning.restoration.portfolio` — budgeted selection solved exactly with HiGHS, and the
   Zonation-style ranking curve;
-* :mod:`~zoning.restoration.scenario` and :mod:`~zoning.restoration.outputs` — the scenario
-  TOML and the files written by ``zoning restore``.
+* :mod:`~zoning.restoration.scenario`, :mod:`~zoning.restoration.run` and
+  :mod:`~zoning.restoration.outputs` — the scenario TOML (a file, or a batch scenario's
+  ``[restoration]`` section), the run, and the files written by ``zoning restore``.
 """
 
 from __future__ import annotations
@@ -26,12 +27,8 @@ from zoning.restoration.portfolio import (
     ranking_curve,
     select_portfolio,
 )
-from zoning.restoration.scenario import (
-    RestorationResult,
-    RestorationScenario,
-    load_restoration_scenario,
-    run_restoration,
-)
+from zoning.restoration.run import RestorationResult, run_restoration
+from zoning.restoration.scenario import RestorationScenario, load_restoration_scenario
 from zoning.restoration.scoring import (
     ahp_weights,
     check_weights,

@@ -32,7 +32,7 @@ from zoning.io.atomic import atomic_write_text
 from zoning.labels import DISCLAIMER_SENTENCE
 
 if TYPE_CHECKING:
-    from zoning.restoration.scenario import RestorationResult
+    from zoning.restoration.run import RestorationResult
 
 __all__ = [
     "class_palette",

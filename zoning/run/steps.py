@@ -472,7 +472,8 @@ def restoration_step(sc: Scenario) -> Any:
     """
     if not sc.restoration:
         return None
-    from zoning.restoration.scenario import load_restoration_scenario, run_restoration
+    from zoning.restoration.run import run_restoration
+    from zoning.restoration.scenario import load_restoration_scenario
 
     result = run_restoration(load_restoration_scenario(sc.restoration["scenario"]))
     logger.info("restoration: scenario %s", Path(sc.restoration["scenario"]).name)

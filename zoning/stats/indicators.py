@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from zoning.errors import InputFileError, Problem, ScenarioError
+from zoning.specs import spec_path
 
 __all__ = [
     "INDICATOR_COLUMNS",
@@ -73,8 +74,8 @@ INDICATOR_COLUMNS = [
 
 
 def default_targets_path() -> Path:
-    """Return the path of the bundled targets table (Shanxi, Xinzhou, Yunzhou seed values)."""
-    return Path(__file__).resolve().parent.parent / "data" / "indicator_targets.csv"
+    """The bundled targets table (Shanxi, Xinzhou, Yunzhou seed values)."""
+    return spec_path("indicator_targets.csv")
 
 
 def load_targets(path: str | Path | None = None) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The layer catalogue: a TOML file listing the control layers of a place.
+"""The layer catalogue, loaded: the control layers of a place, read lazily and cached.
 
 A catalogue names layers by kind, with paths relative to the TOML file::
 
@@ -16,9 +16,10 @@ Optional keys per layer: ``layer``, ``name`` (defaults to the kind, suffixed whe
 appears twice), ``zone_field``, ``name_field``, ``id_field``, ``crs``, ``encoding``,
 ``zone_map`` (raw value → zone id), ``access_fields`` (control units: access-list dimension →
 field, :mod:`zoning.access_list`), and provenance: ``illustrative``, ``source``, ``licence``,
-``vintage``. :func:`load_catalog` checks the file itself (collecting every problem); layers are
-read lazily, validated, repaired, reprojected to EPSG:4490 and cached as GeoParquet keyed by
-the checksums of the source and of the layer's declaration, so no run reprojects twice.
+``vintage``. :func:`zoning.catalog.load_catalog` checks the file itself (collecting every
+problem, :mod:`zoning.catalog.load`); this module holds what it builds. Layers are read
+lazily, validated, repaired, reprojected to EPSG:4490 and cached as GeoParquet keyed by the
+checksums of the source and of the layer's declaration, so no run reprojects twice.
 
 Examples
 --------
@@ -49,43 +50,17 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from zoning.catalog_schema import catalog_value_problems
 from zoning.errors import CatalogError, DatabaseError, InputFileError, LayerValidationError, Problem
 from zoning.io.cachefiles import CACHE_ERRORS, cache_unwritable, discard_unreadable
-from zoning.io.sources import source_problem
-from zoning.kinds import KIND_IDS, get_kind
-from zoning.tomlfile import read_toml
+from zoning.kinds import get_kind
 
-__all__ = ["Catalog", "LayerEntry", "LoadedLayer", "load_catalog"]
+__all__ = ["Catalog", "LayerEntry", "LoadedLayer", "redacted", "units_of_level"]
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("zoning.catalog")
 
 #: bump when the cached frame format changes
 _CACHE_FORMAT = "2"
 
-_LAYER_KEYS = {
-    "kind",
-    "path",
-    "layer",
-    "name",
-    "zone_field",
-    "name_field",
-    "id_field",
-    "crs",
-    "encoding",
-    "zone_map",
-    "access_fields",
-    "illustrative",
-    "source",
-    "licence",
-    "license",
-    "vintage",
-    "title",
-    "sql",
-}
-_TOP_KEYS = {
-    "name", "coverage", "layers", "demo_version", "seed", "description", "vintage", "jurisdiction"
-}  # fmt: skip
 _SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
@@ -119,7 +94,7 @@ class LayerEntry:
             if k not in {"illustrative", "source", "licence", "vintage"}
         }
         spec["path"] = str(self.path)
-        spec["url"] = _redacted(self.url)
+        spec["url"] = redacted(self.url)
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 
@@ -192,6 +167,7 @@ class Catalog:
         self.use_cache = use_cache
 
     def __repr__(self) -> str:
+        """Show the name, the number of layers and the kinds."""
         return f"Catalog({self.name!r}, {len(self.entries)} layers, kinds={self.kinds})"
 
     @property
@@ -329,7 +305,7 @@ class Catalog:
         return {k: self.frame(k) for k in (kinds or self.kinds)}
 
     def admin_units(self, level: str = "county") -> gpd.GeoDataFrame:
-        """The ``admin_unit`` features of a level (province | city | county)."""
+        """Return the ``admin_unit`` features of a level (province | city | county)."""
         admin = self.frame("admin_unit")
         if "level" in admin.columns:
             picked = admin[admin["level"] == level]
@@ -338,8 +314,10 @@ class Catalog:
         return picked.reset_index(drop=True)
 
     def access_fields(self, name: str) -> dict[str, str]:
-        """Access-list dimension → field of the ``control_unit`` layer ``name``: as declared in
-        the catalogue, else detected by the usual Chinese field names (empty when none).
+        """Return the access-list dimension → field of the ``control_unit`` layer ``name``.
+
+        As declared in the catalogue, else detected by the usual Chinese field names (empty
+        when none).
         """
         from zoning.access_list import detect_access_fields
 
@@ -364,8 +342,10 @@ class Catalog:
         return None
 
     def provenance(self) -> dict[str, Any]:
-        """JSON-able provenance: catalogue name, path, and per layer source checksum,
-        vintage, real/illustrative and licence.
+        """Return the JSON-able provenance of the catalogue and its layers.
+
+        Catalogue name and path, and per layer the source checksum, vintage,
+        real/illustrative and licence.
         """
         layers = []
         for e in self.entries:
@@ -374,7 +354,7 @@ class Catalog:
                 {
                     "name": e.name,
                     "kind": e.kind,
-                    "path": _redacted(e.url) or str(e.path),
+                    "path": redacted(e.url) or str(e.path),
                     "layer": e.layer,
                     "sha256": loaded.source_sha256
                     if loaded
@@ -412,28 +392,16 @@ class Catalog:
 
     def _load_entry(self, entry: LayerEntry) -> LoadedLayer:
         from zoning.io import read_vector
-        from zoning.validation import validate_layer
 
         if entry.url:
             return self._load_database_entry(entry)
         t0 = time.perf_counter()
         checksum = _source_checksum(entry.path)
         parquet, meta = self._cache_paths(entry, checksum)
-        if self.use_cache and parquet.is_file() and meta.is_file():
-            try:
-                info = json.loads(meta.read_text(encoding="utf-8"))
-                frame = gpd.read_parquet(parquet)
-                repairs = pd.DataFrame(info["repairs"])
-                problems = [
-                    Problem(p["code"], p["message"], tuple(p["rows"]), p["severity"])
-                    for p in info["problems"]
-                ]
-                crs_found = info["crs_found"]
-            except CACHE_ERRORS as exc:  # a damaged entry is rebuilt, with a warning
-                discard_unreadable([parquet, meta], exc)
-            else:
-                logger.debug("layer %s from cache in %.2f s", entry.name, time.perf_counter() - t0)
-                return LoadedLayer(entry, frame, problems, repairs, checksum, crs_found, True)
+        cached = self._cached(entry, checksum, parquet, meta)
+        if cached is not None:
+            logger.debug("layer %s from cache in %.2f s", entry.name, time.perf_counter() - t0)
+            return cached
 
         raw = read_vector(
             entry.path,
@@ -443,17 +411,7 @@ class Catalog:
             check_crs=False,
         )
         crs_found = raw.crs.to_string() if raw.crs is not None else ""
-        check = validate_layer(
-            raw,
-            kind=entry.kind,
-            layer_name=entry.name,
-            zone_field=entry.zone_field,
-            name_field=entry.name_field,
-            id_field=entry.id_field,
-            zone_map=entry.zone_map,
-            declared_crs=entry.crs,
-        )
-        check.problems += _access_problems(entry, raw.columns)
+        check = _validated(entry, raw, declared_crs=entry.crs)
         loaded = LoadedLayer(
             entry,
             check.frame,
@@ -463,52 +421,59 @@ class Catalog:
             crs_found or f"(none; declared {entry.crs})",
             False,
         )
-        if check.ok and self.use_cache:
-            try:
-                self._write_cache(loaded, parquet, meta)
-            except OSError as exc:  # read-only or full cache: go on without it
-                cache_unwritable(parquet, exc)
+        if check.ok:
+            self._keep(loaded, parquet, meta)
         logger.info("layer %s read and validated in %.2f s", entry.name, time.perf_counter() - t0)
         return loaded
 
     def _load_database_entry(self, entry: LayerEntry) -> LoadedLayer:
         """Read a PostGIS layer; the cache is keyed by the checksum of the rows read."""
         from zoning.io.postgis import read_layer
-        from zoning.validation import validate_layer
 
         t0 = time.perf_counter()
         raw, checksum = read_layer(entry.url, layer=entry.layer, sql=entry.sql, crs=entry.crs)
         parquet, meta = self._cache_paths(entry, checksum)
-        if self.use_cache and parquet.is_file() and meta.is_file():
-            info = json.loads(meta.read_text(encoding="utf-8"))
-            problems = [
-                Problem(p["code"], p["message"], tuple(p["rows"]), p["severity"])
-                for p in info["problems"]
-            ]
-            frame, repairs = gpd.read_parquet(parquet), pd.DataFrame(info["repairs"])
-            return LoadedLayer(entry, frame, problems, repairs, checksum, info["crs_found"], True)
-        check = validate_layer(
-            raw,
-            kind=entry.kind,
-            layer_name=entry.name,
-            zone_field=entry.zone_field,
-            name_field=entry.name_field,
-            id_field=entry.id_field,
-            zone_map=entry.zone_map,
-            declared_crs=None,
-        )
-        check.problems += _access_problems(entry, raw.columns)
+        cached = self._cached(entry, checksum, parquet, meta)
+        if cached is not None:
+            return cached
+        check = _validated(entry, raw, declared_crs=None)
         crs_found = raw.crs.to_string() if raw.crs is not None else ""
         loaded = LoadedLayer(
             entry, check.frame, check.problems, check.repairs, checksum, crs_found, False
         )
-        if check.ok and self.use_cache:
-            try:
-                self._write_cache(loaded, parquet, meta)
-            except OSError as exc:  # read-only or full cache: go on without it
-                cache_unwritable(parquet, exc)
+        if check.ok:
+            self._keep(loaded, parquet, meta)
         logger.info("layer %s read from PostGIS in %.2f s", entry.name, time.perf_counter() - t0)
         return loaded
+
+    def _cached(
+        self, entry: LayerEntry, checksum: str, parquet: Path, meta: Path
+    ) -> LoadedLayer | None:
+        """Return the layer from the cache, or None (no cache, or a damaged entry: discarded)."""
+        if not (self.use_cache and parquet.is_file() and meta.is_file()):
+            return None
+        try:
+            info = json.loads(meta.read_text(encoding="utf-8"))
+            frame = gpd.read_parquet(parquet)
+            repairs = pd.DataFrame(info["repairs"])
+            problems = [
+                Problem(p["code"], p["message"], tuple(p["rows"]), p["severity"])
+                for p in info["problems"]
+            ]
+            crs_found = info["crs_found"]
+        except CACHE_ERRORS as exc:  # a damaged entry is rebuilt, with a warning
+            discard_unreadable([parquet, meta], exc)
+            return None
+        return LoadedLayer(entry, frame, problems, repairs, checksum, crs_found, True)
+
+    def _keep(self, loaded: LoadedLayer, parquet: Path, meta: Path) -> None:
+        """Cache a valid layer; a read-only or full cache is warned about, not fatal."""
+        if not self.use_cache:
+            return
+        try:
+            self._write_cache(loaded, parquet, meta)
+        except OSError as exc:
+            cache_unwritable(parquet, exc)
 
     @staticmethod
     def _write_cache(loaded: LoadedLayer, parquet: Path, meta: Path) -> None:
@@ -529,211 +494,22 @@ class Catalog:
         atomic_write_text(meta, json.dumps(info, ensure_ascii=False), overwrite=True)
 
 
-def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
-    """Read and check a catalogue TOML (not yet its layers: they load lazily).
+def _validated(entry: LayerEntry, raw: gpd.GeoDataFrame, declared_crs: str | None) -> Any:
+    """Validate a layer as read (:func:`zoning.validation.validate_layer`), access fields too."""
+    from zoning.validation import validate_layer
 
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        The catalogue file. Layer paths are relative to it.
-    use_cache : bool
-        Reuse validated, reprojected layers cached by checksum.
-
-    Returns
-    -------
-    Catalog
-
-    Raises
-    ------
-    InputFileError
-        The file is missing or not valid TOML.
-    CatalogError
-        Every problem in the file at once: unknown keys or kinds, missing layer files, …
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError(
-            f"catalogue not found: {path}; expected a TOML file listing [[layers]]; fix: check "
-            "the path, or run `zoning demo` to see an example"
-        )
-    raw = read_toml(path, "catalogue")
-    base = path.parent
-    problems, unusable = catalog_value_problems(raw)
-    for key in sorted(set(raw) - _TOP_KEYS):
-        problems.append(
-            Problem(
-                "unknown_key",
-                f"unknown top-level key {key!r}; expected one of {', '.join(sorted(_TOP_KEYS))}",
-            )
-        )
-    layers = raw.get("layers", [])
-    if not isinstance(layers, list) or not layers:
-        problems.append(
-            Problem(
-                "no_layers",
-                "no [[layers]] entries; expected at least one; "
-                "fix: add [[layers]] with kind and path",
-            )
-        )
-        layers = []
-    entries: list[LayerEntry] = []
-    names: dict[str, int] = {}
-    for i, spec in enumerate(layers, start=1):
-        where = f"layer {i}"
-        if not isinstance(spec, dict):
-            problems.append(Problem("bad_layer", f"{where} is not a table"))
-            continue
-        for key in sorted(set(spec) - _LAYER_KEYS):
-            problems.append(
-                Problem(
-                    "unknown_key",
-                    f"{where}: unknown key {key!r}; expected one "
-                    f"of {', '.join(sorted(_LAYER_KEYS))}",
-                )
-            )
-        kind = spec.get("kind")
-        if kind not in KIND_IDS:
-            problems.append(
-                Problem(
-                    "unknown_kind",
-                    f"{where}: unknown kind {kind!r}; expected one of {', '.join(KIND_IDS)}; fix: "
-                    "use one of these ids (zoning layers list)",
-                )
-            )
-            continue
-        if "path" not in spec:
-            problems.append(
-                Problem(
-                    "missing_path",
-                    f"{where} ({kind}): no 'path'; expected a file path relative to the catalogue",
-                )
-            )
-            continue
-        if i in unusable:  # wrong value types, reported above
-            continue
-        url = _database_url(spec, where, kind, problems)  # a PostGIS source: never GDAL's
-        refused = None if url else source_problem(base, spec["path"], f"{where} ({kind}) path")
-        if refused is not None:
-            problems.append(refused)
-            continue
-        src = Path(_redacted(url)) if url else (base / spec["path"]).resolve()
-        if not url and not src.exists():
-            problems.append(
-                Problem(
-                    "missing_file",
-                    f"{where} ({kind}): file not found: {src}; expected the path relative to "
-                    f"{path}; fix: correct 'path'",
-                )
-            )
-            continue
-        name = spec.get("name") or kind
-        if name in names:
-            names[name] += 1
-            name = f"{name}_{names[name]}"
-        else:
-            names[name] = 1
-        zone_map = spec.get("zone_map", {})
-        kind_spec = get_kind(kind)
-        for raw_value, zone_id in zone_map.items():
-            if zone_id not in kind_spec.zones:
-                problems.append(
-                    Problem(
-                        "unknown_zone",
-                        f"{where} ({kind}): zone_map maps {raw_value!r} to unknown zone {zone_id!r}; "
-                        f"expected one of {', '.join(kind_spec.zone_ids)}",
-                    )
-                )
-        access_fields, access_problems = _parse_access(spec, kind, where)
-        problems += access_problems
-        entries.append(
-            LayerEntry(
-                kind=kind,
-                path=src,
-                name=name,
-                layer=spec.get("layer"),
-                zone_field=spec.get("zone_field"),
-                name_field=spec.get("name_field"),
-                id_field=spec.get("id_field"),
-                crs=spec.get("crs"),
-                encoding=spec.get("encoding"),
-                zone_map=dict(zone_map),
-                access_fields=access_fields,
-                illustrative=bool(spec.get("illustrative", False)),
-                source=str(spec.get("source", "")),
-                licence=str(spec.get("licence", spec.get("license", ""))),
-                vintage=str(spec.get("vintage", raw.get("vintage", ""))),
-                url=url,
-                sql=spec.get("sql"),
-            )
-        )
-    coverage = None
-    cov = raw.get("coverage")
-    if cov is not None and "coverage" not in unusable:
-        cov_path, cov_layer = (
-            (cov, None) if isinstance(cov, str) else (cov.get("path", ""), cov.get("layer"))
-        )
-        refused = source_problem(base, cov_path, "coverage")
-        cov_src = (base / cov_path).resolve() if refused is None else base
-        if refused is not None:
-            problems.append(refused)
-        elif not cov_src.exists():
-            problems.append(
-                Problem(
-                    "missing_file",
-                    f"coverage file not found: {cov_src}; "
-                    "expected a polygon file relative to the catalogue",
-                )
-            )
-        else:
-            coverage = (cov_src, cov_layer)
-    jurisdiction = _parse_jurisdiction(raw, problems)
-    if problems:
-        raise CatalogError(f"catalogue {path}", problems)
-    catalog = Catalog(path, str(raw.get("name", path.stem)), entries, coverage, use_cache=use_cache)
-    catalog.jurisdiction = jurisdiction
-    return catalog
-
-
-def _parse_jurisdiction(raw: dict[str, Any], problems: list[Problem]) -> str | None:
-    """The catalogue-level ``jurisdiction`` (an administrative code such as ``"140902"``): the
-    area every site lies in when the catalogue has no ``admin_unit`` layer.
-    """
-    if "jurisdiction" not in raw:
-        return None
-    from zoning.rules import normalise_jurisdiction
-
-    value = raw["jurisdiction"]
-    try:
-        if not isinstance(value, str):
-            raise ValueError(f"jurisdiction {value!r} is a {type(value).__name__}, not text")
-        normalise_jurisdiction(value)
-    except ValueError as exc:
-        problems.append(
-            Problem(
-                "bad_jurisdiction",
-                f"{exc}; expected an administrative code in quotes, e.g. jurisdiction = "
-                '"140902" (忻府区) or "1409" (忻州市)',
-            )
-        )
-        return None
-    return value.strip()
-
-
-def _parse_access(spec: dict[str, Any], kind: str, where: str) -> tuple[dict[str, str], list]:
-    """The ``access_fields`` of a layer entry, checked (control units only)."""
-    from zoning.access_list import parse_access_fields
-
-    if "access_fields" not in spec:
-        return {}, []
-    if kind != "control_unit":
-        return {}, [
-            Problem(
-                "bad_access_fields",
-                f"{where} ({kind}): access_fields is for the 三线一单 unit layer only; expected "
-                'kind = "control_unit"; fix: drop access_fields from this layer',
-            )
-        ]
-    return parse_access_fields(spec["access_fields"], where)
+    check = validate_layer(
+        raw,
+        kind=entry.kind,
+        layer_name=entry.name,
+        zone_field=entry.zone_field,
+        name_field=entry.name_field,
+        id_field=entry.id_field,
+        zone_map=entry.zone_map,
+        declared_crs=declared_crs,
+    )
+    check.problems += _access_problems(entry, raw.columns)
+    return check
 
 
 def _access_problems(entry: LayerEntry, columns: Any) -> list[Problem]:
@@ -745,8 +521,15 @@ def _access_problems(entry: LayerEntry, columns: Any) -> list[Problem]:
     return access_field_problems(columns, entry.access_fields, f"layer '{entry.name}'")
 
 
+def redacted(url: str) -> str:
+    """Return a PostGIS URL without its password ("" for a file layer)."""
+    from zoning.io.postgis import redact_url
+
+    return redact_url(url) if url else ""
+
+
 def units_of_level(catalog: Catalog, level: str) -> gpd.GeoDataFrame:
-    """The catalogue's ``admin_unit`` features of ``level``; an error when there are none.
+    """Return the catalogue's ``admin_unit`` features of ``level``; raise when there are none.
 
     An ``admin_unit`` layer without a ``level`` column (and no ``zone_field`` giving the
     level) has no units of any level: statistics over it would be an empty table with exit 0.
@@ -774,35 +557,3 @@ def units_of_level(catalog: Catalog, level: str) -> gpd.GeoDataFrame:
             )
         ],
     )
-
-
-def _redacted(url: str) -> str:
-    from zoning.io.postgis import redact_url
-
-    return redact_url(url) if url else ""
-
-
-def _database_url(spec: dict[str, Any], where: str, kind: str, problems: list[Problem]) -> str:
-    """The PostGIS URL of a layer entry ("" for a file), its `layer`/`sql` checked."""
-    from zoning.io.postgis import is_database_url
-
-    path = spec["path"]
-    if not is_database_url(path):
-        if "sql" in spec:
-            problems.append(
-                Problem(
-                    "sql_without_database",
-                    f"{where} ({kind}): 'sql' is only for a PostGIS layer; expected 'path' = "
-                    "postgresql://USER@HOST:PORT/DATABASE; fix: remove 'sql' or set the URL",
-                )
-            )
-        return ""
-    if ("layer" in spec) == ("sql" in spec):
-        problems.append(
-            Problem(
-                "database_layer",
-                f"{where} ({kind}): a PostGIS layer needs exactly one of 'layer' "
-                "(schema.table) and 'sql' (SELECT …); fix: give one of them",
-            )
-        )
-    return str(path).strip()

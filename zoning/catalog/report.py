@@ -7,14 +7,16 @@ from typing import Any
 
 import numpy as np
 
-from zoning.catalog import Catalog
+from zoning.catalog.model import Catalog
 
 __all__ = ["catalog_report"]
 
 
 def catalog_report(catalog: Catalog) -> dict[str, Any]:
-    """Check every layer and summarise it: kind, features, CRS, area or length, validity,
-    repairs, zones found and problems.
+    """Check every layer and summarise it.
+
+    Per layer: kind, features, CRS, area or length, validity, repairs, zones found and
+    problems.
 
     Areas are measured in the Albers equal-area projection on the dissolved layer, so
     overlapping features count once; line layers report their length in km.

@@ -1,11 +1,10 @@
-"""Reading the TOML files users write (catalogues, scenarios), and checking their values' types.
+"""Read the TOML files users write (catalogues, scenarios, rule packs) into plain dicts.
 
 TOML files are written by hand in Notepad and by scripts, so they arrive with a UTF-8 byte order
-mark (accepted), in GBK (refused with the fix), with ``nan`` and ``inf`` (TOML allows them; no
-field of zoning does) and with values of the wrong type (``path = 5``, ``illustrative =
-"false"``). :func:`read_toml` reads a file; :func:`nonfinite_problems` finds every NaN and
-infinity with its key path; :class:`TypeChecks` collects wrong types with their key paths, so
-one error lists every problem at once (issue 12).
+mark (accepted), in GBK (refused with the fix), and with ``nan`` and ``inf`` (TOML allows them;
+no field of zoning does). :func:`read_toml` reads a file; :func:`nonfinite_problems` finds every
+NaN and infinity with its key path; the value types are checked against the declarations of
+:mod:`zoning.spec.files` by :mod:`zoning.spec.schema`.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from __future__ import annotations
 import codecs
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,9 @@ from zoning.errors import InputFileError, Problem
 
 __all__ = [
     "MAX_TOML_BYTES",
-    "TypeChecks",
     "check_encoding_name",
+    "is_nonfinite",
+    "leaf_paths",
     "nonfinite_problems",
     "parse_toml",
     "read_toml",
@@ -44,26 +44,6 @@ _ENCODING_HINTS = {
     "utf8bom": "utf-8-sig",
     "utf-8 bom": "utf-8-sig",
 }
-
-_TYPE_NAMES = {
-    str: "a string",
-    bool: "true or false",
-    int: "an integer",
-    float: "a number",
-    dict: "a table",
-    list: "a list",
-}
-
-
-def _type_name(value: object) -> str:
-    return {
-        str: "a string",
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        dict: "a table",
-        list: "a list",
-    }.get(type(value), type(value).__name__)
 
 
 def _decode(data: bytes, path: Path, what: str) -> str:
@@ -149,46 +129,77 @@ def read_toml(path: str | Path, what: str) -> dict[str, Any]:
     return doc
 
 
-def _nul_paths(value: Any, where: str = "") -> list[str]:
-    """Key paths of the strings holding a NUL character (no path or name may hold one)."""
-    if isinstance(value, str):
-        return [where or "value"] if "\x00" in value else []
-    out: list[str] = []
+def leaf_paths(
+    value: Any, keep: Callable[[Any], bool], where: str = "", first: int = 1
+) -> list[tuple[str, Any]]:
+    """Return the key path and value of every leaf of a parsed document that ``keep`` picks.
+
+    Parameters
+    ----------
+    value : Any
+        A parsed TOML value (nested tables and lists).
+    keep : callable
+        Picks the leaves (not tables or lists) to report.
+    where : str
+        The key path of ``value`` itself.
+    first : int
+        The index of a list's first item in the paths: 1 as people count ``[[layers]]``
+        tables; 0 where messages have always counted from 0 (rule packs).
+
+    Returns
+    -------
+    list of (str, Any)
+        In document order.
+
+    Examples
+    --------
+    >>> leaf_paths({"a": [1, {"b": None}]}, lambda v: v is None)
+    [('a[2].b', None)]
+    """
     if isinstance(value, Mapping):
-        for k, v in value.items():
-            out += _nul_paths(v, f"{where}.{k}" if where else str(k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value, start=1):
-            out += _nul_paths(v, f"{where}[{i}]")
-    return out
+        return [
+            found
+            for k, v in value.items()
+            for found in leaf_paths(v, keep, f"{where}.{k}" if where else str(k), first)
+        ]
+    if isinstance(value, list):
+        return [
+            found
+            for i, v in enumerate(value, start=first)
+            for found in leaf_paths(v, keep, f"{where}[{i}]", first)
+        ]
+    return [(where or "value", value)] if keep(value) else []
+
+
+def _nul_paths(value: Any) -> list[str]:
+    """Key paths of the strings holding a NUL character (no path or name may hold one)."""
+    return [w for w, _ in leaf_paths(value, lambda v: isinstance(v, str) and "\x00" in v)]
+
+
+def is_nonfinite(value: Any) -> bool:
+    """Tell whether ``value`` is a NaN or infinite float."""
+    return isinstance(value, float) and not math.isfinite(value)
 
 
 def nonfinite_problems(value: Any, where: str = "") -> list[Problem]:
-    """Every NaN or infinite float in ``value`` (nested tables and lists), with its key path
-    (list items counted from 1, like the ``[[layers]]`` tables of a file).
+    """Return every NaN or infinite float in ``value`` (nested tables and lists).
+
+    Each with its key path (list items counted from 1, like the ``[[layers]]`` tables of a
+    file).
 
     Examples
     --------
     >>> [p.message.split(";")[0] for p in nonfinite_problems({"a": [1.0, {"b": float("nan")}]})]
     ['a[2].b = nan is not a finite number']
     """
-    out: list[Problem] = []
-    if isinstance(value, float) and not math.isfinite(value):
-        out.append(
-            Problem(
-                "not_finite",
-                f"{where or 'value'} = {value} is not a finite number; expected an ordinary "
-                "number; fix: write the number (nan and inf are refused: they pass range "
-                "checks silently)",
-            )
+    return [
+        Problem(
+            "not_finite",
+            f"{path} = {v} is not a finite number; expected an ordinary number; fix: write the "
+            "number (nan and inf are refused: they pass range checks silently)",
         )
-    elif isinstance(value, Mapping):
-        for k, v in value.items():
-            out += nonfinite_problems(v, f"{where}.{k}" if where else str(k))
-    elif isinstance(value, list):  # counted from 1, as people count [[layers]] tables
-        for i, v in enumerate(value, start=1):
-            out += nonfinite_problems(v, f"{where}[{i}]")
-    return out
+        for path, v in leaf_paths(value, is_nonfinite, where)
+    ]
 
 
 def check_encoding_name(name: str) -> str | None:
@@ -209,54 +220,3 @@ def check_encoding_name(name: str) -> str | None:
     hint = _ENCODING_HINTS.get(name.strip().lower())
     fix = f"fix: write encoding = {hint!r}" if hint else "fix: use e.g. 'gbk' or 'utf-8'"
     return f"encoding {name!r} is not a known text encoding; expected e.g. 'gbk', 'gb18030' or 'utf-8'; {fix}"
-
-
-class TypeChecks:
-    """Collect wrong value types with their key paths.
-
-    Each check returns True when the value is absent or of the right type, and records a
-    :class:`~zoning.errors.Problem` (code ``wrong_type``) otherwise.
-    """
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def bad(self, where: str, value: object, expected: str, fix: str = "") -> bool:
-        """Record that ``where`` holds ``value`` where ``expected`` was expected; return False."""
-        shown = repr(value)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        msg = f"{where} is {_type_name(value)} ({shown}); expected {expected}"
-        if fix:
-            msg += f"; fix: {fix}"
-        self.problems.append(Problem("wrong_type", msg))
-        return False
-
-    def check(
-        self, table: Mapping[str, Any], key: str, types: tuple[type, ...], where: str
-    ) -> bool:
-        """``table[key]`` is absent or an instance of ``types`` (a bool is never an int here)."""
-        if key not in table:
-            return True
-        value = table[key]
-        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
-        if ok:
-            return True
-        expected = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
-        fix = ""
-        if bool in types and isinstance(value, str):
-            fix = f"write {key} = true or {key} = false, without quotes"
-        return self.bad(f"{where}{key}", value, expected, fix)
-
-    def check_str_map(self, table: Mapping[str, Any], key: str, where: str) -> bool:
-        """``table[key]`` is absent or a table of strings."""
-        if key not in table:
-            return True
-        value = table[key]
-        if not isinstance(value, dict):
-            return self.bad(f"{where}{key}", value, 'a table such as {"一级" = "level1"}')
-        ok = True
-        for k, v in value.items():
-            if not isinstance(v, str):
-                ok = self.bad(f"{where}{key}.{k}", v, "a string")
-        return ok

@@ -1,9 +1,11 @@
+"""zoning.catalog.model: layers read lazily, validated, normalised, reprojected, cached."""
+
 import geopandas as gpd
 import pytest
 from shapely.geometry import Polygon, box
 
 from zoning.catalog import load_catalog
-from zoning.errors import CatalogError, InputFileError, LayerValidationError
+from zoning.errors import CatalogError, LayerValidationError
 
 
 def _write(tmp_path, text):
@@ -25,42 +27,6 @@ def ws_gpkg(tmp_path):
     path = tmp_path / "ws.gpkg"
     frame.to_file(path, layer="ws", engine="pyogrio")
     return path
-
-
-def test_catalogue_problems_are_all_reported_at_once(tmp_path):
-    path = _write(
-        tmp_path,
-        """
-name = "bad"
-colour = "red"
-[[layers]]
-kind = "red_line"
-path = "x.gpkg"
-[[layers]]
-kind = "water_source"
-path = "missing.shp"
-[[layers]]
-kind = "water_source"
-path = "missing.shp"
-zone_field = "级别"
-bogus = 1
-""",
-    )
-    with pytest.raises(CatalogError) as info:
-        load_catalog(path)
-    codes = [p.code for p in info.value.problems]
-    assert codes.count("unknown_kind") == 1 and codes.count("missing_file") == 2
-    assert codes.count("unknown_key") == 2
-    message = str(info.value)
-    assert "'red_line'" in message and "eco_redline" in message  # found and expected
-    assert "missing.shp" in message
-
-
-def test_missing_and_invalid_toml(tmp_path):
-    with pytest.raises(InputFileError, match="catalogue not found"):
-        load_catalog(tmp_path / "nope.toml")
-    with pytest.raises(InputFileError, match="not valid TOML"):
-        load_catalog(_write(tmp_path, "[[layers]\nkind="))
 
 
 def test_frame_is_normalised_and_cached(tmp_path, ws_gpkg):

@@ -1,1 +1,0 @@
-"""Bundled rule packs and project types (data files, read with ``importlib.resources``)."""
