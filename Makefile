@@ -29,9 +29,11 @@ $(KERNEL): $(STAMP) zoning/polyarea.py
 demo: setup
 	$(BIN)/zoning demo --out demo-out --overwrite
 
+# ruff (with numpydoc docstring rules) and mypy over zoning/ (pyproject.toml holds both configs)
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
 
 # Headless Chromium for the real-browser map tests, and a CJK font so that screenshots and PDFs
 # of the bilingual reports show Chinese (Debian packages; needs root, as on CI).

@@ -15,8 +15,8 @@ from typing import Any
 from zoning.access_list import parse_access_fields
 from zoning.catalog.model import Catalog, LayerEntry, redacted
 from zoning.errors import CatalogError, InputFileError, Problem
-from zoning.kinds import KIND_IDS, get_kind
 from zoning.io.sources import source_problem
+from zoning.kinds import KIND_IDS, get_kind
 from zoning.spec.files import CATALOG, CATALOG_LAYER
 from zoning.spec.reading import nonfinite_problems, read_toml
 from zoning.spec.schema import located_problems, resolve_path
