@@ -127,11 +127,20 @@ class Scenario:
                 if self.screening
                 else None
             ),
-            "restoration": self.restoration,
+            "restoration": _rel(self.restoration, self.path.parent),
         }
 
 
 def _rel(value: Any, base: Path) -> Any:
+    """Return ``value`` with every path in it relative to ``base`` (POSIX text), else as is.
+
+    Outputs carry no path of the machine that made them: a run's manifest and report are the
+    same bytes wherever the checkout or the installed package lives.
+    """
+    if isinstance(value, dict):
+        return {k: _rel(v, base) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rel(v, base) for v in value]
     if isinstance(value, Path):
         try:
             return value.resolve().relative_to(base.resolve()).as_posix()

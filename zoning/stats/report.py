@@ -14,6 +14,7 @@ split, map controls hidden).
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -244,7 +245,9 @@ def _provenance(inputs: Mapping[str, Any], parameters: Mapping[str, Any]) -> str
         for key, v in inputs.items()
         if isinstance(v, Mapping) and "path" in v
     ]
-    params = "".join(f"<li><b>{_esc(k)}</b>: {_esc(v)}</li>" for k, v in sorted(parameters.items()))
+    params = "".join(
+        f"<li><b>{_esc(k)}</b>: {_esc(_param_text(v))}</li>" for k, v in sorted(parameters.items())
+    )
     return (
         _table(
             ["图层 / Layer", "类型 / Kind", "版本 / Vintage", "", "许可 / Licence", "SHA-256"],
@@ -335,3 +338,10 @@ def render_stats_report(
         "</section>",
     ]
     return report_page(f"生态管控统计 / Zoning statistics — {title}", "\n".join(body))
+
+
+def _param_text(value: Any) -> str:
+    """Return a run parameter as a reader sees it: JSON (``true``, ``"a.toml"``), not Python."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
