@@ -6,8 +6,6 @@ import os
 
 import pytest
 
-pytest.importorskip("distributed", reason="distributed is not installed: no Dask cluster to test")
-
 
 def test_processes_are_separate_and_stopped_even_on_error():
     from distributed import Client

@@ -8,6 +8,7 @@ import json
 import tomllib
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -55,7 +56,6 @@ def test_bundled_and_demo_files_match_their_declarations(demo_catalog_path):
 
 
 def test_bundled_and_demo_files_validate_against_the_json_schema(demo_catalog_path):
-    jsonschema = pytest.importorskip("jsonschema")  # a test tool, not a dependency of zoning
     for name, path in _demo_files(demo_catalog_path):
         schema = json.loads((DOCS / f"{name}.json").read_text(encoding="utf-8"))
         jsonschema.Draft202012Validator.check_schema(schema)
@@ -65,7 +65,6 @@ def test_bundled_and_demo_files_validate_against_the_json_schema(demo_catalog_pa
 
 
 def test_the_json_schema_refuses_what_the_loader_refuses():
-    jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((DOCS / "catalog.json").read_text(encoding="utf-8"))
     v = jsonschema.Draft202012Validator(schema)
     bad = {"kind": "eco_redline", "path": "a.gpkg", "illustrative": "false"}

@@ -25,8 +25,6 @@ import shapely
 from zoning.datasets.nation import nation, write_nation
 from zoning.stats import area_by_unit, area_by_unit_dask
 
-pytest.importorskip("distributed", reason="distributed is not installed: no Dask cluster to test")
-
 N_COUNTIES, N_FEATURES = 40, 2000
 
 
