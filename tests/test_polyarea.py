@@ -441,8 +441,9 @@ _INVALID = {
     "spike": Polygon([(0, 0), (4, 0), (4, 4), (4, 6), (4, 4), (0, 4)]),
     "collinear overlap": Polygon([(0, 0), (4, 0), (4, 2), (1, 2), (1, 0.0), (3, 0), (3, -1)]),
     "flat": Polygon([(0, 0), (1, 0), (2, 0)]),
-    "nan": Polygon([(0, 0), (1, 0), (float("nan"), 1)]),
 }
+with np.errstate(invalid="ignore"):  # GEOS is told about the NaN on purpose
+    _INVALID["nan"] = Polygon([(0, 0), (1, 0), (float("nan"), 1)])
 
 
 @pytest.mark.parametrize("name", list(_INVALID))
