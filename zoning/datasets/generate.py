@@ -404,9 +404,10 @@ def make_subsidence(mines: gpd.GeoDataFrame, seed: int) -> gpd.GeoDataFrame:
 def make_urban_boundaries(
     counties: gpd.GeoDataFrame, landcover: tuple[np.ndarray, Affine], seed: int
 ) -> gpd.GeoDataFrame:
-    """Urban development boundaries: MODIS urban cells (class 13) grown by 1 km, plus a
-    compact town around every county's representative point (≈1 % of the county area).
-    One feature per county.
+    """Draw the urban development boundaries, one feature per county.
+
+    MODIS urban cells (class 13) grown by 1 km, plus a compact town around every county's
+    representative point (≈1 % of the county area).
     """
     rng = np.random.default_rng(seed)
     lc, transform = landcover
@@ -444,8 +445,10 @@ def make_basic_farmland(
     landcover: tuple[np.ndarray, Affine],
     exclude: list[gpd.GeoDataFrame],
 ) -> gpd.GeoDataFrame:
-    """Permanent basic farmland: MODIS cropland cells (IGBP 12 and 14) outside the urban
-    boundary, the red line and level-1/2 water zones, one feature per county.
+    """Draw the permanent basic farmland, one feature per county.
+
+    MODIS cropland cells (IGBP 12 and 14) outside the urban boundary, the red line and
+    level-1/2 water zones.
 
     The overlay runs in EPSG:4490 (topology only, nothing is measured here), so the result
     needs no reprojection that could break its validity.

@@ -71,7 +71,7 @@ def _albers_point(lon: float, lat: float) -> Point:
 
 
 def _tree_albers(frames: list[gpd.GeoDataFrame]) -> shapely.STRtree:
-    """An STRtree of the features of ``frames`` in Albers (cheaper than their union)."""
+    """Return an STRtree of the features of ``frames`` in Albers (cheaper than their union)."""
     geoms = [g for f in frames if len(f) for g in f.to_crs(ALBERS_CHINA).geometry]
     return shapely.STRtree(geoms)
 
@@ -85,8 +85,10 @@ def _place(
     radius: float,
     tries: int = 60,
 ) -> shapely.Geometry:
-    """A blob of ``radius`` m placed ``dist`` m from ``centre``, inside ``within`` and clear of
-    the features in ``avoid`` when possible (else the last try, with them cut out).
+    """Place a blob of ``radius`` m at ``dist`` m from ``centre``.
+
+    The blob lies inside ``within`` and clear of the features in ``avoid`` when possible (else
+    the last try, with them cut out).
     """
     patch = shapely.Polygon()
     hits: np.ndarray = np.empty(0, dtype=int)
@@ -110,7 +112,9 @@ def make_industrial_parks(
     avoid: list[gpd.GeoDataFrame],
     seed: int,
 ) -> gpd.GeoDataFrame:
-    """Development zones near every city seat and five Xinzhou county seats, chemical parks in
+    """Place development zones and chemical parks clear of the ``avoid`` layers.
+
+    Development zones near every city seat and five Xinzhou county seats, chemical parks in
     the coal-chemical cities; all clear of the ``avoid`` layers (red line, reserves, water).
 
     Returns
@@ -327,8 +331,10 @@ def make_no_farming_zones(
 def make_contaminated_land(
     counties: gpd.GeoDataFrame, urban_boundary: gpd.GeoDataFrame, seed: int, n_extra: int = 14
 ) -> gpd.GeoDataFrame:
-    """A register of contaminated plots: the relocated works the seeds name, and ``n_extra``
-    more in county towns drawn from the seed, each with a register status and former industry.
+    """Make a register of contaminated plots.
+
+    The relocated works the seeds name, and ``n_extra`` more in county towns drawn from the
+    seed, each with a register status and former industry.
 
     Returns
     -------
@@ -382,7 +388,9 @@ def make_contaminated_land(
 
 
 def make_groundwater_recharge(cities: gpd.GeoDataFrame, seed: int) -> gpd.GeoDataFrame:
-    """Karst recharge areas around the demo spring areas and recharge areas of groundwater
+    """Draw karst and groundwater-source recharge areas.
+
+    Karst recharge areas around the demo spring areas and recharge areas of groundwater
     sources upstream of five city seats (recharge areas of different sources may overlap).
 
     Returns

@@ -1,5 +1,6 @@
-"""The three "not"s between two vintages of the red-line ledger (确保生态功能不降低、面积不减少、
-性质不改变; 000_4195c4ce1761a0fb.txt L556–593).
+"""The three "not"s between two vintages of the red-line ledger.
+
+确保生态功能不降低、面积不减少、性质不改变 (000_4195c4ce1761a0fb.txt L556–593):
 
 * **面积不减少** (area not reduced): the net red-line area per county, city and for the whole
   catalogue, with the features added, removed and reshaped and the area each gained or lost.
@@ -71,7 +72,7 @@ class LedgerCheck:
     notes: list[str] = field(default_factory=list)
 
     def verdict(self, principle: str, scope: str = "catalogue", unit_id: str = "") -> str:
-        """The verdict of one principle for one unit (the whole catalogue by default)."""
+        """Return the verdict of one principle for one unit (the whole catalogue by default)."""
         v = self.verdicts
         row = v[(v["principle"] == principle) & (v["scope"] == scope)]
         if scope != "catalogue":
@@ -86,7 +87,7 @@ class LedgerCheck:
         return self.verdict("all") != "not held"
 
     def summary(self) -> str:
-        """A few lines: the catalogue's verdicts and the units where a principle is not held."""
+        """Summarise the catalogue's verdicts and the units where a principle is not held."""
         v = self.verdicts
         lines = [f"red-line ledger check {self.old_vintage} → {self.new_vintage}"]
         for _, row in v[v["scope"] == "catalogue"].iterrows():

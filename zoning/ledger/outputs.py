@@ -44,7 +44,7 @@ TABLES = {
 
 
 def _name(table: str, schema: str | None) -> str:
-    """The table's name, in ``schema`` when given (else the connection's default schema)."""
+    """Return the table's name, in ``schema`` when given (else the default schema)."""
     return f"{schema}.{TABLES[table]}" if schema else TABLES[table]
 
 
@@ -101,7 +101,7 @@ def _gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
 def _map(
     layers: dict[str, tuple[str, gpd.GeoDataFrame, list[str]]], title: str, path: Path
 ) -> None:
-    """An offline map (``zoning.maps``) of the given layers: {label: (kind, frame, popup)}."""
+    """Write an offline map (``zoning.maps``) of ``layers``: {label: (kind, frame, popup)}."""
     from zoning.maps import new_map, save_map
     from zoning.maps.layers import add_layer
 
@@ -158,8 +158,10 @@ def write_ledger(
     overwrite: bool = False,
     schema: str | None = None,
 ) -> list[str]:
-    """Write a ledger as ``ledger.gpkg`` + ``ledger.xlsx`` + ``ledger.csv`` in ``out`` and/or
-    as table ``zoning_redline_ledger`` (key ``vintage``) in ``db``. Returns what was written.
+    """Write a ledger to a folder and/or a database; return what was written.
+
+    ``ledger.gpkg`` + ``ledger.xlsx`` + ``ledger.csv`` in ``out``, and/or table
+    ``zoning_redline_ledger`` (key ``vintage``) in ``db``.
     """
     from zoning.io import atomic_directory
 
@@ -198,9 +200,11 @@ def write_check(
     overwrite: bool = False,
     schema: str | None = None,
 ) -> list[str]:
-    """Write a :class:`~zoning.ledger.check.LedgerCheck`: ``check.csv``, ``changes.csv``,
-    ``check.xlsx`` and ``summary.txt`` in ``out``; tables ``zoning_ledger_check`` and
-    ``zoning_ledger_changes`` (key ``run_id`` = ``OLD→NEW``) in ``db``.
+    """Write a :class:`~zoning.ledger.check.LedgerCheck`; return what was written.
+
+    ``check.csv``, ``changes.csv``, ``check.xlsx`` and ``summary.txt`` in ``out``; tables
+    ``zoning_ledger_check`` and ``zoning_ledger_changes`` (key ``run_id`` = ``OLD→NEW``) in
+    ``db``.
     """
     from zoning.io import atomic_directory
 
@@ -238,9 +242,11 @@ def write_supervision(
     overwrite: bool = False,
     schema: str | None = None,
 ) -> list[str]:
-    """Write a :class:`~zoning.ledger.supervise.SupervisionResult`: ``suspects.gpkg`` (layers
-    suspects, allowed, unscreened), ``suspects.xlsx``, ``suspects.csv`` and ``allowed.csv`` in
-    ``out``; tables ``zoning_suspect_patches`` and ``zoning_allowed_patches`` in ``db``.
+    """Write a :class:`~zoning.ledger.supervise.SupervisionResult`; return what was written.
+
+    ``suspects.gpkg`` (layers suspects, allowed, unscreened), ``suspects.xlsx``,
+    ``suspects.csv`` and ``allowed.csv`` in ``out``; tables ``zoning_suspect_patches`` and
+    ``zoning_allowed_patches`` in ``db``.
     """
     from zoning.io import atomic_directory
 
@@ -298,8 +304,10 @@ def write_supervision(
 def read_ledger(
     source: str | Path, *, db: str | None = None, schema: str | None = None
 ) -> gpd.GeoDataFrame:
-    """A ledger written before: a ``ledger.gpkg`` file or its folder, or, with ``db``, the
-    rows of vintage ``source`` in table ``zoning_redline_ledger``.
+    """Read a ledger written before.
+
+    ``source`` is a ``ledger.gpkg`` file or its folder, or, with ``db``, the vintage whose rows
+    are read from table ``zoning_redline_ledger``.
 
     Raises
     ------

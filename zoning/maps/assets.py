@@ -289,8 +289,10 @@ OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SO
 
 
 def _license_text(tar: tarfile.TarFile, spec: str) -> bytes:
-    """The package's licence file, or — for an MIT package that ships none (leaflet-draw) —
-    the MIT licence with the copyright line of its source header, saying so.
+    """Return the package's licence file.
+
+    For an MIT package that ships none (leaflet-draw): the MIT licence with the copyright line
+    of its source header, saying so.
     """
     files = [
         m

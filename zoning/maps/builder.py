@@ -301,7 +301,7 @@ _ELEMENT_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
 
 
 def stable_element_ids(html: str) -> str:
-    """Number folium's random element ids in order of appearance.
+    """Renumber folium's random element ids in order of appearance.
 
     Two runs on the same data then give byte-identical HTML (reproducible batch outputs,
     reviewable diffs). Only 32-hex-digit ids that follow an underscore are renumbered, so

@@ -86,6 +86,7 @@ class Panels(MacroElement):
         self.maps = list(maps)
 
     def render(self, **kwargs: Any) -> None:
+        """Add the title, legends, disclaimer and notes panel to the page, then render."""
         infos = [map_info(m) for m in self.maps]
         legends = [block for info in infos for block in info.legends]
         notes = list(dict.fromkeys(note for info in infos for note in info.notes))

@@ -213,7 +213,7 @@ def distance_km(
 
 
 def raster_grid(units: gpd.GeoDataFrame, *, resolution_m: float) -> tuple[Affine, tuple[int, int]]:
-    """A north-up grid in the units' CRS covering them, snapped to ``resolution_m``.
+    """Lay a north-up grid in the units' CRS over them, snapped to ``resolution_m``.
 
     Returns ``(transform, (rows, cols))``.
     """

@@ -44,7 +44,7 @@ __all__ = [
 
 
 def format_yuan(amount: float) -> str:
-    """A cost in yuan with thousands separators: ``7,999,960,000 元 (yuan)``.
+    """Format a cost in yuan with thousands separators: ``7,999,960,000 元 (yuan)``.
 
     >>> format_yuan(7.99996e9), format_yuan(1234.6)
     ('7,999,960,000 元 (yuan)', '1,235 元 (yuan)')
@@ -121,7 +121,7 @@ def _style_units(path: Path, k: int) -> None:
 
 
 def unit_raster(result: RestorationResult, values: pd.Series) -> tuple[np.ndarray, Any]:
-    """Unit values as a raster: the unit grid for grid units, else the criteria grid.
+    """Burn unit values into a raster: the unit grid for grid units, else the criteria grid.
 
     Returns ``(array, transform)``; NaN outside the units. Polygon units are burned with the
     cell-centre rule (each cell takes the unit containing its centre).
