@@ -23,6 +23,7 @@ import shapely
 from affine import Affine
 from scipy import ndimage
 from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 from zoning.crs import ALBERS_CHINA, CGCS2000
@@ -179,8 +180,11 @@ def make_redline(
     for i, geoms in pieces.items():
         if not geoms:
             continue
-        parts = shapely.get_parts(shapely.make_valid(geoms[0]))
-        parts = [p for p in parts if p.geom_type == "Polygon" and p.area > 1.0]
+        parts = [
+            p
+            for p in shapely.get_parts(shapely.make_valid(geoms[0]))
+            if p.geom_type == "Polygon" and p.area > 1.0
+        ]
         for j, part in enumerate(sorted(parts, key=lambda p: -p.area)):
             adcode = cty.loc[i, "adcode"]
             records.append(
@@ -210,7 +214,7 @@ def _dem_field(grid: Grid, dem: np.ndarray, dem_transform: Affine) -> np.ndarray
 # --------------------------------------------------------------------------- reserves
 
 
-def _inner(poly: shapely.Geometry, share: float) -> shapely.Geometry:
+def _inner(poly: BaseGeometry, share: float) -> BaseGeometry:
     """Inward buffer of ``poly`` keeping ``share`` of its area (bisection on the distance)."""
     lo, hi = 0.0, np.sqrt(poly.area)
     target = share * poly.area
@@ -335,8 +339,8 @@ def make_water_sources(
         n += 1
         r1, r2, r3 = rng.uniform(600, 1200), rng.uniform(2500, 4000), rng.uniform(6000, 8000)
         l1 = blob(p, r1, rng)
-        l2 = blob(p, r2, rng)
-        l3 = blob(p, r3, rng)
+        l2: BaseGeometry = blob(p, r2, rng)  # grown below by the inner zone's buffer
+        l3: BaseGeometry = blob(p, r3, rng)
         l2 = l2.union(l1.buffer(200))
         l3 = l3.union(l2.buffer(500))
         for j, (level, geom) in enumerate(

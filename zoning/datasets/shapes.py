@@ -16,7 +16,8 @@ import rasterio.features
 import shapely
 from affine import Affine
 from scipy import ndimage
-from shapely.geometry import Point
+from shapely.geometry import Point, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from zoning.crs import ALBERS_CHINA, CGCS2000
 
@@ -85,7 +86,7 @@ def smooth_noise(rng: np.random.Generator, shape_: tuple[int, int], sigma: float
     return (field - field.mean()) / field.std()
 
 
-def blob(centre: Point, radius: float, rng: np.random.Generator, n: int = 72) -> shapely.Geometry:
+def blob(centre: Point, radius: float, rng: np.random.Generator, n: int = 72) -> Polygon:
     """Draw an irregular star-shaped polygon around ``centre``, mean radius ``radius`` (m)."""
     angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
     harmonics = sum(
@@ -97,14 +98,14 @@ def blob(centre: Point, radius: float, rng: np.random.Generator, n: int = 72) ->
     return shapely.Polygon(coords)
 
 
-def union_frame(frame: gpd.GeoDataFrame) -> shapely.Geometry:
+def union_frame(frame: gpd.GeoDataFrame) -> BaseGeometry:
     """Union of a frame's geometries in Albers (empty polygon for an empty frame)."""
     if frame.empty:
         return shapely.Polygon()
     return shapely.union_all(to_albers(frame).geometry.to_numpy())
 
 
-def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+def polygonal(geom: BaseGeometry) -> BaseGeometry:
     """Keep only the polygonal parts of an overlay result (drop slivers of lines/points)."""
     parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else shapely.Polygon()

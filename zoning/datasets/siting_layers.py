@@ -29,6 +29,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
 from zoning.crs import ALBERS_CHINA, CGCS2000
 from zoning.datasets.generate import CITY_SEATS, SPRINGS
@@ -79,12 +80,12 @@ def _tree_albers(frames: list[gpd.GeoDataFrame]) -> shapely.STRtree:
 def _place(
     rng: np.random.Generator,
     centre: Point,
-    within: shapely.Geometry,
+    within: BaseGeometry,
     avoid: shapely.STRtree | None,
     dist: tuple[float, float],
     radius: float,
     tries: int = 60,
-) -> shapely.Geometry:
+) -> BaseGeometry:
     """Place a blob of ``radius`` m at ``dist`` m from ``centre``.
 
     The blob lies inside ``within`` and clear of the features in ``avoid`` when possible (else
@@ -99,7 +100,11 @@ def _place(
         hits = avoid.query(patch, predicate="intersects") if avoid is not None else hits
         if within.contains(patch) and not len(hits):
             return patch
-    cut = shapely.union_all(avoid.geometries[hits]) if len(hits) else shapely.Polygon()
+    cut = (
+        shapely.union_all(avoid.geometries[hits])
+        if avoid is not None and len(hits)
+        else shapely.Polygon()
+    )
     return polygonal(patch.intersection(within).difference(cut))
 
 
@@ -125,7 +130,7 @@ def make_industrial_parks(
     """
     rng = np.random.default_rng(seed)
     keep_out = _tree_albers(avoid)
-    placed: list[shapely.Geometry] = []
+    placed: list[BaseGeometry] = []
     cty = cities.to_crs(ALBERS_CHINA).set_index("adcode")
     records: list[dict] = []
     for adcode, (lon, lat) in CITY_SEATS.items():
@@ -288,7 +293,7 @@ def make_no_farming_zones(
         ``illustrative``.
     """
 
-    def union(frames: list[gpd.GeoDataFrame]) -> shapely.Geometry:
+    def union(frames: list[gpd.GeoDataFrame]) -> BaseGeometry:
         geoms = [g for f in frames if len(f) for g in f.to_crs(CGCS2000).geometry]
         return shapely.union_all(geoms) if geoms else shapely.Polygon()
 
@@ -351,7 +356,7 @@ def make_contaminated_land(
         status = _STATUSES[int(rng.choice(3, p=[0.35, 0.45, 0.2]))]
         picks.append((others["name"].iloc[int(i)], _INDUSTRIES[rng.integers(0, 6)], status))
     records: list[dict] = []
-    taken: list[shapely.Geometry] = []
+    taken: list[BaseGeometry] = []
     for k, (name, industry, status) in enumerate(picks, start=1):
         row = cnt[cnt["name"] == name].iloc[0]
         within = towns.get(row["adcode"], row.geometry)

@@ -384,7 +384,7 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
         raise _unreadable(path, exc) from exc
 
 
-def _geodataframe_type() -> type:
+def _geodataframe_type() -> type[gpd.GeoDataFrame]:
     import geopandas as gpd
 
     return gpd.GeoDataFrame

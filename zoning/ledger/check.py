@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -282,7 +282,10 @@ def check_ledgers(
         to, tn = _scope_tables(po, level), _scope_tables(pn, level)
         units = to.merge(tn, on="unit_id", how="outer", suffixes=("_old", "_new"))
         for u in units.itertuples():
-            name = u.unit_name_new if isinstance(u.unit_name_new, str) else u.unit_name_old
+            # the outer merge leaves NaN on the side where the unit is absent
+            name = cast(
+                str, u.unit_name_new if isinstance(u.unit_name_new, str) else u.unit_name_old
+            )
             sel = delta[delta[key] == u.unit_id]
             features = set(po.loc[po[key] == u.unit_id, "feature_id"])
             rows += _unit_rows(
@@ -298,7 +301,7 @@ def check_ledgers(
                 tolerance_km2,
                 tolerance_pct,
             )
-    total_delta = delta.groupby(["feature_id", "change"], as_index=False)["net_km2"].sum()
+    total_delta = delta.groupby(["feature_id", "change"])["net_km2"].sum().reset_index()
     rows += _unit_rows(
         "catalogue",
         "",
@@ -357,7 +360,7 @@ def _unit_rows(
         why += f"; lost: {_fmt_changes(lost, 'net_km2', '−')}"
     if len(gained):
         why += f"; gained: {_fmt_changes(gained, 'net_km2', '+')}"
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             **base,
             "principle": "area",
