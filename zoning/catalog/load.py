@@ -252,7 +252,9 @@ def _parse_jurisdiction(raw: dict[str, Any], problems: list[Problem]) -> str | N
     return value.strip()
 
 
-def _parse_access(spec: dict[str, Any], kind: str, where: str) -> tuple[dict[str, str], list]:
+def _parse_access(
+    spec: dict[str, Any], kind: str, where: str
+) -> tuple[dict[str, str], list[Problem]]:
     """Return the ``access_fields`` of a layer entry and their problems (control units only)."""
     if "access_fields" not in spec:
         return {}, []

@@ -355,7 +355,7 @@ def table_exists(url: str, name: str) -> bool:
     schema, table = _split_name(name, url)
     engine = connect(url)
     with _database_errors(url, f"looking for table {name}"), engine.connect() as conn:
-        found = inspect(conn).has_table(table, schema=schema)
+        found: bool = inspect(conn).has_table(table, schema=schema)
     engine.dispose()
     return found
 
