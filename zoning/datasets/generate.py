@@ -15,6 +15,8 @@ All functions are pure: frames in (EPSG:4490), frames out (EPSG:4490).
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -151,7 +153,7 @@ def make_redline(
         order[i] = np.sort(vals)[::-1]
     k = {i: max(1, round(targets[i] * counts[i + 1])) for i in range(len(cty))}
     target_m2 = targets * cty["area_km2"] * 1e6
-    pieces: dict[int, list] = {}
+    pieces: dict[int, list[BaseGeometry]] = {}
     for _ in range(iterations):
         thresholds = np.full(len(cty) + 1, np.inf)
         for i in range(len(cty)):
@@ -207,8 +209,9 @@ def _dem_field(grid: Grid, dem: np.ndarray, dem_transform: Affine) -> np.ndarray
     x, y = grid.centres()
     lon, lat = Transformer.from_crs(ALBERS_CHINA, CGCS2000, always_xy=True).transform(x, y)
     col, row = ~dem_transform * (lon, lat)
-    z = ndimage.map_coordinates(dem, [row - 0.5, col - 0.5], order=1, mode="nearest")
-    return (z - z.mean()) / z.std()
+    z: np.ndarray = ndimage.map_coordinates(dem, [row - 0.5, col - 0.5], order=1, mode="nearest")
+    standard: np.ndarray = (z - z.mean()) / z.std()
+    return standard
 
 
 # --------------------------------------------------------------------------- reserves
@@ -311,7 +314,7 @@ def make_water_sources(
     riv = to_albers(rivers)
     riv_union = shapely.union_all(riv.geometry.to_numpy()) if len(riv) else None
     cty = to_albers(cities).set_index("adcode")
-    records: list[dict] = []
+    records: list[dict[str, Any]] = []
     sites: list[tuple[str, str, Point]] = []
     for adcode, (lon, lat) in CITY_SEATS.items():
         if adcode not in cty.index:

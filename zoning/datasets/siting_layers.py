@@ -25,6 +25,8 @@ All functions are pure: frames in (EPSG:4490), frames out (EPSG:4490).
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -68,7 +70,8 @@ RECHARGE_CITIES: tuple[str, ...] = ("140100", "140200", "140600", "140800", "140
 
 
 def _albers_point(lon: float, lat: float) -> Point:
-    return gpd.GeoSeries([Point(lon, lat)], crs=CGCS2000).to_crs(ALBERS_CHINA).iloc[0]
+    point: Point = gpd.GeoSeries([Point(lon, lat)], crs=CGCS2000).to_crs(ALBERS_CHINA).iloc[0]
+    return point
 
 
 def _tree_albers(frames: list[gpd.GeoDataFrame]) -> shapely.STRtree:
@@ -132,7 +135,7 @@ def make_industrial_parks(
     keep_out = _tree_albers(avoid)
     placed: list[BaseGeometry] = []
     cty = cities.to_crs(ALBERS_CHINA).set_index("adcode")
-    records: list[dict] = []
+    records: list[dict[str, Any]] = []
     for adcode, (lon, lat) in CITY_SEATS.items():
         if adcode not in cty.index:
             continue
@@ -214,7 +217,7 @@ def make_sensitive_receptors(
     """
     rng = np.random.default_rng(seed)
     cnt = counties.to_crs(ALBERS_CHINA).reset_index(drop=True)
-    records: list[dict] = []
+    records: list[dict[str, Any]] = []
 
     def offset(p: Point, lo: float, hi: float) -> Point:
         ang, d = rng.uniform(0, 2 * np.pi), rng.uniform(lo, hi)
@@ -355,7 +358,7 @@ def make_contaminated_land(
     for i in rng.choice(len(others), size=min(n_extra, len(others)), replace=False):
         status = _STATUSES[int(rng.choice(3, p=[0.35, 0.45, 0.2]))]
         picks.append((others["name"].iloc[int(i)], _INDUSTRIES[rng.integers(0, 6)], status))
-    records: list[dict] = []
+    records: list[dict[str, Any]] = []
     taken: list[BaseGeometry] = []
     for k, (name, industry, status) in enumerate(picks, start=1):
         row = cnt[cnt["name"] == name].iloc[0]
@@ -404,7 +407,7 @@ def make_groundwater_recharge(cities: gpd.GeoDataFrame, seed: int) -> gpd.GeoDat
         EPSG:4490; columns ``编码``, ``名称``, ``补给区类型`` (zone, Chinese), ``illustrative``.
     """
     rng = np.random.default_rng(seed)
-    records: list[dict] = []
+    records: list[dict[str, Any]] = []
     for i, (name, (lon, lat), _r_key, r_all) in enumerate(SPRINGS, start=1):
         vent = _albers_point(lon, lat)
         ang, d = rng.uniform(0, 2 * np.pi), rng.uniform(0.5, 0.8) * r_all

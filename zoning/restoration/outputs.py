@@ -32,6 +32,8 @@ from zoning.io.atomic import atomic_write_text
 from zoning.labels import DISCLAIMER_SENTENCE
 
 if TYPE_CHECKING:
+    from affine import Affine
+
     from zoning.restoration.run import RestorationResult
 
 __all__ = [
@@ -181,7 +183,7 @@ def _ranking_table(units: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["rank", "unit_id"], kind="stable").reset_index(drop=True)
 
 
-def _write_map(result: RestorationResult, path: Path, score: np.ndarray, transform) -> None:
+def _write_map(result: RestorationResult, path: Path, score: np.ndarray, transform: Affine) -> None:
     import geopandas as gpd
     from rasterio.warp import calculate_default_transform, reproject
 
@@ -243,7 +245,7 @@ def _write_map(result: RestorationResult, path: Path, score: np.ndarray, transfo
 
 def write_outputs(
     result: RestorationResult, folder: str | Path, *, map_html: bool = True, docx: bool = False
-) -> dict:
+) -> dict[str, Any]:
     """Write every output of a restoration run into ``folder`` (which must exist).
 
     With ``docx=True`` also ``report.docx`` (:func:`zoning.docx_report.restoration_docx`).

@@ -329,7 +329,8 @@ def natural_breaks(values: np.ndarray, k: int, *, max_points: int = 2000) -> np.
     def ssd(i: np.ndarray, j: int) -> np.ndarray:  # sum of squared deviations of x[i:j]
         cnt = j - i
         tot = s1[j] - s1[i]
-        return s2[j] - s2[i] - tot * tot / np.maximum(cnt, 1)
+        out: np.ndarray = s2[j] - s2[i] - tot * tot / np.maximum(cnt, 1)
+        return out
 
     cost = np.full((k + 1, n + 1), np.inf)
     arg = np.zeros((k + 1, n + 1), dtype=np.int64)
