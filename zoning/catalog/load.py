@@ -9,6 +9,7 @@ jurisdiction. Every problem is collected into one :class:`~zoning.errors.Catalog
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -59,12 +60,12 @@ def catalog_value_problems(raw: dict[str, Any]) -> tuple[list[Problem], set[obje
     return [p for _, p in located] + nonfinite_problems(raw), unusable
 
 
-def load_catalog(path: str | Path, *, use_cache: bool = True) -> Catalog:
+def load_catalog(path: str | os.PathLike[str], *, use_cache: bool = True) -> Catalog:
     """Read and check a catalogue TOML (not yet its layers: they load lazily).
 
     Parameters
     ----------
-    path : str or pathlib.Path
+    path : str or path-like
         The catalogue file. Layer paths are relative to it.
     use_cache : bool
         Reuse validated, reprojected layers cached by checksum.
@@ -251,7 +252,9 @@ def _parse_jurisdiction(raw: dict[str, Any], problems: list[Problem]) -> str | N
     return value.strip()
 
 
-def _parse_access(spec: dict[str, Any], kind: str, where: str) -> tuple[dict[str, str], list]:
+def _parse_access(
+    spec: dict[str, Any], kind: str, where: str
+) -> tuple[dict[str, str], list[Problem]]:
     """Return the ``access_fields`` of a layer entry and their problems (control units only)."""
     if "access_fields" not in spec:
         return {}, []

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import geopandas as gpd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from zoning.crs import CGCS2000
 from zoning.datasets.shapes import polygonal, to_frame
@@ -69,7 +70,7 @@ def make_control_units(
     (the overlay runs in EPSG:4490, so no reprojection breaks the tiling).
     """
 
-    def union(frames: list[gpd.GeoDataFrame]) -> shapely.Geometry:
+    def union(frames: list[gpd.GeoDataFrame]) -> BaseGeometry:
         geoms = [g for f in frames for g in f.to_crs(CGCS2000).geometry]
         return shapely.union_all(geoms) if geoms else shapely.Polygon()
 

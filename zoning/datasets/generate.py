@@ -15,6 +15,8 @@ All functions are pure: frames in (EPSG:4490), frames out (EPSG:4490).
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -23,6 +25,7 @@ import shapely
 from affine import Affine
 from scipy import ndimage
 from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 from zoning.crs import ALBERS_CHINA, CGCS2000
@@ -150,7 +153,7 @@ def make_redline(
         order[i] = np.sort(vals)[::-1]
     k = {i: max(1, round(targets[i] * counts[i + 1])) for i in range(len(cty))}
     target_m2 = targets * cty["area_km2"] * 1e6
-    pieces: dict[int, list] = {}
+    pieces: dict[int, list[BaseGeometry]] = {}
     for _ in range(iterations):
         thresholds = np.full(len(cty) + 1, np.inf)
         for i in range(len(cty)):
@@ -179,8 +182,11 @@ def make_redline(
     for i, geoms in pieces.items():
         if not geoms:
             continue
-        parts = shapely.get_parts(shapely.make_valid(geoms[0]))
-        parts = [p for p in parts if p.geom_type == "Polygon" and p.area > 1.0]
+        parts = [
+            p
+            for p in shapely.get_parts(shapely.make_valid(geoms[0]))
+            if p.geom_type == "Polygon" and p.area > 1.0
+        ]
         for j, part in enumerate(sorted(parts, key=lambda p: -p.area)):
             adcode = cty.loc[i, "adcode"]
             records.append(
@@ -203,14 +209,15 @@ def _dem_field(grid: Grid, dem: np.ndarray, dem_transform: Affine) -> np.ndarray
     x, y = grid.centres()
     lon, lat = Transformer.from_crs(ALBERS_CHINA, CGCS2000, always_xy=True).transform(x, y)
     col, row = ~dem_transform * (lon, lat)
-    z = ndimage.map_coordinates(dem, [row - 0.5, col - 0.5], order=1, mode="nearest")
-    return (z - z.mean()) / z.std()
+    z: np.ndarray = ndimage.map_coordinates(dem, [row - 0.5, col - 0.5], order=1, mode="nearest")
+    standard: np.ndarray = (z - z.mean()) / z.std()
+    return standard
 
 
 # --------------------------------------------------------------------------- reserves
 
 
-def _inner(poly: shapely.Geometry, share: float) -> shapely.Geometry:
+def _inner(poly: BaseGeometry, share: float) -> BaseGeometry:
     """Inward buffer of ``poly`` keeping ``share`` of its area (bisection on the distance)."""
     lo, hi = 0.0, np.sqrt(poly.area)
     target = share * poly.area
@@ -307,7 +314,7 @@ def make_water_sources(
     riv = to_albers(rivers)
     riv_union = shapely.union_all(riv.geometry.to_numpy()) if len(riv) else None
     cty = to_albers(cities).set_index("adcode")
-    records: list[dict] = []
+    records: list[dict[str, Any]] = []
     sites: list[tuple[str, str, Point]] = []
     for adcode, (lon, lat) in CITY_SEATS.items():
         if adcode not in cty.index:
@@ -335,8 +342,8 @@ def make_water_sources(
         n += 1
         r1, r2, r3 = rng.uniform(600, 1200), rng.uniform(2500, 4000), rng.uniform(6000, 8000)
         l1 = blob(p, r1, rng)
-        l2 = blob(p, r2, rng)
-        l3 = blob(p, r3, rng)
+        l2: BaseGeometry = blob(p, r2, rng)  # grown below by the inner zone's buffer
+        l3: BaseGeometry = blob(p, r3, rng)
         l2 = l2.union(l1.buffer(200))
         l3 = l3.union(l2.buffer(500))
         for j, (level, geom) in enumerate(
@@ -404,9 +411,10 @@ def make_subsidence(mines: gpd.GeoDataFrame, seed: int) -> gpd.GeoDataFrame:
 def make_urban_boundaries(
     counties: gpd.GeoDataFrame, landcover: tuple[np.ndarray, Affine], seed: int
 ) -> gpd.GeoDataFrame:
-    """Urban development boundaries: MODIS urban cells (class 13) grown by 1 km, plus a
-    compact town around every county's representative point (≈1 % of the county area).
-    One feature per county.
+    """Draw the urban development boundaries, one feature per county.
+
+    MODIS urban cells (class 13) grown by 1 km, plus a compact town around every county's
+    representative point (≈1 % of the county area).
     """
     rng = np.random.default_rng(seed)
     lc, transform = landcover
@@ -444,8 +452,10 @@ def make_basic_farmland(
     landcover: tuple[np.ndarray, Affine],
     exclude: list[gpd.GeoDataFrame],
 ) -> gpd.GeoDataFrame:
-    """Permanent basic farmland: MODIS cropland cells (IGBP 12 and 14) outside the urban
-    boundary, the red line and level-1/2 water zones, one feature per county.
+    """Draw the permanent basic farmland, one feature per county.
+
+    MODIS cropland cells (IGBP 12 and 14) outside the urban boundary, the red line and
+    level-1/2 water zones.
 
     The overlay runs in EPSG:4490 (topology only, nothing is measured here), so the result
     needs no reprojection that could break its validity.

@@ -9,6 +9,7 @@ drawn in metres in :data:`zoning.crs.ALBERS_CHINA` and handed back as EPSG:4490 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -16,7 +17,8 @@ import rasterio.features
 import shapely
 from affine import Affine
 from scipy import ndimage
-from shapely.geometry import Point
+from shapely.geometry import Point, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from zoning.crs import ALBERS_CHINA, CGCS2000
 
@@ -55,15 +57,18 @@ class Grid:
         x, y = self.transform * (cols, rows)
         return np.asarray(x), np.asarray(y)
 
-    def rasterize(self, shapes: list, fill: int = 0, dtype: str = "int32") -> np.ndarray:
+    def rasterize(
+        self, shapes: list[tuple[BaseGeometry, int]], fill: int = 0, dtype: str = "int32"
+    ) -> np.ndarray:
         """Burn (geometry, value) pairs onto the grid (cell centres)."""
-        return rasterio.features.rasterize(
+        burnt: np.ndarray = rasterio.features.rasterize(
             shapes,
             out_shape=(self.height, self.width),
             transform=self.transform,
             fill=fill,
             dtype=dtype,
         )
+        return burnt
 
 
 def to_albers(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> gpd.GeoDataFrame | gpd.GeoSeries:
@@ -71,7 +76,7 @@ def to_albers(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> gpd.GeoDataFrame | gpd.G
     return gdf.to_crs(ALBERS_CHINA)
 
 
-def to_frame(records: list[dict], crs: object = ALBERS_CHINA) -> gpd.GeoDataFrame:
+def to_frame(records: list[dict[str, Any]], crs: object = ALBERS_CHINA) -> gpd.GeoDataFrame:
     """Turn records (Albers) into an EPSG:4490 frame with valid polygonal geometries only."""
     gdf = gpd.GeoDataFrame(records, geometry="geometry", crs=crs).to_crs(CGCS2000)
     fixed = [polygonal(shapely.make_valid(g)) for g in gdf.geometry]
@@ -81,11 +86,14 @@ def to_frame(records: list[dict], crs: object = ALBERS_CHINA) -> gpd.GeoDataFram
 
 def smooth_noise(rng: np.random.Generator, shape_: tuple[int, int], sigma: float) -> np.ndarray:
     """Return Gaussian-smoothed white noise of ``shape_``, scaled to mean 0 and deviation 1."""
-    field = ndimage.gaussian_filter(rng.standard_normal(shape_), sigma=sigma, mode="reflect")
-    return (field - field.mean()) / field.std()
+    field: np.ndarray = ndimage.gaussian_filter(
+        rng.standard_normal(shape_), sigma=sigma, mode="reflect"
+    )
+    standard: np.ndarray = (field - field.mean()) / field.std()
+    return standard
 
 
-def blob(centre: Point, radius: float, rng: np.random.Generator, n: int = 72) -> shapely.Geometry:
+def blob(centre: Point, radius: float, rng: np.random.Generator, n: int = 72) -> Polygon:
     """Draw an irregular star-shaped polygon around ``centre``, mean radius ``radius`` (m)."""
     angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
     harmonics = sum(
@@ -97,14 +105,14 @@ def blob(centre: Point, radius: float, rng: np.random.Generator, n: int = 72) ->
     return shapely.Polygon(coords)
 
 
-def union_frame(frame: gpd.GeoDataFrame) -> shapely.Geometry:
+def union_frame(frame: gpd.GeoDataFrame) -> BaseGeometry:
     """Union of a frame's geometries in Albers (empty polygon for an empty frame)."""
     if frame.empty:
         return shapely.Polygon()
     return shapely.union_all(to_albers(frame).geometry.to_numpy())
 
 
-def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+def polygonal(geom: BaseGeometry) -> BaseGeometry:
     """Keep only the polygonal parts of an overlay result (drop slivers of lines/points)."""
     parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else shapely.Polygon()

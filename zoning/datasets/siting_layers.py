@@ -25,10 +25,13 @@ All functions are pure: frames in (EPSG:4490), frames out (EPSG:4490).
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
 from zoning.crs import ALBERS_CHINA, CGCS2000
 from zoning.datasets.generate import CITY_SEATS, SPRINGS
@@ -67,11 +70,12 @@ RECHARGE_CITIES: tuple[str, ...] = ("140100", "140200", "140600", "140800", "140
 
 
 def _albers_point(lon: float, lat: float) -> Point:
-    return gpd.GeoSeries([Point(lon, lat)], crs=CGCS2000).to_crs(ALBERS_CHINA).iloc[0]
+    point: Point = gpd.GeoSeries([Point(lon, lat)], crs=CGCS2000).to_crs(ALBERS_CHINA).iloc[0]
+    return point
 
 
 def _tree_albers(frames: list[gpd.GeoDataFrame]) -> shapely.STRtree:
-    """An STRtree of the features of ``frames`` in Albers (cheaper than their union)."""
+    """Return an STRtree of the features of ``frames`` in Albers (cheaper than their union)."""
     geoms = [g for f in frames if len(f) for g in f.to_crs(ALBERS_CHINA).geometry]
     return shapely.STRtree(geoms)
 
@@ -79,14 +83,16 @@ def _tree_albers(frames: list[gpd.GeoDataFrame]) -> shapely.STRtree:
 def _place(
     rng: np.random.Generator,
     centre: Point,
-    within: shapely.Geometry,
+    within: BaseGeometry,
     avoid: shapely.STRtree | None,
     dist: tuple[float, float],
     radius: float,
     tries: int = 60,
-) -> shapely.Geometry:
-    """A blob of ``radius`` m placed ``dist`` m from ``centre``, inside ``within`` and clear of
-    the features in ``avoid`` when possible (else the last try, with them cut out).
+) -> BaseGeometry:
+    """Place a blob of ``radius`` m at ``dist`` m from ``centre``.
+
+    The blob lies inside ``within`` and clear of the features in ``avoid`` when possible (else
+    the last try, with them cut out).
     """
     patch = shapely.Polygon()
     hits: np.ndarray = np.empty(0, dtype=int)
@@ -97,7 +103,11 @@ def _place(
         hits = avoid.query(patch, predicate="intersects") if avoid is not None else hits
         if within.contains(patch) and not len(hits):
             return patch
-    cut = shapely.union_all(avoid.geometries[hits]) if len(hits) else shapely.Polygon()
+    cut = (
+        shapely.union_all(avoid.geometries[hits])
+        if avoid is not None and len(hits)
+        else shapely.Polygon()
+    )
     return polygonal(patch.intersection(within).difference(cut))
 
 
@@ -110,7 +120,9 @@ def make_industrial_parks(
     avoid: list[gpd.GeoDataFrame],
     seed: int,
 ) -> gpd.GeoDataFrame:
-    """Development zones near every city seat and five Xinzhou county seats, chemical parks in
+    """Place development zones and chemical parks clear of the ``avoid`` layers.
+
+    Development zones near every city seat and five Xinzhou county seats, chemical parks in
     the coal-chemical cities; all clear of the ``avoid`` layers (red line, reserves, water).
 
     Returns
@@ -121,9 +133,9 @@ def make_industrial_parks(
     """
     rng = np.random.default_rng(seed)
     keep_out = _tree_albers(avoid)
-    placed: list[shapely.Geometry] = []
+    placed: list[BaseGeometry] = []
     cty = cities.to_crs(ALBERS_CHINA).set_index("adcode")
-    records: list[dict] = []
+    records: list[dict[str, Any]] = []
     for adcode, (lon, lat) in CITY_SEATS.items():
         if adcode not in cty.index:
             continue
@@ -205,7 +217,7 @@ def make_sensitive_receptors(
     """
     rng = np.random.default_rng(seed)
     cnt = counties.to_crs(ALBERS_CHINA).reset_index(drop=True)
-    records: list[dict] = []
+    records: list[dict[str, Any]] = []
 
     def offset(p: Point, lo: float, hi: float) -> Point:
         ang, d = rng.uniform(0, 2 * np.pi), rng.uniform(lo, hi)
@@ -284,7 +296,7 @@ def make_no_farming_zones(
         ``illustrative``.
     """
 
-    def union(frames: list[gpd.GeoDataFrame]) -> shapely.Geometry:
+    def union(frames: list[gpd.GeoDataFrame]) -> BaseGeometry:
         geoms = [g for f in frames if len(f) for g in f.to_crs(CGCS2000).geometry]
         return shapely.union_all(geoms) if geoms else shapely.Polygon()
 
@@ -327,8 +339,10 @@ def make_no_farming_zones(
 def make_contaminated_land(
     counties: gpd.GeoDataFrame, urban_boundary: gpd.GeoDataFrame, seed: int, n_extra: int = 14
 ) -> gpd.GeoDataFrame:
-    """A register of contaminated plots: the relocated works the seeds name, and ``n_extra``
-    more in county towns drawn from the seed, each with a register status and former industry.
+    """Make a register of contaminated plots.
+
+    The relocated works the seeds name, and ``n_extra`` more in county towns drawn from the
+    seed, each with a register status and former industry.
 
     Returns
     -------
@@ -344,8 +358,8 @@ def make_contaminated_land(
     for i in rng.choice(len(others), size=min(n_extra, len(others)), replace=False):
         status = _STATUSES[int(rng.choice(3, p=[0.35, 0.45, 0.2]))]
         picks.append((others["name"].iloc[int(i)], _INDUSTRIES[rng.integers(0, 6)], status))
-    records: list[dict] = []
-    taken: list[shapely.Geometry] = []
+    records: list[dict[str, Any]] = []
+    taken: list[BaseGeometry] = []
     for k, (name, industry, status) in enumerate(picks, start=1):
         row = cnt[cnt["name"] == name].iloc[0]
         within = towns.get(row["adcode"], row.geometry)
@@ -382,7 +396,9 @@ def make_contaminated_land(
 
 
 def make_groundwater_recharge(cities: gpd.GeoDataFrame, seed: int) -> gpd.GeoDataFrame:
-    """Karst recharge areas around the demo spring areas and recharge areas of groundwater
+    """Draw karst and groundwater-source recharge areas.
+
+    Karst recharge areas around the demo spring areas and recharge areas of groundwater
     sources upstream of five city seats (recharge areas of different sources may overlap).
 
     Returns
@@ -391,7 +407,7 @@ def make_groundwater_recharge(cities: gpd.GeoDataFrame, seed: int) -> gpd.GeoDat
         EPSG:4490; columns ``编码``, ``名称``, ``补给区类型`` (zone, Chinese), ``illustrative``.
     """
     rng = np.random.default_rng(seed)
-    records: list[dict] = []
+    records: list[dict[str, Any]] = []
     for i, (name, (lon, lat), _r_key, r_all) in enumerate(SPRINGS, start=1):
         vent = _albers_point(lon, lat)
         ang, d = rng.uniform(0, 2 * np.pi), rng.uniform(0.5, 0.8) * r_all

@@ -31,7 +31,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -39,6 +39,9 @@ import pandas as pd
 import shapely
 
 from zoning.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select, TextClause
 
 __all__ = [
     "SRID",
@@ -281,6 +284,7 @@ def read_layer(
     """
     from sqlalchemy import inspect, literal_column, select, text
 
+    stmt: Select[Any] | TextClause
     if (layer is None) == (sql is None):
         raise DatabaseError(
             f"a PostGIS layer at {redact_url(url)} needs exactly one of `layer` "
@@ -306,6 +310,7 @@ def read_layer(
                 if table.primary_key.columns:
                     stmt = stmt.order_by(*table.primary_key.columns)
             else:
+                assert sql is not None  # exactly one of layer and sql, checked above
                 stmt = text(sql)
             result = conn.execute(stmt)
             columns = list(result.keys())
@@ -350,7 +355,7 @@ def table_exists(url: str, name: str) -> bool:
     schema, table = _split_name(name, url)
     engine = connect(url)
     with _database_errors(url, f"looking for table {name}"), engine.connect() as conn:
-        found = inspect(conn).has_table(table, schema=schema)
+        found: bool = inspect(conn).has_table(table, schema=schema)
     engine.dispose()
     return found
 
@@ -372,7 +377,7 @@ def read_table(url: str, name: str, *, key_column: str | None = None, key: Any =
             raise _missing_table(conn, schema, table_name, url)
         oids = _geometry_oids(conn)
         table = _reflect(conn, schema, table_name)
-        stmt = select(literal_column("*")).select_from(table)
+        stmt: Select[Any] = select(literal_column("*")).select_from(table)
         if key_column is not None:
             stmt = stmt.where(table.c[key_column] == key)
         result = conn.execute(stmt)

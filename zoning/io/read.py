@@ -384,10 +384,11 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
         raise _unreadable(path, exc) from exc
 
 
-def _geodataframe_type() -> type:
+def _geodataframe_type() -> type[gpd.GeoDataFrame]:
     import geopandas as gpd
 
-    return gpd.GeoDataFrame
+    gdf_type: type[gpd.GeoDataFrame] = gpd.GeoDataFrame
+    return gdf_type
 
 
 def _is_empty(gdf: gpd.GeoDataFrame) -> bool:

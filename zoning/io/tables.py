@@ -105,7 +105,7 @@ def csv_bytes(df: pd.DataFrame, *, encoding: str | None = None, **to_csv: Any) -
     """
     enc = _checked(encoding) if encoding is not None else csv_encoding()
     to_csv.setdefault("lineterminator", "\n")
-    text = df.to_csv(**to_csv)
+    text: str = df.to_csv(**to_csv)
     return text.encode(enc)
 
 
@@ -156,6 +156,7 @@ def read_csv_table(path: str | os.PathLike[str], **read_csv: Any) -> pd.DataFram
     import pandas as pd
 
     try:
-        return pd.read_csv(path, encoding="utf-8-sig", **read_csv)
+        table: pd.DataFrame = pd.read_csv(path, encoding="utf-8-sig", **read_csv)
     except UnicodeDecodeError:
-        return pd.read_csv(path, encoding="gb18030", **read_csv)
+        table = pd.read_csv(path, encoding="gb18030", **read_csv)
+    return table

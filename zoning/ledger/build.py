@@ -71,7 +71,7 @@ def _intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
-    """The polygonal part of each geometry (intersections along shared edges are collections)."""
+    """Return the polygonal part of each geometry (edge intersections are collections)."""
     out = geoms.copy()
     for k in np.flatnonzero(shapely.get_type_id(geoms) == 7):
         parts = shapely.get_parts(geoms[k])
@@ -135,8 +135,10 @@ def _overlap_lists(red: np.ndarray, other: gpd.GeoDataFrame) -> list[str]:
 
 
 def _activity(red: np.ndarray, other: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per red-line feature: features of ``other`` inside it (count) and their area in it
-    (km², overlaps counted once).
+    """Count the features of ``other`` in each red-line feature and measure their area.
+
+    Per red-line feature: features of ``other`` inside it (count) and their area in it (km²,
+    overlaps counted once).
     """
     n = np.zeros(len(red), dtype=np.int64)
     area = np.zeros(len(red))
@@ -349,7 +351,7 @@ def _landcover_column(code: int) -> str:
 
 
 def _frame(catalog: Any, kind: str) -> gpd.GeoDataFrame:
-    """The catalogue's ``kind`` in Albers, or an empty frame when absent."""
+    """Return the catalogue's ``kind`` in Albers, or an empty frame when absent."""
     if kind not in catalog.kinds:
         return gpd.GeoDataFrame(
             {"feature_id": [], "zone": [], "name": []}, geometry=gpd.GeoSeries(crs=ALBERS_CHINA)

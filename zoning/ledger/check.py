@@ -1,5 +1,6 @@
-"""The three "not"s between two vintages of the red-line ledger (确保生态功能不降低、面积不减少、
-性质不改变; 000_4195c4ce1761a0fb.txt L556–593).
+"""The three "not"s between two vintages of the red-line ledger.
+
+确保生态功能不降低、面积不减少、性质不改变 (000_4195c4ce1761a0fb.txt L556–593):
 
 * **面积不减少** (area not reduced): the net red-line area per county, city and for the whole
   catalogue, with the features added, removed and reshaped and the area each gained or lost.
@@ -20,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -71,7 +72,7 @@ class LedgerCheck:
     notes: list[str] = field(default_factory=list)
 
     def verdict(self, principle: str, scope: str = "catalogue", unit_id: str = "") -> str:
-        """The verdict of one principle for one unit (the whole catalogue by default)."""
+        """Return the verdict of one principle for one unit (the whole catalogue by default)."""
         v = self.verdicts
         row = v[(v["principle"] == principle) & (v["scope"] == scope)]
         if scope != "catalogue":
@@ -86,7 +87,7 @@ class LedgerCheck:
         return self.verdict("all") != "not held"
 
     def summary(self) -> str:
-        """A few lines: the catalogue's verdicts and the units where a principle is not held."""
+        """Summarise the catalogue's verdicts and the units where a principle is not held."""
         v = self.verdicts
         lines = [f"red-line ledger check {self.old_vintage} → {self.new_vintage}"]
         for _, row in v[v["scope"] == "catalogue"].iterrows():
@@ -281,7 +282,10 @@ def check_ledgers(
         to, tn = _scope_tables(po, level), _scope_tables(pn, level)
         units = to.merge(tn, on="unit_id", how="outer", suffixes=("_old", "_new"))
         for u in units.itertuples():
-            name = u.unit_name_new if isinstance(u.unit_name_new, str) else u.unit_name_old
+            # the outer merge leaves NaN on the side where the unit is absent
+            name = cast(
+                str, u.unit_name_new if isinstance(u.unit_name_new, str) else u.unit_name_old
+            )
             sel = delta[delta[key] == u.unit_id]
             features = set(po.loc[po[key] == u.unit_id, "feature_id"])
             rows += _unit_rows(
@@ -297,7 +301,7 @@ def check_ledgers(
                 tolerance_km2,
                 tolerance_pct,
             )
-    total_delta = delta.groupby(["feature_id", "change"], as_index=False)["net_km2"].sum()
+    total_delta = delta.groupby(["feature_id", "change"])["net_km2"].sum().reset_index()
     rows += _unit_rows(
         "catalogue",
         "",
@@ -356,7 +360,7 @@ def _unit_rows(
         why += f"; lost: {_fmt_changes(lost, 'net_km2', '−')}"
     if len(gained):
         why += f"; gained: {_fmt_changes(gained, 'net_km2', '+')}"
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             **base,
             "principle": "area",

@@ -35,8 +35,10 @@ def demo_supervision_catalog_path() -> Path:
 
 
 def run_demo_ledger(out: Path) -> Iterator[str]:
-    """Write ``out/redline/`` (the ledger) and ``out/supervision/`` (suspected problem patches
-    and allowed limited activities); yield one summary line per product.
+    """Write the demo's ledger and supervision; yield one summary line per product.
+
+    ``out/redline/`` holds the ledger, ``out/supervision/`` the suspected problem patches and
+    the allowed limited activities.
     """
     from zoning.catalog import load_catalog
     from zoning.ledger import build_ledger, supervise

@@ -43,7 +43,7 @@ NATURAL_CLASSES: frozenset[int] = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1
 
 
 def default_landcover_path() -> Path:
-    """The MODIS MCD12C1 2019 IGBP land cover of Shanxi shipped with the demo data."""
+    """Return the path of the MODIS MCD12C1 2019 IGBP land cover of Shanxi (demo data)."""
     from zoning.datasets.build import DATA_DIR
 
     return DATA_DIR / "modis-landcover-shanxi" / "mcd12c1_2019_igbp_shanxi.tif"

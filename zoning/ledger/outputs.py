@@ -18,6 +18,7 @@ table                       key column          content
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ TABLES = {
 
 
 def _name(table: str, schema: str | None) -> str:
-    """The table's name, in ``schema`` when given (else the connection's default schema)."""
+    """Return the table's name, in ``schema`` when given (else the default schema)."""
     return f"{schema}.{TABLES[table]}" if schema else TABLES[table]
 
 
@@ -81,6 +82,41 @@ def _to_database(
     return f"{redact_url(db)} {TABLES[next(iter(frames))]} ({what})"
 
 
+def _write(
+    out: Path | None,
+    db: str | None,
+    *,
+    overwrite: bool,
+    schema: str | None,
+    files: Callable[[Path], None],
+    shown: str,
+    tables: dict[str, pd.DataFrame],
+    key_column: str,
+    key: Callable[[], str],
+    what: str,
+) -> list[str]:
+    """Write one product: ``files(folder)`` staged into ``out`` and/or ``tables`` into ``db``.
+
+    Returns ``out / shown`` and the database line (:func:`_to_database`) for what was written;
+    the rows' key is only asked for when there is a database.
+    """
+    from zoning.io import atomic_directory
+
+    written = []
+    if out is not None:
+        with atomic_directory(out, overwrite=overwrite) as tmp:
+            files(tmp)
+        written.append(str(out / shown))
+    if db is not None:
+        k = key()
+        written.append(
+            _to_database(
+                db, tables, schema=schema, key_column=key_column, key=k, what=f"{what} {k}"
+            )
+        )
+    return written
+
+
 def _excel(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     from zoning import __version__
     from zoning.io.workbook import write_workbook
@@ -101,7 +137,7 @@ def _gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
 def _map(
     layers: dict[str, tuple[str, gpd.GeoDataFrame, list[str]]], title: str, path: Path
 ) -> None:
-    """An offline map (``zoning.maps``) of the given layers: {label: (kind, frame, popup)}."""
+    """Write an offline map (``zoning.maps``) of ``layers``: {label: (kind, frame, popup)}."""
     from zoning.maps import new_map, save_map
     from zoning.maps.layers import add_layer
 
@@ -158,36 +194,34 @@ def write_ledger(
     overwrite: bool = False,
     schema: str | None = None,
 ) -> list[str]:
-    """Write a ledger as ``ledger.gpkg`` + ``ledger.xlsx`` + ``ledger.csv`` in ``out`` and/or
-    as table ``zoning_redline_ledger`` (key ``vintage``) in ``db``. Returns what was written.
-    """
-    from zoning.io import atomic_directory
+    """Write a ledger to a folder and/or a database; return what was written.
 
-    written = []
-    if out is not None:
-        with atomic_directory(out, overwrite=overwrite) as tmp:
-            _gpkg({"redline_ledger": ledger}, tmp / "ledger.gpkg")
-            _excel({"红线台账 ledger": ledger}, tmp / "ledger.xlsx")
-            _csv(ledger, tmp / "ledger.csv")
-            _map(
-                {"生态保护红线台账 / Red-line ledger": ("eco_redline", ledger, _LEDGER_POPUP)},
-                "生态保护红线信息台账 / Red-line ledger",
-                tmp / "map.html",
-            )
-        written.append(str(out / "ledger.gpkg"))
-    if db is not None:
-        vintage = str(ledger["vintage"].iloc[0]) if len(ledger) else ""
-        written.append(
-            _to_database(
-                db,
-                {"ledger": ledger},
-                schema=schema,
-                key_column="vintage",
-                key=vintage,
-                what=f"vintage {vintage}",
-            )
+    ``ledger.gpkg`` + ``ledger.xlsx`` + ``ledger.csv`` in ``out``, and/or table
+    ``zoning_redline_ledger`` (key ``vintage``) in ``db``.
+    """
+
+    def files(tmp: Path) -> None:
+        _gpkg({"redline_ledger": ledger}, tmp / "ledger.gpkg")
+        _excel({"红线台账 ledger": ledger}, tmp / "ledger.xlsx")
+        _csv(ledger, tmp / "ledger.csv")
+        _map(
+            {"生态保护红线台账 / Red-line ledger": ("eco_redline", ledger, _LEDGER_POPUP)},
+            "生态保护红线信息台账 / Red-line ledger",
+            tmp / "map.html",
         )
-    return written
+
+    return _write(
+        out,
+        db,
+        overwrite=overwrite,
+        schema=schema,
+        files=files,
+        shown="ledger.gpkg",
+        tables={"ledger": ledger},
+        key_column="vintage",
+        key=lambda: str(ledger["vintage"].iloc[0]) if len(ledger) else "",
+        what="vintage",
+    )
 
 
 def write_check(
@@ -198,35 +232,31 @@ def write_check(
     overwrite: bool = False,
     schema: str | None = None,
 ) -> list[str]:
-    """Write a :class:`~zoning.ledger.check.LedgerCheck`: ``check.csv``, ``changes.csv``,
-    ``check.xlsx`` and ``summary.txt`` in ``out``; tables ``zoning_ledger_check`` and
-    ``zoning_ledger_changes`` (key ``run_id`` = ``OLD→NEW``) in ``db``.
-    """
-    from zoning.io import atomic_directory
+    """Write a :class:`~zoning.ledger.check.LedgerCheck`; return what was written.
 
-    written = []
-    if out is not None:
-        with atomic_directory(out, overwrite=overwrite) as tmp:
-            _csv(check.verdicts, tmp / "check.csv")
-            _csv(check.changes, tmp / "changes.csv")
-            _excel(
-                {"三个不 verdicts": check.verdicts, "changes": check.changes}, tmp / "check.xlsx"
-            )
-            _summary(check.summary(), tmp / "summary.txt")
-        written.append(str(out / "check.csv"))
-    if db is not None:
-        run_id = f"{check.old_vintage}→{check.new_vintage}"
-        written.append(
-            _to_database(
-                db,
-                {"check": check.verdicts, "changes": check.changes},
-                schema=schema,
-                key_column="run_id",
-                key=run_id,
-                what=f"run {run_id}",
-            )
-        )
-    return written
+    ``check.csv``, ``changes.csv``, ``check.xlsx`` and ``summary.txt`` in ``out``; tables
+    ``zoning_ledger_check`` and ``zoning_ledger_changes`` (key ``run_id`` = ``OLD→NEW``) in
+    ``db``.
+    """
+
+    def files(tmp: Path) -> None:
+        _csv(check.verdicts, tmp / "check.csv")
+        _csv(check.changes, tmp / "changes.csv")
+        _excel({"三个不 verdicts": check.verdicts, "changes": check.changes}, tmp / "check.xlsx")
+        _summary(check.summary(), tmp / "summary.txt")
+
+    return _write(
+        out,
+        db,
+        overwrite=overwrite,
+        schema=schema,
+        files=files,
+        shown="check.csv",
+        tables={"check": check.verdicts, "changes": check.changes},
+        key_column="run_id",
+        key=lambda: f"{check.old_vintage}→{check.new_vintage}",
+        what="run",
+    )
 
 
 def write_supervision(
@@ -238,68 +268,69 @@ def write_supervision(
     overwrite: bool = False,
     schema: str | None = None,
 ) -> list[str]:
-    """Write a :class:`~zoning.ledger.supervise.SupervisionResult`: ``suspects.gpkg`` (layers
-    suspects, allowed, unscreened), ``suspects.xlsx``, ``suspects.csv`` and ``allowed.csv`` in
-    ``out``; tables ``zoning_suspect_patches`` and ``zoning_allowed_patches`` in ``db``.
-    """
-    from zoning.io import atomic_directory
+    """Write a :class:`~zoning.ledger.supervise.SupervisionResult`; return what was written.
 
-    written = []
-    layers = {
-        "suspects": result.suspects,
-        "allowed": result.allowed,
-        "unscreened": result.unscreened,
-    }
-    if out is not None:
-        with atomic_directory(out, overwrite=overwrite) as tmp:
-            _gpkg(layers, tmp / "suspects.gpkg")
-            _excel(
-                {
-                    "疑似问题图斑 suspects": result.suspects,
-                    "有限人类活动 allowed": result.allowed,
-                    "未筛查 unscreened": result.unscreened,
-                },
-                tmp / "suspects.xlsx",
-            )
-            _csv(result.suspects, tmp / "suspects.csv")
-            _csv(result.allowed, tmp / "allowed.csv")
-            _summary(result.summary(), tmp / "summary.txt")
-            _map(
-                {
-                    "疑似问题图斑 / Suspected problem patches": (
-                        "human_activity",
-                        result.suspects,
-                        _PATCH_POPUP,
-                    ),
-                    "有限人类活动 / Allowed limited activities": (
-                        "human_activity",
-                        result.allowed,
-                        _PATCH_POPUP,
-                    ),
-                },
-                "人类活动监管 / Supervision of human activities",
-                tmp / "map.html",
-            )
-        written.append(str(out / "suspects.csv"))
-    if db is not None:
-        written.append(
-            _to_database(
-                db,
-                {"suspects": result.suspects, "allowed": result.allowed},
-                schema=schema,
-                key_column="run_id",
-                key=run_id,
-                what=f"run {run_id}",
-            )
+    ``suspects.gpkg`` (layers suspects, allowed, unscreened), ``suspects.xlsx``,
+    ``suspects.csv`` and ``allowed.csv`` in ``out``; tables ``zoning_suspect_patches`` and
+    ``zoning_allowed_patches`` in ``db``.
+    """
+
+    def files(tmp: Path) -> None:
+        layers = {
+            "suspects": result.suspects,
+            "allowed": result.allowed,
+            "unscreened": result.unscreened,
+        }
+        _gpkg(layers, tmp / "suspects.gpkg")
+        _excel(
+            {
+                "疑似问题图斑 suspects": result.suspects,
+                "有限人类活动 allowed": result.allowed,
+                "未筛查 unscreened": result.unscreened,
+            },
+            tmp / "suspects.xlsx",
         )
-    return written
+        _csv(result.suspects, tmp / "suspects.csv")
+        _csv(result.allowed, tmp / "allowed.csv")
+        _summary(result.summary(), tmp / "summary.txt")
+        _map(
+            {
+                "疑似问题图斑 / Suspected problem patches": (
+                    "human_activity",
+                    result.suspects,
+                    _PATCH_POPUP,
+                ),
+                "有限人类活动 / Allowed limited activities": (
+                    "human_activity",
+                    result.allowed,
+                    _PATCH_POPUP,
+                ),
+            },
+            "人类活动监管 / Supervision of human activities",
+            tmp / "map.html",
+        )
+
+    return _write(
+        out,
+        db,
+        overwrite=overwrite,
+        schema=schema,
+        files=files,
+        shown="suspects.csv",
+        tables={"suspects": result.suspects, "allowed": result.allowed},
+        key_column="run_id",
+        key=lambda: run_id,
+        what="run",
+    )
 
 
 def read_ledger(
     source: str | Path, *, db: str | None = None, schema: str | None = None
 ) -> gpd.GeoDataFrame:
-    """A ledger written before: a ``ledger.gpkg`` file or its folder, or, with ``db``, the
-    rows of vintage ``source`` in table ``zoning_redline_ledger``.
+    """Read a ledger written before.
+
+    ``source`` is a ``ledger.gpkg`` file or its folder, or, with ``db``, the vintage whose rows
+    are read from table ``zoning_redline_ledger``.
 
     Raises
     ------

@@ -1,5 +1,6 @@
-"""Supervision of human activities inside the red line (人类活动遥感监测; 000_4195c4ce1761a0fb.txt
-L556–593: 以遥感和地面调查监测相结合，重点识别可能造成生态破坏的人类活动影响).
+"""Supervision of human activities inside the red line (人类活动遥感监测).
+
+000_4195c4ce1761a0fb.txt L556–593: 以遥感和地面调查监测相结合，重点识别可能造成生态破坏的人类活动影响.
 
 Every ``human_activity`` patch that meets the red line or a protected area is screened with
 the screening engine (:func:`zoning.screening.screen_sites`), its activity type standing for a
@@ -248,8 +249,10 @@ def _screen(
     as_of: Any,
     failed: list[pd.Series],
 ) -> list[tuple[gpd.GeoDataFrame, Any]]:
-    """Screen ``rows``; when GEOS fails on the batch, halve it until the failing patches are
-    isolated (they go to ``failed``), so one bad pair does not stop the whole supervision.
+    """Screen ``rows``, isolating the patches on which GEOS fails.
+
+    When GEOS fails on the batch, halve it until the failing patches are isolated (they go to
+    ``failed``), so one bad pair does not stop the whole supervision.
     """
     from zoning.screening import screen_sites
 

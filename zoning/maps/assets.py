@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from zoning.errors import ZoningError
 
@@ -289,8 +290,10 @@ OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SO
 
 
 def _license_text(tar: tarfile.TarFile, spec: str) -> bytes:
-    """The package's licence file, or — for an MIT package that ships none (leaflet-draw) —
-    the MIT licence with the copyright line of its source header, saying so.
+    """Return the package's licence file.
+
+    For an MIT package that ships none (leaflet-draw): the MIT licence with the copyright line
+    of its source header, saying so.
     """
     files = [
         m
@@ -342,7 +345,7 @@ def _extract_license(tarball: Path, folder: Path, spec: str) -> str:
 
 def fetch_assets(
     dest: Path | None = None, *, npm: str = "npm", force: bool = False
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Download the pinned npm packages with ``npm pack`` and extract the map assets.
 
     Run once at set-up (needs the npm registry); maps then never touch the network.
@@ -364,7 +367,7 @@ def fetch_assets(
     dest = Path(dest) if dest is not None else assets_dir()
     manifest_path = dest / "manifest.json"
     if manifest_path.is_file() and not force:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
         complete = set(manifest.get("assets", {})) == {a.key for a in ASSETS}
         if complete and set(manifest.get("licenses", {})) == set(NPM_PACKAGES):
             return manifest
@@ -380,7 +383,7 @@ def fetch_assets(
         packs.mkdir()
         out = tmpdir / "out"
         (out / "files").mkdir(parents=True)
-        manifest: dict[str, object] = {"source": "npm registry (npm pack)", "assets": {}}
+        manifest = {"source": "npm registry (npm pack)", "assets": {}}
         tarballs: dict[str, Path] = {}
         for spec in NPM_PACKAGES:
             done = subprocess.run(
@@ -417,7 +420,7 @@ def fetch_assets(
                             data = tar.extractfile(info)
                             assert data is not None
                             target.write_bytes(data.read())
-            manifest["assets"][asset.key] = {  # type: ignore[index]
+            manifest["assets"][asset.key] = {
                 "package": asset.package,
                 "member": asset.member,
                 "sha256": _sha256(out / asset.key),

@@ -19,11 +19,11 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import folium
 import folium.plugins
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from zoning.errors import CRSError, OutputExistsError, ZoningError
@@ -117,6 +117,12 @@ class _MetricScale(MacroElement):
     )
 
 
+def _add_page_title(m: folium.Map | folium.plugins.DualMap, title: str) -> None:
+    """Give the HTML page of ``m`` a ``<title>``."""
+    figure = cast(Figure, m.get_root())  # a map's root is its Figure
+    figure.header.add_child(Element(f"<title>{html_lib.escape(title)}</title>"))
+
+
 def new_map(
     *,
     bounds: Sequence[float] | None = None,
@@ -174,7 +180,7 @@ def new_map(
         fit=bounds is None,
     )
     if title:
-        m.get_root().header.add_child(Element(f"<title>{html_lib.escape(title)}</title>"))
+        _add_page_title(m, title)
     return m
 
 
@@ -255,7 +261,7 @@ def new_dual_map(
         _MapLabel(label).add_to(sub)
     dual._zoning_dual = True  # type: ignore[attr-defined]
     if title:
-        dual.get_root().header.add_child(Element(f"<title>{html_lib.escape(title)}</title>"))
+        _add_page_title(dual, title)
     return dual
 
 
@@ -301,7 +307,7 @@ _ELEMENT_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
 
 
 def stable_element_ids(html: str) -> str:
-    """Number folium's random element ids in order of appearance.
+    """Renumber folium's random element ids in order of appearance.
 
     Two runs on the same data then give byte-identical HTML (reproducible batch outputs,
     reviewable diffs). Only 32-hex-digit ids that follow an underscore are renumbered, so

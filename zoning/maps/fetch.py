@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"error: {exc}\n")
         return 1
     dest = args.dest or assets_dir()
-    names = ", ".join(sorted(manifest["assets"]))  # type: ignore[arg-type]
+    names = ", ".join(sorted(manifest["assets"]))
     sys.stdout.write(f"map assets in {dest}: {names}\n")
     return 0
 

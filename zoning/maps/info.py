@@ -125,7 +125,7 @@ def map_info(m: folium.Map) -> MapInfo:
 
 
 def maps_of(obj: Any) -> list[folium.Map]:
-    """The zoning maps of a single map or of a side-by-side pair."""
+    """Return the zoning maps of a single map or of a side-by-side pair."""
     if isinstance(obj, folium.plugins.DualMap):
         return [obj.m1, obj.m2]
     return [obj]

@@ -356,7 +356,7 @@ def add_layer(
     if style is None:
         cache: dict[Any, dict[str, Any]] = {}
 
-        def style_function(feature: dict[str, Any]) -> dict[str, Any]:
+        def zone_style(feature: dict[str, Any]) -> dict[str, Any]:
             zone = feature["properties"].get(zone_column)
             # a filled polyline would paint the polygon its vertices imply: lines never fill
             line = (feature.get("geometry") or {}).get("type") in _LINE_TYPES
@@ -369,13 +369,16 @@ def add_layer(
                 cache[zone, line] = options
             return cache[zone, line]
 
+        style_function: Callable[[dict[str, Any]], dict[str, Any]] = zone_style
     elif callable(style):
         style_function = style
     else:
         fixed = dict(style)
 
-        def style_function(feature: dict[str, Any]) -> dict[str, Any]:
+        def fixed_style(feature: dict[str, Any]) -> dict[str, Any]:
             return fixed
+
+        style_function = fixed_style
 
     group = folium.FeatureGroup(name=label, show=show)
     geojson = add_geojson(
@@ -407,7 +410,9 @@ def add_layer(
     )
     if style is None and n:
         present = list(dict.fromkeys(frame[zone_column])) if zones is not None else [None]
-        ordered = [z for z in reversed(zone_order(kind)) if z in present] if kind else []
+        ordered: list[str | None] = (
+            [z for z in reversed(zone_order(kind)) if z in present] if kind else []
+        )
         ordered += [z for z in present if z not in ordered]
         entries = []
         for z in ordered:

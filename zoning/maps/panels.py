@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from zoning.labels import DISCLAIMER_ZH_FIRST
@@ -85,7 +85,10 @@ class Panels(MacroElement):
         self._name = "ZoningPanels"
         self.maps = list(maps)
 
-    def render(self, **kwargs: Any) -> None:
+    # branca's MacroElement.render (untyped) returns None; Element.render's `-> str` is for
+    # plain elements
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """Add the title, legends, disclaimer and notes panel to the page, then render."""
         infos = [map_info(m) for m in self.maps]
         legends = [block for info in infos for block in info.legends]
         notes = list(dict.fromkeys(note for info in infos for note in info.notes))
@@ -106,6 +109,6 @@ class Panels(MacroElement):
         html = _PANEL.render(
             title=title, legends=legends, disclaimer=DISCLAIMER_ZH_FIRST, notes=notes
         )
-        figure = self.get_root()
+        figure = cast(Figure, self.get_root())  # a map's root is its Figure
         figure.html.add_child(Element(html), name="zoning_panels")
         super().render(**kwargs)

@@ -133,6 +133,7 @@ def catalog_map(
     ]
     frames = {k: catalog.frame(k) for k in order}
     coverage = getattr(catalog, "coverage", None)
+    bounds: tuple[float, ...] | None
     if coverage is not None and not coverage.is_empty:
         bounds = tuple(coverage.bounds)
     else:
@@ -473,22 +474,23 @@ def compare_map(
             if "kind" in frame.columns and frame["kind"].nunique() == 1:
                 kind = str(frame["kind"].iloc[0])
                 break
-    options = {
-        "bounds": _bounds_of([left, right]),
-        "title": title
-        or f"{kind_label(kind) if kind else '图层 / Layer'}：{left_name} ↔ {right_name}",
-        "basemap": basemap,
-        "tianditu_key": tianditu_key,
-    }
+    bounds = _bounds_of([left, right])
+    title = title or f"{kind_label(kind) if kind else '图层 / Layer'}：{left_name} ↔ {right_name}"
     added, removed = _changes(left, right)
     if side_by_side:
-        dual = new_dual_map(labels=(left_name, right_name), **options)
+        dual = new_dual_map(
+            labels=(left_name, right_name),
+            bounds=bounds,
+            title=title,
+            basemap=basemap,
+            tianditu_key=tianditu_key,
+        )
         add_layer(dual.m1, left, kind=kind, name=left_name)
         add_layer(dual.m2, right, kind=kind, name=right_name)
         _add_change(dual.m1, removed, "移除 / Removed", "#7b3294")
         _add_change(dual.m2, added, "新增 / Added", "#1a9850")
         return dual
-    m = new_map(**options)
+    m = new_map(bounds=bounds, title=title, basemap=basemap, tianditu_key=tianditu_key)
     add_layer(
         m,
         left,

@@ -133,7 +133,7 @@ def categorized_qml(
 
 def graduated_qml(
     attribute: str,
-    edges: Sequence[float],
+    edges: Sequence[float] | np.ndarray,
     colors: Sequence[str],
     *,
     title: str,

@@ -31,7 +31,7 @@ _CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "Source Han Sans SC", "
 
 
 def nice_scale_length(width_m: float) -> float:
-    """The largest round length (1, 2 or 5 × 10ⁿ m) not above a quarter of ``width_m``.
+    """Return the largest round length (1, 2 or 5 × 10ⁿ m) not above a quarter of ``width_m``.
 
     Examples
     --------

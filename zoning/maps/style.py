@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zoning.kinds import Kind
 
 __all__ = [
     "VERDICT_COLORS",
@@ -123,7 +127,7 @@ class LayerStyle:
         return out
 
 
-def _kind(kind_id: str):
+def _kind(kind_id: str) -> Kind:
     from zoning.kinds import get_kind
 
     return get_kind(kind_id)

@@ -202,8 +202,10 @@ def distance_km(
         return out
     tree = shapely.STRtree(geoms)
     ugeo = units.geometry.to_numpy()
-    kw = {} if max_km is None else {"max_distance": max_km * 1000.0}
-    (ui, _), dist = tree.query_nearest(ugeo, return_distance=True, all_matches=False, **kw)
+    max_m = None if max_km is None else max_km * 1000.0
+    (ui, _), dist = tree.query_nearest(
+        ugeo, max_distance=max_m, return_distance=True, all_matches=False
+    )
     values = np.full(len(units), fill)
     values[ui] = dist / 1000.0
     if max_km is not None:
@@ -213,7 +215,7 @@ def distance_km(
 
 
 def raster_grid(units: gpd.GeoDataFrame, *, resolution_m: float) -> tuple[Affine, tuple[int, int]]:
-    """A north-up grid in the units' CRS covering them, snapped to ``resolution_m``.
+    """Lay a north-up grid in the units' CRS over them, snapped to ``resolution_m``.
 
     Returns ``(transform, (rows, cols))``.
     """

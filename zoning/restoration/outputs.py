@@ -32,6 +32,8 @@ from zoning.io.atomic import atomic_write_text
 from zoning.labels import DISCLAIMER_SENTENCE
 
 if TYPE_CHECKING:
+    from affine import Affine
+
     from zoning.restoration.run import RestorationResult
 
 __all__ = [
@@ -44,7 +46,7 @@ __all__ = [
 
 
 def format_yuan(amount: float) -> str:
-    """A cost in yuan with thousands separators: ``7,999,960,000 元 (yuan)``.
+    """Format a cost in yuan with thousands separators: ``7,999,960,000 元 (yuan)``.
 
     >>> format_yuan(7.99996e9), format_yuan(1234.6)
     ('7,999,960,000 元 (yuan)', '1,235 元 (yuan)')
@@ -121,7 +123,7 @@ def _style_units(path: Path, k: int) -> None:
 
 
 def unit_raster(result: RestorationResult, values: pd.Series) -> tuple[np.ndarray, Any]:
-    """Unit values as a raster: the unit grid for grid units, else the criteria grid.
+    """Burn unit values into a raster: the unit grid for grid units, else the criteria grid.
 
     Returns ``(array, transform)``; NaN outside the units. Polygon units are burned with the
     cell-centre rule (each cell takes the unit containing its centre).
@@ -181,7 +183,7 @@ def _ranking_table(units: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["rank", "unit_id"], kind="stable").reset_index(drop=True)
 
 
-def _write_map(result: RestorationResult, path: Path, score: np.ndarray, transform) -> None:
+def _write_map(result: RestorationResult, path: Path, score: np.ndarray, transform: Affine) -> None:
     import geopandas as gpd
     from rasterio.warp import calculate_default_transform, reproject
 
@@ -243,7 +245,7 @@ def _write_map(result: RestorationResult, path: Path, score: np.ndarray, transfo
 
 def write_outputs(
     result: RestorationResult, folder: str | Path, *, map_html: bool = True, docx: bool = False
-) -> dict:
+) -> dict[str, Any]:
     """Write every output of a restoration run into ``folder`` (which must exist).
 
     With ``docx=True`` also ``report.docx`` (:func:`zoning.docx_report.restoration_docx`).

@@ -284,10 +284,8 @@ def _repair(x, b, c, a, g, targets, budget, lock_in, lock_out) -> np.ndarray | N
     x = x.copy()
     spent = float(c[x].sum())
     in_target = np.isin(g, list(targets)) if targets else np.zeros(b.size, dtype=bool)
-    removable = np.flatnonzero(x & ~lock_in & ~in_target)
-    removable = list(
-        removable[np.argsort(b[removable] / np.maximum(c[removable], 1e-300), kind="stable")][::-1]
-    )
+    free = np.flatnonzero(x & ~lock_in & ~in_target)
+    removable = list(free[np.argsort(b[free] / np.maximum(c[free], 1e-300), kind="stable")][::-1])
     for name, t in targets.items():
         short = t - float(a[(g == name) & x].sum())
         cand = np.flatnonzero((g == name) & ~x & ~lock_out)

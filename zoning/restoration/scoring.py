@@ -14,7 +14,7 @@ and Saaty's random index RI is reported, and matrices with ``CR > 0.1`` are reje
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -139,7 +139,8 @@ def normalize(
         out = 1.0 - out
     if fill is not None:
         out = out.fillna(float(fill))
-    return out.rename(values.name)
+    out.name = values.name  # `out` is always a new series here
+    return out
 
 
 def check_weights(weights: Mapping[str, float], *, tolerance: float = 1e-6) -> dict[str, float]:
@@ -220,7 +221,7 @@ def ahp_weights(
         raise CriteriaError("The AHP matrix has zero, negative or missing entries; expected > 0.")
     off = np.abs(a * a.T - 1.0)
     if off.max() > 1e-3:
-        i, j = np.unravel_index(int(off.argmax()), off.shape)
+        i, j = (int(ix) for ix in np.unravel_index(int(off.argmax()), off.shape))
         raise CriteriaError(
             f"The AHP matrix is not reciprocal: a[{names[i]}][{names[j]}] = {a[i, j]:g} but "
             f"a[{names[j]}][{names[i]}] = {a[j, i]:g}; expected 1/{a[i, j]:g}. Give the upper "
@@ -328,7 +329,8 @@ def natural_breaks(values: np.ndarray, k: int, *, max_points: int = 2000) -> np.
     def ssd(i: np.ndarray, j: int) -> np.ndarray:  # sum of squared deviations of x[i:j]
         cnt = j - i
         tot = s1[j] - s1[i]
-        return s2[j] - s2[i] - tot * tot / np.maximum(cnt, 1)
+        out: np.ndarray = s2[j] - s2[i] - tot * tot / np.maximum(cnt, 1)
+        return out
 
     cost = np.full((k + 1, n + 1), np.inf)
     arg = np.zeros((k + 1, n + 1), dtype=np.int64)
@@ -369,7 +371,8 @@ def classify(
         raise CriteriaError(f"Asked for {k} priority classes; expected k ≥ 1.")
     if method == "quantile":
         pct = v.rank(method="average", pct=True)
-        low_to_high = np.ceil(pct * k).clip(1, k).astype(int)
+        # a ufunc on a Series gives a Series (numpy's stubs say ndarray)
+        low_to_high = cast("pd.Series", np.ceil(pct * k)).clip(1, k).astype(int)
     elif method == "natural_breaks":
         bounds = natural_breaks(v.to_numpy(), k)
         low_to_high = pd.Series(

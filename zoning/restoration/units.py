@@ -22,7 +22,7 @@ __all__ = ["albers", "assign_admin", "grid_units", "polygon_units"]
 
 
 def albers():
-    """The equal-area Albers CRS used for statistics (``zoning.crs.ALBERS_CHINA``)."""
+    """Return the equal-area Albers CRS used for statistics (``zoning.crs.ALBERS_CHINA``)."""
     from zoning.crs import ALBERS_CHINA
 
     return ALBERS_CHINA
@@ -43,7 +43,7 @@ def grid_units(
     cell_size_m: float,
     min_area_share: float = 0.0,
 ) -> gpd.GeoDataFrame:
-    """A square grid of ``cell_size_m`` clipped to the study area.
+    """Cut the study area into a square grid of ``cell_size_m``.
 
     The grid is snapped to multiples of the cell size in Albers metres, so the same study area
     always gives the same cells. Cells are clipped to the study area; cells whose clipped area
@@ -85,8 +85,8 @@ def grid_units(
     ncol = int(np.ceil((maxx - x0) / s))
     nrow = int(np.ceil((y1 - miny) / s))
     transform = Affine(s, 0.0, x0, 0.0, -s, y1)
-    rows, cols = np.meshgrid(np.arange(nrow), np.arange(ncol), indexing="ij")
-    rows, cols = rows.ravel(), cols.ravel()
+    grid_rows, grid_cols = np.meshgrid(np.arange(nrow), np.arange(ncol), indexing="ij")
+    rows, cols = grid_rows.ravel(), grid_cols.ravel()
     boxes = shapely.box(x0 + cols * s, y1 - (rows + 1) * s, x0 + (cols + 1) * s, y1 - rows * s)
     shapely.prepare(geom)
     hit = shapely.intersects(geom, boxes)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -41,7 +41,7 @@ SEVERITY: dict[str, int] = {o: len(OUTCOMES) - i for i, o in enumerate(OUTCOMES)
 BUILTIN_PACKS: tuple[str, ...] = ("national", "shanxi")
 
 #: the comparison operators of a rule condition, by name.
-OPERATORS = {
+OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "eq": operator.eq,
     "ne": operator.ne,
     "gt": operator.gt,
@@ -106,7 +106,7 @@ class Citation:
 
     def text(self) -> str:
         """Return the citation as one line of text; unverified clause numbers say so."""
-        cached = self.__dict__.get("_text")  # frozen: memoised outside the fields
+        cached: str | None = self.__dict__.get("_text")  # frozen: memoised outside the fields
         if cached is not None:
             return cached
         parts = [self.document]
@@ -124,7 +124,7 @@ class Citation:
 
     def text_zh(self) -> str:
         """Return the Chinese citation: 依据《…》第…条：“…”, flagged when not verified."""
-        cached = self.__dict__.get("_text_zh")
+        cached: str | None = self.__dict__.get("_text_zh")
         if cached is not None:
             return cached
         out = f"依据{self.title()}{self.article}"

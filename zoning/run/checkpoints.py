@@ -79,9 +79,10 @@ class Checkpoints:
             import geopandas as gpd
 
             try:
-                return gpd.read_parquet(path)
+                frame: pd.DataFrame = gpd.read_parquet(path)
             except ValueError:  # not a GeoParquet file: a plain table
-                return pd.read_parquet(path)
+                frame = pd.read_parquet(path)
+            return frame
         out = compute()
         tmp = path.with_suffix(".tmp")
         out.to_parquet(tmp)

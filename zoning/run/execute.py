@@ -205,7 +205,9 @@ def _run_into(
     return RunResult(folder=target, files=files)
 
 
-def _load(sc: Scenario, stage: Path, scheduler: str | None) -> tuple[steps.RunContext, Any, dict]:
+def _load(
+    sc: Scenario, stage: Path, scheduler: str | None
+) -> tuple[steps.RunContext, Path | None, dict[str, Any]]:
     """Load the catalogue, the units and the layers; key the checkpoints on the inputs."""
     from zoning import __version__
     from zoning.catalog import load_catalog

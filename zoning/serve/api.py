@@ -130,7 +130,7 @@ async def types(request: Request) -> Response:
 
 
 def _check_usage(project_type: str | None, attrs: list[str]) -> str:
-    """The CLI's usage checks, before anything is read (422 for an unknown project type)."""
+    """Run the CLI's usage checks before anything is read (422 for an unknown project type)."""
     from zoning.projects import get_project_type, parse_attrs
 
     if not project_type:
@@ -312,7 +312,7 @@ async def view_map(request: Request) -> Response:
 
 
 def api_routes() -> list[Any]:
-    """The API's routes."""
+    """Return the API's routes."""
     from starlette.routing import Route
 
     return [

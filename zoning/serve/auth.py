@@ -35,6 +35,11 @@ class TokenAuth:
         return hmac.compare_digest(candidate.encode("utf-8"), self.token)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass on an HTTP request that carries the token; answer 401 to any other.
+
+        The token counts in an ``Authorization: Bearer`` header or the cookie; given as
+        ``?token=`` in the URL, it is moved into the cookie by a 303 redirect.
+        """
         if scope["type"] != "http" or self.token is None:
             await self.app(scope, receive, send)
             return

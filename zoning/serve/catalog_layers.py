@@ -91,7 +91,7 @@ class CatalogLayers:
         return {"layers": out, "bounds": bounds}
 
     def geojson(self, kind: str) -> bytes:
-        """The display GeoJSON of ``kind`` (UTF-8 bytes), zones in drawing order."""
+        """Return the display GeoJSON of ``kind`` (UTF-8 bytes), zones in drawing order."""
         if kind not in self.catalog.kinds:
             raise ApiError(
                 404,
@@ -177,7 +177,7 @@ class CatalogLayers:
         return hits
 
     def view_map(self, kinds: list[str] | None, bbox: tuple[float, ...] | None) -> str:
-        """The self-contained HTML map (``zoning map``) of ``kinds`` inside ``bbox``."""
+        """Return the self-contained HTML map (``zoning map``) of ``kinds`` inside ``bbox``."""
         from zoning.maps import catalog_map, map_html
         from zoning.maps.products import parse_kinds
 

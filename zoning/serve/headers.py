@@ -32,6 +32,7 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, adding the headers its answer lacks."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -59,6 +60,7 @@ class HostCheck:
         self.allowed = {h.lower() for h in allowed}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass on a request addressed to an allowed host; answer 400 to any other."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

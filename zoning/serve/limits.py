@@ -7,6 +7,7 @@ in memory or on disk.
 
 from __future__ import annotations
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zoning.serve.responses import error_response
@@ -18,7 +19,7 @@ class BodyTooLargeError(Exception):
     """Raised inside ``receive`` when the body passes the cap."""
 
 
-def _too_large(limit: int):
+def _too_large(limit: int) -> JSONResponse:
     mb = limit / (1024 * 1024)
     return error_response(
         413,
@@ -37,6 +38,10 @@ class BodyLimit:
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, answering 413 once its body is over the limit.
+
+        A declared ``Content-Length`` over the limit is refused before anything is read.
+        """
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -125,7 +125,7 @@ async def run_file(request: Request) -> Response:
 
 
 def page_routes() -> list[Any]:
-    """The page's routes."""
+    """Return the page's routes."""
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 

@@ -43,6 +43,7 @@ class ResultStore:
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
+        """Return the number of results kept (expired ones included until the next purge)."""
         return len(self._items)
 
     def _purge(self, now: float) -> None:

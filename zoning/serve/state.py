@@ -47,4 +47,5 @@ def state_of(request: Request) -> ServerState:
     ServerState
         Set by :func:`zoning.serve.app.create_app`.
     """
-    return request.app.state.zoning
+    state: ServerState = request.app.state.zoning
+    return state

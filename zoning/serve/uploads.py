@@ -1,7 +1,7 @@
-"""Where an upload lives while it is screened: a private folder, a name the server chooses.
+r"""Where an upload lives while it is screened: a private folder, a name the server chooses.
 
 Nothing a client sends names a path on the server. The client's file name is used only for its
-suffix (which says the format) and in messages; a name that looks like a path (``/``, ``\\``,
+suffix (which says the format) and in messages; a name that looks like a path (``/``, ``\``,
 ``..``, a drive letter, control characters) is refused. The file is written as ``upload<suffix>``
 into a fresh folder (mode 0700) made for the request and removed with everything in it when the
 request ends, whatever happened. Messages from the readers name that folder; :func:`scrub`
@@ -88,7 +88,7 @@ def upload_suffix(filename: str | None) -> str:
 
 @contextmanager
 def private_folder(root: Path | None = None) -> Iterator[Path]:
-    """A fresh folder only this process can read (0700), removed with its content at exit."""
+    """Make a fresh folder only this process can read (0700), removed with it at exit."""
     folder = Path(tempfile.mkdtemp(prefix="zoning-serve-", dir=root))
     try:
         os.chmod(folder, 0o700)
