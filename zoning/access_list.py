@@ -194,7 +194,7 @@ def _text(value: Any) -> str | None:
 def frame_access_lists(
     frame: pd.DataFrame, fields_by_layer: Mapping[str, Mapping[str, str]] | None = None
 ) -> np.ndarray:
-    """The access list of every row of a unit frame: ``{dimension: text}`` or ``None``.
+    """Return the access list of every row of a unit frame: ``{dimension: text}`` or ``None``.
 
     Parameters
     ----------

@@ -96,7 +96,7 @@ def _area_m2(geoms: gpd.GeoSeries) -> np.ndarray:
 
 
 def _keep_family(geom: shapely.Geometry, family: str) -> shapely.Geometry:
-    """The parts of ``geom`` of the kind's family (after make_valid or in a collection)."""
+    """Return the parts of ``geom`` of the kind's family (after make_valid or in a collection)."""
     wanted = _FAMILIES[family]
     parts = [p for p in shapely.get_parts(geom) if p.geom_type in wanted]
     if not parts:

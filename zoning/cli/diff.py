@@ -53,7 +53,7 @@ def diff(
     """Compare A and B: two run folders (or stats.csv files) — which units changed and by how
     much — or two vintages of a layer (vector files) — which features were added, removed or
     reshaped. A summary goes to stdout.
-    """
+    """  # noqa: D205 (the docstring is click's --help text: a blank line would split its first paragraph)
     from zoning.stats.diff import diff_runs, diff_vintages
 
     if out is not None:  # checked and locked before any work
@@ -123,7 +123,7 @@ def _count_line(n: int, what: str, counts: dict) -> str:
 
 
 def _feature_label(row: dict) -> str:
-    """The feature's id, ``old → new`` for a renamed one, the old id for a removed one."""
+    """Return the feature's id: ``old → new`` for a renamed one, the old id for a removed one."""
     import pandas as pd
 
     new, old = row.get("feature_id"), row.get("feature_id_old")

@@ -111,7 +111,7 @@ def screen(
       zoning screen plant.geojson --project-type chemical --json
       zoning screen routes.gpkg -t road --compare --out screening/
       zoning screen farm.csv -t livestock_farm --attr livestock_scale=large
-    """
+    """  # noqa: D301 (click's \b (no-rewrap) marker must be a real backspace, not r-string text)
     from zoning.errors import ZoningUsageError
     from zoning.projects import get_project_type, parse_attrs
 

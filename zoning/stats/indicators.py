@@ -74,7 +74,7 @@ INDICATOR_COLUMNS = [
 
 
 def default_targets_path() -> Path:
-    """The bundled targets table (Shanxi, Xinzhou, Yunzhou seed values)."""
+    """Return the bundled targets table (Shanxi, Xinzhou, Yunzhou seed values)."""
     return spec_path("indicator_targets.csv")
 
 
