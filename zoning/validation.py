@@ -22,7 +22,7 @@ Examples
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -78,7 +78,7 @@ class LayerCheck:
         return not self.errors
 
 
-def _rows(labels: object) -> tuple[str, ...]:
+def _rows(labels: Iterable[object]) -> tuple[str, ...]:
     return tuple(str(x) for x in list(labels))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -23,7 +24,7 @@ def list_kinds(as_json: bool) -> None:
     """List the layer kinds with their Chinese names and canonical zones."""
     from zoning.kinds import kinds
 
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "kind": k.id,
             "name_zh": k.name_zh,

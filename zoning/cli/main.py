@@ -162,7 +162,7 @@ def _in_cache(filename: object) -> str | None:
     import os
     from pathlib import Path
 
-    if not filename:
+    if not filename or not isinstance(filename, str | bytes | os.PathLike):
         return None
     env = os.environ.get("ZONING_CACHE_DIR")
     try:

@@ -346,12 +346,12 @@ def render_html(result: ScreeningResult, *, include_map: bool = True) -> str:
             [
                 [
                     _e(r.site_id),
-                    _badge(r.verdict),
+                    _badge(str(r.verdict)),
                     str(r.n_hits),
                     str(r.n_buffer_hits),
                     _fmt(r.constrained_area_m2),
                     _fmt(r.constrained_length_m),
-                    _e(r.rule_ids.replace(";", ", ")),
+                    _e(str(r.rule_ids).replace(";", ", ")),
                 ]
                 for r in summary.itertuples(index=False)
             ],

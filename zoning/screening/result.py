@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -132,7 +132,12 @@ class ScreeningResult:
         import shapely
 
         value = row["boundary_distance_m"]
-        if not pd.isna(value) or not bool(row["inside"]) or self.zone_gk is None:
+        if (
+            not pd.isna(value)
+            or not bool(row["inside"])
+            or self.zone_gk is None
+            or self.site_gk is None
+        ):
             return value
         site = self.site_gk[int(row["site_idx"])]
         zone = self.zone_gk[int(row["_pos"])]
@@ -161,7 +166,8 @@ class ScreeningResult:
             ov_area = hr["overlap_area_m2"].to_numpy(float)
             ov_length = hr["overlap_length_m"].to_numpy(float)
             labels = hr.index.to_numpy()
-            for site, idx in hr.groupby("site_idx").indices.items():
+            for site_idx, idx in hr.groupby("site_idx").indices.items():
+                site = cast("int", site_idx)  # the site_idx column holds integers
                 if inside[idx].any():
                     piece = self.site_gk[site]
                 elif len(idx) == 1:
@@ -169,6 +175,7 @@ class ScreeningResult:
                     length[site] = ov_length[idx[0]]
                     continue
                 else:
+                    assert self.zone_gk is not None, "site_gk and zone_gk are set together"
                     zones = self.zone_gk[labels[idx]]
                     zones = zones[shapely.get_dimensions(zones) == 2]
                     if not len(zones):
@@ -204,7 +211,9 @@ class ScreeningResult:
 
             def by_site(frame: pd.DataFrame) -> dict[int, list[dict[str, Any]]]:
                 out: dict[int, list[dict[str, Any]]] = {}
-                for pos, rec in enumerate(frame.to_dict("records") if len(frame) else []):
+                # the columns of hits, by_layer and nearest are named by strings
+                records = frame.to_dict("records") if len(frame) else []
+                for pos, rec in enumerate(cast("list[dict[str, Any]]", records)):
                     rec["_pos"] = pos
                     out.setdefault(int(rec["site_idx"]), []).append(rec)
                 return out
@@ -570,7 +579,7 @@ class ScreeningResult:
         if self.index is None or not len(self.hits):
             return gpd.GeoDataFrame(geometry=[], crs="EPSG:4490")
         for kind, grp in self.hits.groupby("layer_kind"):
-            layer = self.index.layers[kind]
+            layer = self.index.layers[str(kind)]
             g = grp.sort_values("outcome", key=_severity_key)
             g = g.drop_duplicates("feature_idx")
             geo = gpd.GeoSeries(layer.geoms[g["feature_idx"].to_numpy(int)], crs=layer.crs)
