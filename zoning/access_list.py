@@ -169,7 +169,9 @@ def detect_access_fields(columns: Iterable[Any]) -> dict[str, str]:
     return out
 
 
-def access_field_problems(columns: Iterable[Any], fields: Mapping[str, str], where: str) -> list:
+def access_field_problems(
+    columns: Iterable[Any], fields: Mapping[str, str], where: str
+) -> list[Problem]:
     """Problems for ``access_fields`` naming fields the layer does not have (errors)."""
     cols = [str(c) for c in columns if c != "geometry"]
     missing = [(dim, fld) for dim, fld in fields.items() if fld not in cols]

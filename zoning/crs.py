@@ -430,7 +430,8 @@ def area_m2(data: gpd.GeoDataFrame | gpd.GeoSeries, crs: Any = ALBERS_CHINA) -> 
     """
     target = require_measurable(crs, "area")
     gs = geoseries_with_crs(data, "area_m2")
-    return gs.to_crs(target).area.rename("area_m2")
+    area: pd.Series = gs.to_crs(target).area.rename("area_m2")
+    return area
 
 
 def length_m(data: gpd.GeoDataFrame | gpd.GeoSeries, crs: Any = None) -> pd.Series:
@@ -452,7 +453,8 @@ def length_m(data: gpd.GeoDataFrame | gpd.GeoSeries, crs: Any = None) -> pd.Seri
     """
     gs = geoseries_with_crs(data, "length_m")
     target = require_measurable(gk_crs_for(gs) if crs is None else crs, "length")
-    return gs.to_crs(target).length.rename("length_m")
+    length: pd.Series = gs.to_crs(target).length.rename("length_m")
+    return length
 
 
 def project(data: Any, crs: Any = ALBERS_CHINA) -> Any:
@@ -519,4 +521,4 @@ def is_marked_valid(data: Any, crs: Any) -> bool:
     if data.crs is None:
         return False
     target = pyproj.CRS.from_user_input(crs)
-    return data.attrs.get(VALID_IN) == target.to_wkt() and data.crs.equals(target)
+    return bool(data.attrs.get(VALID_IN) == target.to_wkt() and data.crs.equals(target))

@@ -92,7 +92,8 @@ def _area_m2(geoms: gpd.GeoSeries) -> np.ndarray:
 
     if geoms.crs is None or len(geoms) == 0:
         return np.full(len(geoms), np.nan)
-    return geoms.to_crs(ALBERS_CHINA).area.to_numpy()
+    area: np.ndarray = geoms.to_crs(ALBERS_CHINA).area.to_numpy()
+    return area
 
 
 def _keep_family(geom: shapely.Geometry, family: str) -> shapely.Geometry:
@@ -406,7 +407,8 @@ def validate_layer(
 def _projected_valid(frame: gpd.GeoDataFrame, crs: object) -> np.ndarray:
     from zoning.crs import project
 
-    return project(frame, crs).geometry.to_numpy()
+    geoms: np.ndarray = project(frame, crs).geometry.to_numpy()
+    return geoms
 
 
 def _overlap_problems(

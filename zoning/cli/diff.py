@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -113,7 +114,7 @@ def diff(
         )
 
 
-def _count_line(n: int, what: str, counts: dict) -> str:
+def _count_line(n: int, what: str, counts: dict[Any, int]) -> str:
     """``2 unit(s) differ: added 1, changed 1`` — or ``no unit differs``."""
     if not n:
         return f"no {what} differs"
@@ -122,7 +123,7 @@ def _count_line(n: int, what: str, counts: dict) -> str:
     )
 
 
-def _feature_label(row: dict) -> str:
+def _feature_label(row: dict[str, Any]) -> str:
     """Return the feature's id: ``old → new`` for a renamed one, the old id for a removed one."""
     import pandas as pd
 

@@ -73,7 +73,7 @@ def check(catalog_path: Path | None, as_json: bool, no_cache: bool) -> None:
         )
 
 
-def format_report(report: dict) -> str:
+def format_report(report: dict[str, Any]) -> str:
     """Human-readable text of :func:`zoning.catalog.catalog_report`."""
     lines = [f"catalogue: {report['name']} ({report['path']})"]
     for r in report["layers"]:

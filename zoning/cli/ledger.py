@@ -7,6 +7,7 @@ activities in the red line (build | check | supervise).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,11 @@ from zoning.cli.options import (
     overwrite_option,
     tolerance_km2_option,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from zoning.catalog import Catalog
 
 __all__ = ["ledger"]
 
@@ -55,7 +61,7 @@ def _targets(
         claim_out(out, overwrite, catalog=catalog_path)
 
 
-def _catalog(path: Path | None):
+def _catalog(path: Path | None) -> Catalog:
     from zoning.catalog import load_catalog
 
     if path is None:
@@ -124,7 +130,7 @@ def build(
         click.echo(line)
 
 
-def _load(source: str, db: str | None, landcover: Path | None):
+def _load(source: str, db: str | None, landcover: Path | None) -> gpd.GeoDataFrame:
     from zoning.ledger import build_ledger
     from zoning.ledger.outputs import read_ledger
 

@@ -59,7 +59,8 @@ class _LazyGroup(click.Group):
             if exc.name == module_name:  # command not installed in this build
                 return None
             raise
-        return getattr(module, attr)
+        command: click.Command = getattr(module, attr)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         from zoning.errors import ZoningError, ZoningUsageError

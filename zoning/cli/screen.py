@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -189,7 +190,7 @@ def screen(
         click.echo(f"wrote {out}/result.json, report.html, summary.csv")
 
 
-def _print_human(doc: dict, ranking: object, lang: str = "both") -> None:
+def _print_human(doc: dict[str, Any], ranking: object, lang: str = "both") -> None:
     pt = doc["project_type_info"]
     click.echo(f"Project type: {pt['name_en']} / {pt['name_zh']} ({pt['id']})")
     click.echo("Rule packs: " + ", ".join(f"{p['id']} {p['version']}" for p in doc["rulepacks"]))
@@ -235,7 +236,7 @@ def _constrained_text(geometry_type: str, area_m2: float, length_m: float) -> st
     return ""  # a point has neither: its hits say where it is
 
 
-def _print_access_lists(site: dict) -> None:
+def _print_access_lists(site: dict[str, Any]) -> None:
     """Print the access list of each control unit the site lies in, one line per dimension."""
     from zoning.access_list import DIMENSIONS
 

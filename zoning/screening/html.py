@@ -408,7 +408,7 @@ def static_map(result: ScreeningResult) -> bytes:
     bytes
         The PNG.
     """
-    cached = result.__dict__.get("_static_map_png")
+    cached: bytes | None = result.__dict__.get("_static_map_png")
     if cached is not None:
         return cached
     from zoning.maps.static import site_map_png
