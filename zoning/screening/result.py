@@ -131,7 +131,7 @@ class ScreeningResult:
         """
         import shapely
 
-        value = row["boundary_distance_m"]
+        value: float = row["boundary_distance_m"]
         if (
             not pd.isna(value)
             or not bool(row["inside"])
@@ -148,7 +148,7 @@ class ScreeningResult:
 
         Restrictive: prohibited, needs_info, conditional; all layers dissolved together.
         """
-        cached = self.__dict__.get("_constrained_cache")
+        cached: pd.DataFrame | None = self.__dict__.get("_constrained_cache")
         if cached is not None:
             return cached.copy()
         import shapely
@@ -198,7 +198,7 @@ class ScreeningResult:
 
     def rule(self, rule_id: str) -> Rule:
         """Return a rule of the packs used."""
-        by_id = self.__dict__.get("_rules_by_id")
+        by_id: dict[str, Rule] | None = self.__dict__.get("_rules_by_id")
         if by_id is None:
             by_id = {r.id: r for pack in self.packs for r in pack.rules}
             self.__dict__["_rules_by_id"] = by_id
@@ -226,7 +226,11 @@ class ScreeningResult:
             self.__dict__["_records_cache"] = cached
         return cached
 
-    def site_rows(self, i: int) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+    def site_rows(
+        self, i: int
+    ) -> tuple[
+        list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]
+    ]:
         """Return the rows of site ``i`` as plain dicts (shared: do not modify them).
 
         Parameters
@@ -263,18 +267,19 @@ class ScreeningResult:
             ``reasons`` (Chinese | English), ``reasons_zh``, ``reasons_en``,
             ``evidence_required``, ``questions``.
         """
-        memo = self.__dict__.setdefault("_explained_cache", {})
+        memo: dict[int, dict[str, list[str]]] = self.__dict__.setdefault("_explained_cache", {})
         if i not in memo:
             memo[i] = self._explain_full(i, self.site_rows(i)[0])
         return memo[i]
 
     def area_rows(self, i: int) -> list[dict[str, Any]]:
-        """Rules that need no layer, or fire outside a zone, for site ``i``."""
-        cache = self.__dict__.get("_area_cache")
+        """Return the rules that need no layer, or fire outside a zone, for site ``i``."""
+        cache: dict[int, list[dict[str, Any]]] | None = self.__dict__.get("_area_cache")
         if cache is None:
             cache = {}
             frame = self.area_hits if self.area_hits is not None else pd.DataFrame()
-            for rec in frame.to_dict("records") if len(frame) else []:
+            records = frame.to_dict("records") if len(frame) else []
+            for rec in cast("list[dict[str, Any]]", records):  # columns named by strings
                 cache.setdefault(int(rec["site_idx"]), []).append(rec)
             self.__dict__["_area_cache"] = cache
         return cache.get(i, [])
@@ -299,7 +304,7 @@ class ScreeningResult:
             return "未知 / unknown"
         return describe(j.codes[i], j.names)
 
-    def _explain_full(self, i: int, trig: list[dict]) -> dict[str, list[str]]:
+    def _explain_full(self, i: int, trig: list[dict[str, Any]]) -> dict[str, list[str]]:
         """Explain site ``i``: every reason in both languages, strictest first.
 
         With the evidence a planner must supply and the questions that would settle
@@ -453,7 +458,9 @@ class ScreeningResult:
 
         if not h["rule_id"]:
             return None, None
-        known = self.__dict__.get("_hit_reasons", {}).get((h["_pos"], h["rule_id"]))
+        known: tuple[str | None, str | None] | None = self.__dict__.get("_hit_reasons", {}).get(
+            (h["_pos"], h["rule_id"])
+        )
         if known is not None:  # written by _explain_full with the same words
             return known
         rule = self.rule(h["rule_id"])
@@ -471,7 +478,7 @@ class ScreeningResult:
 
     def summary(self) -> pd.DataFrame:
         """One row per site: verdict, counts, constrained area and length, first reason."""
-        cached = self.__dict__.get("_summary_cache")
+        cached: pd.DataFrame | None = self.__dict__.get("_summary_cache")
         if cached is not None:  # report.html, summary.csv and the ranking share one
             return cached.copy()
         rows = []
