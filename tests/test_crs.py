@@ -125,6 +125,21 @@ def test_gk_crs_for_errors():
         zc.gk_crs_for(Point())
 
 
+def test_gk_crs_for_every_shapely_geometry_type():
+    # the zone is the one whose central meridian (75° + 3°·k, EPSG:4534 + k) is nearest the
+    # centre of the lon/lat bounds: 116..118 → 117 (k = 14), 119.4..119.6 → 120 (k = 15)
+    line = LineString([(116.0, 37.0), (118.0, 38.0)])
+    assert zc.gk_crs_for(line).to_epsg() == 4548
+    assert zc.gk_crs_for(shapely.MultiLineString([line])).to_epsg() == 4548
+    both = shapely.GeometryCollection([Point(119.4, 37.0), box(119.5, 37.0, 119.6, 37.1)])
+    assert zc.gk_crs_for(both).to_epsg() == 4549
+    assert zc.gk_crs_for(shapely.MultiPoint([(119.4, 37.0), (119.6, 37.0)])).to_epsg() == 4549
+    with pytest.raises(EmptyInputError):
+        zc.gk_crs_for(shapely.GeometryCollection())
+    with pytest.raises(TypeError, match="expected a shapely geometry"):
+        zc.gk_crs_for([(112.0, 37.0)])
+
+
 # ---------------------------------------------------------------- require_measurable
 
 

@@ -169,7 +169,9 @@ def detect_access_fields(columns: Iterable[Any]) -> dict[str, str]:
     return out
 
 
-def access_field_problems(columns: Iterable[Any], fields: Mapping[str, str], where: str) -> list:
+def access_field_problems(
+    columns: Iterable[Any], fields: Mapping[str, str], where: str
+) -> list[Problem]:
     """Problems for ``access_fields`` naming fields the layer does not have (errors)."""
     cols = [str(c) for c in columns if c != "geometry"]
     missing = [(dim, fld) for dim, fld in fields.items() if fld not in cols]
@@ -194,7 +196,7 @@ def _text(value: Any) -> str | None:
 def frame_access_lists(
     frame: pd.DataFrame, fields_by_layer: Mapping[str, Mapping[str, str]] | None = None
 ) -> np.ndarray:
-    """The access list of every row of a unit frame: ``{dimension: text}`` or ``None``.
+    """Return the access list of every row of a unit frame: ``{dimension: text}`` or ``None``.
 
     Parameters
     ----------

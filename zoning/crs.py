@@ -239,7 +239,7 @@ def is_gk_crs(crs: Any) -> bool:
 def _lonlat_bounds(obj: Any) -> tuple[float, float, float, float]:
     """(minx, miny, maxx, maxy) in lon/lat of a geometry (assumed lon/lat) or a geo frame."""
     import geopandas as gpd
-    import shapely
+    from shapely.geometry.base import BaseGeometry
 
     if isinstance(obj, gpd.GeoDataFrame | gpd.GeoSeries):
         if len(obj) == 0 or obj.geometry.is_empty.all():
@@ -252,19 +252,20 @@ def _lonlat_bounds(obj: Any) -> tuple[float, float, float, float]:
                 "cannot pick a Gauss-Kruger zone: the data has no CRS; expected e.g. EPSG:4490; "
                 'fix: set it with gdf.set_crs("EPSG:4490") or declare crs in the catalogue'
             )
-        bounds = tuple(float(v) for v in obj.total_bounds)
+        minx, miny, maxx, maxy = (float(v) for v in obj.total_bounds)
         crs = pyproj.CRS.from_user_input(obj.crs)
         if not crs.is_geographic:
             t = pyproj.Transformer.from_crs(crs, CGCS2000, always_xy=True)
-            bounds = tuple(float(v) for v in t.transform_bounds(*bounds))
-        return bounds  # type: ignore[return-value]
-    if isinstance(obj, shapely.Geometry):
+            minx, miny, maxx, maxy = (float(v) for v in t.transform_bounds(minx, miny, maxx, maxy))
+        return minx, miny, maxx, maxy
+    if isinstance(obj, BaseGeometry):  # every shapely geometry (Point … GeometryCollection)
         if obj.is_empty:
             raise EmptyInputError(
                 "cannot pick a Gauss-Kruger zone for an empty geometry; expected a non-empty "
                 "geometry in lon/lat; fix: check the input"
             )
-        return tuple(float(v) for v in obj.bounds)  # type: ignore[return-value]
+        minx, miny, maxx, maxy = (float(v) for v in obj.bounds)
+        return minx, miny, maxx, maxy
     raise TypeError(f"expected a shapely geometry, GeoSeries or GeoDataFrame, got {type(obj)!r}")
 
 
@@ -429,7 +430,8 @@ def area_m2(data: gpd.GeoDataFrame | gpd.GeoSeries, crs: Any = ALBERS_CHINA) -> 
     """
     target = require_measurable(crs, "area")
     gs = geoseries_with_crs(data, "area_m2")
-    return gs.to_crs(target).area.rename("area_m2")
+    area: pd.Series = gs.to_crs(target).area.rename("area_m2")
+    return area
 
 
 def length_m(data: gpd.GeoDataFrame | gpd.GeoSeries, crs: Any = None) -> pd.Series:
@@ -451,7 +453,8 @@ def length_m(data: gpd.GeoDataFrame | gpd.GeoSeries, crs: Any = None) -> pd.Seri
     """
     gs = geoseries_with_crs(data, "length_m")
     target = require_measurable(gk_crs_for(gs) if crs is None else crs, "length")
-    return gs.to_crs(target).length.rename("length_m")
+    length: pd.Series = gs.to_crs(target).length.rename("length_m")
+    return length
 
 
 def project(data: Any, crs: Any = ALBERS_CHINA) -> Any:
@@ -518,4 +521,4 @@ def is_marked_valid(data: Any, crs: Any) -> bool:
     if data.crs is None:
         return False
     target = pyproj.CRS.from_user_input(crs)
-    return data.attrs.get(VALID_IN) == target.to_wkt() and data.crs.equals(target)
+    return bool(data.attrs.get(VALID_IN) == target.to_wkt() and data.crs.equals(target))

@@ -18,7 +18,7 @@ Windows) and the rest in Calibri. Nothing time-dependent is written
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -235,7 +235,7 @@ def stats_docx(
             [
                 (
                     r.unit_name,
-                    kind_label(r.layer_kind),
+                    kind_label(str(r.layer_kind)),
                     format_number(r.area_km2, 2),
                     format_number(r.share_pct, 2),
                 )
@@ -243,6 +243,7 @@ def stats_docx(
             ],
         )
     zones = stats[(stats["level"] == "province") & (stats["zone"] != "all")]
+    zone_rows: Iterable[Any] = zones.itertuples(index=False)  # fields: the table's columns
     if len(zones):
         doc.add_heading("分区 / Zones (province)", level=2)
         add_table(
@@ -251,7 +252,7 @@ def stats_docx(
             [
                 (kind_label(r.layer_kind), zone_label(r.layer_kind, r.zone), format_number(r.area_km2, 2),
                  format_number(r.share_pct, 2))
-                for r in zones.itertuples(index=False)
+                for r in zone_rows
             ],
         )  # fmt: skip
     if indicators is not None and len(indicators):

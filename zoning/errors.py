@@ -143,7 +143,8 @@ class ScenarioError(_ProblemsError):
 class UnknownProjectTypeError(ZoningUsageError, KeyError):
     """A project type id that does not exist; the message suggests the closest ids."""
 
-    def __str__(self) -> str:  # KeyError would quote the message
+    def __str__(self) -> str:
+        """Return the message unquoted (``KeyError`` would quote it)."""
         return str(self.args[0]) if self.args else ""
 
 
@@ -175,7 +176,8 @@ class InfeasibleError(ZoningError, ValueError):
 
 
 class DatabaseError(ZoningError, OSError):
-    """A PostGIS source or sink failed: bad URL, unreachable server, refused login, missing
-    table, a table without SRID, a failed write (rolled back). Messages never carry the
-    password.
+    """A PostGIS source or sink failed.
+
+    Bad URL, unreachable server, refused login, missing table, a table without SRID, a failed
+    write (rolled back). Messages never carry the password.
     """

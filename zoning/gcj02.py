@@ -18,7 +18,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pyproj
@@ -54,7 +54,9 @@ def out_of_china(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
     return (lon < 72.004) | (lon > 137.8347) | (lat < 0.8293) | (lat > 55.8271)
 
 
-def _gcj_delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+def _gcj_delta(
+    lon: NDArray[np.float64], lat: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """GCJ-02 offset (dlon, dlat) in degrees at WGS84 positions (zero outside China)."""
     x = lon - 105.0
     y = lat - 35.0
@@ -91,7 +93,7 @@ def _gcj_delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDAr
     return np.where(outside, 0.0, dlon), np.where(outside, 0.0, dlat)
 
 
-def _out(lon: NDArray, lat: NDArray, scalar: bool) -> tuple[Any, Any]:
+def _out(lon: NDArray[np.float64], lat: NDArray[np.float64], scalar: bool) -> tuple[Any, Any]:
     if scalar:
         return float(lon), float(lat)
     return lon, lat
@@ -195,13 +197,15 @@ def _apply_lonlat(data: Any, func: Any, what: str) -> Any:
     import shapely
 
     if isinstance(data, shapely.Geometry):
-        return shapely.transform(data, _transform_xy(func), include_z=None)
+        # types-shapely 2.1 says include_z: bool; shapely 2.2 takes None (infer per geometry)
+        return shapely.transform(data, _transform_xy(func), include_z=None)  # type: ignore[call-overload]
     if not isinstance(data, gpd.GeoDataFrame | gpd.GeoSeries):
         raise TypeError(f"{what} expects a GeoDataFrame, GeoSeries or geometry, got {type(data)!r}")
     gs = geoseries_with_crs(data, what)
     crs = pyproj.CRS.from_user_input(gs.crs)
     work = gs if crs.is_geographic else gs.to_crs(CGCS2000)
-    moved = shapely.transform(np.asarray(work.values), _transform_xy(func), include_z=None)
+    # types-shapely 2.1 says include_z: bool; shapely 2.2 takes None (infer per geometry)
+    moved = shapely.transform(np.asarray(work.values), _transform_xy(func), include_z=None)  # type: ignore[call-overload]
     new = gpd.GeoSeries(moved, index=gs.index, crs=work.crs, name=gs.name)
     if not crs.is_geographic:
         new = new.to_crs(crs)
@@ -309,7 +313,8 @@ def _short_pieces(lines: NDArray[np.object_], max_segments: int = 32) -> NDArray
     order_pos = np.concatenate([pos, pos[shared]])
     xy = np.concatenate([coords, coords[shared]])
     order = np.lexsort((order_pos, piece))
-    return shapely.linestrings(xy[order], indices=piece[order])
+    # with indices= shapely returns an array of lines, never one line
+    return cast("NDArray[np.object_]", shapely.linestrings(xy[order], indices=piece[order]))
 
 
 def _sample_boundary_points(gs: gpd.GeoSeries, n: int) -> NDArray[np.float64]:

@@ -76,8 +76,10 @@ class _GuardedCache:
 
 
 def njit(*args: Any, **kwargs: Any) -> Any:
-    """``numba.njit``; with ``cache=True`` a cache that cannot be used falls back, with a
-    warning, to an uncached compile (see the module docstring).
+    """Compile with ``numba.njit``, falling back from an unusable cache.
+
+    With ``cache=True`` a cache that cannot be used falls back, with a warning, to an
+    uncached compile (see the module docstring).
     """
     import numba
 

@@ -24,7 +24,7 @@ _off: list[bool] = [False]
 
 
 def stderr_is_tty() -> bool:
-    """True when stderr is a terminal (progress bars are shown only there)."""
+    """Return True when stderr is a terminal (progress bars are shown only there)."""
     isatty = getattr(sys.stderr, "isatty", None)
     try:
         return bool(isatty and isatty())
@@ -79,6 +79,7 @@ class Steps:
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> Steps:
+        """Open the bar (when enabled) and return the steps."""
         if not self.enabled:
             return self
         from tqdm.auto import tqdm
@@ -138,7 +139,7 @@ class Steps:
                 self.finish()
 
     def close(self) -> None:
-        """The same as :meth:`finish` (``tqdm``'s call)."""
+        """Do the same as :meth:`finish` (``tqdm``'s call)."""
         self.finish()
 
     def finish(self) -> None:
@@ -151,6 +152,7 @@ class Steps:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        """Complete the running step unless an exception is raised, and close the bar."""
         if self._bar is not None and exc_type is None and self._running is not None:
             self._bar.set_description_str(f"{self.title} [done]", refresh=False)
             self._bar.update(1)
@@ -160,8 +162,9 @@ class Steps:
 
 
 def step_bar(title: str, names: Sequence[str], *, enabled: bool | None = None) -> Steps:
-    """A started bar for code that calls ``update(1)`` after each step and ``close()``
-    (the runner): the first of ``names`` is running; log records are not redirected (the
+    """Return a started bar for code that calls ``update(1)`` after each step and ``close()``.
+
+    For the runner: the first of ``names`` is running; log records are not redirected (the
     command line does that around the whole command, :func:`redirect_logging`).
     """
     steps = Steps(title, names, enabled=enabled, redirect=False).__enter__()
@@ -171,8 +174,10 @@ def step_bar(title: str, names: Sequence[str], *, enabled: bool | None = None) -
 
 @contextlib.contextmanager
 def redirect_logging(enabled: bool | None = None) -> Iterator[None]:
-    """Log records to the console go above any progress bar inside the block, instead of
-    through it (only when bars are drawn: ``enabled``, default stderr a terminal).
+    """Send log records to the console above any progress bar inside the block.
+
+    Above it instead of through it, and only when bars are drawn: ``enabled``, default
+    stderr a terminal.
     """
     if not (stderr_is_tty() if enabled is None else enabled):
         yield

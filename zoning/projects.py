@@ -244,8 +244,8 @@ def parse_attrs(items: Iterable[str] | Mapping[str, object] | None) -> dict[str,
                     f"--attr {item!r} has no '='; expected key=value, e.g. "
                     "--attr discharges_wastewater=false"
                 )
-            key, value = item.split("=", 1)
-            pairs.append((key.strip(), value.strip()))
+            name, text = item.split("=", 1)
+            pairs.append((name.strip(), text.strip()))
     specs = attribute_specs()
     out: dict[str, Any] = {}
     for key, value in pairs:

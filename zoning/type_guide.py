@@ -21,8 +21,10 @@ __all__ = ["type_rows"]
 
 
 def type_rows(packs: Sequence[Any] | None = None) -> list[dict[str, Any]]:
-    """One row per project type: id, names, aliases, categories (with their names) and the
-    attributes some rule for the type tests, with the type's default and the rules testing it.
+    """Return one row per project type.
+
+    Each row has the id, names, aliases, categories (with their names) and the attributes
+    some rule for the type tests, with the type's default and the rules testing it.
 
     Parameters
     ----------

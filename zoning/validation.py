@@ -22,7 +22,7 @@ Examples
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -78,7 +78,7 @@ class LayerCheck:
         return not self.errors
 
 
-def _rows(labels: object) -> tuple[str, ...]:
+def _rows(labels: Iterable[object]) -> tuple[str, ...]:
     return tuple(str(x) for x in list(labels))
 
 
@@ -92,11 +92,12 @@ def _area_m2(geoms: gpd.GeoSeries) -> np.ndarray:
 
     if geoms.crs is None or len(geoms) == 0:
         return np.full(len(geoms), np.nan)
-    return geoms.to_crs(ALBERS_CHINA).area.to_numpy()
+    area: np.ndarray = geoms.to_crs(ALBERS_CHINA).area.to_numpy()
+    return area
 
 
 def _keep_family(geom: shapely.Geometry, family: str) -> shapely.Geometry:
-    """The parts of ``geom`` of the kind's family (after make_valid or in a collection)."""
+    """Return the parts of ``geom`` of the kind's family (after make_valid or in a collection)."""
     wanted = _FAMILIES[family]
     parts = [p for p in shapely.get_parts(geom) if p.geom_type in wanted]
     if not parts:
@@ -406,7 +407,8 @@ def validate_layer(
 def _projected_valid(frame: gpd.GeoDataFrame, crs: object) -> np.ndarray:
     from zoning.crs import project
 
-    return project(frame, crs).geometry.to_numpy()
+    geoms: np.ndarray = project(frame, crs).geometry.to_numpy()
+    return geoms
 
 
 def _overlap_problems(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -53,7 +54,7 @@ def diff(
     """Compare A and B: two run folders (or stats.csv files) — which units changed and by how
     much — or two vintages of a layer (vector files) — which features were added, removed or
     reshaped. A summary goes to stdout.
-    """
+    """  # noqa: D205 (the docstring is click's --help text: a blank line would split its first paragraph)
     from zoning.stats.diff import diff_runs, diff_vintages
 
     if out is not None:  # checked and locked before any work
@@ -113,7 +114,7 @@ def diff(
         )
 
 
-def _count_line(n: int, what: str, counts: dict) -> str:
+def _count_line(n: int, what: str, counts: dict[Any, int]) -> str:
     """``2 unit(s) differ: added 1, changed 1`` — or ``no unit differs``."""
     if not n:
         return f"no {what} differs"
@@ -122,8 +123,8 @@ def _count_line(n: int, what: str, counts: dict) -> str:
     )
 
 
-def _feature_label(row: dict) -> str:
-    """The feature's id, ``old → new`` for a renamed one, the old id for a removed one."""
+def _feature_label(row: dict[str, Any]) -> str:
+    """Return the feature's id: ``old → new`` for a renamed one, the old id for a removed one."""
     import pandas as pd
 
     new, old = row.get("feature_id"), row.get("feature_id_old")

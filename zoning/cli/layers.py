@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -23,7 +24,7 @@ def list_kinds(as_json: bool) -> None:
     """List the layer kinds with their Chinese names and canonical zones."""
     from zoning.kinds import kinds
 
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "kind": k.id,
             "name_zh": k.name_zh,
@@ -72,7 +73,7 @@ def check(catalog_path: Path | None, as_json: bool, no_cache: bool) -> None:
         )
 
 
-def format_report(report: dict) -> str:
+def format_report(report: dict[str, Any]) -> str:
     """Human-readable text of :func:`zoning.catalog.catalog_report`."""
     lines = [f"catalogue: {report['name']} ({report['path']})"]
     for r in report["layers"]:

@@ -1,10 +1,13 @@
-"""``zoning ledger``: the red-line ledger, the three "not"s between vintages, and the
-supervision of human activities in the red line (build | check | supervise).
+"""``zoning ledger``: the red-line ledger, the three "not"s, the supervision of activities.
+
+The red-line ledger, the three "not"s between vintages, and the supervision of human
+activities in the red line (build | check | supervise).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +18,11 @@ from zoning.cli.options import (
     overwrite_option,
     tolerance_km2_option,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from zoning.catalog import Catalog
 
 __all__ = ["ledger"]
 
@@ -36,8 +44,10 @@ def _targets(
     required: bool = True,
     catalog_path: Path | None = None,
 ) -> None:
-    """Check the outputs before any work: one is given; ``--out`` is new (or ``--overwrite``),
-    holds no input and is locked for this command (:func:`zoning.io.workspace.claim_output`).
+    """Check the outputs before any work.
+
+    One is given; ``--out`` is new (or ``--overwrite``), holds no input and is locked for
+    this command (:func:`zoning.io.workspace.claim_output`).
     """
     from zoning.errors import ZoningUsageError
 
@@ -51,7 +61,7 @@ def _targets(
         claim_out(out, overwrite, catalog=catalog_path)
 
 
-def _catalog(path: Path | None):
+def _catalog(path: Path | None) -> Catalog:
     from zoning.catalog import load_catalog
 
     if path is None:
@@ -62,7 +72,7 @@ def _catalog(path: Path | None):
 
 
 def _landcover(catalog_path: Path | None, landcover: Path | None, none: bool) -> Path | None:
-    """The land-cover raster: given, else the demo's MODIS layer for the demo catalogue."""
+    """Return the land-cover raster: given, else the demo's MODIS layer for the demo catalogue."""
     if none:
         return None
     if landcover is not None:
@@ -78,7 +88,7 @@ def _landcover(catalog_path: Path | None, landcover: Path | None, none: bool) ->
 def ledger() -> None:
     """The red-line ledger (生态保护红线信息台账): build it, check the three "not"s between
     vintages (面积不减少, 性质不改变, 功能不降低), supervise human activities in it.
-    """
+    """  # noqa: D205, D401 (click's --help text: a blank line would split its first paragraph; its wording is what users read)
 
 
 @ledger.command("build")
@@ -107,7 +117,7 @@ def build(
     human activities, vintage and source checksum. Writes OUT/ledger.gpkg, ledger.xlsx,
     ledger.csv and/or table zoning_redline_ledger in the database (a rerun of a vintage
     replaces it).
-    """
+    """  # noqa: D205 (the docstring is click's --help text: a blank line would split its first paragraph)
     from zoning.ledger import build_ledger
     from zoning.ledger.outputs import write_ledger
 
@@ -120,7 +130,7 @@ def build(
         click.echo(line)
 
 
-def _load(source: str, db: str | None, landcover: Path | None):
+def _load(source: str, db: str | None, landcover: Path | None) -> gpd.GeoDataFrame:
     from zoning.ledger import build_ledger
     from zoning.ledger.outputs import read_ledger
 
@@ -165,7 +175,7 @@ def check(
     ledger.gpkg), or with --db two vintages in the database. Prints the verdicts; writes
     OUT/check.csv, changes.csv, check.xlsx, summary.txt and/or tables zoning_ledger_check and
     zoning_ledger_changes.
-    """
+    """  # noqa: D205, D401 (click's --help text: a blank line would split its first paragraph; its wording is what users read)
     from zoning.ledger import check_ledgers
     from zoning.ledger.outputs import write_check
 
@@ -195,7 +205,7 @@ def supervise_command(
     problem patches (疑似问题图斑) ranked by severity and area with the rule and clause broken,
     allowed limited activities with their evidence. Writes OUT/suspects.gpkg, suspects.xlsx,
     suspects.csv, allowed.csv and/or tables zoning_suspect_patches, zoning_allowed_patches.
-    """
+    """  # noqa: D205 (the docstring is click's --help text: a blank line would split its first paragraph)
     from zoning.ledger import supervise
     from zoning.ledger.outputs import write_supervision
 

@@ -59,7 +59,8 @@ class _LazyGroup(click.Group):
             if exc.name == module_name:  # command not installed in this build
                 return None
             raise
-        return getattr(module, attr)
+        command: click.Command = getattr(module, attr)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         from zoning.errors import ZoningError, ZoningUsageError
@@ -107,7 +108,7 @@ def _silence_stdout() -> None:
 
 
 def _describe_os_error(exc: OSError) -> str:
-    """What the file system said, where, and the fix."""
+    """Say what the file system said, where, and the fix."""
     what = exc.strerror or str(exc) or type(exc).__name__
     where = f" ({exc.filename})" if exc.filename else ""
     cache = _in_cache(exc.filename)
@@ -132,7 +133,7 @@ def _describe_os_error(exc: OSError) -> str:
 def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     """Spatial-zoning analysis for ecological planning (Shanxi): screening, statistics,
     restoration priorities and offline maps.
-    """
+    """  # noqa: D205 (the docstring is click's --help text: a blank line would split its first paragraph)
     from zoning.io.workspace import interrupt_on_termination
 
     _survive_console_encoding()
@@ -158,13 +159,11 @@ def _command_line_spelling() -> Any:
 
 
 def _in_cache(filename: object) -> str | None:
-    """The cache folder (``$ZONING_CACHE_DIR`` or ``~/.cache/zoning``) if it holds
-    ``filename``.
-    """
+    """Return the cache folder (``$ZONING_CACHE_DIR`` or ``~/.cache/zoning``) if it holds ``filename``."""
     import os
     from pathlib import Path
 
-    if not filename:
+    if not filename or not isinstance(filename, str | bytes | os.PathLike):
         return None
     env = os.environ.get("ZONING_CACHE_DIR")
     try:

@@ -22,7 +22,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import click
 
@@ -78,6 +78,10 @@ def csv_encoding_option(f: F) -> F:
     )(f)
 
 
+@overload
+def json_option(f: F, *, help: str = ...) -> F: ...
+@overload
+def json_option(f: None = None, *, help: str = ...) -> Callable[[F], F]: ...
 def json_option(f: F | None = None, *, help: str = "Print the result as one JSON document.") -> Any:
     """Add ``--json`` (parameter ``as_json``): print the result as JSON on stdout.
 
@@ -354,7 +358,7 @@ def quiet() -> bool:
     ctx = click.get_current_context(silent=True)
     while ctx is not None:
         if isinstance(ctx.obj, dict) and "verbosity" in ctx.obj:
-            return ctx.obj["verbosity"] < 0
+            return bool(ctx.obj["verbosity"] < 0)
         ctx = ctx.parent
     return False
 

@@ -76,4 +76,5 @@ class FiniteFloat(click.ParamType):
         return x
 
     def __repr__(self) -> str:
+        """Return ``FiniteFloat(min, max)``."""
         return f"FiniteFloat({self.min!r}, {self.max!r})"

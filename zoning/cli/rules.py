@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,7 +13,7 @@ from zoning.cli.options import json_option, rulepack_option
 __all__ = ["rules"]
 
 
-def _packs(extra: tuple[Path, ...]) -> list:
+def _packs(extra: tuple[Path, ...]) -> list[Any]:
     from zoning.rules import BUILTIN_PACKS, load_rulepacks
 
     return load_rulepacks([*BUILTIN_PACKS, *extra]) if extra else load_rulepacks()

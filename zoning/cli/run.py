@@ -52,7 +52,7 @@ def run(
     indicators.csv, stats.xlsx, units.gpkg, map.html, run.log and manifest.json.
 
     A failed run leaves no folder behind; an interrupted one can be resumed with --resume.
-    """
+    """  # noqa: D205 (the docstring is click's --help text: a blank line would split its first paragraph)
     from zoning.cli.options import quiet
     from zoning.datasets import resolve_scenario
     from zoning.progress import redirect_logging

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -111,7 +112,7 @@ def screen(
       zoning screen plant.geojson --project-type chemical --json
       zoning screen routes.gpkg -t road --compare --out screening/
       zoning screen farm.csv -t livestock_farm --attr livestock_scale=large
-    """
+    """  # noqa: D301 (click's \b (no-rewrap) marker must be a real backspace, not r-string text)
     from zoning.errors import ZoningUsageError
     from zoning.projects import get_project_type, parse_attrs
 
@@ -189,7 +190,7 @@ def screen(
         click.echo(f"wrote {out}/result.json, report.html, summary.csv")
 
 
-def _print_human(doc: dict, ranking: object, lang: str = "both") -> None:
+def _print_human(doc: dict[str, Any], ranking: object, lang: str = "both") -> None:
     pt = doc["project_type_info"]
     click.echo(f"Project type: {pt['name_en']} / {pt['name_zh']} ({pt['id']})")
     click.echo("Rule packs: " + ", ".join(f"{p['id']} {p['version']}" for p in doc["rulepacks"]))
@@ -235,7 +236,7 @@ def _constrained_text(geometry_type: str, area_m2: float, length_m: float) -> st
     return ""  # a point has neither: its hits say where it is
 
 
-def _print_access_lists(site: dict) -> None:
+def _print_access_lists(site: dict[str, Any]) -> None:
     """Print the access list of each control unit the site lies in, one line per dimension."""
     from zoning.access_list import DIMENSIONS
 

@@ -83,7 +83,7 @@ def serve(
     Examples:
       zoning serve
       zoning serve --host 0.0.0.0 --token "$(openssl rand -hex 16)" --runs runs/
-    """
+    """  # noqa: D301 (click's \b (no-rewrap) marker must be a real backspace, not r-string text)
     from zoning.errors import ZoningUsageError
 
     loopback = _is_loopback(host)

@@ -70,7 +70,7 @@ def stats(
 
     Writes OUT/stats.csv (unit_id, layer_kind, zone, area_km2, unit_area_km2, share_pct,
     level, unit_name; zone "all" is the whole layer), as zoning run does.
-    """
+    """  # noqa: D205 (the docstring is click's --help text: a blank line would split its first paragraph)
     from zoning.catalog import load_catalog
     from zoning.cli.options import catalog_label, progress_steps
     from zoning.crs import ALBERS_CHINA

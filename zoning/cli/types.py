@@ -16,7 +16,7 @@ __all__ = ["types_command"]
 def types_command(as_json: bool) -> None:
     """List the project types (id, Chinese and English names, categories) and the attributes
     that change their outcomes (--attr KEY=VALUE on `zoning screen`), with defaults.
-    """
+    """  # noqa: D205 (the docstring is click's --help text: a blank line would split its first paragraph)
     from zoning.type_guide import type_rows
 
     rows = type_rows()

@@ -346,12 +346,12 @@ def render_html(result: ScreeningResult, *, include_map: bool = True) -> str:
             [
                 [
                     _e(r.site_id),
-                    _badge(r.verdict),
+                    _badge(str(r.verdict)),
                     str(r.n_hits),
                     str(r.n_buffer_hits),
                     _fmt(r.constrained_area_m2),
                     _fmt(r.constrained_length_m),
-                    _e(r.rule_ids.replace(";", ", ")),
+                    _e(str(r.rule_ids).replace(";", ", ")),
                 ]
                 for r in summary.itertuples(index=False)
             ],
@@ -408,7 +408,7 @@ def static_map(result: ScreeningResult) -> bytes:
     bytes
         The PNG.
     """
-    cached = result.__dict__.get("_static_map_png")
+    cached: bytes | None = result.__dict__.get("_static_map_png")
     if cached is not None:
         return cached
     from zoning.maps.static import site_map_png

@@ -77,7 +77,7 @@ def _admin_table(admin: Any) -> tuple[np.ndarray, np.ndarray, dict[str, str]] | 
     if code_col not in frame.columns:
         return None
     levels = frame[level_col].astype(str).to_numpy() if level_col in frame.columns else None
-    codes = []
+    codes: list[str | None] = []
     for raw in frame[code_col].to_numpy():
         try:
             codes.append(normalise_jurisdiction(str(raw).strip()))

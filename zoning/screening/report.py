@@ -261,7 +261,8 @@ def screening_document(result: ScreeningResult, *, compare: bool = False) -> dic
     if compare:
         ranking = result.compare()
         doc["ranking"] = json.loads(ranking.to_json(orient="records", force_ascii=False))
-    return finite_json(doc)
+    out: dict[str, Any] = finite_json(doc)
+    return out
 
 
 def screening_json(result: ScreeningResult, *, compare: bool = False) -> str:

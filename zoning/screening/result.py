@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -131,8 +131,13 @@ class ScreeningResult:
         """
         import shapely
 
-        value = row["boundary_distance_m"]
-        if not pd.isna(value) or not bool(row["inside"]) or self.zone_gk is None:
+        value: float = row["boundary_distance_m"]
+        if (
+            not pd.isna(value)
+            or not bool(row["inside"])
+            or self.zone_gk is None
+            or self.site_gk is None
+        ):
             return value
         site = self.site_gk[int(row["site_idx"])]
         zone = self.zone_gk[int(row["_pos"])]
@@ -143,7 +148,7 @@ class ScreeningResult:
 
         Restrictive: prohibited, needs_info, conditional; all layers dissolved together.
         """
-        cached = self.__dict__.get("_constrained_cache")
+        cached: pd.DataFrame | None = self.__dict__.get("_constrained_cache")
         if cached is not None:
             return cached.copy()
         import shapely
@@ -161,7 +166,8 @@ class ScreeningResult:
             ov_area = hr["overlap_area_m2"].to_numpy(float)
             ov_length = hr["overlap_length_m"].to_numpy(float)
             labels = hr.index.to_numpy()
-            for site, idx in hr.groupby("site_idx").indices.items():
+            for site_idx, idx in hr.groupby("site_idx").indices.items():
+                site = cast("int", site_idx)  # the site_idx column holds integers
                 if inside[idx].any():
                     piece = self.site_gk[site]
                 elif len(idx) == 1:
@@ -169,6 +175,7 @@ class ScreeningResult:
                     length[site] = ov_length[idx[0]]
                     continue
                 else:
+                    assert self.zone_gk is not None, "site_gk and zone_gk are set together"
                     zones = self.zone_gk[labels[idx]]
                     zones = zones[shapely.get_dimensions(zones) == 2]
                     if not len(zones):
@@ -191,7 +198,7 @@ class ScreeningResult:
 
     def rule(self, rule_id: str) -> Rule:
         """Return a rule of the packs used."""
-        by_id = self.__dict__.get("_rules_by_id")
+        by_id: dict[str, Rule] | None = self.__dict__.get("_rules_by_id")
         if by_id is None:
             by_id = {r.id: r for pack in self.packs for r in pack.rules}
             self.__dict__["_rules_by_id"] = by_id
@@ -204,7 +211,9 @@ class ScreeningResult:
 
             def by_site(frame: pd.DataFrame) -> dict[int, list[dict[str, Any]]]:
                 out: dict[int, list[dict[str, Any]]] = {}
-                for pos, rec in enumerate(frame.to_dict("records") if len(frame) else []):
+                # the columns of hits, by_layer and nearest are named by strings
+                records = frame.to_dict("records") if len(frame) else []
+                for pos, rec in enumerate(cast("list[dict[str, Any]]", records)):
                     rec["_pos"] = pos
                     out.setdefault(int(rec["site_idx"]), []).append(rec)
                 return out
@@ -217,7 +226,11 @@ class ScreeningResult:
             self.__dict__["_records_cache"] = cached
         return cached
 
-    def site_rows(self, i: int) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+    def site_rows(
+        self, i: int
+    ) -> tuple[
+        list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]
+    ]:
         """Return the rows of site ``i`` as plain dicts (shared: do not modify them).
 
         Parameters
@@ -254,18 +267,19 @@ class ScreeningResult:
             ``reasons`` (Chinese | English), ``reasons_zh``, ``reasons_en``,
             ``evidence_required``, ``questions``.
         """
-        memo = self.__dict__.setdefault("_explained_cache", {})
+        memo: dict[int, dict[str, list[str]]] = self.__dict__.setdefault("_explained_cache", {})
         if i not in memo:
             memo[i] = self._explain_full(i, self.site_rows(i)[0])
         return memo[i]
 
     def area_rows(self, i: int) -> list[dict[str, Any]]:
-        """Rules that need no layer, or fire outside a zone, for site ``i``."""
-        cache = self.__dict__.get("_area_cache")
+        """Return the rules that need no layer, or fire outside a zone, for site ``i``."""
+        cache: dict[int, list[dict[str, Any]]] | None = self.__dict__.get("_area_cache")
         if cache is None:
             cache = {}
             frame = self.area_hits if self.area_hits is not None else pd.DataFrame()
-            for rec in frame.to_dict("records") if len(frame) else []:
+            records = frame.to_dict("records") if len(frame) else []
+            for rec in cast("list[dict[str, Any]]", records):  # columns named by strings
                 cache.setdefault(int(rec["site_idx"]), []).append(rec)
             self.__dict__["_area_cache"] = cache
         return cache.get(i, [])
@@ -290,7 +304,7 @@ class ScreeningResult:
             return "未知 / unknown"
         return describe(j.codes[i], j.names)
 
-    def _explain_full(self, i: int, trig: list[dict]) -> dict[str, list[str]]:
+    def _explain_full(self, i: int, trig: list[dict[str, Any]]) -> dict[str, list[str]]:
         """Explain site ``i``: every reason in both languages, strictest first.
 
         With the evidence a planner must supply and the questions that would settle
@@ -444,7 +458,9 @@ class ScreeningResult:
 
         if not h["rule_id"]:
             return None, None
-        known = self.__dict__.get("_hit_reasons", {}).get((h["_pos"], h["rule_id"]))
+        known: tuple[str | None, str | None] | None = self.__dict__.get("_hit_reasons", {}).get(
+            (h["_pos"], h["rule_id"])
+        )
         if known is not None:  # written by _explain_full with the same words
             return known
         rule = self.rule(h["rule_id"])
@@ -462,7 +478,7 @@ class ScreeningResult:
 
     def summary(self) -> pd.DataFrame:
         """One row per site: verdict, counts, constrained area and length, first reason."""
-        cached = self.__dict__.get("_summary_cache")
+        cached: pd.DataFrame | None = self.__dict__.get("_summary_cache")
         if cached is not None:  # report.html, summary.csv and the ranking share one
             return cached.copy()
         rows = []
@@ -570,7 +586,7 @@ class ScreeningResult:
         if self.index is None or not len(self.hits):
             return gpd.GeoDataFrame(geometry=[], crs="EPSG:4490")
         for kind, grp in self.hits.groupby("layer_kind"):
-            layer = self.index.layers[kind]
+            layer = self.index.layers[str(kind)]
             g = grp.sort_values("outcome", key=_severity_key)
             g = g.drop_duplicates("feature_idx")
             geo = gpd.GeoSeries(layer.geoms[g["feature_idx"].to_numpy(int)], crs=layer.crs)

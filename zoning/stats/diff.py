@@ -186,7 +186,9 @@ def diff_vintages(
     return gpd.GeoDataFrame(df, geometry="geometry", crs=target)
 
 
-def _row(fid: Any, old_id: Any, status: str, a: Any, b: Any, gained: float, lost: float) -> dict:
+def _row(
+    fid: Any, old_id: Any, status: str, a: Any, b: Any, gained: float, lost: float
+) -> dict[str, Any]:
     import shapely
 
     return {

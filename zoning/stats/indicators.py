@@ -15,7 +15,9 @@ checked, reported).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,7 +76,7 @@ INDICATOR_COLUMNS = [
 
 
 def default_targets_path() -> Path:
-    """The bundled targets table (Shanxi, Xinzhou, Yunzhou seed values)."""
+    """Return the bundled targets table (Shanxi, Xinzhou, Yunzhou seed values)."""
     return spec_path("indicator_targets.csv")
 
 
@@ -117,8 +119,7 @@ def load_targets(path: str | Path | None = None) -> pd.DataFrame:
     for c in TARGET_COLUMNS:
         if c not in df.columns:
             df[c] = ""
-    for i, r in df.iterrows():
-        line = int(i) + 2
+    for line, (_, r) in enumerate(df.iterrows(), start=2):  # read_csv: a RangeIndex
         if r.target_rule not in RULES:
             problems.append(
                 Problem(
@@ -221,7 +222,8 @@ def evaluate_indicators(
     t = load_targets() if targets is None else targets
     key = stats.set_index(["unit_id", "layer_kind", "zone"])
     rows = []
-    for r in t.itertuples(index=False):
+    records: Iterable[Any] = t.itertuples(index=False)  # fields: the table's columns
+    for r in records:
         k = (str(r.unit_id), r.layer_kind, r.zone or "all")
         value = float(key.loc[k, r.measure]) if k in key.index else None
         threshold = {

@@ -235,9 +235,9 @@ def overlap_table(
         )
         .reset_index()
     )
-    area = stats.set_index(["unit_id", "layer_kind", "zone"])["area_km2"]
-    a_area = area.reindex(list(zip(out.unit_id, out.kind_a, out.zone_a, strict=True))).to_numpy()
-    b_area = area.reindex(list(zip(out.unit_id, out.kind_b, out.zone_b, strict=True))).to_numpy()
+    area_of = stats.set_index(["unit_id", "layer_kind", "zone"])["area_km2"]
+    a_area = area_of.reindex(list(zip(out.unit_id, out.kind_a, out.zone_a, strict=True))).to_numpy()
+    b_area = area_of.reindex(list(zip(out.unit_id, out.kind_b, out.zone_b, strict=True))).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         out["share_of_a_pct"] = np.where(a_area > 0, 100 * out.overlap_km2 / a_area, np.nan)
         out["share_of_b_pct"] = np.where(b_area > 0, 100 * out.overlap_km2 / b_area, np.nan)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -85,7 +85,7 @@ def _summary(stats: pd.DataFrame, kinds: Sequence[str]) -> str:
         sub = stats[stats.zone == "all"]
         total = sub.groupby("unit_id").unit_area_km2.first().sum()
         rows = [
-            [_esc(_kind_label(k)), _num(a), _num(100 * a / total if total else None)]
+            [_esc(_kind_label(str(k))), _num(a), _num(100 * a / total if total else None)]
             for k, a in sub.groupby("layer_kind").area_km2.sum().items()
         ]
         return _table(["图层 / Layer", "面积 / Area km²", "占比 / Share %"], rows, {1, 2})
@@ -115,7 +115,8 @@ def _indicators(ind: pd.DataFrame) -> str:
     if ind is None or ind.empty:
         return "<p class='note'>No indicator table in this run.</p>"
     rows = []
-    for r in ind.itertuples(index=False):
+    records: Iterable[Any] = ind.itertuples(index=False)  # fields: the table's columns
+    for r in records:
         met = getattr(r, "met", None)
         mark = (
             "" if met is None or pd.isna(met) else ("✓ 达标 / met" if met else "✗ 未达标 / not met")
@@ -189,11 +190,12 @@ def _conflicts(overlaps: pd.DataFrame, stats: pd.DataFrame) -> str:
 def _flattened(flat: pd.DataFrame) -> str:
     if flat is None or flat.empty:
         return "<p class='note'>Not computed in this run.</p>"
-    g = flat.groupby(["rank", "designation"], as_index=False).area_km2.sum()
+    g = flat.groupby(["rank", "designation"], as_index=False)[["area_km2"]].sum()
     total = flat.groupby("unit_id").unit_area_km2.first().sum()
+    ranked: Iterable[Any] = g.sort_values("rank").itertuples(index=False)  # fields: the columns
     rows = [
         [_esc(int(r.rank)), _esc(r.designation), _num(r.area_km2), _num(100 * r.area_km2 / total)]
-        for r in g.sort_values("rank").itertuples(index=False)
+        for r in ranked
         if r.area_km2 > 0
     ]
     return _table(
