@@ -117,7 +117,7 @@ def test_demo_writes_outputs_and_refuses_to_overwrite(tmp_path, demo_catalog_pat
     assert result.exit_code == 0, result.output
     assert (out / "map.html").stat().st_size > 100_000
     report = json.loads((out / "catalog_check.json").read_text(encoding="utf-8"))
-    assert len(report["layers"]) == 15  # PRODUCT.md's ten kinds and issue 11's five
+    assert len(report["layers"]) == 15  # the ten original kinds and issue 11's five
     # --json: one document on stdout, the check report and a line per product
     doc = json.loads(result.stdout)
     assert doc["catalog_check"] == report and doc["out"] == str(out)

@@ -1,6 +1,6 @@
 """The screening result as data: the JSON document, the per-site CSV summary.
 
-:func:`to_dict` builds the JSON document of ``zoning screen --json`` (PRODUCT.md) once per
+:func:`to_dict` builds the JSON document of ``zoning screen --json`` once per
 result; :func:`screening_document` adds the ranking and makes it strict JSON
 (:func:`zoning.io.jsondoc.finite_json`), and :func:`screening_json` is its text — the one function the command
 line, ``result.json`` and the web API (:mod:`zoning.serve.screen_job`) all go through.
@@ -42,7 +42,7 @@ def _num(x: Any, nd: int = 2) -> float | None:
 
 
 def to_dict(result: ScreeningResult) -> dict[str, Any]:
-    """Return the PRODUCT.md JSON document as a dictionary (plus extra fields).
+    """Return the JSON document of ``zoning screen --json`` as a dictionary (plus extra fields).
 
     Built once: ``result.json``, the report and the command line all ask for it. The
     top-level fields that callers change afterwards (warnings, attrs, parameters) are
@@ -177,7 +177,7 @@ def _to_dict_fresh(result: ScreeningResult) -> dict[str, Any]:
 
 
 def to_json(result: ScreeningResult, *, indent: int | None = 2) -> str:
-    """Return the result as the JSON document of PRODUCT.md (UTF-8 text)."""
+    """Return the JSON document of ``zoning screen --json`` as UTF-8 text."""
     return json.dumps(to_dict(result), ensure_ascii=False, indent=indent, default=str)
 
 
