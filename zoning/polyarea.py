@@ -1266,7 +1266,8 @@ def _simple_ring(coords, ring_off, ring_sign, r):
 
     Certainly simple: finite, at least three edges of non-zero length, an oriented extreme
     corner, no spike between consecutive edges and no contact at all between other edges
-    (every pair for small rings, else those sharing a cell of a grid over the ring).
+    (every pair for small rings, else a sweep — :func:`_sweep_simple` — or, when vertices
+    share an ``x``, the pairs sharing a cell of a grid over the ring).
     """
     if ring_sign[r] == 0:
         return False
