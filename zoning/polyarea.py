@@ -1266,7 +1266,8 @@ def _simple_ring(coords, ring_off, ring_sign, r):
 
     Certainly simple: finite, at least three edges of non-zero length, an oriented extreme
     corner, no spike between consecutive edges and no contact at all between other edges
-    (every pair for small rings, else those sharing a cell of a grid over the ring).
+    (every pair for small rings, else a sweep — :func:`_sweep_simple` — or, when vertices
+    share an ``x``, the pairs sharing a cell of a grid over the ring).
     """
     if ring_sign[r] == 0:
         return False
@@ -1307,7 +1308,167 @@ def _simple_ring(coords, ring_off, ring_sign, r):
                 if b - a != m - 1 and _boxes_meet(B, a, b) and _edges_touch(E, a, b):
                     return False
         return True
-    return _no_contact_in_grid(E, B, m)
+    swept = _sweep_simple(E, B, m)
+    if swept >= 0:
+        return swept == 1
+    return _no_contact_in_grid(E, B, m)  # vertices sharing an x: the grid decides
+
+
+@njit(cache=True, nogil=True)
+def _sweep_simple(E, B, m):
+    """Tell whether no two non-adjacent edges of ``E[:m]`` (a closed ring) touch: a sweep.
+
+    Shamos–Hoey: the vertices are visited by increasing ``x``, the edges crossing the sweep
+    line are kept in their vertical order, and only edges that become neighbours in that
+    order are tested (exactly, :func:`_edges_touch`). If two non-adjacent edges touch, take
+    the lowest-leftmost such point ``p``: just left of it the order is right (nothing touched
+    yet), the edges through ``p`` are consecutive in it, and a pair of them that are not
+    adjacent in the ring have been tested when they became neighbours — or ``p`` is a vertex
+    whose edges start there on another edge, found when its place in the order is sought.
+    This needs every vertex to have its own ``x`` (so no vertical edge, and only the two
+    edges of one vertex meet at any ``x``); consecutive edges must not run back along each
+    other (spikes, checked before).
+
+    Returns 1 (no contact), 0 (a contact or a doubt: not simple, or not certified) or −1
+    when two vertices share an ``x`` (the sweep cannot decide).
+    """
+    order = _order_by_x(E, m)
+    for k in range(m - 1):
+        if E[order[k], 0] == E[order[k + 1], 0]:
+            return -1
+    # S[s0:s1]: the edges crossing the sweep line, bottom to top, in a buffer with room on
+    # both sides (an edge enters or leaves by moving the shorter side); slot: place in S
+    S = np.empty(2 * m + 4, dtype=np.int64)
+    slot = np.full(m, -1, dtype=np.int64)
+    s0 = m + 2
+    s1 = s0
+    for k in range(m):
+        i = order[k]  # vertex i: end of edge a, start of edge b
+        a = i - 1 if i > 0 else m - 1
+        b = i
+        px, py = E[i, 0], E[i, 1]
+        a_left = E[a, 0] < px  # edge a lies left of the vertex (it is in S)
+        b_left = E[b, 2] < px
+        if a_left and b_left:  # both end here: they leave S, their neighbours meet
+            lo = min(slot[a], slot[b])
+            if abs(slot[a] - slot[b]) != 1:
+                return 0  # something between them: a contact
+            below = S[lo - 1] if lo > s0 else -1
+            above = S[lo + 2] if lo + 2 < s1 else -1
+            if lo - s0 < s1 - lo - 2:
+                for z in range(lo + 1, s0 + 1, -1):
+                    S[z] = S[z - 2]
+                    slot[S[z]] = z
+                s0 += 2
+            else:
+                for z in range(lo, s1 - 2):
+                    S[z] = S[z + 2]
+                    slot[S[z]] = z
+                s1 -= 2
+            if below >= 0 and above >= 0 and not _apart(E, B, m, below, above):
+                return 0
+        elif a_left or b_left:  # one ends, the next goes on: same place in S
+            old, new = (a, b) if a_left else (b, a)
+            z = slot[old]
+            S[z] = new
+            slot[new] = z
+            if z > s0 and not _apart(E, B, m, S[z - 1], new):
+                return 0
+            if z + 1 < s1 and not _apart(E, B, m, new, S[z + 1]):
+                return 0
+        else:  # both start here: find their place (a vertex on an edge is a contact)
+            lo = s0
+            hi = s1
+            while lo < hi:
+                mid = (lo + hi) // 2
+                side = _side(E, S[mid], px, py)
+                if side == 0:
+                    return 0
+                if side > 0:  # the vertex is above edge S[mid]
+                    lo = mid + 1
+                else:
+                    hi = mid
+            side = _orient_sign(px, py, E[a, 0], E[a, 1], E[b, 2], E[b, 3])
+            if side == 0:
+                return 0
+            # side > 0: b's far end is left of i→(a's far end), so b lies above a
+            low, up = (a, b) if side > 0 else (b, a)
+            if lo - s0 < s1 - lo:  # the lower part moves down by two
+                for z in range(s0, lo):
+                    S[z - 2] = S[z]
+                    slot[S[z - 2]] = z - 2
+                s0 -= 2
+                lo -= 2
+            else:
+                for z in range(s1 - 1, lo - 1, -1):
+                    S[z + 2] = S[z]
+                    slot[S[z + 2]] = z + 2
+                s1 += 2
+            S[lo] = low
+            S[lo + 1] = up
+            slot[low] = lo
+            slot[up] = lo + 1
+            if lo > s0 and not _apart(E, B, m, S[lo - 1], low):
+                return 0
+            if lo + 2 < s1 and not _apart(E, B, m, up, S[lo + 2]):
+                return 0
+    return 1
+
+
+@njit(cache=True, nogil=True)
+def _order_by_x(E, m):
+    """Edges ``0..m-1`` ordered by the ``x`` of their first vertex, ties in any order.
+
+    A bucket sort (one bucket per edge over the ring's ``x`` range, an insertion sort in each
+    bucket): linear on spread-out vertices; a crowded bucket falls back to ``np.argsort``.
+    Buckets are monotone in ``x`` (a difference, a product by a positive number and a
+    truncation each keep the order), so the result is ordered.
+    """
+    x0 = E[0, 0]
+    x1 = E[0, 0]
+    for e in range(1, m):
+        x0 = min(x0, E[e, 0])
+        x1 = max(x1, E[e, 0])
+    if not x1 > x0:
+        return np.argsort(E[:m, 0])
+    scale = (m - 1) / (x1 - x0)
+    start = np.zeros(m + 1, dtype=np.int64)
+    for e in range(m):
+        start[min(int((E[e, 0] - x0) * scale), m - 1) + 1] += 1
+    for c in range(m):
+        if start[c + 1] > 64:
+            return np.argsort(E[:m, 0])  # crowded: do not risk a quadratic insertion sort
+        start[c + 1] += start[c]
+    order = np.empty(m, dtype=np.int64)
+    for e in range(m):
+        c = min(int((E[e, 0] - x0) * scale), m - 1)
+        order[start[c]] = e
+        start[c] += 1
+    for z in range(1, m):  # buckets are in order: this only moves edges inside a bucket
+        e = order[z]
+        x = E[e, 0]
+        while z > 0 and E[order[z - 1], 0] > x:
+            order[z] = order[z - 1]
+            z -= 1
+        order[z] = e
+    return order
+
+
+@njit(cache=True, nogil=True)
+def _side(E, e, px, py):
+    """Exact side of ``p`` against edge ``e`` directed left to right: +1 above, −1 below."""
+    if E[e, 0] < E[e, 2]:
+        return _orient_sign(E[e, 0], E[e, 1], E[e, 2], E[e, 3], px, py)
+    return _orient_sign(E[e, 2], E[e, 3], E[e, 0], E[e, 1], px, py)
+
+
+@njit(cache=True, nogil=True)
+def _apart(E, B, m, a, b):
+    """Whether edges ``a`` and ``b`` of a ring of ``m`` edges are adjacent or do not touch."""
+    d = abs(a - b)
+    if d == 1 or d == m - 1:
+        return True  # they share a vertex, and spikes were excluded
+    return not (_boxes_meet(B, a, b) and _edges_touch(E, a, b))
 
 
 @njit(cache=True, nogil=True)
