@@ -162,8 +162,10 @@ class PreparedUnits:
         Private (prepared) copies of the unit geometries in the measuring CRS, repaired.
     area_m2 : ndarray of float
         Area of each unit.
-    tree, boundary_tree : shapely.STRtree
-        Indexes of the units and of short chunks of their boundaries.
+    tree : shapely.STRtree
+        Index of the units.
+    chunks : BoundaryChunks
+        Envelopes of short chunks of their boundaries, bucketed for envelope queries.
     grid : _BoundaryGrid
         The cells unit boundaries pass through.
     """
@@ -172,9 +174,19 @@ class PreparedUnits:
     geoms: np.ndarray
     area_m2: np.ndarray
     tree: shapely.STRtree
-    boundary_tree: shapely.STRtree
+    chunks: BoundaryChunks
     grid: _BoundaryGrid
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def boundary_tree(self) -> shapely.STRtree:
+        """R-tree of the boundary chunks' envelopes (built on first use; same hits as chunks)."""
+        if "boundary_tree" not in self._cache:
+            e = self.chunks.env
+            self._cache["boundary_tree"] = shapely.STRtree(
+                shapely.box(e[:, 0], e[:, 1], e[:, 2], e[:, 3])
+            )
+        return self._cache["boundary_tree"]
 
     def region(self) -> Any:
         """Return the union of all units (prepared), built on first use."""
@@ -227,7 +239,7 @@ def prepare_units(
     geoms = repaired(geoms, log=True)
     ids = projected[unit_id].astype(str).to_numpy()
     grid = _BoundaryGrid.of(geoms)
-    boundaries = _boundary_chunks(geoms)
+    chunks = BoundaryChunks.of(_boundary_chunks(geoms))
     for g in geoms:
         shapely.prepare(g)
     return PreparedUnits(
@@ -235,20 +247,23 @@ def prepare_units(
         geoms=geoms,
         area_m2=shapely.area(geoms),
         tree=shapely.STRtree(geoms),
-        boundary_tree=shapely.STRtree(boundaries),
+        chunks=chunks,
         grid=grid,
     )
 
 
 def _boundary_chunks(geoms: np.ndarray) -> np.ndarray:
-    """Split unit boundaries into short linestrings with small envelopes.
+    """Envelopes of short pieces (chunks) of the unit boundaries, shape (m, 4).
 
-    Long edges are first segmentized (to 1/2000 of the layer's extent), so that each chunk's
-    envelope hugs the boundary; a piece whose envelope meets none of them is away from every
-    boundary.
+    Long edges are first segmentized (to 1/2000 of the layer's extent), and each chunk holds
+    ``_BOUNDARY_CHUNK`` consecutive segments, so that its envelope hugs the boundary; a piece
+    whose envelope meets none of them is away from every boundary. An envelope is the
+    minimum and maximum of the chunk's coordinates: exactly GEOS's envelope of the chunk as
+    a linestring, without building it.
     """
+    none = np.zeros((0, 4))
     if len(geoms) == 0:
-        return np.array([], dtype=object)
+        return none
     rings = shapely.get_rings(shapely.get_parts(geoms))
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
     step = max(xmax - xmin, ymax - ymin) / 2000.0
@@ -265,11 +280,111 @@ def _boundary_chunks(geoms: np.ndarray) -> np.ndarray:
     c_start = starts[ring_of_chunk] + j * k
     c_len = np.minimum(c_start + k, ends[ring_of_chunk] - 1) - c_start + 1
     if len(c_len) == 0:
-        return np.array([], dtype=object)
-    chunk_id = np.repeat(np.arange(len(c_len)), c_len)
-    offset = np.arange(c_len.sum()) - np.repeat(np.r_[0, np.cumsum(c_len)[:-1]], c_len)
-    pos = np.repeat(c_start, c_len) + offset
-    return shapely.linestrings(coords[pos], indices=chunk_id)
+        return none
+    pos = _concat_ranges(c_start, c_len)
+    at = np.r_[0, np.cumsum(c_len)[:-1]]
+    lo = np.minimum.reduceat(coords[pos], at, axis=0)
+    hi = np.maximum.reduceat(coords[pos], at, axis=0)
+    return np.column_stack([lo, hi])
+
+
+def _concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + n)`` for every ``(s, n)``.
+
+    >>> _concat_ranges(np.array([5, 0]), np.array([2, 3])).tolist()
+    [5, 6, 0, 1, 2]
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    first = np.r_[0, np.cumsum(lengths)[:-1]]
+    return np.repeat(np.asarray(starts, dtype=np.int64) - first, lengths) + np.arange(
+        lengths.sum(), dtype=np.int64
+    )
+
+
+_QUERY_BATCH = 1 << 22  # candidate (box, chunk) pairs tested at once by BoundaryChunks.hits
+
+
+@dataclass(frozen=True)
+class BoundaryChunks:
+    """Envelopes of boundary chunks in buckets of a grid, for "does a box meet any of them".
+
+    Each envelope is filed under the cell of its lower-left corner; cells are at least as
+    wide and tall as the largest envelope, so the envelopes that can meet a box lie in the
+    cells from one column (row) left of (below) the box's corner moved down-left by a cell,
+    to the box's upper-right corner's. The test itself is exact (closed envelopes, as an
+    R-tree query answers it); cell numbers only choose the candidates, with a margin.
+
+    Attributes
+    ----------
+    env : ndarray, shape (m, 4)
+        Envelopes (xmin, ymin, xmax, ymax), sorted by cell.
+    key : ndarray of int64
+        Cell of each envelope (``col * n_rows + row``), sorted.
+    """
+
+    env: np.ndarray
+    key: np.ndarray
+    x0: float
+    y0: float
+    size: float
+    n_cols: int
+    n_rows: int
+
+    def __len__(self) -> int:
+        """Return the number of chunks."""
+        return len(self.env)
+
+    @staticmethod
+    def of(env: np.ndarray) -> BoundaryChunks:
+        """Bucket the envelopes ``env`` (m × 4)."""
+        if len(env) == 0:
+            return BoundaryChunks(env, np.zeros(0, dtype=np.int64), 0.0, 0.0, 1.0, 1, 1)
+        x0, y0 = float(env[:, 0].min()), float(env[:, 1].min())
+        extent = max(float((env[:, 2] - env[:, 0]).max()), float((env[:, 3] - env[:, 1]).max()))
+        span = max(float(env[:, 0].max()) - x0, float(env[:, 1].max()) - y0)
+        # cells no smaller than the largest envelope, nor than 1/4096 of the span
+        size = max(extent * (1.0 + 1e-9), span / 4096.0, 1e-9)
+        col = np.floor((env[:, 0] - x0) / size).astype(np.int64)  # as _cell computes them
+        row = np.floor((env[:, 1] - y0) / size).astype(np.int64)
+        n_cols, n_rows = int(col.max()) + 1, int(row.max()) + 1
+        key = col * n_rows + row
+        order = np.argsort(key, kind="stable")
+        return BoundaryChunks(env[order], key[order], x0, y0, size, n_cols, n_rows)
+
+    def _cell(self, v: np.ndarray, origin: float, n: int) -> np.ndarray:
+        return np.clip(np.floor((v - origin) / self.size), -1, n).astype(np.int64)
+
+    def hits(self, boxes: np.ndarray) -> np.ndarray:
+        """Tell which boxes (k × 4: xmin, ymin, xmax, ymax) meet a chunk's envelope."""
+        out = np.zeros(len(boxes), dtype=bool)
+        if len(boxes) == 0 or len(self.env) == 0:
+            return out
+        c0 = np.maximum(self._cell(boxes[:, 0] - self.size, self.x0, self.n_cols) - 1, 0)
+        c1 = np.minimum(self._cell(boxes[:, 2], self.x0, self.n_cols), self.n_cols - 1)
+        r0 = np.maximum(self._cell(boxes[:, 1] - self.size, self.y0, self.n_rows) - 1, 0)
+        r1 = np.minimum(self._cell(boxes[:, 3], self.y0, self.n_rows), self.n_rows - 1)
+        n_c = np.maximum(c1 - c0 + 1, 0) * (r1 >= r0)
+        box_of = np.repeat(np.arange(len(boxes)), n_c)  # (box, column) pairs
+        col = _concat_ranges(c0, n_c)
+        lo = np.searchsorted(self.key, col * self.n_rows + r0[box_of], side="left")
+        hi = np.searchsorted(self.key, col * self.n_rows + r1[box_of], side="right")
+        n_cand = hi - lo
+        cum = np.cumsum(n_cand)
+        done = 0
+        while done < len(n_cand):  # in batches of at most _QUERY_BATCH candidate pairs
+            base = cum[done - 1] if done else 0
+            stop = max(int(np.searchsorted(cum, base + _QUERY_BATCH, side="right")), done + 1)
+            sl = slice(done, stop)
+            b = np.repeat(box_of[sl], n_cand[sl])
+            e = self.env[_concat_ranges(lo[sl], n_cand[sl])]
+            q = boxes[b]
+            meet = (
+                (e[:, 0] <= q[:, 2]) & (e[:, 2] >= q[:, 0])
+                & (e[:, 1] <= q[:, 3]) & (e[:, 3] >= q[:, 1])
+            )  # fmt: skip
+            out[b[meet]] = True
+            done = stop
+        return out
 
 
 @dataclass(frozen=True)
