@@ -137,3 +137,20 @@ def test_units_without_crs_are_refused(two_counties):
     units = gpd.GeoDataFrame({"adcode": ["1"]}, geometry=[sq(0, 0, 10)])
     with pytest.raises(LayerValidationError, match="no CRS"):
         area_by_unit(units, {})
+
+
+@pytest.mark.parametrize("crs", [None, "EPSG:4490"])
+def test_prepared_units_are_the_same_with_and_without_validation(two_counties, crs):
+    """Validation projects and repairs the units; prepare_units takes those geometries rather
+    than doing it again, and must get exactly what it gets on its own."""
+    from zoning.stats import prepare_units
+
+    units = two_counties if crs is None else two_counties.to_crs(crs)
+    checked = prepare_units(units)
+    alone = prepare_units(units, validate=False)
+    assert shapely.to_wkb(checked.geoms).tolist() == shapely.to_wkb(alone.geoms).tolist()
+    assert checked.ids.tolist() == alone.ids.tolist()
+    assert np.array_equal(checked.grid.marked_sat, alone.grid.marked_sat)
+    assert np.array_equal(checked.chunks.env, alone.chunks.env)
+    # and they are private copies: preparing them leaves the caller's geometries alone
+    assert not any(g is u for g, u in zip(checked.geoms, units.geometry.values, strict=True))
