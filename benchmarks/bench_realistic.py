@@ -81,7 +81,7 @@ def cut_layers(units: Any, n: int, *, seed: int = 7) -> dict[str, Any]:
 def ours(units: Any, layers: dict[str, Any]) -> pd.Series:
     from zoning.stats import area_by_unit
 
-    s = area_by_unit(units, layers, make_valid=False)
+    s = area_by_unit(units, layers, make_valid=False, n_jobs=2)
     return s[s.zone == "all"].set_index(["unit_id", "layer_kind"]).area_km2
 
 
