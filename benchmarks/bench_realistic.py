@@ -81,7 +81,7 @@ def cut_layers(units: Any, n: int, *, seed: int = 7) -> dict[str, Any]:
 def ours(units: Any, layers: dict[str, Any]) -> pd.Series:
     from zoning.stats import area_by_unit
 
-    s = area_by_unit(units, layers, make_valid=False)
+    s = area_by_unit(units, layers, make_valid=False, n_jobs=2)
     return s[s.zone == "all"].set_index(["unit_id", "layer_kind"]).area_km2
 
 
@@ -239,11 +239,50 @@ def demo_peer_process(which: str, out: str) -> int:
     return 0
 
 
-def demo(repeat: int) -> None:
+def zoning_stats_process(jobs: int, args: list[str]) -> int:
+    """``zoning stats ARGS`` in this process with ``jobs`` threads (``--zoning-process``).
+
+    The CLI takes the threads from :func:`zoning.threads.free_cpus`, which drops to one when
+    the machine is loaded (other work counts): pinned here so that runs compare.
+    """
+    import zoning.threads
+    from zoning.cli.main import cli
+
+    zoning.threads.free_cpus = lambda: jobs
+    sys.argv = ["zoning", "stats", *args]
+    try:
+        cli()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def demo_declines() -> None:
+    """Print the share of the demo's kernel tasks that the kernel declines (GEOS measures them)."""
+    from zoning.catalog import load_catalog, units_of_level
+    from zoning.crs import ALBERS_CHINA
+    from zoning.datasets import demo_catalog_path
+    from zoning.stats import area_by_unit, choose_kinds
+
+    cat = load_catalog(demo_catalog_path())
+    units = units_of_level(cat, "county")
+    frames = {k: cat.frame(k, crs=ALBERS_CHINA) for k in choose_kinds(cat, None)}
+    _, tasks, declined = declines(lambda: area_by_unit(units, frames, crs=ALBERS_CHINA))
+    print(
+        f"  demo kernel tasks {tasks:,} (unit overlaps, dissolve, measure), declined "
+        f"{declined:,} ({100 * declined / max(tasks, 1):.2f} %)"
+    )
+
+
+def demo(repeat: int, jobs: int | None) -> None:
     exe = Path(sys.executable).parent / "zoning"
     with tempfile.TemporaryDirectory() as tmp:
+        ours_cmd = [str(exe), "stats", "--out", f"{tmp}/z", "--overwrite"]
+        if jobs is not None:
+            ours_cmd = [sys.executable, __file__, "--zoning-process", "--jobs", str(jobs)]
+            ours_cmd += ["--out", f"{tmp}/z"]
         cmds = {
-            "zoning stats (process)": [str(exe), "stats", "--out", f"{tmp}/z", "--overwrite"],
+            "zoning stats (process)": ours_cmd,
             "geopandas overlay + dissolve": [
                 sys.executable, __file__, "--peer-process", "overlay", "--out", tmp,
             ],
@@ -255,14 +294,18 @@ def demo(repeat: int) -> None:
         for _ in range(repeat):
             for name, cmd in cmds.items():
                 res[name].append(run_process(cmd))
+    threads = "threads as zoning.threads chooses" if jobs is None else f"{jobs} threads"
     print(
-        f"\ndemo catalogue, every polygon layer, 117 counties, whole process (median of {repeat})"
+        f"\ndemo catalogue, every polygon layer, 117 counties, whole process (median of "
+        f"{repeat}, interleaved; zoning on {threads}; load average "
+        f"{os.getloadavg()[0]:.2f})"
     )
     med = {k: [statistics.median(x[i] for x in v) for i in range(3)] for k, v in res.items()}
     base = med["zoning stats (process)"]
     for name, (wall, cpu, mem) in med.items():
         ratio = "" if name.startswith("zoning") else f"  zoning/peer wall {base[0] / wall:.2f}x"
         print(f"  {name:32s} wall {wall:6.2f} s  CPU {cpu:6.2f} s  peak {mem:6.0f} MB{ratio}")
+    demo_declines()
 
 
 def synthetic(sizes: list[int], repeat: int, overlay_max: int) -> None:
@@ -318,15 +361,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--overlay-max", type=int, default=10_000, help="largest size for overlay")
     ap.add_argument("--demo-only", action="store_true")
     ap.add_argument("--skip-demo", action="store_true")
+    ap.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="threads of the demo's zoning stats process (default: as zoning.threads chooses, "
+        "one when the machine is loaded)",
+    )
     ap.add_argument("--peer-process", choices=["overlay", "shapely"], help=argparse.SUPPRESS)
+    ap.add_argument("--zoning-process", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.peer_process:
         return demo_peer_process(args.peer_process, args.out)
+    if args.zoning_process:
+        return zoning_stats_process(args.jobs or 2, ["--out", args.out, "--overwrite"])
     sizes = args.sizes or ([2_000] if args.quick else [10_000, 100_000])
     repeat = 1 if args.quick else args.repeat
     if not args.skip_demo:
-        demo(repeat)
+        demo(repeat, args.jobs)
     if not args.demo_only:
         synthetic(sizes, repeat, args.overlay_max)
     return 0

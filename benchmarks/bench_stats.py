@@ -2,7 +2,7 @@
 
 Compares, in the same run and on the same data:
 
-* ``zoning.stats.area_by_unit`` (single machine, both cores);
+* ``zoning.stats.area_by_unit`` (single machine, n_jobs=2: both cores even when others load the machine);
 * ``zoning.stats.area_by_unit_dask`` (dask.distributed LocalCluster on this machine);
 * ``geopandas.overlay`` (intersection) + ``dissolve`` per county — the reference numbers;
 * dask-geopandas: the overlay per partition of the red-line layer (``map_partitions``), then a
@@ -141,7 +141,7 @@ def timed_peer(func: Callable[[], Any], repeat: int, timeout: float | None) -> t
 def ours(units: Any, red: Any) -> pd.Series:
     from zoning.stats import area_by_unit
 
-    s = area_by_unit(units, {"eco_redline": red}, make_valid=False)
+    s = area_by_unit(units, {"eco_redline": red}, make_valid=False, n_jobs=2)
     return s[s.zone == "all"].set_index("unit_id").area_km2
 
 

@@ -519,3 +519,31 @@ def _check_certified_rings(seed, n, snap):
     valid = shapely.is_valid(geoms)
     assert not (sure & ~valid).any()
     assert (sure | ~valid).mean() >= 0.9  # valid (single) rings are certified
+
+
+def test_two_products_sign_is_the_expansion_to_the_bit():
+    """The scalar exact sign of ``a·b + c·d`` (the common case of the orientation test) gives
+    the same sign and the same value, bit for bit, as the expansion it replaces, and the sign
+    is the sign of the exact rational value."""
+    from fractions import Fraction
+
+    from zoning.polyarea import _expansion_sign, _grow_product, _two_products_sign
+
+    rng = np.random.default_rng(17)
+    cases = []
+    for _ in range(3000):
+        a, b, c, d = rng.uniform(-1, 1, 4) * 10.0 ** rng.integers(-8, 9, 4)
+        cases.append((a, b, c, d))
+        cases.append((a, b, -a, b))  # exact cancellation: zero
+        cases.append((a, b, -b, np.nextafter(a, 0.0)))  # a one-ulp difference
+        cases.append((a, b, -a * (1 + 2.0**-52), b))  # a rounded product against an exact one
+    cases += [(0.0, 1.0, 0.0, -1.0), (3.0, 7.0, -21.0, 1.0), (1e-8, 1e-8, -1e-16, 1.0)]
+    for a, b, c, d in cases:
+        h = np.zeros(12)
+        n = _grow_product(h, 0, a, b)
+        n = _grow_product(h, n, c, d)
+        want_sign, want = _expansion_sign(h, n)
+        sign, value = _two_products_sign(a, b, c, d)
+        assert sign == want_sign and np.float64(value).tobytes() == np.float64(want).tobytes()
+        exact = Fraction(a) * Fraction(b) + Fraction(c) * Fraction(d)
+        assert sign == (exact > 0) - (exact < 0)

@@ -907,18 +907,17 @@ def _orient_exact(ax, ay, bx, by, cx, cy):
     non-overlapping expansion (Shewchuk's Grow-Expansion) whose largest non-zero component
     carries the sign.
     """
-    h = np.zeros(12)
-    n = 0
     # when the four differences are exact (usual for nearby vertices: Sterbenz), the
-    # determinant is the difference of two exact products: four components
+    # determinant is the difference of two exact products: four components, kept in scalars
+    # (the same operations as the expansion below, without allocating it)
     ux, tux = _two_diff(bx, ax)
     vy, tvy = _two_diff(cy, ay)
     uy, tuy = _two_diff(by, ay)
     vx, tvx = _two_diff(cx, ax)
     if tux == 0.0 and tvy == 0.0 and tuy == 0.0 and tvx == 0.0:
-        n = _grow_product(h, n, ux, vy)
-        n = _grow_product(h, n, -uy, vx)
-        return _expansion_sign(h, n)
+        return _two_products_sign(ux, vy, -uy, vx)
+    h = np.zeros(12)
+    n = 0
     n = _grow_product(h, n, bx, cy)
     n = _grow_product(h, n, -bx, ay)
     n = _grow_product(h, n, -ax, cy)
@@ -926,6 +925,62 @@ def _orient_exact(ax, ay, bx, by, cx, cy):
     n = _grow_product(h, n, by, ax)
     n = _grow_product(h, n, ay, cx)
     return _expansion_sign(h, n)
+
+
+@njit(cache=True, nogil=True)
+def _two_product(a, b):
+    """Return ``a·b`` rounded and its rounding error (Dekker), as ``_grow_product`` splits it."""
+    x = a * b
+    c = _SPLITTER * a
+    ahi = c - (c - a)
+    alo = a - ahi
+    c = _SPLITTER * b
+    bhi = c - (c - b)
+    blo = b - bhi
+    y = alo * blo - (((x - ahi * bhi) - alo * bhi) - ahi * blo)
+    return x, y
+
+
+@njit(cache=True, nogil=True)
+def _two_sum_step(q, h):
+    """One step of Grow-Expansion: ``q + h`` as the new running sum and its exact remainder."""
+    x = q + h
+    bv = x - q
+    av = x - bv
+    return x, (q - av) + (h - bv)
+
+
+@njit(cache=True, nogil=True)
+def _two_products_sign(a, b, c, d):
+    """Exact sign of ``a·b + c·d`` and its value correctly rounded enough.
+
+    The same operations, in the same order, as ``_expansion_sign`` of the expansion
+    ``_grow_product(_grow_product([], a, b), c, d)``: the same sign and the same value to the
+    bit, in scalars instead of an array allocated for every call.
+    """
+    x1, y1 = _two_product(a, b)
+    # grow([], y1) -> [y1]; grow([y1], x1) -> [h0, h1]
+    q, h0 = _two_sum_step(x1, y1)
+    h1 = q
+    x2, y2 = _two_product(c, d)
+    # grow([h0, h1], y2) -> [g0, g1, g2]
+    q, g0 = _two_sum_step(y2, h0)
+    q, g1 = _two_sum_step(q, h1)
+    g2 = q
+    # grow([g0, g1, g2], x2) -> [k0, k1, k2, k3]
+    q, k0 = _two_sum_step(x2, g0)
+    q, k1 = _two_sum_step(q, g1)
+    q, k2 = _two_sum_step(q, g2)
+    k3 = q
+    value = 0.0
+    value += k0
+    value += k1
+    value += k2
+    value += k3
+    for comp in (k3, k2, k1, k0):
+        if comp != 0.0:
+            return (1 if comp > 0.0 else -1), value
+    return 0, 0.0
 
 
 @njit(cache=True, nogil=True)

@@ -417,7 +417,7 @@ def piece_geometries(pieces: Pieces, idx: np.ndarray, n_jobs: int) -> np.ndarray
     many = np.flatnonzero(sizes > 2)
     if len(many):
 
-        def _u(k: int) -> Any:
+        def _u(k: int | np.integer) -> Any:
             i = idx[k]
             return union_all(pieces.feats[pieces.members[pieces.indptr[i] : pieces.indptr[i + 1]]])
 

@@ -103,20 +103,17 @@ def measure_pieces(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> 
     unit_of_cell[c_idx] = c_unit
     far = np.flatnonzero(free)
     placed = unit_of_cell[cell] >= 0
-    far_piece, far_unit = [far[placed]], [unit_of_cell[cell][placed]]
+    far_pieces, far_units = [far[placed]], [unit_of_cell[cell][placed]]
     near = ~free
     check = np.flatnonzero(near)
-    if len(check) and len(units.boundary_tree):
-        cb = b[check]
-        boxes = shapely.box(cb[:, 0], cb[:, 1], cb[:, 2], cb[:, 3])
-        hit = np.zeros(len(check), dtype=bool)
-        hit[units.boundary_tree.query(boxes)[0]] = True
+    if len(check) and len(units.chunks):
+        hit = units.chunks.hits(b[check])
         clear = check[~hit]
         near[clear] = False
         p_idx, u_idx = _units_containing(units, b[clear, 0], b[clear, 1])
-        far_piece.append(clear[p_idx])
-        far_unit.append(u_idx)
-    far_piece, far_unit = np.concatenate(far_piece), np.concatenate(far_unit)
+        far_pieces.append(clear[p_idx])
+        far_units.append(u_idx)
+    far_piece, far_unit = np.concatenate(far_pieces), np.concatenate(far_units)
     res_piece = [far_piece]
     res_unit = [far_unit]
     res_area = [_piece_areas(pieces, far_piece, n_jobs)]
@@ -236,11 +233,11 @@ def _measure_single(
             for c, a in zip(c_all[~last], area[~last], strict=True):
                 others.setdefault(int(c), []).append(float(a))
             whole = shapely.area(cgeoms[c_all[last]])
-            rest = [
+            remainder = [
                 math.fsum([w, *(-x for x in others[int(c)])])
                 for c, w in zip(c_all[last], whole, strict=True)
             ]
-            area[last] = np.maximum(rest, 0.0)
+            area[last] = np.maximum(remainder, 0.0)
         res_piece.append(cand[c_all])
         res_unit.append(u_all)
         res_area.append(area)

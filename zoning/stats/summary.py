@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -60,7 +60,8 @@ def summarise(
     if len(measured):
         grouped = measured.groupby(["unit", "kind", "label"], sort=False)["area_m2"]
         for key, values in grouped:
-            sums[(int(key[0]), str(key[1]), str(key[2]))] = math.fsum(values.to_numpy())
+            u_pos, kind, label = cast(tuple[int, str, str], key)
+            sums[(int(u_pos), str(kind), str(label))] = math.fsum(values.to_numpy())
     rows: list[tuple[str, str, str, float, float]] = []
     for u, uid in enumerate(units.ids):
         for kind in sorted(zones_by_kind):
@@ -192,7 +193,11 @@ def rollup(
     if mapper is not None:
         df["_parent"] = [mapper(u) for u in df["unit_id"]]
     else:
-        lookup = dict(parents.items()) if isinstance(parents, pd.Series) else dict(parents)
+        lookup = (
+            dict(parents.items())
+            if isinstance(parents, pd.Series)
+            else dict(cast(Mapping[str, str], parents))
+        )
         missing = sorted(set(df["unit_id"]) - set(lookup))
         if missing:
             raise ValueError(f"no parent for unit(s) {', '.join(missing[:10])}")

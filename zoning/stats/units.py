@@ -53,6 +53,18 @@ def validate_units(
     list of Problem
         Empty when the units are usable.
     """
+    return _checked(units, unit_id, overlap_tolerance)[0]
+
+
+def _checked(
+    units: gpd.GeoDataFrame, unit_id: str, overlap_tolerance: float
+) -> tuple[list[Problem], np.ndarray | None]:
+    """:func:`validate_units`, and the geometries it checked when it got that far.
+
+    Those are repaired, and in :data:`ALBERS_CHINA` when the units' CRS is geographic (else in
+    the units' CRS): :func:`prepare_units` takes them instead of projecting and repairing the
+    units a second time.
+    """
     problems: list[Problem] = []
     if units.crs is None:
         problems.append(
@@ -70,7 +82,7 @@ def validate_units(
                 "pass the id column with --unit-field / unit_id=",
             )
         )
-        return problems
+        return problems, None
     ids = units[unit_id]
     if ids.isna().any():
         rows = tuple(str(i) for i in units.index[ids.isna()][:10])
@@ -101,9 +113,9 @@ def validate_units(
                 rows,
             )
         )
-        return problems
+        return problems, None
     if units.crs is None:
-        return problems
+        return problems, None
     if units.crs.is_geographic:
         geoms = np.asarray(units.geometry.to_crs(ALBERS_CHINA).values)
     geoms = repaired(geoms, log=True)
@@ -130,7 +142,7 @@ def validate_units(
                     tuple(pairs),
                 )
             )
-    return problems
+    return problems, geoms
 
 
 def _overlap_areas(geoms: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -162,8 +174,10 @@ class PreparedUnits:
         Private (prepared) copies of the unit geometries in the measuring CRS, repaired.
     area_m2 : ndarray of float
         Area of each unit.
-    tree, boundary_tree : shapely.STRtree
-        Indexes of the units and of short chunks of their boundaries.
+    tree : shapely.STRtree
+        Index of the units.
+    chunks : BoundaryChunks
+        Envelopes of short chunks of their boundaries, bucketed for envelope queries.
     grid : _BoundaryGrid
         The cells unit boundaries pass through.
     """
@@ -172,9 +186,19 @@ class PreparedUnits:
     geoms: np.ndarray
     area_m2: np.ndarray
     tree: shapely.STRtree
-    boundary_tree: shapely.STRtree
+    chunks: BoundaryChunks
     grid: _BoundaryGrid
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def boundary_tree(self) -> shapely.STRtree:
+        """R-tree of the boundary chunks' envelopes (built on first use; same hits as chunks)."""
+        if "boundary_tree" not in self._cache:
+            e = self.chunks.env
+            self._cache["boundary_tree"] = shapely.STRtree(
+                shapely.box(e[:, 0], e[:, 1], e[:, 2], e[:, 3])
+            )
+        return self._cache["boundary_tree"]
 
     def region(self) -> Any:
         """Return the union of all units (prepared), built on first use."""
@@ -215,40 +239,51 @@ def prepare_units(
     LayerValidationError
         Duplicate ids, overlapping units, non-polygons or no CRS (all problems listed).
     """
+    checked = None
     if validate:
-        problems = validate_units(units, unit_id=unit_id)
+        problems, checked = _checked(units, unit_id, 1e-6)
         if any(p.severity == "error" for p in problems):
             raise LayerValidationError("unit layer", problems)
     target = require_measurable(crs if crs is not None else ALBERS_CHINA, "zoning statistics")
-    projected = units.to_crs(target) if not units.crs.equals(target) else units
+    # the geometries validation projected and repaired, when they are in the target CRS
+    reuse = checked is not None and (
+        target.equals(ALBERS_CHINA) if units.crs.is_geographic else units.crs.equals(target)
+    )
+    if checked is not None and reuse:
+        checked_geoms: np.ndarray = checked
+    else:
+        projected = units.to_crs(target) if not units.crs.equals(target) else units
+        checked_geoms = repaired(np.asarray(projected.geometry.values), log=True)
     # private copies (exact WKB round trip): preparing them never touches the caller's
     # geometries, which another thread may be using (prepared geometries are not thread-safe)
-    geoms = shapely.from_wkb(shapely.to_wkb(np.asarray(projected.geometry.values)))
-    geoms = repaired(geoms, log=True)
-    ids = projected[unit_id].astype(str).to_numpy()
+    geoms: np.ndarray = shapely.from_wkb(shapely.to_wkb(checked_geoms))
+    ids = units[unit_id].astype(str).to_numpy()
     grid = _BoundaryGrid.of(geoms)
-    boundaries = _boundary_chunks(geoms)
+    chunks = BoundaryChunks.of(_boundary_chunks(geoms))
     for g in geoms:
         shapely.prepare(g)
     return PreparedUnits(
         ids=ids,
         geoms=geoms,
-        area_m2=shapely.area(geoms),
+        area_m2=np.asarray(shapely.area(geoms)),
         tree=shapely.STRtree(geoms),
-        boundary_tree=shapely.STRtree(boundaries),
+        chunks=chunks,
         grid=grid,
     )
 
 
 def _boundary_chunks(geoms: np.ndarray) -> np.ndarray:
-    """Split unit boundaries into short linestrings with small envelopes.
+    """Envelopes of short pieces (chunks) of the unit boundaries, shape (m, 4).
 
-    Long edges are first segmentized (to 1/2000 of the layer's extent), so that each chunk's
-    envelope hugs the boundary; a piece whose envelope meets none of them is away from every
-    boundary.
+    Long edges are first segmentized (to 1/2000 of the layer's extent), and each chunk holds
+    ``_BOUNDARY_CHUNK`` consecutive segments, so that its envelope hugs the boundary; a piece
+    whose envelope meets none of them is away from every boundary. An envelope is the
+    minimum and maximum of the chunk's coordinates: exactly GEOS's envelope of the chunk as
+    a linestring, without building it.
     """
+    none = np.zeros((0, 4))
     if len(geoms) == 0:
-        return np.array([], dtype=object)
+        return none
     rings = shapely.get_rings(shapely.get_parts(geoms))
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
     step = max(xmax - xmin, ymax - ymin) / 2000.0
@@ -265,11 +300,111 @@ def _boundary_chunks(geoms: np.ndarray) -> np.ndarray:
     c_start = starts[ring_of_chunk] + j * k
     c_len = np.minimum(c_start + k, ends[ring_of_chunk] - 1) - c_start + 1
     if len(c_len) == 0:
-        return np.array([], dtype=object)
-    chunk_id = np.repeat(np.arange(len(c_len)), c_len)
-    offset = np.arange(c_len.sum()) - np.repeat(np.r_[0, np.cumsum(c_len)[:-1]], c_len)
-    pos = np.repeat(c_start, c_len) + offset
-    return shapely.linestrings(coords[pos], indices=chunk_id)
+        return none
+    pos = _concat_ranges(c_start, c_len)
+    at = np.r_[0, np.cumsum(c_len)[:-1]]
+    lo = np.minimum.reduceat(coords[pos], at, axis=0)
+    hi = np.maximum.reduceat(coords[pos], at, axis=0)
+    return np.column_stack([lo, hi])
+
+
+def _concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + n)`` for every ``(s, n)``.
+
+    >>> _concat_ranges(np.array([5, 0]), np.array([2, 3])).tolist()
+    [5, 6, 0, 1, 2]
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    first = np.r_[0, np.cumsum(lengths)[:-1]]
+    return np.repeat(np.asarray(starts, dtype=np.int64) - first, lengths) + np.arange(
+        lengths.sum(), dtype=np.int64
+    )
+
+
+_QUERY_BATCH = 1 << 22  # candidate (box, chunk) pairs tested at once by BoundaryChunks.hits
+
+
+@dataclass(frozen=True)
+class BoundaryChunks:
+    """Envelopes of boundary chunks in buckets of a grid, for "does a box meet any of them".
+
+    Each envelope is filed under the cell of its lower-left corner; cells are at least as
+    wide and tall as the largest envelope, so the envelopes that can meet a box lie in the
+    cells from one column (row) left of (below) the box's corner moved down-left by a cell,
+    to the box's upper-right corner's. The test itself is exact (closed envelopes, as an
+    R-tree query answers it); cell numbers only choose the candidates, with a margin.
+
+    Attributes
+    ----------
+    env : ndarray, shape (m, 4)
+        Envelopes (xmin, ymin, xmax, ymax), sorted by cell.
+    key : ndarray of int64
+        Cell of each envelope (``col * n_rows + row``), sorted.
+    """
+
+    env: np.ndarray
+    key: np.ndarray
+    x0: float
+    y0: float
+    size: float
+    n_cols: int
+    n_rows: int
+
+    def __len__(self) -> int:
+        """Return the number of chunks."""
+        return len(self.env)
+
+    @staticmethod
+    def of(env: np.ndarray) -> BoundaryChunks:
+        """Bucket the envelopes ``env`` (m × 4)."""
+        if len(env) == 0:
+            return BoundaryChunks(env, np.zeros(0, dtype=np.int64), 0.0, 0.0, 1.0, 1, 1)
+        x0, y0 = float(env[:, 0].min()), float(env[:, 1].min())
+        extent = max(float((env[:, 2] - env[:, 0]).max()), float((env[:, 3] - env[:, 1]).max()))
+        span = max(float(env[:, 0].max()) - x0, float(env[:, 1].max()) - y0)
+        # cells no smaller than the largest envelope, nor than 1/4096 of the span
+        size = max(extent * (1.0 + 1e-9), span / 4096.0, 1e-9)
+        col = np.floor((env[:, 0] - x0) / size).astype(np.int64)  # as _cell computes them
+        row = np.floor((env[:, 1] - y0) / size).astype(np.int64)
+        n_cols, n_rows = int(col.max()) + 1, int(row.max()) + 1
+        key = col * n_rows + row
+        order = np.argsort(key, kind="stable")
+        return BoundaryChunks(env[order], key[order], x0, y0, size, n_cols, n_rows)
+
+    def _cell(self, v: np.ndarray, origin: float, n: int) -> np.ndarray:
+        return np.clip(np.floor((v - origin) / self.size), -1, n).astype(np.int64)
+
+    def hits(self, boxes: np.ndarray) -> np.ndarray:
+        """Tell which boxes (k × 4: xmin, ymin, xmax, ymax) meet a chunk's envelope."""
+        out = np.zeros(len(boxes), dtype=bool)
+        if len(boxes) == 0 or len(self.env) == 0:
+            return out
+        c0 = np.maximum(self._cell(boxes[:, 0] - self.size, self.x0, self.n_cols) - 1, 0)
+        c1 = np.minimum(self._cell(boxes[:, 2], self.x0, self.n_cols), self.n_cols - 1)
+        r0 = np.maximum(self._cell(boxes[:, 1] - self.size, self.y0, self.n_rows) - 1, 0)
+        r1 = np.minimum(self._cell(boxes[:, 3], self.y0, self.n_rows), self.n_rows - 1)
+        n_c = np.maximum(c1 - c0 + 1, 0) * (r1 >= r0)
+        box_of = np.repeat(np.arange(len(boxes)), n_c)  # (box, column) pairs
+        col = _concat_ranges(c0, n_c)
+        lo = np.searchsorted(self.key, col * self.n_rows + r0[box_of], side="left")
+        hi = np.searchsorted(self.key, col * self.n_rows + r1[box_of], side="right")
+        n_cand = hi - lo
+        cum = np.cumsum(n_cand)
+        done = 0
+        while done < len(n_cand):  # in batches of at most _QUERY_BATCH candidate pairs
+            base = cum[done - 1] if done else 0
+            stop = max(int(np.searchsorted(cum, base + _QUERY_BATCH, side="right")), done + 1)
+            sl = slice(done, stop)
+            b = np.repeat(box_of[sl], n_cand[sl])
+            e = self.env[_concat_ranges(lo[sl], n_cand[sl])]
+            q = boxes[b]
+            meet = (
+                (e[:, 0] <= q[:, 2]) & (e[:, 2] >= q[:, 0])
+                & (e[:, 1] <= q[:, 3]) & (e[:, 3] >= q[:, 1])
+            )  # fmt: skip
+            out[b[meet]] = True
+            done = stop
+        return out
 
 
 @dataclass(frozen=True)
@@ -288,7 +423,7 @@ class _BoundaryGrid:
     y0: float
     size: float
     n: int
-    marked_sat: np.ndarray  # summed-area table of marked cells, shape (n + 1, n + 1)
+    marked_sat: np.ndarray  # summed-area table of marked cells (int32), shape (n + 1, n + 1)
 
     @staticmethod
     def of(geoms: np.ndarray, n: int = _GRID_CELLS) -> _BoundaryGrid:
@@ -306,13 +441,16 @@ class _BoundaryGrid:
         a, b = coords[:-1][same], coords[1:][same]
         cx0, cx1 = grid.col(np.minimum(a[:, 0], b[:, 0])), grid.col(np.maximum(a[:, 0], b[:, 0]))
         cy0, cy1 = grid.row(np.minimum(a[:, 1], b[:, 1])), grid.row(np.maximum(a[:, 1], b[:, 1]))
-        marked = np.zeros((n, n), dtype=np.int64)
+        marked = np.zeros((n, n), dtype=np.uint8)
         # a segment shorter than a cell spans at most two cells each way
         for cy in (cy0, cy1):
             for cx in (cx0, cx1):
                 marked[cy, cx] = 1
-        sat = np.zeros((n + 1, n + 1), dtype=np.int64)
-        sat[1:, 1:] = marked.cumsum(0).cumsum(1)
+        # the table in place, in int32 (at most n² marked cells): a third of the time of
+        # two int64 cumulative sums into new arrays
+        sat = np.zeros((n + 1, n + 1), dtype=np.int32)
+        np.cumsum(marked, axis=1, dtype=np.int32, out=sat[1:, 1:])
+        np.cumsum(sat[1:, 1:], axis=0, out=sat[1:, 1:])
         return _BoundaryGrid(grid.x0, grid.y0, grid.size, n, sat)
 
     def col(self, x: np.ndarray) -> np.ndarray:
