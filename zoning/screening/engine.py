@@ -10,6 +10,7 @@ verdict. The answer is a :class:`~zoning.screening.result.ScreeningResult`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from zoning.threads import resolve_n_jobs
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pyproj
 
     from zoning.projects import ProjectType
 
@@ -346,15 +348,14 @@ def screen_sites(
         )
 
     # local Gauss–Krüger zone of each site; sites are measured in their own zone
-    import pyproj
 
     cx = shapely.get_coordinates(shapely.centroid(geoms_ll))[:, 0]
     epsg = np.array([gk_epsg_for_lon(x) for x in cx], dtype=np.int64)
     site_gk = np.empty(n_sites, dtype=object)
     crs_of: dict[int, pyproj.CRS] = {}
-    src = pyproj.CRS("EPSG:4490")
+    src = _crs_from_epsg(4490)
     for code in np.unique(epsg):
-        crs_of[int(code)] = pyproj.CRS.from_epsg(int(code))
+        crs_of[int(code)] = _crs_from_epsg(int(code))
         sel = epsg == code
         site_gk[sel] = transform_geoms(geoms_ll[sel], src, crs_of[int(code)])
     site_area = np.where(dims == 2, shapely.area(site_gk), 0.0)
@@ -372,12 +373,10 @@ def screen_sites(
     for kind, layer in index.layers.items():
         max_buffer = max((ev.rule.buffer_m for ev in evals.get(kind, [])), default=0.0)
         radius = max(search_radius_m, max_buffer, tolerance_m)
-        key = layer.crs.to_wkt()
+        key = layer.crs_wkt
         if key not in native_cache:
             native_cache[key] = (
-                geoms_ll
-                if layer.crs.to_epsg() == 4490
-                else transform_geoms(geoms_ll, src, layer.crs)
+                geoms_ll if layer.epsg == 4490 else transform_geoms(geoms_ll, src, layer.crs)
             )
         si, fj = layer.query_pairs(native_cache[key], radius)
         if len(si) == 0:
@@ -526,6 +525,14 @@ def screen_sites(
         jurisdictions=juris,
         missing_layers=missing_layers,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _crs_from_epsg(code: int) -> pyproj.CRS:
+    """``pyproj.CRS.from_epsg(code)``, built once per process (a PROJ database look-up)."""
+    import pyproj
+
+    return pyproj.CRS.from_epsg(code)
 
 
 def _user_attrs(attrs: Any) -> Mapping[str, Any]:

@@ -8,6 +8,7 @@ nothing, the nearest feature of every kind (exact distance in each site's zone).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,9 @@ class _LayerIndex:
                 "fix: set_crs on the frame or load it through a catalogue"
             )
         self.geographic = self.crs.is_geographic
+        #: the layer CRS's WKT and EPSG code, asked for on every screening (slow in pyproj)
+        self.crs_wkt = self.crs.to_wkt()
+        self.epsg = self.crs.to_epsg()
         self.zones = self._column("zone", "")
         self.feature_ids = self._column("feature_id", None)
         if self.feature_ids is None or pd.isna(self.feature_ids).any():
@@ -76,7 +80,7 @@ class _LayerIndex:
         """Return the features ``idx`` in ``crs`` (projecting and caching only what is new)."""
         import shapely
 
-        epsg = crs.to_epsg() or hash(crs.to_wkt())
+        epsg = crs_key(crs)
         if self.crs == crs:
             return self.geoms[idx]
         if epsg not in self._projected:
@@ -97,7 +101,7 @@ class _LayerIndex:
         """Area (m²) of features ``idx`` in the projected ``crs`` (cached)."""
         import shapely
 
-        epsg = crs.to_epsg() or hash(crs.to_wkt())
+        epsg = crs_key(crs)
         if epsg not in self._area:
             self._area[epsg] = np.full(len(self.geoms), np.nan)
         cache = self._area[epsg]
@@ -137,6 +141,9 @@ class ScreeningIndex:
     #: catalogue layer name -> {access-list dimension: field} of the control-unit layers
     access_fields: dict[str, dict[str, str]] | None = None
     _access_lists: Any = None
+    #: the county boundaries of the GCJ-02 check, prepared once (``zoning.screening.site``)
+    _gcj02_admin: Any = None
+    _gcj02_refs: dict[int, Any] = field(default_factory=dict)
 
 
 def transform_geoms(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.ndarray:
@@ -154,16 +161,58 @@ def transform_geoms(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.n
     numpy.ndarray
         The geometries in ``dst``.
     """
-    import pyproj
     import shapely
 
-    tr = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    tr = _transformer(src, dst)
 
     def fn(coords: np.ndarray) -> np.ndarray:
         x, y = tr.transform(coords[:, 0], coords[:, 1])
         return np.column_stack([x, y])
 
     return shapely.transform(geoms, fn)
+
+
+_KEYS: dict[str, int] = {}
+_TRANSFORMERS = threading.local()
+
+
+def crs_key(crs: pyproj.CRS) -> int:
+    """Return the EPSG code of ``crs``, else a hash of its WKT (memoised: pyproj is slow).
+
+    Parameters
+    ----------
+    crs : pyproj.CRS
+        A CRS.
+
+    Returns
+    -------
+    int
+        The key the projected features are cached under.
+    """
+    srs = crs.srs or crs.to_wkt()
+    key = _KEYS.get(srs)
+    if key is None:
+        key = crs.to_epsg() or hash(crs.to_wkt())
+        if len(_KEYS) > 256:
+            _KEYS.clear()
+        _KEYS[srs] = key
+    return key
+
+
+def _transformer(src: pyproj.CRS, dst: pyproj.CRS) -> pyproj.Transformer:
+    """Return a lon/lat-ordered transformer ``src`` → ``dst``, cached per thread."""
+    import pyproj
+
+    cache = getattr(_TRANSFORMERS, "cache", None)
+    if cache is None:
+        cache = _TRANSFORMERS.cache = {}
+    key = (src.srs or src.to_wkt(), dst.srs or dst.to_wkt())
+    tr = cache.get(key)
+    if tr is None:
+        if len(cache) > 64:
+            cache.clear()
+        tr = cache[key] = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    return tr
 
 
 _INDEX_CACHE: dict[Any, tuple[tuple[Any, ...], ScreeningIndex]] = {}
@@ -333,7 +382,7 @@ def nearest_features(
     out = []
     for kind, layer in index.layers.items():
         native = geoms_ll[sites_idx]
-        if layer.crs.to_epsg() != 4490:
+        if layer.epsg != 4490:
             native = transform_geoms(native, src, layer.crs)
         s_idx, f_idx = layer.tree.query_nearest(native, all_matches=False)
         if layer.geographic:
