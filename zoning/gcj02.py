@@ -438,7 +438,8 @@ class Gcj02Reference:
 
         data = geoseries_with_crs(gdf, "detect_gcj02 (data)")
         measure = self.measure
-        data_ll = data if pyproj.CRS(data.crs).is_geographic else data.to_crs(CGCS2000)
+        crs = data.crs if isinstance(data.crs, pyproj.CRS) else pyproj.CRS(data.crs)
+        data_ll = data if crs.is_geographic else data.to_crs(CGCS2000)
         to_m = _transformer(data_ll.crs, measure)
         tree: Any = self.tree
 
@@ -521,10 +522,15 @@ def _transformer(src: Any, dst: Any) -> pyproj.Transformer:
     cache = getattr(_TRANSFORMERS, "cache", None)
     if cache is None:
         cache = _TRANSFORMERS.cache = {}
-    key = (pyproj.CRS(src).to_wkt(), pyproj.CRS(dst).to_wkt())
+    key = (_crs_id(src), _crs_id(dst))
     tr = cache.get(key)
     if tr is None:
         if len(cache) > 32:
             cache.clear()
         tr = cache[key] = pyproj.Transformer.from_crs(src, dst, always_xy=True)
     return tr
+
+
+def _crs_id(crs: Any) -> str:
+    """Return a string that identifies ``crs`` (its definition as given, else its WKT)."""
+    return getattr(crs, "srs", None) or pyproj.CRS(crs).to_wkt()

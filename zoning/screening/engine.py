@@ -126,7 +126,7 @@ def _apply_rules(
         inter = hits["intersects"].to_numpy()
         dist = hits["distance_m"].to_numpy()
         best = np.zeros(n, dtype=np.int64)
-        for (kind, zone), rows in hits.groupby(["layer_kind", "zone"], sort=False).indices.items():
+        for (kind, zone), rows in _kind_zone_groups(hits).items():
             for ev in evals.get(kind, []):
                 if ev.rule.outside or not ev.rule.covers_zone(zone):
                     continue
@@ -155,6 +155,29 @@ def _apply_rules(
         hits["checks"] = checks
     hits["triggered"] = hits["outcome"] != ""
     return hits
+
+
+#: below this many hits the groups are formed in Python (a pandas groupby costs ~3 ms at least)
+_SMALL_GROUPBY = 4096
+
+
+def _kind_zone_groups(hits: pd.DataFrame) -> dict[tuple[Any, Any], np.ndarray]:
+    """Rows of ``hits`` per (kind, zone), as ``groupby([...]).indices`` (missing keys dropped)."""
+    if len(hits) > _SMALL_GROUPBY:
+        return dict(hits.groupby(["layer_kind", "zone"], sort=False).indices.items())
+    groups: dict[tuple[Any, Any], list[int]] = {}
+    kinds = hits["layer_kind"].to_numpy(dtype=object)
+    zones = hits["zone"].to_numpy(dtype=object)
+    for r, key in enumerate(zip(kinds, zones, strict=True)):
+        if _missing(key[0]) or _missing(key[1]):
+            continue
+        groups.setdefault(key, []).append(r)
+    return {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
+
+
+def _missing(value: Any) -> bool:
+    """Tell whether a group key is missing (None or NaN), as ``groupby`` drops it."""
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NA
 
 
 _NO_AREA_HITS = pd.DataFrame(

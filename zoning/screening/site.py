@@ -8,13 +8,15 @@ import numpy as np
 import pandas as pd
 
 from zoning.errors import CRSError, EmptyInputError, ZoningUsageError
+from zoning.screening.index import crs_key
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from zoning.gcj02 import Gcj02Reference
     from zoning.screening.index import ScreeningIndex
 
-__all__ = ["gcj02_warning", "prepare_sites"]
+__all__ = ["gcj02_reference", "gcj02_warning", "prepare_sites"]
 
 
 def _site_ids(sites: gpd.GeoDataFrame, site_id_field: str | None) -> list[str]:
@@ -121,7 +123,7 @@ def prepare_sites(
         geometry=gpd.GeoSeries(geoms, crs=sites.crs),
         crs=sites.crs,
     )
-    if out.crs.to_epsg() != 4490:
+    if crs_key(out.crs) != 4490:  # to_epsg, memoised
         out = out.to_crs("EPSG:4490")
     return out, ids
 
@@ -165,7 +167,7 @@ def gcj02_warning(site_frame: gpd.GeoDataFrame, index: ScreeningIndex) -> list[s
     prepared = _gcj02_admin(index)
     if prepared is None:
         return []
-    admin, envelopes, bounds = prepared
+    _, envelopes, bounds = prepared
     minx, miny, maxx, maxy = site_frame.total_bounds
     pad = _GCJ02_NEAR_DEG
     near = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
@@ -174,23 +176,20 @@ def gcj02_warning(site_frame: gpd.GeoDataFrame, index: ScreeningIndex) -> list[s
         return []
     try:
         from zoning.crs import gk_epsg_for_lon
-        from zoning.gcj02 import Gcj02Reference, detect_gcj02
+        from zoning.gcj02 import detect_gcj02
 
         # the zone gk_crs_for(ref) picks: the centre of the nearby counties' bounds
         b = bounds[sel]
         epsg = gk_epsg_for_lon((float(np.nanmin(b[:, 0])) + float(np.nanmax(b[:, 2]))) / 2.0)
-        ref = index._gcj02_refs.get(epsg)
+        ref = gcj02_reference(index, epsg)
         if ref is None:
-            import pyproj
-
-            ref = Gcj02Reference(admin, pyproj.CRS.from_epsg(epsg))
-            index._gcj02_refs[epsg] = ref
+            return []
         # every county within this distance of the sites is among the nearby ones
         lat = min(max(abs(miny), abs(maxy)) + 0.1, 89.0)
         reach = 0.9 * pad * min(_DEG_LON_EQ_M * np.cos(np.radians(lat)), _DEG_LAT_M)
         check = ref.check(site_frame, sample=400, reach_m=reach)
         if check is None:
-            check = detect_gcj02(site_frame, admin[sel], sample=400)
+            check = detect_gcj02(site_frame, prepared[0][sel], sample=400)
     except Exception:  # detection is advisory: never fail a screening on it
         return []
     if check.likely_gcj02:
@@ -200,6 +199,37 @@ def gcj02_warning(site_frame: gpd.GeoDataFrame, index: ScreeningIndex) -> list[s
             f"{check.message}"
         ]
     return []
+
+
+def gcj02_reference(index: ScreeningIndex, epsg: int) -> Gcj02Reference | None:
+    """Return the county boundaries of ``index`` prepared for GCJ-02 checks in zone ``epsg``.
+
+    Built on first use and kept on the index (``zoning serve`` prepares every zone of its
+    catalogue at start).
+
+    Parameters
+    ----------
+    index : ScreeningIndex
+        The catalogue's index.
+    epsg : int
+        The Gauss–Krüger zone distances are measured in.
+
+    Returns
+    -------
+    Gcj02Reference or None
+        ``None`` when the index has no admin units.
+    """
+    if _gcj02_admin(index) is None:
+        return None
+    ref = index._gcj02_refs.get(epsg)
+    if ref is None:
+        import pyproj
+
+        from zoning.gcj02 import Gcj02Reference
+
+        ref = Gcj02Reference(index._gcj02_admin[0], pyproj.CRS.from_epsg(epsg))
+        index._gcj02_refs[epsg] = ref
+    return ref
 
 
 #: counties whose envelope comes within this many degrees of the sites are the reference
