@@ -477,7 +477,7 @@ def screen_sites(
     if len(hits):
         hit_any[hits.loc[hits["intersects"].astype(bool), "site_idx"].to_numpy(int)] = True
     nearest = nearest_features(
-        index, np.flatnonzero(~hit_any), geoms_ll, site_gk, epsg, crs_of, src
+        index, np.flatnonzero(~hit_any), geoms_ll, site_gk, epsg, crs_of, src, n_jobs
     )
 
     # verdicts

@@ -26,6 +26,7 @@ __all__ = [
     "ScreeningIndex",
     "build_index",
     "nearest_features",
+    "query_nearest",
     "transform_geoms",
     "unit_access_list",
 ]
@@ -215,6 +216,51 @@ def _transformer(src: pyproj.CRS, dst: pyproj.CRS) -> pyproj.Transformer:
     return tr
 
 
+#: fewer sites than this are searched on one thread (a thread costs more than it saves)
+_NEAREST_PER_THREAD = 128
+
+
+def query_nearest(tree: Any, geoms: np.ndarray, n_jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """``tree.query_nearest(geoms, all_matches=False)``, the inputs split over threads.
+
+    GEOS releases the GIL while it searches; every input's answer depends on that input only,
+    so the pairs are those of one call (input order, one nearest feature per input).
+
+    Parameters
+    ----------
+    tree : shapely.STRtree
+        The features.
+    geoms : numpy.ndarray
+        The geometries to search from.
+    n_jobs : int, default 1
+        Threads.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Input and feature positions.
+    """
+    n = len(geoms)
+    chunks = min(n_jobs, n // _NEAREST_PER_THREAD)
+    if chunks <= 1:
+        s_idx, f_idx = tree.query_nearest(geoms, all_matches=False)
+        return s_idx, f_idx
+    from concurrent.futures import ThreadPoolExecutor
+
+    starts = np.linspace(0, n, chunks + 1).astype(np.int64)
+
+    def job(k: int) -> np.ndarray:
+        a, b = int(starts[k]), int(starts[k + 1])
+        pairs = np.asarray(tree.query_nearest(geoms[a:b], all_matches=False))
+        pairs[0] += a
+        return pairs
+
+    with ThreadPoolExecutor(max_workers=chunks) as pool:
+        parts = list(pool.map(job, range(chunks)))
+    pairs = np.concatenate(parts, axis=1)
+    return pairs[0], pairs[1]
+
+
 _INDEX_CACHE: dict[Any, tuple[tuple[Any, ...], ScreeningIndex]] = {}
 
 
@@ -349,6 +395,7 @@ def nearest_features(
     epsg: np.ndarray,
     crs_of: Mapping[int, pyproj.CRS],
     src: pyproj.CRS,
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
     """Return the nearest feature of every kind (exact GK distance) for the given sites.
 
@@ -368,6 +415,9 @@ def nearest_features(
         EPSG code → CRS of the zones in use.
     src : pyproj.CRS
         EPSG:4490.
+    n_jobs : int, default 1
+        Threads for the nearest searches (many sites: the search against whole polygons is
+        most of a batch's time; each site's answer is its own, whatever the split).
 
     Returns
     -------
@@ -384,7 +434,7 @@ def nearest_features(
         native = geoms_ll[sites_idx]
         if layer.epsg != 4490:
             native = transform_geoms(native, src, layer.crs)
-        s_idx, f_idx = layer.tree.query_nearest(native, all_matches=False)
+        s_idx, f_idx = query_nearest(layer.tree, native, n_jobs)
         if layer.geographic:
             # degrees are anisotropic: widen to every feature that could be nearer in metres
             d_deg = shapely.distance(native[s_idx], layer.geoms[f_idx])
