@@ -197,13 +197,17 @@ def _apply_lonlat(data: Any, func: Any, what: str) -> Any:
     import shapely
 
     if isinstance(data, shapely.Geometry):
-        return shapely.transform(data, _transform_xy(func), include_z=None)
+        return shapely.transform(data, _transform_xy(func), include_z=None)  # type: ignore[call-overload]
     if not isinstance(data, gpd.GeoDataFrame | gpd.GeoSeries):
         raise TypeError(f"{what} expects a GeoDataFrame, GeoSeries or geometry, got {type(data)!r}")
     gs = geoseries_with_crs(data, what)
     crs = pyproj.CRS.from_user_input(gs.crs)
     work = gs if crs.is_geographic else gs.to_crs(CGCS2000)
-    moved = shapely.transform(np.asarray(work.values), _transform_xy(func), include_z=None)
+    moved = shapely.transform(
+        np.asarray(work.values),
+        _transform_xy(func),
+        include_z=None,  # type: ignore[call-overload]  # None keeps each geometry's z (shapely ≥ 2.1)
+    )
     new = gpd.GeoSeries(moved, index=gs.index, crs=work.crs, name=gs.name)
     if not crs.is_geographic:
         new = new.to_crs(crs)
@@ -311,7 +315,8 @@ def _short_pieces(lines: NDArray[np.object_], max_segments: int = 32) -> NDArray
     order_pos = np.concatenate([pos, pos[shared]])
     xy = np.concatenate([coords, coords[shared]])
     order = np.lexsort((order_pos, piece))
-    return shapely.linestrings(xy[order], indices=piece[order])
+    out: NDArray[np.object_] = np.asarray(shapely.linestrings(xy[order], indices=piece[order]))
+    return out
 
 
 def _sample_boundary_points(gs: gpd.GeoSeries, n: int) -> NDArray[np.float64]:

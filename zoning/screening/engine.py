@@ -150,7 +150,11 @@ def _apply_rules(
         # a zone hit that no rule covers for this project type: needs_info, never allowed
         uncovered = inter & (outcome == "")
         outcome[uncovered] = "needs_info"
-    hits = hits.assign(outcome=outcome, rule_id=rule_id, rule_ids=rule_ids)
+    hits = hits.assign(
+        outcome=outcome,
+        rule_id=rule_id,
+        rule_ids=pd.Series(rule_ids, index=hits.index, dtype=object),
+    )
     if any(checks):  # rules whose area cannot be told for the site (rare: no admin data)
         hits["checks"] = checks
     hits["triggered"] = hits["outcome"] != ""
@@ -164,7 +168,8 @@ _SMALL_GROUPBY = 4096
 def _kind_zone_groups(hits: pd.DataFrame) -> dict[tuple[Any, Any], np.ndarray]:
     """Rows of ``hits`` per (kind, zone), as ``groupby([...]).indices`` (missing keys dropped)."""
     if len(hits) > _SMALL_GROUPBY:
-        return dict(hits.groupby(["layer_kind", "zone"], sort=False).indices.items())
+        indices: Any = hits.groupby(["layer_kind", "zone"], sort=False).indices
+        return dict(indices)
     groups: dict[tuple[Any, Any], list[int]] = {}
     kinds = hits["layer_kind"].to_numpy(dtype=object)
     zones = hits["zone"].to_numpy(dtype=object)

@@ -47,23 +47,25 @@ class _LayerIndex:
         self.frame = frame
         self.geoms = np.asarray(frame.geometry.values, dtype=object)
         self.tree = shapely.STRtree(self.geoms)
-        self.crs = pyproj.CRS(frame.crs) if frame.crs is not None else None
-        if self.crs is None:
+        if frame.crs is None:
             raise CRSError(
                 f"layer frame {kind!r} has no CRS; expected EPSG:4490 (the normalised frame); "
                 "fix: set_crs on the frame or load it through a catalogue"
             )
+        self.crs: pyproj.CRS = pyproj.CRS(frame.crs)
         self.geographic = self.crs.is_geographic
         #: the layer CRS's WKT and EPSG code, asked for on every screening (slow in pyproj)
         self.crs_wkt = self.crs.to_wkt()
         self.epsg = self.crs.to_epsg()
-        self.zones = self._column("zone", "")
-        self.feature_ids = self._column("feature_id", None)
-        if self.feature_ids is None or pd.isna(self.feature_ids).any():
-            self.feature_ids = np.array([f"{kind}:{i}" for i in range(len(frame))], dtype=object)
-        self.names = self._column("name", None)
-        if self.names is None:
-            self.names = np.full(len(frame), None, dtype=object)
+        zones = self._column("zone", "")
+        assert zones is not None  # a default was given
+        self.zones: np.ndarray = zones
+        ids = self._column("feature_id", None)
+        if ids is None or pd.isna(ids).any():
+            ids = np.array([f"{kind}:{i}" for i in range(len(frame))], dtype=object)
+        self.feature_ids: np.ndarray = ids
+        names = self._column("name", None)
+        self.names: np.ndarray = np.full(len(frame), None, dtype=object) if names is None else names
         self._projected: dict[int, np.ndarray] = {}
         self._done: dict[int, np.ndarray] = {}
         self._area: dict[int, np.ndarray] = {}

@@ -509,11 +509,11 @@ def dissolved_totals(
     # a site wholly inside one feature of the zone: the dissolved overlap is the site itself
     area[inside] = np.where(dims[site[inside]] == 2, site_area[site[inside]], 0.0)
     length[inside] = np.where(dims[site[inside]] == 1, site_length[site[inside]], 0.0)
-    multi = np.flatnonzero(~inside & (n_features > 1))
+    multi = [int(k) for k in np.flatnonzero(~inside & (n_features > 1))]
     if len(multi):
         order = np.argsort(g, kind="stable")  # rows of each group, in their original order
         cuts = np.searchsorted(g[order], np.arange(len(site) + 1))
-        members = {int(k): order[cuts[k] : cuts[k + 1]] for k in multi}
+        members = {k: order[cuts[k] : cuts[k + 1]] for k in multi}
         polys = []
         for k in multi:
             # dissolve the zones, then clip once: overlapping features count once, and no

@@ -26,7 +26,7 @@ def _site_ids(sites: gpd.GeoDataFrame, site_id_field: str | None) -> list[str]:
                 f"site id field {site_id_field!r} not in the site file; columns: "
                 f"{', '.join(map(str, sites.columns))}"
             )
-        col = site_id_field
+        col: str | None = site_id_field
     else:
         col = next((c for c in ("site_id", "id", "name", "名称") if c in sites.columns), None)
     if col is None:
