@@ -85,7 +85,7 @@ def test_hit_groups_are_those_of_a_sorted_groupby(seed: int) -> None:
     """
     import pandas as pd
 
-    from zoning.screening import metrics
+    from zoning.screening.groups import group_hits
 
     rng = np.random.default_rng(seed)
     n = 60
@@ -105,7 +105,7 @@ def test_hit_groups_are_those_of_a_sorted_groupby(seed: int) -> None:
         }
     )
     inter = rng.random(n) < 0.7
-    g, site, kind, zone, area, length, inside, n_feat = metrics._group_hits(hits, inter)
+    g, site, kind, zone, area, length, inside, n_feat = group_hits(hits, inter)
     sub = hits[inter]
     grouped = sub.groupby(["site_idx", "layer_kind", "zone"], sort=True)
     want = grouped.agg(
