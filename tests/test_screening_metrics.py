@@ -74,3 +74,54 @@ def test_clip_falls_back_to_the_exact_intersection_where_geos_cannot_clip(monkey
     out = metrics.clip_rects(geoms, *bounds)
     assert [g.area for g in out] == [16.0, 16.0]  # 4 x 4 squares, by hand
     assert all(a.equals(b) for a, b in zip(out, expect, strict=True))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_hit_groups_are_those_of_a_sorted_groupby(seed: int) -> None:
+    """The numpy grouping of the totals equals ``groupby(sort=True)`` with first/any/size.
+
+    Keys sort as Python strings (upper case before lower, Chinese after Latin); a missing
+    zone (dropped by ``groupby``) takes the pandas path and gives the same.
+    """
+    import pandas as pd
+
+    from zoning.screening.groups import group_hits
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    zones = np.array(["", "core", "Core", "二级", "一级", "b"], dtype=object)[rng.integers(0, 6, n)]
+    if seed == 5:
+        zones[[3, 17]] = None
+    hits = pd.DataFrame(
+        {
+            "site_idx": rng.integers(0, 4, n).astype(np.int64),
+            "layer_kind": np.array(["red_line", "water_source", "nature_reserve"], dtype=object)[
+                rng.integers(0, 3, n)
+            ],
+            "zone": zones,
+            "overlap_area_m2": rng.random(n),
+            "overlap_length_m": rng.random(n),
+            "inside": rng.random(n) < 0.3,
+        }
+    )
+    inter = rng.random(n) < 0.7
+    g, site, kind, zone, area, length, inside, n_feat = group_hits(hits, inter)
+    sub = hits[inter]
+    grouped = sub.groupby(["site_idx", "layer_kind", "zone"], sort=True)
+    want = grouped.agg(
+        a=("overlap_area_m2", "first"),
+        b=("overlap_length_m", "first"),
+        i=("inside", "any"),
+        n=("inside", "size"),
+    ).reset_index()
+    assert list(site) == list(want["site_idx"])
+    assert list(kind) == list(want["layer_kind"])
+    assert list(zone) == list(want["zone"])
+    assert np.array_equal(area, want["a"].to_numpy())
+    assert np.array_equal(length, want["b"].to_numpy())
+    assert list(inside) == list(want["i"]) and list(n_feat) == list(want["n"])
+    # rows of a missing key belong to no group (NaN, as ngroup says)
+    np.testing.assert_array_equal(np.asarray(g, float), grouped.ngroup().to_numpy(float))
+    # sorted: sites ascending, then kinds and zones as Python strings
+    keys = list(zip(site, kind, zone, strict=True))
+    assert keys == sorted(keys)

@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Gcj02Check",
+    "Gcj02Reference",
     "detect_gcj02",
     "from_gcj02",
     "gcj02_shift_m",
@@ -370,8 +372,6 @@ def detect_gcj02(
     -------
     Gcj02Check
     """
-    import shapely
-
     data = geoseries_with_crs(gdf, "detect_gcj02 (data)")
     ref = geoseries_with_crs(reference, "detect_gcj02 (reference)")
     if data.is_empty.all() or ref.is_empty.all():
@@ -379,53 +379,163 @@ def detect_gcj02(
             "detect_gcj02 needs non-empty data and reference; found an empty one; fix: check "
             "the inputs"
         )
-    data_ll = data if pyproj.CRS(data.crs).is_geographic else data.to_crs(CGCS2000)
-    measure = gk_crs_for(ref)
-    to_m = pyproj.Transformer.from_crs(data_ll.crs, measure, always_xy=True)
+    check = Gcj02Reference(ref, gk_crs_for(ref)).check(data, sample=sample, near_m=near_m)
+    assert check is not None  # unbounded: always an answer
+    return check
 
-    ref_m = ref.to_crs(measure)
-    ref_linear, ref_points = _explode(np.asarray(ref_m.values))
-    tree = shapely.STRtree(np.concatenate([_short_pieces(ref_linear), ref_points]))
 
-    # sample along the data's edges as drawn in the measuring CRS (straight there, like the
-    # reference's), then go back to lon/lat to undo GCJ-02 on the sampled points
-    pts_m = _sample_boundary_points(data_ll.to_crs(measure), sample)
-    to_ll = pyproj.Transformer.from_crs(measure, data_ll.crs, always_xy=True)
-    pts = np.column_stack(to_ll.transform(pts_m[:, 0], pts_m[:, 1])) if len(pts_m) else pts_m
-    fixed = np.column_stack(gcj02_to_wgs84(pts[:, 0], pts[:, 1])) if len(pts) else pts
+class Gcj02Reference:
+    """Reference boundaries prepared once for many GCJ-02 checks (:func:`detect_gcj02`).
 
-    def distances(lonlat: NDArray[np.float64]) -> NDArray[np.float64]:
-        x, y = to_m.transform(lonlat[:, 0], lonlat[:, 1])
-        _, d = tree.query_nearest(shapely.points(x, y), return_distance=True, all_matches=False)
-        return np.asarray(d, dtype=float)
+    The boundaries are projected into ``measure`` and cut into short pieces under an STRtree
+    once; a server screening one site per request then pays only for the site's own sample.
 
-    d_raw = distances(pts) if len(pts) else np.empty(0)
-    d_fix = distances(fixed) if len(pts) else np.empty(0)
-    near = np.minimum(d_raw, d_fix) <= near_m
-    if int(near.sum()) < 10:
-        return Gcj02Check(
-            likely_gcj02=False,
-            offset_m=float(np.median(d_raw)) if len(d_raw) else float("nan"),
-            offset_after_correction_m=float(np.median(d_fix)) if len(d_fix) else float("nan"),
-            message=(
-                f"cannot tell: only {int(near.sum())} of {len(pts)} sampled points lie within "
-                f"{near_m:.0f} m of a reference boundary; expected data that shares boundaries "
-                "with the reference (e.g. admin units against admin units)"
-            ),
-        )
-    raw = float(np.median(d_raw[near]))
-    after = float(np.median(d_fix[near]))
-    likely = 100.0 <= raw <= 1000.0 and after <= 0.5 * raw
-    if likely:
-        msg = (
-            f"looks GCJ-02-shifted: median misfit to the reference is {raw:.0f} m as given and "
-            f"{after:.0f} m after removing the GCJ-02 offset (expected < 100 m for WGS84/CGCS2000 "
-            "data); fix: convert it with zoning.gcj02.from_gcj02(gdf) and save the result before "
-            "using it (Amap / Tencent / many Chinese web-map exports are GCJ-02)"
-        )
-    else:
-        msg = (
-            f"no sign of GCJ-02: median misfit to the reference is {raw:.0f} m as given and "
-            f"{after:.0f} m after a GCJ-02 correction"
-        )
-    return Gcj02Check(likely, raw, after, msg)
+    Parameters
+    ----------
+    reference : GeoDataFrame or GeoSeries
+        Trusted boundaries (with a CRS), non-empty.
+    measure : pyproj.CRS
+        The projected CRS distances are measured in (a Gauss–Krüger zone).
+    """
+
+    def __init__(self, reference: gpd.GeoDataFrame | gpd.GeoSeries, measure: pyproj.CRS):
+        import shapely
+
+        ref = geoseries_with_crs(reference, "Gcj02Reference (reference)")
+        self.measure = measure
+        ref_m = ref.to_crs(measure)
+        ref_linear, ref_points = _explode(np.asarray(ref_m.values))
+        self.pieces = np.concatenate([_short_pieces(ref_linear), ref_points])
+        self.tree = shapely.STRtree(self.pieces)
+
+    def check(
+        self,
+        gdf: gpd.GeoDataFrame | gpd.GeoSeries,
+        *,
+        sample: int = 2000,
+        near_m: float = 2000.0,
+        reach_m: float | None = None,
+    ) -> Gcj02Check | None:
+        """Check ``gdf`` against the prepared boundaries (as :func:`detect_gcj02`).
+
+        Parameters
+        ----------
+        gdf : GeoDataFrame or GeoSeries
+            The data to check, with a CRS.
+        sample : int, default 2000
+            Number of points sampled along the data.
+        near_m : float, default 2000
+            Only points within this distance of a boundary count.
+        reach_m : float, optional
+            The boundaries are known complete only within this distance (m) of the data (a
+            subset near it). Nearest boundaries are then searched only as far as the answer
+            needs (``near_m`` plus the largest shift), and ``None`` is returned when that
+            search would reach beyond ``reach_m``. A "cannot tell" answer then counts the
+            misfit of farther points as infinite.
+
+        Returns
+        -------
+        Gcj02Check or None
+            ``None`` only with ``reach_m``, when the answer could depend on boundaries
+            farther away.
+        """
+        import shapely
+
+        data = geoseries_with_crs(gdf, "detect_gcj02 (data)")
+        measure = self.measure
+        crs = data.crs if isinstance(data.crs, pyproj.CRS) else pyproj.CRS(data.crs)
+        data_ll = data if crs.is_geographic else data.to_crs(CGCS2000)
+        to_m = _transformer(data_ll.crs, measure)
+        tree: Any = self.tree
+
+        # sample along the data's edges as drawn in the measuring CRS (straight there, like the
+        # reference's), then go back to lon/lat to undo GCJ-02 on the sampled points
+        pts_m = _sample_boundary_points(data_ll.to_crs(measure), sample)
+        to_ll = _transformer(measure, data_ll.crs)
+        pts = np.column_stack(to_ll.transform(pts_m[:, 0], pts_m[:, 1])) if len(pts_m) else pts_m
+        fixed = np.column_stack(gcj02_to_wgs84(pts[:, 0], pts[:, 1])) if len(pts) else pts
+        xy_raw = np.column_stack(to_m.transform(pts[:, 0], pts[:, 1])) if len(pts) else pts
+        xy_fix = np.column_stack(to_m.transform(fixed[:, 0], fixed[:, 1])) if len(pts) else pts
+
+        max_distance = None
+        if reach_m is not None and len(pts):
+            # a point counts when its raw or corrected misfit is ≤ near_m, so both misfits of a
+            # counted point are ≤ near_m + shift: no nearer search is needed, and the pieces
+            # that matter lie within near_m + 2 × shift of the data
+            shift = float(np.max(np.hypot(*(xy_fix - xy_raw).T)))
+            max_distance = near_m + shift + 1.0
+            if not max_distance + shift + 1.0 <= reach_m:
+                return None
+
+        if max_distance is not None and len(pts):
+            # only the pieces within reach of the sample matter: one query for all of them
+            # (none, for a site far from any boundary), then a tree of those few
+            lo = np.minimum(xy_raw.min(axis=0), xy_fix.min(axis=0))
+            hi = np.maximum(xy_raw.max(axis=0), xy_fix.max(axis=0))
+            box = shapely.box(lo[0], lo[1], hi[0], hi[1])
+            cand = tree.query(box, predicate="dwithin", distance=max_distance)
+            tree = shapely.STRtree(self.pieces[cand]) if len(cand) else None
+
+        def distances(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+            if tree is None:  # nothing within reach
+                return np.full(len(xy), np.inf)
+            geoms = shapely.points(xy[:, 0], xy[:, 1])
+            _, d = tree.query_nearest(geoms, return_distance=True, all_matches=False)
+            d = np.asarray(d, dtype=float)
+            if max_distance is not None:
+                d[d > max_distance] = np.inf  # beyond reach: not measured
+            return d
+
+        d_raw = distances(xy_raw) if len(pts) else np.empty(0)
+        d_fix = distances(xy_fix) if len(pts) else np.empty(0)
+        near = np.minimum(d_raw, d_fix) <= near_m
+        if int(near.sum()) < 10:
+            return Gcj02Check(
+                likely_gcj02=False,
+                offset_m=float(np.median(d_raw)) if len(d_raw) else float("nan"),
+                offset_after_correction_m=float(np.median(d_fix)) if len(d_fix) else float("nan"),
+                message=(
+                    f"cannot tell: only {int(near.sum())} of {len(pts)} sampled points lie within "
+                    f"{near_m:.0f} m of a reference boundary; expected data that shares boundaries "
+                    "with the reference (e.g. admin units against admin units)"
+                ),
+            )
+        raw = float(np.median(d_raw[near]))
+        after = float(np.median(d_fix[near]))
+        likely = 100.0 <= raw <= 1000.0 and after <= 0.5 * raw
+        if likely:
+            msg = (
+                f"looks GCJ-02-shifted: median misfit to the reference is {raw:.0f} m as given "
+                f"and {after:.0f} m after removing the GCJ-02 offset (expected < 100 m for "
+                "WGS84/CGCS2000 data); fix: convert it with zoning.gcj02.from_gcj02(gdf) and save "
+                "the result before using it (Amap / Tencent / many Chinese web-map exports are "
+                "GCJ-02)"
+            )
+        else:
+            msg = (
+                f"no sign of GCJ-02: median misfit to the reference is {raw:.0f} m as given and "
+                f"{after:.0f} m after a GCJ-02 correction"
+            )
+        return Gcj02Check(likely, raw, after, msg)
+
+
+_TRANSFORMERS = threading.local()
+
+
+def _transformer(src: Any, dst: Any) -> pyproj.Transformer:
+    """Return a lon/lat-ordered transformer, cached per thread (never shared)."""
+    cache = getattr(_TRANSFORMERS, "cache", None)
+    if cache is None:
+        cache = _TRANSFORMERS.cache = {}
+    key = (_crs_id(src), _crs_id(dst))
+    tr = cache.get(key)
+    if tr is None:
+        if len(cache) > 32:
+            cache.clear()
+        tr = cache[key] = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    return tr
+
+
+def _crs_id(crs: Any) -> str:
+    """Return a string that identifies ``crs`` (its definition as given, else its WKT)."""
+    return getattr(crs, "srs", None) or pyproj.CRS(crs).to_wkt()

@@ -10,6 +10,7 @@ verdict. The answer is a :class:`~zoning.screening.result.ScreeningResult`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from zoning.threads import resolve_n_jobs
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pyproj
 
     from zoning.projects import ProjectType
 
@@ -124,7 +126,7 @@ def _apply_rules(
         inter = hits["intersects"].to_numpy()
         dist = hits["distance_m"].to_numpy()
         best = np.zeros(n, dtype=np.int64)
-        for (kind, zone), rows in hits.groupby(["layer_kind", "zone"], sort=False).indices.items():
+        for (kind, zone), rows in _kind_zone_groups(hits).items():
             for ev in evals.get(kind, []):
                 if ev.rule.outside or not ev.rule.covers_zone(zone):
                     continue
@@ -148,11 +150,39 @@ def _apply_rules(
         # a zone hit that no rule covers for this project type: needs_info, never allowed
         uncovered = inter & (outcome == "")
         outcome[uncovered] = "needs_info"
-    hits = hits.assign(outcome=outcome, rule_id=rule_id, rule_ids=rule_ids)
+    hits = hits.assign(
+        outcome=outcome,
+        rule_id=rule_id,
+        rule_ids=pd.Series(rule_ids, index=hits.index, dtype=object),
+    )
     if any(checks):  # rules whose area cannot be told for the site (rare: no admin data)
         hits["checks"] = checks
     hits["triggered"] = hits["outcome"] != ""
     return hits
+
+
+#: below this many hits the groups are formed in Python (a pandas groupby costs ~3 ms at least)
+_SMALL_GROUPBY = 4096
+
+
+def _kind_zone_groups(hits: pd.DataFrame) -> dict[tuple[Any, Any], np.ndarray]:
+    """Rows of ``hits`` per (kind, zone), as ``groupby([...]).indices`` (missing keys dropped)."""
+    if len(hits) > _SMALL_GROUPBY:
+        indices: Any = hits.groupby(["layer_kind", "zone"], sort=False).indices
+        return dict(indices)
+    groups: dict[tuple[Any, Any], list[int]] = {}
+    kinds = hits["layer_kind"].to_numpy(dtype=object)
+    zones = hits["zone"].to_numpy(dtype=object)
+    for r, key in enumerate(zip(kinds, zones, strict=True)):
+        if _missing(key[0]) or _missing(key[1]):
+            continue
+        groups.setdefault(key, []).append(r)
+    return {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
+
+
+def _missing(value: Any) -> bool:
+    """Tell whether a group key is missing (None or NaN), as ``groupby`` drops it."""
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NA
 
 
 _NO_AREA_HITS = pd.DataFrame(
@@ -346,15 +376,14 @@ def screen_sites(
         )
 
     # local Gauss–Krüger zone of each site; sites are measured in their own zone
-    import pyproj
 
     cx = shapely.get_coordinates(shapely.centroid(geoms_ll))[:, 0]
     epsg = np.array([gk_epsg_for_lon(x) for x in cx], dtype=np.int64)
     site_gk = np.empty(n_sites, dtype=object)
     crs_of: dict[int, pyproj.CRS] = {}
-    src = pyproj.CRS("EPSG:4490")
+    src = _crs_from_epsg(4490)
     for code in np.unique(epsg):
-        crs_of[int(code)] = pyproj.CRS.from_epsg(int(code))
+        crs_of[int(code)] = _crs_from_epsg(int(code))
         sel = epsg == code
         site_gk[sel] = transform_geoms(geoms_ll[sel], src, crs_of[int(code)])
     site_area = np.where(dims == 2, shapely.area(site_gk), 0.0)
@@ -372,12 +401,10 @@ def screen_sites(
     for kind, layer in index.layers.items():
         max_buffer = max((ev.rule.buffer_m for ev in evals.get(kind, [])), default=0.0)
         radius = max(search_radius_m, max_buffer, tolerance_m)
-        key = layer.crs.to_wkt()
+        key = layer.crs_wkt
         if key not in native_cache:
             native_cache[key] = (
-                geoms_ll
-                if layer.crs.to_epsg() == 4490
-                else transform_geoms(geoms_ll, src, layer.crs)
+                geoms_ll if layer.epsg == 4490 else transform_geoms(geoms_ll, src, layer.crs)
             )
         si, fj = layer.query_pairs(native_cache[key], radius)
         if len(si) == 0:
@@ -455,7 +482,7 @@ def screen_sites(
     if len(hits):
         hit_any[hits.loc[hits["intersects"].astype(bool), "site_idx"].to_numpy(int)] = True
     nearest = nearest_features(
-        index, np.flatnonzero(~hit_any), geoms_ll, site_gk, epsg, crs_of, src
+        index, np.flatnonzero(~hit_any), geoms_ll, site_gk, epsg, crs_of, src, n_jobs
     )
 
     # verdicts
@@ -526,6 +553,14 @@ def screen_sites(
         jurisdictions=juris,
         missing_layers=missing_layers,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _crs_from_epsg(code: int) -> pyproj.CRS:
+    """``pyproj.CRS.from_epsg(code)``, built once per process (a PROJ database look-up)."""
+    import pyproj
+
+    return pyproj.CRS.from_epsg(code)
 
 
 def _user_attrs(attrs: Any) -> Mapping[str, Any]:

@@ -8,6 +8,7 @@ nothing, the nearest feature of every kind (exact distance in each site's zone).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ __all__ = [
     "ScreeningIndex",
     "build_index",
     "nearest_features",
+    "query_nearest",
     "transform_geoms",
     "unit_access_list",
 ]
@@ -45,20 +47,25 @@ class _LayerIndex:
         self.frame = frame
         self.geoms = np.asarray(frame.geometry.values, dtype=object)
         self.tree = shapely.STRtree(self.geoms)
-        self.crs = pyproj.CRS(frame.crs) if frame.crs is not None else None
-        if self.crs is None:
+        if frame.crs is None:
             raise CRSError(
                 f"layer frame {kind!r} has no CRS; expected EPSG:4490 (the normalised frame); "
                 "fix: set_crs on the frame or load it through a catalogue"
             )
+        self.crs: pyproj.CRS = pyproj.CRS(frame.crs)
         self.geographic = self.crs.is_geographic
-        self.zones = self._column("zone", "")
-        self.feature_ids = self._column("feature_id", None)
-        if self.feature_ids is None or pd.isna(self.feature_ids).any():
-            self.feature_ids = np.array([f"{kind}:{i}" for i in range(len(frame))], dtype=object)
-        self.names = self._column("name", None)
-        if self.names is None:
-            self.names = np.full(len(frame), None, dtype=object)
+        #: the layer CRS's WKT and EPSG code, asked for on every screening (slow in pyproj)
+        self.crs_wkt = self.crs.to_wkt()
+        self.epsg = self.crs.to_epsg()
+        zones = self._column("zone", "")
+        assert zones is not None  # a default was given
+        self.zones: np.ndarray = zones
+        ids = self._column("feature_id", None)
+        if ids is None or pd.isna(ids).any():
+            ids = np.array([f"{kind}:{i}" for i in range(len(frame))], dtype=object)
+        self.feature_ids: np.ndarray = ids
+        names = self._column("name", None)
+        self.names: np.ndarray = np.full(len(frame), None, dtype=object) if names is None else names
         self._projected: dict[int, np.ndarray] = {}
         self._done: dict[int, np.ndarray] = {}
         self._area: dict[int, np.ndarray] = {}
@@ -76,7 +83,7 @@ class _LayerIndex:
         """Return the features ``idx`` in ``crs`` (projecting and caching only what is new)."""
         import shapely
 
-        epsg = crs.to_epsg() or hash(crs.to_wkt())
+        epsg = crs_key(crs)
         if self.crs == crs:
             return self.geoms[idx]
         if epsg not in self._projected:
@@ -97,7 +104,7 @@ class _LayerIndex:
         """Area (m²) of features ``idx`` in the projected ``crs`` (cached)."""
         import shapely
 
-        epsg = crs.to_epsg() or hash(crs.to_wkt())
+        epsg = crs_key(crs)
         if epsg not in self._area:
             self._area[epsg] = np.full(len(self.geoms), np.nan)
         cache = self._area[epsg]
@@ -137,6 +144,9 @@ class ScreeningIndex:
     #: catalogue layer name -> {access-list dimension: field} of the control-unit layers
     access_fields: dict[str, dict[str, str]] | None = None
     _access_lists: Any = None
+    #: the county boundaries of the GCJ-02 check, prepared once (``zoning.screening.site``)
+    _gcj02_admin: Any = None
+    _gcj02_refs: dict[int, Any] = field(default_factory=dict)
 
 
 def transform_geoms(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.ndarray:
@@ -154,16 +164,103 @@ def transform_geoms(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.n
     numpy.ndarray
         The geometries in ``dst``.
     """
-    import pyproj
     import shapely
 
-    tr = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    tr = _transformer(src, dst)
 
     def fn(coords: np.ndarray) -> np.ndarray:
         x, y = tr.transform(coords[:, 0], coords[:, 1])
         return np.column_stack([x, y])
 
     return shapely.transform(geoms, fn)
+
+
+_KEYS: dict[str, int] = {}
+_TRANSFORMERS = threading.local()
+
+
+def crs_key(crs: pyproj.CRS) -> int:
+    """Return the EPSG code of ``crs``, else a hash of its WKT (memoised: pyproj is slow).
+
+    Parameters
+    ----------
+    crs : pyproj.CRS
+        A CRS.
+
+    Returns
+    -------
+    int
+        The key the projected features are cached under.
+    """
+    srs = crs.srs or crs.to_wkt()
+    key = _KEYS.get(srs)
+    if key is None:
+        key = crs.to_epsg() or hash(crs.to_wkt())
+        if len(_KEYS) > 256:
+            _KEYS.clear()
+        _KEYS[srs] = key
+    return key
+
+
+def _transformer(src: pyproj.CRS, dst: pyproj.CRS) -> pyproj.Transformer:
+    """Return a lon/lat-ordered transformer ``src`` → ``dst``, cached per thread."""
+    import pyproj
+
+    cache = getattr(_TRANSFORMERS, "cache", None)
+    if cache is None:
+        cache = _TRANSFORMERS.cache = {}
+    key = (src.srs or src.to_wkt(), dst.srs or dst.to_wkt())
+    tr = cache.get(key)
+    if tr is None:
+        if len(cache) > 64:
+            cache.clear()
+        tr = cache[key] = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    return tr
+
+
+#: fewer sites than this are searched on one thread (a thread costs more than it saves)
+_NEAREST_PER_THREAD = 128
+
+
+def query_nearest(tree: Any, geoms: np.ndarray, n_jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """``tree.query_nearest(geoms, all_matches=False)``, the inputs split over threads.
+
+    GEOS releases the GIL while it searches; every input's answer depends on that input only,
+    so the pairs are those of one call (input order, one nearest feature per input).
+
+    Parameters
+    ----------
+    tree : shapely.STRtree
+        The features.
+    geoms : numpy.ndarray
+        The geometries to search from.
+    n_jobs : int, default 1
+        Threads.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Input and feature positions.
+    """
+    n = len(geoms)
+    chunks = min(n_jobs, n // _NEAREST_PER_THREAD)
+    if chunks <= 1:
+        s_idx, f_idx = tree.query_nearest(geoms, all_matches=False)
+        return s_idx, f_idx
+    from concurrent.futures import ThreadPoolExecutor
+
+    starts = np.linspace(0, n, chunks + 1).astype(np.int64)
+
+    def job(k: int) -> np.ndarray:
+        a, b = int(starts[k]), int(starts[k + 1])
+        pairs = np.asarray(tree.query_nearest(geoms[a:b], all_matches=False))
+        pairs[0] += a
+        return pairs
+
+    with ThreadPoolExecutor(max_workers=chunks) as pool:
+        parts = list(pool.map(job, range(chunks)))
+    pairs = np.concatenate(parts, axis=1)
+    return pairs[0], pairs[1]
 
 
 _INDEX_CACHE: dict[Any, tuple[tuple[Any, ...], ScreeningIndex]] = {}
@@ -300,6 +397,7 @@ def nearest_features(
     epsg: np.ndarray,
     crs_of: Mapping[int, pyproj.CRS],
     src: pyproj.CRS,
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
     """Return the nearest feature of every kind (exact GK distance) for the given sites.
 
@@ -319,6 +417,9 @@ def nearest_features(
         EPSG code → CRS of the zones in use.
     src : pyproj.CRS
         EPSG:4490.
+    n_jobs : int, default 1
+        Threads for the nearest searches (many sites: the search against whole polygons is
+        most of a batch's time; each site's answer is its own, whatever the split).
 
     Returns
     -------
@@ -333,9 +434,9 @@ def nearest_features(
     out = []
     for kind, layer in index.layers.items():
         native = geoms_ll[sites_idx]
-        if layer.crs.to_epsg() != 4490:
+        if layer.epsg != 4490:
             native = transform_geoms(native, src, layer.crs)
-        s_idx, f_idx = layer.tree.query_nearest(native, all_matches=False)
+        s_idx, f_idx = query_nearest(layer.tree, native, n_jobs)
         if layer.geographic:
             # degrees are anisotropic: widen to every feature that could be nearer in metres
             d_deg = shapely.distance(native[s_idx], layer.geoms[f_idx])

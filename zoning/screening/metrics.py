@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from zoning.screening.groups import group_hits
+
 __all__ = [
     "clip_rects",
     "clip_to_zones",
@@ -502,27 +504,18 @@ def dissolved_totals(
     if not len(hits):
         return pd.DataFrame(columns=[*cols, "share_of_site", "inside", "n_features"])
     inter = hits["intersects"].to_numpy(bool)
-    sub = hits[inter]
     pieces = clip[inter]
     spans = intervals[inter]
-    grouped = sub.groupby(["site_idx", "layer_kind", "zone"], sort=True)
-    g = grouped.ngroup().to_numpy()
-    agg = grouped.agg(
-        overlap_area_m2=("overlap_area_m2", "first"),
-        overlap_length_m=("overlap_length_m", "first"),
-        inside=("inside", "any"),
-        n_features=("inside", "size"),
-    ).reset_index()
-    site = agg["site_idx"].to_numpy(np.int64)
-    area = agg["overlap_area_m2"].to_numpy(float).copy()
-    length = agg["overlap_length_m"].to_numpy(float).copy()
-    inside = agg["inside"].to_numpy(bool)
+    groups = group_hits(hits, inter)
+    g, site, kinds, zones, area, length, inside, n_features = groups
     # a site wholly inside one feature of the zone: the dissolved overlap is the site itself
     area[inside] = np.where(dims[site[inside]] == 2, site_area[site[inside]], 0.0)
     length[inside] = np.where(dims[site[inside]] == 1, site_length[site[inside]], 0.0)
-    multi = np.flatnonzero(~inside & (agg["n_features"].to_numpy() > 1))
+    multi = [int(k) for k in np.flatnonzero(~inside & (n_features > 1))]
     if len(multi):
-        members = pd.Series(np.arange(len(g))).groupby(g).indices
+        order = np.argsort(g, kind="stable")  # rows of each group, in their original order
+        cuts = np.searchsorted(g[order], np.arange(len(site) + 1))
+        members = {k: order[cuts[k] : cuts[k + 1]] for k in multi}
         polys = []
         for k in multi:
             # dissolve the zones, then clip once: overlapping features count once, and no
@@ -554,12 +547,12 @@ def dissolved_totals(
     return pd.DataFrame(
         {
             "site_idx": site,
-            "layer_kind": agg["layer_kind"].to_numpy(),
-            "zone": agg["zone"].to_numpy(),
+            "layer_kind": kinds,
+            "zone": zones,
             "overlap_area_m2": area,
             "overlap_length_m": length,
             "share_of_site": share,
             "inside": inside,
-            "n_features": agg["n_features"].to_numpy(np.int64),
+            "n_features": n_features,
         }
     )

@@ -8,13 +8,15 @@ import numpy as np
 import pandas as pd
 
 from zoning.errors import CRSError, EmptyInputError, ZoningUsageError
+from zoning.screening.index import crs_key
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from zoning.gcj02 import Gcj02Reference
     from zoning.screening.index import ScreeningIndex
 
-__all__ = ["gcj02_warning", "prepare_sites"]
+__all__ = ["gcj02_reference", "gcj02_warning", "prepare_sites"]
 
 
 def _site_ids(sites: gpd.GeoDataFrame, site_id_field: str | None) -> list[str]:
@@ -24,7 +26,7 @@ def _site_ids(sites: gpd.GeoDataFrame, site_id_field: str | None) -> list[str]:
                 f"site id field {site_id_field!r} not in the site file; columns: "
                 f"{', '.join(map(str, sites.columns))}"
             )
-        col = site_id_field
+        col: str | None = site_id_field
     else:
         col = next((c for c in ("site_id", "id", "name", "名称") if c in sites.columns), None)
     if col is None:
@@ -121,7 +123,7 @@ def prepare_sites(
         geometry=gpd.GeoSeries(geoms, crs=sites.crs),
         crs=sites.crs,
     )
-    if out.crs.to_epsg() != 4490:
+    if crs_key(out.crs) != 4490:  # to_epsg, memoised
         out = out.to_crs("EPSG:4490")
     return out, ids
 
@@ -141,6 +143,13 @@ def _keep_top_dimension(geom: Any) -> Any:
 def gcj02_warning(site_frame: gpd.GeoDataFrame, index: ScreeningIndex) -> list[str]:
     """Flag sites that look GCJ-02 shifted against the admin boundaries near them.
 
+    The county boundaries are prepared once per index and Gauss–Krüger zone
+    (:class:`zoning.gcj02.Gcj02Reference`); each call then measures only its own sample,
+    searching no farther than the answer needs. The answer is the one of
+    :func:`zoning.gcj02.detect_gcj02` against the counties near the sites, which is what runs
+    when the prepared search could reach beyond them (sites far north, where 0.05° of
+    longitude is short).
+
     Parameters
     ----------
     site_frame : GeoDataFrame
@@ -155,21 +164,32 @@ def gcj02_warning(site_frame: gpd.GeoDataFrame, index: ScreeningIndex) -> list[s
     """
     import shapely
 
-    admin = index.admin
-    if admin is None or not len(admin):
+    prepared = _gcj02_admin(index)
+    if prepared is None:
         return []
-    if "zone" in admin.columns and (admin["zone"] == "county").any():
-        admin = admin[admin["zone"] == "county"]
-    admin = admin.to_crs("EPSG:4490") if admin.crs and admin.crs.to_epsg() != 4490 else admin
+    _, envelopes, bounds = prepared
     minx, miny, maxx, maxy = site_frame.total_bounds
-    near = shapely.box(minx - 0.05, miny - 0.05, maxx + 0.05, maxy + 0.05)
-    ref = admin[shapely.intersects(near, shapely.envelope(admin.geometry.values))]
-    if not len(ref):
+    pad = _GCJ02_NEAR_DEG
+    near = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
+    sel = shapely.intersects(near, envelopes)
+    if not sel.any():
         return []
     try:
+        from zoning.crs import gk_epsg_for_lon
         from zoning.gcj02 import detect_gcj02
 
-        check = detect_gcj02(site_frame, ref, sample=400)
+        # the zone gk_crs_for(ref) picks: the centre of the nearby counties' bounds
+        b = bounds[sel]
+        epsg = gk_epsg_for_lon((float(np.nanmin(b[:, 0])) + float(np.nanmax(b[:, 2]))) / 2.0)
+        ref = gcj02_reference(index, epsg)
+        if ref is None:
+            return []
+        # every county within this distance of the sites is among the nearby ones
+        lat = min(max(abs(miny), abs(maxy)) + 0.1, 89.0)
+        reach = 0.9 * pad * min(_DEG_LON_EQ_M * np.cos(np.radians(lat)), _DEG_LAT_M)
+        check = ref.check(site_frame, sample=400, reach_m=reach)
+        if check is None:
+            check = detect_gcj02(site_frame, prepared[0][sel], sample=400)
     except Exception:  # detection is advisory: never fail a screening on it
         return []
     if check.likely_gcj02:
@@ -179,3 +199,59 @@ def gcj02_warning(site_frame: gpd.GeoDataFrame, index: ScreeningIndex) -> list[s
             f"{check.message}"
         ]
     return []
+
+
+def gcj02_reference(index: ScreeningIndex, epsg: int) -> Gcj02Reference | None:
+    """Return the county boundaries of ``index`` prepared for GCJ-02 checks in zone ``epsg``.
+
+    Built on first use and kept on the index (``zoning serve`` prepares every zone of its
+    catalogue at start).
+
+    Parameters
+    ----------
+    index : ScreeningIndex
+        The catalogue's index.
+    epsg : int
+        The Gauss–Krüger zone distances are measured in.
+
+    Returns
+    -------
+    Gcj02Reference or None
+        ``None`` when the index has no admin units.
+    """
+    if _gcj02_admin(index) is None:
+        return None
+    ref = index._gcj02_refs.get(epsg)
+    if ref is None:
+        import pyproj
+
+        from zoning.gcj02 import Gcj02Reference
+
+        ref = Gcj02Reference(index._gcj02_admin[0], pyproj.CRS.from_epsg(epsg))
+        index._gcj02_refs[epsg] = ref
+    return ref
+
+
+#: counties whose envelope comes within this many degrees of the sites are the reference
+_GCJ02_NEAR_DEG = 0.05
+_DEG_LAT_M = 110_574.0
+_DEG_LON_EQ_M = 111_320.0
+
+
+def _gcj02_admin(index: ScreeningIndex) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray] | None:
+    """Return the county admin units (EPSG:4490), their envelopes and bounds, once per index."""
+    import shapely
+
+    if index._gcj02_admin is not None:
+        return index._gcj02_admin or None
+    admin = index.admin
+    if admin is None or not len(admin):
+        index._gcj02_admin = ()
+        return None
+    if "zone" in admin.columns and (admin["zone"] == "county").any():
+        admin = admin[admin["zone"] == "county"]
+    admin = admin.to_crs("EPSG:4490") if admin.crs and admin.crs.to_epsg() != 4490 else admin
+    geoms = np.asarray(admin.geometry.values, dtype=object)
+    prepared = (admin, shapely.envelope(geoms), shapely.bounds(geoms))
+    index._gcj02_admin = prepared
+    return prepared

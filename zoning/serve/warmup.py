@@ -1,4 +1,4 @@
-"""Warm-up at start: the spatial index, one screening, and every feature in its local zones.
+"""Warm-up at start: the spatial index, one screening, every feature in its local zones.
 
 The screening engine measures a site in the CGCS2000 Gauss–Krüger zone of its centroid and
 projects (and, where reprojection folds a ring, repairs) each zone feature into that zone the
@@ -6,11 +6,14 @@ first time a site needs it, then caches it. On a server the first users would pa
 (tens of milliseconds per new feature); here every feature is projected into each zone the
 catalogue spans before the first request, using the engine's own cache
 (``ScreeningIndex.layers[kind].projected`` / ``zone_area``). If the engine's internals change,
-this step is skipped with a log line: it only makes the first screenings faster.
+this step is skipped with a log line: it only makes the first screenings faster. The county
+boundaries of the GCJ-02 check are prepared for the same zones
+(:func:`zoning.screening.site.gcj02_reference`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -44,6 +47,8 @@ def _preproject(index: Any) -> int:
     import pyproj
     import shapely
 
+    from zoning.screening.site import gcj02_reference
+
     n = 0
     for epsg in _zones_spanned(index):
         crs = pyproj.CRS.from_epsg(epsg)
@@ -53,6 +58,8 @@ def _preproject(index: Any) -> int:
             if len(idx) and int(shapely.get_dimensions(layer.geoms).max()) == 2:
                 layer.zone_area(idx, crs)
             n += len(idx)
+        with contextlib.suppress(Exception):  # advisory, like the check itself
+            gcj02_reference(index, epsg)  # the GCJ-02 check's county boundaries in this zone
     return n
 
 
