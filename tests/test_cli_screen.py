@@ -361,7 +361,8 @@ def test_broken_pipe_ends_quietly(catalog, tmp_path):
         env=env,
     )
     proc.stdout.close()  # the reader is gone before zoning writes (`| head -0`)
-    err = proc.stderr.read().decode("utf-8", "replace")
+    with proc.stderr:
+        err = proc.stderr.read().decode("utf-8", "replace")
     proc.wait(timeout=120)
     assert proc.returncode == 141  # 128 + SIGPIPE, as `cat` ends
     assert "Broken pipe" not in err and "disk" not in err and "Error" not in err

@@ -666,3 +666,5 @@ def test_zoning_serve_starts_prints_its_url_and_answers(demo_catalog_path: Path)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        proc.stdout.close()
+        proc.stderr.close()
