@@ -1007,14 +1007,7 @@ def _two_diff(a, b):
 @njit(cache=True, nogil=True)
 def _grow_product(h, n, a, b):
     """Add the exact product ``a·b`` to the expansion ``h[:n]``; return its new length."""
-    x = a * b
-    c = _SPLITTER * a
-    ahi = c - (c - a)
-    alo = a - ahi
-    c = _SPLITTER * b
-    bhi = c - (c - b)
-    blo = b - bhi
-    y = alo * blo - (((x - ahi * bhi) - alo * bhi) - ahi * blo)
+    x, y = _two_product(a, b)
     n = _grow(h, n, y)
     return _grow(h, n, x)
 
