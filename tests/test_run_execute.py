@@ -112,7 +112,8 @@ def test_run_writes_one_folder_with_every_output(tiny, tmp_path):
     assert set(red.level) == {"county", "city", "province"}
     recon = pd.read_csv(out / "reconciliation.csv")
     assert recon.difference_km2.abs().max() < 1e-6
-    sheets = pd.ExcelFile(out / "stats.xlsx").sheet_names
+    with pd.ExcelFile(out / "stats.xlsx") as book:
+        sheets = book.sheet_names
     assert sheets == ["stats", "overlaps", "flattened", "reconciliation", "说明 About"]
     units = gpd.read_file(out / "units.gpkg", layer="units")
     assert units.eco_redline_all_pct.round(6).tolist() == [10.0, 10.0]

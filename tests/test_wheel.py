@@ -90,14 +90,16 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 def test_wheel_carries_assets_specs_and_licences(wheel: Path) -> None:
-    names = set(zipfile.ZipFile(wheel).namelist())
+    with zipfile.ZipFile(wheel) as whl:
+        names = set(whl.namelist())
     assert "zoning/_assets/leaflet.js" in names
     assert "zoning/_assets/manifest.json" in names
     assert any(n.startswith("zoning/_assets/licenses/leaflet@") for n in names)
     assert "zoning/specs/kinds.toml" in names
     assert "zoning/specs/scenarios/demo_province_stats.toml" in names
     assert "zoning/specs/rulepacks/national.toml" in names
-    manifest = json.loads(zipfile.ZipFile(wheel).read("zoning/_assets/manifest.json"))
+    with zipfile.ZipFile(wheel) as whl:
+        manifest = json.loads(whl.read("zoning/_assets/manifest.json"))
     for spec, lic in manifest["licenses"].items():
         assert f"zoning/_assets/{lic}" in names, spec
 
