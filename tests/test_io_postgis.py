@@ -30,12 +30,14 @@ def _engine(url: str) -> sa.Engine:
 def _count(url: str, schema: str, table: str) -> int | None:
     """Rows in schema.table, or None when the table does not exist."""
     engine = _engine(url)
-    with engine.connect() as conn:
-        if not sa.inspect(conn).has_table(table, schema=schema):
-            return None
-        t = sa.Table(table, sa.MetaData(), schema=schema, autoload_with=conn)
-        n = conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-    engine.dispose()
+    try:  # disposed on every return: a pooled connection left to the GC is a ResourceWarning
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table(table, schema=schema):
+                return None
+            t = sa.Table(table, sa.MetaData(), schema=schema, autoload_with=conn)
+            n = conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+    finally:
+        engine.dispose()
     return int(n)
 
 
