@@ -97,6 +97,18 @@ def test_demo_is_reproducible(tmp_path):
     assert np.allclose(w1.to_crs(ALBERS_CHINA).area, w2.to_crs(ALBERS_CHINA).area, rtol=0)
 
 
+def test_demo_files_are_byte_identical_across_builds(tmp_path):
+    """Two builds write the same bytes (GeoPackage timestamps fixed), so input checksums agree."""
+    from zoning.datasets.build import build_demo
+
+    build_demo(tmp_path / "a")
+    build_demo(tmp_path / "b")
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert "demo.gpkg" in names and names == sorted(p.name for p in (tmp_path / "b").iterdir())
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
 def test_unknown_demo_scenario_lists_the_bundled_ones():
     from zoning.datasets import demo_scenario_path
     from zoning.errors import InputFileError

@@ -470,3 +470,78 @@ def test_a_password_in_the_url_works_and_is_never_echoed(postgis_url, pg_schema,
     assert res.exit_code == 0, res.output
     assert "zoning:***@" in res.output and password not in res.output
     assert _count(postgis_url, pg_schema, "zoning_redline_ledger") == 1
+
+
+def _tiny_run(tmp_path):
+    from test_ledger import _red, rect, write_catalog
+
+    red = _red([("A1", "一般区", rect(1, 1, 3, 3))])
+    write_catalog(tmp_path / "c", {"eco_redline": red}, "2024")
+    scenario = tmp_path / "c" / "tiny.toml"
+    scenario.write_text(
+        'schema_version = 1\nid = "tiny"\ntitle = "tiny"\ncatalog = "catalog.toml"\n'
+        'layers = ["eco_redline"]\n[stats]\nindicators = false\n',
+        encoding="utf-8",
+    )
+    return scenario
+
+
+def test_zoning_run_publishes_nothing_when_the_database_refuses_the_write(
+    postgis_url, pg_schema, tmp_path
+):
+    """The database is written before the folder is published: a refusal leaves the old folder."""
+    from click.testing import CliRunner
+
+    from zoning.cli.main import cli
+
+    engine = sa.create_engine(postgis_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:  # a table zoning did not create: lacks the statistics' columns
+        conn.execute(sa.text(f"CREATE TABLE {pg_schema}.zoning_stats (run_id text)"))
+    engine.dispose()
+    scenario = _tiny_run(tmp_path)
+    out = tmp_path / "run-2024"
+    out.mkdir()
+    (out / "stats.csv").write_text("the previous run\n", encoding="utf-8")
+    url = f"{postgis_url}?options=-csearch_path%3D{pg_schema},public"
+    args = ["run", str(scenario), "--out", str(out), "--db", url, "--overwrite", "--json"]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 1, res.output
+    assert "lacks the columns" in res.output and "nothing was written" in res.output
+    assert (out / "stats.csv").read_text(encoding="utf-8") == "the previous run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "run-2024"]  # no staging left
+    assert _count(postgis_url, pg_schema, "zoning_stats") == 0
+
+
+def test_zoning_run_json_writes_the_database_too(postgis_url, pg_schema, tmp_path):
+    from click.testing import CliRunner
+
+    from zoning.cli.main import cli
+
+    url = f"{postgis_url}?options=-csearch_path%3D{pg_schema},public"
+    out = tmp_path / "r1"
+    res = CliRunner().invoke(
+        cli, ["run", str(_tiny_run(tmp_path)), "--out", str(out), "--db", url, "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    back = postgis.read_table(postgis_url, f"{pg_schema}.zoning_stats")
+    county_a = back[(back["unit_id"] == "140105") & (back["zone"] == "all")]
+    assert set(back["run_id"]) == {"r1"}
+    assert county_a["area_km2"].iloc[0] == pytest.approx(4.0, abs=1e-9)  # 2 km × 2 km
+
+
+def test_zoning_run_checks_the_database_before_running(tmp_path):
+    """An unreachable database fails at once (no statistics computed, no folder)."""
+    import time
+
+    from click.testing import CliRunner
+
+    from zoning.cli.main import cli
+
+    scenario = _tiny_run(tmp_path)
+    url = "postgresql://zoning:S3cretPw@127.0.0.1:1/zoning"  # nothing listens on port 1
+    t0 = time.perf_counter()
+    res = CliRunner().invoke(cli, ["run", str(scenario), "--out", str(tmp_path / "o"), "--db", url])
+    assert res.exit_code == 1
+    assert "refused while connecting" in res.output and "S3cretPw" not in res.output
+    assert not (tmp_path / "o").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["c"]
+    assert time.perf_counter() - t0 < 30

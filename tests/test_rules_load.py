@@ -118,3 +118,62 @@ def test_bundled_files_parse_as_plain_toml():
     for name in ("national", "shanxi", "project_types"):
         text = spec_path("rulepacks", f"{name}.toml").read_text("utf-8")
         assert tomllib.loads(text)
+
+
+@pytest.mark.parametrize(
+    ("where", "key", "suggested"),
+    [
+        # a city's rule with a misspelt jurisdiction would have bound the whole province
+        (("rules", 0), "jurisdicton", "jurisdiction"),
+        # misspelt exceptions or conditions would have made the rule stricter or unconditional
+        (("rules", 0), "exceptons", "exceptions"),
+        (("rules", 0), "conditons", "conditions"),
+        (("rules", 0, "citation"), "artcle", "article"),
+        (("pack",), "jurisdction", "jurisdiction"),
+    ],
+)
+def test_misspelt_key_is_refused_with_the_near_name(where, key, suggested):
+    data = copy.deepcopy(GOOD)
+    table = data
+    for step in where:
+        table = table[step]
+    table[key] = "1401" if "jur" in key else ([] if key.endswith("ons") else "Art. 2")
+    with pytest.raises(RulePackError) as info:
+        load_rulepack(data)
+    [problem] = info.value.problems
+    assert problem.code == "unknown_key"
+    assert f"unknown key {key!r}; did you mean {suggested!r}?" in problem.message
+
+
+def test_misspelt_keys_inside_conditions_and_exceptions_are_refused():
+    data = copy.deepcopy(GOOD)
+    rule = data["rules"][0]
+    rule["conditions"] = [{"attr": "construction", "vaule": "new"}]
+    rule["exceptions"] = [{"attr": "key_national_project", "value": True, "outcom": "allowed"}]
+    rule["colour"] = "red"  # nothing near: no suggestion, the known keys are listed
+    with pytest.raises(RulePackError) as info:
+        load_rulepack(data)
+    text = "\n".join(p.message for p in info.value.problems if p.code == "unknown_key")
+    assert len(info.value.problems) == 4  # and the condition has no value: reported as well
+    assert "condition construction: value None is not a single value" in str(info.value)
+    assert "rule T-1 conditions[0]: unknown key 'vaule'; did you mean 'value'?" in text
+    assert "rule T-1 exceptions[0]: unknown key 'outcom'; did you mean 'outcome'?" in text
+    assert "rule T-1: unknown key 'colour'; expected one of ['buffer_m'," in text
+
+
+def test_every_key_the_format_declares_is_accepted():
+    """The bundled packs use most keys; the declaration (zoning schema rulepack) accepts them all."""
+    from zoning.spec.files import RULEPACK
+
+    rule_keys = set(RULEPACK.fields["rules"].item.fields)
+    used = {k for pack in ("national", "shanxi") for r in _raw(pack)["rules"] for k in r}
+    assert used <= rule_keys
+    assert {"effective_to", "url", "question"} <= rule_keys | set(
+        RULEPACK.fields["citations"].extra.fields
+    )
+
+
+def _raw(name):
+    from zoning.specs import spec_path
+
+    return tomllib.loads(spec_path("rulepacks", f"{name}.toml").read_text(encoding="utf-8"))

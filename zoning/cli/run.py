@@ -31,7 +31,8 @@ __all__ = ["run"]
 )
 @db_option(
     "Also write stats.csv as table zoning_stats to this PostGIS database (run id: the "
-    "output folder's name; its rows replaced)."
+    "output folder's name; its rows replaced). Written before the folder is published: if "
+    "the database refuses, no folder is written either."
 )
 @click.option("--docx", is_flag=True, help="Also write the reports as Word documents (.docx).")
 @csv_encoding_option
@@ -56,11 +57,28 @@ def run(
     from zoning.cli.options import quiet
     from zoning.datasets import resolve_scenario
     from zoning.progress import redirect_logging
-    from zoning.run import run_scenario
+    from zoning.run import RunResult, run_scenario
 
     if quiet():
         progress = False  # zoning --quiet: no bars either
     click.get_current_context().with_resource(redirect_logging(progress))
+    write_db = None
+    if db is not None:
+        from zoning.io.postgis import check_connection
+
+        check_connection(db)  # before the run: an unreachable database fails in seconds
+
+        def write_db(staged: RunResult, target: Path) -> None:
+            """Write stats.csv as table zoning_stats (run id: the folder's name), or fail the run."""
+            if "stats.csv" not in staged.files:
+                return
+            import pandas as pd
+
+            from zoning.io.postgis import write_tables
+
+            table = pd.read_csv(staged.files["stats.csv"], dtype={"unit_id": str})
+            write_tables(db, {"zoning_stats": table}, key_column="run_id", key=target.name)
+
     result = run_scenario(
         resolve_scenario(scenario, "run"),
         out=out,
@@ -69,6 +87,7 @@ def run(
         scheduler=scheduler or ("local" if dask else None),
         progress=progress,
         docx=docx,
+        before_publish=write_db,
     )
     if as_json:
         from zoning.cli.options import echo_json
@@ -82,10 +101,6 @@ def run(
         return
     click.echo(str(result.folder))
     if db is not None and "stats.csv" in result.files:
-        import pandas as pd
+        from zoning.io.postgis import redact_url
 
-        from zoning.io.postgis import redact_url, write_tables
-
-        table = pd.read_csv(result.files["stats.csv"], dtype={"unit_id": str})
-        write_tables(db, {"zoning_stats": table}, key_column="run_id", key=result.folder.name)
         click.echo(f"{redact_url(db)} zoning_stats (run {result.folder.name})")

@@ -299,8 +299,11 @@ def build_demo(out_dir: Path, *, seed: int = DEMO_SEED) -> Path:
     gpkg = out_dir / "demo.gpkg"
     if gpkg.exists():
         gpkg.unlink()
-    for name, frame in [*layers.items(), ("coverage", coverage)]:
-        frame.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
+    from zoning.io.gpkg import fixed_gpkg_time
+
+    with fixed_gpkg_time():  # the same bytes on every build: reruns and checksums agree
+        for name, frame in [*layers.items(), ("coverage", coverage)]:
+            frame.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
     catalog = out_dir / "catalog.toml"
     catalog.write_text(_catalog_toml(seed), encoding="utf-8")
     from zoning.datasets.activity import write_supervision_catalog  # illustrative patches

@@ -208,7 +208,7 @@ def _dem_field(grid: Grid, dem: np.ndarray, dem_transform: Affine) -> np.ndarray
 
     x, y = grid.centres()
     lon, lat = Transformer.from_crs(ALBERS_CHINA, CGCS2000, always_xy=True).transform(x, y)
-    col, row = ~dem_transform * (lon, lat)
+    col, row = ~dem_transform @ (lon, lat)
     z: np.ndarray = ndimage.map_coordinates(dem, [row - 0.5, col - 0.5], order=1, mode="nearest")
     standard: np.ndarray = (z - z.mean()) / z.std()
     return standard

@@ -54,7 +54,7 @@ class Grid:
     def centres(self) -> tuple[np.ndarray, np.ndarray]:
         """X and y of cell centres, each of shape (height, width)."""
         cols, rows = np.meshgrid(np.arange(self.width) + 0.5, np.arange(self.height) + 0.5)
-        x, y = self.transform * (cols, rows)
+        x, y = self.transform @ (cols, rows)
         return np.asarray(x), np.asarray(y)
 
     def rasterize(

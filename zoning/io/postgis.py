@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SRID",
+    "check_connection",
     "connect",
     "is_database_url",
     "read_layer",
@@ -189,6 +190,25 @@ def _database_errors(url: str, doing: str) -> Iterator[None]:
             f"database {shown} failed while {doing}: {_scrub(str(exc), url)}; nothing was "
             "written (the transaction was rolled back)"
         ) from None
+
+
+def check_connection(url: str) -> None:
+    """Connect to ``url`` once and run ``SELECT 1``: fail before a long job, not after it.
+
+    Raises
+    ------
+    DatabaseError
+        The URL is not a PostgreSQL URL, or the server cannot be reached or refuses the user
+        (the message says what and the fix, with no password).
+    """
+    from sqlalchemy import text
+
+    engine = connect(url)
+    try:
+        with _database_errors(url, "connecting"), engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
 
 
 def _split_name(name: str, url: str) -> tuple[str | None, str]:

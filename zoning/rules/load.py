@@ -9,6 +9,7 @@ bundled packs are read from :mod:`zoning.specs`.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,7 +31,9 @@ from zoning.rules.model import (
     RulePack,
     normalise_jurisdiction,
 )
+from zoning.spec.files import RULEPACK
 from zoning.spec.reading import is_nonfinite, leaf_paths, parse_toml
+from zoning.spec.schema import Table
 from zoning.specs import spec_path
 
 __all__ = ["load_rulepack", "load_rulepacks", "validate_rulepack"]
@@ -95,6 +98,45 @@ class _Fields:
             self.bad("bad_type", f"{key} = {value!r}; expected true or false (no quotes)")
             return default
         return value
+
+
+def _keys(field: object) -> tuple[str, ...]:
+    """Return the keys a table of :data:`~zoning.spec.files.RULEPACK` declares, sorted."""
+    assert isinstance(field, Table)
+    return tuple(sorted(field.keys()))
+
+
+_RULEPACK: Any = RULEPACK  # the declaration's nested fields (lists hold ``item``)
+#: the keys each table of a rule pack may have (the one declaration: zoning.spec.files)
+_TOP_KEYS = _keys(RULEPACK)
+_PACK_KEYS = _keys(_RULEPACK.fields["pack"])
+_CITATION_KEYS = _keys(_RULEPACK.fields["citations"].extra)
+_RULE_KEYS = _keys(_RULEPACK.fields["rules"].item)
+_CONDITION_KEYS = _keys(_RULEPACK.fields["rules"].item.fields["conditions"].item)
+_EXCEPTION_KEYS = _keys(_RULEPACK.fields["rules"].item.fields["exceptions"].item)
+
+
+def _unknown_keys(
+    table: Mapping[str, Any], known: tuple[str, ...], where: str, rid: str, problems: list[Problem]
+) -> None:
+    """Report every key of ``table`` that the format does not have.
+
+    A misspelt key must not be ignored: ``jurisdicton`` would make a city's rule bind the whole
+    province, ``exceptons`` would drop its exceptions, ``conditons`` would make it unconditional.
+    """
+    for key in table:
+        if key in known:
+            continue
+        near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        problems.append(
+            Problem(
+                "unknown_key",
+                f"{where}: unknown key {key!r}; {hint}expected one of {list(known)} "
+                "(a misspelt key is refused, not ignored: it would change what the rule does)",
+                rows=(rid,),
+            )
+        )
 
 
 def validate_rulepack(data: Mapping[str, Any], *, source: str = "<memory>") -> list[Problem]:
@@ -190,8 +232,11 @@ def _parse(data: Mapping[str, Any], *, source: str, problems: list[Problem]) -> 
         problems.append(
             Problem("non_finite", f"{source}: {path} is NaN or infinite; expected a finite number")
         )
+    _unknown_keys(data, _TOP_KEYS, source, "pack", problems)
     head = data.get("pack")
-    if not isinstance(head, Mapping):
+    if isinstance(head, Mapping):
+        _unknown_keys(head, _PACK_KEYS, f"{source}: [pack]", "pack", problems)
+    else:
         problems.append(
             Problem("no_pack_table", f"{source}: no [pack] table; expected id and version")
         )
@@ -220,6 +265,8 @@ def _parse(data: Mapping[str, Any], *, source: str, problems: list[Problem]) -> 
         raw_cits = {}
     for cid, raw in raw_cits.items():
         cf = _Fields({}, f"{source}: citation {cid}", str(cid), problems)
+        if isinstance(raw, Mapping):
+            _unknown_keys(raw, _CITATION_KEYS, cf.where, str(cid), problems)
         cit = _parse_citation(raw, cf, {}, str(cid))
         if cit is not None:
             register[str(cid)] = cit
@@ -244,6 +291,14 @@ def _parse(data: Mapping[str, Any], *, source: str, problems: list[Problem]) -> 
         where = f"{source}: rule {rid}"
         f = _Fields(r, where, rid, problems)
         bad = f.bad
+        _unknown_keys(r, _RULE_KEYS, where, rid, problems)
+        if isinstance(r.get("citation"), Mapping):
+            _unknown_keys(r["citation"], _CITATION_KEYS, where + " citation", rid, problems)
+        for key, known in (("conditions", _CONDITION_KEYS), ("exceptions", _EXCEPTION_KEYS)):
+            items = r.get(key)
+            for i, item in enumerate(items if isinstance(items, list) else []):
+                if isinstance(item, Mapping):
+                    _unknown_keys(item, known, f"{where} {key}[{i}]", rid, problems)
         if "id" not in r:
             bad("rule_id", "has no id")
         elif not isinstance(raw_id, str):

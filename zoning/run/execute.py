@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,7 @@ def run_scenario(
     scheduler: str | None = None,
     progress: bool | None = None,
     docx: bool = False,
+    before_publish: Callable[[RunResult, Path], None] | None = None,
 ) -> RunResult:
     """Run a scenario and write its output folder atomically.
 
@@ -119,6 +121,11 @@ def run_scenario(
         Progress bars on stderr (default: when stderr is a terminal).
     docx : bool, default False
         Also write the statistics, screening and restoration reports as Word documents.
+    before_publish : callable, optional
+        Called with the finished run, still in its staging folder, and the output folder it
+        is about to be published as (e.g. to write its statistics to a database under the
+        folder's name). If it raises, nothing is published: the staging folder is removed and
+        an existing output folder is left as it was.
 
     Returns
     -------
@@ -146,6 +153,7 @@ def run_scenario(
             scheduler=scheduler,
             progress=progress,
             docx=docx,
+            before_publish=before_publish,
         )
 
 
@@ -166,6 +174,7 @@ def _run_into(
     scheduler: str | None,
     progress: bool | None,
     docx: bool = False,
+    before_publish: Callable[[RunResult, Path], None] | None = None,
 ) -> RunResult:
     if target.exists() and not overwrite:
         raise OutputExistsError(
@@ -200,6 +209,12 @@ def _run_into(
     handler.close()
     shutil.rmtree(stage / ".steps", ignore_errors=True)
     write_manifest(stage, result, sc, inputs=inputs, scheduler=scheduler)
+    if before_publish is not None:
+        try:
+            before_publish(RunResult(folder=stage, files=dict(result)), target)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
     publish_run(stage, target, overwrite=overwrite)
     files = {name: target / p.relative_to(stage) for name, p in result.items()}
     return RunResult(folder=target, files=files)

@@ -298,9 +298,23 @@ _CITATION = Table(
         "note": Text(),
     },
     "A citation of an official text.",
+    closed=True,
 )
 _TEXTS = Either(Text(), ListOf(Text()))
-_CONDITION = Table({"attr": Text(), "op": Text(), "value": Anything()})
+_CONDITION_FIELDS = {"attr": Text(), "op": Text(), "value": Anything()}
+_CONDITION = Table(_CONDITION_FIELDS, "A condition on a site attribute.", closed=True)
+_EXCEPTION = Table(
+    {
+        **_CONDITION_FIELDS,
+        "outcome": Text(),
+        "text_zh": Text(),
+        "text_en": Text(),
+        "evidence_required": Either(Text(), ListOf(Text())),
+        "on_missing": Text(),
+    },
+    "An exception: a condition and the outcome it gives.",
+    closed=True,
+)
 
 RULEPACK = Table(
     {
@@ -316,6 +330,7 @@ RULEPACK = Table(
             },
             "The pack's identity.",
             required=("id", "version"),
+            closed=True,
         ),
         "citations": Table({}, "The citation register: [citations.ID].", extra=_CITATION),
         "rules": TableList(
@@ -333,7 +348,7 @@ RULEPACK = Table(
                     "exclude_categories": _TEXTS,
                     "outcome": Text(),
                     "conditions": ListOf(_CONDITION),
-                    "exceptions": ListOf(Table(dict(_CONDITION.fields), extra=Anything())),
+                    "exceptions": ListOf(_EXCEPTION),
                     "on_missing": Text(),
                     "citation": Either(Text(), _CITATION),
                     "text_zh": Text(),
@@ -347,11 +362,13 @@ RULEPACK = Table(
                     "jurisdiction_name": Text(),
                 },
                 required=("id",),
+                closed=True,
             ),
             "The rules ([[rules]]).",
         ),
     },
     "A rule pack (docs/rulepacks.md).",
+    closed=True,
 )
 
 _NAMES = {"name_zh": Text(), "name_en": Text()}
