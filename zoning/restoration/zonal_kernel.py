@@ -184,14 +184,24 @@ def _valid_count(data, tile_start, bw, row, c, n, nodata, has_nodata):  # pragma
     return cnt
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _boundary(data, b_pos, k, nodata, has_nodata, b_val, b_ok):  # pragma: no cover - compiled
+    v = data[b_pos[k]]
+    ok = not (v != v or (has_nodata and v == nodata))
+    b_ok[k] = ok
+    b_val[k] = np.float64(v) if ok else 0.0
+
+
 @njit(cache=True, nogil=True)
 def _reduce_chunk(
     data,
     tile_start,
     bw,
+    starts,
     r_row,
     r_col,
     r_len,
+    b_local,
     b_pos,
     nodata,
     has_nodata,
@@ -204,7 +214,14 @@ def _reduce_chunk(
     acc = np.empty(8)
     frames = np.empty((3 * _DEPTH, 3), dtype=np.int64)
     values = np.empty(_DEPTH)
+    kb = 0
+    n_b = b_pos.size
     for k in range(r_row.size):
+        # the boundary cells before this run, in raster order: most sit beside a run, so
+        # their cache lines are the run's (read apart, each cost a trip to memory)
+        while kb < n_b and b_local[kb] < starts[k]:
+            _boundary(data, b_pos, kb, nodata, has_nodata, b_val, b_ok)
+            kb += 1
         row = r_row[k]
         c = r_col[k]
         n = r_len[k]
@@ -221,11 +238,9 @@ def _reduce_chunk(
             data, tile_start, bw, row, c, n, buf, acc, nodata, has_nodata, True, frames, values
         )
         run_cnt[k] = _valid_count(data, tile_start, bw, row, c, n, nodata, has_nodata)
-    for k in range(b_pos.size):
-        v = data[b_pos[k]]
-        ok = not (v != v or (has_nodata and v == nodata))
-        b_ok[k] = ok
-        b_val[k] = np.float64(v) if ok else 0.0
+    while kb < n_b:
+        _boundary(data, b_pos, kb, nodata, has_nodata, b_val, b_ok)
+        kb += 1
 
 
 def pairwise_sum(values: np.ndarray) -> float:
@@ -329,9 +344,11 @@ def reduce_chunk(
         data,
         tile_start,
         int(block_width),
+        starts,
         r_row,
         r_col,
         stops - starts,
+        b_local,
         b_pos,
         value,
         has_nodata,
