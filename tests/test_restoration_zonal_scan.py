@@ -179,3 +179,19 @@ def test_stable_order_by_hand():
     second = np.array([1, 5, 0, 5, 1])
     assert stable_order([(first, 3), (second, 6)]).tolist() == [1, 3, 4, 2, 0]
     assert stable_order([(second, 6)]).tolist() == [2, 0, 4, 1, 3]
+
+
+def test_piece_order_within_zones_is_the_global_counting_sort():
+    # zones in order (the per-zone sorts) and shuffled (the global one): the same permutation
+    # as numpy's stable argsort of the (zone, row, column) key
+    from zoning.restoration.zonal_scan import piece_order
+
+    rng = np.random.default_rng(5)
+    n = 5000
+    zone = np.sort(rng.integers(0, 30, n))
+    row = rng.integers(0, 40, n)
+    col = rng.integers(-1, 50, n)
+    for z in (zone, rng.permutation(zone)):
+        pieces = (z, row, col, np.zeros(n), np.zeros(n))
+        expected = np.argsort((z * 40 + row) * 51 + col + 1, kind="stable")
+        np.testing.assert_array_equal(piece_order(pieces, 30, 40, 50), expected)

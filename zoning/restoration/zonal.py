@@ -43,7 +43,7 @@ import pandas as pd
 from zoning.errors import CRSError, EmptyInputError, LayerValidationError, Problem
 from zoning.restoration.zonal_kernel import reduce_chunk
 from zoning.restoration.zonal_read import array_chunks, file_chunks, open_raster
-from zoning.restoration.zonal_scan import edge_pieces, scan_cells, stable_order
+from zoning.restoration.zonal_scan import edge_pieces, piece_order, scan_cells, stable_order
 from zoning.threads import resolve_n_jobs
 
 if TYPE_CHECKING:
@@ -211,8 +211,7 @@ def build_zone_index(
             True,
         )
     pieces = edge_pieces(c0, r0, c1, r1, zone, height, width)
-    p_zone, p_row, p_col = pieces[:3]
-    order = stable_order([(p_zone, n_zones), (p_row, height), (p_col + 1, width + 1)])
+    order = piece_order(pieces, n_zones, height, width)
     # A north-up grid (e < 0) flips orientation: counter-clockwise exteriors become clockwise.
     sign = -1.0 if transform.a * transform.e < 0 else 1.0
     cells, b_frac, runs = scan_cells(pieces, order, sign, _FRAC_EPS, width)

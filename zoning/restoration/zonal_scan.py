@@ -8,7 +8,7 @@ passes instead of numpy's sorts and gathers:
    each piece at each integer column (crossing points by the same arithmetic as before:
    ``b0 + t (b1 − b0)`` with ``t = (k − a0) / (a1 − a0)``), and gives each piece its cell,
    its partial area ``(x̄ − c − 1) dy`` and its ``dy``;
-2. :func:`stable_order` sorts the pieces by (zone, row, column) with counting sorts, one
+2. :func:`piece_order` sorts the pieces by (zone, row, column) with counting sorts, one
    digit at a time (ties keep the order of the walk);
 3. :func:`scan_cells` sums the pieces of each cell in that order, carries the running sum of
    ``dy`` along each row and emits the boundary cells with their fractions and the interior
@@ -27,7 +27,7 @@ import numpy as np
 
 from zoning.jit import njit
 
-__all__ = ["edge_pieces", "scan_cells", "stable_order"]
+__all__ = ["edge_pieces", "piece_order", "scan_cells", "stable_order"]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -141,6 +141,59 @@ def _count_sort(keys, order, n_keys):  # pragma: no cover - compiled
     return out
 
 
+@njit(cache=True, nogil=True)
+def _order_in_zones(zone, row, col):  # pragma: no cover - compiled
+    order = np.empty(zone.size, dtype=np.int64)
+    by_col = np.empty(zone.size, dtype=np.int64)
+    s = 0
+    while s < zone.size:
+        e = s
+        while e < zone.size and zone[e] == zone[s]:
+            e += 1
+        r_lo, r_hi = row[s], row[s]
+        c_lo, c_hi = col[s], col[s]
+        for i in range(s, e):
+            r_lo, r_hi = min(r_lo, row[i]), max(r_hi, row[i])
+            c_lo, c_hi = min(c_lo, col[i]), max(c_hi, col[i])
+        count = np.zeros(c_hi - c_lo + 2, dtype=np.int64)
+        for i in range(s, e):
+            count[col[i] - c_lo + 1] += 1
+        for k in range(c_hi - c_lo + 1):
+            count[k + 1] += count[k]
+        for i in range(s, e):
+            k = col[i] - c_lo
+            by_col[s + count[k]] = i
+            count[k] += 1
+        count = np.zeros(r_hi - r_lo + 2, dtype=np.int64)
+        for i in range(s, e):
+            count[row[i] - r_lo + 1] += 1
+        for k in range(r_hi - r_lo + 1):
+            count[k + 1] += count[k]
+        for t in range(s, e):
+            i = by_col[t]
+            k = row[i] - r_lo
+            order[s + count[k]] = i
+            count[k] += 1
+        s = e
+    return order
+
+
+def piece_order(
+    pieces: tuple[np.ndarray, ...], n_zones: int, height: int, width: int
+) -> np.ndarray:
+    """Return the order of the pieces by (zone, row, column), ties in walking order.
+
+    Edges come zone after zone, so the pieces do too: each zone's pieces are sorted on their
+    own, by counting sorts over the zone's own rows and columns (they stay in the cache). If
+    the zones are not in order, three counting sorts over the whole grid do it
+    (:func:`stable_order`).
+    """
+    zone, row, col = pieces[:3]
+    if zone.size and bool(np.all(zone[1:] >= zone[:-1])):
+        return _order_in_zones(zone, row, col)
+    return stable_order([(zone, n_zones), (row, height), (col + 1, width + 1)])
+
+
 def stable_order(digits: list[tuple[np.ndarray, int]]) -> np.ndarray:
     """Return the stable sort order by several integer keys, most significant first.
 
@@ -167,7 +220,7 @@ def stable_order(digits: list[tuple[np.ndarray, int]]) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def _scan(
-    zone, row, col, part, dy, order, sign, eps, width, fill, out_b, out_bf, out_r
+    zone, row, col, part, dy, order, sign, eps, width, out_b, out_bf, out_r
 ):  # pragma: no cover
     n_b = 0
     n_r = 0
@@ -199,14 +252,13 @@ def _scan(
         carry_before = carry_after - (-dsum * sign)
         frac = (psum * sign) + carry_before
         if c >= 0 and frac > eps:
-            if fill:
-                f = min(max(frac, 0.0), 1.0)
-                if f > 1.0 - eps:
-                    f = 1.0
-                out_b[n_b, 0] = z
-                out_b[n_b, 1] = r
-                out_b[n_b, 2] = c
-                out_bf[n_b] = f
+            f = min(max(frac, 0.0), 1.0)
+            if f > 1.0 - eps:
+                f = 1.0
+            out_b[n_b, 0] = z
+            out_b[n_b, 1] = r
+            out_b[n_b, 2] = c
+            out_bf[n_b] = f
             n_b += 1
         # the run after this cell: to the next cell of the row and zone, or the grid's edge
         stop = width
@@ -216,11 +268,10 @@ def _scan(
                 stop = col[j]
         start = max(c + 1, 0)
         if np.rint(carry_after) >= 1 and stop > start:
-            if fill:
-                out_r[n_r, 0] = z
-                out_r[n_r, 1] = r
-                out_r[n_r, 2] = start
-                out_r[n_r, 3] = stop
+            out_r[n_r, 0] = z
+            out_r[n_r, 1] = r
+            out_r[n_r, 2] = start
+            out_r[n_r, 3] = stop
             n_r += 1
     return n_b, n_r
 
@@ -250,10 +301,9 @@ def scan_cells(
         cells, and ``runs`` (int64 ``(m, 4)``: zone, row, first column, end column), all in
         (zone, row, column) order.
     """
-    none_i = np.zeros((0, 4), dtype=np.int64)
-    n_b, n_r = _scan(*pieces, order, sign, eps, int(width), False, none_i, np.zeros(0), none_i)
-    cells = np.empty((n_b, 3), dtype=np.int64)
-    fractions = np.empty(n_b)
-    runs = np.empty((n_r, 4), dtype=np.int64)
-    _scan(*pieces, order, sign, eps, int(width), True, cells, fractions, runs)
-    return cells, fractions, runs
+    n = order.size  # at most one boundary cell and one run per cell with pieces
+    cells = np.empty((n, 3), dtype=np.int64)
+    fractions = np.empty(n)
+    runs = np.empty((n, 4), dtype=np.int64)
+    n_b, n_r = _scan(*pieces, order, sign, eps, int(width), cells, fractions, runs)
+    return cells[:n_b].copy(), fractions[:n_b].copy(), runs[:n_r].copy()
