@@ -59,6 +59,7 @@ __all__ = [
 
 _STATS = ("count", "sum", "mean", "min", "max")
 _FRAC_EPS = 1e-12
+_MAX_CELLS = 1e9  # vertices farther from the grid than this many cells are refused
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,30 @@ def _ring_edges(geoms: np.ndarray, transform: Affine) -> tuple[np.ndarray, ...]:
     same = ring_of[:-1] == ring_of[1:]
     zone = ring_zone[ring_of[:-1][same]]
     return col[:-1][same], row[:-1][same], col[1:][same], row[1:][same], zone
+
+
+def _check_pixel_range(col: np.ndarray, row: np.ndarray, zone: np.ndarray) -> None:
+    """Refuse vertices that are not finite or lie absurdly far from the grid (in cells).
+
+    The scan line walks every edge cell by cell (and converts cell numbers to integers), so
+    an edge from NaN or from a billion cells away would not end; such a zone is in another
+    CRS or broken.
+    """
+    far = ~(np.abs(col) < _MAX_CELLS) | ~(np.abs(row) < _MAX_CELLS)
+    if far.any():
+        first = int(zone[np.flatnonzero(far)[0]])
+        raise LayerValidationError(
+            "zonal statistics",
+            [
+                Problem(
+                    "bad_coordinates",
+                    f"zone {first} has vertices that are not finite or lie more than "
+                    f"{_MAX_CELLS:.0e} cells from the raster grid; expected polygons in the "
+                    "raster's CRS. Reproject the zones with `zones.to_crs(raster_crs)` or fix "
+                    "the geometries first.",
+                )
+            ],
+        )
 
 
 def build_zone_index(
@@ -196,6 +221,7 @@ def build_zone_index(
     empty_i = np.zeros(0, dtype=np.int64)
     empty_f = np.zeros(0, dtype=np.float64)
     c0, r0, c1, r1, zone = _ring_edges(geoms, transform)
+    _check_pixel_range(c0, r0, zone)
     if c0.size == 0:
         return ZoneIndex(
             (height, width),
