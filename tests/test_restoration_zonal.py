@@ -146,6 +146,22 @@ def test_non_polygons_are_refused():
         build_zone_index([Point(1, 1)], shape=(4, 4), transform=UNIT)
 
 
+def test_vertices_far_off_or_not_finite_are_refused():
+    # an edge from a billion cells away, or from NaN, cannot be walked cell by cell
+    far = Polygon([(0, 0), (2e9, 0), (0, 2)])
+    with np.errstate(invalid="ignore"):  # shapely warns about the NaN, rightly
+        nan = Polygon([(0, 0), (float("nan"), 1), (0, 2)])
+    for bad in (far, nan):
+        with (
+            np.errstate(invalid="ignore"),
+            pytest.raises(LayerValidationError, match="zone 1 has vertices that are not finite"),
+        ):
+            build_zone_index([box(0, 0, 1, 1), bad], shape=(4, 4), transform=UNIT)
+    # far off but within reach: an ordinary zone outside the grid, nothing covered
+    idx = build_zone_index([box(5e5, 5e5, 5e5 + 1, 5e5 + 1)], shape=(4, 4), transform=UNIT)
+    assert idx.coverage_count.tolist() == [0.0]
+
+
 def _random_zones(rng, n=40):
     zones = []
     for i in range(n):

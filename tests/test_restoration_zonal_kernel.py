@@ -82,3 +82,24 @@ def test_nan_and_nodata_by_hand():
     assert v.tolist() == [0.0, 4.0] and ok.tolist() == [False, True]
     s, c, v, ok = _reduce(data, one, 5, 5, np.array([0]), np.array([5]), np.array([3]), None)
     assert s.tolist() == [-2.0] and c.tolist() == [4.0] and v.tolist() == [-9.0]
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.uint8, np.float64])
+def test_nodata_runs_of_every_length_are_numpys(dtype):
+    # every run length 1 … 300 (leaves of 8-wide lanes, their tails, numpy's splits), nodata
+    # cells spread through them: sums and counts of the valid cells, as numpy computes them
+    rng = np.random.default_rng(7)
+    width = 300
+    flat = rng.integers(0, 100, 300 * width).astype(dtype)
+    flat[rng.random(flat.size) < 0.05] = 7
+    lengths = np.arange(1, 301)
+    starts = (lengths - 1) * width + rng.integers(0, width - lengths + 1)
+    stops = starts + lengths
+    one = np.zeros(1, dtype=np.int64)
+    s, c, _, _ = _reduce(flat, one, width, width, starts, stops, np.zeros(0, np.int64), 7)
+    valid = flat != 7
+    masked = np.where(valid, flat, 0).astype(np.float64)
+    for k in range(starts.size):
+        a, b = starts[k], stops[k]
+        assert s[k] == np.add.reduceat(masked[a:b], [0])[0], k
+        assert c[k] == valid[a:b].sum(), k

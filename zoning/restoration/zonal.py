@@ -18,9 +18,10 @@ lie in one cell each: a piece in column c0 adds ``(x̄ − c0 − 1) dy`` to its
 mid-point, exact because x is linear along the piece) and ``−dy`` to every cell to its right in
 the same row. A running sum along each row therefore gives the exact fraction of every boundary
 cell, and the cells between two boundary cells carry a constant integer value (0 outside, 1
-inside): the interior runs. This is the scan-line form of the algorithm of exactextract
-(isciences/exactextract); ``tests/test_restoration_zonal.py`` checks the results against
-exactextract to 1e-9.
+inside): the interior runs (compiled in :mod:`zoning.restoration.zonal_scan`: one walk over
+the edges, counting sorts, one pass over the cells). This is the scan-line form of the
+algorithm of exactextract (isciences/exactextract); ``tests/test_restoration_zonal.py``
+checks the results against exactextract to 1e-9.
 
 Statistics then cost one pass over the cells of each raster that lie in some zone, whatever
 the number of zones: :func:`~zoning.restoration.zonal_kernel.reduce_chunk` sums the runs and
@@ -42,6 +43,7 @@ import pandas as pd
 from zoning.errors import CRSError, EmptyInputError, LayerValidationError, Problem
 from zoning.restoration.zonal_kernel import reduce_chunk
 from zoning.restoration.zonal_read import array_chunks, file_chunks, open_raster
+from zoning.restoration.zonal_scan import edge_pieces, piece_order, scan_cells, stable_order
 from zoning.threads import resolve_n_jobs
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ __all__ = [
 
 _STATS = ("count", "sum", "mean", "min", "max")
 _FRAC_EPS = 1e-12
+_MAX_CELLS = 1e9  # vertices farther from the grid than this many cells are refused
 
 
 @dataclass(frozen=True)
@@ -119,48 +122,28 @@ def _ring_edges(geoms: np.ndarray, transform: Affine) -> tuple[np.ndarray, ...]:
     return col[:-1][same], row[:-1][same], col[1:][same], row[1:][same], zone
 
 
-def _split_axis(a0, b0, a1, b1, owner):
-    """Split segments (a, b) at every integer value of ``a``, keeping the order along each.
+def _check_pixel_range(col: np.ndarray, row: np.ndarray, zone: np.ndarray) -> None:
+    """Refuse vertices that are not finite or lie absurdly far from the grid (in cells).
 
-    The crossings of one segment are generated from its start towards its end, so the pieces
-    come out in order without sorting. Crossing points get the exact integer ``a``.
+    The scan line walks every edge cell by cell (and converts cell numbers to integers), so
+    an edge from NaN or from a billion cells away would not end; such a zone is in another
+    CRS or broken.
     """
-    n_seg = a0.size
-    lo = np.minimum(a0, a1)
-    hi = np.maximum(a0, a1)
-    count = np.maximum(np.ceil(hi) - np.floor(lo) - 1, 0).astype(np.int64)
-    up = a1 > a0
-    first = np.where(up, np.floor(a0) + 1.0, np.ceil(a0) - 1.0)
-    step = np.where(up, 1.0, -1.0)
-    npts = count + 2
-    start = np.cumsum(npts) - npts
-    total = int(npts.sum())
-    pa = np.empty(total)
-    pb = np.empty(total)
-    pa[start] = a0
-    pb[start] = b0
-    pa[start + npts - 1] = a1
-    pb[start + npts - 1] = b1
-    n_cross = int(count.sum())
-    if n_cross:
-        seg = np.repeat(np.arange(n_seg), count)
-        i = np.arange(n_cross) - np.repeat(np.cumsum(count) - count, count)
-        k = first[seg] + step[seg] * i
-        t = (k - a0[seg]) / (a1[seg] - a0[seg])
-        pos = start[seg] + 1 + i
-        pa[pos] = k
-        pb[pos] = b0[seg] + t * (b1[seg] - b0[seg])
-    keep = np.ones(total - 1, dtype=bool)
-    keep[(start + npts - 1)[:-1]] = False  # no piece from one segment's end to the next start
-    seg_of = np.repeat(np.arange(n_seg), npts)[:-1][keep]
-    return pa[:-1][keep], pb[:-1][keep], pa[1:][keep], pb[1:][keep], owner[seg_of]
-
-
-def _split_edges(c0, r0, c1, r1, zone):
-    """Split edges at every integer row, then every integer column: one piece per cell."""
-    ra, ca, rb, cb, zone = _split_axis(r0, c0, r1, c1, zone)
-    ca, ra, cb, rb, zone = _split_axis(ca, ra, cb, rb, zone)
-    return ca, ra, cb, rb, zone
+    far = ~(np.abs(col) < _MAX_CELLS) | ~(np.abs(row) < _MAX_CELLS)
+    if far.any():
+        first = int(zone[np.flatnonzero(far)[0]])
+        raise LayerValidationError(
+            "zonal statistics",
+            [
+                Problem(
+                    "bad_coordinates",
+                    f"zone {first} has vertices that are not finite or lie more than "
+                    f"{_MAX_CELLS:.0e} cells from the raster grid; expected polygons in the "
+                    "raster's CRS. Reproject the zones with `zones.to_crs(raster_crs)` or fix "
+                    "the geometries first.",
+                )
+            ],
+        )
 
 
 def build_zone_index(
@@ -238,6 +221,7 @@ def build_zone_index(
     empty_i = np.zeros(0, dtype=np.int64)
     empty_f = np.zeros(0, dtype=np.float64)
     c0, r0, c1, r1, zone = _ring_edges(geoms, transform)
+    _check_pixel_range(c0, r0, zone)
     if c0.size == 0:
         return ZoneIndex(
             (height, width),
@@ -252,72 +236,32 @@ def build_zone_index(
             empty_i,
             True,
         )
-    ca, ra, cb, rb, pz = _split_edges(c0, r0, c1, r1, zone)
-    dy = rb - ra  # horizontal pieces add nothing but still mark their cell as a boundary cell
-    cm = 0.5 * (ca + cb)
-    row = np.floor(0.5 * (ra + rb)).astype(np.int64)
-    col = np.floor(cm).astype(np.int64)
-    partial = (cm - col - 1.0) * dy
-    inside = (row >= 0) & (row < height) & (col < width)
-    row, col, partial, dy, pz = (
-        row[inside],
-        col[inside],
-        partial[inside],
-        dy[inside],
-        pz[inside],
-    )
-    left = col < 0
-    col[left] = -1
-    partial[left] = 0.0
+    pieces = edge_pieces(c0, r0, c1, r1, zone, height, width)
+    order = piece_order(pieces, n_zones, height, width)
     # A north-up grid (e < 0) flips orientation: counter-clockwise exteriors become clockwise.
     sign = -1.0 if transform.a * transform.e < 0 else 1.0
-    w1 = width + 1
-    key = (pz * height + row) * w1 + (col + 1)
-    ukey, inv = np.unique(key, return_inverse=True)
-    psum = np.bincount(inv, partial, minlength=ukey.size)
-    dsum = np.bincount(inv, dy, minlength=ukey.size)
-    group = ukey // w1
-    ucol = ukey % w1 - 1
-    cum = np.cumsum(dsum)
-    start_of_group = np.r_[True, group[1:] != group[:-1]]
-    group_base = np.maximum.accumulate(np.where(start_of_group, np.arange(ukey.size), 0))
-    before = cum[group_base] - dsum[group_base]
-    carry_after = -(cum - before) * sign
-    carry_before = carry_after - (-dsum * sign)
-    frac = (psum * sign) + carry_before
-    urow = group % height
-    uzone = group // height
-    # boundary cells
-    real = (ucol >= 0) & (frac > _FRAC_EPS)
-    b_frac = np.clip(frac[real], 0.0, 1.0)
-    b_frac[b_frac > 1.0 - _FRAC_EPS] = 1.0
-    b_zone = uzone[real]
-    b_flat = urow[real] * width + ucol[real]
-    # interior runs between consecutive boundary cells of the same (zone, row)
-    nxt_same = np.r_[group[1:] == group[:-1], False]
-    level = np.rint(carry_after)
-    start = ucol + 1
-    stop = np.where(nxt_same, np.r_[ucol[1:], 0], width)  # the last run may reach the edge
-    has_run = (level >= 1) & (stop > np.maximum(start, 0))
-    r_zone = uzone[has_run]
-    r_row = urow[has_run]
-    r_start = r_row * width + np.maximum(start[has_run], 0)
-    r_stop = r_row * width + stop[has_run]
-    order = np.argsort(r_start, kind="stable")
-    r_zone, r_start, r_stop = r_zone[order], r_start[order], r_stop[order]
+    cells, b_frac, runs = scan_cells(pieces, order, sign, _FRAC_EPS, width)
+    # boundary cells and runs in raster order (ties: zone order), as the chunks read them
+    order = stable_order([(cells[:, 1], height), (cells[:, 2], width)])
+    b_zone = cells[order, 0]
+    b_flat = cells[order, 1] * width + cells[order, 2]
+    b_frac = b_frac[order]
+    order = stable_order([(runs[:, 1], height), (runs[:, 2], width)])
+    r_zone = runs[order, 0]
+    r_start = runs[order, 1] * width + runs[order, 2]
+    r_stop = runs[order, 1] * width + runs[order, 3]
     disjoint = bool(np.all(r_start[1:] >= r_stop[:-1])) if r_start.size else True
-    order = np.argsort(b_flat, kind="stable")
     return ZoneIndex(
         (height, width),
         transform,
         crs,
         n_zones,
-        b_zone[order].astype(np.int64),
-        b_flat[order].astype(np.int64),
-        b_frac[order],
-        r_zone.astype(np.int64),
-        r_start.astype(np.int64),
-        r_stop.astype(np.int64),
+        b_zone,
+        b_flat,
+        b_frac,
+        r_zone,
+        r_start,
+        r_stop,
         disjoint,
     )
 

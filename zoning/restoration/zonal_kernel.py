@@ -16,97 +16,51 @@ from __future__ import annotations
 import numpy as np
 
 from zoning.jit import njit
+from zoning.restoration.zonal_lanes import lanes8, lanes8_valid
 
 __all__ = ["pairwise_sum", "reduce_chunk"]
 
 _BLOCK = 128  # numpy's PW_BLOCKSIZE
 _DEPTH = 64  # levels of the pairwise split tree; 2**64 cells never occur
-_NAN = float("nan")
-
-
-@njit(cache=True, nogil=True)
-def _pairwise(flat, s, n):  # pragma: no cover - compiled
-    """Sum ``float64(flat[s : s + n])``, ``n <= 128``, as a leaf of numpy's ``pairwise_sum``."""
-    if n < 8:
-        res = 0.0
-        for i in range(s, s + n):
-            res += np.float64(flat[i])
-        return res
-    r0 = np.float64(flat[s])
-    r1 = np.float64(flat[s + 1])
-    r2 = np.float64(flat[s + 2])
-    r3 = np.float64(flat[s + 3])
-    r4 = np.float64(flat[s + 4])
-    r5 = np.float64(flat[s + 5])
-    r6 = np.float64(flat[s + 6])
-    r7 = np.float64(flat[s + 7])
-    m = n - n % 8
-    i = 8
-    while i < m:
-        j = s + i
-        r0 += np.float64(flat[j])
-        r1 += np.float64(flat[j + 1])
-        r2 += np.float64(flat[j + 2])
-        r3 += np.float64(flat[j + 3])
-        r4 += np.float64(flat[j + 4])
-        r5 += np.float64(flat[j + 5])
-        r6 += np.float64(flat[j + 6])
-        r7 += np.float64(flat[j + 7])
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += np.float64(flat[s + i])
-        i += 1
-    return res
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _valid(v, nodata, has_nodata):  # pragma: no cover - compiled
-    """``float64(v)``, or 0.0 when ``v`` is NaN or ``nodata``."""
-    if v != v or (has_nodata and v == nodata):
+def _value(v, nodata, has_nodata, masked):  # pragma: no cover - compiled
+    """``float64(v)``; 0.0 when ``masked`` and ``v`` is NaN or ``nodata``."""
+    if masked and (v != v or (has_nodata and v == nodata)):
         return 0.0
     return np.float64(v)
 
 
-@njit(cache=True, nogil=True)
-def _pairwise_valid(flat, s, n, nodata, has_nodata):  # pragma: no cover - compiled
-    """As :func:`_pairwise` with invalid cells (NaN or ``nodata``) counted as zero."""
+@njit(cache=True, nogil=True, inline="always")
+def _contiguous(data, at, n, acc, nodata, has_nodata, masked):  # pragma: no cover - compiled
+    """Sum ``float64(data[at : at + n])``, ``n <= 128``, as a leaf of numpy's ``pairwise_sum``.
+
+    Eight accumulators (lanes of one vector, :mod:`zoning.restoration.zonal_lanes`) over the
+    first ``n - n % 8`` values, combined as numpy combines them, then the rest one by one;
+    fewer than eight values are added one by one from 0.0. ``acc`` is 8 float64 of scratch.
+    """
     if n < 8:
         res = 0.0
-        for i in range(s, s + n):
-            res += _valid(flat[i], nodata, has_nodata)
+        for i in range(at, at + n):
+            res += _value(data[i], nodata, has_nodata, masked)
         return res
-    r0 = _valid(flat[s], nodata, has_nodata)
-    r1 = _valid(flat[s + 1], nodata, has_nodata)
-    r2 = _valid(flat[s + 2], nodata, has_nodata)
-    r3 = _valid(flat[s + 3], nodata, has_nodata)
-    r4 = _valid(flat[s + 4], nodata, has_nodata)
-    r5 = _valid(flat[s + 5], nodata, has_nodata)
-    r6 = _valid(flat[s + 6], nodata, has_nodata)
-    r7 = _valid(flat[s + 7], nodata, has_nodata)
     m = n - n % 8
-    i = 8
-    while i < m:
-        j = s + i
-        r0 += _valid(flat[j], nodata, has_nodata)
-        r1 += _valid(flat[j + 1], nodata, has_nodata)
-        r2 += _valid(flat[j + 2], nodata, has_nodata)
-        r3 += _valid(flat[j + 3], nodata, has_nodata)
-        r4 += _valid(flat[j + 4], nodata, has_nodata)
-        r5 += _valid(flat[j + 5], nodata, has_nodata)
-        r6 += _valid(flat[j + 6], nodata, has_nodata)
-        r7 += _valid(flat[j + 7], nodata, has_nodata)
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += _valid(flat[s + i], nodata, has_nodata)
-        i += 1
+    if masked:
+        lanes8_valid(data, at, at + m, acc, nodata, has_nodata)
+    else:
+        lanes8(data, at, at + m, acc)
+    res = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+    for i in range(at + m, at + n):
+        res += _value(data[i], nodata, has_nodata, masked)
     return res
 
 
-@njit(cache=True, nogil=True)
-def _leaf(data, tile_start, bw, row, c, n, buf, nodata, has_nodata, masked):  # pragma: no cover
-    """Pairwise sum of the ``n`` cells from column ``c`` of block-row row ``row``.
+@njit(cache=True, nogil=True, inline="always")
+def _leaf(
+    data, tile_start, bw, row, c, n, buf, acc, nodata, has_nodata, masked
+):  # pragma: no cover
+    """Pairwise sum of the ``n`` (at most 128) cells from column ``c`` of block-row row ``row``.
 
     Cells lie in blocks ``bw`` wide, block ``j`` of the row starting at ``tile_start[j]``;
     a run of cells that crosses a block edge is gathered into ``buf`` first.
@@ -119,9 +73,7 @@ def _leaf(data, tile_start, bw, row, c, n, buf, nodata, has_nodata, masked):  # 
         cc = c - j * bw
     at = tile_start[j] + row * bw + cc
     if cc + n <= bw:
-        if masked:
-            return _pairwise_valid(data, at, n, nodata, has_nodata)
-        return _pairwise(data, at, n)
+        return _contiguous(data, at, n, acc, nodata, has_nodata, masked)
     done = 0
     while done < n:
         take = min(n - done, bw - cc)
@@ -132,21 +84,22 @@ def _leaf(data, tile_start, bw, row, c, n, buf, nodata, has_nodata, masked):  # 
         cc = 0
         if done < n:
             at = tile_start[j] + row * bw
-    if masked:
-        return _pairwise_valid(buf, 0, n, nodata, has_nodata)
-    return _pairwise(buf, 0, n)
+    return _contiguous(buf, 0, n, acc, nodata, has_nodata, masked)
 
 
 @njit(cache=True, nogil=True)
 def _tiled_pairwise(
-    data, tile_start, bw, row, c, n, buf, nodata, has_nodata, masked, frames, values
+    data, tile_start, bw, row, c, n, buf, acc, nodata, has_nodata, masked, frames, values
 ):  # pragma: no cover - compiled
     """Sum cells stored in blocks as numpy's ``pairwise_sum`` does (same splits, same result).
 
-    The recursion of numpy (halve, rounded down to a multiple of 8, until at most 128 cells)
-    is run with an explicit stack: numba's cache cannot reload recursive functions.
+    numpy's recursion (halve, rounded down to a multiple of 8, down to leaves of at most 128
+    cells) is run with an explicit stack, and the leaves are inlined: numba's cache cannot
+    reload recursive functions, and a call per leaf would cost as much as the leaf.
     ``frames`` (int64, ``(3 * _DEPTH, 3)``) and ``values`` (float64, ``_DEPTH``) are scratch.
     """
+    if n <= _BLOCK:
+        return _leaf(data, tile_start, bw, row, c, n, buf, acc, nodata, has_nodata, masked)
     top = 0
     frames[0, 0] = c
     frames[0, 1] = n
@@ -158,7 +111,9 @@ def _tiled_pairwise(
         stage = frames[top, 2]
         top -= 1
         if fn <= _BLOCK:
-            values[nv] = _leaf(data, tile_start, bw, row, fc, fn, buf, nodata, has_nodata, masked)
+            values[nv] = _leaf(
+                data, tile_start, bw, row, fc, fn, buf, acc, nodata, has_nodata, masked
+            )
             nv += 1
         elif stage == 1:
             nv -= 1
@@ -187,16 +142,54 @@ def _cell(data, tile_start, bw, row, c):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def _run_sum(
-    data, tile_start, bw, row, c, n, buf, nodata, has_nodata, masked, frames, values
+    data, tile_start, bw, row, c, n, buf, acc, nodata, has_nodata, masked, frames, values
 ):  # pragma: no cover - compiled
     """``numpy.add.reduceat`` of one run: the first value, plus the pairwise sum of the rest."""
-    v = _cell(data, tile_start, bw, row, c)
-    first = _valid(v, nodata, has_nodata) if masked else np.float64(v)
+    first = _value(_cell(data, tile_start, bw, row, c), nodata, has_nodata, masked)
     if n == 1:
         return first
     return first + _tiled_pairwise(
-        data, tile_start, bw, row, c + 1, n - 1, buf, nodata, has_nodata, masked, frames, values
+        data,
+        tile_start,
+        bw,
+        row,
+        c + 1,
+        n - 1,
+        buf,
+        acc,
+        nodata,
+        has_nodata,
+        masked,
+        frames,
+        values,
     )
+
+
+@njit(cache=True, nogil=True)
+def _valid_count(data, tile_start, bw, row, c, n, nodata, has_nodata):  # pragma: no cover
+    """Count the cells of a run that are neither NaN nor ``nodata``, block by block."""
+    cnt = 0
+    left = n
+    while left > 0:
+        j = 0 if tile_start.size == 1 else c // bw
+        cc = c - j * bw
+        take = min(left, bw - cc) if tile_start.size > 1 else left
+        at = tile_start[j] + row * bw + cc
+        for i in range(at, at + take):
+            v = data[i]
+            if not (v != v or (has_nodata and v == nodata)):
+                cnt += 1
+        c += take
+        left -= take
+    return cnt
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _boundary(data, b_pos, k, nodata, has_nodata, b_val, b_ok):  # pragma: no cover - compiled
+    v = data[b_pos[k]]
+    ok = not (v != v or (has_nodata and v == nodata))
+    b_ok[k] = ok
+    b_val[k] = np.float64(v) if ok else 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -204,9 +197,11 @@ def _reduce_chunk(
     data,
     tile_start,
     bw,
+    starts,
     r_row,
     r_col,
     r_len,
+    b_local,
     b_pos,
     nodata,
     has_nodata,
@@ -216,15 +211,23 @@ def _reduce_chunk(
     b_ok,
 ):  # pragma: no cover - compiled
     buf = np.empty(_BLOCK, dtype=data.dtype)
+    acc = np.empty(8)
     frames = np.empty((3 * _DEPTH, 3), dtype=np.int64)
     values = np.empty(_DEPTH)
+    kb = 0
+    n_b = b_pos.size
     for k in range(r_row.size):
+        # the boundary cells before this run, in raster order: most sit beside a run, so
+        # their cache lines are the run's (read apart, each cost a trip to memory)
+        while kb < n_b and b_local[kb] < starts[k]:
+            _boundary(data, b_pos, kb, nodata, has_nodata, b_val, b_ok)
+            kb += 1
         row = r_row[k]
         c = r_col[k]
         n = r_len[k]
         if not has_nodata:
             total = _run_sum(
-                data, tile_start, bw, row, c, n, buf, nodata, has_nodata, False, frames, values
+                data, tile_start, bw, row, c, n, buf, acc, nodata, False, False, frames, values
             )
             if total == total:
                 run_sum[k] = total
@@ -232,19 +235,12 @@ def _reduce_chunk(
                 continue
         # NaN or nodata: sum the valid cells only, count them
         run_sum[k] = _run_sum(
-            data, tile_start, bw, row, c, n, buf, nodata, has_nodata, True, frames, values
+            data, tile_start, bw, row, c, n, buf, acc, nodata, has_nodata, True, frames, values
         )
-        cnt = 0
-        for i in range(c, c + n):
-            v = _cell(data, tile_start, bw, row, i)
-            if not (v != v or (has_nodata and v == nodata)):
-                cnt += 1
-        run_cnt[k] = cnt
-    for k in range(b_pos.size):
-        v = data[b_pos[k]]
-        ok = not (v != v or (has_nodata and v == nodata))
-        b_ok[k] = ok
-        b_val[k] = np.float64(v) if ok else 0.0
+        run_cnt[k] = _valid_count(data, tile_start, bw, row, c, n, nodata, has_nodata)
+    while kb < n_b:
+        _boundary(data, b_pos, kb, nodata, has_nodata, b_val, b_ok)
+        kb += 1
 
 
 def pairwise_sum(values: np.ndarray) -> float:
@@ -269,10 +265,13 @@ def pairwise_sum(values: np.ndarray) -> float:
     buf = np.empty(_BLOCK, dtype=flat.dtype)
     starts = np.zeros(1, dtype=np.int64)
     zero = flat.dtype.type(0)
+    acc = np.empty(8)
     frames = np.empty((3 * _DEPTH, 3), dtype=np.int64)
     values = np.empty(_DEPTH)
     return float(
-        _run_sum(flat, starts, flat.size, 0, 0, flat.size, buf, zero, False, False, frames, values)
+        _run_sum(
+            flat, starts, flat.size, 0, 0, flat.size, buf, acc, zero, False, False, frames, values
+        )
     )
 
 
@@ -345,9 +344,11 @@ def reduce_chunk(
         data,
         tile_start,
         int(block_width),
+        starts,
         r_row,
         r_col,
         stops - starts,
+        b_local,
         b_pos,
         value,
         has_nodata,
