@@ -250,7 +250,8 @@ def _missing_layers(
     Rules whose jurisdiction surely excludes the site do not count.
     """
     present = set(layer_kinds)
-    out: list[list[str]] = [[] for _ in range(n_sites)]
+    kinds: list[str] = []
+    masks: list[np.ndarray] = []
     for kind, evs in evals.items():
         if not kind or kind in present:
             continue
@@ -260,6 +261,12 @@ def _missing_layers(
                 continue
             bind = binding.get(ev.rule.id)
             needed |= True if bind is None else bind != 0
+        kinds.append(kind)
+        masks.append(needed)
+    if all(m.all() for m in masks):  # every site lacks the same kinds (no jurisdiction)
+        return [list(kinds) for _ in range(n_sites)]
+    out: list[list[str]] = [[] for _ in range(n_sites)]
+    for kind, needed in zip(kinds, masks, strict=True):
         for i in np.flatnonzero(needed):
             out[int(i)].append(kind)
     return out

@@ -25,9 +25,9 @@ __all__ = [
     "run_pair_metrics",
 ]
 
-_CHUNK = 4096
+_CHUNK = 1024
 #: line segments measured at once in :func:`line_zone_metrics` (bounds its edge arrays)
-_SEG_CHUNK = 1024
+_SEG_CHUNK = 256
 _CLIP_MIN_VERTICES = 48
 #: sites closer than this to a zone touch it (numerical noise of CRS round trips is ~1e-10 m)
 _TOUCH_M = 1e-3
@@ -172,9 +172,13 @@ def line_zone_metrics(
     end = seg_start[sk] + t1 * seg_len[sk]
     intervals = np.empty(n, dtype=object)
     sel = np.flatnonzero(inside)
-    groups = np.split(sel, np.flatnonzero(np.diff(pair[sel])) + 1) if len(sel) else []
-    for g in groups:
-        intervals[pair[g[0]]] = np.column_stack([start[g], end[g]])
+    if len(sel):  # pieces are in pair order: one (k, 2) block of rows per pair
+        cuts = np.flatnonzero(np.diff(pair[sel])) + 1
+        owners = pair[sel[np.r_[0, cuts]]].tolist()
+        rows = np.column_stack([start[sel], end[sel]])
+        ends = np.r_[cuts, len(sel)].tolist()
+        for k, a, b in zip(owners, [0, *ends[:-1]], ends, strict=True):
+            intervals[k] = rows[a:b]
     for k in range(n):
         if intervals[k] is None:
             intervals[k] = np.empty((0, 2))
