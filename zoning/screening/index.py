@@ -270,6 +270,9 @@ def query_nearest(
         return _nearest_chunk(tree, boxes, geoms, 0)
     from concurrent.futures import ThreadPoolExecutor
 
+    # a tree is built on its first query: never let two threads race to build it
+    tree.query(geoms[:1])
+    boxes.query(geoms[:1])
     starts = np.linspace(0, n, chunks + 1).astype(np.int64)
 
     def job(k: int) -> tuple[np.ndarray, np.ndarray]:
