@@ -1,21 +1,29 @@
 """Benchmark site screening against the peer approaches, in the same run.
 
-1. One site against the demo catalogue (every kind, bundled rule packs), once loaded.
-2. N mixed sites (points, lines, polygons) against M complex zone polygons (50–2,000 vertices,
+1. N mixed sites (points, lines, polygons) against M complex zone polygons (50–2,000 vertices,
    synthetic, seeded) end to end with the contract's metrics: hits with overlap area / length,
-   and the nearest zone's distance for sites that hit none. Compared with
-   - peer: ``geopandas.sjoin`` + exact ``intersection`` on candidate pairs + ``sjoin_nearest``
-     for sites with no hit;
-   - overlay: ``geopandas.overlay(how="intersection")`` per geometry type + ``sjoin_nearest``.
-   ``zoning`` is run twice: with the peer's metric set (search radius 0) and with the default
-   1 km "nearby zones" radius, which the peers do not compute.
+   and the nearest zone's distance for sites that hit none; at 1k x 10k, 10k x 10k and
+   10k x 100k by default. Compared with
+   - the shapely peer (the strongest): ``STRtree.query(predicate="intersects")`` + exact
+     ``intersection`` + ``query_nearest`` for sites with no hit, sites split over two threads;
+     with ``+ within 1 km`` it also lists every zone within 1 km and its distance (one
+     ``dwithin`` tree query), as zoning's nearby zones;
+   - the sjoin peer: ``geopandas.sjoin`` + ``intersection`` + ``sjoin_nearest``.
+   ``zoning`` runs on two threads with the peer's metric set (search radius 0, its positional
+   tolerance 10 m) and with the default 1 km "nearby zones" radius.
+   Runs are interleaved (every method once per round), each in a freshly forked process: cold
+   (no index cache), timed in wall and CPU seconds, its memory the peak RSS above the RSS at
+   the start of the run. ``--impl old=/tmp/base --impl new=.`` runs several source trees of
+   zoning in the same rounds.
+2. One site against the demo catalogue (every kind, bundled rule packs), once loaded.
 
 Usage::
 
-    python benchmarks/bench_screen.py            # 10,000 sites x 100,000 zones
-    python benchmarks/bench_screen.py --quick    # 1,000 sites x 10,000 zones
+    python benchmarks/bench_screen.py                       # the three sizes
+    python benchmarks/bench_screen.py --quick               # 1,000 sites x 10,000 zones
+    python benchmarks/bench_screen.py --sizes 10000x100000 --impl old=/tmp/base --impl new=.
 
-Prints medians and ratios. Figures depend on the machine and its load.
+Prints medians and ratios, and the load average. Figures depend on the machine and its load.
 """
 
 from __future__ import annotations
@@ -164,21 +172,6 @@ def run_shapely_peer(sites, zones, radius=0.0, threads=2):
     return {k: np.concatenate([r[k] for r in res]) for k in res[0]}
 
 
-def run_overlay(sites, zones):
-    parts = []
-    z = zones[["feature_id", "geometry"]]
-    dims = shapely.get_dimensions(sites.geometry.values)
-    for d in (0, 1, 2):
-        sub = sites[dims == d]
-        if len(sub):
-            parts.append(gpd.overlay(sub, z, how="intersection", keep_geom_type=True))
-    hits = pd.concat(parts, ignore_index=True)
-    hit_ids = set(hits["site_id"])
-    nohit = sites[~sites["site_id"].isin(hit_ids)]
-    near = gpd.sjoin_nearest(nohit, zones[["geometry"]], distance_col="distance_m")
-    return hits, near
-
-
 def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
     times, out = [], None
     for _ in range(repeat):
@@ -187,6 +180,118 @@ def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
         out = fn()
         times.append(time.perf_counter() - t)
     return statistics.median(times), out
+
+
+# ------------------------------------------------------------------ one run in a forked child
+def _rss_kib(field: str) -> int:
+    """``VmRSS`` or ``VmHWM`` of this process in KiB (Linux), 0 elsewhere."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _reset_peak() -> bool:
+    """Reset this process's peak RSS (``VmHWM``) to its current RSS (Linux ≥ 4.0)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+_DATA: dict[str, object] = {}
+
+
+def _child(conn, method: str, impl: str | None) -> None:
+    """Run one method once on the data inherited from the parent; send its figures back.
+
+    The child is forked after the data is built, so every run starts cold (no index cache, no
+    projected features) and its memory is its own: the peak RSS above the RSS at the start of
+    the run (``/proc/self/clear_refs``), which counts GEOS's allocations that ``tracemalloc``
+    cannot see.
+    """
+    import sys
+
+    try:
+        sites, zones = _DATA["sites"], _DATA["zones"]
+        if impl is not None:  # zoning from this source tree
+            sys.path.insert(0, impl)
+            import zoning
+
+            assert zoning.__file__.startswith(impl), zoning.__file__
+            run_zoning(sites.iloc[:50], zones.iloc[:500], 0.0, workers=2)  # rule packs, imports
+        fn = METHODS[method]
+        gc.collect()
+        peak_ok = _reset_peak()
+        rss0 = _rss_kib("VmRSS")
+        t, c = time.perf_counter(), time.process_time()
+        out = fn(sites, zones)
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        extra = (_rss_kib("VmHWM") - rss0) / 1024 if peak_ok else float("nan")
+        conn.send((wall, cpu, extra, _summary(out)))
+    except BaseException as exc:  # report, never hang the parent
+        conn.send(exc)
+    finally:
+        conn.close()
+
+
+def run_in_child(method: str, impl: str | None) -> tuple[float, float, float, dict]:
+    """Fork, run ``method`` once, return (wall s, CPU s, extra peak RSS MiB, summary)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    p = ctx.Process(target=_child, args=(send, method, impl))
+    p.start()
+    send.close()
+    msg = recv.recv()
+    recv.close()
+    p.join()
+    p.close()
+    if isinstance(msg, BaseException):
+        raise msg
+    return msg
+
+
+def _summary(out: object) -> dict:
+    """Totals every method reports, to check that they agree."""
+    if isinstance(out, dict):  # the shapely peer
+        return {
+            "pairs": len(out["site"]),
+            "measure": float(out["area"].sum() + out["length"].sum()),
+            "near": np.asarray(out["near_d"])[np.argsort(out["near_site"])],
+            "within": len(out.get("within_site", ())),
+        }
+    if isinstance(out, tuple):  # the sjoin peer
+        hits, near = out
+        return {
+            "pairs": len(hits),
+            "measure": float(hits["overlap_area_m2"].sum() + hits["overlap_length_m"].sum()),
+            "near": near["distance_m"].to_numpy(),
+            "within": -1,
+        }
+    h = out.hits[out.hits["intersects"].astype(bool)]
+    return {
+        "pairs": len(h),
+        "measure": float(h["overlap_area_m2"].sum() + h["overlap_length_m"].sum()),
+        "near": out.nearest.sort_values("site_idx")["distance_m"].to_numpy(),
+        "within": int((~out.hits["intersects"].astype(bool)).sum()),
+    }
+
+
+METHODS: dict[str, Callable] = {
+    "zoning": lambda s, z: run_zoning(s, z, 0.0, workers=2),
+    "zoning + nearby 1 km": lambda s, z: run_zoning(s, z, 1000.0, workers=2),
+    "shapely peer, 2 threads": lambda s, z: run_shapely_peer(s, z),
+    "shapely peer + within 1 km": lambda s, z: run_shapely_peer(s, z, 1000.0),
+    "sjoin peer": run_peer,
+}
 
 
 def bench_one_site(repeat: int) -> None:
@@ -213,93 +318,111 @@ def bench_one_site(repeat: int) -> None:
     print(f"   verdict: {res.sites['verdict'].iloc[0]}, hits: {int(res.sites['n_hits'].iloc[0])}")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="1,000 sites x 10,000 zones")
-    ap.add_argument("--sites", type=int, default=None)
-    ap.add_argument("--zones", type=int, default=None)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--no-overlay", action="store_true", help="skip geopandas.overlay")
-    ap.add_argument("--seed", type=int, default=20261123)
-    args = ap.parse_args()
-    n_sites = args.sites or (1_000 if args.quick else 10_000)
-    n_zones = args.zones or (10_000 if args.quick else 100_000)
-
-    bench_one_site(repeat=20 if args.quick else 50)
-
+def bench_size(n_sites: int, n_zones: int, args: argparse.Namespace) -> None:
+    """Every method at one size, interleaved, each run in its own forked child."""
     t = time.perf_counter()
     zones = make_zones(n_zones, args.seed)
     sites = make_sites(n_sites, args.seed)
+    _DATA.update(sites=sites, zones=zones)
     print(
         f"\n== {n_sites:,} mixed sites x {n_zones:,} zone polygons "
         f"({int(zones['n_vertices'].sum()):,} vertices; generated in "
-        f"{time.perf_counter() - t:.1f} s)"
+        f"{time.perf_counter() - t:.1f} s)",
+        flush=True,
     )
-    # warm-up (imports, rule packs) on a small slice
-    run_zoning(sites.iloc[:50], zones.iloc[:500], 0.0)
-
-    results = {}
-    results["zoning (contract metrics)"] = timed(lambda: run_zoning(sites, zones, 0.0), args.repeat)
-    results["zoning, one thread"] = timed(
-        lambda: run_zoning(sites, zones, 0.0, workers=1), args.repeat
+    runs: list[tuple[str, str | None]] = []
+    for label, path in args.impl:
+        runs.append((f"{label}: zoning", path))
+        if not args.no_nearby:
+            runs.append((f"{label}: zoning + nearby 1 km", path))
+    runs += [("shapely peer, 2 threads", None)]
+    if not args.no_nearby:
+        runs.append(("shapely peer + within 1 km", None))
+    if not args.no_sjoin:
+        runs.append(("sjoin peer", None))
+    figures: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _ in runs}
+    summaries: dict[str, dict] = {}
+    loads = [os.getloadavg()[0]]
+    for _ in range(args.repeat):  # interleaved: every method once per round
+        for name, path in runs:
+            method = name.split(": ", 1)[-1]
+            wall, cpu, extra, summary = run_in_child(method, path)
+            figures[name].append((wall, cpu, extra))
+            summaries[name] = summary
+        loads.append(os.getloadavg()[0])
+    med = {
+        k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in figures.items()
+    }
+    peer = med["shapely peer, 2 threads"]
+    peer_near = med.get("shapely peer + within 1 km", peer)
+    sjoin = med.get("sjoin peer")
+    print(
+        f"   {'method':34s} {'wall s':>7s} {'CPU s':>7s} {'+MiB':>7s}  "
+        f"{'wall/peer':>9s} {'CPU/peer':>8s} {'MiB/peer':>8s}" + ("  wall/sjoin" if sjoin else "")
     )
-    results["zoning, two threads"] = timed(
-        lambda: run_zoning(sites, zones, 0.0, workers=2), args.repeat
-    )
-    results["zoning (+ nearby within 1 km)"] = timed(
-        lambda: run_zoning(sites, zones, 1000.0), args.repeat
-    )
-    results["peer: sjoin + intersection + sjoin_nearest"] = timed(
-        lambda: run_peer(sites, zones), args.repeat
-    )
-    results["peer: shapely STRtree, 2 threads"] = timed(
-        lambda: run_shapely_peer(sites, zones), args.repeat
-    )
-    results["peer: shapely STRtree, 2 threads, + within 1 km"] = timed(
-        lambda: run_shapely_peer(sites, zones, 1000.0), args.repeat
-    )
-    if not args.no_overlay:
-        results["geopandas.overlay + sjoin_nearest"] = timed(
-            lambda: run_overlay(sites, zones), max(1, args.repeat - 2)
+    for name, (w, c, m) in med.items():
+        ref = peer_near if "nearby" in name or "within" in name else peer
+        line = (
+            f"   {name:34s} {w:7.2f} {c:7.2f} {m:7.0f}  {w / ref[0]:9.2f} {c / ref[1]:8.2f} "
+            f"{m / max(ref[2], 1.0):8.2f}"
         )
-
-    # agreement check between zoning and the peer
-    res = results["zoning (contract metrics)"][1]
-    peer_hits, peer_near = results["peer: sjoin + intersection + sjoin_nearest"][1]
-    h = res.hits[res.hits["intersects"].astype(bool)]
-    ours = float(h["overlap_area_m2"].sum()) + float(h["overlap_length_m"].sum())
-    theirs = float(peer_hits["overlap_area_m2"].sum() + peer_hits["overlap_length_m"].sum())
+        if sjoin:
+            line += f"  {w / sjoin[0]:10.2f}"
+        print(line)
     print(
-        f"   pairs hit: zoning {len(h):,}, peer {len(peer_hits):,}; "
-        f"sum of area+length differs by {abs(ours - theirs) / max(theirs, 1):.2e} (relative)"
+        "   (medians of "
+        f"{args.repeat} interleaved runs, each in a fresh forked process; +MiB: peak RSS above "
+        "the start of the run; nearby/within rows against the shapely peer + within 1 km)"
     )
-    near = res.nearest.sort_values("site_idx")["distance_m"].to_numpy()
-    pn = peer_near["distance_m"].to_numpy()
-    if len(near) == len(pn):
-        print(f"   nearest distances: max abs difference {np.max(np.abs(near - pn)):.3e} m")
-    print(f"   sites with no hit: {len(near):,}")
-
-    sp = results["peer: shapely STRtree, 2 threads"][1]
-    theirs = float(sp["area"].sum() + sp["length"].sum())
+    ref = summaries["shapely peer, 2 threads"]
+    for name, sm in summaries.items():
+        rel = abs(sm["measure"] - ref["measure"]) / max(ref["measure"], 1.0)
+        near = ""
+        if len(sm["near"]) == len(ref["near"]):
+            near = f", nearest max |Δ| {np.max(np.abs(sm['near'] - ref['near']), initial=0):.1e} m"
+        else:
+            near = f", {len(sm['near'])} nearest vs {len(ref['near'])}"
+        print(f"   {name:34s} pairs hit {sm['pairs']:,}, Σ area+length rel. Δ {rel:.1e}{near}")
     print(
-        f"   shapely peer: pairs hit {len(sp['site']):,}; sum of area+length differs from "
-        f"zoning by {abs(ours - theirs) / max(theirs, 1):.2e} (relative)"
+        f"   load average (1 min) during the runs: {', '.join(f'{x:.1f}' for x in loads)}; "
+        f"{os.cpu_count()} CPUs",
+        flush=True,
     )
 
-    # ratios against the strongest peer of the same metric set
-    plain = [k for k in results if k.startswith("peer") and "within" not in k]
-    base = min(results[k][0] for k in plain)
-    near_base = results["peer: shapely STRtree, 2 threads, + within 1 km"][0]
-    print(f"\n   {'method':50s} {'median s':>9s} {'ratio to strongest peer':>24s}")
-    for name, (med, _) in results.items():
-        ref = near_base if ("nearby" in name or "within" in name) else base
-        print(f"   {name:50s} {med:9.2f} {med / ref:24.2f}")
-    print("   (nearby-zone rows are compared with the shapely peer + within 1 km)")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(
-        f"\n   (medians of repeated runs; {os.cpu_count()} CPUs, load average {load:.1f} at the "
-        "end: other work was running)"
+
+def main() -> None:
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument(
+        "--sizes",
+        default="1000x10000,10000x10000,10000x100000",
+        help="comma-separated SITESxZONES (default: 1000x10000,10000x10000,10000x100000)",
     )
+    ap.add_argument("--quick", action="store_true", help="only 1,000 sites x 10,000 zones")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--impl",
+        action="append",
+        default=None,
+        metavar="LABEL=PATH",
+        help="a zoning source tree to run (repeatable, e.g. old=/tmp/base); default this tree",
+    )
+    ap.add_argument("--no-nearby", action="store_true", help="skip the 1 km nearby runs")
+    ap.add_argument("--no-sjoin", action="store_true", help="skip the geopandas sjoin peer")
+    ap.add_argument("--no-one-site", action="store_true", help="skip the one-site benchmark")
+    ap.add_argument("--seed", type=int, default=20261123)
+    args = ap.parse_args()
+    impls = args.impl or [f"zoning={here}"]
+    args.impl = [tuple(x.split("=", 1)) for x in impls]
+    sizes = ["1000x10000"] if args.quick else args.sizes.split(",")
+    for size in sizes:
+        n_sites, n_zones = (int(x) for x in size.lower().split("x"))
+        bench_size(n_sites, n_zones, args)
+    if not args.no_one_site:  # last: the children above import the trees they run
+        import sys
+
+        sys.path.insert(0, args.impl[-1][1])
+        bench_one_site(repeat=20)
 
 
 if __name__ == "__main__":

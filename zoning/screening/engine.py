@@ -206,6 +206,7 @@ def _area_rules(
     """
     rows: list[tuple[int, str, str, str]] = []
     present = set(layer_kinds)
+    cols: tuple[np.ndarray, ...] | None = None  # the hits' columns, read once
     for kind, evs in evals.items():
         for ev in evs:
             if kind and not ev.rule.outside:
@@ -217,12 +218,17 @@ def _area_rules(
                 if covered is not None:
                     fires &= covered  # outside the data, "no zone here" is not known
                 if len(hits):
-                    inside = hits[
-                        (hits["layer_kind"] == kind)
-                        & hits["inside"].astype(bool)
-                        & hits["zone"].map(ev.rule.covers_zone).astype(bool)
-                    ]
-                    fires[inside["site_idx"].to_numpy(np.int64)] = False
+                    if cols is None:
+                        cols = (
+                            hits["layer_kind"].to_numpy(dtype=object),
+                            hits["inside"].astype(bool).to_numpy(),
+                            hits["zone"].to_numpy(dtype=object),
+                            hits["site_idx"].to_numpy(np.int64),
+                        )
+                    kinds, inside, zones, site_idx = cols
+                    sel = np.flatnonzero((kinds == kind) & inside)
+                    held = [r for r in sel if ev.rule.covers_zone(zones[r])]
+                    fires[site_idx[held]] = False  # inside a zone the rule covers
             bind = binding.get(ev.rule.id)
             for i in np.flatnonzero(fires):
                 b = 1 if bind is None else int(bind[i])
@@ -244,7 +250,8 @@ def _missing_layers(
     Rules whose jurisdiction surely excludes the site do not count.
     """
     present = set(layer_kinds)
-    out: list[list[str]] = [[] for _ in range(n_sites)]
+    kinds: list[str] = []
+    masks: list[np.ndarray] = []
     for kind, evs in evals.items():
         if not kind or kind in present:
             continue
@@ -254,6 +261,12 @@ def _missing_layers(
                 continue
             bind = binding.get(ev.rule.id)
             needed |= True if bind is None else bind != 0
+        kinds.append(kind)
+        masks.append(needed)
+    if all(m.all() for m in masks):  # every site lacks the same kinds (no jurisdiction)
+        return [list(kinds) for _ in range(n_sites)]
+    out: list[list[str]] = [[] for _ in range(n_sites)]
+    for kind, needed in zip(kinds, masks, strict=True):
         for i in np.flatnonzero(needed):
             out[int(i)].append(kind)
     return out
@@ -485,45 +498,47 @@ def screen_sites(
         index, np.flatnonzero(~hit_any), geoms_ll, site_gk, epsg, crs_of, src, n_jobs
     )
 
-    # verdicts
+    # verdicts (numpy on the columns: a one-site screening should not pay for pandas masks)
     sev = np.zeros(n_sites, dtype=np.int64)
-    trig = hits[hits["triggered"]] if len(hits) else hits
-    if len(trig):
-        row_sev = trig["outcome"].map(SEVERITY).to_numpy(int)
-        np.maximum.at(sev, trig["site_idx"].to_numpy(int), row_sev)
+    near_any = np.zeros(n_sites, dtype=bool)
+    n_hits = np.zeros(n_sites, dtype=np.int64)
+    if len(hits):
+        h_site = hits["site_idx"].to_numpy(np.int64)
+        trig = hits["triggered"].to_numpy(bool)
+        if trig.any():
+            outcomes = hits["outcome"].to_numpy(dtype=object)[trig]
+            row_sev = np.array([SEVERITY[o] for o in outcomes], dtype=np.int64)
+            np.maximum.at(sev, h_site[trig], row_sev)
+            hit_rows = trig & hits["intersects"].astype(bool).to_numpy()
+            n_hits = np.bincount(h_site[hit_rows], minlength=n_sites)
+        near_any[h_site[hits["near_boundary"].astype(bool).to_numpy()]] = True
     sev[~covered] = np.maximum(sev[~covered], SEVERITY["needs_info"])
-    applies = area_hits[area_hits["status"] == "applies"] if len(area_hits) else area_hits
-    if len(applies):
-        np.maximum.at(
-            sev,
-            applies["site_idx"].to_numpy(np.int64),
-            applies["outcome"].map(SEVERITY).to_numpy(int),
-        )
+    if len(area_hits):
+        applies = (area_hits["status"] == "applies").to_numpy()
+        if applies.any():
+            np.maximum.at(
+                sev,
+                area_hits["site_idx"].to_numpy(np.int64)[applies],
+                np.array(
+                    [SEVERITY[o] for o in area_hits["outcome"].to_numpy(dtype=object)[applies]],
+                    dtype=np.int64,
+                ),
+            )
     lacking = np.array([bool(m) for m in missing_layers], dtype=bool)
     sev[lacking] = np.maximum(sev[lacking], SEVERITY["needs_info"])
     sev[sev == 0] = SEVERITY["allowed"]
     by_sev = {v: k for k, v in SEVERITY.items()}
     verdict = [by_sev[int(v)] for v in sev]
-    near_any = np.zeros(n_sites, dtype=bool)
-    if len(hits):
-        nb = hits[hits["near_boundary"].astype(bool)]
-        near_any[nb["site_idx"].to_numpy(int)] = True
-    counts = (
-        trig[trig["intersects"].astype(bool)].groupby("site_idx").size()
-        if len(trig)
-        else pd.Series(dtype=int)
-    )
     site_out = site_frame.assign(
-        geometry_type=shapely.get_type_id(geoms_ll),
+        geometry_type=[g.geom_type for g in geoms_ll],
         verdict=verdict,
         covered=covered,
-        n_hits=[int(counts.get(i, 0)) for i in range(n_sites)],
+        n_hits=n_hits,
         site_area_m2=site_area,
         site_length_m=site_length,
         gk_epsg=epsg,
         near_boundary=near_any,
     )
-    site_out["geometry_type"] = [g.geom_type for g in geoms_ll]
     missing_kinds = sorted(set(evals) - present - {""})
     if missing_kinds:
         warnings_.append(

@@ -45,8 +45,8 @@ def group_hits(hits: pd.DataFrame, inter: np.ndarray) -> tuple[np.ndarray, ...]:
     inside_all = hits["inside"].to_numpy(bool)[inter]
     plain = (
         site_all.dtype.kind in "iu"
-        and all(isinstance(v, str) for v in kind_all)
-        and all(isinstance(v, str) for v in zone_all)
+        and _all_str(kind_all)
+        and _all_str(zone_all)
         and not np.isnan(area_all).any()
         and not np.isnan(length_all).any()
     )
@@ -82,6 +82,13 @@ def group_hits(hits: pd.DataFrame, inter: np.ndarray) -> tuple[np.ndarray, ...]:
         inside,
         np.bincount(g, minlength=n_groups).astype(np.int64),
     )
+
+
+def _all_str(values: np.ndarray) -> bool:
+    """Tell whether every value is a ``str`` (``infer_dtype`` in C; a loop for a few values)."""
+    if len(values) < 64:
+        return all(isinstance(v, str) for v in values)
+    return bool(pd.api.types.infer_dtype(values, skipna=False) == "string")
 
 
 def _group_hits_pandas(sub: pd.DataFrame) -> tuple[np.ndarray, ...]:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ScreeningIndex",
     "build_index",
+    "envelope_tree",
     "nearest_features",
     "query_nearest",
     "transform_geoms",
@@ -69,6 +70,7 @@ class _LayerIndex:
         self._projected: dict[int, np.ndarray] = {}
         self._done: dict[int, np.ndarray] = {}
         self._area: dict[int, np.ndarray] = {}
+        self._boxes: Any = None
         lat = shapely.bounds(self.geoms)[:, [1, 3]] if len(self.geoms) else np.zeros((0, 2))
         self.max_abs_lat = float(np.nanmax(np.abs(lat))) if self.geographic and len(lat) else 0.0
 
@@ -78,6 +80,12 @@ class _LayerIndex:
         if default is None:
             return None
         return np.full(len(self.frame), default, dtype=object)
+
+    def boxes(self) -> Any:
+        """Return the STRtree of the features' envelopes (built on first use)."""
+        if self._boxes is None:
+            self._boxes = envelope_tree(self.tree)
+        return self._boxes
 
     def projected(self, idx: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
         """Return the features ``idx`` in ``crs`` (projecting and caching only what is new)."""
@@ -222,11 +230,19 @@ def _transformer(src: pyproj.CRS, dst: pyproj.CRS) -> pyproj.Transformer:
 _NEAREST_PER_THREAD = 128
 
 
-def query_nearest(tree: Any, geoms: np.ndarray, n_jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """``tree.query_nearest(geoms, all_matches=False)``, the inputs split over threads.
+def query_nearest(
+    tree: Any, geoms: np.ndarray, n_jobs: int = 1, boxes: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``tree.query_nearest(geoms, all_matches=False)``, found faster, inputs split over threads.
 
-    GEOS releases the GIL while it searches; every input's answer depends on that input only,
-    so the pairs are those of one call (input order, one nearest feature per input).
+    GEOS's nearest search computes exact distances to every feature its envelope bound cannot
+    rule out, one pair at a time. Here each input first takes the feature with the nearest
+    envelope (a search among rectangles, ``boxes``), whose exact distance ``d`` bounds the
+    answer; the features whose envelopes lie within ``d`` of the input's envelope are the only
+    candidates, and their exact distances are computed in one vectorised call. Where two
+    features are equally near, GEOS's own search decides, so the answer is always the one of
+    ``tree.query_nearest`` (one feature per input, input order). Every input's answer depends
+    on that input only, so splitting the inputs over threads changes nothing.
 
     Parameters
     ----------
@@ -236,6 +252,8 @@ def query_nearest(tree: Any, geoms: np.ndarray, n_jobs: int = 1) -> tuple[np.nda
         The geometries to search from.
     n_jobs : int, default 1
         Threads.
+    boxes : shapely.STRtree, optional
+        The envelopes of the features in the same order (built when not given).
 
     Returns
     -------
@@ -243,24 +261,96 @@ def query_nearest(tree: Any, geoms: np.ndarray, n_jobs: int = 1) -> tuple[np.nda
         Input and feature positions.
     """
     n = len(geoms)
+    if n == 0 or len(tree) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    if boxes is None:
+        boxes = envelope_tree(tree)
     chunks = min(n_jobs, n // _NEAREST_PER_THREAD)
     if chunks <= 1:
-        s_idx, f_idx = tree.query_nearest(geoms, all_matches=False)
-        return s_idx, f_idx
+        return _nearest_chunk(tree, boxes, geoms, 0)
     from concurrent.futures import ThreadPoolExecutor
 
+    # a tree is built on its first query: never let two threads race to build it
+    tree.query(geoms[:1])
+    boxes.query(geoms[:1])
     starts = np.linspace(0, n, chunks + 1).astype(np.int64)
 
-    def job(k: int) -> np.ndarray:
+    def job(k: int) -> tuple[np.ndarray, np.ndarray]:
         a, b = int(starts[k]), int(starts[k + 1])
-        pairs = np.asarray(tree.query_nearest(geoms[a:b], all_matches=False))
-        pairs[0] += a
-        return pairs
+        return _nearest_chunk(tree, boxes, geoms[a:b], a)
 
     with ThreadPoolExecutor(max_workers=chunks) as pool:
         parts = list(pool.map(job, range(chunks)))
-    pairs = np.concatenate(parts, axis=1)
-    return pairs[0], pairs[1]
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+    )
+
+
+def envelope_tree(tree: Any) -> Any:
+    """Return an STRtree of the envelopes of ``tree``'s geometries (same positions).
+
+    Parameters
+    ----------
+    tree : shapely.STRtree
+        The features.
+
+    Returns
+    -------
+    shapely.STRtree
+        Their envelopes.
+    """
+    import shapely
+
+    return shapely.STRtree(shapely.envelope(tree.geometries))
+
+
+def _nearest_chunk(
+    tree: Any, boxes: Any, geoms: np.ndarray, offset: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`query_nearest` of one run of inputs (``offset``: position of the first)."""
+    import shapely
+
+    n = len(geoms)
+    feats = np.asarray(tree.geometries, dtype=object)
+    # an upper bound of each answer: the exact distance to the feature of the nearest envelope
+    s0, f0 = boxes.query_nearest(geoms, all_matches=False)
+    bound = np.full(n, np.inf)
+    bound[s0] = shapely.distance(geoms[s0], feats[f0])
+    # candidates: features whose envelope comes within the bound of the input's envelope
+    gb = shapely.bounds(geoms)
+    pad = bound * (1 + 1e-9) + 1e-9 * (1.0 + np.abs(gb).max(axis=1))
+    ok = np.flatnonzero(np.isfinite(pad))  # others (empty inputs, NaN distances): GEOS below
+    qi, cf = tree.query(
+        shapely.box(
+            gb[ok, 0] - pad[ok], gb[ok, 1] - pad[ok], gb[ok, 2] + pad[ok], gb[ok, 3] + pad[ok]
+        )
+    )
+    ci = ok[qi]
+    fb = shapely.bounds(feats[cf])
+    gap_x = np.maximum(0.0, np.maximum(fb[:, 0] - gb[ci, 2], gb[ci, 0] - fb[:, 2]))
+    gap_y = np.maximum(0.0, np.maximum(fb[:, 1] - gb[ci, 3], gb[ci, 1] - fb[:, 3]))
+    first = np.full(n, -1, dtype=np.int64)
+    first[s0] = f0
+    # the bounding feature's distance is known: measure only the others
+    keep = (np.hypot(gap_x, gap_y) <= pad[ci]) & (cf != first[ci])
+    ci, cf = ci[keep], cf[keep]
+    d = shapely.distance(geoms[ci], feats[cf])
+    best = bound.copy()
+    np.minimum.at(best, ci, d)
+    # the nearest of each input; equally near features (or a non-finite distance): GEOS decides
+    near = d <= best[ci] * (1 + 1e-12) + 1e-12
+    count = np.bincount(ci[near], minlength=n)
+    found = np.where(bound <= best * (1 + 1e-12) + 1e-12, first, -1)
+    count += found >= 0
+    found[ci[near]] = cf[near]
+    redo = np.flatnonzero((count != 1) | ~np.isfinite(best))
+    if len(redo):
+        rs, rf = tree.query_nearest(geoms[redo], all_matches=False)
+        found[redo] = -1
+        found[redo[rs]] = rf
+    s_idx = np.flatnonzero(found >= 0)
+    return s_idx + offset, found[s_idx]
 
 
 _INDEX_CACHE: dict[Any, tuple[tuple[Any, ...], ScreeningIndex]] = {}
@@ -436,7 +526,7 @@ def nearest_features(
         native = geoms_ll[sites_idx]
         if layer.epsg != 4490:
             native = transform_geoms(native, src, layer.crs)
-        s_idx, f_idx = query_nearest(layer.tree, native, n_jobs)
+        s_idx, f_idx = query_nearest(layer.tree, native, n_jobs, layer.boxes())
         if layer.geographic:
             # degrees are anisotropic: widen to every feature that could be nearer in metres
             d_deg = shapely.distance(native[s_idx], layer.geoms[f_idx])

@@ -25,7 +25,9 @@ __all__ = [
     "run_pair_metrics",
 ]
 
-_CHUNK = 4096
+_CHUNK = 1024
+#: line segments measured at once in :func:`line_zone_metrics` (bounds its edge arrays)
+_SEG_CHUNK = 256
 _CLIP_MIN_VERTICES = 48
 #: sites closer than this to a zone touch it (numerical noise of CRS round trips is ~1e-10 m)
 _TOUCH_M = 1e-3
@@ -146,9 +148,56 @@ def line_zone_metrics(
     first_of_pair = np.r_[True, seg_pair[1:] != seg_pair[:-1]]
     pair_offset = np.maximum.accumulate(np.where(first_of_pair, order_start, 0.0))
     seg_start = order_start - pair_offset
+    # the pieces of every segment between its crossings with the zone's rings, and whether
+    # each lies inside; segments are independent, taken a run at a time (bounded memory)
+    nseg = len(a)
+    chunks = [
+        _segment_pieces(
+            a[k : k + _SEG_CHUNK], b[k : k + _SEG_CHUNK], zones[seg_pair[k : k + _SEG_CHUNK]], k
+        )
+        for k in range(0, nseg, _SEG_CHUNK)
+    ]
+    if chunks:
+        t0, t1, sk, inside = (np.concatenate(x) for x in zip(*chunks, strict=True))
+    else:
+        t0, t1, sk, inside = np.empty(0), np.empty(0), np.empty(0, np.int64), np.empty(0, bool)
+    piece_len = (t1 - t0) * seg_len[sk]
+    pair = seg_pair[sk]
+    length = np.bincount(pair[inside], weights=piece_len[inside], minlength=n)
+    # crossings: changes of state along each part of each line
+    part = seg_part[sk]
+    change = (inside[1:] != inside[:-1]) & (part[1:] == part[:-1])
+    crossings = np.bincount(pair[1:][change], minlength=n).astype(np.int64)
+    start = seg_start[sk] + t0 * seg_len[sk]
+    end = seg_start[sk] + t1 * seg_len[sk]
+    intervals = np.empty(n, dtype=object)
+    sel = np.flatnonzero(inside)
+    if len(sel):  # pieces are in pair order: one (k, 2) block of rows per pair
+        cuts = np.flatnonzero(np.diff(pair[sel])) + 1
+        owners = pair[sel[np.r_[0, cuts]]].tolist()
+        rows = np.column_stack([start[sel], end[sel]])
+        ends = np.r_[cuts, len(sel)].tolist()
+        for k, a, b in zip(owners, [0, *ends[:-1]], ends, strict=True):
+            intervals[k] = rows[a:b]
+    for k in range(n):
+        if intervals[k] is None:
+            intervals[k] = np.empty((0, 2))
+    return length, crossings, intervals
+
+
+def _segment_pieces(
+    a: np.ndarray, b: np.ndarray, zseg: np.ndarray, offset: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split segments ``a``–``b`` where they cross the rings of their zones ``zseg``.
+
+    Returns, per piece in segment order: its start and end parameters along the segment, the
+    segment (``offset`` + position) and whether the piece lies inside the zone (its midpoint
+    tested with ``intersects_xy``: a piece along the boundary counts as inside).
+    """
+    import shapely
+
     # the zone cut to each segment's envelope (1 m margin keeps the cut edges off the segment)
     lo, hi = np.minimum(a, b) - 1.0, np.maximum(a, b) + 1.0
-    zseg = zones[seg_pair]
     big = shapely.get_num_coordinates(zseg) >= _CLIP_MIN_VERTICES
     zc = zseg.copy()
     zc[big] = clip_rects(zseg[big], lo[big, 0], lo[big, 1], hi[big, 0], hi[big, 1])
@@ -181,24 +230,7 @@ def line_zone_metrics(
     mx = a[sk, 0] + tm * (b[sk, 0] - a[sk, 0])
     my = a[sk, 1] + tm * (b[sk, 1] - a[sk, 1])
     inside = shapely.intersects_xy(zc[sk], mx, my)
-    piece_len = (t1 - t0) * seg_len[sk]
-    pair = seg_pair[sk]
-    length = np.bincount(pair[inside], weights=piece_len[inside], minlength=n)
-    # crossings: changes of state along each part of each line
-    part = seg_part[sk]
-    change = (inside[1:] != inside[:-1]) & (part[1:] == part[:-1])
-    crossings = np.bincount(pair[1:][change], minlength=n).astype(np.int64)
-    start = seg_start[sk] + t0 * seg_len[sk]
-    end = seg_start[sk] + t1 * seg_len[sk]
-    intervals = np.empty(n, dtype=object)
-    sel = np.flatnonzero(inside)
-    groups = np.split(sel, np.flatnonzero(np.diff(pair[sel])) + 1) if len(sel) else []
-    for g in groups:
-        intervals[pair[g[0]]] = np.column_stack([start[g], end[g]])
-    for k in range(n):
-        if intervals[k] is None:
-            intervals[k] = np.empty((0, 2))
-    return length, crossings, intervals
+    return t0, t1, sk + offset, inside
 
 
 def _interval_union_length(intervals: list[np.ndarray]) -> float:
@@ -392,9 +424,11 @@ def run_pair_metrics(
         ``intervals``.
     """
     n = len(s)
-    if n == 0 or n_jobs <= 1 or n <= _CHUNK:
+    if n <= _CHUNK:
         return _pair_metrics(s, z, dim, radius, tolerance)
-    n_buckets = n_jobs * 2
+    # buckets of about _CHUNK pairs: the zones cut to the sites' neighbourhoods and the edge
+    # arrays of one bucket are alive at a time per thread (memory stays bounded)
+    n_buckets = max(n_jobs * 2, -(-n // _CHUNK))
     bucket = owner % n_buckets
     order = np.argsort(bucket, kind="stable")
     cuts = np.searchsorted(bucket[order], np.arange(n_buckets + 1))
@@ -403,8 +437,11 @@ def run_pair_metrics(
         sel = order[cuts[k] : cuts[k + 1]]
         return _pair_metrics(s[sel], z[sel], dim[sel], radius[sel], tolerance)
 
-    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-        parts = list(pool.map(job, range(n_buckets)))
+    if n_jobs <= 1:
+        parts = [job(k) for k in range(n_buckets)]
+    else:
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            parts = list(pool.map(job, range(n_buckets)))
     out = {}
     for key in parts[0]:
         merged = np.concatenate([p[key] for p in parts])
