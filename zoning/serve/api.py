@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,9 +17,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from zoning.serve.limits import BodyTooLargeError
+from zoning.serve.processes import screen_in_worker
 from zoning.serve.responses import ApiError, error_for_exception, error_response
 from zoning.serve.results import DOWNLOADS, render_download
-from zoning.serve.screen_job import ScreenJob, attrs_from_request, run_job
+from zoning.serve.screen_job import (
+    Screened,
+    ScreenJob,
+    attrs_from_request,
+    rescreen,
+    screen_job,
+    with_id,
+)
 from zoning.serve.state import state_of
 from zoning.serve.uploads import private_folder, upload_suffix, write_site_geojson
 
@@ -160,20 +167,23 @@ async def screen(request: Request) -> Response:
                 f"the request body is {ctype or 'missing'}; expected application/json "
                 "(project_type, attrs, site) or multipart/form-data (file, project_type, attrs)",
             )
-        result, doc, seconds = await state.pool.run(
-            _timed, run_job, job, state.catalog, state.archive_limits
-        )
-    doc["id"] = state.results.put(result, compare=job.compare)
-    response = json_response(doc)
-    # the time the screening took on its worker (reading the site, screening, the document)
-    response.headers["Server-Timing"] = f"screen;dur={1000 * seconds:.1f}"
+        if state.screeners is not None:  # a worker process: the result stays there
+            screened = await state.screeners.run(screen_in_worker, job)
+        else:
+            screened = await state.pool.run(_screen_here, job, state.catalog, state.archive_limits)
+    remake = None
+    if screened.result is None:
+        remake = functools.partial(rescreen, job, screened.sites, screened.gcj, state.catalog)
+    key = state.results.put(screened.result, compare=job.compare, remake=remake)
+    # the text of json_response(doc) with doc["id"] = key, without encoding the document here
+    response = Response(with_id(screened.body, key), media_type="application/json")
+    # the time the screening took on its worker (reading the site, screening, the JSON text)
+    response.headers["Server-Timing"] = f"screen;dur={1000 * screened.seconds:.1f}"
     return response
 
 
-def _timed(fn: Callable[..., tuple[Any, Any]], *args: Any) -> tuple[Any, Any, float]:
-    t0 = time.perf_counter()
-    first, second = fn(*args)
-    return first, second, time.perf_counter() - t0
+def _screen_here(job: ScreenJob, catalog: Any, limits: Any) -> Screened:
+    return screen_job(job, catalog, limits, keep_result=True)
 
 
 async def _job_from_json(request: Request, folder: Any) -> ScreenJob:
