@@ -15,7 +15,6 @@ import signal
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 from starlette.testclient import TestClient
 
@@ -24,7 +23,10 @@ from zoning.serve.processes import can_fork
 from zoning.serve.responses import ApiError
 from zoning.serve.screen_job import with_id
 
-pytestmark = pytest.mark.skipif(not can_fork(), reason="worker processes need fork (POSIX)")
+pytestmark = pytest.mark.skipif(
+    not can_fork() or not Path("/proc/self/task").is_dir(),
+    reason="worker processes need fork (POSIX); their count is read from /proc (Linux)",
+)
 
 DEMO_SITES = Path(__file__).resolve().parent.parent / "scenarios" / "demo_sites.geojson"
 S1 = json.loads(DEMO_SITES.read_text(encoding="utf-8"))["features"][0]
@@ -45,8 +47,24 @@ def procs(demo_catalog, tmp_path_factory: pytest.TempPathFactory):
         yield c
 
 
-def _children() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children() if p.status() != psutil.STATUS_ZOMBIE]
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _children() -> set[int]:
+    """The live child processes of this one (Linux /proc)."""
+    pids: set[int] = set()
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        try:
+            pids.update(int(p) for p in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return {p for p in pids if _alive(p)}
 
 
 def _upload(client: TestClient, **fields: str):
@@ -132,7 +150,7 @@ def test_errors_in_a_worker_keep_status_and_message(procs: TestClient, threads: 
 
 
 def test_a_killed_worker_is_replaced(procs: TestClient) -> None:
-    before = {p.pid for p in _children()}
+    before = _children()
     os.kill(next(iter(before)), signal.SIGKILL)
     time.sleep(0.5)
     statuses = []
@@ -143,16 +161,18 @@ def test_a_killed_worker_is_replaced(procs: TestClient) -> None:
             assert r.headers["retry-after"] == "2" and r.json()["error"]["code"] == "busy"
     # the request that found the pool broken may be refused (503); the next ones are served
     assert statuses[-1] == 200 and set(statuses) <= {200, 503}, statuses
-    after = {p.pid for p in _children()}
+    after = _children()
     assert len(after) == 2 and not after & before
 
 
 def test_no_worker_outlives_the_app(demo_catalog, tmp_path: Path) -> None:
     config = ServeConfig(worker_processes=True, warm_up=False, workers=1, tmp_root=tmp_path)
-    before = {p.pid for p in _children()}
+    before = _children()
     with TestClient(create_app(config, catalog=demo_catalog)) as c:
-        mine = [p for p in _children() if p.pid not in before]
+        mine = _children() - before
         assert len(mine) == 1
         assert c.post("/api/screen", json={"project_type": "solar_pv", "site": POINT}).is_success
-    _gone, alive = psutil.wait_procs(mine, timeout=10)
-    assert not alive and not list(tmp_path.iterdir())
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in mine) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in mine) and not list(tmp_path.iterdir())
