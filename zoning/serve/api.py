@@ -28,8 +28,9 @@ from zoning.serve.screen_job import (
     screen_job,
     with_id,
 )
+from zoning.serve.site_body import plan_body_sites
 from zoning.serve.state import state_of
-from zoning.serve.uploads import private_folder, upload_suffix, write_site_geojson
+from zoning.serve.uploads import private_folder, site_document, upload_suffix
 
 __all__ = ["DOCUMENT_CSP", "api_routes", "json_response"]
 
@@ -210,10 +211,16 @@ async def _job_from_json(request: Request, folder: Any) -> ScreenJob:
         )
     crs = _text_field(data.get("crs"), "crs")
     path = folder / "site.geojson"
-    write_site_geojson(data["site"], crs, path)
+    doc, epsg = site_document(data["site"], crs)
+    # plain 2-D sites are built without the file (zoning.serve.site_body); the rest is read
+    # from the file exactly as `zoning screen FILE` reads it
+    plan = plan_body_sites(doc, epsg) if epsg is not None else None
+    if plan is None:
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     from zoning.screening.request import is_gcj02
 
     return ScreenJob(
+        plan=plan,
         path=path,
         shown="site (request body)",
         project_type=project_type,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from zoning.errors import ZoningError
 from zoning.serve.archives import ArchiveLimits, check_archive
 from zoning.serve.responses import ApiError, error_for_exception
+from zoning.serve.site_body import sites_from_plan
 from zoning.serve.uploads import scrub
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ __all__ = [
 
 @dataclass
 class ScreenJob:
-    """What to screen: the file in the private folder and the CLI's options."""
+    """What to screen: the file in the private folder (or the plain site of a JSON body), the CLI's options."""
 
     path: Path
     shown: str
@@ -50,6 +51,8 @@ class ScreenJob:
     crs: str | None = None
     compare: bool = False
     site_id_field: str | None = None
+    #: a JSON body's plain site, built without the file (:mod:`zoning.serve.site_body`)
+    plan: dict[str, Any] | None = None
 
 
 @dataclass
@@ -230,7 +233,10 @@ def _read_and_screen(
     try:
         if job.path.suffix in (".zip", ".kmz"):
             check_archive(job.path, job.shown, limits)
-        sites, gcj = read_sites(job.path, job.crs)
+        if job.plan is not None:
+            sites, gcj = sites_from_plan(job.plan, job.path), False
+        else:
+            sites, gcj = read_sites(job.path, job.crs)
         result = screen_read_sites(
             sites.copy(),
             catalog,
