@@ -125,10 +125,10 @@ def memory_mib(pid: int) -> tuple[float, float]:
     return rss, pss
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` and its children so far (Linux /proc)."""
+def cpu_seconds(pid: int, children: bool = True) -> float:
+    """User + system CPU seconds of ``pid`` (and its children) so far (Linux /proc)."""
     total = 0
-    for p in tree(pid):
+    for p in tree(pid) if children else [pid]:
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -294,9 +294,10 @@ def run_once(
             alone.append((time.perf_counter() - t0, srv))
         conn.close()
         reqs = [request_bytes(port, s) for s in make_sites(n)]
-        cpu0 = cpu_seconds(proc.pid)
+        cpu0, main0 = cpu_seconds(proc.pid), cpu_seconds(proc.pid, children=False)
         res = run_clients(port, reqs, clients, time.monotonic() + deadline)
         cpu = cpu_seconds(proc.pid) - cpu0
+        cpu_main = cpu_seconds(proc.pid, children=False) - main0
         rss_end, pss_end = memory_mib(proc.pid)
         processes = len(tree(proc.pid))
     finally:
@@ -315,6 +316,7 @@ def run_once(
         "alone_client": statistics.median(c for c, _ in alone),
         "throughput": done / res["wall"],
         "server_cpu": cpu / max(done, 1),
+        "main_cpu": cpu_main / max(done, 1),
         "client_cpu": res["client_cpu"] / max(done, 1),
         "rss_warm": rss_warm,
         "rss_growth": 100 * (rss_end - rss_warm) / rss_warm,
@@ -331,6 +333,7 @@ def line(label: str, f: dict) -> str:
         f"{label:8s} p50 {ms * f['p50']:5.0f} ms  p95 {ms * f['p95']:5.0f} ms  "
         f"alone {ms * f['alone_server']:4.0f} ms (client {ms * f['alone_client']:4.0f})  "
         f"{f['throughput']:5.1f}/s  CPU/screening server {ms * f['server_cpu']:4.0f} ms "
+        f"(main {ms * f['main_cpu']:4.1f}) "
         f"client {ms * f['client_cpu']:4.1f} ms  PSS {f['pss_warm']:4.0f} MiB "
         f"{f['pss_growth']:+5.1f} %  RSS {f['rss_warm']:4.0f} MiB {f['rss_growth']:+5.1f} %  "
         f"errors {len(f['errors'])}/{f['done']}  load {f['load']:.1f}"
@@ -406,7 +409,8 @@ def main() -> int:
     print(
         "(latency as the clients saw it; 'alone': one warm site with nothing else queued, the "
         "server's Server-Timing and the client's round trip; CPU/screening: server = main "
-        "process + workers, client = this process's load threads; PSS/RSS: after warm-up and "
+        "process + workers, client = this process's load threads; main = the server's main process alone (HTTP, "
+        "JSON in and out; the rest is its workers); PSS/RSS: after warm-up and "
         "growth to the end, summed over the server's processes)"
     )
     last = variants[-1]

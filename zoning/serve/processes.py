@@ -9,16 +9,18 @@ with all of it in memory (shared copy-on-write) and nothing is sent to it per re
 CLI's options). A worker answers the JSON text and the sites it read
 (:class:`~zoning.serve.screen_job.Screened`); the main process keeps those for the downloads.
 
-Workers are forked (POSIX ``fork``) while the main process still runs a single thread, before
-the web server starts. They ignore Ctrl-C (the main process stops them) and leave by
+Workers are forked (on Linux; elsewhere ``zoning serve`` screens on threads) while the main
+process still runs a single thread, before the web server starts, after :func:`gc.freeze`. They ignore Ctrl-C (the main process stops them) and leave by
 themselves when the main process is gone, so none outlives the server.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -35,8 +37,12 @@ _WORKER_STATE: list[tuple[Any, ArchiveLimits]] = []
 
 
 def can_fork() -> bool:
-    """Return True where worker processes can be forked (POSIX)."""
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Return True where worker processes are forked: Linux (macOS and Windows use threads).
+
+    On macOS a forked child of a process that loaded system frameworks may crash (Python's
+    own default there is ``spawn``); Windows cannot fork.
+    """
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _watch_parent(parent: int) -> None:  # pragma: no cover - runs in the worker process
@@ -73,6 +79,9 @@ def process_executor_factory(catalog: Any, limits: ArchiveLimits) -> Any:
     _WORKER_STATE[:] = [(catalog, limits)]
 
     def factory(workers: int) -> Executor:
+        # what is alive now (the catalogue, the index, the caches) is never collected again:
+        # the workers' collections then do not write to (and copy) the pages they share
+        gc.freeze()
         executor = ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context("fork"),
