@@ -10,7 +10,8 @@ CLI's options). A worker answers the JSON text and the sites it read
 (:class:`~zoning.serve.screen_job.Screened`); the main process keeps those for the downloads.
 
 Workers are forked (on Linux; elsewhere ``zoning serve`` screens on threads) while the main
-process still runs a single thread, before the web server starts, after :func:`gc.freeze`. They ignore Ctrl-C (the main process stops them) and leave by
+process still runs a single thread, before the web server starts, with what is alive frozen
+(:func:`gc.freeze`) for them. They ignore Ctrl-C (the main process stops them) and leave by
 themselves when the main process is gone, so none outlives the server.
 """
 
@@ -79,17 +80,21 @@ def process_executor_factory(catalog: Any, limits: ArchiveLimits) -> Any:
     _WORKER_STATE[:] = [(catalog, limits)]
 
     def factory(workers: int) -> Executor:
-        # what is alive now (the catalogue, the index, the caches) is never collected again:
-        # the workers' collections then do not write to (and copy) the pages they share
+        # the workers start with what is alive now (the catalogue, the index, the caches)
+        # frozen: their collections never walk it, so do not write to (and copy) the pages
+        # they share with this process, which unfreezes it again for itself
         gc.freeze()
-        executor = ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_init_worker,
-            initargs=(os.getpid(),),
-        )
-        # with fork, every worker starts on the first submit: start them now, from here
-        executor.submit(_ready).result(timeout=120)
+        try:
+            executor = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_init_worker,
+                initargs=(os.getpid(),),
+            )
+            # with fork, every worker starts on the first submit: start them now, from here
+            executor.submit(_ready).result(timeout=120)
+        finally:
+            gc.unfreeze()
         return executor
 
     return factory
