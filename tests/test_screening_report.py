@@ -90,3 +90,60 @@ def test_the_deciding_side_never_imports_the_report_side(module: str) -> None:
         elif isinstance(node, ast.Import):
             imported.update(a.name.rsplit(".", 1)[-1] for a in node.names)
     assert not imported & RENDER, f"zoning.screening.{module} imports {imported & RENDER}"
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal values of the same type (NaN equals NaN)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) and a != a:
+        return b != b
+    return a == b
+
+
+def _same_records(got: list[dict], want: list[dict]) -> None:
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        assert list(g) == list(w)
+        bad = {k: (g[k], w[k]) for k in w if not _same(g[k], w[k])}
+        assert not bad, bad
+
+
+def test_frame_records_are_to_dict_records_of_every_screening_frame(demo_catalog) -> None:
+    from zoning.screening.records import frame_records
+
+    sites, _ = read_sites(DEMO_SITES)
+    checked = 0
+    for project_type in ("solar_pv", "road", "coal_mine", "sewage_outfall"):
+        res = screen_read_sites(sites, demo_catalog, project_type)
+        for name in ("hits", "by_layer", "nearest", "area_hits"):
+            frame = getattr(res, name)
+            if frame is None or not len(frame):
+                continue
+            _same_records(frame_records(frame), frame.to_dict("records"))
+            checked += len(frame)
+    assert checked > 50
+
+
+def test_frame_records_box_values_as_to_dict_does() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from zoning.screening.records import frame_records
+
+    frame = pd.DataFrame(
+        {
+            "i": np.array([1, 2], dtype="int64"),
+            "f": [0.5, np.nan],
+            "b": [True, False],
+            "s": pd.array(["红线", None], dtype="str"),
+            "o": pd.Series([np.float64(2.5), np.int32(3)], dtype=object),
+            "l": [["a"], []],
+            "n": [None, "x"],
+            "t": pd.to_datetime(["2026-01-01", "2026-06-01"]),
+        }
+    )
+    got = frame_records(frame)
+    _same_records(got, frame.to_dict("records"))
+    assert type(got[0]["i"]) is int and type(got[0]["o"]) is float and type(got[1]["o"]) is int
+    assert frame_records(frame.iloc[:0]) == []

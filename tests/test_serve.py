@@ -514,11 +514,14 @@ def test_private_folder_is_removed_after_success_and_failure(
 
 def test_no_traceback_reaches_the_client(client: TestClient, monkeypatch) -> None:
     import zoning.screening.request as sr
+    import zoning.serve.screen_job as sj
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret detail /srv/private/path")
 
+    # both readers: the file's, and the one that builds a plain JSON site without a file
     monkeypatch.setattr(sr, "read_sites", boom)
+    monkeypatch.setattr(sj, "sites_from_plan", boom)
     r = client.post("/api/screen", json={"project_type": "solar_pv", "site": S1})
     msg = _error(r, 500, "internal")
     assert "secret" not in r.text and "/srv" not in r.text and "server's log" in msg

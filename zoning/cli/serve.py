@@ -57,6 +57,13 @@ def _is_loopback(host: str) -> bool:
     help="Screenings at once.",
 )
 @click.option(
+    "--worker-processes/--worker-threads",
+    default=True,
+    show_default=True,
+    help="Screen in worker processes forked after the warm-up (every core works), or on "
+    "threads of the server's process.",
+)
+@click.option(
     "--queue",
     default=16,
     show_default=True,
@@ -72,6 +79,7 @@ def serve(
     max_upload_mb: float,
     runs_dir: Path | None,
     workers: int,
+    worker_processes: bool,
     queue: int,
 ) -> None:
     """Start the local web page: draw or upload a site, pick the project, get the cited verdict.
@@ -111,6 +119,7 @@ def serve(
         max_upload_mb=max_upload_mb,
         runs_dir=runs_dir,
         workers=workers,
+        worker_processes=worker_processes,
         queue=queue,
         allowed_hosts=("127.0.0.1", "localhost", "[::1]") if loopback else None,
     )

@@ -21,6 +21,7 @@ from zoning.io.jsondoc import finite_json, json_text
 from zoning.labels import DISCLAIMER_EN_FIRST as DISCLAIMER
 from zoning.screening.index import unit_access_list
 from zoning.screening.reasons import OUTCOME_ZH
+from zoning.screening.records import frame_records
 
 if TYPE_CHECKING:
     from zoning.screening.result import ScreeningResult
@@ -61,7 +62,8 @@ def to_dict(result: ScreeningResult) -> dict[str, Any]:
 
 def _to_dict_fresh(result: ScreeningResult) -> dict[str, Any]:
     out_sites = []
-    for i, row in enumerate(result.sites.itertuples(index=False)):
+    # the sites' rows as plain dicts (frame_records: to_dict("records") without pandas' row access)
+    for i, row in enumerate(frame_records(result.sites)):
         trig, nearby, bl, nn = result.site_rows(i)
         full = result.explanation(i)
         hits = []
@@ -99,10 +101,10 @@ def _to_dict_fresh(result: ScreeningResult) -> dict[str, Any]:
                 hits[-1]["access_list"] = unit_access_list(result.index, h["feature_idx"])
         out_sites.append(
             {
-                "site_id": row.site_id,
-                "geometry_type": row.geometry_type,
-                "verdict": row.verdict,
-                "verdict_zh": OUTCOME_ZH[row.verdict],
+                "site_id": row["site_id"],
+                "geometry_type": row["geometry_type"],
+                "verdict": row["verdict"],
+                "verdict_zh": OUTCOME_ZH[row["verdict"]],
                 "hits": hits,
                 "by_layer": [
                     {
@@ -154,13 +156,13 @@ def _to_dict_fresh(result: ScreeningResult) -> dict[str, Any]:
                     }
                     for n in nn
                 ],
-                "covered": bool(row.covered),
-                "near_boundary": bool(row.near_boundary),
-                "site_area_m2": _num(row.site_area_m2),
-                "site_length_m": _num(row.site_length_m),
-                "gk_epsg": int(row.gk_epsg),
-                "repaired": bool(row.repair),
-                "repair": row.repair or None,
+                "covered": bool(row["covered"]),
+                "near_boundary": bool(row["near_boundary"]),
+                "site_area_m2": _num(row["site_area_m2"]),
+                "site_length_m": _num(row["site_length_m"]),
+                "gk_epsg": int(row["gk_epsg"]),
+                "repaired": bool(row["repair"]),
+                "repair": row["repair"] or None,
             }
         )
     return {

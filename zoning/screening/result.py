@@ -22,6 +22,7 @@ import pandas as pd
 from zoning.rules import SEVERITY, Assessment, Rule, RulePack
 from zoning.screening.metrics import clip_to_zones
 from zoning.screening.reasons import OUTCOME_ZH
+from zoning.screening.records import frame_records
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -212,8 +213,7 @@ class ScreeningResult:
             def by_site(frame: pd.DataFrame) -> dict[int, list[dict[str, Any]]]:
                 out: dict[int, list[dict[str, Any]]] = {}
                 # the columns of hits, by_layer and nearest are named by strings
-                records = frame.to_dict("records") if len(frame) else []
-                for pos, rec in enumerate(cast("list[dict[str, Any]]", records)):
+                for pos, rec in enumerate(frame_records(frame)):
                     rec["_pos"] = pos
                     out.setdefault(int(rec["site_idx"]), []).append(rec)
                 return out
@@ -278,8 +278,7 @@ class ScreeningResult:
         if cache is None:
             cache = {}
             frame = self.area_hits if self.area_hits is not None else pd.DataFrame()
-            records = frame.to_dict("records") if len(frame) else []
-            for rec in cast("list[dict[str, Any]]", records):  # columns named by strings
+            for rec in frame_records(frame):  # columns named by strings
                 cache.setdefault(int(rec["site_idx"]), []).append(rec)
             self.__dict__["_area_cache"] = cache
         return cache.get(i, [])

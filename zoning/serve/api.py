@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,11 +17,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from zoning.serve.limits import BodyTooLargeError
+from zoning.serve.processes import screen_in_worker
 from zoning.serve.responses import ApiError, error_for_exception, error_response
 from zoning.serve.results import DOWNLOADS, render_download
-from zoning.serve.screen_job import ScreenJob, attrs_from_request, run_job
+from zoning.serve.screen_job import (
+    Screened,
+    ScreenJob,
+    attrs_from_request,
+    rescreen,
+    screen_job,
+    with_id,
+)
+from zoning.serve.site_body import plan_body_sites
 from zoning.serve.state import state_of
-from zoning.serve.uploads import private_folder, upload_suffix, write_site_geojson
+from zoning.serve.uploads import private_folder, site_document, upload_suffix
 
 __all__ = ["DOCUMENT_CSP", "api_routes", "json_response"]
 
@@ -160,20 +168,23 @@ async def screen(request: Request) -> Response:
                 f"the request body is {ctype or 'missing'}; expected application/json "
                 "(project_type, attrs, site) or multipart/form-data (file, project_type, attrs)",
             )
-        result, doc, seconds = await state.pool.run(
-            _timed, run_job, job, state.catalog, state.archive_limits
-        )
-    doc["id"] = state.results.put(result, compare=job.compare)
-    response = json_response(doc)
-    # the time the screening took on its worker (reading the site, screening, the document)
-    response.headers["Server-Timing"] = f"screen;dur={1000 * seconds:.1f}"
+        if state.screeners is not None:  # a worker process: the result stays there
+            screened = await state.screeners.run(screen_in_worker, job)
+        else:
+            screened = await state.pool.run(_screen_here, job, state.catalog, state.archive_limits)
+    remake = None
+    if screened.result is None:
+        remake = functools.partial(rescreen, job, screened.sites, screened.gcj, state.catalog)
+    key = state.results.put(screened.result, compare=job.compare, remake=remake)
+    # the text of json_response(doc) with doc["id"] = key, without encoding the document here
+    response = Response(with_id(screened.body, key), media_type="application/json")
+    # the time the screening took on its worker (reading the site, screening, the JSON text)
+    response.headers["Server-Timing"] = f"screen;dur={1000 * screened.seconds:.1f}"
     return response
 
 
-def _timed(fn: Callable[..., tuple[Any, Any]], *args: Any) -> tuple[Any, Any, float]:
-    t0 = time.perf_counter()
-    first, second = fn(*args)
-    return first, second, time.perf_counter() - t0
+def _screen_here(job: ScreenJob, catalog: Any, limits: Any) -> Screened:
+    return screen_job(job, catalog, limits, keep_result=True)
 
 
 async def _job_from_json(request: Request, folder: Any) -> ScreenJob:
@@ -200,10 +211,16 @@ async def _job_from_json(request: Request, folder: Any) -> ScreenJob:
         )
     crs = _text_field(data.get("crs"), "crs")
     path = folder / "site.geojson"
-    write_site_geojson(data["site"], crs, path)
+    doc, epsg = site_document(data["site"], crs)
+    # plain 2-D sites are built without the file (zoning.serve.site_body); the rest is read
+    # from the file exactly as `zoning screen FILE` reads it
+    plan = plan_body_sites(doc, epsg) if epsg is not None else None
+    if plan is None:
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     from zoning.screening.request import is_gcj02
 
     return ScreenJob(
+        plan=plan,
         path=path,
         shown="site (request body)",
         project_type=project_type,

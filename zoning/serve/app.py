@@ -2,12 +2,15 @@
 
 Middleware, outermost first: security headers (CSP), token auth (when a token is set), the
 body cap. The catalogue is loaded once; its spatial index is built (and one site screened) at
-start so the first user does not wait for it.
+start so the first user does not wait for it. With ``ServeConfig.worker_processes`` the
+screening workers are then forked (:mod:`zoning.serve.processes`); they stop with the app.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
@@ -25,6 +28,7 @@ from zoning.serve.headers import HostCheck, SecurityHeaders
 from zoning.serve.limits import BodyLimit
 from zoning.serve.pages import page_routes
 from zoning.serve.pool import WorkerPool
+from zoning.serve.processes import can_fork, process_executor_factory
 from zoning.serve.responses import error_for_exception, error_response
 from zoning.serve.results import ResultStore
 from zoning.serve.state import ServerState
@@ -87,6 +91,11 @@ def create_app(config: ServeConfig | None = None, *, catalog: Any = None) -> Sta
     limits = ArchiveLimits(
         max_member_bytes=config.max_unpacked_bytes, max_total_bytes=config.max_unpacked_bytes
     )
+    screeners = None
+    if config.worker_processes and can_fork():
+        # forked now, with the catalogue loaded and warmed and before any server thread runs
+        factory = process_executor_factory(catalog, limits)
+        screeners = WorkerPool(config.workers, config.queue, executor_factory=factory)
     state = ServerState(
         config=config,
         catalog=catalog,
@@ -95,7 +104,15 @@ def create_app(config: ServeConfig | None = None, *, catalog: Any = None) -> Sta
         layers=CatalogLayers(catalog),
         archive_limits=limits,
         illustrative=_illustrative(catalog),
+        screeners=screeners,
     )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        if state.screeners is not None:
+            state.screeners.shutdown()
+
     middleware = [Middleware(SecurityHeaders)]
     if config.allowed_hosts:
         middleware.append(Middleware(HostCheck, allowed=config.allowed_hosts))
@@ -106,6 +123,7 @@ def create_app(config: ServeConfig | None = None, *, catalog: Any = None) -> Sta
         routes=[*api_routes(), *page_routes()],
         middleware=middleware,
         exception_handlers={HTTPException: _http_error, Exception: _any_error},
+        lifespan=lifespan,
     )
     app.state.zoning = state
     return app

@@ -25,6 +25,9 @@ class ServeConfig:
         Folder of ``zoning run`` outputs listed read-only at ``/runs``.
     workers : int
         Screenings running at once.
+    worker_processes : bool
+        Screen in worker processes forked after the warm-up (every core works; POSIX only,
+        else threads) rather than on threads of the server's process.
     queue : int
         Screenings waiting for a worker; beyond that the server answers 503.
     tmp_root : Path, optional
@@ -45,6 +48,7 @@ class ServeConfig:
     max_upload_mb: float = 50.0
     runs_dir: Path | None = None
     workers: int = 2
+    worker_processes: bool = False
     queue: int = 16
     tmp_root: Path | None = None
     result_ttl_s: float = 3600.0

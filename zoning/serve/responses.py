@@ -39,6 +39,10 @@ class ApiError(Exception):
         self.message = message
         self.headers = dict(headers or {})
 
+    def __reduce__(self) -> tuple[type[ApiError], tuple[int, str, str, dict[str, str]]]:
+        """Pickle with every field (a worker process raises it, the server answers it)."""
+        return (ApiError, (self.status, self.code, self.message, self.headers))
+
 
 def error_response(
     status: int, code: str, message: str, headers: Mapping[str, str] | None = None

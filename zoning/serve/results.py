@@ -1,7 +1,9 @@
 """Screenings kept for download: each under a random id, for an hour, a bounded number.
 
 ``GET /api/screen/{id}/<file>`` renders the file from the kept :class:`ScreeningResult` on
-demand (the same writers as ``zoning screen --out``): ``report.html``, ``result.json``,
+demand (the same writers as ``zoning screen --out``). A screening done in a worker process
+keeps its sites instead, and the result is re-made in the main process on the first download
+(the same input gives the same result, byte for byte): ``report.html``, ``result.json``,
 ``summary.csv``, ``ranking.csv`` (several sites), ``map.html`` (the offline map of the sites
 and the zones they hit) and ``features.geojson`` (the sites and hit zones the page draws).
 """
@@ -13,7 +15,8 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from zoning.serve.responses import ApiError
@@ -26,11 +29,24 @@ __all__ = ["DOWNLOADS", "KeptResult", "ResultStore", "render_download"]
 
 @dataclass
 class KeptResult:
-    """One screening kept for download."""
+    """One screening kept for download: its result, or how to re-make it."""
 
-    result: ScreeningResult
+    kept: ScreeningResult | None
     compare: bool
     created: float
+    remake: Callable[[], ScreeningResult] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def result(self) -> ScreeningResult:
+        """The screening (re-made once, on first use, when it was done in a worker process)."""
+        with self._lock:
+            if self.kept is None:
+                if self.remake is None:
+                    raise ValueError("a kept screening needs its result or a way to re-make it")
+                self.kept = self.remake()
+                self.remake = None
+            return self.kept
 
 
 class ResultStore:
@@ -54,12 +70,21 @@ class ResultStore:
             else:
                 break
 
-    def put(self, result: ScreeningResult, *, compare: bool) -> str:
-        """Keep ``result``; return its id (unguessable, URL-safe)."""
+    def put(
+        self,
+        result: ScreeningResult | None,
+        *,
+        compare: bool,
+        remake: Callable[[], ScreeningResult] | None = None,
+    ) -> str:
+        """Keep ``result`` (or ``remake``, which makes it when first needed); return its id.
+
+        The id is unguessable and URL-safe.
+        """
         key = secrets.token_urlsafe(16)
         now = time.monotonic()
         with self._lock:
-            self._items[key] = KeptResult(result, compare, now)
+            self._items[key] = KeptResult(result, compare, now, remake)
             self._purge(now)
         return key
 

@@ -32,6 +32,8 @@ class ServerState:
     layers: CatalogLayers
     archive_limits: ArchiveLimits
     illustrative: bool
+    #: screening worker processes (``zoning serve``); None screens on ``pool``'s threads
+    screeners: WorkerPool | None = None
 
 
 def state_of(request: Request) -> ServerState:

@@ -25,6 +25,7 @@ __all__ = [
     "UPLOAD_SUFFIXES",
     "private_folder",
     "scrub",
+    "site_document",
     "upload_suffix",
     "write_site_geojson",
 ]
@@ -106,7 +107,7 @@ def scrub(message: str, path: Path, shown: str) -> str:
     return message
 
 
-def _crs_urn(crs: str) -> str:
+def _crs_code(crs: str) -> int:
     import pyproj
 
     try:
@@ -121,7 +122,7 @@ def _crs_urn(crs: str) -> str:
             "lon/lat), EPSG:4326, a CGCS2000 Gauss–Krüger zone such as EPSG:4527, or 'gcj02'; "
             "fix: give the EPSG code of the coordinates",
         )
-    return f"urn:ogc:def:crs:EPSG::{code}"
+    return int(code)
 
 
 def _feature_collection(site: Any) -> dict[str, Any]:
@@ -151,25 +152,40 @@ def _feature_collection(site: Any) -> dict[str, Any]:
     )
 
 
-def write_site_geojson(site: Any, crs: str | None, path: Path) -> None:
-    """Write a request's ``site`` as a GeoJSON file the CLI would read the same way.
+def site_document(site: Any, crs: str | None) -> tuple[dict[str, Any], int | None]:
+    """Return the GeoJSON file a request's ``site`` is screened as, and the EPSG code it declares.
 
-    The CRS is written as the file's ``crs`` member (``urn:ogc:def:crs:EPSG::<code>``), so
+    The CRS is the file's ``crs`` member (``urn:ogc:def:crs:EPSG::<code>``), so
     ``zoning screen FILE --json`` on the file gives the same answer. Without ``crs`` the
-    FeatureCollection's own ``crs`` member is kept, else EPSG:4490 is written; for ``gcj02`` the
-    file has none (GeoJSON's default, lon/lat) and the caller converts.
+    FeatureCollection's own ``crs`` member is kept (the code is then None: the file says it),
+    else EPSG:4490 is written; for ``gcj02`` the file has none (GeoJSON's default, lon/lat; the
+    code is None) and the caller converts.
+
+    Raises
+    ------
+    ApiError
+        400 ``bad_site`` for a site that is not GeoJSON, 400 ``bad_crs`` for a ``crs`` without
+        an EPSG code.
     """
     from zoning.screening.request import is_gcj02
 
     doc = _feature_collection(site)
     own = site.get("crs") if isinstance(site, Mapping) else None
     if crs is None and isinstance(own, Mapping):
-        doc = {"type": "FeatureCollection", "crs": own, "features": doc["features"]}
-    elif not is_gcj02(crs):
-        urn = _crs_urn(crs or "EPSG:4490")
-        doc = {
-            "type": "FeatureCollection",
-            "crs": {"type": "name", "properties": {"name": urn}},
-            "features": doc["features"],
-        }
+        return {"type": "FeatureCollection", "crs": own, "features": doc["features"]}, None
+    if is_gcj02(crs):
+        return doc, None
+    code = _crs_code(crs or "EPSG:4490")
+    urn = f"urn:ogc:def:crs:EPSG::{code}"
+    doc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": urn}},
+        "features": doc["features"],
+    }
+    return doc, code
+
+
+def write_site_geojson(site: Any, crs: str | None, path: Path) -> None:
+    """Write a request's ``site`` as the GeoJSON file of :func:`site_document`."""
+    doc, _ = site_document(site, crs)
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
