@@ -119,7 +119,8 @@ def stats(
 
         units = units_of_level(catalog, level)
     steps.start("read layers")
-    frames = {k: catalog.frame(k, crs=ALBERS_CHINA) for k in kinds}
+    # statistics read the zone and the geometry only: the other attributes stay on disk
+    frames = {k: catalog.frame(k, crs=ALBERS_CHINA, columns=["zone"]) for k in kinds}
     steps.start("statistics")
     if scheduler or dask:
         from zoning.stats import area_by_unit_dask
