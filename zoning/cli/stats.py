@@ -79,6 +79,7 @@ def stats(
     from zoning.io.workspace import claim_output
     from zoning.run.inputs import catalog_inputs
     from zoning.stats import choose_kinds
+    from zoning.threads import Background
 
     if out is None:
         from zoning.cli.options import default_out
@@ -89,6 +90,10 @@ def stats(
         overwrite=overwrite,
         inputs=[*catalog_inputs(catalog_path), ("units file", units_path)],
     )
+    # numba loads the area kernel's compiled code (imports, and linking that releases the GIL)
+    # while the catalogue is read; the statistics wait for it
+    kernels = Background(_load_kernels, "zoning-kernels")
+    click.get_current_context().call_on_close(lambda: kernels.wait(raise_error=False))
     steps = progress_steps(
         "zoning stats", ["load catalogue", "read layers", "statistics", "write stats.csv"]
     )
@@ -122,6 +127,7 @@ def stats(
     # statistics read the zone and the geometry only: the other attributes stay on disk
     frames = {k: catalog.frame(k, crs=ALBERS_CHINA, columns=["zone"]) for k in kinds}
     steps.start("statistics")
+    kernels.wait()
     if scheduler or dask:
         from zoning.stats import area_by_unit_dask
 
@@ -163,6 +169,13 @@ def stats(
         from zoning.io.postgis import redact_url
 
         click.echo(f"{redact_url(db)} zoning_stats (run {key})")
+
+
+def _load_kernels() -> None:
+    """Load the area kernel (numba's cached machine code) by running it once on two squares."""
+    from zoning.polyarea import warm_up
+
+    warm_up()
 
 
 def _unit_names(units: Any, unit_field: str) -> dict[str, str]:
