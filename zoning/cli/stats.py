@@ -72,7 +72,7 @@ def stats(
     level, unit_name; zone "all" is the whole layer), as zoning run does.
     """  # noqa: D205 (the docstring is click's --help text: a blank line would split its first paragraph)
     from zoning.catalog import load_catalog
-    from zoning.cli.options import catalog_label, progress_steps
+    from zoning.cli.options import allow_quick_exit, catalog_label, progress_steps
     from zoning.crs import ALBERS_CHINA
     from zoning.errors import CatalogError, Problem
     from zoning.io import atomic_directory
@@ -151,6 +151,8 @@ def stats(
             key = run_id or catalog.name
             write_tables(db, {"zoning_stats": table}, key_column="run_id", key=key)
     steps.finish()
+    if not (scheduler or dask or db):  # no cluster, no connection pool left to close
+        allow_quick_exit()
     if as_json:
         from zoning.cli.options import echo_json
 
