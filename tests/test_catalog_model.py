@@ -187,3 +187,62 @@ def test_projected_frame_is_cached_and_equals_a_fresh_projection(demo_catalog_pa
     assert cached  # written next to the validated frames
     again = load_catalog(demo_catalog_path).frame("water_source", crs=ALBERS_CHINA)
     assert again.geometry.geom_equals(albers.geometry).all()
+
+
+def test_frame_columns_reads_only_those_columns_from_the_projected_cache(
+    tmp_path, ws_gpkg, monkeypatch
+):
+    import shapely
+
+    import zoning.catalog.model as model
+    from zoning.crs import ALBERS_CHINA, is_marked_valid
+
+    path = _write(
+        tmp_path,
+        """
+[[layers]]
+kind = "water_source"
+path = "ws.gpkg"
+layer = "ws"
+zone_field = "级别"
+id_field = "编码"
+""",
+    )
+    first = load_catalog(path)
+    # no projected cache yet: the whole frame is projected (and cached), a part is returned
+    part = first.frame("water_source", crs=ALBERS_CHINA, columns=["zone"])
+    assert part.columns.tolist() == ["zone", "geometry"]
+    whole = first.frame("water_source", crs=ALBERS_CHINA)
+    assert "feature_id" in whole.columns and "name" in whole.columns
+    assert part["zone"].tolist() == ["level1", "level2"]
+    assert is_marked_valid(part, ALBERS_CHINA)  # statistics skip the validity pass on it
+    reads = []
+    real = model.gpd.read_parquet
+    monkeypatch.setattr(
+        model.gpd, "read_parquet", lambda p, **kw: reads.append(kw) or real(p, **kw)
+    )
+    fresh = load_catalog(path)  # a new run: the projected frame comes from the cache
+    got = fresh.frame("water_source", crs=ALBERS_CHINA, columns=["feature_id", "zone"])
+    assert {"columns": ["feature_id", "zone", "geometry"]} in reads
+    assert got.columns.tolist() == ["feature_id", "zone", "geometry"]
+    assert got["feature_id"].tolist() == ["W1", "W2"]
+    assert got.crs == ALBERS_CHINA and is_marked_valid(got, ALBERS_CHINA)
+    # the same geometries, bit for bit, as the whole frame
+    assert (
+        shapely.to_wkb(got.geometry.values).tolist()
+        == shapely.to_wkb(whole.geometry.values).tolist()
+    )
+    # asked again, the part is not read again
+    n = len(reads)
+    fresh.frame("water_source", crs=ALBERS_CHINA, columns=["feature_id", "zone"])
+    assert len(reads) == n
+    # unprojected and absent kinds give the same columns
+    assert fresh.frame("water_source", columns=["zone"]).columns.tolist() == ["zone", "geometry"]
+    empty = fresh.frame("eco_redline", crs=ALBERS_CHINA, columns=["zone"])
+    assert empty.empty and empty.columns.tolist() == ["zone", "geometry"]
+
+
+def test_frame_columns_must_be_normalised_columns(tmp_path, ws_gpkg):
+    path = _write(tmp_path, '[[layers]]\nkind = "water_source"\npath = "ws.gpkg"\n')
+    with pytest.raises(ValueError, match="编码"):
+        load_catalog(path).frame("water_source", columns=["zone", "编码"])

@@ -29,3 +29,38 @@ def test_n_jobs_given_is_used_and_at_least_one():
     assert threads.resolve_n_jobs(3) == 3
     assert threads.resolve_n_jobs(0) == 1
     assert threads.resolve_n_jobs(-2) == 1
+
+
+def test_background_runs_on_its_own_thread_and_wait_hands_back_its_error():
+    import threading
+
+    started = threading.Event()
+    release = threading.Event()
+    seen = []
+
+    def task():
+        seen.append(threading.current_thread().name)
+        started.set()
+        release.wait(10)
+        raise KeyError("boom")
+
+    job = threads.Background(task, "zoning-test")
+    assert started.wait(10)  # running already, while this thread goes on
+    assert seen == ["zoning-test"] and threading.current_thread().name != "zoning-test"
+    release.set()
+    try:
+        job.wait()
+    except KeyError as exc:
+        assert exc.args == ("boom",)
+    else:  # pragma: no cover - the failure this test exists for
+        raise AssertionError("wait() did not raise the task's error")
+    job.wait()  # handed over once: a second wait does not raise it again
+
+
+def test_background_wait_without_raising_still_joins():
+    import time
+
+    done = []
+    job = threads.Background(lambda: (time.sleep(0.05), done.append(1), 1 / 0), "zoning-test")
+    job.wait(raise_error=False)
+    assert done == [1]

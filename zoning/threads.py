@@ -8,7 +8,9 @@ numba kernel release the GIL). Each takes ``n_jobs``: a positive number is used 
 from __future__ import annotations
 
 import os
+import threading
 import time
+from collections.abc import Callable
 
 #: (wall clock, CPU time of this process) at the last call of :func:`free_cpus`
 _LAST_SAMPLE: list[tuple[float, float]] = []
@@ -73,3 +75,43 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
     True
     """
     return free_cpus() if n_jobs is None else max(1, int(n_jobs))
+
+
+class Background:
+    """Run ``task`` on its own thread from now on; :meth:`wait` joins it and raises its error.
+
+    For work that holds the GIL only part of the time (numba loading compiled code, GDAL and
+    Arrow reading files), started early so that it overlaps what the caller does meanwhile.
+
+    Parameters
+    ----------
+    task : callable
+        Called once with no arguments; its return value is dropped.
+    name : str
+        The thread's name (shown by debuggers and ``faulthandler``).
+
+    Examples
+    --------
+    >>> done = []
+    >>> Background(lambda: done.append(1), "example").wait()
+    >>> done
+    [1]
+    """
+
+    def __init__(self, task: Callable[[], object], name: str):
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(task,), name=name)
+        self._thread.start()
+
+    def _run(self, task: Callable[[], object]) -> None:
+        try:
+            task()
+        except BaseException as exc:  # handed to the caller by wait()
+            self._error = exc
+
+    def wait(self, *, raise_error: bool = True) -> None:
+        """Wait for the task to end; raise what it raised (unless ``raise_error`` is False)."""
+        self._thread.join()
+        if raise_error and self._error is not None:
+            error, self._error = self._error, None
+            raise error

@@ -163,7 +163,8 @@ class Catalog:
         #: the catalogue-level administrative code (``jurisdiction = "140902"``), or None
         self.jurisdiction: str | None = None
         self._loaded: dict[str, LoadedLayer] = {}
-        self._projected_memo: dict[tuple[str, str], gpd.GeoDataFrame] = {}
+        #: (name, CRS key) -> the whole projected frame; (name, CRS key, columns) -> a part
+        self._projected_memo: dict[tuple[Any, ...], gpd.GeoDataFrame] = {}
         self.use_cache = use_cache
 
     def __repr__(self) -> str:
@@ -228,7 +229,9 @@ class Catalog:
             out.append(loaded)
         return out
 
-    def frame(self, kind: str, *, crs: Any = None) -> gpd.GeoDataFrame:
+    def frame(
+        self, kind: str, *, crs: Any = None, columns: list[str] | None = None
+    ) -> gpd.GeoDataFrame:
         """All layers of ``kind`` as one normalised frame (EPSG:4490; DESIGN.md).
 
         Parameters
@@ -239,6 +242,11 @@ class Catalog:
             A measurable CRS (e.g. :data:`zoning.crs.ALBERS_CHINA`) to get the frame in,
             reprojected with :func:`zoning.crs.project`. The projected frame is cached on
             disk next to the validated one, so a run never pays a reprojection twice.
+        columns : list of str, optional
+            Only these normalised columns (:data:`zoning.validation.NORMALISED_COLUMNS`)
+            besides the geometry, in this order, e.g. ``["zone"]`` for statistics: a projected
+            frame is then read from the cache without the other attributes (the costliest
+            part of reading it). Default: every column.
 
         Returns
         -------
@@ -246,8 +254,11 @@ class Catalog:
             An absent kind gives an empty frame with the normalised columns.
         """
         get_kind(kind)
+        _check_columns(columns)
         frames = [
-            self.load(e.name).frame if crs is None else self._projected(e.name, crs)
+            _only(self.load(e.name).frame, columns)
+            if crs is None
+            else self._projected(e.name, crs, columns)
             for e in self.entries
             if e.kind == kind
         ]
@@ -257,7 +268,7 @@ class Catalog:
             empty = gpd.GeoDataFrame(
                 columns=NORMALISED_COLUMNS, geometry=gpd.GeoSeries(), crs="EPSG:4490"
             )
-            return empty if crs is None else empty.to_crs(crs)
+            return _only(empty if crs is None else empty.to_crs(crs), columns)
         if len(frames) == 1:
             return frames[0]
         out = pd.concat(frames, ignore_index=True)
@@ -265,15 +276,19 @@ class Catalog:
         out.attrs = dict(frames[0].attrs) if all(f.attrs == frames[0].attrs for f in frames) else {}
         return out
 
-    def _projected(self, name: str, crs: Any) -> gpd.GeoDataFrame:
-        """Layer ``name`` reprojected to ``crs`` (memory and disk cache)."""
+    def _projected(self, name: str, crs: Any, columns: list[str] | None = None) -> gpd.GeoDataFrame:
+        """Layer ``name`` reprojected to ``crs`` (memory and disk cache), ``columns`` only."""
         import pyproj
 
         from zoning.crs import mark_valid, project
 
         target = pyproj.CRS.from_user_input(crs)
         crs_key = hashlib.sha256(target.to_wkt().encode()).hexdigest()[:12]
-        memo = self._projected_memo.get((name, crs_key))
+        whole = self._projected_memo.get((name, crs_key))
+        if whole is not None:
+            return _only(whole, columns)
+        key = (name, crs_key) if columns is None else (name, crs_key, tuple(columns))
+        memo = self._projected_memo.get(key)
         if memo is not None:
             return memo
         entry = next(e for e in self.entries if e.name == name)
@@ -285,7 +300,8 @@ class Catalog:
             # written only after the layer validated, so no need to load the EPSG:4490 frame;
             # project() checked it valid in this CRS before writing it
             try:
-                out = mark_valid(gpd.read_parquet(path), target)
+                read = None if columns is None else [*columns, "geometry"]
+                out = mark_valid(gpd.read_parquet(path, columns=read), target)
             except CACHE_ERRORS as exc:  # damaged: rebuilt below
                 discard_unreadable([path], exc)
         if out is None:
@@ -297,7 +313,9 @@ class Catalog:
                     write_vector(out, path, overwrite=True)
                 except OSError as exc:  # read-only or full cache: go on without it
                     cache_unwritable(path, exc)
-        self._projected_memo[(name, crs_key)] = out
+            self._projected_memo[(name, crs_key)] = out  # whole: kept for every request
+            return _only(out, columns)
+        self._projected_memo[key] = out
         return out
 
     def frames(self, kinds: list[str] | None = None) -> dict[str, gpd.GeoDataFrame]:
@@ -492,6 +510,22 @@ class Catalog:
             "crs_found": loaded.crs_found,
         }
         atomic_write_text(meta, json.dumps(info, ensure_ascii=False), overwrite=True)
+
+
+def _check_columns(columns: list[str] | None) -> None:
+    """Refuse ``columns`` that are not normalised columns (every catalogue frame has those)."""
+    from zoning.validation import NORMALISED_COLUMNS
+
+    unknown = [c for c in columns or [] if c not in NORMALISED_COLUMNS]
+    if unknown:
+        raise ValueError(
+            f"columns {unknown} are not normalised columns; expected some of {NORMALISED_COLUMNS}"
+        )
+
+
+def _only(frame: gpd.GeoDataFrame, columns: list[str] | None) -> gpd.GeoDataFrame:
+    """``frame`` with only ``columns`` and its geometry (all of it when ``columns`` is None)."""
+    return frame if columns is None else frame[[*columns, frame.geometry.name]]
 
 
 def _validated(entry: LayerEntry, raw: gpd.GeoDataFrame, declared_crs: str | None) -> Any:

@@ -41,6 +41,9 @@ COMMANDS: dict[str, str] = {
 class _LazyGroup(click.Group):
     """A click group whose subcommands are imported on first use."""
 
+    #: the last command allowed a quick exit (:func:`zoning.cli.options.allow_quick_exit`)
+    quick_exit = False
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name in COMMANDS if self._load(name) is not None)
 
@@ -62,12 +65,30 @@ class _LazyGroup(click.Group):
         command: click.Command = getattr(module, attr)
         return command
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command line; end the process at once after a command that allows it.
+
+        See :func:`zoning.cli.options.allow_quick_exit`: only when run as a program (``cli()``:
+        the console script, no ``args``), in standalone mode, and with exit status 0.
+        """
+        self.quick_exit = False
+        as_program = not args and kwargs.get("args") is None
+        try:
+            return super().main(*args, **kwargs)
+        except SystemExit as exc:
+            if as_program and self.quick_exit and exc.code in (0, None):
+                _end_process_now()  # returns only when something still runs
+            raise
+
     def invoke(self, ctx: click.Context) -> object:
+        from zoning.cli.options import QUICK_EXIT
         from zoning.errors import ZoningError, ZoningUsageError
         from zoning.io.workspace import Terminated
 
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            self.quick_exit = bool(ctx.meta.get(QUICK_EXIT))
+            return result
         except Terminated as exc:
             # SIGTERM / SIGHUP unwound like Ctrl-C: the writers removed their temporaries
             click.echo(
@@ -94,6 +115,37 @@ class _LazyGroup(click.Group):
                 raise
             click.echo(f"Error: {_describe_os_error(exc)}", err=True)
             ctx.exit(1)
+
+
+def _end_process_now() -> None:
+    """Flush the output, run the ``atexit`` handlers and end the process without the teardown.
+
+    Returns without doing anything when another (non-daemon) thread or a child process still
+    runs, or when the output cannot be flushed (a closed pipe): the interpreter then ends as
+    usual and reports it.
+    """
+    import atexit
+    import os
+    import threading
+
+    current = threading.current_thread()
+    if any(t is not current and not t.daemon for t in threading.enumerate()):
+        return
+    mp = sys.modules.get("multiprocessing")
+    if mp is not None and mp.active_children():
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    atexit._run_exitfuncs()  # logging's flush, weakref finalizers (temporary folders) …
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # pragma: no cover - a handler closed or broke the stream
+        pass
+    os._exit(0)
 
 
 def _silence_stdout() -> None:

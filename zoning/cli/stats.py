@@ -72,13 +72,14 @@ def stats(
     level, unit_name; zone "all" is the whole layer), as zoning run does.
     """  # noqa: D205 (the docstring is click's --help text: a blank line would split its first paragraph)
     from zoning.catalog import load_catalog
-    from zoning.cli.options import catalog_label, progress_steps
+    from zoning.cli.options import allow_quick_exit, catalog_label, progress_steps
     from zoning.crs import ALBERS_CHINA
     from zoning.errors import CatalogError, Problem
     from zoning.io import atomic_directory
     from zoning.io.workspace import claim_output
     from zoning.run.inputs import catalog_inputs
     from zoning.stats import choose_kinds
+    from zoning.threads import Background
 
     if out is None:
         from zoning.cli.options import default_out
@@ -89,6 +90,10 @@ def stats(
         overwrite=overwrite,
         inputs=[*catalog_inputs(catalog_path), ("units file", units_path)],
     )
+    # numba loads the area kernel's compiled code (imports, and linking that releases the GIL)
+    # while the catalogue is read; the statistics wait for it
+    kernels = Background(_load_kernels, "zoning-kernels")
+    click.get_current_context().call_on_close(lambda: kernels.wait(raise_error=False))
     steps = progress_steps(
         "zoning stats", ["load catalogue", "read layers", "statistics", "write stats.csv"]
     )
@@ -119,8 +124,10 @@ def stats(
 
         units = units_of_level(catalog, level)
     steps.start("read layers")
-    frames = {k: catalog.frame(k, crs=ALBERS_CHINA) for k in kinds}
+    # statistics read the zone and the geometry only: the other attributes stay on disk
+    frames = {k: catalog.frame(k, crs=ALBERS_CHINA, columns=["zone"]) for k in kinds}
     steps.start("statistics")
+    kernels.wait()
     if scheduler or dask:
         from zoning.stats import area_by_unit_dask
 
@@ -144,6 +151,8 @@ def stats(
             key = run_id or catalog.name
             write_tables(db, {"zoning_stats": table}, key_column="run_id", key=key)
     steps.finish()
+    if not (scheduler or dask or db):  # no cluster, no connection pool left to close
+        allow_quick_exit()
     if as_json:
         from zoning.cli.options import echo_json
 
@@ -162,6 +171,13 @@ def stats(
         from zoning.io.postgis import redact_url
 
         click.echo(f"{redact_url(db)} zoning_stats (run {key})")
+
+
+def _load_kernels() -> None:
+    """Load the area kernel (numba's cached machine code) by running it once on two squares."""
+    from zoning.polyarea import warm_up
+
+    warm_up()
 
 
 def _unit_names(units: Any, unit_field: str) -> dict[str, str]:

@@ -39,19 +39,53 @@ Examples
 [['all', 15.0, 15.0], ['general', 15.0, 15.0]]
 """
 
-from zoning.stats.cluster import area_by_unit_dask, dask_client, partition_pieces
-from zoning.stats.dissolve import ALL_ZONES, Pieces, dissolve_layer, dissolve_layers
-from zoning.stats.layer_kinds import choose_kinds, polygon_kinds
-from zoning.stats.measure import measure_pieces
-from zoning.stats.overlaps import (
-    DEFAULT_ORDER,
-    OVERLAP_COLUMNS,
-    flatten_designations,
-    flattened_areas,
-    overlap_table,
-)
-from zoning.stats.summary import STATS_COLUMNS, area_by_unit, parent_adcode, rollup, summarise
-from zoning.stats.units import PreparedUnits, prepare_units, validate_units
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names, for type checkers; at run time they load on first use
+    from zoning.stats.cluster import area_by_unit_dask, dask_client, partition_pieces
+    from zoning.stats.dissolve import ALL_ZONES, Pieces, dissolve_layer, dissolve_layers
+    from zoning.stats.layer_kinds import choose_kinds, polygon_kinds
+    from zoning.stats.measure import measure_pieces
+    from zoning.stats.overlaps import (
+        DEFAULT_ORDER,
+        OVERLAP_COLUMNS,
+        flatten_designations,
+        flattened_areas,
+        overlap_table,
+    )
+    from zoning.stats.summary import STATS_COLUMNS, area_by_unit, parent_adcode, rollup, summarise
+    from zoning.stats.units import PreparedUnits, prepare_units, validate_units
+
+#: public name -> the module defining it. Imported on first use, so that ``zoning stats`` reads
+#: its catalogue while numba (with the kernels) loads, and no command loads what it does not use
+_API = {
+    "area_by_unit_dask": "cluster",
+    "dask_client": "cluster",
+    "partition_pieces": "cluster",
+    "ALL_ZONES": "dissolve",
+    "Pieces": "dissolve",
+    "dissolve_layer": "dissolve",
+    "dissolve_layers": "dissolve",
+    "choose_kinds": "layer_kinds",
+    "polygon_kinds": "layer_kinds",
+    "measure_pieces": "measure",
+    "DEFAULT_ORDER": "overlaps",
+    "OVERLAP_COLUMNS": "overlaps",
+    "flatten_designations": "overlaps",
+    "flattened_areas": "overlaps",
+    "overlap_table": "overlaps",
+    "STATS_COLUMNS": "summary",
+    "area_by_unit": "summary",
+    "parent_adcode": "summary",
+    "rollup": "summary",
+    "summarise": "summary",
+    "PreparedUnits": "units",
+    "prepare_units": "units",
+    "validate_units": "units",
+}
 
 __all__ = [
     "ALL_ZONES",
@@ -78,3 +112,15 @@ __all__ = [
     "summarise",
     "validate_units",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        value = getattr(importlib.import_module(f"zoning.stats.{_API[name]}"), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module 'zoning.stats' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,0 +1,74 @@
+"""What a command imports: ``zoning stats`` loads none of the map, office or server libraries.
+
+Each check runs the command in a fresh interpreter (``sys.modules`` of the test process holds
+whatever earlier tests imported) and lists the modules it ended with.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: libraries (and zoning packages) that only maps, reports, workbooks, PostGIS, Dask or the
+#: server need; the statistics need none of them
+NOT_FOR_STATS = [
+    "folium",
+    "branca",
+    "jinja2",
+    "matplotlib",
+    "docx",
+    "openpyxl",
+    "rasterio",
+    "sqlalchemy",
+    "psycopg",
+    "psycopg2",
+    "dask",
+    "distributed",
+    "zoning.maps",
+    "zoning.screening",
+    "zoning.serve",
+    "zoning.restoration",
+    "zoning.ledger",
+]
+
+
+def _modules_after(argv: list[str]) -> set[str]:
+    """Run ``zoning ARGV`` in a new interpreter; return the modules it had loaded at the end."""
+    code = (
+        "import json, sys\n"
+        "from zoning.cli.main import cli\n"
+        "try:\n"
+        f"    cli({argv!r})\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return set(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def _loaded(modules: set[str], names: list[str]) -> list[str]:
+    return [n for n in names if n in modules or any(m.startswith(n + ".") for m in modules)]
+
+
+def test_stats_help_loads_no_data_library():
+    modules = _modules_after(["stats", "--help"])
+    assert "zoning.cli.stats" in modules  # the command itself was loaded
+    assert _loaded(modules, ["numpy", "pandas", "geopandas", "numba", *NOT_FOR_STATS]) == []
+
+
+@pytest.mark.usefixtures("demo_catalog_path")
+def test_stats_run_loads_no_map_office_or_server_library(tmp_path):
+    modules = _modules_after(["stats", "--layers", "spring_area", "--out", str(tmp_path / "s")])
+    assert (tmp_path / "s" / "stats.csv").is_file()
+    assert {"geopandas", "zoning.stats.summary", "zoning.polyarea"} <= modules  # it did run
+    assert _loaded(modules, NOT_FOR_STATS) == []
