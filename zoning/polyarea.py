@@ -86,6 +86,7 @@ _BLOCK = 8  # consecutive edges per block
 _BLOCK_PAIRS = 1 << 16  # block pairs above which the crossing search uses a grid of edges
 _SMALL_RING = 32  # rings of at most this many edges: validity tests every pair of edges
 _SKIP_LEVELS = 16  # most levels of the skip list that keeps the validity sweep's edges
+_SHIFT_BUDGET = 16  # entries per vertex the validity sweep's array may move, then a skip list
 _FULL = -1  # crossing buffers full: retry with larger ones
 
 
@@ -1329,6 +1330,8 @@ def _work(n):
         np.empty((levels, n + 2), dtype=np.int64),  # previous node per level
         np.empty(n, dtype=np.int64),  # levels of each node
         np.empty(levels, dtype=np.int64),  # the search path
+        np.empty(2 * n + 4, dtype=np.int64),  # the array sweep's order, room on both sides
+        np.empty(n, dtype=np.int64),  # each edge's place in it
     )
 
 
@@ -1400,8 +1403,12 @@ def _sweep_simple(E, B, m, work):
     which is the plain sweep of the ring turned by an infinitesimal angle (a turn keeps every
     orientation sign and every contact), so every vertex has its own place in the sweep and
     vertical edges and shared ``x`` need nothing special. The edges crossing the sweep line
-    are kept in their vertical order (:func:`_skip_find` and friends: a skip list), and only
-    edges that become neighbours in that order are tested (exactly, :func:`_edges_touch`).
+    are kept in their vertical order, and only edges that become neighbours in that order are
+    tested (exactly, :func:`_edges_touch`). The order is kept in an array
+    (:func:`_sweep_array`: cheapest while few edges cross the sweep line) until keeping it
+    there has moved more than ``_SHIFT_BUDGET`` entries per vertex swept; then the sweep
+    starts again with a skip list (:func:`_sweep_skip`: ``O(log m)`` per event, for long
+    spiky rings).
 
     If two non-adjacent edges touch, take the lexicographically smallest such point ``p``:
     just before it the order is right (nothing touched yet), the edges through ``p`` are
@@ -1420,6 +1427,113 @@ def _sweep_simple(E, B, m, work):
         j = order[k + 1]
         if E[i, 0] == E[j, 0] and E[i, 1] == E[j, 1]:
             return False  # a vertex visited twice
+    swept = _sweep_array(E, B, m, order, work[8], work[9])
+    if swept >= 0:
+        return swept == 1
+    return _sweep_skip(E, B, m, order, work)
+
+
+@njit(cache=True, nogil=True)
+def _sweep_array(E, B, m, order, S, slot):
+    """Run the sweep of :func:`_sweep_simple` with the edges' order kept in an array.
+
+    ``S[s0:s1]`` holds the edges crossing the sweep line, bottom to top, with room on both
+    sides (an edge enters or leaves by moving the shorter side); ``slot``: each edge's place.
+    Returns 1 (no contact), 0 (a contact or a doubt) or −1 once more than ``_SHIFT_BUDGET``
+    entries per vertex swept (plus a few) have been moved: many edges cross the sweep line,
+    the skip list does better.
+    """
+    s0 = m + 2
+    s1 = s0
+    moved = 0
+    for k in range(m):
+        i = order[k]  # vertex i: end of edge a, start of edge b
+        a = i - 1 if i > 0 else m - 1
+        b = i
+        px, py = E[i, 0], E[i, 1]
+        a_in = _lex_less(E[a, 0], E[a, 1], px, py)  # edge a began before: it is in S
+        b_in = _lex_less(E[b, 2], E[b, 3], px, py)
+        if a_in and b_in:  # both end here: they leave S, their neighbours meet
+            lo = min(slot[a], slot[b])
+            if abs(slot[a] - slot[b]) != 1:
+                return 0  # something between them: a contact
+            below = S[lo - 1] if lo > s0 else -1
+            above = S[lo + 2] if lo + 2 < s1 else -1
+            if lo - s0 < s1 - lo - 2:
+                moved += lo - s0
+                for z in range(lo + 1, s0 + 1, -1):
+                    S[z] = S[z - 2]
+                    slot[S[z]] = z
+                s0 += 2
+            else:
+                moved += s1 - lo - 2
+                for z in range(lo, s1 - 2):
+                    S[z] = S[z + 2]
+                    slot[S[z]] = z
+                s1 -= 2
+            if below >= 0 and above >= 0 and not _apart(E, B, m, below, above):
+                return 0
+        elif a_in or b_in:  # one ends, the next goes on: same place in S
+            old, new = (a, b) if a_in else (b, a)
+            z = slot[old]
+            S[z] = new
+            slot[new] = z
+            if z > s0 and not _apart(E, B, m, S[z - 1], new):
+                return 0
+            if z + 1 < s1 and not _apart(E, B, m, new, S[z + 1]):
+                return 0
+        else:  # both start here: find their place (a vertex on an edge is a contact)
+            lo = s0
+            hi = s1
+            while lo < hi:
+                mid = (lo + hi) // 2
+                side = _side(E, S[mid], px, py)
+                if side == 0:
+                    return 0
+                if side > 0:  # the vertex is above edge S[mid]
+                    lo = mid + 1
+                else:
+                    hi = mid
+            side = _orient_sign(px, py, E[a, 0], E[a, 1], E[b, 2], E[b, 3])
+            if side == 0:
+                return 0
+            # side > 0: b's far end is left of i→(a's far end), so b lies above a
+            low, up = (a, b) if side > 0 else (b, a)
+            if lo - s0 < s1 - lo:  # the lower part moves down by two
+                moved += lo - s0
+                for z in range(s0, lo):
+                    S[z - 2] = S[z]
+                    slot[S[z - 2]] = z - 2
+                s0 -= 2
+                lo -= 2
+            else:
+                moved += s1 - lo
+                for z in range(s1 - 1, lo - 1, -1):
+                    S[z + 2] = S[z]
+                    slot[S[z + 2]] = z + 2
+                s1 += 2
+            S[lo] = low
+            S[lo + 1] = up
+            slot[low] = lo
+            slot[up] = lo + 1
+            if lo > s0 and not _apart(E, B, m, S[lo - 1], low):
+                return 0
+            if lo + 2 < s1 and not _apart(E, B, m, up, S[lo + 2]):
+                return 0
+        if moved > _SHIFT_BUDGET * (k + 16):
+            return -1
+    return 1
+
+
+@njit(cache=True, nogil=True)
+def _sweep_skip(E, B, m, order, work):
+    """Run the sweep of :func:`_sweep_simple` with the edges' order kept in a skip list.
+
+    Node ``e`` is edge ``e``, ``m`` and ``m + 1`` are sentinels below and above every edge;
+    level ``lv`` is linked by ``nxt[lv]`` / ``prv[lv]``; an edge's height comes from a fixed
+    hash of its index (:func:`_skip_height`), so inserting costs ``O(log m)`` exact
+    comparisons (:func:`_skip_find`) and removing or replacing an edge ``O(1)``.
+    """
     levels = _skip_levels(m)
     head = m  # sentinels: below every edge, above every edge
     tail = m + 1
