@@ -15,6 +15,10 @@ interleaved (on, off, peers, on, off, … — medians of ``--repeat``):
 * ``GEOS is_valid`` (the peer: a full ``shapely.is_valid`` pass, one thread, and in
   ``--jobs`` threads).
 
+``--shapes`` measures only :func:`~zoning.polyarea.certified_valid` on rings that are hard
+for a sweep or a grid (a 100k-vertex zigzag star, combs and rectilinear blobs whose vertices
+share ``x``).
+
 With ``--against DIR`` (a checkout of another version, e.g. ``git worktree add --detach
 /tmp/base main``), the same contenders of that version run in a second process, round by
 round alternately with this one (each process keeps its data and compiled code; a round is
@@ -27,6 +31,7 @@ Usage::
     python benchmarks/bench_validation.py                       # 10,000 stars
     python benchmarks/bench_validation.py --sizes 2000 --repeat 3
     python benchmarks/bench_validation.py --against /tmp/base   # interleaved with main
+    python benchmarks/bench_validation.py --shapes --against /tmp/base  # hard rings only
 """
 
 from __future__ import annotations
@@ -97,28 +102,80 @@ def _contenders(n: int, jobs: int, peers: bool) -> tuple[dict[str, Callable[[], 
     return contenders, note
 
 
-def worker(n: int, jobs: int, peers: bool) -> None:
+def _shape_contenders() -> tuple[dict[str, Callable[[], Any]], str]:
+    """``certified_valid`` (one thread) on rings that are hard for a sweep or a grid.
+
+    A 100k-vertex zigzag star (thousands of edges across the sweep line), combs (columns of
+    vertices sharing an ``x``, vertical edges: unprojected data), rectilinear blobs.
+    """
+    import shapely
+    from shapely import Polygon
+
+    from zoning.polyarea import certified_valid, pack
+
+    rng = np.random.default_rng(5)
+
+    def star(n: int) -> Polygon:
+        ang = np.sort(rng.uniform(0, 2 * np.pi, n))
+        rad = 1e4 * (0.6 + 0.4 * rng.random(n))
+        return Polygon(np.c_[rad * np.cos(ang), rad * np.sin(ang)] + [5e5, 4e6])
+
+    def comb(teeth: int) -> Polygon:
+        ring = [(0.0, 0.0)]
+        for j in range(teeth):
+            ring += [(1.0, 2.0 * j), (100.0, 2.0 * j), (100.0, 2.0 * j + 1), (1.0, 2.0 * j + 1)]
+        return Polygon([*ring, (0.0, 2.0 * teeth - 1)])
+
+    def blob(steps: int) -> Polygon:  # the outline of the cells of a random walk
+        cells, x, y = set(), 0, 0
+        for _ in range(steps):
+            cells.add((x, y))
+            d = int(rng.integers(4))
+            x, y = x + (1, -1, 0, 0)[d], y + (0, 0, 1, -1)[d]
+        u = shapely.union_all([shapely.box(a, b, a + 1, b + 1) for a, b in cells])
+        parts = getattr(u, "geoms", [u])
+        return Polygon(max(parts, key=lambda g: g.area).exterior)
+
+    sets = {
+        "1 zigzag star of 100k vertices": [star(100_000)],
+        "100 combs of 400 teeth (shared x)": [comb(400)] * 100,
+        "200 rectilinear blobs (shared x)": [blob(3000) for _ in range(200)],
+    }
+    contenders: dict[str, Callable[[], Any]] = {}
+    notes = []
+    for name, geoms in sets.items():
+        packed = pack(np.array(geoms, dtype=object))
+        verts = int(packed.ring_off[-1])
+        contenders[f"certify, {name}"] = lambda packed=packed: certified_valid(packed)
+        notes.append(f"{name}: {verts:,} vertices, {int(certified_valid(packed).sum())} certified")
+    return contenders, "; ".join(notes)
+
+
+def worker(n: int, jobs: int, peers: bool, shapes: bool = False) -> None:
     """Serve rounds on stdin/stdout: print the data line, then one JSON line per round."""
-    contenders, note = _contenders(n, jobs, peers)
+    contenders, note = _shape_contenders() if shapes else _contenders(n, jobs, peers)
     print(json.dumps(note), flush=True)
     for _ in sys.stdin:
         print(json.dumps({k: _clock(fn) for k, fn in contenders.items()}), flush=True)
 
 
-def _spawn(root: Path, n: int, jobs: int, peers: bool) -> subprocess.Popen[str]:
+def _spawn(root: Path, n: int, jobs: int, peers: bool, shapes: bool) -> subprocess.Popen[str]:
     """Start a worker whose ``zoning`` is the one in ``root``."""
     env = dict(os.environ, PYTHONPATH=str(root))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--jobs", str(jobs)]
     cmd += ["--sizes", str(n)] + (["--skip-peers"] if not peers else [])
+    cmd += ["--shapes"] if shapes else []
     return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
 
 
-def validation(n: int, repeat: int, jobs: int, against: Path | None, peers: bool) -> None:
+def validation(
+    n: int, repeat: int, jobs: int, against: Path | None, peers: bool, shapes: bool = False
+) -> None:
     """Validation on vs off through the API, the check alone and the GEOS peer, interleaved."""
     here = Path(__file__).resolve().parent.parent
-    sides = {"this": _spawn(here, n, jobs, peers)}
+    sides = {"this": _spawn(here, n, jobs, peers, shapes)}
     if against is not None:
-        sides["against"] = _spawn(against.resolve(), n, jobs, False)
+        sides["against"] = _spawn(against.resolve(), n, jobs, False, shapes)
     notes = {}
     times: dict[tuple[str, str], list[tuple[float, float]]] = {}
     try:
@@ -150,7 +207,7 @@ def validation(n: int, repeat: int, jobs: int, against: Path | None, peers: bool
         f"{'contender':<{width}}  {'wall s':>7}  {'CPU s':>7}  {'CPU / off':>9}  {'wall / off':>10}"
     )
     for side in sides:
-        off = times[(side, "stats, validation off")]
+        off = times.get((side, "stats, validation off"), [(float("nan"), float("nan"))])
         off_w = statistics.median(w for w, _ in off)
         off_c = statistics.median(c for _, c in off)
         for (s, name), t in times.items():
@@ -159,7 +216,8 @@ def validation(n: int, repeat: int, jobs: int, against: Path | None, peers: bool
             w = statistics.median(x for x, _ in t)
             c = statistics.median(y for _, y in t)
             label = f"{side}: {name}"
-            print(f"{label:<{width}}  {w:7.3f}  {c:7.3f}  {c / off_c:9.2f}  {w / off_w:10.2f}")
+            ratios = f"{c / off_c:9.2f}  {w / off_w:10.2f}" if off_c == off_c else ""  # not NaN
+            print(f"{label:<{width}}  {w:7.3f}  {c:7.3f}  {ratios}")
 
 
 def main() -> None:
@@ -171,13 +229,14 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--against", type=Path, help="a checkout of another version to interleave")
     ap.add_argument("--skip-peers", action="store_true", help="leave out GEOS is_valid")
+    ap.add_argument("--shapes", action="store_true", help="certify hard rings (no statistics)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    for n in args.sizes:
+    for n in args.sizes[:1] if args.shapes else args.sizes:
         if args.worker:
-            worker(n, args.jobs, not args.skip_peers)
+            worker(n, args.jobs, not args.skip_peers, args.shapes)
         else:
-            validation(n, args.repeat, args.jobs, args.against, not args.skip_peers)
+            validation(n, args.repeat, args.jobs, args.against, not args.skip_peers, args.shapes)
 
 
 if __name__ == "__main__":
