@@ -10,25 +10,38 @@ interleaved (on, off, peers, on, off, … — medians of ``--repeat``):
 * ``stats, validation off``: the same with ``make_valid=False`` (what on must stay near:
   the aim is ≤ 1.5×);
 * ``check alone``: the validation step alone (``zoning.stats.dissolve`` ``_invalid``: pack,
-  certify, GEOS on the rest);
+  certify, GEOS on the rest), and ``certify alone`` (:func:`~zoning.polyarea.certified_valid`
+  on an already packed layer);
 * ``GEOS is_valid`` (the peer: a full ``shapely.is_valid`` pass, one thread, and in
   ``--jobs`` threads).
 
-Wall and CPU seconds (``time.process_time``, all threads of the process) are printed, with the
-machine's load average before and after (two cores shared: read ratios, not absolutes).
+``--shapes`` measures only :func:`~zoning.polyarea.certified_valid` on rings that are hard
+for a sweep or a grid (a 100k-vertex zigzag star, combs and rectilinear blobs whose vertices
+share ``x``).
+
+With ``--against DIR`` (a checkout of another version, e.g. ``git worktree add --detach
+/tmp/base main``), the same contenders of that version run in a second process, round by
+round alternately with this one (each process keeps its data and compiled code; a round is
+one run of every contender), so the two versions see the same load. Wall and CPU seconds
+(``time.process_time``: all threads of the process) are printed, with the machine's load
+average before and after (two cores shared: read ratios, not absolutes).
 
 Usage::
 
-    python benchmarks/bench_validation.py --validation            # 10,000 stars
-    python benchmarks/bench_validation.py --validation --sizes 2000 --repeat 3
+    python benchmarks/bench_validation.py                       # 10,000 stars
+    python benchmarks/bench_validation.py --sizes 2000 --repeat 3
+    python benchmarks/bench_validation.py --against /tmp/base   # interleaved with main
+    python benchmarks/bench_validation.py --shapes --against /tmp/base  # hard rings only
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -49,11 +62,11 @@ def _clock(fn: Callable[[], Any]) -> tuple[float, float]:
     return time.perf_counter() - w, time.process_time() - c
 
 
-def validation(n: int, repeat: int, jobs: int) -> None:
-    """Validation on vs off through the API, the check alone and the GEOS peer, interleaved."""
+def _contenders(n: int, jobs: int, peers: bool) -> tuple[dict[str, Callable[[], Any]], str]:
+    """The contenders on ``n`` stars and a line that describes the data and the results."""
     import shapely
 
-    from zoning.polyarea import warm_up
+    from zoning.polyarea import certified_valid, pack, warm_up
     from zoning.stats import area_by_unit
     from zoning.stats import dissolve as dissolve_mod
     from zoning.stats.geos import map_chunks
@@ -64,38 +77,147 @@ def validation(n: int, repeat: int, jobs: int) -> None:
     verts = int(shapely.get_num_coordinates(geoms).sum())
     warm_up()
     check = dissolve_mod._invalid  # the validation step the API runs
+    packed = pack(geoms)
     contenders: dict[str, Callable[[], Any]] = {
         "stats, validation on": lambda: area_by_unit(units, {"red": red}, n_jobs=jobs),
         "stats, validation off": lambda: area_by_unit(
             units, {"red": red}, n_jobs=jobs, make_valid=False
         ),
-        "check alone (certify + GEOS on the rest)": lambda: check(geoms, jobs),
-        "GEOS is_valid, 1 thread": lambda: shapely.is_valid(geoms),
-        f"GEOS is_valid, {jobs} threads": lambda: map_chunks(shapely.is_valid, geoms, jobs),
+        "check alone (pack + certify + GEOS on the rest)": lambda: check(geoms, jobs),
+        "certify alone (packed)": lambda: certified_valid(packed, n_jobs=jobs),
     }
+    if peers:
+        contenders["GEOS is_valid, 1 thread"] = lambda: shapely.is_valid(geoms)
+        contenders[f"GEOS is_valid, {jobs} threads"] = lambda: map_chunks(
+            shapely.is_valid, geoms, jobs
+        )
     a = area_by_unit(units, {"red": red}, n_jobs=jobs)
     b = area_by_unit(units, {"red": red}, n_jobs=jobs, make_valid=False)
-    same = a.equals(b)
-    invalid = int(check(geoms, jobs).sum())
-    times: dict[str, list[tuple[float, float]]] = {k: [] for k in contenders}
-    load0 = os.getloadavg()
-    for _ in range(repeat):  # interleaved: every contender once per round
-        for name, fn in contenders.items():
-            times[name].append(_clock(fn))
-    load1 = os.getloadavg()
-    print(f"== validation, {len(geoms):,} stars ({verts:,} vertices), {len(units)} {what}")
+    certified = int(certified_valid(packed, n_jobs=jobs).sum())
+    note = (
+        f"{len(geoms):,} stars ({verts:,} vertices), {len(units)} {what}; invalid found: "
+        f"{int(check(geoms, jobs).sum())}; certified {certified:,}; tables on == off: "
+        f"{a.equals(b)}"
+    )
+    return contenders, note
+
+
+def _shape_contenders() -> tuple[dict[str, Callable[[], Any]], str]:
+    """``certified_valid`` (one thread) on rings that are hard for a sweep or a grid.
+
+    A 100k-vertex zigzag star (thousands of edges across the sweep line), combs (columns of
+    vertices sharing an ``x``, vertical edges: unprojected data), rectilinear blobs.
+    """
+    import shapely
+    from shapely import Polygon
+
+    from zoning.polyarea import certified_valid, pack
+
+    rng = np.random.default_rng(5)
+
+    def star(n: int) -> Polygon:
+        ang = np.sort(rng.uniform(0, 2 * np.pi, n))
+        rad = 1e4 * (0.6 + 0.4 * rng.random(n))
+        return Polygon(np.c_[rad * np.cos(ang), rad * np.sin(ang)] + [5e5, 4e6])
+
+    def comb(teeth: int) -> Polygon:
+        ring = [(0.0, 0.0)]
+        for j in range(teeth):
+            ring += [(1.0, 2.0 * j), (100.0, 2.0 * j), (100.0, 2.0 * j + 1), (1.0, 2.0 * j + 1)]
+        return Polygon([*ring, (0.0, 2.0 * teeth - 1)])
+
+    def blob(steps: int) -> Polygon:  # the outline of the cells of a random walk
+        cells, x, y = set(), 0, 0
+        for _ in range(steps):
+            cells.add((x, y))
+            d = int(rng.integers(4))
+            x, y = x + (1, -1, 0, 0)[d], y + (0, 0, 1, -1)[d]
+        u = shapely.union_all([shapely.box(a, b, a + 1, b + 1) for a, b in cells])
+        parts = getattr(u, "geoms", [u])
+        return Polygon(max(parts, key=lambda g: g.area).exterior)
+
+    sets = {
+        "1 zigzag star of 100k vertices": [star(100_000)],
+        "100 combs of 400 teeth (shared x)": [comb(400)] * 100,
+        "200 rectilinear blobs (shared x)": [blob(3000) for _ in range(200)],
+    }
+    contenders: dict[str, Callable[[], Any]] = {}
+    notes = []
+    for name, geoms in sets.items():
+        packed = pack(np.array(geoms, dtype=object))
+        verts = int(packed.ring_off[-1])
+        contenders[f"certify, {name}"] = lambda packed=packed: certified_valid(packed)
+        notes.append(f"{name}: {verts:,} vertices, {int(certified_valid(packed).sum())} certified")
+    return contenders, "; ".join(notes)
+
+
+def worker(n: int, jobs: int, peers: bool, shapes: bool = False) -> None:
+    """Serve rounds on stdin/stdout: print the data line, then one JSON line per round."""
+    contenders, note = _shape_contenders() if shapes else _contenders(n, jobs, peers)
+    print(json.dumps(note), flush=True)
+    for _ in sys.stdin:
+        print(json.dumps({k: _clock(fn) for k, fn in contenders.items()}), flush=True)
+
+
+def _spawn(root: Path, n: int, jobs: int, peers: bool, shapes: bool) -> subprocess.Popen[str]:
+    """Start a worker whose ``zoning`` is the one in ``root``."""
+    env = dict(os.environ, PYTHONPATH=str(root))
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--jobs", str(jobs)]
+    cmd += ["--sizes", str(n)] + (["--skip-peers"] if not peers else [])
+    cmd += ["--shapes"] if shapes else []
+    return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+
+
+def validation(
+    n: int, repeat: int, jobs: int, against: Path | None, peers: bool, shapes: bool = False
+) -> None:
+    """Validation on vs off through the API, the check alone and the GEOS peer, interleaved."""
+    here = Path(__file__).resolve().parent.parent
+    sides = {"this": _spawn(here, n, jobs, peers, shapes)}
+    if against is not None:
+        sides["against"] = _spawn(against.resolve(), n, jobs, False, shapes)
+    notes = {}
+    times: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    try:
+        for side, proc in sides.items():
+            assert proc.stdout is not None
+            notes[side] = json.loads(proc.stdout.readline())
+        load0 = os.getloadavg()
+        for _ in range(repeat):  # interleaved: every contender of each side once per round
+            for side, proc in sides.items():
+                assert proc.stdin is not None and proc.stdout is not None
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+                for name, t in json.loads(proc.stdout.readline()).items():
+                    times.setdefault((side, name), []).append(tuple(t))
+        load1 = os.getloadavg()
+    finally:
+        for proc in sides.values():
+            assert proc.stdin is not None
+            proc.stdin.close()
+            proc.wait()
+            assert proc.stdout is not None
+            proc.stdout.close()
+    print(f"== validation, {notes['this']}")
+    if against is not None:
+        print(f"   against {against}: {notes['against']}")
     print(f"   load average before {load0[0]:.2f}, after {load1[0]:.2f}; {jobs} threads")
-    print(f"   invalid found: {invalid}; tables on == off: {same}")
-    off = statistics.median(c for _, c in times["stats, validation off"])
-    off_w = statistics.median(w for w, _ in times["stats, validation off"])
-    width = max(map(len, times))
+    width = max(len(f"{s}: {k}") for s, k in times)
     print(
         f"{'contender':<{width}}  {'wall s':>7}  {'CPU s':>7}  {'CPU / off':>9}  {'wall / off':>10}"
     )
-    for name, t in times.items():
-        w = statistics.median(x for x, _ in t)
-        c = statistics.median(y for _, y in t)
-        print(f"{name:<{width}}  {w:7.3f}  {c:7.3f}  {c / off:9.2f}  {w / off_w:10.2f}")
+    for side in sides:
+        off = times.get((side, "stats, validation off"), [(float("nan"), float("nan"))])
+        off_w = statistics.median(w for w, _ in off)
+        off_c = statistics.median(c for _, c in off)
+        for (s, name), t in times.items():
+            if s != side:
+                continue
+            w = statistics.median(x for x, _ in t)
+            c = statistics.median(y for _, y in t)
+            label = f"{side}: {name}"
+            ratios = f"{c / off_c:9.2f}  {w / off_w:10.2f}" if off_c == off_c else ""  # not NaN
+            print(f"{label:<{width}}  {w:7.3f}  {c:7.3f}  {ratios}")
 
 
 def main() -> None:
@@ -105,9 +227,16 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--against", type=Path, help="a checkout of another version to interleave")
+    ap.add_argument("--skip-peers", action="store_true", help="leave out GEOS is_valid")
+    ap.add_argument("--shapes", action="store_true", help="certify hard rings (no statistics)")
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    for n in args.sizes:
-        validation(n, args.repeat, args.jobs)
+    for n in args.sizes[:1] if args.shapes else args.sizes:
+        if args.worker:
+            worker(n, args.jobs, not args.skip_peers, args.shapes)
+        else:
+            validation(n, args.repeat, args.jobs, args.against, not args.skip_peers, args.shapes)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,8 @@ _CHUNK = 256  # tasks per thread chunk
 _BLOCK = 8  # consecutive edges per block
 _BLOCK_PAIRS = 1 << 16  # block pairs above which the crossing search uses a grid of edges
 _SMALL_RING = 32  # rings of at most this many edges: validity tests every pair of edges
+_SKIP_LEVELS = 16  # most levels of the skip list that keeps the validity sweep's edges
+_SHIFT_BUDGET = 16  # entries per vertex the validity sweep's array may move, then a skip list
 _FULL = -1  # crossing buffers full: retry with larger ones
 
 
@@ -1304,18 +1306,52 @@ def certified_valid(packed: Packed, *, n_jobs: int = 1) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def _certify(coords, ring_off, ring_sign, g_rs, g_re, out, lo, hi):
+    # one set of work arrays for the chunk, sized for its longest ring (allocating them per
+    # ring cost more than the sweep: large blocks come from the kernel, zeroed page by page)
+    longest = 0
     for g in range(lo, hi):
-        out[g] = g_re[g] - g_rs[g] == 1 and _simple_ring(coords, ring_off, ring_sign, g_rs[g])
+        if g_re[g] - g_rs[g] == 1:
+            longest = max(longest, ring_off[g_rs[g] + 1] - ring_off[g_rs[g]])
+    work = _work(longest)
+    for g in range(lo, hi):
+        out[g] = g_re[g] - g_rs[g] == 1 and _simple_ring(coords, ring_off, ring_sign, g_rs[g], work)
 
 
 @njit(cache=True, nogil=True)
-def _simple_ring(coords, ring_off, ring_sign, r):
+def _work(n):
+    """Work arrays for rings of at most ``n`` vertices (see :func:`_simple_ring`)."""
+    levels = _skip_levels(n)
+    return (
+        np.empty((n, 4)),  # E: the edges (x0, y0, x1, y1)
+        np.empty((n, 4)),  # B: their envelopes
+        np.empty(n, dtype=np.int64),  # order of the vertices
+        np.empty(n + 1, dtype=np.int64),  # buckets of the sort
+        np.empty((levels, n + 2), dtype=np.int64),  # skip list: next node per level
+        np.empty((levels, n + 2), dtype=np.int64),  # previous node per level
+        np.empty(n, dtype=np.int64),  # levels of each node
+        np.empty(levels, dtype=np.int64),  # the search path
+        np.empty(2 * n + 4, dtype=np.int64),  # the array sweep's order, room on both sides
+        np.empty(n, dtype=np.int64),  # each edge's place in it
+    )
+
+
+@njit(cache=True, nogil=True)
+def _skip_levels(m):
+    """Levels of the skip list for ``m`` edges: ``log4(m) + 1``, capped."""
+    levels = 1
+    while levels < _SKIP_LEVELS and 4**levels < m:
+        levels += 1
+    return levels
+
+
+@njit(cache=True, nogil=True)
+def _simple_ring(coords, ring_off, ring_sign, r, work):
     """Tell whether ring ``r`` is certainly simple.
 
     Certainly simple: finite, at least three edges of non-zero length, an oriented extreme
     corner, no spike between consecutive edges and no contact at all between other edges
-    (every pair for small rings, else a sweep — :func:`_sweep_simple` — or, when vertices
-    share an ``x``, the pairs sharing a cell of a grid over the ring).
+    (every pair for small rings, else a sweep: :func:`_sweep_simple`). ``work``: arrays
+    from :func:`_work` for at least this ring's vertices.
     """
     if ring_sign[r] == 0:
         return False
@@ -1327,7 +1363,7 @@ def _simple_ring(coords, ring_off, ring_sign, r):
     if coords[v1 - 1, 0] != coords[v0, 0] or coords[v1 - 1, 1] != coords[v0, 1]:
         return False  # not closed
     # the edges of non-zero length, copied (x0, y0, x1, y1), and their envelopes
-    E = np.empty((max(v1 - v0 - 1, 0), 4))
+    E = work[0]
     m = 0
     for v in range(v0, v1 - 1):
         if coords[v, 0] != coords[v + 1, 0] or coords[v, 1] != coords[v + 1, 1]:
@@ -1344,85 +1380,107 @@ def _simple_ring(coords, ring_off, ring_sign, r):
         if _orient_sign(ax, ay, bx, by, cx, cy) == 0:
             if (bx - ax) * (cx - bx) + (by - ay) * (cy - by) <= 0.0 or (cx == ax and cy == ay):
                 return False
-    B = np.empty((m, 4))
-    for a in range(m):
-        B[a, 0] = min(E[a, 0], E[a, 2])
-        B[a, 1] = min(E[a, 1], E[a, 3])
-        B[a, 2] = max(E[a, 0], E[a, 2])
-        B[a, 3] = max(E[a, 1], E[a, 3])
-    if m <= _SMALL_RING:  # every pair of non-adjacent edges
+    if m <= _SMALL_RING:  # every pair of non-adjacent edges, their envelopes first
+        B = work[1]
+        for a in range(m):
+            B[a, 0] = min(E[a, 0], E[a, 2])
+            B[a, 1] = min(E[a, 1], E[a, 3])
+            B[a, 2] = max(E[a, 0], E[a, 2])
+            B[a, 3] = max(E[a, 1], E[a, 3])
         for a in range(m):
             for b in range(a + 2, m):
                 if b - a != m - 1 and _boxes_meet(B, a, b) and _edges_touch(E, a, b):
                     return False
         return True
-    swept = _sweep_simple(E, B, m)
-    if swept >= 0:
-        return swept == 1
-    return _no_contact_in_grid(E, B, m)  # vertices sharing an x: the grid decides
+    return _sweep_simple(E, m, work)
 
 
 @njit(cache=True, nogil=True)
-def _sweep_simple(E, B, m):
+def _sweep_simple(E, m, work):
     """Tell whether no two non-adjacent edges of ``E[:m]`` (a closed ring) touch: a sweep.
 
-    Shamos–Hoey: the vertices are visited by increasing ``x``, the edges crossing the sweep
-    line are kept in their vertical order, and only edges that become neighbours in that
-    order are tested (exactly, :func:`_edges_touch`). If two non-adjacent edges touch, take
-    the lowest-leftmost such point ``p``: just left of it the order is right (nothing touched
-    yet), the edges through ``p`` are consecutive in it, and a pair of them that are not
-    adjacent in the ring have been tested when they became neighbours — or ``p`` is a vertex
-    whose edges start there on another edge, found when its place in the order is sought.
-    This needs every vertex to have its own ``x`` (so no vertical edge, and only the two
-    edges of one vertex meet at any ``x``); consecutive edges must not run back along each
-    other (spikes, checked before).
+    Shamos–Hoey in lexicographic order: the vertices are visited by increasing ``(x, y)``,
+    which is the plain sweep of the ring turned by an infinitesimal angle (a turn keeps every
+    orientation sign and every contact), so every vertex has its own place in the sweep and
+    vertical edges and shared ``x`` need nothing special. The edges crossing the sweep line
+    are kept in their vertical order, and only edges that become neighbours in that order are
+    tested (exactly, :func:`_edges_touch`). The order is kept in an array
+    (:func:`_sweep_array`: cheapest while few edges cross the sweep line) until keeping it
+    there has moved more than ``_SHIFT_BUDGET`` entries per vertex swept; then the sweep
+    starts again with a skip list (:func:`_sweep_skip`: ``O(log m)`` per event, for long
+    spiky rings).
 
-    Returns 1 (no contact), 0 (a contact or a doubt: not simple, or not certified) or −1
-    when two vertices share an ``x`` (the sweep cannot decide).
+    If two non-adjacent edges touch, take the lexicographically smallest such point ``p``:
+    just before it the order is right (nothing touched yet), the edges through ``p`` are
+    consecutive in it, and a pair of them not adjacent in the ring has been tested when it
+    became neighbours — or ``p`` is a vertex whose edges start there on another edge, found
+    when its place in the order is sought (the search ends between two edges it compared the
+    vertex with, one below, one above; an edge through the vertex would lie between them), or
+    a vertex visited twice, found after the sort. Consecutive edges must not run back along
+    each other (spikes, checked before).
+
+    Returns True (no contact) or False (a contact, or a doubt: not simple, or not certified).
     """
-    order = _order_by_x(E, m)
+    order = _order_lex(E, m, work[2], work[3])
     for k in range(m - 1):
-        if E[order[k], 0] == E[order[k + 1], 0]:
-            return -1
-    # S[s0:s1]: the edges crossing the sweep line, bottom to top, in a buffer with room on
-    # both sides (an edge enters or leaves by moving the shorter side); slot: place in S
-    S = np.empty(2 * m + 4, dtype=np.int64)
-    slot = np.full(m, -1, dtype=np.int64)
+        i = order[k]
+        j = order[k + 1]
+        if E[i, 0] == E[j, 0] and E[i, 1] == E[j, 1]:
+            return False  # a vertex visited twice
+    swept = _sweep_array(E, m, order, work[8], work[9])
+    if swept >= 0:
+        return swept == 1
+    return _sweep_skip(E, m, order, work)
+
+
+@njit(cache=True, nogil=True)
+def _sweep_array(E, m, order, S, slot):
+    """Run the sweep of :func:`_sweep_simple` with the edges' order kept in an array.
+
+    ``S[s0:s1]`` holds the edges crossing the sweep line, bottom to top, with room on both
+    sides (an edge enters or leaves by moving the shorter side); ``slot``: each edge's place.
+    Returns 1 (no contact), 0 (a contact or a doubt) or −1 once more than ``_SHIFT_BUDGET``
+    entries per vertex swept (plus a few) have been moved: many edges cross the sweep line,
+    the skip list does better.
+    """
     s0 = m + 2
     s1 = s0
+    moved = 0
     for k in range(m):
         i = order[k]  # vertex i: end of edge a, start of edge b
         a = i - 1 if i > 0 else m - 1
         b = i
         px, py = E[i, 0], E[i, 1]
-        a_left = E[a, 0] < px  # edge a lies left of the vertex (it is in S)
-        b_left = E[b, 2] < px
-        if a_left and b_left:  # both end here: they leave S, their neighbours meet
+        a_in = _lex_less(E[a, 0], E[a, 1], px, py)  # edge a began before: it is in S
+        b_in = _lex_less(E[b, 2], E[b, 3], px, py)
+        if a_in and b_in:  # both end here: they leave S, their neighbours meet
             lo = min(slot[a], slot[b])
             if abs(slot[a] - slot[b]) != 1:
                 return 0  # something between them: a contact
             below = S[lo - 1] if lo > s0 else -1
             above = S[lo + 2] if lo + 2 < s1 else -1
             if lo - s0 < s1 - lo - 2:
+                moved += lo - s0
                 for z in range(lo + 1, s0 + 1, -1):
                     S[z] = S[z - 2]
                     slot[S[z]] = z
                 s0 += 2
             else:
+                moved += s1 - lo - 2
                 for z in range(lo, s1 - 2):
                     S[z] = S[z + 2]
                     slot[S[z]] = z
                 s1 -= 2
-            if below >= 0 and above >= 0 and not _apart(E, B, m, below, above):
+            if below >= 0 and above >= 0 and not _apart(E, m, below, above):
                 return 0
-        elif a_left or b_left:  # one ends, the next goes on: same place in S
-            old, new = (a, b) if a_left else (b, a)
+        elif a_in or b_in:  # one ends, the next goes on: same place in S
+            old, new = (a, b) if a_in else (b, a)
             z = slot[old]
             S[z] = new
             slot[new] = z
-            if z > s0 and not _apart(E, B, m, S[z - 1], new):
+            if z > s0 and not _apart(E, m, S[z - 1], new):
                 return 0
-            if z + 1 < s1 and not _apart(E, B, m, new, S[z + 1]):
+            if z + 1 < s1 and not _apart(E, m, new, S[z + 1]):
                 return 0
         else:  # both start here: find their place (a vertex on an edge is a contact)
             lo = s0
@@ -1442,12 +1500,14 @@ def _sweep_simple(E, B, m):
             # side > 0: b's far end is left of i→(a's far end), so b lies above a
             low, up = (a, b) if side > 0 else (b, a)
             if lo - s0 < s1 - lo:  # the lower part moves down by two
+                moved += lo - s0
                 for z in range(s0, lo):
                     S[z - 2] = S[z]
                     slot[S[z - 2]] = z - 2
                 s0 -= 2
                 lo -= 2
             else:
+                moved += s1 - lo
                 for z in range(s1 - 1, lo - 1, -1):
                     S[z + 2] = S[z]
                     slot[S[z + 2]] = z + 2
@@ -1456,21 +1516,169 @@ def _sweep_simple(E, B, m):
             S[lo + 1] = up
             slot[low] = lo
             slot[up] = lo + 1
-            if lo > s0 and not _apart(E, B, m, S[lo - 1], low):
+            if lo > s0 and not _apart(E, m, S[lo - 1], low):
                 return 0
-            if lo + 2 < s1 and not _apart(E, B, m, up, S[lo + 2]):
+            if lo + 2 < s1 and not _apart(E, m, up, S[lo + 2]):
                 return 0
+        if moved > _SHIFT_BUDGET * (k + 16):
+            return -1
     return 1
 
 
 @njit(cache=True, nogil=True)
-def _order_by_x(E, m):
-    """Edges ``0..m-1`` ordered by the ``x`` of their first vertex, ties in any order.
+def _sweep_skip(E, m, order, work):
+    """Run the sweep of :func:`_sweep_simple` with the edges' order kept in a skip list.
 
-    A bucket sort (one bucket per edge over the ring's ``x`` range, an insertion sort in each
-    bucket): linear on spread-out vertices; a crowded bucket falls back to ``np.argsort``.
-    Buckets are monotone in ``x`` (a difference, a product by a positive number and a
-    truncation each keep the order), so the result is ordered.
+    Node ``e`` is edge ``e``, ``m`` and ``m + 1`` are sentinels below and above every edge;
+    level ``lv`` is linked by ``nxt[lv]`` / ``prv[lv]``; an edge's height comes from a fixed
+    hash of its index (:func:`_skip_height`), so inserting costs ``O(log m)`` exact
+    comparisons (:func:`_skip_find`) and removing or replacing an edge ``O(1)``.
+    """
+    levels = _skip_levels(m)
+    head = m  # sentinels: below every edge, above every edge
+    tail = m + 1
+    nxt = work[4]
+    prv = work[5]
+    for lv in range(levels):
+        nxt[lv, head] = tail
+        prv[lv, tail] = head
+    height = work[6]
+    update = work[7]
+    for k in range(m):
+        i = order[k]  # vertex i: end of edge a, start of edge b
+        a = i - 1 if i > 0 else m - 1
+        b = i
+        px, py = E[i, 0], E[i, 1]
+        a_in = _lex_less(E[a, 0], E[a, 1], px, py)  # edge a began before: it is in the list
+        b_in = _lex_less(E[b, 2], E[b, 3], px, py)
+        if a_in and b_in:  # both end here: they leave, their neighbours meet
+            if nxt[0, a] == b:
+                low, up = a, b
+            elif nxt[0, b] == a:
+                low, up = b, a
+            else:
+                return False  # something between them: a contact
+            below = prv[0, low]
+            above = nxt[0, up]
+            _skip_unlink(nxt, prv, height[low], low)
+            _skip_unlink(nxt, prv, height[up], up)
+            if below != head and above != tail and not _apart(E, m, below, above):
+                return False
+        elif a_in or b_in:  # one ends, the next goes on: it takes its place
+            old, new = (a, b) if a_in else (b, a)
+            height[new] = height[old]
+            for lv in range(height[old]):
+                p = prv[lv, old]
+                q = nxt[lv, old]
+                nxt[lv, p] = new
+                prv[lv, q] = new
+                nxt[lv, new] = q
+                prv[lv, new] = p
+            below = prv[0, new]
+            above = nxt[0, new]
+            if below != head and not _apart(E, m, below, new):
+                return False
+            if above != tail and not _apart(E, m, new, above):
+                return False
+        else:  # both start here: find their place (a vertex on an edge is a contact)
+            if not _skip_find(E, nxt, levels, head, tail, px, py, update):
+                return False
+            side = _orient_sign(px, py, E[a, 0], E[a, 1], E[b, 2], E[b, 3])
+            if side == 0:
+                return False
+            # side > 0: b's far end is left of i→(a's far end), so b lies above a
+            low, up = (a, b) if side > 0 else (b, a)
+            height[low] = _skip_height(low, levels)
+            height[up] = _skip_height(up, levels)
+            for lv in range(height[low]):
+                _skip_link(nxt, prv, lv, update[lv], low)
+            for lv in range(height[up]):
+                _skip_link(nxt, prv, lv, low if lv < height[low] else update[lv], up)
+            below = prv[0, low]
+            above = nxt[0, up]
+            if below != head and not _apart(E, m, below, low):
+                return False
+            if above != tail and not _apart(E, m, up, above):
+                return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _skip_find(E, nxt, levels, head, tail, px, py, update):
+    """Find where vertex ``p`` goes in the skip list of edges (bottom to top).
+
+    ``update[lv]`` becomes the last node at level ``lv`` below ``p`` (``head`` for none).
+    False when an edge compared passes through ``p`` (a contact). Every edge compared is
+    compared exactly (:func:`_side`); the search ends at level 0 between two nodes it
+    compared ``p`` with (or a sentinel), so an edge through ``p`` is always met.
+    """
+    x = head
+    above = -1  # the last edge found above p: no need to compare it again
+    for lv in range(levels - 1, -1, -1):
+        y = nxt[lv, x]
+        while y != tail and y != above:
+            s = _side(E, y, px, py)
+            if s == 0:
+                return False
+            if s < 0:  # p is below edge y
+                above = y
+                break
+            x = y
+            y = nxt[lv, x]
+        update[lv] = x
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _skip_link(nxt, prv, lv, after, e):
+    """Link node ``e`` right after node ``after`` at level ``lv``."""
+    q = nxt[lv, after]
+    nxt[lv, after] = e
+    prv[lv, e] = after
+    nxt[lv, e] = q
+    prv[lv, q] = e
+
+
+@njit(cache=True, nogil=True)
+def _skip_unlink(nxt, prv, h, e):
+    """Take node ``e`` (on levels ``0..h-1``) out of the skip list."""
+    for lv in range(h):
+        p = prv[lv, e]
+        q = nxt[lv, e]
+        nxt[lv, p] = q
+        prv[lv, q] = p
+
+
+@njit(cache=True, nogil=True)
+def _skip_height(e, levels):
+    """Levels of node ``e``: one, plus one per pair of zero bits of a hash (p = 1/4), capped.
+
+    A fixed hash (Fibonacci hashing of the index) keeps runs reproducible.
+    """
+    t = (np.uint64(e + 1) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(40)
+    h = 1
+    while h < levels and (t & np.uint64(3)) == np.uint64(0):
+        h += 1
+        t = t >> np.uint64(2)
+    return h
+
+
+@njit(cache=True, nogil=True)
+def _lex_less(ax, ay, bx, by):
+    """Whether point ``a`` comes before point ``b`` in ``(x, y)`` order."""
+    return ax < bx or (ax == bx and ay < by)
+
+
+@njit(cache=True, nogil=True)
+def _order_lex(E, m, order, start):
+    """Vertices ``0..m-1`` (edge starts) ordered by ``(x, y)`` (in ``order[:m]``, returned).
+
+    A bucket sort on ``x`` (one bucket per vertex over the ring's ``x`` range, an insertion
+    sort in ``(x, y)`` order in each bucket): linear on spread-out vertices. Buckets are
+    monotone in ``x`` (a difference, a product by a positive number and a truncation each
+    keep the order), so the result is ordered. A crowded bucket (many vertices sharing an
+    ``x``, say) falls back to a merge sort on ``x`` and a sort on ``y`` of each run of equal
+    ``x``. ``start``: room for ``m + 1`` bucket bounds.
     """
     x0 = E[0, 0]
     x1 = E[0, 0]
@@ -1478,145 +1686,68 @@ def _order_by_x(E, m):
         x0 = min(x0, E[e, 0])
         x1 = max(x1, E[e, 0])
     if not x1 > x0:
-        return np.argsort(E[:m, 0])
+        return _order_lex_sorted(E, m)
     scale = (m - 1) / (x1 - x0)
-    start = np.zeros(m + 1, dtype=np.int64)
+    start[: m + 1] = 0
     for e in range(m):
         start[min(int((E[e, 0] - x0) * scale), m - 1) + 1] += 1
     for c in range(m):
         if start[c + 1] > 64:
-            return np.argsort(E[:m, 0])  # crowded: do not risk a quadratic insertion sort
+            return _order_lex_sorted(E, m)  # crowded: no quadratic insertion sort
         start[c + 1] += start[c]
-    order = np.empty(m, dtype=np.int64)
     for e in range(m):
         c = min(int((E[e, 0] - x0) * scale), m - 1)
         order[start[c]] = e
         start[c] += 1
-    for z in range(1, m):  # buckets are in order: this only moves edges inside a bucket
+    for z in range(1, m):  # buckets are in order: this only moves vertices inside a bucket
         e = order[z]
         x = E[e, 0]
-        while z > 0 and E[order[z - 1], 0] > x:
+        y = E[e, 1]
+        while z > 0 and _lex_less(x, y, E[order[z - 1], 0], E[order[z - 1], 1]):
             order[z] = order[z - 1]
             z -= 1
         order[z] = e
+    return order[:m]
+
+
+@njit(cache=True, nogil=True)
+def _order_lex_sorted(E, m):
+    """Vertices ``0..m-1`` ordered by ``(x, y)``: a merge sort on ``x``, then on ``y`` per run."""
+    order = np.argsort(E[:m, 0], kind="mergesort")
+    k = 0
+    while k < m:
+        j = k + 1
+        while j < m and E[order[j], 0] == E[order[k], 0]:
+            j += 1
+        if j - k > 1:
+            run = order[k:j].copy()
+            ys = np.empty(j - k)
+            for z in range(j - k):
+                ys[z] = E[run[z], 1]
+            order[k:j] = run[np.argsort(ys, kind="mergesort")]
+        k = j
     return order
 
 
 @njit(cache=True, nogil=True)
 def _side(E, e, px, py):
-    """Exact side of ``p`` against edge ``e`` directed left to right: +1 above, −1 below."""
-    if E[e, 0] < E[e, 2]:
+    """Exact side of ``p`` against edge ``e`` directed in ``(x, y)`` order: +1 above, −1 below."""
+    if _lex_less(E[e, 0], E[e, 1], E[e, 2], E[e, 3]):
         return _orient_sign(E[e, 0], E[e, 1], E[e, 2], E[e, 3], px, py)
     return _orient_sign(E[e, 2], E[e, 3], E[e, 0], E[e, 1], px, py)
 
 
 @njit(cache=True, nogil=True)
-def _apart(E, B, m, a, b):
-    """Whether edges ``a`` and ``b`` of a ring of ``m`` edges are adjacent or do not touch."""
+def _apart(E, m, a, b):
+    """Whether edges ``a`` and ``b`` of a ring of ``m`` edges are adjacent or do not touch.
+
+    No envelope test first: the edges are neighbours across the sweep line, whose envelopes
+    meet more often than not (testing them cost more than it saved).
+    """
     d = abs(a - b)
     if d == 1 or d == m - 1:
         return True  # they share a vertex, and spikes were excluded
-    return not (_boxes_meet(B, a, b) and _edges_touch(E, a, b))
-
-
-@njit(cache=True, nogil=True)
-def _no_contact_in_grid(E, B, m):
-    """Tell whether no two non-adjacent edges of ``E[:m]`` (a closed ring) touch.
-
-    The pairs tested are those that share a cell of a grid over the ring: about
-    ``1.5·sqrt(m)`` cells a side; each edge is listed in the cells it passes through
-    (per column, the rows of its y-range over the column widened by a margin on every side),
-    so edges that touch share a cell: cell indices are monotone in the coordinate, and the
-    margin covers the rounding of the column bounds and of the interpolated ``y``.
-    """
-    bx0 = B[0, 0]
-    by0 = B[0, 1]
-    bx1 = B[0, 2]
-    by1 = B[0, 3]
-    for a in range(1, m):
-        bx0 = min(bx0, B[a, 0])
-        by0 = min(by0, B[a, 1])
-        bx1 = max(bx1, B[a, 2])
-        by1 = max(by1, B[a, 3])
-    g = max(1, min(int(1.5 * math.sqrt(m)), 512))
-    wx = (bx1 - bx0) / g
-    wy = (by1 - by0) / g
-    if not (wx > 0.0 and wy > 0.0):
-        return False  # flat: GEOS decides
-    ix = 1.0 / wx
-    iy = 1.0 / wy
-    margin = 1e-9 * (bx1 - bx0 + by1 - by0) + 8.0 * _EPS * (
-        abs(bx0) + abs(by0) + abs(bx1) + abs(by1)
-    )
-    # (cell, edge) entries, then a counting sort by cell
-    cap = 8 * m
-    ent_c = np.empty(cap, dtype=np.int64)
-    ent_e = np.empty(cap, dtype=np.int64)
-    ne = 0
-    for a in range(m):
-        x0, y0, x1, y1 = E[a, 0], E[a, 1], E[a, 2], E[a, 3]
-        if x0 > x1:
-            x0, y0, x1, y1 = x1, y1, x0, y0
-        c0 = _cell_of(x0 - margin, bx0, ix, g)
-        c1 = _cell_of(x1 + margin, bx0, ix, g)
-        slope = (y1 - y0) / (x1 - x0) if x1 > x0 else 0.0
-        for cl in range(c0, c1 + 1):
-            if c0 == c1:
-                ya, yb = y0, y1
-            else:  # the edge over the column, widened by the margin
-                xa = max(x0, bx0 + cl * wx - margin)
-                xb = min(x1, bx0 + (cl + 1) * wx + margin)
-                ya = y0 + slope * (xa - x0)
-                yb = y0 + slope * (xb - x0)
-            r0 = _cell_of(min(ya, yb) - margin, by0, iy, g)
-            r1 = _cell_of(max(ya, yb) + margin, by0, iy, g)
-            if ne + r1 - r0 + 1 > cap:
-                cap = 2 * cap + r1 - r0 + 1
-                grown_c = np.empty(cap, dtype=np.int64)
-                grown_c[:ne] = ent_c[:ne]
-                ent_c = grown_c
-                grown_e = np.empty(cap, dtype=np.int64)
-                grown_e[:ne] = ent_e[:ne]
-                ent_e = grown_e
-            for rw in range(r0, r1 + 1):
-                ent_c[ne] = rw * g + cl
-                ent_e[ne] = a
-                ne += 1
-    end = np.zeros(g * g, dtype=np.int64)  # after the sort: cell c holds end[c - 1]:end[c]
-    for z in range(ne):
-        end[ent_c[z]] += 1
-    for c in range(1, g * g):
-        end[c] += end[c - 1]
-    items = np.empty(ne, dtype=np.int64)
-    for z in range(ne - 1, -1, -1):
-        c = ent_c[z]
-        end[c] -= 1
-        items[end[c]] = ent_e[z]
-    # now end[c] is the start of cell c
-    stamp = np.full(m, -1, dtype=np.int64)
-    for c in range(g * g):
-        stop = end[c + 1] if c + 1 < g * g else ne
-        for z in range(end[c], stop):
-            a = items[z]
-            for z2 in range(z + 1, stop):
-                b = items[z2]
-                d = abs(a - b)
-                if d <= 1 or d == m - 1 or not _boxes_meet(B, a, b):
-                    continue  # the same or consecutive (spikes were checked), or apart
-                lo, hi = min(a, b), max(a, b)
-                if stamp[lo] == hi:
-                    continue  # just tested in a neighbouring cell
-                stamp[lo] = hi
-                if _edges_touch(E, a, b):
-                    return False
-    return True
-
-
-@njit(cache=True, nogil=True)
-def _cell_of(v, lo, inv_w, g):
-    """Cell of ``v`` in a grid from ``lo`` with cells ``1 / inv_w`` wide (monotone in ``v``)."""
-    c = int((v - lo) * inv_w)
-    return min(max(c, 0), g - 1)
+    return not _edges_touch(E, a, b)
 
 
 @njit(cache=True, nogil=True)
