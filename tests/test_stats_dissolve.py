@@ -170,3 +170,21 @@ def test_near_copies_found_among_the_pairs_only_are_those_of_all_features():
     got = _near_copies(geoms, zones, left[keep], right[keep])
     assert got.tolist() == near_duplicate_rows(geoms, zones).tolist()
     assert got.sum() == 2  # one copy of 1 and one of 4 in zone a; 4's zone-b copy stays
+
+
+def test_piece_envelopes_from_the_dissolve_are_those_geos_gives():
+    import dataclasses
+
+    from zoning.stats import Pieces
+
+    geoms = np.array(
+        [sq(0, 0, 2_000, 2_000), sq(1_000, 500, 2_000, 3_000), sq(9_000, 0, 500, 500)], dtype=object
+    )
+    a = dissolve_layer("eco_redline", geoms, np.array(["x", "y", "x"], dtype=object))
+    b = dissolve_layer("water_source", geoms[::-1], np.full(3, "all", dtype=object))
+    for p in (a, b, Pieces.concat([a, b]), Pieces.concat([a, b]).take(np.array([3, 0]))):
+        assert p.feat_bounds is not None
+        plain = dataclasses.replace(p, feat_bounds=None)
+        assert np.array_equal(p.bounds(), plain.bounds())
+    # piece 0 of a: both squares, (0, 0) to (3000, 3500)
+    assert a.bounds()[0].tolist() == [X0, Y0, X0 + 3_000, Y0 + 3_500]

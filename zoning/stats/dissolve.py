@@ -68,6 +68,9 @@ class Pieces:
     area : ndarray of float, optional
         Area of each piece's union where the dissolve already knows it (one feature: its
         area; two overlapping features: both areas minus their intersection), NaN elsewhere.
+    feat_bounds : ndarray, shape (len(feats), 4), optional
+        Envelope of each feature when the dissolve already computed it (else
+        :meth:`bounds` asks GEOS).
     """
 
     feats: np.ndarray
@@ -78,6 +81,7 @@ class Pieces:
     label_piece: np.ndarray
     label: np.ndarray
     area: np.ndarray | None = None
+    feat_bounds: np.ndarray | None = None
 
     def known_area(self) -> np.ndarray:
         """:attr:`area`, or all NaN when the pieces carry none."""
@@ -97,7 +101,10 @@ class Pieces:
         """Envelope ``(xmin, ymin, xmax, ymax)`` of each piece."""
         if len(self) == 0:
             return np.empty((0, 4))
-        fb = shapely.bounds(self.feats[self.members])
+        if self.feat_bounds is not None:
+            fb = self.feat_bounds[self.members]
+        else:
+            fb = shapely.bounds(self.feats[self.members])
         starts = self.indptr[:-1]
         return np.column_stack(
             [
@@ -127,6 +134,7 @@ class Pieces:
             label_piece=new_pos[self.label_piece[lab]],
             label=self.label[lab],
             area=None if self.area is None else self.area[idx],
+            feat_bounds=None if self.feat_bounds is None else self.feat_bounds[used],
         )
 
     @staticmethod
@@ -135,7 +143,9 @@ class Pieces:
         if not parts:
             i64 = np.array([], dtype=np.int64)
             obj = np.array([], dtype=object)
-            return Pieces(obj, np.zeros(1, dtype=np.int64), i64, obj, i64, i64, obj)
+            return Pieces(
+                obj, np.zeros(1, dtype=np.int64), i64, obj, i64, i64, obj, None, np.empty((0, 4))
+            )
         feats, indptr, members, label_piece = [], [np.zeros(1, dtype=np.int64)], [], []
         f_off = m_off = p_off = 0
         for p in parts:
@@ -155,6 +165,11 @@ class Pieces:
             label_piece=np.concatenate(label_piece).astype(np.int64),
             label=np.concatenate([p.label for p in parts]),
             area=np.concatenate([p.known_area() for p in parts]),
+            feat_bounds=(
+                np.concatenate([p.feat_bounds for p in parts if p.feat_bounds is not None])
+                if all(p.feat_bounds is not None for p in parts)
+                else None
+            ),
         )
 
 
@@ -394,6 +409,7 @@ def dissolve_layer(
         label_piece=np.concatenate(lab_piece).astype(np.int64),
         label=np.concatenate(lab),
         area=np.concatenate(area_parts),
+        feat_bounds=bounds,
     )
 
 
