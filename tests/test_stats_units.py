@@ -156,7 +156,7 @@ def test_prepared_units_are_the_same_with_and_without_validation(two_counties, c
     assert not any(g is u for g, u in zip(checked.geoms, units.geometry.values, strict=True))
 
 
-def test_outside_is_only_said_of_boxes_disjoint_from_their_unit(monkeypatch):
+def test_outside_is_only_said_of_boxes_disjoint_from_their_unit():
     """``PreparedUnits.outside`` is True only for boxes that GEOS finds disjoint from the
     unit, and for every box that is clear of the unit's boundary and outside it."""
     from zoning.stats import prepare_units
@@ -167,7 +167,7 @@ def test_outside_is_only_said_of_boxes_disjoint_from_their_unit(monkeypatch):
     x0, y0, x1, y1 = shapely.total_bounds(prepared.geoms)
     x = rng.uniform(x0 - 5_000, x1 + 5_000, 3_000)
     y = rng.uniform(y0 - 5_000, y1 + 5_000, 3_000)
-    w, h = rng.uniform(1, 6_000, (2, 3_000)) ** rng.uniform(0.5, 1.0, (2, 3_000))
+    w, h = rng.uniform(1, 6_000, (2, 3_000))
     boxes = np.c_[x, y, x + w, y + h]
     unit = rng.integers(0, len(prepared.geoms), len(boxes))
     # boxes touching an eastern unit along its east edge, from outside: not clear of it
@@ -177,15 +177,7 @@ def test_outside_is_only_said_of_boxes_disjoint_from_their_unit(monkeypatch):
     boxes[:50, 0], boxes[:50, 2] = x1, x1 + 1_000.0
     boxes[:50, 1] = env[unit[:50], 1] + 1_000.0
     boxes[:50, 3] = boxes[:50, 1] + 2_000.0
-    import zoning.stats.units as units_module
-
-    default = prepared.outside(boxes, unit)
-    monkeypatch.setattr(units_module, "_OUTSIDE_MAX_CHUNKS", 10**9)  # every box tested
     got = prepared.outside(boxes, unit)
-    # large boxes are left untested by default (never said outside when they are not)
-    assert not (default & ~got).any() and default.sum() > 100
-    small = (boxes[:, 2] - boxes[:, 0] < 100) & (boxes[:, 3] - boxes[:, 1] < 100)
-    assert small.sum() > 20 and np.array_equal(default[small], got[small])
     polys = shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3])
     geoms = prepared.geoms[unit]
     disjoint = shapely.disjoint(geoms, polys)
