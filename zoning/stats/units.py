@@ -28,7 +28,6 @@ __all__ = ["PreparedUnits", "prepare_units", "validate_units"]
 
 _BOUNDARY_CHUNK = 2  # segments per piece of unit boundary in the boundary index
 _GRID_CELLS = 1024  # cells per side of the boundary grid over the units
-_OUTSIDE_MAX_CHUNKS = 256  # boxes near more boundary chunks are not tested by outside()
 
 
 def validate_units(
@@ -225,9 +224,7 @@ class PreparedUnits:
                     *_boundary_chunks_of_units(self.geoms)
                 )
             chunks = self._cache["unit_chunks"]
-        clear = np.flatnonzero(
-            ~chunks.hits(boxes, unit, max_candidates=_OUTSIDE_MAX_CHUNKS) & self._oriented()[unit]
-        )
+        clear = np.flatnonzero(~chunks.hits(boxes, unit) & self._oriented()[unit])
         order = clear[np.argsort(unit[clear], kind="stable")]
         cut = np.searchsorted(unit[order], np.arange(len(self.geoms) + 1))
         for u in np.flatnonzero(np.diff(cut)):
@@ -451,18 +448,11 @@ class BoundaryChunks:
     def _cell(self, v: np.ndarray, origin: float, n: int) -> np.ndarray:
         return np.clip(np.floor((v - origin) / self.size), -1, n).astype(np.int64)
 
-    def hits(
-        self,
-        boxes: np.ndarray,
-        unit: np.ndarray | None = None,
-        max_candidates: int | None = None,
-    ) -> np.ndarray:
+    def hits(self, boxes: np.ndarray, unit: np.ndarray | None = None) -> np.ndarray:
         """Tell which boxes (k × 4: xmin, ymin, xmax, ymax) meet a chunk's envelope.
 
         With ``unit`` (one per box; the chunks must know theirs), only the chunks of the
-        box's unit count. With ``max_candidates``, a box over more cells than that, or whose
-        cells hold more chunks, is not tested and counts as meeting one (the answer for a
-        large box near boundaries is nearly always yes, and testing it costs the most).
+        box's unit count.
         """
         if unit is not None and self.unit is None:
             raise ValueError("these boundary chunks do not know their units")
@@ -474,20 +464,11 @@ class BoundaryChunks:
         r0 = np.maximum(self._cell(boxes[:, 1] - self.size, self.y0, self.n_rows) - 1, 0)
         r1 = np.minimum(self._cell(boxes[:, 3], self.y0, self.n_rows), self.n_rows - 1)
         n_c = np.maximum(c1 - c0 + 1, 0) * (r1 >= r0)
-        if max_candidates is not None:  # boxes over many cells: not tested, said to meet
-            big = n_c * np.maximum(r1 - r0 + 1, 0) > max_candidates
-            out[big] = True
-            n_c[big] = 0
         box_of = np.repeat(np.arange(len(boxes)), n_c)  # (box, column) pairs
         col = _concat_ranges(c0, n_c)
         lo = np.searchsorted(self.key, col * self.n_rows + r0[box_of], side="left")
         hi = np.searchsorted(self.key, col * self.n_rows + r1[box_of], side="right")
         n_cand = hi - lo
-        if max_candidates is not None:
-            big = np.bincount(box_of, weights=n_cand, minlength=len(boxes)) > max_candidates
-            out[big] = True
-            small = ~big[box_of]
-            box_of, lo, n_cand = box_of[small], lo[small], n_cand[small]
         cum = np.cumsum(n_cand)
         done = 0
         while done < len(n_cand):  # in batches of at most _QUERY_BATCH candidate pairs
@@ -495,15 +476,14 @@ class BoundaryChunks:
             stop = max(int(np.searchsorted(cum, base + _QUERY_BATCH, side="right")), done + 1)
             sl = slice(done, stop)
             b = np.repeat(box_of[sl], n_cand[sl])
-            pos = _concat_ranges(lo[sl], n_cand[sl])
-            e = self.env[pos]
+            e = self.env[_concat_ranges(lo[sl], n_cand[sl])]
             q = boxes[b]
             meet = (
                 (e[:, 0] <= q[:, 2]) & (e[:, 2] >= q[:, 0])
                 & (e[:, 1] <= q[:, 3]) & (e[:, 3] >= q[:, 1])
             )  # fmt: skip
             if unit is not None and self.unit is not None:
-                meet &= self.unit[pos] == unit[b]
+                meet &= self.unit[_concat_ranges(lo[sl], n_cand[sl])] == unit[b]
             out[b[meet]] = True
             done = stop
         return out
