@@ -154,37 +154,3 @@ def test_prepared_units_are_the_same_with_and_without_validation(two_counties, c
     assert np.array_equal(checked.chunks.env, alone.chunks.env)
     # and they are private copies: preparing them leaves the caller's geometries alone
     assert not any(g is u for g, u in zip(checked.geoms, units.geometry.values, strict=True))
-
-
-def test_outside_is_only_said_of_boxes_disjoint_from_their_unit():
-    """``PreparedUnits.outside`` is True only for boxes that GEOS finds disjoint from the
-    unit, and for every box that is clear of the unit's boundary and outside it."""
-    from zoning.stats import prepare_units
-
-    units = shapes.grid_units()  # 3 x 3 squares, 10 km, sharing edges
-    prepared = prepare_units(units)
-    rng = np.random.default_rng(5)
-    x0, y0, x1, y1 = shapely.total_bounds(prepared.geoms)
-    x = rng.uniform(x0 - 5_000, x1 + 5_000, 3_000)
-    y = rng.uniform(y0 - 5_000, y1 + 5_000, 3_000)
-    w, h = rng.uniform(1, 6_000, (2, 3_000))
-    boxes = np.c_[x, y, x + w, y + h]
-    unit = rng.integers(0, len(prepared.geoms), len(boxes))
-    # boxes touching an eastern unit along its east edge, from outside: not clear of it
-    env = shapely.bounds(prepared.geoms)
-    east = np.flatnonzero(env[:, 2] == x1)
-    unit[:50] = east[rng.integers(0, len(east), 50)]
-    boxes[:50, 0], boxes[:50, 2] = x1, x1 + 1_000.0
-    boxes[:50, 1] = env[unit[:50], 1] + 1_000.0
-    boxes[:50, 3] = boxes[:50, 1] + 2_000.0
-    got = prepared.outside(boxes, unit)
-    polys = shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3])
-    geoms = prepared.geoms[unit]
-    disjoint = shapely.disjoint(geoms, polys)
-    clear = ~shapely.intersects(shapely.boundary(geoms), polys)
-    assert not (got & ~disjoint).any()
-    # the chunk test is conservative near corners of the boundary only by its chunks' size
-    assert (got == (disjoint & clear)).mean() > 0.95
-    assert got.sum() > 500
-    touching = shapely.touches(geoms[:50], polys[:50])
-    assert touching.all() and not got[:50].any()

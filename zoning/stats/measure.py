@@ -123,10 +123,6 @@ def measure_pieces(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> 
         # every (piece, unit) pair whose envelopes meet, measured by the boundary integral
         nb = b[near_idx]
         p_pos, u_idx = units.tree.query(shapely.box(nb[:, 0], nb[:, 1], nb[:, 2], nb[:, 3]))
-        # pairs whose piece lies clear of the unit's boundary and outside it measure 0 (a
-        # quarter of the pairs): left out, they would only be walked to find nothing
-        away = units.outside(nb[p_pos], u_idx)
-        p_pos, u_idx = p_pos[~away], u_idx[~away]
         cand = near_idx[p_pos]
         area = _kernel_areas(pieces, cand, units, u_idx, n_jobs)
         declined = np.zeros(n, dtype=bool)

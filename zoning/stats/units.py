@@ -206,49 +206,6 @@ class PreparedUnits:
             self._cache["envelopes"] = np.asarray(shapely.bounds(self.geoms)).reshape(-1, 4)
         return self._cache["envelopes"]
 
-    def outside(self, boxes: np.ndarray, unit: np.ndarray) -> np.ndarray:
-        """Tell which boxes certainly lie outside unit ``unit[i]`` (closed boxes, k × 4).
-
-        True when the box meets none of that unit's boundary chunks (so it lies wholly inside
-        or wholly outside the unit) and its lower-left corner is outside the unit. False
-        means "maybe not": the box meets the boundary, or lies inside.
-        """
-        out = np.zeros(len(boxes), dtype=bool)
-        if len(boxes) == 0:
-            return out
-        unit = np.asarray(unit, dtype=np.int64)
-        chunks = self.chunks
-        if chunks.unit is None:  # chunks made without their units
-            if "unit_chunks" not in self._cache:
-                self._cache["unit_chunks"] = BoundaryChunks.of(
-                    *_boundary_chunks_of_units(self.geoms)
-                )
-            chunks = self._cache["unit_chunks"]
-        clear = np.flatnonzero(~chunks.hits(boxes, unit) & self._oriented()[unit])
-        order = clear[np.argsort(unit[clear], kind="stable")]
-        cut = np.searchsorted(unit[order], np.arange(len(self.geoms) + 1))
-        for u in np.flatnonzero(np.diff(cut)):
-            idx = order[cut[u] : cut[u + 1]]
-            inside = shapely.contains_xy(self.geoms[u], boxes[idx, 0], boxes[idx, 1])
-            out[idx[~inside]] = True
-        return out
-
-    def _oriented(self) -> np.ndarray:
-        """Tell which units the area kernel can orient (no ring with a spike at its corner).
-
-        Only for those is a task certainly measured, never declined, when the piece lies
-        outside: :meth:`outside` answers False for the others, so that their tasks still go
-        to the kernel (and, declined, the piece to GEOS) as before.
-        """
-        if "oriented" not in self._cache:
-            from zoning.polyarea import pack
-
-            packed = pack(self.geoms)
-            bad = (packed.ring_sign == 0) & (np.diff(packed.ring_off) > 1)
-            n_bad = np.r_[0, np.cumsum(bad)]
-            self._cache["oriented"] = n_bad[packed.ring_end] == n_bad[packed.ring_start]
-        return self._cache["oriented"]
-
     def region(self) -> Any:
         """Return the union of all units (prepared), built on first use."""
         if "region" not in self._cache:
@@ -308,10 +265,10 @@ def prepare_units(
     geoms: np.ndarray = shapely.from_wkb(shapely.to_wkb(checked_geoms))
     ids = units[unit_id].astype(str).to_numpy()
     grid = _BoundaryGrid.of(geoms)
-    chunks = BoundaryChunks.of(*_boundary_chunks_of_units(geoms))
+    chunks = BoundaryChunks.of(_boundary_chunks(geoms))
     for g in geoms:
         shapely.prepare(g)
-    prepared = PreparedUnits(
+    return PreparedUnits(
         ids=ids,
         geoms=geoms,
         area_m2=np.asarray(shapely.area(geoms)),
@@ -319,19 +276,10 @@ def prepare_units(
         chunks=chunks,
         grid=grid,
     )
-    return prepared
 
 
 def _boundary_chunks(geoms: np.ndarray) -> np.ndarray:
     """Envelopes of short pieces (chunks) of the unit boundaries, shape (m, 4).
-
-    See :func:`_boundary_chunks_of_units`, which also tells the unit of each chunk.
-    """
-    return _boundary_chunks_of_units(geoms)[0]
-
-
-def _boundary_chunks_of_units(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Envelopes of short pieces (chunks) of the unit boundaries (m × 4), and their units.
 
     Long edges are first segmentized (to 1/2000 of the layer's extent), and each chunk holds
     ``_BOUNDARY_CHUNK`` consecutive segments, so that its envelope hugs the boundary; a piece
@@ -339,12 +287,10 @@ def _boundary_chunks_of_units(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray
     minimum and maximum of the chunk's coordinates: exactly GEOS's envelope of the chunk as
     a linestring, without building it.
     """
-    none = np.zeros((0, 4)), np.zeros(0, dtype=np.int64)
+    none = np.zeros((0, 4))
     if len(geoms) == 0:
         return none
-    parts, part_of = shapely.get_parts(geoms, return_index=True)
-    rings, ring_of = shapely.get_rings(parts, return_index=True)
-    unit_of_ring = part_of[ring_of]
+    rings = shapely.get_rings(shapely.get_parts(geoms))
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
     step = max(xmax - xmin, ymax - ymin) / 2000.0
     if step > 0:
@@ -365,8 +311,7 @@ def _boundary_chunks_of_units(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray
     at = np.r_[0, np.cumsum(c_len)[:-1]]
     lo = np.minimum.reduceat(coords[pos], at, axis=0)
     hi = np.maximum.reduceat(coords[pos], at, axis=0)
-    unit = unit_of_ring[ring_idx[starts]][ring_of_chunk]
-    return np.column_stack([lo, hi]), unit.astype(np.int64)
+    return np.column_stack([lo, hi])
 
 
 def _concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -401,8 +346,6 @@ class BoundaryChunks:
         Envelopes (xmin, ymin, xmax, ymax), sorted by cell.
     key : ndarray of int64
         Cell of each envelope (``col * n_rows + row``), sorted.
-    unit : ndarray of int64, optional
-        Unit whose boundary each chunk belongs to (for :meth:`hits` with ``unit``).
     """
 
     env: np.ndarray
@@ -412,18 +355,16 @@ class BoundaryChunks:
     size: float
     n_cols: int
     n_rows: int
-    unit: np.ndarray | None = None
 
     def __len__(self) -> int:
         """Return the number of chunks."""
         return len(self.env)
 
     @staticmethod
-    def of(env: np.ndarray, unit: np.ndarray | None = None) -> BoundaryChunks:
-        """Bucket the envelopes ``env`` (m × 4), of the boundaries of units ``unit``."""
+    def of(env: np.ndarray) -> BoundaryChunks:
+        """Bucket the envelopes ``env`` (m × 4)."""
         if len(env) == 0:
-            i64 = np.zeros(0, dtype=np.int64)
-            return BoundaryChunks(env, i64, 0.0, 0.0, 1.0, 1, 1, None if unit is None else i64)
+            return BoundaryChunks(env, np.zeros(0, dtype=np.int64), 0.0, 0.0, 1.0, 1, 1)
         x0, y0 = float(env[:, 0].min()), float(env[:, 1].min())
         extent = max(float((env[:, 2] - env[:, 0]).max()), float((env[:, 3] - env[:, 1]).max()))
         span = max(float(env[:, 0].max()) - x0, float(env[:, 1].max()) - y0)
@@ -434,28 +375,13 @@ class BoundaryChunks:
         n_cols, n_rows = int(col.max()) + 1, int(row.max()) + 1
         key = col * n_rows + row
         order = np.argsort(key, kind="stable")
-        return BoundaryChunks(
-            env[order],
-            key[order],
-            x0,
-            y0,
-            size,
-            n_cols,
-            n_rows,
-            None if unit is None else np.asarray(unit, dtype=np.int64)[order],
-        )
+        return BoundaryChunks(env[order], key[order], x0, y0, size, n_cols, n_rows)
 
     def _cell(self, v: np.ndarray, origin: float, n: int) -> np.ndarray:
         return np.clip(np.floor((v - origin) / self.size), -1, n).astype(np.int64)
 
-    def hits(self, boxes: np.ndarray, unit: np.ndarray | None = None) -> np.ndarray:
-        """Tell which boxes (k × 4: xmin, ymin, xmax, ymax) meet a chunk's envelope.
-
-        With ``unit`` (one per box; the chunks must know theirs), only the chunks of the
-        box's unit count.
-        """
-        if unit is not None and self.unit is None:
-            raise ValueError("these boundary chunks do not know their units")
+    def hits(self, boxes: np.ndarray) -> np.ndarray:
+        """Tell which boxes (k × 4: xmin, ymin, xmax, ymax) meet a chunk's envelope."""
         out = np.zeros(len(boxes), dtype=bool)
         if len(boxes) == 0 or len(self.env) == 0:
             return out
@@ -482,8 +408,6 @@ class BoundaryChunks:
                 (e[:, 0] <= q[:, 2]) & (e[:, 2] >= q[:, 0])
                 & (e[:, 1] <= q[:, 3]) & (e[:, 3] >= q[:, 1])
             )  # fmt: skip
-            if unit is not None and self.unit is not None:
-                meet &= self.unit[_concat_ranges(lo[sl], n_cand[sl])] == unit[b]
             out[b[meet]] = True
             done = stop
         return out
