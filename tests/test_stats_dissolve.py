@@ -139,3 +139,52 @@ def test_validity_pass_sends_only_uncertified_geometries_to_geos(monkeypatch):
     geoms = np.array([sq(0, 0, 1_000), bowtie, holed, sq(5_000, 0, 10)], dtype=object)
     assert zoning.stats.dissolve._invalid(geoms, 1).tolist() == [False, True, False, False]
     assert seen == [2]  # the bow-tie and the holed square; the squares are certified
+
+
+def test_lexsort_is_numpy_lexsort_with_ties_nans_and_signed_zeros():
+    from zoning.stats.dissolve import lexsort
+
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 50, 2_000):
+        # few distinct values: many ties on every key, the primary key included
+        keys = [rng.integers(0, 4, n).astype(float) for _ in range(4)]
+        keys[1][rng.random(n) < 0.2] = np.nan
+        keys[3][rng.random(n) < 0.1] = np.nan
+        keys[2][keys[2] == 0] = -0.0
+        for k in range(1, 5):
+            assert lexsort(keys[:k]).tolist() == np.lexsort(keys[:k]).tolist()
+        groups = rng.integers(0, max(n // 3, 1), n)  # integer primary key, as group ids are
+        assert lexsort((*keys, groups)).tolist() == np.lexsort((*keys, groups)).tolist()
+
+
+def test_near_copies_found_among_the_pairs_only_are_those_of_all_features():
+    from zoning.duplicates import near_duplicate_rows
+    from zoning.stats.dissolve import _near_copies
+
+    base = [sq(k * 3_000, 0, 2_000, 2_000) for k in range(6)]
+    shifted = [shapely.affinity.translate(base[k], 1e-9, 0) for k in (1, 4, 4)]
+    geoms = np.array([*base, *shifted, sq(1_000, 1_000, 5_000, 500)], dtype=object)
+    zones = np.array(["a"] * 6 + ["a", "a", "b", "a"], dtype=object)
+    left, right = shapely.STRtree(geoms).query(geoms)
+    keep = left < right
+    got = _near_copies(geoms, zones, left[keep], right[keep])
+    assert got.tolist() == near_duplicate_rows(geoms, zones).tolist()
+    assert got.sum() == 2  # one copy of 1 and one of 4 in zone a; 4's zone-b copy stays
+
+
+def test_piece_envelopes_from_the_dissolve_are_those_geos_gives():
+    import dataclasses
+
+    from zoning.stats import Pieces
+
+    geoms = np.array(
+        [sq(0, 0, 2_000, 2_000), sq(1_000, 500, 2_000, 3_000), sq(9_000, 0, 500, 500)], dtype=object
+    )
+    a = dissolve_layer("eco_redline", geoms, np.array(["x", "y", "x"], dtype=object))
+    b = dissolve_layer("water_source", geoms[::-1], np.full(3, "all", dtype=object))
+    for p in (a, b, Pieces.concat([a, b]), Pieces.concat([a, b]).take(np.array([3, 0]))):
+        assert p.feat_bounds is not None
+        plain = dataclasses.replace(p, feat_bounds=None)
+        assert np.array_equal(p.bounds(), plain.bounds())
+    # piece 0 of a: both squares, (0, 0) to (3000, 3500)
+    assert a.bounds()[0].tolist() == [X0, Y0, X0 + 3_000, Y0 + 3_500]

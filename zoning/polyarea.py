@@ -147,8 +147,10 @@ def pack(geoms: np.ndarray) -> Packed:
     simple[simple] = shapely.get_num_interior_rings(geoms[simple]) == 0
     s_idx = np.flatnonzero(simple)
     c_idx = np.flatnonzero(~simple)
-    coords, owner = shapely.get_coordinates(geoms[s_idx], return_index=True)
-    ring_off = np.r_[0, np.cumsum(np.bincount(owner, minlength=len(s_idx)))].astype(np.int64)
+    s_geoms = geoms[s_idx]
+    coords = shapely.get_coordinates(s_geoms)
+    # a polygon without holes has as many coordinates as its ring (no index array per vertex)
+    ring_off = np.r_[0, np.cumsum(shapely.get_num_coordinates(s_geoms))].astype(np.int64)
     ring_ext = np.ones(len(s_idx), dtype=bool)
     ring_start = np.empty(n, dtype=np.int64)
     ring_end = np.empty(n, dtype=np.int64)

@@ -174,19 +174,30 @@ def _units_containing(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the pairs (point, unit) with the point inside the unit.
 
-    Envelope candidates come from the tree, then one vectorised point-in-polygon call per
-    unit on its prepared geometry (an order of magnitude faster than a predicate query of the
-    tree).
+    Envelope candidates (the points in a unit's closed envelope, found from the points
+    sorted by x: no point geometries, no tree), then one vectorised point-in-polygon call per
+    unit on its prepared geometry. Pairs come ordered by unit, then point.
     """
-    c_p, c_u = units.tree.query(shapely.points(x, y))
-    order = np.argsort(c_u, kind="stable")
-    c_p, c_u = c_p[order], c_u[order]
-    cut = np.searchsorted(c_u, np.arange(len(units.geoms) + 1))
-    inside = np.zeros(len(c_p), dtype=bool)
-    for u in np.flatnonzero(np.diff(cut)):
-        s, e = cut[u], cut[u + 1]
-        inside[s:e] = shapely.contains_xy(units.geoms[u], x[c_p[s:e]], y[c_p[s:e]])
-    return c_p[inside], c_u[inside]
+    n_units = len(units.geoms)
+    if len(x) == 0 or n_units == 0:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    env = units.envelopes()
+    by_x = np.argsort(x, kind="stable")
+    xs = x[by_x]
+    lo = np.searchsorted(xs, env[:, 0], side="left")
+    hi = np.searchsorted(xs, env[:, 2], side="right")
+    res_p, res_u = [], []
+    for u in np.flatnonzero(hi > lo):
+        cand = np.sort(by_x[lo[u] : hi[u]])
+        cy = y[cand]
+        cand = cand[(cy >= env[u, 1]) & (cy <= env[u, 3])]
+        if len(cand):
+            cand = cand[shapely.contains_xy(units.geoms[u], x[cand], y[cand])]
+            res_p.append(cand)
+            res_u.append(np.full(len(cand), u, dtype=np.int64))
+    if not res_p:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    return np.concatenate(res_p).astype(np.int64), np.concatenate(res_u)
 
 
 def _measure_single(

@@ -200,6 +200,12 @@ class PreparedUnits:
             )
         return self._cache["boundary_tree"]
 
+    def envelopes(self) -> np.ndarray:
+        """Envelope ``(xmin, ymin, xmax, ymax)`` of each unit (computed on first use)."""
+        if "envelopes" not in self._cache:
+            self._cache["envelopes"] = np.asarray(shapely.bounds(self.geoms)).reshape(-1, 4)
+        return self._cache["envelopes"]
+
     def region(self) -> Any:
         """Return the union of all units (prepared), built on first use."""
         if "region" not in self._cache:
