@@ -282,7 +282,24 @@ def _summary(out: object) -> dict:
         "measure": float(h["overlap_area_m2"].sum() + h["overlap_length_m"].sum()),
         "near": out.nearest.sort_values("site_idx")["distance_m"].to_numpy(),
         "within": int((~out.hits["intersects"].astype(bool)).sum()),
+        "digest": _digest(out),
     }
+
+
+def _digest(result: object) -> str:
+    """SHA-256 of a screening's frames as CSV (floats written round-trip, so bit for bit).
+
+    Two source trees that should answer alike (``--impl old=… --impl new=…``) must give the
+    same digest: the sites with their verdicts, every hit row, the per-layer totals and the
+    nearest features.
+    """
+    import hashlib
+
+    h = hashlib.sha256()
+    sites = result.sites.drop(columns="geometry")  # type: ignore[attr-defined]
+    for frame in (sites, result.hits, result.by_layer, result.nearest):  # type: ignore[attr-defined]
+        h.update(frame.to_csv(index=False).encode())
+    return h.hexdigest()[:16]
 
 
 METHODS: dict[str, Callable] = {
@@ -383,6 +400,14 @@ def bench_size(n_sites: int, n_zones: int, args: argparse.Namespace) -> None:
         else:
             near = f", {len(sm['near'])} nearest vs {len(ref['near'])}"
         print(f"   {name:34s} pairs hit {sm['pairs']:,}, Σ area+length rel. Δ {rel:.1e}{near}")
+    # source trees compared with --impl: identical frames, byte for byte, or say where not
+    for method in ("zoning", "zoning + nearby 1 km"):
+        digests = {n: s["digest"] for n, s in summaries.items() if n.endswith(": " + method)}
+        if len(digests) > 1:
+            same = len(set(digests.values())) == 1
+            listed = ", ".join(f"{n.split(': ')[0]} {d}" for n, d in digests.items())
+            verdict = "identical" if same else "DIFFER"
+            print(f"   {method}: frames {verdict} across trees ({listed})")
     print(
         f"   load average (1 min) during the runs: {', '.join(f'{x:.1f}' for x in loads)}; "
         f"{os.cpu_count()} CPUs",
