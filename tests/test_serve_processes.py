@@ -149,9 +149,10 @@ def test_errors_in_a_worker_keep_status_and_message(procs: TestClient, threads: 
     assert "x.gpkg" in a.json()["error"]["message"] and "zoning-serve-" not in a.text
 
 
-def test_a_killed_worker_is_replaced(procs: TestClient) -> None:
+def test_a_killed_worker_is_replaced(procs: TestClient, caplog: pytest.LogCaptureFixture) -> None:
     before = _children()
-    os.kill(next(iter(before)), signal.SIGKILL)
+    killed = next(iter(before))
+    os.kill(killed, signal.SIGKILL)
     time.sleep(0.5)
     statuses = []
     for _ in range(4):
@@ -163,6 +164,8 @@ def test_a_killed_worker_is_replaced(procs: TestClient) -> None:
     assert statuses[-1] == 200 and set(statuses) <= {200, 503}, statuses
     after = _children()
     assert len(after) == 2 and not after & before
+    # the log says how the worker ended: killed by signal 9
+    assert f"{killed}: -9" in caplog.text, caplog.text
 
 
 def test_no_worker_outlives_the_app(demo_catalog, tmp_path: Path) -> None:

@@ -104,7 +104,14 @@ class WorkerPool:
         with self._lock:
             if self._executor is not broken:
                 return
-            log.error("a screening worker process died; starting new workers")
+            # how the workers ended (-11: a crash, -9: killed, 0: left on its own): the
+            # executor keeps its processes in a private attribute, read only for this message
+            ended = {
+                pid: proc.exitcode
+                for pid, proc in (getattr(broken, "_processes", None) or {}).items()
+                if proc.exitcode is not None
+            }
+            log.error("a screening worker process died %s; starting new workers", ended or "")
             self._executor = self._factory(self.workers)
         broken.shutdown(wait=False, cancel_futures=True)
 
