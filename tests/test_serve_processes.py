@@ -179,3 +179,29 @@ def test_no_worker_outlives_the_app(demo_catalog, tmp_path: Path) -> None:
     while any(_alive(p) for p in mine) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(p) for p in mine) and not list(tmp_path.iterdir())
+
+
+def test_a_worker_raises_a_fresh_error_that_pickles_with_tblib_installed(
+    demo_catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Importing distributed installs tblib's pickling of exceptions with their context chain.
+
+    A worker's ApiError raised while handling pyogrio's CPLE_OpenFailedError carried it along;
+    the server could not unpickle it (``args`` has no setter), and the broken pool answered 503
+    for a 400. The worker now raises a fresh error with no context.
+    """
+    import distributed.utils  # noqa: F401 - installs tblib.pickling_support, as any Dask use does
+
+    from zoning.serve import processes
+    from zoning.serve.archives import ArchiveLimits
+    from zoning.serve.screen_job import ScreenJob
+
+    garbage = tmp_path / "upload.gpkg"
+    garbage.write_bytes(b"garbage")
+    monkeypatch.setattr(processes, "_WORKER_STATE", [(demo_catalog, ArchiveLimits())])
+    with pytest.raises(ApiError) as info:
+        processes.screen_in_worker(ScreenJob(garbage, "x.gpkg", "solar_pv"))
+    err = info.value
+    assert err.status == 400 and err.__context__ is None and err.__cause__ is None
+    back = pickle.loads(pickle.dumps(err))
+    assert (back.status, back.code, back.message) == (err.status, err.code, err.message)

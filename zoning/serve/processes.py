@@ -27,6 +27,8 @@ import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from zoning.serve.responses import ApiError
+
 if TYPE_CHECKING:
     from zoning.serve.archives import ArchiveLimits
     from zoning.serve.screen_job import Screened, ScreenJob
@@ -105,4 +107,14 @@ def screen_in_worker(job: ScreenJob) -> Screened:
     from zoning.serve.screen_job import screen_job
 
     catalog, limits = _WORKER_STATE[0]
-    return screen_job(job, catalog, limits, keep_result=False)
+    try:
+        return screen_job(job, catalog, limits, keep_result=False)
+    except ApiError as exc:
+        failure: Exception = ApiError(exc.status, exc.code, exc.message, exc.headers)
+    except Exception as exc:  # the server answers a 500 without detail; the text is logged
+        failure = RuntimeError(f"{type(exc).__name__} in a screening worker: {exc}")
+    # raised outside the handler, a fresh error carries no __context__: once tblib's pickling
+    # support is installed (importing distributed does it) an exception is pickled with its
+    # context chain, and a reader's error in it (rasterio's CPLE_OpenFailedError) cannot be
+    # unpickled: the server's pool then broke and answered 503 instead of the 400
+    raise failure
