@@ -23,7 +23,7 @@ $(ASSETS): $(STAMP) zoning/maps/assets.py
 
 # The numba area kernel (zoning.polyarea) compiles once, here, not in the first analysis.
 $(KERNEL): $(STAMP) zoning/polyarea.py
-	$(BIN)/python -c "from zoning.polyarea import warm_up; warm_up()"
+	$(BIN)/python -c "from zoning.polyarea import warm_up; warm_up(validation=True)"
 	touch $(KERNEL)
 
 demo: setup

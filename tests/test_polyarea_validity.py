@@ -248,3 +248,10 @@ def test_long_spiky_rings_in_the_skip_list_agree_with_geos(seed):
     rng = np.random.default_rng(seed)
     sure, invalid = _check(rng, int(rng.integers(3000, 5000)), 1e6)
     assert sure >= 8 and invalid >= 8  # 28 rings: unchanged and reversed are valid
+
+
+def test_warm_up_compiles_the_validity_check_too() -> None:
+    """``make setup`` warms both kernels; two 2 × 2 squares overlapping in a unit square: 7."""
+    from zoning.polyarea import warm_up
+
+    assert warm_up(validation=True) == 7.0

@@ -268,16 +268,27 @@ def union_clip_areas(
     return (out, noise) if with_noise else out
 
 
-def warm_up() -> float:
+def warm_up(*, validation: bool = False) -> float:
     """Compile the kernel (about 30 s, once per install: numba caches it in ``__pycache__``).
 
-    ``make setup`` calls it so that the first statistics run does not pay for compiling.
-    Returns the area of two 2 × 2 squares overlapping in a unit square (7).
+    ``make setup`` calls it (with ``validation=True``) so that the first statistics run does
+    not pay for compiling; ``zoning stats`` calls it on a thread while it reads the catalogue.
+
+    Parameters
+    ----------
+    validation : bool, default False
+        Also compile :func:`certified_valid` (statistics on frames not from a catalogue).
+
+    Returns
+    -------
+    float
+        The area of two 2 × 2 squares overlapping in a unit square (7).
     """
     squares = np.array([shapely.box(0, 0, 2, 2), shapely.box(1, 1, 3, 3)], dtype=object)
-    return float(
-        union_clip_areas(pack(squares), np.array([0, 2]), np.array([0, 1]), np.array([-1]))[0]
-    )
+    packed = pack(squares)
+    if validation and not certified_valid(packed, n_jobs=1).all():
+        raise AssertionError("certified_valid refused two squares")  # pragma: no cover
+    return float(union_clip_areas(packed, np.array([0, 2]), np.array([0, 1]), np.array([-1]))[0])
 
 
 # --------------------------------------------------------------------------------------------

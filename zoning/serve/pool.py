@@ -111,7 +111,11 @@ class WorkerPool:
                 for pid, proc in (getattr(broken, "_processes", None) or {}).items()
                 if proc.exitcode is not None
             }
-            log.error("a screening worker process died %s; starting new workers", ended or "")
+            log.error(
+                "the screening worker processes broke (a worker died%s, or sent an answer the "
+                "server could not read); starting new workers",
+                f": exit codes {ended}" if ended else "",
+            )
             self._executor = self._factory(self.workers)
         broken.shutdown(wait=False, cancel_futures=True)
 
