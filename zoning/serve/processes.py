@@ -115,6 +115,6 @@ def screen_in_worker(job: ScreenJob) -> Screened:
         failure = RuntimeError(f"{type(exc).__name__} in a screening worker: {exc}")
     # raised outside the handler, a fresh error carries no __context__: once tblib's pickling
     # support is installed (importing distributed does it) an exception is pickled with its
-    # context chain, and a reader's error in it (rasterio's CPLE_OpenFailedError) cannot be
+    # context chain, and a reader's error in it (pyogrio's CPLE_OpenFailedError) cannot be
     # unpickled: the server's pool then broke and answered 503 instead of the 400
     raise failure
