@@ -228,7 +228,7 @@ def rescreen(job: ScreenJob, sites: gpd.GeoDataFrame, gcj: bool, catalog: Any) -
 def _read_and_screen(
     job: ScreenJob, catalog: Any, limits: ArchiveLimits
 ) -> tuple[ScreeningResult, gpd.GeoDataFrame, bool]:
-    from zoning.screening.request import read_sites, screen_read_sites
+    from zoning.screening.request import read_sites
 
     try:
         if job.path.suffix in (".zip", ".kmz"):
@@ -237,15 +237,8 @@ def _read_and_screen(
             sites, gcj = sites_from_plan(job.plan, job.path), False
         else:
             sites, gcj = read_sites(job.path, job.crs)
-        result = screen_read_sites(
-            sites.copy(),
-            catalog,
-            job.project_type,
-            gcj=gcj,
-            attrs=job.attrs,
-            site_id_field=job.site_id_field,
-        )
-        return result, sites, gcj
+        # the same call the downloads' re-screening makes: the same result by construction
+        return rescreen(job, sites, gcj, catalog), sites, gcj
     except ApiError:
         raise
     except ZoningError as exc:
