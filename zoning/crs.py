@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import warnings
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ __all__ = [
     "VALID_IN",
     "WGS84",
     "area_m2",
+    "cached_transformer",
     "describe_crs",
     "geoseries_with_crs",
     "gk_central_meridian",
@@ -522,3 +524,39 @@ def is_marked_valid(data: Any, crs: Any) -> bool:
         return False
     target = pyproj.CRS.from_user_input(crs)
     return bool(data.attrs.get(VALID_IN) == target.to_wkt() and data.crs.equals(target))
+
+
+_TRANSFORMERS = threading.local()
+
+
+def cached_transformer(src: Any, dst: Any) -> pyproj.Transformer:
+    """Return a lon/lat-ordered transformer ``src`` → ``dst``, cached per thread (never shared).
+
+    Building a ``pyproj.Transformer`` costs milliseconds; screening and the GCJ-02 check ask
+    for the same few on every request. A transformer is not safe to share between threads,
+    so each thread keeps its own (at most 64; the cache starts over beyond that).
+
+    Parameters
+    ----------
+    src, dst : pyproj.CRS or anything pyproj.CRS accepts
+        Source and target CRS.
+
+    Returns
+    -------
+    pyproj.Transformer
+    """
+    cache = getattr(_TRANSFORMERS, "cache", None)
+    if cache is None:
+        cache = _TRANSFORMERS.cache = {}
+    key = (_definition(src), _definition(dst))
+    tr = cache.get(key)
+    if tr is None:
+        if len(cache) > 64:
+            cache.clear()
+        tr = cache[key] = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    return tr
+
+
+def _definition(crs: Any) -> str:
+    """Return a string that identifies ``crs`` (its definition as given, else its WKT)."""
+    return getattr(crs, "srs", None) or pyproj.CRS(crs).to_wkt()

@@ -17,14 +17,13 @@ True
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pyproj
 
-from zoning.crs import CGCS2000, geoseries_with_crs, gk_crs_for
+from zoning.crs import CGCS2000, cached_transformer, geoseries_with_crs, gk_crs_for
 from zoning.errors import EmptyInputError
 
 if TYPE_CHECKING:
@@ -445,13 +444,13 @@ class Gcj02Reference:
         measure = self.measure
         crs = data.crs if isinstance(data.crs, pyproj.CRS) else pyproj.CRS(data.crs)
         data_ll = data if crs.is_geographic else data.to_crs(CGCS2000)
-        to_m = _transformer(data_ll.crs, measure)
+        to_m = cached_transformer(data_ll.crs, measure)
         tree: Any = self.tree
 
         # sample along the data's edges as drawn in the measuring CRS (straight there, like the
         # reference's), then go back to lon/lat to undo GCJ-02 on the sampled points
         pts_m = _sample_boundary_points(data_ll.to_crs(measure), sample)
-        to_ll = _transformer(measure, data_ll.crs)
+        to_ll = cached_transformer(measure, data_ll.crs)
         pts = np.column_stack(to_ll.transform(pts_m[:, 0], pts_m[:, 1])) if len(pts_m) else pts_m
         fixed = np.column_stack(gcj02_to_wgs84(pts[:, 0], pts[:, 1])) if len(pts) else pts
         xy_raw = np.column_stack(to_m.transform(pts[:, 0], pts[:, 1])) if len(pts) else pts
@@ -517,25 +516,3 @@ class Gcj02Reference:
                 f"{after:.0f} m after a GCJ-02 correction"
             )
         return Gcj02Check(likely, raw, after, msg)
-
-
-_TRANSFORMERS = threading.local()
-
-
-def _transformer(src: Any, dst: Any) -> pyproj.Transformer:
-    """Return a lon/lat-ordered transformer, cached per thread (never shared)."""
-    cache = getattr(_TRANSFORMERS, "cache", None)
-    if cache is None:
-        cache = _TRANSFORMERS.cache = {}
-    key = (_crs_id(src), _crs_id(dst))
-    tr = cache.get(key)
-    if tr is None:
-        if len(cache) > 32:
-            cache.clear()
-        tr = cache[key] = pyproj.Transformer.from_crs(src, dst, always_xy=True)
-    return tr
-
-
-def _crs_id(crs: Any) -> str:
-    """Return a string that identifies ``crs`` (its definition as given, else its WKT)."""
-    return getattr(crs, "srs", None) or pyproj.CRS(crs).to_wkt()

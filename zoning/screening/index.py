@@ -8,7 +8,6 @@ nothing, the nearest feature of every kind (exact distance in each site's zone).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from zoning.crs import cached_transformer
 from zoning.errors import CRSError, ZoningUsageError
 
 if TYPE_CHECKING:
@@ -174,7 +174,7 @@ def transform_geoms(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.n
     """
     import shapely
 
-    tr = _transformer(src, dst)
+    tr = cached_transformer(src, dst)
 
     def fn(coords: np.ndarray) -> np.ndarray:
         x, y = tr.transform(coords[:, 0], coords[:, 1])
@@ -184,7 +184,6 @@ def transform_geoms(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.n
 
 
 _KEYS: dict[str, int] = {}
-_TRANSFORMERS = threading.local()
 
 
 def crs_key(crs: pyproj.CRS) -> int:
@@ -208,22 +207,6 @@ def crs_key(crs: pyproj.CRS) -> int:
             _KEYS.clear()
         _KEYS[srs] = key
     return key
-
-
-def _transformer(src: pyproj.CRS, dst: pyproj.CRS) -> pyproj.Transformer:
-    """Return a lon/lat-ordered transformer ``src`` → ``dst``, cached per thread."""
-    import pyproj
-
-    cache = getattr(_TRANSFORMERS, "cache", None)
-    if cache is None:
-        cache = _TRANSFORMERS.cache = {}
-    key = (src.srs or src.to_wkt(), dst.srs or dst.to_wkt())
-    tr = cache.get(key)
-    if tr is None:
-        if len(cache) > 64:
-            cache.clear()
-        tr = cache[key] = pyproj.Transformer.from_crs(src, dst, always_xy=True)
-    return tr
 
 
 #: fewer sites than this are searched on one thread (a thread costs more than it saves)

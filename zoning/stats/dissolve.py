@@ -24,6 +24,7 @@ from zoning.crs import ALBERS_CHINA, is_marked_valid, require_measurable
 from zoning.duplicates import near_duplicate_rows
 from zoning.errors import CRSError
 from zoning.stats.geos import map_chunks, overlay, polygonal_parts, union_all
+from zoning.stats.ranges import concat_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -31,7 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "ALL_ZONES",
     "Pieces",
-    "concat_ranges",
     "dissolve_layer",
     "dissolve_layers",
     "lexsort",
@@ -171,19 +171,6 @@ class Pieces:
                 else None
             ),
         )
-
-
-def concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(s, s + n)`` for every ``(s, n)``, without a Python loop.
-
-    >>> concat_ranges(np.array([5, 0]), np.array([2, 3])).tolist()
-    [5, 6, 0, 1, 2]
-    """
-    lengths = np.asarray(lengths, dtype=np.int64)
-    first = np.r_[0, np.cumsum(lengths)[:-1]]
-    return np.repeat(np.asarray(starts, dtype=np.int64) - first, lengths) + np.arange(
-        lengths.sum(), dtype=np.int64
-    )
 
 
 def lexsort(keys: Sequence[np.ndarray]) -> np.ndarray:

@@ -20,6 +20,7 @@ import shapely
 from zoning.crs import ALBERS_CHINA, require_measurable
 from zoning.errors import LayerValidationError, Problem
 from zoning.stats.geos import repaired
+from zoning.stats.ranges import concat_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -307,24 +308,11 @@ def _boundary_chunks(geoms: np.ndarray) -> np.ndarray:
     c_len = np.minimum(c_start + k, ends[ring_of_chunk] - 1) - c_start + 1
     if len(c_len) == 0:
         return none
-    pos = _concat_ranges(c_start, c_len)
+    pos = concat_ranges(c_start, c_len)
     at = np.r_[0, np.cumsum(c_len)[:-1]]
     lo = np.minimum.reduceat(coords[pos], at, axis=0)
     hi = np.maximum.reduceat(coords[pos], at, axis=0)
     return np.column_stack([lo, hi])
-
-
-def _concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(s, s + n)`` for every ``(s, n)``.
-
-    >>> _concat_ranges(np.array([5, 0]), np.array([2, 3])).tolist()
-    [5, 6, 0, 1, 2]
-    """
-    lengths = np.asarray(lengths, dtype=np.int64)
-    first = np.r_[0, np.cumsum(lengths)[:-1]]
-    return np.repeat(np.asarray(starts, dtype=np.int64) - first, lengths) + np.arange(
-        lengths.sum(), dtype=np.int64
-    )
 
 
 _QUERY_BATCH = 1 << 22  # candidate (box, chunk) pairs tested at once by BoundaryChunks.hits
@@ -391,7 +379,7 @@ class BoundaryChunks:
         r1 = np.minimum(self._cell(boxes[:, 3], self.y0, self.n_rows), self.n_rows - 1)
         n_c = np.maximum(c1 - c0 + 1, 0) * (r1 >= r0)
         box_of = np.repeat(np.arange(len(boxes)), n_c)  # (box, column) pairs
-        col = _concat_ranges(c0, n_c)
+        col = concat_ranges(c0, n_c)
         lo = np.searchsorted(self.key, col * self.n_rows + r0[box_of], side="left")
         hi = np.searchsorted(self.key, col * self.n_rows + r1[box_of], side="right")
         n_cand = hi - lo
@@ -402,7 +390,7 @@ class BoundaryChunks:
             stop = max(int(np.searchsorted(cum, base + _QUERY_BATCH, side="right")), done + 1)
             sl = slice(done, stop)
             b = np.repeat(box_of[sl], n_cand[sl])
-            e = self.env[_concat_ranges(lo[sl], n_cand[sl])]
+            e = self.env[concat_ranges(lo[sl], n_cand[sl])]
             q = boxes[b]
             meet = (
                 (e[:, 0] <= q[:, 2]) & (e[:, 2] >= q[:, 0])
