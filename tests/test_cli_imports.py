@@ -72,3 +72,13 @@ def test_stats_run_loads_no_map_office_or_server_library(tmp_path):
     assert (tmp_path / "s" / "stats.csv").is_file()
     assert {"geopandas", "zoning.stats.summary", "zoning.polyarea"} <= modules  # it did run
     assert _loaded(modules, NOT_FOR_STATS) == []
+
+
+@pytest.mark.usefixtures("demo_catalog_path")
+def test_stats_on_every_demo_layer_loads_no_scipy_sparse(tmp_path):
+    # every polygon layer: overlapping features are grouped (connected components) and
+    # checked for near copies, neither of which needs scipy.sparse on clean layers
+    modules = _modules_after(["stats", "--out", str(tmp_path / "s")])
+    assert (tmp_path / "s" / "stats.csv").is_file()
+    assert "zoning.stats.dissolve" in modules  # it did group the features
+    assert _loaded(modules, ["scipy.sparse"]) == []
