@@ -72,6 +72,9 @@ def test_stats_run_loads_no_map_office_or_server_library(tmp_path):
     assert (tmp_path / "s" / "stats.csv").is_file()
     assert {"geopandas", "zoning.stats.summary", "zoning.polyarea"} <= modules  # it did run
     assert _loaded(modules, NOT_FOR_STATS) == []
+    # of zoning run it needs only the list of a catalogue's input files
+    assert "zoning.run.inputs" in modules
+    assert _loaded(modules, ["zoning.run.execute", "zoning.run.steps", "zoning.run.outputs"]) == []
 
 
 @pytest.mark.usefixtures("demo_catalog_path")
