@@ -72,3 +72,18 @@ def test_stats_run_loads_no_map_office_or_server_library(tmp_path):
     assert (tmp_path / "s" / "stats.csv").is_file()
     assert {"geopandas", "zoning.stats.summary", "zoning.polyarea"} <= modules  # it did run
     assert _loaded(modules, NOT_FOR_STATS) == []
+    # of zoning run it needs only the list of a catalogue's input files
+    assert "zoning.run.inputs" in modules
+    assert _loaded(modules, ["zoning.run.execute", "zoning.run.steps", "zoning.run.outputs"]) == []
+
+
+@pytest.mark.usefixtures("demo_catalog_path")
+def test_stats_on_every_demo_layer_loads_no_scipy_sparse_or_linalg(tmp_path):
+    # every polygon layer: overlapping features are grouped (connected components) and
+    # checked for near copies, neither of which needs scipy.sparse on clean layers; numba's
+    # check for a BLAS loads two Cython modules, not the scipy.linalg package
+    modules = _modules_after(["stats", "--out", str(tmp_path / "s")])
+    assert (tmp_path / "s" / "stats.csv").is_file()
+    assert "zoning.stats.dissolve" in modules  # it did group the features
+    assert "numba.np.arraymath" in modules  # numba's check for a BLAS did run
+    assert _loaded(modules, ["scipy.sparse", "scipy.linalg"]) == []

@@ -73,3 +73,52 @@ def test_truncated_cache_files_are_compiled_again_with_a_warning(
     assert second.stdout.strip() == "5"
     assert "JitCacheWarning" in second.stderr and "cannot be read" in second.stderr
     assert "Traceback" not in second.stderr
+
+
+def _fresh(code: str) -> str:
+    """Run ``code`` in a new interpreter (numba's set-up happens once per process)."""
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def test_numba_blas_check_passes_without_importing_scipy_linalg() -> None:
+    out = _fresh(
+        """
+        import sys
+        from zoning.jit import without_scipy_linalg
+
+        def task():
+            import numba.np.arraymath  # numba's check for a BLAS runs at this import
+            return numba.np.arraymath._HAVE_BLAS
+
+        have_blas = without_scipy_linalg(task)
+        during = "scipy.linalg" in sys.modules
+        left = [m for m in sys.modules if m.startswith("scipy.linalg")]
+        import scipy.linalg.cython_blas as blas  # afterwards: the usual import, package and all
+        import scipy.linalg
+        print(have_blas, during, left, scipy.linalg.cython_blas is blas, "dgemm" in str(
+            blas.__pyx_capi__))
+        """
+    )
+    assert out == "True False [] True True"
+
+
+def test_scipy_linalg_already_loaded_is_left_as_it_is() -> None:
+    out = _fresh(
+        """
+        import sys
+        import scipy.linalg.cython_blas as blas
+        from zoning.jit import without_scipy_linalg
+
+        print(without_scipy_linalg(lambda: 7), sys.modules["scipy.linalg.cython_blas"] is blas)
+        """
+    )
+    assert out == "7 True"

@@ -157,6 +157,44 @@ def test_lexsort_is_numpy_lexsort_with_ties_nans_and_signed_zeros():
         assert lexsort((*keys, groups)).tolist() == np.lexsort((*keys, groups)).tolist()
 
 
+def test_connected_components_numbered_by_lowest_node():
+    from zoning.stats.dissolve import connected_components
+
+    # worked by hand: {0, 3, 7} through 7-3 and 0-7; {1}; {2, 5, 6} through the chain 6-5, 5-2
+    # (given high end first); {4} with a loop; 8 alone. Numbered by lowest node: 0, 1, 2, 4, 8.
+    left = np.array([7, 6, 5, 0, 4, 3])
+    right = np.array([3, 5, 2, 7, 4, 7])
+    assert connected_components(9, left, right).tolist() == [0, 1, 2, 0, 3, 2, 2, 0, 4]
+    assert connected_components(3, np.array([], dtype=int), np.array([], dtype=int)).tolist() == [
+        0,
+        1,
+        2,
+    ]
+    assert connected_components(0, np.array([], dtype=int), np.array([], dtype=int)).size == 0
+    # a path visited in shuffled order needs many hooking rounds; one component
+    rng = np.random.default_rng(5)
+    perm = rng.permutation(5_000)
+    path = connected_components(5_000, perm[:-1], perm[1:])
+    assert not path.any()
+
+
+def test_connected_components_label_as_scipy_does():
+    """The dissolve's piece order follows the labels: they must be scipy's, exactly."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components as scipy_components
+
+    from zoning.stats.dissolve import connected_components
+
+    rng = np.random.default_rng(11)
+    for _ in range(400):
+        n = int(rng.integers(1, 80))
+        m = int(rng.integers(0, 2 * n))
+        left, right = rng.integers(0, n, m), rng.integers(0, n, m)
+        graph = coo_matrix((np.ones(m, dtype=np.int8), (left, right)), shape=(n, n))
+        _, want = scipy_components(graph, directed=False)
+        assert connected_components(n, left, right).tolist() == want.tolist()
+
+
 def test_near_copies_found_among_the_pairs_only_are_those_of_all_features():
     from zoning.duplicates import near_duplicate_rows
     from zoning.stats.dissolve import _near_copies

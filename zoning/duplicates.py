@@ -99,9 +99,6 @@ def near_duplicate_rows(
     >>> near_duplicate_rows(g, np.array(["a", "a", "b"], dtype=object)).tolist()
     [True, False, False]
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     n = len(geoms)
     drop = np.zeros(n, dtype=bool)
     dup = near_duplicate_pairs(geoms, tolerance, pairs)
@@ -111,6 +108,10 @@ def near_duplicate_rows(
     dup = dup[zones[dup[:, 0]] == zones[dup[:, 1]]]
     if not len(dup):
         return drop
+    # imported only when there are copies: zoning stats on clean layers never loads scipy.sparse
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix((np.ones(len(dup), dtype=np.int8), (dup[:, 0], dup[:, 1])), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
     involved = np.unique(dup)

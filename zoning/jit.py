@@ -15,13 +15,20 @@ saying why (a compile costs about 30 s; the answers are the same). Use it exactl
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from zoning.errors import ZoningWarning
 
-__all__ = ["JitCacheWarning", "njit"]
+__all__ = ["JitCacheWarning", "njit", "without_scipy_linalg"]
+
+_T = TypeVar("_T")
+
+#: what numba imports to check that it has a BLAS and a LAPACK (``numba.np.linalg``)
+_BLAS_MODULES = ("scipy.linalg.cython_blas", "scipy.linalg.cython_lapack")
 
 
 class JitCacheWarning(ZoningWarning):
@@ -105,3 +112,71 @@ def njit(*args: Any, **kwargs: Any) -> Any:
         return dispatcher
 
     return decorate
+
+
+def without_scipy_linalg(task: Callable[[], _T]) -> _T:
+    """Run ``task`` (the first load of a kernel) sparing numba's BLAS check the scipy.linalg import.
+
+    The first kernel numba loads sets up its CPU target, which imports ``numba.np.arraymath``;
+    that module checks at import that a BLAS is there by importing
+    ``scipy.linalg.cython_blas`` and ``scipy.linalg.cython_lapack``, and so the whole
+    ``scipy.linalg`` package: about 0.17 s of CPU on every ``zoning stats``, for linear algebra
+    that zoning's kernels never use. The two Cython modules alone load in about 0.02 s. Here they
+    are loaded by themselves, under their own names, while ``task`` runs, and forgotten
+    afterwards, so that a later ``import scipy.linalg.cython_blas`` goes through the package as
+    usual and gets the same module. numba's check finds what it looks for and passes as before
+    (``numba.np.arraymath._HAVE_BLAS``). When ``scipy.linalg`` is already loaded, or the modules
+    cannot be found, ``task`` simply runs.
+
+    Parameters
+    ----------
+    task : callable
+        Called once with no arguments.
+
+    Returns
+    -------
+    object
+        What ``task`` returned.
+    """
+    added = [] if "scipy.linalg" in sys.modules else _load_alone(_BLAS_MODULES)
+    try:
+        return task()
+    finally:
+        for name, module in added:
+            if sys.modules.get(name) is module and "scipy.linalg" not in sys.modules:
+                del sys.modules[name]
+
+
+def _load_alone(names: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """Load the extension modules ``names`` of one package without importing the package.
+
+    Returns the (name, module) pairs put in :data:`sys.modules`; nothing when one of them
+    cannot be found or loaded (the usual import then happens instead).
+    """
+    import importlib.machinery
+    import importlib.util
+
+    added: list[tuple[str, Any]] = []
+    try:
+        package = names[0].rpartition(".")[0]
+        top, _, sub = package.partition(".")
+        top_spec = importlib.util.find_spec(top)  # the top package only (scipy's is light)
+        if top_spec is None or not top_spec.submodule_search_locations:
+            return []
+        where = [os.path.join(loc, *sub.split(".")) for loc in top_spec.submodule_search_locations]
+        specs = [importlib.machinery.PathFinder.find_spec(name, where) for name in names]
+        loaders = [getattr(spec, "loader", None) for spec in specs]
+        if not all(isinstance(x, importlib.machinery.ExtensionFileLoader) for x in loaders):
+            return []
+        for spec in specs:
+            if spec is None or spec.loader is None or spec.name in sys.modules:
+                continue
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module
+            added.append((spec.name, module))
+            spec.loader.exec_module(module)
+    except Exception:  # a layout this does not know: let numba import as it always did
+        for name, _ in added:
+            sys.modules.pop(name, None)
+        return []
+    return added

@@ -174,10 +174,15 @@ def stats(
 
 
 def _load_kernels() -> None:
-    """Load the area kernel (numba's cached machine code) by running it once on two squares."""
+    """Load the area kernel (numba's cached machine code) by running it once on two squares.
+
+    numba's set-up checks for a BLAS without importing all of scipy.linalg
+    (:func:`zoning.jit.without_scipy_linalg`): the statistics use no linear algebra.
+    """
+    from zoning.jit import without_scipy_linalg
     from zoning.polyarea import warm_up
 
-    warm_up()
+    without_scipy_linalg(warm_up)
 
 
 def _unit_names(units: Any, unit_field: str) -> dict[str, str]:

@@ -5,8 +5,32 @@
 restoration), :mod:`~zoning.run.outputs` (the write step), :mod:`~zoning.run.checkpoints`
 (resume), :mod:`~zoning.run.inputs` (input paths and checksums),
 :mod:`~zoning.run.manifest` (``manifest.json`` and publishing).
+
+The names load on first use: ``zoning stats`` needs only :mod:`~zoning.run.inputs` (the
+inputs it checks before writing), not the run's steps, outputs and scenario parser.
 """
 
-from zoning.run.execute import RunResult, run_scenario, staging_dir
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names, for type checkers; at run time they load on first use
+    from zoning.run.execute import RunResult, run_scenario, staging_dir
+
+#: public name -> the module defining it
+_API = {"RunResult": "execute", "run_scenario": "execute", "staging_dir": "execute"}
 
 __all__ = ["RunResult", "run_scenario", "staging_dir"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        value = getattr(importlib.import_module(f"zoning.run.{_API[name]}"), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module 'zoning.run' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

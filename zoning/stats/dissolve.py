@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "ALL_ZONES",
     "Pieces",
+    "connected_components",
     "dissolve_layer",
     "dissolve_layers",
     "lexsort",
@@ -201,6 +202,51 @@ def lexsort(keys: Sequence[np.ndarray]) -> np.ndarray:
     return order
 
 
+def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Label each of ``n`` nodes with its connected component under the edges ``left–right``.
+
+    Components are numbered 0, 1, … in the order of their lowest node, as
+    :func:`scipy.sparse.csgraph.connected_components` numbers them (undirected), so the
+    dissolve's piece order is the same; this union-find in numpy spares ``zoning stats`` the
+    import of :mod:`scipy.sparse` (about 0.1 s). Each round hooks the larger root of every edge
+    that joins two trees onto the smaller one, then points every node straight at its root, so a
+    root is always the lowest node of its tree.
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes (0 … n - 1).
+    left, right : ndarray of int
+        The two ends of each edge (any order; repeated edges and loops are allowed).
+
+    Returns
+    -------
+    ndarray of int64
+        The component of each node.
+
+    Examples
+    --------
+    >>> connected_components(6, np.array([4, 1, 5]), np.array([1, 2, 4])).tolist()
+    [0, 1, 1, 2, 1, 1]
+    """
+    parent = np.arange(n, dtype=np.int64)
+    a = np.asarray(left, dtype=np.int64)
+    b = np.asarray(right, dtype=np.int64)
+    while len(a):
+        ra, rb = parent[a], parent[b]  # roots: every node points at its root
+        joins = ra != rb
+        if not joins.any():
+            break
+        a, b, ra, rb = a[joins], b[joins], ra[joins], rb[joins]  # the others stay inside a tree
+        np.minimum.at(parent, np.maximum(ra, rb), np.minimum(ra, rb))
+        while True:  # point every node at its root again
+            up = parent[parent]
+            if np.array_equal(up, parent):
+                break
+            parent = up
+    return np.unique(parent, return_inverse=True)[1].astype(np.int64)
+
+
 def _layer_geoms(
     kind: str, layer: gpd.GeoDataFrame, target: Any, *, make_valid: bool, n_jobs: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -305,9 +351,6 @@ def dissolve_layer(
     -------
     Pieces
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     n = len(geoms)
     if n == 0:
         return Pieces.concat([])
@@ -325,8 +368,7 @@ def dissolve_layer(
         pairs = np.stack([left, right], axis=1)
         hit, inter = _interiors_overlap(geoms, pairs, n_jobs)
         left, right, inter = left[hit], right[hit], inter[hit]
-    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
-    _, comp = connected_components(graph, directed=False)
+    comp = connected_components(n, left, right)
 
     # canonical member order (envelope, then area), so permuting rows changes nothing
     bounds = np.asarray(map_chunks(shapely.bounds, geoms, n_jobs)).reshape(n, 4)
