@@ -770,18 +770,49 @@ def _rows_in(boxes, k0, k1, box):
 
 @njit(cache=True, nogil=True)
 def _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc):
-    """Crossings between the edges of blocks ``ka`` (of ``p``) and ``kq`` (of ``q``)."""
+    """Crossings between the edges of blocks ``ka`` (of ``p``) and ``kq`` (of ``q``).
+
+    Edge pairs are visited in the order of the plain double loop (blocks ``a`` then ``b``,
+    edges ``i`` then ``j``), so crossings are recorded in the same order; a pair is skipped
+    only when one edge's envelope misses the other's block box, where the envelopes of the
+    two edges cannot meet either.
+    """
+    jb = np.empty(_BLOCK, dtype=np.int64)
     for a in ka:
+        ax0 = blocks[a, 0]
+        ay0 = blocks[a, 1]
+        ax1 = blocks[a, 2]
+        ay1 = blocks[a, 3]
         for b in kq:
-            if (
-                blocks[a, 0] > blocks[b, 2]
-                or blocks[b, 0] > blocks[a, 2]
-                or blocks[a, 1] > blocks[b, 3]
-                or blocks[b, 1] > blocks[a, 3]
-            ):
+            bx0 = blocks[b, 0]
+            by0 = blocks[b, 1]
+            bx1 = blocks[b, 2]
+            by1 = blocks[b, 3]
+            if ax0 > bx1 or bx0 > ax1 or ay0 > by1 or by0 > ay1:
+                continue
+            # the edges of b whose envelopes meet a's box, in order
+            nj = 0
+            for j in range(int(blocks[b, 4]), int(blocks[b, 5])):
+                if not (
+                    min(E[j, 0], E[j, 2]) > ax1
+                    or max(E[j, 0], E[j, 2]) < ax0
+                    or min(E[j, 1], E[j, 3]) > ay1
+                    or max(E[j, 1], E[j, 3]) < ay0
+                ):
+                    jb[nj] = j
+                    nj += 1
+            if nj == 0:
                 continue
             for i in range(int(blocks[a, 4]), int(blocks[a, 5])):
-                for j in range(int(blocks[b, 4]), int(blocks[b, 5])):
+                if (
+                    min(E[i, 0], E[i, 2]) > bx1
+                    or max(E[i, 0], E[i, 2]) < bx0
+                    or min(E[i, 1], E[i, 3]) > by1
+                    or max(E[i, 1], E[i, 3]) < by0
+                ):
+                    continue
+                for u in range(nj):
+                    j = jb[u]
                     if _envelopes_meet(E, i, j):
                         nc = _cross(E, i, j, p, q, cx, c_other, nc)
                         if nc < 0:
