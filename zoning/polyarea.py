@@ -926,6 +926,10 @@ def _orient(ax, ay, bx, by, cx, cy, s):
     err = _ERRBOUND * (abs(left) + abs(right))
     if abs(d) > err:
         return (1 if d > 0 else -1), d, err
+    if (cx == ax and cy == ay) or (cx == bx and cy == by):
+        # c is an end of the edge (a shared vertex, everyday in cut layers): the determinant
+        # is exactly 0, as the exact path below would find at greater cost
+        return _tie(bx - ax, by - ay, s), 0.0, 0.0
     sign, d = _orient_exact(ax, ay, bx, by, cx, cy)
     if sign != 0:
         return sign, d, 0.0
