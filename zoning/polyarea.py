@@ -740,6 +740,7 @@ def _all_crossings(E, pe, pb, blocks, pk, cx, c_other):
     # blocks of p and of q that meet the pair's box, and a block's edges in _block_crossings
     n_blk = blocks.shape[0]
     work = np.empty(2 * n_blk + _BLOCK, dtype=np.int64)
+    jenv = np.empty((_BLOCK, 4))
     for p in range(npoly):
         for q in range(p + 1, npoly):
             lo_x = max(pb[p, 0], pb[q, 0])
@@ -756,7 +757,7 @@ def _all_crossings(E, pe, pb, blocks, pk, cx, c_other):
             kq = work[n_blk : n_blk + nq]
             if na * nq <= _BLOCK_PAIRS:
                 jb = work[2 * n_blk :]
-                nc = _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc, jb)
+                nc = _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc, jb, jenv)
             else:
                 box = np.array([lo_x, lo_y, hi_x, hi_y])
                 nc = _grid_crossings(E, blocks, ka, kq, p, q, box, cx, c_other, nc)
@@ -781,13 +782,14 @@ def _rows_in(boxes, k0, k1, lo_x, lo_y, hi_x, hi_y, out, at):
 
 
 @njit(cache=True, nogil=True)
-def _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc, jb):
+def _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc, jb, jenv):
     """Crossings between the edges of blocks ``ka`` (of ``p``) and ``kq`` (of ``q``).
 
     Edge pairs are visited in the order of the plain double loop (blocks ``a`` then ``b``,
     edges ``i`` then ``j``), so crossings are recorded in the same order; a pair is skipped
     only when one edge's envelope misses the other's block box, where the envelopes of the
-    two edges cannot meet either. ``jb`` is work space for ``_BLOCK`` edges.
+    two edges cannot meet either. ``jb`` and ``jenv`` are work space for the ``_BLOCK`` edges
+    of a block and their envelopes.
     """
     for a in ka:
         ax0 = blocks[a, 0]
@@ -801,31 +803,32 @@ def _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc, jb):
             by1 = blocks[b, 3]
             if ax0 > bx1 or bx0 > ax1 or ay0 > by1 or by0 > ay1:
                 continue
-            # the edges of b whose envelopes meet a's box, in order
+            # the edges of b whose envelopes meet a's box, in order, with their envelopes
             nj = 0
             for j in range(int(blocks[b, 4]), int(blocks[b, 5])):
-                if not (
-                    min(E[j, 0], E[j, 2]) > ax1
-                    or max(E[j, 0], E[j, 2]) < ax0
-                    or min(E[j, 1], E[j, 3]) > ay1
-                    or max(E[j, 1], E[j, 3]) < ay0
-                ):
+                jx0, jy0, jx1, jy1 = _envelope(E, j)
+                if not (jx0 > ax1 or jx1 < ax0 or jy0 > ay1 or jy1 < ay0):
                     jb[nj] = j
+                    jenv[nj, 0] = jx0
+                    jenv[nj, 1] = jy0
+                    jenv[nj, 2] = jx1
+                    jenv[nj, 3] = jy1
                     nj += 1
             if nj == 0:
                 continue
             for i in range(int(blocks[a, 4]), int(blocks[a, 5])):
-                if (
-                    min(E[i, 0], E[i, 2]) > bx1
-                    or max(E[i, 0], E[i, 2]) < bx0
-                    or min(E[i, 1], E[i, 3]) > by1
-                    or max(E[i, 1], E[i, 3]) < by0
-                ):
+                ix0, iy0, ix1, iy1 = _envelope(E, i)
+                if ix0 > bx1 or ix1 < bx0 or iy0 > by1 or iy1 < by0:
                     continue
                 for u in range(nj):
-                    j = jb[u]
-                    if _envelopes_meet(E, i, j):
-                        nc = _cross(E, i, j, p, q, cx, c_other, nc)
+                    # the envelopes of i and j meet (as _envelopes_meet tests)
+                    if (
+                        jenv[u, 0] <= ix1
+                        and jenv[u, 2] >= ix0
+                        and jenv[u, 1] <= iy1
+                        and jenv[u, 3] >= iy0
+                    ):
+                        nc = _cross(E, i, jb[u], p, q, cx, c_other, nc)
                         if nc < 0:
                             return nc
     return nc
