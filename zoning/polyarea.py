@@ -314,16 +314,17 @@ def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj,
 
     No clip when ``clip < 0``; the area is NaN when the task is declined.
     """
+    polys = np.empty(subj.shape[0] + 1, dtype=np.int64)
     if clip >= 0:
-        subj = _members_meeting(bbox, subj, clip)  # the others add nothing inside the clip
-    k = subj.shape[0]
+        k = _members_meeting(bbox, subj, clip, polys)  # the others add nothing inside the clip
+        polys[k] = clip
+        polys = polys[: k + 1]
+    else:
+        k = subj.shape[0]
+        polys[:k] = subj
+        polys = polys[:k]
     if k == 0:
         return 0.0, 0.0
-    npoly = k + (1 if clip >= 0 else 0)
-    polys = np.empty(npoly, dtype=np.int64)
-    polys[:k] = subj
-    if clip >= 0:
-        polys[k] = clip
     E, runs, pe, pb, ox, oy, ok = _gather(
         coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, polys, k
     )
@@ -346,9 +347,11 @@ def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj,
 
 
 @njit(cache=True, nogil=True)
-def _members_meeting(bbox, subj, clip):
-    """Return the members of ``subj`` whose envelopes meet the clip's (closed boxes)."""
-    out = np.empty(subj.shape[0], dtype=np.int64)
+def _members_meeting(bbox, subj, clip, out):
+    """Write the members of ``subj`` whose envelopes meet the clip's (closed boxes) to ``out``.
+
+    Returns their number.
+    """
     n = 0
     for g in subj:
         if not (
@@ -359,7 +362,7 @@ def _members_meeting(bbox, subj, clip):
         ):
             out[n] = g
             n += 1
-    return out[:n]
+    return n
 
 
 @njit(cache=True, nogil=True)
@@ -382,13 +385,13 @@ def _gather(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, pol
     """
     npoly = polys.shape[0]
     has_clip = npoly > k
-    keep = np.empty((npoly, 4))
+    keep = np.empty((npoly + 1, 4))  # the last row: ``reach`` below
     for p in range(npoly):
         keep[p, 0] = -np.inf
         keep[p, 1] = -np.inf
         keep[p, 2] = np.inf
         keep[p, 3] = np.inf
-    reach = np.empty(4)  # with several subjects: where their walked edges can be crossed
+    reach = keep[npoly]  # with several subjects: where their walked edges can be crossed
     if has_clip:
         c = polys[k]
         for p in range(k):
@@ -733,6 +736,11 @@ def _all_crossings(E, pe, pb, blocks, pk, cx, c_other):
     """
     npoly = pe.shape[0]
     nc = 0
+    # one work array for every pair of polygons (few tasks have more than one pair): the
+    # blocks of p and of q that meet the pair's box, and a block's edges in _block_crossings
+    n_blk = blocks.shape[0]
+    work = np.empty(2 * n_blk + _BLOCK, dtype=np.int64)
+    jenv = np.empty((_BLOCK, 4))
     for p in range(npoly):
         for q in range(p + 1, npoly):
             lo_x = max(pb[p, 0], pb[q, 0])
@@ -741,14 +749,17 @@ def _all_crossings(E, pe, pb, blocks, pk, cx, c_other):
             hi_y = min(pb[p, 3], pb[q, 3])
             if lo_x > hi_x or lo_y > hi_y:
                 continue
-            box = np.array([lo_x, lo_y, hi_x, hi_y])
-            ka = _rows_in(blocks, pk[p, 0], pk[p, 1], box)
-            kq = _rows_in(blocks, pk[q, 0], pk[q, 1], box)
-            if ka.shape[0] == 0 or kq.shape[0] == 0:
+            na = _rows_in(blocks, pk[p, 0], pk[p, 1], lo_x, lo_y, hi_x, hi_y, work, 0)
+            nq = _rows_in(blocks, pk[q, 0], pk[q, 1], lo_x, lo_y, hi_x, hi_y, work, n_blk)
+            if na == 0 or nq == 0:
                 continue
-            if ka.shape[0] * kq.shape[0] <= _BLOCK_PAIRS:
-                nc = _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc)
+            ka = work[:na]
+            kq = work[n_blk : n_blk + nq]
+            if na * nq <= _BLOCK_PAIRS:
+                jb = work[2 * n_blk :]
+                nc = _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc, jb, jenv)
             else:
+                box = np.array([lo_x, lo_y, hi_x, hi_y])
                 nc = _grid_crossings(E, blocks, ka, kq, p, q, box, cx, c_other, nc)
             if nc < 0:
                 return nc
@@ -756,34 +767,68 @@ def _all_crossings(E, pe, pb, blocks, pk, cx, c_other):
 
 
 @njit(cache=True, nogil=True)
-def _rows_in(boxes, k0, k1, box):
-    """Rows ``k0:k1`` of ``boxes`` (x0, y0, x1, y1 first) that meet the closed ``box``."""
-    out = np.empty(k1 - k0, dtype=np.int64)
+def _rows_in(boxes, k0, k1, lo_x, lo_y, hi_x, hi_y, out, at):
+    """Rows ``k0:k1`` of ``boxes`` (x0, y0, x1, y1 first) that meet the closed box.
+
+    They are written to ``out[at:]``, in order; returns their number.
+    """
     n = 0
     for k in range(k0, k1):
-        if boxes[k, 0] <= box[2] and boxes[k, 2] >= box[0]:
-            if boxes[k, 1] <= box[3] and boxes[k, 3] >= box[1]:
-                out[n] = k
+        if boxes[k, 0] <= hi_x and boxes[k, 2] >= lo_x:
+            if boxes[k, 1] <= hi_y and boxes[k, 3] >= lo_y:
+                out[at + n] = k
                 n += 1
-    return out[:n]
+    return n
 
 
 @njit(cache=True, nogil=True)
-def _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc):
-    """Crossings between the edges of blocks ``ka`` (of ``p``) and ``kq`` (of ``q``)."""
+def _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc, jb, jenv):
+    """Crossings between the edges of blocks ``ka`` (of ``p``) and ``kq`` (of ``q``).
+
+    Edge pairs are visited in the order of the plain double loop (blocks ``a`` then ``b``,
+    edges ``i`` then ``j``), so crossings are recorded in the same order; a pair is skipped
+    only when one edge's envelope misses the other's block box, where the envelopes of the
+    two edges cannot meet either. ``jb`` and ``jenv`` are work space for the ``_BLOCK`` edges
+    of a block and their envelopes.
+    """
     for a in ka:
+        ax0 = blocks[a, 0]
+        ay0 = blocks[a, 1]
+        ax1 = blocks[a, 2]
+        ay1 = blocks[a, 3]
         for b in kq:
-            if (
-                blocks[a, 0] > blocks[b, 2]
-                or blocks[b, 0] > blocks[a, 2]
-                or blocks[a, 1] > blocks[b, 3]
-                or blocks[b, 1] > blocks[a, 3]
-            ):
+            bx0 = blocks[b, 0]
+            by0 = blocks[b, 1]
+            bx1 = blocks[b, 2]
+            by1 = blocks[b, 3]
+            if ax0 > bx1 or bx0 > ax1 or ay0 > by1 or by0 > ay1:
+                continue
+            # the edges of b whose envelopes meet a's box, in order, with their envelopes
+            nj = 0
+            for j in range(int(blocks[b, 4]), int(blocks[b, 5])):
+                jx0, jy0, jx1, jy1 = _envelope(E, j)
+                if not (jx0 > ax1 or jx1 < ax0 or jy0 > ay1 or jy1 < ay0):
+                    jb[nj] = j
+                    jenv[nj, 0] = jx0
+                    jenv[nj, 1] = jy0
+                    jenv[nj, 2] = jx1
+                    jenv[nj, 3] = jy1
+                    nj += 1
+            if nj == 0:
                 continue
             for i in range(int(blocks[a, 4]), int(blocks[a, 5])):
-                for j in range(int(blocks[b, 4]), int(blocks[b, 5])):
-                    if _envelopes_meet(E, i, j):
-                        nc = _cross(E, i, j, p, q, cx, c_other, nc)
+                ix0, iy0, ix1, iy1 = _envelope(E, i)
+                if ix0 > bx1 or ix1 < bx0 or iy0 > by1 or iy1 < by0:
+                    continue
+                for u in range(nj):
+                    # the envelopes of i and j meet (as _envelopes_meet tests)
+                    if (
+                        jenv[u, 0] <= ix1
+                        and jenv[u, 2] >= ix0
+                        and jenv[u, 1] <= iy1
+                        and jenv[u, 3] >= iy0
+                    ):
+                        nc = _cross(E, i, jb[u], p, q, cx, c_other, nc)
                         if nc < 0:
                             return nc
     return nc
@@ -895,6 +940,10 @@ def _orient(ax, ay, bx, by, cx, cy, s):
     err = _ERRBOUND * (abs(left) + abs(right))
     if abs(d) > err:
         return (1 if d > 0 else -1), d, err
+    if (cx == ax and cy == ay) or (cx == bx and cy == by):
+        # c is an end of the edge (a shared vertex, everyday in cut layers): the determinant
+        # is exactly 0, as the exact path below would find at greater cost
+        return _tie(bx - ax, by - ay, s), 0.0, 0.0
     sign, d = _orient_exact(ax, ay, bx, by, cx, cy)
     if sign != 0:
         return sign, d, 0.0
@@ -1129,21 +1178,24 @@ def _sort_crossings(cx, c_other, nc, n_edges):
     Returns ``first`` (crossings of edge ``e`` are ``first[e]:first[e + 1]``), their
     parameters and points (``ct``: rows of parameter, x, y) and the polygons crossed.
     """
-    first = np.zeros(n_edges + 1, dtype=np.int64)
+    # counts of edge e at e + 2; after the prefix sums, first[e + 1] is where edge e starts,
+    # and it moves to where e ends (= where e + 1 starts) as its crossings are placed
+    first = np.zeros(n_edges + 2, dtype=np.int64)
     for c in range(nc):
-        first[int(cx[c, 0]) + 1] += 1
+        first[int(cx[c, 0]) + 2] += 1
     for e in range(n_edges):
-        first[e + 1] += first[e]
-    fill = first[:-1].copy()
+        first[e + 2] += first[e + 1]
     ct = np.empty((nc, 3))
     co = np.empty(nc, dtype=np.int64)
     for c in range(nc):
         e = int(cx[c, 0])
-        ct[fill[e], 0] = cx[c, 1]
-        ct[fill[e], 1] = cx[c, 2]
-        ct[fill[e], 2] = cx[c, 3]
-        co[fill[e]] = c_other[c]
-        fill[e] += 1
+        f = first[e + 1]
+        ct[f, 0] = cx[c, 1]
+        ct[f, 1] = cx[c, 2]
+        ct[f, 2] = cx[c, 3]
+        co[f] = c_other[c]
+        first[e + 1] = f + 1
+    first = first[: n_edges + 1]
     for e in range(n_edges):  # insertion sort by parameter: few crossings per edge
         for u in range(first[e] + 1, first[e + 1]):
             tv, xv, yv = ct[u, 0], ct[u, 1], ct[u, 2]
@@ -1170,8 +1222,9 @@ def _walk(E, runs, pb, k, has_clip, first, ct, co, raw):
     rounding error.
     """
     npoly = pb.shape[0]
-    status = np.zeros(npoly, dtype=np.int8)
-    start = np.zeros(npoly, dtype=np.int8)
+    flags = np.zeros(2 * npoly, dtype=np.int8)
+    status = flags[:npoly]
+    start = flags[npoly:]
     twice_area = 0.0
     mag = 0.0  # sum of |x·y'| + |x'·y| over the pieces counted
     length = 0.0  # sum of |dx| + |dy| over the pieces counted
