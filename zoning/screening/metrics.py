@@ -143,11 +143,7 @@ def line_zone_metrics(
     seg_part = cidx[:-1][same]
     seg_pair = part_owner[seg_part]
     seg_len = np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])
-    # distance along the whole line (parts in order) at each segment start
-    order_start = np.concatenate([[0.0], np.cumsum(seg_len)[:-1]])
-    first_of_pair = np.r_[True, seg_pair[1:] != seg_pair[:-1]]
-    pair_offset = np.maximum.accumulate(np.where(first_of_pair, order_start, 0.0))
-    seg_start = order_start - pair_offset
+    seg_start = _starts_along(seg_len, seg_pair)
     # the pieces of every segment between its crossings with the zone's rings, and whether
     # each lies inside; segments are independent, taken a run at a time (bounded memory)
     nseg = len(a)
@@ -183,6 +179,47 @@ def line_zone_metrics(
         if intervals[k] is None:
             intervals[k] = np.empty((0, 2))
     return length, crossings, intervals
+
+
+def _starts_along(seg_len: np.ndarray, seg_pair: np.ndarray) -> np.ndarray:
+    """Distance along its line (parts in order) at the start of each segment.
+
+    Summed within each pair alone, in segment order, as ``cumsum`` of that line would: a
+    running sum over the whole batch minus the pair's offset rounds differently, so a site's
+    intervals (and the totals of its overlapping features) would depend on the other sites in
+    the batch and on how pairs were bucketed over threads.
+
+    Parameters
+    ----------
+    seg_len : numpy.ndarray
+        Length of every segment, the segments of each pair contiguous and in order.
+    seg_pair : numpy.ndarray
+        Pair of every segment (non-decreasing).
+
+    Returns
+    -------
+    numpy.ndarray
+        Start of every segment, 0 at each pair's first.
+    """
+    n = len(seg_len)
+    start = np.zeros(n)
+    if n == 0:
+        return start
+    first = np.r_[True, seg_pair[1:] != seg_pair[:-1]]
+    head = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    rank = np.arange(n) - head  # position of each segment within its pair
+    heads = np.flatnonzero(first)
+    if len(heads) <= rank.max():  # few long lines: one cumsum each
+        for a, b in zip(heads.tolist(), [*heads[1:].tolist(), n], strict=True):
+            start[a + 1 : b] = np.cumsum(seg_len[a : b - 1])
+        return start
+    # many short lines: one step per rank, over every pair at once
+    order = np.argsort(rank, kind="stable")
+    cuts = np.searchsorted(rank[order], np.arange(1, int(rank.max()) + 2))
+    for j in range(len(cuts) - 1):
+        i = order[cuts[j] : cuts[j + 1]]
+        start[i] = start[i - 1] + seg_len[i - 1]
+    return start
 
 
 def _segment_pieces(
