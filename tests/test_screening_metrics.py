@@ -204,3 +204,48 @@ def test_line_totals_do_not_depend_on_threads_or_buckets(monkeypatch) -> None:
         alone = totals(sites.iloc[[i]], 1).drop(columns="site_idx")
         expect = one.iloc[[i]].drop(columns="site_idx").reset_index(drop=True)
         pd.testing.assert_frame_equal(alone, expect, check_exact=True)
+
+
+# ------------------------------------------------------------------------------ bucket runner
+def test_buckets_run_on_the_calling_thread_and_n_jobs_minus_one_helpers() -> None:
+    """Results come back in bucket order; the calling thread takes buckets too, so no more
+    than ``n_jobs`` threads ever run them (each new thread costs a malloc arena).
+    """
+    import threading
+    import time
+
+    from zoning.screening.buckets import run_buckets
+
+    seen: list[int] = []
+
+    def job(k: int) -> int:
+        seen.append(threading.get_ident())
+        time.sleep(0.002)  # let the helper take buckets as well
+        return k * k
+
+    assert run_buckets(job, 40, 3) == [k * k for k in range(40)]
+    threads = set(seen)
+    assert threading.get_ident() in threads
+    assert len(threads) <= 3
+    seen.clear()
+    assert run_buckets(job, 5, 1) == [0, 1, 4, 9, 16]
+    assert set(seen) == {threading.get_ident()}
+
+
+def test_a_failing_bucket_raises_and_stops_the_others() -> None:
+    import time
+
+    from zoning.screening.buckets import run_buckets
+
+    ran: list[int] = []
+
+    def job(k: int) -> int:
+        ran.append(k)
+        if k == 3:
+            raise ValueError("bucket 3")
+        time.sleep(0.001)
+        return k
+
+    with pytest.raises(ValueError, match="bucket 3"):
+        run_buckets(job, 1000, 2)
+    assert len(ran) < 100  # each thread finishes at most the bucket it holds
