@@ -249,3 +249,28 @@ def test_a_failing_bucket_raises_and_stops_the_others() -> None:
     with pytest.raises(ValueError, match="bucket 3"):
         run_buckets(job, 1000, 2)
     assert len(ran) < 100  # each thread finishes at most the bucket it holds
+
+
+def test_a_line_ending_a_hair_short_of_a_second_feature_is_totalled() -> None:
+    """A road that enters red line A and stops 0.2 mm short of red line B (closer than the
+    1 mm that counts as touching) hits both features of the zone. Its dissolved overlap is
+    its length inside A, 500 m up x = 700 and 300 m along y = 500; on main the touching
+    pair's missing intervals raised TypeError.
+    """
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from zoning.screening import screen_sites
+
+    x0, y0, gk = 500_000.0, 4_200_000.0, "EPSG:4547"
+    zones = gpd.GeoDataFrame(
+        {"feature_id": ["a", "b"], "kind": "eco_redline", "zone": "general", "name": None},
+        geometry=[box(x0, y0, x0 + 1000, y0 + 1000), box(x0 + 1000.0004, y0, x0 + 2000, y0 + 1000)],
+        crs=gk,
+    )
+    road = LineString([(x0 + 700, y0 - 500), (x0 + 700, y0 + 500), (x0 + 1000.0002, y0 + 500)])
+    sites = gpd.GeoDataFrame({"site_id": ["r"]}, geometry=[road], crs=gk)
+    res = screen_sites(sites, {"eco_redline": zones}, "road", n_jobs=1)
+    (row,) = res.by_layer.to_dict("records")
+    assert row["n_features"] == 2
+    assert row["overlap_length_m"] == pytest.approx(500 + 300, abs=1e-6)

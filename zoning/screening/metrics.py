@@ -374,6 +374,8 @@ def _pair_metrics(
         touch = out[d_out <= _TOUCH_M]
         inter[touch] = True
         distance[touch] = 0.0
+        for k in touch[dim[touch] == 1]:  # a touching line has no length inside
+            intervals[k] = np.empty((0, 2))
     refine |= close & empty & (env <= pad)  # nothing within the small cut, maybe within radius
     refine &= radius > close_pad - 1.0
     ref = np.flatnonzero(refine)
