@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -125,3 +126,151 @@ def test_hit_groups_are_those_of_a_sorted_groupby(seed: int) -> None:
     # sorted: sites ascending, then kinds and zones as Python strings
     keys = list(zip(site, kind, zone, strict=True))
     assert keys == sorted(keys)
+
+
+# ------------------------------------------------------------------ batch independence of lines
+def _wiggly_lines(seed: int, n: int) -> list[LineString]:
+    """Lines at Gauss–Krüger scale (x ≈ 500 km, y ≈ 4,200 km) with awkward segment lengths."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        m = int(rng.integers(3, 9))
+        x = 500_000.0 + rng.uniform(-300, 300) + np.cumsum(rng.uniform(37.1, 333.3, m))
+        y = 4_200_000.0 + rng.uniform(-300, 300, m)
+        out.append(LineString(np.column_stack([x, y])))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_line_intervals_do_not_depend_on_the_other_lines_of_the_batch(seed: int) -> None:
+    """A line's inside intervals are distances along that line alone: measured after other
+    lines in one call, they are the same floats as measured alone (a running sum over the batch
+    minus the line's offset rounds differently, which made a site's totals depend on the other
+    sites and on the thread count). The interval lengths add up to GEOS's intersection length.
+    """
+    from shapely.geometry import box
+
+    from zoning.screening.metrics import line_zone_metrics
+
+    lines = _wiggly_lines(seed, 12)
+    zone = box(500_200.0, 4_199_000.0, 501_000.0, 4_201_000.0)
+    zones = np.array([zone] * len(lines), dtype=object)
+    _, _, batch = line_zone_metrics(np.array(lines, dtype=object), zones)
+    for k, line in enumerate(lines):
+        _, _, alone = line_zone_metrics(np.array([line], dtype=object), zones[:1])
+        assert np.array_equal(alone[0], batch[k])
+        total = float(np.sum(batch[k][:, 1] - batch[k][:, 0]))
+        assert total == pytest.approx(line.intersection(zone).length, abs=1e-6)
+
+
+def test_line_totals_do_not_depend_on_threads_or_buckets(monkeypatch) -> None:
+    """Road sites over two overlapping red lines: the dissolved totals (overlap counted once)
+    are the same floats with one thread and one batch as with two threads and buckets of 8
+    pairs, and the same as each site screened alone. Every site zigzags from x 300 to 1250 m
+    through features A (x 0–1000) and B (x 500–1500) inside y 0–1000: wholly inside their
+    union, so its dissolved overlap is its own length.
+    """
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from zoning.screening import metrics, screen_sites
+
+    x0, y0, gk = 500_000.0, 4_200_000.0, "EPSG:4547"
+    zones = gpd.GeoDataFrame(
+        {"feature_id": ["a", "b"], "kind": "eco_redline", "zone": "general", "name": None},
+        geometry=[box(x0, y0, x0 + 1000, y0 + 1000), box(x0 + 500, y0, x0 + 1500, y0 + 1000)],
+        crs=gk,
+    )
+    rng = np.random.default_rng(7)
+    geoms = []
+    for i in range(60):  # zigzags with awkward vertices, kept inside y 0–1000
+        x = x0 + np.r_[300.0, np.sort(rng.uniform(300.1, 1249.9, 5)), 1250.0]
+        y = y0 + 100 + 13.7 * i + rng.uniform(0, 9.9, 7)
+        geoms.append(LineString(np.column_stack([x, y])))
+    sites = gpd.GeoDataFrame({"site_id": [f"s{i}" for i in range(60)]}, geometry=geoms, crs=gk)
+
+    def totals(frame, n_jobs):
+        res = screen_sites(frame, {"eco_redline": zones}, "road", n_jobs=n_jobs)
+        return res.by_layer.sort_values("site_idx", kind="stable").reset_index(drop=True)
+
+    one = totals(sites, 1)
+    monkeypatch.setattr(metrics, "_CHUNK", 8)
+    two = totals(sites, 2)
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    # each route lies wholly inside A ∪ B: counted once, its whole length (not 1.5x or so)
+    assert one["overlap_length_m"].to_numpy() == pytest.approx([g.length for g in geoms])
+    assert (one["n_features"] == 2).all()
+    for i in (0, 17, 59):
+        alone = totals(sites.iloc[[i]], 1).drop(columns="site_idx")
+        expect = one.iloc[[i]].drop(columns="site_idx").reset_index(drop=True)
+        pd.testing.assert_frame_equal(alone, expect, check_exact=True)
+
+
+# ------------------------------------------------------------------------------ bucket runner
+def test_buckets_run_on_the_calling_thread_and_n_jobs_minus_one_helpers() -> None:
+    """Results come back in bucket order; the calling thread takes buckets too, so no more
+    than ``n_jobs`` threads ever run them (each new thread costs a malloc arena).
+    """
+    import threading
+    import time
+
+    from zoning.screening.buckets import run_buckets
+
+    seen: list[int] = []
+
+    def job(k: int) -> int:
+        seen.append(threading.get_ident())
+        time.sleep(0.002)  # let the helper take buckets as well
+        return k * k
+
+    assert run_buckets(job, 40, 3) == [k * k for k in range(40)]
+    threads = set(seen)
+    assert threading.get_ident() in threads
+    assert len(threads) <= 3
+    seen.clear()
+    assert run_buckets(job, 5, 1) == [0, 1, 4, 9, 16]
+    assert set(seen) == {threading.get_ident()}
+
+
+def test_a_failing_bucket_raises_and_stops_the_others() -> None:
+    import time
+
+    from zoning.screening.buckets import run_buckets
+
+    ran: list[int] = []
+
+    def job(k: int) -> int:
+        ran.append(k)
+        if k == 3:
+            raise ValueError("bucket 3")
+        time.sleep(0.001)
+        return k
+
+    with pytest.raises(ValueError, match="bucket 3"):
+        run_buckets(job, 1000, 2)
+    assert len(ran) < 100  # each thread finishes at most the bucket it holds
+
+
+def test_a_line_ending_a_hair_short_of_a_second_feature_is_totalled() -> None:
+    """A road that enters red line A and stops 0.2 mm short of red line B (closer than the
+    1 mm that counts as touching) hits both features of the zone. Its dissolved overlap is
+    its length inside A, 500 m up x = 700 and 300 m along y = 500; on main the touching
+    pair's missing intervals raised TypeError.
+    """
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from zoning.screening import screen_sites
+
+    x0, y0, gk = 500_000.0, 4_200_000.0, "EPSG:4547"
+    zones = gpd.GeoDataFrame(
+        {"feature_id": ["a", "b"], "kind": "eco_redline", "zone": "general", "name": None},
+        geometry=[box(x0, y0, x0 + 1000, y0 + 1000), box(x0 + 1000.0004, y0, x0 + 2000, y0 + 1000)],
+        crs=gk,
+    )
+    road = LineString([(x0 + 700, y0 - 500), (x0 + 700, y0 + 500), (x0 + 1000.0002, y0 + 500)])
+    sites = gpd.GeoDataFrame({"site_id": ["r"]}, geometry=[road], crs=gk)
+    res = screen_sites(sites, {"eco_redline": zones}, "road", n_jobs=1)
+    (row,) = res.by_layer.to_dict("records")
+    assert row["n_features"] == 2
+    assert row["overlap_length_m"] == pytest.approx(500 + 300, abs=1e-6)

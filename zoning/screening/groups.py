@@ -1,17 +1,22 @@
-"""Groups of screening hits per site, kind and zone, in numpy (as a sorted pandas groupby).
+"""Groups of screening hits per site, kind and zone, and their totals (overlaps counted once).
 
-The totals of :func:`zoning.screening.metrics.dissolved_totals` need, for the hits that
-intersect, the group of every row and per group its first metrics, whether any feature holds
-the site, and the number of features. A one-site screening has a few rows, for which a pandas
-``groupby().agg`` costs ~10 ms; :func:`group_hits` sorts the keys in numpy instead.
+:func:`dissolved_totals` totals the hits per site, kind and zone on the dissolved layer. It
+needs, for the hits that intersect, the group of every row and per group its first metrics,
+whether any feature holds the site, and the number of features. A one-site screening has a
+few rows, for which a pandas ``groupby().agg`` costs ~10 ms; :func:`group_hits` sorts the
+keys in numpy instead.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["group_hits"]
+from zoning.screening.buckets import run_buckets
+
+__all__ = ["dissolved_totals", "group_hits"]
 
 
 def group_hits(hits: pd.DataFrame, inter: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -110,4 +115,123 @@ def _group_hits_pandas(sub: pd.DataFrame) -> tuple[np.ndarray, ...]:
         agg["overlap_length_m"].to_numpy(float).copy(),
         agg["inside"].to_numpy(bool),
         agg["n_features"].to_numpy(np.int64),
+    )
+
+
+def _interval_union_length(intervals: list[np.ndarray]) -> float:
+    """Total length of the union of 1-D intervals (overlapping features counted once)."""
+    iv = np.concatenate([x for x in intervals if len(x)]) if intervals else np.empty((0, 2))
+    if not len(iv):
+        return 0.0
+    iv = iv[np.argsort(iv[:, 0])]
+    ends = np.maximum.accumulate(iv[:, 1])
+    starts = iv[:, 0]
+    gap = np.r_[True, starts[1:] > ends[:-1]]
+    lo = starts[gap]
+    hi = np.maximum.reduceat(iv[:, 1], np.flatnonzero(gap))
+    return float(np.sum(hi - lo))
+
+
+def _dissolve_pieces(pieces: np.ndarray) -> Any:
+    """Union the parts of one polygon site inside several features (overlaps count once)."""
+    import shapely
+    from shapely.errors import GEOSException
+
+    try:
+        return shapely.union_all(pieces)
+    except GEOSException:
+        return shapely.union_all(pieces, grid_size=1e-3)
+
+
+def dissolved_totals(
+    hits: pd.DataFrame,
+    clip: np.ndarray,
+    intervals: np.ndarray,
+    site_gk: np.ndarray,
+    dims: np.ndarray,
+    site_area: np.ndarray,
+    site_length: np.ndarray,
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    """Total the hits per site, kind and zone on the dissolved layer (overlaps counted once).
+
+    Parameters
+    ----------
+    hits : DataFrame
+        The candidate rows of the engine.
+    clip : numpy.ndarray
+        Per row, the site's piece inside the feature.
+    intervals : numpy.ndarray
+        Per row, the inside intervals along a line site.
+    site_gk : numpy.ndarray
+        Every site in its Gauss–Krüger zone.
+    dims : numpy.ndarray
+        Dimension of every site.
+    site_area, site_length : numpy.ndarray
+        Area and length of every site.
+    n_jobs : int, default 1
+        Threads for the polygon unions.
+
+    Returns
+    -------
+    DataFrame
+        ``site_idx``, ``layer_kind``, ``zone``, ``overlap_area_m2``, ``overlap_length_m``,
+        ``share_of_site``, ``inside``, ``n_features``.
+    """
+    import shapely
+
+    cols = ["site_idx", "layer_kind", "zone", "overlap_area_m2", "overlap_length_m"]
+    if not len(hits):
+        return pd.DataFrame(columns=[*cols, "share_of_site", "inside", "n_features"])
+    inter = hits["intersects"].to_numpy(bool)
+    pieces = clip[inter]
+    spans = intervals[inter]
+    groups = group_hits(hits, inter)
+    g, site, kinds, zones, area, length, inside, n_features = groups
+    # a site wholly inside one feature of the zone: the dissolved overlap is the site itself
+    area[inside] = np.where(dims[site[inside]] == 2, site_area[site[inside]], 0.0)
+    length[inside] = np.where(dims[site[inside]] == 1, site_length[site[inside]], 0.0)
+    multi = [int(k) for k in np.flatnonzero(~inside & (n_features > 1))]
+    if len(multi):
+        order = np.argsort(g, kind="stable")  # rows of each group, in their original order
+        cuts = np.searchsorted(g[order], np.arange(len(site) + 1))
+        members = {k: order[cuts[k] : cuts[k + 1]] for k in multi}
+        polys = []
+        for k in multi:
+            # dissolve the zones, then clip once: overlapping features count once, and no
+            # near-collinear slivers from clipping each feature separately survive
+            d = int(dims[site[k]])
+            if d == 1:  # lines: union of the inside intervals along the line
+                length[k] = _interval_union_length(list(spans[members[k]]))
+            elif d == 2:
+                polys.append(k)
+        if polys:
+            # the unions are independent GEOS calls that release the GIL: spread them over
+            # the worker threads (the pieces are private copies, never prepared)
+            def _area(k: int) -> float:
+                return float(shapely.area(_dissolve_pieces(pieces[members[k]])))
+
+            runs = [polys[i : i + 32] for i in range(0, len(polys), 32)]
+            jobs = n_jobs if len(polys) > 64 else 1
+            done = run_buckets(lambda r: [_area(k) for k in runs[r]], len(runs), jobs)
+            area[polys] = [a for run in done for a in run]
+    d = dims[site]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(
+            d == 2,
+            area / site_area[site],
+            np.where(d == 1, length / site_length[site], 1.0),
+        )
+    share = np.nan_to_num(share, nan=0.0)
+    return pd.DataFrame(
+        {
+            "site_idx": site,
+            "layer_kind": kinds,
+            "zone": zones,
+            "overlap_area_m2": area,
+            "overlap_length_m": length,
+            "share_of_site": share,
+            "inside": inside,
+            "n_features": n_features,
+        }
     )

@@ -3,19 +3,19 @@
 Pairs come from the layer index (:mod:`zoning.screening.index`) already projected into each
 site's Gauss–Krüger zone. Zones are cut to the site's neighbourhood first; a site wholly inside
 a zone is never clipped; lines are measured in numpy (:func:`line_zone_metrics`); pairs run on
-a thread pool bucketed by zone feature (:func:`run_pair_metrics`). :func:`dissolved_totals`
-totals per site, kind and zone with overlapping features counted once.
+threads bucketed by zone feature (:func:`run_pair_metrics`). :func:`dissolved_totals` (from
+:mod:`zoning.screening.groups`) totals per site, kind and zone with overlapping features
+counted once.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from zoning.screening.groups import group_hits
+from zoning.screening.buckets import run_buckets
+from zoning.screening.groups import dissolved_totals
 
 __all__ = [
     "clip_rects",
@@ -143,11 +143,7 @@ def line_zone_metrics(
     seg_part = cidx[:-1][same]
     seg_pair = part_owner[seg_part]
     seg_len = np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])
-    # distance along the whole line (parts in order) at each segment start
-    order_start = np.concatenate([[0.0], np.cumsum(seg_len)[:-1]])
-    first_of_pair = np.r_[True, seg_pair[1:] != seg_pair[:-1]]
-    pair_offset = np.maximum.accumulate(np.where(first_of_pair, order_start, 0.0))
-    seg_start = order_start - pair_offset
+    seg_start = _starts_along(seg_len, seg_pair)
     # the pieces of every segment between its crossings with the zone's rings, and whether
     # each lies inside; segments are independent, taken a run at a time (bounded memory)
     nseg = len(a)
@@ -183,6 +179,47 @@ def line_zone_metrics(
         if intervals[k] is None:
             intervals[k] = np.empty((0, 2))
     return length, crossings, intervals
+
+
+def _starts_along(seg_len: np.ndarray, seg_pair: np.ndarray) -> np.ndarray:
+    """Distance along its line (parts in order) at the start of each segment.
+
+    Summed within each pair alone, in segment order, as ``cumsum`` of that line would: a
+    running sum over the whole batch minus the pair's offset rounds differently, so a site's
+    intervals (and the totals of its overlapping features) would depend on the other sites in
+    the batch and on how pairs were bucketed over threads.
+
+    Parameters
+    ----------
+    seg_len : numpy.ndarray
+        Length of every segment, the segments of each pair contiguous and in order.
+    seg_pair : numpy.ndarray
+        Pair of every segment (non-decreasing).
+
+    Returns
+    -------
+    numpy.ndarray
+        Start of every segment, 0 at each pair's first.
+    """
+    n = len(seg_len)
+    start = np.zeros(n)
+    if n == 0:
+        return start
+    first = np.r_[True, seg_pair[1:] != seg_pair[:-1]]
+    head = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    rank = np.arange(n) - head  # position of each segment within its pair
+    heads = np.flatnonzero(first)
+    if len(heads) <= rank.max():  # few long lines: one cumsum each
+        for a, b in zip(heads.tolist(), [*heads[1:].tolist(), n], strict=True):
+            start[a + 1 : b] = np.cumsum(seg_len[a : b - 1])
+        return start
+    # many short lines: one step per rank, over every pair at once
+    order = np.argsort(rank, kind="stable")
+    cuts = np.searchsorted(rank[order], np.arange(1, int(rank.max()) + 2))
+    for j in range(len(cuts) - 1):
+        i = order[cuts[j] : cuts[j + 1]]
+        start[i] = start[i - 1] + seg_len[i - 1]
+    return start
 
 
 def _segment_pieces(
@@ -231,20 +268,6 @@ def _segment_pieces(
     my = a[sk, 1] + tm * (b[sk, 1] - a[sk, 1])
     inside = shapely.intersects_xy(zc[sk], mx, my)
     return t0, t1, sk + offset, inside
-
-
-def _interval_union_length(intervals: list[np.ndarray]) -> float:
-    """Total length of the union of 1-D intervals (overlapping features counted once)."""
-    iv = np.concatenate([x for x in intervals if len(x)]) if intervals else np.empty((0, 2))
-    if not len(iv):
-        return 0.0
-    iv = iv[np.argsort(iv[:, 0])]
-    ends = np.maximum.accumulate(iv[:, 1])
-    starts = iv[:, 0]
-    gap = np.r_[True, starts[1:] > ends[:-1]]
-    lo = starts[gap]
-    hi = np.maximum.reduceat(iv[:, 1], np.flatnonzero(gap))
-    return float(np.sum(hi - lo))
 
 
 def _robust_intersection(a: Any, b: Any) -> Any:
@@ -351,6 +374,8 @@ def _pair_metrics(
         touch = out[d_out <= _TOUCH_M]
         inter[touch] = True
         distance[touch] = 0.0
+        for k in touch[dim[touch] == 1]:  # a touching line has no length inside
+            intervals[k] = np.empty((0, 2))
     refine |= close & empty & (env <= pad)  # nothing within the small cut, maybe within radius
     refine &= radius > close_pad - 1.0
     ref = np.flatnonzero(refine)
@@ -437,11 +462,7 @@ def run_pair_metrics(
         sel = order[cuts[k] : cuts[k + 1]]
         return _pair_metrics(s[sel], z[sel], dim[sel], radius[sel], tolerance)
 
-    if n_jobs <= 1:
-        parts = [job(k) for k in range(n_buckets)]
-    else:
-        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-            parts = list(pool.map(job, range(n_buckets)))
+    parts = run_buckets(job, n_buckets, n_jobs)
     out = {}
     for key in parts[0]:
         merged = np.concatenate([p[key] for p in parts])
@@ -487,109 +508,3 @@ def clip_to_zones(site: Any, zones: np.ndarray) -> Any:
             return shapely.intersection(site, shapely.union_all(fixed))
         except GEOSException:  # last resort: union the clipped pieces (may keep slivers)
             return shapely.union_all(shapely.intersection(site, fixed), grid_size=1e-6)
-
-
-def _dissolve_pieces(pieces: np.ndarray) -> Any:
-    """Union the parts of one polygon site inside several features (overlaps count once)."""
-    import shapely
-    from shapely.errors import GEOSException
-
-    try:
-        return shapely.union_all(pieces)
-    except GEOSException:
-        return shapely.union_all(pieces, grid_size=1e-3)
-
-
-def dissolved_totals(
-    hits: pd.DataFrame,
-    clip: np.ndarray,
-    intervals: np.ndarray,
-    site_gk: np.ndarray,
-    dims: np.ndarray,
-    site_area: np.ndarray,
-    site_length: np.ndarray,
-    n_jobs: int = 1,
-) -> pd.DataFrame:
-    """Total the hits per site, kind and zone on the dissolved layer (overlaps counted once).
-
-    Parameters
-    ----------
-    hits : DataFrame
-        The candidate rows of the engine.
-    clip : numpy.ndarray
-        Per row, the site's piece inside the feature.
-    intervals : numpy.ndarray
-        Per row, the inside intervals along a line site.
-    site_gk : numpy.ndarray
-        Every site in its Gauss–Krüger zone.
-    dims : numpy.ndarray
-        Dimension of every site.
-    site_area, site_length : numpy.ndarray
-        Area and length of every site.
-    n_jobs : int, default 1
-        Threads for the polygon unions.
-
-    Returns
-    -------
-    DataFrame
-        ``site_idx``, ``layer_kind``, ``zone``, ``overlap_area_m2``, ``overlap_length_m``,
-        ``share_of_site``, ``inside``, ``n_features``.
-    """
-    import shapely
-
-    cols = ["site_idx", "layer_kind", "zone", "overlap_area_m2", "overlap_length_m"]
-    if not len(hits):
-        return pd.DataFrame(columns=[*cols, "share_of_site", "inside", "n_features"])
-    inter = hits["intersects"].to_numpy(bool)
-    pieces = clip[inter]
-    spans = intervals[inter]
-    groups = group_hits(hits, inter)
-    g, site, kinds, zones, area, length, inside, n_features = groups
-    # a site wholly inside one feature of the zone: the dissolved overlap is the site itself
-    area[inside] = np.where(dims[site[inside]] == 2, site_area[site[inside]], 0.0)
-    length[inside] = np.where(dims[site[inside]] == 1, site_length[site[inside]], 0.0)
-    multi = [int(k) for k in np.flatnonzero(~inside & (n_features > 1))]
-    if len(multi):
-        order = np.argsort(g, kind="stable")  # rows of each group, in their original order
-        cuts = np.searchsorted(g[order], np.arange(len(site) + 1))
-        members = {k: order[cuts[k] : cuts[k + 1]] for k in multi}
-        polys = []
-        for k in multi:
-            # dissolve the zones, then clip once: overlapping features count once, and no
-            # near-collinear slivers from clipping each feature separately survive
-            d = int(dims[site[k]])
-            if d == 1:  # lines: union of the inside intervals along the line
-                length[k] = _interval_union_length(list(spans[members[k]]))
-            elif d == 2:
-                polys.append(k)
-        if polys:
-            # the unions are independent GEOS calls that release the GIL: spread them over
-            # the worker threads (the pieces are private copies, never prepared)
-            def _area(k: int) -> float:
-                return float(shapely.area(_dissolve_pieces(pieces[members[k]])))
-
-            if n_jobs > 1 and len(polys) > 64:
-                with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                    area[polys] = list(pool.map(_area, polys, chunksize=32))
-            else:
-                area[polys] = [_area(k) for k in polys]
-    d = dims[site]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(
-            d == 2,
-            area / site_area[site],
-            np.where(d == 1, length / site_length[site], 1.0),
-        )
-    share = np.nan_to_num(share, nan=0.0)
-    return pd.DataFrame(
-        {
-            "site_idx": site,
-            "layer_kind": kinds,
-            "zone": zones,
-            "overlap_area_m2": area,
-            "overlap_length_m": length,
-            "share_of_site": share,
-            "inside": inside,
-            "n_features": n_features,
-        }
-    )
