@@ -208,3 +208,29 @@ def test_far_distances_on_demo_zones(monkeypatch, demo_catalog) -> None:
         assert np.array_equal(d[within], want[within]), kind
         total += int(within.sum())
     assert total > 300
+
+
+def test_runs_tile_every_ring_with_their_envelopes() -> None:
+    from zoning.screening.nearby import _zone_runs
+    from zoning.screening.nearkernel import run_boxes
+
+    rng = np.random.default_rng(2)
+    zones = np.array(
+        [
+            _star(rng, 0, 0, 100, 70),  # 70 segments: runs of 32, 32 and 6
+            shapely.box(0, 0, 1, 1).difference(shapely.box(0.2, 0.2, 0.4, 0.4)),  # 4 + 4
+            shapely.MultiPolygon([_star(rng, 500, 0, 50, 33), shapely.box(9, 9, 10, 10)]),
+        ],
+        dtype=object,
+    )
+    xy, start, end, first = _zone_runs(zones)
+    assert np.diff(first).tolist() == [3, 2, 3]  # 71 vertices; two rings; 33 + 1, then 4
+    assert (end - start).tolist() == [32, 32, 6, 4, 4, 32, 1, 4]
+    # every segment of every ring is in exactly one run: the runs' vertices are the rings'
+    rings = shapely.get_rings(shapely.get_parts(zones))
+    want = np.concatenate([shapely.get_coordinates(r) for r in rings])
+    assert np.array_equal(xy, want)
+    boxes = run_boxes(xy, start, end)
+    for r, (a, b) in enumerate(zip(start, end, strict=True)):
+        part = xy[a : b + 1]
+        assert boxes[r].tolist() == [*part.min(axis=0), *part.max(axis=0)]

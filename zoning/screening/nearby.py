@@ -28,8 +28,9 @@ __all__ = ["KERNEL_MIN", "RUN", "add_far_pairs", "far_distances", "far_pairs", "
 
 #: segments per run of a zone ring
 RUN = 32
-#: fewer pairs than this are measured whole by GEOS (numba's import and start cost more)
-KERNEL_MIN = 4096
+#: fewer pairs than this are measured whole by GEOS: numba's import and first call cost about
+#: 0.7 s of CPU, the kernel saves about 10 µs per pair of a line or polygon site
+KERNEL_MIN = 50_000
 #: zones measured at once (bounds the per-chunk coordinate copies)
 _CHUNK = 2048
 #: relative and absolute slack of the lower bounds (rounding of GEOS's distance and ours)
@@ -75,7 +76,7 @@ def _site_segments(sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _zone_runs(zones: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cut the rings of polygonal ``zones`` into runs: coordinates, run ends, first run per zone.
 
-    Returns ``coords`` (all ring vertices, ``(2, n)``), ``start`` and ``end`` (inclusive vertex
+    Returns ``coords`` (all ring vertices, ``(n, 2)``), ``start`` and ``end`` (inclusive vertex
     positions of each run, in ring order), and ``first`` (runs of zone ``k`` are
     ``first[k]:first[k+1]``).
     """
@@ -105,25 +106,12 @@ def _zone_runs(zones: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     start = ring_off[ring_of_run] + k * RUN
     end = np.minimum(start + RUN, ring_off[ring_of_run + 1] - 1)
     first = run_first[zone_ring]
-    return np.ascontiguousarray(coords[:, :2].T), start, end, first
+    return np.ascontiguousarray(coords[:, :2]), start, end, first
 
 
-def _run_boxes(xy: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Envelope of each run (vertices ``start`` … ``end``, inclusive; ``xy`` is ``(2, n)``)."""
-    out = np.empty((len(start), 4))
-    if not len(start):
-        return out
-    # runs tile their rings in order: reduce over [start_i, start_{i+1}), then add each end
-    # (a ring too short for a run adds its vertices to the run before: a looser, valid box)
-    for axis in (0, 1):
-        v = xy[axis]
-        lo = np.minimum.reduceat(v, start)
-        hi = np.maximum.reduceat(v, start)
-        last = slice(start[-1], end[-1] + 1)  # the last run stops at its own end vertex
-        lo[-1], hi[-1] = v[last].min(), v[last].max()
-        out[:, axis] = np.minimum(lo, v[end])
-        out[:, axis + 2] = np.maximum(hi, v[end])
-    return out
+def _ids(geoms: np.ndarray) -> np.ndarray:
+    """Identity of each object (the same site or zone appears in many pairs)."""
+    return np.fromiter(map(id, geoms), dtype=np.int64, count=len(geoms))
 
 
 def _ragged(first: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -134,11 +122,11 @@ def _ragged(first: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _lines(xy: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """LineStrings of the runs ``start`` … ``end`` (the zone's own vertices)."""
+    """LineStrings of the runs ``start`` … ``end`` of ``xy`` (the zone's own vertices)."""
     import shapely
 
     owner, pos = _ragged(start, end - start + 1)
-    return shapely.linestrings(xy[0, pos], xy[1, pos], indices=owner)
+    return shapely.linestrings(xy[pos], indices=owner)
 
 
 def _chunk(
@@ -153,18 +141,18 @@ def _chunk(
     """:func:`far_distances` of pairs of sites ``s`` and ``zones[zone_of]``; ``inf`` if beyond."""
     import shapely
 
-    from zoning.screening.nearkernel import select_runs
+    from zoning.screening.nearkernel import run_boxes, select_runs
 
     n = len(s)
     out = np.full(n, np.inf)
     xy, start, end, zfirst = _zone_runs(zones)
-    boxes = _run_boxes(xy, start, end)
+    boxes = run_boxes(xy, start, end)
     n_runs = np.diff(zfirst)[zone_of]
     pr_first = np.concatenate([[0], np.cumsum(n_runs)])
     flags = np.zeros(int(pr_first[-1]), dtype=bool)
     scale = float(np.abs(xy).max(initial=0.0))
     select_runs(
-        site_of, zone_of, seg, seg_first, xy[0], xy[1], start, end, boxes, zfirst, pr_first,
+        site_of, zone_of, seg, seg_first, xy, start, end, boxes, zfirst, pr_first,
         radius, _REL, _ABS + 1e-13 * scale, flags,
     )  # fmt: skip
     pr_pair, pr_run = _ragged(zfirst[zone_of], n_runs)
@@ -214,12 +202,12 @@ def far_distances(
     if 0 < len(pos) < KERNEL_MIN:
         d[pos] = shapely.distance(s[pos], z[pos])
     elif len(pos):
-        _, site_of = np.unique(np.array([id(g) for g in s[pos]]), return_inverse=True)
+        _, site_of = np.unique(_ids(s[pos]), return_inverse=True)
         uniq = np.empty(int(site_of.max()) + 1, dtype=object)
         uniq[site_of] = s[pos]
         seg, seg_first = _site_segments(uniq)
         # each zone's vertices are read once: pairs grouped by zone, runs of zones at a time
-        _, zone_of = np.unique(np.array([id(g) for g in z[pos]]), return_inverse=True)
+        _, zone_of = np.unique(_ids(z[pos]), return_inverse=True)
         zones = np.empty(int(zone_of.max()) + 1, dtype=object)
         zones[zone_of] = z[pos]
         order = np.argsort(zone_of, kind="stable")

@@ -13,7 +13,7 @@ import numpy as np
 
 from zoning.jit import njit  # numba.njit; a broken cache falls back to no cache
 
-__all__ = ["select_runs"]
+__all__ = ["run_boxes", "select_runs"]
 
 
 @njit(cache=True, nogil=True)
@@ -59,8 +59,7 @@ def select_runs(
     zone: np.ndarray,
     seg: np.ndarray,
     seg_first: np.ndarray,
-    zx: np.ndarray,
-    zy: np.ndarray,
+    xy: np.ndarray,
     start: np.ndarray,
     end: np.ndarray,
     boxes: np.ndarray,
@@ -75,7 +74,7 @@ def select_runs(
 
     Pair ``p`` joins site ``site[p]`` (segments ``seg[seg_first[s]:seg_first[s + 1]]``, rows
     ``ax, ay, bx, by``; a point is a segment of length 0) and zone ``zone[p]`` (runs
-    ``zfirst[z]:zfirst[z + 1]``: vertices ``start[r]`` … ``end[r]`` of ``zx, zy``, envelopes
+    ``zfirst[z]:zfirst[z + 1]``: vertices ``start[r]`` … ``end[r]`` of ``xy``, envelopes
     ``boxes[r]``). ``flags[pr_first[p] + k]`` is set for its ``k``-th run when the run may hold
     the nearest point; nothing is set for a pair farther than ``radius`` (with the slack).
     Runs are visited in order of their envelopes' distance, and stop once that bound exceeds
@@ -115,7 +114,7 @@ def select_runs(
                             boxes[r, 3]) > cut:  # fmt: skip
                     continue
                 for v in range(start[r], end[r]):
-                    cx, cy, dx, dy = zx[v], zy[v], zx[v + 1], zy[v + 1]
+                    cx, cy, dx, dy = xy[v, 0], xy[v, 1], xy[v + 1, 0], xy[v + 1, 1]
                     if _box_gap(ax, ay, bx, by, min(cx, dx), min(cy, dy), max(cx, dx),
                                 max(cy, dy)) > cut:  # fmt: skip
                         continue
@@ -128,3 +127,20 @@ def select_runs(
         for k in range(nr):
             if approx[k] <= best * (1.0 + rel) + slack:
                 flags[pr_first[p] + k] = True
+
+
+@njit(cache=True, nogil=True)
+def run_boxes(xy: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Envelope (``x0, y0, x1, y1``) of each run: vertices ``start[r]`` … ``end[r]`` of ``xy``."""
+    out = np.empty((len(start), 4))
+    for r in range(len(start)):
+        x0 = x1 = xy[start[r], 0]
+        y0 = y1 = xy[start[r], 1]
+        for v in range(start[r] + 1, end[r] + 1):
+            x, y = xy[v, 0], xy[v, 1]
+            x0 = min(x0, x)
+            x1 = max(x1, x)
+            y0 = min(y0, y)
+            y1 = max(y1, y)
+        out[r, 0], out[r, 1], out[r, 2], out[r, 3] = x0, y0, x1, y1
+    return out
