@@ -349,10 +349,12 @@ def bench_size(n_sites: int, n_zones: int, args: argparse.Namespace) -> None:
     )
     runs: list[tuple[str, str | None]] = []
     for label, path in args.impl:
-        runs.append((f"{label}: zoning", path))
+        if not args.nearby_only:
+            runs.append((f"{label}: zoning", path))
         if not args.no_nearby:
             runs.append((f"{label}: zoning + nearby 1 km", path))
-    runs += [("shapely peer, 2 threads", None)]
+    if not args.nearby_only:
+        runs += [("shapely peer, 2 threads", None)]
     if not args.no_nearby:
         runs.append(("shapely peer + within 1 km", None))
     if not args.no_sjoin:
@@ -370,8 +372,9 @@ def bench_size(n_sites: int, n_zones: int, args: argparse.Namespace) -> None:
     med = {
         k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in figures.items()
     }
-    peer = med["shapely peer, 2 threads"]
-    peer_near = med.get("shapely peer + within 1 km", peer)
+    peer_near = med.get("shapely peer + within 1 km")
+    peer = med.get("shapely peer, 2 threads", peer_near)
+    peer_near = peer_near or peer
     sjoin = med.get("sjoin peer")
     print(
         f"   {'method':34s} {'wall s':>7s} {'CPU s':>7s} {'+MiB':>7s}  "
@@ -391,7 +394,7 @@ def bench_size(n_sites: int, n_zones: int, args: argparse.Namespace) -> None:
         f"{args.repeat} interleaved runs, each in a fresh forked process; +MiB: peak RSS above "
         "the start of the run; nearby/within rows against the shapely peer + within 1 km)"
     )
-    ref = summaries["shapely peer, 2 threads"]
+    ref = summaries.get("shapely peer, 2 threads") or summaries["shapely peer + within 1 km"]
     for name, sm in summaries.items():
         rel = abs(sm["measure"] - ref["measure"]) / max(ref["measure"], 1.0)
         near = ""
@@ -434,6 +437,12 @@ def main() -> None:
     )
     ap.add_argument("--no-nearby", action="store_true", help="skip the 1 km nearby runs")
     ap.add_argument("--no-sjoin", action="store_true", help="skip the geopandas sjoin peer")
+    ap.add_argument(
+        "--nearby-only",
+        action="store_true",
+        help="only the 1 km nearby runs (and the sjoin peer): skip zoning and the shapely peer "
+        "without a radius",
+    )
     ap.add_argument("--no-one-site", action="store_true", help="skip the one-site benchmark")
     ap.add_argument("--seed", type=int, default=20261123)
     args = ap.parse_args()

@@ -13,6 +13,9 @@ site
     Site preparation: checks, ids, repair, GCJ-02 warning.
 metrics
     Exact pair metrics in Gauss–Krüger metres, on a thread pool; totals per zone.
+nearby, nearkernel
+    Distances of pairs whose envelopes lie apart (nearby zones), against runs of the zone's
+    rings (a numba kernel picks the runs, GEOS measures them).
 engine
     :func:`screen_sites`: candidates, metrics, rules, verdicts.
 result
@@ -34,6 +37,8 @@ How it works
    points; length inside and number of boundary crossings for lines; overlap area, share of the
    site and share of the zone for polygons; distance from the zone boundary for sites outside.
    A site wholly inside a zone (``contains_properly`` on prepared geometry) is never clipped.
+   Pairs whose envelopes lie apart only need a distance (``nearby``): it is measured against
+   the runs of the zone's rings that can hold the nearest point, GEOS's value bit for bit.
    Pairs are processed in chunks on a thread pool (shapely releases the GIL).
 3. **by_layer** totals each kind and zone on the dissolved layer: the clipped pieces of one
    site are unioned, so overlapping features are counted once.
