@@ -12,7 +12,10 @@ index
 site
     Site preparation: checks, ids, repair, GCJ-02 warning.
 metrics
-    Exact pair metrics in Gauss–Krüger metres, on a thread pool; totals per zone.
+    Exact pair metrics in Gauss–Krüger metres, in buckets of pairs.
+groups, buckets
+    Group sums and per-zone totals (overlapping features unioned once); buckets of pairs run
+    on the calling thread plus ``n_jobs - 1`` helper threads.
 nearby, nearkernel
     Distances of pairs whose envelopes lie apart (nearby zones), against runs of the zone's
     rings (a numba kernel picks the runs, GEOS measures them).
