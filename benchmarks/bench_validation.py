@@ -15,6 +15,10 @@ interleaved (on, off, peers, on, off, … — medians of ``--repeat``):
 * ``GEOS is_valid`` (the peer: a full ``shapely.is_valid`` pass, one thread, and in
   ``--jobs`` threads).
 
+``--cut`` runs the same contenders on layers cut along the county lines, as real layers
+are (``bench_realistic.py``: red-line stars cut by the counties, farmland and urban blobs
+clipped to them, control units tiling them; ``--sizes`` features in all four layers).
+
 ``--shapes`` measures only :func:`~zoning.polyarea.certified_valid` on rings that are hard
 for a sweep or a grid (a 100k-vertex zigzag star, combs and rectilinear blobs whose vertices
 share ``x``).
@@ -31,6 +35,7 @@ Usage::
     python benchmarks/bench_validation.py                       # 10,000 stars
     python benchmarks/bench_validation.py --sizes 2000 --repeat 3
     python benchmarks/bench_validation.py --against /tmp/base   # interleaved with main
+    python benchmarks/bench_validation.py --cut --against /tmp/base     # cut layers
     python benchmarks/bench_validation.py --shapes --against /tmp/base  # hard rings only
 """
 
@@ -62,8 +67,10 @@ def _clock(fn: Callable[[], Any]) -> tuple[float, float]:
     return time.perf_counter() - w, time.process_time() - c
 
 
-def _contenders(n: int, jobs: int, peers: bool) -> tuple[dict[str, Callable[[], Any]], str]:
-    """The contenders on ``n`` stars and a line that describes the data and the results."""
+def _contenders(
+    n: int, jobs: int, peers: bool, cut: bool = False
+) -> tuple[dict[str, Callable[[], Any]], str]:
+    """The contenders on ``n`` stars (or cut layers) and a line that describes the data."""
     import shapely
 
     from zoning.polyarea import certified_valid, pack, warm_up
@@ -72,17 +79,24 @@ def _contenders(n: int, jobs: int, peers: bool) -> tuple[dict[str, Callable[[], 
     from zoning.stats.geos import map_chunks
 
     units, what = counties()
-    red = red_lines(units, n)
-    geoms = np.asarray(red.to_crs(units.crs).geometry.values)
+    if cut:
+        from bench_realistic import cut_layers  # a sibling script
+
+        layers = cut_layers(units, n)
+        kind = "cut features in 4 layers"
+    else:
+        layers = {"red": red_lines(units, n)}
+        kind = "stars"
+    geoms = np.concatenate(
+        [np.asarray(f.to_crs(units.crs).geometry.values) for f in layers.values()]
+    )
     verts = int(shapely.get_num_coordinates(geoms).sum())
     warm_up()
     check = dissolve_mod._invalid  # the validation step the API runs
     packed = pack(geoms)
     contenders: dict[str, Callable[[], Any]] = {
-        "stats, validation on": lambda: area_by_unit(units, {"red": red}, n_jobs=jobs),
-        "stats, validation off": lambda: area_by_unit(
-            units, {"red": red}, n_jobs=jobs, make_valid=False
-        ),
+        "stats, validation on": lambda: area_by_unit(units, layers, n_jobs=jobs),
+        "stats, validation off": lambda: area_by_unit(units, layers, n_jobs=jobs, make_valid=False),
         "check alone (pack + certify + GEOS on the rest)": lambda: check(geoms, jobs),
         "certify alone (packed)": lambda: certified_valid(packed, n_jobs=jobs),
     }
@@ -91,11 +105,11 @@ def _contenders(n: int, jobs: int, peers: bool) -> tuple[dict[str, Callable[[], 
         contenders[f"GEOS is_valid, {jobs} threads"] = lambda: map_chunks(
             shapely.is_valid, geoms, jobs
         )
-    a = area_by_unit(units, {"red": red}, n_jobs=jobs)
-    b = area_by_unit(units, {"red": red}, n_jobs=jobs, make_valid=False)
+    a = area_by_unit(units, layers, n_jobs=jobs)
+    b = area_by_unit(units, layers, n_jobs=jobs, make_valid=False)
     certified = int(certified_valid(packed, n_jobs=jobs).sum())
     note = (
-        f"{len(geoms):,} stars ({verts:,} vertices), {len(units)} {what}; invalid found: "
+        f"{len(geoms):,} {kind} ({verts:,} vertices), {len(units)} {what}; invalid found: "
         f"{int(check(geoms, jobs).sum())}; certified {certified:,}; tables on == off: "
         f"{a.equals(b)}"
     )
@@ -151,31 +165,40 @@ def _shape_contenders() -> tuple[dict[str, Callable[[], Any]], str]:
     return contenders, "; ".join(notes)
 
 
-def worker(n: int, jobs: int, peers: bool, shapes: bool = False) -> None:
+def worker(n: int, jobs: int, peers: bool, shapes: bool = False, cut: bool = False) -> None:
     """Serve rounds on stdin/stdout: print the data line, then one JSON line per round."""
-    contenders, note = _shape_contenders() if shapes else _contenders(n, jobs, peers)
+    contenders, note = _shape_contenders() if shapes else _contenders(n, jobs, peers, cut)
     print(json.dumps(note), flush=True)
     for _ in sys.stdin:
         print(json.dumps({k: _clock(fn) for k, fn in contenders.items()}), flush=True)
 
 
-def _spawn(root: Path, n: int, jobs: int, peers: bool, shapes: bool) -> subprocess.Popen[str]:
+def _spawn(
+    root: Path, n: int, jobs: int, peers: bool, shapes: bool, cut: bool
+) -> subprocess.Popen[str]:
     """Start a worker whose ``zoning`` is the one in ``root``."""
     env = dict(os.environ, PYTHONPATH=str(root))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--jobs", str(jobs)]
     cmd += ["--sizes", str(n)] + (["--skip-peers"] if not peers else [])
     cmd += ["--shapes"] if shapes else []
+    cmd += ["--cut"] if cut else []
     return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
 
 
 def validation(
-    n: int, repeat: int, jobs: int, against: Path | None, peers: bool, shapes: bool = False
+    n: int,
+    repeat: int,
+    jobs: int,
+    against: Path | None,
+    peers: bool,
+    shapes: bool = False,
+    cut: bool = False,
 ) -> None:
     """Validation on vs off through the API, the check alone and the GEOS peer, interleaved."""
     here = Path(__file__).resolve().parent.parent
-    sides = {"this": _spawn(here, n, jobs, peers, shapes)}
+    sides = {"this": _spawn(here, n, jobs, peers, shapes, cut)}
     if against is not None:
-        sides["against"] = _spawn(against.resolve(), n, jobs, False, shapes)
+        sides["against"] = _spawn(against.resolve(), n, jobs, False, shapes, cut)
     notes = {}
     times: dict[tuple[str, str], list[tuple[float, float]]] = {}
     try:
@@ -230,13 +253,16 @@ def main() -> None:
     ap.add_argument("--against", type=Path, help="a checkout of another version to interleave")
     ap.add_argument("--skip-peers", action="store_true", help="leave out GEOS is_valid")
     ap.add_argument("--shapes", action="store_true", help="certify hard rings (no statistics)")
+    ap.add_argument("--cut", action="store_true", help="layers cut along the county lines")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     for n in args.sizes[:1] if args.shapes else args.sizes:
         if args.worker:
-            worker(n, args.jobs, not args.skip_peers, args.shapes)
+            worker(n, args.jobs, not args.skip_peers, args.shapes, args.cut)
         else:
-            validation(n, args.repeat, args.jobs, args.against, not args.skip_peers, args.shapes)
+            validation(
+                n, args.repeat, args.jobs, args.against, not args.skip_peers, args.shapes, args.cut
+            )
 
 
 if __name__ == "__main__":

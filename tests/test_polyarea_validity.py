@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import Polygon
 
-from zoning.polyarea import certified_valid, pack
+from zoning.polyarea import _certified, certified_valid, pack
 
 X0, Y0 = 512_344.0, 4_012_344.0  # even: integer coordinates keep their parity
 
@@ -57,11 +57,23 @@ def _mutate(rng: np.random.Generator, xy: np.ndarray, how: str) -> np.ndarray:
 _HOWS = ["none", "touch", "near", "cross", "spike", "duplicate", "reverse"]
 
 
-def _check(rng: np.random.Generator, n: int, scale: float) -> tuple[int, int]:
+def _certify(polys: np.ndarray, star: bool, n_jobs: int = 1) -> np.ndarray:
+    """``certified_valid``, or (``star=False``) the same without the star certificate."""
+    if star:
+        return certified_valid(pack(polys), n_jobs=n_jobs)
+    return _certified(pack(polys), n_jobs, star=False)
+
+
+# both ways: with the star certificate first (what certified_valid does: the stars below are
+# mostly certified by it) and without it (so that the sweep itself is tested on them)
+BOTH = pytest.mark.parametrize("star", [True, False], ids=["star", "sweep"])
+
+
+def _check(rng: np.random.Generator, n: int, scale: float, star: bool) -> tuple[int, int]:
     """Certified rings must be simple and valid; simple ones with distinct ``x`` certified."""
     rings = [_mutate(rng, _star(rng, n, scale), how) for how in _HOWS for _ in range(4)]
     polys = np.array([Polygon(xy) for xy in rings], dtype=object)
-    sure = certified_valid(pack(polys))
+    sure = _certify(polys, star)
     valid = shapely.is_valid(polys)
     simple = shapely.is_simple(shapely.get_exterior_ring(polys))
     assert not (sure & ~valid).any()
@@ -72,20 +84,22 @@ def _check(rng: np.random.Generator, n: int, scale: float) -> tuple[int, int]:
     return int(sure.sum()), int((~valid).sum())
 
 
+@BOTH
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(33, 600))
-def test_swept_rings_certified_only_when_geos_finds_them_valid(seed, n):
+def test_swept_rings_certified_only_when_geos_finds_them_valid(star, seed, n):
     """Long integer rings (the sweep), each mutated into a contact, a near miss or a crossing."""
-    _check(np.random.default_rng(seed), n, 1e6)
+    _check(np.random.default_rng(seed), n, 1e6, star)
 
 
-def test_the_mutations_make_invalid_rings():
+@BOTH
+def test_the_mutations_make_invalid_rings(star):
     """The generator is not vacuous: many rings are invalid, many certified."""
     rng = np.random.default_rng(7)
     certified = invalid = 0
     for n in (40, 200, 1500):
         for _ in range(5):
-            c, i = _check(rng, n, 1e6)
+            c, i = _check(rng, n, 1e6, star)
             certified += c
             invalid += i
     # per ring kind, about: unchanged and reversed all valid; touch, duplicate none; cross
@@ -94,30 +108,32 @@ def test_the_mutations_make_invalid_rings():
     assert invalid >= 0.5 * 3 * 5 * 28
 
 
+@BOTH
 @pytest.mark.parametrize("n", [33, 64, 500, 3000])
-def test_a_vertex_exactly_on_a_far_edge_is_found_by_the_sweep(n):
+def test_a_vertex_exactly_on_a_far_edge_is_found_by_the_sweep(n, star):
     """Worked by hand: a regular zigzag star whose vertex ``n/2`` is moved onto edge 0 → 1
     (an exact midpoint, all ``x`` still distinct): GEOS says invalid, never certified; the
     star itself is certified.
     """
     ang = 2 * np.pi * (np.arange(n) + 0.25) / n  # no vertex on the axes: distinct x
     rad = 1_000_000 * (1 + 0.25 * (np.arange(n) % 2))
-    star = 2 * np.round(np.c_[rad * np.cos(ang), rad * np.sin(ang)] / 2) + [X0, Y0]
-    star[:, 0] += np.arange(n) * 2.0**-20  # make every x distinct (exact: small dyadic)
-    bad = star.copy()
-    bad[n // 2] = (star[0] + star[1]) / 2
-    assert np.all(bad[n // 2] == (star[0] + star[1]) / 2)
-    polys = np.array([Polygon(star), Polygon(bad)], dtype=object)
+    good = 2 * np.round(np.c_[rad * np.cos(ang), rad * np.sin(ang)] / 2) + [X0, Y0]
+    good[:, 0] += np.arange(n) * 2.0**-20  # make every x distinct (exact: small dyadic)
+    bad = good.copy()
+    bad[n // 2] = (good[0] + good[1]) / 2
+    assert np.all(bad[n // 2] == (good[0] + good[1]) / 2)
+    polys = np.array([Polygon(good), Polygon(bad)], dtype=object)
     assert shapely.is_valid(polys).tolist() == [True, False]
-    assert certified_valid(pack(polys)).tolist() == [True, False]
+    assert _certify(polys, star).tolist() == [True, False]
 
 
-def test_many_rings_in_threads_agree_with_one_thread():
+@BOTH
+def test_many_rings_in_threads_agree_with_one_thread(star):
     """Chunks of rings in two threads give the same answers."""
     rng = np.random.default_rng(3)
     rings = [_mutate(rng, _star(rng, 60, 1e5), _HOWS[k % len(_HOWS)]) for k in range(700)]
-    packed = pack(np.array([Polygon(xy) for xy in rings], dtype=object))
-    assert (certified_valid(packed, n_jobs=2) == certified_valid(packed)).all()
+    polys = np.array([Polygon(xy) for xy in rings], dtype=object)
+    assert (_certify(polys, star, n_jobs=2) == _certify(polys, star)).all()
 
 
 # --------------------------------------------------------------------------------------------
@@ -135,9 +151,10 @@ def _snapped(rng: np.random.Generator, n: int, step: float, how: str) -> np.ndar
     return np.round((xy - [X0, Y0]) / step) * step + [X0, Y0]
 
 
+@BOTH
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(33, 400), k=st.integers(2, 40))
-def test_every_simple_ring_is_certified_and_no_other(seed, n, k):
+def test_every_simple_ring_is_certified_and_no_other(star, seed, n, k):
     """Snapped rings (``k`` grid steps across the radius): certified exactly when GEOS finds
     the polygon valid — the sweep needs no distinct ``x`` any more.
     """
@@ -145,7 +162,7 @@ def test_every_simple_ring_is_certified_and_no_other(seed, n, k):
     step = 2 * np.floor(1e6 / k / 2)  # even: midpoints stay integers
     rings = [_snapped(rng, n, step, how) for how in _HOWS for _ in range(2)]
     polys = np.array([Polygon(xy) for xy in rings], dtype=object)
-    sure = certified_valid(pack(polys))
+    sure = _certify(polys, star)
     valid = shapely.is_valid(polys)
     simple = shapely.is_simple(shapely.get_exterior_ring(polys))
     assert not (sure & ~valid).any()
@@ -174,7 +191,8 @@ def test_a_comb_with_columns_of_vertices_is_certified():
     assert certified_valid(pack(np.array([comb], dtype=object))).tolist() == [True]
 
 
-def test_comb_contacts_are_never_certified():
+@BOTH
+def test_comb_contacts_are_never_certified(star):
     """Worked by hand, each made from the 40-tooth comb (GEOS agrees each is invalid):
 
     * tooth 10's top edge moved up onto tooth 11's bottom edge (a collinear overlap from
@@ -201,7 +219,7 @@ def test_comb_contacts_are_never_certified():
     through[i + 2] = (-5.0, 21.0)
     polys = np.array([Polygon(r) for r in (overlap, on_edge, bowtie, spike, through)])
     assert not shapely.is_valid(polys).any()
-    assert not certified_valid(pack(polys)).any()
+    assert not _certify(polys, star).any()
 
 
 def test_holes_and_parts_are_left_to_geos():
@@ -239,14 +257,15 @@ def test_long_combs_are_decided_without_mistakes(teeth):
     assert certified_valid(pack(polys)).tolist() == [True, False]
 
 
+@BOTH
 @pytest.mark.parametrize("seed", [11, 12])
-def test_long_spiky_rings_in_the_skip_list_agree_with_geos(seed):
+def test_long_spiky_rings_in_the_skip_list_agree_with_geos(seed, star):
     """Stars of 3,000-5,000 vertices (many edges across the sweep line: the skip list), each
     mutated as in the first test: never certified when GEOS finds them invalid, always when
     simple with distinct ``x``.
     """
     rng = np.random.default_rng(seed)
-    sure, invalid = _check(rng, int(rng.integers(3000, 5000)), 1e6)
+    sure, invalid = _check(rng, int(rng.integers(3000, 5000)), 1e6, star)
     assert sure >= 8 and invalid >= 8  # 28 rings: unchanged and reversed are valid
 
 
@@ -255,3 +274,191 @@ def test_warm_up_compiles_the_validity_check_too() -> None:
     from zoning.polyarea import warm_up
 
     assert warm_up(validation=True) == 7.0
+
+
+# --------------------------------------------------------------------------------------------
+# The star certificate: rings that wind once around a point, always turning the same way
+# --------------------------------------------------------------------------------------------
+
+
+def _star_only(xy: np.ndarray) -> bool:
+    """What the star certificate alone says about the ring ``xy`` (open or closed)."""
+    from zoning.polyarea import _star_ring
+
+    packed = pack(np.array([Polygon(xy)], dtype=object))
+    sign = int(packed.ring_sign[0])
+    return sign != 0 and bool(_star_ring(packed.coords, 0, len(packed.coords), sign))
+
+
+def _spiral(n: int, turns: int, wobble: float) -> np.ndarray:
+    """A ring of ``n`` vertices going ``turns`` times round the origin, angles always growing.
+
+    Radii ``1e6·(1 + wobble·sin(…))``, rounded to even integers: seen from the origin (and
+    from any point near it) every edge turns left, but for ``turns ≥ 2`` the ring must cross
+    itself (its radius at angle θ and at θ + 2π cannot always differ in the same way).
+    """
+    t = np.arange(n) / n
+    ang = 2 * np.pi * turns * t + 0.1
+    rad = 1e6 * (1 + wobble * np.sin(2 * np.pi * t))
+    return 2 * np.round(np.c_[rad * np.cos(ang), rad * np.sin(ang)] / 2) + [X0, Y0]
+
+
+@pytest.mark.parametrize("turns", [2, 3])
+@pytest.mark.parametrize("n", [40, 999])
+def test_a_ring_winding_twice_round_its_centre_is_never_certified(turns, n):
+    """Worked by hand: every edge of the spiral turns left around its centre, but it goes
+    round ``turns`` times, so it crosses itself; GEOS agrees. Not certified by the star test,
+    nor at all. Once round, the same ring is simple and certified by the star test.
+    """
+    bad = _spiral(n, turns, 0.3)
+    good = _spiral(n, 1, 0.3)
+    polys = np.array([Polygon(bad), Polygon(good)], dtype=object)
+    assert shapely.is_valid(polys).tolist() == [False, True]
+    assert [_star_only(bad), _star_only(good)] == [False, True]
+    assert certified_valid(pack(polys)).tolist() == [False, True]
+
+
+def test_the_star_test_leaves_rings_that_are_not_star_shaped_to_the_sweep():
+    """Worked by hand: a comb (no point sees every tooth's inner edges) and a C (an annulus
+    sector of 300°: no point sees all of its inner arc) are simple but not star-shaped: the
+    star test says no, the sweep certifies them.
+    """
+    comb = np.array(_comb(40))
+    outer = _spiral(300, 1, 0.0)[:250]  # 300° of a circle, then back along a smaller one
+    arm = np.r_[outer, 0.5 * (outer[::-1] - [X0, Y0]) + [X0, Y0]]
+    polys = np.array([Polygon(comb), Polygon(arm)], dtype=object)
+    assert shapely.is_valid(polys).all()
+    assert not _star_only(comb) and not _star_only(arm)
+    assert certified_valid(pack(polys)).tolist() == [True, True]
+
+
+def _subdivided(corners: list[tuple[float, float]], per_edge: int) -> np.ndarray:
+    """The ring through ``corners`` with ``per_edge − 1`` collinear vertices on each edge."""
+    c = np.array(corners, dtype=float)
+    k = np.arange(per_edge) / per_edge
+    return np.concatenate(
+        [a + k[:, None] * (b - a) for a, b in zip(c, np.roll(c, -1, 0), strict=True)]
+    )
+
+
+def test_star_test_on_collinear_vertices_bow_ties_and_touching_corners():
+    """Worked by hand, each with extra collinear vertices (dyadic steps: exact) so the star
+    test runs (more than 8 vertices):
+
+    * a square: convex, certified by the star test;
+    * a bow-tie (its two long edges cross at the centre): invalid, never certified;
+    * two squares meeting at one corner (the ring visits (2, 2) twice): invalid;
+    * a square with a slit: an edge runs back along the previous one (a spike): invalid;
+    * a triangle whose third vertex lies on the line of no edge but whose centroid-facing
+      edges are collinear with the centre (a kite with a reflex corner): valid, certified.
+    """
+    square = _subdivided([(0, 0), (4, 0), (4, 4), (0, 4)], 4)
+    bowtie = _subdivided([(0, 0), (4, 4), (4, 0), (0, 4)], 4)
+    corners = _subdivided([(0, 0), (2, 0), (2, 2), (4, 2), (4, 4), (2, 4), (2, 2), (0, 2)], 2)
+    slit = np.r_[_subdivided([(0, 0), (4, 0), (4, 4), (0, 4)], 4)[:6], [[2, 2]],
+                 _subdivided([(0, 0), (4, 0), (4, 4), (0, 4)], 4)[6:]]  # fmt: skip
+    slit[6] = slit[5] + [0, 2]  # (4, 1) → (4, 3) → back to (4, 2): along the edge
+    kite = _subdivided([(0, 0), (4, 1), (8, 0), (4, 6)], 4)
+    rings = [square, bowtie, corners, slit, kite]
+    polys = np.array([Polygon(r) for r in rings], dtype=object)
+    assert shapely.is_valid(polys).tolist() == [True, False, False, False, True]
+    assert [_star_only(r) for r in rings] == [True, False, False, False, True]
+    assert certified_valid(pack(polys)).tolist() == [True, False, False, False, True]
+
+
+def _wound(rng: np.random.Generator, n: int, turns: int) -> tuple[np.ndarray, bool]:
+    """A zigzag star (random angles and radii) going ``turns`` times round its centre.
+
+    Also whether every step of angle is below half a turn (else an edge may go round the
+    other way, and the ring need not wind ``turns`` times).
+    """
+    ang = np.sort(rng.uniform(0, 2 * np.pi * turns, n))
+    rad = 1e6 * (0.6 + 0.4 * rng.random(n))
+    xy = 2 * np.round(np.c_[rad * np.cos(ang), rad * np.sin(ang)] / 2) + [X0, Y0]
+    steps = np.diff(np.r_[ang, ang[0] + 2 * np.pi * turns])
+    return xy, bool(steps.max() < 0.99 * np.pi)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(9, 300),
+    turns=st.integers(1, 3),
+    step=st.sampled_from([0.0, 2e4, 2e5]),
+)
+def test_star_certified_rings_are_simple_and_valid_for_geos(seed, n, turns, step):
+    """Random stars going once or more round their centre, mutated (contacts, near misses,
+    crossings, spikes, duplicate vertices, reversed) and snapped to a grid of ``step``
+    (collinear overlaps, shared vertices) or not: whatever the star test certifies, GEOS
+    finds valid and simple. A star going more than once round (each step of angle below
+    half a turn) crosses itself: GEOS finds it invalid and nothing certifies it.
+    """
+    rng = np.random.default_rng(seed)
+    for how in _HOWS:
+        base, small_steps = _wound(rng, n, turns)
+        xy = _mutate(rng, base, how)
+        if step:
+            xy = np.round((xy - [X0, Y0]) / step) * step + [X0, Y0]
+        poly = Polygon(xy)
+        sure = _star_only(xy)
+        if sure:
+            assert shapely.is_valid(poly)
+            assert shapely.is_simple(poly.exterior)
+        if turns > 1 and small_steps and how in ("none", "reverse"):
+            assert not shapely.is_valid(poly)
+            assert not sure
+            assert not certified_valid(pack(np.array([poly], dtype=object)))[0]
+
+
+def test_the_star_test_certifies_most_random_stars():
+    """Not vacuous: of 200 seeded random stars (40-2,000 vertices, both orientations) nearly
+    all are certified by the star test itself, and GEOS finds every one valid.
+    """
+    rng = np.random.default_rng(17)
+    rings = [_wound(rng, int(rng.integers(40, 2000)), 1)[0] for _ in range(200)]
+    rings = [r if k % 2 else r[::-1] for k, r in enumerate(rings)]
+    assert shapely.is_valid(np.array([Polygon(r) for r in rings], dtype=object)).all()
+    assert sum(_star_only(r) for r in rings) >= 190
+
+
+def test_a_point_on_an_edge_line_proves_nothing():
+    """Worked by hand: a circle of radius 2e6 around ``c`` (300 vertices, the first at angle
+    0) with a spike from ``c + (1e6, 0)`` out to the circle and, after the circle, back. Seen
+    from ``c`` every circle edge turns left and the circle goes round exactly once; the two
+    spike edges lie on a line through ``c`` (orientation exactly 0). A pass around ``c``
+    must not take that as a proof (it moves the point instead): the ring is invalid.
+    """
+    from zoning.polyarea import _star_pass
+
+    ang = 2 * np.pi * np.arange(300) / 300
+    circle = 2 * np.round(np.c_[2e6 * np.cos(ang), 2e6 * np.sin(ang)] / 2) + [X0, Y0]
+    ring = np.r_[[[X0 + 1e6, Y0]], circle, circle[:1], [[X0 + 1e6, Y0]]]
+    assert circle[0].tolist() == [X0 + 2e6, Y0]
+    assert not shapely.is_valid(Polygon(ring))
+    moved, _, _, _ = _star_pass(np.ascontiguousarray(ring), 0, len(ring), 1, X0, Y0)
+    assert moved
+    assert not _star_only(ring)
+    assert not certified_valid(pack(np.array([Polygon(ring)], dtype=object)))[0]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_the_statistics_validation_step_finds_exactly_the_invalid_geometries(n_jobs):
+    """``zoning.stats.dissolve._invalid`` packs and certifies a layer in chunks of 1,024
+    geometries (in threads): 2,600 geometries (three chunks), bow-ties placed on both sides
+    of each chunk boundary, at the ends, and in a polygon with a hole and a multipolygon;
+    the answer is GEOS's ``~is_valid``, position by position.
+    """
+    from zoning.stats.dissolve import _invalid
+
+    rng = np.random.default_rng(23)
+    geoms = np.array([Polygon(_star(rng, 40, 1e5)) for _ in range(2600)], dtype=object)
+    bowtie = Polygon([(0, 0), (4, 4), (4, 0), (0, 4)])
+    holed = Polygon(_star(rng, 40, 1e5), [[(X0 + 10, Y0), (X0 + 20, Y0), (X0, Y0 + 20)]])
+    bad = [0, 1023, 1024, 2047, 2048, 2599]
+    geoms[bad] = bowtie
+    geoms[5] = holed
+    geoms[6] = shapely.MultiPolygon([bowtie, shapely.box(10, 10, 11, 11)])
+    expected = ~shapely.is_valid(geoms)
+    assert np.flatnonzero(expected).tolist() == [0, 6, 1023, 1024, 2047, 2048, 2599]
+    assert (_invalid(geoms, n_jobs) == expected).all()
+    assert _invalid(geoms[:0], n_jobs).shape == (0,)

@@ -86,6 +86,10 @@ _BLOCK = 8  # consecutive edges per block
 _BLOCK_PAIRS = 1 << 16  # block pairs above which the crossing search uses a grid of edges
 _SMALL_RING = 32  # rings of at most this many edges: validity tests every pair of edges
 _SKIP_LEVELS = 16  # most levels of the skip list that keeps the validity sweep's edges
+_STAR_MIN = 8  # rings of more vertices than this try the star certificate before the rest
+_STAR_PASSES = 6  # passes the star certificate may take to find a centre, then the sweep
+_STAR_RELAX = 1.5  # its moves overshoot a half-plane's line by half the distance to it
+_STAR_MARGIN = 1e-9  # and by this share of the edge's length
 _SHIFT_BUDGET = 16  # entries per vertex the validity sweep's array may move, then a skip list
 _FULL = -1  # crossing buffers full: retry with larger ones
 
@@ -1352,10 +1356,16 @@ def certified_valid(packed: Packed, *, n_jobs: int = 1) -> np.ndarray:
     ndarray of bool
         One per geometry: ``True`` when certainly valid.
     """
+    return _certified(packed, n_jobs, star=True)
+
+
+def _certified(packed: Packed, n_jobs: int, *, star: bool) -> np.ndarray:
+    """:func:`certified_valid`; ``star=False`` leaves out the star certificate (tests)."""
     n = len(packed.ring_start)
     out = np.zeros(n, dtype=np.bool_)
     args = (
         packed.coords, packed.ring_off, packed.ring_sign, packed.ring_start, packed.ring_end, out,
+        star,
     )  # fmt: skip
     if n_jobs <= 1 or n <= _CHUNK:
         _certify(*args, 0, n)
@@ -1371,7 +1381,7 @@ def certified_valid(packed: Packed, *, n_jobs: int = 1) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _certify(coords, ring_off, ring_sign, g_rs, g_re, out, lo, hi):
+def _certify(coords, ring_off, ring_sign, g_rs, g_re, out, star, lo, hi):
     # one set of work arrays for the chunk, sized for its longest ring (allocating them per
     # ring cost more than the sweep: large blocks come from the kernel, zeroed page by page)
     longest = 0
@@ -1380,7 +1390,9 @@ def _certify(coords, ring_off, ring_sign, g_rs, g_re, out, lo, hi):
             longest = max(longest, ring_off[g_rs[g] + 1] - ring_off[g_rs[g]])
     work = _work(longest)
     for g in range(lo, hi):
-        out[g] = g_re[g] - g_rs[g] == 1 and _simple_ring(coords, ring_off, ring_sign, g_rs[g], work)
+        out[g] = g_re[g] - g_rs[g] == 1 and _simple_ring(
+            coords, ring_off, ring_sign, g_rs[g], work, star
+        )
 
 
 @njit(cache=True, nogil=True)
@@ -1411,13 +1423,14 @@ def _skip_levels(m):
 
 
 @njit(cache=True, nogil=True)
-def _simple_ring(coords, ring_off, ring_sign, r, work):
+def _simple_ring(coords, ring_off, ring_sign, r, work, star):
     """Tell whether ring ``r`` is certainly simple.
 
     Certainly simple: finite, at least three edges of non-zero length, an oriented extreme
-    corner, no spike between consecutive edges and no contact at all between other edges
-    (every pair for small rings, else a sweep: :func:`_sweep_simple`). ``work``: arrays
-    from :func:`_work` for at least this ring's vertices.
+    corner, and either star-shaped around a point (``star``: :func:`_star_ring`, linear
+    time) or with no spike between consecutive edges and no contact at all between other
+    edges (every pair for small rings, else a sweep: :func:`_sweep_simple`). ``work``:
+    arrays from :func:`_work` for at least this ring's vertices.
     """
     if ring_sign[r] == 0:
         return False
@@ -1428,6 +1441,8 @@ def _simple_ring(coords, ring_off, ring_sign, r, work):
             return False
     if coords[v1 - 1, 0] != coords[v0, 0] or coords[v1 - 1, 1] != coords[v0, 1]:
         return False  # not closed
+    if star and v1 - v0 > _STAR_MIN and _star_ring(coords, v0, v1, ring_sign[r]):
+        return True
     # the edges of non-zero length, copied (x0, y0, x1, y1), and their envelopes
     E = work[0]
     m = 0
@@ -1459,6 +1474,103 @@ def _simple_ring(coords, ring_off, ring_sign, r, work):
                     return False
         return True
     return _sweep_simple(E, m, work)
+
+
+@njit(cache=True, nogil=True)
+def _star_ring(coords, v0, v1, s):
+    """Tell whether the closed ring ``coords[v0:v1]`` is certainly star-shaped, so simple.
+
+    A point of the ring's kernel (the points that see every edge from the inside) is sought
+    from the ring's centroid by projecting it into the half-plane of each edge it is not
+    strictly inside (Kaczmarz's method, over-relaxed so that it lands inside), pass after
+    pass; a pass that moves nothing has checked the point exactly (:func:`_star_pass`). A
+    ring whose kernel is not found in ``_STAR_PASSES`` passes goes to the other tests: a
+    wrong guess costs time, never a wrong answer. ``s``: the ring's orientation (+1: its
+    interior on the left).
+    """
+    ox = coords[v0, 0]
+    oy = coords[v0, 1]
+    twice = 0.0
+    sx = 0.0
+    sy = 0.0
+    for v in range(v0, v1 - 1):  # the centroid, around the first vertex
+        x0 = coords[v, 0] - ox
+        y0 = coords[v, 1] - oy
+        x1 = coords[v + 1, 0] - ox
+        y1 = coords[v + 1, 1] - oy
+        c = x0 * y1 - x1 * y0
+        twice += c
+        sx += (x0 + x1) * c
+        sy += (y0 + y1) * c
+    if not twice * s > 0.0:
+        return False
+    px = sx / (3.0 * twice) + ox
+    py = sy / (3.0 * twice) + oy
+    for _ in range(_STAR_PASSES):
+        if not (_in_range(px) and _in_range(py)):
+            return False
+        moved, quarters, px, py = _star_pass(coords, v0, v1, s, px, py)
+        if not moved:
+            return quarters == 4
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _star_pass(coords, v0, v1, s, px, py):
+    """One pass of :func:`_star_ring` around ``p``: moved, quarter turns, the new ``p``.
+
+    Each edge ``a → b`` of non-zero length must turn the way ``s`` says around ``p``: the
+    orientation of ``(p, a, b)``, with the float filter of :func:`_orient_sign` (its sign
+    is certain when it passes). An edge that fails the filter moves ``p`` into its
+    half-plane (to the other side of its line, half as far as ``p`` was outside, plus a
+    margin), and the pass proves nothing.
+
+    When nothing moved, the angle around ``p`` grows strictly along the ring. If the ring
+    goes round ``p`` exactly once (``quarters == 4``), every ray from ``p`` meets the ring
+    once, so no two points of the ring coincide: the ring is simple (and bounds a region of
+    non-zero area). The turns are counted exactly in quarters: the quadrant of each vertex
+    seen from ``p`` comes from the signs of float differences (exact), and an edge seen
+    turning from ``p`` spans less than half a turn, so it advances the quadrant by 0, 1 or
+    2, which the difference of quadrants modulo 4 tells.
+    """
+    moved = False
+    quarters = 0
+    q0 = _quadrant(coords[v0, 0] - px, coords[v0, 1] - py)
+    for v in range(v0, v1 - 1):
+        ax = coords[v, 0]
+        ay = coords[v, 1]
+        bx = coords[v + 1, 0]
+        by = coords[v + 1, 1]
+        if ax == bx and ay == by:
+            continue  # a repeated vertex
+        left = (ax - px) * (by - py)
+        right = (ay - py) * (bx - px)
+        f = s * (left - right)
+        if not f > _ERRBOUND * (abs(left) + abs(right)):
+            dx = bx - ax
+            dy = by - ay
+            nn = dx * dx + dy * dy
+            g = (_STAR_RELAX * max(-f, 0.0) + _STAR_MARGIN * nn) / nn
+            px -= s * g * dy
+            py += s * g * dx
+            moved = True
+        elif not moved:
+            q1 = _quadrant(bx - px, by - py)
+            quarters += (q1 - q0) & 3 if s > 0 else (q0 - q1) & 3
+            q0 = q1
+    return moved, quarters, px, py
+
+
+@njit(cache=True, nogil=True)
+def _quadrant(dx, dy):
+    """Quadrant of the direction ``(dx, dy)``: 0 for angles in [0, π/2), … 3 in [3π/2, 2π)."""
+    if dx > 0.0 and dy >= 0.0:
+        return 0
+    if dx <= 0.0 and dy > 0.0:
+        return 1
+    if dx < 0.0 and dy <= 0.0:
+        return 2
+    return 3
 
 
 @njit(cache=True, nogil=True)
