@@ -12,8 +12,9 @@ inputs it checks before writing), not the run's steps, outputs and scenario pars
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from zoning.lazy import lazy_names
 
 if TYPE_CHECKING:  # the names, for type checkers; at run time they load on first use
     from zoning.run.execute import RunResult, run_scenario, staging_dir
@@ -24,13 +25,4 @@ _API = {"RunResult": "execute", "run_scenario": "execute", "staging_dir": "execu
 __all__ = ["RunResult", "run_scenario", "staging_dir"]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _API:
-        value = getattr(importlib.import_module(f"zoning.run.{_API[name]}"), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
-    raise AttributeError(f"module 'zoning.run' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _API, globals(), __all__)
