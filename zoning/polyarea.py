@@ -305,20 +305,64 @@ def _tasks(
     coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, indptr, members, clip, out,
     noise, lo, hi,
 ):  # fmt: skip
+    # work arrays reused by every task of the chunk, grown when a task needs more: layers cut
+    # along unit lines give many small tasks, whose fixed cost was mostly ~16 allocations
+    ws = _workspace(8, 256)
     for i in range(lo, hi):
         subj = members[indptr[i] : indptr[i + 1]]
+        n_p = subj.shape[0] + 1
+        n_v = 0  # vertices of the task's geometries (with every member): bounds its edges
+        for g in subj:
+            n_v += ring_off[g_re[g]] - ring_off[g_rs[g]]
+        if clip[i] >= 0:
+            n_v += ring_off[g_re[clip[i]]] - ring_off[g_rs[clip[i]]]
+        if n_p > ws[0].shape[0] or n_v > ws[1].shape[0]:
+            ws = _workspace(max(n_p, 2 * ws[0].shape[0]), max(n_v, 2 * ws[1].shape[0]))
         out[i], noise[i] = _task(
-            coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip[i]
+            coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip[i], ws
         )
 
 
 @njit(cache=True, nogil=True)
-def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip):
+def _workspace(n_p, n_v):
+    """Work arrays for tasks of at most ``n_p`` geometries and ``n_v`` vertices.
+
+    Polygons, keep boxes, polygon edge ranges and envelopes, block ranges, walk statuses;
+    edges, runs, blocks, block lists, crossing buffers, crossing offsets; a block's edges and
+    their envelopes. A task has fewer edges than vertices, at most one run more per edge (and
+    one per ring, and rings have at least one vertex), and at most one block more per polygon
+    than edges per block.
+    """
+    n_blk = n_v // _BLOCK + n_p + 1
+    n_c = 2 * n_v + 64
+    return (
+        np.empty(n_p, dtype=np.int64),
+        np.empty((n_v, 4)),
+        np.empty((2 * n_v + 1, 5), dtype=np.int64),
+        np.empty((n_p + 1, 4)),
+        np.empty((n_p, 2), dtype=np.int64),
+        np.empty((n_p, 4)),
+        np.empty((n_blk, 6)),
+        np.empty((n_p, 2), dtype=np.int64),
+        np.empty(2 * n_blk + _BLOCK, dtype=np.int64),
+        np.empty((_BLOCK, 4)),
+        np.empty((n_c, 4)),
+        np.empty(n_c, dtype=np.int64),
+        np.empty((n_c, 3)),
+        np.empty(n_c, dtype=np.int64),
+        np.empty(n_v + 2, dtype=np.int64),
+        np.empty(2 * n_p, dtype=np.int8),
+    )
+
+
+@njit(cache=True, nogil=True)
+def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip, ws):
     """Return the area of ``union(subj) ∩ clip`` and a bound on its rounding error.
 
-    No clip when ``clip < 0``; the area is NaN when the task is declined.
+    No clip when ``clip < 0``; the area is NaN when the task is declined. ``ws`` holds the
+    work arrays (:func:`_workspace`), large enough for the task.
     """
-    polys = np.empty(subj.shape[0] + 1, dtype=np.int64)
+    polys = ws[0][: subj.shape[0] + 1]
     if clip >= 0:
         k = _members_meeting(bbox, subj, clip, polys)  # the others add nothing inside the clip
         polys[k] = clip
@@ -330,24 +374,31 @@ def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj,
     if k == 0:
         return 0.0, 0.0
     E, runs, pe, pb, ox, oy, ok = _gather(
-        coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, polys, k
-    )
+        coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, polys, k,
+        ws[1], ws[2], ws[3], ws[4], ws[5],
+    )  # fmt: skip
     if not ok:
         return np.nan, np.nan  # a ring that cannot be oriented (a spike), or out of range
     if E.shape[0] == 0:
         return 0.0, 0.0
-    blocks, pk = _blocks(E, pe)
-    cap = 2 * E.shape[0] + 64
+    blocks, pk = _blocks(E, pe, ws[6], ws[7])
+    cx = ws[10]  # edge (as float), parameter along it, crossing point x, y
+    c_other = ws[11]
+    ct = ws[12]
+    co = ws[13]
+    cap = cx.shape[0]  # at least 2 * E.shape[0] + 64
     while True:  # crossing buffers; start over with larger ones when they fill up
-        cx = np.empty((cap, 4))  # edge (as float), parameter along it, crossing point x, y
-        c_other = np.empty(cap, dtype=np.int64)
-        nc = _all_crossings(E, pe, pb, blocks, pk, cx, c_other)
+        nc = _all_crossings(E, pe, pb, blocks, pk, cx, c_other, ws[8], ws[9])
         if nc >= 0:
             break
         cap *= 4
-    first, ct, co = _sort_crossings(cx, c_other, nc, E.shape[0])
+        cx = np.empty((cap, 4))
+        c_other = np.empty(cap, dtype=np.int64)
+        ct = np.empty((cap, 3))
+        co = np.empty(cap, dtype=np.int64)
+    first, ct, co = _sort_crossings(cx, c_other, nc, E.shape[0], ws[14], ct, co)
     raw = (coords, ring_off, blk_off, blk_box, g_rs, g_re, polys, ox, oy)
-    return _walk(E, runs, pb, k, clip >= 0, first, ct, co, raw)
+    return _walk(E, runs, pb, k, clip >= 0, first, ct, co, raw, ws[15])
 
 
 @njit(cache=True, nogil=True)
@@ -370,7 +421,10 @@ def _members_meeting(bbox, subj, clip, out):
 
 
 @njit(cache=True, nogil=True)
-def _gather(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, polys, k):
+def _gather(
+    coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, polys, k, E, runs, w_keep,
+    w_pe, w_pb,
+):  # fmt: skip
     """Edges of ``polys`` that can matter, translated to an integer origin, in runs.
 
     With a clip (``polys[k]``), the clip's edges outside the subjects' envelope lie outside
@@ -385,11 +439,13 @@ def _gather(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, pol
 
     Returns ``E`` (edges × [x0, y0, x1, y1]), ``runs`` (runs × [first edge, end edge,
     polygon, orientation sign, whole ring]), ``pe`` (polygons × [first edge, end edge]),
-    ``pb`` (translated envelopes), the origin and whether the task can be certified.
+    ``pb`` (translated envelopes), the origin and whether the task can be certified: views
+    of the work arrays ``E``, ``runs``, ``w_pe``, ``w_pb`` (``w_keep`` is work space), large
+    enough for the task.
     """
     npoly = polys.shape[0]
     has_clip = npoly > k
-    keep = np.empty((npoly + 1, 4))  # the last row: ``reach`` below
+    keep = w_keep[: npoly + 1]  # the last row: ``reach`` below
     for p in range(npoly):
         keep[p, 0] = -np.inf
         keep[p, 1] = -np.inf
@@ -426,12 +482,10 @@ def _gather(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, pol
     ox = 0.0
     oy = 0.0
     n_cap = 0
-    n_rings = 0
     ok = True
     for p in range(npoly):
         g = polys[p]
         for r in range(g_rs[g], g_re[g]):
-            n_rings += 1
             n_cap += max(ring_off[r + 1] - ring_off[r] - 1, 0)
             if ring_sign[r] == 0 and ring_off[r + 1] - ring_off[r] > 1:
                 ok = False
@@ -446,10 +500,8 @@ def _gather(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, pol
         ):  # fmt: skip
             ox = 0.0
             oy = 0.0
-    E = np.empty((n_cap, 4))
-    runs = np.empty((n_cap + n_rings, 5), dtype=np.int64)
-    pe = np.empty((npoly, 2), dtype=np.int64)
-    pb = np.empty((npoly, 4))
+    pe = w_pe[:npoly]
+    pb = w_pb[:npoly]
     e = 0
     nr = 0
     for p in range(npoly):
@@ -686,19 +738,20 @@ def _in_range(v):
 
 
 @njit(cache=True, nogil=True)
-def _blocks(E, pe):
+def _blocks(E, pe, w_blocks, w_pk):
     """Envelopes of blocks of ``_BLOCK`` consecutive edges of one polygon.
 
     Neighbouring edges of a ring are close, so blocks are small boxes and block pairs prune
     most edge pairs. Returns ``blocks`` (blocks × [x0, y0, x1, y1, first edge, end edge]) and
-    ``pk`` (polygons × [first block, end block]).
+    ``pk`` (polygons × [first block, end block]): views of the work arrays ``w_blocks``,
+    ``w_pk``.
     """
     npoly = pe.shape[0]
     n_blk = 0
     for p in range(npoly):
         n_blk += (pe[p, 1] - pe[p, 0] + _BLOCK - 1) // _BLOCK
-    blocks = np.empty((n_blk, 6))
-    pk = np.empty((npoly, 2), dtype=np.int64)
+    blocks = w_blocks[:n_blk]
+    pk = w_pk[:npoly]
     kb = 0
     for p in range(npoly):
         pk[p, 0] = kb
@@ -733,18 +786,17 @@ def _envelope(E, e):
 
 
 @njit(cache=True, nogil=True)
-def _all_crossings(E, pe, pb, blocks, pk, cx, c_other):
+def _all_crossings(E, pe, pb, blocks, pk, cx, c_other, work, jenv):
     """Record the proper crossings between the edges of every pair of polygons.
 
-    Returns their number, or ``_FULL`` when the buffers are full.
+    ``work`` (at least ``2 * len(blocks) + _BLOCK`` integers) and ``jenv`` (``_BLOCK`` rows)
+    are work space. Returns their number, or ``_FULL`` when the buffers are full.
     """
     npoly = pe.shape[0]
     nc = 0
     # one work array for every pair of polygons (few tasks have more than one pair): the
     # blocks of p and of q that meet the pair's box, and a block's edges in _block_crossings
     n_blk = blocks.shape[0]
-    work = np.empty(2 * n_blk + _BLOCK, dtype=np.int64)
-    jenv = np.empty((_BLOCK, 4))
     for p in range(npoly):
         for q in range(p + 1, npoly):
             lo_x = max(pb[p, 0], pb[q, 0])
@@ -1176,21 +1228,25 @@ def _param(d0, d1):
 
 
 @njit(cache=True, nogil=True)
-def _sort_crossings(cx, c_other, nc, n_edges):
+def _sort_crossings(cx, c_other, nc, n_edges, w_first, w_ct, w_co):
     """Crossings grouped by edge (counting sort) and ordered along each edge.
 
     Returns ``first`` (crossings of edge ``e`` are ``first[e]:first[e + 1]``), their
-    parameters and points (``ct``: rows of parameter, x, y) and the polygons crossed.
+    parameters and points (``ct``: rows of parameter, x, y) and the polygons crossed: views
+    of the work arrays ``w_first`` (``n_edges + 2``), ``w_ct``, ``w_co`` (``nc``).
     """
     # counts of edge e at e + 2; after the prefix sums, first[e + 1] is where edge e starts,
     # and it moves to where e ends (= where e + 1 starts) as its crossings are placed
-    first = np.zeros(n_edges + 2, dtype=np.int64)
+    first = w_first[: n_edges + 2]
+    first[:] = 0
+    if nc == 0:  # most tasks of cut layers: pieces that only touch, or one inside the other
+        return first[: n_edges + 1], w_ct[:0], w_co[:0]
     for c in range(nc):
         first[int(cx[c, 0]) + 2] += 1
     for e in range(n_edges):
         first[e + 2] += first[e + 1]
-    ct = np.empty((nc, 3))
-    co = np.empty(nc, dtype=np.int64)
+    ct = w_ct[:nc]
+    co = w_co[:nc]
     for c in range(nc):
         e = int(cx[c, 0])
         f = first[e + 1]
@@ -1219,14 +1275,17 @@ def _sort_crossings(cx, c_other, nc, n_edges):
 
 
 @njit(cache=True, nogil=True)
-def _walk(E, runs, pb, k, has_clip, first, ct, co, raw):
+def _walk(E, runs, pb, k, has_clip, first, ct, co, raw, w_flags):
     """Integrate along every run of edges, toggling insideness at its crossings.
+
+    ``w_flags`` (``2 * len(pb)``) is work space.
 
     Returns the area (NaN if a ring does not close its statuses) and a bound on its
     rounding error.
     """
     npoly = pb.shape[0]
-    flags = np.zeros(2 * npoly, dtype=np.int8)
+    flags = w_flags[: 2 * npoly]
+    flags[:] = 0
     status = flags[:npoly]
     start = flags[npoly:]
     twice_area = 0.0
