@@ -24,6 +24,7 @@ from zoning.crs import ALBERS_CHINA, is_marked_valid, require_measurable
 from zoning.duplicates import near_duplicate_rows
 from zoning.errors import CRSError
 from zoning.stats.geos import map_chunks, overlay, polygonal_parts, union_all
+from zoning.stats.packs import Source, kept_sources, packed_features
 from zoning.stats.ranges import concat_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,6 +73,10 @@ class Pieces:
     feat_bounds : ndarray, shape (len(feats), 4), optional
         Envelope of each feature when the dissolve already computed it (else
         :meth:`bounds` asks GEOS).
+    sources : tuple of (Packed, ndarray of int)
+        Features the validation or the dissolve already packed for the area kernel (see
+        :func:`packed_features`), so that the measure copies them instead of packing them
+        again. Empty after :meth:`take` (partitions shipped to Dask workers stay small).
     """
 
     feats: np.ndarray
@@ -83,6 +88,7 @@ class Pieces:
     label: np.ndarray
     area: np.ndarray | None = None
     feat_bounds: np.ndarray | None = None
+    sources: tuple[Source, ...] = ()
 
     def known_area(self) -> np.ndarray:
         """:attr:`area`, or all NaN when the pieces carry none."""
@@ -148,8 +154,10 @@ class Pieces:
                 obj, np.zeros(1, dtype=np.int64), i64, obj, i64, i64, obj, None, np.empty((0, 4))
             )
         feats, indptr, members, label_piece = [], [np.zeros(1, dtype=np.int64)], [], []
+        sources: list[Source] = []
         f_off = m_off = p_off = 0
         for p in parts:
+            sources.extend((packed, f + f_off) for packed, f in p.sources)
             feats.append(p.feats)
             members.append(p.members + f_off)
             indptr.append(p.indptr[1:] + m_off)
@@ -171,6 +179,7 @@ class Pieces:
                 if all(p.feat_bounds is not None for p in parts)
                 else None
             ),
+            sources=tuple(sources),
         )
 
 
@@ -249,15 +258,19 @@ def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndar
 
 def _layer_geoms(
     kind: str, layer: gpd.GeoDataFrame, target: Any, *, make_valid: bool, n_jobs: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return projected polygonal geometries and zone labels of one layer."""
+) -> tuple[np.ndarray, np.ndarray, list[Source]]:
+    """Return projected polygonal geometries and zone labels of one layer, and its packs.
+
+    The packs are those the validation made (none without it), kept for the dissolve and
+    the measure; repaired features leave them.
+    """
     if layer.crs is None:
         raise CRSError(
             f"layer {kind!r} has no CRS; expected one (e.g. EPSG:4490 or a Gauss-Krüger zone); "
             f"set it with gdf.set_crs(...) or crs = ... in the catalogue"
         )
     if len(layer) == 0:
-        return np.array([], dtype=object), np.array([], dtype=object)
+        return np.array([], dtype=object), np.array([], dtype=object), []
     projected = layer.to_crs(target) if not layer.crs.equals(target) else layer
     geoms = np.asarray(projected.geometry.values)
     if "zone" in projected.columns:
@@ -276,31 +289,38 @@ def _layer_geoms(
     if not keep.all():
         logger.info("layer %s: %d non-polygonal feature(s) ignored", kind, int((~keep).sum()))
     geoms, zones = geoms[keep], zones[keep]
+    sources: list[Source] = []
     if make_valid and not _checked_valid(layer, projected, target):
-        invalid = _invalid(geoms, n_jobs)
+        invalid, sources = _invalid(geoms, n_jobs)
         if invalid.any():
             geoms = geoms.copy()
             geoms[invalid] = polygonal_parts(shapely.make_valid(geoms[invalid]))
             logger.info("layer %s: repaired %d invalid geometries", kind, int(invalid.sum()))
+            # repaired features leave the packs (packed again when needed), in place
+            sources = kept_sources(sources, ~invalid, renumber=False)
     keep = ~shapely.is_empty(geoms)
-    return geoms[keep], zones[keep]
+    if not keep.all():
+        sources = kept_sources(sources, keep)
+    return geoms[keep], zones[keep], sources
 
 
-def _invalid(geoms: np.ndarray, n_jobs: int) -> np.ndarray:
+def _invalid(geoms: np.ndarray, n_jobs: int) -> tuple[np.ndarray, list[Source]]:
     """Tell which geometries are invalid, asking GEOS only about the uncertified ones.
 
     GEOS ``is_valid`` runs only on those the area kernel cannot certify as simple rings
     (holes, multipolygons, rings with a contact), ~20x cheaper. The layer is packed and
     certified in chunks of 1,024 geometries, in ``n_jobs`` threads (the kernel
     releases the GIL): packing a big layer at once copied all its coordinates into fresh
-    memory, which cost more than the check (at 100k stars, 0.8 GB).
+    memory, which cost more than the check (at 100k stars, 0.8 GB). The chunks' packs are
+    returned (as sources, see :func:`packed_features`) for the dissolve and the measure.
     """
     from zoning.polyarea import certified_valid, pack
 
     chunk = 1024  # ~0.5 M vertices of stars: the chunk's copy stays in the caches
 
-    def certify(lo: int) -> np.ndarray:
-        return certified_valid(pack(geoms[lo : lo + chunk]))
+    def certify(lo: int) -> tuple[np.ndarray, Source]:
+        packed = pack(geoms[lo : lo + chunk])
+        return certified_valid(packed), (packed, np.arange(lo, lo + len(packed)))
 
     starts = range(0, len(geoms), chunk)
     if n_jobs <= 1 or len(starts) <= 1:
@@ -308,12 +328,12 @@ def _invalid(geoms: np.ndarray, n_jobs: int) -> np.ndarray:
     else:
         with ThreadPoolExecutor(n_jobs) as pool:
             parts = list(pool.map(certify, starts))
-    sure = np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+    sure = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, dtype=bool)
     invalid = np.zeros(len(geoms), dtype=bool)
     rest = np.flatnonzero(~sure)
     if len(rest):
         invalid[rest] = ~map_chunks(shapely.is_valid, geoms[rest], n_jobs)
-    return invalid
+    return invalid, [s for _, s in parts]
 
 
 def _checked_valid(layer: gpd.GeoDataFrame, projected: gpd.GeoDataFrame, target: Any) -> bool:
@@ -340,6 +360,7 @@ def dissolve_layer(
     *,
     n_jobs: int = 1,
     group_offset: int = 0,
+    sources: Sequence[Source] = (),
 ) -> Pieces:
     """Group the features of one layer into pieces that never overlap within a label.
 
@@ -361,6 +382,8 @@ def dissolve_layer(
         Threads for the exact tests.
     group_offset : int
         Added to the group ids (to keep them unique across layers).
+    sources : sequence of (Packed, ndarray of int)
+        Features packed already (:func:`packed_features`), e.g. by the validation.
 
     Returns
     -------
@@ -376,12 +399,18 @@ def dissolve_layer(
     copies = _near_copies(geoms, zones, left, right)
     if copies.any():  # one feature delivered twice: GEOS unions of such copies go wrong
         return dissolve_layer(
-            kind, geoms[~copies], zones[~copies], n_jobs=n_jobs, group_offset=group_offset
+            kind,
+            geoms[~copies],
+            zones[~copies],
+            n_jobs=n_jobs,
+            group_offset=group_offset,
+            sources=kept_sources(sources, ~copies),
         )
     inter = np.array([], dtype=float)
+    sources = list(sources)
     if len(left):
         pairs = np.stack([left, right], axis=1)
-        hit, inter = _interiors_overlap(geoms, pairs, n_jobs)
+        hit, inter = _interiors_overlap(geoms, pairs, n_jobs, sources)
         left, right, inter = left[hit], right[hit], inter[hit]
     comp = connected_components(n, left, right)
 
@@ -454,6 +483,7 @@ def dissolve_layer(
         label=np.concatenate(lab),
         area=np.concatenate(area_parts),
         feat_bounds=bounds,
+        sources=tuple(sources),
     )
 
 
@@ -475,7 +505,7 @@ def _near_copies(
 
 
 def _interiors_overlap(
-    geoms: np.ndarray, pairs: np.ndarray, n_jobs: int
+    geoms: np.ndarray, pairs: np.ndarray, n_jobs: int, sources: list[Source]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Tell whether the interiors of each pair overlap, and the area of their intersection.
 
@@ -483,13 +513,18 @@ def _interiors_overlap(
 
     Measured as a positive intersection area by :mod:`zoning.polyarea`; pairs it declines
     (touching or collinear edges) get the exact DE-9IM test from GEOS and a NaN area.
+    Features found in ``sources`` are copied, not packed again; those packed here join
+    ``sources`` (for the measure).
     """
-    from zoning.polyarea import pack, union_clip_areas
+    from zoning.polyarea import union_clip_areas
 
     used, inv = np.unique(pairs, return_inverse=True)
     inv = inv.reshape(pairs.shape)
+    packed, new = packed_features(geoms, sources, used)
+    if new is not None:
+        sources.append(new)
     area, noise = union_clip_areas(
-        pack(geoms[used]),
+        packed,
         np.arange(len(pairs) + 1),
         inv[:, 0],
         inv[:, 1],
@@ -548,11 +583,11 @@ def dissolve_layers(
     zones_by_kind: dict[str, list[str]] = {}
     offset = 0
     for kind in sorted(layers):
-        geoms, zones = _layer_geoms(
+        geoms, zones, sources = _layer_geoms(
             kind, layers[kind], target, make_valid=make_valid, n_jobs=n_jobs
         )
         zones_by_kind[kind] = sorted(set(zones))
-        p = dissolve_layer(kind, geoms, zones, n_jobs=n_jobs, group_offset=offset)
+        p = dissolve_layer(kind, geoms, zones, n_jobs=n_jobs, group_offset=offset, sources=sources)
         offset += len(geoms)
         parts.append(p)
     return Pieces.concat(parts), zones_by_kind
