@@ -188,17 +188,18 @@ class Packed:
         local = np.asarray(local, dtype=np.int64)
         if any(p.simple is None for p in parts):
             raise ValueError("Packed.gather needs parts that know their simple polygons")
-        simple = np.zeros(len(local), dtype=bool)
-        for k, p in enumerate(parts):
-            at = part_of == k
-            simple[at] = p.simple[local[at]]  # type: ignore[index]
         n = len(local)
+        by_geom = _groups(part_of, len(parts))  # positions of each part's geometries
+        simple = np.zeros(n, dtype=bool)
         first = np.zeros(n, dtype=np.int64)
         count = np.zeros(n, dtype=np.int64)
-        for k, p in enumerate(parts):
-            at = part_of == k
-            first[at] = p.ring_start[local[at]]
-            count[at] = p.ring_end[local[at]] - first[at]
+        bbox = np.empty((n, 4), dtype=np.float64)
+        for k, at in by_geom:
+            p, g = parts[k], local[at]
+            simple[at] = p.simple[g]  # type: ignore[index]
+            first[at] = p.ring_start[g]
+            count[at] = p.ring_end[g] - first[at]
+            bbox[at] = p.bbox[g]
         # pack's layout: the rings of the polygons without holes, then the others'
         order = np.r_[np.flatnonzero(simple), np.flatnonzero(~simple)].astype(np.int64)
         ring_start = np.empty(n, dtype=np.int64)
@@ -206,14 +207,13 @@ class Packed:
         ring_end = ring_start + count
         n_r = int(count.sum())
         src_ring = _ranges(first[order], count[order])
-        src_part = np.repeat(part_of[order], count[order])
+        by_ring = _groups(np.repeat(part_of[order], count[order]), len(parts))
         ring_len = np.zeros(n_r, dtype=np.int64)
         ring_blk = np.zeros(n_r, dtype=np.int64)
         ring_ext = np.zeros(n_r, dtype=bool)
         ring_sign = np.zeros(n_r, dtype=np.int8)
-        for k, p in enumerate(parts):
-            at = src_part == k
-            r = src_ring[at]
+        for k, at in by_ring:
+            p, r = parts[k], src_ring[at]
             ring_len[at] = p.ring_off[r + 1] - p.ring_off[r]
             ring_blk[at] = p.blk_off[r + 1] - p.blk_off[r]
             ring_ext[at] = p.ring_ext[r]
@@ -222,14 +222,10 @@ class Packed:
         blk_off = np.r_[0, np.cumsum(ring_blk)].astype(np.int64)
         coords = np.empty((ring_off[-1], 2), dtype=np.float64)
         blk_box = np.empty((blk_off[-1], 4), dtype=np.float64)
-        bbox = np.empty((n, 4), dtype=np.float64)
-        for k, p in enumerate(parts):
-            at = np.flatnonzero(src_part == k)
-            r = src_ring[at]
+        for k, at in by_ring:
+            p, r = parts[k], src_ring[at]
             _copy_rows(p.coords, p.ring_off, r, ring_off[at], coords)
             _copy_rows(p.blk_box, p.blk_off, r, blk_off[at], blk_box)
-            g = part_of == k
-            bbox[g] = p.bbox[local[g]]
         return Packed(
             coords=coords,
             ring_off=ring_off,
@@ -242,6 +238,13 @@ class Packed:
             blk_box=blk_box,
             simple=simple,
         )
+
+
+def _groups(labels: np.ndarray, n: int) -> list[tuple[int, np.ndarray]]:
+    """Return ``(k, positions of label k)`` for every label ``k < n`` present, positions sorted."""
+    order = np.argsort(labels, kind="stable")
+    edges = np.searchsorted(labels[order], np.arange(n + 1))
+    return [(k, order[edges[k] : edges[k + 1]]) for k in range(n) if edges[k + 1] > edges[k]]
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
