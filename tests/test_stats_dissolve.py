@@ -137,7 +137,7 @@ def test_validity_pass_sends_only_uncertified_geometries_to_geos(monkeypatch):
         sq(0, 0, 10).exterior.coords, [sq(2, 2, 2).exterior.coords]
     )  # a hole: not certified, GEOS checks it (valid)
     geoms = np.array([sq(0, 0, 1_000), bowtie, holed, sq(5_000, 0, 10)], dtype=object)
-    assert zoning.stats.dissolve._invalid(geoms, 1)[0].tolist() == [False, True, False, False]
+    assert zoning.stats.dissolve._invalid(geoms, 1).tolist() == [False, True, False, False]
     assert seen == [2]  # the bow-tie and the holed square; the squares are certified
 
 
@@ -228,11 +228,10 @@ def test_piece_envelopes_from_the_dissolve_are_those_geos_gives():
     assert a.bounds()[0].tolist() == [X0, Y0, X0 + 3_000, Y0 + 3_500]
 
 
-def test_packs_handed_from_the_validation_to_the_measure_are_those_of_the_features():
-    """Validation packs the layer once and hands the packs on (``Pieces.sources``); a
-    repaired bow-tie (same position, new geometry), a dropped empty and a removed near copy
-    (positions shift) leave them or are renumbered, and every pack still equals a fresh
-    ``pack`` of the features it names.
+def test_packs_handed_from_the_dissolve_to_the_measure_are_those_of_the_features():
+    """The dissolve packs the features of its overlap pairs and hands the packs on
+    (``Pieces.sources``); a dropped empty and a removed near copy (positions shift) renumber
+    them, and every pack still equals a fresh ``pack`` of the features it names.
     """
     from shapely.affinity import translate
 
@@ -244,11 +243,19 @@ def test_packs_handed_from_the_validation_to_the_measure_are_those_of_the_featur
     geoms[20] = shapely.Polygon()
     geoms[33] = translate(geoms[32], 1e-7, 0)  # a near copy of 32
     layer = gpd.GeoDataFrame(geometry=geoms, crs=ALBERS_CHINA)
-    assert not shapely.is_valid(geoms[7])
+    assert not shapely.is_valid(geoms[7])  # repaired by the validation
     pieces, _ = dissolve_layers({"eco_redline": layer}, make_valid=True)
     assert len(pieces.feats) == 58  # the empty and the copy gone
-    assert sum(len(f) for _, f in pieces.sources) >= 57  # every feature but the repaired one
+    assert len(pieces.sources) == 1 and len(pieces.sources[0][1]) > 10
     for packed, f in pieces.sources:
         fresh = pack(pieces.feats[f])
         for name in ("coords", "ring_off", "ring_start", "ring_end", "ring_sign", "blk_box"):
             assert np.array_equal(getattr(packed, name), getattr(fresh, name)), name
+    # a copy dropped before the dissolve packs: the packs handed in are renumbered
+    sub = pieces.feats[:30]
+    src = (pack(sub[:10]), np.arange(10))
+    copy = np.r_[sub[:29], translate(sub[3], 1e-7, 0)]
+    p = dissolve_layer("x", copy, np.full(30, "all", dtype=object), sources=[src])
+    assert len(p.feats) == 29
+    for packed, f in p.sources:
+        assert np.array_equal(packed.coords, pack(p.feats[f]).coords)

@@ -258,19 +258,15 @@ def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndar
 
 def _layer_geoms(
     kind: str, layer: gpd.GeoDataFrame, target: Any, *, make_valid: bool, n_jobs: int
-) -> tuple[np.ndarray, np.ndarray, list[Source]]:
-    """Return projected polygonal geometries and zone labels of one layer, and its packs.
-
-    The packs are those the validation made (none without it), kept for the dissolve and
-    the measure; repaired features leave them.
-    """
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return projected polygonal geometries and zone labels of one layer."""
     if layer.crs is None:
         raise CRSError(
             f"layer {kind!r} has no CRS; expected one (e.g. EPSG:4490 or a Gauss-Krüger zone); "
             f"set it with gdf.set_crs(...) or crs = ... in the catalogue"
         )
     if len(layer) == 0:
-        return np.array([], dtype=object), np.array([], dtype=object), []
+        return np.array([], dtype=object), np.array([], dtype=object)
     projected = layer.to_crs(target) if not layer.crs.equals(target) else layer
     geoms = np.asarray(projected.geometry.values)
     if "zone" in projected.columns:
@@ -289,38 +285,33 @@ def _layer_geoms(
     if not keep.all():
         logger.info("layer %s: %d non-polygonal feature(s) ignored", kind, int((~keep).sum()))
     geoms, zones = geoms[keep], zones[keep]
-    sources: list[Source] = []
     if make_valid and not _checked_valid(layer, projected, target):
-        invalid, sources = _invalid(geoms, n_jobs)
+        invalid = _invalid(geoms, n_jobs)
         if invalid.any():
             geoms = geoms.copy()
             geoms[invalid] = polygonal_parts(shapely.make_valid(geoms[invalid]))
             logger.info("layer %s: repaired %d invalid geometries", kind, int(invalid.sum()))
-            # repaired features leave the packs (packed again when needed), in place
-            sources = kept_sources(sources, ~invalid, renumber=False)
     keep = ~shapely.is_empty(geoms)
-    if not keep.all():
-        sources = kept_sources(sources, keep)
-    return geoms[keep], zones[keep], sources
+    return geoms[keep], zones[keep]
 
 
-def _invalid(geoms: np.ndarray, n_jobs: int) -> tuple[np.ndarray, list[Source]]:
+def _invalid(geoms: np.ndarray, n_jobs: int) -> np.ndarray:
     """Tell which geometries are invalid, asking GEOS only about the uncertified ones.
 
     GEOS ``is_valid`` runs only on those the area kernel cannot certify as simple rings
     (holes, multipolygons, rings with a contact), ~20x cheaper. The layer is packed and
     certified in chunks of 1,024 geometries, in ``n_jobs`` threads (the kernel
     releases the GIL): packing a big layer at once copied all its coordinates into fresh
-    memory, which cost more than the check (at 100k stars, 0.8 GB). The chunks' packs are
-    returned (as sources, see :func:`packed_features`) for the dissolve and the measure.
+    memory, which cost more than the check (at 100k stars, 0.8 GB). For the same reason the
+    chunks' packs are not kept for the dissolve and the measure: holding them (fresh pages for
+    every chunk) cost 0.9 s CPU at 100k stars on two threads, the repacks they spare 0.1 s.
     """
     from zoning.polyarea import certified_valid, pack
 
     chunk = 1024  # ~0.5 M vertices of stars: the chunk's copy stays in the caches
 
-    def certify(lo: int) -> tuple[np.ndarray, Source]:
-        packed = pack(geoms[lo : lo + chunk])
-        return certified_valid(packed), (packed, np.arange(lo, lo + len(packed)))
+    def certify(lo: int) -> np.ndarray:
+        return certified_valid(pack(geoms[lo : lo + chunk]))
 
     starts = range(0, len(geoms), chunk)
     if n_jobs <= 1 or len(starts) <= 1:
@@ -328,12 +319,12 @@ def _invalid(geoms: np.ndarray, n_jobs: int) -> tuple[np.ndarray, list[Source]]:
     else:
         with ThreadPoolExecutor(n_jobs) as pool:
             parts = list(pool.map(certify, starts))
-    sure = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, dtype=bool)
+    sure = np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
     invalid = np.zeros(len(geoms), dtype=bool)
     rest = np.flatnonzero(~sure)
     if len(rest):
         invalid[rest] = ~map_chunks(shapely.is_valid, geoms[rest], n_jobs)
-    return invalid, [s for _, s in parts]
+    return invalid
 
 
 def _checked_valid(layer: gpd.GeoDataFrame, projected: gpd.GeoDataFrame, target: Any) -> bool:
@@ -583,11 +574,11 @@ def dissolve_layers(
     zones_by_kind: dict[str, list[str]] = {}
     offset = 0
     for kind in sorted(layers):
-        geoms, zones, sources = _layer_geoms(
+        geoms, zones = _layer_geoms(
             kind, layers[kind], target, make_valid=make_valid, n_jobs=n_jobs
         )
         zones_by_kind[kind] = sorted(set(zones))
-        p = dissolve_layer(kind, geoms, zones, n_jobs=n_jobs, group_offset=offset, sources=sources)
+        p = dissolve_layer(kind, geoms, zones, n_jobs=n_jobs, group_offset=offset)
         offset += len(geoms)
         parts.append(p)
     return Pieces.concat(parts), zones_by_kind

@@ -1,7 +1,8 @@
 """Packs of features for the area kernel, made once per run and handed from stage to stage.
 
-The validation packs every feature of a layer (:func:`zoning.polyarea.pack`), the dissolve
-the features of its overlap pairs, the measure those near unit boundaries. A *source* is a
+The dissolve packs the features of its overlap pairs (:func:`zoning.polyarea.pack`), the
+measure those near unit boundaries. (The validation packs every feature too, but its chunks'
+packs are not kept: holding them cost more in fresh pages than the repacks they spare.) A *source* is a
 :class:`~zoning.polyarea.Packed` and the position of each of its geometries among the
 features; a later stage copies the features it finds in a source
 (:meth:`~zoning.polyarea.Packed.gather`, array for array what a fresh pack gives) instead of
@@ -79,14 +80,9 @@ def packed_features(
     return Packed.gather(parts, part_of, local), None
 
 
-def kept_sources(
-    sources: Sequence[Source], keep: np.ndarray, *, renumber: bool = True
-) -> list[Source]:
-    """Return the packs of the features ``keep`` marks, renumbered as ``features[keep]``.
-
-    With ``renumber=False`` the features keep their positions (the others are replaced).
-    """
-    new_pos = np.cumsum(keep) - 1 if renumber else np.arange(len(keep))
+def kept_sources(sources: Sequence[Source], keep: np.ndarray) -> list[Source]:
+    """Return the packs of the features ``keep`` marks, renumbered as ``features[keep]``."""
+    new_pos = np.cumsum(keep) - 1
     out: list[Source] = []
     for packed, f in sources:
         ok = keep[f]
