@@ -226,36 +226,3 @@ def test_piece_envelopes_from_the_dissolve_are_those_geos_gives():
         assert np.array_equal(p.bounds(), plain.bounds())
     # piece 0 of a: both squares, (0, 0) to (3000, 3500)
     assert a.bounds()[0].tolist() == [X0, Y0, X0 + 3_000, Y0 + 3_500]
-
-
-def test_packs_handed_from_the_dissolve_to_the_measure_are_those_of_the_features():
-    """The dissolve packs the features of its overlap pairs and hands the packs on
-    (``Pieces.sources``); a dropped empty and a removed near copy (positions shift) renumber
-    them, and every pack still equals a fresh ``pack`` of the features it names.
-    """
-    from shapely.affinity import translate
-
-    from zoning.polyarea import pack
-    from zoning.stats import dissolve_layers
-
-    geoms = list(random_layer(11, 60).geometry)
-    geoms[7] = shapely.Polygon([(X0, Y0), (X0 + 4e3, Y0 + 4e3), (X0 + 4e3, Y0), (X0, Y0 + 4e3)])
-    geoms[20] = shapely.Polygon()
-    geoms[33] = translate(geoms[32], 1e-7, 0)  # a near copy of 32
-    layer = gpd.GeoDataFrame(geometry=geoms, crs=ALBERS_CHINA)
-    assert not shapely.is_valid(geoms[7])  # repaired by the validation
-    pieces, _ = dissolve_layers({"eco_redline": layer}, make_valid=True)
-    assert len(pieces.feats) == 58  # the empty and the copy gone
-    assert len(pieces.sources) == 1 and len(pieces.sources[0][1]) > 10
-    for packed, f in pieces.sources:
-        fresh = pack(pieces.feats[f])
-        for name in ("coords", "ring_off", "ring_start", "ring_end", "ring_sign", "blk_box"):
-            assert np.array_equal(getattr(packed, name), getattr(fresh, name)), name
-    # a copy dropped before the dissolve packs: the packs handed in are renumbered
-    sub = pieces.feats[:30]
-    src = (pack(sub[:10]), np.arange(10))
-    copy = np.r_[sub[:29], translate(sub[3], 1e-7, 0)]
-    p = dissolve_layer("x", copy, np.full(30, "all", dtype=object), sources=[src])
-    assert len(p.feats) == 29
-    for packed, f in p.sources:
-        assert np.array_equal(packed.coords, pack(p.feats[f]).coords)

@@ -116,10 +116,6 @@ class Packed:
     blk_off, blk_box : ndarray
         Ring ``r``'s edges in blocks of ``_RING_BLOCK``: boxes ``blk_box[blk_off[r]:blk_off[r
         + 1]]``, so that a task skips the edges far from the other polygons.
-    simple : ndarray of bool, optional
-        Whether geometry ``g`` was packed as a polygon without holes (its ring comes first, in
-        the run of such rings; the others' rings follow): what :meth:`take` and
-        :meth:`concat` need to lay out the rings exactly as :func:`pack` would.
     """
 
     coords: np.ndarray
@@ -131,146 +127,6 @@ class Packed:
     ring_sign: np.ndarray
     blk_off: np.ndarray
     blk_box: np.ndarray
-    simple: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        """Return the number of geometries."""
-        return len(self.ring_start)
-
-    def take(self, idx: np.ndarray) -> Packed:
-        """Return the geometries at positions ``idx``, as :func:`pack` of them would.
-
-        Every array equals that of ``pack(geoms[idx])`` (rings, signs and block boxes are
-        copied, not recomputed), at the cost of one copy of their coordinates.
-        """
-        return Packed.concat([self], [idx])
-
-    @staticmethod
-    def concat(parts: list[Packed], idx: list[np.ndarray] | None = None) -> Packed:
-        """Return the geometries of ``parts`` one after another, as :func:`pack` of them would.
-
-        Parameters
-        ----------
-        parts : list of Packed
-            Packed geometries (from :func:`pack`, :meth:`take` or :meth:`concat`).
-        idx : list of ndarray of int, optional
-            Positions to take from each part (default: all of them).
-
-        Returns
-        -------
-        Packed
-            Every array equal to that of :func:`pack` over the concatenated geometries.
-        """
-        if idx is None:
-            idx = [np.arange(len(p)) for p in parts]
-        sel = [np.asarray(i, dtype=np.int64).ravel() for i in idx]
-        part_of = np.repeat(np.arange(len(parts)), [len(i) for i in sel])
-        local = np.concatenate(sel) if sel else np.zeros(0, dtype=np.int64)
-        return Packed.gather(parts, part_of, local)
-
-    @staticmethod
-    def gather(parts: list[Packed], part_of: np.ndarray, local: np.ndarray) -> Packed:
-        """Return geometry ``local[i]`` of ``parts[part_of[i]]`` for every ``i``, as :func:`pack`.
-
-        Parameters
-        ----------
-        parts : list of Packed
-            Packed geometries (from :func:`pack` or this method).
-        part_of, local : ndarray of int
-            The part and the position in it of each geometry of the result.
-
-        Returns
-        -------
-        Packed
-            Every array equal to that of :func:`pack` over the gathered geometries.
-        """
-        part_of = np.asarray(part_of, dtype=np.int64)
-        local = np.asarray(local, dtype=np.int64)
-        if any(p.simple is None for p in parts):
-            raise ValueError("Packed.gather needs parts that know their simple polygons")
-        n = len(local)
-        by_geom = _groups(part_of, len(parts))  # positions of each part's geometries
-        simple = np.zeros(n, dtype=bool)
-        first = np.zeros(n, dtype=np.int64)
-        count = np.zeros(n, dtype=np.int64)
-        bbox = np.empty((n, 4), dtype=np.float64)
-        for k, at in by_geom:
-            p, g = parts[k], local[at]
-            simple[at] = p.simple[g]  # type: ignore[index]
-            first[at] = p.ring_start[g]
-            count[at] = p.ring_end[g] - first[at]
-            bbox[at] = p.bbox[g]
-        # pack's layout: the rings of the polygons without holes, then the others'
-        order = np.r_[np.flatnonzero(simple), np.flatnonzero(~simple)].astype(np.int64)
-        ring_start = np.empty(n, dtype=np.int64)
-        ring_start[order] = np.r_[0, np.cumsum(count[order])[:-1]] if n else order
-        ring_end = ring_start + count
-        n_r = int(count.sum())
-        src_ring = _ranges(first[order], count[order])
-        by_ring = _groups(np.repeat(part_of[order], count[order]), len(parts))
-        ring_len = np.zeros(n_r, dtype=np.int64)
-        ring_blk = np.zeros(n_r, dtype=np.int64)
-        ring_ext = np.zeros(n_r, dtype=bool)
-        ring_sign = np.zeros(n_r, dtype=np.int8)
-        for k, at in by_ring:
-            p, r = parts[k], src_ring[at]
-            ring_len[at] = p.ring_off[r + 1] - p.ring_off[r]
-            ring_blk[at] = p.blk_off[r + 1] - p.blk_off[r]
-            ring_ext[at] = p.ring_ext[r]
-            ring_sign[at] = p.ring_sign[r]
-        ring_off = np.r_[0, np.cumsum(ring_len)].astype(np.int64)
-        blk_off = np.r_[0, np.cumsum(ring_blk)].astype(np.int64)
-        coords = np.empty((ring_off[-1], 2), dtype=np.float64)
-        blk_box = np.empty((blk_off[-1], 4), dtype=np.float64)
-        for k, at in by_ring:
-            p, r = parts[k], src_ring[at]
-            _copy_rows(p.coords, p.ring_off, r, ring_off[at], coords)
-            _copy_rows(p.blk_box, p.blk_off, r, blk_off[at], blk_box)
-        return Packed(
-            coords=coords,
-            ring_off=ring_off,
-            ring_ext=ring_ext,
-            ring_start=ring_start,
-            ring_end=ring_end,
-            bbox=bbox,
-            ring_sign=ring_sign,
-            blk_off=blk_off,
-            blk_box=blk_box,
-            simple=simple,
-        )
-
-
-def _groups(labels: np.ndarray, n: int) -> list[tuple[int, np.ndarray]]:
-    """Return ``(k, positions of label k)`` for every label ``k < n`` present, positions sorted."""
-    order = np.argsort(labels, kind="stable")
-    edges = np.searchsorted(labels[order], np.arange(n + 1))
-    return [(k, order[edges[k] : edges[k + 1]]) for k in range(n) if edges[k + 1] > edges[k]]
-
-
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """``concatenate([arange(s, s + c) for s, c in zip(starts, counts)])``, without a loop."""
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    ends = np.cumsum(counts)
-    out = np.ones(total, dtype=np.int64)
-    nz = counts > 0
-    s, c, e = starts[nz], counts[nz], ends[nz]
-    out[0] = s[0]
-    out[(e - c)[1:]] = s[1:] - (s[:-1] + c[:-1] - 1)
-    return np.cumsum(out)
-
-
-@njit(cache=True, nogil=True)
-def _copy_rows(src, src_off, rings, dst_start, dst):
-    """Copy the rows ``src[src_off[r]:src_off[r + 1]]`` of each ring to ``dst`` at ``dst_start``."""
-    for k in range(rings.shape[0]):
-        r = rings[k]
-        d = dst_start[k]
-        for v in range(src_off[r], src_off[r + 1]):
-            for c in range(src.shape[1]):
-                dst[d, c] = src[v, c]
-            d += 1
 
 
 def pack(geoms: np.ndarray) -> Packed:
@@ -330,7 +186,6 @@ def pack(geoms: np.ndarray) -> Packed:
         ring_sign=ring_sign,
         blk_off=blk_off,
         blk_box=blk_box,
-        simple=simple,
     )
 
 

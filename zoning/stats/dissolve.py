@@ -24,7 +24,6 @@ from zoning.crs import ALBERS_CHINA, is_marked_valid, require_measurable
 from zoning.duplicates import near_duplicate_rows
 from zoning.errors import CRSError
 from zoning.stats.geos import map_chunks, overlay, polygonal_parts, union_all
-from zoning.stats.packs import Source, kept_sources, packed_features
 from zoning.stats.ranges import concat_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,10 +72,6 @@ class Pieces:
     feat_bounds : ndarray, shape (len(feats), 4), optional
         Envelope of each feature when the dissolve already computed it (else
         :meth:`bounds` asks GEOS).
-    sources : tuple of (Packed, ndarray of int)
-        Features the validation or the dissolve already packed for the area kernel (see
-        :func:`packed_features`), so that the measure copies them instead of packing them
-        again. Empty after :meth:`take` (partitions shipped to Dask workers stay small).
     """
 
     feats: np.ndarray
@@ -88,7 +83,6 @@ class Pieces:
     label: np.ndarray
     area: np.ndarray | None = None
     feat_bounds: np.ndarray | None = None
-    sources: tuple[Source, ...] = ()
 
     def known_area(self) -> np.ndarray:
         """:attr:`area`, or all NaN when the pieces carry none."""
@@ -154,10 +148,8 @@ class Pieces:
                 obj, np.zeros(1, dtype=np.int64), i64, obj, i64, i64, obj, None, np.empty((0, 4))
             )
         feats, indptr, members, label_piece = [], [np.zeros(1, dtype=np.int64)], [], []
-        sources: list[Source] = []
         f_off = m_off = p_off = 0
         for p in parts:
-            sources.extend((packed, f + f_off) for packed, f in p.sources)
             feats.append(p.feats)
             members.append(p.members + f_off)
             indptr.append(p.indptr[1:] + m_off)
@@ -179,7 +171,6 @@ class Pieces:
                 if all(p.feat_bounds is not None for p in parts)
                 else None
             ),
-            sources=tuple(sources),
         )
 
 
@@ -302,9 +293,7 @@ def _invalid(geoms: np.ndarray, n_jobs: int) -> np.ndarray:
     (holes, multipolygons, rings with a contact), ~20x cheaper. The layer is packed and
     certified in chunks of 1,024 geometries, in ``n_jobs`` threads (the kernel
     releases the GIL): packing a big layer at once copied all its coordinates into fresh
-    memory, which cost more than the check (at 100k stars, 0.8 GB). For the same reason the
-    chunks' packs are not kept for the dissolve and the measure: holding them (fresh pages for
-    every chunk) cost 0.9 s CPU at 100k stars on two threads, the repacks they spare 0.1 s.
+    memory, which cost more than the check (at 100k stars, 0.8 GB).
     """
     from zoning.polyarea import certified_valid, pack
 
@@ -351,7 +340,6 @@ def dissolve_layer(
     *,
     n_jobs: int = 1,
     group_offset: int = 0,
-    sources: Sequence[Source] = (),
 ) -> Pieces:
     """Group the features of one layer into pieces that never overlap within a label.
 
@@ -373,8 +361,6 @@ def dissolve_layer(
         Threads for the exact tests.
     group_offset : int
         Added to the group ids (to keep them unique across layers).
-    sources : sequence of (Packed, ndarray of int)
-        Features packed already (:func:`packed_features`), e.g. by the validation.
 
     Returns
     -------
@@ -390,18 +376,12 @@ def dissolve_layer(
     copies = _near_copies(geoms, zones, left, right)
     if copies.any():  # one feature delivered twice: GEOS unions of such copies go wrong
         return dissolve_layer(
-            kind,
-            geoms[~copies],
-            zones[~copies],
-            n_jobs=n_jobs,
-            group_offset=group_offset,
-            sources=kept_sources(sources, ~copies),
+            kind, geoms[~copies], zones[~copies], n_jobs=n_jobs, group_offset=group_offset
         )
     inter = np.array([], dtype=float)
-    sources = list(sources)
     if len(left):
         pairs = np.stack([left, right], axis=1)
-        hit, inter = _interiors_overlap(geoms, pairs, n_jobs, sources)
+        hit, inter = _interiors_overlap(geoms, pairs, n_jobs)
         left, right, inter = left[hit], right[hit], inter[hit]
     comp = connected_components(n, left, right)
 
@@ -474,7 +454,6 @@ def dissolve_layer(
         label=np.concatenate(lab),
         area=np.concatenate(area_parts),
         feat_bounds=bounds,
-        sources=tuple(sources),
     )
 
 
@@ -496,7 +475,7 @@ def _near_copies(
 
 
 def _interiors_overlap(
-    geoms: np.ndarray, pairs: np.ndarray, n_jobs: int, sources: list[Source]
+    geoms: np.ndarray, pairs: np.ndarray, n_jobs: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Tell whether the interiors of each pair overlap, and the area of their intersection.
 
@@ -504,18 +483,13 @@ def _interiors_overlap(
 
     Measured as a positive intersection area by :mod:`zoning.polyarea`; pairs it declines
     (touching or collinear edges) get the exact DE-9IM test from GEOS and a NaN area.
-    Features found in ``sources`` are copied, not packed again; those packed here join
-    ``sources`` (for the measure).
     """
-    from zoning.polyarea import union_clip_areas
+    from zoning.polyarea import pack, union_clip_areas
 
     used, inv = np.unique(pairs, return_inverse=True)
     inv = inv.reshape(pairs.shape)
-    packed, new = packed_features(geoms, sources, used)
-    if new is not None:
-        sources.append(new)
     area, noise = union_clip_areas(
-        packed,
+        pack(geoms[used]),
         np.arange(len(pairs) + 1),
         inv[:, 0],
         inv[:, 1],

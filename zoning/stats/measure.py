@@ -20,7 +20,6 @@ import shapely
 
 from zoning.stats.dissolve import Pieces, piece_geometries
 from zoning.stats.geos import map_chunks, overlay, union_all
-from zoning.stats.packs import packed_features
 from zoning.stats.ranges import concat_ranges
 from zoning.stats.units import PreparedUnits
 
@@ -61,22 +60,21 @@ def _kernel_areas(
     """Measure ``union(piece idx[i]) ∩ unit unit_of[i]`` by the area kernel.
 
     No clip where ``unit_of`` is -1; :func:`zoning.polyarea.union_clip_areas` measures, NaN
-    where it declines. Features the dissolve packed are copied, not packed again.
+    where it declines.
     """
-    from zoning.polyarea import union_clip_areas
+    from zoning.polyarea import pack, union_clip_areas
 
     sizes = pieces.sizes()[idx]
     pos = concat_ranges(pieces.indptr[idx], sizes)
     used, members = np.unique(pieces.members[pos], return_inverse=True)
+    geoms = pieces.feats[used]
     clip = np.asarray(unit_of, dtype=np.int64).copy()
     if units is not None:
+        geoms = np.concatenate([geoms, units.geoms])
         clip[clip >= 0] += len(used)
-    packed, _ = packed_features(
-        pieces.feats, pieces.sources, used, None if units is None else units.geoms
-    )
     indptr = np.r_[0, np.cumsum(sizes)]
     area, noise = union_clip_areas(
-        packed, indptr, members.ravel(), clip, n_jobs=n_jobs, with_noise=True
+        pack(geoms), indptr, members.ravel(), clip, n_jobs=n_jobs, with_noise=True
     )
     area[np.abs(area) <= noise] = 0.0  # a piece touching a unit from outside: none inside
     return area
