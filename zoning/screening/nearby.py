@@ -24,7 +24,15 @@ import itertools
 
 import numpy as np
 
-__all__ = ["KERNEL_MIN", "RUN", "add_far_pairs", "far_distances", "far_pairs", "without_far"]
+__all__ = [
+    "KERNEL_MIN",
+    "RUN",
+    "add_far_pairs",
+    "far_distances",
+    "far_pairs",
+    "warm_up",
+    "without_far",
+]
 
 #: segments per run of a zone ring
 RUN = 32
@@ -164,7 +172,7 @@ def _chunk(
 
 
 def far_distances(
-    s: np.ndarray, z: np.ndarray, radius: float, n_jobs: int = 1
+    s: np.ndarray, z: np.ndarray, radius: float, n_jobs: int = 1, *, kernel_min: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """GEOS's distance of each site/zone pair whose envelopes are disjoint, if within ``radius``.
 
@@ -176,6 +184,8 @@ def far_distances(
         Pairs farther apart than this need no exact distance.
     n_jobs : int, default 1
         Threads (the GEOS calls release the GIL).
+    kernel_min : int, optional
+        Fewest line or polygon pairs measured through the runs (default :data:`KERNEL_MIN`).
 
     Returns
     -------
@@ -199,7 +209,7 @@ def far_distances(
     if len(other):  # points; zones of lines, points, collections; empty: measured whole
         d[other] = shapely.distance(s[other], z[other])
     pos = np.flatnonzero(poly)
-    if 0 < len(pos) < KERNEL_MIN:
+    if 0 < len(pos) < (KERNEL_MIN if kernel_min is None else kernel_min):
         d[pos] = shapely.distance(s[pos], z[pos])
     elif len(pos):
         _, site_of = np.unique(_ids(s[pos]), return_inverse=True)
@@ -233,6 +243,29 @@ def far_distances(
             parts = [job(x) for x in spans]
         d[pos] = np.concatenate(parts)
     return d, d <= radius
+
+
+def warm_up() -> float:
+    """Compile the run kernel (:mod:`zoning.screening.nearkernel`; ``make setup`` calls it).
+
+    numba caches the machine code, so the first screening with nearby zones on a large batch
+    does not pay for compiling (several seconds).
+
+    Returns
+    -------
+    float
+        The distance between two unit squares 2 m apart (2.0).
+
+    Examples
+    --------
+    >>> warm_up()
+    2.0
+    """
+    import shapely
+
+    s = np.array([shapely.box(0, 0, 1, 1)], dtype=object)
+    z = np.array([shapely.box(3, 0, 4, 1)], dtype=object)
+    return float(far_distances(s, z, 10.0, kernel_min=0)[0][0])
 
 
 def far_pairs(s: np.ndarray, z: np.ndarray, radius: float, tolerance: float) -> np.ndarray:
