@@ -24,6 +24,8 @@ import itertools
 
 import numpy as np
 
+from zoning.ranges import concat_ranges
+
 __all__ = [
     "KERNEL_MIN",
     "RUN",
@@ -108,7 +110,7 @@ def _zone_runs(zones: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
             zone_ring = part_off[np.asarray(offsets[2], dtype=np.int64)]
     n_seg = np.diff(ring_off) - 1  # a closed ring of n vertices has n - 1 segments
     n_run = np.where(n_seg > 0, -(-n_seg // RUN), 0)
-    ring_of_run = np.repeat(np.arange(len(n_seg)), n_run)
+    ring_of_run = _owners(n_run)
     run_first = np.concatenate([[0], np.cumsum(n_run)])
     k = np.arange(len(ring_of_run)) - run_first[ring_of_run]
     start = ring_off[ring_of_run] + k * RUN
@@ -122,19 +124,17 @@ def _ids(geoms: np.ndarray) -> np.ndarray:
     return np.fromiter(map(id, geoms), dtype=np.int64, count=len(geoms))
 
 
-def _ragged(first: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Owner and position of ``count[i]`` consecutive items from ``first[i]``, for every i."""
-    owner = np.repeat(np.arange(len(first)), count)
-    base = np.concatenate([[0], np.cumsum(count)[:-1]])
-    return owner, first[owner] + np.arange(int(count.sum())) - base[owner]
+def _owners(count: np.ndarray) -> np.ndarray:
+    """Owner ``i`` repeated ``count[i]`` times, for every i."""
+    return np.repeat(np.arange(len(count)), count)
 
 
 def _lines(xy: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """LineStrings of the runs ``start`` … ``end`` of ``xy`` (the zone's own vertices)."""
     import shapely
 
-    owner, pos = _ragged(start, end - start + 1)
-    return shapely.linestrings(xy[pos], indices=owner)
+    count = end - start + 1
+    return shapely.linestrings(xy[concat_ranges(start, count)], indices=_owners(count))
 
 
 def _chunk(
@@ -163,7 +163,7 @@ def _chunk(
         site_of, zone_of, seg, seg_first, xy, start, end, boxes, zfirst, pr_first,
         radius, _REL, _ABS + 1e-13 * scale, flags,
     )  # fmt: skip
-    pr_pair, pr_run = _ragged(zfirst[zone_of], n_runs)
+    pr_pair, pr_run = _owners(n_runs), concat_ranges(zfirst[zone_of], n_runs)
     rows = np.flatnonzero(flags)
     if len(rows):
         d = shapely.distance(s[pr_pair[rows]], _lines(xy, start[pr_run[rows]], end[pr_run[rows]]))

@@ -23,8 +23,8 @@ import shapely
 from zoning.crs import ALBERS_CHINA, is_marked_valid, require_measurable
 from zoning.duplicates import near_duplicate_rows
 from zoning.errors import CRSError
+from zoning.ranges import concat_ranges
 from zoning.stats.geos import map_chunks, overlay, polygonal_parts, union_all
-from zoning.stats.ranges import concat_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd

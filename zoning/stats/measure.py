@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from zoning.ranges import concat_ranges
 from zoning.stats.dissolve import Pieces, piece_geometries
 from zoning.stats.geos import map_chunks, overlay, union_all
-from zoning.stats.ranges import concat_ranges
 from zoning.stats.units import PreparedUnits
 
 __all__ = ["measure_pieces"]

@@ -19,8 +19,8 @@ import shapely
 
 from zoning.crs import ALBERS_CHINA, require_measurable
 from zoning.errors import LayerValidationError, Problem
+from zoning.ranges import concat_ranges
 from zoning.stats.geos import repaired
-from zoning.stats.ranges import concat_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd

@@ -1,4 +1,4 @@
-"""Index ranges without Python loops: the one helper the statistics stages share."""
+"""Index ranges without Python loops, shared by the statistics stages and the screening."""
 
 from __future__ import annotations
 
