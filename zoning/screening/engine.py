@@ -21,9 +21,10 @@ import pandas as pd
 
 from zoning.errors import ZoningUsageError
 from zoning.rules import SEVERITY, Assessment, Rule, RulePack, load_rulepacks
+from zoning.screening.groups import dissolved_totals
 from zoning.screening.index import build_index, nearest_features, transform_geoms
 from zoning.screening.jurisdiction import site_jurisdictions
-from zoning.screening.metrics import dissolved_totals, run_pair_metrics
+from zoning.screening.metrics import run_pair_metrics
 from zoning.screening.nearby import add_far_pairs, far_distances, far_pairs, without_far
 from zoning.screening.result import ScreeningResult
 from zoning.screening.site import gcj02_warning, prepare_sites

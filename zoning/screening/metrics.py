@@ -1,11 +1,10 @@
-"""Exact metrics of site/zone pairs in projected metres, and their totals per zone.
+"""Exact metrics of site/zone pairs in projected metres.
 
 Pairs come from the layer index (:mod:`zoning.screening.index`) already projected into each
 site's Gauss–Krüger zone. Zones are cut to the site's neighbourhood first; a site wholly inside
 a zone is never clipped; lines are measured in numpy (:func:`line_zone_metrics`); pairs run on
-threads bucketed by zone feature (:func:`run_pair_metrics`). :func:`dissolved_totals` (from
-:mod:`zoning.screening.groups`) totals per site, kind and zone with overlapping features
-counted once.
+threads bucketed by zone feature (:func:`run_pair_metrics`). Their totals per site, kind and
+zone, overlapping features counted once, are :func:`zoning.screening.groups.dissolved_totals`.
 """
 
 from __future__ import annotations
@@ -15,12 +14,10 @@ from typing import Any
 import numpy as np
 
 from zoning.screening.buckets import run_buckets
-from zoning.screening.groups import dissolved_totals
 
 __all__ = [
     "clip_rects",
     "clip_to_zones",
-    "dissolved_totals",
     "line_zone_metrics",
     "run_pair_metrics",
 ]
