@@ -274,3 +274,78 @@ def test_a_line_ending_a_hair_short_of_a_second_feature_is_totalled() -> None:
     (row,) = res.by_layer.to_dict("records")
     assert row["n_features"] == 2
     assert row["overlap_length_m"] == pytest.approx(500 + 300, abs=1e-6)
+
+
+# ------------------------------------------------------------------ dissolved lengths of lines
+def _one_group_union_length(intervals: list[np.ndarray]) -> float:
+    """The per-group union length the engine used before it did every group at once."""
+    if not any(len(x) for x in intervals):
+        return 0.0  # (it raised here: concatenate of nothing)
+    iv = np.concatenate([x for x in intervals if len(x)])
+    iv = iv[np.argsort(iv[:, 0])]
+    ends = np.maximum.accumulate(iv[:, 1])
+    gap = np.r_[True, iv[1:, 0] > ends[:-1]]
+    hi = np.maximum.reduceat(iv[:, 1], np.flatnonzero(gap))
+    return float(np.sum(hi - iv[gap, 0]))
+
+
+def test_interval_union_lengths_worked_example() -> None:
+    """Overlaps count once, touching runs merge, nested runs vanish, empty groups are 0."""
+    from zoning.screening import groups
+
+    spans = [
+        np.array([[0.0, 2.0], [5.0, 6.0]]),  # group 0, row 1
+        np.array([[1.0, 3.0]]),  # group 0, row 2: [0, 3] ∪ [5, 6] = 4
+        np.empty((0, 2)),  # group 1: nothing inside
+        np.array([[2.0, 9.0], [3.0, 4.0]]),  # group 2: nested, 7
+        np.array([[9.0, 10.0]]),  # group 2: touches at 9, 8 in all
+    ]
+    out = groups._interval_union_lengths(spans, np.array([2, 1, 2]))
+    assert out.tolist() == [4.0, 0.0, 8.0]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_interval_union_lengths_equal_each_group_alone_bit_for_bit(seed: int) -> None:
+    """All groups at once give each group's own bits (ties, nesting, ≥ 8 runs, empties)."""
+    from zoning.screening import groups
+
+    rng = np.random.default_rng(seed)
+    spans, sizes = [], []
+    for _ in range(300):
+        rows = int(rng.integers(1, 5))
+        sizes.append(rows)
+        for _ in range(rows):
+            k = int(rng.integers(0, 12))
+            a = np.round(rng.uniform(0, 5000, k), int(rng.integers(0, 3)))  # ties at times
+            b = a + rng.exponential(rng.choice([3.0, 300.0]), k) * rng.uniform(0.1, 1.3)
+            spans.append(np.column_stack([a, b]))
+    out = groups._interval_union_lengths(spans, np.array(sizes))
+    edges = np.r_[0, np.cumsum(sizes)]
+    want = [_one_group_union_length(spans[a:b]) for a, b in itertools.pairwise(edges)]
+    assert out.tolist() == want  # exact equality: the frames keep their bytes
+    assert any(len(np.concatenate(spans[a:b])) >= 16 for a, b in itertools.pairwise(edges))
+
+
+def test_road_touching_two_features_of_a_zone_from_outside() -> None:
+    """A road that runs 0.2 mm outside two red-line features of one zone (closer than the
+    1 mm that counts as touching) hits both, with nothing inside: dissolved length 0. On main
+    the group's empty intervals raised ValueError (concatenate of nothing).
+    """
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from zoning.screening import screen_sites
+
+    x0, y0, gk = 500_000.0, 4_200_000.0, "EPSG:4547"
+    zones = gpd.GeoDataFrame(
+        {"feature_id": ["a", "b"], "kind": "eco_redline", "zone": "general", "name": None},
+        geometry=[box(x0, y0, x0 + 1000, y0 + 1000), box(x0 + 1000, y0, x0 + 2000, y0 + 1000)],
+        crs=gk,
+    )
+    road = LineString([(x0 + 200, y0 - 0.0002), (x0 + 1800, y0 - 0.0002)])
+    sites = gpd.GeoDataFrame({"site_id": ["r"]}, geometry=[road], crs=gk)
+    res = screen_sites(sites, {"eco_redline": zones}, "road", n_jobs=1)
+    (row,) = res.by_layer.to_dict("records")
+    assert row["n_features"] == 2
+    assert row["overlap_length_m"] == 0.0
+    assert res.hits["intersects"].tolist() == [True, True]
