@@ -349,3 +349,79 @@ def test_road_touching_two_features_of_a_zone_from_outside() -> None:
     assert row["n_features"] == 2
     assert row["overlap_length_m"] == 0.0
     assert res.hits["intersects"].tolist() == [True, True]
+
+
+# ----------------------------------------------------------- distance bounds of line segments
+def test_segment_box_gaps_worked_values() -> None:
+    """The least distance from a line's segments to a box, by hand."""
+    from shapely import MultiLineString
+
+    from zoning.screening import metrics
+
+    box = [0.0, 0.0, 10.0, 10.0]
+    lines = np.array(
+        [
+            LineString([(20, -5), (20, 15)]),  # beside the box: 10
+            LineString([(12, 30), (30, 12)]),  # diagonal past the corner (10, 10): 22 / √2
+            LineString([(-5, 5), (15, 5)]),  # through the box, no end inside: 0
+            LineString([(3, 3), (4, 4), (40, 4)]),  # starts inside: 0
+            MultiLineString([[(30, 0), (30, 10)], [(10, 13), (0, 13)]]),  # nearer part: 3
+        ],
+        dtype=object,
+    )
+    out = metrics._segment_box_gaps(lines, np.tile(box, (len(lines), 1)))
+    assert out == pytest.approx([10.0, 22 / np.sqrt(2), 0.0, 0.0, 3.0], abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_segment_box_gaps_are_the_distance_to_a_rectangle(seed: int) -> None:
+    """For a zone that is its own envelope the bound is GEOS's distance (so it is tight),
+    within rounding; it is never above the distance to any zone inside that envelope."""
+    import shapely
+
+    from zoning.screening import metrics
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    x0, y0 = rng.uniform(5e5, 5.1e5, n), rng.uniform(4.2e6, 4.21e6, n)
+    boxes = np.column_stack([x0, y0, x0 + rng.uniform(1, 900, n), y0 + rng.uniform(1, 900, n)])
+    lines = np.array(
+        [
+            LineString(np.column_stack([bx + rng.uniform(-3000, 3000, k), by + rng.uniform(-3000, 3000, k)]))
+            for bx, by, k in zip(x0, y0, rng.integers(2, 6, n), strict=True)
+        ],
+        dtype=object,
+    )  # fmt: skip
+    zones = shapely.box(*boxes.T)
+    out = metrics._segment_box_gaps(lines, boxes)
+    want = shapely.distance(lines, zones)
+    assert np.abs(out - want).max() < 1e-6
+    stars = shapely.buffer(shapely.centroid(zones), np.min(boxes[:, 2:] - boxes[:, :2], 1) / 2)
+    assert (out <= shapely.distance(lines, stars) + 1e-6).all()
+    assert (want > 0).sum() > n / 2  # most lines pass by: the bound is tested where it matters
+
+
+def test_long_road_pairs_skipped_by_their_segments_give_the_same_rows() -> None:
+    """An L-shaped road whose envelope holds a zone far from the road: that pair is not kept;
+    the zone 5 m from the road is kept with its distance; the zone it crosses has its length.
+    """
+    from shapely.geometry import box
+
+    from zoning.screening.metrics import run_pair_metrics
+
+    road = LineString([(0, 0), (2000, 0), (2000, 2000)])
+    zones = np.array(
+        [
+            box(100, 100, 900, 900),  # inside the road's envelope, 100 m from it
+            box(500, 5, 600, 50),  # 5 m north of the first leg
+            box(1900, 900, 2100, 1000),  # crossed by the second leg: 100 m inside
+        ],
+        dtype=object,
+    )
+    s = np.array([road] * 3, dtype=object)
+    m = run_pair_metrics(s, zones, np.ones(3, np.int64), np.full(3, 10.0), 10.0, 1, np.arange(3))
+    assert m["keep"].tolist() == [False, True, True]
+    assert m["intersects"].tolist() == [False, False, True]
+    assert m["distance_m"][1] == pytest.approx(5.0, abs=1e-9)
+    assert m["overlap_length_m"][2] == pytest.approx(100.0, abs=1e-9)
+    assert m["near_boundary"][1]  # 5 m is within the 10 m tolerance

@@ -28,6 +28,8 @@ _SEG_CHUNK = 256
 _CLIP_MIN_VERTICES = 48
 #: sites closer than this to a zone touch it (numerical noise of CRS round trips is ~1e-10 m)
 _TOUCH_M = 1e-3
+#: rounding allowance of the numpy distance bounds of line pairs (m)
+_GAP_MARGIN_M = 1e-3
 
 
 def clip_rects(
@@ -267,6 +269,70 @@ def _segment_pieces(
     return t0, t1, sk + offset, inside
 
 
+def _segment_box_gaps(lines: np.ndarray, zb: np.ndarray) -> np.ndarray:
+    """Least distance from each line's segments to its zone's envelope (a distance bound).
+
+    A zone lies within its envelope, so no point of it comes nearer to the line than this. For
+    a long route the bound is far tighter than the gap between the two envelopes: a diagonal
+    road's envelope holds many zones that come nowhere near the road. Per segment it is the
+    distance between the segment and the box (0 where it enters the box; else the nearest of
+    its ends to the box and of the box's corners to it, as for any two disjoint convex sets).
+
+    Parameters
+    ----------
+    lines : numpy.ndarray
+        LineStrings and MultiLineStrings (projected metres).
+    zb : numpy.ndarray
+        ``(n, 4)`` bounds of each line's zone.
+
+    Returns
+    -------
+    numpy.ndarray
+        The bound per line (0 for a line without segments).
+    """
+    import shapely
+
+    n = len(lines)
+    parts, owner = shapely.get_parts(lines, return_index=True)
+    coords, cidx = shapely.get_coordinates(parts, return_index=True)
+    same = cidx[1:] == cidx[:-1]
+    a, b = coords[:-1][same], coords[1:][same]
+    seg = owner[cidx[:-1][same]]
+    x0, y0, x1, y1 = zb[seg].T
+
+    def to_box(px: np.ndarray, py: np.ndarray) -> np.ndarray:
+        dx = np.maximum(0.0, np.maximum(x0 - px, px - x1))
+        dy = np.maximum(0.0, np.maximum(y0 - py, py - y1))
+        return np.hypot(dx, dy)
+
+    gap = np.minimum(to_box(a[:, 0], a[:, 1]), to_box(b[:, 0], b[:, 1]))
+    rx, ry = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
+    rr = rx * rx + ry * ry
+    pos = np.zeros(len(seg), dtype=bool)
+    neg = np.zeros(len(seg), dtype=bool)
+    for cx, cy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):
+        qx, qy = cx - a[:, 0], cy - a[:, 1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.where(rr > 0, np.clip((qx * rx + qy * ry) / rr, 0.0, 1.0), 0.0)
+        gap = np.minimum(gap, np.hypot(qx - t * rx, qy - t * ry))
+        side = rx * qy - ry * qx
+        pos |= side >= 0
+        neg |= side <= 0
+    # the segment's envelope meets the box and the box's corners are not all on one side of
+    # the segment's line: the segment enters the box
+    meets = (
+        (np.minimum(a[:, 0], b[:, 0]) <= x1)
+        & (np.maximum(a[:, 0], b[:, 0]) >= x0)
+        & (np.minimum(a[:, 1], b[:, 1]) <= y1)
+        & (np.maximum(a[:, 1], b[:, 1]) >= y0)
+    )
+    gap[meets & pos & neg] = 0.0
+    out = np.full(n, np.inf)
+    np.minimum.at(out, seg, gap)
+    out[np.isposinf(out)] = 0.0  # no segment: no bound
+    return out
+
+
 def _robust_intersection(a: Any, b: Any) -> Any:
     """Intersect ``a`` and ``b``, repairing ``b`` (then snapping to 1 mm) when GEOS fails."""
     import shapely
@@ -300,6 +366,13 @@ def _pair_metrics(
     gap_x = np.maximum(0.0, np.maximum(zb[:, 0] - sb[:, 2], sb[:, 0] - zb[:, 2]))
     gap_y = np.maximum(0.0, np.maximum(zb[:, 1] - sb[:, 3], sb[:, 1] - zb[:, 3]))
     env = np.hypot(gap_x, gap_y)
+    # a line's segments bound its distance more tightly (less a millimetre for rounding): a
+    # pair this bound puts beyond the pad is skipped, beyond the tolerance it needs only its
+    # distance to the whole zone — what the full metrics would find for it (no contact, and a
+    # distance to the cut zone beyond the cut's pad sends it to the whole zone too)
+    ln = np.flatnonzero(np.isin(shapely.get_type_id(s), (1, 5)) & (env <= pad))
+    if len(ln):
+        env[ln] = np.maximum(env[ln], _segment_box_gaps(s[ln], zb[ln]) - _GAP_MARGIN_M)
     # only pairs whose envelopes come within the tolerance can intersect: those are cut to a
     # small neighbourhood and measured in full; the others only need a distance
     close_pad = tolerance + 1.0
