@@ -462,3 +462,31 @@ def test_site_with_non_finite_coordinates_is_refused(frames):
     )
     with pytest.raises(LayerValidationError, match="nan-site"):
         screen_sites(bad, frames, "road")
+
+
+def test_missing_layers_per_site_follow_the_jurisdiction_bindings() -> None:
+    """Each site lists, in rule order, the absent kinds whose restrictive rules may bind it:
+    a rule bound elsewhere (0) does not count, unknown (-1) does, ``allowed`` never does."""
+    from types import SimpleNamespace
+
+    from zoning.screening import engine
+
+    def ev(rule_id: str, outcome: str) -> SimpleNamespace:
+        return SimpleNamespace(rule=SimpleNamespace(id=rule_id), outcome=outcome)
+
+    evals = {
+        "": [ev("area", "forbidden")],  # needs no layer
+        "water_source": [ev("ws", "forbidden")],
+        "wetland": [ev("wl", "conditional"), ev("wl_ok", "allowed")],
+        "forest": [ev("fo", "forbidden")],  # present: never missing
+        "spring": [ev("sp_ok", "allowed")],  # only an allowed rule: never needed
+    }
+    binding = {
+        "ws": np.array([1, 0, -1, 0], dtype=np.int8),
+        "wl": np.array([0, 0, 1, 1], dtype=np.int8),
+    }
+    out = engine._missing_layers(evals, ["forest"], binding, 4)
+    assert out == [["water_source"], [], ["water_source", "wetland"], ["wetland"]]
+    out[0].append("x")  # every site has its own list
+    assert out[3] == ["wetland"]
+    assert engine._missing_layers(evals, ["forest"], {}, 2) == [["water_source", "wetland"]] * 2

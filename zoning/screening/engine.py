@@ -267,11 +267,10 @@ def _missing_layers(
         masks.append(needed)
     if all(m.all() for m in masks):  # every site lacks the same kinds (no jurisdiction)
         return [list(kinds) for _ in range(n_sites)]
-    out: list[list[str]] = [[] for _ in range(n_sites)]
-    for kind, needed in zip(kinds, masks, strict=True):
-        for i in np.flatnonzero(needed):
-            out[int(i)].append(kind)
-    return out
+    # sites share a few patterns of lacking kinds: build each pattern's list once
+    patterns, which = np.unique(np.array(masks).T, axis=0, return_inverse=True)
+    lists = [[k for k, need in zip(kinds, row, strict=True) if need] for row in patterns]
+    return [list(lists[j]) for j in which.reshape(-1).tolist()]
 
 
 def screen_sites(
