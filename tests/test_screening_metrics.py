@@ -425,3 +425,41 @@ def test_long_road_pairs_skipped_by_their_segments_give_the_same_rows() -> None:
     assert m["distance_m"][1] == pytest.approx(5.0, abs=1e-9)
     assert m["overlap_length_m"][2] == pytest.approx(100.0, abs=1e-9)
     assert m["near_boundary"][1]  # 5 m is within the 10 m tolerance
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lines_intersect_as_geos_says_through_their_segments(seed: int) -> None:
+    """Lines are tested segment by segment against the zone cut to each segment: the answer
+    is GEOS's ``intersects`` of the whole line and zone, also for lines that end exactly on a
+    zone vertex or edge, run along an edge, or pass a concave notch."""
+    import shapely
+
+    from zoning.screening.metrics import run_pair_metrics
+
+    rng = np.random.default_rng(seed)
+    k = np.arange(120)
+    r = 500 * (1 + 0.3 * np.sin(5 * 2 * np.pi * k / 120))  # a star with deep notches
+    star = Polygon(
+        np.column_stack([r * np.cos(2 * np.pi * k / 120), r * np.sin(2 * np.pi * k / 120)])
+    )
+    ring = np.asarray(star.exterior.coords)
+    lines = []
+    for _ in range(150):
+        m = int(rng.integers(2, 6))
+        pts = rng.uniform(-900, 900, 2) + np.cumsum(rng.normal(0, 80, (m, 2)), axis=0)
+        if rng.random() < 0.3:  # end exactly on a vertex, or on an edge's midpoint
+            j = int(rng.integers(0, 120))
+            pts[-1] = ring[j] if rng.random() < 0.5 else (ring[j] + ring[j + 1]) / 2
+        if rng.random() < 0.1:  # run along an edge
+            j = int(rng.integers(0, 120))
+            pts = np.array([ring[j], ring[j + 1], [2000.0, 2000.0]])
+        lines.append(LineString(pts))
+    s = np.array(lines, dtype=object)
+    z = np.array([star] * len(s), dtype=object)
+    n = len(s)
+    m = run_pair_metrics(s, z, np.ones(n, np.int64), np.full(n, 10.0), 10.0, 1, np.zeros(n))
+    want = shapely.intersects(s, z)
+    assert want.sum() > 20 and (~want).sum() > 20
+    # touching within a millimetre also counts as hitting; nothing else may differ
+    touch = ~want & (shapely.distance(s, z) <= 1e-3)
+    assert (m["intersects"] == (want | touch)).all()

@@ -112,7 +112,7 @@ def _local_zones(s: np.ndarray, z: np.ndarray, pad: np.ndarray) -> np.ndarray:
 
 
 def line_zone_metrics(
-    lines: np.ndarray, zones: np.ndarray
+    lines: np.ndarray, zones: np.ndarray, cuts: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Measure length inside, boundary crossings and inside intervals of line/zone pairs.
 
@@ -122,6 +122,16 @@ def line_zone_metrics(
     the boundary counts as inside, as in a GEOS intersection). This replaces one overlay per
     pair, whose fixed cost dominates for short lines against detailed zones. Lengths are path
     lengths: a route that doubles back over itself counts both passes (as ``length`` does).
+
+    Parameters
+    ----------
+    lines : numpy.ndarray
+        Line sites (projected metres).
+    zones : numpy.ndarray
+        The zone of each line.
+    cuts : numpy.ndarray, optional
+        Each segment's zone already cut to the segment (:func:`_segment_zones`), segments in
+        line order; cut here when not given.
 
     Returns
     -------
@@ -146,12 +156,12 @@ def line_zone_metrics(
     # the pieces of every segment between its crossings with the zone's rings, and whether
     # each lies inside; segments are independent, taken a run at a time (bounded memory)
     nseg = len(a)
-    chunks = [
-        _segment_pieces(
-            a[k : k + _SEG_CHUNK], b[k : k + _SEG_CHUNK], zones[seg_pair[k : k + _SEG_CHUNK]], k
-        )
-        for k in range(0, nseg, _SEG_CHUNK)
-    ]
+    chunks = []
+    for k in range(0, nseg, _SEG_CHUNK):
+        ak, bk = a[k : k + _SEG_CHUNK], b[k : k + _SEG_CHUNK]
+        zk = zones[seg_pair[k : k + _SEG_CHUNK]]
+        ck = _segment_zones(ak, bk, zk) if cuts is None else cuts[k : k + _SEG_CHUNK]
+        chunks.append(_segment_pieces(ak, bk, ck, k))
     if chunks:
         t0, t1, sk, inside = (np.concatenate(x) for x in zip(*chunks, strict=True))
     else:
@@ -221,22 +231,42 @@ def _starts_along(seg_len: np.ndarray, seg_pair: np.ndarray) -> np.ndarray:
     return start
 
 
-def _segment_pieces(
-    a: np.ndarray, b: np.ndarray, zseg: np.ndarray, offset: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Split segments ``a``–``b`` where they cross the rings of their zones ``zseg``.
+def _segment_zones(a: np.ndarray, b: np.ndarray, zseg: np.ndarray) -> np.ndarray:
+    """Each segment's zone cut to the segment's envelope grown by 1 m (small zones whole).
 
-    Returns, per piece in segment order: its start and end parameters along the segment, the
-    segment (``offset`` + position) and whether the piece lies inside the zone (its midpoint
-    tested with ``intersects_xy``: a piece along the boundary counts as inside).
+    The margin keeps the cut edges off the segment: near the segment the cut zone is the zone.
     """
     import shapely
 
-    # the zone cut to each segment's envelope (1 m margin keeps the cut edges off the segment)
     lo, hi = np.minimum(a, b) - 1.0, np.maximum(a, b) + 1.0
     big = shapely.get_num_coordinates(zseg) >= _CLIP_MIN_VERTICES
     zc = zseg.copy()
     zc[big] = clip_rects(zseg[big], lo[big, 0], lo[big, 1], hi[big, 0], hi[big, 1])
+    return zc
+
+
+def _line_segments(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every segment of every line, in line order: start points, end points, owning line."""
+    import shapely
+
+    parts, part_owner = shapely.get_parts(lines, return_index=True)
+    coords, cidx = shapely.get_coordinates(parts, return_index=True)
+    same = cidx[1:] == cidx[:-1]
+    return coords[:-1][same], coords[1:][same], part_owner[cidx[:-1][same]]
+
+
+def _segment_pieces(
+    a: np.ndarray, b: np.ndarray, zc: np.ndarray, offset: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split segments ``a``–``b`` where they cross the rings of their zones.
+
+    ``zc`` is each segment's zone cut to it (:func:`_segment_zones`). Returns, per piece in
+    segment order: its start and end parameters along the segment, the segment (``offset`` +
+    position) and whether the piece lies inside the zone (its midpoint tested with
+    ``intersects_xy``: a piece along the boundary counts as inside).
+    """
+    import shapely
+
     # every edge of every (clipped) zone ring, tagged with its segment
     rings, ring_seg = shapely.get_parts(shapely.boundary(zc), return_index=True)
     rc, ridx = shapely.get_coordinates(rings, return_index=True)
@@ -382,7 +412,19 @@ def _pair_metrics(
     zl[close] = _local_zones(s[close], z[close], np.full(int(close.sum()), close_pad))
     empty = ~close | shapely.is_empty(zl)
     inter = np.zeros(n, dtype=bool)
-    inter[~empty] = shapely.intersects(s[~empty], zl[~empty])
+    # lines: each segment against the zone cut to it, cut once for the line metrics too (a
+    # route's envelope holds far more of the zone than its segments' envelopes)
+    lines = ~empty & np.isin(shapely.get_type_id(s), (1, 5))
+    seg_cut = np.empty(0, dtype=object)
+    if lines.any():
+        pos = np.flatnonzero(lines)
+        a, b, seg_line = _line_segments(s[pos])
+        seg_cut = _segment_zones(a, b, zl[pos][seg_line])
+        hit = shapely.intersects(shapely.linestrings(np.stack([a, b], axis=1)), seg_cut)
+        inter[pos[np.unique(seg_line[hit])]] = True
+        seg_pair = pos[seg_line]
+    rest = ~empty & ~lines
+    inter[rest] = shapely.intersects(s[rest], zl[rest])
     inside = np.zeros(n, dtype=bool)
     inside[inter] = shapely.contains_properly(zl[inter], s[inter])
     proper = inside.copy()
@@ -422,7 +464,8 @@ def _pair_metrics(
     lcut = inter & ~inside & (dim == 1)
     if lcut.any():
         pos = np.flatnonzero(lcut)
-        length[pos], crossings[pos], intervals[pos] = line_zone_metrics(s[pos], zl[pos])
+        cuts = seg_cut[np.isin(seg_pair, pos)] if lines[pos].all() else None
+        length[pos], crossings[pos], intervals[pos] = line_zone_metrics(s[pos], zl[pos], cuts)
     whole = inside & (dim == 1)
     for k in np.flatnonzero(whole):
         intervals[k] = np.array([[0.0, length[k]]])
