@@ -429,9 +429,9 @@ def test_long_road_pairs_skipped_by_their_segments_give_the_same_rows() -> None:
 
 @pytest.mark.parametrize("seed", range(3))
 def test_lines_intersect_as_geos_says_through_their_segments(seed: int) -> None:
-    """Lines are tested segment by segment against the zone cut to each segment: the answer
-    is GEOS's ``intersects`` of the whole line and zone, also for lines that end exactly on a
-    zone vertex or edge, run along an edge, or pass a concave notch."""
+    """Lines are tested segment by segment against the zone cut to each segment: the answers
+    are GEOS's ``intersects`` and ``covers`` of the whole line and zone, also for lines that
+    end exactly on a zone vertex, run along an edge, or pass a concave notch."""
     import shapely
 
     from zoning.screening.metrics import run_pair_metrics
@@ -447,12 +447,16 @@ def test_lines_intersect_as_geos_says_through_their_segments(seed: int) -> None:
     for _ in range(150):
         m = int(rng.integers(2, 6))
         pts = rng.uniform(-900, 900, 2) + np.cumsum(rng.normal(0, 80, (m, 2)), axis=0)
-        if rng.random() < 0.3:  # end exactly on a vertex, or on an edge's midpoint
-            j = int(rng.integers(0, 120))
-            pts[-1] = ring[j] if rng.random() < 0.5 else (ring[j] + ring[j + 1]) / 2
+        if rng.random() < 0.3:  # end exactly on a vertex (an edge's midpoint is not exact)
+            pts[-1] = ring[int(rng.integers(0, 120))]
         if rng.random() < 0.1:  # run along an edge
             j = int(rng.integers(0, 120))
             pts = np.array([ring[j], ring[j + 1], [2000.0, 2000.0]])
+        elif rng.random() < 0.15:  # wholly inside, maybe ending on or running along an edge
+            j = int(rng.integers(0, 119))
+            pts = np.array([[0.0, 0.0], ring[j], ring[j + 1]])[: int(rng.integers(2, 4))]
+        elif rng.random() < 0.1:
+            pts = rng.uniform(-250, 250, (m, 2))
         lines.append(LineString(pts))
     s = np.array(lines, dtype=object)
     z = np.array([star] * len(s), dtype=object)
@@ -463,3 +467,6 @@ def test_lines_intersect_as_geos_says_through_their_segments(seed: int) -> None:
     # touching within a millimetre also counts as hitting; nothing else may differ
     touch = ~want & (shapely.distance(s, z) <= 1e-3)
     assert (m["intersects"] == (want | touch)).all()
+    # inside: in the zone (covers: ends on the boundary count), the rest crosses out of it
+    assert (m["inside"] == shapely.covers(z, s)).all()
+    assert m["inside"].sum() >= 10 and (m["inside"] & ~shapely.contains_properly(z, s)).any()

@@ -255,6 +255,38 @@ def _line_segments(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return coords[:-1][same], coords[1:][same], part_owner[cidx[:-1][same]]
 
 
+def _segments_in_zones(
+    a: np.ndarray, b: np.ndarray, seg_line: np.ndarray, cut: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """GEOS predicates of ``n`` lines against their zones, segment by segment.
+
+    Each segment ``a``–``b`` of line ``seg_line`` is tested against its zone cut to the
+    segment (:func:`_segment_zones`), which is the zone near the segment: a line meets its
+    zone where a segment does, lies in its interior (``contains_properly``) or in the zone
+    (``covers``) where every segment does. A line with a segment that misses the zone is
+    neither, so only lines whose segments all meet it are tested further.
+
+    Returns
+    -------
+    proper, covered, meets : numpy.ndarray
+        Per line: wholly in the zone's interior, wholly in the zone, meeting the zone.
+    """
+    import shapely
+
+    segs: np.ndarray = np.asarray(shapely.linestrings(np.stack([a, b], axis=1)), dtype=object)
+    hit: np.ndarray = shapely.intersects(segs, cut)
+    meets = np.bincount(seg_line[hit], minlength=n) > 0
+    whole = (np.bincount(seg_line[~hit], minlength=n) == 0)[seg_line]
+    inner: np.ndarray = np.zeros(len(segs), dtype=bool)
+    inner[whole] = shapely.contains_properly(cut[whole], segs[whole])
+    proper = meets & (np.bincount(seg_line[~inner], minlength=n) == 0)
+    edge = whole & ~proper[seg_line]  # lines that touch the boundary from within, maybe
+    on = inner.copy()
+    on[edge] = shapely.covers(cut[edge], segs[edge])
+    covered = meets & (np.bincount(seg_line[~on], minlength=n) == 0)
+    return proper, covered, meets
+
+
 def _segment_pieces(
     a: np.ndarray, b: np.ndarray, zc: np.ndarray, offset: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -416,19 +448,23 @@ def _pair_metrics(
     # route's envelope holds far more of the zone than its segments' envelopes)
     lines = ~empty & np.isin(shapely.get_type_id(s), (1, 5))
     seg_cut = np.empty(0, dtype=object)
+    inside = np.zeros(n, dtype=bool)
+    covered = np.zeros(n, dtype=bool)
     if lines.any():
         pos = np.flatnonzero(lines)
         a, b, seg_line = _line_segments(s[pos])
-        seg_cut = _segment_zones(a, b, zl[pos][seg_line])
-        hit = shapely.intersects(shapely.linestrings(np.stack([a, b], axis=1)), seg_cut)
-        inter[pos[np.unique(seg_line[hit])]] = True
         seg_pair = pos[seg_line]
+        seg_cut = _segment_zones(a, b, zl[seg_pair])
+        inside[pos], covered[pos], meets = _segments_in_zones(a, b, seg_line, seg_cut, len(pos))
+        inter[pos] = meets
     rest = ~empty & ~lines
     inter[rest] = shapely.intersects(s[rest], zl[rest])
-    inside = np.zeros(n, dtype=bool)
-    inside[inter] = shapely.contains_properly(zl[inter], s[inter])
+    held = inter & ~lines
+    inside[held] = shapely.contains_properly(zl[held], s[held])
     proper = inside.copy()
     partial = inter & ~inside
+    inside[partial & lines] = covered[partial & lines]
+    partial &= ~lines
     if partial.any():  # points on the boundary and sites touching from within are covered
         inside[partial] = shapely.covers(zl[partial], s[partial])
     area = np.zeros(n)
