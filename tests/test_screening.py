@@ -490,3 +490,18 @@ def test_missing_layers_per_site_follow_the_jurisdiction_bindings() -> None:
     out[0].append("x")  # every site has its own list
     assert out[3] == ["wetland"]
     assert engine._missing_layers(evals, ["forest"], {}, 2) == [["water_source", "wetland"]] * 2
+
+
+def test_gk_epsg_of_sites_is_the_per_site_lookup() -> None:
+    """Every longitude gets gk_epsg_for_lon's zone (halves round up: 112.5 → CM 114); a bad
+    longitude raises the per-site error naming the first bad site."""
+    from zoning.crs import gk_epsg_for_lon
+    from zoning.screening.site import gk_epsg_of
+
+    lon = np.array([110.2, 112.4999, 112.5, 114.6, 111.0, 110.2, 113.49999999999999])
+    assert gk_epsg_of(lon).tolist() == [4546, 4546, 4547, 4547, 4546, 4546, 4547]
+    assert gk_epsg_of(lon).tolist() == [gk_epsg_for_lon(x) for x in lon]
+    with pytest.raises(CRSError, match=r"longitude 500\.0000"):
+        gk_epsg_of(np.array([112.0, 500.0, np.nan]))
+    with pytest.raises(CRSError, match="longitude nan is not finite"):
+        gk_epsg_of(np.array([112.0, np.nan, 500.0]))

@@ -27,7 +27,7 @@ from zoning.screening.jurisdiction import site_jurisdictions
 from zoning.screening.metrics import run_pair_metrics
 from zoning.screening.nearby import add_far_pairs, far_distances, far_pairs, without_far
 from zoning.screening.result import ScreeningResult
-from zoning.screening.site import gcj02_warning, prepare_sites
+from zoning.screening.site import gcj02_warning, gk_epsg_of, prepare_sites
 from zoning.threads import resolve_n_jobs
 
 if TYPE_CHECKING:
@@ -344,7 +344,6 @@ def screen_sites(
     """
     import shapely
 
-    from zoning.crs import gk_epsg_for_lon
     from zoning.projects import get_project_type, resolve_attrs
 
     pt = get_project_type(project_type)
@@ -392,7 +391,7 @@ def screen_sites(
     # local Gauss–Krüger zone of each site; sites are measured in their own zone
 
     cx = shapely.get_coordinates(shapely.centroid(geoms_ll))[:, 0]
-    epsg = np.array([gk_epsg_for_lon(x) for x in cx], dtype=np.int64)
+    epsg = gk_epsg_of(cx)
     site_gk = np.empty(n_sites, dtype=object)
     crs_of: dict[int, pyproj.CRS] = {}
     src = _crs_from_epsg(4490)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from zoning.gcj02 import Gcj02Reference
     from zoning.screening.index import ScreeningIndex
 
-__all__ = ["gcj02_reference", "gcj02_warning", "prepare_sites"]
+__all__ = ["gcj02_reference", "gcj02_warning", "gk_epsg_of", "prepare_sites"]
 
 
 def _site_ids(sites: gpd.GeoDataFrame, site_id_field: str | None) -> list[str]:
@@ -255,3 +255,36 @@ def _gcj02_admin(index: ScreeningIndex) -> tuple[gpd.GeoDataFrame, np.ndarray, n
     prepared = (admin, shapely.envelope(geoms), shapely.bounds(geoms))
     index._gcj02_admin = prepared
     return prepared
+
+
+def gk_epsg_of(lon: np.ndarray) -> np.ndarray:
+    """:func:`zoning.crs.gk_epsg_for_lon` of every longitude, once per central meridian.
+
+    The meridian ``floor(lon / 3 + 0.5)`` is found in numpy (the same IEEE operations as
+    ``math``); a longitude that is not finite or out of China's zones is raised for by the
+    site-by-site look-up, so the error names the first such site, as before.
+
+    Parameters
+    ----------
+    lon : numpy.ndarray
+        Longitudes in degrees east (the sites' centroids).
+
+    Returns
+    -------
+    numpy.ndarray
+        The EPSG code of each longitude's CGCS2000 3-degree Gauss–Krüger zone.
+
+    Raises
+    ------
+    CRSError
+        For the first longitude that is not finite or outside China's zones.
+    """
+    from zoning.crs import gk_epsg_for_lon
+
+    key = np.floor(np.asarray(lon, dtype=float) / 3.0 + 0.5)
+    try:
+        _, first, which = np.unique(key, return_index=True, return_inverse=True)
+        codes = np.array([gk_epsg_for_lon(lon[i]) for i in first], dtype=np.int64)
+    except CRSError:
+        return np.array([gk_epsg_for_lon(x) for x in lon], dtype=np.int64)
+    return codes[which.reshape(-1)]
