@@ -505,3 +505,25 @@ def test_gk_epsg_of_sites_is_the_per_site_lookup() -> None:
         gk_epsg_of(np.array([112.0, 500.0, np.nan]))
     with pytest.raises(CRSError, match="longitude nan is not finite"):
         gk_epsg_of(np.array([112.0, np.nan, 500.0]))
+
+
+def test_site_ids_from_typed_columns() -> None:
+    """Ids are the column's values as text, the row number where missing, and ``#row`` where
+    repeated — whatever the column's dtype (object, pyarrow strings, nullable ints, floats)."""
+    import pandas as pd
+
+    from zoning.screening.site import prepare_sites
+
+    pts = [Point(112.0 + i / 100, 37.0) for i in range(5)]
+    cases = {
+        "object": (pd.Series(["a", None, "b", "a", np.nan], dtype=object),
+                   ["a#1", "2", "b", "a#4", "5"]),
+        "string[pyarrow]": (pd.Series(["a", None, "b", "c", "d"], dtype="string[pyarrow]"),
+                            ["a", "2", "b", "c", "d"]),
+        "Int64": (pd.Series([7, None, 3, 7, 5], dtype="Int64"), ["7#1", "2", "3", "7#4", "5"]),
+        "float": (pd.Series([1.0, np.nan, 3.5, 1e20, -0.0]), ["1.0", "2", "3.5", "1e+20", "-0.0"]),
+    }  # fmt: skip
+    for dtype, (col, want) in cases.items():
+        frame = gpd.GeoDataFrame({"site_id": col}, geometry=pts, crs=4490)
+        _, ids = prepare_sites(frame, None)
+        assert list(ids) == want, dtype

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,9 +32,14 @@ def _site_ids(sites: gpd.GeoDataFrame, site_id_field: str | None) -> list[str]:
         col = next((c for c in ("site_id", "id", "name", "名称") if c in sites.columns), None)
     if col is None:
         return [str(i + 1) for i in range(len(sites))]
-    ids = [str(v) if not pd.isna(v) else str(i + 1) for i, v in enumerate(sites[col])]
+    values = sites[col].to_numpy(dtype=object)  # the values iteration gives, in one call
+    missing = pd.isna(values).tolist()
+    ids = [
+        str(i + 1) if na else str(v) for i, (v, na) in enumerate(zip(values, missing, strict=True))
+    ]
     if len(set(ids)) != len(ids):  # keep them unique
-        ids = [f"{v}#{i + 1}" if ids.count(v) > 1 else v for i, v in enumerate(ids)]
+        counts = Counter(ids)  # (ids.count per site was quadratic)
+        ids = [f"{v}#{i + 1}" if counts[v] > 1 else v for i, v in enumerate(ids)]
     return ids
 
 
