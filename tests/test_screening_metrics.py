@@ -470,3 +470,34 @@ def test_lines_intersect_as_geos_says_through_their_segments(seed: int) -> None:
     # inside: in the zone (covers: ends on the boundary count), the rest crosses out of it
     assert (m["inside"] == shapely.covers(z, s)).all()
     assert m["inside"].sum() >= 10 and (m["inside"] & ~shapely.contains_properly(z, s)).any()
+
+
+def test_paused_gc_restores_the_collector_state() -> None:
+    """The collector is off inside, back on after (also after an error), and a collector the
+    caller turned off stays off."""
+    import gc
+
+    from zoning.screening.buckets import paused_gc, pausing_gc
+
+    assert gc.isenabled()
+    try:
+        with paused_gc():
+            assert not gc.isenabled()
+            raise KeyError("x")
+    except KeyError:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    @pausing_gc
+    def inside(x: int) -> tuple[int, bool]:
+        """Doc."""
+        return x + 1, gc.isenabled()
+
+    assert inside(1) == (2, False) and gc.isenabled() and inside.__doc__ == "Doc."

@@ -21,6 +21,7 @@ import pandas as pd
 
 from zoning.errors import ZoningUsageError
 from zoning.rules import SEVERITY, Assessment, Rule, RulePack, load_rulepacks
+from zoning.screening.buckets import pausing_gc
 from zoning.screening.groups import dissolved_totals
 from zoning.screening.index import build_index, nearest_features, transform_geoms
 from zoning.screening.jurisdiction import site_jurisdictions
@@ -273,6 +274,7 @@ def _missing_layers(
     return [list(lists[j]) for j in which.reshape(-1).tolist()]
 
 
+@pausing_gc
 def screen_sites(
     sites: gpd.GeoDataFrame,
     catalog_or_frames: Any,
@@ -362,7 +364,7 @@ def screen_sites(
         warnings.warn(
             "screen_sites(workers=…) is deprecated; use n_jobs=…",
             DeprecationWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller, past the pausing_gc wrapper
         )
         if n_jobs is None:
             n_jobs = workers
