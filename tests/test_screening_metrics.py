@@ -23,7 +23,7 @@ from shapely import LineString, Point, Polygon
     n=st.integers(5, 120),
 )
 def test_numpy_line_metrics_match_geos(pts, wobble, n):
-    from zoning.screening.metrics import line_zone_metrics
+    from zoning.screening.segments import line_zone_metrics
 
     line = LineString(pts)
     if line.length == 0 or not line.is_simple:
@@ -54,7 +54,7 @@ def test_clip_falls_back_to_the_exact_intersection_where_geos_cannot_clip(monkey
     from shapely import lib
     from shapely.geometry import box
 
-    from zoning.screening import metrics
+    from zoning.screening import segments
 
     geoms = np.array([box(0, 0, 10, 10), box(5, 5, 20, 20)], dtype=object)
     bounds = [np.array([2.0, 8.0]), np.array([2.0, 8.0]), np.array([6.0, 12.0]),
@@ -72,7 +72,7 @@ def test_clip_falls_back_to_the_exact_intersection_where_geos_cannot_clip(monkey
 
     monkeypatch.setattr(lib, "clip_by_rect", vector_fails)
     monkeypatch.setattr(shapely, "clip_by_rect", first_fails)
-    out = metrics.clip_rects(geoms, *bounds)
+    out = segments.clip_rects(geoms, *bounds)
     assert [g.area for g in out] == [16.0, 16.0]  # 4 x 4 squares, by hand
     assert all(a.equals(b) for a, b in zip(out, expect, strict=True))
 
@@ -150,7 +150,7 @@ def test_line_intervals_do_not_depend_on_the_other_lines_of_the_batch(seed: int)
     """
     from shapely.geometry import box
 
-    from zoning.screening.metrics import line_zone_metrics
+    from zoning.screening.segments import line_zone_metrics
 
     lines = _wiggly_lines(seed, 12)
     zone = box(500_200.0, 4_199_000.0, 501_000.0, 4_201_000.0)
@@ -356,7 +356,7 @@ def test_segment_box_gaps_worked_values() -> None:
     """The least distance from a line's segments to a box, by hand."""
     from shapely import MultiLineString
 
-    from zoning.screening import metrics
+    from zoning.screening import segments
 
     box = [0.0, 0.0, 10.0, 10.0]
     lines = np.array(
@@ -369,7 +369,7 @@ def test_segment_box_gaps_worked_values() -> None:
         ],
         dtype=object,
     )
-    out = metrics._segment_box_gaps(lines, np.tile(box, (len(lines), 1)))
+    out = segments.segment_box_gaps(lines, np.tile(box, (len(lines), 1)))
     assert out == pytest.approx([10.0, 22 / np.sqrt(2), 0.0, 0.0, 3.0], abs=1e-12)
 
 
@@ -379,7 +379,7 @@ def test_segment_box_gaps_are_the_distance_to_a_rectangle(seed: int) -> None:
     within rounding; it is never above the distance to any zone inside that envelope."""
     import shapely
 
-    from zoning.screening import metrics
+    from zoning.screening import segments
 
     rng = np.random.default_rng(seed)
     n = 400
@@ -393,7 +393,7 @@ def test_segment_box_gaps_are_the_distance_to_a_rectangle(seed: int) -> None:
         dtype=object,
     )  # fmt: skip
     zones = shapely.box(*boxes.T)
-    out = metrics._segment_box_gaps(lines, boxes)
+    out = segments.segment_box_gaps(lines, boxes)
     want = shapely.distance(lines, zones)
     assert np.abs(out - want).max() < 1e-6
     stars = shapely.buffer(shapely.centroid(zones), np.min(boxes[:, 2:] - boxes[:, :2], 1) / 2)
