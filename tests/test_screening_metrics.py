@@ -418,13 +418,15 @@ def test_long_road_pairs_skipped_by_their_segments_give_the_same_rows() -> None:
         ],
         dtype=object,
     )
-    s = np.array([road] * 3, dtype=object)
-    m = run_pair_metrics(s, zones, np.ones(3, np.int64), np.full(3, 10.0), 10.0, 1, np.arange(3))
-    assert m["keep"].tolist() == [False, True, True]
-    assert m["intersects"].tolist() == [False, False, True]
-    assert m["distance_m"][1] == pytest.approx(5.0, abs=1e-9)
-    assert m["overlap_length_m"][2] == pytest.approx(100.0, abs=1e-9)
-    assert m["near_boundary"][1]  # 5 m is within the 10 m tolerance
+    n = 3 * 30  # enough line pairs for the bound to be used (from 64)
+    s = np.array([road] * n, dtype=object)
+    z = np.tile(zones, 30)
+    m = run_pair_metrics(s, z, np.ones(n, np.int64), np.full(n, 10.0), 10.0, 1, np.arange(n))
+    assert m["keep"].tolist() == [False, True, True] * 30
+    assert m["intersects"].tolist() == [False, False, True] * 30
+    assert m["distance_m"][1::3] == pytest.approx([5.0] * 30, abs=1e-9)
+    assert m["overlap_length_m"][2::3] == pytest.approx([100.0] * 30, abs=1e-9)
+    assert m["near_boundary"][1::3].all()  # 5 m is within the 10 m tolerance
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -35,6 +35,8 @@ _CHUNK = 1024
 _TOUCH_M = 1e-3
 #: rounding allowance of the numpy distance bounds of line pairs (m)
 _GAP_MARGIN_M = 1e-3
+#: line pairs from which the bound is computed: it only spares work, never changes an answer
+_GAP_MIN_LINES = 64
 
 
 def _local_zones(s: np.ndarray, z: np.ndarray, pad: np.ndarray) -> np.ndarray:
@@ -98,8 +100,10 @@ def _pair_metrics(
     # pair this bound puts beyond the pad is skipped, beyond the tolerance it needs only its
     # distance to the whole zone — what the full metrics would find for it (no contact, and a
     # distance to the cut zone beyond the cut's pad sends it to the whole zone too)
-    ln = np.flatnonzero(np.isin(shapely.get_type_id(s), (1, 5)) & (env <= pad))
-    if len(ln):
+    type_id = shapely.get_type_id(s)
+    is_line = (type_id == 1) | (type_id == 5)
+    ln = np.flatnonzero(is_line & (env <= pad))
+    if len(ln) >= _GAP_MIN_LINES:  # (a few pairs gain less than the bound costs)
         env[ln] = np.maximum(env[ln], segment_box_gaps(s[ln], zb[ln]) - _GAP_MARGIN_M)
     # only pairs whose envelopes come within the tolerance can intersect: those are cut to a
     # small neighbourhood and measured in full; the others only need a distance
@@ -112,7 +116,7 @@ def _pair_metrics(
     inter = np.zeros(n, dtype=bool)
     # lines: each segment against the zone cut to it, cut once for the line metrics too (a
     # route's envelope holds far more of the zone than its segments' envelopes)
-    lines = ~empty & np.isin(shapely.get_type_id(s), (1, 5))
+    lines = ~empty & is_line
     seg_cut = np.empty(0, dtype=object)
     inside = np.zeros(n, dtype=bool)
     covered = np.zeros(n, dtype=bool)
