@@ -462,3 +462,68 @@ def test_site_with_non_finite_coordinates_is_refused(frames):
     )
     with pytest.raises(LayerValidationError, match="nan-site"):
         screen_sites(bad, frames, "road")
+
+
+def test_missing_layers_per_site_follow_the_jurisdiction_bindings() -> None:
+    """Each site lists, in rule order, the absent kinds whose restrictive rules may bind it:
+    a rule bound elsewhere (0) does not count, unknown (-1) does, ``allowed`` never does."""
+    from types import SimpleNamespace
+
+    from zoning.screening import engine
+
+    def ev(rule_id: str, outcome: str) -> SimpleNamespace:
+        return SimpleNamespace(rule=SimpleNamespace(id=rule_id), outcome=outcome)
+
+    evals = {
+        "": [ev("area", "forbidden")],  # needs no layer
+        "water_source": [ev("ws", "forbidden")],
+        "wetland": [ev("wl", "conditional"), ev("wl_ok", "allowed")],
+        "forest": [ev("fo", "forbidden")],  # present: never missing
+        "spring": [ev("sp_ok", "allowed")],  # only an allowed rule: never needed
+    }
+    binding = {
+        "ws": np.array([1, 0, -1, 0], dtype=np.int8),
+        "wl": np.array([0, 0, 1, 1], dtype=np.int8),
+    }
+    out = engine._missing_layers(evals, ["forest"], binding, 4)
+    assert out == [["water_source"], [], ["water_source", "wetland"], ["wetland"]]
+    out[0].append("x")  # every site has its own list
+    assert out[3] == ["wetland"]
+    assert engine._missing_layers(evals, ["forest"], {}, 2) == [["water_source", "wetland"]] * 2
+
+
+def test_gk_epsg_of_sites_is_the_per_site_lookup() -> None:
+    """Every longitude gets gk_epsg_for_lon's zone (halves round up: 112.5 → CM 114); a bad
+    longitude raises the per-site error naming the first bad site."""
+    from zoning.crs import gk_epsg_for_lon
+    from zoning.screening.site import gk_epsg_of
+
+    lon = np.array([110.2, 112.4999, 112.5, 114.6, 111.0, 110.2, 113.49999999999999])
+    assert gk_epsg_of(lon).tolist() == [4546, 4546, 4547, 4547, 4546, 4546, 4547]
+    assert gk_epsg_of(lon).tolist() == [gk_epsg_for_lon(x) for x in lon]
+    with pytest.raises(CRSError, match=r"longitude 500\.0000"):
+        gk_epsg_of(np.array([112.0, 500.0, np.nan]))
+    with pytest.raises(CRSError, match="longitude nan is not finite"):
+        gk_epsg_of(np.array([112.0, np.nan, 500.0]))
+
+
+def test_site_ids_from_typed_columns() -> None:
+    """Ids are the column's values as text, the row number where missing, and ``#row`` where
+    repeated — whatever the column's dtype (object, pyarrow strings, nullable ints, floats)."""
+    import pandas as pd
+
+    from zoning.screening.site import prepare_sites
+
+    pts = [Point(112.0 + i / 100, 37.0) for i in range(5)]
+    cases = {
+        "object": (pd.Series(["a", None, "b", "a", np.nan], dtype=object),
+                   ["a#1", "2", "b", "a#4", "5"]),
+        "string[pyarrow]": (pd.Series(["a", None, "b", "c", "d"], dtype="string[pyarrow]"),
+                            ["a", "2", "b", "c", "d"]),
+        "Int64": (pd.Series([7, None, 3, 7, 5], dtype="Int64"), ["7#1", "2", "3", "7#4", "5"]),
+        "float": (pd.Series([1.0, np.nan, 3.5, 1e20, -0.0]), ["1.0", "2", "3.5", "1e+20", "-0.0"]),
+    }  # fmt: skip
+    for dtype, (col, want) in cases.items():
+        frame = gpd.GeoDataFrame({"site_id": col}, geometry=pts, crs=4490)
+        _, ids = prepare_sites(frame, None)
+        assert list(ids) == want, dtype

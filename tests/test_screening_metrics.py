@@ -23,7 +23,7 @@ from shapely import LineString, Point, Polygon
     n=st.integers(5, 120),
 )
 def test_numpy_line_metrics_match_geos(pts, wobble, n):
-    from zoning.screening.metrics import line_zone_metrics
+    from zoning.screening.segments import line_zone_metrics
 
     line = LineString(pts)
     if line.length == 0 or not line.is_simple:
@@ -54,7 +54,7 @@ def test_clip_falls_back_to_the_exact_intersection_where_geos_cannot_clip(monkey
     from shapely import lib
     from shapely.geometry import box
 
-    from zoning.screening import metrics
+    from zoning.screening import segments
 
     geoms = np.array([box(0, 0, 10, 10), box(5, 5, 20, 20)], dtype=object)
     bounds = [np.array([2.0, 8.0]), np.array([2.0, 8.0]), np.array([6.0, 12.0]),
@@ -72,7 +72,7 @@ def test_clip_falls_back_to_the_exact_intersection_where_geos_cannot_clip(monkey
 
     monkeypatch.setattr(lib, "clip_by_rect", vector_fails)
     monkeypatch.setattr(shapely, "clip_by_rect", first_fails)
-    out = metrics.clip_rects(geoms, *bounds)
+    out = segments.clip_rects(geoms, *bounds)
     assert [g.area for g in out] == [16.0, 16.0]  # 4 x 4 squares, by hand
     assert all(a.equals(b) for a, b in zip(out, expect, strict=True))
 
@@ -150,7 +150,7 @@ def test_line_intervals_do_not_depend_on_the_other_lines_of_the_batch(seed: int)
     """
     from shapely.geometry import box
 
-    from zoning.screening.metrics import line_zone_metrics
+    from zoning.screening.segments import line_zone_metrics
 
     lines = _wiggly_lines(seed, 12)
     zone = box(500_200.0, 4_199_000.0, 501_000.0, 4_201_000.0)
@@ -274,3 +274,232 @@ def test_a_line_ending_a_hair_short_of_a_second_feature_is_totalled() -> None:
     (row,) = res.by_layer.to_dict("records")
     assert row["n_features"] == 2
     assert row["overlap_length_m"] == pytest.approx(500 + 300, abs=1e-6)
+
+
+# ------------------------------------------------------------------ dissolved lengths of lines
+def _one_group_union_length(intervals: list[np.ndarray]) -> float:
+    """The per-group union length the engine used before it did every group at once."""
+    if not any(len(x) for x in intervals):
+        return 0.0  # (it raised here: concatenate of nothing)
+    iv = np.concatenate([x for x in intervals if len(x)])
+    iv = iv[np.argsort(iv[:, 0])]
+    ends = np.maximum.accumulate(iv[:, 1])
+    gap = np.r_[True, iv[1:, 0] > ends[:-1]]
+    hi = np.maximum.reduceat(iv[:, 1], np.flatnonzero(gap))
+    return float(np.sum(hi - iv[gap, 0]))
+
+
+def test_interval_union_lengths_worked_example() -> None:
+    """Overlaps count once, touching runs merge, nested runs vanish, empty groups are 0."""
+    from zoning.screening import groups
+
+    spans = [
+        np.array([[0.0, 2.0], [5.0, 6.0]]),  # group 0, row 1
+        np.array([[1.0, 3.0]]),  # group 0, row 2: [0, 3] ∪ [5, 6] = 4
+        np.empty((0, 2)),  # group 1: nothing inside
+        np.array([[2.0, 9.0], [3.0, 4.0]]),  # group 2: nested, 7
+        np.array([[9.0, 10.0]]),  # group 2: touches at 9, 8 in all
+    ]
+    out = groups._interval_union_lengths(spans, np.array([2, 1, 2]))
+    assert out.tolist() == [4.0, 0.0, 8.0]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_interval_union_lengths_equal_each_group_alone_bit_for_bit(seed: int) -> None:
+    """All groups at once give each group's own bits (ties, nesting, ≥ 8 runs, empties)."""
+    from zoning.screening import groups
+
+    rng = np.random.default_rng(seed)
+    spans, sizes = [], []
+    for _ in range(300):
+        rows = int(rng.integers(1, 5))
+        sizes.append(rows)
+        for _ in range(rows):
+            k = int(rng.integers(0, 12))
+            a = np.round(rng.uniform(0, 5000, k), int(rng.integers(0, 3)))  # ties at times
+            b = a + rng.exponential(rng.choice([3.0, 300.0]), k) * rng.uniform(0.1, 1.3)
+            spans.append(np.column_stack([a, b]))
+    out = groups._interval_union_lengths(spans, np.array(sizes))
+    edges = np.r_[0, np.cumsum(sizes)]
+    want = [_one_group_union_length(spans[a:b]) for a, b in itertools.pairwise(edges)]
+    assert out.tolist() == want  # exact equality: the frames keep their bytes
+    assert any(len(np.concatenate(spans[a:b])) >= 16 for a, b in itertools.pairwise(edges))
+
+
+def test_road_touching_two_features_of_a_zone_from_outside() -> None:
+    """A road that runs 0.2 mm outside two red-line features of one zone (closer than the
+    1 mm that counts as touching) hits both, with nothing inside: dissolved length 0. On main
+    the group's empty intervals raised ValueError (concatenate of nothing).
+    """
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from zoning.screening import screen_sites
+
+    x0, y0, gk = 500_000.0, 4_200_000.0, "EPSG:4547"
+    zones = gpd.GeoDataFrame(
+        {"feature_id": ["a", "b"], "kind": "eco_redline", "zone": "general", "name": None},
+        geometry=[box(x0, y0, x0 + 1000, y0 + 1000), box(x0 + 1000, y0, x0 + 2000, y0 + 1000)],
+        crs=gk,
+    )
+    road = LineString([(x0 + 200, y0 - 0.0002), (x0 + 1800, y0 - 0.0002)])
+    sites = gpd.GeoDataFrame({"site_id": ["r"]}, geometry=[road], crs=gk)
+    res = screen_sites(sites, {"eco_redline": zones}, "road", n_jobs=1)
+    (row,) = res.by_layer.to_dict("records")
+    assert row["n_features"] == 2
+    assert row["overlap_length_m"] == 0.0
+    assert res.hits["intersects"].tolist() == [True, True]
+
+
+# ----------------------------------------------------------- distance bounds of line segments
+def test_segment_box_gaps_worked_values() -> None:
+    """The least distance from a line's segments to a box, by hand."""
+    from shapely import MultiLineString
+
+    from zoning.screening import segments
+
+    box = [0.0, 0.0, 10.0, 10.0]
+    lines = np.array(
+        [
+            LineString([(20, -5), (20, 15)]),  # beside the box: 10
+            LineString([(12, 30), (30, 12)]),  # diagonal past the corner (10, 10): 22 / √2
+            LineString([(-5, 5), (15, 5)]),  # through the box, no end inside: 0
+            LineString([(3, 3), (4, 4), (40, 4)]),  # starts inside: 0
+            MultiLineString([[(30, 0), (30, 10)], [(10, 13), (0, 13)]]),  # nearer part: 3
+        ],
+        dtype=object,
+    )
+    out = segments.segment_box_gaps(lines, np.tile(box, (len(lines), 1)))
+    assert out == pytest.approx([10.0, 22 / np.sqrt(2), 0.0, 0.0, 3.0], abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_segment_box_gaps_are_the_distance_to_a_rectangle(seed: int) -> None:
+    """For a zone that is its own envelope the bound is GEOS's distance (so it is tight),
+    within rounding; it is never above the distance to any zone inside that envelope."""
+    import shapely
+
+    from zoning.screening import segments
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    x0, y0 = rng.uniform(5e5, 5.1e5, n), rng.uniform(4.2e6, 4.21e6, n)
+    boxes = np.column_stack([x0, y0, x0 + rng.uniform(1, 900, n), y0 + rng.uniform(1, 900, n)])
+    lines = np.array(
+        [
+            LineString(np.column_stack([bx + rng.uniform(-3000, 3000, k), by + rng.uniform(-3000, 3000, k)]))
+            for bx, by, k in zip(x0, y0, rng.integers(2, 6, n), strict=True)
+        ],
+        dtype=object,
+    )  # fmt: skip
+    zones = shapely.box(*boxes.T)
+    out = segments.segment_box_gaps(lines, boxes)
+    want = shapely.distance(lines, zones)
+    assert np.abs(out - want).max() < 1e-6
+    stars = shapely.buffer(shapely.centroid(zones), np.min(boxes[:, 2:] - boxes[:, :2], 1) / 2)
+    assert (out <= shapely.distance(lines, stars) + 1e-6).all()
+    assert (want > 0).sum() > n / 2  # most lines pass by: the bound is tested where it matters
+
+
+def test_long_road_pairs_skipped_by_their_segments_give_the_same_rows() -> None:
+    """An L-shaped road whose envelope holds a zone far from the road: that pair is not kept;
+    the zone 5 m from the road is kept with its distance; the zone it crosses has its length.
+    """
+    from shapely.geometry import box
+
+    from zoning.screening.metrics import run_pair_metrics
+
+    road = LineString([(0, 0), (2000, 0), (2000, 2000)])
+    zones = np.array(
+        [
+            box(100, 100, 900, 900),  # inside the road's envelope, 100 m from it
+            box(500, 5, 600, 50),  # 5 m north of the first leg
+            box(1900, 900, 2100, 1000),  # crossed by the second leg: 100 m inside
+        ],
+        dtype=object,
+    )
+    n = 3 * 30  # enough line pairs for the bound to be used (from 64)
+    s = np.array([road] * n, dtype=object)
+    z = np.tile(zones, 30)
+    m = run_pair_metrics(s, z, np.ones(n, np.int64), np.full(n, 10.0), 10.0, 1, np.arange(n))
+    assert m["keep"].tolist() == [False, True, True] * 30
+    assert m["intersects"].tolist() == [False, False, True] * 30
+    assert m["distance_m"][1::3] == pytest.approx([5.0] * 30, abs=1e-9)
+    assert m["overlap_length_m"][2::3] == pytest.approx([100.0] * 30, abs=1e-9)
+    assert m["near_boundary"][1::3].all()  # 5 m is within the 10 m tolerance
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lines_intersect_as_geos_says_through_their_segments(seed: int) -> None:
+    """Lines are tested segment by segment against the zone cut to each segment: the answers
+    are GEOS's ``intersects`` and ``covers`` of the whole line and zone, also for lines that
+    end exactly on a zone vertex, run along an edge, or pass a concave notch."""
+    import shapely
+
+    from zoning.screening.metrics import run_pair_metrics
+
+    rng = np.random.default_rng(seed)
+    k = np.arange(120)
+    r = 500 * (1 + 0.3 * np.sin(5 * 2 * np.pi * k / 120))  # a star with deep notches
+    star = Polygon(
+        np.column_stack([r * np.cos(2 * np.pi * k / 120), r * np.sin(2 * np.pi * k / 120)])
+    )
+    ring = np.asarray(star.exterior.coords)
+    lines = []
+    for _ in range(150):
+        m = int(rng.integers(2, 6))
+        pts = rng.uniform(-900, 900, 2) + np.cumsum(rng.normal(0, 80, (m, 2)), axis=0)
+        if rng.random() < 0.3:  # end exactly on a vertex (an edge's midpoint is not exact)
+            pts[-1] = ring[int(rng.integers(0, 120))]
+        if rng.random() < 0.1:  # run along an edge
+            j = int(rng.integers(0, 120))
+            pts = np.array([ring[j], ring[j + 1], [2000.0, 2000.0]])
+        elif rng.random() < 0.15:  # wholly inside, maybe ending on or running along an edge
+            j = int(rng.integers(0, 119))
+            pts = np.array([[0.0, 0.0], ring[j], ring[j + 1]])[: int(rng.integers(2, 4))]
+        elif rng.random() < 0.1:
+            pts = rng.uniform(-250, 250, (m, 2))
+        lines.append(LineString(pts))
+    s = np.array(lines, dtype=object)
+    z = np.array([star] * len(s), dtype=object)
+    n = len(s)
+    m = run_pair_metrics(s, z, np.ones(n, np.int64), np.full(n, 10.0), 10.0, 1, np.zeros(n))
+    want = shapely.intersects(s, z)
+    assert want.sum() > 20 and (~want).sum() > 20
+    # touching within a millimetre also counts as hitting; nothing else may differ
+    touch = ~want & (shapely.distance(s, z) <= 1e-3)
+    assert (m["intersects"] == (want | touch)).all()
+    # inside: in the zone (covers: ends on the boundary count), the rest crosses out of it
+    assert (m["inside"] == shapely.covers(z, s)).all()
+    assert m["inside"].sum() >= 10 and (m["inside"] & ~shapely.contains_properly(z, s)).any()
+
+
+def test_paused_gc_restores_the_collector_state() -> None:
+    """The collector is off inside, back on after (also after an error), and a collector the
+    caller turned off stays off."""
+    import gc
+
+    from zoning.screening.buckets import paused_gc, pausing_gc
+
+    assert gc.isenabled()
+    try:
+        with paused_gc():
+            assert not gc.isenabled()
+            raise KeyError("x")
+    except KeyError:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    @pausing_gc
+    def inside(x: int) -> tuple[int, bool]:
+        """Doc."""
+        return x + 1, gc.isenabled()
+
+    assert inside(1) == (2, False) and gc.isenabled() and inside.__doc__ == "Doc."

@@ -11,8 +11,9 @@ index
     Layer indexes (one STRtree per kind, projected features cached), nearest features.
 site
     Site preparation: checks, ids, repair, GCJ-02 warning.
-metrics
-    Exact pair metrics in Gauss–Krüger metres, in buckets of pairs.
+metrics, segments
+    Exact pair metrics in Gauss–Krüger metres, in buckets of pairs; line sites measured and
+    tested segment by segment against the zone cut to each segment, rectangle clipping.
 groups, buckets
     Group sums and per-zone totals (overlapping features unioned once); buckets of pairs run
     on the calling thread plus ``n_jobs - 1`` helper threads.

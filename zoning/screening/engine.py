@@ -21,13 +21,14 @@ import pandas as pd
 
 from zoning.errors import ZoningUsageError
 from zoning.rules import SEVERITY, Assessment, Rule, RulePack, load_rulepacks
+from zoning.screening.buckets import pausing_gc
 from zoning.screening.groups import dissolved_totals
 from zoning.screening.index import build_index, nearest_features, transform_geoms
 from zoning.screening.jurisdiction import site_jurisdictions
 from zoning.screening.metrics import run_pair_metrics
 from zoning.screening.nearby import add_far_pairs, far_distances, far_pairs, without_far
 from zoning.screening.result import ScreeningResult
-from zoning.screening.site import gcj02_warning, prepare_sites
+from zoning.screening.site import gcj02_warning, gk_epsg_of, prepare_sites
 from zoning.threads import resolve_n_jobs
 
 if TYPE_CHECKING:
@@ -267,13 +268,13 @@ def _missing_layers(
         masks.append(needed)
     if all(m.all() for m in masks):  # every site lacks the same kinds (no jurisdiction)
         return [list(kinds) for _ in range(n_sites)]
-    out: list[list[str]] = [[] for _ in range(n_sites)]
-    for kind, needed in zip(kinds, masks, strict=True):
-        for i in np.flatnonzero(needed):
-            out[int(i)].append(kind)
-    return out
+    # sites share a few patterns of lacking kinds: build each pattern's list once
+    patterns, which = np.unique(np.array(masks).T, axis=0, return_inverse=True)
+    lists = [[k for k, need in zip(kinds, row, strict=True) if need] for row in patterns]
+    return [list(lists[j]) for j in which.reshape(-1).tolist()]
 
 
+@pausing_gc
 def screen_sites(
     sites: gpd.GeoDataFrame,
     catalog_or_frames: Any,
@@ -345,7 +346,6 @@ def screen_sites(
     """
     import shapely
 
-    from zoning.crs import gk_epsg_for_lon
     from zoning.projects import get_project_type, resolve_attrs
 
     pt = get_project_type(project_type)
@@ -364,7 +364,7 @@ def screen_sites(
         warnings.warn(
             "screen_sites(workers=…) is deprecated; use n_jobs=…",
             DeprecationWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller, past the pausing_gc wrapper
         )
         if n_jobs is None:
             n_jobs = workers
@@ -393,7 +393,7 @@ def screen_sites(
     # local Gauss–Krüger zone of each site; sites are measured in their own zone
 
     cx = shapely.get_coordinates(shapely.centroid(geoms_ll))[:, 0]
-    epsg = np.array([gk_epsg_for_lon(x) for x in cx], dtype=np.int64)
+    epsg = gk_epsg_of(cx)
     site_gk = np.empty(n_sites, dtype=object)
     crs_of: dict[int, pyproj.CRS] = {}
     src = _crs_from_epsg(4490)

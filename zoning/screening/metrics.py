@@ -2,9 +2,10 @@
 
 Pairs come from the layer index (:mod:`zoning.screening.index`) already projected into each
 site's Gauss–Krüger zone. Zones are cut to the site's neighbourhood first; a site wholly inside
-a zone is never clipped; lines are measured in numpy (:func:`line_zone_metrics`); pairs run on
-threads bucketed by zone feature (:func:`run_pair_metrics`). Their totals per site, kind and
-zone, overlapping features counted once, are :func:`zoning.screening.groups.dissolved_totals`.
+a zone is never clipped; lines are measured in numpy, segment by segment
+(:mod:`zoning.screening.segments`); pairs run on threads bucketed by zone feature
+(:func:`run_pair_metrics`). Their totals per site, kind and zone, overlapping features counted
+once, are :func:`zoning.screening.groups.dissolved_totals`.
 """
 
 from __future__ import annotations
@@ -14,75 +15,28 @@ from typing import Any
 import numpy as np
 
 from zoning.screening.buckets import run_buckets
+from zoning.screening.segments import (
+    CLIP_MIN_VERTICES,
+    clip_rects,
+    line_segments,
+    line_zone_metrics,
+    segment_box_gaps,
+    segment_zones,
+    segments_in_zones,
+)
 
 __all__ = [
-    "clip_rects",
     "clip_to_zones",
-    "line_zone_metrics",
     "run_pair_metrics",
 ]
 
 _CHUNK = 1024
-#: line segments measured at once in :func:`line_zone_metrics` (bounds its edge arrays)
-_SEG_CHUNK = 256
-_CLIP_MIN_VERTICES = 48
 #: sites closer than this to a zone touch it (numerical noise of CRS round trips is ~1e-10 m)
 _TOUCH_M = 1e-3
-
-
-def clip_rects(
-    geoms: np.ndarray, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray
-) -> np.ndarray:
-    """Clip each geometry to its own rectangle (``clip_by_rect``) in one vectorised call.
-
-    ``shapely.clip_by_rect`` accepts scalar bounds only; the ufunc behind it broadcasts, so it
-    is called directly (falling back to a loop if a future shapely changes that).
-
-    Parameters
-    ----------
-    geoms : numpy.ndarray
-        Shapely geometries.
-    x0, y0, x1, y1 : numpy.ndarray
-        The rectangle of each geometry.
-
-    Returns
-    -------
-    numpy.ndarray
-        The clipped geometries.
-    """
-    import shapely
-
-    try:
-        from shapely import lib
-
-        return lib.clip_by_rect(
-            geoms,
-            np.asarray(x0, dtype=float),
-            np.asarray(y0, dtype=float),
-            np.asarray(x1, dtype=float),
-            np.asarray(y1, dtype=float),
-        )
-    except (ImportError, AttributeError, TypeError):  # pragma: no cover - shapely changed
-        pass
-    except shapely.errors.GEOSException:
-        # GEOS's rectangle clipping fails on some degenerate inputs ("LinearRing … 3 points",
-        # seen on human-activity patches against control units): clip one by one, and take
-        # the exact intersection with the rectangle for those it cannot clip
-        pass
-    return np.array(
-        [_clip_one(g, *r) for g, r in zip(geoms, np.c_[x0, y0, x1, y1], strict=True)],
-        dtype=object,
-    )
-
-
-def _clip_one(geom: Any, x0: float, y0: float, x1: float, y1: float) -> Any:
-    """``clip_by_rect`` of one geometry; the intersection with the rectangle where it fails."""
-    import shapely
-
-    try:
-        return shapely.clip_by_rect(geom, x0, y0, x1, y1)
-    except shapely.errors.GEOSException:
-        return shapely.intersection(geom, shapely.box(x0, y0, x1, y1))
+#: rounding allowance of the numpy distance bounds of line pairs (m)
+_GAP_MARGIN_M = 1e-3
+#: line pairs from which the bound is computed: it only spares work, never changes an answer
+_GAP_MIN_LINES = 64
 
 
 def _local_zones(s: np.ndarray, z: np.ndarray, pad: np.ndarray) -> np.ndarray:
@@ -102,169 +56,11 @@ def _local_zones(s: np.ndarray, z: np.ndarray, pad: np.ndarray) -> np.ndarray:
     reaches_out = (zb[:, 0] < x0) | (zb[:, 1] < y0) | (zb[:, 2] > x1) | (zb[:, 3] > y1)
     dims = shapely.get_dimensions(s)
     big = np.flatnonzero(
-        (shapely.get_num_coordinates(z) >= _CLIP_MIN_VERTICES) & reaches_out & (dims > 0)
+        (shapely.get_num_coordinates(z) >= CLIP_MIN_VERTICES) & reaches_out & (dims > 0)
     )
     if len(big):
         out[big] = clip_rects(z[big], x0[big], y0[big], x1[big], y1[big])
     return out
-
-
-def line_zone_metrics(
-    lines: np.ndarray, zones: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Measure length inside, boundary crossings and inside intervals of line/zone pairs.
-
-    Each line segment is split where it crosses the zone's rings (all segment × edge
-    intersections at once, against the zone cut to the segment's envelope), and the pieces
-    between splits are classified by their midpoints (``intersects_xy``: a piece running along
-    the boundary counts as inside, as in a GEOS intersection). This replaces one overlay per
-    pair, whose fixed cost dominates for short lines against detailed zones. Lengths are path
-    lengths: a route that doubles back over itself counts both passes (as ``length`` does).
-
-    Returns
-    -------
-    length : float array
-        Length of each line inside its zone (m).
-    crossings : int array
-        Changes between outside and inside along each line (entries plus exits).
-    intervals : object array
-        Per pair, an ``(k, 2)`` array of inside intervals as distances along the line.
-    """
-    import shapely
-
-    n = len(lines)
-    parts, part_owner = shapely.get_parts(lines, return_index=True)
-    coords, cidx = shapely.get_coordinates(parts, return_index=True)
-    same = cidx[1:] == cidx[:-1]
-    a, b = coords[:-1][same], coords[1:][same]
-    seg_part = cidx[:-1][same]
-    seg_pair = part_owner[seg_part]
-    seg_len = np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])
-    seg_start = _starts_along(seg_len, seg_pair)
-    # the pieces of every segment between its crossings with the zone's rings, and whether
-    # each lies inside; segments are independent, taken a run at a time (bounded memory)
-    nseg = len(a)
-    chunks = [
-        _segment_pieces(
-            a[k : k + _SEG_CHUNK], b[k : k + _SEG_CHUNK], zones[seg_pair[k : k + _SEG_CHUNK]], k
-        )
-        for k in range(0, nseg, _SEG_CHUNK)
-    ]
-    if chunks:
-        t0, t1, sk, inside = (np.concatenate(x) for x in zip(*chunks, strict=True))
-    else:
-        t0, t1, sk, inside = np.empty(0), np.empty(0), np.empty(0, np.int64), np.empty(0, bool)
-    piece_len = (t1 - t0) * seg_len[sk]
-    pair = seg_pair[sk]
-    length = np.bincount(pair[inside], weights=piece_len[inside], minlength=n)
-    # crossings: changes of state along each part of each line
-    part = seg_part[sk]
-    change = (inside[1:] != inside[:-1]) & (part[1:] == part[:-1])
-    crossings = np.bincount(pair[1:][change], minlength=n).astype(np.int64)
-    start = seg_start[sk] + t0 * seg_len[sk]
-    end = seg_start[sk] + t1 * seg_len[sk]
-    intervals = np.empty(n, dtype=object)
-    sel = np.flatnonzero(inside)
-    if len(sel):  # pieces are in pair order: one (k, 2) block of rows per pair
-        cuts = np.flatnonzero(np.diff(pair[sel])) + 1
-        owners = pair[sel[np.r_[0, cuts]]].tolist()
-        rows = np.column_stack([start[sel], end[sel]])
-        ends = np.r_[cuts, len(sel)].tolist()
-        for k, a, b in zip(owners, [0, *ends[:-1]], ends, strict=True):
-            intervals[k] = rows[a:b]
-    for k in range(n):
-        if intervals[k] is None:
-            intervals[k] = np.empty((0, 2))
-    return length, crossings, intervals
-
-
-def _starts_along(seg_len: np.ndarray, seg_pair: np.ndarray) -> np.ndarray:
-    """Distance along its line (parts in order) at the start of each segment.
-
-    Summed within each pair alone, in segment order, as ``cumsum`` of that line would: a
-    running sum over the whole batch minus the pair's offset rounds differently, so a site's
-    intervals (and the totals of its overlapping features) would depend on the other sites in
-    the batch and on how pairs were bucketed over threads.
-
-    Parameters
-    ----------
-    seg_len : numpy.ndarray
-        Length of every segment, the segments of each pair contiguous and in order.
-    seg_pair : numpy.ndarray
-        Pair of every segment (non-decreasing).
-
-    Returns
-    -------
-    numpy.ndarray
-        Start of every segment, 0 at each pair's first.
-    """
-    n = len(seg_len)
-    start = np.zeros(n)
-    if n == 0:
-        return start
-    first = np.r_[True, seg_pair[1:] != seg_pair[:-1]]
-    head = np.maximum.accumulate(np.where(first, np.arange(n), 0))
-    rank = np.arange(n) - head  # position of each segment within its pair
-    heads = np.flatnonzero(first)
-    if len(heads) <= rank.max():  # few long lines: one cumsum each
-        for a, b in zip(heads.tolist(), [*heads[1:].tolist(), n], strict=True):
-            start[a + 1 : b] = np.cumsum(seg_len[a : b - 1])
-        return start
-    # many short lines: one step per rank, over every pair at once
-    order = np.argsort(rank, kind="stable")
-    cuts = np.searchsorted(rank[order], np.arange(1, int(rank.max()) + 2))
-    for j in range(len(cuts) - 1):
-        i = order[cuts[j] : cuts[j + 1]]
-        start[i] = start[i - 1] + seg_len[i - 1]
-    return start
-
-
-def _segment_pieces(
-    a: np.ndarray, b: np.ndarray, zseg: np.ndarray, offset: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Split segments ``a``–``b`` where they cross the rings of their zones ``zseg``.
-
-    Returns, per piece in segment order: its start and end parameters along the segment, the
-    segment (``offset`` + position) and whether the piece lies inside the zone (its midpoint
-    tested with ``intersects_xy``: a piece along the boundary counts as inside).
-    """
-    import shapely
-
-    # the zone cut to each segment's envelope (1 m margin keeps the cut edges off the segment)
-    lo, hi = np.minimum(a, b) - 1.0, np.maximum(a, b) + 1.0
-    big = shapely.get_num_coordinates(zseg) >= _CLIP_MIN_VERTICES
-    zc = zseg.copy()
-    zc[big] = clip_rects(zseg[big], lo[big, 0], lo[big, 1], hi[big, 0], hi[big, 1])
-    # every edge of every (clipped) zone ring, tagged with its segment
-    rings, ring_seg = shapely.get_parts(shapely.boundary(zc), return_index=True)
-    rc, ridx = shapely.get_coordinates(rings, return_index=True)
-    rsame = ridx[1:] == ridx[:-1]
-    q0, q1 = rc[:-1][rsame], rc[1:][rsame]
-    eseg = ring_seg[ridx[:-1][rsame]]
-    pa, r = a[eseg], (b - a)[eseg]
-    sv = q1 - q0
-    denom = r[:, 0] * sv[:, 1] - r[:, 1] * sv[:, 0]
-    qa = q0 - pa
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t = (qa[:, 0] * sv[:, 1] - qa[:, 1] * sv[:, 0]) / denom
-        u = (qa[:, 0] * r[:, 1] - qa[:, 1] * r[:, 0]) / denom
-    eps = 1e-12
-    ok = (denom != 0) & (t > eps) & (t < 1 - eps) & (u >= -eps) & (u <= 1 + eps)
-    # split parameters per segment: 0, crossings, 1
-    nseg = len(a)
-    t_all = np.concatenate([np.zeros(nseg), t[ok], np.ones(nseg)])
-    s_all = np.concatenate([np.arange(nseg), eseg[ok], np.arange(nseg)])
-    o = np.lexsort((t_all, s_all))
-    t_all, s_all = t_all[o], s_all[o]
-    cont = s_all[1:] == s_all[:-1]
-    t0, t1, sk = t_all[:-1][cont], t_all[1:][cont], s_all[:-1][cont]
-    keep = t1 - t0 > 1e-12
-    t0, t1, sk = t0[keep], t1[keep], sk[keep]
-    tm = (t0 + t1) / 2
-    mx = a[sk, 0] + tm * (b[sk, 0] - a[sk, 0])
-    my = a[sk, 1] + tm * (b[sk, 1] - a[sk, 1])
-    inside = shapely.intersects_xy(zc[sk], mx, my)
-    return t0, t1, sk + offset, inside
 
 
 def _robust_intersection(a: Any, b: Any) -> Any:
@@ -300,6 +96,15 @@ def _pair_metrics(
     gap_x = np.maximum(0.0, np.maximum(zb[:, 0] - sb[:, 2], sb[:, 0] - zb[:, 2]))
     gap_y = np.maximum(0.0, np.maximum(zb[:, 1] - sb[:, 3], sb[:, 1] - zb[:, 3]))
     env = np.hypot(gap_x, gap_y)
+    # a line's segments bound its distance more tightly (less a millimetre for rounding): a
+    # pair this bound puts beyond the pad is skipped, beyond the tolerance it needs only its
+    # distance to the whole zone — what the full metrics would find for it (no contact, and a
+    # distance to the cut zone beyond the cut's pad sends it to the whole zone too)
+    type_id = shapely.get_type_id(s)
+    is_line = (type_id == 1) | (type_id == 5)
+    ln = np.flatnonzero(is_line & (env <= pad))
+    if len(ln) >= _GAP_MIN_LINES:  # (a few pairs gain less than the bound costs)
+        env[ln] = np.maximum(env[ln], segment_box_gaps(s[ln], zb[ln]) - _GAP_MARGIN_M)
     # only pairs whose envelopes come within the tolerance can intersect: those are cut to a
     # small neighbourhood and measured in full; the others only need a distance
     close_pad = tolerance + 1.0
@@ -309,11 +114,27 @@ def _pair_metrics(
     zl[close] = _local_zones(s[close], z[close], np.full(int(close.sum()), close_pad))
     empty = ~close | shapely.is_empty(zl)
     inter = np.zeros(n, dtype=bool)
-    inter[~empty] = shapely.intersects(s[~empty], zl[~empty])
+    # lines: each segment against the zone cut to it, cut once for the line metrics too (a
+    # route's envelope holds far more of the zone than its segments' envelopes)
+    lines = ~empty & is_line
+    seg_cut = np.empty(0, dtype=object)
     inside = np.zeros(n, dtype=bool)
-    inside[inter] = shapely.contains_properly(zl[inter], s[inter])
+    covered = np.zeros(n, dtype=bool)
+    if lines.any():
+        pos = np.flatnonzero(lines)
+        a, b, seg_line = line_segments(s[pos])
+        seg_pair = pos[seg_line]
+        seg_cut = segment_zones(a, b, zl[seg_pair])
+        inside[pos], covered[pos], meets = segments_in_zones(a, b, seg_line, seg_cut, len(pos))
+        inter[pos] = meets
+    rest = ~empty & ~lines
+    inter[rest] = shapely.intersects(s[rest], zl[rest])
+    held = inter & ~lines
+    inside[held] = shapely.contains_properly(zl[held], s[held])
     proper = inside.copy()
     partial = inter & ~inside
+    inside[partial & lines] = covered[partial & lines]
+    partial &= ~lines
     if partial.any():  # points on the boundary and sites touching from within are covered
         inside[partial] = shapely.covers(zl[partial], s[partial])
     area = np.zeros(n)
@@ -349,7 +170,8 @@ def _pair_metrics(
     lcut = inter & ~inside & (dim == 1)
     if lcut.any():
         pos = np.flatnonzero(lcut)
-        length[pos], crossings[pos], intervals[pos] = line_zone_metrics(s[pos], zl[pos])
+        cuts = seg_cut[np.isin(seg_pair, pos)] if lines[pos].all() else None
+        length[pos], crossings[pos], intervals[pos] = line_zone_metrics(s[pos], zl[pos], cuts)
     whole = inside & (dim == 1)
     for k in np.flatnonzero(whole):
         intervals[k] = np.array([[0.0, length[k]]])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from zoning.gcj02 import Gcj02Reference
     from zoning.screening.index import ScreeningIndex
 
-__all__ = ["gcj02_reference", "gcj02_warning", "prepare_sites"]
+__all__ = ["gcj02_reference", "gcj02_warning", "gk_epsg_of", "prepare_sites"]
 
 
 def _site_ids(sites: gpd.GeoDataFrame, site_id_field: str | None) -> list[str]:
@@ -31,9 +32,14 @@ def _site_ids(sites: gpd.GeoDataFrame, site_id_field: str | None) -> list[str]:
         col = next((c for c in ("site_id", "id", "name", "名称") if c in sites.columns), None)
     if col is None:
         return [str(i + 1) for i in range(len(sites))]
-    ids = [str(v) if not pd.isna(v) else str(i + 1) for i, v in enumerate(sites[col])]
+    values = sites[col].to_numpy(dtype=object)  # the values iteration gives, in one call
+    missing = pd.isna(values).tolist()
+    ids = [
+        str(i + 1) if na else str(v) for i, (v, na) in enumerate(zip(values, missing, strict=True))
+    ]
     if len(set(ids)) != len(ids):  # keep them unique
-        ids = [f"{v}#{i + 1}" if ids.count(v) > 1 else v for i, v in enumerate(ids)]
+        counts = Counter(ids)  # (ids.count per site was quadratic)
+        ids = [f"{v}#{i + 1}" if counts[v] > 1 else v for i, v in enumerate(ids)]
     return ids
 
 
@@ -255,3 +261,36 @@ def _gcj02_admin(index: ScreeningIndex) -> tuple[gpd.GeoDataFrame, np.ndarray, n
     prepared = (admin, shapely.envelope(geoms), shapely.bounds(geoms))
     index._gcj02_admin = prepared
     return prepared
+
+
+def gk_epsg_of(lon: np.ndarray) -> np.ndarray:
+    """:func:`zoning.crs.gk_epsg_for_lon` of every longitude, once per central meridian.
+
+    The meridian ``floor(lon / 3 + 0.5)`` is found in numpy (the same IEEE operations as
+    ``math``); a longitude that is not finite or out of China's zones is raised for by the
+    site-by-site look-up, so the error names the first such site, as before.
+
+    Parameters
+    ----------
+    lon : numpy.ndarray
+        Longitudes in degrees east (the sites' centroids).
+
+    Returns
+    -------
+    numpy.ndarray
+        The EPSG code of each longitude's CGCS2000 3-degree Gauss–Krüger zone.
+
+    Raises
+    ------
+    CRSError
+        For the first longitude that is not finite or outside China's zones.
+    """
+    from zoning.crs import gk_epsg_for_lon
+
+    key = np.floor(np.asarray(lon, dtype=float) / 3.0 + 0.5)
+    try:
+        _, first, which = np.unique(key, return_index=True, return_inverse=True)
+        codes = np.array([gk_epsg_for_lon(lon[i]) for i in first], dtype=np.int64)
+    except CRSError:
+        return np.array([gk_epsg_for_lon(x) for x in lon], dtype=np.int64)
+    return codes[which.reshape(-1)]
