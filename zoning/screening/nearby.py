@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import sys
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -52,13 +53,14 @@ _ABS = 1e-6
 _REPLAY = False
 
 
-def _site_segments(sites: np.ndarray) -> dict[str, np.ndarray]:
+def _site_segments(sites: np.ndarray) -> dict[str, Any]:
     """Segments of each site's lines and rings, points as segments of length 0, with their parts.
 
     Returns ``seg`` (rows ``ax, ay, bx, by``, in each part's own order) and ``first`` (the
     segments of site ``i`` are ``first[i]:first[i + 1]``); ``part`` the part of each segment
     (a line, a ring or a point, as GEOS extracts them); ``box`` the envelope of each part,
-    ``point`` whether it is a point and ``poly`` its polygon (-1 for lines and points).
+    ``point`` whether it is a point and ``poly`` its polygon (-1 for lines and points);
+    ``scale`` the largest absolute coordinate.
     """
     import shapely
 
@@ -96,6 +98,7 @@ def _site_segments(sites: np.ndarray) -> dict[str, np.ndarray]:
         "box": np.ascontiguousarray(shapely.bounds(parts)),
         "point": dims == 0,
         "poly": part_poly,
+        "scale": float(np.abs(seg).max(initial=0.0)),
     }
 
 
@@ -178,7 +181,7 @@ def _chunk(
     zones: np.ndarray,
     zone_of: np.ndarray,
     close: np.ndarray,
-    segs: dict[str, np.ndarray],
+    segs: dict[str, Any],
     site_of: np.ndarray,
     radius: float,
     apart: float,
@@ -196,8 +199,8 @@ def _chunk(
     xy = runs["xy"]
     boxes = kernel.run_boxes(xy, runs["start"], runs["end"])
     rings = kernel.ring_boxes(boxes, runs["ring"], int(runs["n_rings"]))
-    scale = max(float(np.abs(xy).max(initial=0.0)), float(np.abs(segs["seg"]).max(initial=0.0)))
-    slack = _ABS + 1e-13 * scale
+    # the largest coordinate: the runs' envelopes hold every zone vertex's extremes
+    slack = _ABS + 1e-13 * max(float(np.abs(boxes).max(initial=0.0)), segs["scale"])
     kernel.far_exact(
         site_of, zone_of, close, segs["seg"], segs["part"], segs["first"], segs["box"],
         segs["point"], segs["poly"], xy, runs["start"], runs["end"], boxes, runs["ring"], rings,
@@ -339,18 +342,16 @@ def settle_pairs(
     """
     import shapely
 
-    far = far_pairs(s, z, radius, tolerance)
+    if not radius > tolerance:  # the radius adds nothing beyond the tolerance
+        return np.empty(0, dtype=np.int64), np.empty(0), np.zeros(0, dtype=bool)
+    env = _envelope_gaps(s, z)
+    apart = tolerance + 1.0
+    far = np.flatnonzero((env > apart) & (env <= max(radius, tolerance) + 1.0))  # far_pairs
     if not len(far):
         return far, np.empty(0), np.zeros(0, dtype=bool)
-    apart = tolerance + 1.0
-    close = np.zeros(len(s), dtype=bool)
     # the close pairs: envelopes within the tolerance + 1 m; the kernel finds every segment
     # closer than that when the radius reaches well beyond it
-    if radius >= 2.0 * apart:
-        sb, zb = shapely.bounds(s), shapely.bounds(z)
-        gap_x = np.maximum(0.0, np.maximum(zb[:, 0] - sb[:, 2], sb[:, 0] - zb[:, 2]))
-        gap_y = np.maximum(0.0, np.maximum(zb[:, 1] - sb[:, 3], sb[:, 1] - zb[:, 3]))
-        close = np.hypot(gap_x, gap_y) <= apart
+    close = env <= apart if radius >= 2.0 * apart else np.zeros(len(s), dtype=bool)
     cand = far if not close.any() else np.sort(np.concatenate([far, np.flatnonzero(close)]))
     ok = _eligible(s[cand], z[cand])
     if ok.sum() < (KERNEL_MIN if kernel_min is None else kernel_min):
@@ -410,15 +411,20 @@ def far_pairs(s: np.ndarray, z: np.ndarray, radius: float, tolerance: float) -> 
     numpy.ndarray
         Positions of the far pairs.
     """
-    import shapely
-
     if not radius > tolerance:  # the radius adds nothing beyond the tolerance
         return np.empty(0, dtype=np.int64)
+    env = _envelope_gaps(s, z)
+    return np.flatnonzero((env > tolerance + 1.0) & (env <= max(radius, tolerance) + 1.0))
+
+
+def _envelope_gaps(s: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Gap between the envelopes of each pair, computed as ``run_pair_metrics`` computes it."""
+    import shapely
+
     sb, zb = shapely.bounds(s), shapely.bounds(z)
     gap_x = np.maximum(0.0, np.maximum(zb[:, 0] - sb[:, 2], sb[:, 0] - zb[:, 2]))
     gap_y = np.maximum(0.0, np.maximum(zb[:, 1] - sb[:, 3], sb[:, 1] - zb[:, 3]))
-    env = np.hypot(gap_x, gap_y)
-    return np.flatnonzero((env > tolerance + 1.0) & (env <= max(radius, tolerance) + 1.0))
+    return np.hypot(gap_x, gap_y)
 
 
 def without_far(z: np.ndarray, far: np.ndarray) -> np.ndarray:

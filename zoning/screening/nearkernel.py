@@ -204,6 +204,7 @@ def _least(
     near: float,
     lbs: np.ndarray,
     order: np.ndarray,
+    ranked: bool,
 ) -> tuple[float, int, int, int]:
     """Find the least :func:`segment_segment` of one pair within ``radius``, and where it lies.
 
@@ -212,8 +213,10 @@ def _least(
     ``slack``, more than any rounding of the distances) cannot hold a smaller distance and is
     skipped. Stops as soon as the least is below ``near``. Returns the least (``inf`` if
     nothing is within the radius) and its site segment, zone segment (first vertex) and run.
+    ``lbs`` and ``order`` receive the runs' squared gaps, sorted, and their order; when
+    ``ranked`` they already hold them (the same pair again).
     """
-    for k in range(nr):  # runs by their envelopes' gap, nearest first (insertion sort)
+    for k in range(0 if ranked else nr):  # runs by their envelopes' gap, nearest first
         r = r0 + k
         lb = np.inf
         for j in range(j0, j1):
@@ -466,14 +469,13 @@ def far_exact(
         j1 = seg_first[s + 1]
         if close[p]:  # first a search within ``apart`` only, then whether either holds the other
             near = _least(j0, j1, seg, xy, start, end, boxes, r0, nr, apart, rel, slack, apart,
-                          lbs, order)[0]  # fmt: skip
+                          lbs, order, False)[0]  # fmt: skip
             if near < apart or not _disjoint(j0, j1, seg, seg_part, part_poly, xy, start, end, r0,
                                              r0 + nr, run_ring, ring_poly):  # fmt: skip
                 status[p] = 2
                 continue
-        best, bj, bv, br = _least(
-            j0, j1, seg, xy, start, end, boxes, r0, nr, radius, rel, slack, -1.0, lbs, order
-        )
+        best, bj, bv, br = _least(j0, j1, seg, xy, start, end, boxes, r0, nr, radius, rel, slack,
+                                  -1.0, lbs, order, bool(close[p]))  # fmt: skip
         if not best <= radius:
             out[p] = np.inf
             continue
