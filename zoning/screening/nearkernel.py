@@ -260,8 +260,16 @@ def _least(
             if _box_gap2(ax, ay, bx, by, boxes[r, 0], boxes[r, 1], boxes[r, 2],
                          boxes[r, 3]) > cut2:  # fmt: skip
                 continue
+            # a long site segment's envelope is a weak bound: the distance to its line is
+            # another (a zone segment lies within half its envelope's perimeter of its middle)
+            length = math.sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay))
+            nx = (ay - by) / length if length > 0.0 else 0.0
+            ny = (bx - ax) / length if length > 0.0 else 0.0
             for v in range(start[r], end[r]):
                 cx, cy, dx, dy = xy[v, 0], xy[v, 1], xy[v + 1, 0], xy[v + 1, 1]
+                off = nx * ((cx + dx) * 0.5 - ax) + ny * ((cy + dy) * 0.5 - ay)
+                if abs(off) - 0.5 * (abs(dx - cx) + abs(dy - cy)) > cut:
+                    continue
                 if _box_gap2(ax, ay, bx, by, min(cx, dx), min(cy, dy), max(cx, dx),
                              max(cy, dy)) > cut2:  # fmt: skip
                     continue
