@@ -265,6 +265,11 @@ def _least(
             length = math.sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay))
             nx = (ay - by) / length if length > 0.0 else 0.0
             ny = (bx - ax) / length if length > 0.0 else 0.0
+            off = nx * ((boxes[r, 0] + boxes[r, 2]) * 0.5 - ax) + ny * (
+                (boxes[r, 1] + boxes[r, 3]) * 0.5 - ay
+            )
+            if abs(off) - 0.5 * (boxes[r, 2] - boxes[r, 0] + boxes[r, 3] - boxes[r, 1]) > cut:
+                continue  # the whole run, by the same bound
             for v in range(start[r], end[r]):
                 cx, cy, dx, dy = xy[v, 0], xy[v, 1], xy[v + 1, 0], xy[v + 1, 1]
                 off = nx * ((cx + dx) * 0.5 - ax) + ny * ((cy + dy) * 0.5 - ay)
