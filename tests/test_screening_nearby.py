@@ -212,7 +212,7 @@ def test_far_distances_on_demo_zones(monkeypatch, demo_catalog) -> None:
 
 def test_runs_tile_every_ring_with_their_envelopes() -> None:
     from zoning.screening.nearby import _zone_runs
-    from zoning.screening.nearkernel import run_boxes
+    from zoning.screening.nearkernel import ring_boxes, run_boxes
 
     rng = np.random.default_rng(2)
     zones = np.array(
@@ -223,9 +223,12 @@ def test_runs_tile_every_ring_with_their_envelopes() -> None:
         ],
         dtype=object,
     )
-    xy, start, end, first = _zone_runs(zones)
+    runs = _zone_runs(zones)
+    xy, start, end, first = runs["xy"], runs["start"], runs["end"], runs["first"]
     assert np.diff(first).tolist() == [3, 2, 3]  # 71 vertices; two rings; 33 + 1, then 4
     assert (end - start).tolist() == [32, 32, 6, 4, 4, 32, 1, 4]
+    assert runs["ring"].tolist() == [0, 0, 0, 1, 2, 3, 3, 4]
+    assert runs["poly"].tolist() == [0, 1, 1, 2, 3]  # the square's shell and hole: one polygon
     # every segment of every ring is in exactly one run: the runs' vertices are the rings'
     rings = shapely.get_rings(shapely.get_parts(zones))
     want = np.concatenate([shapely.get_coordinates(r) for r in rings])
@@ -234,3 +237,168 @@ def test_runs_tile_every_ring_with_their_envelopes() -> None:
     for r, (a, b) in enumerate(zip(start, end, strict=True)):
         part = xy[a : b + 1]
         assert boxes[r].tolist() == [*part.min(axis=0), *part.max(axis=0)]
+    env = ring_boxes(boxes, runs["ring"], int(runs["n_rings"]))
+    assert np.array_equal(env, shapely.bounds(rings))  # GEOS's envelope of each ring
+
+
+# --------------------------------------------------------------- GEOS's formulas, bit for bit
+def _segments(rng: np.random.Generator, n: int, scale: float, offset: float) -> np.ndarray:
+    """Pairs of segments (rows ``ax, ay, bx, by, cx, cy, dx, dy``) in awkward configurations.
+
+    Random; crossing at a shared point; sharing an end; collinear and overlapping; parallel;
+    of length 0; nearly touching (an end moved by a few units in the last place).
+    """
+    a = rng.uniform(-1, 1, (n, 8)) * scale + offset
+    k = np.arange(n) % 7
+    mid = (a[:, 0:2] + a[:, 2:4]) / 2
+    a[k == 1, 4:6] = mid[k == 1] + (a[k == 1, 4:6] - mid[k == 1])  # through the midpoint
+    a[k == 1, 6:8] = 2 * mid[k == 1] - a[k == 1, 4:6]
+    a[k == 2, 4:6] = a[k == 2, 2:4]  # C = B
+    t = rng.uniform(-0.5, 1.5, (n, 2))
+    col = k == 3  # C, D on the line AB
+    a[col, 4:6] = a[col, 0:2] + t[col, :1] * (a[col, 2:4] - a[col, 0:2])
+    a[col, 6:8] = a[col, 0:2] + t[col, 1:] * (a[col, 2:4] - a[col, 0:2])
+    par = k == 4  # CD = AB shifted
+    a[par, 6:8] = a[par, 4:6] + (a[par, 2:4] - a[par, 0:2])
+    a[k == 5, 2:4] = a[k == 5, 0:2]  # A = B
+    near = k == 6  # C on AB, nudged
+    c = a[near, 0:2] + 0.37 * (a[near, 2:4] - a[near, 0:2])
+    a[near, 4:6] = c + np.spacing(c) * rng.integers(-3, 4, c.shape)
+    return a
+
+
+@pytest.mark.parametrize(
+    ("scale", "offset"), [(1.0, 0.0), (1000.0, 4.2e6), (1e-6, 0.0), (3e7, -1e7), (50.0, 5e5)]
+)
+def test_segment_formulas_are_geos_bit_for_bit(scale: float, offset: float) -> None:
+    from zoning.screening.nearkernel import point_segment, segment_segment
+
+    rng = np.random.default_rng(int(scale * 7 + abs(offset)) % 2**32)
+    a = _segments(rng, 3000, scale, offset)
+    ab = shapely.linestrings(a[:, 0:4].reshape(-1, 2, 2))
+    cd = shapely.linestrings(a[:, 4:8].reshape(-1, 2, 2))
+    want = shapely.distance(ab, cd)
+    got = np.array([segment_segment(*row) for row in a])
+    assert np.array_equal(got, want)  # equal floats, every one
+    assert (want == 0).sum() > 300 and (want > 0).sum() > 1000
+    want_p = shapely.distance(shapely.points(a[:, 4:6]), ab)
+    got_p = np.array([point_segment(*row[4:6], *row[0:4]) for row in a])
+    assert np.array_equal(got_p, want_p)
+
+
+@pytest.mark.parametrize("radius", [1000.0, 150.0])
+def test_replayed_geos_loop_is_geos_bit_for_bit(monkeypatch, radius: float) -> None:
+    # every pair through GEOS's own loop (otherwise only when the least might be skipped)
+    monkeypatch.setattr(nearby, "KERNEL_MIN", 0)
+    monkeypatch.setattr(nearby, "_REPLAY", True)
+    rng = np.random.default_rng(99)
+    s, z = _far_pairs(_sites(rng, 600), _zones(rng, 300), radius)
+    want = shapely.distance(s, z)
+    d, within = far_distances(s, z, radius, 2)
+    assert np.array_equal(within, want <= radius)
+    assert np.array_equal(d[within], want[within])
+    assert within.sum() > 90
+
+
+def test_both_kernel_paths_are_taken(monkeypatch) -> None:
+    # the least certified against GEOS's envelope tests, and GEOS's loop replayed where not
+    # (boxes beside axis-parallel edges: the envelope gap rounds to the distance)
+    monkeypatch.setattr(nearby, "KERNEL_MIN", 0)
+    seen = []
+    chunk = nearby._chunk
+
+    def spy(*args):  # type: ignore[no-untyped-def]
+        out, status = chunk(*args)
+        seen.append(status)
+        return out, status
+
+    monkeypatch.setattr(nearby, "_chunk", spy)
+    rng = np.random.default_rng(3)
+    x = rng.uniform(4e5, 6e5, 3000)
+    y = rng.uniform(4e6, 4.1e6, 3000)
+    w = rng.uniform(10, 300, 3000)
+    s = shapely.box(x, y, x + w, y + w)
+    z = shapely.box(x + w + rng.uniform(12, 900, 3000), y + rng.uniform(-50, 50, 3000),
+                    x + 2 * w + 1000, y + w)  # fmt: skip
+    want = shapely.distance(s, z)
+    d, within = far_distances(s, z, 1000.0)
+    assert np.array_equal(within, want <= 1000.0)
+    assert np.array_equal(d[within], want[within])
+    status = np.concatenate(seen)
+    assert (status == 0).sum() > 100 and (status == 1).sum() > 100
+
+
+# ------------------------------------------- close envelopes, disjoint and apart: settled too
+def _nested(rng: np.random.Generator, zones: np.ndarray) -> np.ndarray:
+    """Sites in and around the zones: centres (in holes), inner boxes, boxes holding a zone."""
+    out = []
+    for zone in zones[:120]:
+        x0, y0, x1, y1 = zone.bounds
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        w = (x1 - x0) / 10
+        out += [
+            shapely.Point(cx, cy),
+            shapely.box(cx - w, cy - w, cx + w, cy + w),
+            shapely.box(x0 - 30, y0 - 30, x1 + 30, y1 + 30),  # the zone inside a site
+            shapely.box(x0 - 30, y0 - 30, x1 + 30, y1 + 30).difference(  # … inside its hole
+                shapely.box(x0 - 15, y0 - 15, x1 + 15, y1 + 15)
+            ),
+            shapely.LineString([(x0 - 20, cy + rng.uniform(-w, w)), (x0 + 3, y1 + 20)]),
+        ]
+    return np.array(out, dtype=object)
+
+
+@pytest.mark.parametrize("kernel_min", [0, 10**9])
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_settled_pairs_give_the_metrics_of_every_pair(
+    monkeypatch, kernel_min: int, n_jobs: int
+) -> None:
+    from zoning.screening.nearby import settle_pairs
+
+    monkeypatch.setattr(nearby, "KERNEL_MIN", kernel_min)
+    monkeypatch.setattr(nearby, "_CHUNK", 50)
+    rng = np.random.default_rng(11)
+    zones = _zones(rng, 300)
+    sites = np.concatenate([_sites(rng, 600), _nested(rng, zones)])
+    radius, tol = 1000.0, 10.0
+    tree = shapely.STRtree(zones)
+    b = shapely.bounds(sites)
+    si, zi = tree.query(shapely.box(b[:, 0] - radius, b[:, 1] - radius, b[:, 2] + radius,
+                                    b[:, 3] + radius))  # fmt: skip
+    s, z = sites[si], zones[zi]
+    dims = shapely.get_dimensions(s)
+    rad = np.full(len(s), radius)
+    want = run_pair_metrics(s, z, dims, rad, tol, n_jobs, zi)
+    far, dist, within = settle_pairs(s, z, radius, tol, n_jobs)
+    env_far = far_pairs(s, z, radius, tol)
+    assert set(env_far) <= set(far)
+    close = np.setdiff1d(far, env_far)  # envelopes within 11 m, the geometries not
+    if kernel_min:
+        assert len(close) == 0
+    else:
+        assert len(close) > 200
+        assert not want["intersects"][close].any()
+        assert want["keep"][close].sum() > 100
+        # left to the metrics: the contained ones, crossing ones, the ones within 11 m
+        left = np.setdiff1d(np.arange(len(s)), far)
+        assert want["inside"][left].sum() > 50 and (~want["intersects"][left]).sum() > 20
+    m = run_pair_metrics(s, without_far(z, far), dims, rad, tol, n_jobs, zi)
+    got = add_far_pairs(m, far, dist, within, tol)
+    for key in want:  # every row, every column: the same values, bit for bit
+        assert _same(got[key], want[key]), key
+
+
+def test_settled_pairs_need_a_radius_well_beyond_the_tolerance(monkeypatch) -> None:
+    from zoning.screening.nearby import settle_pairs
+
+    monkeypatch.setattr(nearby, "KERNEL_MIN", 0)
+    s = np.array([shapely.Point(0, 0)] * 3, dtype=object)
+    # a ring around the point 15 m away (its envelope holds the point), two boxes 100 m east
+    ring = shapely.Point(0, 0).buffer(40).difference(shapely.Point(0, 0).buffer(15))
+    z = np.array([ring, shapely.box(100, 0, 101, 1), shapely.box(100, 0, 101, 1)], dtype=object)
+    far, d, within = settle_pairs(s, z, 200.0, 10.0)
+    assert far.tolist() == [0, 1, 2] and within.all()
+    assert np.array_equal(d, shapely.distance(s, z))
+    far, d, within = settle_pairs(s, z, 21.0, 10.0)  # a radius under twice 11 m: envelopes only
+    assert far.tolist() == [] or far.tolist() == [1, 2]
+    assert settle_pairs(s, z, 10.0, 10.0)[0].tolist() == []

@@ -26,7 +26,7 @@ from zoning.screening.groups import dissolved_totals
 from zoning.screening.index import build_index, nearest_features, transform_geoms
 from zoning.screening.jurisdiction import site_jurisdictions
 from zoning.screening.metrics import run_pair_metrics
-from zoning.screening.nearby import add_far_pairs, far_distances, far_pairs, without_far
+from zoning.screening.nearby import add_far_pairs, settle_pairs, without_far
 from zoning.screening.result import ScreeningResult
 from zoning.screening.site import gcj02_warning, gk_epsg_of, prepare_sites
 from zoning.threads import resolve_n_jobs
@@ -429,14 +429,13 @@ def screen_sites(
             sel = epsg[si] == code
             if sel.any():
                 z[sel] = layer.projected(fj[sel], crs)
-        # pairs whose envelopes lie apart need only a distance (nearby zones, far_distances)
-        far = far_pairs(site_gk[si], z, radius, tolerance_m)
+        # pairs that need only a distance (nearby zones apart from the site, settle_pairs)
+        far, far_d, far_in = settle_pairs(site_gk[si], z, radius, tolerance_m, n_jobs)
         m = run_pair_metrics(
             site_gk[si], without_far(z, far), dims[si], np.full(len(si), radius), tolerance_m,
             n_jobs, fj,
         )  # fmt: skip
-        far_d = far_distances(site_gk[si[far]], z[far], radius, n_jobs)
-        m = add_far_pairs(m, far, *far_d, tolerance_m)
+        m = add_far_pairs(m, far, far_d, far_in, tolerance_m)
         keep = m.pop("keep")
         pieces_all = m.pop("clip")[keep]
         intervals_list.append(m.pop("intervals")[keep])
