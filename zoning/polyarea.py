@@ -1762,6 +1762,8 @@ def _star_move(ax, ay, bx, by, s, f, px, py):
     dx = bx - ax
     dy = by - ay
     nn = dx * dx + dy * dy
+    if not nn > 0.0:
+        return px, py  # underflow (tiny coordinates): no move; the check will not pass
     g = (_STAR_RELAX * max(-f, 0.0) + _STAR_MARGIN * nn) / nn
     return px - s * g * dy, py + s * g * dx
 
