@@ -89,6 +89,7 @@ _SKIP_LEVELS = 16  # most levels of the skip list that keeps the validity sweep'
 _STAR_MIN = 8  # rings of more vertices than this try the star certificate before the rest
 _STAR_PASSES = 6  # passes the star certificate may take to find a centre, then the sweep
 _STAR_FIX_ROUNDS = 16  # rounds over the edges a pass moved the centre for, between passes
+_STAR_GIVE_UP = 0.1  # a pass that moves the centre for more than this share of edges: the sweep
 _STAR_RELAX = 1.5  # its moves overshoot a half-plane's line by half the distance to it
 _STAR_MARGIN = 1e-9  # and by this share of the edge's length
 _STAR_TINY = 2.0**-1020  # the star check's filter: room for products that underflow
@@ -1646,7 +1647,8 @@ def _star_ring(coords, v0, v1, failed):
     turns the same way around the point and the ring goes round it once: that is the
     proof; if not, another pass and check. The orientation ``s`` is the sign of the float
     area: only a guess, which the check proves (every edge must turn the way ``s`` says).
-    A ring whose kernel is not found in ``_STAR_PASSES`` rounds goes to the other tests: a
+    A ring whose kernel is not found in ``_STAR_PASSES`` rounds, or for which a pass moves
+    the point for more than ``_STAR_GIVE_UP`` of its edges, goes to the other tests: a
     wrong guess costs time, never a wrong answer. ``failed``: room for the edges a pass
     moved the point for.
     """
@@ -1677,8 +1679,10 @@ def _star_ring(coords, v0, v1, failed):
     py = sy / (3.0 * twice) + oy
     for _ in range(_STAR_PASSES):
         px, py, n_failed = _star_pass(coords, v0, v1, s, px, py, failed)
+        if n_failed > _STAR_GIVE_UP * (v1 - v0):
+            return 0  # far from star-shaped around here (a comb, a tile of a county): the sweep
         if 0 < n_failed <= len(failed):
-            px, py = _star_fix(coords, failed, n_failed, s, px, py)
+            px, py = _star_fix(coords, failed, n_failed, s, px, py, 2 * (v1 - v0))
         if not (np.isfinite(px) and np.isfinite(py)):
             return 0
         bad, quarters = _star_check(coords, v0, v1, s, px, py)
@@ -1769,13 +1773,18 @@ def _star_move(ax, ay, bx, by, s, f, px, py):
 
 
 @njit(cache=True, nogil=True)
-def _star_fix(coords, failed, n_failed, s, px, py):
+def _star_fix(coords, failed, n_failed, s, px, py, budget):
     """Move ``p`` into the half-planes of the edges ``failed[:n_failed]``, round after round.
 
-    Until a round moves nothing, at most ``_STAR_FIX_ROUNDS`` rounds. A guess: the next
-    :func:`_star_check` proves or not.
+    Until a round moves nothing, at most ``_STAR_FIX_ROUNDS`` rounds and ``budget`` edges
+    visited (rings that are not star-shaped fail on many edges: they must not pay more here
+    than a pass or two). A guess: the next :func:`_star_check` proves or not.
     """
+    visited = 0
     for _ in range(_STAR_FIX_ROUNDS):
+        visited += n_failed
+        if visited > budget:
+            break
         moved = False
         for i in range(n_failed):
             v = failed[i]
