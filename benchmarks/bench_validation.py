@@ -9,7 +9,7 @@ interleaved (on, off, peers, on, off, … — medians of ``--repeat``):
 * ``stats, validation on``: ``area_by_unit(..., make_valid=True)``, the whole call;
 * ``stats, validation off``: the same with ``make_valid=False`` (what on must stay near:
   the aim is ≤ 1.5×);
-* ``check alone``: the validation step alone (``zoning.stats.dissolve`` ``_invalid``: pack,
+* ``check alone``: the validation step alone (``zoning.stats.dissolve`` ``_invalid``: read,
   certify, GEOS on the rest), and ``certify alone`` (:func:`~zoning.polyarea.certified_valid`
   on an already packed layer);
 * ``GEOS is_valid`` (the peer: a full ``shapely.is_valid`` pass, one thread, and in
@@ -97,7 +97,7 @@ def _contenders(
     contenders: dict[str, Callable[[], Any]] = {
         "stats, validation on": lambda: area_by_unit(units, layers, n_jobs=jobs),
         "stats, validation off": lambda: area_by_unit(units, layers, n_jobs=jobs, make_valid=False),
-        "check alone (pack + certify + GEOS on the rest)": lambda: check(geoms, jobs),
+        "check alone (read + certify + GEOS on the rest)": lambda: check(geoms, jobs),
         "certify alone (packed)": lambda: certified_valid(packed, n_jobs=jobs),
     }
     if peers:

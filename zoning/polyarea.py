@@ -73,7 +73,7 @@ import shapely
 
 from zoning.jit import njit  # numba.njit; a broken cache falls back to no cache
 
-__all__ = ["Packed", "certified_valid", "pack", "union_clip_areas", "warm_up"]
+__all__ = ["Packed", "certified_valid", "certify_polygons", "pack", "union_clip_areas", "warm_up"]
 
 _EPS = 2.0**-53  # unit roundoff of float64
 _ERRBOUND = 3.3306690738754716e-16 * 4  # Shewchuk's ccwerrboundA, with a margin
@@ -88,8 +88,14 @@ _SMALL_RING = 32  # rings of at most this many edges: validity tests every pair 
 _SKIP_LEVELS = 16  # most levels of the skip list that keeps the validity sweep's edges
 _STAR_MIN = 8  # rings of more vertices than this try the star certificate before the rest
 _STAR_PASSES = 6  # passes the star certificate may take to find a centre, then the sweep
+_STAR_FIX_ROUNDS = 16  # rounds over the edges a pass moved the centre for, between passes
+_STAR_GIVE_UP = 0.1  # a pass that moves the centre for more than this share of edges: the sweep
 _STAR_RELAX = 1.5  # its moves overshoot a half-plane's line by half the distance to it
 _STAR_MARGIN = 1e-9  # and by this share of the edge's length
+_STAR_TINY = 2.0**-1020  # the star check's filter: room for products that underflow
+_FIT_MIN = 2.0**-200  # coordinates the validity check certifies: 0 or within these magnitudes
+_FIT_MAX = 2.0**200
+_VALID_CHUNK = 1024  # geometries read at a time by certify_polygons
 _SHIFT_BUDGET = 16  # entries per vertex the validity sweep's array may move, then a skip list
 _FULL = -1  # crossing buffers full: retry with larger ones
 
@@ -1397,7 +1403,8 @@ def certified_valid(packed: Packed, *, n_jobs: int = 1) -> np.ndarray:
     """Tell which geometries are certainly valid polygons.
 
     Certainly valid: one ring (no holes, one part) whose non-adjacent edges never touch,
-    with no spike and a non-zero area (exact predicates).
+    with no spike and a non-zero area (exact predicates), coordinates 0 or of magnitude
+    within ``[2**-200, 2**200]`` (so no product of differences overflows or underflows).
 
     ``False`` means *not certified*, not invalid: those geometries (holes, multipolygons,
     rings with any contact) need GEOS ``is_valid``. A ring certified here is simple, and a
@@ -1414,18 +1421,90 @@ def certified_valid(packed: Packed, *, n_jobs: int = 1) -> np.ndarray:
     -------
     ndarray of bool
         One per geometry: ``True`` when certainly valid.
+
+    See Also
+    --------
+    certify_polygons : the same on geometries, without packing them first.
     """
     return _certified(packed, n_jobs, star=True)
+
+
+def certify_polygons(geoms: np.ndarray, *, n_jobs: int = 1) -> np.ndarray:
+    """Tell which geometries are certainly valid polygons, reading them chunk by chunk.
+
+    The answer of :func:`certified_valid` (a multipolygon of one part is its polygon), without
+    :func:`pack`: only the coordinates of the polygons with one ring are read, ``_VALID_CHUNK``
+    geometries at a time (the copy stays in the caches), in ``n_jobs`` threads (reading
+    holds the GIL, certifying releases it, so one thread reads while another certifies).
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely geometries
+        Any geometries; only polygons (and one-part multipolygons) can be certified.
+    n_jobs : int
+        Threads.
+
+    Returns
+    -------
+    ndarray of bool
+        One per geometry: ``True`` when certainly valid.
+
+    Examples
+    --------
+    >>> from shapely import Polygon, box
+    >>> bowtie = Polygon([(0, 0), (4, 4), (4, 0), (0, 4)])
+    >>> certify_polygons(np.array([box(0, 0, 1, 1), bowtie], dtype=object)).tolist()
+    [True, False]
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = np.zeros(len(geoms), dtype=np.bool_)
+
+    def chunk(lo: int) -> None:
+        sel, coords, ring_off = _single_rings(geoms[lo : lo + _VALID_CHUNK])
+        res = np.zeros(len(sel), dtype=np.bool_)
+        rings = np.arange(len(sel), dtype=np.int64)
+        _certify(coords, ring_off, rings, rings + 1, res, True, 0, len(sel))
+        out[lo + sel] = res
+
+    starts = range(0, len(geoms), _VALID_CHUNK)
+    if n_jobs <= 1 or len(starts) <= 1:
+        for lo in starts:
+            chunk(lo)
+    else:
+        with ThreadPoolExecutor(n_jobs) as pool:
+            list(pool.map(chunk, starts))
+    return out
+
+
+def _single_rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the positions of the polygons of one ring in ``geoms``, their vertices, offsets.
+
+    A polygon without holes, or a multipolygon of one such part; ring ``k`` (of geometry
+    ``sel[k]``) is ``coords[ring_off[k]:ring_off[k + 1]]``.
+    """
+    types = shapely.get_type_id(geoms)
+    multi = np.flatnonzero(types == 6)
+    if len(multi):
+        one = multi[shapely.get_num_geometries(geoms[multi]) == 1]
+        if len(one):
+            geoms = geoms.copy()
+            geoms[one] = shapely.get_geometry(geoms[one], 0)
+            types = types.copy()
+            types[one] = shapely.get_type_id(geoms[one])
+    sel = np.flatnonzero(types == 3)
+    sel = sel[shapely.get_num_interior_rings(geoms[sel]) == 0]
+    polys = geoms[sel]
+    coords = np.ascontiguousarray(shapely.get_coordinates(polys), dtype=np.float64)
+    ring_off = np.zeros(len(sel) + 1, dtype=np.int64)
+    np.cumsum(shapely.get_num_coordinates(polys), out=ring_off[1:])
+    return sel, coords, ring_off
 
 
 def _certified(packed: Packed, n_jobs: int, *, star: bool) -> np.ndarray:
     """:func:`certified_valid`; ``star=False`` leaves out the star certificate (tests)."""
     n = len(packed.ring_start)
     out = np.zeros(n, dtype=np.bool_)
-    args = (
-        packed.coords, packed.ring_off, packed.ring_sign, packed.ring_start, packed.ring_end, out,
-        star,
-    )  # fmt: skip
+    args = (packed.coords, packed.ring_off, packed.ring_start, packed.ring_end, out, star)
     if n_jobs <= 1 or n <= _CHUNK:
         _certify(*args, 0, n)
     else:
@@ -1440,7 +1519,7 @@ def _certified(packed: Packed, n_jobs: int, *, star: bool) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _certify(coords, ring_off, ring_sign, g_rs, g_re, out, star, lo, hi):
+def _certify(coords, ring_off, g_rs, g_re, out, star, lo, hi):
     # one set of work arrays for the chunk, sized for its longest ring (allocating them per
     # ring cost more than the sweep: large blocks come from the kernel, zeroed page by page)
     longest = 0
@@ -1450,7 +1529,7 @@ def _certify(coords, ring_off, ring_sign, g_rs, g_re, out, star, lo, hi):
     work = _work(longest)
     for g in range(lo, hi):
         out[g] = g_re[g] - g_rs[g] == 1 and _simple_ring(
-            coords, ring_off, ring_sign, g_rs[g], work, star
+            coords, ring_off[g_rs[g]], ring_off[g_rs[g] + 1], work, star
         )
 
 
@@ -1469,6 +1548,7 @@ def _work(n):
         np.empty(levels, dtype=np.int64),  # the search path
         np.empty(2 * n + 4, dtype=np.int64),  # the array sweep's order, room on both sides
         np.empty(n, dtype=np.int64),  # each edge's place in it
+        np.empty(n, dtype=np.int64),  # the star certificate's failed edges
     )
 
 
@@ -1482,26 +1562,44 @@ def _skip_levels(m):
 
 
 @njit(cache=True, nogil=True)
-def _simple_ring(coords, ring_off, ring_sign, r, work, star):
-    """Tell whether ring ``r`` is certainly simple.
+def _unfit(v):
+    """0 when ``v`` is 0 or of magnitude within ``[2**-200, 2**200]``, else 1 (NaN, ±inf).
 
-    Certainly simple: finite, at least three edges of non-zero length, an oriented extreme
-    corner, and either star-shaped around a point (``star``: :func:`_star_ring`, linear
-    time) or with no spike between consecutive edges and no contact at all between other
-    edges (every pair for small rings, else a sweep: :func:`_sweep_simple`). ``work``:
-    arrays from :func:`_work` for at least this ring's vertices.
+    Differences of such numbers are 0 or at least ``2**-252`` and at most ``2**201``, so
+    their products neither overflow nor underflow: the exact predicates of the sweep hold.
     """
-    if ring_sign[r] == 0:
-        return False
-    v0 = ring_off[r]
-    v1 = ring_off[r + 1]
+    a = abs(v)
+    return np.int64(not (a <= _FIT_MAX)) | np.int64((a < _FIT_MIN) & (a != 0.0))
+
+
+@njit(cache=True, nogil=True)
+def _ring_fits(coords, v0, v1):
+    """Whether every coordinate of ``coords[v0:v1]`` fits (:func:`_unfit`)."""
+    unfit = 0
     for v in range(v0, v1):
-        if not (np.isfinite(coords[v, 0]) and np.isfinite(coords[v, 1])):
-            return False
+        unfit += _unfit(coords[v, 0]) + _unfit(coords[v, 1])
+    return unfit == 0
+
+
+@njit(cache=True, nogil=True)
+def _simple_ring(coords, v0, v1, work, star):
+    """Tell whether the ring ``coords[v0:v1]`` is certainly simple.
+
+    Certainly simple: closed, and either star-shaped around a point (``star``:
+    :func:`_star_ring`, linear time) or with coordinates that fit (:func:`_unfit`), at
+    least three edges of non-zero length, no spike between consecutive edges and no contact
+    at all between other edges (every pair for small rings, else a sweep:
+    :func:`_sweep_simple`). ``work``: arrays from :func:`_work` for at least this ring's
+    vertices.
+    """
+    if v1 - v0 < 4:
+        return False
     if coords[v1 - 1, 0] != coords[v0, 0] or coords[v1 - 1, 1] != coords[v0, 1]:
         return False  # not closed
-    if star and v1 - v0 > _STAR_MIN and _star_ring(coords, v0, v1, ring_sign[r]):
+    if star and v1 - v0 > _STAR_MIN and _star_ring(coords, v0, v1, work[10]):
         return True
+    if not _ring_fits(coords, v0, v1):
+        return False
     # the edges of non-zero length, copied (x0, y0, x1, y1), and their envelopes
     E = work[0]
     m = 0
@@ -1536,100 +1634,173 @@ def _simple_ring(coords, ring_off, ring_sign, r, work, star):
 
 
 @njit(cache=True, nogil=True)
-def _star_ring(coords, v0, v1, s):
+def _star_ring(coords, v0, v1, failed):
     """Tell whether the closed ring ``coords[v0:v1]`` is certainly star-shaped, so simple.
 
     A point of the ring's kernel (the points that see every edge from the inside) is sought
-    from the ring's centroid by projecting it into the half-plane of each edge it is not
-    strictly inside (Kaczmarz's method, over-relaxed so that it lands inside), pass after
-    pass; a pass that moves nothing has checked the point exactly (:func:`_star_pass`). A
-    ring whose kernel is not found in ``_STAR_PASSES`` passes goes to the other tests: a
-    wrong guess costs time, never a wrong answer. ``s``: the ring's orientation (+1: its
-    interior on the left).
+    from the ring's centroid (its pass also counts the repeated vertices): a pass
+    (:func:`_star_pass`) projects the point into the half-plane of each edge it is not
+    strictly inside (Kaczmarz's method, over-relaxed so that it lands inside), then the
+    point goes round the edges that pass moved it for until it is inside all of them
+    (:func:`_star_fix`: a handful of edges; another pass over all of them would undo the
+    first moves). A check (:func:`_star_check`, branch-free) then tells whether every edge
+    turns the same way around the point and the ring goes round it once: that is the
+    proof; if not, another pass and check. The orientation ``s`` is the sign of the float
+    area: only a guess, which the check proves (every edge must turn the way ``s`` says).
+    A ring whose kernel is not found in ``_STAR_PASSES`` rounds, or for which a pass moves
+    the point for more than ``_STAR_GIVE_UP`` of its edges, goes to the other tests: a
+    wrong guess costs time, never a wrong answer. ``failed``: room for the edges a pass
+    moved the point for.
     """
     ox = coords[v0, 0]
     oy = coords[v0, 1]
     twice = 0.0
     sx = 0.0
     sy = 0.0
-    for v in range(v0, v1 - 1):  # the centroid, around the first vertex
-        x0 = coords[v, 0] - ox
-        y0 = coords[v, 1] - oy
-        x1 = coords[v + 1, 0] - ox
-        y1 = coords[v + 1, 1] - oy
+    repeated = 0
+    x0 = 0.0
+    y0 = 0.0
+    for v in range(v0 + 1, v1):  # the centroid, around the first vertex (branch-free)
+        x = coords[v, 0]
+        y = coords[v, 1]
+        repeated += np.int64((x == coords[v - 1, 0]) & (y == coords[v - 1, 1]))
+        x1 = x - ox
+        y1 = y - oy
         c = x0 * y1 - x1 * y0
         twice += c
         sx += (x0 + x1) * c
         sy += (y0 + y1) * c
-    if not twice * s > 0.0:
-        return False
+        x0 = x1
+        y0 = y1
+    if not (twice != 0.0 and np.isfinite(twice)):
+        return 0
+    s = 1 if twice > 0.0 else -1
     px = sx / (3.0 * twice) + ox
     py = sy / (3.0 * twice) + oy
     for _ in range(_STAR_PASSES):
-        if not (_in_range(px) and _in_range(py)):
-            return False
-        moved, quarters, px, py = _star_pass(coords, v0, v1, s, px, py)
-        if not moved:
-            return quarters == 4
-    return False
+        px, py, n_failed = _star_pass(coords, v0, v1, s, px, py, failed)
+        if n_failed > _STAR_GIVE_UP * (v1 - v0):
+            return 0  # far from star-shaped around here (a comb, a tile of a county): the sweep
+        if 0 < n_failed <= len(failed):
+            px, py = _star_fix(coords, failed, n_failed, s, px, py, 2 * (v1 - v0))
+        if not (np.isfinite(px) and np.isfinite(py)):
+            return 0
+        bad, quarters = _star_check(coords, v0, v1, s, px, py)
+        if bad == repeated:  # only the edges of zero length failed
+            return 1 if quarters == 4 else 0
+    return 0
 
 
 @njit(cache=True, nogil=True)
-def _star_pass(coords, v0, v1, s, px, py):
-    """One pass of :func:`_star_ring` around ``p``: moved, quarter turns, the new ``p``.
+def _star_check(coords, v0, v1, s, px, py):
+    """Edges of the ring ``coords[v0:v1]`` that fail around ``p``, and its quarter turns.
 
-    Each edge ``a → b`` of non-zero length must turn the way ``s`` says around ``p``: the
-    orientation of ``(p, a, b)``, with the float filter of :func:`_orient_sign` (its sign
-    is certain when it passes). An edge that fails the filter moves ``p`` into its
-    half-plane (to the other side of its line, half as far as ``p`` was outside, plus a
-    margin), and the pass proves nothing.
+    Each edge ``a → b`` must turn the way ``s`` says around ``p``: the orientation of
+    ``(p, a, b)`` with the float filter of :func:`_orient_sign` (the bound covers the
+    rounded differences too) and ``_STAR_TINY`` more for products that underflow; its
+    sign is certain when it passes, for any coordinates (an overflow or a NaN fails). An
+    edge of zero length (a repeated vertex) always fails: the caller counts them.
 
-    When nothing moved, the angle around ``p`` grows strictly along the ring. If the ring
-    goes round ``p`` exactly once (``quarters == 4``), every ray from ``p`` meets the ring
-    once, so no two points of the ring coincide: the ring is simple (and bounds a region of
-    non-zero area). The turns are counted exactly in quarters: the quadrant of each vertex
-    seen from ``p`` comes from the signs of float differences (exact), and an edge seen
-    turning from ``p`` spans less than half a turn, so it advances the quadrant by 0, 1 or
-    2, which the difference of quadrants modulo 4 tells.
+    When only those fail, the angle around ``p`` grows strictly along the ring. If the ring
+    goes round ``p`` exactly once, every ray from ``p`` meets the ring once, so no two
+    points of the ring coincide: the ring is simple (and bounds a region of non-zero area).
+    The turns are counted exactly: the half-planes ``x < px`` and ``y < py`` cut the plane
+    into four sectors (signs of float differences: exact), and an edge seen turning from
+    ``p`` spans less than half a turn, so it passes 0, 1 or 2 sector boundaries, each of
+    which flips one of the two signs; the flips over the ring (``quarters``) are 4 per
+    turn.
+
+    Branch-free, ``p`` fixed: the compiler vectorises it (twice as fast as a loop that
+    moves ``p``).
     """
-    moved = False
+    fs = 1.0 if s > 0 else -1.0
+    bad = 0
     quarters = 0
-    q0 = _quadrant(coords[v0, 0] - px, coords[v0, 1] - py)
+    dxa = coords[v0, 0] - px
+    dya = coords[v0, 1] - py
+    for v in range(v0 + 1, v1):
+        dxb = coords[v, 0] - px
+        dyb = coords[v, 1] - py
+        left = dxa * dyb
+        right = dya * dxb
+        f = fs * (left - right)
+        bad += 0 if f > _ERRBOUND * (abs(left) + abs(right)) + _STAR_TINY else 1
+        quarters += np.int64((dxa < 0.0) != (dxb < 0.0)) + np.int64((dya < 0.0) != (dyb < 0.0))
+        dxa = dxb
+        dya = dyb
+    return bad, quarters
+
+
+@njit(cache=True, nogil=True)
+def _star_pass(coords, v0, v1, s, px, py, failed):
+    """Move ``p`` into the half-plane of every edge it is not strictly inside, in one pass.
+
+    The test of :func:`_star_check`; an edge that fails it moves ``p`` (:func:`_star_move`)
+    and is noted in ``failed`` while there is room. Returns the new ``p`` and how many
+    edges moved it. A guess: the next check proves or not.
+    """
+    n_failed = 0
     for v in range(v0, v1 - 1):
         ax = coords[v, 0]
         ay = coords[v, 1]
         bx = coords[v + 1, 0]
         by = coords[v + 1, 1]
-        if ax == bx and ay == by:
-            continue  # a repeated vertex
         left = (ax - px) * (by - py)
         right = (ay - py) * (bx - px)
         f = s * (left - right)
-        if not f > _ERRBOUND * (abs(left) + abs(right)):
-            dx = bx - ax
-            dy = by - ay
-            nn = dx * dx + dy * dy
-            g = (_STAR_RELAX * max(-f, 0.0) + _STAR_MARGIN * nn) / nn
-            px -= s * g * dy
-            py += s * g * dx
-            moved = True
-        elif not moved:
-            q1 = _quadrant(bx - px, by - py)
-            quarters += (q1 - q0) & 3 if s > 0 else (q0 - q1) & 3
-            q0 = q1
-    return moved, quarters, px, py
+        if not f > _ERRBOUND * (abs(left) + abs(right)) and (ax != bx or ay != by):
+            px, py = _star_move(ax, ay, bx, by, s, f, px, py)
+            if n_failed < len(failed):
+                failed[n_failed] = v
+            n_failed += 1
+    return px, py, n_failed
 
 
 @njit(cache=True, nogil=True)
-def _quadrant(dx, dy):
-    """Quadrant of the direction ``(dx, dy)``: 0 for angles in [0, π/2), … 3 in [3π/2, 2π)."""
-    if dx > 0.0 and dy >= 0.0:
-        return 0
-    if dx <= 0.0 and dy > 0.0:
-        return 1
-    if dx < 0.0 and dy <= 0.0:
-        return 2
-    return 3
+def _star_move(ax, ay, bx, by, s, f, px, py):
+    """Move ``p`` across the line of edge ``a → b``, to the side ``s`` says.
+
+    ``f``: the orientation of ``(p, a, b)`` times ``s``. To the other side, half as far as
+    ``p`` was outside (``_STAR_RELAX``), plus ``_STAR_MARGIN`` of the edge's length.
+    """
+    dx = bx - ax
+    dy = by - ay
+    nn = dx * dx + dy * dy
+    if not nn > 0.0:
+        return px, py  # underflow (tiny coordinates): no move; the check will not pass
+    g = (_STAR_RELAX * max(-f, 0.0) + _STAR_MARGIN * nn) / nn
+    return px - s * g * dy, py + s * g * dx
+
+
+@njit(cache=True, nogil=True)
+def _star_fix(coords, failed, n_failed, s, px, py, budget):
+    """Move ``p`` into the half-planes of the edges ``failed[:n_failed]``, round after round.
+
+    Until a round moves nothing, at most ``_STAR_FIX_ROUNDS`` rounds and ``budget`` edges
+    visited (rings that are not star-shaped fail on many edges: they must not pay more here
+    than a pass or two). A guess: the next :func:`_star_check` proves or not.
+    """
+    visited = 0
+    for _ in range(_STAR_FIX_ROUNDS):
+        visited += n_failed
+        if visited > budget:
+            break
+        moved = False
+        for i in range(n_failed):
+            v = failed[i]
+            ax = coords[v, 0]
+            ay = coords[v, 1]
+            bx = coords[v + 1, 0]
+            by = coords[v + 1, 1]
+            left = (ax - px) * (by - py)
+            right = (ay - py) * (bx - px)
+            f = s * (left - right)
+            if not f > _ERRBOUND * (abs(left) + abs(right)):
+                px, py = _star_move(ax, ay, bx, by, s, f, px, py)
+                moved = True
+        if not moved:
+            break
+    return px, py
 
 
 @njit(cache=True, nogil=True)
