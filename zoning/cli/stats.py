@@ -71,14 +71,9 @@ def stats(
     Writes OUT/stats.csv (unit_id, layer_kind, zone, area_km2, unit_area_km2, share_pct,
     level, unit_name; zone "all" is the whole layer), as zoning run does.
     """  # noqa: D205 (the docstring is click's --help text: a blank line would split its first paragraph)
-    from zoning.catalog import load_catalog
     from zoning.cli.options import allow_quick_exit, catalog_label, progress_steps
-    from zoning.crs import ALBERS_CHINA
-    from zoning.errors import CatalogError, Problem
-    from zoning.io import atomic_directory
     from zoning.io.workspace import claim_output
     from zoning.run.inputs import catalog_inputs
-    from zoning.stats import choose_kinds
     from zoning.threads import Background
 
     if out is None:
@@ -91,9 +86,16 @@ def stats(
         inputs=[*catalog_inputs(catalog_path), ("units file", units_path)],
     )
     # numba loads the area kernel's compiled code (imports, and linking that releases the GIL)
-    # while the catalogue is read; the statistics wait for it
+    # while pandas, geopandas and pyproj are imported and the catalogue is read; the
+    # statistics wait for it
     kernels = Background(_load_kernels, "zoning-kernels")
     click.get_current_context().call_on_close(lambda: kernels.wait(raise_error=False))
+    from zoning.catalog import load_catalog
+    from zoning.crs import ALBERS_CHINA
+    from zoning.errors import CatalogError, Problem
+    from zoning.io import atomic_directory
+    from zoning.stats import choose_kinds
+
     steps = progress_steps(
         "zoning stats", ["load catalogue", "read layers", "statistics", "write stats.csv"]
     )
@@ -176,8 +178,10 @@ def stats(
 def _load_kernels() -> None:
     """Load the area kernel (numba's cached machine code) by running it once on two squares.
 
-    numba's set-up checks for a BLAS without importing all of scipy.linalg
-    (:func:`zoning.jit.without_scipy_linalg`): the statistics use no linear algebra.
+    Cached code loads without numba's compile set-up (:func:`zoning.jit.njit`); should the
+    kernel have to be compiled after all, numba's check for a BLAS in that set-up goes without
+    importing all of scipy.linalg (:func:`zoning.jit.without_scipy_linalg`): the statistics use
+    no linear algebra.
     """
     from zoning.jit import without_scipy_linalg
     from zoning.polyarea import warm_up
