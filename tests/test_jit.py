@@ -222,3 +222,41 @@ def test_cached_kernels_that_hash_and_sort_run_after_a_light_load(tmp_path: Path
     assert second.returncode == 0, second.stderr
     lines = second.stdout.strip().splitlines()
     assert lines == ["4 [1, 3, 3, 5, 5, 8] False", "1 8 True"]
+
+
+def test_numba_is_imported_without_pyyaml_until_its_config_file_needs_it() -> None:
+    out = _fresh(
+        """
+        import sys
+        from zoning.polyarea import warm_up
+
+        area = warm_up()
+        during = "yaml" in sys.modules
+        import numba.core.config as config
+
+        print(area, during, config._HAVE_YAML, config.yaml.safe_load("opt: 2"), "yaml" in sys.modules)
+        """
+    )
+    assert out == "7.0 False True {'opt': 2} True"
+
+
+def test_a_numba_config_file_in_the_working_folder_is_still_read(tmp_path: Path) -> None:
+    (tmp_path / ".numba_config.yaml").write_text("debug_cache: 1\n", encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from zoning.jit import njit\n"
+            "f = njit(lambda x: x + 1)\n"
+            "import numba.core.config as c\n"
+            "print(f(1), c.DEBUG_CACHE, c._HAVE_YAML)",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split()[-3:] == ["2", "1", "True"]  # numba's default is 0
