@@ -557,9 +557,11 @@ def _access_problems(entry: LayerEntry, columns: Any) -> list[Problem]:
 
 def redacted(url: str) -> str:
     """Return a PostGIS URL without its password ("" for a file layer)."""
+    if not url:
+        return ""
     from zoning.io.postgis import redact_url
 
-    return redact_url(url) if url else ""
+    return redact_url(url)
 
 
 def units_of_level(catalog: Catalog, level: str) -> gpd.GeoDataFrame:
