@@ -88,4 +88,5 @@ def test_stats_on_every_demo_layer_loads_no_scipy_sparse_or_linalg(tmp_path):
     assert (tmp_path / "s" / "stats.csv").is_file()
     assert "zoning.stats.dissolve" in modules  # it did group the features
     assert "zoning.polyarea" in modules  # and measured them with the kernel
+    # (the kernel comes from numba's cache, as after make setup; a compile needs arraymath)
     assert _loaded(modules, ["scipy.sparse", "scipy.linalg", "numba.np.arraymath"]) == []
