@@ -36,6 +36,9 @@ NOT_FOR_STATS = [
     "zoning.restoration",
     "zoning.ledger",
     "zoning.io.postgis",  # a catalogue's paths are told from database URLs without it
+    "zoning.io.read",  # cached layers: no vector file is read or written
+    "zoning.io.vector",
+    "zoning.io.gpkg",
 ]
 
 

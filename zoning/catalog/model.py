@@ -409,8 +409,6 @@ class Catalog:
         return folder / f"{key}.parquet", folder / f"{key}.json"
 
     def _load_entry(self, entry: LayerEntry) -> LoadedLayer:
-        from zoning.io import read_vector
-
         if entry.url:
             return self._load_database_entry(entry)
         t0 = time.perf_counter()
@@ -420,6 +418,7 @@ class Catalog:
         if cached is not None:
             logger.debug("layer %s from cache in %.2f s", entry.name, time.perf_counter() - t0)
             return cached
+        from zoning.io import read_vector
 
         raw = read_vector(
             entry.path,
