@@ -16,7 +16,7 @@ from typing import Any
 from zoning.access_list import parse_access_fields
 from zoning.catalog.model import Catalog, LayerEntry, redacted
 from zoning.errors import CatalogError, InputFileError, Problem
-from zoning.io.sources import source_problem
+from zoning.io.sources import is_database_url, source_problem
 from zoning.kinds import KIND_IDS, get_kind
 from zoning.spec.files import CATALOG, CATALOG_LAYER
 from zoning.spec.reading import nonfinite_problems, read_toml
@@ -271,8 +271,6 @@ def _parse_access(
 
 def _database_url(spec: dict[str, Any], where: str, kind: str, problems: list[Problem]) -> str:
     """Return the PostGIS URL of a layer entry ("" for a file), its `layer`/`sql` checked."""
-    from zoning.io.postgis import is_database_url
-
     path = spec["path"]
     if not is_database_url(path):
         if "sql" in spec:

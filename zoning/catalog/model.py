@@ -409,8 +409,6 @@ class Catalog:
         return folder / f"{key}.parquet", folder / f"{key}.json"
 
     def _load_entry(self, entry: LayerEntry) -> LoadedLayer:
-        from zoning.io import read_vector
-
         if entry.url:
             return self._load_database_entry(entry)
         t0 = time.perf_counter()
@@ -420,6 +418,7 @@ class Catalog:
         if cached is not None:
             logger.debug("layer %s from cache in %.2f s", entry.name, time.perf_counter() - t0)
             return cached
+        from zoning.io import read_vector
 
         raw = read_vector(
             entry.path,
@@ -557,9 +556,11 @@ def _access_problems(entry: LayerEntry, columns: Any) -> list[Problem]:
 
 def redacted(url: str) -> str:
     """Return a PostGIS URL without its password ("" for a file layer)."""
+    if not url:
+        return ""
     from zoning.io.postgis import redact_url
 
-    return redact_url(url) if url else ""
+    return redact_url(url)
 
 
 def units_of_level(catalog: Catalog, level: str) -> gpd.GeoDataFrame:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,9 @@ from zoning.cli.options import (
     overwrite_option,
     scheduler_options,
 )
+
+if TYPE_CHECKING:
+    from zoning.threads import Background
 
 __all__ = ["stats"]
 
@@ -71,15 +74,17 @@ def stats(
     Writes OUT/stats.csv (unit_id, layer_kind, zone, area_km2, unit_area_km2, share_pct,
     level, unit_name; zone "all" is the whole layer), as zoning run does.
     """  # noqa: D205 (the docstring is click's --help text: a blank line would split its first paragraph)
-    from zoning.catalog import load_catalog
+    from zoning.threads import Background
+
+    # numba and the kernel module are imported on a thread of their own from the start: while
+    # the output is checked (with --catalog that reads the catalogue, importing pandas and
+    # geopandas); importing compiles nothing and writes nothing
+    imports = Background(_import_kernels, "zoning-kernel-imports")
+    context = click.get_current_context()
+    context.call_on_close(lambda: imports.wait(raise_error=False))
     from zoning.cli.options import allow_quick_exit, catalog_label, progress_steps
-    from zoning.crs import ALBERS_CHINA
-    from zoning.errors import CatalogError, Problem
-    from zoning.io import atomic_directory
     from zoning.io.workspace import claim_output
     from zoning.run.inputs import catalog_inputs
-    from zoning.stats import choose_kinds
-    from zoning.threads import Background
 
     if out is None:
         from zoning.cli.options import default_out
@@ -90,10 +95,17 @@ def stats(
         overwrite=overwrite,
         inputs=[*catalog_inputs(catalog_path), ("units file", units_path)],
     )
-    # numba loads the area kernel's compiled code (imports, and linking that releases the GIL)
-    # while the catalogue is read; the statistics wait for it
-    kernels = Background(_load_kernels, "zoning-kernels")
-    click.get_current_context().call_on_close(lambda: kernels.wait(raise_error=False))
+    # numba loads the area kernel's compiled code (and would compile it, were it not cached)
+    # while pandas, geopandas and pyproj are imported and the catalogue is read; the
+    # statistics wait for it
+    kernels = Background(lambda: _load_kernels(imports), "zoning-kernels")
+    context.call_on_close(lambda: kernels.wait(raise_error=False))
+    from zoning.catalog import load_catalog
+    from zoning.crs import ALBERS_CHINA
+    from zoning.errors import CatalogError, Problem
+    from zoning.io import atomic_directory
+    from zoning.stats import choose_kinds
+
     steps = progress_steps(
         "zoning stats", ["load catalogue", "read layers", "statistics", "write stats.csv"]
     )
@@ -173,12 +185,22 @@ def stats(
         click.echo(f"{redact_url(db)} zoning_stats (run {key})")
 
 
-def _load_kernels() -> None:
+def _import_kernels() -> None:
+    """Import numba and the area kernel's module (decorating its functions compiles nothing)."""
+    import zoning.polyarea  # noqa: F401
+
+
+def _load_kernels(imports: Background) -> None:
     """Load the area kernel (numba's cached machine code) by running it once on two squares.
 
-    numba's set-up checks for a BLAS without importing all of scipy.linalg
-    (:func:`zoning.jit.without_scipy_linalg`): the statistics use no linear algebra.
+    ``imports`` is the thread importing the kernel's module: its error, if any, is raised here.
+
+    Cached code loads without numba's compile set-up (:func:`zoning.jit.njit`); should the
+    kernel have to be compiled after all, numba's check for a BLAS in that set-up goes without
+    importing all of scipy.linalg (:func:`zoning.jit.without_scipy_linalg`): the statistics use
+    no linear algebra.
     """
+    imports.wait()
     from zoning.jit import without_scipy_linalg
     from zoning.polyarea import warm_up
 

@@ -14,20 +14,46 @@ layer cache.
 Examples: :mod:`zoning.io.vector`.
 """
 
-from zoning.io.atomic import atomic_directory, atomic_write_bytes, atomic_write_text
-from zoning.io.checksums import sha256_file
-from zoning.io.encodings import detect_dbf_encoding
-from zoning.io.gpkg import GPKG_TIMESTAMP
-from zoning.io.read import Engine, read_vector
-from zoning.io.tables import (
-    csv_bytes,
-    csv_encoding,
-    read_csv_table,
-    use_csv_encoding,
-    write_csv,
-    write_table,
-)
-from zoning.io.vector import write_vector
+from typing import TYPE_CHECKING
+
+from zoning.lazy import lazy_names
+
+if TYPE_CHECKING:  # the names, for type checkers; at run time they load on first use
+    from zoning.io.atomic import atomic_directory, atomic_write_bytes, atomic_write_text
+    from zoning.io.checksums import sha256_file
+    from zoning.io.encodings import detect_dbf_encoding
+    from zoning.io.gpkg import GPKG_TIMESTAMP
+    from zoning.io.read import Engine, read_vector
+    from zoning.io.tables import (
+        csv_bytes,
+        csv_encoding,
+        read_csv_table,
+        use_csv_encoding,
+        write_csv,
+        write_table,
+    )
+    from zoning.io.vector import write_vector
+
+#: public name -> the module that defines it (``zoning stats`` with a cached catalogue reads
+#: and writes no vector file: the readers, GDAL's encodings and the GeoPackage writer stay
+#: unloaded)
+_API = {
+    "atomic_directory": "atomic",
+    "atomic_write_bytes": "atomic",
+    "atomic_write_text": "atomic",
+    "sha256_file": "checksums",
+    "detect_dbf_encoding": "encodings",
+    "GPKG_TIMESTAMP": "gpkg",
+    "Engine": "read",
+    "read_vector": "read",
+    "csv_bytes": "tables",
+    "csv_encoding": "tables",
+    "read_csv_table": "tables",
+    "use_csv_encoding": "tables",
+    "write_csv": "tables",
+    "write_table": "tables",
+    "write_vector": "vector",
+}
 
 __all__ = [
     "GPKG_TIMESTAMP",
@@ -46,3 +72,5 @@ __all__ = [
     "write_table",
     "write_vector",
 ]
+
+__getattr__, __dir__ = lazy_names(__name__, _API, globals(), __all__)

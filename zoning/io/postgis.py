@@ -39,6 +39,7 @@ import pandas as pd
 import shapely
 
 from zoning.errors import DatabaseError
+from zoning.io.sources import is_database_url
 
 if TYPE_CHECKING:
     from sqlalchemy import Select, TextClause
@@ -60,22 +61,8 @@ logger = logging.getLogger("zoning.postgis")  # the name users and tests filter 
 #: SRID of every table zoning writes (CGCS2000 geographic, as the normalised frames)
 SRID = 4490
 
-_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 _IDENT = re.compile(r"^[^\s\"'.;]+(\.[^\s\"'.;]+)?$")
 _CONNECT_TIMEOUT_S = 10
-
-
-def is_database_url(text: object) -> bool:
-    """Tell whether ``text`` is a PostgreSQL URL (``postgresql://…``), the deliberate source kind.
-
-    Examples
-    --------
-    >>> is_database_url("postgresql://me@127.0.0.1:5432/gis")
-    True
-    >>> is_database_url("data/redline.gpkg")
-    False
-    """
-    return isinstance(text, str) and text.strip().lower().startswith(_SCHEMES)
 
 
 def redact_url(url: str) -> str:

@@ -29,6 +29,7 @@ __all__ = [
     "MAX_TEXT_INPUT_BYTES",
     "check_source",
     "check_zip_member",
+    "is_database_url",
     "is_remote_crs_text",
     "is_utf8_name",
     "proj_offline",
@@ -38,6 +39,9 @@ __all__ = [
     "unusable_path_message",
     "utf8_alias",
 ]
+
+#: URL schemes of a PostGIS source (zoning.io.postgis reads them)
+_DATABASE_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
 #: Text formats (CSV, GeoJSON, KML) are read whole into memory: larger files are refused.
 MAX_TEXT_INPUT_BYTES = 2 * 1024**3
@@ -54,6 +58,22 @@ _VRT_REMOTE = re.compile(
     rb"[^<>\"']{0,40}(?:/vsi[a-z0-9_]*/|[a-z]{2,15}://)[^<>\"']{0,80}", re.IGNORECASE
 )
 _SCAN_CHUNK = 8 * 1024 * 1024
+
+
+def is_database_url(text: object) -> bool:
+    """Tell whether ``text`` is a PostgreSQL URL (``postgresql://…``), the deliberate source kind.
+
+    Here rather than in :mod:`zoning.io.postgis`, so that checking a catalogue's paths does not
+    import the database module.
+
+    Examples
+    --------
+    >>> is_database_url("postgresql://me@127.0.0.1:5432/gis")
+    True
+    >>> is_database_url("data/redline.gpkg")
+    False
+    """
+    return isinstance(text, str) and text.strip().lower().startswith(_DATABASE_SCHEMES)
 
 
 def _offline_fix() -> str:
