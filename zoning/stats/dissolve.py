@@ -24,6 +24,7 @@ from zoning.crs import ALBERS_CHINA, is_marked_valid, require_measurable
 from zoning.duplicates import near_duplicate_rows
 from zoning.errors import CRSError
 from zoning.ranges import concat_ranges
+from zoning.stats.batches import batched_clip_areas
 from zoning.stats.geos import map_chunks, overlay, polygonal_parts, union_all
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -484,17 +485,8 @@ def _interiors_overlap(
     Measured as a positive intersection area by :mod:`zoning.polyarea`; pairs it declines
     (touching or collinear edges) get the exact DE-9IM test from GEOS and a NaN area.
     """
-    from zoning.polyarea import pack, union_clip_areas
-
-    used, inv = np.unique(pairs, return_inverse=True)
-    inv = inv.reshape(pairs.shape)
-    area, noise = union_clip_areas(
-        pack(geoms[used]),
-        np.arange(len(pairs) + 1),
-        inv[:, 0],
-        inv[:, 1],
-        n_jobs=n_jobs,
-        with_noise=True,
+    area, noise = batched_clip_areas(
+        geoms, np.arange(len(pairs) + 1), pairs[:, 0], pairs[:, 1], n_jobs=n_jobs
     )
     hit = area > noise  # features that only touch have an intersection of 0 within rounding
     bad = np.flatnonzero(np.isnan(area))

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from zoning.ranges import concat_ranges
+from zoning.stats.batches import batched_clip_areas
 from zoning.stats.dissolve import Pieces, piece_geometries
 from zoning.stats.geos import map_chunks, overlay, union_all
 from zoning.stats.units import PreparedUnits
@@ -59,23 +60,18 @@ def _kernel_areas(
 ) -> np.ndarray:
     """Measure ``union(piece idx[i]) ∩ unit unit_of[i]`` by the area kernel.
 
-    No clip where ``unit_of`` is -1; :func:`zoning.polyarea.union_clip_areas` measures, NaN
-    where it declines.
+    No clip where ``unit_of`` is -1; :func:`zoning.stats.batches.batched_clip_areas` measures
+    (the pieces' features and the units packed batch by batch), NaN where it declines.
     """
-    from zoning.polyarea import pack, union_clip_areas
-
     sizes = pieces.sizes()[idx]
-    pos = concat_ranges(pieces.indptr[idx], sizes)
-    used, members = np.unique(pieces.members[pos], return_inverse=True)
-    geoms = pieces.feats[used]
+    members = pieces.members[concat_ranges(pieces.indptr[idx], sizes)]
+    geoms = pieces.feats
     clip = np.asarray(unit_of, dtype=np.int64).copy()
     if units is not None:
-        geoms = np.concatenate([geoms, units.geoms])
-        clip[clip >= 0] += len(used)
+        geoms = np.concatenate([geoms, units.geoms])  # a unit after every feature, as before
+        clip[clip >= 0] += len(pieces.feats)
     indptr = np.r_[0, np.cumsum(sizes)]
-    area, noise = union_clip_areas(
-        pack(geoms), indptr, members.ravel(), clip, n_jobs=n_jobs, with_noise=True
-    )
+    area, noise = batched_clip_areas(geoms, indptr, members, clip, n_jobs=n_jobs)
     area[np.abs(area) <= noise] = 0.0  # a piece touching a unit from outside: none inside
     return area
 
