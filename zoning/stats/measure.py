@@ -94,34 +94,26 @@ def measure_pieces(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> 
     # (boundary-free) cell holding their envelope's corner; the envelopes of the others are
     # tested against the boundary chunks, and those clear of them placed by their corner.
     free = units.grid.free(b)
-    cell, cx, cy = units.grid.centres(b[free, 0], b[free, 1])
-    c_idx, c_unit = _units_containing(units, cx, cy)
-    unit_of_cell = np.full(len(cx), -1, dtype=np.int64)
-    unit_of_cell[c_idx] = c_unit
-    far = np.flatnonzero(free)
-    placed = unit_of_cell[cell] >= 0
-    far_pieces, far_units = [far[placed]], [unit_of_cell[cell][placed]]
     near = ~free
     check = np.flatnonzero(near)
+    clear = check[:0]
     if len(check) and len(units.chunks):
-        hit = units.chunks.hits(b[check])
-        clear = check[~hit]
+        clear = check[~units.chunks.hits(b[check])]
         near[clear] = False
-        p_idx, u_idx = _units_containing(units, b[clear, 0], b[clear, 1])
-        far_pieces.append(clear[p_idx])
-        far_units.append(u_idx)
-    far_piece, far_unit = np.concatenate(far_pieces), np.concatenate(far_units)
-    res_piece = [far_piece]
-    res_unit = [far_unit]
-    res_area = [_piece_areas(pieces, far_piece, n_jobs)]
-
     near_idx = np.flatnonzero(near)
+    nb = b[near_idx]
+    # every (piece, unit) pair whose envelopes meet, measured by the boundary integral on
+    # the worker threads while this thread places and measures the pieces clear of boundaries
+    p_pos, u_idx = units.tree.query(shapely.box(nb[:, 0], nb[:, 1], nb[:, 2], nb[:, 3]))
+    cand = near_idx[p_pos]
+    with ThreadPoolExecutor(1) as background:
+        near_job = background.submit(_kernel_areas, pieces, cand, units, u_idx, n_jobs)
+        if n_jobs <= 1:
+            near_job.result()  # one thread: one stage after the other
+        far_piece, far_unit, far_area = _measure_far(pieces, units, b, free, clear, n_jobs)
+        area = near_job.result()
+    res_piece, res_unit, res_area = [far_piece], [far_unit], [far_area]
     if len(near_idx):
-        # every (piece, unit) pair whose envelopes meet, measured by the boundary integral
-        nb = b[near_idx]
-        p_pos, u_idx = units.tree.query(shapely.box(nb[:, 0], nb[:, 1], nb[:, 2], nb[:, 3]))
-        cand = near_idx[p_pos]
-        area = _kernel_areas(pieces, cand, units, u_idx, n_jobs)
         declined = np.zeros(n, dtype=bool)
         declined[cand[np.isnan(area)]] = True
         ok = ~declined[cand]
@@ -164,6 +156,32 @@ def measure_pieces(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> 
             "area_m2": area[rows],
         }
     )
+
+
+def _measure_far(
+    pieces: Pieces,
+    units: PreparedUnits,
+    b: np.ndarray,
+    free: np.ndarray,
+    clear: np.ndarray,
+    n_jobs: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Place and measure the pieces clear of every unit boundary: ``(piece, unit, area)``.
+
+    ``free`` pieces lie in boundary-free cells of the grid and go to the unit of their cell's
+    centre; ``clear`` pieces met no boundary chunk and go to the unit of their envelope's
+    corner. Each counts its whole area.
+    """
+    cell, cx, cy = units.grid.centres(b[free, 0], b[free, 1])
+    c_idx, c_unit = _units_containing(units, cx, cy)
+    unit_of_cell = np.full(len(cx), -1, dtype=np.int64)
+    unit_of_cell[c_idx] = c_unit
+    far = np.flatnonzero(free)
+    placed = unit_of_cell[cell] >= 0
+    p_idx, u_idx = _units_containing(units, b[clear, 0], b[clear, 1])
+    piece = np.concatenate([far[placed], clear[p_idx]])
+    unit = np.concatenate([unit_of_cell[cell][placed], u_idx])
+    return piece, unit, _piece_areas(pieces, piece, n_jobs)
 
 
 def _units_containing(
