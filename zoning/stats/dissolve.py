@@ -370,25 +370,33 @@ def dissolve_layer(
     n = len(geoms)
     if n == 0:
         return Pieces.concat([])
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms)
-    keep = left < right
-    left, right = left[keep], right[keep]
-    copies = _near_copies(geoms, zones, left, right)
-    if copies.any():  # one feature delivered twice: GEOS unions of such copies go wrong
-        return dissolve_layer(
-            kind, geoms[~copies], zones[~copies], n_jobs=n_jobs, group_offset=group_offset
-        )
-    inter = np.array([], dtype=float)
-    if len(left):
-        pairs = np.stack([left, right], axis=1)
-        hit, inter = _interiors_overlap(geoms, pairs, n_jobs)
-        left, right, inter = left[hit], right[hit], inter[hit]
-    comp = connected_components(n, left, right)
+    background = ThreadPoolExecutor(1)
+    try:
+        # envelopes and areas (GEOS, without the GIL) on a thread of their own while this
+        # thread queries the tree (which holds the GIL) and the workers test the pairs
+        measured = background.submit(_bounds_and_areas, geoms)
+        if n_jobs <= 1:
+            measured.result()  # one thread: one stage after the other
+        tree = shapely.STRtree(geoms)
+        left, right = tree.query(geoms)
+        keep = left < right
+        left, right = left[keep], right[keep]
+        copies = _near_copies(geoms, zones, left, right)
+        if copies.any():  # one feature delivered twice: GEOS unions of such copies go wrong
+            return dissolve_layer(
+                kind, geoms[~copies], zones[~copies], n_jobs=n_jobs, group_offset=group_offset
+            )
+        inter = np.array([], dtype=float)
+        if len(left):
+            pairs = np.stack([left, right], axis=1)
+            hit, inter = _interiors_overlap(geoms, pairs, n_jobs)
+            left, right, inter = left[hit], right[hit], inter[hit]
+        comp = connected_components(n, left, right)
+        bounds, area = measured.result()
+    finally:
+        background.shutdown()
 
     # canonical member order (envelope, then area), so permuting rows changes nothing
-    bounds = np.asarray(map_chunks(shapely.bounds, geoms, n_jobs)).reshape(n, 4)
-    area = map_chunks(shapely.area, geoms, n_jobs)
     order = lexsort((area, bounds[:, 3], bounds[:, 2], bounds[:, 1], bounds[:, 0], comp))
     comp_sorted = comp[order]
     starts = np.flatnonzero(np.r_[True, comp_sorted[1:] != comp_sorted[:-1]])
@@ -456,6 +464,11 @@ def dissolve_layer(
         area=np.concatenate(area_parts),
         feat_bounds=bounds,
     )
+
+
+def _bounds_and_areas(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Envelope ``(n, 4)`` and area of each geometry."""
+    return np.asarray(shapely.bounds(geoms)).reshape(len(geoms), 4), shapely.area(geoms)
 
 
 def _near_copies(
