@@ -101,10 +101,9 @@ def measure_pieces(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> 
         clear = check[~units.chunks.hits(b[check])]
         near[clear] = False
     near_idx = np.flatnonzero(near)
-    nb = b[near_idx]
     # every (piece, unit) pair whose envelopes meet, measured by the boundary integral on
     # the worker threads while this thread places and measures the pieces clear of boundaries
-    p_pos, u_idx = units.tree.query(shapely.box(nb[:, 0], nb[:, 1], nb[:, 2], nb[:, 3]))
+    p_pos, u_idx = units.tree.query(_envelope_queries(pieces, near_idx, b))
     cand = near_idx[p_pos]
     with ThreadPoolExecutor(1) as background:
         near_job = background.submit(_kernel_areas, pieces, cand, units, u_idx, n_jobs)
@@ -156,6 +155,21 @@ def measure_pieces(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> 
             "area_m2": area[rows],
         }
     )
+
+
+def _envelope_queries(pieces: Pieces, idx: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Geometries whose envelopes are those of pieces ``idx`` (``b``: every piece's envelope).
+
+    A piece of one feature is its feature (an R-tree query reads only its envelope), others
+    a box of their envelope: the same hits, without building a box per piece.
+    """
+    sizes = pieces.sizes()[idx]
+    out = pieces.feats[pieces.members[pieces.indptr[idx]]]
+    many = sizes > 1
+    if many.any():
+        e = b[idx[many]]
+        out[many] = shapely.box(e[:, 0], e[:, 1], e[:, 2], e[:, 3])
+    return out
 
 
 def _measure_far(
