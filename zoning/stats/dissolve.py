@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -549,15 +549,28 @@ def dissolve_layers(
 ) -> tuple[Pieces, dict[str, list[str]]]:
     """Project and dissolve every layer; return the pieces and the zones present per kind."""
     target = require_measurable(crs if crs is not None else ALBERS_CHINA, "zoning statistics")
-    parts: list[Pieces] = []
     zones_by_kind: dict[str, list[str]] = {}
     offset = 0
-    for kind in sorted(layers):
-        geoms, zones = _layer_geoms(
-            kind, layers[kind], target, make_valid=make_valid, n_jobs=n_jobs
-        )
-        zones_by_kind[kind] = sorted(set(zones))
-        p = dissolve_layer(kind, geoms, zones, n_jobs=n_jobs, group_offset=offset)
-        offset += len(geoms)
-        parts.append(p)
+    # layers are read (projected, checked) one after the other on this thread, and each is
+    # dissolved on a thread of its own meanwhile: one layer's serial steps (tree query,
+    # sorting) overlap another's pair tests. Group ids follow the layers' sorted order.
+    with ThreadPoolExecutor(max(1, min(n_jobs, len(layers)))) as pool:
+        jobs: list[Future[Pieces]] = []
+        for kind in sorted(layers):
+            try:
+                geoms, zones = _layer_geoms(
+                    kind, layers[kind], target, make_valid=make_valid, n_jobs=n_jobs
+                )
+            except BaseException:
+                for job in jobs:  # an error of an earlier layer first, as one by one
+                    job.result()
+                raise
+            zones_by_kind[kind] = sorted(set(zones))
+            jobs.append(
+                pool.submit(dissolve_layer, kind, geoms, zones, n_jobs=n_jobs, group_offset=offset)
+            )
+            if n_jobs <= 1:
+                jobs[-1].result()  # one thread: one layer after the other
+            offset += len(geoms)
+        parts = [job.result() for job in jobs]
     return Pieces.concat(parts), zones_by_kind
