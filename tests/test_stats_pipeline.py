@@ -81,3 +81,19 @@ def test_the_first_layer_without_a_crs_is_named(n_jobs):
     layers["spring_area"] = frame([sq(0, 0, 1_000)], crs=None)
     with pytest.raises(CRSError, match="'spring_area'"):
         dissolve_layers(layers, n_jobs=n_jobs)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_an_error_near_the_boundaries_reaches_the_caller(grid_units, monkeypatch, n_jobs):
+    # the far pieces wait for the near stage's clear pieces: its error must end that wait
+    import zoning.stats.units
+
+    pieces, _ = dissolve_layers(_layers(), n_jobs=1)
+    units = prepare_units(grid_units)
+
+    def boom(self, boxes):
+        raise RuntimeError("chunk test failed")
+
+    monkeypatch.setattr(zoning.stats.units.BoundaryChunks, "hits", boom)
+    with pytest.raises(RuntimeError, match="chunk test failed"):
+        measure_pieces(pieces, units, n_jobs=n_jobs)

@@ -12,7 +12,7 @@ declines (e.g. a ring with a spike) are clipped and unioned by GEOS instead.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -94,23 +94,16 @@ def measure_pieces(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> 
     # (boundary-free) cell holding their envelope's corner; the envelopes of the others are
     # tested against the boundary chunks, and those clear of them placed by their corner.
     free = units.grid.free(b)
-    near = ~free
-    check = np.flatnonzero(near)
-    clear = check[:0]
-    if len(check) and len(units.chunks):
-        clear = check[~units.chunks.hits(b[check])]
-        near[clear] = False
-    near_idx = np.flatnonzero(near)
-    # every (piece, unit) pair whose envelopes meet, measured by the boundary integral on
-    # the worker threads while this thread places and measures the pieces clear of boundaries
-    p_pos, u_idx = units.tree.query(_envelope_queries(pieces, near_idx, b))
-    cand = near_idx[p_pos]
     with ThreadPoolExecutor(1) as background:
-        near_job = background.submit(_kernel_areas, pieces, cand, units, u_idx, n_jobs)
+        # the pieces near a boundary (chunk test, unit tree, kernel on the workers) on a
+        # thread of their own, while this thread places and measures the pieces clear of
+        # every boundary
+        clear_job: Future[np.ndarray] = Future()
+        near_job = background.submit(_measure_near, pieces, units, b, free, clear_job, n_jobs)
         if n_jobs <= 1:
             near_job.result()  # one thread: one stage after the other
-        far_piece, far_unit, far_area = _measure_far(pieces, units, b, free, clear, n_jobs)
-        area = near_job.result()
+        far_piece, far_unit, far_area = _measure_far(pieces, units, b, free, clear_job, n_jobs)
+        near_idx, cand, u_idx, area = near_job.result()
     res_piece, res_unit, res_area = [far_piece], [far_unit], [far_area]
     if len(near_idx):
         declined = np.zeros(n, dtype=bool)
@@ -172,19 +165,50 @@ def _envelope_queries(pieces: Pieces, idx: np.ndarray, b: np.ndarray) -> np.ndar
     return out
 
 
+def _measure_near(
+    pieces: Pieces,
+    units: PreparedUnits,
+    b: np.ndarray,
+    free: np.ndarray,
+    clear_job: Future[np.ndarray],
+    n_jobs: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Measure the pieces near a unit boundary: ``(near pieces, piece, unit, area)`` per pair.
+
+    Pieces outside the free cells whose envelopes meet no boundary chunk are clear after all:
+    they go to ``clear_job`` as soon as they are known. Every (piece, unit) pair of the others
+    whose envelopes meet is measured by the kernel (NaN where it declines).
+    """
+    try:
+        near = ~free
+        check = np.flatnonzero(near)
+        clear = check[:0]
+        if len(check) and len(units.chunks):
+            clear = check[~units.chunks.hits(b[check])]
+            near[clear] = False
+    except BaseException as exc:
+        clear_job.set_exception(exc)  # the caller waits for the clear pieces: tell it
+        raise
+    clear_job.set_result(clear)
+    near_idx = np.flatnonzero(near)
+    p_pos, u_idx = units.tree.query(_envelope_queries(pieces, near_idx, b))
+    cand = near_idx[p_pos]
+    return near_idx, cand, u_idx, _kernel_areas(pieces, cand, units, u_idx, n_jobs)
+
+
 def _measure_far(
     pieces: Pieces,
     units: PreparedUnits,
     b: np.ndarray,
     free: np.ndarray,
-    clear: np.ndarray,
+    clear_job: Future[np.ndarray],
     n_jobs: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Place and measure the pieces clear of every unit boundary: ``(piece, unit, area)``.
 
     ``free`` pieces lie in boundary-free cells of the grid and go to the unit of their cell's
-    centre; ``clear`` pieces met no boundary chunk and go to the unit of their envelope's
-    corner. Each counts its whole area.
+    centre; the pieces of ``clear_job`` (:func:`_measure_near` finds them) met no boundary
+    chunk and go to the unit of their envelope's corner. Each counts its whole area.
     """
     cell, cx, cy = units.grid.centres(b[free, 0], b[free, 1])
     c_idx, c_unit = _units_containing(units, cx, cy)
@@ -192,6 +216,7 @@ def _measure_far(
     unit_of_cell[c_idx] = c_unit
     far = np.flatnonzero(free)
     placed = unit_of_cell[cell] >= 0
+    clear = clear_job.result()
     p_idx, u_idx = _units_containing(units, b[clear, 0], b[clear, 1])
     piece = np.concatenate([far[placed], clear[p_idx]])
     unit = np.concatenate([unit_of_cell[cell][placed], u_idx])
