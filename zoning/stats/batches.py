@@ -20,7 +20,7 @@ import shapely
 
 __all__ = ["BATCH_TASKS", "BATCH_VERTICES", "batched_clip_areas", "task_batches"]
 
-BATCH_VERTICES = 1 << 20  # vertices a batch's tasks may read (members and clips, repeats too)
+BATCH_VERTICES = 1 << 22  # vertices a batch's tasks may read (members and clips, repeats too)
 BATCH_TASKS = 8192  # tasks in a batch at most
 
 
