@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from zoning.crs import ALBERS_CHINA, is_marked_valid, require_measurable
 from zoning.duplicates import near_duplicate_rows
 from zoning.errors import CRSError
 from zoning.ranges import concat_ranges
+from zoning.stats.batches import batched_clip_areas
 from zoning.stats.geos import map_chunks, overlay, polygonal_parts, union_all
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -356,25 +357,33 @@ def dissolve_layer(
     n = len(geoms)
     if n == 0:
         return Pieces.concat([])
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms)
-    keep = left < right
-    left, right = left[keep], right[keep]
-    copies = _near_copies(geoms, zones, left, right)
-    if copies.any():  # one feature delivered twice: GEOS unions of such copies go wrong
-        return dissolve_layer(
-            kind, geoms[~copies], zones[~copies], n_jobs=n_jobs, group_offset=group_offset
-        )
-    inter = np.array([], dtype=float)
-    if len(left):
-        pairs = np.stack([left, right], axis=1)
-        hit, inter = _interiors_overlap(geoms, pairs, n_jobs)
-        left, right, inter = left[hit], right[hit], inter[hit]
-    comp = connected_components(n, left, right)
+    background = ThreadPoolExecutor(1)
+    try:
+        # envelopes and areas (GEOS, without the GIL) on a thread of their own while this
+        # thread queries the tree (which holds the GIL) and the workers test the pairs
+        measured = background.submit(_bounds_and_areas, geoms)
+        if n_jobs <= 1:
+            measured.result()  # one thread: one stage after the other
+        tree = shapely.STRtree(geoms)
+        left, right = tree.query(geoms)
+        keep = left < right
+        left, right = left[keep], right[keep]
+        copies = _near_copies(geoms, zones, left, right)
+        if copies.any():  # one feature delivered twice: GEOS unions of such copies go wrong
+            return dissolve_layer(
+                kind, geoms[~copies], zones[~copies], n_jobs=n_jobs, group_offset=group_offset
+            )
+        inter = np.array([], dtype=float)
+        if len(left):
+            pairs = np.stack([left, right], axis=1)
+            hit, inter = _interiors_overlap(geoms, pairs, n_jobs)
+            left, right, inter = left[hit], right[hit], inter[hit]
+        comp = connected_components(n, left, right)
+        bounds, area = measured.result()
+    finally:
+        background.shutdown()
 
     # canonical member order (envelope, then area), so permuting rows changes nothing
-    bounds = np.asarray(map_chunks(shapely.bounds, geoms, n_jobs)).reshape(n, 4)
-    area = map_chunks(shapely.area, geoms, n_jobs)
     order = lexsort((area, bounds[:, 3], bounds[:, 2], bounds[:, 1], bounds[:, 0], comp))
     comp_sorted = comp[order]
     starts = np.flatnonzero(np.r_[True, comp_sorted[1:] != comp_sorted[:-1]])
@@ -444,6 +453,11 @@ def dissolve_layer(
     )
 
 
+def _bounds_and_areas(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Envelope ``(n, 4)`` and area of each geometry."""
+    return np.asarray(shapely.bounds(geoms)).reshape(len(geoms), 4), shapely.area(geoms)
+
+
 def _near_copies(
     geoms: np.ndarray, zones: np.ndarray, left: np.ndarray, right: np.ndarray
 ) -> np.ndarray:
@@ -471,17 +485,8 @@ def _interiors_overlap(
     Measured as a positive intersection area by :mod:`zoning.polyarea`; pairs it declines
     (touching or collinear edges) get the exact DE-9IM test from GEOS and a NaN area.
     """
-    from zoning.polyarea import pack, union_clip_areas
-
-    used, inv = np.unique(pairs, return_inverse=True)
-    inv = inv.reshape(pairs.shape)
-    area, noise = union_clip_areas(
-        pack(geoms[used]),
-        np.arange(len(pairs) + 1),
-        inv[:, 0],
-        inv[:, 1],
-        n_jobs=n_jobs,
-        with_noise=True,
+    area, noise = batched_clip_areas(
+        geoms, np.arange(len(pairs) + 1), pairs[:, 0], pairs[:, 1], n_jobs=n_jobs
     )
     hit = area > noise  # features that only touch have an intersection of 0 within rounding
     bad = np.flatnonzero(np.isnan(area))
@@ -531,15 +536,28 @@ def dissolve_layers(
 ) -> tuple[Pieces, dict[str, list[str]]]:
     """Project and dissolve every layer; return the pieces and the zones present per kind."""
     target = require_measurable(crs if crs is not None else ALBERS_CHINA, "zoning statistics")
-    parts: list[Pieces] = []
     zones_by_kind: dict[str, list[str]] = {}
     offset = 0
-    for kind in sorted(layers):
-        geoms, zones = _layer_geoms(
-            kind, layers[kind], target, make_valid=make_valid, n_jobs=n_jobs
-        )
-        zones_by_kind[kind] = sorted(set(zones))
-        p = dissolve_layer(kind, geoms, zones, n_jobs=n_jobs, group_offset=offset)
-        offset += len(geoms)
-        parts.append(p)
+    # layers are read (projected, checked) one after the other on this thread, and each is
+    # dissolved on a thread of its own meanwhile: one layer's serial steps (tree query,
+    # sorting) overlap another's pair tests. Group ids follow the layers' sorted order.
+    with ThreadPoolExecutor(max(1, min(n_jobs, len(layers)))) as pool:
+        jobs: list[Future[Pieces]] = []
+        for kind in sorted(layers):
+            try:
+                geoms, zones = _layer_geoms(
+                    kind, layers[kind], target, make_valid=make_valid, n_jobs=n_jobs
+                )
+            except BaseException:
+                for job in jobs:  # an error of an earlier layer first, as one by one
+                    job.result()
+                raise
+            zones_by_kind[kind] = sorted(set(zones))
+            jobs.append(
+                pool.submit(dissolve_layer, kind, geoms, zones, n_jobs=n_jobs, group_offset=offset)
+            )
+            if n_jobs <= 1:
+                jobs[-1].result()  # one thread: one layer after the other
+            offset += len(geoms)
+        parts = [job.result() for job in jobs]
     return Pieces.concat(parts), zones_by_kind

@@ -12,13 +12,14 @@ declines (e.g. a ring with a spike) are clipped and unioned by GEOS instead.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 import shapely
 
 from zoning.ranges import concat_ranges
+from zoning.stats.batches import batched_clip_areas
 from zoning.stats.dissolve import Pieces, piece_geometries
 from zoning.stats.geos import map_chunks, overlay, union_all
 from zoning.stats.units import PreparedUnits
@@ -59,23 +60,18 @@ def _kernel_areas(
 ) -> np.ndarray:
     """Measure ``union(piece idx[i]) ∩ unit unit_of[i]`` by the area kernel.
 
-    No clip where ``unit_of`` is -1; :func:`zoning.polyarea.union_clip_areas` measures, NaN
-    where it declines.
+    No clip where ``unit_of`` is -1; :func:`zoning.stats.batches.batched_clip_areas` measures
+    (the pieces' features and the units packed batch by batch), NaN where it declines.
     """
-    from zoning.polyarea import pack, union_clip_areas
-
     sizes = pieces.sizes()[idx]
-    pos = concat_ranges(pieces.indptr[idx], sizes)
-    used, members = np.unique(pieces.members[pos], return_inverse=True)
-    geoms = pieces.feats[used]
+    members = pieces.members[concat_ranges(pieces.indptr[idx], sizes)]
+    geoms = pieces.feats
     clip = np.asarray(unit_of, dtype=np.int64).copy()
     if units is not None:
-        geoms = np.concatenate([geoms, units.geoms])
-        clip[clip >= 0] += len(used)
+        geoms = np.concatenate([geoms, units.geoms])  # a unit after every feature, as before
+        clip[clip >= 0] += len(pieces.feats)
     indptr = np.r_[0, np.cumsum(sizes)]
-    area, noise = union_clip_areas(
-        pack(geoms), indptr, members.ravel(), clip, n_jobs=n_jobs, with_noise=True
-    )
+    area, noise = batched_clip_areas(geoms, indptr, members, clip, n_jobs=n_jobs)
     area[np.abs(area) <= noise] = 0.0  # a piece touching a unit from outside: none inside
     return area
 
@@ -98,34 +94,18 @@ def measure_pieces(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> 
     # (boundary-free) cell holding their envelope's corner; the envelopes of the others are
     # tested against the boundary chunks, and those clear of them placed by their corner.
     free = units.grid.free(b)
-    cell, cx, cy = units.grid.centres(b[free, 0], b[free, 1])
-    c_idx, c_unit = _units_containing(units, cx, cy)
-    unit_of_cell = np.full(len(cx), -1, dtype=np.int64)
-    unit_of_cell[c_idx] = c_unit
-    far = np.flatnonzero(free)
-    placed = unit_of_cell[cell] >= 0
-    far_pieces, far_units = [far[placed]], [unit_of_cell[cell][placed]]
-    near = ~free
-    check = np.flatnonzero(near)
-    if len(check) and len(units.chunks):
-        hit = units.chunks.hits(b[check])
-        clear = check[~hit]
-        near[clear] = False
-        p_idx, u_idx = _units_containing(units, b[clear, 0], b[clear, 1])
-        far_pieces.append(clear[p_idx])
-        far_units.append(u_idx)
-    far_piece, far_unit = np.concatenate(far_pieces), np.concatenate(far_units)
-    res_piece = [far_piece]
-    res_unit = [far_unit]
-    res_area = [_piece_areas(pieces, far_piece, n_jobs)]
-
-    near_idx = np.flatnonzero(near)
+    with ThreadPoolExecutor(1) as background:
+        # the pieces near a boundary (chunk test, unit tree, kernel on the workers) on a
+        # thread of their own, while this thread places and measures the pieces clear of
+        # every boundary
+        clear_job: Future[np.ndarray] = Future()
+        near_job = background.submit(_measure_near, pieces, units, b, free, clear_job, n_jobs)
+        if n_jobs <= 1:
+            near_job.result()  # one thread: one stage after the other
+        far_piece, far_unit, far_area = _measure_far(pieces, units, b, free, clear_job, n_jobs)
+        near_idx, cand, u_idx, area = near_job.result()
+    res_piece, res_unit, res_area = [far_piece], [far_unit], [far_area]
     if len(near_idx):
-        # every (piece, unit) pair whose envelopes meet, measured by the boundary integral
-        nb = b[near_idx]
-        p_pos, u_idx = units.tree.query(shapely.box(nb[:, 0], nb[:, 1], nb[:, 2], nb[:, 3]))
-        cand = near_idx[p_pos]
-        area = _kernel_areas(pieces, cand, units, u_idx, n_jobs)
         declined = np.zeros(n, dtype=bool)
         declined[cand[np.isnan(area)]] = True
         ok = ~declined[cand]
@@ -168,6 +148,79 @@ def measure_pieces(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> 
             "area_m2": area[rows],
         }
     )
+
+
+def _envelope_queries(pieces: Pieces, idx: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Geometries whose envelopes are those of pieces ``idx`` (``b``: every piece's envelope).
+
+    A piece of one feature is its feature (an R-tree query reads only its envelope), others
+    a box of their envelope: the same hits, without building a box per piece.
+    """
+    sizes = pieces.sizes()[idx]
+    out = pieces.feats[pieces.members[pieces.indptr[idx]]]
+    many = sizes > 1
+    if many.any():
+        e = b[idx[many]]
+        out[many] = shapely.box(e[:, 0], e[:, 1], e[:, 2], e[:, 3])
+    return out
+
+
+def _measure_near(
+    pieces: Pieces,
+    units: PreparedUnits,
+    b: np.ndarray,
+    free: np.ndarray,
+    clear_job: Future[np.ndarray],
+    n_jobs: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Measure the pieces near a unit boundary: ``(near pieces, piece, unit, area)`` per pair.
+
+    Pieces outside the free cells whose envelopes meet no boundary chunk are clear after all:
+    they go to ``clear_job`` as soon as they are known. Every (piece, unit) pair of the others
+    whose envelopes meet is measured by the kernel (NaN where it declines).
+    """
+    try:
+        near = ~free
+        check = np.flatnonzero(near)
+        clear = check[:0]
+        if len(check) and len(units.chunks):
+            clear = check[~units.chunks.hits(b[check])]
+            near[clear] = False
+    except BaseException as exc:
+        clear_job.set_exception(exc)  # the caller waits for the clear pieces: tell it
+        raise
+    clear_job.set_result(clear)
+    near_idx = np.flatnonzero(near)
+    p_pos, u_idx = units.tree.query(_envelope_queries(pieces, near_idx, b))
+    cand = near_idx[p_pos]
+    return near_idx, cand, u_idx, _kernel_areas(pieces, cand, units, u_idx, n_jobs)
+
+
+def _measure_far(
+    pieces: Pieces,
+    units: PreparedUnits,
+    b: np.ndarray,
+    free: np.ndarray,
+    clear_job: Future[np.ndarray],
+    n_jobs: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Place and measure the pieces clear of every unit boundary: ``(piece, unit, area)``.
+
+    ``free`` pieces lie in boundary-free cells of the grid and go to the unit of their cell's
+    centre; the pieces of ``clear_job`` (:func:`_measure_near` finds them) met no boundary
+    chunk and go to the unit of their envelope's corner. Each counts its whole area.
+    """
+    cell, cx, cy = units.grid.centres(b[free, 0], b[free, 1])
+    c_idx, c_unit = _units_containing(units, cx, cy)
+    unit_of_cell = np.full(len(cx), -1, dtype=np.int64)
+    unit_of_cell[c_idx] = c_unit
+    far = np.flatnonzero(free)
+    placed = unit_of_cell[cell] >= 0
+    clear = clear_job.result()
+    p_idx, u_idx = _units_containing(units, b[clear, 0], b[clear, 1])
+    piece = np.concatenate([far[placed], clear[p_idx]])
+    unit = np.concatenate([unit_of_cell[cell][placed], u_idx])
+    return piece, unit, _piece_areas(pieces, piece, n_jobs)
 
 
 def _units_containing(

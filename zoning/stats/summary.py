@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -140,9 +141,21 @@ def area_by_unit(
         A layer without a CRS, or ``crs`` unfit for areas.
     """
     jobs = resolve_n_jobs(n_jobs)
-    prepared = prepare_units(units, unit_id=unit_id, crs=crs, validate=validate)
-    if dissolved is None:
-        dissolved = dissolve_layers(layers, crs=crs, n_jobs=jobs, make_valid=make_valid)
+    # the units are prepared on a thread of their own while the layers dissolve (the two
+    # are independent; both spend most of their time in GEOS and the kernel, without the GIL)
+    with ThreadPoolExecutor(1) as background:
+        units_job = background.submit(
+            prepare_units, units, unit_id=unit_id, crs=crs, validate=validate
+        )
+        if jobs <= 1:
+            units_job.result()  # one thread: one stage after the other
+        try:
+            if dissolved is None:
+                dissolved = dissolve_layers(layers, crs=crs, n_jobs=jobs, make_valid=make_valid)
+        except BaseException:
+            units_job.result()  # a problem with the units is reported first, as before
+            raise
+        prepared = units_job.result()
     pieces, zones_by_kind = dissolved
     measured = measure_pieces(pieces, prepared, n_jobs=jobs)
     return summarise(measured, prepared, zones_by_kind)

@@ -1,0 +1,93 @@
+"""The area kernel run batch by batch (:mod:`zoning.stats.batches`) against one big call."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import shapely
+
+from zoning.polyarea import pack, union_clip_areas
+from zoning.stats.batches import batched_clip_areas, task_batches
+
+
+def _stars(seed: int, n: int) -> np.ndarray:
+    """``n`` random star polygons, a few with holes and a few multipolygons, in a 10 km square."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        cx, cy = rng.uniform(0, 10_000, 2)
+        k = int(rng.integers(5, 80))
+        ang = np.sort(rng.uniform(0, 2 * np.pi, k))
+        rad = rng.uniform(200, 1_500) * (0.5 + 0.5 * rng.random(k))
+        star = shapely.Polygon(np.c_[cx + rad * np.cos(ang), cy + rad * np.sin(ang)])
+        if i % 7 == 3:
+            star = star.difference(shapely.Point(cx, cy).buffer(rad.min() / 3))
+        elif i % 11 == 5:
+            star = shapely.MultiPolygon([star, shapely.box(cx + 2_000, cy, cx + 2_300, cy + 300)])
+        out.append(star)
+    return np.array(out, dtype=object)
+
+
+def _tasks(seed: int, n_geoms: int, n_tasks: int) -> tuple[np.ndarray, ...]:
+    """Random tasks of 1–4 members, a third without a clip."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 5, n_tasks)
+    indptr = np.r_[0, np.cumsum(sizes)]
+    members = rng.integers(0, n_geoms, indptr[-1])
+    clip = rng.integers(0, n_geoms, n_tasks)
+    clip[rng.random(n_tasks) < 1 / 3] = -1
+    return indptr, members, clip
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize(("max_work", "max_tasks"), [(1 << 20, 8192), (300, 7), (1, 1)])
+def test_batches_give_the_bits_of_one_call(n_jobs, max_work, max_tasks):
+    geoms = _stars(3, 120)
+    indptr, members, clip = _tasks(4, len(geoms), 400)
+    ref, ref_noise = union_clip_areas(pack(geoms), indptr, members, clip, with_noise=True)
+    area, noise = batched_clip_areas(
+        geoms, indptr, members, clip, n_jobs=n_jobs, max_work=max_work, max_tasks=max_tasks
+    )
+    np.testing.assert_array_equal(area, ref)  # NaN where declined, in both
+    np.testing.assert_array_equal(noise, ref_noise)
+    assert np.isfinite(area).sum() > 300  # the kernel measured most of them
+
+
+def test_batched_areas_by_hand():
+    # squares 2 × 2 at x = 0 and x = 1 (union 6), a unit square inside both (clip: 1);
+    # the same union clipped by a far box: 0; a square alone: 4
+    geoms = np.array(
+        [shapely.box(0, 0, 2, 2), shapely.box(1, 0, 3, 2), shapely.box(0, 0, 1, 1),
+         shapely.box(50, 50, 51, 51)]
+    )  # fmt: skip
+    indptr = np.array([0, 2, 4, 6, 7])
+    members = np.array([0, 1, 0, 1, 1, 0, 1])
+    clip = np.array([-1, 2, 3, -1])
+    for max_tasks in (1, 2, 8192):
+        area, _ = batched_clip_areas(geoms, indptr, members, clip, max_tasks=max_tasks, n_jobs=2)
+        assert area.tolist() == [6.0, 1.0, 0.0, 4.0]
+
+
+def test_no_tasks():
+    area, noise = batched_clip_areas(
+        np.array([shapely.box(0, 0, 1, 1)]), np.array([0]), np.array([], dtype=int), np.array([])
+    )
+    assert area.shape == noise.shape == (0,)
+
+
+def test_task_batches_cover_every_task_within_the_bounds():
+    rng = np.random.default_rng(8)
+    work = rng.integers(0, 50, 1_000)
+    work[::97] = 400  # tasks larger than a batch: alone
+    bounds = task_batches(work, max_work=120, max_tasks=9)
+    assert bounds[0] == 0 and bounds[-1] == len(work)
+    assert (np.diff(bounds) >= 1).all() and (np.diff(bounds) <= 9).all()
+    for lo, hi in itertools.pairwise(bounds):
+        total = work[lo:hi].sum()
+        assert total <= 120 or hi - lo == 1
+        # greedy: the next task would not have fitted (or the batch is full)
+        if hi < len(work) and hi - lo < 9:
+            assert total + work[hi] > 120
+    assert task_batches(np.array([], dtype=int)).tolist() == [0]
