@@ -91,3 +91,32 @@ def test_task_batches_cover_every_task_within_the_bounds():
         if hi < len(work) and hi - lo < 9:
             assert total + work[hi] > 120
     assert task_batches(np.array([], dtype=int)).tolist() == [0]
+
+
+def test_tasks_that_reread_one_big_clip_stay_one_batch(monkeypatch):
+    """A big square clipping 200 small boxes: 200 tasks read its 961 vertices 200 times.
+
+    Counted per task that is over 190,000 vertices, over a bound of 10,000; counted once, the
+    distinct geometries hold 961 + 200 × 5 = 1,961, so the tasks stay one batch (they would
+    otherwise be cut into batches that each pack the square again).
+    """
+    big = shapely.segmentize(shapely.box(-10, -10, 110, 110), 0.5)  # covers every box
+    boxes = [
+        shapely.box(i % 20 * 5, i // 20 * 5, i % 20 * 5 + 2, i // 20 * 5 + 3) for i in range(200)
+    ]
+    geoms = np.array([*boxes, big], dtype=object)
+    assert shapely.get_num_coordinates(big) == 961
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the tasks should not be cut into batches")
+
+    monkeypatch.setattr("zoning.stats.batches.task_batches", refuse)
+    area, _ = batched_clip_areas(
+        geoms, np.arange(201), np.arange(200), np.full(200, 200), n_jobs=2, max_work=10_000
+    )
+    np.testing.assert_allclose(area, 6.0, rtol=1e-12)  # each 2 × 3 box lies inside the square
+    monkeypatch.undo()
+    split, _ = batched_clip_areas(
+        geoms, np.arange(201), np.arange(200), np.full(200, 200), n_jobs=2, max_work=1_500
+    )
+    assert split.tobytes() == area.tobytes()  # 1,961 distinct > 1,500: batched, same bits
