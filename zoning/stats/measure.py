@@ -237,14 +237,15 @@ def _units_containing(
         return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
     env = units.envelopes()
     by_x = np.argsort(x, kind="stable")
-    xs = x[by_x]
+    xs, ys = x[by_x], y[by_x]
     lo = np.searchsorted(xs, env[:, 0], side="left")
     hi = np.searchsorted(xs, env[:, 2], side="right")
     res_p, res_u = [], []
     for u in np.flatnonzero(hi > lo):
-        cand = np.sort(by_x[lo[u] : hi[u]])
-        cy = y[cand]
-        cand = cand[(cy >= env[u, 1]) & (cy <= env[u, 3])]
+        # the slab of x is a slice; keep the points within the envelope's y, then sort
+        # those few (not the whole slab) back into point order
+        cy = ys[lo[u] : hi[u]]
+        cand = np.sort(by_x[lo[u] : hi[u]][(cy >= env[u, 1]) & (cy <= env[u, 3])])
         if len(cand):
             cand = cand[shapely.contains_xy(units.geoms[u], x[cand], y[cand])]
             res_p.append(cand)
