@@ -1735,25 +1735,40 @@ def _star_check(coords, v0, v1, s, px, py):
 def _star_pass(coords, v0, v1, s, px, py, failed):
     """Move ``p`` into the half-plane of every edge it is not strictly inside, in one pass.
 
-    The test of :func:`_star_check`; an edge that fails it moves ``p`` (:func:`_star_move`)
-    and is noted in ``failed`` while there is room. Returns the new ``p`` and how many
+    Each edge (repeated vertices skipped) is one :func:`_star_step`; an edge that moved ``p``
+    is noted in ``failed`` while there is room. Returns the new ``p`` and how many
     edges moved it. A guess: the next check proves or not.
     """
     n_failed = 0
     for v in range(v0, v1 - 1):
-        ax = coords[v, 0]
-        ay = coords[v, 1]
-        bx = coords[v + 1, 0]
-        by = coords[v + 1, 1]
-        left = (ax - px) * (by - py)
-        right = (ay - py) * (bx - px)
-        f = s * (left - right)
-        if not f > _ERRBOUND * (abs(left) + abs(right)) and (ax != bx or ay != by):
-            px, py = _star_move(ax, ay, bx, by, s, f, px, py)
+        if coords[v, 0] == coords[v + 1, 0] and coords[v, 1] == coords[v + 1, 1]:
+            continue  # a repeated vertex: no edge to be inside of
+        px, py, moved = _star_step(coords, v, s, px, py)
+        if moved:
             if n_failed < len(failed):
                 failed[n_failed] = v
             n_failed += 1
     return px, py, n_failed
+
+
+@njit(cache=True, nogil=True)
+def _star_step(coords, v, s, px, py):
+    """Test ``p`` against edge ``v → v + 1`` and move it when it is not surely inside.
+
+    The filtered orientation test of :func:`_star_check` (without its margin); an edge that
+    fails it moves ``p`` (:func:`_star_move`). Returns the new ``p`` and whether it moved.
+    """
+    ax = coords[v, 0]
+    ay = coords[v, 1]
+    bx = coords[v + 1, 0]
+    by = coords[v + 1, 1]
+    left = (ax - px) * (by - py)
+    right = (ay - py) * (bx - px)
+    f = s * (left - right)
+    if f > _ERRBOUND * (abs(left) + abs(right)):
+        return px, py, False
+    nx, ny = _star_move(ax, ay, bx, by, s, f, px, py)
+    return nx, ny, True
 
 
 @njit(cache=True, nogil=True)
@@ -1787,17 +1802,8 @@ def _star_fix(coords, failed, n_failed, s, px, py, budget):
             break
         moved = False
         for i in range(n_failed):
-            v = failed[i]
-            ax = coords[v, 0]
-            ay = coords[v, 1]
-            bx = coords[v + 1, 0]
-            by = coords[v + 1, 1]
-            left = (ax - px) * (by - py)
-            right = (ay - py) * (bx - px)
-            f = s * (left - right)
-            if not f > _ERRBOUND * (abs(left) + abs(right)):
-                px, py = _star_move(ax, ay, bx, by, s, f, px, py)
-                moved = True
+            px, py, step = _star_step(coords, failed[i], s, px, py)
+            moved |= step
         if not moved:
             break
     return px, py
