@@ -503,3 +503,58 @@ def test_paused_gc_restores_the_collector_state() -> None:
         return x + 1, gc.isenabled()
 
     assert inside(1) == (2, False) and gc.isenabled() and inside.__doc__ == "Doc."
+
+
+def test_segment_cuts_apart_from_a_zone_are_what_geos_clips_them_to() -> None:
+    """Segments whose grown envelope lies apart from the zone's skip GEOS's ``clip_by_rect``:
+    every cut is still byte for byte what GEOS returns (an empty collection apart; the clip
+    where the 1 m margin reaches the zone), for a star, a zone with a hole, a multipolygon and
+    a small zone left whole."""
+    import shapely
+
+    from zoning.screening.segments import CLIP_MIN_VERTICES, clip_rects, segment_zones
+
+    k = np.arange(96)
+    r = 300 * (1 + 0.2 * np.sin(3 * 2 * np.pi * k / 96))
+    star = Polygon(
+        np.column_stack([r * np.cos(2 * np.pi * k / 96), r * np.sin(2 * np.pi * k / 96)])
+    )
+    holed = Polygon(star.exterior.coords, [shapely.buffer(Point(0, 0), 50).exterior.coords])
+    multi = shapely.MultiPolygon([star, shapely.affinity.translate(star, 1000, 0)])
+    small = shapely.box(-300, -300, 300, 300)
+    zones = [star, holed, multi, small]
+    rng = np.random.default_rng(7)
+    a_list, b_list, z_list = [], [], []
+    for zone in zones:
+        x0, y0, x1, y1 = zone.bounds
+        for _ in range(60):
+            a = rng.uniform([x0 - 500, y0 - 500], [x1 + 500, y1 + 500])
+            b = a + rng.normal(0, 150, 2)
+            a_list.append(a), b_list.append(b), z_list.append(zone)
+        # a segment 0.5 m east of the zone's easternmost vertex: its 1 m margin reaches it
+        xy = shapely.get_coordinates(zone)
+        ye = xy[np.argmax(xy[:, 0]), 1]
+        a_list.append(np.array([x1 + 0.5, ye - 10])), b_list.append(np.array([x1 + 0.5, ye + 10]))
+        z_list.append(zone)
+        # and one exactly 1 m beyond: the grown envelope touches the zone's, not apart
+        a_list.append(np.array([x1 + 1.0, ye - 10])), b_list.append(np.array([x1 + 1.0, ye + 10]))
+        z_list.append(zone)
+    a, b = np.array(a_list), np.array(b_list)
+    z = np.array(z_list, dtype=object)
+    got = segment_zones(a, b, z)
+    lo, hi = np.minimum(a, b) - 1.0, np.maximum(a, b) + 1.0
+    big = shapely.get_num_coordinates(z) >= CLIP_MIN_VERTICES
+    want = z.copy()
+    want[big] = clip_rects(z[big], lo[big, 0], lo[big, 1], hi[big, 0], hi[big, 1])
+    assert (shapely.to_wkb(got) == shapely.to_wkb(want)).all()
+    zb = shapely.bounds(z)
+    apart = (
+        (zb[:, 0] > hi[:, 0])
+        | (zb[:, 2] < lo[:, 0])
+        | (zb[:, 1] > hi[:, 1])
+        | (zb[:, 3] < lo[:, 1])
+    )
+    assert (apart & big).sum() > 40 and (~apart & big & ~shapely.is_empty(want)).sum() > 40
+    assert (got[~big] == z[~big]).all()  # the small zone is never cut
+    near = np.flatnonzero(np.isclose(a[:, 0] - zb[:, 2], 0.5))
+    assert len(near) == 4 and not shapely.is_empty(got[near]).any()
