@@ -208,10 +208,11 @@ def _least(
 ) -> tuple[float, int, int, int]:
     """Find the least :func:`segment_segment` of one pair within ``radius``, and where it lies.
 
-    The segments of the run with the nearest envelope give a first guess; then every run, site
-    segment and zone segment whose envelope comes within ``min(least so far, radius)`` (grown by
-    ``rel`` and ``slack``, more than any rounding of the distances) is measured, the others
-    cannot hold a smaller distance. The least does not depend on the order. Stops as soon as
+    A first guess: in the run with the nearest envelope, the segment whose envelope is nearest
+    to the site segment nearest that run. Then every run, site segment and zone segment whose
+    envelope comes within ``min(least so far, radius)`` (grown by ``rel`` and ``slack``, more
+    than any rounding of the distances) is measured; the others cannot hold a smaller
+    distance. The least does not depend on the order. Stops as soon as
     the least is below ``near``. Returns the least (``inf`` if nothing is within the radius) and
     its site segment, zone segment (first vertex) and run. ``lbs`` receives the runs' squared
     envelope gaps and ``nearest[0]`` the nearest run's position; when ``ranked`` they already
@@ -233,17 +234,22 @@ def _least(
     bj = bv = br = -1
     cut = radius * (1.0 + rel) + slack
     cut2 = cut * cut
-    if nr and lbs[nearest[0]] <= cut2:  # a first guess: the segments of the nearest run
+    if nr and lbs[nearest[0]] <= cut2:  # a first guess in the nearest run
         r = r0 + nearest[0]
         g2 = np.inf
-        for j in range(j0, j1):
-            ax, ay, bx, by = seg[j, 0], seg[j, 1], seg[j, 2], seg[j, 3]
-            for v in range(start[r], end[r]):
-                cx, cy, dx, dy = xy[v, 0], xy[v, 1], xy[v + 1, 0], xy[v + 1, 1]
-                gap2 = _box_gap2(ax, ay, bx, by, min(cx, dx), min(cy, dy), max(cx, dx),
-                                 max(cy, dy))  # fmt: skip
-                if gap2 < g2:
-                    g2, bj, bv = gap2, j, v
+        for j in range(j0, j1):  # the site segment nearest the run's envelope
+            gap2 = _box_gap2(seg[j, 0], seg[j, 1], seg[j, 2], seg[j, 3], boxes[r, 0],
+                             boxes[r, 1], boxes[r, 2], boxes[r, 3])  # fmt: skip
+            if gap2 < g2:
+                g2, bj = gap2, j
+        ax, ay, bx, by = seg[bj, 0], seg[bj, 1], seg[bj, 2], seg[bj, 3]
+        g2 = np.inf
+        for v in range(start[r], end[r]):  # and the run's segment nearest to it
+            cx, cy, dx, dy = xy[v, 0], xy[v, 1], xy[v + 1, 0], xy[v + 1, 1]
+            gap2 = _box_gap2(ax, ay, bx, by, min(cx, dx), min(cy, dy), max(cx, dx),
+                             max(cy, dy))  # fmt: skip
+            if gap2 < g2:
+                g2, bv = gap2, v
         best = segment_segment(seg[bj, 0], seg[bj, 1], seg[bj, 2], seg[bj, 3], xy[bv, 0],
                                xy[bv, 1], xy[bv + 1, 0], xy[bv + 1, 1])  # fmt: skip
         br = r
