@@ -339,6 +339,7 @@ def _in_zone(
     xy: np.ndarray,
     start: np.ndarray,
     end: np.ndarray,
+    boxes: np.ndarray,
     r0: int,
     r1: int,
     run_ring: np.ndarray,
@@ -346,7 +347,9 @@ def _in_zone(
 ) -> bool:
     """Whether point p lies in one of the zone's polygons (runs ``r0:r1``), by crossing parity.
 
-    Only asked of points far (metres) from every edge, where the parity cannot round wrong.
+    Only asked of points far (metres) from every edge, where the parity cannot round wrong. A run
+    whose envelope (``boxes``) lies wholly above or wholly on or below p's line has no edge
+    that toggles the parity (the same comparisons, made once for the run).
     """
     inside = False
     cur = -1
@@ -356,6 +359,8 @@ def _in_zone(
             if inside:
                 return True
             cur = poly
+        if boxes[r, 3] <= py or boxes[r, 1] > py:
+            continue  # every vertex of the run on one side of p's line: no edge crosses it
         for v in range(start[r], end[r]):
             cy, dy = xy[v, 1], xy[v + 1, 1]
             if (cy > py) != (dy > py):
@@ -397,6 +402,7 @@ def _disjoint(
     xy: np.ndarray,
     start: np.ndarray,
     end: np.ndarray,
+    boxes: np.ndarray,
     r0: int,
     r1: int,
     run_ring: np.ndarray,
@@ -414,7 +420,7 @@ def _disjoint(
     for j in range(j0, j1):
         if seg_part[j] != q:
             q = seg_part[j]
-            if _in_zone(seg[j, 0], seg[j, 1], xy, start, end, r0, r1, run_ring, ring_poly):
+            if _in_zone(seg[j, 0], seg[j, 1], xy, start, end, boxes, r0, r1, run_ring, ring_poly):
                 return False
     if part_poly[seg_part[j0]] < 0:  # no polygon on the site's side
         return True
@@ -527,8 +533,8 @@ def _far_exact(
         if close[p]:  # first a search within ``apart`` only, then whether either holds the other
             near = _least(j0, j1, seg, xy, start, end, boxes, r0, nr, apart, rel, slack, apart,
                           lbs, nearest, False)[0]  # fmt: skip
-            if near < apart or not _disjoint(j0, j1, seg, seg_part, part_poly, xy, start, end, r0,
-                                             r0 + nr, run_ring, ring_poly):  # fmt: skip
+            if near < apart or not _disjoint(j0, j1, seg, seg_part, part_poly, xy, start, end,
+                                             boxes, r0, r0 + nr, run_ring, ring_poly):  # fmt: skip
                 status[p] = 2
                 continue
         best, bj, bv, br = _least(j0, j1, seg, xy, start, end, boxes, r0, nr, radius, rel, slack,
