@@ -41,9 +41,9 @@ __all__ = [
 
 #: segments per run of a zone ring
 RUN = 32
-#: fewer pairs than this are measured by GEOS: numba's import and the kernel's first load cost
-#: about 0.3 s of CPU, the kernel saves about 20 µs per pair (even at ~11,000 pairs, measured)
-KERNEL_MIN = 16_000
+#: fewer pairs than this are measured by GEOS: numba's import and first call cost about
+#: 0.6 s of CPU, the kernel saves about 20 µs per pair
+KERNEL_MIN = 50_000
 #: zones measured at once (bounds the per-chunk coordinate copies)
 _CHUNK = 2048
 #: relative and absolute slack of the lower bounds (rounding of GEOS's distance and ours)
