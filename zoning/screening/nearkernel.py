@@ -203,47 +203,53 @@ def _least(
     slack: float,
     near: float,
     lbs: np.ndarray,
-    order: np.ndarray,
+    nearest: np.ndarray,
     ranked: bool,
 ) -> tuple[float, int, int, int]:
     """Find the least :func:`segment_segment` of one pair within ``radius``, and where it lies.
 
-    Runs ``r0:r0 + nr`` are visited nearest envelope first; a run, a site segment or a zone
-    segment whose envelope lies beyond ``min(least so far, radius)`` (grown by ``rel`` and
-    ``slack``, more than any rounding of the distances) cannot hold a smaller distance and is
-    skipped. Stops as soon as the least is below ``near``. Returns the least (``inf`` if
-    nothing is within the radius) and its site segment, zone segment (first vertex) and run.
-    ``lbs`` and ``order`` receive the runs' squared gaps, sorted, and their order; when
-    ``ranked`` they already hold them (the same pair again).
+    A first guess: in the run with the nearest envelope, the segment whose envelope is nearest
+    to the site segment nearest that run. Then every run, site segment and zone segment whose
+    envelope comes within ``min(least so far, radius)`` (grown by ``rel`` and ``slack``, more
+    than any rounding of the distances) is measured; the others cannot hold a smaller
+    distance. The least does not depend on the order. Stops as soon as
+    the least is below ``near``. Returns the least (``inf`` if nothing is within the radius) and
+    its site segment, zone segment (first vertex) and run. ``lbs`` receives the runs' squared
+    envelope gaps and ``nearest[0]`` the nearest run's position; when ``ranked`` they already
+    hold them (the same pair again).
     """
-    for k in range(0 if ranked else nr):  # runs by their envelopes' gap, nearest first
-        r = r0 + k
-        lb = np.inf
-        for j in range(j0, j1):
-            lb = min(lb, _box_gap2(seg[j, 0], seg[j, 1], seg[j, 2], seg[j, 3], boxes[r, 0],
-                                   boxes[r, 1], boxes[r, 2], boxes[r, 3]))  # fmt: skip
-        i = k
-        while i > 0 and lbs[i - 1] > lb:
-            lbs[i] = lbs[i - 1]
-            order[i] = order[i - 1]
-            i -= 1
-        lbs[i] = lb
-        order[i] = k
+    if not ranked:  # each run's envelope gap; the nearest run's position in ``nearest[0]``
+        k0 = 0
+        for k in range(nr):
+            r = r0 + k
+            lb = np.inf
+            for j in range(j0, j1):
+                lb = min(lb, _box_gap2(seg[j, 0], seg[j, 1], seg[j, 2], seg[j, 3], boxes[r, 0],
+                                       boxes[r, 1], boxes[r, 2], boxes[r, 3]))  # fmt: skip
+            lbs[k] = lb
+            if lb < lbs[k0]:
+                k0 = k
+        nearest[0] = k0
     best = np.inf
     bj = bv = br = -1
     cut = radius * (1.0 + rel) + slack
     cut2 = cut * cut
-    if nr and lbs[0] <= cut2:  # a first guess: the segments of the nearest envelopes
-        r = r0 + order[0]
+    if nr and lbs[nearest[0]] <= cut2:  # a first guess in the nearest run
+        r = r0 + nearest[0]
         g2 = np.inf
-        for j in range(j0, j1):
-            ax, ay, bx, by = seg[j, 0], seg[j, 1], seg[j, 2], seg[j, 3]
-            for v in range(start[r], end[r]):
-                cx, cy, dx, dy = xy[v, 0], xy[v, 1], xy[v + 1, 0], xy[v + 1, 1]
-                gap2 = _box_gap2(ax, ay, bx, by, min(cx, dx), min(cy, dy), max(cx, dx),
-                                 max(cy, dy))  # fmt: skip
-                if gap2 < g2:
-                    g2, bj, bv = gap2, j, v
+        for j in range(j0, j1):  # the site segment nearest the run's envelope
+            gap2 = _box_gap2(seg[j, 0], seg[j, 1], seg[j, 2], seg[j, 3], boxes[r, 0],
+                             boxes[r, 1], boxes[r, 2], boxes[r, 3])  # fmt: skip
+            if gap2 < g2:
+                g2, bj = gap2, j
+        ax, ay, bx, by = seg[bj, 0], seg[bj, 1], seg[bj, 2], seg[bj, 3]
+        g2 = np.inf
+        for v in range(start[r], end[r]):  # and the run's segment nearest to it
+            cx, cy, dx, dy = xy[v, 0], xy[v, 1], xy[v + 1, 0], xy[v + 1, 1]
+            gap2 = _box_gap2(ax, ay, bx, by, min(cx, dx), min(cy, dy), max(cx, dx),
+                             max(cy, dy))  # fmt: skip
+            if gap2 < g2:
+                g2, bv = gap2, v
         best = segment_segment(seg[bj, 0], seg[bj, 1], seg[bj, 2], seg[bj, 3], xy[bv, 0],
                                xy[bv, 1], xy[bv + 1, 0], xy[bv + 1, 1])  # fmt: skip
         br = r
@@ -251,10 +257,10 @@ def _least(
             return best, bj, bv, br
         cut = min(best, radius) * (1.0 + rel) + slack
         cut2 = cut * cut
-    for i in range(nr):
+    for i in range(nr):  # every run whose envelope comes within the cut, in ring order
         if lbs[i] > cut2:
-            break
-        r = r0 + order[i]
+            continue
+        r = r0 + i
         for j in range(j0, j1):
             ax, ay, bx, by = seg[j, 0], seg[j, 1], seg[j, 2], seg[j, 3]
             if _box_gap2(ax, ay, bx, by, boxes[r, 0], boxes[r, 1], boxes[r, 2],
@@ -333,6 +339,7 @@ def _in_zone(
     xy: np.ndarray,
     start: np.ndarray,
     end: np.ndarray,
+    boxes: np.ndarray,
     r0: int,
     r1: int,
     run_ring: np.ndarray,
@@ -340,7 +347,9 @@ def _in_zone(
 ) -> bool:
     """Whether point p lies in one of the zone's polygons (runs ``r0:r1``), by crossing parity.
 
-    Only asked of points far (metres) from every edge, where the parity cannot round wrong.
+    Only asked of points far (metres) from every edge, where the parity cannot round wrong. A run
+    whose envelope (``boxes``) lies wholly above or wholly on or below p's line has no edge
+    that toggles the parity (the same comparisons, made once for the run).
     """
     inside = False
     cur = -1
@@ -350,6 +359,8 @@ def _in_zone(
             if inside:
                 return True
             cur = poly
+        if boxes[r, 3] <= py or boxes[r, 1] > py:
+            continue  # every vertex of the run on one side of p's line: no edge crosses it
         for v in range(start[r], end[r]):
             cy, dy = xy[v, 1], xy[v + 1, 1]
             if (cy > py) != (dy > py):
@@ -391,6 +402,7 @@ def _disjoint(
     xy: np.ndarray,
     start: np.ndarray,
     end: np.ndarray,
+    boxes: np.ndarray,
     r0: int,
     r1: int,
     run_ring: np.ndarray,
@@ -408,7 +420,7 @@ def _disjoint(
     for j in range(j0, j1):
         if seg_part[j] != q:
             q = seg_part[j]
-            if _in_zone(seg[j, 0], seg[j, 1], xy, start, end, r0, r1, run_ring, ring_poly):
+            if _in_zone(seg[j, 0], seg[j, 1], xy, start, end, boxes, r0, r1, run_ring, ring_poly):
                 return False
     if part_poly[seg_part[j0]] < 0:  # no polygon on the site's side
         return True
@@ -422,7 +434,6 @@ def _disjoint(
     return True
 
 
-@njit(cache=True, nogil=True)
 def far_exact(
     site: np.ndarray,
     zone: np.ndarray,
@@ -468,11 +479,50 @@ def far_exact(
     cannot skip the segments that hold it (:func:`_certain`), else (``status[p]`` 1, or every
     pair when ``replay``) GEOS's loop replayed (:func:`_geos_loop`).
     """
-    most = 0
-    for z in range(len(zfirst) - 1):
-        most = max(most, zfirst[z + 1] - zfirst[z])
-    lbs = np.empty(most)  # squared envelope gaps of a pair's runs
-    order = np.empty(most, dtype=np.int64)
+    most = int(np.diff(zfirst).max(initial=0))
+    _far_exact(
+        site, zone, close, seg, seg_part, seg_first, part_box, part_point, part_poly, xy, start,
+        end, boxes, run_ring, ring_box, ring_poly, zfirst, radius, apart, rel, slack, replay,
+        np.empty(most), np.zeros(1, dtype=np.int64), out, status,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _far_exact(
+    site: np.ndarray,
+    zone: np.ndarray,
+    close: np.ndarray,
+    seg: np.ndarray,
+    seg_part: np.ndarray,
+    seg_first: np.ndarray,
+    part_box: np.ndarray,
+    part_point: np.ndarray,
+    part_poly: np.ndarray,
+    xy: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    boxes: np.ndarray,
+    run_ring: np.ndarray,
+    ring_box: np.ndarray,
+    ring_poly: np.ndarray,
+    zfirst: np.ndarray,
+    radius: float,
+    apart: float,
+    rel: float,
+    slack: float,
+    replay: bool,
+    lbs: np.ndarray,
+    nearest: np.ndarray,
+    out: np.ndarray,
+    status: np.ndarray,
+) -> None:
+    """Run :func:`far_exact` with its buffers: ``lbs`` and ``nearest``.
+
+    ``lbs`` holds as many floats as the most runs of a zone, ``nearest`` one integer.
+
+    The kernels allocate no NumPy array: cached code that does needs numba's array module
+    imported on its first load (about 0.07 s of CPU).
+    """
     for p in range(len(site)):
         s = site[p]
         z = zone[p]
@@ -482,13 +532,13 @@ def far_exact(
         j1 = seg_first[s + 1]
         if close[p]:  # first a search within ``apart`` only, then whether either holds the other
             near = _least(j0, j1, seg, xy, start, end, boxes, r0, nr, apart, rel, slack, apart,
-                          lbs, order, False)[0]  # fmt: skip
-            if near < apart or not _disjoint(j0, j1, seg, seg_part, part_poly, xy, start, end, r0,
-                                             r0 + nr, run_ring, ring_poly):  # fmt: skip
+                          lbs, nearest, False)[0]  # fmt: skip
+            if near < apart or not _disjoint(j0, j1, seg, seg_part, part_poly, xy, start, end,
+                                             boxes, r0, r0 + nr, run_ring, ring_poly):  # fmt: skip
                 status[p] = 2
                 continue
         best, bj, bv, br = _least(j0, j1, seg, xy, start, end, boxes, r0, nr, radius, rel, slack,
-                                  -1.0, lbs, order, bool(close[p]))  # fmt: skip
+                                  -1.0, lbs, nearest, bool(close[p]))  # fmt: skip
         if not best <= radius:
             out[p] = np.inf
             continue
@@ -503,10 +553,16 @@ def far_exact(
         out[p] = least if least <= radius else np.inf
 
 
-@njit(cache=True, nogil=True)
 def run_boxes(xy: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Envelope (``x0, y0, x1, y1``) of each run: vertices ``start[r]`` … ``end[r]`` of ``xy``."""
     out = np.empty((len(start), 4))
+    _run_boxes(xy, start, end, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _run_boxes(xy: np.ndarray, start: np.ndarray, end: np.ndarray, out: np.ndarray) -> None:
+    """:func:`run_boxes` into ``out``."""
     for r in range(len(start)):
         x0 = x1 = xy[start[r], 0]
         y0 = y1 = xy[start[r], 1]
@@ -517,13 +573,18 @@ def run_boxes(xy: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
             y0 = min(y0, y)
             y1 = max(y1, y)
         out[r, 0], out[r, 1], out[r, 2], out[r, 3] = x0, y0, x1, y1
+
+
+def ring_boxes(boxes: np.ndarray, run_ring: np.ndarray, n_rings: int) -> np.ndarray:
+    """Envelope of each ring: the union of its runs' envelopes (``run_ring`` non-decreasing)."""
+    out = np.full((n_rings, 4), np.nan)
+    _ring_boxes(boxes, run_ring, out)
     return out
 
 
 @njit(cache=True, nogil=True)
-def ring_boxes(boxes: np.ndarray, run_ring: np.ndarray, n_rings: int) -> np.ndarray:
-    """Envelope of each ring: the union of its runs' envelopes (``run_ring`` non-decreasing)."""
-    out = np.full((n_rings, 4), np.nan)
+def _ring_boxes(boxes: np.ndarray, run_ring: np.ndarray, out: np.ndarray) -> None:
+    """:func:`ring_boxes` into ``out`` (NaN at first)."""
     for r in range(len(run_ring)):
         g = run_ring[r]
         if np.isnan(out[g, 0]):
@@ -535,4 +596,3 @@ def ring_boxes(boxes: np.ndarray, run_ring: np.ndarray, n_rings: int) -> np.ndar
             out[g, 1] = min(out[g, 1], boxes[r, 1])
             out[g, 2] = max(out[g, 2], boxes[r, 2])
             out[g, 3] = max(out[g, 3], boxes[r, 3])
-    return out
