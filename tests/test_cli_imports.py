@@ -7,6 +7,7 @@ whatever earlier tests imported) and lists the modules it ended with.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,9 @@ NOT_FOR_STATS = [
 ]
 
 #: what reads a layer's source and writes the layer cache: a run on cached layers needs none
+#: what OpenBLAS reads for its number of threads
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
 CACHE_MISS_ONLY = ["zoning.io.read", "zoning.io.vector", "zoning.io.gpkg", "zoning.io.encodings"]
 
 
@@ -111,3 +115,36 @@ def test_stats_on_cached_layers_loads_no_vector_reader_or_writer(tmp_path):
     modules = _modules_after([*argv, "--overwrite"])
     assert "zoning.catalog.model" in modules and (tmp_path / "s" / "stats.csv").is_file()
     assert _loaded(modules, CACHE_MISS_ONLY) == []
+
+
+def _fresh(code: str, env: dict[str, str]) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/task").is_dir() or (os.cpu_count() or 1) < 2,
+    reason="counts the threads of a process in /proc; OpenBLAS starts one per CPU",
+)
+def test_stats_imports_numpy_with_openblas_on_one_thread_unless_told_otherwise():
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREADS}
+    count = "import os; print(len(os.listdir('/proc/self/task')), {})"
+    plain = _fresh(f"import numpy\n{count.format('0')}", env)
+    assert int(plain.split()[0]) > 1  # what NumPy's OpenBLAS does by itself: a thread per CPU
+    spared = _fresh(
+        "from zoning.cli.stats import _import_numpy_without_blas_threads as imp\n"
+        "imp()\n"
+        "import sys\n"
+        + count.format("'numpy' in sys.modules, os.environ.get('OPENBLAS_NUM_THREADS')"),
+        env,
+    )
+    assert spared == "1 True None"  # one thread, and the environment as it was
+    told = _fresh(
+        "from zoning.cli.stats import _import_numpy_without_blas_threads as imp\n"
+        "imp()\nimport numpy\n" + count.format("os.environ['OPENBLAS_NUM_THREADS']"),
+        {**env, "OPENBLAS_NUM_THREADS": "2"},
+    )
+    assert told == "2 2"  # the user's setting stands
