@@ -148,3 +148,46 @@ def test_stats_imports_numpy_with_openblas_on_one_thread_unless_told_otherwise()
         {**env, "OPENBLAS_NUM_THREADS": "2"},
     )
     assert told == "2 2"  # the user's setting stands
+
+
+#: asks NumPy's OpenBLAS how many threads it runs (the library as mapped in this process)
+BLAS_COUNT = """
+import ctypes
+def blas_threads():
+    libs = sorted({l.split()[-1] for l in open("/proc/self/maps") if "openblas" in l.lower()})
+    for path in libs:
+        lib = ctypes.CDLL(path)
+        for name in ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
+                     "openblas_get_num_threads64_", "openblas_get_num_threads"):
+            if hasattr(lib, name):
+                return getattr(lib, name)()
+    return None
+"""
+
+
+@pytest.mark.usefixtures("demo_catalog_path")
+@pytest.mark.skipif(not Path("/proc/self/maps").is_file(), reason="reads /proc/self/maps")
+def test_stats_as_the_program_runs_numpy_blas_on_one_thread_and_in_process_as_numpy_does(
+    tmp_path,
+):
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREADS}
+    argv = ["stats", "--layers", "spring_area", "--out", str(tmp_path / "s")]
+    plain = _fresh(f"{BLAS_COUNT}\nimport numpy\nprint(blas_threads())", env)
+    if plain in ("None", "1"):
+        pytest.skip(f"no OpenBLAS found, or one CPU ({plain})")
+    # the program ends without the interpreter's teardown, after the atexit handlers
+    program = _fresh(
+        f"{BLAS_COUNT}\nimport atexit, os, sys\n"
+        "atexit.register(lambda: print(blas_threads(), os.environ.get('OPENBLAS_NUM_THREADS')))\n"
+        f"sys.argv = ['zoning', *{[*argv, '--overwrite']!r}]\n"
+        "from zoning.cli.main import cli\ncli()\n",
+        env,
+    )
+    assert program == "1 None"
+    in_process = _fresh(
+        f"{BLAS_COUNT}\nfrom zoning.cli.main import cli\n"
+        f"try:\n    cli({[*argv, '--overwrite']!r})\nexcept SystemExit as exc:\n"
+        "    assert not exc.code\nprint(blas_threads())\n",
+        env,
+    )
+    assert in_process == plain

@@ -74,9 +74,11 @@ def stats(
     Writes OUT/stats.csv (unit_id, layer_kind, zone, area_km2, unit_area_km2, share_pct,
     level, unit_name; zone "all" is the whole layer), as zoning run does.
     """  # noqa: D205 (the docstring is click's --help text: a blank line would split its first paragraph)
+    from zoning.cli.options import running_as_program
     from zoning.threads import Background
 
-    _import_numpy_without_blas_threads()
+    if running_as_program():  # the setting lasts as long as the process
+        _import_numpy_without_blas_threads()
     # numba and the kernel module are imported on a thread of their own from the start: while
     # the output is checked (with --catalog that reads the catalogue, importing pandas and
     # geopandas); importing compiles nothing and writes nothing
@@ -199,7 +201,9 @@ def _import_numpy_without_blas_threads() -> None:
     made only for the import: the variable is removed again, so that processes started later
     (Dask's local workers) see the environment as it was. A thread count the user set
     (``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS``, ``OMP_NUM_THREADS``), or NumPy already
-    imported, is left as it is.
+    imported, is left as it is. ``zoning stats`` calls this only when it runs as the program
+    (:func:`zoning.cli.options.running_as_program`): run inside a Python process, it leaves
+    that process's NumPy to set itself up.
     """
     import os
     import sys
