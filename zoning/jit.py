@@ -37,6 +37,8 @@ _T = TypeVar("_T")
 
 #: what numba imports to check that it has a BLAS and a LAPACK (``numba.np.linalg``)
 _BLAS_MODULES = ("scipy.linalg.cython_blas", "scipy.linalg.cython_lapack")
+#: the numba modules whose import runs that check
+_BLAS_CHECKERS = frozenset({"numba.np.arraymath", "numba.np.linalg"})
 
 
 class JitCacheWarning(ZoningWarning):
@@ -174,16 +176,18 @@ def njit(*args: Any, **kwargs: Any) -> Any:
     return decorate
 
 
-class _RefuseYaml:
-    """A finder that refuses ``yaml`` to one thread (while it imports numba)."""
+class _Refuse:
+    """A finder that refuses some top-level packages to one thread (while it imports numba)."""
 
-    def __init__(self) -> None:
+    def __init__(self, names: set[str]) -> None:
+        self.names = frozenset(names)
         self.thread = threading.get_ident()
-        self.refused = False
+        self.refused: set[str] = set()
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name.partition(".")[0] == "yaml" and threading.get_ident() == self.thread:
-            self.refused = True
+        top = name.partition(".")[0]
+        if top in self.names and threading.get_ident() == self.thread:
+            self.refused.add(top)
             raise ModuleNotFoundError(f"{name} is imported when first used", name=name)
 
 
@@ -195,28 +199,40 @@ class _LazyModule(types.ModuleType):
 
 
 def _import_numba() -> Any:
-    """Import numba, deferring PyYAML until numba's configuration file needs it.
+    """Import numba without SciPy, and without PyYAML until numba's configuration file needs it.
+
+    numba's import checks the version of SciPy, if installed, by importing it (about 0.015 s
+    of CPU, and nothing else in numba's import uses it); zoning requires a SciPy far newer than
+    the one numba checks for (``pyproject.toml``), so numba is imported with ``scipy`` refused
+    to this thread and skips the check, as it does when SciPy is absent.
 
     ``numba.core.config`` imports PyYAML at import (about 0.015 s of CPU, mostly a regular
     expression compiled by its reader) only to parse ``.numba_config.yaml`` in the working
     folder, if there is one. When there is none, numba is imported with ``yaml`` refused to
-    this thread, then told the truth: ``_HAVE_YAML`` says whether PyYAML is installed, and its
-    ``yaml`` name is a stand-in that imports PyYAML when numba's configuration is re-read and
-    finds a file (numba re-reads it before every compile). With a configuration file, or numba
-    already imported, numba is imported as usual.
+    this thread too, then told the truth: ``_HAVE_YAML`` says whether PyYAML is installed, and
+    its ``yaml`` name is a stand-in that imports PyYAML when numba's configuration is re-read
+    and finds a file (numba re-reads it before every compile). With a configuration file, or
+    PyYAML already imported, numba imports PyYAML as usual. numba already imported is returned.
     """
-    if "numba" in sys.modules or "yaml" in sys.modules or os.path.isfile(".numba_config.yaml"):
+    if "numba" in sys.modules:
         import numba
 
         return numba
-    refuse = _RefuseYaml()
+    names = {"scipy"}
+    if "yaml" not in sys.modules and not os.path.isfile(".numba_config.yaml"):
+        names.add("yaml")
+    refuse = _Refuse(names)
     sys.meta_path.insert(0, refuse)
     try:
         import numba
     finally:
         sys.meta_path.remove(refuse)
     config = sys.modules.get("numba.core.config")
-    if refuse.refused and config is not None and getattr(config, "_HAVE_YAML", None) is False:
+    if (
+        "yaml" in refuse.refused
+        and config is not None
+        and getattr(config, "_HAVE_YAML", None) is False
+    ):
         if importlib.util.find_spec("yaml") is not None:
             config.yaml = _LazyModule("yaml")  # type: ignore[attr-defined]
             config._HAVE_YAML = True  # type: ignore[attr-defined]
@@ -226,16 +242,18 @@ def _import_numba() -> Any:
 def without_scipy_linalg(task: Callable[[], _T]) -> _T:
     """Run ``task`` (the first load of a kernel) sparing numba's BLAS check the scipy.linalg import.
 
-    The first kernel numba loads sets up its CPU target, which imports ``numba.np.arraymath``;
+    A kernel numba has to compile sets up its CPU target, which imports ``numba.np.arraymath``;
     that module checks at import that a BLAS is there by importing
     ``scipy.linalg.cython_blas`` and ``scipy.linalg.cython_lapack``, and so the whole
-    ``scipy.linalg`` package: about 0.17 s of CPU on every ``zoning stats``, for linear algebra
-    that zoning's kernels never use. The two Cython modules alone load in about 0.02 s. Here they
-    are loaded by themselves, under their own names, while ``task`` runs, and forgotten
-    afterwards, so that a later ``import scipy.linalg.cython_blas`` goes through the package as
-    usual and gets the same module. numba's check finds what it looks for and passes as before
-    (``numba.np.arraymath._HAVE_BLAS``). When ``scipy.linalg`` is already loaded, or the modules
-    cannot be found, ``task`` simply runs.
+    ``scipy.linalg`` package: about 0.17 s of CPU, for linear algebra that zoning's kernels
+    never use. The two Cython modules alone load in about 0.02 s. Here, should ``task`` import
+    ``numba.np.arraymath`` or ``numba.np.linalg`` on this thread, the two modules are first
+    loaded by themselves, under their own names, and they are forgotten once ``task`` ends, so
+    that a later ``import scipy.linalg.cython_blas`` goes through the package as usual and gets
+    the same module. numba's check finds what it looks for and passes as before
+    (``numba.np.arraymath._HAVE_BLAS``). A kernel loaded from numba's cache imports neither
+    (:func:`njit`'s light loader), and then nothing of SciPy is loaded at all. When
+    ``scipy.linalg`` is already loaded, or the modules cannot be found, ``task`` simply runs.
 
     Parameters
     ----------
@@ -247,13 +265,36 @@ def without_scipy_linalg(task: Callable[[], _T]) -> _T:
     object
         What ``task`` returned.
     """
-    added = [] if "scipy.linalg" in sys.modules else _load_alone(_BLAS_MODULES)
+    if "scipy.linalg" in sys.modules:
+        return task()
+    spare = _SpareLinalg()
+    sys.meta_path.insert(0, spare)
     try:
         return task()
     finally:
-        for name, module in added:
+        sys.meta_path.remove(spare)
+        for name, module in spare.added:
             if sys.modules.get(name) is module and "scipy.linalg" not in sys.modules:
                 del sys.modules[name]
+
+
+class _SpareLinalg:
+    """A finder that loads numba's BLAS modules alone just before numba's check imports them.
+
+    It finds nothing itself: when one thread first imports a module that runs numba's BLAS
+    check (:data:`_BLAS_CHECKERS`), it loads :data:`_BLAS_MODULES` by themselves
+    (:func:`_load_alone`) and lets the usual finders go on.
+    """
+
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+        self.added: list[tuple[str, Any]] = []
+        self._done = False
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name in _BLAS_CHECKERS and not self._done and threading.get_ident() == self.thread:
+            self._done = True
+            self.added = _load_alone(_BLAS_MODULES)
 
 
 def _load_alone(names: tuple[str, ...]) -> list[tuple[str, Any]]:

@@ -43,6 +43,8 @@ class _LazyGroup(click.Group):
 
     #: the last command allowed a quick exit (:func:`zoning.cli.options.allow_quick_exit`)
     quick_exit = False
+    #: the command line runs as the program (:func:`zoning.cli.options.running_as_program`)
+    as_program = False
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name in COMMANDS if self._load(name) is not None)
@@ -72,11 +74,11 @@ class _LazyGroup(click.Group):
         the console script, no ``args``), in standalone mode, and with exit status 0.
         """
         self.quick_exit = False
-        as_program = not args and kwargs.get("args") is None
+        self.as_program = not args and kwargs.get("args") is None
         try:
             return super().main(*args, **kwargs)
         except SystemExit as exc:
-            if as_program and self.quick_exit and exc.code in (0, None):
+            if self.as_program and self.quick_exit and exc.code in (0, None):
                 _end_process_now()  # returns only when something still runs
             raise
 

@@ -48,6 +48,7 @@ __all__ = [
     "progress_steps",
     "quiet",
     "rulepack_option",
+    "running_as_program",
     "scheduler_options",
     "tolerance_km2_option",
 ]
@@ -372,6 +373,17 @@ def allow_quick_exit() -> None:
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
         ctx.meta[QUICK_EXIT] = True
+
+
+def running_as_program() -> bool:
+    """Tell whether the command runs as the ``zoning`` program (the console script, ``cli()``).
+
+    False when called in-process with arguments (``CliRunner``, ``cli.main(args)``): settings
+    that last for the whole process are then left alone.
+    """
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root().command if ctx is not None else None
+    return bool(getattr(root, "as_program", False))
 
 
 def quiet() -> bool:

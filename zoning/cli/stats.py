@@ -74,8 +74,11 @@ def stats(
     Writes OUT/stats.csv (unit_id, layer_kind, zone, area_km2, unit_area_km2, share_pct,
     level, unit_name; zone "all" is the whole layer), as zoning run does.
     """  # noqa: D205 (the docstring is click's --help text: a blank line would split its first paragraph)
+    from zoning.cli.options import running_as_program
     from zoning.threads import Background
 
+    if running_as_program():  # the setting lasts as long as the process
+        _import_numpy_without_blas_threads()
     # numba and the kernel module are imported on a thread of their own from the start: while
     # the output is checked (with --catalog that reads the catalogue, importing pandas and
     # geopandas); importing compiles nothing and writes nothing
@@ -183,6 +186,35 @@ def stats(
         from zoning.io.postgis import redact_url
 
         click.echo(f"{redact_url(db)} zoning_stats (run {key})")
+
+
+#: what OpenBLAS reads for its number of threads, in its order
+_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def _import_numpy_without_blas_threads() -> None:
+    """Import NumPy with its OpenBLAS on one thread, unless the environment says otherwise.
+
+    OpenBLAS starts a thread per CPU when NumPy loads it, and those threads cost about 0.03 s
+    of CPU in a ``zoning stats`` process; the statistics use no linear algebra (GEOS, numba
+    kernels and NumPy's element-wise functions, none of which calls a BLAS). The setting is
+    made only for the import: the variable is removed again, so that processes started later
+    (Dask's local workers) see the environment as it was. A thread count the user set
+    (``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS``, ``OMP_NUM_THREADS``), or NumPy already
+    imported, is left as it is. ``zoning stats`` calls this only when it runs as the program
+    (:func:`zoning.cli.options.running_as_program`): run inside a Python process, it leaves
+    that process's NumPy to set itself up.
+    """
+    import os
+    import sys
+
+    if "numpy" in sys.modules or any(name in os.environ for name in _BLAS_THREADS):
+        return
+    os.environ[_BLAS_THREADS[0]] = "1"
+    try:
+        import numpy  # noqa: F401
+    finally:
+        del os.environ[_BLAS_THREADS[0]]
 
 
 def _import_kernels() -> None:

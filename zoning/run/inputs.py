@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zoning.io.checksums import sha256_file
-from zoning.scenario import Scenario
+
+if TYPE_CHECKING:  # a type only: `zoning stats` lists a catalogue's files without it
+    from zoning.scenario import Scenario
 
 __all__ = ["catalog_inputs", "input_checksums", "input_paths"]
 
