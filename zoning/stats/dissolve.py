@@ -462,10 +462,9 @@ def dissolve_layer(
 def envelopes_apart(bounds: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Tell which pairs have envelopes that meet only along a line (or at a corner).
 
-    A polygon's interior lies in the interior of its envelope, so where the overlap of two
-    envelopes has zero width or zero height the interiors of the features are disjoint: the
-    exact answer, which the area kernel would give (an intersection of 0 within its rounding
-    bound) only after walking both boundaries. Envelopes are GEOS's exact coordinate extremes.
+    A polygon's interior lies in the interior of its envelope, so where two envelopes overlap
+    with zero width or height the features' interiors are disjoint: the kernel's answer (0
+    within its rounding bound), without walking the boundaries.
 
     Parameters
     ----------
