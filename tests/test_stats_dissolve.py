@@ -226,3 +226,80 @@ def test_piece_envelopes_from_the_dissolve_are_those_geos_gives():
         assert np.array_equal(p.bounds(), plain.bounds())
     # piece 0 of a: both squares, (0, 0) to (3000, 3500)
     assert a.bounds()[0].tolist() == [X0, Y0, X0 + 3_000, Y0 + 3_500]
+
+
+def test_envelopes_meeting_on_a_line_are_apart_by_hand():
+    from zoning.stats.dissolve import envelopes_apart
+
+    b = np.array(
+        [[0.0, 0, 1, 1],  # 0: unit square
+         [1, 0, 2, 1],  # 1: shares the line x = 1 with 0
+         [0, 1, 1, 2],  # 2: shares the line y = 1 with 0
+         [1, 1, 2, 2],  # 3: meets 0 at the corner (1, 1)
+         [0.5, 0.5, 3, 3],  # 4: overlaps 0 by a 0.5 x 0.5 square
+         [1 - 2**-52, 0, 2, 1],  # 5: overlaps 0 by one ulp in x
+         [np.nan, 0, 1, 1]],  # 6: unknown envelope
+    )  # fmt: skip
+    left = np.array([0, 0, 0, 0, 0, 0])
+    right = np.array([1, 2, 3, 4, 5, 6])
+    assert envelopes_apart(b, left, right).tolist() == [True, True, True, False, False, False]
+    assert envelopes_apart(b, right, left).tolist() == [True, True, True, False, False, False]
+
+
+def _tiling_with_overlaps() -> np.ndarray:
+    # a 4 x 4 tiling of 1 km cells (control units cut by a grid), one square straddling the
+    # four middle cells, and an L (arms [4, 5] x [2.5, 3.5] and [3, 5] x [3.5, 4] km) beside
+    # the tiling's corner: it touches cell (3, 2) along x = 4 and overlaps cell (3, 3)
+    cells = [sq(i * 1_000, j * 1_000, 1_000) for i in range(4) for j in range(4)]
+    straddle = sq(1_500, 1_500, 1_000)
+    ell = shapely.Polygon(
+        [(X0 + 3_000, Y0 + 4_000), (X0 + 5_000, Y0 + 4_000), (X0 + 5_000, Y0 + 2_500),
+         (X0 + 4_000, Y0 + 2_500), (X0 + 4_000, Y0 + 3_500), (X0 + 3_000, Y0 + 3_500)]
+    )  # fmt: skip
+    return np.array([*cells, straddle, ell], dtype=object)
+
+
+def test_tiles_meeting_on_grid_lines_skip_the_kernel(monkeypatch):
+    import zoning.stats.dissolve as dissolve_mod
+
+    seen: list[tuple[int, int]] = []
+    real = dissolve_mod.batched_clip_areas
+
+    def spy(geoms, indptr, members, clip, **kw):
+        seen.extend(zip(members.tolist(), clip.tolist(), strict=True))
+        return real(geoms, indptr, members, clip, **kw)
+
+    monkeypatch.setattr(dissolve_mod, "batched_clip_areas", spy)
+    geoms = _tiling_with_overlaps()
+    pieces = dissolve_layer("control_unit", geoms, np.array(["all"] * len(geoms), dtype=object))
+    # only pairs whose envelopes overlap with positive area reach the kernel: the straddling
+    # square (16) with the four middle cells 5, 6, 9, 10 (cell i, j is 4 i + j), and the L (17)
+    # with cells (3, 2) = 14 and (3, 3) = 15 (envelopes [3, 5] x [2.5, 4] against [3, 4] x
+    # [2, 3] and [3, 4] x [3, 4]); the 16 cells' 42 grid-line pairs do not
+    assert sorted(tuple(sorted(p)) for p in seen) == [
+        (5, 16), (6, 16), (9, 16), (10, 16), (14, 17), (15, 17)
+    ]  # fmt: skip
+    groups = sorted(
+        tuple(sorted(pieces.members[pieces.indptr[i] : pieces.indptr[i + 1]].tolist()))
+        for i in range(len(pieces))
+    )
+    assert (5, 6, 9, 10, 16) in groups
+    assert (15, 17) in groups  # the L overlaps cell 15 and only touches cell 14
+    assert len(groups) == 13  # and the 11 other cells alone
+
+
+def test_skipping_line_contacts_changes_no_bit(monkeypatch):
+    import zoning.stats.dissolve as dissolve_mod
+
+    units = shapes.grid_units()
+    cells = [sq(i * 700.0, j * 700.0, 700.0) for i in range(40) for j in range(28)]
+    stars = random_layer(5, 60)
+    layer = frame([*cells, *stars.geometry], zone=["general"] * len(cells) + list(stars.zone))
+    layers = {"control_unit": layer, "eco_redline": random_layer(6, 80)}
+    new = area_by_unit(units, layers, n_jobs=2)
+    monkeypatch.setattr(
+        dissolve_mod, "envelopes_apart", lambda b, left, right: np.zeros(len(left), dtype=bool)
+    )
+    old = area_by_unit(units, layers, n_jobs=2)
+    pd.testing.assert_frame_equal(new, old, check_exact=True)
+    assert (new[new.layer_kind == "control_unit"].area_km2 > 0).sum() > 6
