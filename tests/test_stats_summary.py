@@ -125,3 +125,24 @@ def test_demo_counties_add_up_to_cities_and_province(demo_redline_stats):
         up = up.set_index(key).loc[direct.index]
         np.testing.assert_allclose(up.area_km2, direct.area_km2, rtol=1e-4)
         np.testing.assert_allclose(up.unit_area_km2, direct.unit_area_km2, rtol=1e-4)
+
+
+def test_group_sums_add_each_group_exactly_in_first_seen_order():
+    # 1e16 + 1 - 1e16 is 0 summed left to right and 1 with fsum; rows whose key is missing
+    # count nowhere (as pandas' groupby leaves them out)
+    import pandas as pd
+
+    from zoning.stats.summary import _group_sums
+
+    measured = pd.DataFrame(
+        {
+            "unit": [1, 0, 1, 1, 0, 1],
+            "kind": ["b", "a", "b", "b", "a", "b"],
+            "label": ["x", "all", "x", "x", None, "y"],
+            "area_m2": [1e16, 2.0, 1.0, -1e16, 5.0, 7.0],
+        }
+    )
+    sums = _group_sums(measured)
+    assert list(sums) == [(1, "b", "x"), (0, "a", "all"), (1, "b", "y")]
+    assert sums == {(1, "b", "x"): 1.0, (0, "a", "all"): 2.0, (1, "b", "y"): 7.0}
+    assert _group_sums(measured.iloc[:0]) == {}

@@ -57,16 +57,12 @@ def summarise(
     Every (unit, kind, zone) combination appears, with zero area where nothing lies, so that
     tables of two runs line up row by row.
     """
-    sums: dict[tuple[int, str, str], float] = {}
-    if len(measured):
-        grouped = measured.groupby(["unit", "kind", "label"], sort=False)["area_m2"]
-        for key, values in grouped:
-            u_pos, kind, label = cast(tuple[int, str, str], key)
-            sums[(int(u_pos), str(kind), str(label))] = math.fsum(values.to_numpy())
+    sums = _group_sums(measured)
+    order = [(kind, _zone_order(kind, zones_by_kind[kind])) for kind in sorted(zones_by_kind)]
     rows: list[tuple[str, str, str, float, float]] = []
     for u, uid in enumerate(units.ids):
-        for kind in sorted(zones_by_kind):
-            for zone in _zone_order(kind, zones_by_kind[kind]):
+        for kind, zones in order:
+            for zone in zones:
                 rows.append(
                     (uid, kind, zone, sums.get((u, kind, zone), 0.0), float(units.area_m2[u]))
                 )
@@ -77,6 +73,29 @@ def summarise(
         out["share_pct"] = np.where(out["unit_m2"] > 0, 100.0 * out["area_m2"] / out["unit_m2"], 0)
     out = out[STATS_COLUMNS]
     return _sort_stats(out)
+
+
+def _group_sums(measured: pd.DataFrame) -> dict[tuple[int, str, str], float]:
+    """Sum ``area_m2`` per (unit, kind, label) with :func:`math.fsum`, groups in first-seen order.
+
+    The same sums as a pandas ``groupby(sort=False)`` with ``fsum`` per group (rows with a
+    missing key left out), gathered in one pass over plain lists: pandas spent ~10 µs per
+    group splitting the frame. ``fsum`` is correctly rounded, so the order within a group
+    cannot change a sum.
+    """
+    if not len(measured):
+        return {}
+    keys = [measured[c] for c in ("unit", "kind", "label")]
+    rows: Iterable[tuple[Any, ...]] = zip(
+        *(k.tolist() for k in keys), measured["area_m2"].tolist(), strict=True
+    )
+    if any(k.hasnans for k in keys):
+        keep = np.logical_and.reduce([k.notna().to_numpy() for k in keys]).tolist()
+        rows = (row for row, ok in zip(rows, keep, strict=True) if ok)
+    groups: dict[tuple[Any, Any, Any], list[float]] = {}
+    for u_pos, kind, label, area in rows:
+        groups.setdefault((u_pos, kind, label), []).append(area)
+    return {(int(u), str(k), str(z)): math.fsum(v) for (u, k, z), v in groups.items()}
 
 
 def _sort_stats(df: pd.DataFrame) -> pd.DataFrame:
