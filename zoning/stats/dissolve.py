@@ -25,6 +25,7 @@ from zoning.duplicates import near_duplicate_rows
 from zoning.errors import CRSError
 from zoning.ranges import concat_ranges
 from zoning.stats.batches import batched_clip_areas
+from zoning.stats.envelope_join import envelope_pairs
 from zoning.stats.geos import map_chunks, overlay, polygonal_parts, union_all
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -360,15 +361,13 @@ def dissolve_layer(
         return Pieces.concat([])
     background = ThreadPoolExecutor(1)
     try:
-        # envelopes and areas (GEOS, without the GIL) on a thread of their own while this
-        # thread queries the tree (which holds the GIL) and the workers test the pairs
-        measured = background.submit(_bounds_and_areas, geoms)
+        # areas (GEOS, without the GIL) on a thread of their own while this thread pairs the
+        # envelopes and the workers test the pairs
+        measured = background.submit(shapely.area, geoms)
         if n_jobs <= 1:
             measured.result()  # one thread: one stage after the other
-        tree = shapely.STRtree(geoms)
-        left, right = tree.query(geoms)
-        keep = left < right
-        left, right = left[keep], right[keep]
+        bounds = np.asarray(shapely.bounds(geoms)).reshape(n, 4)
+        left, right = envelope_pairs(bounds, geoms)
         copies = _near_copies(geoms, zones, left, right)
         if copies.any():  # one feature delivered twice: GEOS unions of such copies go wrong
             return dissolve_layer(
@@ -378,14 +377,14 @@ def dissolve_layer(
         if len(left):
             # envelopes meeting only along a line (features of a tiling, e.g. control units
             # cut by a grid): interiors disjoint, no kernel needed
-            apart = envelopes_apart(measured.result()[0], left, right)
+            apart = envelopes_apart(bounds, left, right)
             left, right = left[~apart], right[~apart]
         if len(left):
             pairs = np.stack([left, right], axis=1)
             hit, inter = _interiors_overlap(geoms, pairs, n_jobs)
             left, right, inter = left[hit], right[hit], inter[hit]
         comp = connected_components(n, left, right)
-        bounds, area = measured.result()
+        area = measured.result()
     finally:
         background.shutdown()
 
@@ -488,11 +487,6 @@ def envelopes_apart(bounds: np.ndarray, left: np.ndarray, right: np.ndarray) -> 
     flat_x = np.minimum(bl[:, 2], br[:, 2]) <= np.maximum(bl[:, 0], br[:, 0])
     flat_y = np.minimum(bl[:, 3], br[:, 3]) <= np.maximum(bl[:, 1], br[:, 1])
     return flat_x | flat_y
-
-
-def _bounds_and_areas(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Envelope ``(n, 4)`` and area of each geometry."""
-    return np.asarray(shapely.bounds(geoms)).reshape(len(geoms), 4), shapely.area(geoms)
 
 
 def _near_copies(
