@@ -313,7 +313,8 @@ def _tasks(
 ):  # fmt: skip
     # work arrays reused by every task of the chunk, grown when a task needs more: layers cut
     # along unit lines give many small tasks, whose fixed cost was mostly ~16 allocations
-    ws = _workspace(8, 256)
+    # (unpacked: indexing a tuple of arrays in the loop cost ~65 atomic reference counts)
+    w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15 = _workspace(8, 256)
     for i in range(lo, hi):
         subj = members[indptr[i] : indptr[i + 1]]
         n_p = subj.shape[0] + 1
@@ -322,11 +323,14 @@ def _tasks(
             n_v += ring_off[g_re[g]] - ring_off[g_rs[g]]
         if clip[i] >= 0:
             n_v += ring_off[g_re[clip[i]]] - ring_off[g_rs[clip[i]]]
-        if n_p > ws[0].shape[0] or n_v > ws[1].shape[0]:
-            ws = _workspace(max(n_p, 2 * ws[0].shape[0]), max(n_v, 2 * ws[1].shape[0]))
+        if n_p > w0.shape[0] or n_v > w1.shape[0]:
+            w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15 = _workspace(
+                max(n_p, 2 * w0.shape[0]), max(n_v, 2 * w1.shape[0])
+            )
         out[i], noise[i] = _task(
-            coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip[i], ws
-        )
+            coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip[i],
+            w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15,
+        )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
@@ -361,14 +365,17 @@ def _workspace(n_p, n_v):
     )
 
 
-@njit(cache=True, nogil=True)
-def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip, ws):
+@njit(cache=True, nogil=True, inline="always")
+def _task(
+    coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip,
+    w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15,
+):  # fmt: skip
     """Return the area of ``union(subj) ∩ clip`` and a bound on its rounding error.
 
-    No clip when ``clip < 0``; the area is NaN when the task is declined. ``ws`` holds the
-    work arrays (:func:`_workspace`), large enough for the task.
+    No clip when ``clip < 0``; the area is NaN when the task is declined. ``w0`` … ``w15``
+    are the work arrays (:func:`_workspace`), large enough for the task.
     """
-    polys = ws[0][: subj.shape[0] + 1]
+    polys = w0[: subj.shape[0] + 1]
     if clip >= 0:
         k = _members_meeting(bbox, subj, clip, polys)  # the others add nothing inside the clip
         polys[k] = clip
@@ -381,20 +388,20 @@ def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj,
         return 0.0, 0.0
     E, runs, pe, pb, ox, oy, ok = _gather(
         coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, polys, k,
-        ws[1], ws[2], ws[3], ws[4], ws[5],
+        w1, w2, w3, w4, w5,
     )  # fmt: skip
     if not ok:
         return np.nan, np.nan  # a ring that cannot be oriented (a spike), or out of range
     if E.shape[0] == 0:
         return 0.0, 0.0
-    blocks, pk = _blocks(E, pe, ws[6], ws[7])
-    cx = ws[10]  # edge (as float), parameter along it, crossing point x, y
-    c_other = ws[11]
-    ct = ws[12]
-    co = ws[13]
+    blocks, pk = _blocks(E, pe, w6, w7)
+    cx = w10  # edge (as float), parameter along it, crossing point x, y
+    c_other = w11
+    ct = w12
+    co = w13
     cap = cx.shape[0]  # at least 2 * E.shape[0] + 64
     while True:  # crossing buffers; start over with larger ones when they fill up
-        nc = _all_crossings(E, pe, pb, blocks, pk, cx, c_other, ws[8], ws[9])
+        nc = _all_crossings(E, pe, pb, blocks, pk, cx, c_other, w8, w9)
         if nc >= 0:
             break
         cap *= 4
@@ -402,12 +409,12 @@ def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj,
         c_other = np.empty(cap, dtype=np.int64)
         ct = np.empty((cap, 3))
         co = np.empty(cap, dtype=np.int64)
-    first, ct, co = _sort_crossings(cx, c_other, nc, E.shape[0], ws[14], ct, co)
+    first, ct, co = _sort_crossings(cx, c_other, nc, E.shape[0], w14, ct, co)
     raw = (coords, ring_off, blk_off, blk_box, g_rs, g_re, polys, ox, oy)
-    return _walk(E, runs, pb, k, clip >= 0, first, ct, co, raw, ws[15])
+    return _walk(E, runs, pb, k, clip >= 0, first, ct, co, raw, w15)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _members_meeting(bbox, subj, clip, out):
     """Write the members of ``subj`` whose envelopes meet the clip's (closed boxes) to ``out``.
 
@@ -426,7 +433,7 @@ def _members_meeting(bbox, subj, clip, out):
     return n
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _gather(
     coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, polys, k, E, runs, w_keep,
     w_pe, w_pb,
@@ -754,7 +761,7 @@ def _in_range(v):
     return a == 0.0 or (1.0 / _COORD_MAX < a < _COORD_MAX)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _blocks(E, pe, w_blocks, w_pk):
     """Envelopes of blocks of ``_BLOCK`` consecutive edges of one polygon.
 
@@ -802,7 +809,7 @@ def _envelope(E, e):
     )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _all_crossings(E, pe, pb, blocks, pk, cx, c_other, work, jenv):
     """Record the proper crossings between the edges of every pair of polygons.
 
@@ -1278,7 +1285,7 @@ def _param(d0, d1):
     return min(max(d0 / (d0 - d1), 0.0), 1.0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _sort_crossings(cx, c_other, nc, n_edges, w_first, w_ct, w_co):
     """Crossings grouped by edge (counting sort) and ordered along each edge.
 
@@ -1325,7 +1332,7 @@ def _sort_crossings(cx, c_other, nc, n_edges, w_first, w_ct, w_co):
     return first, ct, co
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _walk(E, runs, pb, k, has_clip, first, ct, co, raw, w_flags):
     """Integrate along every run of edges, toggling insideness at its crossings.
 
