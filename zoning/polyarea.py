@@ -313,7 +313,8 @@ def _tasks(
 ):  # fmt: skip
     # work arrays reused by every task of the chunk, grown when a task needs more: layers cut
     # along unit lines give many small tasks, whose fixed cost was mostly ~16 allocations
-    ws = _workspace(8, 256)
+    # (unpacked: indexing a tuple of arrays in the loop cost ~65 atomic reference counts)
+    w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15 = _workspace(8, 256)
     for i in range(lo, hi):
         subj = members[indptr[i] : indptr[i + 1]]
         n_p = subj.shape[0] + 1
@@ -322,11 +323,14 @@ def _tasks(
             n_v += ring_off[g_re[g]] - ring_off[g_rs[g]]
         if clip[i] >= 0:
             n_v += ring_off[g_re[clip[i]]] - ring_off[g_rs[clip[i]]]
-        if n_p > ws[0].shape[0] or n_v > ws[1].shape[0]:
-            ws = _workspace(max(n_p, 2 * ws[0].shape[0]), max(n_v, 2 * ws[1].shape[0]))
+        if n_p > w0.shape[0] or n_v > w1.shape[0]:
+            w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15 = _workspace(
+                max(n_p, 2 * w0.shape[0]), max(n_v, 2 * w1.shape[0])
+            )
         out[i], noise[i] = _task(
-            coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip[i], ws
-        )
+            coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip[i],
+            w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15,
+        )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
@@ -361,14 +365,17 @@ def _workspace(n_p, n_v):
     )
 
 
-@njit(cache=True, nogil=True)
-def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip, ws):
+@njit(cache=True, nogil=True, inline="always")
+def _task(
+    coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip,
+    w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15,
+):  # fmt: skip
     """Return the area of ``union(subj) ∩ clip`` and a bound on its rounding error.
 
-    No clip when ``clip < 0``; the area is NaN when the task is declined. ``ws`` holds the
-    work arrays (:func:`_workspace`), large enough for the task.
+    No clip when ``clip < 0``; the area is NaN when the task is declined. ``w0`` … ``w15``
+    are the work arrays (:func:`_workspace`), large enough for the task.
     """
-    polys = ws[0][: subj.shape[0] + 1]
+    polys = w0[: subj.shape[0] + 1]
     if clip >= 0:
         k = _members_meeting(bbox, subj, clip, polys)  # the others add nothing inside the clip
         polys[k] = clip
@@ -381,20 +388,20 @@ def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj,
         return 0.0, 0.0
     E, runs, pe, pb, ox, oy, ok = _gather(
         coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, polys, k,
-        ws[1], ws[2], ws[3], ws[4], ws[5],
+        w1, w2, w3, w4, w5,
     )  # fmt: skip
     if not ok:
         return np.nan, np.nan  # a ring that cannot be oriented (a spike), or out of range
     if E.shape[0] == 0:
         return 0.0, 0.0
-    blocks, pk = _blocks(E, pe, ws[6], ws[7])
-    cx = ws[10]  # edge (as float), parameter along it, crossing point x, y
-    c_other = ws[11]
-    ct = ws[12]
-    co = ws[13]
+    blocks, pk = _blocks(E, pe, w6, w7)
+    cx = w10  # edge (as float), parameter along it, crossing point x, y
+    c_other = w11
+    ct = w12
+    co = w13
     cap = cx.shape[0]  # at least 2 * E.shape[0] + 64
     while True:  # crossing buffers; start over with larger ones when they fill up
-        nc = _all_crossings(E, pe, pb, blocks, pk, cx, c_other, ws[8], ws[9])
+        nc = _all_crossings(E, pe, pb, blocks, pk, cx, c_other, w8, w9)
         if nc >= 0:
             break
         cap *= 4
@@ -402,12 +409,12 @@ def _task(coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj,
         c_other = np.empty(cap, dtype=np.int64)
         ct = np.empty((cap, 3))
         co = np.empty(cap, dtype=np.int64)
-    first, ct, co = _sort_crossings(cx, c_other, nc, E.shape[0], ws[14], ct, co)
+    first, ct, co = _sort_crossings(cx, c_other, nc, E.shape[0], w14, ct, co)
     raw = (coords, ring_off, blk_off, blk_box, g_rs, g_re, polys, ox, oy)
-    return _walk(E, runs, pb, k, clip >= 0, first, ct, co, raw, ws[15])
+    return _walk(E, runs, pb, k, clip >= 0, first, ct, co, raw, w15)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _members_meeting(bbox, subj, clip, out):
     """Write the members of ``subj`` whose envelopes meet the clip's (closed boxes) to ``out``.
 
@@ -426,7 +433,7 @@ def _members_meeting(bbox, subj, clip, out):
     return n
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _gather(
     coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, polys, k, E, runs, w_keep,
     w_pe, w_pb,
@@ -466,9 +473,10 @@ def _gather(
             reach[:] = bbox[c, :]
             for p in range(k):
                 g = polys[p]
+                kx0, ky0, kx1, ky1 = keep[p, 0], keep[p, 1], keep[p, 2], keep[p, 3]
                 for r in range(g_rs[g], g_re[g]):
                     for b in range(blk_off[r], blk_off[r + 1]):
-                        if _box_meets(blk_box, b, keep[p]):
+                        if _box_meets(blk_box, b, kx0, ky0, kx1, ky1):
                             reach[0] = min(reach[0], blk_box[b, 0])
                             reach[1] = min(reach[1], blk_box[b, 1])
                             reach[2] = max(reach[2], blk_box[b, 2])
@@ -517,12 +525,15 @@ def _gather(
         pb[p, 2] = bbox[g, 2] - ox
         pb[p, 3] = bbox[g, 3] - oy
         pe[p, 0] = e
+        # the box this polygon's edges are kept in, as scalars: a row view of ``keep`` for
+        # every edge tested cost two atomic reference counts each
+        kx0, ky0, kx1, ky1 = keep[p, 0], keep[p, 1], keep[p, 2], keep[p, 3]
         for r in range(g_rs[g], g_re[g]):
             n_e = ring_off[r + 1] - ring_off[r] - 1
             if n_e <= 0:
                 continue
             sign = ring_sign[r]
-            d = _left_out_edge(coords, ring_off, blk_off, blk_box, r, keep[p])
+            d = _left_out_edge(coords, ring_off, blk_off, blk_box, r, kx0, ky0, kx1, ky1)
             if d < 0:  # the whole ring
                 runs[nr, 0] = e
                 for v in range(ring_off[r], ring_off[r + 1] - 1):
@@ -539,7 +550,7 @@ def _gather(
             while j <= d + n_e:
                 rel = j if j < n_e else j - n_e
                 b = rel // _RING_BLOCK
-                if not _box_meets(blk_box, blk_off[r] + b, keep[p]):
+                if not _box_meets(blk_box, blk_off[r] + b, kx0, ky0, kx1, ky1):
                     if in_run:
                         runs[nr, 1] = e
                         nr += 1
@@ -547,7 +558,7 @@ def _gather(
                     j += min((b + 1) * _RING_BLOCK, n_e) - rel
                     continue
                 v = ring_off[r] + rel
-                if _edge_meets(coords, v, keep[p]):
+                if _edge_meets(coords, v, kx0, ky0, kx1, ky1):
                     if not in_run:
                         runs[nr, 0] = e
                         runs[nr, 2] = p
@@ -565,13 +576,16 @@ def _gather(
                 nr += 1
         if has_clip and k > 1 and p < k:
             # edges of this subject that are not walked but may cross another's walked edge
+            rx0, ry0, rx1, ry1 = reach[0], reach[1], reach[2], reach[3]
             for r in range(g_rs[g], g_re[g]):
                 for b in range(blk_off[r], blk_off[r + 1]):
-                    if not _box_meets(blk_box, b, reach):
+                    if not _box_meets(blk_box, b, rx0, ry0, rx1, ry1):
                         continue
                     s0 = ring_off[r] + (b - blk_off[r]) * _RING_BLOCK
                     for v in range(s0, min(s0 + _RING_BLOCK, ring_off[r + 1] - 1)):
-                        if _edge_meets(coords, v, reach) and not _edge_meets(coords, v, keep[p]):
+                        if _edge_meets(coords, v, rx0, ry0, rx1, ry1) and not _edge_meets(
+                            coords, v, kx0, ky0, kx1, ky1
+                        ):
                             e = _put_edge(E, e, coords, v, ox, oy)
         pe[p, 1] = e
     return E[:e], runs[:nr], pe, pb, ox, oy, ok
@@ -594,43 +608,47 @@ def _put_edge(E, e, coords, v, ox, oy):
 
 
 @njit(cache=True, nogil=True)
-def _box_meets(boxes, b, box):
+def _box_meets(boxes, b, lo_x, lo_y, hi_x, hi_y):
+    """Whether box ``b`` of ``boxes`` meets the closed box ``lo_x, lo_y, hi_x, hi_y``."""
+    x0 = boxes[b, 0]
+    y0 = boxes[b, 1]
+    x1 = boxes[b, 2]
+    y1 = boxes[b, 3]
+    return x0 <= hi_x and x1 >= lo_x and y0 <= hi_y and y1 >= lo_y
+
+
+@njit(cache=True, nogil=True)
+def _edge_meets(coords, v, lo_x, lo_y, hi_x, hi_y):
+    """Whether the envelope of edge ``v → v + 1`` meets the closed box ``lo_x … hi_y``.
+
+    The coordinates are read before any test (one block, no branch holding the array).
+    """
+    x0 = coords[v, 0]
+    y0 = coords[v, 1]
+    x1 = coords[v + 1, 0]
+    y1 = coords[v + 1, 1]
     return (
-        boxes[b, 0] <= box[2]
-        and boxes[b, 2] >= box[0]
-        and boxes[b, 1] <= box[3]
-        and boxes[b, 3] >= box[1]
+        min(x0, x1) <= hi_x and max(x0, x1) >= lo_x and min(y0, y1) <= hi_y and max(y0, y1) >= lo_y
     )
 
 
 @njit(cache=True, nogil=True)
-def _edge_meets(coords, v, box):
-    """Whether the envelope of edge ``v → v + 1`` meets the closed ``box``."""
-    return (
-        min(coords[v, 0], coords[v + 1, 0]) <= box[2]
-        and max(coords[v, 0], coords[v + 1, 0]) >= box[0]
-        and min(coords[v, 1], coords[v + 1, 1]) <= box[3]
-        and max(coords[v, 1], coords[v + 1, 1]) >= box[1]
-    )
-
-
-@njit(cache=True, nogil=True)
-def _left_out_edge(coords, ring_off, blk_off, blk_box, r, box):
-    """Position in ring ``r`` of an edge whose envelope misses ``box``, or −1 if none does."""
+def _left_out_edge(coords, ring_off, blk_off, blk_box, r, lo_x, lo_y, hi_x, hi_y):
+    """Position in ring ``r`` of an edge whose envelope misses the box, or −1 if none does."""
     n_e = ring_off[r + 1] - ring_off[r] - 1
     for b in range(blk_off[r], blk_off[r + 1]):
         rel0 = (b - blk_off[r]) * _RING_BLOCK
-        if not _box_meets(blk_box, b, box):
+        if not _box_meets(blk_box, b, lo_x, lo_y, hi_x, hi_y):
             return rel0
         inside = (
-            blk_box[b, 0] >= box[0]
-            and blk_box[b, 2] <= box[2]
-            and blk_box[b, 1] >= box[1]
-            and blk_box[b, 3] <= box[3]
+            blk_box[b, 0] >= lo_x
+            and blk_box[b, 2] <= hi_x
+            and blk_box[b, 1] >= lo_y
+            and blk_box[b, 3] <= hi_y
         )
         if not inside:
             for rel in range(rel0, min(rel0 + _RING_BLOCK, n_e)):
-                if not _edge_meets(coords, ring_off[r] + rel, box):
+                if not _edge_meets(coords, ring_off[r] + rel, lo_x, lo_y, hi_x, hi_y):
                     return rel
     return -1
 
@@ -743,7 +761,7 @@ def _in_range(v):
     return a == 0.0 or (1.0 / _COORD_MAX < a < _COORD_MAX)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _blocks(E, pe, w_blocks, w_pk):
     """Envelopes of blocks of ``_BLOCK`` consecutive edges of one polygon.
 
@@ -791,7 +809,7 @@ def _envelope(E, e):
     )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _all_crossings(E, pe, pb, blocks, pk, cx, c_other, work, jenv):
     """Record the proper crossings between the edges of every pair of polygons.
 
@@ -853,6 +871,7 @@ def _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc, jb, jenv):
     two edges cannot meet either. ``jb`` and ``jenv`` are work space for the ``_BLOCK`` edges
     of a block and their envelopes.
     """
+    sp = 1 if p > q else -1  # p moves by (p − q)·(ε, ε²) relative to q
     for a in ka:
         ax0 = blocks[a, 0]
         ay0 = blocks[a, 1]
@@ -882,6 +901,7 @@ def _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc, jb, jenv):
                 ix0, iy0, ix1, iy1 = _envelope(E, i)
                 if ix0 > bx1 or ix1 < bx0 or iy0 > by1 or iy1 < by0:
                     continue
+                ex0, ey0, ex1, ey1 = E[i, 0], E[i, 1], E[i, 2], E[i, 3]
                 for u in range(nj):
                     # the envelopes of i and j meet (as _envelopes_meet tests)
                     if (
@@ -890,9 +910,14 @@ def _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc, jb, jenv):
                         and jenv[u, 1] <= iy1
                         and jenv[u, 3] >= iy0
                     ):
-                        nc = _cross(E, i, jb[u], p, q, cx, c_other, nc)
-                        if nc < 0:
-                            return nc
+                        j = jb[u]
+                        hit, ti, tj, x, y = _crossing(
+                            ex0, ey0, ex1, ey1, E[j, 0], E[j, 1], E[j, 2], E[j, 3], sp
+                        )
+                        if hit:
+                            if nc + 2 > c_other.shape[0]:
+                                return _FULL
+                            nc = _record(cx, c_other, nc, i, j, p, q, ti, tj, x, y)
     return nc
 
 
@@ -1168,45 +1193,27 @@ def _cross(E, i, j, p, q, cx, c_other, nc):
     """Record a crossing of edges ``i`` (of polygon ``p``) and ``j`` (of ``q``), if any.
 
     The polygons are moved apart by simulation of simplicity (so touching and collinear
-    edges either cross properly or not at all).
+    edges either cross properly or not at all); see :func:`_crossing`.
 
     Returns the new count, or ``_FULL`` when the buffers are full.
     """
-    sp = 1 if p > q else -1  # p moves by (p − q)·(ε, ε²) relative to q
-    s1, d1, e1 = _orient(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 0], E[i, 1], sp)
-    s2, d2, e2 = _orient(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 2], E[i, 3], sp)
-    if s1 == s2:
-        return nc
-    s3, d3, e3 = _orient(E[i, 0], E[i, 1], E[i, 2], E[i, 3], E[j, 0], E[j, 1], -sp)
-    s4, d4, e4 = _orient(E[i, 0], E[i, 1], E[i, 2], E[i, 3], E[j, 2], E[j, 3], -sp)
-    if s3 == s4:
+    hit, ti, tj, x, y = _crossing(
+        E[i, 0], E[i, 1], E[i, 2], E[i, 3], E[j, 0], E[j, 1], E[j, 2], E[j, 3], 1 if p > q else -1
+    )
+    if not hit:
         return nc
     if nc + 2 > c_other.shape[0]:
         return _FULL
-    # parameters along each edge; nearly parallel edges take theirs from exact determinants,
-    # so that crossings are ordered right along an edge
-    if e1 + e2 > _T_TOL * abs(d1 - d2):
-        d1 = _orient_exact(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 0], E[i, 1])[1]
-        d2 = _orient_exact(E[j, 0], E[j, 1], E[j, 2], E[j, 3], E[i, 2], E[i, 3])[1]
-    if e3 + e4 > _T_TOL * abs(d3 - d4):
-        d3 = _orient_exact(E[i, 0], E[i, 1], E[i, 2], E[i, 3], E[j, 0], E[j, 1])[1]
-        d4 = _orient_exact(E[i, 0], E[i, 1], E[i, 2], E[i, 3], E[j, 2], E[j, 3])[1]
-    ti = _param(d1, d2)
-    tj = _param(d3, d4)
-    # one crossing point for both edges: computed separately from each edge, the two points
-    # of nearly parallel edges can lie metres apart, and the gap between them would count.
-    # A vertex on the other edge's line is the crossing point itself.
-    if d1 == 0.0:
-        x, y = E[i, 0], E[i, 1]
-    elif d2 == 0.0:
-        x, y = E[i, 2], E[i, 3]
-    elif d3 == 0.0:
-        x, y = E[j, 0], E[j, 1]
-    elif d4 == 0.0:
-        x, y = E[j, 2], E[j, 3]
-    else:
-        x = E[i, 0] + ti * (E[i, 2] - E[i, 0])
-        y = E[i, 1] + ti * (E[i, 3] - E[i, 1])
+    return _record(cx, c_other, nc, i, j, p, q, ti, tj, x, y)
+
+
+@njit(cache=True, nogil=True)
+def _record(cx, c_other, nc, i, j, p, q, ti, tj, x, y):
+    """Write the crossing of edge ``i`` (of ``p``) and ``j`` (of ``q``) at ``nc``; ``nc + 2``.
+
+    Straight-line code on arrays the caller holds (no branch, so numba keeps no reference
+    counts for them); the caller checks that the buffers have room.
+    """
     cx[nc, 0] = i
     cx[nc, 1] = ti
     cx[nc, 2] = x
@@ -1218,6 +1225,51 @@ def _cross(E, i, j, p, q, cx, c_other, nc):
     cx[nc + 1, 3] = y
     c_other[nc + 1] = p
     return nc + 2
+
+
+@njit(cache=True, nogil=True)
+def _crossing(ix0, iy0, ix1, iy1, jx0, jy0, jx1, jy1, sp):
+    """Whether edge ``i`` crosses edge ``j`` once ``i`` is moved by ``sp·(ε, ε²)``.
+
+    ``sp`` is +1 when ``i``'s polygon comes after ``j``'s in the task (polygon ``p`` moves
+    by ``(p − q)·(ε, ε²)`` relative to ``q``), else −1.
+
+    Returns whether they cross, the parameters along ``i`` and ``j`` and the crossing point
+    (scalars only: per pair of edges, arrays passed in would cost reference counts).
+    """
+    s1, d1, e1 = _orient(jx0, jy0, jx1, jy1, ix0, iy0, sp)
+    s2, d2, e2 = _orient(jx0, jy0, jx1, jy1, ix1, iy1, sp)
+    if s1 == s2:
+        return False, 0.0, 0.0, 0.0, 0.0
+    s3, d3, e3 = _orient(ix0, iy0, ix1, iy1, jx0, jy0, -sp)
+    s4, d4, e4 = _orient(ix0, iy0, ix1, iy1, jx1, jy1, -sp)
+    if s3 == s4:
+        return False, 0.0, 0.0, 0.0, 0.0
+    # parameters along each edge; nearly parallel edges take theirs from exact determinants,
+    # so that crossings are ordered right along an edge
+    if e1 + e2 > _T_TOL * abs(d1 - d2):
+        d1 = _orient_exact(jx0, jy0, jx1, jy1, ix0, iy0)[1]
+        d2 = _orient_exact(jx0, jy0, jx1, jy1, ix1, iy1)[1]
+    if e3 + e4 > _T_TOL * abs(d3 - d4):
+        d3 = _orient_exact(ix0, iy0, ix1, iy1, jx0, jy0)[1]
+        d4 = _orient_exact(ix0, iy0, ix1, iy1, jx1, jy1)[1]
+    ti = _param(d1, d2)
+    tj = _param(d3, d4)
+    # one crossing point for both edges: computed separately from each edge, the two points
+    # of nearly parallel edges can lie metres apart, and the gap between them would count.
+    # A vertex on the other edge's line is the crossing point itself.
+    if d1 == 0.0:
+        x, y = ix0, iy0
+    elif d2 == 0.0:
+        x, y = ix1, iy1
+    elif d3 == 0.0:
+        x, y = jx0, jy0
+    elif d4 == 0.0:
+        x, y = jx1, jy1
+    else:
+        x = ix0 + ti * (ix1 - ix0)
+        y = iy0 + ti * (iy1 - iy0)
+    return True, ti, tj, x, y
 
 
 @njit(cache=True, nogil=True)
@@ -1233,7 +1285,7 @@ def _param(d0, d1):
     return min(max(d0 / (d0 - d1), 0.0), 1.0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _sort_crossings(cx, c_other, nc, n_edges, w_first, w_ct, w_co):
     """Crossings grouped by edge (counting sort) and ordered along each edge.
 
@@ -1280,7 +1332,7 @@ def _sort_crossings(cx, c_other, nc, n_edges, w_first, w_ct, w_co):
     return first, ct, co
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _walk(E, runs, pb, k, has_clip, first, ct, co, raw, w_flags):
     """Integrate along every run of edges, toggling insideness at its crossings.
 
@@ -1328,7 +1380,7 @@ def _walk(E, runs, pb, k, has_clip, first, ct, co, raw, w_flags):
             for c in range(first[ed], first[ed + 1]):
                 nx = ct[c, 1]
                 ny = ct[c, 2]
-                if _counts(p, k, has_clip, status, n_in):
+                if _counts(p, k, has_clip and status[k] == 0, n_in):
                     twice_area += sign * (x * ny - nx * y)
                     mag += abs(x * ny) + abs(nx * y)
                     length += abs(nx - x) + abs(ny - y)
@@ -1339,7 +1391,7 @@ def _walk(E, runs, pb, k, has_clip, first, ct, co, raw, w_flags):
                     n_in += 1 if status[q] else -1
                 x = nx
                 y = ny
-            if _counts(p, k, has_clip, status, n_in):
+            if _counts(p, k, has_clip and status[k] == 0, n_in):
                 nx = E[ed, 2]
                 ny = E[ed, 3]
                 twice_area += sign * (x * ny - nx * y)
@@ -1356,10 +1408,14 @@ def _walk(E, runs, pb, k, has_clip, first, ct, co, raw, w_flags):
 
 
 @njit(cache=True, nogil=True)
-def _counts(p, k, has_clip, status, n_in):
-    """Whether the current piece of a boundary of polygon ``p`` bounds the result."""
+def _counts(p, k, out_of_clip, n_in):
+    """Whether the current piece of a boundary of polygon ``p`` bounds the result.
+
+    ``out_of_clip``: there is a clip and the piece is outside it; ``n_in``: subjects other
+    than ``p`` containing the piece.
+    """
     if p < k:  # a subject: inside the clip (if any) and outside the other subjects
-        if has_clip and status[k] == 0:
+        if out_of_clip:
             return False
         return n_in == 0
     return n_in > 0  # the clip: inside some subject
