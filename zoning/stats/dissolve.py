@@ -570,7 +570,7 @@ def dissolve_layers(
     zones_by_kind: dict[str, list[str]] = {}
     offset = 0
     # layers are read (projected, checked) one after the other on this thread, and each is
-    # dissolved on a thread of its own meanwhile: one layer's serial steps (tree query,
+    # dissolved on a thread of its own meanwhile: one layer's serial steps (envelope join,
     # sorting) overlap another's pair tests. Group ids follow the layers' sorted order.
     with ThreadPoolExecutor(max(1, min(n_jobs, len(layers)))) as pool:
         jobs: list[Future[Pieces]] = []
