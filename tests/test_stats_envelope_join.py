@@ -70,7 +70,14 @@ def test_tiling_of_shared_edges_pairs_each_neighbour_once():
     assert pairs == _tree_set(geoms)
 
 
-def test_a_few_huge_features_use_the_tree_and_agree():
+def test_a_few_huge_features_use_the_tree_and_agree(monkeypatch):
+    from zoning.stats import envelope_join
+
+    calls = []
+    tree_pairs = envelope_join._tree_pairs
+    monkeypatch.setattr(
+        envelope_join, "_tree_pairs", lambda g: calls.append(len(g)) or tree_pairs(g)
+    )
     rng = np.random.default_rng(7)
     x, y = rng.uniform(0, 1e5, (2, 2000))
     small = shapely.box(x, y, x + 10, y + 10)
@@ -80,6 +87,10 @@ def test_a_few_huge_features_use_the_tree_and_agree():
     # each huge envelope covers ~ (1e5 / 20)^2 cells: far beyond the bound, so the tree answers
     assert (1e5 / 20) ** 2 > MAX_CELLS_PER_ENVELOPE * len(geoms)
     assert _grid_set(bounds, geoms) == _tree_set(geoms)
+    assert calls == [len(geoms)]  # the tree answered, not a grid of 25 M cells
+    # the small features alone stay on the grid
+    assert _grid_set(shapely.bounds(small), small) == _tree_set(small)
+    assert calls == [len(geoms)]
 
 
 def test_points_and_single_features():
