@@ -146,3 +146,30 @@ def test_group_sums_add_each_group_exactly_in_first_seen_order():
     assert list(sums) == [(1, "b", "x"), (0, "a", "all"), (1, "b", "y")]
     assert sums == {(1, "b", "x"): 1.0, (0, "a", "all"): 2.0, (1, "b", "y"): 7.0}
     assert _group_sums(measured.iloc[:0]) == {}
+
+
+def test_group_sums_of_interleaved_groups_are_exact_whatever_the_row_order():
+    # 12 groups (3 units x 2 kinds x 2 labels), each holding 1e16, 2^k and -1e16 (their exact
+    # sum is 2^k: left to right gives 0 or a multiple of 2), rows shuffled; a missing unit
+    # leaves its row out
+    import pandas as pd
+
+    from zoning.stats.summary import _group_sums
+
+    rng = np.random.default_rng(5)
+    rows = []
+    expected = {}
+    k = 0
+    for u in (7, 3, 5):
+        for kind in ("b", "a"):
+            for label in ("all", "z"):
+                expected[(u, kind, label)] = float(2**k)
+                rows += [(u, kind, label, v) for v in (1e16, float(2**k), -1e16)]
+                k += 1
+    rows = [rows[i] for i in rng.permutation(len(rows))]
+    rows.insert(5, (None, "a", "all", 1.0))
+    measured = pd.DataFrame(rows, columns=["unit", "kind", "label", "area_m2"])
+    sums = _group_sums(measured)
+    assert sums == expected
+    first_seen = list(dict.fromkeys((int(r[0]), r[1], r[2]) for r in rows if r[0] is not None))
+    assert list(sums) == first_seen
