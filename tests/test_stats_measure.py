@@ -163,3 +163,27 @@ def test_demo_layers_cut_along_county_lines_are_measured_by_the_kernel(demo_cata
     assert (ours[key].values == geos[key].values).all()
     scale = np.maximum(geos.area_km2.to_numpy(), 1e-9 * geos.unit_area_km2.to_numpy())
     assert (np.abs(ours.area_km2.to_numpy() - geos.area_km2.to_numpy()) <= 1e-9 * scale).all()
+
+
+def test_measured_rows_are_the_rows_of_measure_pieces(grid_units):
+    # area_by_unit sums the plain arrays; the frame, and the table summed from it, are the same
+    from zoning.stats.dissolve import dissolve_layers
+    from zoning.stats.measure import measure_pieces, measure_rows
+    from zoning.stats.summary import summarise
+    from zoning.stats.units import prepare_units
+
+    red = random_layer(3, 120)
+    pieces, zones = dissolve_layers({"eco_redline": red}, n_jobs=1)
+    prepared = prepare_units(grid_units)
+    rows = measure_rows(pieces, prepared)
+    frame = measure_pieces(pieces, prepared)
+    assert len(rows) == len(frame) > len(red) // 2
+    assert rows.kind.dtype == object and rows.label.dtype == object
+    pd.testing.assert_frame_equal(rows.frame(), frame, check_exact=True)
+    assert set(rows.label) == {"all", *red.zone}
+    pd.testing.assert_frame_equal(
+        summarise(rows, prepared, zones), summarise(frame, prepared, zones), check_exact=True
+    )
+    none = measure_rows(pieces.take(np.array([], dtype=np.int64)), prepared)
+    pd.testing.assert_frame_equal(none.frame(), measure_pieces(pieces.take([]), prepared))
+    assert len(none) == 0 and none.frame().empty

@@ -21,7 +21,7 @@ import pandas as pd
 
 from zoning.kinds import get_kind
 from zoning.stats.dissolve import ALL_ZONES, Pieces, dissolve_layers
-from zoning.stats.measure import measure_pieces
+from zoning.stats.measure import MeasuredRows, measure_rows
 from zoning.stats.units import PreparedUnits, prepare_units
 from zoning.threads import resolve_n_jobs
 
@@ -48,11 +48,14 @@ def _zone_order(kind: str, zones: Iterable[str]) -> list[str]:
 
 
 def summarise(
-    measured: pd.DataFrame,
+    measured: pd.DataFrame | MeasuredRows,
     units: PreparedUnits,
     zones_by_kind: Mapping[str, Iterable[str]],
 ) -> pd.DataFrame:
     """Add up measured piece areas per (unit, kind, zone) with :func:`math.fsum`.
+
+    ``measured`` is :func:`zoning.stats.measure.measure_pieces` output, or the same rows as
+    :class:`zoning.stats.measure.MeasuredRows`.
 
     Every (unit, kind, zone) combination appears, with zero area where nothing lies, so that
     tables of two runs line up row by row.
@@ -75,7 +78,7 @@ def summarise(
     return _sort_stats(out)
 
 
-def _group_sums(measured: pd.DataFrame) -> dict[tuple[int, str, str], float]:
+def _group_sums(measured: pd.DataFrame | MeasuredRows) -> dict[tuple[int, str, str], float]:
     """Sum ``area_m2`` per (unit, kind, label) with :func:`math.fsum`, groups in first-seen order.
 
     The same sums as a pandas ``groupby(sort=False)`` with ``fsum`` per group (rows with a
@@ -95,7 +98,7 @@ def _group_sums(measured: pd.DataFrame) -> dict[tuple[int, str, str], float]:
     keep = (codes[0] >= 0) & (codes[1] >= 0) & (codes[2] >= 0)
     key = (codes[0] * len(uniques[1]) + codes[1]) * len(uniques[2]) + codes[2]
     key = key[keep]
-    area = measured["area_m2"].to_numpy(dtype=np.float64)[keep]
+    area = np.asarray(measured["area_m2"], dtype=np.float64)[keep]
     order = np.argsort(key)  # any order within a group: fsum is correctly rounded
     k_sorted = key[order]
     starts = np.flatnonzero(np.r_[True, k_sorted[1:] != k_sorted[:-1]])
@@ -190,7 +193,7 @@ def area_by_unit(
             raise
         prepared = units_job.result()
     pieces, zones_by_kind = dissolved
-    measured = measure_pieces(pieces, prepared, n_jobs=jobs)
+    measured = measure_rows(pieces, prepared, n_jobs=jobs)  # summed without a DataFrame
     return summarise(measured, prepared, zones_by_kind)
 
 
