@@ -205,9 +205,31 @@ def test_near_copies_found_among_the_pairs_only_are_those_of_all_features():
     zones = np.array(["a"] * 6 + ["a", "a", "b", "a"], dtype=object)
     left, right = shapely.STRtree(geoms).query(geoms)
     keep = left < right
-    got = _near_copies(geoms, zones, left[keep], right[keep])
+    got = _near_copies(geoms, zones, left[keep], right[keep], shapely.bounds(geoms))
     assert got.tolist() == near_duplicate_rows(geoms, zones).tolist()
     assert got.sum() == 2  # one copy of 1 and one of 4 in zone a; 4's zone-b copy stays
+
+
+def test_near_copies_prefilter_keeps_envelopes_exactly_one_tolerance_apart():
+    # moved by exactly 1 mm (NEAR_DUPLICATE_M) in x: envelopes 0.001 apart, still a copy;
+    # moved by 2 mm in y: not one. The envelope prefilter must pass the first pair on
+    from zoning.duplicates import NEAR_DUPLICATE_M, near_duplicate_rows
+    from zoning.stats.dissolve import _near_copies
+
+    a = shapely.box(0, 0, 2_000, 2_000)
+    geoms = np.array(
+        [
+            a,
+            shapely.affinity.translate(a, NEAR_DUPLICATE_M, 0),
+            shapely.affinity.translate(a, 0, 2e-3),
+        ],
+        dtype=object,
+    )
+    bounds = shapely.bounds(geoms)
+    assert bounds[1, 0] - bounds[0, 0] == NEAR_DUPLICATE_M  # exactly one tolerance apart
+    zones = np.full(3, "a", dtype=object)
+    got = _near_copies(geoms, zones, np.array([0, 0, 1]), np.array([1, 2, 2]), bounds)
+    assert got.tolist() == near_duplicate_rows(geoms, zones).tolist() == [False, True, False]
 
 
 def test_piece_envelopes_from_the_dissolve_are_those_geos_gives():

@@ -21,7 +21,7 @@ import numpy as np
 import shapely
 
 from zoning.crs import ALBERS_CHINA, is_marked_valid, require_measurable
-from zoning.duplicates import near_duplicate_rows
+from zoning.duplicates import NEAR_DUPLICATE_M, near_duplicate_rows
 from zoning.errors import CRSError
 from zoning.ranges import concat_ranges
 from zoning.stats.batches import batched_clip_areas
@@ -368,7 +368,7 @@ def dissolve_layer(
             measured.result()  # one thread: one stage after the other
         bounds = np.asarray(shapely.bounds(geoms)).reshape(n, 4)
         left, right = envelope_pairs(bounds, geoms)
-        copies = _near_copies(geoms, zones, left, right)
+        copies = _near_copies(geoms, zones, left, right, bounds)
         if copies.any():  # one feature delivered twice: GEOS unions of such copies go wrong
             return dissolve_layer(
                 kind, geoms[~copies], zones[~copies], n_jobs=n_jobs, group_offset=group_offset
@@ -490,14 +490,19 @@ def envelopes_apart(bounds: np.ndarray, left: np.ndarray, right: np.ndarray) -> 
 
 
 def _near_copies(
-    geoms: np.ndarray, zones: np.ndarray, left: np.ndarray, right: np.ndarray
+    geoms: np.ndarray, zones: np.ndarray, left: np.ndarray, right: np.ndarray, bounds: np.ndarray
 ) -> np.ndarray:
     """:func:`zoning.duplicates.near_duplicate_rows` over the features of the pairs only.
 
-    Copies have overlapping envelopes, so only the features of the candidate pairs
-    (``left < right``) are read: the same mask, without a pass over every feature.
+    Copies have envelopes equal within :data:`zoning.duplicates.NEAR_DUPLICATE_M`, the first
+    test :func:`zoning.duplicates.near_duplicate_pairs` makes: only the pairs (``left <
+    right``) that pass it, with ``bounds`` (the features' envelopes, as GEOS gives them), are
+    handed on, and only their features read: the same mask, without areas and lengths of
+    every paired feature (layers cut along unit lines pair most of their features).
     """
     drop = np.zeros(len(geoms), dtype=bool)
+    close = (np.abs(bounds[left] - bounds[right]) <= NEAR_DUPLICATE_M).all(axis=1)
+    left, right = left[close], right[close]
     if len(left) == 0:
         return drop
     used = np.unique(np.concatenate([left, right]))
