@@ -114,6 +114,29 @@ def test_boundary_chunks_meet_the_boxes_an_rtree_of_the_chunks_meets(seed):
     assert got[300:400].all()  # a box touching an envelope's corner meets it
 
 
+def test_boundary_chunks_find_envelopes_filed_in_the_margin_cells():
+    """Envelopes 10 wide: cells just over 10. A box meets an envelope filed in its own cell
+    (settled by the first round), one filed in the cell left of and below its own (only the
+    second round, over the margin, finds it), one only at a corner, and none."""
+    from zoning.stats.units import BoundaryChunks
+
+    env = np.array([[0.0, 0, 10, 10], [50, 50, 60, 60], [95, 95, 100, 100]])
+    chunks = BoundaryChunks.of(env)
+    assert 10 < chunks.size < 10.001
+    boxes = np.array(
+        [
+            [12.0, 12, 13, 13],  # right of and above the first envelope: meets nothing
+            [9, 9, 9.5, 9.5],  # inside the first, same cell
+            [59, 59, 65, 65],  # overlaps the second, filed in cell (4, 4); the box's are 5, 6
+            [100, 100, 101, 101],  # touches the third's upper-right corner
+        ]
+    )
+    assert chunks._cell(np.array([50.0]), chunks.x0, chunks.n_cols)[0] == 4
+    assert chunks._cell(np.array([59.0]), chunks.x0, chunks.n_cols)[0] == 5
+    assert chunks.hits(boxes).tolist() == [False, True, True, True]
+    assert chunks.hits(boxes[2:3]).tolist() == [True]
+
+
 def test_duplicate_unit_ids_are_refused(two_counties):
     units = two_counties.assign(adcode=["140101", "140101"])
     with pytest.raises(LayerValidationError, match="140101 occur more than once"):

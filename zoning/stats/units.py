@@ -369,19 +369,50 @@ class BoundaryChunks:
         return np.clip(np.floor((v - origin) / self.size), -1, n).astype(np.int64)
 
     def hits(self, boxes: np.ndarray) -> np.ndarray:
-        """Tell which boxes (k × 4: xmin, ymin, xmax, ymax) meet a chunk's envelope."""
+        """Tell which boxes (k × 4: xmin, ymin, xmax, ymax) meet a chunk's envelope.
+
+        First only the envelopes filed in the cells the box itself covers are tested: a box
+        on a boundary (most boxes asked about, in layers cut along unit lines) usually meets
+        one of those, and is settled without the eight or more cells of the margin. The
+        boxes left are tested against every candidate. Both rounds make the same exact test,
+        so the answer is the same as testing every candidate at once.
+        """
         out = np.zeros(len(boxes), dtype=bool)
         if len(boxes) == 0 or len(self.env) == 0:
             return out
-        c0 = np.maximum(self._cell(boxes[:, 0] - self.size, self.x0, self.n_cols) - 1, 0)
+        c0 = np.maximum(self._cell(boxes[:, 0], self.x0, self.n_cols), 0)
         c1 = np.minimum(self._cell(boxes[:, 2], self.x0, self.n_cols), self.n_cols - 1)
-        r0 = np.maximum(self._cell(boxes[:, 1] - self.size, self.y0, self.n_rows) - 1, 0)
+        r0 = np.maximum(self._cell(boxes[:, 1], self.y0, self.n_rows), 0)
         r1 = np.minimum(self._cell(boxes[:, 3], self.y0, self.n_rows), self.n_rows - 1)
+        self._test(boxes, np.arange(len(boxes)), c0, c1, r0, r1, out)
+        rest = np.flatnonzero(~out)
+        q = boxes[rest]
+        c0 = np.maximum(self._cell(q[:, 0] - self.size, self.x0, self.n_cols) - 1, 0)
+        r0 = np.maximum(self._cell(q[:, 1] - self.size, self.y0, self.n_rows) - 1, 0)
+        self._test(boxes, rest, c0, c1[rest], r0, r1[rest], out)
+        return out
+
+    def _test(
+        self,
+        boxes: np.ndarray,
+        which: np.ndarray,
+        c0: np.ndarray,
+        c1: np.ndarray,
+        r0: np.ndarray,
+        r1: np.ndarray,
+        out: np.ndarray,
+    ) -> None:
+        """Mark in ``out`` the boxes ``which`` that meet an envelope filed in their cells.
+
+        Box ``which[i]`` is tested against the envelopes filed in columns ``c0[i]..c1[i]``
+        and rows ``r0[i]..r1[i]``.
+        """
         n_c = np.maximum(c1 - c0 + 1, 0) * (r1 >= r0)
-        box_of = np.repeat(np.arange(len(boxes)), n_c)  # (box, column) pairs
+        box_of = np.repeat(np.arange(len(which)), n_c)  # (box, column) pairs
         col = concat_ranges(c0, n_c)
         lo = np.searchsorted(self.key, col * self.n_rows + r0[box_of], side="left")
         hi = np.searchsorted(self.key, col * self.n_rows + r1[box_of], side="right")
+        box_of = which[box_of]
         n_cand = hi - lo
         cum = np.cumsum(n_cand)
         done = 0
@@ -398,7 +429,6 @@ class BoundaryChunks:
             )  # fmt: skip
             out[b[meet]] = True
             done = stop
-        return out
 
 
 @dataclass(frozen=True)
