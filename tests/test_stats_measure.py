@@ -173,7 +173,8 @@ def test_measured_rows_are_the_rows_of_measure_pieces(grid_units):
     from zoning.stats.units import prepare_units
 
     red = random_layer(3, 120)
-    pieces, zones = dissolve_layers({"eco_redline": red}, n_jobs=1)
+    farm = random_layer(4, 60).assign(zone="general")
+    pieces, zones = dissolve_layers({"eco_redline": red, "basic_farmland": farm}, n_jobs=1)
     prepared = prepare_units(grid_units)
     rows = measure_rows(pieces, prepared)
     frame = measure_pieces(pieces, prepared)
@@ -181,6 +182,7 @@ def test_measured_rows_are_the_rows_of_measure_pieces(grid_units):
     assert rows.kind.dtype == object and rows.label.dtype == object
     pd.testing.assert_frame_equal(rows.frame(), frame, check_exact=True)
     assert set(rows.label) == {"all", *red.zone}
+    assert set(rows.kind) == {"eco_redline", "basic_farmland"}
     pd.testing.assert_frame_equal(
         summarise(rows, prepared, zones), summarise(frame, prepared, zones), check_exact=True
     )

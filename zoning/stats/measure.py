@@ -83,19 +83,36 @@ class MeasuredRows:
 
     :func:`zoning.stats.summary.area_by_unit` sums these directly: a DataFrame turned the
     ``kind`` and ``label`` columns into Arrow strings and back (~40 ms per 200,000 rows on
-    the main thread).
+    the main thread). Kinds and labels are kept as codes into their distinct values, found
+    per piece while the kernel measures the pieces near unit boundaries.
 
     Attributes
     ----------
-    unit, kind, label, group, area_m2 : ndarray
-        The columns of :func:`measure_pieces` (``kind`` and ``label`` of dtype object).
+    unit, group, area_m2 : ndarray
+        The columns of :func:`measure_pieces` of these names.
+    kind_code, label_code : ndarray of int64
+        Position of each row's kind in ``kinds`` and of its label in ``labels``.
+    kinds, labels : ndarray of str (dtype object)
+        Distinct kinds and labels.
     """
 
     unit: np.ndarray
-    kind: np.ndarray
-    label: np.ndarray
     group: np.ndarray
     area_m2: np.ndarray
+    kind_code: np.ndarray
+    kinds: np.ndarray
+    label_code: np.ndarray
+    labels: np.ndarray
+
+    @property
+    def kind(self) -> np.ndarray:
+        """Kind of each row (dtype object)."""
+        return self.kinds[self.kind_code]
+
+    @property
+    def label(self) -> np.ndarray:
+        """Label of each row (dtype object)."""
+        return self.labels[self.label_code]
 
     def __len__(self) -> int:
         """Return the number of rows."""
@@ -133,7 +150,7 @@ def measure_rows(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> Me
     if n == 0 or len(units.ids) == 0:
         i64 = np.array([], dtype=np.int64)
         obj = np.array([], dtype=object)
-        return MeasuredRows(i64, obj, obj.copy(), i64.copy(), np.array([], dtype=float))
+        return MeasuredRows(i64, i64, np.array([], dtype=float), i64, obj, i64, obj)
     b = pieces.bounds()
     # a piece whose envelope touches no unit boundary lies inside one unit (or outside all).
     # Most are found by the boundary grid, and placed by the unit of the centre of the
@@ -149,6 +166,7 @@ def measure_rows(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> Me
         if n_jobs <= 1:
             near_job.result()  # one thread: one stage after the other
         far_piece, far_unit, far_area = _measure_far(pieces, units, b, free, clear_job, n_jobs)
+        labels = _LabelIndex.of(pieces)  # while the near pieces are measured
         near_idx, cand, u_idx, area = near_job.result()
     res_piece, res_unit, res_area = [far_piece], [far_unit], [far_area]
     if len(near_idx):
@@ -178,20 +196,46 @@ def measure_rows(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> Me
     pos = area > 0
     piece, unit, area = piece[pos], unit[pos], area[pos]
     # expand to labels: a piece may count for "all" and for its zone
-    order = np.argsort(pieces.label_piece, kind="stable")
-    lp = pieces.label_piece[order]
-    lstart = np.searchsorted(lp, piece, side="left")
-    lend = np.searchsorted(lp, piece, side="right")
+    lstart = np.searchsorted(labels.by_piece, piece, side="left")
+    lend = np.searchsorted(labels.by_piece, piece, side="right")
     reps = lend - lstart
     rows = np.repeat(np.arange(len(piece)), reps)
-    lab_idx = order[concat_ranges(lstart, reps)]
+    lab_idx = labels.order[concat_ranges(lstart, reps)]
     return MeasuredRows(
         unit=unit[rows].astype(np.int64),
-        kind=pieces.kind[piece[rows]],
-        label=pieces.label[lab_idx],
         group=pieces.group[piece[rows]],
         area_m2=area[rows],
+        kind_code=labels.kind_code[piece[rows]],
+        kinds=labels.kinds,
+        label_code=labels.label_code[lab_idx],
+        labels=labels.labels,
     )
+
+
+@dataclass(frozen=True)
+class _LabelIndex:
+    """The label table of some pieces sorted by piece, and their kinds and labels as codes."""
+
+    order: np.ndarray  # label entries by piece (stable)
+    by_piece: np.ndarray  # the piece of each entry, in that order
+    kind_code: np.ndarray  # per piece
+    kinds: np.ndarray
+    label_code: np.ndarray  # per label entry
+    labels: np.ndarray
+
+    @staticmethod
+    def of(pieces: Pieces) -> _LabelIndex:
+        order = np.argsort(pieces.label_piece, kind="stable")
+        kind_code, kinds = pd.factorize(pieces.kind)
+        label_code, labels = pd.factorize(pieces.label)
+        return _LabelIndex(
+            order=order,
+            by_piece=pieces.label_piece[order],
+            kind_code=kind_code.astype(np.int64),
+            kinds=np.asarray(kinds, dtype=object),
+            label_code=label_code.astype(np.int64),
+            labels=np.asarray(labels, dtype=object),
+        )
 
 
 def _envelope_queries(pieces: Pieces, idx: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -90,11 +90,16 @@ def _group_sums(measured: pd.DataFrame | MeasuredRows) -> dict[tuple[int, str, s
     """
     if not len(measured):
         return {}
-    codes, uniques = [], []
-    for col in ("unit", "kind", "label"):
-        code, uniq = pd.factorize(measured[col], sort=False)  # missing: -1
-        codes.append(code.astype(np.int64))
-        uniques.append(np.asarray(uniq, dtype=object))
+    codes: list[np.ndarray] = []
+    uniques: list[np.ndarray] = []
+    if isinstance(measured, MeasuredRows):  # kinds and labels already coded; units are positions
+        codes = [measured.unit.astype(np.int64), measured.kind_code, measured.label_code]
+        uniques = [np.arange(int(codes[0].max()) + 1), measured.kinds, measured.labels]
+    else:
+        for col in ("unit", "kind", "label"):
+            code, uniq = pd.factorize(measured[col], sort=False)  # missing: -1
+            codes.append(code.astype(np.int64))
+            uniques.append(np.asarray(uniq, dtype=object))
     keep = (codes[0] >= 0) & (codes[1] >= 0) & (codes[2] >= 0)
     key = (codes[0] * len(uniques[1]) + codes[1]) * len(uniques[2]) + codes[2]
     key = key[keep]
