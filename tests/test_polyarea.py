@@ -547,3 +547,92 @@ def test_two_products_sign_is_the_expansion_to_the_bit():
         assert sign == want_sign and np.float64(value).tobytes() == np.float64(want).tobytes()
         exact = Fraction(a) * Fraction(b) + Fraction(c) * Fraction(d)
         assert sign == (exact > 0) - (exact < 0)
+
+
+def test_orientation_with_inexact_differences_is_the_array_expansion_to_the_bit():
+    """The six-product expansion of ``_orient_exact`` (kept on the stack, not in a NumPy
+    array) gives the sign of the exact rational determinant and the value of the same
+    expansion built in an array, bit for bit."""
+    from fractions import Fraction
+
+    from zoning.polyarea import _expansion_sign, _grow_product, _orient_exact, _two_diff
+
+    rng = np.random.default_rng(23)
+    cases = []
+    for _ in range(2000):
+        big = 10.0 ** rng.integers(3, 17)
+        ax, ay = rng.uniform(-1, 1, 2) * big
+        bx, by = rng.uniform(-1, 1, 2) * 10.0 ** rng.integers(-6, 3)
+        t = rng.uniform(-2, 3)
+        cases.append((ax, ay, bx, by, ax + t * (bx - ax), ay + t * (by - ay)))  # nearly on
+        cases.append((ax, ay, bx, by, *(rng.uniform(-1, 1, 2) * big)))
+    cases.append((1e16, 1.0, -1e16, -1.0, 0.0, 0.0))  # exactly on the line, through 0
+    inexact = 0
+    for ax, ay, bx, by, cx, cy in cases:
+        diffs = [_two_diff(bx, ax), _two_diff(cy, ay), _two_diff(by, ay), _two_diff(cx, ax)]
+        inexact += any(t != 0.0 for _, t in diffs)
+        h = np.zeros(12)
+        n = 0
+        for a, b in ((bx, cy), (-bx, ay), (-ax, cy), (-by, cx), (by, ax), (ay, cx)):
+            n = _grow_product(h, n, a, b)
+        want_sign, want = _expansion_sign(h, n)
+        sign, value = _orient_exact(ax, ay, bx, by, cx, cy)
+        exact = (Fraction(bx) - Fraction(ax)) * (Fraction(cy) - Fraction(ay)) - (
+            Fraction(by) - Fraction(ay)
+        ) * (Fraction(cx) - Fraction(ax))
+        assert sign == (exact > 0) - (exact < 0)
+        if any(t != 0.0 for _, t in diffs):
+            assert sign == want_sign and np.float64(value).tobytes() == np.float64(want).tobytes()
+    assert inexact >= 1000  # most cases take the six-product path
+
+
+def _comb(x0, y0, teeth, tooth, gap, height, across):
+    """A comb of ``teeth`` teeth ``tooth`` wide, ``gap`` apart, ``height`` high, on a base.
+
+    Teeth stand along x (vertical teeth); ``across`` swaps x and y (horizontal teeth).
+    """
+    pts = [(0.0, -1.0)]
+    for i in range(teeth):
+        left = i * (tooth + gap)
+        pts += [(left, 0.0), (left, height), (left + tooth, height), (left + tooth, 0.0)]
+    pts += [(pts[-1][0], -1.0)]
+    xy = np.array(pts)
+    if across:
+        xy = xy[:, ::-1]
+    return Polygon(np.c_[x0 + xy[:, 0], y0 + xy[:, 1]])
+
+
+def test_tasks_that_outgrow_the_work_arrays_start_over_with_larger_ones(monkeypatch):
+    """The kernel allocates nothing: a task too large for its work arrays (vertices,
+    crossing records, the edge grid of big polygons) stops the kernel, which says what it
+    needs; the task starts over with larger arrays and gives GEOS's area. Each of the three
+    is met here, in one chunk of tasks, after small tasks that fit."""
+    import zoning.polyarea as pa
+
+    seen = []
+    kernel = pa._tasks
+
+    def spy(*args):
+        stopped = kernel(*args)
+        if stopped < args[-1]:
+            seen.append(int(args[-3][0]))
+        return stopped
+
+    monkeypatch.setattr(pa, "_tasks", spy)
+    # 40 × 40 teeth crossing: 6,400 crossings of 330 vertices (the buffers hold 2·256 + 64)
+    a = _comb(X0, Y0, 40, 1.0, 1.0, 90.0, across=False)
+    b = _comb(X0 - 5.0, Y0 + 0.5, 40, 1.0, 1.0, 90.0, across=True)
+    rng = np.random.default_rng(5)
+    s = _star(rng, X0, Y0, 5_000, 6_000)  # two big stars: the edge grid (see above)
+    t = _star(rng, X0 + 300, Y0 - 200, 5_000, 6_000)
+    small = [box(X0, Y0, X0 + 3, Y0 + 3), box(X0 + 1, Y0 + 1, X0 + 5, Y0 + 5)]
+    assert a.is_valid and b.is_valid
+    got = _areas([a, b, s, t, *small], [([4, 5], -1), ([0, 1], -1), ([0], 1), ([2, 3], -1)])
+    want = [
+        small[0].union(small[1]).area,
+        a.union(b).area,
+        a.intersection(b).area,
+        s.union(t).area,
+    ]
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+    assert {pa._NEED_WORK, pa._NEED_CROSSINGS, pa._NEED_GRID} <= set(seen)
