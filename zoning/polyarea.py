@@ -598,16 +598,19 @@ def _gather(
                 continue
             in_run = False
             j = d + 1
+            met = -1  # the block whose box was last found to meet the box (tested once)
             while j <= d + n_e:
                 rel = j if j < n_e else j - n_e
                 b = rel // _RING_BLOCK
-                if not _box_meets(blk_box, blk_off[r] + b, kx0, ky0, kx1, ky1):
-                    if in_run:
-                        runs[nr, 1] = e
-                        nr += 1
-                        in_run = False
-                    j += min((b + 1) * _RING_BLOCK, n_e) - rel
-                    continue
+                if b != met:
+                    if not _box_meets(blk_box, blk_off[r] + b, kx0, ky0, kx1, ky1):
+                        if in_run:
+                            runs[nr, 1] = e
+                            nr += 1
+                            in_run = False
+                        j += min((b + 1) * _RING_BLOCK, n_e) - rel
+                        continue
+                    met = b
                 v = ring_off[r] + rel
                 if _edge_meets(coords, v, kx0, ky0, kx1, ky1):
                     if not in_run:
