@@ -65,6 +65,7 @@ Edges that overlap along a line (squares sharing part of their bottom edge) coun
 from __future__ import annotations
 
 import math
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -277,32 +278,37 @@ def union_clip_areas(
         out,
         noise,
     )
+    work = threading.local()  # each thread's work arrays, kept for this call's chunks
     if n_jobs <= 1 or n <= _CHUNK:
-        _run_tasks(args, 0, n)
+        _run_tasks(args, 0, n, work)
     else:
         bounds = [*range(0, n, _CHUNK), n]
         with ThreadPoolExecutor(n_jobs) as pool:
             list(
                 pool.map(
-                    lambda k: _run_tasks(args, bounds[k], bounds[k + 1]), range(len(bounds) - 1)
+                    lambda k: _run_tasks(args, bounds[k], bounds[k + 1], work),
+                    range(len(bounds) - 1),
                 )
             )
     return (out, noise) if with_noise else out
 
 
-def _run_tasks(args: tuple, lo: int, hi: int) -> None:
+def _run_tasks(args: tuple, lo: int, hi: int, local: threading.local) -> None:
     """Run the kernel on tasks ``lo:hi``, giving it work arrays as large as it asks for.
 
     The kernel allocates no array (cached code that does makes numba import its array
     module, ``numba.np.arrayobj``, as it loads: about 0.05 s of CPU on a process's first
     kernel call). It stops at a task its work arrays are too small for, says what it needs
     in ``need``, and that task starts over with larger ones (a task's result does not depend
-    on the size of its work arrays).
+    on the size of its work arrays). The arrays are kept in ``local`` for the thread's next
+    chunk.
     """
-    need = np.zeros(3, dtype=np.int64)
-    work = _workspace(8, 256)
-    cross = _crossing_buffers(work[1].shape[0] * 2 + 64)
-    grid = np.empty(0, dtype=np.int64)
+    if not hasattr(local, "work"):
+        local.need = np.zeros(3, dtype=np.int64)
+        local.work = _workspace(8, 256)
+        local.cross = _crossing_buffers(local.work[1].shape[0] * 2 + 64)
+        local.grid = np.empty(0, dtype=np.int64)
+    need, work, cross, grid = local.need, local.work, local.cross, local.grid
     while lo < hi:
         lo = _tasks(*args, *work, *cross, grid, need, lo, hi)
         if lo >= hi:
@@ -316,6 +322,7 @@ def _run_tasks(args: tuple, lo: int, hi: int) -> None:
             cross = _crossing_buffers(4 * cross[0].shape[0])
         else:
             grid = np.empty(max(int(need[1]), 2 * grid.shape[0]), dtype=np.int64)
+    local.work, local.cross, local.grid = work, cross, grid
 
 
 def _workspace(n_p: int, n_v: int) -> tuple[np.ndarray, ...]:
