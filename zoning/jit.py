@@ -15,6 +15,8 @@ saying why (a compile costs about 30 s; the answers are the same). Use it exactl
 Cached machine code is loaded without numba's compile set-up (every typing and lowering
 registry, the scan for extension entry points): about 0.15 s of CPU less on the first kernel
 a process loads. Only a compile needs that set-up, and numba's compiler does it itself.
+Kernels that allocate no NumPy array (:func:`stack_floats` gives small scratch arrays on the
+stack) load without numba's array module too.
 """
 
 from __future__ import annotations
@@ -104,8 +106,9 @@ def _light_loader(cache: Any) -> Callable[[Any, Any], Any] | None:
     distribution for extension entry points — about 0.1 s of CPU, all of it for *compiling*.
     Code loaded from the cache is already compiled; what it needs at run time is the symbols it
     links to: the NRT (memory management: ``rtsys.initialize``), numba's C helpers (registered
-    when the context was made) and the hash secret (``numba.cpython.hashing``, for kernels that
-    hash). A cache miss returns None, and numba's compiler then refreshes the contexts itself
+    when the context was made) and, for kernels that hash, the hash secret
+    (``numba.cpython.hashing``, imported only when the cached code links to it:
+    :func:`_split_loader`). A cache miss returns None, and numba's compiler then refreshes the contexts itself
     (``CompilerBase`` calls ``refresh()`` before it compiles), so a compile still sees every
     registry and extension.
 
