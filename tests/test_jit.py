@@ -263,3 +263,24 @@ def test_a_numba_config_file_in_the_working_folder_is_still_read(tmp_path: Path)
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split()[-3:] == ["2", "1", "True"]  # numba's default is 0
+
+
+def test_cached_area_kernel_loads_without_numbas_array_and_hashing_modules() -> None:
+    # the area kernel allocates no NumPy array (its buffers come from Python) and hashes
+    # nothing: loading its cached code needs neither numba's array module (with what it
+    # drags in: strings, sorting) nor the hash secret (numba's random module)
+    out = _fresh(
+        """
+        import sys
+        from zoning import polyarea
+
+        area = polyarea.warm_up()
+        modules = ["numba.np.arrayobj", "numba.cpython.unicode", "numba.cpython.hashing",
+                   "numba.cpython.randomimpl"]
+        compiled = sum(polyarea._tasks.stats.cache_misses.values())
+        print(compiled, area, [m for m in modules if m in sys.modules])
+        """
+    )
+    compiled, _, rest = out.partition(" ")
+    assert compiled == "0", "the kernel was compiled, not loaded: run make setup first"
+    assert rest == "7.0 []"

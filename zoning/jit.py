@@ -15,6 +15,8 @@ saying why (a compile costs about 30 s; the answers are the same). Use it exactl
 Cached machine code is loaded without numba's compile set-up (every typing and lowering
 registry, the scan for extension entry points): about 0.15 s of CPU less on the first kernel
 a process loads. Only a compile needs that set-up, and numba's compiler does it itself.
+Kernels that allocate no NumPy array (:func:`stack_floats` gives small scratch arrays on the
+stack) load without numba's array module too.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any, TypeVar
 
 from zoning.errors import ZoningWarning
 
-__all__ = ["JitCacheWarning", "njit", "without_scipy_linalg"]
+__all__ = ["JitCacheWarning", "njit", "stack_floats", "without_scipy_linalg"]
 
 _T = TypeVar("_T")
 
@@ -104,8 +106,9 @@ def _light_loader(cache: Any) -> Callable[[Any, Any], Any] | None:
     distribution for extension entry points — about 0.1 s of CPU, all of it for *compiling*.
     Code loaded from the cache is already compiled; what it needs at run time is the symbols it
     links to: the NRT (memory management: ``rtsys.initialize``), numba's C helpers (registered
-    when the context was made) and the hash secret (``numba.cpython.hashing``, for kernels that
-    hash). A cache miss returns None, and numba's compiler then refreshes the contexts itself
+    when the context was made) and, for kernels that hash, the hash secret
+    (``numba.cpython.hashing``, imported only when the cached code links to it:
+    :func:`_split_loader`). A cache miss returns None, and numba's compiler then refreshes the contexts itself
     (``CompilerBase`` calls ``refresh()`` before it compiles), so a compile still sees every
     registry and extension.
 
@@ -120,15 +123,66 @@ def _light_loader(cache: Any) -> Callable[[Any, Any], Any] | None:
     initialize = getattr(rtsys, "initialize", None)
     if load is None or guard is None or initialize is None:
         return None
+    split = _split_loader(cache)
 
     def light(sig: Any, target_context: Any) -> Any:
-        import numba.cpython.hashing  # noqa: F401 (puts the hash secret's symbols in LLVM)
-
         initialize(target_context)
         with guard():
-            return load(sig, target_context)
+            if split is None:
+                import numba.cpython.hashing  # noqa: F401 (the hash secret's symbols)
+
+                return load(sig, target_context)
+            return split(sig, target_context)
 
     return light
+
+
+#: what machine code that hashes links to (numba.cpython.hashing puts these symbols in LLVM)
+_HASH_SECRET = b"_numba_hashsecret_"
+
+
+def _split_loader(cache: Any) -> Callable[[Any, Any], Any] | None:
+    """Return numba's ``Cache._load_overload`` in two steps, importing the hash secret if needed.
+
+    The cached entry is read first; only when its machine code links to the hash secret's
+    symbols (kernels that hash: sets, dicts, ``hash``) is ``numba.cpython.hashing`` imported
+    before the code is linked (it imports numba's random module: about 0.02 s of CPU). None
+    when numba's internals are not the ones this knows.
+    """
+    index_key = getattr(cache, "_index_key", None)
+    cache_file: Any = getattr(cache, "_cache_file", None)
+    impl: Any = getattr(cache, "_impl", None)
+    if index_key is None or not hasattr(cache_file, "load") or not hasattr(impl, "rebuild"):
+        return None
+
+    def load(sig: Any, target_context: Any) -> Any:
+        if not getattr(cache, "_enabled", True):
+            return None
+        data = cache_file.load(index_key(sig, target_context.codegen()))
+        if data is None:
+            return None
+        found = _find_bytes(data[0] if isinstance(data, tuple) and data else data)
+        if found is None or _HASH_SECRET in found:
+            import numba.cpython.hashing  # noqa: F401 (puts the hash secret's symbols in LLVM)
+        return impl.rebuild(target_context, data)
+
+    return load
+
+
+def _find_bytes(library: Any) -> bytes | None:
+    """Join the byte strings in ``library`` (numba's serialised code library: nested tuples).
+
+    None when there are none (a layout this does not know: the caller assumes the worst).
+    """
+    parts: list[bytes] = []
+    todo = [library]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, bytes | bytearray):
+            parts.append(bytes(item))
+        elif isinstance(item, tuple | list):
+            todo.extend(item)
+    return b"\0".join(parts) if parts else None
 
 
 def _defer_extensions() -> None:
@@ -174,6 +228,46 @@ def njit(*args: Any, **kwargs: Any) -> Any:
         return dispatcher
 
     return decorate
+
+
+def stack_floats(size: int) -> Any:
+    """Return a kernel function that gives ``size`` zeroed float64 on its caller's stack.
+
+    ``h = floats()`` inside a kernel gives a pointer (``h[i]`` reads and writes) to memory
+    that lives as long as the calling kernel's frame: a small scratch array without NumPy.
+    Kernels that allocate NumPy arrays make numba import its array module
+    (``numba.np.arrayobj``, about 0.05 s of CPU) when their cached code is loaded.
+
+    Parameters
+    ----------
+    size : int
+        Number of float64 elements.
+
+    Returns
+    -------
+    numba intrinsic
+        Called with no argument inside a kernel; not callable from Python.
+    """
+    _import_numba()
+    from llvmlite import ir
+    from numba.core import cgutils, types
+    from numba.extending import intrinsic
+
+    alloca: Any = cgutils.alloca_once  # untyped (numba has no type hints)
+    pointer: Any = types.CPointer
+
+    def typer(typingctx: Any) -> Any:
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            double = context.get_value_type(types.float64)
+            room = ir.ArrayType(double, size)
+            # in the function's entry block (once per call, not per loop turn), zeroed
+            ptr = alloca(builder, room, zfill=True)
+            return builder.bitcast(ptr, double.as_pointer())
+
+        return pointer(types.float64)(), codegen
+
+    typer.__name__ = f"stack_floats_{size}"
+    return intrinsic(typer)
 
 
 class _Refuse:

@@ -65,13 +65,14 @@ Edges that overlap along a line (squares sharing part of their bottom edge) coun
 from __future__ import annotations
 
 import math
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
-from zoning.jit import njit  # numba.njit; a broken cache falls back to no cache
+from zoning.jit import njit, stack_floats  # numba.njit; a broken cache falls back to no cache
 
 __all__ = ["Packed", "certified_valid", "certify_polygons", "pack", "union_clip_areas", "warm_up"]
 
@@ -97,7 +98,12 @@ _FIT_MIN = 2.0**-200  # coordinates the validity check certifies: 0 or within th
 _FIT_MAX = 2.0**200
 _VALID_CHUNK = 1024  # geometries read at a time by certify_polygons
 _SHIFT_BUDGET = 16  # entries per vertex the validity sweep's array may move, then a skip list
+_twelve_floats = stack_floats(12)  # an exact expansion of six products, in _orient_exact
 _FULL = -1  # crossing buffers full: retry with larger ones
+_GRID_SHORT = -2  # the grid search's work array is too small: retry with a larger one
+_NEED_WORK = 1  # what a task stopped for (_tasks): work arrays for more vertices
+_NEED_CROSSINGS = 2  # larger crossing buffers
+_NEED_GRID = 3  # a larger work array for the grid search
 
 
 @dataclass(frozen=True)
@@ -181,7 +187,12 @@ def pack(geoms: np.ndarray) -> Packed:
         ring_off = np.r_[ring_off, ring_off[-1] + np.cumsum(c_len)].astype(np.int64)
         ring_ext = np.r_[ring_ext, c_ext]
     coords = np.ascontiguousarray(coords, dtype=np.float64)
-    ring_sign, blk_off, blk_box = _ring_meta(coords, ring_off, ring_ext)
+    # blocks of _RING_BLOCK edges per ring (the kernel allocates nothing: see _tasks)
+    n_blk = (np.maximum(np.diff(ring_off) - 1, 0) + _RING_BLOCK - 1) // _RING_BLOCK
+    blk_off = np.r_[0, np.cumsum(n_blk)].astype(np.int64)
+    ring_sign = np.zeros(len(ring_off) - 1, dtype=np.int8)
+    blk_box = np.empty((blk_off[-1], 4))
+    _ring_meta(coords, ring_off, ring_ext, ring_sign, blk_off, blk_box)
     return Packed(
         coords=coords,
         ring_off=ring_off,
@@ -267,15 +278,86 @@ def union_clip_areas(
         out,
         noise,
     )
+    work = threading.local()  # each thread's work arrays, kept for this call's chunks
     if n_jobs <= 1 or n <= _CHUNK:
-        _tasks(*args, 0, n)
+        _run_tasks(args, 0, n, work)
     else:
         bounds = [*range(0, n, _CHUNK), n]
         with ThreadPoolExecutor(n_jobs) as pool:
             list(
-                pool.map(lambda k: _tasks(*args, bounds[k], bounds[k + 1]), range(len(bounds) - 1))
+                pool.map(
+                    lambda k: _run_tasks(args, bounds[k], bounds[k + 1], work),
+                    range(len(bounds) - 1),
+                )
             )
     return (out, noise) if with_noise else out
+
+
+def _run_tasks(args: tuple, lo: int, hi: int, local: threading.local) -> None:
+    """Run the kernel on tasks ``lo:hi``, giving it work arrays as large as it asks for.
+
+    The kernel allocates no array (cached code that does makes numba import its array
+    module, ``numba.np.arrayobj``, as it loads: about 0.05 s of CPU on a process's first
+    kernel call). It stops at a task its work arrays are too small for, says what it needs
+    in ``need``, and that task starts over with larger ones (a task's result does not depend
+    on the size of its work arrays). The arrays are kept in ``local`` for the thread's next
+    chunk.
+    """
+    if not hasattr(local, "work"):
+        local.need = np.zeros(3, dtype=np.int64)
+        local.work = _workspace(8, 256)
+        local.cross = _crossing_buffers(local.work[1].shape[0] * 2 + 64)
+        local.grid = np.empty(0, dtype=np.int64)
+    need, work, cross, grid = local.need, local.work, local.cross, local.grid
+    while lo < hi:
+        lo = _tasks(*args, *work, *cross, grid, need, lo, hi)
+        if lo >= hi:
+            break
+        if need[0] == _NEED_WORK:
+            n_p = max(int(need[1]), 2 * work[0].shape[0])
+            n_v = max(int(need[2]), 2 * work[1].shape[0])
+            work = _workspace(n_p, n_v)
+            cross = _crossing_buffers(max(cross[0].shape[0], 2 * n_v + 64))
+        elif need[0] == _NEED_CROSSINGS:
+            cross = _crossing_buffers(4 * cross[0].shape[0])
+        else:
+            grid = np.empty(max(int(need[1]), 2 * grid.shape[0]), dtype=np.int64)
+    local.work, local.cross, local.grid = work, cross, grid
+
+
+def _workspace(n_p: int, n_v: int) -> tuple[np.ndarray, ...]:
+    """Work arrays for tasks of at most ``n_p`` geometries and ``n_v`` vertices.
+
+    Polygons, edges, runs, keep boxes, polygon edge ranges and envelopes, blocks, block
+    ranges, block lists, a block's edges' envelopes, crossing offsets, walk statuses. A task
+    has fewer edges than vertices, at most one run more per edge (and one per ring, and rings
+    have at least one vertex), and at most one block more per polygon than edges per block.
+    """
+    n_blk = n_v // _BLOCK + n_p + 1
+    return (
+        np.empty(n_p, dtype=np.int64),
+        np.empty((n_v, 4)),
+        np.empty((2 * n_v + 1, 5), dtype=np.int64),
+        np.empty((n_p + 1, 4)),
+        np.empty((n_p, 2), dtype=np.int64),
+        np.empty((n_p, 4)),
+        np.empty((n_blk, 6)),
+        np.empty((n_p, 2), dtype=np.int64),
+        np.empty(2 * n_blk + _BLOCK, dtype=np.int64),
+        np.empty((_BLOCK, 4)),
+        np.empty(n_v + 2, dtype=np.int64),
+        np.empty(2 * n_p, dtype=np.int8),
+    )
+
+
+def _crossing_buffers(cap: int) -> tuple[np.ndarray, ...]:
+    """Buffers for ``cap`` crossing records: as found, and sorted along the edges."""
+    return (
+        np.empty((cap, 4)),
+        np.empty(cap, dtype=np.int64),
+        np.empty((cap, 3)),
+        np.empty(cap, dtype=np.int64),
+    )
 
 
 def warm_up(*, validation: bool = False) -> float:
@@ -309,12 +391,17 @@ def warm_up(*, validation: bool = False) -> float:
 @njit(cache=True, nogil=True)
 def _tasks(
     coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, indptr, members, clip, out,
-    noise, lo, hi,
+    noise, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w14, w15, w10, w11, w12, w13, grid, need, lo,
+    hi,
 ):  # fmt: skip
-    # work arrays reused by every task of the chunk, grown when a task needs more: layers cut
-    # along unit lines give many small tasks, whose fixed cost was mostly ~16 allocations
-    # (unpacked: indexing a tuple of arrays in the loop cost ~65 atomic reference counts)
-    w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15 = _workspace(8, 256)
+    """Measure tasks ``lo:hi`` until one needs larger work arrays; return where it stopped.
+
+    The work arrays (:func:`_workspace`, :func:`_crossing_buffers`, ``grid``) are reused by
+    every task: layers cut along unit lines give many small tasks, whose fixed cost was
+    mostly ~16 allocations (named, not a tuple: indexing a tuple of arrays in the loop cost
+    ~65 atomic reference counts). A task they are too small for is not measured: ``need``
+    says what it needs (``_NEED_…`` and sizes) and ``hi`` is not reached.
+    """
     for i in range(lo, hi):
         subj = members[indptr[i] : indptr[i + 1]]
         n_p = subj.shape[0] + 1
@@ -324,56 +411,32 @@ def _tasks(
         if clip[i] >= 0:
             n_v += ring_off[g_re[clip[i]]] - ring_off[g_rs[clip[i]]]
         if n_p > w0.shape[0] or n_v > w1.shape[0]:
-            w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15 = _workspace(
-                max(n_p, 2 * w0.shape[0]), max(n_v, 2 * w1.shape[0])
-            )
-        out[i], noise[i] = _task(
+            need[0] = _NEED_WORK
+            need[1] = n_p
+            need[2] = n_v
+            return i
+        area, bound = _task(
             coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip[i],
-            w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15,
+            w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15, grid, need,
         )  # fmt: skip
-
-
-@njit(cache=True, nogil=True)
-def _workspace(n_p, n_v):
-    """Work arrays for tasks of at most ``n_p`` geometries and ``n_v`` vertices.
-
-    Polygons, keep boxes, polygon edge ranges and envelopes, block ranges, walk statuses;
-    edges, runs, blocks, block lists, crossing buffers, crossing offsets; a block's edges and
-    their envelopes. A task has fewer edges than vertices, at most one run more per edge (and
-    one per ring, and rings have at least one vertex), and at most one block more per polygon
-    than edges per block.
-    """
-    n_blk = n_v // _BLOCK + n_p + 1
-    n_c = 2 * n_v + 64
-    return (
-        np.empty(n_p, dtype=np.int64),
-        np.empty((n_v, 4)),
-        np.empty((2 * n_v + 1, 5), dtype=np.int64),
-        np.empty((n_p + 1, 4)),
-        np.empty((n_p, 2), dtype=np.int64),
-        np.empty((n_p, 4)),
-        np.empty((n_blk, 6)),
-        np.empty((n_p, 2), dtype=np.int64),
-        np.empty(2 * n_blk + _BLOCK, dtype=np.int64),
-        np.empty((_BLOCK, 4)),
-        np.empty((n_c, 4)),
-        np.empty(n_c, dtype=np.int64),
-        np.empty((n_c, 3)),
-        np.empty(n_c, dtype=np.int64),
-        np.empty(n_v + 2, dtype=np.int64),
-        np.empty(2 * n_p, dtype=np.int8),
-    )
+        if bound < 0.0:  # a buffer was too small (what for is in need)
+            return i
+        out[i] = area
+        noise[i] = bound
+    return hi
 
 
 @njit(cache=True, nogil=True, inline="always")
 def _task(
     coords, ring_off, ring_sign, blk_off, blk_box, g_rs, g_re, bbox, subj, clip,
-    w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15,
+    w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15, grid, need,
 ):  # fmt: skip
     """Return the area of ``union(subj) ∩ clip`` and a bound on its rounding error.
 
     No clip when ``clip < 0``; the area is NaN when the task is declined. ``w0`` … ``w15``
-    are the work arrays (:func:`_workspace`), large enough for the task.
+    and ``grid`` are the work arrays, ``w0`` … ``w9``, ``w14``, ``w15`` large enough for the
+    task; when the crossing buffers ``w10`` … ``w13`` or ``grid`` are too small, the bound is
+    −1 and ``need`` says what is needed.
     """
     polys = w0[: subj.shape[0] + 1]
     if clip >= 0:
@@ -382,7 +445,8 @@ def _task(
         polys = polys[: k + 1]
     else:
         k = subj.shape[0]
-        polys[:k] = subj
+        for m in range(k):  # element by element: an array assigned to a slice is checked
+            polys[m] = subj[m]  # for its shape by code that needs numba's array module
         polys = polys[:k]
     if k == 0:
         return 0.0, 0.0
@@ -395,21 +459,13 @@ def _task(
     if E.shape[0] == 0:
         return 0.0, 0.0
     blocks, pk = _blocks(E, pe, w6, w7)
-    cx = w10  # edge (as float), parameter along it, crossing point x, y
-    c_other = w11
-    ct = w12
-    co = w13
-    cap = cx.shape[0]  # at least 2 * E.shape[0] + 64
-    while True:  # crossing buffers; start over with larger ones when they fill up
-        nc = _all_crossings(E, pe, pb, blocks, pk, cx, c_other, w8, w9)
-        if nc >= 0:
-            break
-        cap *= 4
-        cx = np.empty((cap, 4))
-        c_other = np.empty(cap, dtype=np.int64)
-        ct = np.empty((cap, 3))
-        co = np.empty(cap, dtype=np.int64)
-    first, ct, co = _sort_crossings(cx, c_other, nc, E.shape[0], w14, ct, co)
+    # crossings: edge (as float), parameter along it, crossing point x, y; polygon crossed
+    nc = _all_crossings(E, pe, pb, blocks, pk, w10, w11, w8, w9, grid, need)
+    if nc < 0:  # buffers full: start over with larger ones
+        if nc == _FULL:
+            need[0] = _NEED_CROSSINGS
+        return np.nan, -1.0
+    first, ct, co = _sort_crossings(w10, w11, nc, E.shape[0], w14, w12, w13)
     raw = (coords, ring_off, blk_off, blk_box, g_rs, g_re, polys, ox, oy)
     return _walk(E, runs, pb, k, clip >= 0, first, ct, co, raw, w15)
 
@@ -468,9 +524,11 @@ def _gather(
     if has_clip:
         c = polys[k]
         for p in range(k):
-            keep[p, :] = bbox[c, :]
+            for t in range(4):
+                keep[p, t] = bbox[c, t]
         if k > 1:
-            reach[:] = bbox[c, :]
+            for t in range(4):
+                reach[t] = bbox[c, t]
             for p in range(k):
                 g = polys[p]
                 kx0, ky0, kx1, ky1 = keep[p, 0], keep[p, 1], keep[p, 2], keep[p, 3]
@@ -547,16 +605,19 @@ def _gather(
                 continue
             in_run = False
             j = d + 1
+            met = -1  # the block whose box was last found to meet the box (tested once)
             while j <= d + n_e:
                 rel = j if j < n_e else j - n_e
                 b = rel // _RING_BLOCK
-                if not _box_meets(blk_box, blk_off[r] + b, kx0, ky0, kx1, ky1):
-                    if in_run:
-                        runs[nr, 1] = e
-                        nr += 1
-                        in_run = False
-                    j += min((b + 1) * _RING_BLOCK, n_e) - rel
-                    continue
+                if b != met:
+                    if not _box_meets(blk_box, blk_off[r] + b, kx0, ky0, kx1, ky1):
+                        if in_run:
+                            runs[nr, 1] = e
+                            nr += 1
+                            in_run = False
+                        j += min((b + 1) * _RING_BLOCK, n_e) - rel
+                        continue
+                    met = b
                 v = ring_off[r] + rel
                 if _edge_meets(coords, v, kx0, ky0, kx1, ky1):
                     if not in_run:
@@ -666,20 +727,15 @@ def _sterbenz(v, o):
 
 
 @njit(cache=True, nogil=True)
-def _ring_meta(coords, ring_off, ring_ext):
-    """Orientation sign of every ring (see :class:`Packed`) and the boxes of its blocks.
+def _ring_meta(coords, ring_off, ring_ext, sign, blk_off, blk_box):
+    """Write the orientation sign of every ring (see :class:`Packed`) and its blocks' boxes.
 
     The sign of the float area when rounding cannot change it, else the exact turn at the
     ring's lowest-leftmost vertex (a convex corner of a simple ring); 0 when that turn is
-    none (a spike) or a coordinate is out of the exact arithmetic's range.
+    none (a spike) or a coordinate is out of the exact arithmetic's range. ``sign`` comes
+    zeroed, ``blk_off`` filled (:func:`pack`).
     """
     n_r = ring_off.shape[0] - 1
-    sign = np.zeros(n_r, dtype=np.int8)
-    blk_off = np.zeros(n_r + 1, dtype=np.int64)
-    for r in range(n_r):
-        n_e = max(ring_off[r + 1] - ring_off[r] - 1, 0)
-        blk_off[r + 1] = blk_off[r] + (n_e + _RING_BLOCK - 1) // _RING_BLOCK
-    blk_box = np.empty((blk_off[n_r], 4))
     for r in range(n_r):
         v0 = ring_off[r]
         v1 = ring_off[r + 1]
@@ -722,7 +778,6 @@ def _ring_meta(coords, ring_off, ring_ext):
                 continue
             ccw = turn > 0
         sign[r] = 1 if ccw == ring_ext[r] else -1
-    return sign, blk_off, blk_box
 
 
 @njit(cache=True, nogil=True)
@@ -810,11 +865,12 @@ def _envelope(E, e):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _all_crossings(E, pe, pb, blocks, pk, cx, c_other, work, jenv):
+def _all_crossings(E, pe, pb, blocks, pk, cx, c_other, work, jenv, grid, need):
     """Record the proper crossings between the edges of every pair of polygons.
 
-    ``work`` (at least ``2 * len(blocks) + _BLOCK`` integers) and ``jenv`` (``_BLOCK`` rows)
-    are work space. Returns their number, or ``_FULL`` when the buffers are full.
+    ``work`` (at least ``2 * len(blocks) + _BLOCK`` integers), ``jenv`` (``_BLOCK`` rows) and
+    ``grid`` are work space. Returns their number, or ``_FULL`` when the buffers are full, or
+    ``_GRID_SHORT`` when ``grid`` is (``need`` then says how large it must be).
     """
     npoly = pe.shape[0]
     nc = 0
@@ -839,8 +895,8 @@ def _all_crossings(E, pe, pb, blocks, pk, cx, c_other, work, jenv):
                 jb = work[2 * n_blk :]
                 nc = _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc, jb, jenv)
             else:
-                box = np.array([lo_x, lo_y, hi_x, hi_y])
-                nc = _grid_crossings(E, blocks, ka, kq, p, q, box, cx, c_other, nc)
+                box = (lo_x, lo_y, hi_x, hi_y)
+                nc = _grid_crossings(E, blocks, ka, kq, p, q, box, cx, c_other, nc, grid, need)
             if nc < 0:
                 return nc
     return nc
@@ -922,20 +978,24 @@ def _block_crossings(E, blocks, ka, kq, p, q, cx, c_other, nc, jb, jenv):
 
 
 @njit(cache=True, nogil=True)
-def _grid_crossings(E, blocks, ka, kq, p, q, box, cx, c_other, nc):
+def _grid_crossings(E, blocks, ka, kq, p, q, box, cx, c_other, nc, grid, need):
     """Record the crossings between blocks ``ka`` (of ``p``) and ``kq`` (of ``q``) by a grid.
 
     For big polygons, whose block pairs are too many to test one by one.
 
     The edges of ``q`` are bucketed in a uniform grid over the box (cells about as wide as
     the mean edge envelope, so an edge covers few cells and a cell holds few edges); each
-    edge of ``p`` visits the cells its envelope covers.
+    edge of ``p`` visits the cells its envelope covers. Its arrays are slices of ``grid``;
+    when that is too small, returns ``_GRID_SHORT`` with the length wanted in ``need``.
     """
-    ia = _block_edges(blocks, ka)
-    ib = _block_edges(blocks, kq)
-    nb = ib.shape[0]
-    if ia.shape[0] == 0 or nb == 0:
+    n_a = _block_edges(blocks, ka, grid, 0)
+    nb = _block_edges(blocks, kq, grid, n_a)
+    if n_a == 0 or nb == 0:
         return nc
+    if grid.shape[0] < n_a + nb:
+        return _grid_short(n_a + nb, need)
+    ia = grid[:n_a]
+    ib = grid[n_a : n_a + nb]
     mean_w = 0.0
     for j in ib:
         mean_w += abs(E[j, 2] - E[j, 0]) + abs(E[j, 3] - E[j, 1])
@@ -945,29 +1005,39 @@ def _grid_crossings(E, blocks, ka, kq, p, q, box, cx, c_other, nc):
     g = max(1, min(g, int(math.sqrt(nb / 2.0)) + 1, 512))
     wx = (box[2] - box[0]) / g if box[2] > box[0] else 1.0
     wy = (box[3] - box[1]) / g if box[3] > box[1] else 1.0
-    # cells of each edge of q, then a counting sort of the edges into cells
-    count = np.zeros(g * g + 1, dtype=np.int64)
-    cr = np.empty((nb, 4), dtype=np.int64)
+    # cells of each edge of q (4 per edge), then a counting sort of the edges into cells
+    at = n_a + nb
+    size = at + (g * g + 1) + 4 * nb + g * g + nb
+    if grid.shape[0] < size:
+        return _grid_short(size, need)
+    count = grid[at : at + g * g + 1]
+    cr = grid[at + g * g + 1 : at + g * g + 1 + 4 * nb]
+    fill = grid[at + g * g + 1 + 4 * nb : at + 2 * g * g + 1 + 4 * nb]
+    stamp = grid[at + 2 * g * g + 1 + 4 * nb : size]
+    count[:] = 0
     for w in range(nb):
         x0, y0, x1, y1 = _envelope(E, ib[w])
-        cr[w, 0] = _cell(x0, box[0], wx, g)
-        cr[w, 1] = _cell(x1, box[0], wx, g)
-        cr[w, 2] = _cell(y0, box[1], wy, g)
-        cr[w, 3] = _cell(y1, box[1], wy, g)
-        for rw in range(cr[w, 2], cr[w, 3] + 1):
-            for cl in range(cr[w, 0], cr[w, 1] + 1):
+        cr[4 * w] = _cell(x0, box[0], wx, g)
+        cr[4 * w + 1] = _cell(x1, box[0], wx, g)
+        cr[4 * w + 2] = _cell(y0, box[1], wy, g)
+        cr[4 * w + 3] = _cell(y1, box[1], wy, g)
+        for rw in range(cr[4 * w + 2], cr[4 * w + 3] + 1):
+            for cl in range(cr[4 * w], cr[4 * w + 1] + 1):
                 count[rw * g + cl + 1] += 1
     for c in range(g * g):
         count[c + 1] += count[c]
-    fill = count[:-1].copy()
-    items = np.empty(count[g * g], dtype=np.int64)
+    if grid.shape[0] < size + count[g * g]:
+        return _grid_short(size + count[g * g], need)
+    items = grid[size : size + count[g * g]]
+    for c in range(g * g):
+        fill[c] = count[c]
     for w in range(nb):
-        for rw in range(cr[w, 2], cr[w, 3] + 1):
-            for cl in range(cr[w, 0], cr[w, 1] + 1):
+        for rw in range(cr[4 * w + 2], cr[4 * w + 3] + 1):
+            for cl in range(cr[4 * w], cr[4 * w + 1] + 1):
                 c = rw * g + cl
                 items[fill[c]] = w
                 fill[c] += 1
-    stamp = np.full(nb, -1, dtype=np.int64)
+    stamp[:] = -1
     for u in range(ia.shape[0]):
         i = ia[u]
         ax0, ay0, ax1, ay1 = _envelope(E, i)
@@ -987,18 +1057,23 @@ def _grid_crossings(E, blocks, ka, kq, p, q, box, cx, c_other, nc):
 
 
 @njit(cache=True, nogil=True)
-def _block_edges(blocks, ks):
-    """Return the edges of blocks ``ks``."""
-    n = 0
-    for k in ks:
-        n += int(blocks[k, 5] - blocks[k, 4])
-    out = np.empty(n, dtype=np.int64)
+def _grid_short(size, need):
+    """Ask for a grid work array of ``size`` integers; return ``_GRID_SHORT``."""
+    need[0] = _NEED_GRID
+    need[1] = size
+    return _GRID_SHORT
+
+
+@njit(cache=True, nogil=True)
+def _block_edges(blocks, ks, out, at):
+    """Write the edges of blocks ``ks`` to ``out[at:]`` (as many as fit); return their number."""
     n = 0
     for k in ks:
         for e in range(int(blocks[k, 4]), int(blocks[k, 5])):
-            out[n] = e
+            if at + n < out.shape[0]:
+                out[at + n] = e
             n += 1
-    return out
+    return n
 
 
 @njit(cache=True, nogil=True)
@@ -1067,7 +1142,7 @@ def _orient_exact(ax, ay, bx, by, cx, cy):
     vx, tvx = _two_diff(cx, ax)
     if tux == 0.0 and tvy == 0.0 and tuy == 0.0 and tvx == 0.0:
         return _two_products_sign(ux, vy, -uy, vx)
-    h = np.zeros(12)
+    h = _twelve_floats()  # on the stack: no NumPy array allocated
     n = 0
     n = _grow_product(h, n, bx, cy)
     n = _grow_product(h, n, -bx, ay)
