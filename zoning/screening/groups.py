@@ -238,24 +238,31 @@ def dissolved_totals(
         cuts = np.searchsorted(g[order], np.arange(len(site) + 1))
         members = {k: order[cuts[k] : cuts[k + 1]] for k in multi}
         multi_dim = dims[site[multi]]
-        # lines: union of the inside intervals along the line, every group at once
         lines = [k for k, d in zip(multi, multi_dim.tolist(), strict=True) if d == 1]
-        if lines:
-            rows = np.concatenate([members[k] for k in lines])
-            sizes = np.array([len(members[k]) for k in lines], dtype=np.int64)
-            length[lines] = _interval_union_lengths(list(spans[rows]), sizes)
+
+        def _line_lengths() -> None:
+            """Union of the inside intervals along each line, every group at once."""
+            if lines:
+                rows = np.concatenate([members[k] for k in lines])
+                sizes = np.array([len(members[k]) for k in lines], dtype=np.int64)
+                length[lines] = _interval_union_lengths(list(spans[rows]), sizes)
+
         # polygons: dissolve the zones, then clip once: overlapping features count once, and
         # no near-collinear slivers from clipping each feature separately survive
         polys = [k for k, d in zip(multi, multi_dim.tolist(), strict=True) if d == 2]
-        if polys:
-            # the unions are independent GEOS calls that release the GIL: spread them over
-            # the worker threads (the pieces are private copies, never prepared)
-            def _area(k: int) -> float:
-                return float(shapely.area(_dissolve_pieces(pieces[members[k]])))
 
-            runs = [polys[i : i + 32] for i in range(0, len(polys), 32)]
-            jobs = n_jobs if len(polys) > 64 else 1
-            done = run_buckets(lambda r: [_area(k) for k in runs[r]], len(runs), jobs)
+        # the unions are independent GEOS calls that release the GIL: spread them over the
+        # worker threads (the pieces are private copies, never prepared); the calling thread
+        # totals the lines meanwhile (numpy), then takes unions too
+        def _area(k: int) -> float:
+            return float(shapely.area(_dissolve_pieces(pieces[members[k]])))
+
+        runs = [polys[i : i + 32] for i in range(0, len(polys), 32)]
+        jobs = n_jobs if len(polys) > 64 else 1
+        done = run_buckets(
+            lambda r: [_area(k) for k in runs[r]], len(runs), jobs, first=_line_lengths
+        )
+        if polys:
             area[polys] = [a for run in done for a in run]
     d = dims[site]
     with np.errstate(invalid="ignore", divide="ignore"):

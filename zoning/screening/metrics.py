@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 _CHUNK = 1024
+#: fewer pairs than this are measured on the calling thread alone (threads cost more)
+_SPLIT_MIN = 128
 #: sites closer than this to a zone touch it (numerical noise of CRS round trips is ~1e-10 m)
 _TOUCH_M = 1e-3
 #: rounding allowance of the numpy distance bounds of line pairs (m)
@@ -268,11 +270,13 @@ def run_pair_metrics(
         ``intervals``.
     """
     n = len(s)
-    if n <= _CHUNK:
+    if n <= _CHUNK and (n_jobs <= 1 or n < _SPLIT_MIN):
         return _pair_metrics(s, z, dim, radius, tolerance)
     # buckets of about _CHUNK pairs: the zones cut to the sites' neighbourhoods and the edge
-    # arrays of one bucket are alive at a time per thread (memory stays bounded)
-    n_buckets = max(n_jobs * 2, -(-n // _CHUNK))
+    # arrays of one bucket are alive at a time per thread (memory stays bounded); fewer
+    # pairs still go to every thread, one bucket each (a batch of 1,000 sites has a few
+    # hundred pairs: on one thread they were a third of its wall time)
+    n_buckets = n_jobs if n <= _CHUNK else max(n_jobs * 2, -(-n // _CHUNK))
     bucket = owner % n_buckets
     order = np.argsort(bucket, kind="stable")
     cuts = np.searchsorted(bucket[order], np.arange(n_buckets + 1))
