@@ -303,3 +303,33 @@ def test_area_kernel_is_used_only_once_the_nearby_kernel_is_loaded(monkeypatch) 
     assert not groups.area_kernel_loaded()
     monkeypatch.setitem(sys.modules, "zoning.screening.nearkernel", object())
     assert groups.area_kernel_loaded()
+
+
+def test_nearest_distances_on_threads_are_the_single_call_bit_for_bit() -> None:
+    rng = np.random.default_rng(29)
+    a = shapely.points(rng.uniform(0, 1e5, (1000, 2)) + 4e6)
+    b = shapely.buffer(shapely.points(rng.uniform(0, 1e5, (1000, 2)) + 4e6), 50.0)
+    want = shapely.distance(a, b)
+    for n_jobs, n in ((1, 1000), (2, 1000), (3, 1000), (2, 200), (2, 0)):
+        got = index._distances(a[:n], b[:n], n_jobs)
+        assert got.dtype == np.float64 and np.array_equal(got, want[:n]), (n_jobs, n)
+
+
+def test_work_beside_the_pair_metrics_runs_only_when_threads_share_the_pairs() -> None:
+    rng = np.random.default_rng(31)
+    n = 400
+    sites = shapely.points(rng.uniform(0, 1000, (n, 2)))
+    z = np.full(n, box(0, 0, 500, 500), dtype=object)
+    dims = np.zeros(n, dtype=np.int64)
+    radius = np.full(n, 50.0)
+    owner = np.arange(n) % 7
+    for n_jobs, count, expect in ((2, n, [1]), (1, n, []), (2, 50, []), (1, 2000, [])):
+        calls: list[int] = []
+        s = np.resize(sites, count)
+        out = metrics.run_pair_metrics(
+            s, np.resize(z, count), np.resize(dims, count), np.resize(radius, count), 10.0,
+            n_jobs, np.resize(owner, count), beside=lambda c=calls: c.append(1),
+        )  # fmt: skip
+        assert calls == expect, (n_jobs, count)
+        inside = shapely.contains_properly(box(0, 0, 500, 500), s)
+        assert np.array_equal(out["inside"], inside)

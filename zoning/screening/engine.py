@@ -391,7 +391,6 @@ def screen_sites(
         )
 
     # local Gauss–Krüger zone of each site; sites are measured in their own zone
-
     cx = shapely.get_coordinates(shapely.centroid(geoms_ll))[:, 0]
     epsg = gk_epsg_of(cx)
     site_gk = np.empty(n_sites, dtype=object)
@@ -433,7 +432,7 @@ def screen_sites(
         far, far_d, far_in = settle_pairs(site_gk[si], z, radius, tolerance_m, n_jobs)
         m = run_pair_metrics(
             site_gk[si], without_far(z, far), dims[si], np.full(len(si), radius), tolerance_m,
-            n_jobs, fj,
+            n_jobs, fj, beside=layer.boxes,  # the nearest search's envelopes, built meanwhile
         )  # fmt: skip
         m = add_far_pairs(m, far, far_d, far_in, tolerance_m)
         keep = m.pop("keep")

@@ -283,6 +283,21 @@ def query_nearest(
     )
 
 
+def _distances(a: np.ndarray, b: np.ndarray, n_jobs: int) -> np.ndarray:
+    """``shapely.distance(a, b)``, runs of pairs on ``n_jobs`` threads (GEOS releases the GIL)."""
+    import shapely
+
+    n = len(a)
+    chunks = min(n_jobs, n // _NEAREST_PER_THREAD)
+    if chunks <= 1:
+        return np.asarray(shapely.distance(a, b), dtype=np.float64)
+    cut = np.linspace(0, n, chunks + 1).astype(np.int64)
+    parts = run_buckets(
+        lambda k: shapely.distance(a[cut[k] : cut[k + 1]], b[cut[k] : cut[k + 1]]), chunks, n_jobs
+    )
+    return np.concatenate(parts)
+
+
 def envelope_tree(tree: Any) -> Any:
     """Return an STRtree of the envelopes of ``tree``'s geometries (same positions).
 
@@ -532,7 +547,7 @@ def nearest_features(
         first = None  # run once, beside the first layer's search
         if layer.geographic:
             # degrees are anisotropic: widen to every feature that could be nearer in metres
-            d_deg = shapely.distance(native[s_idx], layer.geoms[f_idx])
+            d_deg = _distances(native[s_idx], layer.geoms[f_idx], n_jobs)
             lat = np.abs(shapely.get_coordinates(shapely.centroid(native))[:, 1])
             factor = 1.0 / np.maximum(np.cos(np.radians(np.minimum(lat + 1.0, 89.0))), 1e-6)
             boxes_s, boxes_f = layer.tree.query(
@@ -544,7 +559,8 @@ def nearest_features(
         for code, crs in crs_of.items():
             sel = epsg[gsite] == code
             if sel.any():
-                dist[sel] = shapely.distance(site_gk[gsite[sel]], layer.projected(f_idx[sel], crs))
+                zones = layer.projected(f_idx[sel], crs)  # (caches: on this thread only)
+                dist[sel] = _distances(site_gk[gsite[sel]], zones, n_jobs)
         df = pd.DataFrame({"site_idx": gsite, "f": f_idx, "distance_m": dist})
         df = df.sort_values(["site_idx", "distance_m"]).drop_duplicates("site_idx")
         out.append(

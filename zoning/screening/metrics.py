@@ -10,6 +10,7 @@ once, are :func:`zoning.screening.groups.dissolved_totals`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -240,6 +241,7 @@ def run_pair_metrics(
     tolerance: float,
     n_jobs: int,
     owner: np.ndarray,
+    beside: Callable[[], object] | None = None,
 ) -> dict[str, np.ndarray]:
     """Run the exact metrics of site/zone pairs on a thread pool.
 
@@ -261,6 +263,10 @@ def run_pair_metrics(
         Threads.
     owner : numpy.ndarray
         Zone feature of each pair.
+    beside : callable, optional
+        Work of the caller for the calling thread while the helper threads start on the pairs
+        (:func:`zoning.screening.buckets.run_buckets`); not run when the pairs are measured on
+        the calling thread alone (a small batch: the work may not be needed at all).
 
     Returns
     -------
@@ -285,7 +291,7 @@ def run_pair_metrics(
         sel = order[cuts[k] : cuts[k + 1]]
         return _pair_metrics(s[sel], z[sel], dim[sel], radius[sel], tolerance)
 
-    parts = run_buckets(job, n_buckets, n_jobs)
+    parts = run_buckets(job, n_buckets, n_jobs, first=beside if n_jobs > 1 else None)
     out = {}
     for key in parts[0]:
         merged = np.concatenate([p[key] for p in parts])
