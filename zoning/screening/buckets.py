@@ -23,15 +23,25 @@ _T = TypeVar("_T")
 _P = ParamSpec("_P")
 
 
-def run_buckets(job: Callable[[int], _T], n: int, n_jobs: int) -> list[_T]:
+def run_buckets(
+    job: Callable[[int], _T],
+    n: int,
+    n_jobs: int,
+    first: Callable[[], object] | None = None,
+) -> list[_T]:
     """Run ``job(0)`` … ``job(n - 1)`` on the calling thread and ``n_jobs - 1`` helper threads.
 
     The calling thread takes buckets too, so one thread fewer is started: every new thread
     gets its own glibc malloc arena, which keeps the freed memory of the buckets it ran (about
     7 MiB each at 10k sites × 10k zones), so a thread that only waited would cost memory for
     nothing. Buckets are handed out in order from a shared counter; results keep their order.
+    ``first``, if given, runs on the calling thread before it takes buckets, while the helpers
+    already work: other work of the caller (numpy, holding the GIL at times) overlaps GEOS
+    calls that release it, instead of running before them on one core.
     """
     if n_jobs <= 1 or n <= 1:
+        if first is not None:
+            first()
         return [job(k) for k in range(n)]
     out: list[Any] = [None] * n
     counter = itertools.count()
@@ -52,6 +62,12 @@ def run_buckets(job: Callable[[int], _T], n: int, n_jobs: int) -> list[_T]:
 
     with ThreadPoolExecutor(max_workers=min(n_jobs, n) - 1) as pool:
         helpers = [pool.submit(work) for _ in range(min(n_jobs, n) - 1)]
+        try:
+            if first is not None:
+                first()
+        except BaseException:
+            failed.set()  # the helpers take no more buckets; the caller's error is raised
+            raise
         work()
         for f in helpers:
             f.result()

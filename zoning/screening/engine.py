@@ -391,7 +391,6 @@ def screen_sites(
         )
 
     # local Gauss–Krüger zone of each site; sites are measured in their own zone
-
     cx = shapely.get_coordinates(shapely.centroid(geoms_ll))[:, 0]
     epsg = gk_epsg_of(cx)
     site_gk = np.empty(n_sites, dtype=object)
@@ -433,7 +432,7 @@ def screen_sites(
         far, far_d, far_in = settle_pairs(site_gk[si], z, radius, tolerance_m, n_jobs)
         m = run_pair_metrics(
             site_gk[si], without_far(z, far), dims[si], np.full(len(si), radius), tolerance_m,
-            n_jobs, fj,
+            n_jobs, fj, beside=layer.boxes,  # the nearest search's envelopes, built meanwhile
         )  # fmt: skip
         m = add_far_pairs(m, far, far_d, far_in, tolerance_m)
         keep = m.pop("keep")
@@ -488,21 +487,28 @@ def screen_sites(
     clip_all = np.concatenate(clips) if clips else np.empty(0, dtype=object)
     pieces_cat = np.concatenate(pieces_list) if pieces_list else np.empty(0, dtype=object)
     intervals_cat = np.concatenate(intervals_list) if intervals_list else np.empty(0, dtype=object)
-    hits = _apply_rules(hits, evals, binding)
-    present = set(index.kinds) | set(index.layers)  # a kind with no features here is present
-    area_hits = _area_rules(evals, hits, binding, n_sites, present, covered)
-    missing_layers = _missing_layers(evals, present, binding, n_sites)
-    by_layer = dissolved_totals(
-        hits, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length, n_jobs
-    )
-
-    # nearest feature of every kind for sites that hit nothing
+    # the nearest feature of every kind for sites that hit nothing; helper threads start that
+    # search (GEOS, releasing the GIL) while this thread applies the rules and totals the hits
     hit_any = np.zeros(n_sites, dtype=bool)
     if len(hits):
         hit_any[hits.loc[hits["intersects"].astype(bool), "site_idx"].to_numpy(int)] = True
+    present = set(index.kinds) | set(index.layers)  # a kind with no features here is present
+    done: dict[str, Any] = {}
+
+    def rules_and_totals() -> None:
+        done["hits"] = rows = _apply_rules(hits, evals, binding)
+        done["area"] = _area_rules(evals, rows, binding, n_sites, present, covered)
+        done["missing"] = _missing_layers(evals, present, binding, n_sites)
+        done["by_layer"] = dissolved_totals(
+            rows, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length, n_jobs
+        )
+
     nearest = nearest_features(
-        index, np.flatnonzero(~hit_any), geoms_ll, site_gk, epsg, crs_of, src, n_jobs
-    )
+        index, np.flatnonzero(~hit_any), geoms_ll, site_gk, epsg, crs_of, src, n_jobs,
+        first=rules_and_totals,
+    )  # fmt: skip
+    hits, area_hits, by_layer = done["hits"], done["area"], done["by_layer"]
+    missing_layers: list[list[str]] = done["missing"]
 
     # verdicts (numpy on the columns: a one-site screening should not pay for pandas masks)
     sev = np.zeros(n_sites, dtype=np.int64)

@@ -8,7 +8,7 @@ nothing, the nearest feature of every kind (exact distance in each site's zone).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ import pandas as pd
 
 from zoning.crs import cached_transformer
 from zoning.errors import CRSError, ZoningUsageError
+from zoning.screening.buckets import run_buckets
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -211,10 +212,16 @@ def crs_key(crs: pyproj.CRS) -> int:
 
 #: fewer sites than this are searched on one thread (a thread costs more than it saves)
 _NEAREST_PER_THREAD = 128
+#: runs of inputs per thread (shared out as the threads come free)
+_NEAREST_RUNS = 4
 
 
 def query_nearest(
-    tree: Any, geoms: np.ndarray, n_jobs: int = 1, boxes: Any = None
+    tree: Any,
+    geoms: np.ndarray,
+    n_jobs: int = 1,
+    boxes: Any = None,
+    first: Callable[[], object] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``tree.query_nearest(geoms, all_matches=False)``, found faster, inputs split over threads.
 
@@ -237,6 +244,10 @@ def query_nearest(
         Threads.
     boxes : shapely.STRtree, optional
         The envelopes of the features in the same order (built when not given).
+    first : callable, optional
+        Other work of the caller, run once on the calling thread while helper threads start
+        the search (:func:`zoning.screening.buckets.run_buckets`); the calling thread then
+        searches too.
 
     Returns
     -------
@@ -245,14 +256,17 @@ def query_nearest(
     """
     n = len(geoms)
     if n == 0 or len(tree) == 0:
+        if first is not None:
+            first()
         return np.empty(0, np.int64), np.empty(0, np.int64)
     if boxes is None:
         boxes = envelope_tree(tree)
-    chunks = min(n_jobs, n // _NEAREST_PER_THREAD)
+    # a few runs per thread: the threads share them out whatever else the caller does first
+    chunks = min(_NEAREST_RUNS * n_jobs, n // _NEAREST_PER_THREAD) if n_jobs > 1 else 1
     if chunks <= 1:
+        if first is not None:
+            first()
         return _nearest_chunk(tree, boxes, geoms, 0)
-    from concurrent.futures import ThreadPoolExecutor
-
     # a tree is built on its first query: never let two threads race to build it
     tree.query(geoms[:1])
     boxes.query(geoms[:1])
@@ -262,12 +276,26 @@ def query_nearest(
         a, b = int(starts[k]), int(starts[k + 1])
         return _nearest_chunk(tree, boxes, geoms[a:b], a)
 
-    with ThreadPoolExecutor(max_workers=chunks) as pool:
-        parts = list(pool.map(job, range(chunks)))
+    parts = run_buckets(job, chunks, n_jobs, first=first)
     return (
         np.concatenate([p[0] for p in parts]),
         np.concatenate([p[1] for p in parts]),
     )
+
+
+def _distances(a: np.ndarray, b: np.ndarray, n_jobs: int) -> np.ndarray:
+    """``shapely.distance(a, b)``, runs of pairs on ``n_jobs`` threads (GEOS releases the GIL)."""
+    import shapely
+
+    n = len(a)
+    chunks = min(n_jobs, n // _NEAREST_PER_THREAD)
+    if chunks <= 1:
+        return np.asarray(shapely.distance(a, b), dtype=np.float64)
+    cut = np.linspace(0, n, chunks + 1).astype(np.int64)
+    parts = run_buckets(
+        lambda k: shapely.distance(a[cut[k] : cut[k + 1]], b[cut[k] : cut[k + 1]]), chunks, n_jobs
+    )
+    return np.concatenate(parts)
 
 
 def envelope_tree(tree: Any) -> Any:
@@ -471,6 +499,7 @@ def nearest_features(
     crs_of: Mapping[int, pyproj.CRS],
     src: pyproj.CRS,
     n_jobs: int = 1,
+    first: Callable[[], object] | None = None,
 ) -> pd.DataFrame:
     """Return the nearest feature of every kind (exact GK distance) for the given sites.
 
@@ -493,6 +522,9 @@ def nearest_features(
     n_jobs : int, default 1
         Threads for the nearest searches (many sites: the search against whole polygons is
         most of a batch's time; each site's answer is its own, whatever the split).
+    first : callable, optional
+        Other work of the caller, run exactly once on the calling thread, while helper threads
+        start the first search (:func:`query_nearest`).
 
     Returns
     -------
@@ -502,17 +534,20 @@ def nearest_features(
     import shapely
 
     cols = ["site_idx", "layer_kind", "zone", "feature_id", "name", "distance_m"]
-    if not len(sites_idx):
+    if not len(sites_idx) or not index.layers:
+        if first is not None:
+            first()
         return pd.DataFrame(columns=cols)
     out = []
     for kind, layer in index.layers.items():
         native = geoms_ll[sites_idx]
         if layer.epsg != 4490:
             native = transform_geoms(native, src, layer.crs)
-        s_idx, f_idx = query_nearest(layer.tree, native, n_jobs, layer.boxes())
+        s_idx, f_idx = query_nearest(layer.tree, native, n_jobs, layer.boxes(), first)
+        first = None  # run once, beside the first layer's search
         if layer.geographic:
             # degrees are anisotropic: widen to every feature that could be nearer in metres
-            d_deg = shapely.distance(native[s_idx], layer.geoms[f_idx])
+            d_deg = _distances(native[s_idx], layer.geoms[f_idx], n_jobs)
             lat = np.abs(shapely.get_coordinates(shapely.centroid(native))[:, 1])
             factor = 1.0 / np.maximum(np.cos(np.radians(np.minimum(lat + 1.0, 89.0))), 1e-6)
             boxes_s, boxes_f = layer.tree.query(
@@ -524,7 +559,8 @@ def nearest_features(
         for code, crs in crs_of.items():
             sel = epsg[gsite] == code
             if sel.any():
-                dist[sel] = shapely.distance(site_gk[gsite[sel]], layer.projected(f_idx[sel], crs))
+                zones = layer.projected(f_idx[sel], crs)  # (caches: on this thread only)
+                dist[sel] = _distances(site_gk[gsite[sel]], zones, n_jobs)
         df = pd.DataFrame({"site_idx": gsite, "f": f_idx, "distance_m": dist})
         df = df.sort_values(["site_idx", "distance_m"]).drop_duplicates("site_idx")
         out.append(

@@ -10,6 +10,7 @@ once, are :func:`zoning.screening.groups.dissolved_totals`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,8 @@ __all__ = [
 ]
 
 _CHUNK = 1024
+#: fewer pairs than this are measured on the calling thread alone (threads cost more)
+_SPLIT_MIN = 128
 #: sites closer than this to a zone touch it (numerical noise of CRS round trips is ~1e-10 m)
 _TOUCH_M = 1e-3
 #: rounding allowance of the numpy distance bounds of line pairs (m)
@@ -238,6 +241,7 @@ def run_pair_metrics(
     tolerance: float,
     n_jobs: int,
     owner: np.ndarray,
+    beside: Callable[[], object] | None = None,
 ) -> dict[str, np.ndarray]:
     """Run the exact metrics of site/zone pairs on a thread pool.
 
@@ -259,6 +263,10 @@ def run_pair_metrics(
         Threads.
     owner : numpy.ndarray
         Zone feature of each pair.
+    beside : callable, optional
+        Work of the caller for the calling thread while the helper threads start on the pairs
+        (:func:`zoning.screening.buckets.run_buckets`); not run when the pairs are measured on
+        the calling thread alone (a small batch: the work may not be needed at all).
 
     Returns
     -------
@@ -268,11 +276,13 @@ def run_pair_metrics(
         ``intervals``.
     """
     n = len(s)
-    if n <= _CHUNK:
+    if n <= _CHUNK and (n_jobs <= 1 or n < _SPLIT_MIN):
         return _pair_metrics(s, z, dim, radius, tolerance)
     # buckets of about _CHUNK pairs: the zones cut to the sites' neighbourhoods and the edge
-    # arrays of one bucket are alive at a time per thread (memory stays bounded)
-    n_buckets = max(n_jobs * 2, -(-n // _CHUNK))
+    # arrays of one bucket are alive at a time per thread (memory stays bounded); fewer
+    # pairs still go to every thread, one bucket each (a batch of 1,000 sites has a few
+    # hundred pairs: on one thread they were a third of its wall time)
+    n_buckets = n_jobs if n <= _CHUNK else max(n_jobs * 2, -(-n // _CHUNK))
     bucket = owner % n_buckets
     order = np.argsort(bucket, kind="stable")
     cuts = np.searchsorted(bucket[order], np.arange(n_buckets + 1))
@@ -281,7 +291,7 @@ def run_pair_metrics(
         sel = order[cuts[k] : cuts[k + 1]]
         return _pair_metrics(s[sel], z[sel], dim[sel], radius[sel], tolerance)
 
-    parts = run_buckets(job, n_buckets, n_jobs)
+    parts = run_buckets(job, n_buckets, n_jobs, first=beside if n_jobs > 1 else None)
     out = {}
     for key in parts[0]:
         merged = np.concatenate([p[key] for p in parts])
