@@ -20,7 +20,7 @@ import pytest
 import shapely
 from shapely.geometry import GeometryCollection, LineString, MultiPolygon, Point, Polygon, box
 
-from zoning.screening import groups, index, metrics
+from zoning.screening import groups, index, metrics, nearby
 from zoning.screening.buckets import run_buckets
 
 
@@ -285,10 +285,10 @@ def test_screening_totals_with_the_kernel_equal_geos(monkeypatch, kernel_loaded)
         return real(pieces, members)
 
     monkeypatch.setattr(groups, "_kernel_areas", spy)
-    monkeypatch.setattr(groups, "area_kernel_loaded", lambda: False)
+    monkeypatch.setattr(nearby, "KERNEL_MIN", 10**9)  # the nearby search on GEOS
     a = screen_sites(sites, {"eco_redline": zones}, "road", n_jobs=2)
     assert calls == []
-    monkeypatch.setattr(groups, "area_kernel_loaded", lambda: True)
+    monkeypatch.setattr(nearby, "KERNEL_MIN", 1)  # on numba's kernel: the unions follow
     b = screen_sites(sites, {"eco_redline": zones}, "road", n_jobs=2)
     assert sum(calls) > 20  # multi-feature groups went to the kernel
     x, y = a.by_layer, b.by_layer
@@ -298,11 +298,46 @@ def test_screening_totals_with_the_kernel_equal_geos(monkeypatch, kernel_loaded)
     pd.testing.assert_frame_equal(a.hits, b.hits, check_exact=True)
 
 
-def test_area_kernel_is_used_only_once_the_nearby_kernel_is_loaded(monkeypatch) -> None:
-    monkeypatch.delitem(sys.modules, "zoning.screening.nearkernel", raising=False)
-    assert not groups.area_kernel_loaded()
-    monkeypatch.setitem(sys.modules, "zoning.screening.nearkernel", object())
-    assert groups.area_kernel_loaded()
+def test_area_kernel_follows_the_batch_not_what_the_process_ran_before(
+    monkeypatch, kernel_loaded
+) -> None:
+    """A batch whose nearby search stays on GEOS measures its unions by GEOS, even in a
+    process where numba's nearby kernel is loaded already (a server after a large batch)."""
+    import geopandas as gpd
+
+    from zoning.screening import screen_sites
+
+    calls: list[int] = []
+    real = groups._kernel_areas
+
+    def spy(pieces, members):
+        calls.append(len(members))
+        return real(pieces, members)
+
+    monkeypatch.setattr(groups, "_kernel_areas", spy)
+    rng = np.random.default_rng(5)
+    c = rng.uniform(0, 2000, (40, 2)) + np.array([500_000.0, 4_200_000.0])
+    zones = gpd.GeoDataFrame(
+        {"feature_id": [f"z{i}" for i in range(40)], "kind": "eco_redline", "zone": "general"},
+        geometry=shapely.buffer(shapely.points(c), 300.0, quad_segs=8),
+        crs="EPSG:4547",
+    )
+    s = rng.uniform(0, 2000, (30, 2)) + np.array([500_000.0, 4_200_000.0])
+    sites = gpd.GeoDataFrame(
+        {"site_id": [f"s{i}" for i in range(30)]},
+        geometry=shapely.box(s[:, 0], s[:, 1], s[:, 0] + 200, s[:, 1] + 200),
+        crs="EPSG:4547",
+    )
+    nearby._kernel()  # numba's nearby kernel is in the process
+    assert "zoning.screening.nearkernel" in sys.modules
+    a = screen_sites(sites, {"eco_redline": zones}, "road", n_jobs=2)
+    assert calls == []  # this batch's nearby search ran on GEOS: so do its unions
+    monkeypatch.setattr(nearby, "KERNEL_MIN", 1)
+    b = screen_sites(sites, {"eco_redline": zones}, "road", n_jobs=2)
+    assert sum(calls) > 5  # the same batch with its nearby search on the kernel
+    assert b.by_layer["overlap_area_m2"].to_numpy() == pytest.approx(
+        a.by_layer["overlap_area_m2"], rel=1e-9
+    )
 
 
 def test_nearest_distances_on_threads_are_the_single_call_bit_for_bit() -> None:

@@ -412,6 +412,7 @@ def screen_sites(
     pieces_list: list[np.ndarray] = []
     intervals_list: list[np.ndarray] = []
     native_cache: dict[str, np.ndarray] = {}
+    far_kernel: list[bool] = []  # a nearby search of this batch ran numba's kernel
     for kind, layer in index.layers.items():
         max_buffer = max((ev.rule.buffer_m for ev in evals.get(kind, [])), default=0.0)
         radius = max(search_radius_m, max_buffer, tolerance_m)
@@ -429,7 +430,8 @@ def screen_sites(
             if sel.any():
                 z[sel] = layer.projected(fj[sel], crs)
         # pairs that need only a distance (nearby zones apart from the site, settle_pairs)
-        far, far_d, far_in = settle_pairs(site_gk[si], z, radius, tolerance_m, n_jobs)
+        far, far_d, far_in = settle_pairs(site_gk[si], z, radius, tolerance_m, n_jobs,
+                                          used_kernel=far_kernel)  # fmt: skip
         m = run_pair_metrics(
             site_gk[si], without_far(z, far), dims[si], np.full(len(si), radius), tolerance_m,
             n_jobs, fj, beside=layer.boxes,  # the nearest search's envelopes, built meanwhile
@@ -500,8 +502,8 @@ def screen_sites(
         done["area"] = _area_rules(evals, rows, binding, n_sites, present, covered)
         done["missing"] = _missing_layers(evals, present, binding, n_sites)
         done["by_layer"] = dissolved_totals(
-            rows, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length, n_jobs
-        )
+            rows, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length, n_jobs,
+            area_kernel=bool(far_kernel))  # fmt: skip
 
     nearest = nearest_features(
         index, np.flatnonzero(~hit_any), geoms_ll, site_gk, epsg, crs_of, src, n_jobs,

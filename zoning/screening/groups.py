@@ -9,7 +9,6 @@ keys in numpy instead.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
@@ -189,24 +188,6 @@ def _dissolve_pieces(pieces: np.ndarray) -> Any:
 _KERNEL_RUN = 256
 
 
-def area_kernel_loaded() -> bool:
-    """Tell whether the polygon unions are measured by the area kernel in this process.
-
-    Only when numba's machine code is loaded already: a nearby search on a large batch loaded
-    :mod:`zoning.screening.nearkernel` (:data:`zoning.screening.nearby.KERNEL_MIN`), so the
-    area kernel adds about 4 MiB and 0.08 s of CPU, not the ~80 MiB and 0.3 s of loading numba
-    and LLVM, which would double a screening's memory. The kernel's areas equal GEOS's to
-    ~1e-10 relative (not bit for bit): a batch that loads the nearby kernel, and every later
-    one in the process, has its multi-feature polygon overlaps measured by the kernel.
-
-    Returns
-    -------
-    bool
-        ``True`` when the kernel measures the unions.
-    """
-    return "zoning.screening.nearkernel" in sys.modules
-
-
 def _kernel_areas(pieces: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     """Area of the union of each group's pieces by the area kernel; NaN where it declines.
 
@@ -258,6 +239,8 @@ def dissolved_totals(
     site_area: np.ndarray,
     site_length: np.ndarray,
     n_jobs: int = 1,
+    *,
+    area_kernel: bool = False,
 ) -> pd.DataFrame:
     """Total the hits per site, kind and zone on the dissolved layer (overlaps counted once).
 
@@ -277,6 +260,15 @@ def dissolved_totals(
         Area and length of every site.
     n_jobs : int, default 1
         Threads for the polygon unions.
+    area_kernel : bool, default False
+        Measure the unions of multi-feature groups by numba's area kernel
+        (:mod:`zoning.polyarea`; GEOS where it declines) instead of GEOS unions. The engine
+        asks for it only when the batch's nearby search ran numba's kernel
+        (:data:`zoning.screening.nearby.KERNEL_MIN` pairs), so numba is loaded already and the
+        area kernel adds about 4 MiB and 0.08 s of CPU, not the ~80 MiB and 0.3 s of loading
+        numba and LLVM, which would double a screening's memory. The choice depends on the
+        batch alone, never on what the process ran before. The kernel's areas equal GEOS's to
+        ~1e-12 relative, not bit for bit; reports round to 0.01 m².
 
     Returns
     -------
@@ -322,7 +314,7 @@ def dissolved_totals(
         def _area(k: int) -> float:
             return float(shapely.area(_dissolve_pieces(pieces[members[k]])))
 
-        kernel = area_kernel_loaded()
+        kernel = area_kernel
         size = _KERNEL_RUN if kernel else 32
         runs = [polys[i : i + size] for i in range(0, len(polys), size)]
         jobs = n_jobs if len(polys) > 64 else 1

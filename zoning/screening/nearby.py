@@ -310,6 +310,7 @@ def settle_pairs(
     n_jobs: int = 1,
     *,
     kernel_min: int | None = None,
+    used_kernel: list[bool] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Find the pairs that need only their distance, and that distance (GEOS's) within ``radius``.
 
@@ -330,6 +331,9 @@ def settle_pairs(
     kernel_min : int, optional
         Fewest pairs measured by the kernel (default :data:`KERNEL_MIN`); fewer are far pairs
         measured by GEOS.
+    used_kernel : list of bool, optional
+        ``True`` is appended to it when the kernel measured the pairs (numba is loaded then):
+        the screening engine lets the batch's polygon unions use numba's area kernel too.
 
     Returns
     -------
@@ -357,6 +361,8 @@ def settle_pairs(
     if ok.sum() < (KERNEL_MIN if kernel_min is None else kernel_min):
         d, within = far_distances(s[far], z[far], radius, n_jobs, kernel_min=kernel_min)
         return far, d, within
+    if used_kernel is not None:
+        used_kernel.append(True)
     d = np.full(len(cand), np.inf)
     status = np.zeros(len(cand), dtype=np.int8)
     pos = np.flatnonzero(ok)
