@@ -1,14 +1,16 @@
-"""Where a layer's cache files are, and reading them ahead on a thread.
+"""The layer cache's files: their names, writing a validated layer, reading them ahead.
 
 A layer's cache entry is named by a checksum of the cache format, the zoning version, the
-source file's content and the catalogue entry (:func:`cache_key`); its projected frames add the
-target CRS (:func:`crs_key`). :class:`ReadAhead` reads such files on a thread of its own
+source file's content and the catalogue entry (:func:`cache_key`, :func:`cache_paths`); its
+projected frames add the target CRS (:func:`crs_key`). :func:`write_cache` writes a validated
+layer (frame, problems, repairs). :class:`ReadAhead` reads such files on a thread of its own
 (:func:`zoning.io.geoparquet.read_parts`) for :meth:`zoning.catalog.Catalog.read_ahead`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from collections.abc import Hashable
@@ -17,12 +19,24 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zoning.io.cachefiles import cache_unwritable
+
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
+    from zoning.errors import Problem
     from zoning.io.geoparquet import ParquetParts
 
-__all__ = ["ReadAhead", "cache_folder", "cache_key", "crs_key", "source_checksum"]
+__all__ = [
+    "ReadAhead",
+    "cache_folder",
+    "cache_key",
+    "cache_paths",
+    "crs_key",
+    "source_checksum",
+    "write_cache",
+]
 
 #: bump when the cached frame format changes
 _CACHE_FORMAT = "2"
@@ -80,6 +94,50 @@ def cache_folder() -> Path:
     """  # noqa: D205 (one sentence)
     env = os.environ.get("ZONING_CACHE_DIR")
     return (Path(env) if env else Path.home() / ".cache" / "zoning") / "layers"
+
+
+def cache_paths(spec_digest: str, checksum: str) -> tuple[Path, Path]:
+    """Return a layer's cache files (frame, problems), creating the folder if need be.
+
+    A cache folder that cannot be created is warned about (once) and the paths are returned
+    all the same: writing them fails, and the work goes on without the cache.
+    """
+    from zoning.datasets.cache import cache_dir
+
+    key = cache_key(spec_digest, checksum)
+    try:
+        folder = cache_dir() / "layers"
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # the cache cannot be created: work without it
+        folder = cache_folder()
+        cache_unwritable(folder / key, exc)
+    return folder / f"{key}.parquet", folder / f"{key}.json"
+
+
+def write_cache(
+    frame: gpd.GeoDataFrame,
+    problems: list[Problem],
+    repairs: pd.DataFrame,
+    crs_found: str,
+    parquet: Path,
+    meta: Path,
+) -> None:
+    """Write a validated layer's frame and its problems, repairs and CRS into the cache."""
+    from zoning.io import atomic_write_text, write_vector
+
+    frame = frame.copy()
+    for col in frame.columns:
+        if col != "geometry" and frame[col].dtype == object:
+            frame[col] = frame[col].map(lambda v: v if v is None else str(v))
+    write_vector(frame, parquet, overwrite=True)
+    info = {
+        "problems": [p.to_dict() for p in problems],
+        "repairs": json.loads(repairs.to_json(orient="records", force_ascii=False))
+        if len(repairs)
+        else [],
+        "crs_found": crs_found,
+    }
+    atomic_write_text(meta, json.dumps(info, ensure_ascii=False), overwrite=True)
 
 
 class ReadAhead:

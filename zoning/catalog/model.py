@@ -46,7 +46,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zoning.catalog.cachekeys import ReadAhead, cache_folder, cache_key, crs_key, source_checksum
+from zoning.catalog.cachekeys import (
+    ReadAhead,
+    cache_paths,
+    crs_key,
+    source_checksum,
+    write_cache,
+)
 from zoning.errors import CatalogError, DatabaseError, InputFileError, LayerValidationError, Problem
 from zoning.io.cachefiles import CACHE_ERRORS, cache_unwritable, discard_unreadable
 from zoning.kinds import get_kind
@@ -417,16 +423,7 @@ class Catalog:
 
     # ------------------------------------------------------------------ internals
     def _cache_paths(self, entry: LayerEntry, checksum: str) -> tuple[Path, Path]:
-        from zoning.datasets.cache import cache_dir
-
-        key = cache_key(entry.spec_digest(), checksum)
-        try:
-            folder = cache_dir() / "layers"
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:  # the cache cannot be created: work without it
-            folder = cache_folder()
-            cache_unwritable(folder / key, exc)
-        return folder / f"{key}.parquet", folder / f"{key}.json"
+        return cache_paths(entry.spec_digest(), checksum)
 
     def _load_entry(self, entry: LayerEntry) -> LoadedLayer:
         if entry.url:
@@ -512,27 +509,11 @@ class Catalog:
         if not self.use_cache:
             return
         try:
-            self._write_cache(loaded, parquet, meta)
+            write_cache(
+                loaded.frame, loaded.problems, loaded.repairs, loaded.crs_found, parquet, meta
+            )
         except OSError as exc:
             cache_unwritable(parquet, exc)
-
-    @staticmethod
-    def _write_cache(loaded: LoadedLayer, parquet: Path, meta: Path) -> None:
-        from zoning.io import atomic_write_text, write_vector
-
-        frame = loaded.frame.copy()
-        for col in frame.columns:
-            if col != "geometry" and frame[col].dtype == object:
-                frame[col] = frame[col].map(lambda v: v if v is None else str(v))
-        write_vector(frame, parquet, overwrite=True)
-        info = {
-            "problems": [p.to_dict() for p in loaded.problems],
-            "repairs": json.loads(loaded.repairs.to_json(orient="records", force_ascii=False))
-            if len(loaded.repairs)
-            else [],
-            "crs_found": loaded.crs_found,
-        }
-        atomic_write_text(meta, json.dumps(info, ensure_ascii=False), overwrite=True)
 
 
 def _check_columns(columns: list[str] | None) -> None:
