@@ -134,3 +134,37 @@ def test_a_catalogue_loads_and_reads_ahead_without_pandas(demo_catalog_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["12", "[]"]
+
+
+def test_zoning_stats_joins_the_read_ahead_thread(demo_catalog_path, tmp_path, monkeypatch):
+    # the command may end the process at once when it returns (options.allow_quick_exit):
+    # the thread reading ahead must have ended by then, even when it is slow to finish
+    import threading
+    import time
+
+    from click.testing import CliRunner
+
+    import zoning.cli.options as options
+    from zoning.catalog.cachekeys import ReadAhead
+    from zoning.cli.main import cli
+
+    real, written = ReadAhead._read, threading.Event()
+    quick_exit = options.allow_quick_exit
+
+    def slow(jobs):  # still running when the command has written its output
+        real(jobs)
+        written.wait(30)
+        time.sleep(0.3)
+
+    def allow_quick_exit():
+        written.set()
+        quick_exit()
+
+    monkeypatch.setattr(ReadAhead, "_read", staticmethod(slow))
+    monkeypatch.setattr(options, "allow_quick_exit", allow_quick_exit)
+    out = tmp_path / "s"
+    argv = ["stats", "--catalog", str(demo_catalog_path), "--layers", "spring_area"]
+    res = CliRunner().invoke(cli, [*argv, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert (out / "stats.csv").is_file()
+    assert [t for t in threading.enumerate() if t.name == "zoning-read-ahead"] == []

@@ -153,7 +153,9 @@ class ReadAhead:
     def __init__(self) -> None:
         self._futures: dict[Hashable, Future[tuple[Path, ParquetParts | None] | None]] = {}
 
-    def start(self, jobs: list[tuple[Hashable, Path, str, str | None, list[str] | None]]) -> None:
+    def start(
+        self, jobs: list[tuple[Hashable, Path, str, str | None, list[str] | None]]
+    ) -> threading.Thread:
         """Start reading, in order, on a new thread.
 
         Parameters
@@ -162,14 +164,21 @@ class ReadAhead:
             ``(key, source path, entry digest, CRS key or None, columns or None)``: the
             validated frame (CRS key None) or the projected frame of a layer, the columns
             besides the geometry (None: all).
+
+        Returns
+        -------
+        threading.Thread
+            The thread reading them (it only reads: join it before the process ends at once).
         """
         for key, *_ in jobs:
             self._futures[key] = Future()
-        threading.Thread(
+        thread = threading.Thread(
             target=self._read,
             args=([(self._futures[key], *job) for key, *job in jobs],),
             name="zoning-read-ahead",
-        ).start()
+        )
+        thread.start()
+        return thread
 
     @staticmethod
     def _read(jobs: list[tuple[Future[Any], Path, str, str | None, list[str] | None]]) -> None:

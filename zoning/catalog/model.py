@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -386,7 +387,7 @@ class Catalog:
         columns: list[str] | None = None,
         *,
         loaded: Sequence[str] = (),
-    ) -> None:
+    ) -> threading.Thread | None:
         """Start reading the cached frames that :meth:`frame` will be asked for, on a thread.
 
         The source checksums, the cache files and their geometries
@@ -395,10 +396,11 @@ class Catalog:
         and of the validated layers of ``loaded`` are read while the caller goes on, e.g.
         importing pandas. :meth:`frame` takes what was read ahead for the same cache file and
         reads everything else as usual: a layer not cached, a damaged entry or a database
-        layer is found, rebuilt and reported there, as before.
+        layer is found, rebuilt and reported there, as before. Returns the reading thread
+        (None without a cache), to be joined before the process ends at once.
         """
         if not self.use_cache:
-            return
+            return None
         # the thread's imports are made here: pandas must not be imported on two threads at
         # once (its extension modules fail), and the thread imports nothing that imports it
         import pyarrow.parquet  # noqa: F401
@@ -406,7 +408,7 @@ class Catalog:
         import shapely  # noqa: F401
 
         target = crs_key(pyproj.CRS.from_user_input(crs))
-        self._ahead.start(
+        return self._ahead.start(
             [
                 (
                     (e.name, key, None if cols is None else tuple(cols)),
