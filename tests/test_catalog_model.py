@@ -194,7 +194,6 @@ def test_frame_columns_reads_only_those_columns_from_the_projected_cache(
 ):
     import shapely
 
-    import zoning.catalog.model as model
     from zoning.crs import ALBERS_CHINA, is_marked_valid
 
     path = _write(
@@ -217,10 +216,8 @@ id_field = "编码"
     assert part["zone"].tolist() == ["level1", "level2"]
     assert is_marked_valid(part, ALBERS_CHINA)  # statistics skip the validity pass on it
     reads = []
-    real = model.gpd.read_parquet
-    monkeypatch.setattr(
-        model.gpd, "read_parquet", lambda p, **kw: reads.append(kw) or real(p, **kw)
-    )
+    real = gpd.read_parquet
+    monkeypatch.setattr(gpd, "read_parquet", lambda p, **kw: reads.append(kw) or real(p, **kw))
     fresh = load_catalog(path)  # a new run: the projected frame comes from the cache
     got = fresh.frame("water_source", crs=ALBERS_CHINA, columns=["feature_id", "zone"])
     assert {"columns": ["feature_id", "zone", "geometry"]} in reads

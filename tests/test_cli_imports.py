@@ -83,6 +83,9 @@ def test_stats_run_loads_no_map_office_or_server_library(tmp_path):
     # of zoning run it needs only the list of a catalogue's input files, and not the scenario
     # module that list's module names in a type hint
     assert "zoning.run.inputs" in modules
+    assert "zoning.catalog.report" not in modules  # a catalogue's health report: not needed
+    # cached layers are read file by file (zoning.io.geoparquet), not as Arrow datasets
+    assert _loaded(modules, ["pyarrow.dataset", "pyarrow._dataset", "pyarrow._acero"]) == []
     assert (
         _loaded(
             modules,

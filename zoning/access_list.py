@@ -27,13 +27,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from zoning.errors import Problem
 from zoning.kinds import normalise_zone_value
+
+if TYPE_CHECKING:  # pandas is imported where a frame is read: loading a catalogue needs none
+    import pandas as pd
 
 __all__ = [
     "DIMENSIONS",
@@ -187,6 +189,8 @@ def access_field_problems(
 
 
 def _text(value: Any) -> str | None:
+    import pandas as pd
+
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return None
     text = str(value).strip()
@@ -211,6 +215,8 @@ def frame_access_lists(
     numpy.ndarray
         Object array, one entry per row; ``None`` where the row has no access-list text.
     """
+    import pandas as pd
+
     out = np.full(len(frame), None, dtype=object)
     if not len(frame):
         return out

@@ -39,29 +39,33 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
+import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
-import pandas as pd
-import shapely
-
+from zoning.catalog.cachekeys import (
+    ReadAhead,
+    cache_paths,
+    crs_key,
+    source_checksum,
+    write_cache,
+)
 from zoning.errors import CatalogError, DatabaseError, InputFileError, LayerValidationError, Problem
 from zoning.io.cachefiles import CACHE_ERRORS, cache_unwritable, discard_unreadable
 from zoning.kinds import get_kind
 
+if TYPE_CHECKING:  # imported where frames are made: loading a catalogue needs none of them
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
 __all__ = ["Catalog", "LayerEntry", "LoadedLayer", "redacted", "units_of_level"]
 
 logger = logging.getLogger("zoning.catalog")
-
-#: bump when the cached frame format changes
-_CACHE_FORMAT = "2"
-
-_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
 @dataclass(frozen=True)
@@ -111,36 +115,6 @@ class LoadedLayer:
     from_cache: bool
 
 
-def _source_files(path: Path) -> list[Path]:
-    if path.suffix.lower() == ".shp":
-        return [p for p in (path.with_suffix(s) for s in _SIDECARS) if p.exists()]
-    return [path]
-
-
-def _source_checksum(path: Path) -> str:
-    """sha256 of a layer's source (all shapefile parts together)."""
-    files = _source_files(path)
-    if len(files) == 1:
-        return _file_checksum(files[0])
-    digest = hashlib.sha256()
-    for f in files:
-        digest.update(f.suffix.encode() + _file_checksum(f).encode())
-    return digest.hexdigest()
-
-
-def _file_checksum(path: Path) -> str:
-    # one GeoPackage often holds many layers: hash it once per version of the file
-    stat = path.stat()
-    return _checksum_of(str(path), stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=256)
-def _checksum_of(path: str, mtime_ns: int, size: int) -> str:
-    from zoning.io import sha256_file
-
-    return sha256_file(path)
-
-
 class Catalog:
     """A loaded catalogue: entries, lazily loaded layers, coverage and provenance.
 
@@ -165,6 +139,8 @@ class Catalog:
         self._loaded: dict[str, LoadedLayer] = {}
         #: (name, CRS key) -> the whole projected frame; (name, CRS key, columns) -> a part
         self._projected_memo: dict[tuple[Any, ...], gpd.GeoDataFrame] = {}
+        #: cache files read ahead, by (name, CRS key or None, columns or None)
+        self._ahead = ReadAhead()
         self.use_cache = use_cache
 
     def __repr__(self) -> str:
@@ -207,6 +183,9 @@ class Catalog:
 
     def check(self) -> list[LoadedLayer]:
         """Load every layer without raising; problems are in each result."""
+        import geopandas as gpd
+        import pandas as pd
+
         out = []
         for entry in self.entries:
             if entry.name in self._loaded:
@@ -253,6 +232,9 @@ class Catalog:
         geopandas.GeoDataFrame
             An absent kind gives an empty frame with the normalised columns.
         """
+        import geopandas as gpd
+        import pandas as pd
+
         get_kind(kind)
         _check_columns(columns)
         frames = [
@@ -278,30 +260,35 @@ class Catalog:
 
     def _projected(self, name: str, crs: Any, columns: list[str] | None = None) -> gpd.GeoDataFrame:
         """Layer ``name`` reprojected to ``crs`` (memory and disk cache), ``columns`` only."""
+        import geopandas as gpd
         import pyproj
 
         from zoning.crs import mark_valid, project
 
         target = pyproj.CRS.from_user_input(crs)
-        crs_key = hashlib.sha256(target.to_wkt().encode()).hexdigest()[:12]
-        whole = self._projected_memo.get((name, crs_key))
+        target_key = crs_key(target)
+        whole = self._projected_memo.get((name, target_key))
         if whole is not None:
             return _only(whole, columns)
-        key = (name, crs_key) if columns is None else (name, crs_key, tuple(columns))
+        key = (name, target_key) if columns is None else (name, target_key, tuple(columns))
         memo = self._projected_memo.get(key)
         if memo is not None:
             return memo
         entry = next(e for e in self.entries if e.name == name)
-        checksum = self.load(name).source_sha256 if entry.url else _source_checksum(entry.path)
+        checksum = self.load(name).source_sha256 if entry.url else source_checksum(entry.path)
         parquet, _ = self._cache_paths(entry, checksum)
-        path = parquet.with_name(f"{parquet.stem}-{crs_key}.parquet")
+        path = parquet.with_name(f"{parquet.stem}-{target_key}.parquet")
         out = None
         if self.use_cache and path.is_file():
             # written only after the layer validated, so no need to load the EPSG:4490 frame;
             # project() checked it valid in this CRS before writing it
             try:
                 read = None if columns is None else [*columns, "geometry"]
-                out = mark_valid(gpd.read_parquet(path, columns=read), target)
+                cols = None if columns is None else tuple(columns)
+                ahead = self._ahead.frame((name, target_key, cols), path)
+                out = mark_valid(
+                    gpd.read_parquet(path, columns=read) if ahead is None else ahead, target
+                )
             except CACHE_ERRORS as exc:  # damaged: rebuilt below
                 discard_unreadable([path], exc)
         if out is None:
@@ -313,7 +300,7 @@ class Catalog:
                     write_vector(out, path, overwrite=True)
                 except OSError as exc:  # read-only or full cache: go on without it
                     cache_unwritable(path, exc)
-            self._projected_memo[(name, crs_key)] = out  # whole: kept for every request
+            self._projected_memo[(name, target_key)] = out  # whole: kept for every request
             return _only(out, columns)
         self._projected_memo[key] = out
         return out
@@ -347,6 +334,8 @@ class Catalog:
     @cached_property
     def coverage(self) -> shapely.Geometry | None:
         """Where the catalogue is complete (EPSG:4490), or None when unknown."""
+        import shapely
+
         if self._coverage_spec is not None:
             from zoning.io import read_vector
 
@@ -376,7 +365,7 @@ class Catalog:
                     "layer": e.layer,
                     "sha256": loaded.source_sha256
                     if loaded
-                    else (self.load(e.name).source_sha256 if e.url else _source_checksum(e.path)),
+                    else (self.load(e.name).source_sha256 if e.url else source_checksum(e.path)),
                     "features": len(loaded.frame) if loaded else None,
                     "vintage": e.vintage,
                     "illustrative": e.illustrative,
@@ -391,28 +380,58 @@ class Catalog:
             "layers": layers,
         }
 
+    def read_ahead(
+        self,
+        kinds: Sequence[str],
+        crs: Any,
+        columns: list[str] | None = None,
+        *,
+        loaded: Sequence[str] = (),
+    ) -> threading.Thread | None:
+        """Start reading the cached frames that :meth:`frame` will be asked for, on a thread.
+
+        The source checksums, the cache files and their geometries
+        (:func:`zoning.io.geoparquet.read_parts`: no pandas, mostly without the GIL) of the
+        layers of ``kinds`` projected to ``crs`` (``columns`` only, as :meth:`frame` takes them)
+        and of the validated layers of ``loaded`` are read while the caller goes on, e.g.
+        importing pandas. :meth:`frame` takes what was read ahead for the same cache file and
+        reads everything else as usual: a layer not cached, a damaged entry or a database
+        layer is found, rebuilt and reported there, as before. Returns the reading thread
+        (None without a cache), to be joined before the process ends at once.
+        """
+        if not self.use_cache:
+            return None
+        # the thread's imports are made here: pandas must not be imported on two threads at
+        # once (its extension modules fail), and the thread imports nothing that imports it
+        import pyarrow.parquet  # noqa: F401
+        import pyproj
+        import shapely  # noqa: F401
+
+        target = crs_key(pyproj.CRS.from_user_input(crs))
+        return self._ahead.start(
+            [
+                (
+                    (e.name, key, None if cols is None else tuple(cols)),
+                    e.path,
+                    e.spec_digest(),
+                    key,
+                    cols,
+                )
+                for names, key, cols in ((loaded, None, None), (kinds, target, columns))  # as asked
+                for e in self.entries
+                if e.kind in names and not e.url
+            ]
+        )
+
     # ------------------------------------------------------------------ internals
     def _cache_paths(self, entry: LayerEntry, checksum: str) -> tuple[Path, Path]:
-        from zoning import __version__
-        from zoning.datasets.cache import cache_dir
-
-        key = hashlib.sha256(
-            f"{_CACHE_FORMAT}|{__version__}|{checksum}|{entry.spec_digest()}".encode()
-        ).hexdigest()[:32]
-        try:
-            folder = cache_dir() / "layers"
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:  # the cache cannot be created: work without it
-            env = os.environ.get("ZONING_CACHE_DIR")
-            folder = (Path(env) if env else Path.home() / ".cache" / "zoning") / "layers"
-            cache_unwritable(folder / key, exc)
-        return folder / f"{key}.parquet", folder / f"{key}.json"
+        return cache_paths(entry.spec_digest(), checksum)
 
     def _load_entry(self, entry: LayerEntry) -> LoadedLayer:
         if entry.url:
             return self._load_database_entry(entry)
         t0 = time.perf_counter()
-        checksum = _source_checksum(entry.path)
+        checksum = source_checksum(entry.path)
         parquet, meta = self._cache_paths(entry, checksum)
         cached = self._cached(entry, checksum, parquet, meta)
         if cached is not None:
@@ -469,9 +488,13 @@ class Catalog:
         """Return the layer from the cache, or None (no cache, or a damaged entry: discarded)."""
         if not (self.use_cache and parquet.is_file() and meta.is_file()):
             return None
+        import geopandas as gpd
+        import pandas as pd
+
         try:
             info = json.loads(meta.read_text(encoding="utf-8"))
-            frame = gpd.read_parquet(parquet)
+            frame = self._ahead.frame((entry.name, None, None), parquet)
+            frame = gpd.read_parquet(parquet) if frame is None else frame
             repairs = pd.DataFrame(info["repairs"])
             problems = [
                 Problem(p["code"], p["message"], tuple(p["rows"]), p["severity"])
@@ -488,27 +511,11 @@ class Catalog:
         if not self.use_cache:
             return
         try:
-            self._write_cache(loaded, parquet, meta)
+            write_cache(
+                loaded.frame, loaded.problems, loaded.repairs, loaded.crs_found, parquet, meta
+            )
         except OSError as exc:
             cache_unwritable(parquet, exc)
-
-    @staticmethod
-    def _write_cache(loaded: LoadedLayer, parquet: Path, meta: Path) -> None:
-        from zoning.io import atomic_write_text, write_vector
-
-        frame = loaded.frame.copy()
-        for col in frame.columns:
-            if col != "geometry" and frame[col].dtype == object:
-                frame[col] = frame[col].map(lambda v: v if v is None else str(v))
-        write_vector(frame, parquet, overwrite=True)
-        info = {
-            "problems": [p.to_dict() for p in loaded.problems],
-            "repairs": json.loads(loaded.repairs.to_json(orient="records", force_ascii=False))
-            if len(loaded.repairs)
-            else [],
-            "crs_found": loaded.crs_found,
-        }
-        atomic_write_text(meta, json.dumps(info, ensure_ascii=False), overwrite=True)
 
 
 def _check_columns(columns: list[str] | None) -> None:

@@ -117,8 +117,15 @@ def stats(
         from zoning.datasets import demo_catalog_path
 
         catalog_path = demo_catalog_path()
-    catalog = load_catalog(catalog_path)
+    catalog = load_catalog(catalog_path)  # imports neither pandas nor geopandas
     kinds = choose_kinds(catalog, layers)
+    # the cached frames (and their source's checksum) are read on a thread of their own while
+    # pandas and geopandas are imported here
+    reading = catalog.read_ahead(
+        kinds, ALBERS_CHINA, ["zone"], loaded=["admin_unit"] if units_path is None else []
+    )
+    if reading is not None:  # joined before the process may end at once
+        context.call_on_close(reading.join)
     if units_path is not None:
         from zoning.io import read_vector
 

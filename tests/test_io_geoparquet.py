@@ -1,0 +1,133 @@
+"""zoning.io.geoparquet: the cache's GeoParquet files read in two halves, the frame geopandas reads."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import MultiPolygon, Point, box
+
+from zoning.crs import ALBERS_CHINA
+from zoning.io.geoparquet import read_parts, to_frame
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _frame(crs=ALBERS_CHINA, attrs=None):
+    frame = gpd.GeoDataFrame(
+        {
+            "feature_id": ["a", "b", None, "d"],
+            "zone": ["一级", "level2", "level2", ""],
+            "count": [1, 2, 3, 4],
+            "ratio": [0.5, np.nan, 1e-300, -2.0],
+        },
+        geometry=[
+            box(0, 0, 1, 1),
+            None,
+            MultiPolygon([box(2, 2, 3, 3), box(4, 4, 5, 5)]),
+            box(0, 0, 2, 2).difference(box(0.5, 0.5, 1, 1)),
+        ],
+        crs=crs,
+    )
+    frame.attrs.update(attrs or {})
+    return frame
+
+
+def _same(got, want):
+    """Equal as geopandas' frame is: values, dtypes, index, CRS, attrs, geometries' bytes."""
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert list(got.dtypes) == list(want.dtypes)
+    assert type(got.index) is type(want.index) and got.index.equals(want.index)
+    assert got.crs == want.crs and got.geometry.name == want.geometry.name
+    assert got.attrs == want.attrs
+    assert (
+        shapely.to_wkb(got.geometry.values).tolist()
+        == shapely.to_wkb(want.geometry.values).tolist()
+    )
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [None, ["zone", "geometry"], ["geometry"], ["geometry", "count", "feature_id"]],
+)
+@pytest.mark.parametrize("attrs", [None, {"zoning:valid_in": "somewhere", "n": [1, 2]}])
+def test_parts_make_the_frame_geopandas_reads(tmp_path, columns, attrs):
+    path = tmp_path / "layer.parquet"
+    _frame(attrs=attrs).to_parquet(path)
+    parts = read_parts(path, columns)
+    assert parts is not None
+    _same(to_frame(parts), gpd.read_parquet(path, columns=columns))
+
+
+def test_an_empty_frame_and_a_geographic_crs(tmp_path):
+    path = tmp_path / "empty.parquet"
+    _frame(crs="EPSG:4490").iloc[:0].to_parquet(path)
+    _same(to_frame(read_parts(path)), gpd.read_parquet(path))
+    path = tmp_path / "cgcs.parquet"
+    _frame(crs="EPSG:4490").to_parquet(path)
+    _same(
+        to_frame(read_parts(path, ["zone", "geometry"])),
+        gpd.read_parquet(path, ["zone", "geometry"]),
+    )
+
+
+def test_files_it_cannot_read_exactly_are_left_to_geopandas(tmp_path):
+    # WGS 84's datum is an ensemble, whose members' ids geopandas removes
+    ensemble = tmp_path / "wgs84.parquet"
+    _frame(crs="EPSG:4326").to_parquet(ensemble)
+    assert read_parts(ensemble) is None
+    # an index stored as a column
+    indexed = tmp_path / "indexed.parquet"
+    _frame().set_index("feature_id").to_parquet(indexed)
+    assert read_parts(indexed) is None
+    # two geometry columns
+    two = tmp_path / "two.parquet"
+    frame = _frame()
+    frame["centre"] = gpd.GeoSeries([Point(0, 0)] * 4, crs=ALBERS_CHINA)
+    frame.to_parquet(two)
+    assert read_parts(two) is None
+    # no geometry asked for
+    plain = tmp_path / "plain.parquet"
+    _frame().to_parquet(plain)
+    assert read_parts(plain, ["zone"]) is None
+    # a bbox covering column
+    covered = tmp_path / "covered.parquet"
+    _frame().to_parquet(covered, write_covering_bbox=True)
+    assert read_parts(covered) is None
+    # geopandas reads each of them as before
+    for path in (ensemble, indexed, two, covered):
+        assert len(gpd.read_parquet(path)) == 4
+
+
+def test_a_damaged_file_raises_as_geopandas_does(tmp_path):
+    path = tmp_path / "cut.parquet"
+    _frame().to_parquet(path)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(ValueError):  # pyarrow's ArrowInvalid is a ValueError
+        gpd.read_parquet(path)
+    with pytest.raises(ValueError):
+        read_parts(path)
+    with pytest.raises(OSError):
+        read_parts(tmp_path / "absent.parquet")
+
+
+def test_reading_the_parts_imports_no_pandas(tmp_path):
+    path = tmp_path / "layer.parquet"
+    _frame().to_parquet(path)
+    code = (
+        "import sys\n"
+        "from zoning.io.geoparquet import read_parts\n"
+        f"parts = read_parts({str(path)!r}, ['zone', 'geometry'])\n"
+        "print(len(parts.geometries), parts.table.column_names, "
+        "[m for m in ('pandas', 'geopandas') if m in sys.modules])\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.split() == ["4", "['zone']", "[]"]
+    assert json.loads(read_parts(path).table.schema.metadata[b"pandas"])["index_columns"]
