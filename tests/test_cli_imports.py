@@ -96,6 +96,17 @@ def test_stats_run_loads_no_map_office_or_server_library(tmp_path):
 
 
 @pytest.mark.usefixtures("demo_catalog_path")
+def test_stats_on_cached_layers_loads_no_layer_validation(tmp_path):
+    # the cached frames were validated when cached: choosing their columns needs only the
+    # list of normalised columns (zoning.kinds), not the validation module
+    argv = ["stats", "--layers", "spring_area", "--out", str(tmp_path / "s")]
+    _modules_after(argv)  # fills the layer cache, if not done yet
+    modules = _modules_after([*argv, "--overwrite"])
+    assert "zoning.catalog.model" in modules and (tmp_path / "s" / "stats.csv").is_file()
+    assert "zoning.validation" not in modules
+
+
+@pytest.mark.usefixtures("demo_catalog_path")
 def test_stats_on_every_demo_layer_loads_no_scipy(tmp_path):
     # every polygon layer: overlapping features are grouped (connected components) and
     # checked for near copies, neither of which needs scipy.sparse on clean layers; the

@@ -29,6 +29,7 @@ from zoning.specs import spec_path
 
 __all__ = [
     "KIND_IDS",
+    "NORMALISED_COLUMNS",
     "Kind",
     "Zone",
     "canonical_zone",
@@ -37,6 +38,11 @@ __all__ = [
     "normalise_zone_value",
     "specs_dir",
 ]
+
+
+#: columns every normalised layer frame starts with (DESIGN.md); here, not in
+#: :mod:`zoning.validation`, so that choosing columns of a cached frame imports no validation
+NORMALISED_COLUMNS = ["feature_id", "kind", "zone", "name", "layer"]
 
 
 def specs_dir() -> Path:

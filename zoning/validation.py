@@ -32,12 +32,10 @@ import shapely
 from shapely import STRtree
 
 from zoning.errors import CRSError, Problem
-from zoning.kinds import canonical_zone, get_kind
+from zoning.kinds import NORMALISED_COLUMNS, canonical_zone, get_kind
 
 __all__ = ["NORMALISED_COLUMNS", "LayerCheck", "near_duplicate_problems", "validate_layer"]
 
-#: columns every normalised layer frame starts with (DESIGN.md)
-NORMALISED_COLUMNS = ["feature_id", "kind", "zone", "name", "layer"]
 
 _FAMILIES = {
     "polygon": {"Polygon", "MultiPolygon"},

@@ -222,7 +222,7 @@ class Catalog:
             reprojected with :func:`zoning.crs.project`. The projected frame is cached on
             disk next to the validated one, so a run never pays a reprojection twice.
         columns : list of str, optional
-            Only these normalised columns (:data:`zoning.validation.NORMALISED_COLUMNS`)
+            Only these normalised columns (:data:`zoning.kinds.NORMALISED_COLUMNS`)
             besides the geometry, in this order, e.g. ``["zone"]`` for statistics: a projected
             frame is then read from the cache without the other attributes (the costliest
             part of reading it). Default: every column.
@@ -245,7 +245,7 @@ class Catalog:
             if e.kind == kind
         ]
         if not frames:
-            from zoning.validation import NORMALISED_COLUMNS
+            from zoning.kinds import NORMALISED_COLUMNS
 
             empty = gpd.GeoDataFrame(
                 columns=NORMALISED_COLUMNS, geometry=gpd.GeoSeries(), crs="EPSG:4490"
@@ -520,7 +520,7 @@ class Catalog:
 
 def _check_columns(columns: list[str] | None) -> None:
     """Refuse ``columns`` that are not normalised columns (every catalogue frame has those)."""
-    from zoning.validation import NORMALISED_COLUMNS
+    from zoning.kinds import NORMALISED_COLUMNS
 
     unknown = [c for c in columns or [] if c not in NORMALISED_COLUMNS]
     if unknown:
