@@ -86,6 +86,8 @@ def test_stats_run_loads_no_map_office_or_server_library(tmp_path):
     assert "zoning.catalog.report" not in modules  # a catalogue's health report: not needed
     # cached layers are read file by file (zoning.io.geoparquet), not as Arrow datasets
     assert _loaded(modules, ["pyarrow.dataset", "pyarrow._dataset", "pyarrow._acero"]) == []
+    # the project types (and difflib, for their suggestions) check a scenario's sites only
+    assert _loaded(modules, ["zoning.projects", "difflib"]) == []
     assert (
         _loaded(
             modules,

@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 from zoning.errors import ZoningUsageError
-from zoning.projects import parse_attrs
 from zoning.spec.reading import check_encoding_name
 from zoning.spec.schema import (
     Anything,
@@ -50,6 +49,8 @@ def _encoding_rule(value: str) -> tuple[str, str] | None:
 
 
 def _attrs_rule(value: Any) -> tuple[str, str] | None:
+    from zoning.projects import parse_attrs  # here: a catalogue or run needs no project types
+
     try:
         parse_attrs(value)
     except ZoningUsageError as exc:
