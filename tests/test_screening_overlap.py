@@ -255,6 +255,19 @@ def test_kernel_union_areas_match_geos_on_random_clipped_zones(kernel_loaded) ->
     assert got[ok] == pytest.approx(want[ok], rel=1e-9, abs=1e-6)
 
 
+def _spy_kernel_areas(monkeypatch) -> list[int]:
+    """Record the groups of every kernel run of the screening's unions (and still run it)."""
+    calls: list[int] = []
+    real = groups._kernel_areas
+
+    def spy(pieces, members):
+        calls.append(len(members))
+        return real(pieces, members)
+
+    monkeypatch.setattr(groups, "_kernel_areas", spy)
+    return calls
+
+
 def test_screening_totals_with_the_kernel_equal_geos(monkeypatch, kernel_loaded) -> None:
     """Polygon sites over overlapping red lines: the same frames on either path, the dissolved
     overlap areas to 1e-9 relative; the kernel is used only once numba is loaded."""
@@ -277,14 +290,7 @@ def test_screening_totals_with_the_kernel_equal_geos(monkeypatch, kernel_loaded)
         geometry=shapely.box(s[:, 0], s[:, 1], s[:, 0] + w[:, 0], s[:, 1] + w[:, 1]),
         crs=gk,
     )
-    calls: list[int] = []
-    real = groups._kernel_areas
-
-    def spy(pieces, members):
-        calls.append(len(members))
-        return real(pieces, members)
-
-    monkeypatch.setattr(groups, "_kernel_areas", spy)
+    calls = _spy_kernel_areas(monkeypatch)
     monkeypatch.setattr(nearby, "KERNEL_MIN", 10**9)  # the nearby search on GEOS
     a = screen_sites(sites, {"eco_redline": zones}, "road", n_jobs=2)
     assert calls == []
@@ -307,14 +313,7 @@ def test_area_kernel_follows_the_batch_not_what_the_process_ran_before(
 
     from zoning.screening import screen_sites
 
-    calls: list[int] = []
-    real = groups._kernel_areas
-
-    def spy(pieces, members):
-        calls.append(len(members))
-        return real(pieces, members)
-
-    monkeypatch.setattr(groups, "_kernel_areas", spy)
+    calls = _spy_kernel_areas(monkeypatch)
     rng = np.random.default_rng(5)
     c = rng.uniform(0, 2000, (40, 2)) + np.array([500_000.0, 4_200_000.0])
     zones = gpd.GeoDataFrame(
