@@ -281,7 +281,7 @@ def _tiling_with_overlaps() -> np.ndarray:
     return np.array([*cells, straddle, ell], dtype=object)
 
 
-def test_tiles_meeting_on_grid_lines_skip_the_kernel(monkeypatch):
+def test_squares_meeting_on_grid_lines_skip_the_kernel(monkeypatch):
     import zoning.stats.dissolve as dissolve_mod
 
     seen: list[tuple[int, int]] = []
