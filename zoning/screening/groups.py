@@ -16,7 +16,7 @@ import pandas as pd
 
 from zoning.screening.buckets import run_buckets
 
-__all__ = ["dissolved_totals", "group_hits"]
+__all__ = ["dissolved_totals", "group_hits", "row_patterns"]
 
 
 def group_hits(hits: pd.DataFrame, inter: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -87,6 +87,35 @@ def group_hits(hits: pd.DataFrame, inter: np.ndarray) -> tuple[np.ndarray, ...]:
         inside,
         np.bincount(g, minlength=n_groups).astype(np.int64),
     )
+
+
+def row_patterns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a boolean matrix, sorted, and which of them each row is.
+
+    The answer of ``np.unique(rows, axis=0, return_inverse=True)``, which sorts the rows as
+    byte strings (~35 ms for 10k sites × 9 kinds); up to 62 columns, each row is packed into
+    one ``int64`` (first column the highest bit, so the order is the same) and the codes are
+    sorted instead (~1 ms).
+
+    Parameters
+    ----------
+    rows : numpy.ndarray
+        ``(n, k)`` booleans.
+
+    Returns
+    -------
+    patterns : numpy.ndarray
+        ``(m, k)`` distinct rows in lexicographic order.
+    which : numpy.ndarray
+        ``(n,)`` position in ``patterns`` of every row.
+    """
+    rows = np.asarray(rows, dtype=bool)
+    if rows.ndim != 2 or not 0 < rows.shape[1] < 63:
+        patterns, which = np.unique(rows, axis=0, return_inverse=True)
+        return patterns, which.reshape(-1)
+    weights = np.left_shift(1, np.arange(rows.shape[1] - 1, -1, -1, dtype=np.int64))
+    _, first, which = np.unique(rows @ weights, return_index=True, return_inverse=True)
+    return rows[first], which.reshape(-1)
 
 
 def _all_str(values: np.ndarray) -> bool:
