@@ -490,6 +490,32 @@ def test_missing_layers_per_site_follow_the_jurisdiction_bindings() -> None:
     out[0].append("x")  # every site has its own list
     assert out[3] == ["wetland"]
     assert engine._missing_layers(evals, ["forest"], {}, 2) == [["water_source", "wetland"]] * 2
+    # more kinds than bits of an int64 (rows of flags instead): the same lists
+    many = {f"k{i:02d}": [ev(f"r{i}", "forbidden")] for i in range(70)}
+    odd = np.arange(5) % 2  # rule r3 binds sites 1 and 3 only; r64 sites 0, 2, 4
+    bind_many = {"r3": odd.astype(np.int8), "r64": (1 - odd).astype(np.int8)}
+    got = engine._missing_layers(many, [], bind_many, 5)
+    every = [f"k{i:02d}" for i in range(70)]
+    assert got[0] == got[2] == got[4] == [k for k in every if k != "k03"]
+    assert got[1] == got[3] == [k for k in every if k != "k64"]
+
+
+def test_row_patterns_are_numpy_unique_rows() -> None:
+    """Packed into int64 codes up to 62 columns, rows of flags otherwise: np.unique's answer,
+    patterns in the same order; the first column weighs most."""
+    from zoning.screening.groups import row_patterns
+
+    pats, which = row_patterns(np.array([[1, 0], [0, 1], [1, 0], [1, 1], [0, 1]], dtype=bool))
+    assert pats.tolist() == [[False, True], [True, False], [True, True]]
+    assert which.tolist() == [1, 0, 1, 2, 0]
+    rng = np.random.default_rng(3)
+    for k in (1, 2, 9, 61, 62, 63, 70):
+        rows = rng.random((500, k)) < 0.5
+        rows[::7, :] = rows[0]  # repeated patterns
+        rows[1::9, -1] = True
+        got = row_patterns(rows)
+        want = np.unique(rows, axis=0, return_inverse=True)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1].reshape(-1))
 
 
 def test_gk_epsg_of_sites_is_the_per_site_lookup() -> None:

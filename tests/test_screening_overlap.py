@@ -202,6 +202,76 @@ def _cases() -> tuple[np.ndarray, list[np.ndarray]]:
     return np.array(pieces, dtype=object), groups_
 
 
+def test_binary_union_areas_equal_union_all_on_every_case() -> None:
+    """The GEOS path (binary unions, rank by rank): holes, multipolygons, shared edges,
+    slivers, nested pieces, lines and empties, collections; equal to ``union_all`` to 1e-12."""
+    pieces, members = _cases()
+    got = groups._union_areas(pieces, members)
+    want = _geos_union_areas(pieces, members)
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-9)
+    # worked by hand
+    assert got[0] == pytest.approx(15_000.0, rel=1e-12)  # overlapping: not 20,000
+    assert got[1] == pytest.approx(20_000.0, rel=1e-12)  # sharing an edge
+    assert got[2] == pytest.approx(10_000.0 + 0.5 * 100 * 1e-6, rel=1e-12)  # a sliver
+    assert got[3] == pytest.approx(10_000.0, rel=1e-12)  # the hole filled by its square
+    assert got[4] == pytest.approx(300.0, rel=1e-12)
+    assert got[5] == pytest.approx(2_500.0, rel=1e-12)  # a line and an empty add nothing
+    assert got[6] == pytest.approx(200.0, rel=1e-12)  # nested and corner-sharing squares
+    assert got[8] == 0.0
+    assert got[9] == pytest.approx(10_000.0 - 1_600.0 + 250.0 + 50.0, rel=1e-12)  # ring + 2 boxes
+    # a group's answer does not depend on the other groups of the call
+    for k, m in enumerate(members):
+        assert np.array_equal(groups._union_areas(pieces, [m]), got[[k]])
+    assert groups._union_areas(pieces, []).shape == (0,)
+
+
+def test_binary_union_areas_on_random_clipped_zones_and_a_failing_union(monkeypatch) -> None:
+    """Irregular zones (some with holes) clipped to box sites, 2–9 a group, equal to
+    ``union_all`` to 1e-12; a union GEOS cannot do sends only its group to the fallback."""
+    rng = np.random.default_rng(29)
+    members, pieces = [], []
+    for _ in range(120):
+        x, y = rng.uniform(0, 1e5, 2) + 4e6  # GK-like magnitudes
+        site = box(x, y, x + rng.uniform(100, 800), y + rng.uniform(100, 800))
+        zs = []
+        for _ in range(int(rng.integers(2, 10))):
+            c = Point(x + rng.uniform(-200, 900), y + rng.uniform(-200, 900))
+            z = c.buffer(rng.uniform(100, 600), quad_segs=int(rng.integers(3, 30)))
+            if rng.random() < 0.2:
+                z = z.difference(c.buffer(rng.uniform(10, 90)))
+            zs.append(z)
+        cut = shapely.clip_by_rect(np.array(zs, dtype=object), *site.bounds)
+        members.append(np.arange(len(pieces), len(pieces) + len(cut)))
+        pieces.extend(cut)
+    pieces_a = np.array(pieces, dtype=object)
+    want = _geos_union_areas(pieces_a, members)
+    got = groups._union_areas(pieces_a, members)
+    assert (want > 0).sum() > 100
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-6)
+    # GEOS fails on one group's union: that group is dissolved whole, the others unchanged
+    bad = pieces_a[members[7][1]]
+    real = shapely.union
+
+    def union(a, b, **kw):
+        if np.any(np.asarray(b, dtype=object) == bad):
+            raise shapely.errors.GEOSException("TopologyException: side location conflict")
+        return real(a, b, **kw)
+
+    dissolved: list[int] = []
+    real_dissolve = groups._dissolve_pieces
+
+    def dissolve(p):
+        dissolved.append(len(p))
+        return real_dissolve(p)
+
+    monkeypatch.setattr(shapely, "union", union)
+    monkeypatch.setattr(groups, "_dissolve_pieces", dissolve)
+    again = groups._union_areas(pieces_a, members)
+    assert dissolved == [len(members[7])]
+    assert again == pytest.approx(want, rel=1e-12, abs=1e-6)
+    assert np.array_equal(np.delete(again, 7), np.delete(got, 7))
+
+
 @pytest.fixture
 def kernel_loaded():
     """Load the area kernel as a screening would (compiles it once if not cached)."""

@@ -22,7 +22,7 @@ import pandas as pd
 from zoning.errors import ZoningUsageError
 from zoning.rules import SEVERITY, Assessment, Rule, RulePack, load_rulepacks
 from zoning.screening.buckets import pausing_gc
-from zoning.screening.groups import dissolved_totals
+from zoning.screening.groups import dissolved_totals, row_patterns
 from zoning.screening.index import build_index, nearest_features, transform_geoms
 from zoning.screening.jurisdiction import site_jurisdictions
 from zoning.screening.metrics import run_pair_metrics
@@ -269,7 +269,7 @@ def _missing_layers(
     if all(m.all() for m in masks):  # every site lacks the same kinds (no jurisdiction)
         return [list(kinds) for _ in range(n_sites)]
     # sites share a few patterns of lacking kinds: build each pattern's list once
-    patterns, which = np.unique(np.array(masks).T, axis=0, return_inverse=True)
+    patterns, which = row_patterns(np.array(masks).T)
     lists = [[k for k, need in zip(kinds, row, strict=True) if need] for row in patterns]
     return [list(lists[j]) for j in which.reshape(-1).tolist()]
 
@@ -474,18 +474,10 @@ def screen_sites(
         )
         clips.append(clip)
         pieces_list.append(pieces_all)
-    hits = (
-        pd.concat(frames_rows, ignore_index=True)
-        if frames_rows
-        else pd.DataFrame(
-            columns=[
-                "site_idx", "layer_kind", "feature_idx", "zone", "feature_id", "name",
-                "intersects", "inside", "overlap_area_m2", "overlap_length_m", "crossings",
-                "distance_m", "boundary_distance_m", "share_of_site", "share_of_zone",
-                "near_boundary",
-            ]
-        )
-    )  # fmt: skip
+    hits = pd.concat(frames_rows, ignore_index=True) if frames_rows else pd.DataFrame(columns=[
+        "site_idx", "layer_kind", "feature_idx", "zone", "feature_id", "name", "intersects",
+        "inside", "overlap_area_m2", "overlap_length_m", "crossings", "distance_m",
+        "boundary_distance_m", "share_of_site", "share_of_zone", "near_boundary"])  # fmt: skip
     clip_all = np.concatenate(clips) if clips else np.empty(0, dtype=object)
     pieces_cat = np.concatenate(pieces_list) if pieces_list else np.empty(0, dtype=object)
     intervals_cat = np.concatenate(intervals_list) if intervals_list else np.empty(0, dtype=object)
