@@ -131,3 +131,65 @@ def test_reading_the_parts_imports_no_pandas(tmp_path):
     )
     assert proc.stdout.split() == ["4", "['zone']", "[]"]
     assert json.loads(read_parts(path).table.schema.metadata[b"pandas"])["index_columns"]
+
+
+def _text_frame(crs=ALBERS_CHINA):
+    """A frame as the layer cache holds it: text columns (one with a missing value)."""
+    frame = _frame(crs=crs)[["feature_id", "zone", "geometry"]].copy()
+    frame["名称"] = ["太原", "晋中", "", "大同"]
+    return frame
+
+
+@pytest.mark.parametrize("columns", [None, ["zone", "geometry"], ["geometry", "名称", "zone"]])
+def test_text_columns_are_made_one_by_one_into_the_frame_geopandas_reads(tmp_path, columns):
+    path = tmp_path / "text.parquet"
+    _text_frame().to_parquet(path)
+    parts = read_parts(path, columns)
+    assert parts.text_only  # the quick way, not pyarrow's to_pandas
+    _same(to_frame(parts), gpd.read_parquet(path, columns=columns))
+    # with the frame's attrs (geopandas keeps them beside pandas' metadata)
+    noted = _text_frame()
+    noted.attrs["note"] = "kept"
+    noted.to_parquet(path)
+    parts = read_parts(path, columns)
+    assert parts.text_only and to_frame(parts).attrs == {"note": "kept"}
+    _same(to_frame(parts), gpd.read_parquet(path, columns=columns))
+    # an empty layer too
+    empty = tmp_path / "empty.parquet"
+    _text_frame().iloc[:0].to_parquet(empty)
+    parts = read_parts(empty, columns)
+    assert parts.text_only
+    _same(to_frame(parts), gpd.read_parquet(empty, columns=columns))
+
+
+def test_other_columns_and_indexes_are_made_by_pyarrow(tmp_path):
+    cases = {
+        "numbers": _frame(),  # an int and a float column beside the text
+        "shifted": _text_frame().iloc[1:],  # a range index from 1
+        "named index": _text_frame().rename_axis("row"),
+        "named labels": _text_frame().rename_axis("field", axis="columns"),
+        "categorical": _text_frame().astype({"zone": "category"}),
+    }
+    for name, frame in cases.items():
+        path = tmp_path / f"{name}.parquet"
+        frame.to_parquet(path)
+        parts = read_parts(path)
+        assert parts is not None and not parts.text_only, name
+        _same(to_frame(parts), gpd.read_parquet(path))
+    # no column besides the geometry
+    path = tmp_path / "bare.parquet"
+    _text_frame().to_parquet(path)
+    parts = read_parts(path, ["geometry"])
+    assert not parts.text_only
+    _same(to_frame(parts), gpd.read_parquet(path, columns=["geometry"]))
+
+
+def test_frames_in_one_crs_share_one_parsed_crs(tmp_path):
+    a, b, c = tmp_path / "a.parquet", tmp_path / "b.parquet", tmp_path / "c.parquet"
+    _text_frame().to_parquet(a)
+    _frame().to_parquet(b)
+    _text_frame(crs="EPSG:4490").to_parquet(c)
+    fa, fb, fc = (to_frame(read_parts(p)) for p in (a, b, c))
+    assert fa.crs is fb.crs  # parsed once
+    assert fa.crs == gpd.read_parquet(b).crs == ALBERS_CHINA
+    assert fc.crs is not fa.crs and fc.crs == gpd.read_parquet(c).crs
