@@ -12,10 +12,10 @@ dissolve already knows, and the zone labels each piece counts for;
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -27,29 +27,22 @@ from zoning.ranges import concat_ranges
 from zoning.stats.batches import batched_clip_areas
 from zoning.stats.envelope_join import envelope_pairs
 from zoning.stats.geos import map_chunks, overlay, polygonal_parts, union_all
-from zoning.stats.graph import connected_components, envelopes_apart, lexsort
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
 __all__ = [
     "ALL_ZONES",
-    "LayerPairs",
     "Pieces",
     "connected_components",
     "dissolve_layer",
     "dissolve_layers",
     "envelopes_apart",
-    "layer_pairs",
-    "layers_pairs",
     "lexsort",
-    "link_layer",
     "piece_geometries",
 ]
 
 logger = logging.getLogger(__name__)
-
-_T = TypeVar("_T")
 
 ALL_ZONES = "all"
 """The ``zone`` label of the whole (dissolved) layer."""
@@ -184,6 +177,79 @@ class Pieces:
         )
 
 
+def lexsort(keys: Sequence[np.ndarray]) -> np.ndarray:
+    """:func:`numpy.lexsort` (last key primary, stable), sorting by the other keys only on ties.
+
+    A stable sort by the primary key, then a full :func:`numpy.lexsort` of the runs of equal
+    primary keys (NaNs equal to each other, as both sorts place them): the same permutation,
+    several times faster when the primary key has few ties (group ids of mostly single
+    features, envelopes' x).
+
+    >>> lexsort((np.array([2, 1, 0, 5]), np.array([1, 0, 1, 0]))).tolist()
+    [1, 3, 2, 0]
+    """
+    primary = np.asarray(keys[-1])
+    order = np.argsort(primary, kind="stable")
+    if len(keys) == 1 or len(order) < 2:
+        return order
+    p = primary[order]
+    tie = p[1:] == p[:-1]
+    if p.dtype.kind == "f":
+        tie |= np.isnan(p[1:]) & np.isnan(p[:-1])
+    if not tie.any():
+        return order
+    sel = np.flatnonzero(np.r_[tie, False] | np.r_[False, tie])
+    run = np.cumsum(np.r_[True, ~tie])[sel]  # run of equal primary keys of each tied row
+    sub = order[sel]  # by run, then row (the stable sort)
+    order[sel] = sub[np.lexsort((*(np.asarray(k)[sub] for k in keys[:-1]), run))]
+    return order
+
+
+def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Label each of ``n`` nodes with its connected component under the edges ``left–right``.
+
+    Components are numbered 0, 1, … in the order of their lowest node, as
+    :func:`scipy.sparse.csgraph.connected_components` numbers them (undirected), so the
+    dissolve's piece order is the same; this union-find in numpy spares ``zoning stats`` the
+    import of :mod:`scipy.sparse` (about 0.1 s). Each round hooks the larger root of every edge
+    that joins two trees onto the smaller one, then points every node straight at its root, so a
+    root is always the lowest node of its tree.
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes (0 … n - 1).
+    left, right : ndarray of int
+        The two ends of each edge (any order; repeated edges and loops are allowed).
+
+    Returns
+    -------
+    ndarray of int64
+        The component of each node.
+
+    Examples
+    --------
+    >>> connected_components(6, np.array([4, 1, 5]), np.array([1, 2, 4])).tolist()
+    [0, 1, 1, 2, 1, 1]
+    """
+    parent = np.arange(n, dtype=np.int64)
+    a = np.asarray(left, dtype=np.int64)
+    b = np.asarray(right, dtype=np.int64)
+    while len(a):
+        ra, rb = parent[a], parent[b]  # roots: every node points at its root
+        joins = ra != rb
+        if not joins.any():
+            break
+        a, b, ra, rb = a[joins], b[joins], ra[joins], rb[joins]  # the others stay inside a tree
+        np.minimum.at(parent, np.maximum(ra, rb), np.minimum(ra, rb))
+        while True:  # point every node at its root again
+            up = parent[parent]
+            if np.array_equal(up, parent):
+                break
+            parent = up
+    return np.unique(parent, return_inverse=True)[1].astype(np.int64)
+
+
 def _layer_geoms(
     kind: str, layer: gpd.GeoDataFrame, target: Any, *, make_valid: bool, n_jobs: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -257,82 +323,6 @@ def _interiors_meet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True)
-class LayerPairs:
-    """One layer's features and the pairs of them the dissolve must test, before any test.
-
-    :func:`layer_pairs` builds it (envelopes, envelope pairs, near copies dropped, pairs whose
-    envelopes only meet along a line dropped); :func:`link_layer` tests the pairs (all, or the
-    ones a caller keeps) and groups the features into :class:`Pieces`.
-
-    Attributes
-    ----------
-    kind, geoms, zones, bounds, group_offset
-        Layer kind, features (near copies dropped), their zones and envelopes (n × 4), and the
-        offset added to group ids.
-    left, right : ndarray of int
-        Candidate pairs (``left < right``): envelopes overlap with positive width and height.
-    area_job : Future
-        The features' areas (GEOS, on a thread of their own): :attr:`area`.
-    """
-
-    kind: str
-    geoms: np.ndarray
-    zones: np.ndarray
-    bounds: np.ndarray
-    left: np.ndarray
-    right: np.ndarray
-    group_offset: int
-    area_job: Future[np.ndarray]
-
-    @property
-    def area(self) -> np.ndarray:
-        """Area of each feature."""
-        return self.area_job.result()
-
-    def __len__(self) -> int:
-        """Return the number of features."""
-        return len(self.geoms)
-
-
-def layer_pairs(
-    kind: str, geoms: np.ndarray, zones: np.ndarray, *, n_jobs: int = 1, group_offset: int = 0
-) -> LayerPairs:
-    """Find the pairs of features of one layer whose interiors may overlap (no exact test yet).
-
-    Near-coincident copies of a feature with the same zone (one polygon delivered twice,
-    :mod:`zoning.duplicates`) count once: all but one are dropped here, because GEOS overlays
-    of nearly coincident edges go wrong. The features' areas are measured on a thread of their
-    own meanwhile (one after the other when ``n_jobs`` is 1).
-    """
-    n = len(geoms)
-    background = ThreadPoolExecutor(1)
-    try:
-        area_job = background.submit(shapely.area, geoms)
-        if n == 0:
-            none = np.array([], dtype=np.int64)
-            return LayerPairs(
-                kind, geoms, zones, np.empty((0, 4)), none, none, group_offset, area_job
-            )
-        if n_jobs <= 1:
-            area_job.result()  # one thread: one stage after the other
-        bounds = np.asarray(shapely.bounds(geoms)).reshape(n, 4)
-        left, right = envelope_pairs(bounds, geoms)
-        copies = _near_copies(geoms, zones, left, right, bounds)
-        if copies.any():  # one feature delivered twice: GEOS unions of such copies go wrong
-            return layer_pairs(
-                kind, geoms[~copies], zones[~copies], n_jobs=n_jobs, group_offset=group_offset
-            )
-        if len(left):
-            # envelopes meeting only along a line (features of a tiling, e.g. control units
-            # cut by a grid): interiors disjoint, no kernel needed
-            apart = envelopes_apart(bounds, left, right)
-            left, right = left[~apart], right[~apart]
-    finally:
-        background.shutdown(wait=False)  # the area job runs on; :attr:`LayerPairs.area` waits
-    return LayerPairs(kind, geoms, zones, bounds, left, right, group_offset, area_job)
-
-
 def dissolve_layer(
     kind: str,
     geoms: np.ndarray,
@@ -344,10 +334,10 @@ def dissolve_layer(
     """Group the features of one layer into pieces that never overlap within a label.
 
     Features are linked when their interiors intersect (exact test, run only on pairs whose
-    envelopes overlap; features that only touch need no union); each connected group is one
-    piece for ``all`` and, when its features have several zones, one piece per zone.
-    Near-coincident copies of a feature with the same zone count once
-    (:func:`layer_pairs`).
+    envelopes overlap; features that only touch need no union); each connected group is one piece for ``all`` and, when its features have several
+    zones, one piece per zone. Near-coincident copies of a feature with the same zone (one
+    polygon delivered twice, :mod:`zoning.duplicates`) count once: all but one are dropped
+    before any union, because GEOS overlays of nearly coincident edges go wrong.
 
     Parameters
     ----------
@@ -366,34 +356,37 @@ def dissolve_layer(
     -------
     Pieces
     """
-    if len(geoms) == 0:
-        return Pieces.concat([])
-    pairs = layer_pairs(kind, geoms, zones, n_jobs=n_jobs, group_offset=group_offset)
-    return link_layer(pairs, n_jobs=n_jobs)
-
-
-def link_layer(pairs: LayerPairs, keep: np.ndarray | None = None, *, n_jobs: int = 1) -> Pieces:
-    """Test the candidate pairs of one layer (those in ``keep``, or all) and group the features.
-
-    A pair is linked when the features' interiors overlap (a positive intersection area from
-    :mod:`zoning.polyarea`, the exact DE-9IM test where it declines); each connected group is
-    one piece for ``all`` and, when its features have several zones, one piece per zone,
-    members in a canonical order (so that permuting input rows changes nothing).
-    """
-    n = len(pairs)
+    n = len(geoms)
     if n == 0:
         return Pieces.concat([])
-    kind, geoms, zones, bounds = pairs.kind, pairs.geoms, pairs.zones, pairs.bounds
-    group_offset = pairs.group_offset
-    left, right = pairs.left, pairs.right
-    if keep is not None:
-        left, right = left[keep], right[keep]
-    inter = np.array([], dtype=float)
-    if len(left):
-        hit, inter = _interiors_overlap(geoms, np.stack([left, right], axis=1), n_jobs)
-        left, right, inter = left[hit], right[hit], inter[hit]
-    comp = connected_components(n, left, right)
-    area = pairs.area
+    background = ThreadPoolExecutor(1)
+    try:
+        # areas (GEOS, without the GIL) on a thread of their own while this thread pairs the
+        # envelopes and the workers test the pairs
+        measured = background.submit(shapely.area, geoms)
+        if n_jobs <= 1:
+            measured.result()  # one thread: one stage after the other
+        bounds = np.asarray(shapely.bounds(geoms)).reshape(n, 4)
+        left, right = envelope_pairs(bounds, geoms)
+        copies = _near_copies(geoms, zones, left, right, bounds)
+        if copies.any():  # one feature delivered twice: GEOS unions of such copies go wrong
+            return dissolve_layer(
+                kind, geoms[~copies], zones[~copies], n_jobs=n_jobs, group_offset=group_offset
+            )
+        inter = np.array([], dtype=float)
+        if len(left):
+            # envelopes meeting only along a line (features of a tiling, e.g. control units
+            # cut by a grid): interiors disjoint, no kernel needed
+            apart = envelopes_apart(bounds, left, right)
+            left, right = left[~apart], right[~apart]
+        if len(left):
+            pairs = np.stack([left, right], axis=1)
+            hit, inter = _interiors_overlap(geoms, pairs, n_jobs)
+            left, right, inter = left[hit], right[hit], inter[hit]
+        comp = connected_components(n, left, right)
+        area = measured.result()
+    finally:
+        background.shutdown()
 
     # canonical member order (envelope, then area), so permuting rows changes nothing
     order = lexsort((area, bounds[:, 3], bounds[:, 2], bounds[:, 1], bounds[:, 0], comp))
@@ -463,6 +456,37 @@ def link_layer(pairs: LayerPairs, keep: np.ndarray | None = None, *, n_jobs: int
         area=np.concatenate(area_parts),
         feat_bounds=bounds,
     )
+
+
+def envelopes_apart(bounds: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Tell which pairs have envelopes that meet only along a line (or at a corner).
+
+    A polygon's interior lies in the interior of its envelope, so where two envelopes overlap
+    with zero width or height the features' interiors are disjoint: the kernel's answer (0
+    within its rounding bound), without walking the boundaries.
+
+    Parameters
+    ----------
+    bounds : ndarray, shape (n, 4)
+        Envelope ``(xmin, ymin, xmax, ymax)`` of each feature.
+    left, right : ndarray of int
+        The pairs (candidates whose closed envelopes meet).
+
+    Returns
+    -------
+    ndarray of bool
+        True where the features' interiors are proved disjoint.
+
+    Examples
+    --------
+    >>> b = np.array([[0.0, 0, 1, 1], [1, 0, 2, 1], [0.5, 0.5, 3, 3], [2, 1, 3, 2]])
+    >>> envelopes_apart(b, np.array([0, 0, 0]), np.array([1, 2, 3])).tolist()
+    [True, False, True]
+    """
+    bl, br = bounds[left], bounds[right]
+    flat_x = np.minimum(bl[:, 2], br[:, 2]) <= np.maximum(bl[:, 0], br[:, 0])
+    flat_y = np.minimum(bl[:, 3], br[:, 3]) <= np.maximum(bl[:, 1], br[:, 1])
+    return flat_x | flat_y
 
 
 def _near_copies(
@@ -547,33 +571,6 @@ def dissolve_layers(
     make_valid: bool = True,
 ) -> tuple[Pieces, dict[str, list[str]]]:
     """Project and dissolve every layer; return the pieces and the zones present per kind."""
-    parts, zones_by_kind = _each_layer(dissolve_layer, layers, crs, n_jobs, make_valid)
-    return Pieces.concat(parts), zones_by_kind
-
-
-def layers_pairs(
-    layers: Mapping[str, gpd.GeoDataFrame],
-    *,
-    crs: Any = None,
-    n_jobs: int = 1,
-    make_valid: bool = True,
-) -> tuple[list[LayerPairs], dict[str, list[str]]]:
-    """Project every layer and find its candidate pairs (:func:`layer_pairs`), none tested.
-
-    The first half of :func:`dissolve_layers`: :func:`link_layer` on each gives its pieces
-    (group ids as :func:`dissolve_layers` numbers them).
-    """
-    return _each_layer(layer_pairs, layers, crs, n_jobs, make_valid)
-
-
-def _each_layer(
-    step: Callable[..., _T],
-    layers: Mapping[str, gpd.GeoDataFrame],
-    crs: Any,
-    n_jobs: int,
-    make_valid: bool,
-) -> tuple[list[_T], dict[str, list[str]]]:
-    """Run ``step(kind, geoms, zones, n_jobs=, group_offset=)`` on each projected layer."""
     target = require_measurable(crs if crs is not None else ALBERS_CHINA, "zoning statistics")
     zones_by_kind: dict[str, list[str]] = {}
     offset = 0
@@ -581,7 +578,7 @@ def _each_layer(
     # dissolved on a thread of its own meanwhile: one layer's serial steps (envelope join,
     # sorting) overlap another's pair tests. Group ids follow the layers' sorted order.
     with ThreadPoolExecutor(max(1, min(n_jobs, len(layers)))) as pool:
-        jobs: list[Future[_T]] = []
+        jobs: list[Future[Pieces]] = []
         for kind in sorted(layers):
             try:
                 geoms, zones = _layer_geoms(
@@ -592,9 +589,11 @@ def _each_layer(
                     job.result()
                 raise
             zones_by_kind[kind] = sorted(set(zones))
-            jobs.append(pool.submit(step, kind, geoms, zones, n_jobs=n_jobs, group_offset=offset))
+            jobs.append(
+                pool.submit(dissolve_layer, kind, geoms, zones, n_jobs=n_jobs, group_offset=offset)
+            )
             if n_jobs <= 1:
                 jobs[-1].result()  # one thread: one layer after the other
             offset += len(geoms)
         parts = [job.result() for job in jobs]
-    return parts, zones_by_kind
+    return Pieces.concat(parts), zones_by_kind

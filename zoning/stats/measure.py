@@ -25,7 +25,7 @@ from zoning.stats.dissolve import Pieces, piece_geometries
 from zoning.stats.geos import map_chunks, overlay, union_all
 from zoning.stats.units import PreparedUnits
 
-__all__ = ["MeasuredRows", "label_rows", "measure_areas", "measure_pieces", "measure_rows"]
+__all__ = ["MeasuredRows", "measure_pieces", "measure_rows"]
 
 _REMAINDER_MIN_PAIRS = 64  # crossing pairs needed before the subtraction shortcut is used
 
@@ -146,63 +146,11 @@ def measure_pieces(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> 
 
 def measure_rows(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> MeasuredRows:
     """:func:`measure_pieces` as plain arrays (:class:`MeasuredRows`), without a DataFrame."""
-    piece, unit, area, labels = _measure(pieces, units, n_jobs, with_labels=True)
-    return label_rows(pieces, piece, unit, area, labels)
-
-
-def measure_areas(
-    pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Area of every piece in every unit it has area in: ``(piece, unit, area)``, area > 0.
-
-    The rows of :func:`measure_rows` before they are expanded to the pieces' labels
-    (:func:`label_rows`).
-    """
-    piece, unit, area, _ = _measure(pieces, units, n_jobs, with_labels=False)
-    return piece, unit, area
-
-
-def label_rows(
-    pieces: Pieces,
-    piece: np.ndarray,
-    unit: np.ndarray,
-    area: np.ndarray,
-    labels: _LabelIndex | None = None,
-) -> MeasuredRows:
-    """Expand ``(piece, unit, area)`` rows to one row per label of the piece (:class:`MeasuredRows`).
-
-    A piece may count for ``"all"`` and for its zone.
-    """
-    if labels is None:
-        labels = _LabelIndex.of(pieces)
-    lstart = np.searchsorted(labels.by_piece, piece, side="left")
-    lend = np.searchsorted(labels.by_piece, piece, side="right")
-    reps = lend - lstart
-    rows = np.repeat(np.arange(len(piece)), reps)
-    lab_idx = labels.order[concat_ranges(lstart, reps)]
-    return MeasuredRows(
-        unit=unit[rows].astype(np.int64),
-        group=pieces.group[piece[rows]],
-        area_m2=area[rows],
-        kind_code=labels.kind_code[piece[rows]],
-        kinds=labels.kinds,
-        label_code=labels.label_code[lab_idx],
-        labels=labels.labels,
-    )
-
-
-def _measure(
-    pieces: Pieces, units: PreparedUnits, n_jobs: int, *, with_labels: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, _LabelIndex | None]:
-    """Measure every piece in every unit: ``(piece, unit, area, labels)``, area > 0.
-
-    ``labels`` (:class:`_LabelIndex`, when asked) are found while the near pieces are measured.
-    """
     n = len(pieces)
-    labels = None
     if n == 0 or len(units.ids) == 0:
         i64 = np.array([], dtype=np.int64)
-        return i64, i64, np.array([], dtype=float), _LabelIndex.of(pieces) if with_labels else None
+        obj = np.array([], dtype=object)
+        return MeasuredRows(i64, i64, np.array([], dtype=float), i64, obj, i64, obj)
     b = pieces.bounds()
     # a piece whose envelope touches no unit boundary lies inside one unit (or outside all).
     # Most are found by the boundary grid, and placed by the unit of the centre of the
@@ -218,8 +166,7 @@ def _measure(
         if n_jobs <= 1:
             near_job.result()  # one thread: one stage after the other
         far_piece, far_unit, far_area = _measure_far(pieces, units, b, free, clear_job, n_jobs)
-        if with_labels:
-            labels = _LabelIndex.of(pieces)  # while the near pieces are measured
+        labels = _LabelIndex.of(pieces)  # while the near pieces are measured
         near_idx, cand, u_idx, area = near_job.result()
     res_piece, res_unit, res_area = [far_piece], [far_unit], [far_area]
     if len(near_idx):
@@ -248,7 +195,21 @@ def _measure(
     area = np.concatenate(res_area)
     pos = area > 0
     piece, unit, area = piece[pos], unit[pos], area[pos]
-    return piece, unit, area, labels
+    # expand to labels: a piece may count for "all" and for its zone
+    lstart = np.searchsorted(labels.by_piece, piece, side="left")
+    lend = np.searchsorted(labels.by_piece, piece, side="right")
+    reps = lend - lstart
+    rows = np.repeat(np.arange(len(piece)), reps)
+    lab_idx = labels.order[concat_ranges(lstart, reps)]
+    return MeasuredRows(
+        unit=unit[rows].astype(np.int64),
+        group=pieces.group[piece[rows]],
+        area_m2=area[rows],
+        kind_code=labels.kind_code[piece[rows]],
+        kinds=labels.kinds,
+        label_code=labels.label_code[lab_idx],
+        labels=labels.labels,
+    )
 
 
 @dataclass(frozen=True)

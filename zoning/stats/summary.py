@@ -20,9 +20,8 @@ import numpy as np
 import pandas as pd
 
 from zoning.kinds import get_kind
-from zoning.stats.dissolve import ALL_ZONES, Pieces, layers_pairs
+from zoning.stats.dissolve import ALL_ZONES, Pieces, dissolve_layers
 from zoning.stats.measure import MeasuredRows, measure_rows
-from zoning.stats.order import ordered_rows
 from zoning.stats.units import PreparedUnits, prepare_units
 from zoning.threads import resolve_n_jobs
 
@@ -193,19 +192,13 @@ def area_by_unit(
             units_job.result()  # one thread: one stage after the other
         try:
             if dissolved is None:
-                # measure first, then test only the pairs that share a unit (zoning.stats.order)
-                pairs, zones_by_kind = layers_pairs(
-                    layers, crs=crs, n_jobs=jobs, make_valid=make_valid
-                )
+                dissolved = dissolve_layers(layers, crs=crs, n_jobs=jobs, make_valid=make_valid)
         except BaseException:
             units_job.result()  # a problem with the units is reported first, as before
             raise
         prepared = units_job.result()
-    if dissolved is None:
-        measured = ordered_rows(pairs, prepared, n_jobs=jobs)[1]
-    else:
-        pieces, zones_by_kind = dissolved
-        measured = measure_rows(pieces, prepared, n_jobs=jobs)  # summed without a DataFrame
+    pieces, zones_by_kind = dissolved
+    measured = measure_rows(pieces, prepared, n_jobs=jobs)  # summed without a DataFrame
     return summarise(measured, prepared, zones_by_kind)
 
 
