@@ -364,8 +364,8 @@ def dissolved_totals(
                 sizes = np.array([len(members[k]) for k in lines], dtype=np.int64)
                 length[lines] = _interval_union_lengths(list(spans[rows]), sizes)
 
-        # polygons: dissolve the zones, then clip once: overlapping features count once, and
-        # no near-collinear slivers from clipping each feature separately survive
+        # polygons: the union of the site's clipped pieces of the group's zones, measured once:
+        # overlapping features count once
         polys = [k for k, d in zip(multi, multi_dim.tolist(), strict=True) if d == 2]
 
         # the unions are independent GEOS calls (or kernel runs) that release the GIL: spread
