@@ -606,7 +606,6 @@ def _gather(
             in_run = False
             j = d + 1
             met = -1  # the block whose box was last found to meet the box (tested once)
-            met_in = False  # and whether it lies inside the box: then every edge of it meets
             while j <= d + n_e:
                 rel = j if j < n_e else j - n_e
                 b = rel // _RING_BLOCK
@@ -619,9 +618,8 @@ def _gather(
                         j += min((b + 1) * _RING_BLOCK, n_e) - rel
                         continue
                     met = b
-                    met_in = _box_within(blk_box, blk_off[r] + b, kx0, ky0, kx1, ky1)
                 v = ring_off[r] + rel
-                if met_in or _edge_meets(coords, v, kx0, ky0, kx1, ky1):
+                if _edge_meets(coords, v, kx0, ky0, kx1, ky1):
                     if not in_run:
                         runs[nr, 0] = e
                         runs[nr, 2] = p
@@ -678,18 +676,6 @@ def _box_meets(boxes, b, lo_x, lo_y, hi_x, hi_y):
     x1 = boxes[b, 2]
     y1 = boxes[b, 3]
     return x0 <= hi_x and x1 >= lo_x and y0 <= hi_y and y1 >= lo_y
-
-
-@njit(cache=True, nogil=True)
-def _box_within(boxes, b, lo_x, lo_y, hi_x, hi_y):
-    """Whether box ``b`` of ``boxes`` lies inside the closed box ``lo_x, lo_y, hi_x, hi_y``.
-
-    Then the envelope of every edge of its block meets that box (the block's box holds both
-    ends of each of its edges).
-    """
-    return (
-        boxes[b, 0] >= lo_x and boxes[b, 2] <= hi_x and boxes[b, 1] >= lo_y and boxes[b, 3] <= hi_y
-    )
 
 
 @njit(cache=True, nogil=True)
@@ -1475,20 +1461,6 @@ def _walk(E, runs, pb, k, has_clip, first, ct, co, raw, w_flags):
                     if q < k:
                         n_in += inside
             start[q] = status[q]
-        if first[e0] == first[e1]:
-            # no crossing along the run: its statuses stay, so it counts whole or not at all
-            # (the same terms, in the same order, as edge by edge below)
-            if _counts(p, k, has_clip and status[k] == 0, n_in):
-                for ed in range(e0, e1):
-                    x = E[ed, 0]
-                    y = E[ed, 1]
-                    nx = E[ed, 2]
-                    ny = E[ed, 3]
-                    twice_area += sign * (x * ny - nx * y)
-                    mag += abs(x * ny) + abs(nx * y)
-                    length += abs(nx - x) + abs(ny - y)
-                    n_terms += 1
-            continue
         for ed in range(e0, e1):
             x = E[ed, 0]
             y = E[ed, 1]
