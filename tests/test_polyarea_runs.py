@@ -1,11 +1,10 @@
-"""The area kernel's runs of edges without crossings, and blocks kept whole, against GEOS.
+"""The area kernel on rings of many blocks inside, outside and across the other polygon.
 
-A run of edges that no other polygon crosses keeps its statuses: it counts whole or not at
-all. A block of a ring whose box lies inside the box its edges are kept in keeps every edge
-without testing each. These tests build rings of many blocks (16 edges each) that lie inside,
-outside and across the other polygon, with holes, shared edges either way, a vertex on an
-edge, contacts one ulp apart and slivers, and compare the kernel with GEOS; one checks the
-sum of a ring that no edge crosses to the bit, term by term in ring order.
+Rings of many blocks (16 edges each) against clips that hold them, miss them, cut them, lie
+in their holes or notches; shared edges either way along a long crooked line, a vertex on an
+edge, contacts one ulp apart, slivers: the kernel against GEOS. One test checks the sum of a
+ring that no edge crosses to the bit, term by term in ring order (the walk must add its
+terms in that order, whatever shortcut it takes).
 """
 
 from __future__ import annotations
