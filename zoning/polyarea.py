@@ -746,27 +746,39 @@ def _ring_meta(coords, ring_off, ring_ext, sign, blk_off, blk_box):
         twice = 0.0
         mag = 0.0
         good = True
-        for v in range(v0, v1 - 1):
-            x0 = coords[v, 0] - ox
-            y0 = coords[v, 1] - oy
-            x1 = coords[v + 1, 0] - ox
-            y1 = coords[v + 1, 1] - oy
-            twice += x0 * y1 - x1 * y0
-            mag += abs(x0 * y1) + abs(x1 * y0)
-            if not (_in_range(coords[v, 0]) and _in_range(coords[v, 1])):
-                good = False
+        # one pass over the vertices, block by block, the boxes kept in scalars (a box
+        # updated in memory at every vertex cost more than the sums); the sums are taken in
+        # the same order as edge by edge over the ring
         for b in range(blk_off[r], blk_off[r + 1]):
             s0 = v0 + (b - blk_off[r]) * _RING_BLOCK
             s1 = min(s0 + _RING_BLOCK, v1 - 1)
-            blk_box[b, 0] = coords[s0, 0]
-            blk_box[b, 1] = coords[s0, 1]
-            blk_box[b, 2] = coords[s0, 0]
-            blk_box[b, 3] = coords[s0, 1]
-            for v in range(s0 + 1, s1 + 1):
-                blk_box[b, 0] = min(blk_box[b, 0], coords[v, 0])
-                blk_box[b, 1] = min(blk_box[b, 1], coords[v, 1])
-                blk_box[b, 2] = max(blk_box[b, 2], coords[v, 0])
-                blk_box[b, 3] = max(blk_box[b, 3], coords[v, 1])
+            cx = coords[s0, 0]
+            cy = coords[s0, 1]
+            bx0 = cx
+            by0 = cy
+            bx1 = cx
+            by1 = cy
+            x0 = cx - ox
+            y0 = cy - oy
+            for v in range(s0, s1):
+                if not (_in_range(cx) and _in_range(cy)):
+                    good = False
+                cx = coords[v + 1, 0]
+                cy = coords[v + 1, 1]
+                x1 = cx - ox
+                y1 = cy - oy
+                twice += x0 * y1 - x1 * y0
+                mag += abs(x0 * y1) + abs(x1 * y0)
+                bx0 = min(bx0, cx)
+                by0 = min(by0, cy)
+                bx1 = max(bx1, cx)
+                by1 = max(by1, cy)
+                x0 = x1
+                y0 = y1
+            blk_box[b, 0] = bx0
+            blk_box[b, 1] = by0
+            blk_box[b, 2] = bx1
+            blk_box[b, 3] = by1
         if not good:
             continue
         # the differences from the first vertex are rounded: the bound covers that too
