@@ -202,6 +202,32 @@ def _cases() -> tuple[np.ndarray, list[np.ndarray]]:
     return np.array(pieces, dtype=object), groups_
 
 
+def _random_clipped_groups(
+    *, seed: int, n_sites: int, max_zones: int
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Irregular zones (a fifth with a hole) clipped to box sites, 2–``max_zones`` a site.
+
+    Returns the clipped pieces and each site's group of piece positions, as the screening
+    cuts them (GK-like magnitudes).
+    """
+    rng = np.random.default_rng(seed)
+    members, pieces = [], []
+    for _ in range(n_sites):
+        x, y = rng.uniform(0, 1e5, 2) + 4e6
+        site = box(x, y, x + rng.uniform(100, 800), y + rng.uniform(100, 800))
+        zs = []
+        for _ in range(int(rng.integers(2, max_zones + 1))):
+            c = Point(x + rng.uniform(-200, 900), y + rng.uniform(-200, 900))
+            z = c.buffer(rng.uniform(100, 600), quad_segs=int(rng.integers(3, 30)))
+            if rng.random() < 0.2:
+                z = z.difference(c.buffer(rng.uniform(10, 90)))
+            zs.append(z)
+        cut = shapely.clip_by_rect(np.array(zs, dtype=object), *site.bounds)
+        members.append(np.arange(len(pieces), len(pieces) + len(cut)))
+        pieces.extend(cut)
+    return np.array(pieces, dtype=object), members
+
+
 def test_binary_union_areas_equal_union_all_on_every_case() -> None:
     """The GEOS path (binary unions, rank by rank): holes, multipolygons, shared edges,
     slivers, nested pieces, lines and empties, collections; equal to ``union_all`` to 1e-12."""
@@ -228,22 +254,7 @@ def test_binary_union_areas_equal_union_all_on_every_case() -> None:
 def test_binary_union_areas_on_random_clipped_zones_and_a_failing_union(monkeypatch) -> None:
     """Irregular zones (some with holes) clipped to box sites, 2–9 a group, equal to
     ``union_all`` to 1e-12; a union GEOS cannot do sends only its group to the fallback."""
-    rng = np.random.default_rng(29)
-    members, pieces = [], []
-    for _ in range(120):
-        x, y = rng.uniform(0, 1e5, 2) + 4e6  # GK-like magnitudes
-        site = box(x, y, x + rng.uniform(100, 800), y + rng.uniform(100, 800))
-        zs = []
-        for _ in range(int(rng.integers(2, 10))):
-            c = Point(x + rng.uniform(-200, 900), y + rng.uniform(-200, 900))
-            z = c.buffer(rng.uniform(100, 600), quad_segs=int(rng.integers(3, 30)))
-            if rng.random() < 0.2:
-                z = z.difference(c.buffer(rng.uniform(10, 90)))
-            zs.append(z)
-        cut = shapely.clip_by_rect(np.array(zs, dtype=object), *site.bounds)
-        members.append(np.arange(len(pieces), len(pieces) + len(cut)))
-        pieces.extend(cut)
-    pieces_a = np.array(pieces, dtype=object)
+    pieces_a, members = _random_clipped_groups(seed=29, n_sites=120, max_zones=9)
     want = _geos_union_areas(pieces_a, members)
     got = groups._union_areas(pieces_a, members)
     assert (want > 0).sum() > 100
@@ -302,22 +313,7 @@ def test_kernel_union_areas_match_geos_and_decline_what_they_cannot_take(kernel_
 
 def test_kernel_union_areas_match_geos_on_random_clipped_zones(kernel_loaded) -> None:
     """Irregular zones (some with holes) clipped to box sites, as the screening cuts them."""
-    rng = np.random.default_rng(17)
-    members, pieces = [], []
-    for _ in range(150):
-        x, y = rng.uniform(0, 1e5, 2) + 4e6  # GK-like magnitudes
-        site = box(x, y, x + rng.uniform(100, 800), y + rng.uniform(100, 800))
-        zs = []
-        for _ in range(int(rng.integers(2, 6))):
-            c = Point(x + rng.uniform(-200, 900), y + rng.uniform(-200, 900))
-            z = c.buffer(rng.uniform(100, 600), quad_segs=int(rng.integers(3, 30)))
-            if rng.random() < 0.2:
-                z = z.difference(c.buffer(rng.uniform(10, 90)))
-            zs.append(z)
-        cut = shapely.clip_by_rect(np.array(zs, dtype=object), *site.bounds)
-        members.append(np.arange(len(pieces), len(pieces) + len(cut)))
-        pieces.extend(cut)
-    pieces_a = np.array(pieces, dtype=object)
+    pieces_a, members = _random_clipped_groups(seed=17, n_sites=150, max_zones=5)
     got = groups._kernel_areas(pieces_a, members)
     want = _geos_union_areas(pieces_a, members)
     ok = ~np.isnan(got)
