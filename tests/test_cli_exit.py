@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fresh_python import run_fresh
 
 from zoning.cli.main import cli
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _program(argv: list[str]) -> subprocess.CompletedProcess[str]:
@@ -33,9 +30,7 @@ def _program(argv: list[str]) -> subprocess.CompletedProcess[str]:
         f"sys.argv = ['zoning', *{argv!r}]\n"
         "cli()\n"
     )
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    return run_fresh(code)
 
 
 @pytest.mark.usefixtures("demo_catalog_path")

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+from fresh_python import last_line
 
 #: libraries (and zoning packages) that only maps, reports, workbooks, PostGIS, Dask or the
 #: server need; the statistics need none of them
@@ -57,11 +54,7 @@ def _modules_after(argv: list[str]) -> set[str]:
         "    assert not exc.code, exc.code\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return set(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return set(json.loads(last_line(code)))
 
 
 def _loaded(modules: set[str], names: list[str]) -> list[str]:
@@ -133,14 +126,6 @@ def test_stats_on_cached_layers_loads_no_vector_reader_or_writer(tmp_path):
     assert _loaded(modules, CACHE_MISS_ONLY) == []
 
 
-def _fresh(code: str, env: dict[str, str]) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc.stdout.strip().splitlines()[-1]
-
-
 @pytest.mark.skipif(
     not Path("/proc/self/task").is_dir() or (os.cpu_count() or 1) < 2,
     reason="counts the threads of a process in /proc; OpenBLAS starts one per CPU",
@@ -148,9 +133,9 @@ def _fresh(code: str, env: dict[str, str]) -> str:
 def test_stats_imports_numpy_with_openblas_on_one_thread_unless_told_otherwise():
     env = {k: v for k, v in os.environ.items() if k not in BLAS_THREADS}
     count = "import os; print(len(os.listdir('/proc/self/task')), {})"
-    plain = _fresh(f"import numpy\n{count.format('0')}", env)
+    plain = last_line(f"import numpy\n{count.format('0')}", env)
     assert int(plain.split()[0]) > 1  # what NumPy's OpenBLAS does by itself: a thread per CPU
-    spared = _fresh(
+    spared = last_line(
         "from zoning.cli.stats import _import_numpy_without_blas_threads as imp\n"
         "imp()\n"
         "import sys\n"
@@ -158,7 +143,7 @@ def test_stats_imports_numpy_with_openblas_on_one_thread_unless_told_otherwise()
         env,
     )
     assert spared == "1 True None"  # one thread, and the environment as it was
-    told = _fresh(
+    told = last_line(
         "from zoning.cli.stats import _import_numpy_without_blas_threads as imp\n"
         "imp()\nimport numpy\n" + count.format("os.environ['OPENBLAS_NUM_THREADS']"),
         {**env, "OPENBLAS_NUM_THREADS": "2"},
@@ -188,11 +173,11 @@ def test_stats_as_the_program_runs_numpy_blas_on_one_thread_and_in_process_as_nu
 ):
     env = {k: v for k, v in os.environ.items() if k not in BLAS_THREADS}
     argv = ["stats", "--layers", "spring_area", "--out", str(tmp_path / "s")]
-    plain = _fresh(f"{BLAS_COUNT}\nimport numpy\nprint(blas_threads())", env)
+    plain = last_line(f"{BLAS_COUNT}\nimport numpy\nprint(blas_threads())", env)
     if plain in ("None", "1"):
         pytest.skip(f"no OpenBLAS found, or one CPU ({plain})")
     # the program ends without the interpreter's teardown, after the atexit handlers
-    program = _fresh(
+    program = last_line(
         f"{BLAS_COUNT}\nimport atexit, os, sys\n"
         "atexit.register(lambda: print(blas_threads(), os.environ.get('OPENBLAS_NUM_THREADS')))\n"
         f"sys.argv = ['zoning', *{[*argv, '--overwrite']!r}]\n"
@@ -200,7 +185,7 @@ def test_stats_as_the_program_runs_numpy_blas_on_one_thread_and_in_process_as_nu
         env,
     )
     assert program == "1 None"
-    in_process = _fresh(
+    in_process = last_line(
         f"{BLAS_COUNT}\nfrom zoning.cli.main import cli\n"
         f"try:\n    cli({[*argv, '--overwrite']!r})\nexcept SystemExit as exc:\n"
         "    assert not exc.code\nprint(blas_threads())\n",

@@ -9,13 +9,8 @@ Each check runs in a fresh interpreter: the collector's state is the whole proce
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+from fresh_python import last_line
 
 #: counts the full collections (generation 2) and tells, when the process ends (the program
 #: ends after the atexit handlers, without the interpreter's teardown), whether the collector
@@ -31,18 +26,9 @@ WATCH = (
 )
 
 
-def _run(code: str) -> str:
-    """Run ``code`` in a new interpreter; return the last line it printed."""
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc.stdout.strip().splitlines()[-1]
-
-
 def _program(argv: list[str], before: str = "") -> str:
     """``zoning ARGV`` as the program (``cli()`` reads ``sys.argv``), with :data:`WATCH`."""
-    return _run(
+    return last_line(
         f"{WATCH}{before}sys.argv = ['zoning', *{argv!r}]\nfrom zoning.cli.main import cli\ncli()\n"
     )
 
@@ -68,7 +54,7 @@ def test_stats_in_process_leaves_the_collector_as_it_was(tmp_path):
     # run with arguments (CliRunner, cli.main(args)): the caller's process is not the
     # program's to set up; its collector runs throughout and nothing is set aside
     argv = ["stats", "--layers", "spring_area", "--out", str(tmp_path / "s"), "--overwrite"]
-    out = _run(
+    out = last_line(
         "import gc\nfrom zoning.cli.main import cli\n"
         f"try:\n    cli({argv!r})\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
         "print(gc.isenabled(), gc.get_freeze_count())\n"
