@@ -29,6 +29,7 @@ __all__ = [
     "envelope_tree",
     "nearest_features",
     "query_nearest",
+    "sites_in_layer_crs",
     "transform_geoms",
     "unit_access_list",
 ]
@@ -184,6 +185,63 @@ def transform_geoms(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.n
     return shapely.transform(geoms, fn)
 
 
+def sites_in_layer_crs(
+    layer: _LayerIndex,
+    sites_idx: np.ndarray,
+    geoms_ll: np.ndarray,
+    site_gk: np.ndarray,
+    epsg: np.ndarray,
+    crs_of: Mapping[int, pyproj.CRS],
+    src: pyproj.CRS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return sites ``sites_idx`` in the CRS of ``layer``, and which are their GK geometries.
+
+    A site whose Gauss–Krüger zone is the layer's CRS (``layer.crs == crs``, as
+    :meth:`_LayerIndex.projected` decides to hand out the features unprojected) is taken from
+    ``site_gk``: the same transformation of the same coordinates (pyproj transforms point by
+    point), so the same geometry, not projected again. The others are projected from
+    ``geoms_ll`` (EPSG:4490), which a layer in EPSG:4490 takes as they are.
+
+    Parameters
+    ----------
+    layer : _LayerIndex
+        The layer.
+    sites_idx : numpy.ndarray
+        Positions of the sites.
+    geoms_ll : numpy.ndarray
+        Every site in EPSG:4490.
+    site_gk : numpy.ndarray
+        Every site in its Gauss–Krüger zone.
+    epsg : numpy.ndarray
+        The Gauss–Krüger EPSG code of every site.
+    crs_of : mapping
+        EPSG code → CRS of the zones in use.
+    src : pyproj.CRS
+        EPSG:4490.
+
+    Returns
+    -------
+    native : numpy.ndarray
+        The sites in the layer's CRS.
+    own : numpy.ndarray
+        Which of them are ``site_gk``'s geometries (their distances to the layer's features
+        are the metric ones).
+    """
+    own = np.zeros(len(sites_idx), dtype=bool)
+    if layer.epsg == 4490:
+        return geoms_ll[sites_idx], own
+    if not layer.geographic:
+        for code, crs in crs_of.items():
+            if layer.crs == crs:
+                own |= epsg[sites_idx] == code
+    native = np.empty(len(sites_idx), dtype=object)
+    native[own] = site_gk[sites_idx[own]]
+    rest = ~own
+    if rest.any():
+        native[rest] = transform_geoms(geoms_ll[sites_idx[rest]], src, layer.crs)
+    return native, own
+
+
 _KEYS: dict[str, int] = {}
 
 
@@ -222,7 +280,9 @@ def query_nearest(
     n_jobs: int = 1,
     boxes: Any = None,
     first: Callable[[], object] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+    *,
+    return_distance: bool = False,
+) -> tuple[np.ndarray, ...]:
     """``tree.query_nearest(geoms, all_matches=False)``, found faster, inputs split over threads.
 
     GEOS's nearest search computes exact distances to every feature its envelope bound cannot
@@ -248,17 +308,21 @@ def query_nearest(
         Other work of the caller, run once on the calling thread while helper threads start
         the search (:func:`zoning.screening.buckets.run_buckets`); the calling thread then
         searches too.
+    return_distance : bool, default False
+        Also return the distance of each input to its feature: ``shapely.distance`` of the
+        two, the value the search computed to find it (bit for bit the same call).
 
     Returns
     -------
-    (numpy.ndarray, numpy.ndarray)
-        Input and feature positions.
+    (numpy.ndarray, numpy.ndarray) or (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        Input and feature positions, and with ``return_distance`` their distances.
     """
     n = len(geoms)
     if n == 0 or len(tree) == 0:
         if first is not None:
             first()
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+        return empty if return_distance else empty[:2]
     if boxes is None:
         boxes = envelope_tree(tree)
     # a few runs per thread: the threads share them out whatever else the caller does first
@@ -266,21 +330,20 @@ def query_nearest(
     if chunks <= 1:
         if first is not None:
             first()
-        return _nearest_chunk(tree, boxes, geoms, 0)
+        found = _nearest_chunk(tree, boxes, geoms, 0)
+        return found if return_distance else found[:2]
     # a tree is built on its first query: never let two threads race to build it
     tree.query(geoms[:1])
     boxes.query(geoms[:1])
     starts = np.linspace(0, n, chunks + 1).astype(np.int64)
 
-    def job(k: int) -> tuple[np.ndarray, np.ndarray]:
+    def job(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         a, b = int(starts[k]), int(starts[k + 1])
         return _nearest_chunk(tree, boxes, geoms[a:b], a)
 
     parts = run_buckets(job, chunks, n_jobs, first=first)
-    return (
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-    )
+    out = tuple(np.concatenate([p[i] for p in parts]) for i in range(3 if return_distance else 2))
+    return out
 
 
 def _distances(a: np.ndarray, b: np.ndarray, n_jobs: int) -> np.ndarray:
@@ -318,8 +381,11 @@ def envelope_tree(tree: Any) -> Any:
 
 def _nearest_chunk(
     tree: Any, boxes: Any, geoms: np.ndarray, offset: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`query_nearest` of one run of inputs (``offset``: position of the first)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`query_nearest` of one run of inputs (``offset``: position of the first).
+
+    Returns the input and feature positions and their distances (``shapely.distance``).
+    """
     import shapely
 
     n = len(geoms)
@@ -355,13 +421,17 @@ def _nearest_chunk(
     found = np.where(bound <= best * (1 + 1e-12) + 1e-12, first, -1)
     count += found >= 0
     found[ci[near]] = cf[near]
+    # the distance of each answer, as computed above: the bound's, or the one near candidate's
+    dist = np.where(found >= 0, bound, np.nan)
+    dist[ci[near]] = d[near]
     redo = np.flatnonzero((count != 1) | ~np.isfinite(best))
     if len(redo):
         rs, rf = tree.query_nearest(geoms[redo], all_matches=False)
         found[redo] = -1
         found[redo[rs]] = rf
+        dist[redo[rs]] = shapely.distance(geoms[redo[rs]], feats[rf])
     s_idx = np.flatnonzero(found >= 0)
-    return s_idx + offset, found[s_idx]
+    return s_idx + offset, found[s_idx], dist[s_idx]
 
 
 _INDEX_CACHE: dict[Any, tuple[tuple[Any, ...], ScreeningIndex]] = {}
@@ -540,24 +610,30 @@ def nearest_features(
         return pd.DataFrame(columns=cols)
     out = []
     for kind, layer in index.layers.items():
-        native = geoms_ll[sites_idx]
-        if layer.epsg != 4490:
-            native = transform_geoms(native, src, layer.crs)
-        s_idx, f_idx = query_nearest(layer.tree, native, n_jobs, layer.boxes(), first)
+        # sites whose Gauss–Krüger zone is the layer's CRS are searched in it: the distances
+        # the search computes are then those to report (the same shapely.distance call)
+        native, own = sites_in_layer_crs(layer, sites_idx, geoms_ll, site_gk, epsg, crs_of, src)
+        s_idx, f_idx, d_found = query_nearest(
+            layer.tree, native, n_jobs, layer.boxes(), first, return_distance=True
+        )
         first = None  # run once, beside the first layer's search
+        known = own[s_idx]
         if layer.geographic:
             # degrees are anisotropic: widen to every feature that could be nearer in metres
-            d_deg = _distances(native[s_idx], layer.geoms[f_idx], n_jobs)
+            d_deg = d_found  # shapely.distance(native[s_idx], layer.geoms[f_idx])
             lat = np.abs(shapely.get_coordinates(shapely.centroid(native))[:, 1])
             factor = 1.0 / np.maximum(np.cos(np.radians(np.minimum(lat + 1.0, 89.0))), 1e-6)
             boxes_s, boxes_f = layer.tree.query(
                 native, predicate="dwithin", distance=d_deg * factor * 1.01 + 1e-9
             )
             s_idx, f_idx = boxes_s, boxes_f
+            known = np.zeros(len(s_idx), dtype=bool)
         gsite = sites_idx[s_idx]
         dist = np.empty(len(s_idx))
+        if known.any():
+            dist[known] = d_found[known]
         for code, crs in crs_of.items():
-            sel = epsg[gsite] == code
+            sel = (epsg[gsite] == code) & ~known
             if sel.any():
                 zones = layer.projected(f_idx[sel], crs)  # (caches: on this thread only)
                 dist[sel] = _distances(site_gk[gsite[sel]], zones, n_jobs)

@@ -1,0 +1,113 @@
+"""The nearest search reports the distances it found its answers by, and the screening uses them.
+
+``query_nearest(..., return_distance=True)`` gives, for each answer, the distance the search
+computed (the bound's, a candidate's, or GEOS's own search for ties): ``shapely.distance`` of the
+two, bit for bit. ``nearest_features`` takes them for sites whose Gauss–Krüger zone is the
+layer's CRS instead of measuring the pairs again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyproj
+import shapely
+from shapely.geometry import Point, box
+
+from zoning.screening import index
+
+
+def test_search_distances_are_those_of_the_answers_bit_for_bit() -> None:
+    rng = np.random.default_rng(17)
+    # unit squares 3 apart: points on the mid-lines are equally near two squares (ties, which
+    # GEOS's own search settles), the others have one nearest square; lines and boxes too
+    xs, ys = np.meshgrid(np.arange(0, 60, 3.0), np.arange(0, 60, 3.0))
+    squares = shapely.box(xs.ravel(), ys.ravel(), xs.ravel() + 1, ys.ravel() + 1)
+    tree = shapely.STRtree(squares)
+    xy = rng.uniform(-5, 65, (900, 2))
+    pts = shapely.points(xy[:300])
+    lines = shapely.linestrings(np.stack([xy[300:600], xy[300:600] + 0.4], axis=1))
+    boxes = shapely.box(xy[600:, 0], xy[600:, 1], xy[600:, 0] + 0.3, xy[600:, 1] + 0.2)
+    ties = shapely.points(np.column_stack([np.arange(1, 58, 3.0) + 1.0, np.full(19, 0.5)]))
+    geoms = np.concatenate([pts, lines, boxes, ties])
+    want_s, want_f = tree.query_nearest(geoms, all_matches=False)
+    want_d = shapely.distance(geoms[want_s], squares[want_f])
+    for n_jobs in (1, 2):
+        s, f, d = index.query_nearest(tree, geoms, n_jobs, return_distance=True)
+        assert np.array_equal(s, want_s) and np.array_equal(f, want_f)
+        assert np.array_equal(d, want_d), n_jobs
+    # a tie at the first point: (2, 0.5) lies 1 from the squares at x = 0 and x = 3
+    tie = np.flatnonzero(s == 900)[0]
+    assert d[tie] == 1.0
+    # without distances: the positions alone, as before
+    s2, f2 = index.query_nearest(tree, geoms, 2)
+    assert np.array_equal(s2, want_s) and np.array_equal(f2, want_f)
+    # no inputs: three empty arrays
+    s3, f3, d3 = index.query_nearest(tree, geoms[:0], return_distance=True)
+    assert len(s3) == len(f3) == len(d3) == 0
+
+
+def test_nearest_features_of_a_layer_in_the_sites_zone_by_hand() -> None:
+    import geopandas as gpd
+
+    gk = pyproj.CRS.from_epsg(4547)  # CGCS2000 3-degree Gauss–Krüger, CM 114E (metres)
+    src = pyproj.CRS.from_epsg(4490)
+    zones = gpd.GeoDataFrame(
+        {"feature_id": ["a", "b"], "zone": "general"},
+        # a 100 m square 300 m east of the point, and one 500 m south of it
+        geometry=[
+            box(500_300, 4_100_000, 500_400, 4_100_100),
+            box(499_950, 4_099_450, 500_050, 4_099_550),
+        ],
+        crs="EPSG:4547",
+    )
+    idx = index.build_index({"eco_redline": zones}, coverage=box(100, 30, 120, 40))
+    site_gk = np.array([Point(500_000, 4_100_050), Point(500_000, 4_099_300)], dtype=object)
+    ll = index.transform_geoms(site_gk, gk, src)
+    epsg = np.full(2, 4547)
+    out = index.nearest_features(idx, np.array([0, 1]), ll, site_gk, epsg, {4547: gk}, src, 1)
+    assert out["feature_id"].tolist() == ["a", "b"]
+    # 300 m east to the square's west side (b is 500 m south); 150 m north to b's south side
+    assert out["distance_m"].tolist() == [300.0, 150.0]
+    # the search ran on the GK sites: the same answers as measuring them again
+    again = shapely.distance(site_gk, zones.geometry.values[[0, 1]])
+    assert np.array_equal(out["distance_m"].to_numpy(), again)
+
+
+def test_sites_in_layer_crs_takes_gk_sites_only_for_the_layers_own_zone() -> None:
+    import geopandas as gpd
+
+    src = pyproj.CRS.from_epsg(4490)
+    gk = {4547: pyproj.CRS.from_epsg(4547), 4546: pyproj.CRS.from_epsg(4546)}
+    frame = gpd.GeoDataFrame(
+        {"feature_id": ["a"]}, geometry=[box(500_000, 4_100_000, 500_100, 4_100_100)], crs=gk[4547]
+    )
+    layer = index.build_index({"eco_redline": frame}).layers["eco_redline"]
+    ll = np.array([Point(114.0, 37.0), Point(111.2, 37.0)], dtype=object)
+    epsg = np.array([4547, 4546])
+    site_gk = np.array(
+        [index.transform_geoms(ll[i : i + 1], src, gk[int(c)])[0] for i, c in enumerate(epsg)],
+        dtype=object,
+    )
+    native, own = index.sites_in_layer_crs(layer, np.array([0, 1]), ll, site_gk, epsg, gk, src)
+    assert own.tolist() == [True, False]
+    assert native[0] is site_gk[0]  # not projected again
+    # the other site, in the CM 111E zone, is projected into the layer's CM 114E zone
+    want = index.transform_geoms(ll[1:], src, gk[4547])[0]
+    assert shapely.equals_identical(native[1], want)
+    assert not shapely.equals_identical(native[1], site_gk[1])
+    # on the central meridian, x is the false easting: 500 000 m
+    assert abs(native[0].x - 500_000.0) < 1e-6
+
+
+def test_an_answer_nearer_than_the_nearest_envelope_reports_its_own_distance() -> None:
+    # a square frame (a 200 m square less its inner 180 m) around the point: its envelope holds
+    # the point (envelope distance 0, the search's first bound: 89.5 m to the frame's inner
+    # side), but a 1 m square 3 m east of the point is nearer
+    frame = shapely.difference(box(0, 0, 200, 200), box(10, 10, 190, 190))
+    zones = np.array([frame, box(103, 100, 104, 101), box(300, 300, 301, 301)], dtype=object)
+    tree = shapely.STRtree(zones)
+    geoms = np.array([Point(100, 100.5), Point(100, 185), Point(302, 300.5)], dtype=object)
+    s, f, d = index.query_nearest(tree, geoms, return_distance=True)
+    assert s.tolist() == [0, 1, 2] and f.tolist() == [1, 0, 2]
+    # 3 m to the small square; 5 m to the frame's inner side at y = 190; 1 m to the far square
+    assert d.tolist() == [3.0, 5.0, 1.0]
