@@ -111,3 +111,60 @@ def test_an_answer_nearer_than_the_nearest_envelope_reports_its_own_distance() -
     assert s.tolist() == [0, 1, 2] and f.tolist() == [1, 0, 2]
     # 3 m to the small square; 5 m to the frame's inner side at y = 190; 1 m to the far square
     assert d.tolist() == [3.0, 5.0, 1.0]
+
+
+def test_reach_is_the_mean_spacing_of_the_features() -> None:
+    # four unit squares at the corners of a 100 m square: 10,000 m² for 4 features, 50 m each
+    squares = shapely.box([0, 99, 0, 99], [0, 0, 99, 99], [1, 100, 1, 100], [1, 1, 100, 100])
+    assert index._reach(shapely.bounds(squares)) == 50.0
+    # features along a line (no area): its length per feature
+    assert index._reach(shapely.bounds(shapely.points([0, 10, 30], [5, 5, 5]))) == 10.0
+    # one point: no reach (every input goes to GEOS's own search)
+    assert index._reach(shapely.bounds(shapely.points([3.0], [4.0]))) == 0.0
+
+
+def test_each_way_the_search_finds_its_candidates_by_hand(monkeypatch) -> None:
+    # a frame (a 1000 m square less its inner 980 m) and a 1 m square inside it; the reach
+    # is fixed at 50 m
+    monkeypatch.setattr(index, "_reach", lambda bounds: 50.0)
+    frame = shapely.difference(box(0, 0, 1000, 1000), box(10, 10, 990, 990))
+    zones = np.array([frame, box(560, 500, 561, 501)], dtype=object)
+    tree = shapely.STRtree(zones)
+    geoms = np.array(
+        [
+            Point(500, 985),  # the frame's envelope holds it; 5 m to its inner side: in reach
+            Point(500, 500.5),  # the frame bounds it at 489.5 m, beyond the reach: the square
+            # at 60 m is found by a second query
+            Point(-120, 500.5),  # nothing within 50 m; the grown reach (200 m) finds the frame
+            Point(-20_000, 500.5),  # nothing within 50, 200 or 800 m: GEOS's own search
+            Point(),  # empty: no answer
+        ],
+        dtype=object,
+    )
+    s, f, d = index.query_nearest(tree, geoms, return_distance=True)
+    assert s.tolist() == [0, 1, 2, 3]
+    assert f.tolist() == [0, 1, 0, 0]
+    assert d.tolist() == [5.0, 60.0, 120.0, 20_000.0]
+    want_s, want_f = tree.query_nearest(geoms, all_matches=False)
+    assert np.array_equal(s, want_s) and np.array_equal(f, want_f)
+
+
+def test_any_reach_gives_geos_answers(monkeypatch) -> None:
+    rng = np.random.default_rng(23)
+    centres = rng.uniform(0, 1000, (300, 2))
+    zones = shapely.buffer(shapely.points(centres), rng.uniform(2, 40, 300), quad_segs=3)
+    # rings whose envelopes hold sites far from them
+    zones = np.append(zones, shapely.difference(box(200, 200, 800, 800), box(210, 210, 790, 790)))
+    tree = shapely.STRtree(zones)
+    xy = rng.uniform(-300, 1300, (600, 2))
+    pts = shapely.points(xy[:300])
+    lines = shapely.linestrings(np.stack([xy[300:], xy[300:] + rng.normal(0, 20, (300, 2))], 1))
+    geoms = np.concatenate([pts, lines])
+    want_s, want_f = tree.query_nearest(geoms, all_matches=False)
+    want_d = shapely.distance(geoms[want_s], zones[want_f])
+    for reach in (0.5, 5.0, 60.0, 5000.0):
+        monkeypatch.setattr(index, "_reach", lambda bounds, r=reach: r)
+        for n_jobs in (1, 2):
+            s, f, d = index.query_nearest(tree, geoms, n_jobs, return_distance=True)
+            assert np.array_equal(s, want_s) and np.array_equal(f, want_f), (reach, n_jobs)
+            assert np.array_equal(d, want_d), (reach, n_jobs)

@@ -442,7 +442,7 @@ def screen_sites(
                                           used_kernel=far_kernel)  # fmt: skip
         m = run_pair_metrics(
             site_gk[si], without_far(z, far), dims[si], np.full(len(si), radius), tolerance_m,
-            n_jobs, fj, beside=layer.boxes,  # the nearest search's envelopes, built meanwhile
+            n_jobs, fj,
         )  # fmt: skip
         m = add_far_pairs(m, far, far_d, far_in, tolerance_m)
         keep = m.pop("keep")

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 __all__ = [
     "ScreeningIndex",
     "build_index",
-    "envelope_tree",
     "nearest_features",
     "query_nearest",
     "sites_in_layer_crs",
@@ -72,8 +71,9 @@ class _LayerIndex:
         self._projected: dict[int, np.ndarray] = {}
         self._done: dict[int, np.ndarray] = {}
         self._area: dict[int, np.ndarray] = {}
-        self._boxes: Any = None
-        lat = shapely.bounds(self.geoms)[:, [1, 3]] if len(self.geoms) else np.zeros((0, 2))
+        #: the features' envelopes (``shapely.bounds``), for the nearest search
+        self.bounds = shapely.bounds(self.geoms) if len(self.geoms) else np.zeros((0, 4))
+        lat = self.bounds[:, [1, 3]]
         self.max_abs_lat = float(np.nanmax(np.abs(lat))) if self.geographic and len(lat) else 0.0
 
     def _column(self, name: str, default: Any) -> np.ndarray | None:
@@ -82,12 +82,6 @@ class _LayerIndex:
         if default is None:
             return None
         return np.full(len(self.frame), default, dtype=object)
-
-    def boxes(self) -> Any:
-        """Return the STRtree of the features' envelopes (built on first use)."""
-        if self._boxes is None:
-            self._boxes = envelope_tree(self.tree)
-        return self._boxes
 
     def projected(self, idx: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
         """Return the features ``idx`` in ``crs`` (projecting and caching only what is new)."""
@@ -272,13 +266,18 @@ def crs_key(crs: pyproj.CRS) -> int:
 _NEAREST_PER_THREAD = 128
 #: runs of inputs per thread (shared out as the threads come free)
 _NEAREST_RUNS = 4
+#: the first reach of the search, in features' mean spacing (the side of the extent's area per
+#: feature), and its growth for inputs that find no feature's envelope within it
+_REACH = 1.0
+_REACH_GROWTH = 4.0
+_REACH_STEPS = 3
 
 
 def query_nearest(
     tree: Any,
     geoms: np.ndarray,
     n_jobs: int = 1,
-    boxes: Any = None,
+    bounds: np.ndarray | None = None,
     first: Callable[[], object] | None = None,
     *,
     return_distance: bool = False,
@@ -286,13 +285,16 @@ def query_nearest(
     """``tree.query_nearest(geoms, all_matches=False)``, found faster, inputs split over threads.
 
     GEOS's nearest search computes exact distances to every feature its envelope bound cannot
-    rule out, one pair at a time. Here each input first takes the feature with the nearest
-    envelope (a search among rectangles, ``boxes``), whose exact distance ``d`` bounds the
-    answer; the features whose envelopes lie within ``d`` of the input's envelope are the only
-    candidates, and their exact distances are computed in one vectorised call. Where two
-    features are equally near, GEOS's own search decides, so the answer is always the one of
-    ``tree.query_nearest`` (one feature per input, input order). Every input's answer depends
-    on that input only, so splitting the inputs over threads changes nothing.
+    rule out, one pair at a time. Here each input first takes, among the features whose
+    envelopes come within a reach ``r`` of its envelope (one tree query; ``r`` the features'
+    mean spacing, grown for inputs that find none), the feature of the nearest envelope; its
+    exact distance ``d`` bounds the answer. The features whose envelopes lie within ``d`` of
+    the input's envelope are the only candidates (already among those found when ``d <= r``,
+    else a second query), and their exact distances are computed in one vectorised call.
+    Where two features are equally near, GEOS's own search decides, so the answer is always
+    the one of ``tree.query_nearest`` (one feature per input, input order), whichever feature
+    gave the bound. Every input's answer depends on that input only, so splitting the inputs
+    over threads changes nothing.
 
     Parameters
     ----------
@@ -302,8 +304,8 @@ def query_nearest(
         The geometries to search from.
     n_jobs : int, default 1
         Threads.
-    boxes : shapely.STRtree, optional
-        The envelopes of the features in the same order (built when not given).
+    bounds : numpy.ndarray, optional
+        ``shapely.bounds`` of the features, in the tree's order (computed when not given).
     first : callable, optional
         Other work of the caller, run once on the calling thread while helper threads start
         the search (:func:`zoning.screening.buckets.run_buckets`); the calling thread then
@@ -317,33 +319,47 @@ def query_nearest(
     (numpy.ndarray, numpy.ndarray) or (numpy.ndarray, numpy.ndarray, numpy.ndarray)
         Input and feature positions, and with ``return_distance`` their distances.
     """
+    import shapely
+
     n = len(geoms)
     if n == 0 or len(tree) == 0:
         if first is not None:
             first()
         empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
         return empty if return_distance else empty[:2]
-    if boxes is None:
-        boxes = envelope_tree(tree)
+    if bounds is None:
+        bounds = shapely.bounds(np.asarray(tree.geometries, dtype=object))
+    reach = _reach(bounds)
     # a few runs per thread: the threads share them out whatever else the caller does first
     chunks = min(_NEAREST_RUNS * n_jobs, n // _NEAREST_PER_THREAD) if n_jobs > 1 else 1
     if chunks <= 1:
         if first is not None:
             first()
-        found = _nearest_chunk(tree, boxes, geoms, 0)
+        found = _nearest_chunk(tree, bounds, reach, geoms, 0)
         return found if return_distance else found[:2]
     # a tree is built on its first query: never let two threads race to build it
     tree.query(geoms[:1])
-    boxes.query(geoms[:1])
     starts = np.linspace(0, n, chunks + 1).astype(np.int64)
 
     def job(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         a, b = int(starts[k]), int(starts[k + 1])
-        return _nearest_chunk(tree, boxes, geoms[a:b], a)
+        return _nearest_chunk(tree, bounds, reach, geoms[a:b], a)
 
     parts = run_buckets(job, chunks, n_jobs, first=first)
     out = tuple(np.concatenate([p[i] for p in parts]) for i in range(3 if return_distance else 2))
     return out
+
+
+def _reach(bounds: np.ndarray) -> float:
+    """Return the features' mean spacing: the side of their extent's area per feature."""
+    with np.errstate(invalid="ignore"):
+        lo = np.nanmin(bounds[:, :2], axis=0, initial=np.inf)
+        hi = np.nanmax(bounds[:, 2:], axis=0, initial=-np.inf)
+    area = float(np.prod(np.maximum(hi - lo, 0.0))) if np.isfinite(lo).all() else 0.0
+    width = float(np.max(hi - lo)) if np.isfinite(lo).all() else 0.0
+    # a line of features (no area): its length per feature
+    spacing = np.sqrt(area / len(bounds)) if area > 0 else width / len(bounds)
+    return _REACH * float(spacing)
 
 
 def _distances(a: np.ndarray, b: np.ndarray, n_jobs: int) -> np.ndarray:
@@ -361,26 +377,24 @@ def _distances(a: np.ndarray, b: np.ndarray, n_jobs: int) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def envelope_tree(tree: Any) -> Any:
-    """Return an STRtree of the envelopes of ``tree``'s geometries (same positions).
+def _envelope_gaps(gb: np.ndarray, fb: np.ndarray) -> np.ndarray:
+    """Distance between envelopes ``gb`` and ``fb`` (rows ``xmin, ymin, xmax, ymax``)."""
+    gap_x = np.maximum(0.0, np.maximum(fb[:, 0] - gb[:, 2], gb[:, 0] - fb[:, 2]))
+    gap_y = np.maximum(0.0, np.maximum(fb[:, 1] - gb[:, 3], gb[:, 1] - fb[:, 3]))
+    return np.hypot(gap_x, gap_y)
 
-    Parameters
-    ----------
-    tree : shapely.STRtree
-        The features.
 
-    Returns
-    -------
-    shapely.STRtree
-        Their envelopes.
-    """
+def _grown_query(tree: Any, gb: np.ndarray, rows: np.ndarray, pad: Any) -> tuple[np.ndarray, ...]:
+    """Pairs of inputs ``rows`` and the features whose envelopes meet the input's grown by ``pad``."""
     import shapely
 
-    return shapely.STRtree(shapely.envelope(tree.geometries))
+    b = gb[rows]
+    qi, cf = tree.query(shapely.box(b[:, 0] - pad, b[:, 1] - pad, b[:, 2] + pad, b[:, 3] + pad))
+    return rows[qi], cf
 
 
 def _nearest_chunk(
-    tree: Any, boxes: Any, geoms: np.ndarray, offset: int
+    tree: Any, bounds: np.ndarray, reach: float, geoms: np.ndarray, offset: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`query_nearest` of one run of inputs (``offset``: position of the first).
 
@@ -390,27 +404,49 @@ def _nearest_chunk(
 
     n = len(geoms)
     feats = np.asarray(tree.geometries, dtype=object)
+    gb = shapely.bounds(geoms)
+    # the features whose envelopes come within the reach of each input's envelope, the reach
+    # grown for inputs that find none (empty inputs, NaN bounds: GEOS below)
+    todo = np.flatnonzero(np.isfinite(gb).all(axis=1))
+    ci_parts, cf_parts, r = [], [], reach
+    for step in range(_REACH_STEPS):
+        if not len(todo) or not r > 0:
+            break
+        qi, qf = _grown_query(tree, gb, todo, r)
+        ci_parts.append(qi)
+        cf_parts.append(qf)
+        todo = np.setdiff1d(todo, qi, assume_unique=True) if step + 1 < _REACH_STEPS else todo
+        r *= _REACH_GROWTH
+    ci = np.concatenate(ci_parts) if ci_parts else np.empty(0, np.int64)
+    cf = np.concatenate(cf_parts) if cf_parts else np.empty(0, np.int64)
+    # the reach each input's pairs were found within
+    found_within = np.zeros(n)
+    for k, part in enumerate(ci_parts):
+        found_within[part] = reach * _REACH_GROWTH**k
+    gap = _envelope_gaps(gb[ci], bounds[cf])
     # an upper bound of each answer: the exact distance to the feature of the nearest envelope
-    s0, f0 = boxes.query_nearest(geoms, all_matches=False)
+    o = np.lexsort((cf, gap, ci))
+    head = o[np.r_[True, ci[o][1:] != ci[o][:-1]]] if len(o) else o
+    s0, f0 = ci[head], cf[head]
     bound = np.full(n, np.inf)
     bound[s0] = shapely.distance(geoms[s0], feats[f0])
-    # candidates: features whose envelope comes within the bound of the input's envelope
-    gb = shapely.bounds(geoms)
-    pad = bound * (1 + 1e-9) + 1e-9 * (1.0 + np.abs(gb).max(axis=1))
-    ok = np.flatnonzero(np.isfinite(pad))  # others (empty inputs, NaN distances): GEOS below
-    qi, cf = tree.query(
-        shapely.box(
-            gb[ok, 0] - pad[ok], gb[ok, 1] - pad[ok], gb[ok, 2] + pad[ok], gb[ok, 3] + pad[ok]
-        )
-    )
-    ci = ok[qi]
-    fb = shapely.bounds(feats[cf])
-    gap_x = np.maximum(0.0, np.maximum(fb[:, 0] - gb[ci, 2], gb[ci, 0] - fb[:, 2]))
-    gap_y = np.maximum(0.0, np.maximum(fb[:, 1] - gb[ci, 3], gb[ci, 1] - fb[:, 3]))
     first = np.full(n, -1, dtype=np.int64)
     first[s0] = f0
+    # candidates: features whose envelope comes within the bound of the input's envelope;
+    # all found already where the bound lies within the reach, else queried again
+    pad = bound * (1 + 1e-9) + 1e-9 * (1.0 + np.abs(gb).max(axis=1, initial=0.0))
+    ok = np.isfinite(pad)  # others (empty inputs, NaN distances): GEOS below
+    within = ok & (pad < found_within * (1 - 1e-9))
+    again = np.flatnonzero(ok & ~within)
+    keep = within[ci]
+    ci, cf, gap = ci[keep], cf[keep], gap[keep]
+    if len(again):
+        qi, qf = _grown_query(tree, gb, again, pad[again])
+        ci = np.concatenate([ci, qi])
+        cf = np.concatenate([cf, qf])
+        gap = np.concatenate([gap, _envelope_gaps(gb[qi], bounds[qf])])
     # the bounding feature's distance is known: measure only the others
-    keep = (np.hypot(gap_x, gap_y) <= pad[ci]) & (cf != first[ci])
+    keep = (gap <= pad[ci]) & (cf != first[ci])
     ci, cf = ci[keep], cf[keep]
     d = shapely.distance(geoms[ci], feats[cf])
     best = bound.copy()
@@ -614,7 +650,7 @@ def nearest_features(
         # the search computes are then those to report (the same shapely.distance call)
         native, own = sites_in_layer_crs(layer, sites_idx, geoms_ll, site_gk, epsg, crs_of, src)
         s_idx, f_idx, d_found = query_nearest(
-            layer.tree, native, n_jobs, layer.boxes(), first, return_distance=True
+            layer.tree, native, n_jobs, layer.bounds, first, return_distance=True
         )
         first = None  # run once, beside the first layer's search
         known = own[s_idx]
