@@ -113,19 +113,22 @@ def test_an_answer_nearer_than_the_nearest_envelope_reports_its_own_distance() -
     assert d.tolist() == [3.0, 5.0, 1.0]
 
 
-def test_reach_is_the_mean_spacing_of_the_features() -> None:
+def test_reach_is_the_mean_spacing_of_the_features(monkeypatch) -> None:
+    monkeypatch.setattr(index, "_REACH", 1.0)  # the spacing itself
     # four unit squares at the corners of a 100 m square: 10,000 m² for 4 features, 50 m each
     squares = shapely.box([0, 99, 0, 99], [0, 0, 99, 99], [1, 100, 1, 100], [1, 1, 100, 100])
     assert index._reach(shapely.bounds(squares)) == 50.0
     # features along a line (no area): its length per feature
     assert index._reach(shapely.bounds(shapely.points([0, 10, 30], [5, 5, 5]))) == 10.0
-    # one point: no reach (every input goes to GEOS's own search)
+    # one point: no reach (every input takes the nearest envelope of all)
     assert index._reach(shapely.bounds(shapely.points([3.0], [4.0]))) == 0.0
+    monkeypatch.setattr(index, "_REACH", 1 / 256)  # a fraction of it
+    assert index._reach(shapely.bounds(squares)) == 50.0 / 256
 
 
 def test_each_way_the_search_finds_its_candidates_by_hand(monkeypatch) -> None:
     # a frame (a 1000 m square less its inner 980 m) and a 1 m square inside it; the reach
-    # is fixed at 50 m
+    # is fixed at 50 m, grown 4 times to 200, 800, 3200 and 12,800 m
     monkeypatch.setattr(index, "_reach", lambda bounds: 50.0)
     frame = shapely.difference(box(0, 0, 1000, 1000), box(10, 10, 990, 990))
     zones = np.array([frame, box(560, 500, 561, 501)], dtype=object)
@@ -136,7 +139,7 @@ def test_each_way_the_search_finds_its_candidates_by_hand(monkeypatch) -> None:
             Point(500, 500.5),  # the frame bounds it at 489.5 m, beyond the reach: the square
             # at 60 m is found by a second query
             Point(-120, 500.5),  # nothing within 50 m; the grown reach (200 m) finds the frame
-            Point(-20_000, 500.5),  # nothing within 50, 200 or 800 m: GEOS's own search
+            Point(-20_000, 500.5),  # nothing within the grown reach: the nearest envelope
             Point(),  # empty: no answer
         ],
         dtype=object,
@@ -168,3 +171,36 @@ def test_any_reach_gives_geos_answers(monkeypatch) -> None:
             s, f, d = index.query_nearest(tree, geoms, n_jobs, return_distance=True)
             assert np.array_equal(s, want_s) and np.array_equal(f, want_f), (reach, n_jobs)
             assert np.array_equal(d, want_d), (reach, n_jobs)
+
+
+def test_the_envelope_tree_is_built_only_for_inputs_beyond_the_grown_reach(monkeypatch) -> None:
+    import threading
+
+    monkeypatch.setattr(index, "_reach", lambda bounds: 50.0)  # grown to 12,800 m at most
+    zones = np.array([box(0, 0, 10, 10), box(100, 0, 110, 10)], dtype=object)
+    tree = shapely.STRtree(zones)
+    envelopes = index.EnvelopeTree(tree)
+    calls: list[int] = []
+
+    def boxes() -> object:
+        calls.append(1)
+        return envelopes()
+
+    near = np.array([Point(50, 5), Point(-30, 5)], dtype=object)
+    _, f, d = index.query_nearest(tree, near, boxes=boxes, return_distance=True)
+    assert f.tolist() == [0, 0] and d.tolist() == [40.0, 30.0]
+    assert calls == []  # every input found a feature within the reach: no envelope tree
+    far = np.array([Point(50, 5), Point(-20_000, 5), Point(30_110, 5)], dtype=object)
+    _, f, d = index.query_nearest(tree, far, boxes=boxes, return_distance=True)
+    assert f.tolist() == [0, 0, 1] and d.tolist() == [40.0, 20_000.0, 30_000.0]
+    assert calls == [1]  # asked once, for the two inputs beyond 12,800 m
+    # built once whatever the threads that ask: the same tree for all
+    got: list[object] = []
+    fresh = index.EnvelopeTree(tree)
+    threads = [threading.Thread(target=lambda: got.append(fresh())) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 4 and all(g is got[0] for g in got)
+    assert got[0].query(box(105, 5, 106, 6)).tolist() == [1]

@@ -8,6 +8,7 @@ nothing, the nearest feature of every kind (exact distance in each site's zone).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     import pyproj
 
 __all__ = [
+    "EnvelopeTree",
     "ScreeningIndex",
     "build_index",
     "nearest_features",
@@ -73,6 +75,8 @@ class _LayerIndex:
         self._area: dict[int, np.ndarray] = {}
         #: the features' envelopes (``shapely.bounds``), for the nearest search
         self.bounds = shapely.bounds(self.geoms) if len(self.geoms) else np.zeros((0, 4))
+        #: the STRtree of the envelopes, built if the nearest search needs it
+        self.boxes = EnvelopeTree(self.tree)
         lat = self.bounds[:, [1, 3]]
         self.max_abs_lat = float(np.nanmax(np.abs(lat))) if self.geographic and len(lat) else 0.0
 
@@ -267,10 +271,13 @@ _NEAREST_PER_THREAD = 128
 #: runs of inputs per thread (shared out as the threads come free)
 _NEAREST_RUNS = 4
 #: the first reach of the search, in features' mean spacing (the side of the extent's area per
-#: feature), and its growth for inputs that find no feature's envelope within it
-_REACH = 1.0
+#: feature), and its growth for inputs that find no feature's envelope within it: a reach too
+#: wide finds too many features where they cluster, so it starts small and grows a few times;
+#: inputs that find nothing even then take the feature of the nearest envelope (GEOS's search
+#: among rectangles, ``boxes``)
+_REACH = 1 / 256
 _REACH_GROWTH = 4.0
-_REACH_STEPS = 3
+_REACH_STEPS = 5
 
 
 def query_nearest(
@@ -280,21 +287,22 @@ def query_nearest(
     bounds: np.ndarray | None = None,
     first: Callable[[], object] | None = None,
     *,
+    boxes: Callable[[], Any] | None = None,
     return_distance: bool = False,
 ) -> tuple[np.ndarray, ...]:
     """``tree.query_nearest(geoms, all_matches=False)``, found faster, inputs split over threads.
 
     GEOS's nearest search computes exact distances to every feature its envelope bound cannot
     rule out, one pair at a time. Here each input first takes, among the features whose
-    envelopes come within a reach ``r`` of its envelope (one tree query; ``r`` the features'
-    mean spacing, grown for inputs that find none), the feature of the nearest envelope; its
-    exact distance ``d`` bounds the answer. The features whose envelopes lie within ``d`` of
-    the input's envelope are the only candidates (already among those found when ``d <= r``,
-    else a second query), and their exact distances are computed in one vectorised call.
-    Where two features are equally near, GEOS's own search decides, so the answer is always
-    the one of ``tree.query_nearest`` (one feature per input, input order), whichever feature
-    gave the bound. Every input's answer depends on that input only, so splitting the inputs
-    over threads changes nothing.
+    envelopes come within a reach ``r`` of its envelope (a tree query; ``r`` grown a few times
+    for inputs that find none, then the nearest envelope of all, ``boxes``), the feature of the
+    nearest envelope; its exact distance ``d`` bounds the answer. The features whose envelopes
+    lie within ``d`` of the input's envelope are the only candidates (already among those found
+    when ``d < r``, else a second query), and their exact distances are computed in one
+    vectorised call. Where two features are equally near, GEOS's own search decides, so the
+    answer is always the one of ``tree.query_nearest`` (one feature per input, input order),
+    whichever feature gave the bound. Every input's answer depends on that input only, so
+    splitting the inputs over threads changes nothing.
 
     Parameters
     ----------
@@ -310,6 +318,10 @@ def query_nearest(
         Other work of the caller, run once on the calling thread while helper threads start
         the search (:func:`zoning.screening.buckets.run_buckets`); the calling thread then
         searches too.
+    boxes : callable, optional
+        Returns the STRtree of the features' envelopes, built once, safe to call from several
+        threads (:meth:`_LayerIndex.boxes`); asked for only by inputs that find no feature
+        within the grown reach. Built here when needed if not given.
     return_distance : bool, default False
         Also return the distance of each input to its feature: ``shapely.distance`` of the
         two, the value the search computed to find it (bit for bit the same call).
@@ -329,13 +341,15 @@ def query_nearest(
         return empty if return_distance else empty[:2]
     if bounds is None:
         bounds = shapely.bounds(np.asarray(tree.geometries, dtype=object))
+    if boxes is None:
+        boxes = EnvelopeTree(tree)
     reach = _reach(bounds)
     # a few runs per thread: the threads share them out whatever else the caller does first
     chunks = min(_NEAREST_RUNS * n_jobs, n // _NEAREST_PER_THREAD) if n_jobs > 1 else 1
     if chunks <= 1:
         if first is not None:
             first()
-        found = _nearest_chunk(tree, bounds, reach, geoms, 0)
+        found = _nearest_chunk(tree, bounds, reach, boxes, geoms, 0)
         return found if return_distance else found[:2]
     # a tree is built on its first query: never let two threads race to build it
     tree.query(geoms[:1])
@@ -343,21 +357,53 @@ def query_nearest(
 
     def job(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         a, b = int(starts[k]), int(starts[k + 1])
-        return _nearest_chunk(tree, bounds, reach, geoms[a:b], a)
+        return _nearest_chunk(tree, bounds, reach, boxes, geoms[a:b], a)
 
     parts = run_buckets(job, chunks, n_jobs, first=first)
     out = tuple(np.concatenate([p[i] for p in parts]) for i in range(3 if return_distance else 2))
     return out
 
 
+class EnvelopeTree:
+    """The STRtree of a tree's envelopes (same positions), built and queried once on first call.
+
+    Calling the object returns the tree; threads that call it meanwhile wait for the one build
+    (a shapely STRtree is built on its first query, which two threads must not race to do).
+
+    Parameters
+    ----------
+    tree : shapely.STRtree
+        The features.
+    """
+
+    def __init__(self, tree: Any) -> None:
+        self._of = tree
+        self._tree: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Any:
+        """Return the STRtree of the envelopes (built on the first call)."""
+        import shapely
+
+        with self._lock:
+            if self._tree is None:
+                boxes = shapely.STRtree(shapely.envelope(self._of.geometries))
+                boxes.query(shapely.box(0.0, 0.0, 0.0, 0.0))  # built now, under the lock
+                self._tree = boxes
+            return self._tree
+
+
 def _reach(bounds: np.ndarray) -> float:
-    """Return the features' mean spacing: the side of their extent's area per feature."""
+    """Return the first reach: :data:`_REACH` times the features' mean spacing (0 if none).
+
+    The mean spacing is the side of the features' extent's area per feature, or for features
+    along a line (no area) its length per feature.
+    """
     with np.errstate(invalid="ignore"):
         lo = np.nanmin(bounds[:, :2], axis=0, initial=np.inf)
         hi = np.nanmax(bounds[:, 2:], axis=0, initial=-np.inf)
     area = float(np.prod(np.maximum(hi - lo, 0.0))) if np.isfinite(lo).all() else 0.0
     width = float(np.max(hi - lo)) if np.isfinite(lo).all() else 0.0
-    # a line of features (no area): its length per feature
     spacing = np.sqrt(area / len(bounds)) if area > 0 else width / len(bounds)
     return _REACH * float(spacing)
 
@@ -394,7 +440,12 @@ def _grown_query(tree: Any, gb: np.ndarray, rows: np.ndarray, pad: Any) -> tuple
 
 
 def _nearest_chunk(
-    tree: Any, bounds: np.ndarray, reach: float, geoms: np.ndarray, offset: int
+    tree: Any,
+    bounds: np.ndarray,
+    reach: float,
+    boxes: Callable[[], Any],
+    geoms: np.ndarray,
+    offset: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`query_nearest` of one run of inputs (``offset``: position of the first).
 
@@ -408,26 +459,27 @@ def _nearest_chunk(
     # the features whose envelopes come within the reach of each input's envelope, the reach
     # grown for inputs that find none (empty inputs, NaN bounds: GEOS below)
     todo = np.flatnonzero(np.isfinite(gb).all(axis=1))
+    found_within = np.zeros(n)  # the reach each input's pairs were found within
     ci_parts, cf_parts, r = [], [], reach
-    for step in range(_REACH_STEPS):
+    for _ in range(_REACH_STEPS):
         if not len(todo) or not r > 0:
             break
         qi, qf = _grown_query(tree, gb, todo, r)
         ci_parts.append(qi)
         cf_parts.append(qf)
-        todo = np.setdiff1d(todo, qi, assume_unique=True) if step + 1 < _REACH_STEPS else todo
+        found_within[qi] = r
+        todo = todo[found_within[todo] == 0]
         r *= _REACH_GROWTH
     ci = np.concatenate(ci_parts) if ci_parts else np.empty(0, np.int64)
     cf = np.concatenate(cf_parts) if cf_parts else np.empty(0, np.int64)
-    # the reach each input's pairs were found within
-    found_within = np.zeros(n)
-    for k, part in enumerate(ci_parts):
-        found_within[part] = reach * _REACH_GROWTH**k
     gap = _envelope_gaps(gb[ci], bounds[cf])
     # an upper bound of each answer: the exact distance to the feature of the nearest envelope
     o = np.lexsort((cf, gap, ci))
     head = o[np.r_[True, ci[o][1:] != ci[o][:-1]]] if len(o) else o
     s0, f0 = ci[head], cf[head]
+    if len(todo):  # nothing within the grown reach: the nearest envelope of all
+        rs, rf = boxes().query_nearest(geoms[todo], all_matches=False)
+        s0, f0 = np.concatenate([s0, todo[rs]]), np.concatenate([f0, rf])
     bound = np.full(n, np.inf)
     bound[s0] = shapely.distance(geoms[s0], feats[f0])
     first = np.full(n, -1, dtype=np.int64)
@@ -650,7 +702,7 @@ def nearest_features(
         # the search computes are then those to report (the same shapely.distance call)
         native, own = sites_in_layer_crs(layer, sites_idx, geoms_ll, site_gk, epsg, crs_of, src)
         s_idx, f_idx, d_found = query_nearest(
-            layer.tree, native, n_jobs, layer.bounds, first, return_distance=True
+            layer.tree, native, n_jobs, layer.bounds, first, boxes=layer.boxes, return_distance=True
         )
         first = None  # run once, beside the first layer's search
         known = own[s_idx]
