@@ -1,7 +1,7 @@
 """Line sites segment by segment: segments whose zone cut is empty meet nothing.
 
-``segments_in_zones`` makes and tests only the segments whose cut zone is not empty; the
-answers are GEOS's predicates on the whole lines, worked out here by hand.
+``segments_in_zones`` answers GEOS's predicates on whole lines from each segment against its
+zone cut to it (an empty cut where the segment lies apart); worked out here by hand.
 """
 
 from __future__ import annotations

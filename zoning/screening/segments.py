@@ -260,13 +260,8 @@ def segments_in_zones(
     """
     import shapely
 
-    # a segment whose cut is empty (its zone lies apart from it) meets nothing: no segment
-    # geometry is made for it nor tested (about 40 % of a route's segments)
-    live = np.flatnonzero(~shapely.is_empty(cut))
-    segs = np.empty(len(a), dtype=object)
-    segs[live] = shapely.linestrings(np.stack([a[live], b[live]], axis=1))
-    hit = np.zeros(len(a), dtype=bool)
-    hit[live] = shapely.intersects(segs[live], cut[live])
+    segs: np.ndarray = np.asarray(shapely.linestrings(np.stack([a, b], axis=1)), dtype=object)
+    hit: np.ndarray = shapely.intersects(segs, cut)
     meets = np.bincount(seg_line[hit], minlength=n) > 0
     whole = (np.bincount(seg_line[~hit], minlength=n) == 0)[seg_line]
     inner: np.ndarray = np.zeros(len(segs), dtype=bool)
