@@ -13,7 +13,7 @@ import pyproj
 import shapely
 from shapely.geometry import Point, box
 
-from zoning.screening import index
+from zoning.screening import index, nearest
 
 
 def test_search_distances_are_those_of_the_answers_bit_for_bit() -> None:
@@ -32,17 +32,17 @@ def test_search_distances_are_those_of_the_answers_bit_for_bit() -> None:
     want_s, want_f = tree.query_nearest(geoms, all_matches=False)
     want_d = shapely.distance(geoms[want_s], squares[want_f])
     for n_jobs in (1, 2):
-        s, f, d = index.query_nearest(tree, geoms, n_jobs, return_distance=True)
+        s, f, d = nearest.query_nearest(tree, geoms, n_jobs, return_distance=True)
         assert np.array_equal(s, want_s) and np.array_equal(f, want_f)
         assert np.array_equal(d, want_d), n_jobs
     # a tie at the first point: (2, 0.5) lies 1 from the squares at x = 0 and x = 3
     tie = np.flatnonzero(s == 900)[0]
     assert d[tie] == 1.0
     # without distances: the positions alone, as before
-    s2, f2 = index.query_nearest(tree, geoms, 2)
+    s2, f2 = nearest.query_nearest(tree, geoms, 2)
     assert np.array_equal(s2, want_s) and np.array_equal(f2, want_f)
     # no inputs: three empty arrays
-    s3, f3, d3 = index.query_nearest(tree, geoms[:0], return_distance=True)
+    s3, f3, d3 = nearest.query_nearest(tree, geoms[:0], return_distance=True)
     assert len(s3) == len(f3) == len(d3) == 0
 
 
@@ -107,29 +107,29 @@ def test_an_answer_nearer_than_the_nearest_envelope_reports_its_own_distance() -
     zones = np.array([frame, box(103, 100, 104, 101), box(300, 300, 301, 301)], dtype=object)
     tree = shapely.STRtree(zones)
     geoms = np.array([Point(100, 100.5), Point(100, 185), Point(302, 300.5)], dtype=object)
-    s, f, d = index.query_nearest(tree, geoms, return_distance=True)
+    s, f, d = nearest.query_nearest(tree, geoms, return_distance=True)
     assert s.tolist() == [0, 1, 2] and f.tolist() == [1, 0, 2]
     # 3 m to the small square; 5 m to the frame's inner side at y = 190; 1 m to the far square
     assert d.tolist() == [3.0, 5.0, 1.0]
 
 
 def test_reach_is_the_mean_spacing_of_the_features(monkeypatch) -> None:
-    monkeypatch.setattr(index, "_REACH", 1.0)  # the spacing itself
+    monkeypatch.setattr(nearest, "_REACH", 1.0)  # the spacing itself
     # four unit squares at the corners of a 100 m square: 10,000 m² for 4 features, 50 m each
     squares = shapely.box([0, 99, 0, 99], [0, 0, 99, 99], [1, 100, 1, 100], [1, 1, 100, 100])
-    assert index._reach(shapely.bounds(squares)) == 50.0
+    assert nearest._reach(shapely.bounds(squares)) == 50.0
     # features along a line (no area): its length per feature
-    assert index._reach(shapely.bounds(shapely.points([0, 10, 30], [5, 5, 5]))) == 10.0
+    assert nearest._reach(shapely.bounds(shapely.points([0, 10, 30], [5, 5, 5]))) == 10.0
     # one point: no reach (every input takes the nearest envelope of all)
-    assert index._reach(shapely.bounds(shapely.points([3.0], [4.0]))) == 0.0
-    monkeypatch.setattr(index, "_REACH", 1 / 256)  # a fraction of it
-    assert index._reach(shapely.bounds(squares)) == 50.0 / 256
+    assert nearest._reach(shapely.bounds(shapely.points([3.0], [4.0]))) == 0.0
+    monkeypatch.setattr(nearest, "_REACH", 1 / 256)  # a fraction of it
+    assert nearest._reach(shapely.bounds(squares)) == 50.0 / 256
 
 
 def test_each_way_the_search_finds_its_candidates_by_hand(monkeypatch) -> None:
     # a frame (a 1000 m square less its inner 980 m) and a 1 m square inside it; the reach
     # is fixed at 50 m, grown 4 times to 200, 800, 3200 and 12,800 m
-    monkeypatch.setattr(index, "_reach", lambda bounds: 50.0)
+    monkeypatch.setattr(nearest, "_reach", lambda bounds: 50.0)
     frame = shapely.difference(box(0, 0, 1000, 1000), box(10, 10, 990, 990))
     zones = np.array([frame, box(560, 500, 561, 501)], dtype=object)
     tree = shapely.STRtree(zones)
@@ -144,7 +144,7 @@ def test_each_way_the_search_finds_its_candidates_by_hand(monkeypatch) -> None:
         ],
         dtype=object,
     )
-    s, f, d = index.query_nearest(tree, geoms, return_distance=True)
+    s, f, d = nearest.query_nearest(tree, geoms, return_distance=True)
     assert s.tolist() == [0, 1, 2, 3]
     assert f.tolist() == [0, 1, 0, 0]
     assert d.tolist() == [5.0, 60.0, 120.0, 20_000.0]
@@ -166,9 +166,9 @@ def test_any_reach_gives_geos_answers(monkeypatch) -> None:
     want_s, want_f = tree.query_nearest(geoms, all_matches=False)
     want_d = shapely.distance(geoms[want_s], zones[want_f])
     for reach in (0.5, 5.0, 60.0, 5000.0):
-        monkeypatch.setattr(index, "_reach", lambda bounds, r=reach: r)
+        monkeypatch.setattr(nearest, "_reach", lambda bounds, r=reach: r)
         for n_jobs in (1, 2):
-            s, f, d = index.query_nearest(tree, geoms, n_jobs, return_distance=True)
+            s, f, d = nearest.query_nearest(tree, geoms, n_jobs, return_distance=True)
             assert np.array_equal(s, want_s) and np.array_equal(f, want_f), (reach, n_jobs)
             assert np.array_equal(d, want_d), (reach, n_jobs)
 
@@ -176,10 +176,10 @@ def test_any_reach_gives_geos_answers(monkeypatch) -> None:
 def test_the_envelope_tree_is_built_only_for_inputs_beyond_the_grown_reach(monkeypatch) -> None:
     import threading
 
-    monkeypatch.setattr(index, "_reach", lambda bounds: 50.0)  # grown to 12,800 m at most
+    monkeypatch.setattr(nearest, "_reach", lambda bounds: 50.0)  # grown to 12,800 m at most
     zones = np.array([box(0, 0, 10, 10), box(100, 0, 110, 10)], dtype=object)
     tree = shapely.STRtree(zones)
-    envelopes = index.EnvelopeTree(tree)
+    envelopes = nearest.EnvelopeTree(tree)
     calls: list[int] = []
 
     def boxes() -> object:
@@ -187,16 +187,16 @@ def test_the_envelope_tree_is_built_only_for_inputs_beyond_the_grown_reach(monke
         return envelopes()
 
     near = np.array([Point(50, 5), Point(-30, 5)], dtype=object)
-    _, f, d = index.query_nearest(tree, near, boxes=boxes, return_distance=True)
+    _, f, d = nearest.query_nearest(tree, near, boxes=boxes, return_distance=True)
     assert f.tolist() == [0, 0] and d.tolist() == [40.0, 30.0]
     assert calls == []  # every input found a feature within the reach: no envelope tree
     far = np.array([Point(50, 5), Point(-20_000, 5), Point(30_110, 5)], dtype=object)
-    _, f, d = index.query_nearest(tree, far, boxes=boxes, return_distance=True)
+    _, f, d = nearest.query_nearest(tree, far, boxes=boxes, return_distance=True)
     assert f.tolist() == [0, 0, 1] and d.tolist() == [40.0, 20_000.0, 30_000.0]
     assert calls == [1]  # asked once, for the two inputs beyond 12,800 m
     # built once whatever the threads that ask: the same tree for all
     got: list[object] = []
-    fresh = index.EnvelopeTree(tree)
+    fresh = nearest.EnvelopeTree(tree)
     threads = [threading.Thread(target=lambda: got.append(fresh())) for _ in range(4)]
     for t in threads:
         t.start()
