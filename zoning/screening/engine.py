@@ -23,7 +23,12 @@ from zoning.errors import ZoningUsageError
 from zoning.rules import SEVERITY, Assessment, Rule, RulePack, load_rulepacks
 from zoning.screening.buckets import pausing_gc
 from zoning.screening.groups import dissolved_totals, row_patterns
-from zoning.screening.index import build_index, nearest_features, transform_geoms
+from zoning.screening.index import (
+    build_index,
+    nearest_features,
+    sites_in_layer_crs,
+    transform_geoms,
+)
 from zoning.screening.jurisdiction import site_jurisdictions
 from zoning.screening.metrics import run_pair_metrics
 from zoning.screening.nearby import add_far_pairs, settle_pairs, without_far
@@ -412,14 +417,17 @@ def screen_sites(
     pieces_list: list[np.ndarray] = []
     intervals_list: list[np.ndarray] = []
     native_cache: dict[str, np.ndarray] = {}
+    all_sites = np.arange(n_sites)
     far_kernel: list[bool] = []  # a nearby search of this batch ran numba's kernel
     for kind, layer in index.layers.items():
         max_buffer = max((ev.rule.buffer_m for ev in evals.get(kind, [])), default=0.0)
         radius = max(search_radius_m, max_buffer, tolerance_m)
         key = layer.crs_wkt
-        if key not in native_cache:
+        if key not in native_cache:  # (GK sites in a layer's own CRS are not projected again)
             native_cache[key] = (
-                geoms_ll if layer.epsg == 4490 else transform_geoms(geoms_ll, src, layer.crs)
+                geoms_ll
+                if layer.epsg == 4490
+                else sites_in_layer_crs(layer, all_sites, geoms_ll, site_gk, epsg, crs_of, src)[0]
             )
         si, fj = layer.query_pairs(native_cache[key], radius)
         if len(si) == 0:
@@ -434,7 +442,7 @@ def screen_sites(
                                           used_kernel=far_kernel)  # fmt: skip
         m = run_pair_metrics(
             site_gk[si], without_far(z, far), dims[si], np.full(len(si), radius), tolerance_m,
-            n_jobs, fj, beside=layer.boxes,  # the nearest search's envelopes, built meanwhile
+            n_jobs, fj,
         )  # fmt: skip
         m = add_far_pairs(m, far, far_d, far_in, tolerance_m)
         keep = m.pop("keep")

@@ -18,6 +18,7 @@ import pandas as pd
 from zoning.crs import cached_transformer
 from zoning.errors import CRSError, ZoningUsageError
 from zoning.screening.buckets import run_buckets
+from zoning.screening.nearest import EnvelopeTree, query_nearest
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -26,9 +27,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ScreeningIndex",
     "build_index",
-    "envelope_tree",
     "nearest_features",
     "query_nearest",
+    "sites_in_layer_crs",
     "transform_geoms",
     "unit_access_list",
 ]
@@ -71,8 +72,11 @@ class _LayerIndex:
         self._projected: dict[int, np.ndarray] = {}
         self._done: dict[int, np.ndarray] = {}
         self._area: dict[int, np.ndarray] = {}
-        self._boxes: Any = None
-        lat = shapely.bounds(self.geoms)[:, [1, 3]] if len(self.geoms) else np.zeros((0, 2))
+        #: the features' envelopes (``shapely.bounds``), for the nearest search
+        self.bounds = shapely.bounds(self.geoms) if len(self.geoms) else np.zeros((0, 4))
+        #: the STRtree of the envelopes, built if the nearest search needs it
+        self.boxes = EnvelopeTree(self.tree)
+        lat = self.bounds[:, [1, 3]]
         self.max_abs_lat = float(np.nanmax(np.abs(lat))) if self.geographic and len(lat) else 0.0
 
     def _column(self, name: str, default: Any) -> np.ndarray | None:
@@ -81,12 +85,6 @@ class _LayerIndex:
         if default is None:
             return None
         return np.full(len(self.frame), default, dtype=object)
-
-    def boxes(self) -> Any:
-        """Return the STRtree of the features' envelopes (built on first use)."""
-        if self._boxes is None:
-            self._boxes = envelope_tree(self.tree)
-        return self._boxes
 
     def projected(self, idx: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
         """Return the features ``idx`` in ``crs`` (projecting and caching only what is new)."""
@@ -184,6 +182,63 @@ def transform_geoms(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.n
     return shapely.transform(geoms, fn)
 
 
+def sites_in_layer_crs(
+    layer: _LayerIndex,
+    sites_idx: np.ndarray,
+    geoms_ll: np.ndarray,
+    site_gk: np.ndarray,
+    epsg: np.ndarray,
+    crs_of: Mapping[int, pyproj.CRS],
+    src: pyproj.CRS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return sites ``sites_idx`` in the CRS of ``layer``, and which are their GK geometries.
+
+    A site whose Gauss–Krüger zone is the layer's CRS (``layer.crs == crs``, as
+    :meth:`_LayerIndex.projected` decides to hand out the features unprojected) is taken from
+    ``site_gk``: the same transformation of the same coordinates (pyproj transforms point by
+    point), so the same geometry, not projected again. The others are projected from
+    ``geoms_ll`` (EPSG:4490), which a layer in EPSG:4490 takes as they are.
+
+    Parameters
+    ----------
+    layer : _LayerIndex
+        The layer.
+    sites_idx : numpy.ndarray
+        Positions of the sites.
+    geoms_ll : numpy.ndarray
+        Every site in EPSG:4490.
+    site_gk : numpy.ndarray
+        Every site in its Gauss–Krüger zone.
+    epsg : numpy.ndarray
+        The Gauss–Krüger EPSG code of every site.
+    crs_of : mapping
+        EPSG code → CRS of the zones in use.
+    src : pyproj.CRS
+        EPSG:4490.
+
+    Returns
+    -------
+    native : numpy.ndarray
+        The sites in the layer's CRS.
+    own : numpy.ndarray
+        Which of them are ``site_gk``'s geometries (their distances to the layer's features
+        are the metric ones).
+    """
+    own = np.zeros(len(sites_idx), dtype=bool)
+    if layer.epsg == 4490:
+        return geoms_ll[sites_idx], own
+    if not layer.geographic:
+        for code, crs in crs_of.items():
+            if layer.crs == crs:
+                own |= epsg[sites_idx] == code
+    native = np.empty(len(sites_idx), dtype=object)
+    native[own] = site_gk[sites_idx[own]]
+    rest = ~own
+    if rest.any():
+        native[rest] = transform_geoms(geoms_ll[sites_idx[rest]], src, layer.crs)
+    return native, own
+
+
 _KEYS: dict[str, int] = {}
 
 
@@ -210,77 +265,8 @@ def crs_key(crs: pyproj.CRS) -> int:
     return key
 
 
-#: fewer sites than this are searched on one thread (a thread costs more than it saves)
+#: fewer pairs than this are measured on one thread (a thread costs more than it saves)
 _NEAREST_PER_THREAD = 128
-#: runs of inputs per thread (shared out as the threads come free)
-_NEAREST_RUNS = 4
-
-
-def query_nearest(
-    tree: Any,
-    geoms: np.ndarray,
-    n_jobs: int = 1,
-    boxes: Any = None,
-    first: Callable[[], object] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``tree.query_nearest(geoms, all_matches=False)``, found faster, inputs split over threads.
-
-    GEOS's nearest search computes exact distances to every feature its envelope bound cannot
-    rule out, one pair at a time. Here each input first takes the feature with the nearest
-    envelope (a search among rectangles, ``boxes``), whose exact distance ``d`` bounds the
-    answer; the features whose envelopes lie within ``d`` of the input's envelope are the only
-    candidates, and their exact distances are computed in one vectorised call. Where two
-    features are equally near, GEOS's own search decides, so the answer is always the one of
-    ``tree.query_nearest`` (one feature per input, input order). Every input's answer depends
-    on that input only, so splitting the inputs over threads changes nothing.
-
-    Parameters
-    ----------
-    tree : shapely.STRtree
-        The features.
-    geoms : numpy.ndarray
-        The geometries to search from.
-    n_jobs : int, default 1
-        Threads.
-    boxes : shapely.STRtree, optional
-        The envelopes of the features in the same order (built when not given).
-    first : callable, optional
-        Other work of the caller, run once on the calling thread while helper threads start
-        the search (:func:`zoning.screening.buckets.run_buckets`); the calling thread then
-        searches too.
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray)
-        Input and feature positions.
-    """
-    n = len(geoms)
-    if n == 0 or len(tree) == 0:
-        if first is not None:
-            first()
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    if boxes is None:
-        boxes = envelope_tree(tree)
-    # a few runs per thread: the threads share them out whatever else the caller does first
-    chunks = min(_NEAREST_RUNS * n_jobs, n // _NEAREST_PER_THREAD) if n_jobs > 1 else 1
-    if chunks <= 1:
-        if first is not None:
-            first()
-        return _nearest_chunk(tree, boxes, geoms, 0)
-    # a tree is built on its first query: never let two threads race to build it
-    tree.query(geoms[:1])
-    boxes.query(geoms[:1])
-    starts = np.linspace(0, n, chunks + 1).astype(np.int64)
-
-    def job(k: int) -> tuple[np.ndarray, np.ndarray]:
-        a, b = int(starts[k]), int(starts[k + 1])
-        return _nearest_chunk(tree, boxes, geoms[a:b], a)
-
-    parts = run_buckets(job, chunks, n_jobs, first=first)
-    return (
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-    )
 
 
 def _distances(a: np.ndarray, b: np.ndarray, n_jobs: int) -> np.ndarray:
@@ -296,72 +282,6 @@ def _distances(a: np.ndarray, b: np.ndarray, n_jobs: int) -> np.ndarray:
         lambda k: shapely.distance(a[cut[k] : cut[k + 1]], b[cut[k] : cut[k + 1]]), chunks, n_jobs
     )
     return np.concatenate(parts)
-
-
-def envelope_tree(tree: Any) -> Any:
-    """Return an STRtree of the envelopes of ``tree``'s geometries (same positions).
-
-    Parameters
-    ----------
-    tree : shapely.STRtree
-        The features.
-
-    Returns
-    -------
-    shapely.STRtree
-        Their envelopes.
-    """
-    import shapely
-
-    return shapely.STRtree(shapely.envelope(tree.geometries))
-
-
-def _nearest_chunk(
-    tree: Any, boxes: Any, geoms: np.ndarray, offset: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`query_nearest` of one run of inputs (``offset``: position of the first)."""
-    import shapely
-
-    n = len(geoms)
-    feats = np.asarray(tree.geometries, dtype=object)
-    # an upper bound of each answer: the exact distance to the feature of the nearest envelope
-    s0, f0 = boxes.query_nearest(geoms, all_matches=False)
-    bound = np.full(n, np.inf)
-    bound[s0] = shapely.distance(geoms[s0], feats[f0])
-    # candidates: features whose envelope comes within the bound of the input's envelope
-    gb = shapely.bounds(geoms)
-    pad = bound * (1 + 1e-9) + 1e-9 * (1.0 + np.abs(gb).max(axis=1))
-    ok = np.flatnonzero(np.isfinite(pad))  # others (empty inputs, NaN distances): GEOS below
-    qi, cf = tree.query(
-        shapely.box(
-            gb[ok, 0] - pad[ok], gb[ok, 1] - pad[ok], gb[ok, 2] + pad[ok], gb[ok, 3] + pad[ok]
-        )
-    )
-    ci = ok[qi]
-    fb = shapely.bounds(feats[cf])
-    gap_x = np.maximum(0.0, np.maximum(fb[:, 0] - gb[ci, 2], gb[ci, 0] - fb[:, 2]))
-    gap_y = np.maximum(0.0, np.maximum(fb[:, 1] - gb[ci, 3], gb[ci, 1] - fb[:, 3]))
-    first = np.full(n, -1, dtype=np.int64)
-    first[s0] = f0
-    # the bounding feature's distance is known: measure only the others
-    keep = (np.hypot(gap_x, gap_y) <= pad[ci]) & (cf != first[ci])
-    ci, cf = ci[keep], cf[keep]
-    d = shapely.distance(geoms[ci], feats[cf])
-    best = bound.copy()
-    np.minimum.at(best, ci, d)
-    # the nearest of each input; equally near features (or a non-finite distance): GEOS decides
-    near = d <= best[ci] * (1 + 1e-12) + 1e-12
-    count = np.bincount(ci[near], minlength=n)
-    found = np.where(bound <= best * (1 + 1e-12) + 1e-12, first, -1)
-    count += found >= 0
-    found[ci[near]] = cf[near]
-    redo = np.flatnonzero((count != 1) | ~np.isfinite(best))
-    if len(redo):
-        rs, rf = tree.query_nearest(geoms[redo], all_matches=False)
-        found[redo] = -1
-        found[redo[rs]] = rf
-    s_idx = np.flatnonzero(found >= 0)
-    return s_idx + offset, found[s_idx]
 
 
 _INDEX_CACHE: dict[Any, tuple[tuple[Any, ...], ScreeningIndex]] = {}
@@ -540,24 +460,30 @@ def nearest_features(
         return pd.DataFrame(columns=cols)
     out = []
     for kind, layer in index.layers.items():
-        native = geoms_ll[sites_idx]
-        if layer.epsg != 4490:
-            native = transform_geoms(native, src, layer.crs)
-        s_idx, f_idx = query_nearest(layer.tree, native, n_jobs, layer.boxes(), first)
+        # sites whose Gauss–Krüger zone is the layer's CRS are searched in it: the distances
+        # the search computes are then those to report (the same shapely.distance call)
+        native, own = sites_in_layer_crs(layer, sites_idx, geoms_ll, site_gk, epsg, crs_of, src)
+        s_idx, f_idx, d_found = query_nearest(
+            layer.tree, native, n_jobs, layer.bounds, first, boxes=layer.boxes, return_distance=True
+        )
         first = None  # run once, beside the first layer's search
+        known = own[s_idx]
         if layer.geographic:
             # degrees are anisotropic: widen to every feature that could be nearer in metres
-            d_deg = _distances(native[s_idx], layer.geoms[f_idx], n_jobs)
+            d_deg = d_found  # shapely.distance(native[s_idx], layer.geoms[f_idx])
             lat = np.abs(shapely.get_coordinates(shapely.centroid(native))[:, 1])
             factor = 1.0 / np.maximum(np.cos(np.radians(np.minimum(lat + 1.0, 89.0))), 1e-6)
             boxes_s, boxes_f = layer.tree.query(
                 native, predicate="dwithin", distance=d_deg * factor * 1.01 + 1e-9
             )
             s_idx, f_idx = boxes_s, boxes_f
+            known = np.zeros(len(s_idx), dtype=bool)
         gsite = sites_idx[s_idx]
         dist = np.empty(len(s_idx))
+        if known.any():
+            dist[known] = d_found[known]
         for code, crs in crs_of.items():
-            sel = epsg[gsite] == code
+            sel = (epsg[gsite] == code) & ~known
             if sel.any():
                 zones = layer.projected(f_idx[sel], crs)  # (caches: on this thread only)
                 dist[sel] = _distances(site_gk[gsite[sel]], zones, n_jobs)
