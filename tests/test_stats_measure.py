@@ -64,7 +64,7 @@ def test_equals_geopandas_overlay_and_dissolve(grid_units):
         assert row(out, unit, "eco_redline").area_km2 == pytest.approx(ref, rel=1e-9)
 
 
-def _all_declined(pieces, idx, units, unit_of, n_jobs):
+def _all_declined(pieces, idx, units, unit_of, n_jobs, skip=None):
     return np.full(len(idx), np.nan)
 
 

@@ -9,16 +9,31 @@ packing runs on both cores and a batch's coordinates stay small. Batches are cut
 tasks alone (never from ``n_jobs``), and the geometries of a batch are renumbered in their
 original order, so every task sees the same inputs as in one big call: the areas do not
 depend on ``n_jobs`` or on the batches.
+
+Tasks may also be left out when another shows that their subject lies inside its clip
+(:class:`SkipWhenInside`): a piece cut along unit lines lies in one unit, and its tasks
+against the neighbouring units measure nothing. A batch keeps such tasks with the one they
+depend on, measures that first, and then only the tasks still needed, on the geometries it
+packed once.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
-__all__ = ["BATCH_TASKS", "BATCH_VERTICES", "batched_clip_areas", "task_batches"]
+from zoning.ranges import concat_ranges
+
+__all__ = [
+    "BATCH_TASKS",
+    "BATCH_VERTICES",
+    "SkipWhenInside",
+    "batched_clip_areas",
+    "task_batches",
+]
 
 BATCH_VERTICES = 1 << 22  # vertices a batch's tasks may read (members and clips, repeats too)
 BATCH_TASKS = 8192  # tasks in a batch at most
@@ -63,6 +78,61 @@ def task_batches(
     return np.asarray(bounds, dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class SkipWhenInside:
+    """Tasks that need not be measured once an earlier task places their subject in its clip.
+
+    Task ``i`` with ``part[i] >= 0`` is skipped when task ``part[i]``, which clips the same
+    single geometry, shows it lies inside that clip to within rounding: its area there
+    (``A``, rounding bound ``a``) and the geometry's whole area (``W``, bound ``w``: the
+    shoelace sum of :func:`zoning.stats.ring_area.polygon_areas` on the rings the batch
+    packed) agree, ``|W - A| <= w + a``. The geometry then has at most ``s = W - A + w + a``
+    (``<= 2 (w + a)``) outside that clip, so a clip whose interior is disjoint from it (the
+    caller's promise) holds at most ``s`` of it: the skipped task gives area 0 and noise
+    ``s``, and ``abs(area) <= noise`` tells it measured nothing, as a measured task of a
+    geometry touching its clip from outside would.
+
+    Attributes
+    ----------
+    part : ndarray of int64
+        For each task, the earlier task (``part[i] < i``; one member, a clip, and measured
+        itself: ``part[part[i]] == -1``) whose area may make it unneeded, or ``-1`` for a task
+        always measured.
+    """
+
+    part: np.ndarray
+
+    def inside(
+        self, area: np.ndarray, noise: np.ndarray, whole: np.ndarray, whole_bound: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Tell whether parts of area ``area`` (bound ``noise``) are their wholes, and the slack.
+
+        ``whole`` and ``whole_bound``: the areas of the geometries the parts clip. NaN (a
+        declined task) never skips.
+        """
+        slack = whole - area + whole_bound + noise
+        # the part equals the whole to within their rounding: 0 <= slack <= 2 (w + a)
+        # (compared so that NaN gives False)
+        skip = (slack >= 0.0) & (slack <= 2.0 * (whole_bound + noise))
+        return skip, np.where(skip, slack, 0.0)
+
+    def cuts(self, n: int) -> np.ndarray:
+        """Whether a batch may start at each task position ``0..n`` (no dependency crosses)."""
+        first = np.arange(n, dtype=np.int64)
+        dep = self.part >= 0
+        first[dep] = np.minimum(first[dep], self.part[dep])
+        # a batch may start at c when no task from c on depends on a task before c
+        later_min = np.minimum.accumulate(first[::-1])[::-1]
+        return np.r_[later_min == np.arange(n), True]
+
+
+def _cut_at_allowed(bounds: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Move every batch boundary back to the nearest position where a batch may start."""
+    ok = np.flatnonzero(allowed)
+    moved = ok[np.searchsorted(ok, bounds, side="right") - 1]
+    return np.unique(moved)
+
+
 def batched_clip_areas(
     geoms: np.ndarray,
     indptr: np.ndarray,
@@ -72,6 +142,7 @@ def batched_clip_areas(
     n_jobs: int = 1,
     max_work: int = BATCH_VERTICES,
     max_tasks: int = BATCH_TASKS,
+    skip: SkipWhenInside | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Area of ``union(geoms[members of task i]) ∩ geoms[clip[i]]``, and its rounding bound.
 
@@ -90,7 +161,11 @@ def batched_clip_areas(
     n_jobs : int
         Worker threads (the kernel and GEOS release the GIL); results do not depend on it.
     max_work, max_tasks : int
-        Bounds of a batch (:func:`task_batches`): vertices its tasks read, and tasks.
+        Bounds of a batch (:func:`task_batches`): vertices its tasks read, and tasks (a
+        batch may exceed them by the tasks that depend on one under ``skip``).
+    skip : SkipWhenInside, optional
+        Tasks left out once an earlier task places their subject inside its clip: area 0,
+        noise the bound on what they would measure.
 
     Returns
     -------
@@ -107,6 +182,7 @@ def batched_clip_areas(
     [6.0, 1.0]
     """
     from zoning.polyarea import pack, union_clip_areas
+    from zoning.stats.ring_area import polygon_areas
 
     indptr = np.asarray(indptr, dtype=np.int64)
     members = np.asarray(members, dtype=np.int64)
@@ -127,6 +203,8 @@ def batched_clip_areas(
         bounds = np.array([0, n], dtype=np.int64)
     else:
         bounds = task_batches(work, max_work=max_work, max_tasks=max_tasks)
+        if skip is not None:
+            bounds = _cut_at_allowed(bounds, skip.cuts(n))
     single = len(bounds) <= 2  # one batch: the kernel's own threads share it
 
     def run(k: int) -> None:
@@ -137,16 +215,43 @@ def batched_clip_areas(
         used, inv = np.unique(np.concatenate([m, c[has]]), return_inverse=True)
         local_clip = np.full(hi - lo, -1, dtype=np.int64)
         local_clip[has] = inv[len(m) :]
-        a, e = union_clip_areas(
-            pack(geoms[used]),
-            indptr[lo : hi + 1] - indptr[lo],
-            inv[: len(m)],
-            local_clip,
-            n_jobs=n_jobs if single else 1,
-            with_noise=True,
-        )
-        area[lo:hi] = a
-        noise[lo:hi] = e
+        packed = pack(geoms[used])
+        local_ptr = indptr[lo : hi + 1] - indptr[lo]
+        local_members = inv[: len(m)]
+        jobs = n_jobs if single else 1
+
+        def measure(tasks: np.ndarray) -> None:
+            """Measure the batch's tasks ``tasks`` (local positions, increasing)."""
+            if len(tasks) == len(c):
+                sub_ptr, sub_members, sub_clip = local_ptr, local_members, local_clip
+            else:
+                sizes = local_ptr[tasks + 1] - local_ptr[tasks]
+                sub_ptr = np.r_[0, np.cumsum(sizes)]
+                sub_members = local_members[concat_ranges(local_ptr[tasks], sizes)]
+                sub_clip = local_clip[tasks]
+            a, e = union_clip_areas(
+                packed, sub_ptr, sub_members, sub_clip, n_jobs=jobs, with_noise=True
+            )
+            area[lo + tasks] = a
+            noise[lo + tasks] = e
+
+        if skip is None:
+            measure(np.arange(hi - lo))
+            return
+        later = skip.part[lo:hi] >= 0  # measured only when their subject may leave the clip
+        measure(np.flatnonzero(~later))
+        cand = np.flatnonzero(later)
+        if len(cand) == 0:
+            return
+        part = skip.part[lo + cand]
+        # the single member of each part task, whole, from the rings packed for this batch
+        sole, at = np.unique(local_members[local_ptr[part - lo]], return_inverse=True)
+        whole, whole_bound = polygon_areas(packed, sole)
+        out, slack = skip.inside(area[part], noise[part], whole[at], whole_bound[at])
+        area[lo + cand[out]] = 0.0
+        noise[lo + cand[out]] = slack[out]
+        if not out.all():
+            measure(cand[~out])
 
     batches = range(len(bounds) - 1)
     if n_jobs <= 1 or single:

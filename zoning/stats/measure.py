@@ -7,10 +7,18 @@ group's union) counts whole. Every other (piece, unit) pair whose envelopes meet
 as ``area(union(group) ∩ unit)``. Both areas come from the boundary integral of
 :mod:`zoning.polyarea`, which never builds the union or the intersection; the rare pairs it
 declines (e.g. a ring with a spike) are clipped and unioned by GEOS instead.
+
+Layers cut along unit lines have pieces that lie in one unit and touch its neighbours: the
+envelopes of two or three units meet such a piece, and all but one pair measure nothing.
+A one-feature piece is therefore first measured inside the unit holding its envelope's
+centre; when that area agrees with the piece's own to within rounding, the piece lies in
+that unit, and its pairs with the units that do not overlap that one are not measured
+(area 0).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,7 +28,7 @@ import pandas as pd
 import shapely
 
 from zoning.ranges import concat_ranges
-from zoning.stats.batches import batched_clip_areas
+from zoning.stats.batches import SkipWhenInside, batched_clip_areas
 from zoning.stats.dissolve import Pieces, piece_geometries
 from zoning.stats.geos import map_chunks, overlay, union_all
 from zoning.stats.units import PreparedUnits
@@ -28,6 +36,7 @@ from zoning.stats.units import PreparedUnits
 __all__ = ["MeasuredRows", "measure_pieces", "measure_rows"]
 
 _REMAINDER_MIN_PAIRS = 64  # crossing pairs needed before the subtraction shortcut is used
+_LIKELY_MIN_UNITS = 2  # candidate units a piece needs to be measured in its likely one first
 
 
 def _piece_areas(pieces: Pieces, idx: np.ndarray, n_jobs: int) -> np.ndarray:
@@ -58,11 +67,13 @@ def _kernel_areas(
     units: PreparedUnits | None,
     unit_of: np.ndarray,
     n_jobs: int,
+    skip: SkipWhenInside | None = None,
 ) -> np.ndarray:
     """Measure ``union(piece idx[i]) ∩ unit unit_of[i]`` by the area kernel.
 
     No clip where ``unit_of`` is -1; :func:`zoning.stats.batches.batched_clip_areas` measures
-    (the pieces' features and the units packed batch by batch), NaN where it declines.
+    (the pieces' features and the units packed batch by batch), NaN where it declines, 0 for
+    the tasks ``skip`` leaves out.
     """
     sizes = pieces.sizes()[idx]
     members = pieces.members[concat_ranges(pieces.indptr[idx], sizes)]
@@ -72,9 +83,88 @@ def _kernel_areas(
         geoms = np.concatenate([geoms, units.geoms])  # a unit after every feature, as before
         clip[clip >= 0] += len(pieces.feats)
     indptr = np.r_[0, np.cumsum(sizes)]
-    area, noise = batched_clip_areas(geoms, indptr, members, clip, n_jobs=n_jobs)
+    area, noise = batched_clip_areas(geoms, indptr, members, clip, n_jobs=n_jobs, skip=skip)
     area[np.abs(area) <= noise] = 0.0  # a piece touching a unit from outside: none inside
     return area
+
+
+def _near_areas(
+    pieces: Pieces,
+    cand: np.ndarray,
+    u_idx: np.ndarray,
+    units: PreparedUnits,
+    b: np.ndarray,
+    n_jobs: int,
+) -> np.ndarray:
+    """Measure ``union(piece cand[i]) ∩ unit u_idx[i]`` for every candidate pair (NaN: declined).
+
+    A one-feature piece with several candidate units whose envelope's centre lies in one of
+    them (:func:`_likely_units`) is measured in that unit first, its other pairs after
+    (:class:`zoning.stats.batches.SkipWhenInside`): when that area and the piece's own agree
+    to within their rounding bounds, the pairs with units that do not overlap the likely one
+    are skipped, and measure 0. Such a pair holds at most the difference plus both bounds (at
+    most twice the bounds): a sliver that measuring it would have counted, or 0 within its
+    own rounding bound.
+    """
+    n = len(cand)
+    likely = _likely_units(pieces, cand, u_idx, units, b)
+    # tasks by piece, the likely unit's first. Pieces go by their likely unit (else their
+    # first candidate): a batch then packs a few units, not most of them
+    home = np.full(len(pieces), len(units.geoms), dtype=np.int64)
+    np.minimum.at(home, cand, u_idx)
+    home[cand[likely]] = u_idx[likely]
+    order = np.lexsort((~likely, cand, home[cand]))
+    piece, unit = cand[order], u_idx[order]
+    first = likely[order]
+    part_of = np.full(len(pieces), -1, dtype=np.int64)
+    part_of[piece[first]] = np.flatnonzero(first)
+    likely_unit = np.full(len(pieces), -1, dtype=np.int64)
+    likely_unit[piece[first]] = unit[first]
+    later = np.flatnonzero((part_of[piece] >= 0) & ~first)
+    # never skip a unit overlapping the likely one: the piece may lie in both
+    later = later[~units.overlap(likely_unit[piece[later]], unit[later])]
+    part = np.full(n, -1, dtype=np.int64)
+    part[later] = part_of[piece[later]]
+    area = _kernel_areas(pieces, piece, units, unit, n_jobs, SkipWhenInside(part))
+    out = np.empty(n, dtype=np.float64)
+    out[order] = area
+    return out
+
+
+def _likely_units(
+    pieces: Pieces, cand: np.ndarray, u_idx: np.ndarray, units: PreparedUnits, b: np.ndarray
+) -> np.ndarray:
+    """Mark, for one-feature pieces with several candidates, the unit holding their centre.
+
+    The centre of the piece's envelope, tested against the candidate units whose envelopes
+    hold it (on :attr:`PreparedUnits.probe_geoms`: another thread tests points on ``geoms``
+    meanwhile). One pair at most per piece. A guess only: a wrong one costs time (the piece is
+    then measured against every candidate unit), not accuracy.
+    """
+    n = len(cand)
+    likely = np.zeros(n, dtype=bool)
+    counts = np.bincount(cand, minlength=len(pieces))
+    try_ = np.flatnonzero((pieces.sizes()[cand] == 1) & (counts[cand] >= _LIKELY_MIN_UNITS))
+    if len(try_) == 0:
+        return likely
+    p, u = cand[try_], u_idx[try_]
+    x = 0.5 * (b[p, 0] + b[p, 2])
+    y = 0.5 * (b[p, 1] + b[p, 3])
+    env = units.envelopes()[u]
+    box = (x >= env[:, 0]) & (x <= env[:, 2]) & (y >= env[:, 1]) & (y <= env[:, 3])
+    try_, u, x, y = try_[box], u[box], x[box], y[box]
+    by_unit = np.argsort(u, kind="stable")
+    brk = np.flatnonzero(np.r_[True, u[by_unit][1:] != u[by_unit][:-1], True])
+    for lo, hi in itertools.pairwise(brk.tolist()):
+        sel = by_unit[lo:hi]
+        if len(sel):
+            inside = shapely.contains_xy(units.probe_geoms[u[sel[0]]], x[sel], y[sel])
+            likely[try_[sel[inside]]] = True
+    # one per piece (units that overlap may both hold the centre): the first pair
+    hit = np.flatnonzero(likely)
+    likely[:] = False
+    likely[hit[np.unique(cand[hit], return_index=True)[1]]] = True
+    return likely
 
 
 @dataclass(frozen=True)
@@ -265,7 +355,8 @@ def _measure_near(
 
     Pieces outside the free cells whose envelopes meet no boundary chunk are clear after all:
     they go to ``clear_job`` as soon as they are known. Every (piece, unit) pair of the others
-    whose envelopes meet is measured by the kernel (NaN where it declines).
+    whose envelopes meet is measured by the kernel (NaN where it declines), but for the pairs
+    of a piece shown to lie in another unit (:func:`_near_areas`).
     """
     try:
         near = ~free
@@ -281,7 +372,7 @@ def _measure_near(
     near_idx = np.flatnonzero(near)
     p_pos, u_idx = units.tree.query(_envelope_queries(pieces, near_idx, b))
     cand = near_idx[p_pos]
-    return near_idx, cand, u_idx, _kernel_areas(pieces, cand, units, u_idx, n_jobs)
+    return near_idx, cand, u_idx, _near_areas(pieces, cand, u_idx, units, b, n_jobs)
 
 
 def _measure_far(

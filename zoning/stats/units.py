@@ -59,12 +59,13 @@ def validate_units(
 
 def _checked(
     units: gpd.GeoDataFrame, unit_id: str, overlap_tolerance: float
-) -> tuple[list[Problem], np.ndarray | None]:
+) -> tuple[list[Problem], np.ndarray | None, np.ndarray | None]:
     """:func:`validate_units`, and the geometries it checked when it got that far.
 
     Those are repaired, and in :data:`ALBERS_CHINA` when the units' CRS is geographic (else in
     the units' CRS): :func:`prepare_units` takes them instead of projecting and repairing the
-    units a second time.
+    units a second time, with the pairs of them that overlap (:func:`_overlap_keys`; ``None``
+    when the check stopped before measuring overlaps).
     """
     problems: list[Problem] = []
     if units.crs is None:
@@ -83,7 +84,7 @@ def _checked(
                 "pass the id column with --unit-field / unit_id=",
             )
         )
-        return problems, None
+        return problems, None, None
     ids = units[unit_id]
     if ids.isna().any():
         rows = tuple(str(i) for i in units.index[ids.isna()][:10])
@@ -114,18 +115,16 @@ def _checked(
                 rows,
             )
         )
-        return problems, None
+        return problems, None, None
     if units.crs is None:
-        return problems, None
+        return problems, None, None
     if units.crs.is_geographic:
         geoms = np.asarray(units.geometry.to_crs(ALBERS_CHINA).values)
     geoms = repaired(geoms, log=True)
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
+    left, right = _touching_pairs(geoms)
+    inter = _overlap_areas(geoms, left, right) if len(left) else np.zeros(0)
+    overlaps = _overlap_keys(len(geoms), left, right, inter)
     if len(left):
-        inter = _overlap_areas(geoms, left, right)
         smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
         over = inter > overlap_tolerance * smaller
         if over.any():
@@ -143,7 +142,33 @@ def _checked(
                     tuple(pairs),
                 )
             )
-    return problems, geoms
+    return problems, geoms, overlaps
+
+
+def _touching_pairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``left < right`` of geometries that intersect (touching counts)."""
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    keep = left < right
+    return left[keep], right[keep]
+
+
+def _overlap_keys(n: int, left: np.ndarray, right: np.ndarray, inter: np.ndarray) -> np.ndarray:
+    """Sorted keys ``u * n + v`` of the pairs, both ways, whose overlap ``inter`` is positive.
+
+    ``inter`` is :func:`_overlap_areas` of the pairs (``left``, ``right``): 0 for units that
+    only share edges, so neighbours of a partition give no key.
+    """
+    pos = inter > 0
+    u, v = np.asarray(left)[pos].astype(np.int64), np.asarray(right)[pos].astype(np.int64)
+    return np.unique(np.r_[u * n + v, v * n + u])
+
+
+def _unit_overlaps(geoms: np.ndarray) -> np.ndarray:
+    """:func:`_overlap_keys` of every pair of ``geoms`` that intersect, measured as validation does."""
+    left, right = _touching_pairs(geoms)
+    inter = _overlap_areas(geoms, left, right) if len(left) else np.zeros(0)
+    return _overlap_keys(len(geoms), left, right, inter)
 
 
 def _overlap_areas(geoms: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -181,6 +206,14 @@ class PreparedUnits:
         Envelopes of short chunks of their boundaries, bucketed for envelope queries.
     grid : _BoundaryGrid
         The cells unit boundaries pass through.
+    overlap_keys : ndarray of int64
+        Pairs of units whose interiors overlap (an area above its rounding bound; validation
+        allows slivers up to 1e-6 of the smaller unit), as sorted keys ``u * n + v``, both
+        ways: see :meth:`overlap`.
+    probe_geoms : ndarray of shapely geometries
+        A second prepared copy of ``geoms`` for point-in-polygon tests on the thread that
+        measures pieces near unit boundaries, while another thread uses ``geoms`` (prepared
+        geometries are not thread-safe).
     """
 
     ids: np.ndarray
@@ -189,7 +222,17 @@ class PreparedUnits:
     tree: shapely.STRtree
     chunks: BoundaryChunks
     grid: _BoundaryGrid
+    overlap_keys: np.ndarray
+    probe_geoms: np.ndarray
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def overlap(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Tell which pairs of units ``(u[i], v[i])`` overlap (their interiors meet)."""
+        key = np.asarray(u, dtype=np.int64) * len(self.geoms) + np.asarray(v, dtype=np.int64)
+        if len(self.overlap_keys) == 0:
+            return np.zeros(key.shape, dtype=bool)
+        at = np.minimum(np.searchsorted(self.overlap_keys, key), len(self.overlap_keys) - 1)
+        return self.overlap_keys[at] == key
 
     @property
     def boundary_tree(self) -> shapely.STRtree:
@@ -246,9 +289,9 @@ def prepare_units(
     LayerValidationError
         Duplicate ids, overlapping units, non-polygons or no CRS (all problems listed).
     """
-    checked = None
+    checked = overlaps = None
     if validate:
-        problems, checked = _checked(units, unit_id, 1e-6)
+        problems, checked, overlaps = _checked(units, unit_id, 1e-6)
         if any(p.severity == "error" for p in problems):
             raise LayerValidationError("unit layer", problems)
     target = require_measurable(crs if crs is not None else ALBERS_CHINA, "zoning statistics")
@@ -263,11 +306,16 @@ def prepare_units(
         checked_geoms = repaired(np.asarray(projected.geometry.values), log=True)
     # private copies (exact WKB round trip): preparing them never touches the caller's
     # geometries, which another thread may be using (prepared geometries are not thread-safe)
-    geoms: np.ndarray = shapely.from_wkb(shapely.to_wkb(checked_geoms))
+    wkb = shapely.to_wkb(checked_geoms)
+    geoms: np.ndarray = shapely.from_wkb(wkb)
+    probe: np.ndarray = shapely.from_wkb(wkb)
+    if overlaps is None or not reuse:
+        # measured on these very geometries, as validation measures them (same pairs)
+        overlaps = _unit_overlaps(geoms)
     ids = units[unit_id].astype(str).to_numpy()
     grid = _BoundaryGrid.of(geoms)
     chunks = BoundaryChunks.of(_boundary_chunks(geoms))
-    for g in geoms:
+    for g in (*geoms, *probe):
         shapely.prepare(g)
     return PreparedUnits(
         ids=ids,
@@ -276,6 +324,8 @@ def prepare_units(
         tree=shapely.STRtree(geoms),
         chunks=chunks,
         grid=grid,
+        overlap_keys=overlaps,
+        probe_geoms=probe,
     )
 
 
