@@ -27,6 +27,7 @@ from zoning.ranges import concat_ranges
 from zoning.stats.batches import batched_clip_areas
 from zoning.stats.envelope_join import envelope_pairs
 from zoning.stats.geos import map_chunks, overlay, polygonal_parts, union_all
+from zoning.stats.interiors_apart import interiors_apart
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -378,6 +379,11 @@ def dissolve_layer(
             # envelopes meeting only along a line (features of a tiling, e.g. control units
             # cut by a grid): interiors disjoint, no kernel needed
             apart = envelopes_apart(bounds, left, right)
+            left, right = left[~apart], right[~apart]
+        if len(left):
+            # pairs that only touch (tips on either side of a cut line, a tip against the body
+            # across it): proved apart from a few edges, without the kernel
+            apart = interiors_apart(geoms, left, right, n_jobs=n_jobs)
             left, right = left[~apart], right[~apart]
         if len(left):
             pairs = np.stack([left, right], axis=1)
