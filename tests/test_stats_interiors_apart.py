@@ -164,7 +164,7 @@ def test_random_cut_pieces_never_proved_apart_where_geos_says_they_meet(seed):
 
 
 def test_the_proof_changes_no_bit_of_the_dissolve_or_the_statistics(monkeypatch):
-    import zoning.stats.dissolve as dissolve_mod
+    import zoning.stats.interiors_apart as proof_mod
 
     units = shapes.grid_units()
     geoms = _cut_pieces(5, 150)
@@ -173,7 +173,7 @@ def test_the_proof_changes_no_bit_of_the_dissolve_or_the_statistics(monkeypatch)
     new_pieces = dissolve_layer("eco_redline", geoms, zones, n_jobs=2)
     new = area_by_unit(units, layers, n_jobs=2)
     monkeypatch.setattr(
-        dissolve_mod, "interiors_apart", lambda g, left, right, **kw: np.zeros(len(left), bool)
+        proof_mod, "interiors_apart", lambda g, left, right, **kw: np.zeros(len(left), bool)
     )
     old_pieces = dissolve_layer("eco_redline", geoms, zones, n_jobs=2)
     old = area_by_unit(units, layers, n_jobs=2)

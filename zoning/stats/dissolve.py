@@ -27,7 +27,6 @@ from zoning.ranges import concat_ranges
 from zoning.stats.batches import batched_clip_areas
 from zoning.stats.envelope_join import envelope_pairs
 from zoning.stats.geos import map_chunks, overlay, polygonal_parts, union_all
-from zoning.stats.interiors_apart import interiors_apart
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -382,7 +381,10 @@ def dissolve_layer(
             left, right = left[~apart], right[~apart]
         if len(left):
             # pairs that only touch (tips on either side of a cut line, a tip against the body
-            # across it): proved apart from a few edges, without the kernel
+            # across it): proved apart from a few edges, without the kernel (numba, imported
+            # here as the kernel is: not with the module)
+            from zoning.stats.interiors_apart import interiors_apart
+
             apart = interiors_apart(geoms, left, right, n_jobs=n_jobs)
             left, right = left[~apart], right[~apart]
         if len(left):

@@ -33,7 +33,7 @@ from zoning.jit import njit  # numba.njit; a broken cache falls back to no cache
 from zoning.polyarea import _in_range, _orient_sign
 from zoning.stats.batches import task_batches
 
-__all__ = ["BLOCK", "CHUNK_PAIRS", "CHUNK_VERTICES", "HULL_MAX", "interiors_apart"]
+__all__ = ["BLOCK", "CHUNK_PAIRS", "CHUNK_VERTICES", "HULL_MAX", "interiors_apart", "warm_up"]
 
 HULL_MAX = 64  # pairs whose smaller polygon has more vertices are left to the kernel
 BLOCK = 16  # edges per block of a ring (boxes that let a pair skip the edges far from P)
@@ -101,6 +101,34 @@ def interiors_apart(
         with ThreadPoolExecutor(min(n_jobs, len(chunks))) as pool:
             list(pool.map(run, chunks))
     return out
+
+
+def warm_up() -> int:
+    """Compile the proof's kernels (once per install: numba caches them in ``__pycache__``).
+
+    ``make setup`` calls it, as it calls :func:`zoning.polyarea.warm_up`, so that the first
+    statistics run does not pay for compiling.
+
+    Returns
+    -------
+    int
+        The pairs proved apart among two squares sharing an edge and a triangle beside them
+        (2: the squares, and the second square with the triangle; the first meets it at a
+        corner only).
+
+    Examples
+    --------
+    >>> warm_up()
+    2
+    """
+    geoms = np.array(
+        [
+            shapely.box(0, 0, 1, 1),
+            shapely.box(1, 0, 2, 1),
+            shapely.Polygon([(2, 0), (3, 0), (2, 1)]),
+        ]
+    )
+    return int(interiors_apart(geoms, np.array([0, 1]), np.array([1, 2])).sum())
 
 
 def _apart_chunk(
