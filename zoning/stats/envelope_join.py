@@ -80,18 +80,12 @@ def envelope_pairs(
     order = np.argsort(cell, kind="stable")
     cell, feat = cell[order], feat[order]
 
-    # each entry meets the entries after it in its cell
-    ends = np.flatnonzero(np.r_[cell[1:] != cell[:-1], True]) + 1
-    after = np.repeat(ends, np.diff(np.r_[0, ends])) - np.arange(total) - 1
-    first = np.repeat(np.arange(total) - np.cumsum(after) + after + 1, after)
-    b = feat[first + np.arange(len(first))]
-    a = np.repeat(feat, after)
-    at = np.repeat(cell, after)
+    # each entry meets the entries after it in its cell; envelopes that intersect are reported
+    # in the cell of their common lower-left corner (a numba loop: no array of candidates)
+    from zoning.stats.cell_pairs import cell_pairs
 
-    # envelopes that intersect, reported in the cell of their common lower-left corner
-    hit = (x0[a] <= x1[b]) & (x0[b] <= x1[a]) & (y0[a] <= y1[b]) & (y0[b] <= y1[a])
-    hit &= at == np.maximum(iy0[a], iy0[b]) * nx + np.maximum(ix0[a], ix0[b])
-    a, b = ok[a[hit]], ok[b[hit]]
+    a, b = cell_pairs(cell, feat, (x0, y0, x1, y1), ix0, iy0, nx)
+    a, b = ok[a], ok[b]
     return np.minimum(a, b), np.maximum(a, b)
 
 

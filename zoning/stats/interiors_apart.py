@@ -104,10 +104,12 @@ def interiors_apart(
 
 
 def warm_up() -> int:
-    """Compile the proof's kernels (once per install: numba caches them in ``__pycache__``).
+    """Compile the dissolve's kernels (once per install: numba caches them in ``__pycache__``).
 
-    ``make setup`` calls it, as it calls :func:`zoning.polyarea.warm_up`, so that the first
-    statistics run does not pay for compiling.
+    The proof's, and the envelope join's pairs within grid cells
+    (:mod:`zoning.stats.cell_pairs`). ``make setup`` calls it, as it calls
+    :func:`zoning.polyarea.warm_up`, so that the first statistics run does not pay for
+    compiling.
 
     Returns
     -------
@@ -121,6 +123,8 @@ def warm_up() -> int:
     >>> warm_up()
     2
     """
+    from zoning.stats.envelope_join import envelope_pairs
+
     geoms = np.array(
         [
             shapely.box(0, 0, 1, 1),
@@ -128,7 +132,8 @@ def warm_up() -> int:
             shapely.Polygon([(2, 0), (3, 0), (2, 1)]),
         ]
     )
-    return int(interiors_apart(geoms, np.array([0, 1]), np.array([1, 2])).sum())
+    left, right = envelope_pairs(shapely.bounds(geoms))  # (0, 1), (1, 2)
+    return int(interiors_apart(geoms, left, right).sum())
 
 
 def _apart_chunk(
