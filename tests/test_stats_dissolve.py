@@ -326,3 +326,31 @@ def test_skipping_line_contacts_changes_no_bit(monkeypatch):
     old = area_by_unit(units, layers, n_jobs=2)
     pd.testing.assert_frame_equal(new, old, check_exact=True)
     assert (new[new.layer_kind == "control_unit"].area_km2 > 0).sum() > 6
+
+
+def test_zone_labels_are_strings_with_all_where_missing():
+    from zoning.stats.dissolve import _zone_labels
+
+    cases = [
+        (pd.Series(["core", None, "general"], dtype="str"), ["core", "all", "general"]),
+        (pd.Series(["core", pd.NA], dtype="string"), ["core", "all"]),
+        (pd.Series(["core", None, 3], dtype=object), ["core", "all", "3"]),
+        (pd.Series([1.0, np.nan, 2.5]), ["1.0", "all", "2.5"]),
+        (pd.Series(["x", None], dtype="category"), ["x", "all"]),
+    ]
+    for zone, want in cases:
+        got = _zone_labels(zone)
+        assert got.dtype == object and got.tolist() == want
+        assert all(type(z) is str for z in got)
+
+
+def test_features_left_empty_by_the_layer_reading_are_dropped(two_counties):
+    # a collection of a line (no polygon once opened), an empty polygon: dropped; the square
+    # stays
+    line = shapely.LineString([(X0, Y0), (X0 + 5, Y0 + 5)])
+    layer = frame([sq(0, 0, 1_000), shapely.GeometryCollection([line]), shapely.Polygon()])
+    from zoning.crs import ALBERS_CHINA as target
+    from zoning.stats.dissolve import _layer_geoms
+
+    geoms, zones = _layer_geoms("eco_redline", layer, target, make_valid=False, n_jobs=1)
+    assert len(geoms) == 1 and geoms[0].equals(sq(0, 0, 1_000)) and zones.tolist() == ["all"]

@@ -264,29 +264,48 @@ def _layer_geoms(
     projected = layer.to_crs(target) if not layer.crs.equals(target) else layer
     geoms = np.asarray(projected.geometry.values)
     if "zone" in projected.columns:
-        zones = projected["zone"].astype(object).where(projected["zone"].notna(), ALL_ZONES)
-        zones = zones.astype(str).to_numpy(dtype=object)
+        zones = _zone_labels(projected["zone"])
     else:
         zones = np.full(len(geoms), ALL_ZONES, dtype=object)
     keep = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     types = shapely.get_type_id(geoms)
     coll = types == 7
-    if coll.any():
+    changed = bool(coll.any())  # features replaced: they may be empty now
+    if changed:
         geoms = geoms.copy()
         geoms[coll] = polygonal_parts(geoms[coll])
         types = shapely.get_type_id(geoms)
-    keep &= np.isin(types, [3, 6])
+    keep &= (types == 3) | (types == 6)
     if not keep.all():
         logger.info("layer %s: %d non-polygonal feature(s) ignored", kind, int((~keep).sum()))
     geoms, zones = geoms[keep], zones[keep]
     if make_valid and not _checked_valid(layer, projected, target):
         invalid = _invalid(geoms, n_jobs)
         if invalid.any():
+            changed = True
             geoms = geoms.copy()
             geoms[invalid] = polygonal_parts(shapely.make_valid(geoms[invalid]))
             logger.info("layer %s: repaired %d invalid geometries", kind, int(invalid.sum()))
+    if not changed:  # the features kept are those found not empty above
+        return geoms, zones
     keep = ~shapely.is_empty(geoms)
     return geoms[keep], zones[keep]
+
+
+def _zone_labels(zone: Any) -> np.ndarray:
+    """Zone column (a :class:`pandas.Series`) as an object array of ``str``, ``"all"`` where missing.
+
+    A column of strings (most) is read as it is; any other is converted with ``str``.
+    """
+    import pandas as pd
+
+    missing = zone.isna().to_numpy()
+    if isinstance(zone.dtype, pd.StringDtype):
+        out = zone.to_numpy(dtype=object)
+        out[missing] = ALL_ZONES
+        return out
+    out = zone.astype(object).where(~missing, ALL_ZONES)
+    return out.astype(str).to_numpy(dtype=object)
 
 
 def _invalid(geoms: np.ndarray, n_jobs: int) -> np.ndarray:
