@@ -378,7 +378,10 @@ def _prove(
             out[t] = _apart(
                 coords, ring_off, feat_rings, blk_off, blk_box, feat_box, hull_off, hull_xy,
                 hull_n, a, b,
-            )  # fmt: skip
+            ) or (hull_n[b] >= 3 and _apart(
+                coords, ring_off, feat_rings, blk_off, blk_box, feat_box, hull_off, hull_xy,
+                hull_n, b, a,
+            ))  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
