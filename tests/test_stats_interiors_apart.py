@@ -7,6 +7,8 @@ it must prove are checked too, so a proof that declines everything fails.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -182,3 +184,22 @@ def test_the_proof_changes_no_bit_of_the_dissolve_or_the_statistics(monkeypatch)
         assert np.array_equal(getattr(new_pieces, field), getattr(old_pieces, field)), field
     assert np.array_equal(new_pieces.area, old_pieces.area, equal_nan=True)
     assert (new_pieces.sizes() > 1).sum() > 10  # overlapping stars were grouped
+
+
+def test_coordinates_out_of_the_exact_range_are_never_proved():
+    # products of coordinates beyond 2**500 overflow, below 2**-500 lose bits: declined (the
+    # same triangles at a normal scale are proved apart)
+    def tri(scale):
+        return Polygon(np.array([(0, 0), (1, 0), (0, 1)]) * scale)
+
+    def far(scale):
+        return Polygon(np.array([(2, 2), (3, 2), (2, 3)]) * scale)
+
+    for scale, want in ((1.0, True), (1e200, False), (1e-200, False)):
+        geoms = np.array([tri(scale), far(scale)])
+        assert interiors_apart(geoms, np.array([0]), np.array([1])).tolist() == [want]
+    with warnings.catch_warnings():  # shapely warns of the NaN as it builds the ring
+        warnings.simplefilter("ignore", RuntimeWarning)
+        nan = Polygon([(0, 0), (np.nan, 0), (0, 1)])
+    geoms = np.array([nan, far(1.0)])
+    assert interiors_apart(geoms, np.array([0]), np.array([1])).tolist() == [False]
