@@ -1,8 +1,11 @@
 """Dissolve: the features of each layer grouped into pieces whose union counts once.
 
 Features whose envelopes overlap are linked when their interiors really overlap (a positive
-intersection area from :mod:`zoning.polyarea`, the exact DE-9IM test where it declines);
-connected components of that graph are the groups whose union counts once, members in a
+intersection area from :mod:`zoning.polyarea`, the exact DE-9IM test where it declines).
+Pairs that only touch along a line (envelopes meeting on a line: :func:`envelopes_apart`) or
+whose interiors are proved disjoint from a few edges (:mod:`zoning.stats.interiors_apart`:
+most pairs of layers cut along county lines) never reach the kernel; their area would be 0,
+so the groups are the same. Connected components of that graph are the groups whose union counts once, members in a
 canonical order so that permuting input rows changes nothing. A feature that overlaps nothing
 is its own piece. No union is built here: :class:`Pieces` keeps the groups, the areas the
 dissolve already knows, and the zone labels each piece counts for;
