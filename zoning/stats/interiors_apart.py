@@ -6,8 +6,12 @@ county line, or a tip against the body across the line that shares the cut edge.
 kernel measures them all as 0; this module proves most of them disjoint first, reading only
 the edges of one polygon near the other.
 
-For a pair ``(P, Q)``, ``P`` the one with fewer vertices, let ``H`` be the convex hull of
-``P``'s vertices (so ``int P ⊂ int H``) and ``c`` a point certified strictly inside ``H``.
+Only pairs whose smaller polygon has at most :data:`HULL_MAX` coordinates are tried (its hull
+is cheap; pairs of two big polygons are mostly real overlaps). When both are that small, a
+line through an edge of one hull with the other hull on its closed outer side separates them
+(tips on the same side of a cut line). Otherwise, for ``P`` the polygon with fewer vertices
+(then the other way round when both are small), let ``H`` be the convex hull of ``P``'s
+vertices (so ``int P ⊂ int H``) and ``c`` a point certified strictly inside ``H``.
 If no edge of ``Q`` meets the open set ``int H``, then ``int H`` (connected) lies wholly
 inside or wholly outside ``Q``, and the parity of the crossings of ``Q``'s boundary by a ray
 from ``c`` tells which. When it is outside, ``int P ∩ int Q ⊂ int H ∩ Q = ∅``: the interiors
@@ -114,9 +118,8 @@ def warm_up() -> int:
     Returns
     -------
     int
-        The pairs proved apart among two squares sharing an edge and a triangle beside them
-        (2: the squares, and the second square with the triangle; the first meets it at a
-        corner only).
+        The pairs proved apart among two unit squares side by side and a triangle beside
+        the second (2: the two pairs whose envelopes meet, each sharing an edge).
 
     Examples
     --------
