@@ -21,10 +21,12 @@ $(STAMP): pyproject.toml Makefile
 $(ASSETS): $(STAMP) zoning/maps/assets.py
 	$(BIN)/python scripts/fetch_map_assets.py
 
-# The numba kernels (zoning.polyarea; the nearby-zone runs) compile once, here, not in the
-# first analysis.
-$(KERNEL): $(STAMP) zoning/polyarea.py zoning/screening/nearkernel.py
+# The numba kernels (zoning.polyarea; the dissolve's envelope join and proof of disjoint pairs;
+# the nearby-zone runs) compile once, here, not in the first analysis.
+$(KERNEL): $(STAMP) zoning/polyarea.py zoning/stats/interiors_apart.py zoning/stats/cell_pairs.py \
+		zoning/screening/nearkernel.py
 	$(BIN)/python -c "from zoning.polyarea import warm_up; warm_up(validation=True)"
+	$(BIN)/python -c "from zoning.stats.interiors_apart import warm_up; warm_up()"
 	$(BIN)/python -c "from zoning.screening.nearby import warm_up; warm_up()"
 	touch $(KERNEL)
 

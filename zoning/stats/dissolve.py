@@ -1,8 +1,11 @@
 """Dissolve: the features of each layer grouped into pieces whose union counts once.
 
 Features whose envelopes overlap are linked when their interiors really overlap (a positive
-intersection area from :mod:`zoning.polyarea`, the exact DE-9IM test where it declines);
-connected components of that graph are the groups whose union counts once, members in a
+intersection area from :mod:`zoning.polyarea`, the exact DE-9IM test where it declines).
+Pairs that only touch along a line (envelopes meeting on a line: :func:`envelopes_apart`) or
+whose interiors are proved disjoint from a few edges (:mod:`zoning.stats.interiors_apart`:
+most pairs of layers cut along county lines) never reach the kernel; their area would be 0,
+so the groups are the same. Connected components of that graph are the groups whose union counts once, members in a
 canonical order so that permuting input rows changes nothing. A feature that overlaps nothing
 is its own piece. No union is built here: :class:`Pieces` keeps the groups, the areas the
 dissolve already knows, and the zone labels each piece counts for;
@@ -264,29 +267,48 @@ def _layer_geoms(
     projected = layer.to_crs(target) if not layer.crs.equals(target) else layer
     geoms = np.asarray(projected.geometry.values)
     if "zone" in projected.columns:
-        zones = projected["zone"].astype(object).where(projected["zone"].notna(), ALL_ZONES)
-        zones = zones.astype(str).to_numpy(dtype=object)
+        zones = _zone_labels(projected["zone"])
     else:
         zones = np.full(len(geoms), ALL_ZONES, dtype=object)
     keep = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     types = shapely.get_type_id(geoms)
     coll = types == 7
-    if coll.any():
+    changed = bool(coll.any())  # features replaced: they may be empty now
+    if changed:
         geoms = geoms.copy()
         geoms[coll] = polygonal_parts(geoms[coll])
         types = shapely.get_type_id(geoms)
-    keep &= np.isin(types, [3, 6])
+    keep &= (types == 3) | (types == 6)
     if not keep.all():
         logger.info("layer %s: %d non-polygonal feature(s) ignored", kind, int((~keep).sum()))
     geoms, zones = geoms[keep], zones[keep]
     if make_valid and not _checked_valid(layer, projected, target):
         invalid = _invalid(geoms, n_jobs)
         if invalid.any():
+            changed = True
             geoms = geoms.copy()
             geoms[invalid] = polygonal_parts(shapely.make_valid(geoms[invalid]))
             logger.info("layer %s: repaired %d invalid geometries", kind, int(invalid.sum()))
+    if not changed:  # the features kept are those found not empty above
+        return geoms, zones
     keep = ~shapely.is_empty(geoms)
     return geoms[keep], zones[keep]
+
+
+def _zone_labels(zone: Any) -> np.ndarray:
+    """Zone column (a :class:`pandas.Series`) as an object array of ``str``, ``"all"`` where missing.
+
+    A column of strings (most) is read as it is; any other is converted with ``str``.
+    """
+    import pandas as pd
+
+    missing = zone.isna().to_numpy()
+    if isinstance(zone.dtype, pd.StringDtype):
+        out = zone.to_numpy(dtype=object)
+        out[missing] = ALL_ZONES
+        return out
+    out = zone.astype(object).where(~missing, ALL_ZONES)
+    return out.astype(str).to_numpy(dtype=object)
 
 
 def _invalid(geoms: np.ndarray, n_jobs: int) -> np.ndarray:
@@ -378,6 +400,14 @@ def dissolve_layer(
             # envelopes meeting only along a line (features of a tiling, e.g. control units
             # cut by a grid): interiors disjoint, no kernel needed
             apart = envelopes_apart(bounds, left, right)
+            left, right = left[~apart], right[~apart]
+        if len(left):
+            # pairs that only touch (tips on either side of a cut line, a tip against the body
+            # across it): proved apart from a few edges, without the kernel (numba, imported
+            # here as the kernel is: not with the module)
+            from zoning.stats.interiors_apart import interiors_apart
+
+            apart = interiors_apart(geoms, left, right, n_jobs=n_jobs)
             left, right = left[~apart], right[~apart]
         if len(left):
             pairs = np.stack([left, right], axis=1)
