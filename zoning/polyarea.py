@@ -74,7 +74,16 @@ import shapely
 
 from zoning.jit import njit, stack_floats  # numba.njit; a broken cache falls back to no cache
 
-__all__ = ["Packed", "certified_valid", "certify_polygons", "pack", "union_clip_areas", "warm_up"]
+__all__ = [
+    "Packed",
+    "certified_valid",
+    "certify_polygons",
+    "in_range",
+    "orient_sign",
+    "pack",
+    "union_clip_areas",
+    "warm_up",
+]
 
 _EPS = 2.0**-53  # unit roundoff of float64
 _ERRBOUND = 3.3306690738754716e-16 * 4  # Shewchuk's ccwerrboundA, with a margin
@@ -2351,3 +2360,20 @@ def _orient_sign(ax, ay, bx, by, cx, cy):
 @njit(cache=True, nogil=True)
 def _in_box(px, py, ax, ay, bx, by):
     return min(ax, bx) <= px <= max(ax, bx) and min(ay, by) <= py <= max(ay, by)
+
+
+# The exact predicates, for other numba kernels that must decide as this one does
+# (zoning.stats.interiors_apart proves pairs apart with them).
+orient_sign = _orient_sign
+"""Exact sign of the orientation of ``(a, b, c)``: 1 left turn, -1 right turn, 0 on the line.
+
+A numba function: ``orient_sign(ax, ay, bx, by, cx, cy)``, exact for coordinates that pass
+:data:`in_range` (the floating-point filter, then expansion arithmetic).
+"""
+
+in_range = _in_range
+"""Whether products of coordinates like ``v`` neither overflow nor lose bits to underflow.
+
+A numba function: ``in_range(v)`` is true for 0 and for magnitudes within
+``(2**-500, 2**500)``, where :data:`orient_sign` is exact.
+"""

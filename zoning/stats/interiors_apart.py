@@ -17,7 +17,7 @@ inside or wholly outside ``Q``, and the parity of the crossings of ``Q``'s bound
 from ``c`` tells which. When it is outside, ``int P ∩ int Q ⊂ int H ∩ Q = ∅``: the interiors
 are disjoint, whatever the shape of ``P`` or ``Q`` near ``H`` (touching along an edge or at a
 vertex is allowed). Every step is an exact orientation sign
-(:func:`zoning.polyarea._orient_sign`: a floating-point filter, then expansions) or an exact
+(:func:`zoning.polyarea.orient_sign`: a floating-point filter, then expansions) or an exact
 comparison of coordinates, so the proof only ever says "disjoint" when it is true, for valid
 polygons (the parity test, like the area kernel, reads a valid polygon's rings). Whatever it
 cannot prove is left to the kernel.
@@ -34,7 +34,7 @@ import numpy as np
 import shapely
 
 from zoning.jit import njit  # numba.njit; a broken cache falls back to no cache
-from zoning.polyarea import _in_range, _orient_sign
+from zoning.polyarea import in_range, orient_sign
 from zoning.stats.batches import task_batches
 
 __all__ = ["BLOCK", "CHUNK_PAIRS", "CHUNK_VERTICES", "HULL_MAX", "interiors_apart", "warm_up"]
@@ -252,7 +252,7 @@ def _boxes(coords, ring_off, feat_rings, blk_off, blk_box, feat_box, ok):
                 for v in range(s0, s1 + 1):
                     x = coords[v, 0]
                     y = coords[v, 1]
-                    if not (_in_range(x) and _in_range(y)):
+                    if not (in_range(x) and in_range(y)):
                         good = False
                     bx0 = min(bx0, x)
                     by0 = min(by0, y)
@@ -293,7 +293,7 @@ def _hulls(coords, ring_off, feat_rings, feats, hull_off, hull_xy, hull_n, work)
         if feat_rings[f + 1] == r + 1 and ring_off[r + 1] - ring_off[r] == 4:
             # a triangle (most tips cut off by a line): its vertices, counter-clockwise
             v = ring_off[r]
-            s = _orient_sign(
+            s = orient_sign(
                 coords[v, 0], coords[v, 1], coords[v + 1, 0], coords[v + 1, 1],
                 coords[v + 2, 0], coords[v + 2, 1],
             )  # fmt: skip
@@ -346,7 +346,7 @@ def _hulls(coords, ring_off, feat_rings, feats, hull_off, hull_xy, hull_n, work)
 @njit(cache=True, nogil=True)
 def _turn(hull_xy, end, x, y):
     """Exact orientation of ``(x, y)`` against the last two hull vertices before ``end``."""
-    return _orient_sign(
+    return orient_sign(
         hull_xy[end - 2, 0], hull_xy[end - 2, 1], hull_xy[end - 1, 0], hull_xy[end - 1, 1], x, y
     )
 
@@ -403,7 +403,7 @@ def _hulls_apart(hull_xy, ha, ka, hb, kb):
             y1 = hull_xy[j, 1]
             right = True
             for m in range(kb):
-                if _orient_sign(x0, y0, x1, y1, hull_xy[hb + m, 0], hull_xy[hb + m, 1]) > 0:
+                if orient_sign(x0, y0, x1, y1, hull_xy[hb + m, 0], hull_xy[hb + m, 1]) > 0:
                     right = False
                     break
             if right:
@@ -429,7 +429,7 @@ def _apart(
     for i in range(k):  # c strictly inside H (rounding may move it out of a sliver)
         j = h + (i + 1) % k
         if (
-            _orient_sign(hull_xy[h + i, 0], hull_xy[h + i, 1], hull_xy[j, 0], hull_xy[j, 1], cx, cy)
+            orient_sign(hull_xy[h + i, 0], hull_xy[h + i, 1], hull_xy[j, 0], hull_xy[j, 1], cx, cy)
             <= 0
         ):
             return False
@@ -477,7 +477,7 @@ def _apart(
                         if min(ax, ex) > rcx:
                             odd = not odd
                         elif max(ax, ex) >= rcx:
-                            s = _orient_sign(ax, ay, ex, ey, rcx, rcy)
+                            s = orient_sign(ax, ay, ex, ey, rcx, rcy)
                             if s == 0:
                                 return False  # c on the boundary (cannot be, once proved)
                             if (s > 0) == (ey > ay):
@@ -543,8 +543,8 @@ def _edge_outside(hull_xy, h, k, ax, ay, ex, ey):
         hx = hull_xy[h + i, 0]
         hy = hull_xy[h + i, 1]
         if (
-            _orient_sign(hx, hy, hull_xy[j, 0], hull_xy[j, 1], ax, ay) <= 0
-            and _orient_sign(hx, hy, hull_xy[j, 0], hull_xy[j, 1], ex, ey) <= 0
+            orient_sign(hx, hy, hull_xy[j, 0], hull_xy[j, 1], ax, ay) <= 0
+            and orient_sign(hx, hy, hull_xy[j, 0], hull_xy[j, 1], ex, ey) <= 0
         ):
             return True
     if ax == ex and ay == ey:
@@ -552,7 +552,7 @@ def _edge_outside(hull_xy, h, k, ax, ay, ex, ey):
     pos = False
     neg = False
     for i in range(k):
-        s = _orient_sign(ax, ay, ex, ey, hull_xy[h + i, 0], hull_xy[h + i, 1])
+        s = orient_sign(ax, ay, ex, ey, hull_xy[h + i, 0], hull_xy[h + i, 1])
         pos |= s > 0
         neg |= s < 0
     return not (pos and neg)
