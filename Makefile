@@ -22,11 +22,13 @@ $(ASSETS): $(STAMP) zoning/maps/assets.py
 	$(BIN)/python scripts/fetch_map_assets.py
 
 # The numba kernels (zoning.polyarea; the dissolve's envelope join and proof of disjoint pairs;
-# the nearby-zone runs) compile once, here, not in the first analysis.
+# the measure's shoelace areas; the nearby-zone runs) compile once, here, not in the first
+# analysis.
 $(KERNEL): $(STAMP) zoning/polyarea.py zoning/stats/interiors_apart.py zoning/stats/cell_pairs.py \
-		zoning/screening/nearkernel.py
+		zoning/stats/ring_area.py zoning/screening/nearkernel.py
 	$(BIN)/python -c "from zoning.polyarea import warm_up; warm_up(validation=True)"
 	$(BIN)/python -c "from zoning.stats.interiors_apart import warm_up; warm_up()"
+	$(BIN)/python -c "from zoning.stats.ring_area import warm_up; warm_up()"
 	$(BIN)/python -c "from zoning.screening.nearby import warm_up; warm_up()"
 	touch $(KERNEL)
 

@@ -262,12 +262,18 @@ def _resume_collector() -> None:
 
 
 def _import_kernels() -> None:
-    """Import numba and the area kernel's module (decorating its functions compiles nothing)."""
-    import zoning.polyarea  # noqa: F401
+    """Import numba and the statistics' kernel modules (decorating compiles nothing).
+
+    The area kernel, the dissolve's proof of pairs apart (and its envelope join's cell pairs),
+    and the measure's shoelace areas.
+    """
+    import zoning.polyarea
+    import zoning.stats.interiors_apart
+    import zoning.stats.ring_area  # noqa: F401
 
 
 def _load_kernels(imports: Background) -> None:
-    """Load the area kernel (numba's cached machine code) by running it once on two squares.
+    """Load the statistics' kernels (numba's cached machine code) by running each once.
 
     ``imports`` is the thread importing the kernel's module: its error, if any, is raised here.
 
@@ -279,8 +285,11 @@ def _load_kernels(imports: Background) -> None:
     imports.wait()
     from zoning.jit import without_scipy_linalg
     from zoning.polyarea import warm_up
+    from zoning.stats import interiors_apart, ring_area
 
     without_scipy_linalg(warm_up)
+    without_scipy_linalg(interiors_apart.warm_up)
+    without_scipy_linalg(ring_area.warm_up)
 
 
 def _unit_names(units: Any, unit_field: str) -> dict[str, str]:

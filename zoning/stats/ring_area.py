@@ -25,7 +25,7 @@ import numpy as np
 
 from zoning.jit import njit  # numba.njit; a broken cache falls back to no cache
 
-__all__ = ["polygon_areas"]
+__all__ = ["polygon_areas", "warm_up"]
 
 _U = 2.0**-53  # unit roundoff of float64
 
@@ -70,6 +70,30 @@ def polygon_areas(packed: object, geoms: np.ndarray) -> tuple[np.ndarray, np.nda
             bound,
         )
     return area, bound
+
+
+def warm_up() -> float:
+    """Compile the shoelace kernel (once per install: numba caches it in ``__pycache__``).
+
+    ``make setup`` calls it beside :func:`zoning.polyarea.warm_up`, and ``zoning stats`` loads
+    it on its kernel thread, so that no statistics run compiles it.
+
+    Returns
+    -------
+    float
+        The area of a 2 x 3 rectangle.
+
+    Examples
+    --------
+    >>> warm_up()
+    6.0
+    """
+    import shapely
+
+    from zoning.polyarea import pack
+
+    area, _ = polygon_areas(pack(np.array([shapely.box(0, 0, 2, 3)])), np.array([0]))
+    return float(area[0])
 
 
 @njit(cache=True, nogil=True)
