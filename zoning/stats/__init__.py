@@ -47,7 +47,7 @@ from zoning.lazy import lazy_names
 
 if TYPE_CHECKING:  # the names, for type checkers; at run time they load on first use
     from zoning.stats.cluster import area_by_unit_dask, dask_client, partition_pieces
-    from zoning.stats.dissolve import ALL_ZONES, Pieces, dissolve_layer, dissolve_layers
+    from zoning.stats.dissolve import ALL_ZONES, dissolve_layer, dissolve_layers
     from zoning.stats.layer_kinds import choose_kinds, polygon_kinds
     from zoning.stats.measure import measure_pieces
     from zoning.stats.overlaps import (
@@ -57,6 +57,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         flattened_areas,
         overlap_table,
     )
+    from zoning.stats.pieces import Pieces
     from zoning.stats.summary import STATS_COLUMNS, area_by_unit, parent_adcode, rollup, summarise
     from zoning.stats.units import PreparedUnits, prepare_units, validate_units
 
@@ -67,7 +68,7 @@ _API = {
     "dask_client": "cluster",
     "partition_pieces": "cluster",
     "ALL_ZONES": "dissolve",
-    "Pieces": "dissolve",
+    "Pieces": "pieces",
     "dissolve_layer": "dissolve",
     "dissolve_layers": "dissolve",
     "choose_kinds": "layer_kinds",

@@ -35,8 +35,9 @@ import pandas as pd
 import shapely
 
 from zoning.crs import ALBERS_CHINA, require_measurable
-from zoning.stats.dissolve import Pieces, dissolve_layers
+from zoning.stats.dissolve import dissolve_layers
 from zoning.stats.measure import measure_pieces
+from zoning.stats.pieces import Pieces
 from zoning.stats.summary import summarise
 from zoning.stats.units import prepare_units
 from zoning.threads import resolve_n_jobs

@@ -29,8 +29,9 @@ import shapely
 
 from zoning.ranges import concat_ranges
 from zoning.stats.batches import SkipWhenInside, batched_clip_areas
-from zoning.stats.dissolve import Pieces, piece_geometries
+from zoning.stats.dissolve import piece_geometries
 from zoning.stats.geos import map_chunks, overlay, union_all
+from zoning.stats.pieces import Pieces
 from zoning.stats.units import PreparedUnits
 
 __all__ = ["MeasuredRows", "measure_pieces", "measure_rows"]

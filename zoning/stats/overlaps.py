@@ -26,9 +26,10 @@ import pandas as pd
 import shapely
 
 from zoning.crs import ALBERS_CHINA, require_measurable
-from zoning.stats.dissolve import ALL_ZONES, Pieces, dissolve_layers, piece_geometries
+from zoning.stats.dissolve import ALL_ZONES, dissolve_layers, piece_geometries
 from zoning.stats.geos import overlay
 from zoning.stats.measure import measure_pieces
+from zoning.stats.pieces import Pieces
 from zoning.stats.summary import area_by_unit, summarise
 from zoning.stats.units import prepare_units
 from zoning.threads import resolve_n_jobs

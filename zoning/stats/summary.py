@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from zoning.kinds import get_kind
-from zoning.stats.dissolve import ALL_ZONES, Pieces, dissolve_layers
+from zoning.stats.dissolve import ALL_ZONES, dissolve_layers
 from zoning.stats.measure import MeasuredRows, measure_rows
+from zoning.stats.pieces import Pieces
 from zoning.stats.units import PreparedUnits, prepare_units
 from zoning.threads import resolve_n_jobs
 
