@@ -41,13 +41,16 @@ install_packages() {
     if [ -n "$(pg_bindir)" ] && have_postgis; then return 0; fi
     if [ "$(id -u)" != 0 ] || [ -n "${ZONING_POSTGIS_NO_INSTALL:-}" ]; then
         echo "postgis: PostgreSQL/PostGIS are not installed; installing them needs root and" \
-            "the network: run \`make postgis\` as root (apt-get install postgresql postgis)" >&2
+            "the network: run \`make postgis\` as root (apt-get install postgresql postgresql-postgis)" >&2
         exit 3
     fi
-    echo "postgis: installing Debian's postgresql and postgis packages" >&2
+    echo "postgis: installing Debian's postgresql and postgresql-postgis packages" >&2
     apt-get update -qq >/dev/null
+    # postgresql-postgis is the extension for the default server (postgresql-15-postgis-3 on
+    # Debian 12); the package "postgis" holds only the command-line tools and merely recommends
+    # it, so without recommends it left the server with no extension and the tests skipped
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        postgresql postgis >/dev/null
+        postgresql postgresql-postgis >/dev/null
 }
 
 # run a server binary as the owner of the cluster (PostgreSQL refuses to run as root)
