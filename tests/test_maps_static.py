@@ -62,3 +62,30 @@ def test_choropleth_uses_the_html_classes():
         r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
         near = (abs(rgb[..., 0] - r) < 6) & (abs(rgb[..., 1] - g) < 6) & (abs(rgb[..., 2] - b) < 6)
         assert near.sum() > 100, color  # every class colour is on the map
+
+
+def test_a_cjk_font_installed_after_matplotlib_cached_its_list_is_found(monkeypatch):
+    """matplotlib's font list, cached before the CJK font was installed, lacks it: the map adds
+    the system fonts missing from the list, and Chinese labels find their font."""
+    from matplotlib import font_manager
+
+    from zoning.maps import static
+
+    cjk = [f.fname for f in font_manager.fontManager.ttflist if f.name in static._CJK_FONTS] or [
+        p
+        for p in font_manager.findSystemFonts()
+        if font_manager.FontProperties(fname=p).get_name() in static._CJK_FONTS
+    ]
+    if not cjk:
+        pytest.skip("no CJK font installed (make browser installs fonts-wqy-microhei)")
+    stale = font_manager.FontManager()  # a fresh list, then every face of the CJK files out
+    files = {f.fname for f in stale.ttflist if f.name in static._CJK_FONTS}
+    stale.ttflist = [f for f in stale.ttflist if f.fname not in files]
+    monkeypatch.setattr(font_manager, "fontManager", stale)
+    static._fonts_installed_since_cached.cache_clear()
+    try:
+        assert static._fonts_installed_since_cached() >= 1
+        assert {f.name for f in stale.ttflist} & set(static._CJK_FONTS)
+        assert static._fonts_installed_since_cached.__wrapped__() == 0  # known now: no scan
+    finally:
+        static._fonts_installed_since_cached.cache_clear()

@@ -14,6 +14,7 @@ byte-identical.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections.abc import Sequence
@@ -48,12 +49,45 @@ def nice_scale_length(width_m: float) -> float:
     return float(power)
 
 
+@functools.cache
+def _fonts_installed_since_cached() -> int:
+    """Add the system fonts matplotlib's cached font list lacks, when it knows no CJK font.
+
+    matplotlib lists the system fonts once, into its cache (``~/.cache/matplotlib``), and never
+    looks again: a CJK font installed after the first map of a machine (``make browser``
+    installs ``fonts-wqy-microhei``) stayed unseen, and Chinese labels came out as boxes. When
+    none of the CJK fonts is known, the font files are listed again (a few ms) and those
+    missing from the list added. Once per process.
+
+    Returns
+    -------
+    int
+        The font files added (0 when a CJK font was already known).
+    """
+    from matplotlib import font_manager
+
+    fonts = font_manager.fontManager
+    if {f.name for f in fonts.ttflist}.intersection(_CJK_FONTS):
+        return 0
+    known = {f.fname for f in fonts.ttflist}
+    added = 0
+    for path in font_manager.findSystemFonts():
+        if path not in known:
+            try:
+                fonts.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # a file FreeType cannot read
+                continue
+            added += 1
+    return added
+
+
 def _figure(title: str, size: tuple[float, float] = (7.0, 5.6)) -> tuple[Any, Any]:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
+    _fonts_installed_since_cached()
     plt.rcParams["font.sans-serif"] = [*_CJK_FONTS, "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
     fig, ax = plt.subplots(figsize=size, dpi=150)
