@@ -1,7 +1,8 @@
 """Headless Chromium for the real-browser tests, with the network off (shared helper).
 
 Needs the Debian packages ``chromium`` and ``chromium-driver`` (``make browser``) and the Python
-package ``selenium``; :func:`missing` says what is absent so the tests can skip with the reason.
+package ``selenium``; :func:`missing` says what is absent so the tests can skip with the reason
+(on CI it raises instead).
 """
 
 from __future__ import annotations
@@ -15,7 +16,18 @@ CHROMEDRIVER = Path(os.environ.get("ZONING_CHROMEDRIVER", "/usr/bin/chromedriver
 
 
 def missing(assets: Iterable[str] = ("leaflet.js",)) -> str | None:
-    """Why the browser tests cannot run here (a sentence naming the fix), or None."""
+    """Why the browser tests cannot run here (a sentence naming the fix), or None.
+
+    On CI (``CI`` set) a reason is an error instead: there ``make test`` installs Chromium
+    (``make browser``), and a skip would hide a missing install step.
+    """
+    reason = _missing(assets)
+    if reason is not None and os.environ.get("CI"):
+        raise RuntimeError(f"browser tests cannot run on CI: {reason}")
+    return reason
+
+
+def _missing(assets: Iterable[str]) -> str | None:
     from zoning.maps import assets as assets_mod
 
     if not CHROMIUM.is_file():
