@@ -60,3 +60,37 @@ def random_layer(seed: int, n: int) -> gpd.GeoDataFrame:
             shapely.Polygon(np.c_[X0 + cx + rad * np.cos(ang), Y0 + cy + rad * np.sin(ang)])
         )
     return frame(geoms, zone=rng.choice(["core", "general"], n).tolist())
+
+
+def random_stars(
+    seed: int,
+    n: int,
+    *,
+    origin: tuple[float, float] = (0.0, 0.0),
+    extent: float = 10_000.0,
+    vertices: tuple[int, int] = (5, 80),
+    radius: tuple[float, float] = (200.0, 1_500.0),
+    holes_every: int = 7,
+    multi_every: int | None = 11,
+) -> np.ndarray:
+    """``n`` seeded random star polygons, some with a hole, some multipolygons.
+
+    Centres lie in the square ``origin + [0, extent]²``; each star has a number of vertices in
+    ``vertices`` and radii in ``radius``. Star ``i`` gets a hole when ``i % holes_every`` is
+    ``3 % holes_every``,
+    and becomes a multipolygon with a 300 m square beside it when ``i % multi_every`` is 5.
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        cx, cy = origin[0] + rng.uniform(0, extent), origin[1] + rng.uniform(0, extent)
+        k = int(rng.integers(*vertices))
+        ang = np.sort(rng.uniform(0, 2 * np.pi, k))
+        rad = rng.uniform(*radius) * (0.5 + 0.5 * rng.random(k))
+        star = shapely.Polygon(np.c_[cx + rad * np.cos(ang), cy + rad * np.sin(ang)])
+        if i % holes_every == 3 % holes_every:
+            star = star.difference(shapely.Point(cx, cy).buffer(rad.min() / 3))
+        elif multi_every is not None and i % multi_every == 5:
+            star = shapely.MultiPolygon([star, shapely.box(cx + 2_000, cy, cx + 2_300, cy + 300)])
+        out.append(star)
+    return np.array(out, dtype=object)

@@ -7,27 +7,10 @@ import itertools
 import numpy as np
 import pytest
 import shapely
+from stats_shapes import random_stars
 
 from zoning.polyarea import pack, union_clip_areas
 from zoning.stats.batches import batched_clip_areas, task_batches
-
-
-def _stars(seed: int, n: int) -> np.ndarray:
-    """``n`` random star polygons, a few with holes and a few multipolygons, in a 10 km square."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for i in range(n):
-        cx, cy = rng.uniform(0, 10_000, 2)
-        k = int(rng.integers(5, 80))
-        ang = np.sort(rng.uniform(0, 2 * np.pi, k))
-        rad = rng.uniform(200, 1_500) * (0.5 + 0.5 * rng.random(k))
-        star = shapely.Polygon(np.c_[cx + rad * np.cos(ang), cy + rad * np.sin(ang)])
-        if i % 7 == 3:
-            star = star.difference(shapely.Point(cx, cy).buffer(rad.min() / 3))
-        elif i % 11 == 5:
-            star = shapely.MultiPolygon([star, shapely.box(cx + 2_000, cy, cx + 2_300, cy + 300)])
-        out.append(star)
-    return np.array(out, dtype=object)
 
 
 def _tasks(seed: int, n_geoms: int, n_tasks: int) -> tuple[np.ndarray, ...]:
@@ -44,7 +27,7 @@ def _tasks(seed: int, n_geoms: int, n_tasks: int) -> tuple[np.ndarray, ...]:
 @pytest.mark.parametrize("n_jobs", [1, 2])
 @pytest.mark.parametrize(("max_work", "max_tasks"), [(1 << 20, 8192), (300, 7), (1, 1)])
 def test_batches_give_the_bits_of_one_call(n_jobs, max_work, max_tasks):
-    geoms = _stars(3, 120)
+    geoms = random_stars(3, 120)
     indptr, members, clip = _tasks(4, len(geoms), 400)
     ref, ref_noise = union_clip_areas(pack(geoms), indptr, members, clip, with_noise=True)
     area, noise = batched_clip_areas(

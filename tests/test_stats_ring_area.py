@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 import shapely
-from stats_shapes import X0, Y0
+from stats_shapes import X0, Y0, random_stars
 
 from zoning.polyarea import pack
 from zoning.stats.ring_area import polygon_areas
@@ -43,18 +43,16 @@ def test_areas_by_hand():
 def test_bound_holds_against_exact_arithmetic():
     # stars of 5–200 vertices, some with holes, at Albers magnitudes (coordinates ~1e6 m):
     # |area - exact| <= bound, and the bound is not vacuous (far below the area)
-    rng = np.random.default_rng(11)
-    geoms = []
-    for i in range(60):
-        cx, cy = X0 + rng.uniform(0, 1e5), Y0 + rng.uniform(0, 1e5)
-        k = int(rng.integers(5, 200))
-        ang = np.sort(rng.uniform(0, 2 * np.pi, k))
-        rad = rng.uniform(10, 3_000) * (0.5 + 0.5 * rng.random(k))
-        star = shapely.Polygon(np.c_[cx + rad * np.cos(ang), cy + rad * np.sin(ang)])
-        if i % 3 == 0:
-            star = star.difference(shapely.Point(cx, cy).buffer(rad.min() / 3))
-        geoms.append(star)
-    geoms = np.array(geoms, dtype=object)
+    geoms = random_stars(
+        11,
+        60,
+        origin=(X0, Y0),
+        extent=1e5,
+        vertices=(5, 200),
+        radius=(10, 3_000),
+        holes_every=3,
+        multi_every=None,
+    )
     packed = pack(geoms)
     area, bound = polygon_areas(packed, np.arange(len(geoms)))
     for g in range(len(geoms)):
