@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ALL_ZONES",
+    "LayerJobs",
     "Pieces",
     "connected_components",
     "dissolve_layer",
@@ -42,6 +44,7 @@ __all__ = [
     "envelopes_apart",
     "lexsort",
     "piece_geometries",
+    "start_layers",
 ]
 
 logger = logging.getLogger(__name__)
@@ -471,29 +474,93 @@ def dissolve_layers(
     make_valid: bool = True,
 ) -> tuple[Pieces, dict[str, list[str]]]:
     """Project and dissolve every layer; return the pieces and the zones present per kind."""
-    target = require_measurable(crs if crs is not None else ALBERS_CHINA, "zoning statistics")
-    zones_by_kind: dict[str, list[str]] = {}
-    offset = 0
-    # layers are read (projected, checked) one after the other on this thread, and each is
-    # dissolved on a thread of its own meanwhile: one layer's serial steps (envelope join,
-    # sorting) overlap another's pair tests. Group ids follow the layers' sorted order.
     with ThreadPoolExecutor(max(1, min(n_jobs, len(layers)))) as pool:
-        jobs: list[Future[Pieces]] = []
-        for kind in sorted(layers):
-            try:
-                geoms, zones = _layer_geoms(
-                    kind, layers[kind], target, make_valid=make_valid, n_jobs=n_jobs
-                )
-            except BaseException:
-                for job in jobs:  # an error of an earlier layer first, as one by one
-                    job.result()
-                raise
-            zones_by_kind[kind] = sorted(set(zones))
-            jobs.append(
-                pool.submit(dissolve_layer, kind, geoms, zones, n_jobs=n_jobs, group_offset=offset)
+        started = start_layers(layers, pool, crs=crs, n_jobs=n_jobs, make_valid=make_valid)
+        parts = [started.pieces(i) for i in range(len(started.kinds))]
+    return Pieces.concat(parts), started.zones_by_kind
+
+
+@dataclass(frozen=True)
+class LayerJobs:
+    """The layers being dissolved (:func:`start_layers`), one future per kind in sorted order.
+
+    Attributes
+    ----------
+    kinds : list of str
+        The layer kinds, sorted.
+    jobs : list of Future
+        :func:`dissolve_layer` of each kind, with group ids from 0.
+    offsets : list of int
+        Added to the group ids of each kind: the features of the kinds sorted before it.
+    zones_by_kind : dict of str to list of str
+        The zones present per kind, kinds in sorted order.
+    """
+
+    kinds: list[str]
+    jobs: list[Future[Pieces]]
+    offsets: list[int]
+    zones_by_kind: dict[str, list[str]]
+
+    def pieces(self, i: int) -> Pieces:
+        """Wait for kind ``i`` and return its pieces (its dissolve's error, if any).
+
+        Group ids as :func:`dissolve_layers` numbers them: after the earlier kinds' features.
+        """
+        p = self.jobs[i].result()
+        return p if self.offsets[i] == 0 else replace(p, group=p.group + self.offsets[i])
+
+
+def start_layers(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    pool: ThreadPoolExecutor,
+    *,
+    crs: Any = None,
+    n_jobs: int = 1,
+    make_valid: bool = True,
+) -> LayerJobs:
+    """Read every layer on this thread and start its dissolve on ``pool``, largest first.
+
+    Layers are read (projected, checked) one after the other, and each is dissolved on a
+    thread of ``pool`` meanwhile: one layer's serial steps (envelope join, sorting) overlap
+    another's pair tests. The layer with the most features is read and started first, so the
+    longest dissolve does not wait for a thread while smaller ones run. Errors are those one
+    layer after the other in sorted order would meet first: a layer that cannot be read is
+    reported after the dissolve errors of the kinds sorted before it (:meth:`LayerJobs.pieces`
+    raises them), and the kinds sorted after it are not read. With ``n_jobs`` 1 the layers go
+    one after the other in sorted order.
+    """
+    target = require_measurable(crs if crs is not None else ALBERS_CHINA, "zoning statistics")
+    kinds = sorted(layers)
+    order = list(range(len(kinds)))
+    if n_jobs > 1:  # the most features first; ties in sorted order
+        order.sort(key=lambda i: -len(layers[kinds[i]]))
+    jobs: dict[int, Future[Pieces]] = {}
+    sizes: dict[int, int] = {}
+    zones_of: dict[int, list[str]] = {}
+    failed: tuple[int, BaseException] | None = None
+    for i in order:
+        if failed is not None and i > failed[0]:
+            continue  # one by one, this layer would never be read
+        try:
+            geoms, zones = _layer_geoms(
+                kinds[i], layers[kinds[i]], target, make_valid=make_valid, n_jobs=n_jobs
             )
-            if n_jobs <= 1:
-                jobs[-1].result()  # one thread: one layer after the other
-            offset += len(geoms)
-        parts = [job.result() for job in jobs]
-    return Pieces.concat(parts), zones_by_kind
+        except BaseException as exc:
+            failed = (i, exc)
+            continue
+        zones_of[i] = sorted(set(zones))
+        sizes[i] = len(geoms)
+        jobs[i] = pool.submit(dissolve_layer, kinds[i], geoms, zones, n_jobs=n_jobs)
+        if n_jobs <= 1:
+            jobs[i].result()  # one thread: one layer after the other
+    if failed is not None:
+        for i in range(failed[0]):
+            jobs[i].result()  # an error of an earlier layer first, as one by one
+        raise failed[1]
+    offsets = np.r_[0, np.cumsum([sizes[i] for i in range(len(kinds))])].tolist()
+    return LayerJobs(
+        kinds=kinds,
+        jobs=[jobs[i] for i in range(len(kinds))],
+        offsets=[int(o) for o in offsets[:-1]],
+        zones_by_kind={kinds[i]: zones_of[i] for i in range(len(kinds))},
+    )
