@@ -31,10 +31,18 @@ from zoning.ranges import concat_ranges
 from zoning.stats.batches import SkipWhenInside, batched_clip_areas
 from zoning.stats.dissolve import piece_geometries
 from zoning.stats.geos import map_chunks, overlay, union_all
+from zoning.stats.measured_rows import LabelIndex, MeasuredRows, label_rows
 from zoning.stats.pieces import Pieces
 from zoning.stats.units import PreparedUnits
 
-__all__ = ["MeasuredRows", "measure_pieces", "measure_rows"]
+__all__ = [
+    "KernelPairs",
+    "MeasuredRows",
+    "declined_pairs",
+    "kernel_pairs",
+    "measure_pieces",
+    "measure_rows",
+]
 
 _REMAINDER_MIN_PAIRS = 64  # crossing pairs needed before the subtraction shortcut is used
 _LIKELY_MIN_UNITS = 2  # candidate units a piece needs to be measured in its likely one first
@@ -168,61 +176,6 @@ def _likely_units(
     return likely
 
 
-@dataclass(frozen=True)
-class MeasuredRows:
-    """Rows of :func:`measure_pieces` as plain arrays, before any DataFrame is built.
-
-    :func:`zoning.stats.summary.area_by_unit` sums these directly: a DataFrame turned the
-    ``kind`` and ``label`` columns into Arrow strings and back (~40 ms per 200,000 rows on
-    the main thread). Kinds and labels are kept as codes into their distinct values, found
-    per piece while the kernel measures the pieces near unit boundaries.
-
-    Attributes
-    ----------
-    unit, group, area_m2 : ndarray
-        The columns of :func:`measure_pieces` of these names.
-    kind_code, label_code : ndarray of int64
-        Position of each row's kind in ``kinds`` and of its label in ``labels``.
-    kinds, labels : ndarray of str (dtype object)
-        Distinct kinds and labels.
-    """
-
-    unit: np.ndarray
-    group: np.ndarray
-    area_m2: np.ndarray
-    kind_code: np.ndarray
-    kinds: np.ndarray
-    label_code: np.ndarray
-    labels: np.ndarray
-
-    @property
-    def kind(self) -> np.ndarray:
-        """Kind of each row (dtype object)."""
-        return self.kinds[self.kind_code]
-
-    @property
-    def label(self) -> np.ndarray:
-        """Label of each row (dtype object)."""
-        return self.labels[self.label_code]
-
-    def __len__(self) -> int:
-        """Return the number of rows."""
-        return len(self.unit)
-
-    def __getitem__(self, column: str) -> np.ndarray:
-        """Return a column by name, as a DataFrame would."""
-        return np.asarray(getattr(self, column))
-
-    def frame(self) -> pd.DataFrame:
-        """Return the rows as the DataFrame of :func:`measure_pieces`."""
-        if len(self) == 0:
-            return _empty_measure()
-        return pd.DataFrame({c: self[c] for c in _COLUMNS})
-
-
-_COLUMNS = ("unit", "kind", "label", "group", "area_m2")
-
-
 def measure_pieces(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> pd.DataFrame:
     """Area (m²) of every piece inside every unit it touches, for every label of the piece.
 
@@ -237,11 +190,50 @@ def measure_pieces(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> 
 
 def measure_rows(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> MeasuredRows:
     """:func:`measure_pieces` as plain arrays (:class:`MeasuredRows`), without a DataFrame."""
+    if len(pieces) == 0 or len(units.ids) == 0:
+        return MeasuredRows.empty()
+    found = kernel_pairs(pieces, units, n_jobs=n_jobs)
+    piece, unit, area = found.piece, found.unit, found.area
+    if len(found.declined):
+        pc, uc, ac = declined_pairs(pieces, found.declined, units, n_jobs=n_jobs)
+        piece, unit, area = np.r_[piece, pc], np.r_[unit, uc], np.r_[area, ac]
+    return label_rows(pieces, found.labels, piece, unit, area)
+
+
+@dataclass(frozen=True)
+class KernelPairs:
+    """The (piece, unit) pairs :func:`kernel_pairs` measured, and the pieces left to GEOS.
+
+    Attributes
+    ----------
+    piece, unit, area : ndarray
+        Each measured pair: piece, unit (positions) and area (m², zeros included).
+    declined : ndarray of int64
+        The pieces (increasing) with a pair the kernel declined: none of their pairs is in
+        ``piece``; :func:`declined_pairs` measures them.
+    labels : LabelIndex
+        The pieces' label table, for :func:`label_rows`.
+    """
+
+    piece: np.ndarray
+    unit: np.ndarray
+    area: np.ndarray
+    declined: np.ndarray
+    labels: LabelIndex
+
+
+def kernel_pairs(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> KernelPairs:
+    """Place the pieces clear of unit boundaries and measure the others by the kernel.
+
+    Every piece is measured on its own (its pairs, its areas), so measuring some pieces and
+    then others gives the pairs of measuring them all at once; only the pieces the kernel
+    declines are left (:func:`declined_pairs` measures them, all at once: whether it
+    subtracts a piece's other parts from its whole depends on how many pieces it measures).
+    """
     n = len(pieces)
+    i64 = np.array([], dtype=np.int64)
     if n == 0 or len(units.ids) == 0:
-        i64 = np.array([], dtype=np.int64)
-        obj = np.array([], dtype=object)
-        return MeasuredRows(i64, i64, np.array([], dtype=float), i64, obj, i64, obj)
+        return KernelPairs(i64, i64, np.array([], dtype=float), i64, LabelIndex.of(pieces))
     b = pieces.bounds()
     # a piece whose envelope touches no unit boundary lies inside one unit (or outside all).
     # Most are found by the boundary grid, and placed by the unit of the centre of the
@@ -257,76 +249,47 @@ def measure_rows(pieces: Pieces, units: PreparedUnits, *, n_jobs: int = 1) -> Me
         if n_jobs <= 1:
             near_job.result()  # one thread: one stage after the other
         far_piece, far_unit, far_area = _measure_far(pieces, units, b, free, clear_job, n_jobs)
-        labels = _LabelIndex.of(pieces)  # while the near pieces are measured
+        labels = LabelIndex.of(pieces)  # while the near pieces are measured
         near_idx, cand, u_idx, area = near_job.result()
-    res_piece, res_unit, res_area = [far_piece], [far_unit], [far_area]
-    if len(near_idx):
-        declined = np.zeros(n, dtype=bool)
-        declined[cand[np.isnan(area)]] = True
-        ok = ~declined[cand]
-        res_piece.append(cand[ok])
-        res_unit.append(u_idx[ok])
-        res_area.append(area[ok])
-        # pieces with a pair the kernel declined (touching or collinear edges): GEOS
-        sizes = pieces.sizes()
-        single = np.flatnonzero(declined & (sizes == 1))
-        if len(single):
-            pc, uc, ac = _measure_single(pieces, single, units, n_jobs)
-            res_piece.append(pc)
-            res_unit.append(uc)
-            res_area.append(ac)
-        multi = np.flatnonzero(declined & (sizes > 1))
-        if len(multi):
-            pc, uc, ac = _measure_multi(pieces, multi, units, n_jobs)
-            res_piece.append(pc)
-            res_unit.append(uc)
-            res_area.append(ac)
-    piece = np.concatenate(res_piece)
-    unit = np.concatenate(res_unit)
-    area = np.concatenate(res_area)
-    pos = area > 0
-    piece, unit, area = piece[pos], unit[pos], area[pos]
-    # expand to labels: a piece may count for "all" and for its zone
-    lstart = np.searchsorted(labels.by_piece, piece, side="left")
-    lend = np.searchsorted(labels.by_piece, piece, side="right")
-    reps = lend - lstart
-    rows = np.repeat(np.arange(len(piece)), reps)
-    lab_idx = labels.order[concat_ranges(lstart, reps)]
-    return MeasuredRows(
-        unit=unit[rows].astype(np.int64),
-        group=pieces.group[piece[rows]],
-        area_m2=area[rows],
-        kind_code=labels.kind_code[piece[rows]],
-        kinds=labels.kinds,
-        label_code=labels.label_code[lab_idx],
-        labels=labels.labels,
+    if len(near_idx) == 0:
+        return KernelPairs(far_piece, far_unit, far_area, i64, labels)
+    declined = np.zeros(n, dtype=bool)
+    declined[cand[np.isnan(area)]] = True
+    ok = ~declined[cand]
+    return KernelPairs(
+        piece=np.r_[far_piece, cand[ok]],
+        unit=np.r_[far_unit, u_idx[ok]],
+        area=np.r_[far_area, area[ok]],
+        declined=np.flatnonzero(declined),
+        labels=labels,
     )
 
 
-@dataclass(frozen=True)
-class _LabelIndex:
-    """The label table of some pieces sorted by piece, and their kinds and labels as codes."""
+def declined_pairs(
+    pieces: Pieces, declined: np.ndarray, units: PreparedUnits, *, n_jobs: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Measure by GEOS the pieces ``declined`` (increasing): ``(piece, unit, area)`` per pair.
 
-    order: np.ndarray  # label entries by piece (stable)
-    by_piece: np.ndarray  # the piece of each entry, in that order
-    kind_code: np.ndarray  # per piece
-    kinds: np.ndarray
-    label_code: np.ndarray  # per label entry
-    labels: np.ndarray
-
-    @staticmethod
-    def of(pieces: Pieces) -> _LabelIndex:
-        order = np.argsort(pieces.label_piece, kind="stable")
-        kind_code, kinds = pd.factorize(pieces.kind)
-        label_code, labels = pd.factorize(pieces.label)
-        return _LabelIndex(
-            order=order,
-            by_piece=pieces.label_piece[order],
-            kind_code=kind_code.astype(np.int64),
-            kinds=np.asarray(kinds, dtype=object),
-            label_code=label_code.astype(np.int64),
-            labels=np.asarray(labels, dtype=object),
-        )
+    Pieces with a pair the kernel declined (touching or collinear edges): one-feature pieces
+    by :func:`_measure_single`, groups by :func:`_measure_multi`.
+    """
+    sizes = pieces.sizes()[declined]
+    res_piece, res_unit, res_area = [], [], []
+    single = declined[sizes == 1]
+    if len(single):
+        pc, uc, ac = _measure_single(pieces, single, units, n_jobs)
+        res_piece.append(pc)
+        res_unit.append(uc)
+        res_area.append(ac)
+    multi = declined[sizes > 1]
+    if len(multi):
+        pc, uc, ac = _measure_multi(pieces, multi, units, n_jobs)
+        res_piece.append(pc)
+        res_unit.append(uc)
+        res_area.append(ac)
+    if not res_piece:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64), np.array([])
+    return np.concatenate(res_piece), np.concatenate(res_unit), np.concatenate(res_area)
 
 
 def _envelope_queries(pieces: Pieces, idx: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -567,15 +530,3 @@ def _measure_multi(
         else:
             area[~lone] = [_u(g) for g in groups]
     return p_of[brk], u_sorted[brk], area
-
-
-def _empty_measure() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "unit": pd.Series(dtype=np.int64),
-            "kind": pd.Series(dtype=object),
-            "label": pd.Series(dtype=object),
-            "group": pd.Series(dtype=np.int64),
-            "area_m2": pd.Series(dtype=float),
-        }
-    )
