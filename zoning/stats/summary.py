@@ -21,6 +21,7 @@ import pandas as pd
 
 from zoning.kinds import get_kind
 from zoning.stats.dissolve import ALL_ZONES, dissolve_layers
+from zoning.stats.layer_stages import dissolve_and_measure
 from zoning.stats.measure import MeasuredRows, measure_rows
 from zoning.stats.pieces import Pieces
 from zoning.stats.units import PreparedUnits, prepare_units
@@ -191,6 +192,12 @@ def area_by_unit(
         )
         if jobs <= 1:
             units_job.result()  # one thread: one stage after the other
+        elif dissolved is None:
+            # each layer measured as soon as it is dissolved, while the others dissolve
+            measured, prepared, zones = dissolve_and_measure(
+                layers, units_job, crs=crs, n_jobs=jobs, make_valid=make_valid
+            )
+            return summarise(measured, prepared, zones)
         try:
             if dissolved is None:
                 dissolved = dissolve_layers(layers, crs=crs, n_jobs=jobs, make_valid=make_valid)
