@@ -59,8 +59,29 @@ def _at_once(units: gpd.GeoDataFrame, layers: dict) -> MeasuredRows:
     return measure_rows(pieces, prepare_units(units), n_jobs=1)
 
 
+def _measure_layers(monkeypatch, batches: list[list[int]]) -> None:
+    """Layers (positions in sorted order) measured in these batches, in this order."""
+    import zoning.stats.layer_stages as stages
+
+    left = list(batches)
+
+    def dissolved(jobs, pending):
+        for job in jobs:
+            job.exception()  # wait for every dissolve
+        return left.pop(0)
+
+    monkeypatch.setattr(stages, "_dissolved", dissolved)
+
+
+# three layers: basic_farmland, eco_redline, urban_boundary
+ORDERS = {"one by one": [[0], [1], [2]], "together": [[0, 1, 2]], "middle first": [[1], [0, 2]]}
+
+
 @pytest.mark.parametrize("n_jobs", [2, 3])
-def test_layers_measured_apart_give_the_rows_of_all_at_once(grid_units, n_jobs):
+@pytest.mark.parametrize("how", ["as they come", *ORDERS])
+def test_layers_measured_apart_give_the_rows_of_all_at_once(grid_units, monkeypatch, n_jobs, how):
+    if how in ORDERS:
+        _measure_layers(monkeypatch, ORDERS[how])
     layers = _layers()
     want = _at_once(grid_units, layers)
     got = _by_layer(grid_units, layers, n_jobs)
@@ -69,9 +90,11 @@ def test_layers_measured_apart_give_the_rows_of_all_at_once(grid_units, n_jobs):
     pd.testing.assert_frame_equal(_sorted_rows(got), _sorted_rows(want), check_exact=True)
 
 
-def test_pieces_the_kernel_declines_are_measured_together(grid_units, monkeypatch):
+@pytest.mark.parametrize("how", list(ORDERS))
+def test_pieces_the_kernel_declines_are_measured_together(grid_units, monkeypatch, how):
     import zoning.stats.measure as measure
 
+    _measure_layers(monkeypatch, ORDERS[how])
     kernel = measure._kernel_areas
 
     def decline_some(pieces, idx, units, unit_of, n_jobs, skip=None):

@@ -4,7 +4,8 @@
 the measure waited for the longest dissolve while the other layers' dissolves had ended and
 part of the second core idled. :func:`dissolve_and_measure` measures each layer on the
 calling thread as soon as its dissolve ends (the units are prepared by then), while the
-pool dissolves the others. Every piece is measured on its own
+pool dissolves the others; layers whose dissolves ended while the thread was busy are
+measured together. Every piece is measured on its own
 (:func:`zoning.stats.measure.kernel_pairs`), so the rows are those of measuring all the
 pieces at once, in another order; the sums (:func:`math.fsum`) do not depend on the order.
 The pieces the kernel declines are measured together at the end, as one call would
@@ -14,7 +15,7 @@ The pieces the kernel declines are measured together at the end, as one call wou
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -74,31 +75,49 @@ def dissolve_and_measure(
         except BaseException:
             units_job.result()  # a problem with the units is reported first
             raise
-        position = {job: i for i, job in enumerate(started.jobs)}
-        done: dict[int, tuple[Pieces, np.ndarray, MeasuredRows]] = {}
+        layer_pieces: dict[int, Pieces] = {}
+        batches: list[tuple[list[int], np.ndarray, MeasuredRows]] = []
+        pending = set(range(len(started.kinds)))
         try:
-            for job in as_completed(started.jobs):
-                i = position[job]
-                pieces = started.pieces(i)
+            while pending:
+                ready = _dissolved(started.jobs, pending)
+                pending.difference_update(ready)
+                for i in ready:
+                    layer_pieces[i] = started.pieces(i)
                 units = units_job.result()
+                parts = [layer_pieces[i] for i in ready]
+                pieces = parts[0] if len(parts) == 1 else Pieces.concat(parts)
                 found = kernel_pairs(pieces, units, n_jobs=n_jobs)
                 rows = label_rows(pieces, found.labels, found.piece, found.unit, found.area)
-                done[i] = (pieces, found.declined, rows)
+                batches.append((ready, found.declined, rows))
         except BaseException:
             units_job.result()  # the units' error first, then the first layer's in sorted order
             for i in range(len(started.kinds)):
                 started.pieces(i)
             raise
     units = units_job.result()
-    ordered = [done[i] for i in range(len(started.kinds))]
-    parts = [rows for _, _, rows in ordered]
-    piece_offset = np.cumsum([0] + [len(p) for p, _, _ in ordered])
-    declined = np.concatenate(
-        [d + off for (_, d, _), off in zip(ordered, piece_offset, strict=False)]
-        + [np.array([], dtype=np.int64)]
-    )
-    if len(declined):  # all at once, as measuring the layers together would
-        pieces = Pieces.concat([p for p, _, _ in ordered])
-        pc, uc, ac = declined_pairs(pieces, declined, units, n_jobs=n_jobs)
-        parts.append(label_rows(pieces, LabelIndex.of(pieces), pc, uc, ac))
-    return MeasuredRows.concat(parts), units, started.zones_by_kind
+    ordered = [layer_pieces[i] for i in range(len(started.kinds))]
+    offset = np.cumsum([0] + [len(p) for p in ordered])  # of each layer's pieces, all layers
+    declined = [np.array([], dtype=np.int64)]
+    for ready, local, _ in batches:
+        # position in the batch's pieces -> position in every layer's pieces
+        starts = np.cumsum([0] + [len(layer_pieces[i]) for i in ready])
+        part = np.searchsorted(starts, local, side="right") - 1
+        declined.append(local - starts[part] + offset[np.asarray(ready, dtype=np.int64)[part]])
+    all_declined = np.sort(np.concatenate(declined))
+    measured = [rows for _, _, rows in batches]
+    if len(all_declined):  # all at once, as measuring the layers together would
+        pieces = Pieces.concat(ordered)
+        pc, uc, ac = declined_pairs(pieces, all_declined, units, n_jobs=n_jobs)
+        measured.append(label_rows(pieces, LabelIndex.of(pieces), pc, uc, ac))
+    return MeasuredRows.concat(measured), units, started.zones_by_kind
+
+
+def _dissolved(jobs: list[Future[Pieces]], pending: set[int]) -> list[int]:
+    """Wait for one of the ``pending`` layers; return every pending layer dissolved by then.
+
+    Measured together: a measure's fixed costs (loops over the units, the grid, the
+    kernel's batches) are paid once.
+    """
+    wait([jobs[i] for i in pending], return_when=FIRST_COMPLETED)
+    return sorted(i for i in pending if jobs[i].done())
