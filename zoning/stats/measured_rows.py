@@ -17,7 +17,7 @@ import pandas as pd
 from zoning.ranges import concat_ranges
 from zoning.stats.pieces import Pieces
 
-__all__ = ["LabelIndex", "MeasuredRows", "label_rows"]
+__all__ = ["LabelIndex", "MeasuredRows", "factorize_runs", "label_rows"]
 
 
 @dataclass(frozen=True)
@@ -154,16 +154,37 @@ class LabelIndex:
     def of(pieces: Pieces) -> LabelIndex:
         """Return the label table of ``pieces``, by piece, kinds and labels coded."""
         order = np.argsort(pieces.label_piece, kind="stable")
-        kind_code, kinds = pd.factorize(pieces.kind)
-        label_code, labels = pd.factorize(pieces.label)
+        kind_code, kinds = factorize_runs(pieces.kind)
+        label_code, labels = factorize_runs(pieces.label)
         return LabelIndex(
             order=order,
             by_piece=pieces.label_piece[order],
-            kind_code=kind_code.astype(np.int64),
-            kinds=np.asarray(kinds, dtype=object),
-            label_code=label_code.astype(np.int64),
-            labels=np.asarray(labels, dtype=object),
+            kind_code=kind_code,
+            kinds=kinds,
+            label_code=label_code,
+            labels=labels,
         )
+
+
+def factorize_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pandas.factorize` of an object array made of long runs of one value.
+
+    The codes (int64, first seen first) and the distinct values, as :func:`pandas.factorize`
+    gives them, hashing one value per run: the kinds of pieces come in one run per layer
+    (:func:`numpy.full` in the dissolve: comparing a value with itself is a pointer test),
+    their labels in a few. No value may be missing (pieces have a kind and labels).
+
+    >>> codes, uniq = factorize_runs(np.array(["b", "b", "a", "b"], dtype=object))
+    >>> codes.tolist(), uniq.tolist()
+    ([0, 0, 1, 0], ['b', 'a'])
+    """
+    n = len(values)
+    if n == 0:
+        return np.array([], dtype=np.int64), np.array([], dtype=object)
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    run_code, uniq = pd.factorize(values[starts])
+    codes = np.repeat(run_code.astype(np.int64), np.diff(np.r_[starts, n]))
+    return codes, np.asarray(uniq, dtype=object)
 
 
 def _empty_measure() -> pd.DataFrame:
