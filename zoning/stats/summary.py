@@ -106,7 +106,12 @@ def _group_sums(measured: pd.DataFrame | MeasuredRows) -> dict[tuple[int, str, s
     key = (codes[0] * len(uniques[1]) + codes[1]) * len(uniques[2]) + codes[2]
     key = key[keep]
     area = np.asarray(measured["area_m2"], dtype=np.float64)[keep]
-    order = np.argsort(key)  # any order within a group: fsum is correctly rounded
+    # any order within a group: fsum is correctly rounded. Few groups (117 counties, 4 kinds,
+    # 3 labels: 1,404 keys): 16-bit keys, which numpy sorts by radix (4x faster)
+    if len(key) and key.max() < 1 << 16:
+        order = np.argsort(key.astype(np.uint16), kind="stable")
+    else:
+        order = np.argsort(key)
     k_sorted = key[order]
     starts = np.flatnonzero(np.r_[True, k_sorted[1:] != k_sorted[:-1]])
     ends = np.r_[starts[1:], len(k_sorted)].tolist()
