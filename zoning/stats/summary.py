@@ -2,7 +2,8 @@
 
 :func:`area_by_unit` runs the three stages — dissolve (:mod:`zoning.stats.dissolve`),
 measure (:mod:`zoning.stats.measure`), sum (:func:`summarise`) — and returns the statistics
-table (:data:`STATS_COLUMNS`). Areas are added with :func:`math.fsum` (exactly rounded,
+table (:data:`STATS_COLUMNS`); on several threads each layer is measured as soon as it is
+dissolved (:mod:`zoning.stats.layer_stages`). Areas are added with :func:`math.fsum` (exactly rounded,
 independent of order), so the single-machine and the Dask paths (:mod:`zoning.stats.cluster`)
 give identical numbers. :func:`rollup` adds county figures up to cities and the province;
 because layers are dissolved before they are split by units, the sums equal a direct
