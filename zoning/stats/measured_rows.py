@@ -77,6 +77,8 @@ class MeasuredRows:
         """Join the rows of ``parts``, in order; kinds and labels coded anew, first seen first."""
         if not parts:
             return MeasuredRows.empty()
+        if len(parts) == 1:  # its kinds and labels are distinct already
+            return parts[0]
         kinds, kind_code = _recode([p.kinds for p in parts], [p.kind_code for p in parts])
         labels, label_code = _recode([p.labels for p in parts], [p.label_code for p in parts])
         return MeasuredRows(
