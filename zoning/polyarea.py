@@ -150,16 +150,21 @@ class Packed:
     blk_box: np.ndarray
 
 
-def pack(geoms: np.ndarray) -> Packed:
+def pack(geoms: np.ndarray, num_coords: np.ndarray | None = None) -> Packed:
     """Flatten polygons and multipolygons (empty ones allowed) for :func:`union_clip_areas`.
 
     Polygons without holes (most features) take one ``get_coordinates`` call; the others
-    (holes, multi-parts, collections) are opened into the rings of their polygons.
+    (holes, multi-parts, collections) are opened into the rings of their polygons. The
+    envelope of a polygon without holes is the box of its ring's coordinates (exact, as
+    GEOS's), taken from the boxes of its blocks of edges; the others' come from GEOS.
 
     Parameters
     ----------
     geoms : ndarray of shapely geometries
         Polygonal geometries; points and lines in collections are left out.
+    num_coords : ndarray of int, optional
+        ``shapely.get_num_coordinates(geoms)``, when the caller has it already (each
+        geometry read by GEOS once less).
 
     Returns
     -------
@@ -175,7 +180,8 @@ def pack(geoms: np.ndarray) -> Packed:
     s_geoms = geoms[s_idx]
     coords = shapely.get_coordinates(s_geoms)
     # a polygon without holes has as many coordinates as its ring (no index array per vertex)
-    ring_off = np.r_[0, np.cumsum(shapely.get_num_coordinates(s_geoms))].astype(np.int64)
+    s_len = shapely.get_num_coordinates(s_geoms) if num_coords is None else num_coords[s_idx]
+    ring_off = np.r_[0, np.cumsum(s_len)].astype(np.int64)
     ring_ext = np.ones(len(s_idx), dtype=bool)
     ring_start = np.empty(n, dtype=np.int64)
     ring_end = np.empty(n, dtype=np.int64)
@@ -202,13 +208,22 @@ def pack(geoms: np.ndarray) -> Packed:
     ring_sign = np.zeros(len(ring_off) - 1, dtype=np.int8)
     blk_box = np.empty((blk_off[-1], 4))
     _ring_meta(coords, ring_off, ring_ext, ring_sign, blk_off, blk_box)
+    bbox = np.empty((n, 4))
+    # a certified ring (sign not 0: coordinates in range, so no NaN) has the blocks' box;
+    # the others (empty, a spike, out of range) and the complex geometries take GEOS's
+    from_blocks = np.zeros(n, dtype=bool)
+    from_blocks[s_idx] = ring_sign[: len(s_idx)] != 0
+    _ring_boxes(blk_off, blk_box, ring_start, np.flatnonzero(from_blocks), bbox)
+    rest = np.flatnonzero(~from_blocks)
+    if len(rest):
+        bbox[rest] = shapely.bounds(geoms[rest]).reshape(len(rest), 4)
     return Packed(
         coords=coords,
         ring_off=ring_off,
         ring_ext=ring_ext,
         ring_start=ring_start,
         ring_end=ring_end,
-        bbox=np.ascontiguousarray(shapely.bounds(geoms), dtype=np.float64).reshape(n, 4),
+        bbox=bbox,
         ring_sign=ring_sign,
         blk_off=blk_off,
         blk_box=blk_box,
@@ -799,6 +814,30 @@ def _ring_meta(coords, ring_off, ring_ext, sign, blk_off, blk_box):
                 continue
             ccw = turn > 0
         sign[r] = 1 if ccw == ring_ext[r] else -1
+
+
+@njit(cache=True, nogil=True)
+def _ring_boxes(blk_off, blk_box, ring_start, geoms, bbox):
+    """Write to ``bbox[g]`` the box of the blocks of ring ``ring_start[g]``, for ``g`` in ``geoms``.
+
+    Each geometry has that one ring, of at least one block: the box of its coordinates.
+    """
+    for g in geoms:
+        r = ring_start[g]
+        b0 = blk_off[r]
+        x0 = blk_box[b0, 0]
+        y0 = blk_box[b0, 1]
+        x1 = blk_box[b0, 2]
+        y1 = blk_box[b0, 3]
+        for b in range(b0 + 1, blk_off[r + 1]):
+            x0 = min(x0, blk_box[b, 0])
+            y0 = min(y0, blk_box[b, 1])
+            x1 = max(x1, blk_box[b, 2])
+            y1 = max(y1, blk_box[b, 3])
+        bbox[g, 0] = x0
+        bbox[g, 1] = y0
+        bbox[g, 2] = x1
+        bbox[g, 3] = y1
 
 
 @njit(cache=True, nogil=True)
