@@ -1,6 +1,8 @@
-"""Packing for the area kernel (zoning.polyarea.pack): envelopes and coordinate counts."""
+"""Packing for the area kernel (zoning.polyarea.pack): envelopes and kept work arrays."""
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import shapely
@@ -45,3 +47,41 @@ def test_given_coordinate_counts_pack_the_same_arrays():
     b = pa.pack(geoms, shapely.get_num_coordinates(geoms))
     for field in a.__dataclass_fields__:
         assert np.array_equal(getattr(a, field), getattr(b, field), equal_nan=True), field
+
+
+def _big_star_task() -> tuple:
+    """Two overlapping stars of 12,000 vertices each: work arrays over the kept size."""
+    rng = np.random.default_rng(8)
+    n = 12_000
+    out = []
+    for dx in (0.0, 300.0):
+        t = np.sort(rng.uniform(0, 2 * np.pi, n))
+        r = rng.uniform(2_000, 5_000, n)
+        out.append(Polygon(np.c_[X0 + dx + r * np.cos(t), Y0 + r * np.sin(t)]))
+    return out
+
+
+def test_a_thread_keeps_small_work_arrays_and_drops_big_ones():
+    small = [box(X0, Y0, X0 + 3, Y0 + 3), box(X0 + 1, Y0 + 1, X0 + 5, Y0 + 5)]
+    geoms = np.array([*small, *_big_star_task()], dtype=object)
+    packed = pa.pack(geoms)
+    one = (np.array([0, 2]), np.array([0, 1]), np.array([-1]))
+    big = (np.array([0, 2]), np.array([2, 3]), np.array([-1]))
+    seen = {}
+
+    def run() -> None:
+        first = pa.union_clip_areas(packed, *one)
+        seen["kept"] = pa._KEPT.work  # the arrays this thread keeps for its next call
+        again = pa.union_clip_areas(packed, *one)
+        seen["same"] = pa._KEPT.work[1] is seen["kept"][1]
+        seen["areas"] = (first[0], again[0])
+        seen["big"] = pa.union_clip_areas(packed, *big)[0]
+        seen["after big"] = getattr(pa._KEPT, "work", None)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert seen["same"]  # the second call reused them
+    assert seen["areas"] == (21.0, 21.0)  # 9 + 16 - 4 (the overlap [1, 3]²)
+    assert np.isclose(seen["big"], geoms[2].union(geoms[3]).area, rtol=1e-9)
+    assert seen["after big"] is None  # arrays for 24,000 vertices are not kept

@@ -113,6 +113,12 @@ _GRID_SHORT = -2  # the grid search's work array is too small: retry with a larg
 _NEED_WORK = 1  # what a task stopped for (_tasks): work arrays for more vertices
 _NEED_CROSSINGS = 2  # larger crossing buffers
 _NEED_GRID = 3  # a larger work array for the grid search
+_KEEP_VERTICES = 1 << 14  # a calling thread keeps work arrays for this many vertices (~5 MB)
+# each thread's work arrays (_run_tasks): a batch of tasks reuses those of the thread's last
+# batch instead of growing new ones from the smallest size (layers cut along unit lines:
+# ~40 batches per stage, ~60 arrays allocated for each). Threads of a call's own pool end
+# with it, and their arrays with them.
+_KEPT = threading.local()
 
 
 @dataclass(frozen=True)
@@ -302,9 +308,11 @@ def union_clip_areas(
         out,
         noise,
     )
-    work = threading.local()  # each thread's work arrays, kept for this call's chunks
+    work = _KEPT  # each thread's work arrays, kept for its next chunks and calls
     if n_jobs <= 1 or n <= _CHUNK:
         _run_tasks(args, 0, n, work)
+        if work.work[1].shape[0] > _KEEP_VERTICES:  # this thread lives on: keep small ones
+            del work.work, work.cross, work.grid, work.need
     else:
         bounds = [*range(0, n, _CHUNK), n]
         with ThreadPoolExecutor(n_jobs) as pool:
@@ -325,7 +333,7 @@ def _run_tasks(args: tuple, lo: int, hi: int, local: threading.local) -> None:
     kernel call). It stops at a task its work arrays are too small for, says what it needs
     in ``need``, and that task starts over with larger ones (a task's result does not depend
     on the size of its work arrays). The arrays are kept in ``local`` for the thread's next
-    chunk.
+    chunk or call.
     """
     if not hasattr(local, "work"):
         local.need = np.zeros(3, dtype=np.int64)
