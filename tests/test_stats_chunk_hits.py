@@ -42,8 +42,7 @@ def test_every_box_meeting_an_envelope_is_found_and_no_other(seed):
     got = chunks.hits(boxes)
     assert np.array_equal(got, want)
     assert got[m : m + 400].all()  # corners touching count
-    assert not got[m + 400 : m + 600].any() or want[m + 400 : m + 600].any()
-    assert got[-2] and not got[-1]
+    assert got[-2] and not got[-1]  # a box over the whole grid, and one far beyond it
 
 
 def test_an_empty_geometrys_box_meets_nothing():
