@@ -72,6 +72,7 @@ def test_a_thread_keeps_small_work_arrays_and_drops_big_ones():
     def run() -> None:
         first = pa.union_clip_areas(packed, *one)
         seen["kept"] = pa._KEPT.work  # the arrays this thread keeps for its next call
+        seen["small"] = pa._kept_bytes(pa._KEPT) <= pa._KEEP_BYTES
         again = pa.union_clip_areas(packed, *one)
         seen["same"] = pa._KEPT.work[1] is seen["kept"][1]
         seen["areas"] = (first[0], again[0])
@@ -81,7 +82,7 @@ def test_a_thread_keeps_small_work_arrays_and_drops_big_ones():
     thread = threading.Thread(target=run)
     thread.start()
     thread.join()
-    assert seen["same"]  # the second call reused them
+    assert seen["small"] and seen["same"]  # the second call reused them
     assert seen["areas"] == (21.0, 21.0)  # 9 + 16 - 4 (the overlap [1, 3]²)
     assert np.isclose(seen["big"], geoms[2].union(geoms[3]).area, rtol=1e-9)
-    assert seen["after big"] is None  # arrays for 24,000 vertices are not kept
+    assert seen["after big"] is None  # arrays for 24,000 vertices (> 4 MiB) are not kept

@@ -113,7 +113,7 @@ _GRID_SHORT = -2  # the grid search's work array is too small: retry with a larg
 _NEED_WORK = 1  # what a task stopped for (_tasks): work arrays for more vertices
 _NEED_CROSSINGS = 2  # larger crossing buffers
 _NEED_GRID = 3  # a larger work array for the grid search
-_KEEP_VERTICES = 1 << 14  # a calling thread keeps work arrays for this many vertices (~5 MB)
+_KEEP_BYTES = 4 << 20  # a calling thread keeps work arrays of at most this many bytes
 # each thread's work arrays (_run_tasks): a batch of tasks reuses those of the thread's last
 # batch instead of growing new ones from the smallest size (layers cut along unit lines:
 # ~40 batches per stage, ~60 arrays allocated for each). Threads of a call's own pool end
@@ -311,7 +311,7 @@ def union_clip_areas(
     work = _KEPT  # each thread's work arrays, kept for its next chunks and calls
     if n_jobs <= 1 or n <= _CHUNK:
         _run_tasks(args, 0, n, work)
-        if work.work[1].shape[0] > _KEEP_VERTICES:  # this thread lives on: keep small ones
+        if _kept_bytes(work) > _KEEP_BYTES:  # this thread lives on: it keeps small ones
             del work.work, work.cross, work.grid, work.need
     else:
         bounds = [*range(0, n, _CHUNK), n]
@@ -323,6 +323,11 @@ def union_clip_areas(
                 )
             )
     return (out, noise) if with_noise else out
+
+
+def _kept_bytes(local: threading.local) -> int:
+    """Bytes of the work arrays a thread keeps (:func:`_run_tasks`)."""
+    return sum(a.nbytes for a in (*local.work, *local.cross, local.grid))
 
 
 def _run_tasks(args: tuple, lo: int, hi: int, local: threading.local) -> None:
