@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import shapely
@@ -619,6 +621,7 @@ def test_tasks_that_outgrow_the_work_arrays_start_over_with_larger_ones(monkeypa
         return stopped
 
     monkeypatch.setattr(pa, "_tasks", spy)
+    monkeypatch.setattr(pa, "_KEPT", threading.local())  # the smallest arrays, as a new thread
     # 40 × 40 teeth crossing: 6,400 crossings of 330 vertices (the buffers hold 2·256 + 64)
     a = _comb(X0, Y0, 40, 1.0, 1.0, 90.0, across=False)
     b = _comb(X0 - 5.0, Y0 + 0.5, 40, 1.0, 1.0, 90.0, across=True)

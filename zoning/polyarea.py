@@ -113,6 +113,12 @@ _GRID_SHORT = -2  # the grid search's work array is too small: retry with a larg
 _NEED_WORK = 1  # what a task stopped for (_tasks): work arrays for more vertices
 _NEED_CROSSINGS = 2  # larger crossing buffers
 _NEED_GRID = 3  # a larger work array for the grid search
+_KEEP_BYTES = 4 << 20  # a calling thread keeps work arrays of at most this many bytes
+# each thread's work arrays (_run_tasks): a batch of tasks reuses those of the thread's last
+# batch instead of growing new ones from the smallest size (layers cut along unit lines:
+# ~40 batches per stage, ~60 arrays allocated for each). Threads of a call's own pool end
+# with it, and their arrays with them.
+_KEPT = threading.local()
 
 
 @dataclass(frozen=True)
@@ -150,16 +156,21 @@ class Packed:
     blk_box: np.ndarray
 
 
-def pack(geoms: np.ndarray) -> Packed:
+def pack(geoms: np.ndarray, num_coords: np.ndarray | None = None) -> Packed:
     """Flatten polygons and multipolygons (empty ones allowed) for :func:`union_clip_areas`.
 
     Polygons without holes (most features) take one ``get_coordinates`` call; the others
-    (holes, multi-parts, collections) are opened into the rings of their polygons.
+    (holes, multi-parts, collections) are opened into the rings of their polygons. The
+    envelope of a polygon without holes is the box of its ring's coordinates (exact, as
+    GEOS's), taken from the boxes of its blocks of edges; the others' come from GEOS.
 
     Parameters
     ----------
     geoms : ndarray of shapely geometries
         Polygonal geometries; points and lines in collections are left out.
+    num_coords : ndarray of int, optional
+        ``shapely.get_num_coordinates(geoms)``, when the caller has it already (each
+        geometry read by GEOS once less).
 
     Returns
     -------
@@ -175,7 +186,8 @@ def pack(geoms: np.ndarray) -> Packed:
     s_geoms = geoms[s_idx]
     coords = shapely.get_coordinates(s_geoms)
     # a polygon without holes has as many coordinates as its ring (no index array per vertex)
-    ring_off = np.r_[0, np.cumsum(shapely.get_num_coordinates(s_geoms))].astype(np.int64)
+    s_len = shapely.get_num_coordinates(s_geoms) if num_coords is None else num_coords[s_idx]
+    ring_off = np.r_[0, np.cumsum(s_len)].astype(np.int64)
     ring_ext = np.ones(len(s_idx), dtype=bool)
     ring_start = np.empty(n, dtype=np.int64)
     ring_end = np.empty(n, dtype=np.int64)
@@ -202,13 +214,22 @@ def pack(geoms: np.ndarray) -> Packed:
     ring_sign = np.zeros(len(ring_off) - 1, dtype=np.int8)
     blk_box = np.empty((blk_off[-1], 4))
     _ring_meta(coords, ring_off, ring_ext, ring_sign, blk_off, blk_box)
+    bbox = np.empty((n, 4))
+    # a certified ring (sign not 0: coordinates in range, so no NaN) has the blocks' box;
+    # the others (empty, a spike, out of range) and the complex geometries take GEOS's
+    from_blocks = np.zeros(n, dtype=bool)
+    from_blocks[s_idx] = ring_sign[: len(s_idx)] != 0
+    _ring_boxes(blk_off, blk_box, ring_start, np.flatnonzero(from_blocks), bbox)
+    rest = np.flatnonzero(~from_blocks)
+    if len(rest):
+        bbox[rest] = shapely.bounds(geoms[rest]).reshape(len(rest), 4)
     return Packed(
         coords=coords,
         ring_off=ring_off,
         ring_ext=ring_ext,
         ring_start=ring_start,
         ring_end=ring_end,
-        bbox=np.ascontiguousarray(shapely.bounds(geoms), dtype=np.float64).reshape(n, 4),
+        bbox=bbox,
         ring_sign=ring_sign,
         blk_off=blk_off,
         blk_box=blk_box,
@@ -287,9 +308,11 @@ def union_clip_areas(
         out,
         noise,
     )
-    work = threading.local()  # each thread's work arrays, kept for this call's chunks
+    work = _KEPT  # each thread's work arrays, kept for its next chunks and calls
     if n_jobs <= 1 or n <= _CHUNK:
         _run_tasks(args, 0, n, work)
+        if _kept_bytes(work) > _KEEP_BYTES:  # this thread lives on: it keeps small ones
+            del work.work, work.cross, work.grid, work.need
     else:
         bounds = [*range(0, n, _CHUNK), n]
         with ThreadPoolExecutor(n_jobs) as pool:
@@ -302,6 +325,11 @@ def union_clip_areas(
     return (out, noise) if with_noise else out
 
 
+def _kept_bytes(local: threading.local) -> int:
+    """Bytes of the work arrays a thread keeps (:func:`_run_tasks`)."""
+    return sum(a.nbytes for a in (*local.work, *local.cross, local.grid))
+
+
 def _run_tasks(args: tuple, lo: int, hi: int, local: threading.local) -> None:
     """Run the kernel on tasks ``lo:hi``, giving it work arrays as large as it asks for.
 
@@ -310,7 +338,7 @@ def _run_tasks(args: tuple, lo: int, hi: int, local: threading.local) -> None:
     kernel call). It stops at a task its work arrays are too small for, says what it needs
     in ``need``, and that task starts over with larger ones (a task's result does not depend
     on the size of its work arrays). The arrays are kept in ``local`` for the thread's next
-    chunk.
+    chunk or call.
     """
     if not hasattr(local, "work"):
         local.need = np.zeros(3, dtype=np.int64)
@@ -799,6 +827,30 @@ def _ring_meta(coords, ring_off, ring_ext, sign, blk_off, blk_box):
                 continue
             ccw = turn > 0
         sign[r] = 1 if ccw == ring_ext[r] else -1
+
+
+@njit(cache=True, nogil=True)
+def _ring_boxes(blk_off, blk_box, ring_start, geoms, bbox):
+    """Write to ``bbox[g]`` the box of the blocks of ring ``ring_start[g]``, for ``g`` in ``geoms``.
+
+    Each geometry has that one ring, of at least one block: the box of its coordinates.
+    """
+    for g in geoms:
+        r = ring_start[g]
+        b0 = blk_off[r]
+        x0 = blk_box[b0, 0]
+        y0 = blk_box[b0, 1]
+        x1 = blk_box[b0, 2]
+        y1 = blk_box[b0, 3]
+        for b in range(b0 + 1, blk_off[r + 1]):
+            x0 = min(x0, blk_box[b, 0])
+            y0 = min(y0, blk_box[b, 1])
+            x1 = max(x1, blk_box[b, 2])
+            y1 = max(y1, blk_box[b, 3])
+        bbox[g, 0] = x0
+        bbox[g, 1] = y0
+        bbox[g, 2] = x1
+        bbox[g, 3] = y1
 
 
 @njit(cache=True, nogil=True)

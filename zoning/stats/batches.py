@@ -192,10 +192,19 @@ def batched_clip_areas(
     noise = np.empty(n, dtype=np.float64)
     if n == 0:
         return area, noise
-    read = np.r_[0, np.cumsum(shapely.get_num_coordinates(geoms[members]))]
-    work = read[indptr[1:]] - read[indptr[:-1]]
     has_clip = clip >= 0
-    work[has_clip] += shapely.get_num_coordinates(geoms[clip[has_clip]])
+    size = None  # coordinates of every geometry, when the tasks read most of them
+    if len(members) + int(has_clip.sum()) >= len(geoms):
+        # each geometry read by GEOS once, here, and not again by pack in its batch
+        size = shapely.get_num_coordinates(geoms)
+        read = np.r_[0, np.cumsum(size[members])]
+    else:
+        read = np.r_[0, np.cumsum(shapely.get_num_coordinates(geoms[members]))]
+    work = read[indptr[1:]] - read[indptr[:-1]]
+    if size is None:
+        work[has_clip] += shapely.get_num_coordinates(geoms[clip[has_clip]])
+    else:
+        work[has_clip] += size[clip[has_clip]]
     if n <= max_tasks and _distinct_vertices(geoms, members, clip) <= max_work:
         # everything fits one batch: geometries read by many tasks (a county, a big group)
         # would otherwise count once per task and cut the tasks into batches that each pack
@@ -215,7 +224,7 @@ def batched_clip_areas(
         used, inv = np.unique(np.concatenate([m, c[has]]), return_inverse=True)
         local_clip = np.full(hi - lo, -1, dtype=np.int64)
         local_clip[has] = inv[len(m) :]
-        packed = pack(geoms[used])
+        packed = pack(geoms[used], None if size is None else size[used])
         local_ptr = indptr[lo : hi + 1] - indptr[lo]
         local_members = inv[: len(m)]
         jobs = n_jobs if single else 1

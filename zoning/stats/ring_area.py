@@ -73,10 +73,11 @@ def polygon_areas(packed: object, geoms: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def warm_up() -> float:
-    """Compile the shoelace kernel (once per install: numba caches it in ``__pycache__``).
+    """Compile the measure stage's small kernels (once per install: numba caches them).
 
-    ``make setup`` calls it beside :func:`zoning.polyarea.warm_up`, and ``zoning stats`` loads
-    it on its kernel thread, so that no statistics run compiles it.
+    The shoelace sum, and the boundary-chunk test (:mod:`zoning.stats.chunk_hits`). ``make
+    setup`` calls it beside :func:`zoning.polyarea.warm_up`, and ``zoning stats`` loads them
+    on its kernel thread, so that no statistics run compiles them.
 
     Returns
     -------
@@ -91,7 +92,9 @@ def warm_up() -> float:
     import shapely
 
     from zoning.polyarea import pack
+    from zoning.stats import chunk_hits
 
+    chunk_hits.warm_up()
     area, _ = polygon_areas(pack(np.array([shapely.box(0, 0, 2, 3)])), np.array([0]))
     return float(area[0])
 

@@ -365,9 +365,6 @@ def _boundary_chunks(geoms: np.ndarray) -> np.ndarray:
     return np.column_stack([lo, hi])
 
 
-_QUERY_BATCH = 1 << 22  # candidate (box, chunk) pairs tested at once by BoundaryChunks.hits
-
-
 @dataclass(frozen=True)
 class BoundaryChunks:
     """Envelopes of boundary chunks in buckets of a grid, for "does a box meet any of them".
@@ -408,77 +405,28 @@ class BoundaryChunks:
         span = max(float(env[:, 0].max()) - x0, float(env[:, 1].max()) - y0)
         # cells no smaller than the largest envelope, nor than 1/4096 of the span
         size = max(extent * (1.0 + 1e-9), span / 4096.0, 1e-9)
-        col = np.floor((env[:, 0] - x0) / size).astype(np.int64)  # as _cell computes them
+        # cells as chunk_hits._cell computes them
+        col = np.floor((env[:, 0] - x0) / size).astype(np.int64)
         row = np.floor((env[:, 1] - y0) / size).astype(np.int64)
         n_cols, n_rows = int(col.max()) + 1, int(row.max()) + 1
         key = col * n_rows + row
         order = np.argsort(key, kind="stable")
         return BoundaryChunks(env[order], key[order], x0, y0, size, n_cols, n_rows)
 
-    def _cell(self, v: np.ndarray, origin: float, n: int) -> np.ndarray:
-        return np.clip(np.floor((v - origin) / self.size), -1, n).astype(np.int64)
-
     def hits(self, boxes: np.ndarray) -> np.ndarray:
         """Tell which boxes (k × 4: xmin, ymin, xmax, ymax) meet a chunk's envelope.
 
-        First only the envelopes filed in the cells the box itself covers are tested: a box
-        on a boundary (most boxes asked about, in layers cut along unit lines) usually meets
-        one of those, and is settled without the eight or more cells of the margin. The
-        boxes left are tested against every candidate. Both rounds make the same exact test,
-        so the answer is the same as testing every candidate at once.
+        The envelopes filed in the cells the box covers are tested first (a box on a
+        boundary, as most boxes asked about are in layers cut along unit lines, usually meets
+        one of those), then those of the margin of one cell size (and one cell more) below
+        and left of it, where an envelope no larger than a cell that meets the box is filed.
+        A numba loop (:mod:`zoning.stats.chunk_hits`, imported here: not with the module)
+        stops at a box's first hit.
         """
-        out = np.zeros(len(boxes), dtype=bool)
-        if len(boxes) == 0 or len(self.env) == 0:
-            return out
-        c0 = np.maximum(self._cell(boxes[:, 0], self.x0, self.n_cols), 0)
-        c1 = np.minimum(self._cell(boxes[:, 2], self.x0, self.n_cols), self.n_cols - 1)
-        r0 = np.maximum(self._cell(boxes[:, 1], self.y0, self.n_rows), 0)
-        r1 = np.minimum(self._cell(boxes[:, 3], self.y0, self.n_rows), self.n_rows - 1)
-        self._test(boxes, np.arange(len(boxes)), c0, c1, r0, r1, out)
-        rest = np.flatnonzero(~out)
-        q = boxes[rest]
-        c0 = np.maximum(self._cell(q[:, 0] - self.size, self.x0, self.n_cols) - 1, 0)
-        r0 = np.maximum(self._cell(q[:, 1] - self.size, self.y0, self.n_rows) - 1, 0)
-        self._test(boxes, rest, c0, c1[rest], r0, r1[rest], out)
-        return out
+        from zoning.stats.chunk_hits import boxes_meeting_chunks
 
-    def _test(
-        self,
-        boxes: np.ndarray,
-        which: np.ndarray,
-        c0: np.ndarray,
-        c1: np.ndarray,
-        r0: np.ndarray,
-        r1: np.ndarray,
-        out: np.ndarray,
-    ) -> None:
-        """Mark in ``out`` the boxes ``which`` that meet an envelope filed in their cells.
-
-        Box ``which[i]`` is tested against the envelopes filed in columns ``c0[i]..c1[i]``
-        and rows ``r0[i]..r1[i]``.
-        """
-        n_c = np.maximum(c1 - c0 + 1, 0) * (r1 >= r0)
-        box_of = np.repeat(np.arange(len(which)), n_c)  # (box, column) pairs
-        col = concat_ranges(c0, n_c)
-        lo = np.searchsorted(self.key, col * self.n_rows + r0[box_of], side="left")
-        hi = np.searchsorted(self.key, col * self.n_rows + r1[box_of], side="right")
-        box_of = which[box_of]
-        n_cand = hi - lo
-        cum = np.cumsum(n_cand)
-        done = 0
-        while done < len(n_cand):  # in batches of at most _QUERY_BATCH candidate pairs
-            base = cum[done - 1] if done else 0
-            stop = max(int(np.searchsorted(cum, base + _QUERY_BATCH, side="right")), done + 1)
-            sl = slice(done, stop)
-            b = np.repeat(box_of[sl], n_cand[sl])
-            e = self.env[concat_ranges(lo[sl], n_cand[sl])]
-            q = boxes[b]
-            meet = (
-                (e[:, 0] <= q[:, 2]) & (e[:, 2] >= q[:, 0])
-                & (e[:, 1] <= q[:, 3]) & (e[:, 3] >= q[:, 1])
-            )  # fmt: skip
-            out[b[meet]] = True
-            done = stop
+        grid = (self.x0, self.y0, self.size, self.n_cols, self.n_rows)
+        return boxes_meeting_chunks(self.env, self.key, grid, np.asarray(boxes).reshape(-1, 4))
 
 
 @dataclass(frozen=True)
