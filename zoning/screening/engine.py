@@ -412,7 +412,7 @@ def screen_sites(
 
     juris = site_jurisdictions(index, geoms_ll, explicit=jurisdiction)
     binding = _binding(evals, juris.codes)
-    frames_rows: list[pd.DataFrame] = []
+    layer_pairs: list[tuple[str, Any, np.ndarray, np.ndarray, dict[str, np.ndarray]]] = []
     clips: list[np.ndarray] = []
     pieces_list: list[np.ndarray] = []
     intervals_list: list[np.ndarray] = []
@@ -451,53 +451,26 @@ def screen_sites(
         clip = z[keep]  # the projected zone of each kept pair, dissolved later in by_layer
         si, fj = si[keep], fj[keep]
         m = {k: v[keep] for k, v in m.items()}
-        zone_area = np.full(len(si), np.nan)
-        poly = (dims[si] == 2) & m["intersects"]
-        for code, crs in crs_of.items():
-            sel = poly & (epsg[si] == code)
-            if sel.any():
-                zone_area[sel] = layer.zone_area(fj[sel], crs)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share_site = np.where(
-                dims[si] == 2,
-                m["overlap_area_m2"] / site_area[si],
-                np.where(dims[si] == 1, m["overlap_length_m"] / site_length[si], 1.0),
-            )
-            share_site = np.where(m["intersects"], share_site, 0.0)
-            share_zone = np.where(poly, m["overlap_area_m2"] / zone_area, np.nan)
-        frames_rows.append(
-            pd.DataFrame(
-                {
-                    "site_idx": si,
-                    "layer_kind": kind,
-                    "feature_idx": fj,
-                    "zone": layer.zones[fj],
-                    "feature_id": layer.feature_ids[fj],
-                    "name": layer.names[fj],
-                    **m,
-                    "share_of_site": share_site,
-                    "share_of_zone": share_zone,
-                }
-            )
-        )
         clips.append(clip)
         pieces_list.append(pieces_all)
-    hits = pd.concat(frames_rows, ignore_index=True) if frames_rows else pd.DataFrame(columns=[
-        "site_idx", "layer_kind", "feature_idx", "zone", "feature_id", "name", "intersects",
-        "inside", "overlap_area_m2", "overlap_length_m", "crossings", "distance_m",
-        "boundary_distance_m", "share_of_site", "share_of_zone", "near_boundary"])  # fmt: skip
+        layer_pairs.append((kind, layer, si, fj, m))
     clip_all = np.concatenate(clips) if clips else np.empty(0, dtype=object)
     pieces_cat = np.concatenate(pieces_list) if pieces_list else np.empty(0, dtype=object)
     intervals_cat = np.concatenate(intervals_list) if intervals_list else np.empty(0, dtype=object)
     # the nearest feature of every kind for sites that hit nothing; helper threads start that
     # search (GEOS, releasing the GIL) while this thread applies the rules and totals the hits
     hit_any = np.zeros(n_sites, dtype=bool)
-    if len(hits):
-        hit_any[hits.loc[hits["intersects"].astype(bool), "site_idx"].to_numpy(int)] = True
+    for _, _, si, _, m in layer_pairs:
+        hit_any[si[m["intersects"].astype(bool)]] = True
     present = set(index.kinds) | set(index.layers)  # a kind with no features here is present
     done: dict[str, Any] = {}
 
-    def rules_and_totals() -> None:
+    def rules_and_totals() -> None:  # (the hit rows' frames too: pandas, beside the search)
+        frames = [_hit_frame(*p, dims, epsg, crs_of, site_area, site_length) for p in layer_pairs]
+        hits = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[
+            "site_idx", "layer_kind", "feature_idx", "zone", "feature_id", "name", "intersects",
+            "inside", "overlap_area_m2", "overlap_length_m", "crossings", "distance_m",
+            "boundary_distance_m", "share_of_site", "share_of_zone", "near_boundary"])  # fmt: skip
         done["hits"] = rows = _apply_rules(hits, evals, binding)
         done["area"] = _area_rules(evals, rows, binding, n_sites, present, covered)
         done["missing"] = _missing_layers(evals, present, binding, n_sites)
@@ -581,6 +554,48 @@ def screen_sites(
         area_hits=area_hits,
         jurisdictions=juris,
         missing_layers=missing_layers,
+    )
+
+
+def _hit_frame(
+    kind: str,
+    layer: Any,
+    si: np.ndarray,
+    fj: np.ndarray,
+    m: dict[str, np.ndarray],
+    dims: np.ndarray,
+    epsg: np.ndarray,
+    crs_of: Mapping[int, pyproj.CRS],
+    site_area: np.ndarray,
+    site_length: np.ndarray,
+) -> pd.DataFrame:
+    """Rows of one layer's kept pairs: the metrics ``m``, the feature's fields, the shares."""
+    zone_area = np.full(len(si), np.nan)
+    poly = (dims[si] == 2) & m["intersects"]
+    for code, crs in crs_of.items():
+        sel = poly & (epsg[si] == code)
+        if sel.any():
+            zone_area[sel] = layer.zone_area(fj[sel], crs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_site = np.where(
+            dims[si] == 2,
+            m["overlap_area_m2"] / site_area[si],
+            np.where(dims[si] == 1, m["overlap_length_m"] / site_length[si], 1.0),
+        )
+        share_site = np.where(m["intersects"], share_site, 0.0)
+        share_zone = np.where(poly, m["overlap_area_m2"] / zone_area, np.nan)
+    return pd.DataFrame(
+        {
+            "site_idx": si,
+            "layer_kind": kind,
+            "feature_idx": fj,
+            "zone": layer.zones[fj],
+            "feature_id": layer.feature_ids[fj],
+            "name": layer.names[fj],
+            **m,
+            "share_of_site": share_site,
+            "share_of_zone": share_zone,
+        }
     )
 
 
