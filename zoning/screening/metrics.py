@@ -133,6 +133,11 @@ def _pair_metrics(
     rest = ~empty & ~lines
     inter[rest] = shapely.intersects(s[rest], zl[rest])
     held = inter & ~lines
+    # a point that meets a zone lies in its interior unless it lies on its boundary: one
+    # boundary test (``touches``) answers ``contains_properly``, at a quarter of its cost
+    pt = held & (type_id == 0)
+    inside[pt] = ~shapely.touches(zl[pt], s[pt])
+    held &= ~pt
     inside[held] = shapely.contains_properly(zl[held], s[held])
     proper = inside.copy()
     partial = inter & ~inside
