@@ -36,6 +36,8 @@ _CHUNK = 1024
 _SPLIT_MIN = 128
 #: sites closer than this to a zone touch it (numerical noise of CRS round trips is ~1e-10 m)
 _TOUCH_M = 1e-3
+#: a pair's cost in zone vertices, beside its zone's own, when buckets are ordered by cost
+_BUCKET_PAIR_COST = 64.0
 #: rounding allowance of the numpy distance bounds of line pairs (m)
 _GAP_MARGIN_M = 1e-3
 #: line pairs from which the bound is computed: it only spares work, never changes an answer
@@ -280,6 +282,8 @@ def run_pair_metrics(
         ``distance_m``, ``boundary_distance_m``, ``near_boundary``, ``keep``, ``clip``,
         ``intervals``.
     """
+    import shapely
+
     n = len(s)
     if n <= _CHUNK and (n_jobs <= 1 or n < _SPLIT_MIN):
         return _pair_metrics(s, z, dim, radius, tolerance)
@@ -291,12 +295,17 @@ def run_pair_metrics(
     bucket = owner % n_buckets
     order = np.argsort(bucket, kind="stable")
     cuts = np.searchsorted(bucket[order], np.arange(n_buckets + 1))
+    # the costliest buckets first (by their zones' vertices): the threads then end together,
+    # not one of them finishing a large bucket alone; each bucket's answer is its own
+    cost = np.bincount(bucket, _BUCKET_PAIR_COST + shapely.get_num_coordinates(z), n_buckets)
+    seq = np.argsort(-cost, kind="stable")
 
     def job(k: int) -> dict[str, np.ndarray]:
-        sel = order[cuts[k] : cuts[k + 1]]
+        sel = order[cuts[seq[k]] : cuts[seq[k] + 1]]
         return _pair_metrics(s[sel], z[sel], dim[sel], radius[sel], tolerance)
 
-    parts = run_buckets(job, n_buckets, n_jobs, first=beside if n_jobs > 1 else None)
+    done = run_buckets(job, n_buckets, n_jobs, first=beside if n_jobs > 1 else None)
+    parts = [done[k] for k in np.argsort(seq)]  # back in bucket order
     out = {}
     for key in parts[0]:
         merged = np.concatenate([p[key] for p in parts])
