@@ -584,14 +584,15 @@ def _hit_frame(
         )
         share_site = np.where(m["intersects"], share_site, 0.0)
         share_zone = np.where(poly, m["overlap_area_m2"] / zone_area, np.nan)
+    zone, fid, name = layer.fields(fj)
     return pd.DataFrame(
         {
             "site_idx": si,
             "layer_kind": kind,
             "feature_idx": fj,
-            "zone": layer.zones[fj],
-            "feature_id": layer.feature_ids[fj],
-            "name": layer.names[fj],
+            "zone": zone,
+            "feature_id": fid,
+            "name": name,
             **m,
             "share_of_site": share_site,
             "share_of_zone": share_zone,

@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 _NOT_SCREENED = {"admin_unit"}
+#: rows charged per call of :meth:`_LayerIndex.fields` (a reused index soon keeps its columns)
+_FIELDS_CALL_ROWS = 256
 _DEG_LAT_M = 110_574.0
 _DEG_LON_EQ_M = 111_320.0
 
@@ -60,15 +62,8 @@ class _LayerIndex:
         #: the layer CRS's WKT and EPSG code, asked for on every screening (slow in pyproj)
         self.crs_wkt = self.crs.to_wkt()
         self.epsg = self.crs.to_epsg()
-        zones = self._column("zone", "")
-        assert zones is not None  # a default was given
-        self.zones: np.ndarray = zones
-        ids = self._column("feature_id", None)
-        if ids is None or pd.isna(ids).any():
-            ids = np.array([f"{kind}:{i}" for i in range(len(frame))], dtype=object)
-        self.feature_ids: np.ndarray = ids
-        names = self._column("name", None)
-        self.names: np.ndarray = np.full(len(frame), None, dtype=object) if names is None else names
+        self._fields: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._asked = 0  # rows asked of fields() so far (with a charge per call)
         self._projected: dict[int, np.ndarray] = {}
         self._done: dict[int, np.ndarray] = {}
         self._area: dict[int, np.ndarray] = {}
@@ -79,12 +74,53 @@ class _LayerIndex:
         lat = self.bounds[:, [1, 3]]
         self.max_abs_lat = float(np.nanmax(np.abs(lat))) if self.geographic and len(lat) else 0.0
 
-    def _column(self, name: str, default: Any) -> np.ndarray | None:
-        if name in self.frame.columns:
-            return self.frame[name].to_numpy(dtype=object)
-        if default is None:
-            return None
-        return np.full(len(self.frame), default, dtype=object)
+    def fields(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return the zone, feature id and name of features ``idx`` (object arrays).
+
+        A feature id is ``"<kind>:<row>"`` for every feature when the layer has no
+        ``feature_id`` column or any id is missing; a missing zone column gives ``""``, a
+        missing name column ``None``. The first screenings read only the rows they ask for
+        from the frame (the columns of a large layer, as Python objects, cost more than the
+        few rows a batch needs); once the rows asked add up to a quarter of the layer, the
+        whole columns are read and kept, as a reused index asks again.
+        """
+        self._asked += len(idx) + _FIELDS_CALL_ROWS
+        if self._fields is None and self._asked >= len(self.frame) // 4:
+            self._fields = self._read_fields(None)
+        if self._fields is not None:
+            zones, ids, names = self._fields
+            return zones[idx], ids[idx], names[idx]
+        return self._read_fields(np.asarray(idx, dtype=np.int64))
+
+    def _read_fields(self, idx: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Read the three fields of rows ``idx`` (``None``: every row) from the frame."""
+        frame = self.frame
+        rows = np.arange(len(frame)) if idx is None else idx
+
+        def column(name: str) -> np.ndarray | None:
+            if name not in frame.columns:
+                return None
+            values = frame[name].array
+            if idx is not None:
+                values = values.take(idx)
+            return np.asarray(values.to_numpy(dtype=object), dtype=object)
+
+        zones = column("zone")
+        if zones is None:
+            zones = np.full(len(rows), "", dtype=object)
+        ids = None if self._ids_missing() else column("feature_id")
+        if ids is None:
+            ids = np.array([f"{self.kind}:{i}" for i in rows.tolist()], dtype=object)
+        names = column("name")
+        if names is None:
+            names = np.full(len(rows), None, dtype=object)
+        return zones, ids, names
+
+    def _ids_missing(self) -> bool:
+        """Tell whether the layer has no ``feature_id`` column or misses any id."""
+        if "feature_id" not in self.frame.columns:
+            return True
+        return bool(self.frame["feature_id"].isna().any())
 
     def projected(self, idx: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
         """Return the features ``idx`` in ``crs`` (projecting and caching only what is new)."""
@@ -489,14 +525,15 @@ def nearest_features(
                 dist[sel] = _distances(site_gk[gsite[sel]], zones, n_jobs)
         df = pd.DataFrame({"site_idx": gsite, "f": f_idx, "distance_m": dist})
         df = df.sort_values(["site_idx", "distance_m"]).drop_duplicates("site_idx")
+        zone, fid, name = layer.fields(df["f"].to_numpy())
         out.append(
             pd.DataFrame(
                 {
                     "site_idx": df["site_idx"].to_numpy(),
                     "layer_kind": kind,
-                    "zone": layer.zones[df["f"].to_numpy()],
-                    "feature_id": layer.feature_ids[df["f"].to_numpy()],
-                    "name": layer.names[df["f"].to_numpy()],
+                    "zone": zone,
+                    "feature_id": fid,
+                    "name": name,
                     "distance_m": df["distance_m"].to_numpy(),
                 }
             )
