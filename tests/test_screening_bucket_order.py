@@ -57,3 +57,24 @@ def test_costliest_buckets_first_give_the_answers_of_one_run(monkeypatch) -> Non
     two = metrics.run_pair_metrics(s, z, dim, radius, 10.0, 2, owner)
     for key in ("intersects", "inside", "overlap_area_m2", "overlap_length_m", "distance_m"):
         assert np.array_equal(two[key], whole[key], equal_nan=True), key
+
+
+def test_a_few_hundred_pairs_go_to_two_buckets_per_thread(monkeypatch) -> None:
+    s, z, dim, owner = _pairs(600)  # over 4 x 128 pairs, under one chunk of 1,024
+    radius = np.full(len(s), 30.0)
+    whole = metrics._pair_metrics(s, z, dim, radius, 10.0)
+    sizes: list[int] = []
+    real = metrics._pair_metrics
+
+    def spy(*args):
+        sizes.append(len(args[0]))
+        return real(*args)
+
+    monkeypatch.setattr(metrics, "_pair_metrics", spy)
+    got = metrics.run_pair_metrics(s, z, dim, radius, 10.0, 2, owner)
+    assert len(sizes) == 4 and sum(sizes) == 600
+    for key in ("intersects", "inside", "overlap_area_m2", "overlap_length_m", "distance_m"):
+        assert np.array_equal(got[key], whole[key], equal_nan=True), key
+    sizes.clear()
+    metrics.run_pair_metrics(s[:300], z[:300], dim[:300], radius[:300], 10.0, 2, owner[:300])
+    assert len(sizes) == 2  # fewer than 512 pairs: one bucket per thread

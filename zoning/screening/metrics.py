@@ -289,9 +289,11 @@ def run_pair_metrics(
         return _pair_metrics(s, z, dim, radius, tolerance)
     # buckets of about _CHUNK pairs: the zones cut to the sites' neighbourhoods and the edge
     # arrays of one bucket are alive at a time per thread (memory stays bounded); fewer
-    # pairs still go to every thread, one bucket each (a batch of 1,000 sites has a few
-    # hundred pairs: on one thread they were a third of its wall time)
-    n_buckets = n_jobs if n <= _CHUNK else max(n_jobs * 2, -(-n // _CHUNK))
+    # pairs still go to every thread, two buckets each from 512 pairs (a batch of 1,000
+    # sites has a few hundred pairs: on one thread they were a third of its wall time; one
+    # bucket per thread left one thread 40 % more work than the other)
+    few = n_jobs * (2 if n >= _SPLIT_MIN * 4 else 1)
+    n_buckets = few if n <= _CHUNK else max(n_jobs * 2, -(-n // _CHUNK))
     bucket = owner % n_buckets
     order = np.argsort(bucket, kind="stable")
     cuts = np.searchsorted(bucket[order], np.arange(n_buckets + 1))
