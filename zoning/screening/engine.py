@@ -34,6 +34,7 @@ from zoning.screening.metrics import run_pair_metrics
 from zoning.screening.nearby import add_far_pairs, settle_pairs, without_far
 from zoning.screening.result import ScreeningResult
 from zoning.screening.site import gcj02_warning, gk_epsg_of, prepare_sites
+from zoning.screening.verdicts import site_verdicts
 from zoning.threads import resolve_n_jobs
 
 if TYPE_CHECKING:
@@ -477,6 +478,17 @@ def screen_sites(
         done["by_layer"] = dissolved_totals(
             rows, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length, n_jobs,
             area_kernel=bool(far_kernel))  # fmt: skip
+        verdict, n_hits, near_any = site_verdicts(rows, done["area"], done["missing"], covered)
+        done["sites"] = site_frame.assign(
+            geometry_type=[g.geom_type for g in geoms_ll],
+            verdict=verdict,
+            covered=covered,
+            n_hits=n_hits,
+            site_area_m2=site_area,
+            site_length_m=site_length,
+            gk_epsg=epsg,
+            near_boundary=near_any,
+        )
 
     nearest = nearest_features(
         index, np.flatnonzero(~hit_any), geoms_ll, site_gk, epsg, crs_of, src, n_jobs,
@@ -484,48 +496,7 @@ def screen_sites(
     )  # fmt: skip
     hits, area_hits, by_layer = done["hits"], done["area"], done["by_layer"]
     missing_layers: list[list[str]] = done["missing"]
-
-    # verdicts (numpy on the columns: a one-site screening should not pay for pandas masks)
-    sev = np.zeros(n_sites, dtype=np.int64)
-    near_any = np.zeros(n_sites, dtype=bool)
-    n_hits = np.zeros(n_sites, dtype=np.int64)
-    if len(hits):
-        h_site = hits["site_idx"].to_numpy(np.int64)
-        trig = hits["triggered"].to_numpy(bool)
-        if trig.any():
-            outcomes = hits["outcome"].to_numpy(dtype=object)[trig]
-            row_sev = np.array([SEVERITY[o] for o in outcomes], dtype=np.int64)
-            np.maximum.at(sev, h_site[trig], row_sev)
-            hit_rows = trig & hits["intersects"].astype(bool).to_numpy()
-            n_hits = np.bincount(h_site[hit_rows], minlength=n_sites)
-        near_any[h_site[hits["near_boundary"].astype(bool).to_numpy()]] = True
-    sev[~covered] = np.maximum(sev[~covered], SEVERITY["needs_info"])
-    if len(area_hits):
-        applies = (area_hits["status"] == "applies").to_numpy()
-        if applies.any():
-            np.maximum.at(
-                sev,
-                area_hits["site_idx"].to_numpy(np.int64)[applies],
-                np.array(
-                    [SEVERITY[o] for o in area_hits["outcome"].to_numpy(dtype=object)[applies]],
-                    dtype=np.int64,
-                ),
-            )
-    lacking = np.array([bool(m) for m in missing_layers], dtype=bool)
-    sev[lacking] = np.maximum(sev[lacking], SEVERITY["needs_info"])
-    sev[sev == 0] = SEVERITY["allowed"]
-    by_sev = {v: k for k, v in SEVERITY.items()}
-    verdict = [by_sev[int(v)] for v in sev]
-    site_out = site_frame.assign(
-        geometry_type=[g.geom_type for g in geoms_ll],
-        verdict=verdict,
-        covered=covered,
-        n_hits=n_hits,
-        site_area_m2=site_area,
-        site_length_m=site_length,
-        gk_epsg=epsg,
-        near_boundary=near_any,
-    )
+    site_out = done["sites"]
     missing_kinds = sorted(set(evals) - present - {""})
     if missing_kinds:
         warnings_.append(
