@@ -78,3 +78,23 @@ def test_a_few_hundred_pairs_go_to_two_buckets_per_thread(monkeypatch) -> None:
     sizes.clear()
     metrics.run_pair_metrics(s[:300], z[:300], dim[:300], radius[:300], 10.0, 2, owner[:300])
     assert len(sizes) == 2  # fewer than 512 pairs: one bucket per thread
+
+
+def test_many_pairs_go_in_bucket_order(monkeypatch) -> None:
+    s, z, dim, owner = _pairs(400)
+    radius = np.full(len(s), 30.0)
+    ran: list[int] = []
+    real = metrics._pair_metrics
+    owner_of = {id(g): int(o) for g, o in zip(z, owner, strict=True)}
+
+    def spy(*args):
+        ran.append(owner_of[id(args[1][0])])  # the owner of the bucket's first pair
+        return real(*args)
+
+    monkeypatch.setattr(metrics, "_CHUNK", 16)  # 25 buckets
+    monkeypatch.setattr(metrics, "_COST_ORDER_MAX", 100)  # 400 pairs: too many to count
+    monkeypatch.setattr(metrics, "_pair_metrics", spy)
+    got = metrics.run_pair_metrics(s, z, dim, radius, 10.0, 1, owner)
+    assert [o % 25 for o in ran] == list(range(25))  # bucket k holds owners k, k + 25
+    want = real(s, z, dim, radius, 10.0)
+    assert np.array_equal(got["overlap_area_m2"], want["overlap_area_m2"])
