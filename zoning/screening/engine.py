@@ -472,23 +472,27 @@ def screen_sites(
             "site_idx", "layer_kind", "feature_idx", "zone", "feature_id", "name", "intersects",
             "inside", "overlap_area_m2", "overlap_length_m", "crossings", "distance_m",
             "boundary_distance_m", "share_of_site", "share_of_zone", "near_boundary"])  # fmt: skip
-        done["hits"] = rows = _apply_rules(hits, evals, binding)
-        done["area"] = _area_rules(evals, rows, binding, n_sites, present, covered)
-        done["missing"] = _missing_layers(evals, present, binding, n_sites)
+
+        def rules_and_verdicts() -> None:  # (beside the polygon unions: they need no rule)
+            done["hits"] = rows = _apply_rules(hits, evals, binding)
+            done["area"] = _area_rules(evals, rows, binding, n_sites, present, covered)
+            done["missing"] = _missing_layers(evals, present, binding, n_sites)
+            verdict, n_hits, near_any = site_verdicts(rows, done["area"], done["missing"], covered)
+            done["sites"] = site_frame.assign(
+                geometry_type=[g.geom_type for g in geoms_ll],
+                verdict=verdict,
+                covered=covered,
+                n_hits=n_hits,
+                site_area_m2=site_area,
+                site_length_m=site_length,
+                gk_epsg=epsg,
+                near_boundary=near_any,
+            )
+
+        # the totals read the hits' metrics only, never the rules' columns
         done["by_layer"] = dissolved_totals(
-            rows, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length, n_jobs,
-            area_kernel=bool(far_kernel))  # fmt: skip
-        verdict, n_hits, near_any = site_verdicts(rows, done["area"], done["missing"], covered)
-        done["sites"] = site_frame.assign(
-            geometry_type=[g.geom_type for g in geoms_ll],
-            verdict=verdict,
-            covered=covered,
-            n_hits=n_hits,
-            site_area_m2=site_area,
-            site_length_m=site_length,
-            gk_epsg=epsg,
-            near_boundary=near_any,
-        )
+            hits, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length, n_jobs,
+            area_kernel=bool(far_kernel), beside=rules_and_verdicts)  # fmt: skip
 
     nearest = nearest_features(
         index, np.flatnonzero(~hit_any), geoms_ll, site_gk, epsg, crs_of, src, n_jobs,
