@@ -28,6 +28,7 @@ from zoning.screening.index import (
     nearest_features,
     sites_in_layer_crs,
     transform_geoms,
+    warm_layers,
 )
 from zoning.screening.jurisdiction import site_jurisdictions
 from zoning.screening.metrics import run_pair_metrics
@@ -376,6 +377,9 @@ def screen_sites(
             n_jobs = workers
     n_jobs = resolve_n_jobs(n_jobs or None)
     index = build_index(catalog_or_frames, coverage=coverage)
+    # a new index's layers: their features' memory is read on a helper thread (GEOS, without
+    # the GIL) while the sites are prepared here; the trees are then built on warm memory
+    warming = warm_layers(index)
     site_frame, _ids = prepare_sites(sites, site_id_field)
     geoms_ll = np.asarray(site_frame.geometry.values, dtype=object)
     n_sites = len(geoms_ll)
@@ -420,6 +424,8 @@ def screen_sites(
     native_cache: dict[str, np.ndarray] = {}
     all_sites = np.arange(n_sites)
     far_kernel: list[bool] = []  # a nearby search of this batch ran numba's kernel
+    if warming is not None:
+        warming.join()
     for kind, layer in index.layers.items():
         max_buffer = max((ev.rule.buffer_m for ev in evals.get(kind, [])), default=0.0)
         radius = max(search_radius_m, max_buffer, tolerance_m)

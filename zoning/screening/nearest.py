@@ -130,8 +130,9 @@ class EnvelopeTree:
 
     Parameters
     ----------
-    tree : shapely.STRtree
-        The features.
+    tree : shapely.STRtree or layer index
+        The features (anything holding them as ``geometries``, in the tree's order: a layer
+        index passes itself, so that its own tree is not built for this).
     """
 
     def __init__(self, tree: Any) -> None:
