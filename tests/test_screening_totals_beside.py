@@ -70,38 +70,3 @@ def test_totals_do_not_depend_on_the_work_beside() -> None:
     plain = _totals(70, 2, 2)
     busy = _totals(70, 2, 2, beside=lambda: sum(range(200_000)))
     pd.testing.assert_frame_equal(plain, busy, check_exact=True)
-
-
-def test_totals_frame_has_the_hit_rows_columns() -> None:
-    """The totals' input equals the hit rows' columns, value for value and dtype for dtype."""
-    import geopandas as gpd
-    import pyproj
-
-    from zoning.screening import engine
-    from zoning.screening.index import _LayerIndex
-
-    frame = gpd.GeoDataFrame(
-        {"feature_id": ["a", "b"], "zone": ["core", "general"], "name": ["甲", None]},
-        geometry=[shapely.box(0, 0, 6, 10), shapely.box(4, 0, 10, 5)],
-        crs="EPSG:4547",
-    )
-    layer = _LayerIndex("eco_redline", frame)
-    si, fj = np.array([0, 0, 1]), np.array([0, 1, 1])
-    m = {
-        "intersects": np.array([True, True, False]),
-        "inside": np.array([False, True, False]),
-        "overlap_area_m2": np.array([60.0, 30.0, 0.0]),
-        "overlap_length_m": np.zeros(3),
-        "distance_m": np.array([0.0, 0.0, 3.0]),
-    }
-    dims, epsg = np.array([2, 2]), np.array([4547, 4547])
-    crs_of = {4547: pyproj.CRS.from_epsg(4547)}
-    args = ("eco_redline", layer, si, fj, m, dims, epsg, crs_of, np.full(2, 100.0), np.zeros(2))
-    hits = engine._hit_frame(*args)
-    again = engine._hit_frame(*args, fields=layer.fields(fj))
-    pd.testing.assert_frame_equal(hits, again, check_exact=True)
-    assert hits["share_of_zone"].tolist()[:2] == [1.0, 1.0]  # 60 of 60 m², 30 of 30 m²
-    totals_in = engine._totals_frame("eco_redline", si, m, layer.fields(fj)[0])
-    cols = list(engine._TOTALS_COLUMNS)
-    pd.testing.assert_frame_equal(totals_in, hits[cols], check_exact=True)
-    assert totals_in["zone"].tolist() == ["core", "general", "general"]

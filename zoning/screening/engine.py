@@ -473,31 +473,13 @@ def screen_sites(
     done: dict[str, Any] = {}
 
     def rules_and_totals() -> None:  # (the hit rows' frames too: pandas, beside the search)
-        fields = [layer.fields(fj) for _, layer, _, fj, _ in layer_pairs]
-        # the columns the totals read, first: the polygon unions start on a helper thread
-        # while this thread builds the hit rows, applies the rules and gives the verdicts
-        totals_in = (
-            pd.concat(
-                [
-                    _totals_frame(p[0], p[2], p[4], f[0])
-                    for p, f in zip(layer_pairs, fields, strict=True)
-                ],
-                ignore_index=True,
-            )
-            if layer_pairs
-            else pd.DataFrame(columns=list(_TOTALS_COLUMNS))
-        )
+        frames = [_hit_frame(*p, dims, epsg, crs_of, site_area, site_length) for p in layer_pairs]
+        hits = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[
+            "site_idx", "layer_kind", "feature_idx", "zone", "feature_id", "name", "intersects",
+            "inside", "overlap_area_m2", "overlap_length_m", "crossings", "distance_m",
+            "boundary_distance_m", "share_of_site", "share_of_zone", "near_boundary"])  # fmt: skip
 
-        def hits_rules_and_verdicts() -> None:  # (beside the polygon unions: no rule needed)
-            frames = [
-                _hit_frame(*p, dims, epsg, crs_of, site_area, site_length, fields=f)
-                for p, f in zip(layer_pairs, fields, strict=True)
-            ]
-            hits = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[
-                "site_idx", "layer_kind", "feature_idx", "zone", "feature_id", "name",
-                "intersects", "inside", "overlap_area_m2", "overlap_length_m", "crossings",
-                "distance_m", "boundary_distance_m", "share_of_site", "share_of_zone",
-                "near_boundary"])  # fmt: skip
+        def rules_and_verdicts() -> None:  # (beside the polygon unions: they need no rule)
             done["hits"] = rows = _apply_rules(hits, evals, binding)
             done["area"] = _area_rules(evals, rows, binding, n_sites, present, covered)
             done["missing"] = _missing_layers(evals, present, binding, n_sites)
@@ -513,9 +495,10 @@ def screen_sites(
                 near_boundary=near_any,
             )
 
+        # the totals read the hits' metrics only, never the rules' columns
         done["by_layer"] = dissolved_totals(
-            totals_in, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length, n_jobs,
-            area_kernel=bool(far_kernel), beside=hits_rules_and_verdicts)  # fmt: skip
+            hits, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length, n_jobs,
+            area_kernel=bool(far_kernel), beside=rules_and_verdicts)  # fmt: skip
 
     nearest = nearest_features(
         index, np.flatnonzero(~hit_any), geoms_ll, site_gk, epsg, crs_of, src, n_jobs,
@@ -555,27 +538,6 @@ def screen_sites(
     )
 
 
-#: the columns of the hit rows that :func:`dissolved_totals` reads
-_TOTALS_COLUMNS = (
-    "site_idx", "layer_kind", "zone", "intersects", "inside", "overlap_area_m2",
-    "overlap_length_m",
-)  # fmt: skip
-
-
-def _totals_frame(
-    kind: str, si: np.ndarray, m: dict[str, np.ndarray], zone: np.ndarray
-) -> pd.DataFrame:
-    """Return the columns of one layer's hit rows that the totals read (as in :func:`_hit_frame`)."""
-    return pd.DataFrame(
-        {
-            "site_idx": si,
-            "layer_kind": kind,
-            "zone": zone,
-            **{k: m[k] for k in _TOTALS_COLUMNS[3:]},
-        }
-    )
-
-
 def _hit_frame(
     kind: str,
     layer: Any,
@@ -587,12 +549,8 @@ def _hit_frame(
     crs_of: Mapping[int, pyproj.CRS],
     site_area: np.ndarray,
     site_length: np.ndarray,
-    fields: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """Rows of one layer's kept pairs: the metrics ``m``, the feature's fields, the shares.
-
-    ``fields`` are the zone, id and name of features ``fj`` if read already (``layer.fields``).
-    """
+    """Rows of one layer's kept pairs: the metrics ``m``, the feature's fields, the shares."""
     zone_area = np.full(len(si), np.nan)
     poly = (dims[si] == 2) & m["intersects"]
     for code, crs in crs_of.items():
@@ -607,7 +565,7 @@ def _hit_frame(
         )
         share_site = np.where(m["intersects"], share_site, 0.0)
         share_zone = np.where(poly, m["overlap_area_m2"] / zone_area, np.nan)
-    zone, fid, name = layer.fields(fj) if fields is None else fields
+    zone, fid, name = layer.fields(fj)
     return pd.DataFrame(
         {
             "site_idx": si,
