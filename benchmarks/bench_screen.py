@@ -383,7 +383,7 @@ def bench_size(n_sites: int, n_zones: int, args: argparse.Namespace) -> None:
     for name, (w, c, m) in med.items():
         ref = peer_near if "nearby" in name or "within" in name else peer
         line = (
-            f"   {name:34s} {w:7.2f} {c:7.2f} {m:7.0f}  {w / ref[0]:9.2f} {c / ref[1]:8.2f} "
+            f"   {name:34s} {w:7.3f} {c:7.3f} {m:7.0f}  {w / ref[0]:9.3f} {c / ref[1]:8.3f} "
             f"{m / max(ref[2], 1.0):8.2f}"
         )
         if sjoin:

@@ -177,6 +177,7 @@ def test_the_envelope_tree_is_built_only_for_inputs_beyond_the_grown_reach(monke
     import threading
 
     monkeypatch.setattr(nearest, "_reach", lambda bounds: 50.0)  # grown to 12,800 m at most
+    monkeypatch.setattr(nearest, "_SCAN_MAX", 0)  # never scan the envelopes: the tree
     zones = np.array([box(0, 0, 10, 10), box(100, 0, 110, 10)], dtype=object)
     tree = shapely.STRtree(zones)
     envelopes = nearest.EnvelopeTree(tree)

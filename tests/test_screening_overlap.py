@@ -120,7 +120,7 @@ def test_nearest_features_runs_first_once_also_without_sites_or_layers() -> None
 # ------------------------------------------------------------------------------ pair metrics
 def test_a_few_hundred_pairs_on_two_threads_are_the_one_call_bit_for_bit(monkeypatch) -> None:
     rng = np.random.default_rng(9)
-    n = 600  # between _SPLIT_MIN and _CHUNK: one bucket per thread
+    n = 600  # between 4 x _SPLIT_MIN and _CHUNK: two buckets per thread
     assert metrics._SPLIT_MIN < n <= metrics._CHUNK
     owner = rng.integers(0, 40, n)
     centre = rng.uniform(0, 3000, (40, 2))
@@ -149,7 +149,7 @@ def test_a_few_hundred_pairs_on_two_threads_are_the_one_call_bit_for_bit(monkeyp
     assert calls == [n]
     calls.clear()
     two = metrics.run_pair_metrics(sites, z, dims, radius, 10.0, 2, owner)
-    assert len(calls) == 2 and sum(calls) == n
+    assert len(calls) == 4 and sum(calls) == n
     assert one.keys() == two.keys()
     for key in one:
         if one[key].dtype == object:  # pieces and intervals: the same geometry, the same arrays

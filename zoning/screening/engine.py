@@ -28,12 +28,14 @@ from zoning.screening.index import (
     nearest_features,
     sites_in_layer_crs,
     transform_geoms,
+    warm_layers,
 )
 from zoning.screening.jurisdiction import site_jurisdictions
 from zoning.screening.metrics import run_pair_metrics
 from zoning.screening.nearby import add_far_pairs, settle_pairs, without_far
 from zoning.screening.result import ScreeningResult
 from zoning.screening.site import gcj02_warning, gk_epsg_of, prepare_sites
+from zoning.screening.verdicts import site_verdicts
 from zoning.threads import resolve_n_jobs
 
 if TYPE_CHECKING:
@@ -375,6 +377,9 @@ def screen_sites(
             n_jobs = workers
     n_jobs = resolve_n_jobs(n_jobs or None)
     index = build_index(catalog_or_frames, coverage=coverage)
+    # a new index's layers: their features' memory is read on a helper thread (GEOS, without
+    # the GIL) while the sites are prepared here; the trees are then built on warm memory
+    warming = warm_layers(index)
     site_frame, _ids = prepare_sites(sites, site_id_field)
     geoms_ll = np.asarray(site_frame.geometry.values, dtype=object)
     n_sites = len(geoms_ll)
@@ -412,13 +417,15 @@ def screen_sites(
 
     juris = site_jurisdictions(index, geoms_ll, explicit=jurisdiction)
     binding = _binding(evals, juris.codes)
-    frames_rows: list[pd.DataFrame] = []
+    layer_pairs: list[tuple[str, Any, np.ndarray, np.ndarray, dict[str, np.ndarray]]] = []
     clips: list[np.ndarray] = []
     pieces_list: list[np.ndarray] = []
     intervals_list: list[np.ndarray] = []
     native_cache: dict[str, np.ndarray] = {}
     all_sites = np.arange(n_sites)
     far_kernel: list[bool] = []  # a nearby search of this batch ran numba's kernel
+    if warming is not None:
+        warming.join()
     for kind, layer in index.layers.items():
         max_buffer = max((ev.rule.buffer_m for ev in evals.get(kind, [])), default=0.0)
         radius = max(search_radius_m, max_buffer, tolerance_m)
@@ -451,59 +458,47 @@ def screen_sites(
         clip = z[keep]  # the projected zone of each kept pair, dissolved later in by_layer
         si, fj = si[keep], fj[keep]
         m = {k: v[keep] for k, v in m.items()}
-        zone_area = np.full(len(si), np.nan)
-        poly = (dims[si] == 2) & m["intersects"]
-        for code, crs in crs_of.items():
-            sel = poly & (epsg[si] == code)
-            if sel.any():
-                zone_area[sel] = layer.zone_area(fj[sel], crs)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share_site = np.where(
-                dims[si] == 2,
-                m["overlap_area_m2"] / site_area[si],
-                np.where(dims[si] == 1, m["overlap_length_m"] / site_length[si], 1.0),
-            )
-            share_site = np.where(m["intersects"], share_site, 0.0)
-            share_zone = np.where(poly, m["overlap_area_m2"] / zone_area, np.nan)
-        frames_rows.append(
-            pd.DataFrame(
-                {
-                    "site_idx": si,
-                    "layer_kind": kind,
-                    "feature_idx": fj,
-                    "zone": layer.zones[fj],
-                    "feature_id": layer.feature_ids[fj],
-                    "name": layer.names[fj],
-                    **m,
-                    "share_of_site": share_site,
-                    "share_of_zone": share_zone,
-                }
-            )
-        )
         clips.append(clip)
         pieces_list.append(pieces_all)
-    hits = pd.concat(frames_rows, ignore_index=True) if frames_rows else pd.DataFrame(columns=[
-        "site_idx", "layer_kind", "feature_idx", "zone", "feature_id", "name", "intersects",
-        "inside", "overlap_area_m2", "overlap_length_m", "crossings", "distance_m",
-        "boundary_distance_m", "share_of_site", "share_of_zone", "near_boundary"])  # fmt: skip
+        layer_pairs.append((kind, layer, si, fj, m))
     clip_all = np.concatenate(clips) if clips else np.empty(0, dtype=object)
     pieces_cat = np.concatenate(pieces_list) if pieces_list else np.empty(0, dtype=object)
     intervals_cat = np.concatenate(intervals_list) if intervals_list else np.empty(0, dtype=object)
     # the nearest feature of every kind for sites that hit nothing; helper threads start that
     # search (GEOS, releasing the GIL) while this thread applies the rules and totals the hits
     hit_any = np.zeros(n_sites, dtype=bool)
-    if len(hits):
-        hit_any[hits.loc[hits["intersects"].astype(bool), "site_idx"].to_numpy(int)] = True
+    for _, _, si, _, m in layer_pairs:
+        hit_any[si[m["intersects"].astype(bool)]] = True
     present = set(index.kinds) | set(index.layers)  # a kind with no features here is present
     done: dict[str, Any] = {}
 
-    def rules_and_totals() -> None:
-        done["hits"] = rows = _apply_rules(hits, evals, binding)
-        done["area"] = _area_rules(evals, rows, binding, n_sites, present, covered)
-        done["missing"] = _missing_layers(evals, present, binding, n_sites)
+    def rules_and_totals() -> None:  # (the hit rows' frames too: pandas, beside the search)
+        frames = [_hit_frame(*p, dims, epsg, crs_of, site_area, site_length) for p in layer_pairs]
+        hits = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[
+            "site_idx", "layer_kind", "feature_idx", "zone", "feature_id", "name", "intersects",
+            "inside", "overlap_area_m2", "overlap_length_m", "crossings", "distance_m",
+            "boundary_distance_m", "share_of_site", "share_of_zone", "near_boundary"])  # fmt: skip
+
+        def rules_and_verdicts() -> None:  # (beside the polygon unions: they need no rule)
+            done["hits"] = rows = _apply_rules(hits, evals, binding)
+            done["area"] = _area_rules(evals, rows, binding, n_sites, present, covered)
+            done["missing"] = _missing_layers(evals, present, binding, n_sites)
+            verdict, n_hits, near_any = site_verdicts(rows, done["area"], done["missing"], covered)
+            done["sites"] = site_frame.assign(
+                geometry_type=[g.geom_type for g in geoms_ll],
+                verdict=verdict,
+                covered=covered,
+                n_hits=n_hits,
+                site_area_m2=site_area,
+                site_length_m=site_length,
+                gk_epsg=epsg,
+                near_boundary=near_any,
+            )
+
+        # the totals read the hits' metrics only, never the rules' columns
         done["by_layer"] = dissolved_totals(
-            rows, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length, n_jobs,
-            area_kernel=bool(far_kernel))  # fmt: skip
+            hits, pieces_cat, intervals_cat, site_gk, dims, site_area, site_length, n_jobs,
+            area_kernel=bool(far_kernel), beside=rules_and_verdicts)  # fmt: skip
 
     nearest = nearest_features(
         index, np.flatnonzero(~hit_any), geoms_ll, site_gk, epsg, crs_of, src, n_jobs,
@@ -511,48 +506,7 @@ def screen_sites(
     )  # fmt: skip
     hits, area_hits, by_layer = done["hits"], done["area"], done["by_layer"]
     missing_layers: list[list[str]] = done["missing"]
-
-    # verdicts (numpy on the columns: a one-site screening should not pay for pandas masks)
-    sev = np.zeros(n_sites, dtype=np.int64)
-    near_any = np.zeros(n_sites, dtype=bool)
-    n_hits = np.zeros(n_sites, dtype=np.int64)
-    if len(hits):
-        h_site = hits["site_idx"].to_numpy(np.int64)
-        trig = hits["triggered"].to_numpy(bool)
-        if trig.any():
-            outcomes = hits["outcome"].to_numpy(dtype=object)[trig]
-            row_sev = np.array([SEVERITY[o] for o in outcomes], dtype=np.int64)
-            np.maximum.at(sev, h_site[trig], row_sev)
-            hit_rows = trig & hits["intersects"].astype(bool).to_numpy()
-            n_hits = np.bincount(h_site[hit_rows], minlength=n_sites)
-        near_any[h_site[hits["near_boundary"].astype(bool).to_numpy()]] = True
-    sev[~covered] = np.maximum(sev[~covered], SEVERITY["needs_info"])
-    if len(area_hits):
-        applies = (area_hits["status"] == "applies").to_numpy()
-        if applies.any():
-            np.maximum.at(
-                sev,
-                area_hits["site_idx"].to_numpy(np.int64)[applies],
-                np.array(
-                    [SEVERITY[o] for o in area_hits["outcome"].to_numpy(dtype=object)[applies]],
-                    dtype=np.int64,
-                ),
-            )
-    lacking = np.array([bool(m) for m in missing_layers], dtype=bool)
-    sev[lacking] = np.maximum(sev[lacking], SEVERITY["needs_info"])
-    sev[sev == 0] = SEVERITY["allowed"]
-    by_sev = {v: k for k, v in SEVERITY.items()}
-    verdict = [by_sev[int(v)] for v in sev]
-    site_out = site_frame.assign(
-        geometry_type=[g.geom_type for g in geoms_ll],
-        verdict=verdict,
-        covered=covered,
-        n_hits=n_hits,
-        site_area_m2=site_area,
-        site_length_m=site_length,
-        gk_epsg=epsg,
-        near_boundary=near_any,
-    )
+    site_out = done["sites"]
     missing_kinds = sorted(set(evals) - present - {""})
     if missing_kinds:
         warnings_.append(
@@ -581,6 +535,49 @@ def screen_sites(
         area_hits=area_hits,
         jurisdictions=juris,
         missing_layers=missing_layers,
+    )
+
+
+def _hit_frame(
+    kind: str,
+    layer: Any,
+    si: np.ndarray,
+    fj: np.ndarray,
+    m: dict[str, np.ndarray],
+    dims: np.ndarray,
+    epsg: np.ndarray,
+    crs_of: Mapping[int, pyproj.CRS],
+    site_area: np.ndarray,
+    site_length: np.ndarray,
+) -> pd.DataFrame:
+    """Rows of one layer's kept pairs: the metrics ``m``, the feature's fields, the shares."""
+    zone_area = np.full(len(si), np.nan)
+    poly = (dims[si] == 2) & m["intersects"]
+    for code, crs in crs_of.items():
+        sel = poly & (epsg[si] == code)
+        if sel.any():
+            zone_area[sel] = layer.zone_area(fj[sel], crs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_site = np.where(
+            dims[si] == 2,
+            m["overlap_area_m2"] / site_area[si],
+            np.where(dims[si] == 1, m["overlap_length_m"] / site_length[si], 1.0),
+        )
+        share_site = np.where(m["intersects"], share_site, 0.0)
+        share_zone = np.where(poly, m["overlap_area_m2"] / zone_area, np.nan)
+    zone, fid, name = layer.fields(fj)
+    return pd.DataFrame(
+        {
+            "site_idx": si,
+            "layer_kind": kind,
+            "feature_idx": fj,
+            "zone": zone,
+            "feature_id": fid,
+            "name": name,
+            **m,
+            "share_of_site": share_site,
+            "share_of_zone": share_zone,
+        }
     )
 
 

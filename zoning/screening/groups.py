@@ -9,6 +9,7 @@ keys in numpy instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -303,6 +304,7 @@ def dissolved_totals(
     n_jobs: int = 1,
     *,
     area_kernel: bool = False,
+    beside: Callable[[], object] | None = None,
 ) -> pd.DataFrame:
     """Total the hits per site, kind and zone on the dissolved layer (overlaps counted once).
 
@@ -331,6 +333,10 @@ def dissolved_totals(
         numba and LLVM, which would double a screening's memory. The choice depends on the
         batch alone, never on what the process ran before. The kernel's areas equal GEOS's to
         ~1e-12 relative, not bit for bit; reports round to 0.01 m².
+    beside : callable, optional
+        Other work of the caller, run exactly once on the calling thread while a helper
+        thread starts on the polygon unions (GEOS, releasing the GIL): the caller's Python work
+        (rules, verdicts) then overlaps the unions instead of running before them on one core.
 
     Returns
     -------
@@ -340,6 +346,8 @@ def dissolved_totals(
     """
     cols = ["site_idx", "layer_kind", "zone", "overlap_area_m2", "overlap_length_m"]
     if not len(hits):
+        if beside is not None:
+            beside()
         return pd.DataFrame(columns=[*cols, "share_of_site", "inside", "n_features"])
     inter = hits["intersects"].to_numpy(bool)
     pieces = clip[inter]
@@ -363,6 +371,8 @@ def dissolved_totals(
                 rows = np.concatenate([members[k] for k in lines])
                 sizes = np.array([len(members[k]) for k in lines], dtype=np.int64)
                 length[lines] = _interval_union_lengths(list(spans[rows]), sizes)
+            if beside is not None:
+                beside()
 
         # polygons: the union of the site's clipped pieces of the group's zones, measured once:
         # overlapping features count once
@@ -391,6 +401,8 @@ def dissolved_totals(
             declined = [k for k in polys if np.isnan(area[k])]  # the kernel's: GEOS measures
             if declined:
                 area[declined] = _union_areas(pieces, [members[k] for k in declined])
+    elif beside is not None:
+        beside()
     d = dims[site]
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(
