@@ -62,6 +62,15 @@ def random_layer(seed: int, n: int) -> gpd.GeoDataFrame:
     return frame(geoms, zone=rng.choice(["core", "general"], n).tolist())
 
 
+def random_layers() -> dict[str, gpd.GeoDataFrame]:
+    """Three layers of :func:`random_layer` stars (150, 90 and 40), as the pipeline tests use."""
+    return {
+        "eco_redline": random_layer(41, 150),
+        "basic_farmland": random_layer(42, 90),
+        "urban_boundary": random_layer(43, 40),
+    }
+
+
 def random_stars(
     seed: int,
     n: int,

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import stats_shapes as shapes
-from stats_shapes import frame, random_layer, sq
+from stats_shapes import frame, random_layers, sq
 
 from zoning.errors import CRSError, LayerValidationError
 from zoning.stats import area_by_unit, dissolve_layers, prepare_units
@@ -23,14 +23,6 @@ from zoning.stats.measured_rows import MeasuredRows
 @pytest.fixture
 def grid_units() -> gpd.GeoDataFrame:
     return shapes.grid_units()
-
-
-def _layers() -> dict[str, gpd.GeoDataFrame]:
-    return {
-        "eco_redline": random_layer(41, 150),
-        "basic_farmland": random_layer(42, 90),
-        "urban_boundary": random_layer(43, 40),
-    }
 
 
 def _ready(value: object) -> Future:
@@ -82,7 +74,7 @@ ORDERS = {"one by one": [[0], [1], [2]], "together": [[0, 1, 2]], "middle first"
 def test_layers_measured_apart_give_the_rows_of_all_at_once(grid_units, monkeypatch, n_jobs, how):
     if how in ORDERS:
         _measure_layers(monkeypatch, ORDERS[how])
-    layers = _layers()
+    layers = random_layers()
     want = _at_once(grid_units, layers)
     got = _by_layer(grid_units, layers, n_jobs)
     assert len(want) > 200
@@ -106,7 +98,7 @@ def test_pieces_the_kernel_declines_are_measured_together(grid_units, monkeypatc
         return area
 
     monkeypatch.setattr(measure, "_kernel_areas", decline_some)
-    layers = _layers()
+    layers = random_layers()
     calls: list[int] = []
     declined = measure.declined_pairs
 
@@ -125,7 +117,7 @@ def test_pieces_the_kernel_declines_are_measured_together(grid_units, monkeypatc
 
 
 def test_area_by_unit_with_layer_stages_equals_one_thread(grid_units):
-    layers = _layers()
+    layers = random_layers()
     one = area_by_unit(grid_units, layers, n_jobs=1)
     pd.testing.assert_frame_equal(area_by_unit(grid_units, layers, n_jobs=2), one, check_exact=True)
 
@@ -171,7 +163,7 @@ def test_the_largest_layer_is_read_first(monkeypatch):
         return layer_geoms(kind, *args, **kwargs)
 
     monkeypatch.setattr(dissolve, "_layer_geoms", record)
-    layers = _layers()  # eco_redline 150 features, basic_farmland 90, urban_boundary 40
+    layers = random_layers()  # eco_redline 150 features, basic_farmland 90, urban_boundary 40
     dissolve_layers(layers, n_jobs=2)
     assert read == ["eco_redline", "basic_farmland", "urban_boundary"]
     read.clear()
@@ -197,7 +189,7 @@ def test_a_dissolve_error_comes_before_a_later_layer_read_first(monkeypatch, n_j
     # one by one: basic_farmland is dissolved before eco_redline (sorted after it, but read
     # first as the largest) is found to have no CRS
     _fail_dissolving(monkeypatch, "basic_farmland")
-    layers = _layers()
+    layers = random_layers()
     layers["eco_redline"] = layers["eco_redline"].set_crs(None, allow_override=True)
     with pytest.raises(RuntimeError, match="dissolving basic_farmland failed"):
         dissolve_layers(layers, n_jobs=n_jobs)
@@ -208,7 +200,7 @@ def test_a_dissolve_error_comes_before_a_later_layer_read_first(monkeypatch, n_j
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_a_read_error_comes_before_a_later_dissolve_error(monkeypatch, n_jobs):
     _fail_dissolving(monkeypatch, "eco_redline")
-    layers = _layers()
+    layers = random_layers()
     layers["basic_farmland"] = layers["basic_farmland"].set_crs(None, allow_override=True)
     with pytest.raises(CRSError, match="'basic_farmland'"):
         area_by_unit(shapes.grid_units(), layers, n_jobs=n_jobs)
@@ -227,7 +219,7 @@ def test_a_layer_error_comes_before_a_measure_error(monkeypatch, n_jobs):
 
     monkeypatch.setattr(measure, "_measure_far", boom)
     with pytest.raises(RuntimeError, match="dissolving urban_boundary failed"):
-        area_by_unit(shapes.grid_units(), _layers(), n_jobs=n_jobs)
+        area_by_unit(shapes.grid_units(), random_layers(), n_jobs=n_jobs)
 
 
 def test_a_measure_error_reaches_the_caller(grid_units, monkeypatch):
@@ -238,7 +230,7 @@ def test_a_measure_error_reaches_the_caller(grid_units, monkeypatch):
 
     monkeypatch.setattr(measure, "_measure_far", boom)
     with pytest.raises(ValueError, match="measure failed"):
-        area_by_unit(grid_units, _layers(), n_jobs=2)
+        area_by_unit(grid_units, random_layers(), n_jobs=2)
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
@@ -246,7 +238,7 @@ def test_a_measure_error_reaches_the_caller(grid_units, monkeypatch):
 def test_the_units_error_comes_first(monkeypatch, n_jobs, unreadable):
     # every layer fails to dissolve (and one, sorted last, to be read): whichever ends first,
     # the units' error is the one reported
-    layers = _layers()
+    layers = random_layers()
     _fail_dissolving(monkeypatch, *layers)
     units = shapes.grid_units()
     units.loc[1, "adcode"] = units.loc[0, "adcode"]  # duplicate id

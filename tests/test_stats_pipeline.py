@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import stats_shapes as shapes
-from stats_shapes import frame, random_layer, sq
+from stats_shapes import frame, random_layers, sq
 
 from zoning.errors import CRSError, LayerValidationError
 from zoning.stats import area_by_unit, dissolve_layers, measure_pieces, prepare_units
@@ -20,14 +20,6 @@ def grid_units() -> gpd.GeoDataFrame:
     return shapes.grid_units()
 
 
-def _layers() -> dict[str, gpd.GeoDataFrame]:
-    return {
-        "eco_redline": random_layer(41, 150),
-        "basic_farmland": random_layer(42, 90),
-        "urban_boundary": random_layer(43, 40),
-    }
-
-
 def _same_pieces(a, b) -> None:
     for name in ("indptr", "members", "kind", "group", "label_piece", "label", "feat_bounds"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
@@ -36,7 +28,7 @@ def _same_pieces(a, b) -> None:
 
 
 def test_layers_dissolved_side_by_side_equal_one_by_one():
-    layers = _layers()
+    layers = random_layers()
     one, zones_one = dissolve_layers(layers, n_jobs=1)
     for jobs in (2, 3):
         other, zones = dissolve_layers(layers, n_jobs=jobs)
@@ -49,7 +41,7 @@ def test_layers_dissolved_side_by_side_equal_one_by_one():
 
 
 def test_measure_with_threads_equals_one_thread(grid_units):
-    pieces, _ = dissolve_layers(_layers(), n_jobs=1)
+    pieces, _ = dissolve_layers(random_layers(), n_jobs=1)
     units = prepare_units(grid_units)
     one = measure_pieces(pieces, units, n_jobs=1)
     assert len(one) > 200
@@ -60,7 +52,7 @@ def test_measure_with_threads_equals_one_thread(grid_units):
 
 
 def test_area_by_unit_with_threads_equals_one_thread(grid_units):
-    layers = _layers()
+    layers = random_layers()
     one = area_by_unit(grid_units, layers, n_jobs=1)
     pd.testing.assert_frame_equal(area_by_unit(grid_units, layers, n_jobs=2), one, check_exact=True)
 
@@ -76,7 +68,7 @@ def test_a_problem_with_the_units_is_reported_before_one_with_the_layers(grid_un
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_the_first_layer_without_a_crs_is_named(n_jobs):
-    layers = _layers()
+    layers = random_layers()
     layers["water_source"] = frame([sq(0, 0, 1_000)], crs=None)
     layers["spring_area"] = frame([sq(0, 0, 1_000)], crs=None)
     with pytest.raises(CRSError, match="'spring_area'"):
@@ -88,7 +80,7 @@ def test_an_error_near_the_boundaries_reaches_the_caller(grid_units, monkeypatch
     # the far pieces wait for the near stage's clear pieces: its error must end that wait
     import zoning.stats.units
 
-    pieces, _ = dissolve_layers(_layers(), n_jobs=1)
+    pieces, _ = dissolve_layers(random_layers(), n_jobs=1)
     units = prepare_units(grid_units)
 
     def boom(self, boxes):
