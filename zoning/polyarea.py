@@ -73,6 +73,7 @@ import numpy as np
 import shapely
 
 from zoning.jit import njit, stack_floats  # numba.njit; a broken cache falls back to no cache
+from zoning.ring_coords import exterior_coords
 
 __all__ = [
     "Packed",
@@ -159,7 +160,8 @@ class Packed:
 def pack(geoms: np.ndarray, num_coords: np.ndarray | None = None) -> Packed:
     """Flatten polygons and multipolygons (empty ones allowed) for :func:`union_clip_areas`.
 
-    Polygons without holes (most features) take one ``get_coordinates`` call; the others
+    Polygons without holes (most features) are copied in one call without the GIL
+    (:func:`zoning.ring_coords.exterior_coords`); the others
     (holes, multi-parts, collections) are opened into the rings of their polygons. The
     envelope of a polygon without holes is the box of its ring's coordinates (exact, as
     GEOS's), taken from the boxes of its blocks of edges; the others' come from GEOS.
@@ -184,9 +186,9 @@ def pack(geoms: np.ndarray, num_coords: np.ndarray | None = None) -> Packed:
     s_idx = np.flatnonzero(simple)
     c_idx = np.flatnonzero(~simple)
     s_geoms = geoms[s_idx]
-    coords = shapely.get_coordinates(s_geoms)
     # a polygon without holes has as many coordinates as its ring (no index array per vertex)
     s_len = shapely.get_num_coordinates(s_geoms) if num_coords is None else num_coords[s_idx]
+    coords = exterior_coords(s_geoms, s_len)  # without the GIL: other threads go on
     ring_off = np.r_[0, np.cumsum(s_len)].astype(np.int64)
     ring_ext = np.ones(len(s_idx), dtype=bool)
     ring_start = np.empty(n, dtype=np.int64)

@@ -35,6 +35,7 @@ import shapely
 
 from zoning.jit import njit  # numba.njit; a broken cache falls back to no cache
 from zoning.polyarea import in_range, orient_sign
+from zoning.ring_coords import exterior_coords
 from zoning.stats.batches import task_batches
 
 __all__ = ["BLOCK", "CHUNK_PAIRS", "CHUNK_VERTICES", "HULL_MAX", "interiors_apart", "warm_up"]
@@ -183,7 +184,8 @@ def _read_rings(
     Returns the coordinates, ``ring_off`` (ring ``r`` is ``coords[ring_off[r]:ring_off[r +
     1]]``, closed), ``feat_rings`` (feature ``i`` has rings ``feat_rings[i]:feat_rings[i +
     1]``) and whether each feature can be read (a polygon or multipolygon, not empty).
-    Polygons without holes (most features) take one ``get_coordinates`` call.
+    Polygons without holes (most features) are copied in one call without the GIL
+    (:func:`zoning.ring_coords.exterior_coords`).
     """
     n = len(geoms)
     types = shapely.get_type_id(geoms)
@@ -193,8 +195,8 @@ def _read_rings(
     n_rings = np.zeros(n, dtype=np.int64)
     n_rings[simple] = 1
     rest = np.flatnonzero(ok & ~simple)
-    s_coords = shapely.get_coordinates(geoms[simple])
     s_len = size[simple]
+    s_coords = exterior_coords(geoms[simple], s_len)  # without the GIL
     if len(rest) == 0:
         return (
             np.ascontiguousarray(s_coords, dtype=np.float64),
