@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from zoning.errors import ZoningWarning
 
-__all__ = ["JitCacheWarning", "njit", "stack_floats", "without_scipy_linalg"]
+__all__ = ["JitCacheWarning", "kernel_intrinsic", "njit", "stack_floats", "without_scipy_linalg"]
 
 _T = TypeVar("_T")
 
@@ -267,6 +267,26 @@ def stack_floats(size: int) -> Any:
         return pointer(types.float64)(), codegen
 
     typer.__name__ = f"stack_floats_{size}"
+    return intrinsic(typer)
+
+
+def kernel_intrinsic(typer: Callable[..., Any]) -> Any:
+    """``numba.extending.intrinsic(typer)``, with numba imported as :func:`njit` imports it.
+
+    Parameters
+    ----------
+    typer : callable
+        ``typer(typingctx, *argument_types) -> (signature, codegen)``, as numba asks; it may
+        import numba's modules and llvmlite when it runs (at a kernel's compile).
+
+    Returns
+    -------
+    numba intrinsic
+        Called inside kernels; not callable from Python.
+    """
+    _import_numba()
+    from numba.extending import intrinsic
+
     return intrinsic(typer)
 
 

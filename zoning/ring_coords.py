@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from zoning.jit import _import_numba, njit  # numba.njit; a broken cache: no cache
+from zoning.jit import kernel_intrinsic, njit  # numba.njit; a broken cache: no cache
 
 __all__ = ["exterior_coords", "nogil_available"]
 
@@ -169,38 +169,42 @@ def _intrinsics() -> tuple[Any, Any, Any]:
     ctypes function object, with which numba reloads its whole compiler set-up in every process
     (~0.2 s).
     """
-    _import_numba()
-    from llvmlite import ir
-    from numba.core import types
-    from numba.extending import intrinsic
 
-    i32, i64 = ir.IntType(32), ir.IntType(64)
+    def call(builder: Any, ret_bits: int, params: list[int], args: Any) -> Any:
+        from llvmlite import ir
 
-    def call(builder: Any, ret: Any, params: list[Any], args: Any) -> Any:
-        fnty = ir.FunctionType(ret, params)
-        return builder.call(builder.inttoptr(args[0], fnty.as_pointer()), list(args[1:]))
+        fnty = ir.FunctionType(ir.IntType(ret_bits), [ir.IntType(b) for b in params])
+        target = builder.inttoptr(args[0], fnty.as_pointer())
+        return builder.call(target, list(args[1:]))
 
     def ptr_of(typingctx: Any, fn: Any, ctx: Any, ptr: Any) -> Any:
+        from numba.core import types
+
         def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-            return call(builder, i64, [i64, i64], args)
+            return call(builder, 64, [64, 64], args)
 
         return types.uint64(types.uint64, types.uint64, types.uint64), codegen
 
     def int_of(typingctx: Any, fn: Any, ctx: Any, ptr: Any) -> Any:
+        from numba.core import types
+
         def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-            return call(builder, i32, [i64, i64], args)
+            return call(builder, 32, [64, 64], args)
 
         return types.int32(types.uint64, types.uint64, types.uint64), codegen
 
     def copy_xy(typingctx: Any, fn: Any, ctx: Any, seq: Any, buf: Any) -> Any:
+        from llvmlite import ir
+        from numba.core import types
+
         def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-            no = ir.Constant(i32, 0)  # hasZ, hasM: x and y only
-            return call(builder, i32, [i64, i64, i64, i32, i32], [*args, no, no])
+            no = ir.Constant(ir.IntType(32), 0)  # hasZ, hasM: x and y only
+            return call(builder, 32, [64, 64, 64, 32, 32], [*args, no, no])
 
         sig = types.int32(types.uint64, types.uint64, types.uint64, types.uint64)
         return sig, codegen
 
-    return intrinsic(ptr_of), intrinsic(int_of), intrinsic(copy_xy)
+    return kernel_intrinsic(ptr_of), kernel_intrinsic(int_of), kernel_intrinsic(copy_xy)
 
 
 _ptr_of, _int_of, _copy_xy = _intrinsics()
