@@ -142,7 +142,7 @@ def _layer_geoms(
     if "zone" in projected.columns:
         zones = _zone_labels(projected["zone"])
     else:
-        zones = np.full(len(geoms), ALL_ZONES, dtype=object)
+        zones = _filled(len(geoms), ALL_ZONES)
     keep = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     types = shapely.get_type_id(geoms)
     coll = types == 7
@@ -166,6 +166,23 @@ def _layer_geoms(
         return geoms, zones
     keep = ~shapely.is_empty(geoms)
     return geoms[keep], zones[keep]
+
+
+def _filled(n: int, value: str) -> np.ndarray:
+    """Return an object array of ``n`` references to ``value``.
+
+    ``np.full(n, value, dtype=object)`` makes a NumPy string of ``value`` and converts it
+    back element by element: ``n`` new Python strings (~14 ms for 183k pieces, holding the
+    GIL), where filling shares the one string (~1 ms).
+
+    Examples
+    --------
+    >>> _filled(3, "all").tolist()
+    ['all', 'all', 'all']
+    """
+    out = np.empty(n, dtype=object)
+    out.fill(value)
+    return out
 
 
 def _zone_labels(zone: Any) -> np.ndarray:
@@ -318,7 +335,7 @@ def dissolve_layer(
     members_parts = [order]
     p_group = [groups]
     lab_piece = [whole, whole[own_zone]]
-    lab = [np.full(len(starts), ALL_ZONES, dtype=object), zone_of[own_zone]]
+    lab = [_filled(len(starts), ALL_ZONES), zone_of[own_zone]]
     # groups whose features have several zones also get one piece per zone
     # areas known without a union: one feature, or two whose intersection the test measured
     known = np.full(len(starts), np.nan)
@@ -352,7 +369,7 @@ def dissolve_layer(
         feats=geoms,
         indptr=np.r_[0, np.cumsum(np.concatenate(indptr_parts))].astype(np.int64),
         members=np.concatenate(members_parts).astype(np.int64),
-        kind=np.full(npieces, kind, dtype=object),
+        kind=_filled(npieces, kind),
         group=np.concatenate(p_group).astype(np.int64),
         label_piece=np.concatenate(lab_piece).astype(np.int64),
         label=np.concatenate(lab),
