@@ -72,6 +72,13 @@ def test_wrong_sizes_are_never_written_past():
     assert _same_bits(got, shapely.get_coordinates(geoms))
 
 
+def test_counts_that_do_not_match_the_geometries_are_refused():
+    geoms = np.array([box(0, 0, 1, 1), box(2, 2, 3, 3)], dtype=object)
+    for counts in (np.array([5]), np.array([5, 5, 5]), np.array([5, -1])):
+        with pytest.raises(ValueError, match="one coordinate count"):
+            ring_coords.exterior_coords(geoms, counts)
+
+
 @linux_wheel
 def test_shapelys_own_geos_is_found_among_others():
     # fiona, pyogrio and exactextract wheels bring GEOS builds of their own

@@ -8,13 +8,15 @@ or ``shapely.bounds``): on a layer cut along county lines it held it ~0.12 s per
 the two cores idled in turn.
 
 :func:`exterior_coords` makes the same copy with the GIL released: a numba loop calls the
-GEOS C API of the library shapely itself loaded (``GEOSGetExteriorRing_r``,
-``GEOSGeom_getCoordSeq_r``, ``GEOSCoordSeq_copyToBuffer_r``, each on a GEOS context of the
-call's own) on the geometries' GEOS pointers, and writes each ring at its place in one
-array. The values are the same doubles, in the same order. Where that library cannot be
-identified for sure (another platform than Linux, two GEOS builds loaded, a version other
-than shapely's, shapely without ``Geometry._geom``) or a call fails, the copy is
-``shapely.get_coordinates``'s, holding the GIL as before.
+GEOS C API of the library shapely itself loaded (:data:`_FUNCTIONS`, on a GEOS context of
+the call's own) on the geometries' GEOS pointers, and writes each ring at its place in one
+array. The values are the same doubles, in the same order. A geometry is written only when
+GEOS says it is a polygon whose exterior ring has exactly the coordinates the caller gave
+(so a hole or a wrong count can never write past the array). Where that library cannot be
+identified for sure (another platform than Linux, no GEOS build in shapely's own folder
+among several, a version other than shapely's, shapely without ``Geometry._geom``) or a
+geometry fails those checks, the copy is ``shapely.get_coordinates``'s, holding the GIL as
+before.
 """
 
 from __future__ import annotations
@@ -68,6 +70,11 @@ def exterior_coords(geoms: np.ndarray, num_coords: np.ndarray) -> np.ndarray:
     """
     geoms = np.asarray(geoms, dtype=object)
     num_coords = np.asarray(num_coords, dtype=np.int64)
+    if num_coords.shape != geoms.shape or geoms.ndim != 1 or (num_coords < 0).any():
+        raise ValueError(
+            f"expected one coordinate count >= 0 per geometry; got {num_coords.shape} counts "
+            f"for {geoms.shape} geometries"
+        )
     api = _geos_api()
     if api is None or len(geoms) == 0:
         return _with_gil(geoms)
@@ -97,6 +104,7 @@ def nogil_available() -> bool:
 
 
 def _with_gil(geoms: np.ndarray) -> np.ndarray:
+    """``shapely.get_coordinates`` (holding the GIL), as a contiguous float64 array."""
     return np.ascontiguousarray(shapely.get_coordinates(geoms), dtype=np.float64)
 
 
