@@ -184,25 +184,31 @@ def _fail_dissolving(monkeypatch, *kinds: str) -> None:
     monkeypatch.setattr(dissolve, "dissolve_layer", fail)
 
 
+# (dissolve fails, no CRS, error, message): whichever comes first one layer after the other
+# in sorted order. basic_farmland is dissolved before eco_redline (sorted after it, but read
+# first as the largest) is found to have no CRS; and its missing CRS is found before
+# eco_redline (sorted after it) is dissolved
+FIRST_ERRORS = {
+    "dissolve before a later read": (
+        "basic_farmland",
+        "eco_redline",
+        RuntimeError,
+        "dissolving basic_farmland failed",
+    ),
+    "read before a later dissolve": ("eco_redline", "basic_farmland", CRSError, "'basic_farmland'"),
+}
+
+
 @pytest.mark.parametrize("n_jobs", [1, 2])
-def test_a_dissolve_error_comes_before_a_later_layer_read_first(monkeypatch, n_jobs):
-    # one by one: basic_farmland is dissolved before eco_redline (sorted after it, but read
-    # first as the largest) is found to have no CRS
-    _fail_dissolving(monkeypatch, "basic_farmland")
+@pytest.mark.parametrize("case", list(FIRST_ERRORS))
+def test_the_first_error_in_sorted_order_is_reported(monkeypatch, n_jobs, case):
+    fails, no_crs, error, match = FIRST_ERRORS[case]
+    _fail_dissolving(monkeypatch, fails)
     layers = random_layers()
-    layers["eco_redline"] = layers["eco_redline"].set_crs(None, allow_override=True)
-    with pytest.raises(RuntimeError, match="dissolving basic_farmland failed"):
+    layers[no_crs] = layers[no_crs].set_crs(None, allow_override=True)
+    with pytest.raises(error, match=match):
         dissolve_layers(layers, n_jobs=n_jobs)
-    with pytest.raises(RuntimeError, match="dissolving basic_farmland failed"):
-        area_by_unit(shapes.grid_units(), layers, n_jobs=n_jobs)
-
-
-@pytest.mark.parametrize("n_jobs", [1, 2])
-def test_a_read_error_comes_before_a_later_dissolve_error(monkeypatch, n_jobs):
-    _fail_dissolving(monkeypatch, "eco_redline")
-    layers = random_layers()
-    layers["basic_farmland"] = layers["basic_farmland"].set_crs(None, allow_override=True)
-    with pytest.raises(CRSError, match="'basic_farmland'"):
+    with pytest.raises(error, match=match):
         area_by_unit(shapes.grid_units(), layers, n_jobs=n_jobs)
 
 
