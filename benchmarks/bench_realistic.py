@@ -7,10 +7,16 @@ edges), which is the hard case for the area kernel (before its tie rule it decli
 the demo's tasks). This benchmark measures, interleaved (zoning, then each peer, repeated;
 medians of wall and CPU time):
 
-* ``zoning.stats.area_by_unit`` on synthetic cut layers (10k and 100k features): red-line
-  stars cut by the counties, control units tiling them (county ∩ a 12 km grid), farmland
-  and urban blobs clipped to their county; with the share of kernel tasks declined;
-* the random-star case of ``bench_stats.py`` at the same size (not cut), for the ratio;
+* ``zoning.stats.area_by_unit`` on synthetic cut layers holding 10k and 100k features in all
+  (:func:`cut_layers_of`): red-line stars cut by the counties, control units tiling them
+  (county ∩ a grid), farmland and urban blobs clipped to their county; with the share of
+  kernel tasks declined. Cutting splits a star crossing a county line into its body and
+  the tips of its spikes on the other side, so ``n`` shapes before the cut give more
+  features (1.9 ``n`` at 100k, 2.4 ``n`` at 42k, 8 ``n`` at 1.3k: fewer stars are larger);
+  the count before the cut is chosen so that the layers hold the size asked;
+* the random-star case of ``bench_stats.py`` at the same number of features (not cut), for
+  the ratio, and the cut layers made from that many stars before the cut (about twice the
+  features, about as many vertices as the random stars), for the ratio at equal stars;
 * peers: plain ``geopandas.overlay`` + ``dissolve`` (only at 10k: it takes minutes at
   100k), and the prefiltered shapely peer a good engineer writes in forty lines (union only
   the groups of overlapping features, then intersect them with the units they meet, on two
@@ -53,7 +59,13 @@ KINDS = ("eco_redline", "control_unit", "basic_farmland", "urban_boundary")
 
 
 def cut_layers(units: Any, n: int, *, seed: int = 7) -> dict[str, Any]:
-    """``n`` features in four layers cut along the units' boundaries (GEOS does the cuts)."""
+    """Four layers made from ``n`` shapes and cut along the units' boundaries (GEOS cuts).
+
+    ``0.6 n`` red-line stars, ``0.2 n`` farmland and ``0.1 n`` urban blobs, each cut by the
+    units, and control units tiling the units (a grid of ~``0.1 n`` cells). The cut layers
+    hold more features than ``n`` (1.9 ``n`` at 100k, more at smaller ``n``, whose stars are
+    larger): :func:`cut_layers_of` sizes them by the features they hold.
+    """
     from bench_stats import red_lines
 
     from zoning.datasets.nation import cut_by_units, grid_control_units
@@ -73,6 +85,43 @@ def cut_layers(units: Any, n: int, *, seed: int = 7) -> dict[str, Any]:
     # control units: each county cut by a square grid sized for ~10 % of n cells in all
     layers["control_unit"] = grid_control_units(units, max(int(0.1 * n), 1), seed=seed)
     return layers
+
+
+def feature_count(layers: dict[str, Any]) -> int:
+    """Features in all layers."""
+    return sum(len(v) for v in layers.values())
+
+
+def cut_layers_of(
+    units: Any, features: int, *, seed: int = 7, tol: float = 0.02
+) -> tuple[dict[str, Any], int]:
+    """Cut layers (:func:`cut_layers`) holding ``features`` features in all, to within ``tol``.
+
+    The features a cut gives per star depend on ``n`` (fewer stars are larger and crossed
+    by more county lines) and not monotonically (the stars are random), so ``n`` is found by
+    proportional steps from ``features / 2``, keeping the closest layers found (at most eight
+    tries; deterministic: the same ``n`` and layers every run).
+
+    Returns
+    -------
+    layers, n
+        The layers and the ``n`` of :func:`cut_layers` that made them.
+    """
+    n = max(features // 2, 1)
+    tried: dict[int, dict[str, Any]] = {}
+    best = n
+    for _ in range(8):
+        tried[n] = cut_layers(units, n, seed=seed)
+        got = feature_count(tried[n])
+        if abs(got - features) < abs(feature_count(tried[best]) - features):
+            best = n
+        if abs(got - features) <= tol * features:
+            break
+        step = max(round(n * features / got), 1)
+        n = step if step not in tried else step + (1 if got < features else -1)
+        if n < 1 or n in tried:
+            break
+    return tried[best], best
 
 
 # ------------------------------------------------------------------------------------ peers
@@ -314,17 +363,28 @@ def synthetic(sizes: list[int], repeat: int, overlay_max: int) -> None:
 
     units, what = counties()
     print(f"units: {len(units)} {what}; CPU cores: {os.cpu_count()}")
+
+    def vertices(layers: dict[str, Any]) -> int:
+        return sum(
+            int(shapely.get_num_coordinates(v.geometry.values).sum()) for v in layers.values()
+        )
+
     for n in sizes:
         t = time.perf_counter()
-        layers = cut_layers(units, n)
+        layers, n_stars = cut_layers_of(units, n)
+        same_stars = cut_layers(units, n)  # as many stars before the cut as random stars
         stars = {"eco_redline": red_lines(units, n)}
-        nf = sum(len(v) for v in layers.values())
-        nv = sum(int(shapely.get_num_coordinates(v.geometry.values).sum()) for v in layers.values())
-        nvs = int(shapely.get_num_coordinates(stars["eco_redline"].geometry.values).sum())
+        sizes_of = {
+            "cut": (feature_count(layers), vertices(layers)),
+            "same stars": (feature_count(same_stars), vertices(same_stars)),
+            "stars": (feature_count(stars), vertices(stars)),
+        }
         print(
-            f"\n{nf:,} cut features in {len(layers)} layers, {nv:,} vertices; random stars "
-            f"{len(stars['eco_redline']):,} / {nvs:,} vertices (built in "
-            f"{time.perf_counter() - t:.0f} s)"
+            f"\ncut layers: {sizes_of['cut'][0]:,} features in {len(layers)} layers (from "
+            f"{n_stars:,} before the cut), {sizes_of['cut'][1]:,} vertices; cut from {n:,}: "
+            f"{sizes_of['same stars'][0]:,} features, {sizes_of['same stars'][1]:,} vertices; "
+            f"random stars {sizes_of['stars'][0]:,} / {sizes_of['stars'][1]:,} vertices "
+            f"(built in {time.perf_counter() - t:.0f} s)"
         )
         _, tasks, declined = declines(lambda layers=layers: ours(units, layers))
         print(
@@ -333,6 +393,7 @@ def synthetic(sizes: list[int], repeat: int, overlay_max: int) -> None:
         runs = {
             "zoning, cut layers": lambda layers=layers: ours(units, layers),
             "zoning, random stars": lambda stars=stars: ours(units, stars),
+            "zoning, cut from as many stars": lambda same=same_stars: ours(units, same),
             "prefiltered shapely, cut layers": lambda layers=layers: shapely_peer(units, layers),
         }
         if n <= overlay_max:
@@ -341,16 +402,30 @@ def synthetic(sizes: list[int], repeat: int, overlay_max: int) -> None:
             )
         res = interleaved(runs, repeat)
         z = res["zoning, cut layers"]
+        s = res["zoning, random stars"]
         for name, r in res.items():
             extra = ""
-            if name != "zoning, cut layers" and "cut layers" in name:
+            if name.endswith("cut layers") and not name.startswith("zoning"):
                 extra = (
                     f"  ({r['wall'] / z['wall']:.1f}x zoning's wall; max rel diff "
                     f"{compare(r['out'], z['out']):.1e})"
                 )
             elif name == "zoning, random stars":
-                extra = f"  (cut / stars: {z['wall'] / r['wall']:.2f}x)"
+                extra = f"  (cut / stars at equal features: {z['wall'] / r['wall']:.2f}x)"
+            elif name == "zoning, cut from as many stars":
+                extra = f"  (/ random stars at equal stars: {r['wall'] / s['wall']:.2f}x)"
             print(f"  {name:34s} wall {r['wall']:7.2f} s  CPU {r['cpu']:7.2f} s{extra}")
+        for key, name in (
+            ("cut", "zoning, cut layers"),
+            ("same stars", "zoning, cut from as many stars"),
+            ("stars", "zoning, random stars"),
+        ):
+            f, v = sizes_of[key]
+            wall = res[name]["wall"]
+            print(
+                f"  {name:34s} {1e6 * wall / f:6.2f} us per feature, "
+                f"{1e9 * wall / v:6.2f} ns per vertex"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

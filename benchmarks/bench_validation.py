@@ -80,9 +80,9 @@ def _contenders(
 
     units, what = counties()
     if cut:
-        from bench_realistic import cut_layers  # a sibling script
+        from bench_realistic import cut_layers_of  # a sibling script
 
-        layers = cut_layers(units, n)
+        layers, _ = cut_layers_of(units, n)  # n features in all, after the cut
         kind = "cut features in 4 layers"
     else:
         layers = {"red": red_lines(units, n)}
