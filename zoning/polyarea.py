@@ -1640,8 +1640,8 @@ def certify_polygons(geoms: np.ndarray, *, n_jobs: int = 1) -> np.ndarray:
 
     The answer of :func:`certified_valid` (a multipolygon of one part is its polygon), without
     :func:`pack`: only the coordinates of the polygons with one ring are read, ``_VALID_CHUNK``
-    geometries at a time (the copy stays in the caches), in ``n_jobs`` threads (reading
-    holds the GIL, certifying releases it, so one thread reads while another certifies).
+    geometries at a time (the copy stays in the caches), in ``n_jobs`` threads (both the
+    copy, :func:`zoning.ring_coords.exterior_coords`, and the check release the GIL).
 
     Parameters
     ----------
@@ -1700,9 +1700,10 @@ def _single_rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     sel = np.flatnonzero(types == 3)
     sel = sel[shapely.get_num_interior_rings(geoms[sel]) == 0]
     polys = geoms[sel]
-    coords = np.ascontiguousarray(shapely.get_coordinates(polys), dtype=np.float64)
+    size = shapely.get_num_coordinates(polys)
+    coords = exterior_coords(polys, size)  # without the GIL: the other thread goes on
     ring_off = np.zeros(len(sel) + 1, dtype=np.int64)
-    np.cumsum(shapely.get_num_coordinates(polys), out=ring_off[1:])
+    np.cumsum(size, out=ring_off[1:])
     return sel, coords, ring_off
 
 
