@@ -9,7 +9,7 @@ interleaved (on, off, peers, on, off, … — medians of ``--repeat``):
 * ``stats, validation on``: ``area_by_unit(..., make_valid=True)``, the whole call;
 * ``stats, validation off``: the same with ``make_valid=False`` (what on must stay near:
   the aim is ≤ 1.5×);
-* ``check alone``: the validation step alone (``zoning.stats.dissolve`` ``_invalid``: read,
+* ``check alone``: the validation step alone (``zoning.stats.layer_reads.invalid_features``: read,
   certify, GEOS on the rest), and ``certify alone`` (:func:`~zoning.polyarea.certified_valid`
   on an already packed layer);
 * ``GEOS is_valid`` (the peer: a full ``shapely.is_valid`` pass, one thread, and in
@@ -75,8 +75,14 @@ def _contenders(
 
     from zoning.polyarea import certified_valid, pack, warm_up
     from zoning.stats import area_by_unit
-    from zoning.stats import dissolve as dissolve_mod
     from zoning.stats.geos import map_chunks
+
+    try:  # the validation step the API runs
+        from zoning.stats.layer_reads import invalid_features as check
+    except ImportError:  # a version before zoning.stats.layer_reads (--against)
+        from zoning.stats import dissolve as dissolve_mod
+
+        check = dissolve_mod._invalid
 
     units, what = counties()
     if cut:
@@ -92,7 +98,6 @@ def _contenders(
     )
     verts = int(shapely.get_num_coordinates(geoms).sum())
     warm_up()
-    check = dissolve_mod._invalid  # the validation step the API runs
     packed = pack(geoms)
     contenders: dict[str, Callable[[], Any]] = {
         "stats, validation on": lambda: area_by_unit(units, layers, n_jobs=jobs),

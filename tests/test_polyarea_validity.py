@@ -443,12 +443,12 @@ def test_a_point_on_an_edge_line_proves_nothing():
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_the_statistics_validation_step_finds_exactly_the_invalid_geometries(n_jobs):
-    """``zoning.stats.dissolve._invalid`` packs and certifies a layer in chunks of 1,024
+    """``zoning.stats.layer_reads.invalid_features`` packs and certifies a layer in chunks of 1,024
     geometries (in threads): 2,600 geometries (three chunks), bow-ties placed on both sides
     of each chunk boundary, at the ends, and in a polygon with a hole and a multipolygon;
     the answer is GEOS's ``~is_valid``, position by position.
     """
-    from zoning.stats.dissolve import _invalid
+    from zoning.stats.layer_reads import invalid_features
 
     rng = np.random.default_rng(23)
     geoms = np.array([Polygon(_star(rng, 40, 1e5)) for _ in range(2600)], dtype=object)
@@ -460,8 +460,8 @@ def test_the_statistics_validation_step_finds_exactly_the_invalid_geometries(n_j
     geoms[6] = shapely.MultiPolygon([bowtie, shapely.box(10, 10, 11, 11)])
     expected = ~shapely.is_valid(geoms)
     assert np.flatnonzero(expected).tolist() == [0, 6, 1023, 1024, 2047, 2048, 2599]
-    assert (_invalid(geoms, n_jobs) == expected).all()
-    assert _invalid(geoms[:0], n_jobs).shape == (0,)
+    assert (invalid_features(geoms, n_jobs) == expected).all()
+    assert invalid_features(geoms[:0], n_jobs).shape == (0,)
 
 
 # --------------------------------------------------------------------------------------------

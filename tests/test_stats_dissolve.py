@@ -73,20 +73,20 @@ def test_dissolve_knows_the_areas_it_measured():
 
 
 def test_catalogue_frames_skip_the_validity_pass(two_counties, monkeypatch):
-    import zoning.stats.dissolve
+    import zoning.stats.layer_reads
     from zoning.crs import CGCS2000, VALID_IN, project
 
     red = frame([sq(1_000, 1_000, 2_000)]).to_crs(CGCS2000)
     marked = project(red, ALBERS_CHINA)
     assert VALID_IN in marked.attrs
     checked = []
-    real = zoning.stats.dissolve._invalid
+    real = zoning.stats.layer_reads.invalid_features
 
     def spy(geoms, n_jobs):
         checked.append(len(geoms))
         return real(geoms, n_jobs)
 
-    monkeypatch.setattr(zoning.stats.dissolve, "_invalid", spy)
+    monkeypatch.setattr(zoning.stats.layer_reads, "invalid_features", spy)
     a = area_by_unit(two_counties, {"eco_redline": marked})
     assert checked == []  # checked once by project(), not again
     b = area_by_unit(two_counties, {"eco_redline": red})  # unmarked: checked here
@@ -124,20 +124,25 @@ def test_validity_pass_sends_only_uncertified_geometries_to_geos(monkeypatch):
     import zoning.stats.dissolve
 
     seen = []
-    real = zoning.stats.dissolve.map_chunks
+    real = zoning.stats.layer_reads.map_chunks
 
     def spy(func, items, n_jobs):
         if func is shapely.is_valid:
             seen.append(len(items))
         return real(func, items, n_jobs)
 
-    monkeypatch.setattr(zoning.stats.dissolve, "map_chunks", spy)
+    monkeypatch.setattr(zoning.stats.layer_reads, "map_chunks", spy)
     bowtie = shapely.Polygon([(X0, Y0), (X0 + 2, Y0 + 2), (X0 + 2, Y0), (X0, Y0 + 2)])
     holed = shapely.Polygon(
         sq(0, 0, 10).exterior.coords, [sq(2, 2, 2).exterior.coords]
     )  # a hole: not certified, GEOS checks it (valid)
     geoms = np.array([sq(0, 0, 1_000), bowtie, holed, sq(5_000, 0, 10)], dtype=object)
-    assert zoning.stats.dissolve._invalid(geoms, 1).tolist() == [False, True, False, False]
+    assert zoning.stats.layer_reads.invalid_features(geoms, 1).tolist() == [
+        False,
+        True,
+        False,
+        False,
+    ]
     assert seen == [2]  # the bow-tie and the holed square; the squares are certified
 
 
@@ -329,7 +334,7 @@ def test_skipping_line_contacts_changes_no_bit(monkeypatch):
 
 
 def test_zone_labels_are_strings_with_all_where_missing():
-    from zoning.stats.dissolve import _zone_labels
+    from zoning.stats.layer_reads import zone_labels
 
     cases = [
         (pd.Series(["core", None, "general"], dtype="str"), ["core", "all", "general"]),
@@ -339,7 +344,7 @@ def test_zone_labels_are_strings_with_all_where_missing():
         (pd.Series(["x", None], dtype="category"), ["x", "all"]),
     ]
     for zone, want in cases:
-        got = _zone_labels(zone)
+        got = zone_labels(zone)
         assert got.dtype == object and got.tolist() == want
         assert all(type(z) is str for z in got)
 
@@ -350,7 +355,7 @@ def test_features_left_empty_by_the_layer_reading_are_dropped(two_counties):
     line = shapely.LineString([(X0, Y0), (X0 + 5, Y0 + 5)])
     layer = frame([sq(0, 0, 1_000), shapely.GeometryCollection([line]), shapely.Polygon()])
     from zoning.crs import ALBERS_CHINA as target
-    from zoning.stats.dissolve import _layer_geoms
+    from zoning.stats.layer_reads import read_layer
 
-    geoms, zones = _layer_geoms("eco_redline", layer, target, make_valid=False, n_jobs=1)
+    geoms, zones = read_layer("eco_redline", layer, target, make_valid=False).as_read()
     assert len(geoms) == 1 and geoms[0].equals(sq(0, 0, 1_000)) and zones.tolist() == ["all"]

@@ -156,13 +156,13 @@ def test_the_largest_layer_is_read_first(monkeypatch):
     import zoning.stats.dissolve as dissolve
 
     read: list[str] = []
-    layer_geoms = dissolve._layer_geoms
+    read_layer = dissolve.read_layer
 
     def record(kind, *args, **kwargs):
         read.append(kind)
-        return layer_geoms(kind, *args, **kwargs)
+        return read_layer(kind, *args, **kwargs)
 
-    monkeypatch.setattr(dissolve, "_layer_geoms", record)
+    monkeypatch.setattr(dissolve, "read_layer", record)
     layers = random_layers()  # eco_redline 150 features, basic_farmland 90, urban_boundary 40
     dissolve_layers(layers, n_jobs=2)
     assert read == ["eco_redline", "basic_farmland", "urban_boundary"]

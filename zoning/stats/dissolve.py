@@ -15,20 +15,27 @@ dissolve already knows, and the zone labels each piece counts for;
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 
-from zoning.crs import ALBERS_CHINA, is_marked_valid, require_measurable
+from zoning.crs import ALBERS_CHINA, require_measurable
 from zoning.duplicates import NEAR_DUPLICATE_M, near_duplicate_rows
-from zoning.errors import CRSError
 from zoning.stats.batches import batched_clip_areas
 from zoning.stats.envelope_join import envelope_pairs
-from zoning.stats.geos import map_chunks, overlay, polygonal_parts, union_all
+from zoning.stats.geos import map_chunks, overlay, union_all
+from zoning.stats.layer_reads import (
+    ALL_ZONES,
+    CheckedBeside,
+    filled,
+    read_layer,
+)
 from zoning.stats.pieces import Pieces
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ALL_ZONES",
+    "DissolveStopped",
     "LayerJobs",
     "Pieces",
     "connected_components",
@@ -48,9 +56,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-ALL_ZONES = "all"
-"""The ``zone`` label of the whole (dissolved) layer."""
 
 
 def lexsort(keys: Sequence[np.ndarray]) -> np.ndarray:
@@ -126,106 +131,6 @@ def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndar
     return np.unique(parent, return_inverse=True)[1].astype(np.int64)
 
 
-def _layer_geoms(
-    kind: str, layer: gpd.GeoDataFrame, target: Any, *, make_valid: bool, n_jobs: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return projected polygonal geometries and zone labels of one layer."""
-    if layer.crs is None:
-        raise CRSError(
-            f"layer {kind!r} has no CRS; expected one (e.g. EPSG:4490 or a Gauss-Krüger zone); "
-            f"set it with gdf.set_crs(...) or crs = ... in the catalogue"
-        )
-    if len(layer) == 0:
-        return np.array([], dtype=object), np.array([], dtype=object)
-    projected = layer.to_crs(target) if not layer.crs.equals(target) else layer
-    geoms = np.asarray(projected.geometry.values)
-    if "zone" in projected.columns:
-        zones = _zone_labels(projected["zone"])
-    else:
-        zones = _filled(len(geoms), ALL_ZONES)
-    keep = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    types = shapely.get_type_id(geoms)
-    coll = types == 7
-    changed = bool(coll.any())  # features replaced: they may be empty now
-    if changed:
-        geoms = geoms.copy()
-        geoms[coll] = polygonal_parts(geoms[coll])
-        types = shapely.get_type_id(geoms)
-    keep &= (types == 3) | (types == 6)
-    if not keep.all():
-        logger.info("layer %s: %d non-polygonal feature(s) ignored", kind, int((~keep).sum()))
-    geoms, zones = geoms[keep], zones[keep]
-    if make_valid and not _checked_valid(layer, projected, target):
-        invalid = _invalid(geoms, n_jobs)
-        if invalid.any():
-            changed = True
-            geoms = geoms.copy()
-            geoms[invalid] = polygonal_parts(shapely.make_valid(geoms[invalid]))
-            logger.info("layer %s: repaired %d invalid geometries", kind, int(invalid.sum()))
-    if not changed:  # the features kept are those found not empty above
-        return geoms, zones
-    keep = ~shapely.is_empty(geoms)
-    return geoms[keep], zones[keep]
-
-
-def _filled(n: int, value: str) -> np.ndarray:
-    """Return an object array of ``n`` references to ``value``.
-
-    ``np.full(n, value, dtype=object)`` makes a NumPy string of ``value`` and converts it
-    back element by element: ``n`` new Python strings (~14 ms for 183k pieces, holding the
-    GIL), where filling shares the one string (~1 ms).
-
-    Examples
-    --------
-    >>> _filled(3, "all").tolist()
-    ['all', 'all', 'all']
-    """
-    out = np.empty(n, dtype=object)
-    out.fill(value)
-    return out
-
-
-def _zone_labels(zone: Any) -> np.ndarray:
-    """Zone column (a :class:`pandas.Series`) as an object array of ``str``, ``"all"`` where missing.
-
-    A column of strings (most) is read as it is; any other is converted with ``str``.
-    """
-    import pandas as pd
-
-    missing = zone.isna().to_numpy()
-    if isinstance(zone.dtype, pd.StringDtype):
-        out = zone.to_numpy(dtype=object)
-        out[missing] = ALL_ZONES
-        return out
-    out = zone.astype(object).where(~missing, ALL_ZONES)
-    return out.astype(str).to_numpy(dtype=object)
-
-
-def _invalid(geoms: np.ndarray, n_jobs: int) -> np.ndarray:
-    """Tell which geometries are invalid, asking GEOS only about the uncertified ones.
-
-    GEOS ``is_valid`` runs only on those the area kernel cannot certify as simple rings
-    (holes, multipolygons, rings with a contact), ~20x cheaper.
-    :func:`zoning.polyarea.certify_polygons` reads and certifies the layer in chunks, in
-    ``n_jobs`` threads (copying all its coordinates at once cost more than the check).
-    """
-    from zoning.polyarea import certify_polygons
-
-    invalid = np.zeros(len(geoms), dtype=bool)
-    rest = np.flatnonzero(~certify_polygons(geoms, n_jobs=n_jobs))
-    if len(rest):
-        invalid[rest] = ~map_chunks(shapely.is_valid, geoms[rest], n_jobs)
-    return invalid
-
-
-def _checked_valid(layer: gpd.GeoDataFrame, projected: gpd.GeoDataFrame, target: Any) -> bool:
-    """Tell whether :func:`zoning.crs.project` already checked ``layer`` valid in ``target``.
-
-    True for catalogue frames, so the validity pass (the costliest step on big layers) can go.
-    """
-    return projected is layer and is_marked_valid(layer, target)
-
-
 def _interiors_meet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Tell where the interiors of ``a`` and ``b`` intersect (touching features stay apart)."""
     hit = shapely.intersects(a, b)
@@ -235,6 +140,16 @@ def _interiors_meet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+class DissolveStopped(Exception):
+    """A dissolve ended early because its ``stop`` event was set (its result is not wanted)."""
+
+
+def _stop_if_set(stop: threading.Event | None) -> None:
+    """Raise :class:`DissolveStopped` when ``stop`` is set."""
+    if stop is not None and stop.is_set():
+        raise DissolveStopped
+
+
 def dissolve_layer(
     kind: str,
     geoms: np.ndarray,
@@ -242,6 +157,7 @@ def dissolve_layer(
     *,
     n_jobs: int = 1,
     group_offset: int = 0,
+    stop: threading.Event | None = None,
 ) -> Pieces:
     """Group the features of one layer into pieces that never overlap within a label.
 
@@ -263,6 +179,9 @@ def dissolve_layer(
         Threads for the exact tests.
     group_offset : int
         Added to the group ids (to keep them unique across layers).
+    stop : threading.Event, optional
+        Once set, the dissolve ends at its next stage with :class:`DissolveStopped` (a layer
+        dissolved as read whose check found invalid features).
 
     Returns
     -------
@@ -280,10 +199,16 @@ def dissolve_layer(
             measured.result()  # one thread: one stage after the other
         bounds = np.asarray(shapely.bounds(geoms)).reshape(n, 4)
         left, right = envelope_pairs(bounds, geoms)
+        _stop_if_set(stop)
         copies = _near_copies(geoms, zones, left, right, bounds)
         if copies.any():  # one feature delivered twice: GEOS unions of such copies go wrong
             return dissolve_layer(
-                kind, geoms[~copies], zones[~copies], n_jobs=n_jobs, group_offset=group_offset
+                kind,
+                geoms[~copies],
+                zones[~copies],
+                n_jobs=n_jobs,
+                group_offset=group_offset,
+                stop=stop,
             )
         inter = np.array([], dtype=float)
         if len(left):
@@ -297,9 +222,11 @@ def dissolve_layer(
             # here as the kernel is: not with the module)
             from zoning.stats.interiors_apart import interiors_apart
 
+            _stop_if_set(stop)
             apart = interiors_apart(geoms, left, right, n_jobs=n_jobs)
             left, right = left[~apart], right[~apart]
         if len(left):
+            _stop_if_set(stop)
             pairs = np.stack([left, right], axis=1)
             hit, inter = _interiors_overlap(geoms, pairs, n_jobs)
             left, right, inter = left[hit], right[hit], inter[hit]
@@ -335,7 +262,7 @@ def dissolve_layer(
     members_parts = [order]
     p_group = [groups]
     lab_piece = [whole, whole[own_zone]]
-    lab = [_filled(len(starts), ALL_ZONES), zone_of[own_zone]]
+    lab = [filled(len(starts), ALL_ZONES), zone_of[own_zone]]
     # groups whose features have several zones also get one piece per zone
     # areas known without a union: one feature, or two whose intersection the test measured
     known = np.full(len(starts), np.nan)
@@ -369,7 +296,7 @@ def dissolve_layer(
         feats=geoms,
         indptr=np.r_[0, np.cumsum(np.concatenate(indptr_parts))].astype(np.int64),
         members=np.concatenate(members_parts).astype(np.int64),
-        kind=_filled(npieces, kind),
+        kind=filled(npieces, kind),
         group=np.concatenate(p_group).astype(np.int64),
         label_piece=np.concatenate(lab_piece).astype(np.int64),
         label=np.concatenate(lab),
@@ -511,20 +438,39 @@ class LayerJobs:
         Added to the group ids of each kind: the features of the kinds sorted before it.
     zones_by_kind : dict of str to list of str
         The zones present per kind, kinds in sorted order.
+    beside : dict of int to CheckedBeside
+        The kinds dissolved as read while their validity is checked (``checker`` of
+        :func:`start_layers`): ``jobs`` holds those dissolves.
     """
 
     kinds: list[str]
     jobs: list[Future[Pieces]]
     offsets: list[int]
     zones_by_kind: dict[str, list[str]]
+    beside: dict[int, CheckedBeside[Pieces]] = field(default_factory=dict)
 
     def pieces(self, i: int) -> Pieces:
         """Wait for kind ``i`` and return its pieces (its dissolve's error, if any).
 
         Group ids as :func:`dissolve_layers` numbers them: after the earlier kinds' features.
+        A kind checked beside its dissolve waits for the check too, and for its repaired
+        dissolve when it has invalid features (:class:`~zoning.stats.layer_reads.StartChecked`
+        when that cannot give what checking first gives).
         """
-        p = self.jobs[i].result()
+        p = _layer_pieces(self.jobs[i], self.beside.get(i))
         return p if self.offsets[i] == 0 else replace(p, group=p.group + self.offsets[i])
+
+
+def _layer_pieces(job: Future[Pieces], beside: CheckedBeside[Pieces] | None) -> Pieces:
+    """Return the pieces of a layer's dissolve ``job`` (checked beside it: ``beside``)."""
+    return job.result() if beside is None else beside.pieces(job)
+
+
+def _submit_dissolve(
+    pool: ThreadPoolExecutor, kind: str, n_jobs: int, geoms: np.ndarray, zones: np.ndarray
+) -> Future[Pieces]:
+    """Start :func:`dissolve_layer` of ``geoms`` on ``pool``."""
+    return pool.submit(dissolve_layer, kind, geoms, zones, n_jobs=n_jobs)
 
 
 def start_layers(
@@ -534,6 +480,7 @@ def start_layers(
     crs: Any = None,
     n_jobs: int = 1,
     make_valid: bool = True,
+    checker: ThreadPoolExecutor | None = None,
 ) -> LayerJobs:
     """Read every layer on this thread and start its dissolve on ``pool``, largest first.
 
@@ -545,6 +492,9 @@ def start_layers(
     reported after the dissolve errors of the kinds sorted before it (:meth:`LayerJobs.pieces`
     raises them), and the kinds sorted after it are not read. With ``n_jobs`` 1 the layers go
     one after the other in sorted order.
+
+    With a ``checker`` thread (and ``n_jobs`` > 1), a layer whose validity is to be checked
+    is dissolved as read while the check runs there (:meth:`LayerJobs.pieces` waits for both).
     """
     target = require_measurable(crs if crs is not None else ALBERS_CHINA, "zoning statistics")
     kinds = sorted(layers)
@@ -554,25 +504,34 @@ def start_layers(
     jobs: dict[int, Future[Pieces]] = {}
     sizes: dict[int, int] = {}
     zones_of: dict[int, list[str]] = {}
+    beside: dict[int, CheckedBeside[Pieces]] = {}
     failed: tuple[int, BaseException] | None = None
     for i in order:
         if failed is not None and i > failed[0]:
             continue  # one by one, this layer would never be read
+        stop = None
         try:
-            geoms, zones = _layer_geoms(
-                kinds[i], layers[kinds[i]], target, make_valid=make_valid, n_jobs=n_jobs
-            )
+            read = read_layer(kinds[i], layers[kinds[i]], target, make_valid=make_valid)
+            if read.check and checker is not None and n_jobs > 1:
+                again = partial(_submit_dissolve, pool, kinds[i], n_jobs)  # once repaired
+                beside[i] = CheckedBeside(read, checker, n_jobs, again)
+                stop = beside[i].stop
+                geoms, zones = read.as_read()
+            elif read.check:
+                geoms, zones = read.checked(n_jobs)
+            else:
+                geoms, zones = read.as_read()
         except BaseException as exc:
             failed = (i, exc)
             continue
         zones_of[i] = sorted(set(zones))
         sizes[i] = len(geoms)
-        jobs[i] = pool.submit(dissolve_layer, kinds[i], geoms, zones, n_jobs=n_jobs)
+        jobs[i] = pool.submit(dissolve_layer, kinds[i], geoms, zones, n_jobs=n_jobs, stop=stop)
         if n_jobs <= 1:
             jobs[i].result()  # one thread: one layer after the other
     if failed is not None:
         for i in range(failed[0]):
-            jobs[i].result()  # an error of an earlier layer first, as one by one
+            _layer_pieces(jobs[i], beside.get(i))  # an earlier layer's error first
         raise failed[1]
     offsets = np.r_[0, np.cumsum([sizes[i] for i in range(len(kinds))])].tolist()
     return LayerJobs(
@@ -580,4 +539,5 @@ def start_layers(
         jobs=[jobs[i] for i in range(len(kinds))],
         offsets=[int(o) for o in offsets[:-1]],
         zones_by_kind={kinds[i]: zones_of[i] for i in range(len(kinds))},
+        beside=beside,
     )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from zoning.stats.dissolve import start_layers
+from zoning.stats.layer_reads import StartChecked
 from zoning.stats.measure import declined_pairs, kernel_pairs
 from zoning.stats.measured_rows import LabelIndex, MeasuredRows, label_rows
 from zoning.stats.pieces import Pieces
@@ -47,6 +48,14 @@ def dissolve_and_measure(
     order. Errors come in the order of the stages one after the other: the units' first,
     then the layers' in sorted order, then the measure's.
 
+    With ``make_valid``, each layer's validity is checked on a thread of its own while the
+    layer as read is dissolved (:func:`zoning.stats.dissolve.start_layers`): the check had
+    the cores to itself before the dissolve began, while the stages after it leave a core
+    idle at times. A layer is measured once its check is done; one with invalid features is
+    dissolved again, repaired, first. When that cannot give what checking first gives (the
+    check failed, or a repair left nothing polygonal of a feature), everything starts over
+    with each layer checked and repaired before its dissolve.
+
     Parameters
     ----------
     layers : mapping of str to GeoDataFrame
@@ -69,9 +78,29 @@ def dissolve_and_measure(
     zones_by_kind : dict of str to list of str
         The zones present per kind.
     """
+    if make_valid and n_jobs > 1:
+        with ThreadPoolExecutor(1) as checker:
+            try:
+                return _dissolve_and_measure(layers, units_job, crs, n_jobs, True, checker)
+            except StartChecked:
+                pass  # checked first, below: the same rows, or the error in its place
+    return _dissolve_and_measure(layers, units_job, crs, n_jobs, make_valid, None)
+
+
+def _dissolve_and_measure(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    units_job: Future[PreparedUnits],
+    crs: Any,
+    n_jobs: int,
+    make_valid: bool,
+    checker: ThreadPoolExecutor | None,
+) -> tuple[MeasuredRows, PreparedUnits, dict[str, list[str]]]:
+    """:func:`dissolve_and_measure`, the validity checked on ``checker`` when given."""
     with ThreadPoolExecutor(max(1, min(n_jobs, len(layers)))) as pool:
         try:
-            started = start_layers(layers, pool, crs=crs, n_jobs=n_jobs, make_valid=make_valid)
+            started = start_layers(
+                layers, pool, crs=crs, n_jobs=n_jobs, make_valid=make_valid, checker=checker
+            )
         except BaseException:
             units_job.result()  # a problem with the units is reported first
             raise
