@@ -146,3 +146,24 @@ def test_a_failed_check_starts_over_and_fails_in_its_place(attempts, monkeypatch
         with pytest.raises(ValueError, match="validity check failed"):
             area_by_unit(shapes.grid_units(), random_layers(), n_jobs=n_jobs)
     assert attempts == [True, False]
+
+
+def test_a_dissolve_ends_at_its_next_stage_once_stopped():
+    import threading
+
+    import numpy as np
+
+    from zoning.stats.dissolve import DissolveStopped, dissolve_layer
+
+    layer = random_layers()["eco_redline"]
+    geoms = np.asarray(layer.geometry.values)
+    zones = layer.zone.to_numpy(dtype=object)
+    stop = threading.Event()
+    going = dissolve_layer("eco_redline", geoms, zones, n_jobs=2, stop=stop)
+    plain = dissolve_layer("eco_redline", geoms, zones, n_jobs=2)
+    assert len(plain) > 50  # pieces of 150 stars, overlapping ones grouped
+    for name in ("indptr", "members", "group", "label_piece", "label"):
+        assert getattr(going, name).tolist() == getattr(plain, name).tolist()
+    stop.set()
+    with pytest.raises(DissolveStopped):
+        dissolve_layer("eco_redline", geoms, zones, n_jobs=2, stop=stop)
