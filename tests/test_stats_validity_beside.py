@@ -71,7 +71,7 @@ def test_a_layer_with_an_invalid_feature_is_dissolved_again_repaired(attempts, c
     layers = _with(BOWTIE)
     want = _first_checked(layers)
     caplog.clear()
-    with caplog.at_level("INFO", logger="zoning.stats.dissolve"):
+    with caplog.at_level("INFO", logger="zoning.stats.layer_reads"):
         got = area_by_unit(shapes.grid_units(), layers, n_jobs=2)
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     assert attempts == [True]  # only that layer again, not everything

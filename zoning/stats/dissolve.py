@@ -14,7 +14,6 @@ dissolve already knows, and the zone labels each piece counts for;
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -54,8 +53,6 @@ __all__ = [
     "piece_geometries",
     "start_layers",
 ]
-
-logger = logging.getLogger(__name__)
 
 
 def lexsort(keys: Sequence[np.ndarray]) -> np.ndarray:

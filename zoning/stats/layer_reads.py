@@ -41,7 +41,7 @@ __all__ = [
     "zone_labels",
 ]
 
-logger = logging.getLogger("zoning.stats.dissolve")  # the messages users know
+logger = logging.getLogger(__name__)
 
 ALL_ZONES = "all"
 """The ``zone`` label of the whole (dissolved) layer."""
