@@ -135,8 +135,10 @@ class StartChecked(Exception):
     """A layer checked beside its dissolve cannot be used as dissolved; check layers first.
 
     Raised by :meth:`CheckedBeside.pieces` when the check failed, or when the repair of its
-    invalid features left some empty (the layer has fewer features than were counted when
-    it was read): the caller starts over with every layer checked and repaired first.
+    invalid features left nothing polygonal of some (the layer has fewer features than were
+    counted when it was read): the caller
+    (:func:`zoning.stats.layer_stages.dissolve_and_measure`) starts over with every layer
+    checked and repaired first, so it never reaches the caller of the statistics.
     """
 
 
