@@ -510,10 +510,10 @@ def start_layers(
         try:
             read = read_layer(kinds[i], layers[kinds[i]], target, make_valid=make_valid)
             if read.check and checker is not None and n_jobs > 1:
-                again = partial(_submit_dissolve, pool, kinds[i], n_jobs)  # once repaired
-                beside[i] = CheckedBeside(read, checker, n_jobs, again)
-                stop = beside[i].stop
                 geoms, zones = read.as_read()
+                again = partial(_submit_dissolve, pool, kinds[i], n_jobs)  # once repaired
+                beside[i] = CheckedBeside(read, len(geoms), checker, n_jobs, again)
+                stop = beside[i].stop
             elif read.check:
                 geoms, zones = read.checked(n_jobs)
             else:

@@ -125,10 +125,19 @@ def polygonal_parts(geoms: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray
-        A copy, each collection replaced by the union of its polygons (empty when it has none).
+        A copy, each collection replaced by the union of its polygons, and points and lines
+        (``make_valid`` of a ring along a line gives lines) by an empty polygon.
+
+    Examples
+    --------
+    >>> flat = shapely.Polygon([(0, 0), (2, 2), (1, 1)])
+    >>> [g.wkt for g in polygonal_parts(np.array([shapely.make_valid(flat)]))]
+    ['POLYGON EMPTY']
     """
     out = geoms.copy()
-    coll = shapely.get_type_id(out) == 7
+    types = shapely.get_type_id(out)
+    out[~np.isin(types, [3, 6, 7])] = shapely.Polygon()
+    coll = types == 7
     for i in np.flatnonzero(coll):
         parts = shapely.get_parts(out[i])
         parts = parts[np.isin(shapely.get_type_id(parts), [3, 6])]

@@ -91,10 +91,7 @@ class ReadLayer:
         if not invalid.any():
             return self.as_read()
         geoms = self.geoms.copy()
-        fixed = polygonal_parts(shapely.make_valid(geoms[invalid]))
-        # a ring along a line repairs to lines: nothing polygonal is left of that feature
-        fixed[~np.isin(shapely.get_type_id(fixed), [3, 6])] = shapely.Polygon()
-        geoms[invalid] = fixed
+        geoms[invalid] = polygonal_parts(shapely.make_valid(geoms[invalid]))
         logger.info("layer %s: repaired %d invalid geometries", self.kind, int(invalid.sum()))
         keep = ~shapely.is_empty(geoms)
         return geoms[keep], self.zones[keep]
@@ -148,17 +145,20 @@ class CheckedBeside(Generic[T]):
     When the check finds invalid features it sets :attr:`stop` (so that the dissolve as read,
     given it, ends at its next stage) and starts the repaired layer's dissolve at once
     (``dissolve(geoms, zones)`` returns its future), so that it runs beside the other
-    layers' work rather than when the layer is asked for.
+    layers' work rather than when the layer is asked for. ``n_read``: the features dissolved
+    as read (:meth:`ReadLayer.as_read`).
     """
 
     def __init__(
         self,
         read: ReadLayer,
+        n_read: int,
         checker: ThreadPoolExecutor,
         n_jobs: int,
         dissolve: Callable[[np.ndarray, np.ndarray], Future[T]],
     ) -> None:
         self.read = read
+        self.n_read = n_read  # features dissolved as read (group ids and zones count them)
         self.stop = threading.Event()
         self._check = checker.submit(self._checked, n_jobs, dissolve)
 
@@ -171,7 +171,7 @@ class CheckedBeside(Generic[T]):
             return None
         self.stop.set()
         geoms, zones = self.read.repaired(invalid)
-        if len(geoms) != len(self.read.as_read()[0]):
+        if len(geoms) != self.n_read:
             raise StartChecked(f"layer {self.read.kind!r} lost features in its repair")
         return dissolve(geoms, zones)
 
